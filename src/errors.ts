@@ -1,0 +1,85 @@
+/**
+ * Errors are values that carry where they come from. They are thrown inside the engine and caught once, at the
+ * edge (`main.ts`, `cli.ts`), where they become annotations and an exit code.
+ */
+
+export type Severity = 'error' | 'warning' | 'notice'
+
+/** Where a problem is: a repository file (relative to the workspace), or an input / setting by name. */
+export interface Location {
+  /** Path relative to the repository root, POSIX separators. */
+  file?: string
+  /** 1-based line in the file as it is on disk. */
+  line?: number
+  /** 1-based column, where known. */
+  column?: number
+  /** An action input or CLI option, e.g. `flux-version`. */
+  input?: string
+}
+
+/** One result of validation or of a run: what is wrong, where, and what to do about it. */
+export interface Finding extends Location {
+  severity: Severity
+  /** Stable rule id, e.g. `schema/unknown-field`, `crs/missing-configmap`. */
+  rule: string
+  message: string
+  /** What the user should do. */
+  hint?: string
+}
+
+export type ErrorCode =
+  | 'input' // a bad action input or CLI option
+  | 'config' // the config file
+  | 'manifest' // a repository file that cannot be understood
+  | 'version' // a version that does not exist or cannot be resolved
+  | 'network' // HTTP failures after retries, rate limits
+  | 'integrity' // checksum mismatches, truncated archives
+  | 'tool' // a tool that failed to run or printed something unusable
+  | 'validation' // validation found errors
+  | 'internal'
+
+export class FcuError extends Error {
+  readonly code: ErrorCode
+  readonly location: Location
+  readonly hint?: string
+  /** Extra findings attached to the error (e.g. every validation error), reported one by one at the edge. */
+  readonly findings: Finding[]
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { location?: Location; hint?: string; findings?: Finding[]; cause?: unknown } = {}
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'FcuError'
+    this.code = code
+    this.location = options.location ?? {}
+    this.hint = options.hint
+    this.findings = options.findings ?? []
+  }
+}
+
+export const isFcuError = (e: unknown): e is FcuError => e instanceof FcuError
+
+/** Turns anything thrown into findings, for reporting at the edge. */
+export function toFindings(e: unknown): Finding[] {
+  if (isFcuError(e)) {
+    const own: Finding = {
+      severity: 'error',
+      rule: `run/${e.code}`,
+      message: e.message,
+      ...e.location,
+      ...(e.hint ? { hint: e.hint } : {})
+    }
+    return e.findings.length > 0 ? [...e.findings, ...(e.code === 'validation' ? [] : [own])] : [own]
+  }
+  const message = e instanceof Error ? e.message : String(e)
+  return [{ severity: 'error', rule: 'run/internal', message }]
+}
+
+/** Renders a location the way people read them: `file:line:column` or `input flux-version`. */
+export function formatLocation(l: Location): string {
+  if (l.file) return [l.file, l.line, l.line !== undefined ? l.column : undefined].filter(x => x !== undefined).join(':')
+  if (l.input) return `input ${l.input}`
+  return ''
+}

@@ -1,0 +1,200 @@
+import yaml from 'js-yaml'
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml'
+import { FcuError } from '../errors.js'
+
+/**
+ * A multi-document YAML file split into documents that remember where they stand in the file.
+ *
+ * Parsing uses js-yaml (fast, no positions); positions are recovered lazily with the `yaml` CST only for the
+ * documents that have a finding. A healthy file therefore pays for one fast parse and nothing else.
+ */
+export interface YamlDocument {
+  /** Path relative to the repository root; every position below is in this file. */
+  file: string
+  /** 0-based index of the document in its stream. */
+  index: number
+  /** 1-based file line of the document's first line of text (the line after its `---`). */
+  startLine: number
+  /** The document's own text, separators excluded. */
+  text: string
+  /** The parsed value; null for an empty document (only comments or nothing). */
+  value: unknown
+}
+
+export type YamlPath = ReadonlyArray<string | number>
+
+const SEPARATOR = /^---(?:[ \t].*)?$/
+const END_MARKER = /^\.\.\.(?:[ \t].*)?$/
+
+/** Splits a stream at column-0 `---` lines; separators inside block scalars are indented and stay in. */
+export function splitDocumentTexts(text: string): { startLine: number; text: string }[] {
+  const lines = text.split('\n')
+  const out: { startLine: number; text: string }[] = []
+  let start = 0
+  let sawSeparator = false
+  const flush = (end: number) => {
+    const body = lines.slice(start, end).join('\n')
+    // The empty text before a leading `---` is not a document.
+    if (!(end === 0 && body === '')) out.push({ startLine: start + 1, text: body })
+  }
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]
+    if (l.startsWith('---') && SEPARATOR.test(l.replace(/\r$/, ''))) {
+      if (i > 0 || sawSeparator) flush(i)
+      sawSeparator = true
+      start = i + 1
+    } else if (l.startsWith('...') && END_MARKER.test(l.replace(/\r$/, ''))) {
+      flush(i)
+      start = i + 1
+      lines[i] = ''
+    }
+  }
+  if (start < lines.length) {
+    const rest = lines.slice(start).join('\n')
+    // A trailing newline or trailing comments after the last separator still form an (empty) document upstream;
+    // we keep them so that re-joining reproduces the file.
+    out.push({ startLine: start + 1, text: rest })
+  }
+  return out
+}
+
+const isBlank = (text: string): boolean => {
+  for (const line of text.split('\n')) {
+    const t = line.trim()
+    if (t !== '' && !t.startsWith('#')) return false
+  }
+  return true
+}
+
+/**
+ * Parses every document of a stream. A document that does not parse throws a `manifest` error with the file line;
+ * `lineOffset` shifts positions for streams embedded in another file (a ConfigMap's data value).
+ */
+export function parseDocuments(text: string, file: string, lineOffset = 0): YamlDocument[] {
+  return splitDocumentTexts(text).map((d, index) => {
+    const startLine = d.startLine + lineOffset
+    if (isBlank(d.text)) return { file, index, startLine, text: d.text, value: null }
+    try {
+      const value = yaml.load(d.text, { filename: file, json: true })
+      return { file, index, startLine, text: d.text, value: value ?? null }
+    } catch (e) {
+      const mark = (e as { mark?: { line: number; column: number } }).mark
+      const reason = (e as { reason?: string }).reason ?? (e as Error).message
+      throw new FcuError('manifest', `${file} does not parse as YAML: ${reason}`, {
+        location: { file, line: startLine + (mark?.line ?? 0), column: mark ? mark.column + 1 : undefined },
+        hint: 'Fix the YAML syntax at that line (indentation, a missing colon, an unquoted special character).',
+        cause: e
+      })
+    }
+  })
+}
+
+/** Parses, and returns findings-friendly errors instead of throwing: for validation that reports everything. */
+export function tryParseDocuments(
+  text: string,
+  file: string,
+  lineOffset = 0
+): { documents: YamlDocument[]; error?: FcuError } {
+  try {
+    return { documents: parseDocuments(text, file, lineOffset) }
+  } catch (e) {
+    if (e instanceof FcuError) {
+      // Keep the documents before the broken one so the rest of the file can still be checked.
+      const docs: YamlDocument[] = []
+      for (const [index, d] of splitDocumentTexts(text).entries()) {
+        try {
+          docs.push(...parseDocuments(d.text, file, lineOffset + d.startLine - 1).map(x => ({ ...x, index })))
+        } catch {
+          break
+        }
+      }
+      return { documents: docs, error: e }
+    }
+    throw e
+  }
+}
+
+interface Located {
+  lineCounter: LineCounter
+  contents: Node | null
+}
+
+const located = new WeakMap<YamlDocument, Located>()
+
+function locate(doc: YamlDocument): Located {
+  let l = located.get(doc)
+  if (!l) {
+    const lineCounter = new LineCounter()
+    const parsed = parseDocument(doc.text, { lineCounter, keepSourceTokens: false })
+    l = { lineCounter, contents: (parsed.contents as Node | null) ?? null }
+    located.set(doc, l)
+  }
+  return l
+}
+
+function child(node: Node | null, key: string | number): Node | null {
+  if (!node) return null
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const k = isScalar(pair.key) ? pair.key.value : pair.key
+      if (String(k) === String(key)) return (pair.value as Node | null) ?? (pair.key as Node)
+    }
+    return null
+  }
+  if (isSeq(node) && typeof key === 'number') return (node.items[key] as Node | null) ?? null
+  return null
+}
+
+function keyNode(node: Node | null, key: string | number): Node | null {
+  if (node && isMap(node)) {
+    for (const pair of node.items) {
+      const k = isScalar(pair.key) ? pair.key.value : pair.key
+      if (String(k) === String(key)) return pair.key as Node
+    }
+  }
+  return null
+}
+
+/**
+ * The file position of a path in a document: the deepest node of the path that exists. For a key the position of
+ * the key is returned (what an annotation should point at); with `at: 'value'`, the value's.
+ */
+export function positionOf(
+  doc: YamlDocument,
+  path: YamlPath,
+  at: 'key' | 'value' = 'key'
+): { line: number; column: number } {
+  const { lineCounter, contents } = locate(doc)
+  let node: Node | null = contents
+  let best: Node | null = contents
+  for (let i = 0; i < path.length; i++) {
+    const next = child(node, path[i])
+    // A path that stops short points at the key of the deepest part that exists (where the field belongs).
+    const key = keyNode(node, path[i])
+    if (!next) break
+    const isLast = i === path.length - 1
+    best = isLast && at === 'value' ? next : (key ?? next)
+    node = next
+  }
+  const offset = best?.range?.[0] ?? 0
+  const pos = lineCounter.linePos(offset)
+  return { line: doc.startLine + pos.line - 1, column: pos.col }
+}
+
+/**
+ * Where the content of a string value starts, for values that hold a whole YAML stream (ConfigMap data). For a
+ * block scalar (`|`) content lines map one to one onto file lines, so `exact` is true; for a quoted or folded
+ * scalar they do not, and positions inside fall back to the key's line.
+ */
+export function embeddedOffset(doc: YamlDocument, path: YamlPath): { lineOffset: number; exact: boolean } {
+  const { lineCounter, contents } = locate(doc)
+  let node: Node | null = contents
+  for (const k of path) node = child(node, k)
+  const keyPos = positionOf(doc, path, 'key')
+  if (node && isScalar(node) && (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') && node.range) {
+    // The range starts at the header (`|`); content begins on the next line.
+    const header = lineCounter.linePos(node.range[0])
+    return { lineOffset: doc.startLine + header.line - 1, exact: node.type === 'BLOCK_LITERAL' }
+  }
+  return { lineOffset: keyPos.line - 1, exact: false }
+}

@@ -1,0 +1,72 @@
+import { embeddedOffset, parseDocuments, positionOf, splitDocumentTexts } from '../../src/yaml/documents.js'
+import { FcuError } from '../../src/errors.js'
+
+describe('splitDocumentTexts', () => {
+  it('splits at column-0 separators and keeps file line numbers', () => {
+    const text = '---\na: 1\n---\nb: 2\nc: |\n  ---\n  inner: 1\n'
+    const docs = splitDocumentTexts(text)
+    expect(docs.map(d => d.startLine)).toEqual([2, 4])
+    expect(docs[1].text).toContain('  ---')
+  })
+
+  it('treats a stream without a leading separator as starting at line 1', () => {
+    expect(splitDocumentTexts('a: 1\n---\nb: 2').map(d => [d.startLine, d.text])).toEqual([
+      [1, 'a: 1'],
+      [3, 'b: 2']
+    ])
+  })
+})
+
+describe('parseDocuments', () => {
+  it('reports the file line of a syntax error in a later document', () => {
+    const text = 'a: 1\n---\nkind: ConfigMap\nmetadata:\n  name: x\n   bad: indent\n'
+    let err: unknown
+    try {
+      parseDocuments(text, 'clusters/x.yaml')
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(FcuError)
+    expect((err as FcuError).location.file).toBe('clusters/x.yaml')
+    expect((err as FcuError).location.line).toBe(6)
+  })
+
+  it('returns null for documents holding only comments', () => {
+    const docs = parseDocuments('# just a comment\n---\na: 1\n', 'f.yaml')
+    expect(docs.map(d => d.value)).toEqual([null, { a: 1 }])
+  })
+})
+
+describe('positionOf', () => {
+  const text = [
+    'apiVersion: apps/v1', // 1
+    'kind: Deployment', // 2
+    '---', // 3
+    'apiVersion: v1', // 4
+    'kind: ConfigMap', // 5
+    'metadata:', // 6
+    '  name: cm', // 7
+    'data:', // 8
+    '  manifest.yaml: |', // 9
+    '    apiVersion: v1', // 10
+    '    kind: Namespace', // 11
+    '    metadata:', // 12
+    '      nme: x' // 13
+  ].join('\n')
+  const docs = parseDocuments(text, 'f.yaml')
+
+  it('finds the line of a key in the second document', () => {
+    expect(positionOf(docs[1], ['metadata', 'name'])).toEqual({ line: 7, column: 3 })
+  })
+
+  it('falls back to the deepest existing node for a missing path', () => {
+    expect(positionOf(docs[1], ['metadata', 'labels', 'x']).line).toBe(6)
+  })
+
+  it('maps documents embedded in a literal block onto file lines', () => {
+    const { lineOffset, exact } = embeddedOffset(docs[1], ['data', 'manifest.yaml'])
+    expect(exact).toBe(true)
+    const inner = parseDocuments((docs[1].value as { data: Record<string, string> }).data['manifest.yaml'], 'f.yaml', lineOffset)
+    expect(positionOf(inner[0], ['metadata', 'nme'])).toEqual({ line: 13, column: 3 })
+  })
+})
