@@ -1,0 +1,142 @@
+import { FcuError } from '../errors.js'
+
+/**
+ * Typed settings of one run, read from action inputs or CLI options through the same names (SPEC §7). Pure: the
+ * caller passes a lookup, so the action (`core.getInput`) and the CLI (parsed argv) share every rule here.
+ */
+
+export type Component = 'flux' | 'calico'
+export type Mode = 'upgrade' | 'validate'
+
+export interface Settings {
+  mode: Mode
+  components: Component[]
+  fluxVersion: string
+  calicoVersion: string
+  /** Config file path relative to the working directory. */
+  config: string
+  /** Whether the config path was given explicitly (a missing explicit file is an error, a missing default is not). */
+  configExplicit: boolean
+  workingDirectory: string
+  dryRun: boolean
+  token: string
+  base: string
+  branchPrefix: string
+  group: boolean
+  labels: string[]
+  reviewers: string[]
+  teamReviewers: string[]
+  assignees: string[]
+  draft: boolean
+  signCommits: boolean
+  releasesApiUrl: string
+  downloadUrl: string
+  releasesToken: string
+}
+
+export const DEFAULTS = {
+  mode: 'upgrade',
+  components: 'flux,calico',
+  'flux-version': 'latest',
+  'calico-version': 'latest',
+  config: '.github/flux-crs-upgrade.yaml',
+  'working-directory': '.',
+  'dry-run': 'false',
+  'branch-prefix': 'flux-crs-upgrade/',
+  group: 'false',
+  draft: 'false',
+  'sign-commits': 'false',
+  'releases-api-url': 'https://api.github.com',
+  'download-url': 'https://github.com'
+} as const
+
+/** Returns the raw value of an input, '' when unset. */
+export type InputLookup = (name: string) => string
+
+const list = (raw: string): string[] =>
+  raw
+    .split(/[,\n]/)
+    .map(s => s.trim())
+    .filter(s => s !== '')
+
+function bool(get: InputLookup, name: keyof typeof DEFAULTS): boolean {
+  const raw = (get(name).trim() || DEFAULTS[name]).toLowerCase()
+  if (['true', 'yes', '1', 'on'].includes(raw)) return true
+  if (['false', 'no', '0', 'off'].includes(raw)) return false
+  throw new FcuError('input', `Input ${name} must be true or false, got "${get(name)}"`, {
+    location: { input: name },
+    hint: `Set ${name}: true or ${name}: false.`
+  })
+}
+
+function url(get: InputLookup, name: 'releases-api-url' | 'download-url'): string {
+  const raw = get(name).trim() || DEFAULTS[name]
+  let parsed: URL
+  try {
+    parsed = new URL(raw)
+  } catch {
+    throw new FcuError('input', `Input ${name} is not a URL: "${raw}"`, {
+      location: { input: name },
+      hint: `Give an absolute http(s) URL, e.g. ${DEFAULTS[name]}.`
+    })
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new FcuError('input', `Input ${name} must be an http(s) URL, got "${raw}"`, { location: { input: name } })
+  }
+  if (parsed.username || parsed.password) {
+    throw new FcuError('input', `Input ${name} must not carry credentials in the URL`, {
+      location: { input: name },
+      hint: 'Pass a token through releases-token instead; URLs end up in logs.'
+    })
+  }
+  return raw.replace(/\/+$/, '')
+}
+
+export function readSettings(get: InputLookup): Settings {
+  const mode = (get('mode').trim() || DEFAULTS.mode) as Mode
+  if (mode !== 'upgrade' && mode !== 'validate') {
+    throw new FcuError('input', `Input mode must be "upgrade" or "validate", got "${mode}"`, {
+      location: { input: 'mode' },
+      hint: 'Use mode: validate for a check on pull requests, mode: upgrade (the default) on a schedule.'
+    })
+  }
+  const components = list(get('components').trim() || DEFAULTS.components)
+  for (const c of components) {
+    if (c !== 'flux' && c !== 'calico') {
+      throw new FcuError('input', `Input components names an unknown component "${c}"`, {
+        location: { input: 'components' },
+        hint: 'Components are flux and calico, comma separated.'
+      })
+    }
+  }
+  if (components.length === 0) {
+    throw new FcuError('input', 'Input components is empty', {
+      location: { input: 'components' },
+      hint: 'Name at least one of flux, calico.'
+    })
+  }
+  const configRaw = get('config').trim()
+  return {
+    mode,
+    components: [...new Set(components)] as Component[],
+    fluxVersion: get('flux-version').trim() || DEFAULTS['flux-version'],
+    calicoVersion: get('calico-version').trim() || DEFAULTS['calico-version'],
+    config: configRaw || DEFAULTS.config,
+    configExplicit: configRaw !== '',
+    workingDirectory: get('working-directory').trim() || DEFAULTS['working-directory'],
+    dryRun: bool(get, 'dry-run'),
+    token: get('token').trim(),
+    base: get('base').trim(),
+    branchPrefix: get('branch-prefix').trim() || DEFAULTS['branch-prefix'],
+    group: bool(get, 'group'),
+    labels: list(get('labels')),
+    reviewers: list(get('reviewers')),
+    teamReviewers: list(get('team-reviewers')),
+    assignees: list(get('assignees')),
+    draft: bool(get, 'draft'),
+    signCommits: bool(get, 'sign-commits'),
+    releasesApiUrl: url(get, 'releases-api-url'),
+    downloadUrl: url(get, 'download-url'),
+    releasesToken: get('releases-token').trim()
+  }
+}
