@@ -13,7 +13,7 @@ const plugins = () => [
 // Two entry points over one engine: the action (dist/index.js) and the CLI (dist/cli.js).
 export default [
   {
-    input: 'src/main.ts',
+    input: 'src/action.ts',
     output: { file: 'dist/index.js', format: 'es', sourcemap: false, inlineDynamicImports: true },
     plugins: plugins()
   },

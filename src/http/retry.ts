@@ -22,7 +22,8 @@ export interface RetryDeps {
 }
 
 /** 5xx, 408 and 429 are worth another try; every other 4xx is a final answer. */
-export const isTransientStatus = (status: number): boolean => status >= 500 || status === 408 || status === 429
+export const isTransientStatus = (status: number): boolean =>
+  status >= 500 || status === 408 || status === 429
 
 /**
  * GitHub's advice for a secondary rate limit that names no reset: wait at least a minute.
@@ -116,7 +117,9 @@ export async function fetchWithRetry(
     } catch (e) {
       lastError = e
       if (last) break
-      deps.log.info(`GET ${shown} failed (${errorText(e)}); retrying in ${backoff} ms (attempt ${attempt + 1} of ${attempts})`)
+      deps.log.info(
+        `GET ${shown} failed (${errorText(e)}); retrying in ${backoff} ms (attempt ${attempt + 1} of ${attempts})`
+      )
       await deps.sleep(backoff)
       continue
     }
@@ -129,19 +132,29 @@ export async function fetchWithRetry(
       throw new FcuError(
         'network',
         `${shown} ${rateLimit.limited ? 'is rate limited' : 'is unavailable'} (HTTP ${res.status}) for another ${Math.ceil(asked / 1000)} s, longer than the ${Math.round(policy.maxWaitMs / 1000)} s this run waits`,
-        { hint: rateLimit.limited ? rateLimitHint : 'Re-run the job later, or point download-url / releases-api-url at a mirror.' }
+        {
+          hint: rateLimit.limited
+            ? rateLimitHint
+            : 'Re-run the job later, or point download-url / releases-api-url at a mirror.'
+        }
       )
     }
     if (last) {
       if (!rateLimit.limited) return res
       await res.body?.cancel()
-      throw new FcuError('network', `${shown} is still rate limited (HTTP ${res.status}) after ${attempts} attempts`, {
-        hint: rateLimitHint
-      })
+      throw new FcuError(
+        'network',
+        `${shown} is still rate limited (HTTP ${res.status}) after ${attempts} attempts`,
+        {
+          hint: rateLimitHint
+        }
+      )
     }
     const delay = asked ?? backoff
     await res.body?.cancel()
-    deps.log.info(`GET ${shown} answered HTTP ${res.status}; retrying in ${delay} ms (attempt ${attempt + 1} of ${attempts})`)
+    deps.log.info(
+      `GET ${shown} answered HTTP ${res.status}; retrying in ${delay} ms (attempt ${attempt + 1} of ${attempts})`
+    )
     await deps.sleep(delay)
   }
   throw new FcuError('network', `GET ${shown} failed after ${attempts} attempts: ${errorText(lastError)}`, {

@@ -1,0 +1,107 @@
+import { formatLocation, type Finding } from '../errors.js'
+import type { RunResult } from '../result.js'
+
+/**
+ * The job summary (and, later, the PR body) as Markdown. Pure: the same result always renders the same text, so
+ * a re-run that changes nothing also leaves the summary identical.
+ */
+
+const CONFIGMAP_LIMIT = 1_048_576
+const CLIENT_SIDE_LIMIT = 262_144
+
+const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+const code = (s: string): string => '`' + s.replace(/`/g, "'") + '`'
+const show = (v: unknown): string => (v === undefined ? '(absent)' : code(typeof v === 'string' ? v : JSON.stringify(v)))
+
+export function renderSummary(result: RunResult): string {
+  const out: string[] = []
+  const title = result.mode === 'validate' ? 'flux-crs-upgrade: validation' : 'flux-crs-upgrade: upgrade'
+  out.push(`## ${title}`, '')
+
+  if (result.components.length > 0) {
+    out.push('| component | from | to | action | release notes |', '|---|---|---|---|---|')
+    for (const c of result.components) {
+      const notes = c.releaseNotes ? `[${c.to}](${c.releaseNotes})` : ''
+      out.push(`| ${c.component} | ${c.from ?? '—'} | ${c.to ?? '—'} | ${esc(c.action)}: ${esc(c.reason)} | ${notes} |`)
+    }
+    out.push('')
+  }
+
+  if (result.targets.length > 0) {
+    out.push('### Targets', '', '| file | type | from | to | status |', '|---|---|---|---|---|')
+    for (const t of result.targets) {
+      out.push(`| ${code(t.path)} | ${t.type} | ${t.from ?? '—'} | ${t.to ?? '—'} | ${t.status} |`)
+    }
+    out.push('')
+  }
+
+  if (result.files.length > 0) {
+    out.push('### Files changed', '', '| file | change | bytes | of the 1 MiB ConfigMap limit |', '|---|---|---|---|')
+    for (const f of result.files) {
+      const share = f.operation === 'deleted' ? '—' : `${((f.bytes / CONFIGMAP_LIMIT) * 100).toFixed(1)} %`
+      const over = f.bytes > CLIENT_SIDE_LIMIT ? ' (over 256 KiB: apply server-side)' : ''
+      out.push(`| ${code(f.path)} | ${f.operation} | ${f.bytes.toLocaleString('en-US')} | ${share}${over} |`)
+    }
+    out.push('')
+  }
+
+  if (result.migrated.length > 0) {
+    out.push('### Migrated objects', '', '| file | object | from | to |', '|---|---|---|---|')
+    for (const m of result.migrated) {
+      const where = m.line ? `${m.file}:${m.line}` : m.file
+      const obj = `${m.kind}/${m.namespace ? `${m.namespace}/` : ''}${m.name}`
+      out.push(`| ${code(where)} | ${esc(obj)} | ${code(m.from)} | ${code(m.to)} |`)
+    }
+    out.push('')
+  }
+
+  const drifted = result.targets.filter(t => t.drift.length > 0)
+  if (drifted.length > 0) {
+    out.push(
+      '### Hand edits replaced by the regeneration',
+      '',
+      'These files differed from what `flux install` produces for their header version and options. The new file does not keep the edits below; if they were intended, move them to a kustomize patch.',
+      ''
+    )
+    out.push('| file | object | field | `flux install` gives | the file had |', '|---|---|---|---|---|')
+    for (const t of drifted) {
+      for (const d of t.drift) {
+        const where = d.line ? `${t.path}:${d.line}` : t.path
+        out.push(`| ${code(where)} | ${esc(`${d.kind}/${d.name}`)} | ${code(d.path)} | ${esc(show(d.was))} | ${esc(show(d.now))} |`)
+      }
+    }
+    out.push('')
+  }
+
+  out.push(...renderFindings(result.findings))
+  if (result.validation.resources > 0 || result.validation.skipped.length > 0) {
+    const skipped = result.validation.skipped.reduce((n, s) => n + s.count, 0)
+    out.push(`Validated ${result.validation.resources} object(s); ${skipped} skipped (no schema at hand).`)
+    for (const s of result.validation.skipped) out.push(`- ${s.apiVersion} ${s.kind} × ${s.count}: ${esc(s.reason)}`)
+    out.push('')
+  }
+
+  if (result.tools.length > 0) {
+    out.push(`Tools: ${result.tools.map(t => `${t.tool} ${t.version} (${t.downloaded ? 'downloaded, verified' : 'from the tool cache'})`).join(', ')}.`, '')
+  }
+  for (const n of result.notes) out.push(`> ${n}`, '')
+  return out.join('\n')
+}
+
+export function renderFindings(findings: Finding[]): string[] {
+  if (findings.length === 0) return ['### Validation', '', 'No findings.', '']
+  const count = (s: Finding['severity']) => findings.filter(f => f.severity === s).length
+  const out = [
+    '### Validation',
+    '',
+    `${count('error')} error(s), ${count('warning')} warning(s), ${count('notice')} notice(s).`,
+    '',
+    '| severity | where | rule | finding | what to do |',
+    '|---|---|---|---|---|'
+  ]
+  for (const f of findings) {
+    out.push(`| ${f.severity} | ${code(formatLocation(f) || '—')} | ${f.rule} | ${esc(f.message)} | ${esc(f.hint ?? '')} |`)
+  }
+  out.push('')
+  return out
+}

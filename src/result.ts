@@ -1,0 +1,88 @@
+import type { Finding } from './errors.js'
+import type { Component, Mode } from './settings/inputs.js'
+import type { TargetType } from './config/config.js'
+
+/** What a run did, as data: `main.ts` turns it into outputs and a summary, the CLI into text, tests assert on it. */
+
+export interface ComponentOutcome {
+  component: Component
+  /** The version the repository had (highest among its targets), without `v`. */
+  from?: string
+  /** The version the run resolved to, without `v`. */
+  to?: string
+  action: 'upgrade' | 'none' | 'downgrade' | 'skipped'
+  reason: string
+  releaseNotes?: string
+}
+
+export interface DriftItem {
+  kind: string
+  name: string
+  namespace?: string
+  path: string
+  was: unknown
+  now: unknown
+  line?: number
+}
+
+export interface TargetOutcome {
+  path: string
+  type: TargetType
+  component: Component
+  from?: string
+  to?: string
+  status: 'upgraded' | 'up-to-date' | 'kept-newer' | 'not-supported-yet'
+  /** The `flux install` flags that reproduce the file's options. */
+  installArgs?: string[]
+  /** Hand edits found compared with what `flux install` gives for the file's header version and options. */
+  drift: DriftItem[]
+}
+
+export interface FileOutcome {
+  path: string
+  operation: 'modified' | 'added' | 'deleted'
+  bytes: number
+}
+
+export interface MigratedObject {
+  file: string
+  line?: number
+  kind: string
+  name: string
+  namespace?: string
+  from: string
+  to: string
+}
+
+export interface ToolOutcome {
+  tool: 'flux' | 'calicoctl'
+  version: string
+  downloaded: boolean
+}
+
+export interface PullRequestOutcome {
+  component: string
+  number?: number
+  url?: string
+  operation: 'created' | 'updated' | 'closed' | 'none'
+}
+
+export interface RunResult {
+  mode: Mode
+  dryRun: boolean
+  /** Files differ (or would differ) from the repository. */
+  changed: boolean
+  /** The working tree was written. */
+  written: boolean
+  components: ComponentOutcome[]
+  targets: TargetOutcome[]
+  files: FileOutcome[]
+  migrated: MigratedObject[]
+  findings: Finding[]
+  validation: { resources: number; skipped: { apiVersion: string; kind: string; count: number; reason: string }[] }
+  tools: ToolOutcome[]
+  /** `flux install --export` runs this run made, for the scale contract (one per distinct option set). */
+  fluxInstallRuns: number
+  pullRequests: PullRequestOutcome[]
+  notes: string[]
+}

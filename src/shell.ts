@@ -1,0 +1,40 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { getExecOutput } from '@actions/exec'
+import type { Exec, Logger } from './deps.js'
+import { actionsToolCache } from './tools/install.js'
+import { toolPlatform } from './tools/platform.js'
+import type { RunDeps } from './run.js'
+
+/** Runs a program without a shell and without echoing its output into the log (manifests are large). */
+export const realExec: Exec = async (file, args, options = {}) => {
+  const out = await getExecOutput(file, args, {
+    cwd: options.cwd,
+    env: options.env ? { ...(process.env as Record<string, string>), ...options.env } : undefined,
+    input: options.input === undefined ? undefined : Buffer.from(options.input),
+    silent: true,
+    ignoreReturnCode: true
+  })
+  return { exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr }
+}
+
+/** The real world for one run: global fetch, timers, tool-cache, a scratch directory removed by `dispose`. */
+export async function realDeps(
+  log: Logger,
+  env: NodeJS.ProcessEnv
+): Promise<{ deps: RunDeps; dispose: () => Promise<void> }> {
+  const base = env.RUNNER_TEMP || os.tmpdir()
+  const tempDir = await mkdtemp(path.join(base, 'flux-crs-upgrade-'))
+  const deps: RunDeps = {
+    fetch: (url, init) => fetch(url, init),
+    sleep: ms => new Promise(resolve => setTimeout(resolve, ms)),
+    log,
+    exec: realExec,
+    toolCache: actionsToolCache(),
+    tempDir,
+    platform: toolPlatform(process.platform, process.arch),
+    runApiUrl: env.GITHUB_API_URL || 'https://api.github.com'
+  }
+  return { deps, dispose: () => rm(tempDir, { recursive: true, force: true }) }
+}
