@@ -1,0 +1,71 @@
+import { execFileSync } from 'node:child_process'
+import { chmodSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { standinScript } from '../standins/index.js'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+
+/** Output of the flux stand-in of `version`, exactly as `flux install --export <args>` prints it. */
+export function fluxInstallExport(version: string, fixturesDir: string | null, args: string[] = []): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fcu-flux-'))
+  try {
+    const bin = path.join(dir, 'flux')
+    writeFileSync(bin, standinScript('flux', version, fixturesDir))
+    chmodSync(bin, 0o755)
+    return execFileSync(process.execPath, [bin, 'install', '--export', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 })
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** A ConfigMap whose data is one literal block, as a ClusterResourceSet consumes it. */
+export function configMap(name: string, namespace: string, key: string, content: string): string {
+  const body = content
+    .replace(/\n$/, '')
+    .split('\n')
+    .map(l => (l === '' ? '' : `    ${l}`))
+    .join('\n')
+  return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\ndata:\n  ${key}: |\n${body}\n`
+}
+
+const STAGING_SYNC = `---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 1m0s
+  ref:
+    branch: main
+  url: https://github.com/example/fleet.git
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 10m0s
+  path: ./clusters/staging
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+`
+
+/**
+ * Lays the example fleet repository into `dest` with its generated files made by the stand-in of `fluxVersion`:
+ * the management cluster's gotk-components.yaml and the staging clusters' Flux ConfigMap (install + sync objects).
+ */
+export function prepareExample(dest: string, fluxVersion: string, fixturesDir: string | null): void {
+  cpSync(here, dest, { recursive: true, filter: src => !src.endsWith('.ts') })
+  const install = fluxInstallExport(fluxVersion, fixturesDir)
+  writeFileSync(path.join(dest, 'clusters/tmp-mgmt/flux-system/gotk-components.yaml'), install)
+  writeFileSync(
+    path.join(dest, 'infrastructure/staging/cm-flux-staging.yaml'),
+    configMap('crs-cm-flux-staging', 'staging', 'flux.yaml', install + STAGING_SYNC)
+  )
+}
