@@ -14,17 +14,29 @@ import { runAction } from '../support/runner.js'
 
 const fixtures = defaultFixturesDir()
 const from = '2.7.5'
-const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 256 << 20 })
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 256 << 20 })
 
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'fcu-demo-'))
 prepareExample(workspace, from, fixtures)
 git(workspace, 'init', '-q', '-b', 'main')
 git(workspace, 'add', '-A')
-git(workspace, '-c', 'user.name=demo', '-c', 'user.email=demo@example.com', 'commit', '-qm', `fleet on Flux ${from}`)
+git(
+  workspace,
+  '-c',
+  'user.name=demo',
+  '-c',
+  'user.email=demo@example.com',
+  'commit',
+  '-qm',
+  `fleet on Flux ${from}`
+)
 
 const mirror = await startMirror({ fixturesDir: fixtures })
 try {
-  console.log(`Example fleet repository: ${workspace} (Flux ${from}; manifests from ${fixtures ? 'the shared upstream fixtures' : 'the synthetic stand-in'})`)
+  console.log(
+    `Example fleet repository: ${workspace} (Flux ${from}; manifests from ${fixtures ? 'the shared upstream fixtures' : 'the synthetic stand-in'})`
+  )
   console.log(`Release mirror: ${mirror.url}\n`)
   const run = await runAction({
     workspace,
@@ -41,7 +53,12 @@ try {
     }
   })
   console.log('--- action log ---')
-  process.stdout.write(run.stdout.split('\n').filter(l => !l.startsWith('::debug::')).join('\n'))
+  process.stdout.write(
+    run.stdout
+      .split('\n')
+      .filter(l => !l.startsWith('::debug::'))
+      .join('\n')
+  )
   if (run.stderr) process.stdout.write(run.stderr)
   console.log(`\n--- exit code: ${run.exitCode} ---\n\n--- outputs ---`)
   for (const [k, v] of Object.entries(run.outputs)) console.log(`${k}=${v}`)
@@ -50,8 +67,21 @@ try {
   console.log('--- git diff --stat ---')
   console.log(git(workspace, 'diff', '--stat'))
   console.log('--- git diff (sync objects and the first lines of gotk-components.yaml) ---')
-  console.log(git(workspace, 'diff', '--', 'clusters/tmp-mgmt/flux-system/gotk-sync.yaml', 'clusters/tmp-mgmt/infrastructure.yaml'))
-  console.log(git(workspace, 'diff', '-U1', '--', 'clusters/tmp-mgmt/flux-system/gotk-components.yaml').split('\n').slice(0, 30).join('\n'))
+  console.log(
+    git(
+      workspace,
+      'diff',
+      '--',
+      'clusters/tmp-mgmt/flux-system/gotk-sync.yaml',
+      'clusters/tmp-mgmt/infrastructure.yaml'
+    )
+  )
+  console.log(
+    git(workspace, 'diff', '-U1', '--', 'clusters/tmp-mgmt/flux-system/gotk-components.yaml')
+      .split('\n')
+      .slice(0, 30)
+      .join('\n')
+  )
   process.exitCode = run.exitCode
 } finally {
   await mirror.close()

@@ -109,7 +109,11 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
     const root = path.resolve(io.cwd, settings.workingDirectory)
     // tool-cache keeps tools under RUNNER_TOOL_CACHE; outside Actions keep them in the user's cache between runs.
     const home = io.env.HOME || io.cwd
-    process.env.RUNNER_TOOL_CACHE ||= path.join(io.env.XDG_CACHE_HOME || path.join(home, '.cache'), 'flux-crs-upgrade', 'tools')
+    process.env.RUNNER_TOOL_CACHE ||= path.join(
+      io.env.XDG_CACHE_HOME || path.join(home, '.cache'),
+      'flux-crs-upgrade',
+      'tools'
+    )
     process.env.RUNNER_TEMP ||= path.join(io.env.TMPDIR || '/tmp')
     const { deps, dispose } = await realDeps(log, io.env)
     try {

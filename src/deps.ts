@@ -27,4 +27,7 @@ export type Exec = (
 export type Sleep = (ms: number) => Promise<void>
 
 /** `fetch` as the engine uses it; tests pass the global one pointed at 127.0.0.1 servers. */
-export type Fetch = (url: string, init?: { method?: string; headers?: Record<string, string> }) => Promise<Response>
+export type Fetch = (
+  url: string,
+  init?: { method?: string; headers?: Record<string, string> }
+) => Promise<Response>

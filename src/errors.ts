@@ -79,7 +79,10 @@ export function toFindings(e: unknown): Finding[] {
 
 /** Renders a location the way people read them: `file:line:column` or `input flux-version`. */
 export function formatLocation(l: Location): string {
-  if (l.file) return [l.file, l.line, l.line !== undefined ? l.column : undefined].filter(x => x !== undefined).join(':')
+  if (l.file)
+    return [l.file, l.line, l.line !== undefined ? l.column : undefined]
+      .filter(x => x !== undefined)
+      .join(':')
   if (l.input) return `input ${l.input}`
   return ''
 }

@@ -21,11 +21,15 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   let failure: string | undefined
   let annotateFrom = workspace
   try {
-    for (const secret of [core.getInput('token'), core.getInput('releases-token')]) if (secret) core.setSecret(secret)
+    for (const secret of [core.getInput('token'), core.getInput('releases-token')])
+      if (secret) core.setSecret(secret)
     const settings = readSettings(name => core.getInput(name))
     const root = insideWorkspace(workspace, settings.workingDirectory, 'working-directory')
     annotateFrom = root
-    const { deps, dispose } = await realDeps({ info: core.info, warning: core.warning, debug: core.debug }, env)
+    const { deps, dispose } = await realDeps(
+      { info: core.info, warning: core.warning, debug: core.debug },
+      env
+    )
     try {
       result = await run({ ...settings, workingDirectory: root }, deps)
     } finally {
@@ -36,14 +40,22 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     if (errors > 0) failure = `Validation found ${errors} error(s)`
   } catch (e) {
     findings = toFindings(e)
-    failure = findings.find(f => f.severity === 'error' && f.rule.startsWith('run/'))?.message ?? `Validation failed with ${findings.filter(f => f.severity === 'error').length} error(s)`
+    failure =
+      findings.find(f => f.severity === 'error' && f.rule.startsWith('run/'))?.message ??
+      `Validation failed with ${findings.filter(f => f.severity === 'error').length} error(s)`
   }
 
   for (const f of findings) annotate(f, workspace, annotateFrom)
   const report = { version: 1, ok: failure === undefined, failure, result, findings }
   await writeFile(reportPath, JSON.stringify(report, null, 2) + '\n', 'utf8')
   setOutputs(result, reportPath)
-  await core.summary.addRaw(result ? renderSummary(result) : ['## flux-crs-upgrade failed', '', failure ?? '', '', ...renderFindings(findings)].join('\n')).write()
+  await core.summary
+    .addRaw(
+      result
+        ? renderSummary(result)
+        : ['## flux-crs-upgrade failed', '', failure ?? '', '', ...renderFindings(findings)].join('\n')
+    )
+    .write()
   if (failure !== undefined) {
     core.setFailed(failure)
     return 1

@@ -79,7 +79,10 @@ export interface RunResult {
   files: FileOutcome[]
   migrated: MigratedObject[]
   findings: Finding[]
-  validation: { resources: number; skipped: { apiVersion: string; kind: string; count: number; reason: string }[] }
+  validation: {
+    resources: number
+    skipped: { apiVersion: string; kind: string; count: number; reason: string }[]
+  }
   tools: ToolOutcome[]
   /** `flux install --export` runs this run made, for the scale contract (one per distinct option set). */
   fluxInstallRuns: number

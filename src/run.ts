@@ -66,16 +66,26 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
 
   // Inputs first: a bad version is reported before anything touches the network.
   const specs: { flux?: VersionSpec; calico?: VersionSpec } = {}
-  if (settings.components.includes('flux')) specs.flux = parseVersionSpec(settings.fluxVersion, 'flux-version')
-  if (settings.components.includes('calico')) specs.calico = parseVersionSpec(settings.calicoVersion, 'calico-version')
+  if (settings.components.includes('flux'))
+    specs.flux = parseVersionSpec(settings.fluxVersion, 'flux-version')
+  if (settings.components.includes('calico'))
+    specs.calico = parseVersionSpec(settings.calicoVersion, 'calico-version')
 
   const config = await loadConfig(root, settings)
   const files = await readYamlFiles(root)
   const targets = discoverTargets(files, config)
-  deps.log.info(`Found ${targets.length} target(s): ${targets.map(t => `${t.path} (${t.type})`).join(', ') || 'none'}`)
+  deps.log.info(
+    `Found ${targets.length} target(s): ${targets.map(t => `${t.path} (${t.type})`).join(', ') || 'none'}`
+  )
 
   if (settings.mode === 'validate') {
-    await validateInto(result, { files, written: [], targets: [], upgradedCrds: [] }, settings, deps, specs.calico)
+    await validateInto(
+      result,
+      { files, written: [], targets: [], upgradedCrds: [] },
+      settings,
+      deps,
+      specs.calico
+    )
     result.findings.sort(byLocation)
     return result
   }
@@ -89,7 +99,11 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
     releasesToken: settings.releasesToken
   })
   deps.log.info(credentials.message)
-  const resolve = async (component: 'flux' | 'calico', spec: VersionSpec, current?: string): Promise<Resolution> => {
+  const resolve = async (
+    component: 'flux' | 'calico',
+    spec: VersionSpec,
+    current?: string
+  ): Promise<Resolution> => {
     const releases = await listReleases(
       componentRepository[component],
       { baseUrl: settings.releasesApiUrl, token: credentials.token },
@@ -106,11 +120,16 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
     const key = `${tool}@${version}`
     let p = tools.get(key)
     if (!p) {
-      p = installTool(tool, version, { downloadUrl: settings.downloadUrl, platform: deps.platform }, {
-        ...deps,
-        cache: deps.toolCache,
-        tempDir: deps.tempDir
-      }).then(t => {
+      p = installTool(
+        tool,
+        version,
+        { downloadUrl: settings.downloadUrl, platform: deps.platform },
+        {
+          ...deps,
+          cache: deps.toolCache,
+          tempDir: deps.tempDir
+        }
+      ).then(t => {
         result.tools.push({ tool, version: t.version, downloaded: t.downloaded } satisfies ToolOutcome)
         return t
       })
@@ -124,7 +143,10 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
 
   if (specs.flux) {
     const fluxTargets = targets.filter(t => t.type === 'flux-components')
-    const headers = fluxTargets.map(t => ({ target: t, header: parseFluxHeader(byPath.get(t.path)!, t.path) }))
+    const headers = fluxTargets.map(t => ({
+      target: t,
+      header: parseFluxHeader(byPath.get(t.path)!, t.path)
+    }))
     const current = highest(headers.map(h => h.header.version))
     const resolution = await resolve('flux', specs.flux, current)
     const outcome: ComponentOutcome = {
@@ -139,7 +161,9 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
     deps.log.info(`flux: ${outcome.from ?? 'none'} → ${outcome.to} (${outcome.reason})`)
 
     // Never downgrade a target unless the version was pinned exactly.
-    const movable = headers.filter(h => specs.flux!.kind === 'exact' || !semver.gt(h.header.version, resolution.version))
+    const movable = headers.filter(
+      h => specs.flux!.kind === 'exact' || !semver.gt(h.header.version, resolution.version)
+    )
     for (const h of headers) {
       if (!movable.includes(h)) {
         result.targets.push({
@@ -159,7 +183,11 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
         return fluxCli(t.path, t.version, deps.exec)
       }
       const up = await upgradeFluxComponents(
-        movable.map(h => ({ file: h.target.path, content: byPath.get(h.target.path)!, install: h.target.install })),
+        movable.map(h => ({
+          file: h.target.path,
+          content: byPath.get(h.target.path)!,
+          install: h.target.install
+        })),
         resolution.version,
         { cli, log: deps.log }
       )
@@ -180,7 +208,9 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
       }
       upgradedCrds = up.crds
 
-      const fromMinors = new Set(movable.map(h => `${semver.major(h.header.version)}.${semver.minor(h.header.version)}`))
+      const fromMinors = new Set(
+        movable.map(h => `${semver.major(h.header.version)}.${semver.minor(h.header.version)}`)
+      )
       const toMinor = `${semver.major(resolution.version)}.${semver.minor(resolution.version)}`
       if ([...fromMinors].some(m => m !== toMinor)) {
         const overlay = files.map(f => ({ path: f.path, content: changes.get(f.path) ?? f.content }))
@@ -199,7 +229,9 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
 
   if (specs.calico) {
     const calicoTargets = targets.filter(t => t.type === 'calico-configmap')
-    const current = highest(calicoTargets.map(t => currentCalicoVersion(byPath.get(t.path)!)).filter(isString))
+    const current = highest(
+      calicoTargets.map(t => currentCalicoVersion(byPath.get(t.path)!)).filter(isString)
+    )
     const resolution = await resolve('calico', specs.calico, current)
     result.components.push({
       component: 'calico',
@@ -213,11 +245,24 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
       releaseNotes: releaseNotesUrl('calico', resolution.tag)
     })
     for (const t of calicoTargets) {
-      result.targets.push({ path: t.path, type: t.type, component: 'calico', from: currentCalicoVersion(byPath.get(t.path)!), status: 'not-supported-yet', drift: [] })
+      result.targets.push({
+        path: t.path,
+        type: t.type,
+        component: 'calico',
+        from: currentCalicoVersion(byPath.get(t.path)!),
+        status: 'not-supported-yet',
+        drift: []
+      })
     }
   }
   for (const t of targets.filter(t => t.type === 'flux-configmap')) {
-    result.targets.push({ path: t.path, type: t.type, component: 'flux', status: 'not-supported-yet', drift: [] })
+    result.targets.push({
+      path: t.path,
+      type: t.type,
+      component: 'flux',
+      status: 'not-supported-yet',
+      drift: []
+    })
   }
 
   // Only real differences count: regenerating an up-to-date file is not a change.
@@ -246,10 +291,14 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
 
   const errors = result.findings.filter(f => f.severity === 'error')
   if (errors.length > 0) {
-    throw new FcuError('validation', `Validation found ${errors.length} error(s) in what the upgrade would write; nothing was written`, {
-      findings: result.findings,
-      hint: 'Fix the findings (or the repository objects they name) and run again.'
-    })
+    throw new FcuError(
+      'validation',
+      `Validation found ${errors.length} error(s) in what the upgrade would write; nothing was written`,
+      {
+        findings: result.findings,
+        hint: 'Fix the findings (or the repository objects they name) and run again.'
+      }
+    )
   }
 
   if (!result.changed) {
@@ -257,7 +306,9 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
   } else if (settings.dryRun) {
     await applyChanges(root, effective)
     result.written = true
-    result.notes.push(`dry-run: wrote ${effective.length} file(s) to the working tree; no commit, push or pull request.`)
+    result.notes.push(
+      `dry-run: wrote ${effective.length} file(s) to the working tree; no commit, push or pull request.`
+    )
   } else {
     result.notes.push(
       'Opening pull requests is not part of this release: nothing was written. Use dry-run: true to write the working tree.'

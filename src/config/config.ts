@@ -74,22 +74,40 @@ export function parseConfig(text: string, file: string): RepoConfig {
     throw new FcuError('config', `${file}:${line}: ${message}`, { location: { file, line, column }, hint })
   }
   const keysOf = (value: unknown, path: YamlPath, allowed: string[]): Obj => {
-    if (!isObj(value)) return fail(path, `${dotted(path) || 'the config'} must be a mapping`, 'See the README for the config format.')
+    if (!isObj(value))
+      return fail(
+        path,
+        `${dotted(path) || 'the config'} must be a mapping`,
+        'See the README for the config format.'
+      )
     for (const k of Object.keys(value)) {
       if (!allowed.includes(k)) {
-        fail([...path, k], `unknown key "${k}" in ${dotted(path) || 'the config'}`, `Allowed keys: ${allowed.join(', ')}.`)
+        fail(
+          [...path, k],
+          `unknown key "${k}" in ${dotted(path) || 'the config'}`,
+          `Allowed keys: ${allowed.join(', ')}.`
+        )
       }
     }
     return value
   }
   const str = (value: unknown, path: YamlPath): string => {
-    if (typeof value !== 'string' || value.trim() === '') fail(path, `${dotted(path)} must be a non-empty string`, 'Quote the value.')
+    if (typeof value !== 'string' || value.trim() === '')
+      fail(path, `${dotted(path)} must be a non-empty string`, 'Quote the value.')
     return value as string
   }
   const strList = (value: unknown, path: YamlPath): string[] => {
-    if (typeof value === 'string') return value.split(',').map(s => s.trim()).filter(Boolean)
+    if (typeof value === 'string')
+      return value
+        .split(',')
+        .map(s => s.trim())
+        .filter(Boolean)
     if (!Array.isArray(value) || value.some(v => typeof v !== 'string')) {
-      fail(path, `${dotted(path)} must be a list of strings`, 'Write it as a YAML list or a comma-separated string.')
+      fail(
+        path,
+        `${dotted(path)} must be a list of strings`,
+        'Write it as a YAML list or a comma-separated string.'
+      )
     }
     return value as string[]
   }
@@ -102,10 +120,16 @@ export function parseConfig(text: string, file: string): RepoConfig {
       if (kind === 'string') out[k] = str(v, p)
       else if (kind === 'list') out[k] = strList(v, p)
       else if (kind === 'boolean') {
-        if (typeof v !== 'boolean') fail(p, `${dotted(p)} must be true or false`, 'Write true or false without quotes.')
+        if (typeof v !== 'boolean')
+          fail(p, `${dotted(p)} must be true or false`, 'Write true or false without quotes.')
         out[k] = v
       } else {
-        if (v !== 'debug' && v !== 'info' && v !== 'error') fail(p, `${dotted(p)} must be debug, info or error`, 'Flux controllers accept debug, info or error.')
+        if (v !== 'debug' && v !== 'info' && v !== 'error')
+          fail(
+            p,
+            `${dotted(p)} must be debug, info or error`,
+            'Flux controllers accept debug, info or error.'
+          )
         out[k] = v
       }
     }
@@ -115,14 +139,19 @@ export function parseConfig(text: string, file: string): RepoConfig {
   const root = keysOf(doc.value, [], ['targets', 'exclude', 'flux', 'calico'])
   const config: RepoConfig = { ...emptyConfig(), file }
   if (root.targets !== undefined) {
-    if (!Array.isArray(root.targets)) fail(['targets'], 'targets must be a list', 'Write each target as `- path: ...`.')
+    if (!Array.isArray(root.targets))
+      fail(['targets'], 'targets must be a list', 'Write each target as `- path: ...`.')
     config.targets = (root.targets as unknown[]).map((t, i) => {
       const o = keysOf(t, ['targets', i], ['path', 'type', 'install'])
       const path = relativePath(str(o.path, ['targets', i, 'path']), ['targets', i, 'path'], fail)
       const target: ConfiguredTarget = { path }
       if (o.type !== undefined) {
         if (!TARGET_TYPES.includes(o.type as TargetType)) {
-          fail(['targets', i, 'type'], `unknown target type "${String(o.type)}"`, `Types: ${TARGET_TYPES.join(', ')}.`)
+          fail(
+            ['targets', i, 'type'],
+            `unknown target type "${String(o.type)}"`,
+            `Types: ${TARGET_TYPES.join(', ')}.`
+          )
         }
         target.type = o.type as TargetType
       }
@@ -141,7 +170,12 @@ export function parseConfig(text: string, file: string): RepoConfig {
     const c = keysOf(root.calico, ['calico'], ['manifest'])
     if (c.manifest !== undefined) {
       const m = str(c.manifest, ['calico', 'manifest'])
-      if (!CALICO_MANIFESTS.includes(m)) fail(['calico', 'manifest'], `unknown Calico manifest "${m}"`, `Manifests: ${CALICO_MANIFESTS.join(', ')}.`)
+      if (!CALICO_MANIFESTS.includes(m))
+        fail(
+          ['calico', 'manifest'],
+          `unknown Calico manifest "${m}"`,
+          `Manifests: ${CALICO_MANIFESTS.join(', ')}.`
+        )
       config.calico.manifest = m
     }
   }
@@ -149,10 +183,18 @@ export function parseConfig(text: string, file: string): RepoConfig {
 }
 
 /** Paths in the config are repository-relative; `..` and absolute paths would reach outside the workspace. */
-function relativePath(p: string, at: YamlPath, fail: (path: YamlPath, m: string, h: string) => never): string {
+function relativePath(
+  p: string,
+  at: YamlPath,
+  fail: (path: YamlPath, m: string, h: string) => never
+): string {
   const norm = p.replace(/\\/g, '/').replace(/^\.\//, '')
   if (norm.startsWith('/') || norm.split('/').includes('..')) {
-    fail(at, `"${p}" points outside the repository`, 'Use a path relative to the repository root, without "..".')
+    fail(
+      at,
+      `"${p}" points outside the repository`,
+      'Use a path relative to the repository root, without "..".'
+    )
   }
   return norm
 }

@@ -11,7 +11,8 @@ const CLIENT_SIDE_LIMIT = 262_144
 
 const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 const code = (s: string): string => '`' + s.replace(/`/g, "'") + '`'
-const show = (v: unknown): string => (v === undefined ? '(absent)' : code(typeof v === 'string' ? v : JSON.stringify(v)))
+const show = (v: unknown): string =>
+  v === undefined ? '(absent)' : code(typeof v === 'string' ? v : JSON.stringify(v))
 
 export function renderSummary(result: RunResult): string {
   const out: string[] = []
@@ -22,7 +23,9 @@ export function renderSummary(result: RunResult): string {
     out.push('| component | from | to | action | release notes |', '|---|---|---|---|---|')
     for (const c of result.components) {
       const notes = c.releaseNotes ? `[${c.to}](${c.releaseNotes})` : ''
-      out.push(`| ${c.component} | ${c.from ?? '—'} | ${c.to ?? '—'} | ${esc(c.action)}: ${esc(c.reason)} | ${notes} |`)
+      out.push(
+        `| ${c.component} | ${c.from ?? '—'} | ${c.to ?? '—'} | ${esc(c.action)}: ${esc(c.reason)} | ${notes} |`
+      )
     }
     out.push('')
   }
@@ -36,7 +39,12 @@ export function renderSummary(result: RunResult): string {
   }
 
   if (result.files.length > 0) {
-    out.push('### Files changed', '', '| file | change | bytes | of the 1 MiB ConfigMap limit |', '|---|---|---|---|')
+    out.push(
+      '### Files changed',
+      '',
+      '| file | change | bytes | of the 1 MiB ConfigMap limit |',
+      '|---|---|---|---|'
+    )
     for (const f of result.files) {
       const share = f.operation === 'deleted' ? '—' : `${((f.bytes / CONFIGMAP_LIMIT) * 100).toFixed(1)} %`
       const over = f.bytes > CLIENT_SIDE_LIMIT ? ' (over 256 KiB: apply server-side)' : ''
@@ -67,7 +75,9 @@ export function renderSummary(result: RunResult): string {
     for (const t of drifted) {
       for (const d of t.drift) {
         const where = d.line ? `${t.path}:${d.line}` : t.path
-        out.push(`| ${code(where)} | ${esc(`${d.kind}/${d.name}`)} | ${code(d.path)} | ${esc(show(d.was))} | ${esc(show(d.now))} |`)
+        out.push(
+          `| ${code(where)} | ${esc(`${d.kind}/${d.name}`)} | ${code(d.path)} | ${esc(show(d.was))} | ${esc(show(d.now))} |`
+        )
       }
     }
     out.push('')
@@ -77,12 +87,16 @@ export function renderSummary(result: RunResult): string {
   if (result.validation.resources > 0 || result.validation.skipped.length > 0) {
     const skipped = result.validation.skipped.reduce((n, s) => n + s.count, 0)
     out.push(`Validated ${result.validation.resources} object(s); ${skipped} skipped (no schema at hand).`)
-    for (const s of result.validation.skipped) out.push(`- ${s.apiVersion} ${s.kind} × ${s.count}: ${esc(s.reason)}`)
+    for (const s of result.validation.skipped)
+      out.push(`- ${s.apiVersion} ${s.kind} × ${s.count}: ${esc(s.reason)}`)
     out.push('')
   }
 
   if (result.tools.length > 0) {
-    out.push(`Tools: ${result.tools.map(t => `${t.tool} ${t.version} (${t.downloaded ? 'downloaded, verified' : 'from the tool cache'})`).join(', ')}.`, '')
+    out.push(
+      `Tools: ${result.tools.map(t => `${t.tool} ${t.version} (${t.downloaded ? 'downloaded, verified' : 'from the tool cache'})`).join(', ')}.`,
+      ''
+    )
   }
   for (const n of result.notes) out.push(`> ${n}`, '')
   return out.join('\n')
@@ -100,7 +114,9 @@ export function renderFindings(findings: Finding[]): string[] {
     '|---|---|---|---|---|'
   ]
   for (const f of findings) {
-    out.push(`| ${f.severity} | ${code(formatLocation(f) || '—')} | ${f.rule} | ${esc(f.message)} | ${esc(f.hint ?? '')} |`)
+    out.push(
+      `| ${f.severity} | ${code(formatLocation(f) || '—')} | ${f.rule} | ${esc(f.message)} | ${esc(f.hint ?? '')} |`
+    )
   }
   out.push('')
   return out

@@ -81,7 +81,9 @@ function url(get: InputLookup, name: 'releases-api-url' | 'download-url'): strin
     })
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new FcuError('input', `Input ${name} must be an http(s) URL, got "${raw}"`, { location: { input: name } })
+    throw new FcuError('input', `Input ${name} must be an http(s) URL, got "${raw}"`, {
+      location: { input: name }
+    })
   }
   if (parsed.username || parsed.password) {
     throw new FcuError('input', `Input ${name} must not carry credentials in the URL`, {

@@ -18,4 +18,5 @@ export function insideWorkspace(root: string, relative: string, input: string): 
 }
 
 /** Repository-relative POSIX path, the form every finding and report uses. */
-export const toRepoPath = (root: string, abs: string): string => path.relative(root, abs).split(path.sep).join('/')
+export const toRepoPath = (root: string, abs: string): string =>
+  path.relative(root, abs).split(path.sep).join('/')

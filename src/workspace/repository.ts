@@ -26,5 +26,7 @@ export async function readYamlFiles(root: string): Promise<RepoFile[]> {
   }
   await walk(root)
   found.sort()
-  return Promise.all(found.map(async abs => ({ path: toRepoPath(root, abs), content: await fs.readFile(abs, 'utf8') })))
+  return Promise.all(
+    found.map(async abs => ({ path: toRepoPath(root, abs), content: await fs.readFile(abs, 'utf8') }))
+  )
 }

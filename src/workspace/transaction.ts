@@ -53,7 +53,11 @@ export async function applyChanges(root: string, changes: FileChange[]): Promise
       if (s.backup) await fs.rename(s.backup, s.abs).catch(() => {})
     }
     await Promise.all(staged.filter(s => s.tmp).map(s => fs.rm(s.tmp!, { force: true })))
-    throw new FcuError('internal', `Could not write changes; the working tree was restored: ${(e as Error).message}`, { cause: e })
+    throw new FcuError(
+      'internal',
+      `Could not write changes; the working tree was restored: ${(e as Error).message}`,
+      { cause: e }
+    )
   }
   await Promise.all(done.filter(s => s.backup).map(s => fs.rm(s.backup!, { force: true })))
 }

@@ -191,7 +191,12 @@ export function embeddedOffset(doc: YamlDocument, path: YamlPath): { lineOffset:
   let node: Node | null = contents
   for (const k of path) node = child(node, k)
   const keyPos = positionOf(doc, path, 'key')
-  if (node && isScalar(node) && (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') && node.range) {
+  if (
+    node &&
+    isScalar(node) &&
+    (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') &&
+    node.range
+  ) {
     // The range starts at the header (`|`); content begins on the next line.
     const header = lineCounter.linePos(node.range[0])
     return { lineOffset: doc.startLine + header.line - 1, exact: node.type === 'BLOCK_LITERAL' }

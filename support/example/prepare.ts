@@ -14,7 +14,10 @@ export function fluxInstallExport(version: string, fixturesDir: string | null, a
     const bin = path.join(dir, 'flux')
     writeFileSync(bin, standinScript('flux', version, fixturesDir))
     chmodSync(bin, 0o755)
-    return execFileSync(process.execPath, [bin, 'install', '--export', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 })
+    return execFileSync(process.execPath, [bin, 'install', '--export', ...args], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20
+    })
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

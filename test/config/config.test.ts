@@ -1,0 +1,84 @@
+import { parseConfig } from '../../src/config/config.js'
+import { FcuError } from '../../src/errors.js'
+
+function configError(text: string): FcuError {
+  try {
+    parseConfig(text, '.github/flux-crs-upgrade.yaml')
+  } catch (e) {
+    if (e instanceof FcuError) return e
+    throw e
+  }
+  throw new Error('expected a config error')
+}
+
+describe('parseConfig', () => {
+  it('reads targets, exclusions and install options', () => {
+    const c = parseConfig(
+      [
+        'targets:',
+        '  - path: ./clusters/a/gotk-components.yaml',
+        '    type: flux-components',
+        '    install:',
+        '      registry: registry.example.com/fluxcd',
+        '      toleration-keys: [role, gpu]',
+        'exclude:',
+        '  - clusters/frozen/**',
+        'flux:',
+        '  install:',
+        '    network-policy: false',
+        '    log-level: debug',
+        'calico:',
+        '  manifest: calico-typha.yaml'
+      ].join('\n'),
+      '.github/flux-crs-upgrade.yaml'
+    )
+    expect(c.targets).toEqual([
+      {
+        path: 'clusters/a/gotk-components.yaml',
+        type: 'flux-components',
+        install: { registry: 'registry.example.com/fluxcd', 'toleration-keys': ['role', 'gpu'] }
+      }
+    ])
+    expect(c.exclude).toEqual(['clusters/frozen/**'])
+    expect(c.flux.install).toEqual({ 'network-policy': false, 'log-level': 'debug' })
+    expect(c.calico.manifest).toBe('calico-typha.yaml')
+  })
+
+  it('treats an empty file as no configuration', () => {
+    expect(parseConfig('# nothing yet\n', 'c.yaml').targets).toEqual([])
+  })
+
+  it('names the line of an unknown key and lists the allowed ones', () => {
+    const e = configError('targets: []\nexlude:\n  - a/**\n')
+    expect(e.code).toBe('config')
+    expect(e.location).toMatchObject({ file: '.github/flux-crs-upgrade.yaml', line: 2 })
+    expect(e.message).toContain('unknown key "exlude"')
+    expect(e.hint).toContain('exclude')
+  })
+
+  it('names the line of an unknown install option inside a target', () => {
+    const e = configError('targets:\n  - path: a.yaml\n    install:\n      namespce: flux\n')
+    expect(e.location.line).toBe(4)
+    expect(e.message).toContain('namespce')
+  })
+
+  it.each([
+    ['targets:\n  - path: ../outside.yaml\n', 2, 'outside the repository'],
+    ['targets:\n  - path: /etc/passwd\n', 2, 'outside the repository'],
+    ['targets:\n  - path: a.yaml\n    type: helm-chart\n', 3, 'unknown target type'],
+    ['flux:\n  install:\n    network-policy: "no"\n', 3, 'true or false'],
+    ['flux:\n  install:\n    log-level: trace\n', 3, 'debug, info or error'],
+    ['calico:\n  manifest: canal.yaml\n', 2, 'unknown Calico manifest'],
+    ['- just\n- a list\n', 1, 'must be a mapping']
+  ])('rejects %j at line %i', (text, line, message) => {
+    const e = configError(text)
+    expect(e.location.line).toBe(line)
+    expect(e.message).toContain(message)
+  })
+
+  it('reports a YAML syntax error with its line', () => {
+    const e = configError('targets:\n  - path: a.yaml\n   type: x\n')
+    expect(e.code).toBe('manifest')
+    expect(e.location.line).toBe(3)
+  })
+})

@@ -1,0 +1,132 @@
+import { renderSummary } from '../../src/report/summary.js'
+import { findingLine, renderText } from '../../src/report/text.js'
+import type { RunResult } from '../../src/result.js'
+
+const result: RunResult = {
+  mode: 'upgrade',
+  dryRun: true,
+  changed: true,
+  written: true,
+  components: [
+    {
+      component: 'flux',
+      from: '2.7.5',
+      to: '2.9.3',
+      action: 'upgrade',
+      reason: 'upgrade 2.7.5 → 2.9.3',
+      releaseNotes: 'https://github.com/fluxcd/flux2/releases/tag/v2.9.3'
+    }
+  ],
+  targets: [
+    {
+      path: 'clusters/a/gotk-components.yaml',
+      type: 'flux-components',
+      component: 'flux',
+      from: '2.7.5',
+      to: '2.9.3',
+      status: 'upgraded',
+      drift: [
+        {
+          kind: 'Deployment',
+          name: 'source-controller',
+          path: 'spec.template.spec.containers[0].image',
+          was: 'ghcr.io/fluxcd/source-controller:v1.7.4',
+          now: 'ghcr.io/fluxcd/source-controller:v1.8.0',
+          line: 4498
+        }
+      ]
+    }
+  ],
+  files: [{ path: 'clusters/a/gotk-components.yaml', operation: 'modified', bytes: 269777 }],
+  migrated: [
+    {
+      file: 'clusters/a/gotk-sync.yaml',
+      line: 3,
+      kind: 'GitRepository',
+      name: 'flux-system',
+      namespace: 'flux-system',
+      from: 'source.toolkit.fluxcd.io/v1beta2',
+      to: 'source.toolkit.fluxcd.io/v1'
+    }
+  ],
+  findings: [
+    {
+      severity: 'warning',
+      file: 'infra/crs.yaml',
+      line: 7,
+      rule: 'crs/apply-once',
+      message: 'strategy ApplyOnce | never re-applied',
+      hint: 'Use Reconcile.'
+    }
+  ],
+  validation: {
+    resources: 41,
+    skipped: [
+      {
+        apiVersion: 'cluster.x-k8s.io/v1beta1',
+        kind: 'Cluster',
+        count: 2,
+        reason: 'no CRD in the repository'
+      }
+    ]
+  },
+  tools: [{ tool: 'flux', version: '2.9.3', downloaded: true }],
+  fluxInstallRuns: 1,
+  pullRequests: [],
+  notes: ['dry-run: wrote 1 file(s)']
+}
+
+describe('renderSummary', () => {
+  const md = renderSummary(result)
+
+  it('has the version table with the release notes link', () => {
+    expect(md).toContain(
+      '| flux | 2.7.5 | 2.9.3 | upgrade: upgrade 2.7.5 → 2.9.3 | [2.9.3](https://github.com/fluxcd/flux2/releases/tag/v2.9.3) |'
+    )
+  })
+
+  it('measures each file against the ConfigMap limit and flags the client-side apply limit', () => {
+    expect(md).toContain(
+      '| `clusters/a/gotk-components.yaml` | modified | 269,777 | 25.7 % (over 256 KiB: apply server-side) |'
+    )
+  })
+
+  it('lists migrated objects, hand edits and findings with their lines', () => {
+    expect(md).toContain(
+      '| `clusters/a/gotk-sync.yaml:3` | GitRepository/flux-system/flux-system | `source.toolkit.fluxcd.io/v1beta2` | `source.toolkit.fluxcd.io/v1` |'
+    )
+    expect(md).toContain(
+      '`clusters/a/gotk-components.yaml:4498` | Deployment/source-controller | `spec.template.spec.containers[0].image` | `ghcr.io/fluxcd/source-controller:v1.7.4` | `ghcr.io/fluxcd/source-controller:v1.8.0`'
+    )
+    // A pipe inside a message must not break the table.
+    expect(md).toContain(
+      '| warning | `infra/crs.yaml:7` | crs/apply-once | strategy ApplyOnce \\| never re-applied | Use Reconcile. |'
+    )
+    expect(md).toContain('0 error(s), 1 warning(s), 0 notice(s).')
+    expect(md).toContain('Validated 41 object(s); 2 skipped')
+  })
+
+  it('is deterministic', () => {
+    expect(renderSummary(structuredClone(result))).toBe(md)
+  })
+})
+
+describe('renderText', () => {
+  it('prints one line per fact for the CLI', () => {
+    const text = renderText(result)
+    expect(text).toContain('flux: 2.7.5 -> 2.9.3 (upgrade: upgrade 2.7.5 → 2.9.3)')
+    expect(text).toContain(
+      'migrated clusters/a/gotk-sync.yaml:3 GitRepository/flux-system source.toolkit.fluxcd.io/v1beta2 -> source.toolkit.fluxcd.io/v1'
+    )
+    expect(text).toContain('41 object(s) validated: 0 error(s), 1 warning(s)')
+  })
+
+  it('formats a finding as file:line: severity rule: message (hint)', () => {
+    expect(findingLine(result.findings[0])).toBe(
+      'infra/crs.yaml:7: warning crs/apply-once: strategy ApplyOnce | never re-applied (Use Reconcile.)'
+    )
+    expect(findingLine({ severity: 'error', rule: 'run/input', message: 'bad', input: 'flux-version' })).toBe(
+      'input flux-version: error run/input: bad'
+    )
+  })
+})
