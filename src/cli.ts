@@ -139,8 +139,12 @@ const invokedDirectly = (() => {
 })()
 
 if (invokedDirectly) {
+  // Libraries below (tool-cache, exec) write progress to stdout as workflow commands; the CLI's stdout carries
+  // only the summary, so everything else is sent to stderr.
+  const write = process.stdout.write.bind(process.stdout)
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write
   cli(process.argv.slice(2), {
-    stdout: s => process.stdout.write(s),
+    stdout: s => write(s),
     stderr: s => process.stderr.write(s),
     env: process.env,
     cwd: process.cwd()

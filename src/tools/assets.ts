@@ -29,7 +29,12 @@ const base = (downloadUrl: string): string => downloadUrl.replace(/\/+$/, '')
 /** Release tags carry a `v`; asset names (flux) do not. Accept both spellings of the input. */
 export const bareVersion = (version: string): string => version.replace(/^v/, '')
 
-export function toolAsset(tool: ToolName, version: string, downloadUrl: string, platform: ToolPlatform): ToolAsset {
+export function toolAsset(
+  tool: ToolName,
+  version: string,
+  downloadUrl: string,
+  platform: ToolPlatform
+): ToolAsset {
   const v = bareVersion(version)
   if (tool === 'flux') {
     const release = `${base(downloadUrl)}/fluxcd/flux2/releases/download/v${v}`

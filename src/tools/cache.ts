@@ -9,7 +9,13 @@ export interface ToolCache {
   /** Copies the directory's contents into the cache and returns the cached directory. */
   cacheDir(sourceDir: string, tool: string, version: string, arch: string): Promise<string>
   /** Copies one file into the cache under `targetFile` and returns the cached directory. */
-  cacheFile(sourceFile: string, targetFile: string, tool: string, version: string, arch: string): Promise<string>
+  cacheFile(
+    sourceFile: string,
+    targetFile: string,
+    tool: string,
+    version: string,
+    arch: string
+  ): Promise<string>
   /** Extracts a .tar.gz into `dest` (created if absent); rejects when the archive cannot be read to the end. */
   extractTar(file: string, dest: string): Promise<string>
 }
@@ -22,7 +28,8 @@ export function actionsToolCache(): ToolCache {
   return {
     find: (tool, version, arch) => tc.find(tool, version, arch),
     cacheDir: (sourceDir, tool, version, arch) => tc.cacheDir(sourceDir, tool, version, arch),
-    cacheFile: (sourceFile, targetFile, tool, version, arch) => tc.cacheFile(sourceFile, targetFile, tool, version, arch),
+    cacheFile: (sourceFile, targetFile, tool, version, arch) =>
+      tc.cacheFile(sourceFile, targetFile, tool, version, arch),
     extractTar: (file, dest) => tc.extractTar(file, dest)
   }
 }

@@ -47,7 +47,9 @@ export function parseChecksums(text: string, url: string): Checksums {
 export function checksumFor(checksums: Checksums, file: string): string {
   const exact = checksums.entries.get(file)
   if (exact !== undefined) return exact
-  const hashes = new Set([...checksums.entries].filter(([name]) => name.split('/').pop() === file).map(([, h]) => h))
+  const hashes = new Set(
+    [...checksums.entries].filter(([name]) => name.split('/').pop() === file).map(([, h]) => h)
+  )
   if (hashes.size === 1) return [...hashes][0]
   if (hashes.size > 1) {
     throw integrity(

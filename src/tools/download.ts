@@ -66,10 +66,14 @@ export async function download<T>(
     } catch (e) {
       if (!(e instanceof BrokenBody)) throw e
       if (attempt >= policy.attempts) {
-        throw new FcuError('network', `GET ${redactUrl(url)} failed after ${attempt} attempts: ${e.message}`, {
-          hint: 'The connection to download-url keeps breaking off; re-run the job, or point download-url at a closer mirror.',
-          cause: e
-        })
+        throw new FcuError(
+          'network',
+          `GET ${redactUrl(url)} failed after ${attempt} attempts: ${e.message}`,
+          {
+            hint: 'The connection to download-url keeps breaking off; re-run the job, or point download-url at a closer mirror.',
+            cause: e
+          }
+        )
       }
       const delay = policy.baseDelayMs * 2 ** (attempt - 1)
       deps.log.info(

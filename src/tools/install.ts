@@ -106,7 +106,12 @@ export async function installTool(
 }
 
 /** Streams the asset to `file` and returns its sha256 (hex). */
-async function downloadAsset(asset: ToolAsset, file: string, platform: ToolPlatform, deps: ToolDeps): Promise<string> {
+async function downloadAsset(
+  asset: ToolAsset,
+  file: string,
+  platform: ToolPlatform,
+  deps: ToolDeps
+): Promise<string> {
   const result = await download(asset.url, deps, async chunks => {
     const hash = createHash('sha256')
     const out = await open(file, 'w')
