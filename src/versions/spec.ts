@@ -11,14 +11,25 @@ export const acceptedVersionForms =
 /** Characters that semver versions and ranges are made of; anything else (`;`, `$`, quotes, words) is refused. */
 const rangeCharacters = /^[0-9.xX*v~^<>= |-]+$/
 
+const partial = /^v?(?:0|[1-9]\d*|[xX*])(?:\.(?:0|[1-9]\d*|[xX*])){0,2}$/
+const comparator = /^(?:[<>]=?|=|~|\^)?(.*)$/
+
 /**
  * The strict grammar of what we accept, checked before semver sees the text, because semver's own parser skips
- * junk it does not understand (`||` alone reads as `*`, `vv2` as `2.x`) instead of rejecting it.
+ * junk it does not understand (`||` alone reads as `*`, `vv2` as `2.x`) instead of rejecting it. Token by token
+ * rather than one regular expression, which backtracks exponentially on long runs of spaces.
  */
-const partial = String.raw`v?(?:0|[1-9]\d*|[xX*])(?:\.(?:0|[1-9]\d*|[xX*])){0,2}`
-const comparator = String.raw`(?:[<>]=?|=|~|\^)?\s*${partial}`
-const comparatorSet = String.raw`(?:${partial}\s+-\s+${partial}|${comparator}(?:\s+${comparator})*)`
-const rangeGrammar = new RegExp(String.raw`^${comparatorSet}(?:\s*\|\|\s*${comparatorSet})*$`)
+function isStrictRange(text: string): boolean {
+  return text.split('||').every(set => {
+    // semver allows a space between an operator and its version (`>= 2.7`).
+    const tokens = set
+      .trim()
+      .replace(/([<>]=?|=|~|\^)\s+/g, '$1')
+      .split(/\s+/)
+    if (tokens.length === 3 && tokens[1] === '-') return partial.test(tokens[0]) && partial.test(tokens[2])
+    return tokens.every(t => partial.test(comparator.exec(t)?.[1] ?? ''))
+  })
+}
 
 const maxLength = 100
 
@@ -42,7 +53,7 @@ export function parseVersionSpec(raw: string, input: string): VersionSpec {
         : 'it contains characters that are not part of a version or range'
     )
   }
-  if (!rangeGrammar.test(text)) fail('not an exact version or a semver range')
+  if (!isStrictRange(text)) fail('not an exact version or a semver range')
 
   const exact = semver.valid(text)
   if (exact !== null) return { kind: 'exact', version: exact }
