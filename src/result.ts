@@ -15,15 +15,8 @@ export interface ComponentOutcome {
   releaseNotes?: string
 }
 
-export interface DriftItem {
-  kind: string
-  name: string
-  namespace?: string
-  path: string
-  was: unknown
-  now: unknown
-  line?: number
-}
+export type { DriftEntry as DriftItem } from './flux/drift.js'
+import type { DriftEntry as DriftItem } from './flux/drift.js'
 
 export interface TargetOutcome {
   path: string
@@ -44,15 +37,8 @@ export interface FileOutcome {
   bytes: number
 }
 
-export interface MigratedObject {
-  file: string
-  line?: number
-  kind: string
-  name: string
-  namespace?: string
-  from: string
-  to: string
-}
+export type { MigratedObject } from './flux/migrate.js'
+import type { MigratedObject } from './flux/migrate.js'
 
 export interface ToolOutcome {
   tool: 'flux' | 'calicoctl'

@@ -23,7 +23,7 @@ import { parseFluxHeader } from './flux/header.js'
 import { validateRepository } from './validate/validator.js'
 import { validateCalicoResources } from './validate/calicoctl.js'
 import { currentCalicoVersion } from './targets/calico-version.js'
-import type { ComponentOutcome, RunResult, TargetOutcome, ToolOutcome } from './result.js'
+import type { ComponentOutcome, RunResult, ToolOutcome } from './result.js'
 
 /** Everything the engine needs from outside; `main.ts` and `cli.ts` pass real ones, tests local servers. */
 export interface RunDeps extends RetryDeps {
@@ -99,21 +99,26 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
     releasesToken: settings.releasesToken
   })
   deps.log.info(credentials.message)
+  /**
+   * Two answers per component: what the spec selects among the releases (the version targets move to), and how
+   * that compares with the repository's highest current version (for the report). A target above the selected
+   * version is left alone unless the version was pinned exactly: ranges and `latest` never downgrade.
+   */
   const resolve = async (
     component: 'flux' | 'calico',
     spec: VersionSpec,
     current?: string
-  ): Promise<Resolution> => {
+  ): Promise<{ selected: Resolution; overall: Resolution }> => {
     const releases = await listReleases(
       componentRepository[component],
       { baseUrl: settings.releasesApiUrl, token: credentials.token },
       deps
     )
-    return resolveVersion(spec, releases, {
-      component,
-      current,
-      input: component === 'flux' ? 'flux-version' : 'calico-version'
-    })
+    const input = component === 'flux' ? 'flux-version' : 'calico-version'
+    return {
+      selected: resolveVersion(spec, releases, { component, input }),
+      overall: resolveVersion(spec, releases, { component, current, input })
+    }
   }
   const tools = new Map<string, Promise<{ path: string; version: string }>>()
   const install = (tool: 'flux' | 'calicoctl', version: string) => {
@@ -148,14 +153,14 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
       header: parseFluxHeader(byPath.get(t.path)!, t.path)
     }))
     const current = highest(headers.map(h => h.header.version))
-    const resolution = await resolve('flux', specs.flux, current)
+    const { selected: resolution, overall } = await resolve('flux', specs.flux, current)
     const outcome: ComponentOutcome = {
       component: 'flux',
       from: current,
-      to: resolution.version,
-      action: fluxTargets.length === 0 ? 'skipped' : resolution.action,
-      reason: fluxTargets.length === 0 ? 'no Flux targets in the repository' : resolution.reason,
-      releaseNotes: releaseNotesUrl('flux', resolution.tag)
+      to: overall.version,
+      action: fluxTargets.length === 0 ? 'skipped' : overall.action,
+      reason: fluxTargets.length === 0 ? 'no Flux targets in the repository' : overall.reason,
+      releaseNotes: releaseNotesUrl('flux', overall.tag)
     }
     result.components.push(outcome)
     deps.log.info(`flux: ${outcome.from ?? 'none'} → ${outcome.to} (${outcome.reason})`)
@@ -232,7 +237,7 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
     const current = highest(
       calicoTargets.map(t => currentCalicoVersion(byPath.get(t.path)!)).filter(isString)
     )
-    const resolution = await resolve('calico', specs.calico, current)
+    const { selected: resolution } = await resolve('calico', specs.calico, current)
     result.components.push({
       component: 'calico',
       from: current,

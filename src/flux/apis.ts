@@ -1,0 +1,96 @@
+import { embeddedOffset, tryParseDocuments, type YamlDocument } from '../yaml/documents.js'
+
+/** API groups whose CRDs a Flux install brings. */
+export const isFluxGroup = (group: string): boolean =>
+  group.endsWith('.toolkit.fluxcd.io') || group === 'source.extensions.fluxcd.io'
+
+type Obj = Record<string, unknown>
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** `group/Kind` → the versions its CRD serves. */
+export type ServedApis = Map<string, Set<string>>
+
+/** What a set of CRDs serves, for the Flux groups only. CRDs are parsed objects (`kind: CustomResourceDefinition`). */
+export function servedApis(crds: readonly unknown[]): ServedApis {
+  const out: ServedApis = new Map()
+  for (const crd of crds) {
+    if (!isObj(crd) || crd.kind !== 'CustomResourceDefinition' || !isObj(crd.spec)) continue
+    const { group, names, versions } = crd.spec
+    if (typeof group !== 'string' || !isFluxGroup(group) || !isObj(names) || typeof names.kind !== 'string')
+      continue
+    const served = out.get(`${group}/${names.kind}`) ?? new Set<string>()
+    for (const v of Array.isArray(versions) ? versions : []) {
+      if (isObj(v) && v.served === true && typeof v.name === 'string') served.add(v.name)
+    }
+    out.set(`${group}/${names.kind}`, served)
+  }
+  return out
+}
+
+/** A Flux object in a repository file, with the file line of its `apiVersion`. */
+export interface FluxObject {
+  file: string
+  line: number
+  apiVersion: string
+  kind: string
+  name: string
+  namespace?: string
+}
+
+const groupOf = (apiVersion: string) =>
+  apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : ''
+const versionOf = (apiVersion: string) => apiVersion.slice(apiVersion.indexOf('/') + 1)
+
+/** The file line of a document's top-level `apiVersion` key (its first line when the key is not in block style). */
+export function apiVersionLine(doc: YamlDocument): number {
+  const at = doc.text.search(/^apiVersion:/m)
+  return doc.startLine + (at <= 0 ? 0 : doc.text.slice(0, at).split('\n').length - 1)
+}
+
+function objectOf(doc: YamlDocument, fallbackLine?: number): FluxObject | undefined {
+  const v = doc.value
+  if (!isObj(v) || typeof v.apiVersion !== 'string' || typeof v.kind !== 'string') return undefined
+  if (!isFluxGroup(groupOf(v.apiVersion))) return undefined
+  const meta = isObj(v.metadata) ? v.metadata : {}
+  return {
+    file: doc.file,
+    line: fallbackLine ?? apiVersionLine(doc),
+    apiVersion: v.apiVersion,
+    kind: v.kind,
+    name: typeof meta.name === 'string' ? meta.name : '',
+    ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {})
+  }
+}
+
+/**
+ * The Flux objects of one file: its own documents and the manifests that ConfigMaps carry in their data (a
+ * cluster's sync objects next to its Flux install). A file or value that does not parse yields what parses;
+ * validation reports the rest.
+ */
+export function findFluxObjects(file: string, content: string): FluxObject[] {
+  if (!content.includes('fluxcd.io/')) return []
+  const out: FluxObject[] = []
+  for (const doc of tryParseDocuments(content, file).documents) {
+    const own = objectOf(doc)
+    if (own) out.push(own)
+    const v = doc.value
+    if (!isObj(v) || v.kind !== 'ConfigMap' || !isObj(v.data)) continue
+    for (const [key, value] of Object.entries(v.data)) {
+      if (typeof value !== 'string' || !value.includes('fluxcd.io/')) continue
+      const { lineOffset, exact } = embeddedOffset(doc, ['data', key])
+      for (const inner of tryParseDocuments(value, file, lineOffset).documents) {
+        const o = objectOf(inner, exact ? undefined : lineOffset + 1)
+        if (o) out.push(o)
+      }
+    }
+  }
+  return out
+}
+
+/** Objects whose group and kind the CRDs know but whose version they no longer serve. */
+export function unservedObjects(objects: readonly FluxObject[], served: ServedApis): FluxObject[] {
+  return objects.filter(o => {
+    const versions = served.get(`${groupOf(o.apiVersion)}/${o.kind}`)
+    return versions !== undefined && !versions.has(versionOf(o.apiVersion))
+  })
+}

@@ -1,0 +1,256 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { run } from '../src/run.js'
+import { FcuError } from '../src/errors.js'
+import { startMirror, type Mirror } from '../support/mirror/server.js'
+import { defaultFixturesDir } from '../support/standins/index.js'
+import { prepareExample, fluxInstallExport } from '../support/example/prepare.js'
+import { engineDeps, settingsFor, snapshot } from './helpers/engine.js'
+
+const fixtures = defaultFixturesDir()
+const GOTK = 'clusters/tmp-mgmt/flux-system/gotk-components.yaml'
+
+async function failure(p: Promise<unknown>): Promise<FcuError> {
+  try {
+    await p
+  } catch (e) {
+    if (e instanceof FcuError) return e
+    throw e
+  }
+  throw new Error('expected the run to fail')
+}
+
+describe('run (upgrade) on the example fleet repository', () => {
+  let mirror: Mirror
+  let root: string
+  let toolCache: string
+  beforeAll(async () => {
+    mirror = await startMirror({ fixturesDir: fixtures })
+    toolCache = mkdtempSync(path.join(os.tmpdir(), 'fcu-tc-'))
+  })
+  afterAll(() => mirror.close())
+  beforeEach(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'fcu-fleet-'))
+    prepareExample(root, '2.7.5', fixtures)
+  })
+
+  it('upgrades gotk-components.yaml to the latest release, migrates sync objects, and a second run changes nothing', async () => {
+    const { deps, commands } = engineDeps(toolCache)
+    const result = await run(settingsFor(root, mirror), deps)
+
+    expect(result.components.find(c => c.component === 'flux')).toMatchObject({
+      from: '2.7.5',
+      to: '2.9.3',
+      action: 'upgrade'
+    })
+    expect(result.written).toBe(true)
+    const written = readFileSync(path.join(root, GOTK), 'utf8')
+    expect(written).toBe(fluxInstallExport('2.9.3', fixtures))
+    if (fixtures) {
+      expect(written).toBe(
+        readFileSync(path.join(fixtures, 'flux/v2.9.3/default/gotk-components.yaml'), 'utf8')
+      )
+    }
+    // Flux 2.8 stopped serving v1beta2: the repository's own objects were migrated, each listed with its line.
+    const sync = readFileSync(path.join(root, 'clusters/tmp-mgmt/flux-system/gotk-sync.yaml'), 'utf8')
+    expect(sync).toContain('apiVersion: source.toolkit.fluxcd.io/v1\n')
+    expect(sync).toContain('apiVersion: kustomize.toolkit.fluxcd.io/v1\n')
+    expect(sync).toContain('# Sync objects of the temporary management cluster')
+    expect(result.migrated.map(m => [m.file, m.kind, m.from, m.to])).toEqual(
+      expect.arrayContaining([
+        [
+          'clusters/tmp-mgmt/flux-system/gotk-sync.yaml',
+          'GitRepository',
+          'source.toolkit.fluxcd.io/v1beta2',
+          'source.toolkit.fluxcd.io/v1'
+        ],
+        [
+          'clusters/tmp-mgmt/flux-system/gotk-sync.yaml',
+          'Kustomization',
+          'kustomize.toolkit.fluxcd.io/v1beta2',
+          'kustomize.toolkit.fluxcd.io/v1'
+        ],
+        [
+          'clusters/tmp-mgmt/infrastructure.yaml',
+          'Kustomization',
+          'kustomize.toolkit.fluxcd.io/v1beta2',
+          'kustomize.toolkit.fluxcd.io/v1'
+        ]
+      ])
+    )
+    expect(result.findings.filter(f => f.severity === 'error')).toEqual([])
+    const installs = commands.filter(c => c[1] === 'install')
+    // One run for the new version, one for the drift baseline of the old one.
+    expect(installs.length).toBe(2)
+
+    const before = snapshot(root)
+    const second = engineDeps(toolCache)
+    const requestsBefore = mirror.requests.length
+    const again = await run(settingsFor(root, mirror), second.deps)
+    expect(again.changed).toBe(false)
+    expect(snapshot(root)).toEqual(before)
+    // A warm tool cache: only the release list was fetched, no archive, no checksum file.
+    const paths = mirror.requests.slice(requestsBefore).map(r => r.path)
+    expect(paths.filter(p => !p.startsWith('/api/'))).toEqual([])
+    expect(again.tools.every(t => !t.downloaded)).toBe(true)
+  })
+
+  it('computes but writes nothing outside dry-run (publishing is not part of this release)', async () => {
+    const before = snapshot(root)
+    const { deps } = engineDeps(toolCache)
+    const result = await run(settingsFor(root, mirror, { 'dry-run': 'false' }), deps)
+    expect(result.changed).toBe(true)
+    expect(result.written).toBe(false)
+    expect(snapshot(root)).toEqual(before)
+    expect(result.notes.join(' ')).toContain('nothing was written')
+  })
+
+  it('never downgrades for a range, but does for an exact pin', async () => {
+    const before = snapshot(root)
+    const ranged = await run(
+      settingsFor(root, mirror, { 'flux-version': '<2.6', components: 'flux' }),
+      engineDeps(toolCache).deps
+    )
+    expect(ranged.changed).toBe(false)
+    expect(ranged.targets.find(t => t.path === GOTK)).toMatchObject({
+      from: '2.7.5',
+      to: '2.7.5',
+      status: 'kept-newer'
+    })
+    expect(snapshot(root)).toEqual(before)
+
+    const pinned = await run(
+      settingsFor(root, mirror, { 'flux-version': '2.4.0', components: 'flux' }),
+      engineDeps(toolCache).deps
+    )
+    expect(pinned.components[0]).toMatchObject({ from: '2.7.5', to: '2.4.0', action: 'downgrade' })
+    expect(readFileSync(path.join(root, GOTK), 'utf8')).toBe(fluxInstallExport('2.4.0', fixtures))
+  })
+
+  it('ten targets with two distinct option sets cost two `flux install` runs per version', async () => {
+    const plain = fluxInstallExport('2.7.5', fixtures)
+    const mirrored = fluxInstallExport('2.7.5', fixtures, ['--registry=registry.example.com/fluxcd'])
+    for (let i = 0; i < 10; i++) {
+      const dir = path.join(root, `clusters/fleet-${i}/flux-system`)
+      mkdirSync(dir, { recursive: true })
+      writeFileSync(path.join(dir, 'gotk-components.yaml'), i % 2 === 0 ? plain : mirrored)
+    }
+    const { deps, commands } = engineDeps(toolCache)
+    const result = await run(settingsFor(root, mirror, { components: 'flux' }), deps)
+    const installs = commands.filter(c => c[1] === 'install')
+    // Two option sets: two runs of the new CLI, and two of the old one for the drift baseline; 11 targets in all.
+    expect(installs.length).toBe(4)
+    expect(result.targets.filter(t => t.status === 'upgraded')).toHaveLength(11)
+    const upgraded = readFileSync(
+      path.join(root, 'clusters/fleet-1/flux-system/gotk-components.yaml'),
+      'utf8'
+    )
+    expect(upgraded).toBe(fluxInstallExport('2.9.3', fixtures, ['--registry=registry.example.com/fluxcd']))
+  })
+
+  describe('bad input leaves the working tree untouched and names what to fix', () => {
+    it.each([
+      [{ 'flux-version': 'latest; rm -rf /' }, 'input', 'flux-version'],
+      [{ 'calico-version': '3.x.y.z' }, 'input', 'calico-version'],
+      [{ 'flux-version': '2.99.0' }, 'version', 'flux-version'],
+      [{ config: '../../etc/passwd' }, 'input', 'config'],
+      [{ config: 'missing.yaml' }, 'config', 'config']
+    ])('%j', async (inputs, code, input) => {
+      const before = snapshot(root)
+      const requests = mirror.requests.length
+      const e = await failure(run(settingsFor(root, mirror, inputs), engineDeps(toolCache).deps))
+      expect(e.code).toBe(code)
+      expect(e.location.input).toBe(input)
+      expect(snapshot(root)).toEqual(before)
+      if (code === 'input') expect(mirror.requests.length).toBe(requests)
+    })
+
+    it('a config file with an unknown key', async () => {
+      mkdirSync(path.join(root, '.github'))
+      writeFileSync(path.join(root, '.github/flux-crs-upgrade.yaml'), 'exclude:\n  - a/**\ntargetz: []\n')
+      const before = snapshot(root)
+      const e = await failure(run(settingsFor(root, mirror), engineDeps(toolCache).deps))
+      expect(e.location).toMatchObject({ file: '.github/flux-crs-upgrade.yaml', line: 3 })
+      expect(snapshot(root)).toEqual(before)
+    })
+
+    it('an unparseable gotk-components.yaml', async () => {
+      const file = path.join(root, GOTK)
+      const lines = readFileSync(file, 'utf8').split('\n')
+      lines[40] = '  broken: [unclosed'
+      writeFileSync(file, lines.join('\n'))
+      const before = snapshot(root)
+      const e = await failure(run(settingsFor(root, mirror), engineDeps(toolCache).deps))
+      expect(e.code).toBe('manifest')
+      expect(e.location.file).toBe(GOTK)
+      expect(e.location.line).toBeGreaterThanOrEqual(41)
+      expect(snapshot(root)).toEqual(before)
+    })
+
+    it('a header naming an unknown component', async () => {
+      const file = path.join(root, GOTK)
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8').replace(
+          '# Components: source-controller,',
+          '# Components: sauce-controller,'
+        )
+      )
+      const before = snapshot(root)
+      const e = await failure(run(settingsFor(root, mirror), engineDeps(toolCache).deps))
+      expect(e.location).toMatchObject({ file: GOTK, line: 4 })
+      expect(e.message).toContain('sauce-controller')
+      expect(snapshot(root)).toEqual(before)
+    })
+  })
+})
+
+describe('run (validate) on the example fleet repository', () => {
+  let mirror: Mirror
+  beforeAll(async () => {
+    mirror = await startMirror({ fixturesDir: fixtures })
+  })
+  afterAll(() => mirror.close())
+
+  it('reports a healthy repository without errors and writes nothing', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'fcu-val-'))
+    prepareExample(root, '2.9.3', fixtures)
+    // On 2.9 the example's sync objects must be on served versions to be healthy.
+    for (const f of [
+      'clusters/tmp-mgmt/flux-system/gotk-sync.yaml',
+      'clusters/tmp-mgmt/infrastructure.yaml'
+    ]) {
+      const p = path.join(root, f)
+      writeFileSync(
+        p,
+        readFileSync(p, 'utf8').replace(/toolkit\.fluxcd\.io\/v1beta2/g, 'toolkit.fluxcd.io/v1')
+      )
+    }
+    const before = snapshot(root)
+    const result = await run(
+      settingsFor(root, mirror, { mode: 'validate' }),
+      engineDeps(mkdtempSync(path.join(os.tmpdir(), 'fcu-tc-'))).deps
+    )
+    expect(result.findings.filter(f => f.severity === 'error')).toEqual([])
+    expect(result.validation.resources).toBeGreaterThan(20)
+    expect(snapshot(root)).toEqual(before)
+    expect(existsSync(path.join(root, GOTK))).toBe(true)
+  })
+
+  it('reports v1beta2 objects that Flux 2.9 no longer serves, with their lines', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'fcu-val-'))
+    prepareExample(root, '2.9.3', fixtures)
+    const result = await run(
+      settingsFor(root, mirror, { mode: 'validate' }),
+      engineDeps(mkdtempSync(path.join(os.tmpdir(), 'fcu-tc-'))).deps
+    )
+    const errors = result.findings.filter(f => f.severity === 'error')
+    expect(errors.map(f => [f.file, f.line])).toEqual(
+      expect.arrayContaining([
+        ['clusters/tmp-mgmt/flux-system/gotk-sync.yaml', 3],
+        ['clusters/tmp-mgmt/flux-system/gotk-sync.yaml', 14]
+      ])
+    )
+  })
+})
