@@ -1,0 +1,113 @@
+/**
+ * `npm run bench`: speed and memory of the two hot paths, each as a ratio against a baseline measured in the same
+ * process (absolute times vary from machine to machine; ratios much less).
+ *
+ * 1. Validation over every YAML file in ../shared/fixtures (or the stand-in's synthetic manifests without it):
+ *    resources per second, against the baseline of merely parsing the same files with js-yaml.
+ * 2. Upgrade cost as a fleet grows: 100 gotk-components targets with 2 option sets against 1 target, with an
+ *    in-memory flux CLI; the ratio of `flux install` runs and of time shows what grows with the number of clusters.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import path from 'node:path'
+import yaml from 'js-yaml'
+import { validateRepository } from '../src/validate/validator.js'
+import { upgradeFluxComponents } from '../src/flux/upgrade.js'
+import type { FluxCli } from '../src/flux/cli.js'
+import { silentLogger } from '../src/deps.js'
+import { defaultFixturesDir } from '../support/standins/index.js'
+import { fluxInstallExport } from '../support/example/prepare.js'
+
+const KUBECONFORM_PER_SECOND = 50_714 / 6.7 // published: 50,714 resources in 6.7 s on 4 cores
+
+function yamlFiles(dir: string): string[] {
+  const out: string[] = []
+  for (const name of readdirSync(dir)) {
+    const p = path.join(dir, name)
+    if (statSync(p).isDirectory()) out.push(...yamlFiles(p))
+    else if (/\.ya?ml$/.test(name)) out.push(p)
+  }
+  return out.sort()
+}
+
+/** Best of `rounds` runs, in ms: the least disturbed measurement of the same work. */
+function best(rounds: number, fn: () => void): number {
+  let min = Infinity
+  for (let i = 0; i < rounds; i++) {
+    const t = process.hrtime.bigint()
+    fn()
+    min = Math.min(min, Number(process.hrtime.bigint() - t) / 1e6)
+  }
+  return min
+}
+
+async function bestAsync(rounds: number, fn: () => Promise<void>): Promise<number> {
+  let min = Infinity
+  for (let i = 0; i < rounds; i++) {
+    const t = process.hrtime.bigint()
+    await fn()
+    min = Math.min(min, Number(process.hrtime.bigint() - t) / 1e6)
+  }
+  return min
+}
+
+const fixtures = defaultFixturesDir()
+const files = fixtures
+  ? yamlFiles(fixtures)
+      // The drift file and the oversized operator manifest are known negatives; they validate all the same.
+      .map(p => ({ path: path.relative(fixtures, p), content: readFileSync(p, 'utf8') }))
+  : ['2.2.2', '2.7.5', '2.9.3'].map(v => ({ path: `flux/${v}/gotk-components.yaml`, content: fluxInstallExport(v, null) }))
+const bytes = files.reduce((n, f) => n + Buffer.byteLength(f.content), 0)
+console.log(`Corpus: ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB (${fixtures ? 'shared fixtures' : 'synthetic stand-in output'})`)
+
+// 1. Validation against parsing.
+const parse = () => {
+  for (const f of files) yaml.loadAll(f.content)
+}
+const validate = () => {
+  validateRepository({ files })
+}
+parse()
+validate() // warm-up: JIT and schema compilation caches
+const heapBefore = process.memoryUsage().heapUsed
+const report = validateRepository({ files })
+const heapAfter = process.memoryUsage().heapUsed
+const parseMs = best(5, parse)
+const validateMs = best(5, validate)
+const perSecond = report.resources / (validateMs / 1000)
+console.log('\nValidation (one core: node runs it on one thread)')
+console.log(`  resources validated:         ${report.resources} (+${report.skipped.reduce((n, s) => n + s.count, 0)} skipped, no schema)`)
+console.log(`  baseline, js-yaml parse only: ${parseMs.toFixed(1)} ms`)
+console.log(`  validateRepository:           ${validateMs.toFixed(1)} ms  = ${(validateMs / parseMs).toFixed(2)} x the parse baseline`)
+console.log(`  throughput:                   ${Math.round(perSecond).toLocaleString('en-US')} resources/s = ${(perSecond / KUBECONFORM_PER_SECOND).toFixed(1)} x kubeconform's published ${Math.round(KUBECONFORM_PER_SECOND).toLocaleString('en-US')}/s (4 cores)`)
+console.log(`  heap retained by one report:  ${((heapAfter - heapBefore) / 1e6).toFixed(1)} MB (corpus ${(bytes / 1e6).toFixed(1)} MB)`)
+
+// 2. Upgrade cost against fleet size.
+const oldText = fluxInstallExport('2.7.5', fixtures)
+const newText = fluxInstallExport('2.9.3', fixtures)
+const oldAlt = fluxInstallExport('2.7.5', fixtures, ['--registry=registry.example.com/fluxcd'])
+const newAlt = fluxInstallExport('2.9.3', fixtures, ['--registry=registry.example.com/fluxcd'])
+let installs = 0
+const cli = async (version: string): Promise<FluxCli> => ({
+  version,
+  installExport: async args => {
+    installs++
+    const alt = args.some(a => a.startsWith('--registry='))
+    return version === '2.9.3' ? (alt ? newAlt : newText) : alt ? oldAlt : oldText
+  },
+  migrate: async () => ''
+})
+const fleet = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ file: `clusters/c${i}/flux-system/gotk-components.yaml`, content: i % 2 ? oldAlt : oldText }))
+const upgrade = async (n: number) => {
+  installs = 0
+  await upgradeFluxComponents(fleet(n), '2.9.3', { cli, log: silentLogger })
+  return installs
+}
+await upgrade(1)
+const oneInstalls = await upgrade(1)
+const manyInstalls = await upgrade(100)
+const oneMs = await bestAsync(3, async () => void (await upgrade(1)))
+const manyMs = await bestAsync(3, async () => void (await upgrade(100)))
+console.log('\nUpgrade cost, 100 targets (2 option sets) against 1 target')
+console.log(`  flux install runs: ${oneInstalls} -> ${manyInstalls} (ratio ${(manyInstalls / oneInstalls).toFixed(1)}; one per distinct version and option set)`)
+console.log(`  time: ${oneMs.toFixed(0)} ms -> ${manyMs.toFixed(0)} ms = ${(manyMs / oneMs).toFixed(1)} x for 100 x the targets (${(manyMs / 100).toFixed(1)} ms per target: parse, read options, drift)`)

@@ -1,0 +1,476 @@
+import * as posix from 'node:path/posix'
+import type { Finding } from '../../errors.js'
+import type { YamlDocument, YamlPath } from '../../yaml/documents.js'
+import { noteAt, type KustomizationContext } from './context.js'
+import { FileIndex, isOutsideRepository, isRemoteReference, joinPath, type RepositoryFiles } from './files.js'
+import { runGenerators } from './generators.js'
+import { generatedNameHash } from './hash.js'
+import { deepClone } from './json-patch.js'
+import {
+  builtinNameReferences,
+  fixNameReferences,
+  loadNameReferences,
+  type NameReference
+} from './name-reference.js'
+import { applyPatches, applyPatchesJson6902, applyPatchesStrategicMerge } from './patches.js'
+import {
+  cloneRendered,
+  describeObject,
+  kindOf,
+  metadataOf,
+  nameOf,
+  namespaceOf,
+  type KubeObject,
+  type RenderedObject
+} from './resource.js'
+import { applyLabelsAndAnnotations, applyNamePrefixSuffix, applyNamespace } from './transformers.js'
+
+export type { RenderedObject } from './resource.js'
+export type { RepositoryFiles } from './files.js'
+
+/** What `kustomize build <dir>` gives for one kustomization, as far as this renderer can tell. */
+export interface KustomizationRender {
+  /** The kustomization directory, repository-relative (`''` is the root). */
+  dir: string
+  /** The kustomization file in it. */
+  file: string
+  objects: RenderedObject[]
+  /** Problems of this kustomization and of everything it includes: build errors, and notices for what is skipped. */
+  findings: Finding[]
+  /**
+   * False when the build uses something this renderer does not apply and that may add, remove or rename objects
+   * (remote bases, components, helm charts, generator or transformer plugins, replacements): absence of an object
+   * in `objects` then proves nothing.
+   */
+  complete: boolean
+  /** What made the render incomplete, for messages: `components is not applied`. */
+  incompleteReason?: string
+}
+
+export interface RepositoryRender {
+  /** Every kustomization in the repository, by directory. */
+  kustomizations: KustomizationRender[]
+  /**
+   * The kustomizations that something applies on its own: those no other kustomization includes, and those a Flux
+   * `Kustomization`'s `spec.path` points at. A base that only overlays include is not a root.
+   */
+  roots: KustomizationRender[]
+  /** Objects in YAML files that no kustomization includes and that do not sit next to a kustomization file. */
+  plainObjects: RenderedObject[]
+  /** Every finding of every kustomization, once, plus files that do not parse. */
+  findings: Finding[]
+}
+
+/** Fields this renderer does not apply, and whether they can change which objects exist or what they are called. */
+const unsupportedFields: Readonly<Record<string, boolean>> = {
+  components: true,
+  generators: true,
+  transformers: true,
+  helmCharts: true,
+  helmChartInflationGenerator: true,
+  helmGlobals: true,
+  replacements: true,
+  vars: true,
+  images: false,
+  replicas: false,
+  validators: false,
+  crds: false,
+  openapi: false
+}
+
+const knownFields = new Set([
+  'apiVersion',
+  'kind',
+  'metadata',
+  'resources',
+  'bases',
+  'namespace',
+  'namePrefix',
+  'nameSuffix',
+  'commonLabels',
+  'labels',
+  'commonAnnotations',
+  'patches',
+  'patchesStrategicMerge',
+  'patchesJson6902',
+  'configMapGenerator',
+  'secretGenerator',
+  'generatorOptions',
+  'configurations',
+  'sortOptions',
+  'buildMetadata',
+  ...Object.keys(unsupportedFields)
+])
+
+interface Accumulated {
+  objects: RenderedObject[]
+  nameReferences: NameReference[]
+  findings: Finding[]
+  /** Set when the render may lack objects; see `KustomizationRender.complete`. */
+  incomplete?: string
+}
+
+const isYamlFile = (p: string): boolean => /\.ya?ml$/i.test(p)
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v)
+
+const isFluxKustomization = (v: KubeObject): boolean =>
+  kindOf(v) === 'Kustomization' && String(v.apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/')
+
+/** The objects a parsed document holds: itself, or the items of a `List`. */
+function objectsOfDocument(doc: YamlDocument): RenderedObject[] {
+  const value = doc.value
+  if (!isObject(value)) return []
+  const make = (v: KubeObject, path: YamlPath): RenderedObject | undefined =>
+    typeof v.kind === 'string' && nameOf(v) !== ''
+      ? {
+          value: deepClone(v),
+          trace: { origin: { doc, path } },
+          source: { file: doc.file, index: doc.index },
+          originalName: nameOf(v),
+          ...(namespaceOf(v) ? { originalNamespace: namespaceOf(v) } : {}),
+          previousNames: []
+        }
+      : undefined
+  if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
+    return value.items
+      .flatMap((item, i) => (isObject(item) ? [make(item, ['items', i])] : []))
+      .filter(o => o !== undefined)
+  }
+  const one = make(value, [])
+  return one ? [one] : []
+}
+
+/**
+ * Renders kustomizations the way `kustomize build` does for what fleet repositories use. Each directory is
+ * accumulated once and shared by every overlay that includes it; the end-of-build steps (hash suffixes of generated
+ * names, then name references) run per build, on copies.
+ */
+export class KustomizeRenderer {
+  private readonly index: FileIndex
+  private readonly accumulated = new Map<string, Accumulated>()
+  private readonly claimed = new Set<string>()
+  private readonly included = new Set<string>()
+
+  constructor(files: RepositoryFiles) {
+    this.index = new FileIndex(files)
+  }
+
+  /** `kustomize build <dir>`. */
+  build(dir: string): KustomizationRender | undefined {
+    const files = this.index.kustomizationIn(dir)
+    if (files.length === 0) return undefined
+    const acc = this.accumulate(dir, [])
+    const objects = acc.objects.map(cloneRendered)
+    for (const o of objects) {
+      if (!o.hashSuffix) continue
+      const meta = metadataOf(o.value)
+      o.previousNames.push(String(meta.name))
+      meta.name = `${String(meta.name)}-${generatedNameHash(o.value)}`
+    }
+    fixNameReferences(objects, [...builtinNameReferences, ...acc.nameReferences])
+    return {
+      dir,
+      file: files[0],
+      objects,
+      findings: dedupe(acc.findings),
+      complete: acc.incomplete === undefined,
+      ...(acc.incomplete ? { incompleteReason: acc.incomplete } : {})
+    }
+  }
+
+  /** Every kustomization of the repository, the roots among them, and the objects outside any of them. */
+  renderRepository(): RepositoryRender {
+    const dirs = [...this.index.files.keys()]
+      .filter(p => /(^|\/)(kustomization\.ya?ml|Kustomization)$/.test(p))
+      .map(p => posix.dirname(p))
+      .map(d => (d === '.' ? '' : d))
+    const unique = [...new Set(dirs)].sort()
+    const kustomizations: KustomizationRender[] = []
+    const findings: Finding[] = []
+    for (const dir of unique) {
+      const render = this.build(dir)
+      if (!render) continue
+      kustomizations.push(render)
+      findings.push(...render.findings)
+    }
+
+    const kustomizationDirs = new Set(kustomizations.map(k => k.dir))
+    const plainObjects: RenderedObject[] = []
+    for (const file of this.index.files.keys()) {
+      if (!isYamlFile(file) || this.claimed.has(file)) continue
+      const dir = posix.dirname(file) === '.' ? '' : posix.dirname(file)
+      if (kustomizationDirs.has(dir)) continue
+      const { documents, error } = this.index.documents(file)
+      if (error) findings.push(error)
+      for (const doc of documents) plainObjects.push(...objectsOfDocument(doc))
+    }
+
+    const fluxPaths = new Set<string>()
+    for (const o of [...plainObjects, ...kustomizations.flatMap(k => k.objects)]) {
+      if (!isFluxKustomization(o.value)) continue
+      const spec = o.value.spec
+      if (isObject(spec) && typeof spec.path === 'string') fluxPaths.add(joinPath('', spec.path))
+    }
+    const roots = kustomizations.filter(
+      k => !this.isComponent(k.dir) && (!this.included.has(k.dir) || fluxPaths.has(k.dir))
+    )
+    return { kustomizations, roots, plainObjects, findings: dedupe(findings) }
+  }
+
+  private isComponent(dir: string): boolean {
+    const file = this.index.kustomizationIn(dir)[0]
+    const doc = file ? this.index.documents(file).documents[0] : undefined
+    return isObject(doc?.value) && doc.value.kind === 'Component'
+  }
+
+  private accumulate(dir: string, stack: string[]): Accumulated {
+    const cached = this.accumulated.get(dir)
+    if (cached) return cached
+    const result = this.accumulateUncached(dir, stack)
+    this.accumulated.set(dir, result)
+    return result
+  }
+
+  private accumulateUncached(dir: string, stack: string[]): Accumulated {
+    const candidates = this.index.kustomizationIn(dir)
+    const file = candidates[0]
+    for (const f of candidates) this.claimed.add(f)
+    const findings: Finding[] = []
+    const { documents, error } = this.index.documents(file)
+    if (error) findings.push(error)
+    const doc = documents.find(d => d.value !== null)
+    if (!doc || !isObject(doc.value)) {
+      if (!error)
+        findings.push({
+          severity: 'error',
+          rule: 'kustomize/invalid',
+          file,
+          line: 1,
+          message: `${file} is not a kustomization (it holds no map)`
+        })
+      return { objects: [], nameReferences: [], findings, incomplete: `${file} could not be read` }
+    }
+    let incomplete: string | undefined
+    const ctx: KustomizationContext = {
+      dir,
+      file,
+      doc,
+      spec: doc.value,
+      files: this.index,
+      findings,
+      markIncomplete: reason => {
+        incomplete ??= reason
+      }
+    }
+    if (candidates.length > 1)
+      noteAt(
+        ctx,
+        'error',
+        'kustomize/multiple-kustomizations',
+        [],
+        `${dir || 'the repository root'} holds ${candidates.map(c => posix.basename(c)).join(' and ')}; kustomize refuses to choose`,
+        'Keep one kustomization file per directory.'
+      )
+
+    for (const key of Object.keys(ctx.spec)) {
+      if (key in unsupportedFields) {
+        if (unsupportedFields[key])
+          ctx.markIncomplete(`${file} uses ${key}, which this validator does not apply`)
+        noteAt(
+          ctx,
+          'notice',
+          'kustomize/unsupported',
+          [key],
+          `${file}: ${key} is not applied by this validator${
+            unsupportedFields[key] ? '; objects it adds or renames are not checked' : ''
+          }`,
+          'Install kustomize (or kubectl) on the runner to check the output of the real build instead.'
+        )
+      } else if (!knownFields.has(key)) {
+        noteAt(
+          ctx,
+          'notice',
+          'kustomize/unknown-field',
+          [key],
+          `${file}: ${key} is not a kustomization field`
+        )
+      }
+    }
+
+    const nameReferences: NameReference[] = []
+    let objects: RenderedObject[] = []
+    for (const field of ['resources', 'bases'] as const) {
+      const list = ctx.spec[field]
+      if (list === undefined || list === null) continue
+      if (!Array.isArray(list)) {
+        noteAt(ctx, 'error', 'kustomize/invalid', [field], `${field} in ${file} must be a list`)
+        continue
+      }
+      list.forEach((entry, i) => {
+        const included = this.include(ctx, [...stack, dir], String(entry), [field, i])
+        if (!included) {
+          // What the entry would have added is unknown, so nothing can be concluded from its absence.
+          ctx.markIncomplete(`${file} includes ${String(entry)}, which could not be rendered`)
+          return
+        }
+        if (included.incomplete) ctx.markIncomplete(included.incomplete)
+        nameReferences.push(...included.nameReferences)
+        findings.push(...included.findings)
+        for (const o of included.objects) {
+          const clash = objects.find(
+            x =>
+              kindOf(x.value) === kindOf(o.value) &&
+              nameOf(x.value) === nameOf(o.value) &&
+              namespaceOf(x.value) === namespaceOf(o.value) &&
+              String(x.value.apiVersion).split('/')[0] === String(o.value.apiVersion).split('/')[0]
+          )
+          if (clash) {
+            noteAt(
+              ctx,
+              'error',
+              'kustomize/duplicate-id',
+              [field, i],
+              `${describeObject(o.value)} from ${o.source.file} is already defined by ${clash.source.file}; kustomize build fails`,
+              'Include each resource once: remove the duplicate or give one of them another name.'
+            )
+            continue
+          }
+          objects.push(o)
+        }
+      })
+    }
+
+    objects = runGenerators(ctx, objects)
+    objects = applyPatchesStrategicMerge(ctx, objects)
+    objects = applyPatches(ctx, objects)
+    applyNamespace(ctx, objects)
+    applyNamePrefixSuffix(ctx, objects)
+    applyLabelsAndAnnotations(ctx, objects)
+    applyPatchesJson6902(ctx, objects)
+    nameReferences.push(...loadNameReferences(ctx, f => this.claimed.add(f)))
+    this.claimFileReferences(ctx)
+
+    return { objects, nameReferences, findings, ...(incomplete ? { incomplete } : {}) }
+  }
+
+  /** Files a kustomization reads besides its resources, so that they are not taken for standalone manifests. */
+  private claimFileReferences(ctx: KustomizationContext): void {
+    const claim = (p: unknown) =>
+      typeof p === 'string' && !p.includes('\n') && this.claimed.add(joinPath(ctx.dir, p))
+    const list = (k: string): unknown[] => (Array.isArray(ctx.spec[k]) ? (ctx.spec[k] as unknown[]) : [])
+    list('patchesStrategicMerge').forEach(claim)
+    for (const k of ['patches', 'patchesJson6902']) list(k).forEach(e => isObject(e) && claim(e.path))
+    for (const k of ['configMapGenerator', 'secretGenerator']) {
+      for (const g of list(k)) {
+        if (!isObject(g)) continue
+        for (const f of [
+          ...(Array.isArray(g.files) ? g.files : []),
+          ...(Array.isArray(g.envs) ? g.envs : []),
+          g.env
+        ]) {
+          if (typeof f === 'string') claim(f.includes('=') ? f.slice(f.indexOf('=') + 1) : f)
+        }
+      }
+    }
+  }
+
+  /** One `resources` entry: a file, a directory with a kustomization, or something remote. */
+  private include(
+    ctx: KustomizationContext,
+    stack: string[],
+    entry: string,
+    at: YamlPath
+  ): Accumulated | undefined {
+    if (isRemoteReference(entry)) {
+      noteAt(
+        ctx,
+        'notice',
+        'kustomize/unsupported',
+        at,
+        `${ctx.file} includes the remote resource ${entry}; it is not fetched, so its objects are not checked`
+      )
+      return undefined
+    }
+    const path = joinPath(ctx.dir, entry)
+    if (isOutsideRepository(path)) {
+      noteAt(
+        ctx,
+        'notice',
+        'kustomize/unsupported',
+        at,
+        `${ctx.file} includes ${entry}, which is outside the repository`
+      )
+      return undefined
+    }
+    if (this.index.hasFile(path)) {
+      this.claimed.add(path)
+      const { documents, error } = this.index.documents(path)
+      return {
+        objects: documents.flatMap(objectsOfDocument),
+        nameReferences: [],
+        findings: error ? [error] : []
+      }
+    }
+    if (this.index.isDirectory(path)) {
+      if (this.index.kustomizationIn(path).length === 0) {
+        noteAt(
+          ctx,
+          'error',
+          'kustomize/missing-kustomization',
+          at,
+          `${ctx.file} includes the directory ${path}, which has no kustomization.yaml; kustomize build fails`,
+          'Add a kustomization.yaml to that directory, or list its files instead of the directory.'
+        )
+        return undefined
+      }
+      if (stack.includes(path)) {
+        noteAt(
+          ctx,
+          'error',
+          'kustomize/cycle',
+          at,
+          `${ctx.file} includes ${path}, which includes it back (${[...stack.slice(stack.indexOf(path)), path].join(' → ')})`,
+          'Break the cycle: a base must not include the overlays built on it.'
+        )
+        return undefined
+      }
+      this.included.add(path)
+      const sub = this.accumulate(path, stack)
+      return { ...sub, objects: sub.objects.map(cloneRendered) }
+    }
+    noteAt(
+      ctx,
+      'error',
+      'kustomize/missing-resource',
+      at,
+      `${ctx.file} includes ${path}, which does not exist; kustomize build fails`,
+      'Fix the path (it is relative to the kustomization directory) or add the file.'
+    )
+    return undefined
+  }
+}
+
+/** Each finding once: a base included by several overlays reports its own problems once. */
+function dedupe(findings: readonly Finding[]): Finding[] {
+  const seen = new Set<string>()
+  return findings.filter(f => {
+    const key = `${f.severity}|${f.rule}|${f.file}|${f.line}|${f.column}|${f.message}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
+
+/** Renders every kustomization of a repository; see `KustomizeRenderer`. */
+export function renderRepository(files: RepositoryFiles): RepositoryRender {
+  return new KustomizeRenderer(files).renderRepository()
+}
+
+/** `kustomize build <dir>` over the given files; undefined when the directory has no kustomization. */
+export function renderKustomization(files: RepositoryFiles, dir: string): KustomizationRender | undefined {
+  return new KustomizeRenderer(files).build(dir)
+}
+
+export { locateField } from './resource.js'

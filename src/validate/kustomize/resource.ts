@@ -1,0 +1,91 @@
+import type { YamlPath } from '../../yaml/documents.js'
+import { deepClone } from './json-patch.js'
+import { cloneTrace, locateInTrace, type Trace } from './trace.js'
+
+export type KubeObject = Record<string, unknown>
+
+/** One object as `kustomize build` would print it, with where each of its fields was written. */
+export interface RenderedObject {
+  value: KubeObject
+  /** Where each field came from: the resource file, a patch, or the kustomization that generated or changed it. */
+  trace: Trace
+  /** The document that defines the object: a resource file's document, or the kustomization of a generator. */
+  source: { file: string; index: number }
+  /** Name and namespace as the object was first written, before prefixes, suffixes, hashes and namespaces. */
+  originalName: string
+  originalNamespace?: string
+  /** Every name the object had before its current one (what references to it may still say). */
+  previousNames: string[]
+  /** Generated objects that get kustomize's content hash appended to their name at the end of the build. */
+  hashSuffix?: boolean
+}
+
+export const metadataOf = (o: KubeObject): Record<string, unknown> =>
+  o.metadata !== null && typeof o.metadata === 'object' && !Array.isArray(o.metadata)
+    ? (o.metadata as Record<string, unknown>)
+    : {}
+
+export const nameOf = (o: KubeObject): string => String(metadataOf(o).name ?? '')
+export const namespaceOf = (o: KubeObject): string | undefined => {
+  const ns = metadataOf(o).namespace
+  return typeof ns === 'string' && ns !== '' ? ns : undefined
+}
+export const kindOf = (o: KubeObject): string => String(o.kind ?? '')
+export const apiVersionOf = (o: KubeObject): string => String(o.apiVersion ?? '')
+export const groupOf = (o: KubeObject): string => {
+  const v = apiVersionOf(o)
+  return v.includes('/') ? v.slice(0, v.indexOf('/')) : ''
+}
+
+/** `group/kind namespace/name`, how messages name an object. */
+export function describeObject(o: KubeObject): string {
+  const ns = namespaceOf(o)
+  return `${kindOf(o)} ${ns ? `${ns}/` : ''}${nameOf(o)}`
+}
+
+export function cloneRendered(o: RenderedObject): RenderedObject {
+  return {
+    ...o,
+    value: deepClone(o.value),
+    trace: cloneTrace(o.trace),
+    previousNames: [...o.previousNames]
+  }
+}
+
+/** File, line and column of a field of a rendered object: the line that wrote it, in a resource or a patch. */
+export function locateField(
+  o: RenderedObject,
+  path: YamlPath,
+  at: 'key' | 'value' = 'key'
+): { file: string; line: number; column: number } {
+  return locateInTrace(o.trace, path, at) ?? { file: o.source.file, line: 1, column: 1 }
+}
+
+/** Kinds that kustomize never puts in a namespace. */
+const clusterScopedKinds = new Set([
+  'APIService',
+  'CertificateSigningRequest',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'ComponentStatus',
+  'CSIDriver',
+  'CSINode',
+  'CustomResourceDefinition',
+  'IngressClass',
+  'MutatingWebhookConfiguration',
+  'Namespace',
+  'Node',
+  'PersistentVolume',
+  'PodSecurityPolicy',
+  'PriorityClass',
+  'PriorityLevelConfiguration',
+  'FlowSchema',
+  'RuntimeClass',
+  'StorageClass',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+  'ValidatingWebhookConfiguration',
+  'VolumeAttachment'
+])
+
+export const isClusterScoped = (o: KubeObject): boolean => clusterScopedKinds.has(kindOf(o))
