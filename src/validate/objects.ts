@@ -1,6 +1,14 @@
 import { posix } from 'node:path'
 import { FcuError } from '../errors.js'
-import { embeddedOffset, positionOf, tryParseDocuments, type YamlDocument, type YamlPath } from '../yaml/documents.js'
+import {
+  embeddedOffset,
+  parseDocuments,
+  positionOf,
+  splitDocumentTexts,
+  type YamlDocument,
+  type YamlPath
+} from '../yaml/documents.js'
+import { loadFast, UNSUPPORTED } from './fastLoad.js'
 
 /**
  * The Kubernetes objects of a repository, as validation sees them: every document of every YAML file, plus the
@@ -47,6 +55,11 @@ export interface ParseFailure {
 }
 
 export interface CollectedObjects {
+  /**
+   * The parsed documents of each YAML file, for whoever needs them next (each file is parsed once). Values are
+   * shared between documents of identical text: read-only.
+   */
+  documents: Map<string, YamlDocument[]>
   objects: ManifestObject[]
   failures: ParseFailure[]
   /** Flux install streams (a `gotk-components.yaml` file, or a ConfigMap data value) with their header text. */
@@ -71,8 +84,11 @@ const KUSTOMIZATION_FILES = new Set(['kustomization.yaml', 'kustomization.yml', 
 const MANIFEST_START = /^apiVersion:/m
 const MANIFEST_KIND = /^kind:/m
 
-export const isYamlFile = (path: string): boolean =>
-  YAML_FILE.test(path) && !path.split('/').some(segment => SKIPPED_DIRS.has(segment))
+/** Under `.git` or `node_modules`: never part of what the repository applies. */
+export const inSkippedDirectory = (path: string): boolean =>
+  path.split('/').some(segment => SKIPPED_DIRS.has(segment))
+
+export const isYamlFile = (path: string): boolean => YAML_FILE.test(path) && !inSkippedDirectory(path)
 
 /**
  * A document is read as a Kubernetes object when it has at least two of apiVersion, kind and metadata: a Helm
@@ -95,7 +111,12 @@ export function groupVersion(apiVersion: unknown): { group: string; version: str
 export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 
 /** The `metadata` fields identity rules need, read defensively (a broken object must not crash validation). */
-export function identity(obj: Obj): { apiVersion?: string; kind?: string; name?: string; namespace?: string } {
+export function identity(obj: Obj): {
+  apiVersion?: string
+  kind?: string
+  name?: string
+  namespace?: string
+} {
   const meta = isObj(obj.metadata) ? obj.metadata : {}
   return {
     apiVersion: str(obj.apiVersion),
@@ -119,7 +140,10 @@ const KUSTOMIZE_GROUP = 'kustomize.config.k8s.io'
  * inputs (`configMapGenerator.files`, Helm values) are data. Checking them as objects would report missing
  * fields on every healthy overlay.
  */
-export function nonResourceFiles(files: readonly SourceFile[], parsed: Map<string, YamlDocument[]>): Set<string> {
+export function nonResourceFiles(
+  files: readonly SourceFile[],
+  parsed: Map<string, YamlDocument[]>
+): Set<string> {
   const out = new Set<string>()
   for (const f of files) {
     const base = posix.basename(f.path)
@@ -133,7 +157,8 @@ export function nonResourceFiles(files: readonly SourceFile[], parsed: Map<strin
       const dir = posix.dirname(f.path)
       const add = (p: unknown) => {
         // Inline patches are YAML text, not paths.
-        if (typeof p === 'string' && !p.includes('\n') && !p.includes(': ')) out.add(posix.normalize(posix.join(dir, p)))
+        if (typeof p === 'string' && !p.includes('\n') && !p.includes(': '))
+          out.add(posix.normalize(posix.join(dir, p)))
       }
       const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : [])
       for (const p of list(k.patchesStrategicMerge)) add(p)
@@ -153,6 +178,42 @@ export function nonResourceFiles(files: readonly SourceFile[], parsed: Map<strin
   return out
 }
 
+/**
+ * Every document of a YAML stream, each parsed once: by the fast loader, or by js-yaml for what the fast loader
+ * leaves to it (which is also where syntax errors get their message and position). A broken document is reported
+ * and skipped; the documents after it are still read.
+ *
+ * `seen` maps document texts already parsed in this run to their values: a fleet repeats the same Flux install
+ * and Calico manifest in every cluster's ConfigMap, and each distinct document is parsed only once. Documents
+ * with the same text then share one value, which is why values are read-only.
+ */
+export function parseStream(
+  text: string,
+  file: string,
+  seen: Map<string, unknown> = new Map()
+): { documents: YamlDocument[]; errors: FcuError[] } {
+  const documents: YamlDocument[] = []
+  const errors: FcuError[] = []
+  splitDocumentTexts(text).forEach((d, index) => {
+    let value = seen.get(d.text)
+    if (value === undefined) {
+      value = loadFast(d.text)
+      if (value === UNSUPPORTED) {
+        try {
+          value = parseDocuments(d.text, file, d.startLine - 1)[0]?.value ?? null
+        } catch (e) {
+          if (!(e instanceof FcuError)) throw e
+          errors.push(e)
+          return
+        }
+      }
+      seen.set(d.text, value)
+    }
+    documents.push({ file, index, startLine: d.startLine, text: d.text, value })
+  })
+  return { documents, errors }
+}
+
 /** A parse error from `documents.ts` as a failure at a file position. */
 function failureOf(e: FcuError, file: string, mapLine: (line: number) => number): ParseFailure {
   return {
@@ -169,20 +230,74 @@ function failureOf(e: FcuError, file: string, mapLine: (line: number) => number)
  * one onto the file; inside a quoted or folded value they cannot, so the data key's line stands for all of them.
  */
 export function lineOf(obj: ManifestObject, path: YamlPath = [], at: 'key' | 'value' = 'key'): number {
-  const local = positionOf(obj.doc, [...obj.root, ...path], at).line
-  return obj.container ? streamLine(obj.container, local) : local
+  // A field that is not there (a required one) is reported at the deepest part of its path that is.
+  const present = existingPrefix(obj.value, path)
+  const where = present.length < path.length ? 'key' : at
+  const local = () => positionOf(obj.doc, [...obj.root, ...present], where).line
+  return obj.container ? streamLine(obj.container, local) : local()
+}
+
+function existingPrefix(value: unknown, path: YamlPath): YamlPath {
+  let v = value
+  let i = 0
+  for (; i < path.length; i++) {
+    const k = path[i]
+    if (Array.isArray(v) && typeof k === 'number' && k < v.length) v = v[k]
+    else if (isObj(v) && Object.prototype.hasOwnProperty.call(v, k)) v = v[k]
+    else break
+  }
+  return path.slice(0, i)
 }
 
 /** Maps a 1-based line of a ConfigMap data value's text onto the file. */
-export function streamLine(stream: DataStream, localLine: number): number {
-  const keyPath: YamlPath = ['data', stream.key]
+export function streamLine(stream: DataStream, localLine: number | (() => number)): number {
   const { configMap } = stream
-  const { lineOffset, exact } = embeddedOffset(configMap.doc, [...configMap.root, ...keyPath])
-  if (exact && !configMap.container) return localLine + lineOffset
-  return lineOf(configMap, keyPath)
+  const local = () => (typeof localLine === 'number' ? localLine : localLine())
+  const at = configMap.container ? undefined : dataKeyLine(configMap, stream.key)
+  if (at) return at.exact ? at.line + local() : at.line
+  const keyPath: YamlPath = [...configMap.root, 'data', stream.key]
+  const { lineOffset, exact } = embeddedOffset(configMap.doc, keyPath)
+  if (exact && !configMap.container) return local() + lineOffset
+  return lineOf(configMap, ['data', stream.key])
 }
 
-function objectsOf(doc: YamlDocument, file: string, bundle: string, container?: DataStream): ManifestObject[] {
+const dataKeyLines = new WeakMap<ManifestObject, Map<string, { line: number; exact: boolean }>>()
+
+/**
+ * The file line of a data key of a ConfigMap document, and whether its value is a literal block, read from the text
+ * for the layout every tool writes (`data:` at column 0, keys one level in). A finding inside a Flux or Calico
+ * ConfigMap then costs a line scan instead of a full YAML parse with positions; any other layout returns
+ * undefined and goes the general way.
+ */
+function dataKeyLine(cm: ManifestObject, key: string): { line: number; exact: boolean } | undefined {
+  if (cm.root.length > 0) return undefined
+  let keys = dataKeyLines.get(cm)
+  if (!keys) {
+    keys = new Map()
+    dataKeyLines.set(cm, keys)
+    const lines = cm.doc.text.split('\n')
+    const start = lines.findIndex(l => /^data:\s*(#.*)?$/.test(l))
+    let indent = -1
+    for (let i = start + 1; start >= 0 && i < lines.length; i++) {
+      const l = lines[i]
+      const m = /^( +)(?:"([^"\\]*)"|'((?:[^']|'')*)'|([^\s#'"][^:]*?)) *: *(.*)$/.exec(l)
+      if (/^\S/.test(l) && !l.startsWith('#')) break
+      if (!m) continue
+      if (indent < 0) indent = m[1].length
+      if (m[1].length !== indent) continue
+      const name = m[2] !== undefined ? m[2] : m[3] !== undefined ? m[3].replace(/''/g, "'") : m[4]
+      keys.set(name, { line: cm.doc.startLine + i, exact: /^\|[-+0-9]*\s*(#.*)?$/.test(m[5]) })
+    }
+  }
+  return keys.get(key)
+}
+
+function objectsOf(
+  doc: YamlDocument,
+  file: string,
+  bundle: string,
+  container?: DataStream
+): ManifestObject[] {
   const value = doc.value
   if (!isObj(value)) return []
   // `kubectl` and Flux apply the items of a `v1 List` one by one.
@@ -200,7 +315,8 @@ function manifestValues(cm: ManifestObject): { key: string; text: string }[] {
   if (value.apiVersion !== 'v1' || value.kind !== 'ConfigMap' || !isObj(value.data)) return []
   const out: { key: string; text: string }[] = []
   for (const [key, text] of Object.entries(value.data)) {
-    if (typeof text === 'string' && MANIFEST_START.test(text) && MANIFEST_KIND.test(text)) out.push({ key, text })
+    if (typeof text === 'string' && MANIFEST_START.test(text) && MANIFEST_KIND.test(text))
+      out.push({ key, text })
   }
   return out
 }
@@ -212,11 +328,12 @@ function manifestValues(cm: ManifestObject): { key: string; text: string }[] {
 export function collectObjects(files: readonly SourceFile[]): CollectedObjects {
   const failures: ParseFailure[] = []
   const parsed = new Map<string, YamlDocument[]>()
+  const seen = new Map<string, unknown>()
   const yamlFiles = files.filter(f => isYamlFile(f.path))
   for (const f of yamlFiles) {
-    const { documents, error } = tryParseDocuments(f.content, f.path)
+    const { documents, errors } = parseStream(f.content, f.path, seen)
     parsed.set(f.path, documents)
-    if (error) failures.push(failureOf(error, f.path, line => line))
+    for (const e of errors) failures.push(failureOf(e, f.path, line => line))
   }
   const notResources = nonResourceFiles(yamlFiles, parsed)
   const objects: ManifestObject[] = []
@@ -234,12 +351,13 @@ export function collectObjects(files: readonly SourceFile[]): CollectedObjects {
           const bundle = `${f.path}#${namespace ?? ''}/${name ?? ''}/${key}`
           streams.push({ file: f.path, bundle, text, container })
           // Positions inside the value are local to it; `lineOf` maps them onto the file when a finding needs one.
-          const inner = tryParseDocuments(text, f.path)
-          if (inner.error) failures.push(failureOf(inner.error, f.path, line => streamLine(container, line)))
+          const inner = parseStream(text, f.path, seen)
+          for (const e of inner.errors)
+            failures.push(failureOf(e, f.path, line => streamLine(container, line)))
           for (const d of inner.documents) objects.push(...objectsOf(d, f.path, bundle, container))
         }
       }
     }
   }
-  return { objects, failures, streams }
+  return { documents: parsed, objects, failures, streams }
 }

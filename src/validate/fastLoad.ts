@@ -1,0 +1,744 @@
+import yaml from 'js-yaml'
+
+/**
+ * A fast loader for the block-style YAML that Kubernetes tools write (`flux install --export`, `kubectl ...
+ * -o yaml`, Helm and kustomize output, hand-written manifests): block mappings and sequences, plain, quoted and
+ * block scalars, one-line flow collections. It returns exactly what `js-yaml` (default schema, `json: true`)
+ * returns for the same text, and gives up with `UNSUPPORTED` on anything else (anchors, tags, explicit keys,
+ * multi-line flow collections, tabs, CRs, odd indentation, syntax errors), leaving that document to js-yaml.
+ *
+ * Why it exists: CRDs make up most of the bytes of a Flux or Calico install, and js-yaml's general machinery
+ * spends most of its time on them; validation must keep up with fleets of hundreds of ConfigMaps (SPEC §9).
+ * Scalars resolve through js-yaml's own implicit types, so `yes`, `0x1F`, `1e3` or a date mean the same here.
+ */
+
+export const UNSUPPORTED: unique symbol = Symbol('unsupported')
+
+class Unsupported extends Error {}
+const bail = (): never => {
+  throw new Unsupported()
+}
+
+interface ImplicitType {
+  resolve(data: string): boolean
+  construct(data: string): unknown
+}
+const COMPILED_IMPLICIT = (yaml.DEFAULT_SCHEMA as unknown as { compiledImplicit?: ImplicitType[] })
+  .compiledImplicit
+
+/** A plain scalar that may be a number, a date or the merge key, resolved exactly as js-yaml resolves it. */
+const resolveTyped: (text: string) => unknown = COMPILED_IMPLICIT
+  ? text => {
+      for (const t of COMPILED_IMPLICIT) if (t.resolve(text)) return t.construct(text)
+      return text
+    }
+  : // Without js-yaml's internals (another major version), ask js-yaml itself: slower, same answer.
+    text => yaml.load(text)
+
+const NL = 0x0a
+const SP = 0x20
+const HASH = 0x23
+const COLON = 0x3a
+const DASH = 0x2d
+const DQ = 0x22
+const SQ = 0x27
+const BACKSLASH = 0x5c
+
+// Tabs and CRs change how YAML reads indentation and line ends, and js-yaml rejects control characters and lone
+// surrogates in scalars: text with any of them is left to js-yaml rather than tracked here.
+// eslint-disable-next-line no-control-regex
+const AWKWARD = /[\t\r\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFEFF\uFFFE\uFFFF\uD800-\uDFFF]/
+const NOT_PLAIN_ASCII = /[^\n\x20-\x7e]/
+const KEYWORDS = new Map<string, unknown>([
+  ['null', null],
+  ['Null', null],
+  ['NULL', null],
+  ['true', true],
+  ['True', true],
+  ['TRUE', true],
+  ['false', false],
+  ['False', false],
+  ['FALSE', false]
+])
+const MAX_DEPTH = 90
+
+/** A line break, or the end of the text (where `charCodeAt` gives NaN): the text need not end with a newline. */
+const isBreak = (c: number): boolean => c === NL || c !== c
+
+/** What a plain scalar means: most start with a letter and are strings; the rest go through js-yaml's types. */
+function resolvePlain(text: string): unknown {
+  const c = text.charCodeAt(0)
+  const letter = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)
+  if (letter) {
+    // Only null and booleans are spelled with letters; everything else that starts with one is a string.
+    if (c !== 0x6e && c !== 0x74 && c !== 0x66 && c !== 0x4e && c !== 0x54 && c !== 0x46) return text
+    const k = KEYWORDS.get(text)
+    return k === undefined ? text : k
+  }
+  if (c === 0x7e) return text === '~' ? null : text
+  if ((c >= 0x30 && c <= 0x39) || c === 0x2b || c === DASH || c === 0x2e || c === 0x3c)
+    return resolveTyped(text)
+  return text
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = {
+  '0': '\x00',
+  a: '\x07',
+  b: '\x08',
+  t: '\x09',
+  n: '\x0A',
+  v: '\x0B',
+  f: '\x0C',
+  r: '\x0D',
+  e: '\x1B',
+  ' ': ' ',
+  '"': '"',
+  '/': '/',
+  '\\': '\\',
+  N: '\x85',
+  _: '\xA0',
+  L: '\u2028',
+  P: '\u2029'
+}
+
+class Loader {
+  private readonly s: string
+  private readonly n: number
+  /** Start of the line the parser stands at, between nodes. */
+  private pos = 0
+  private depth = 0
+
+  constructor(text: string) {
+    this.s = text
+    this.n = text.length
+  }
+
+  // The last line end found: most lookups are for the line just looked up.
+  private lineFrom = Infinity
+  private lineTo = -1
+
+  private lineEnd(p: number): number {
+    if (p >= this.lineFrom && p <= this.lineTo) return this.lineTo
+    const e = this.s.indexOf('\n', p)
+    this.lineFrom = p
+    this.lineTo = e < 0 ? this.n : e
+    return this.lineTo
+  }
+
+  private column(p: number): number {
+    return p - (this.s.lastIndexOf('\n', p - 1) + 1)
+  }
+
+  /** Skips blank and comment lines from `pos`; returns the indent of the next content line, or -1 at the end. */
+  private nextContent(): number {
+    const { s, n } = this
+    let p = this.pos
+    while (p < n) {
+      let q = p
+      while (s.charCodeAt(q) === SP) q++
+      const c = s.charCodeAt(q)
+      if (c === NL) {
+        p = q + 1
+        continue
+      }
+      if (c === HASH) {
+        p = this.lineEnd(q) + 1
+        continue
+      }
+      if (q >= n) break
+      this.pos = p
+      return q - p
+    }
+    this.pos = n
+    return -1
+  }
+
+  /** After a node that ended mid-line: only spaces and a comment may follow; moves to the next line. */
+  private endLine(p: number): void {
+    const { s } = this
+    let q = p
+    while (s.charCodeAt(q) === SP) q++
+    const c = s.charCodeAt(q)
+    if (c === NL || q >= this.n) {
+      this.pos = q + 1
+      return
+    }
+    if (c === HASH && q > p) {
+      this.pos = this.lineEnd(q) + 1
+      return
+    }
+    bail()
+  }
+
+  load(): unknown {
+    const indent = this.nextContent()
+    if (indent < 0) return null
+    const at = this.pos + indent
+    const c = this.s.charCodeAt(at)
+    if (c === 0x25 /* % */ || c === 0x7c || c === 0x3e || c === 0x5b || c === 0x7b) bail()
+    const value = this.block(at, indent)
+    if (value === null || typeof value !== 'object') bail()
+    if (this.nextContent() >= 0) bail()
+    return value
+  }
+
+  /** A node that starts at `at` (first content of a line or after `- `), inside a parent at `parentIndent`. */
+  private block(at: number, parentIndent: number): unknown {
+    if (++this.depth > MAX_DEPTH) bail()
+    const s = this.s
+    const c = s.charCodeAt(at)
+    const next = s.charCodeAt(at + 1)
+    let value: unknown
+    if (c === DASH && (next === SP || isBreak(next))) value = this.sequence(at)
+    else {
+      const colon = this.keyColon(at)
+      value = colon >= 0 ? this.mapping(at, colon) : this.inline(at, parentIndent)
+    }
+    this.depth--
+    return value
+  }
+
+  /**
+   * Where the `:` of an implicit key on this line is, or -1 when the text at `at` is not a mapping key. Bails on
+   * constructs left to js-yaml (anchors, tags, aliases, explicit keys, flow keys).
+   */
+  private keyColon(at: number): number {
+    const s = this.s
+    const c = s.charCodeAt(at)
+    if (c === DQ || c === SQ) {
+      const close = this.closingQuote(at)
+      if (close < 0) return -1
+      let q = close + 1
+      while (s.charCodeAt(q) === SP) q++
+      if (s.charCodeAt(q) !== COLON) return -1
+      const f = s.charCodeAt(q + 1)
+      return f === SP || isBreak(f) ? q : -1
+    }
+    switch (c) {
+      case 0x26: // &
+      case 0x2a: // *
+      case 0x21: // !
+      case 0x25: // %
+      case 0x40: // @
+      case 0x60: // `
+      case 0x2c: // ,
+      case 0x5d: // ]
+      case 0x7d: // }
+        return bail()
+      case 0x5b: // [
+      case 0x7b: // {
+      case 0x7c: // |
+      case 0x3e: // >
+        return -1
+      case 0x3f: // ?
+      case COLON: {
+        const f = s.charCodeAt(at + 1)
+        if (f === SP || isBreak(f)) bail()
+      }
+    }
+    const e = this.lineEnd(at)
+    const colon = this.indicator(at, e)
+    return colon >= 0 && colon < this.comment(at, e) ? colon : -1
+  }
+
+  // `:` and `#` are found with indexOf and the last hit is kept: positions only move forward, so the text is
+  // scanned about once per mark, whereas a search per line would rescan to the next (maybe distant) hit.
+  private colonFrom = Infinity
+  private colonAt = -1
+  private hashFrom = Infinity
+  private hashAt = -1
+
+  private nextColon(from: number): number {
+    if (from < this.colonFrom || (this.colonAt >= 0 && this.colonAt < from)) {
+      this.colonFrom = from
+      this.colonAt = this.s.indexOf(':', from)
+    }
+    return this.colonAt < 0 ? this.n : this.colonAt
+  }
+
+  /** The first mapping indicator (`: ` or `:` at the end of the line) in [from, end), or -1. */
+  private indicator(from: number, end: number): number {
+    for (let i = this.nextColon(from); i < end; i = this.nextColon(i + 1)) {
+      const f = this.s.charCodeAt(i + 1)
+      if (f === SP || isBreak(f)) return i
+    }
+    return -1
+  }
+
+  /** The `#` of the first comment in [from, end), or `end`: a `#` after a space, or at `from` after a break. */
+  private comment(from: number, end: number): number {
+    for (;;) {
+      if (from < this.hashFrom || (this.hashAt >= 0 && this.hashAt < from)) {
+        this.hashFrom = from
+        this.hashAt = this.s.indexOf('#', from)
+      }
+      const i = this.hashAt < 0 ? this.n : this.hashAt
+      if (i >= end) return end
+      const before = this.s.charCodeAt(i - 1)
+      if (before === SP || isBreak(before)) return i
+      from = i + 1
+    }
+  }
+
+  /** The closing quote of a one-line quoted scalar starting at `at`, or -1 if it continues on another line. */
+  private closingQuote(at: number): number {
+    const s = this.s
+    const quote = s.charCodeAt(at)
+    for (let q = at + 1; q < this.n; q++) {
+      const ch = s.charCodeAt(q)
+      if (ch === NL) return -1
+      if (quote === DQ && ch === BACKSLASH) q++
+      else if (ch === quote) {
+        if (quote === SQ && s.charCodeAt(q + 1) === SQ) q++
+        else return q
+      }
+    }
+    return -1
+  }
+
+  private key(at: number, colon: number): string {
+    const c = this.s.charCodeAt(at)
+    let key: string
+    if (c === DQ || c === SQ) {
+      key = c === DQ ? this.doubleQuoted(at).value : this.singleQuoted(at).value
+    } else {
+      let end = colon
+      while (this.s.charCodeAt(end - 1) === SP) end--
+      const text = this.s.slice(at, end)
+      if (text === '<<') bail()
+      key = String(resolvePlain(text))
+    }
+    if (key === '__proto__') bail()
+    return key
+  }
+
+  private mapping(at: number, colon: number): Record<string, unknown> {
+    const s = this.s
+    const indent = this.column(at)
+    const out: Record<string, unknown> = {}
+    for (;;) {
+      const key = this.key(at, colon)
+      let p = colon + 1
+      while (s.charCodeAt(p) === SP) p++
+      const c = s.charCodeAt(p)
+      let value: unknown = null
+      if (c === NL || c === HASH || p >= this.n) {
+        this.pos = this.lineEnd(p) + 1
+        const m = this.nextContent()
+        if (m > indent) value = this.block(this.pos + m, indent)
+        else if (m === indent && this.isEntry(this.pos + m)) value = this.sequence(this.pos + m)
+      } else value = this.inline(p, indent)
+      out[key] = value
+      const m = this.nextContent()
+      if (m < indent) return out
+      if (m > indent) bail()
+      at = this.pos + m
+      colon = this.isEntry(at) ? -1 : this.keyColon(at)
+      if (colon < 0) bail()
+    }
+  }
+
+  private isEntry(p: number): boolean {
+    const next = this.s.charCodeAt(p + 1)
+    return this.s.charCodeAt(p) === DASH && (next === SP || isBreak(next))
+  }
+
+  private sequence(at: number): unknown[] {
+    const s = this.s
+    const indent = this.column(at)
+    const out: unknown[] = []
+    for (;;) {
+      let p = at + 1
+      while (s.charCodeAt(p) === SP) p++
+      const c = s.charCodeAt(p)
+      if (c === NL || c === HASH || p >= this.n) {
+        this.pos = this.lineEnd(p) + 1
+        const m = this.nextContent()
+        out.push(m > indent ? this.block(this.pos + m, indent) : null)
+      } else {
+        out.push(this.block(p, indent))
+      }
+      const m = this.nextContent()
+      if (m < indent) return out
+      if (m > indent) bail()
+      at = this.pos + m
+      if (!this.isEntry(at)) return out
+    }
+  }
+
+  /** A node that starts mid-line (after `key: ` or `- `, or alone on a line): a scalar or a flow collection. */
+  private inline(p: number, parentIndent: number): unknown {
+    const s = this.s
+    const c = s.charCodeAt(p)
+    const nodeIndent = parentIndent + 1
+    switch (c) {
+      case 0x7c: // |
+      case 0x3e: // >
+        return this.blockScalar(p, nodeIndent)
+      case DQ: {
+        const r = this.doubleQuoted(p)
+        this.endLine(r.end)
+        return r.value
+      }
+      case SQ: {
+        const r = this.singleQuoted(p)
+        this.endLine(r.end)
+        return r.value
+      }
+      case 0x5b: // [
+      case 0x7b: {
+        // {
+        const r = this.flow(p)
+        this.endLine(r.end)
+        return r.value
+      }
+      case 0x26:
+      case 0x2a:
+      case 0x21:
+      case 0x25:
+      case 0x40:
+      case 0x60:
+      case 0x2c:
+      case 0x5d:
+      case 0x7d:
+      case HASH:
+        return bail()
+      case 0x3f:
+      case COLON:
+      case DASH: {
+        const f = s.charCodeAt(p + 1)
+        if (f === SP || isBreak(f)) bail()
+      }
+    }
+    return this.plain(p, nodeIndent)
+  }
+
+  /** A plain scalar in block context, possibly continued on more-indented lines (folded with spaces). */
+  private plain(p: number, nodeIndent: number): unknown {
+    const { s, n } = this
+    let result = ''
+    let q = p
+    for (;;) {
+      const e = this.lineEnd(q)
+      const hash = this.comment(q, e)
+      const colon = this.indicator(q, hash)
+      if (colon >= 0) bail()
+      let end = hash
+      while (end > q && s.charCodeAt(end - 1) === SP) end--
+      result += s.slice(q, end)
+      if (hash < e) {
+        // A comment ends the scalar; js-yaml rejects more-indented text after it, and so does the caller.
+        this.pos = e + 1
+        return resolvePlain(result)
+      }
+      // Look for a continuation line: blank lines become newlines, a single break a space.
+      let r = e + 1
+      let breaks = 1
+      let indent = 0
+      for (;;) {
+        indent = 0
+        while (s.charCodeAt(r + indent) === SP) indent++
+        if (s.charCodeAt(r + indent) === NL) {
+          r += indent + 1
+          breaks++
+          continue
+        }
+        break
+      }
+      if (r + indent >= n || indent < nodeIndent || s.charCodeAt(r + indent) === HASH) {
+        this.pos = e + 1
+        return resolvePlain(result)
+      }
+      result += breaks === 1 ? ' ' : '\n'.repeat(breaks - 1)
+      q = r + indent
+    }
+  }
+
+  private doubleQuoted(p: number): { value: string; end: number } {
+    const s = this.s
+    let result = ''
+    let q = p + 1
+    let start = q
+    let end = q
+    while (q < this.n) {
+      const ch = s.charCodeAt(q)
+      if (ch === DQ) {
+        result += s.slice(start, q)
+        return { value: result, end: q + 1 }
+      }
+      if (ch === BACKSLASH) {
+        result += s.slice(start, q)
+        const e = s[q + 1]
+        if (e === '\n') {
+          q = this.separation(q + 1).next
+        } else if (e in SIMPLE_ESCAPES) {
+          result += SIMPLE_ESCAPES[e]
+          q += 2
+        } else if (e === 'x' || e === 'u' || e === 'U') {
+          const len = e === 'x' ? 2 : e === 'u' ? 4 : 8
+          const hex = s.slice(q + 2, q + 2 + len)
+          const code = parseInt(hex, 16)
+          if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len || code > 0x10ffff) bail()
+          result += String.fromCodePoint(code)
+          q += 2 + len
+        } else bail()
+        start = end = q
+      } else if (ch === NL) {
+        result += s.slice(start, end)
+        const sep = this.separation(q)
+        result += sep.breaks === 1 ? ' ' : '\n'.repeat(sep.breaks - 1)
+        q = start = end = sep.next
+      } else {
+        q++
+        if (ch !== SP) end = q
+      }
+    }
+    return bail()
+  }
+
+  private singleQuoted(p: number): { value: string; end: number } {
+    const s = this.s
+    let result = ''
+    let q = p + 1
+    let start = q
+    let end = q
+    while (q < this.n) {
+      const ch = s.charCodeAt(q)
+      if (ch === SQ) {
+        result += s.slice(start, q)
+        if (s.charCodeAt(q + 1) === SQ) {
+          result += "'"
+          q += 2
+          start = end = q
+          continue
+        }
+        return { value: result, end: q + 1 }
+      }
+      if (ch === NL) {
+        result += s.slice(start, end)
+        const sep = this.separation(q)
+        result += sep.breaks === 1 ? ' ' : '\n'.repeat(sep.breaks - 1)
+        q = start = end = sep.next
+      } else {
+        q++
+        if (ch !== SP) end = q
+      }
+    }
+    return bail()
+  }
+
+  /** Line breaks and leading spaces inside a quoted scalar, from the break at `q` (js-yaml does not hold its
+   * continuation lines to any indentation). */
+  private separation(q: number): { breaks: number; next: number } {
+    const s = this.s
+    let breaks = 0
+    let r = q
+    while (s.charCodeAt(r) === NL) {
+      breaks++
+      r++
+      while (s.charCodeAt(r) === SP) r++
+    }
+    // A document marker inside a quoted scalar is an error for js-yaml.
+    if (r >= this.n) bail()
+    return { breaks, next: r }
+  }
+
+  /** `|` and `>` scalars, following js-yaml's reading of indentation, folding and chomping. */
+  private blockScalar(p: number, nodeIndent: number): string {
+    const { s, n } = this
+    const folding = s.charCodeAt(p) === 0x3e
+    let chomping: 'clip' | 'strip' | 'keep' = 'clip'
+    let textIndent = nodeIndent
+    let detectedIndent = false
+    let q = p + 1
+    for (;;) {
+      const ch = s.charCodeAt(q)
+      if (ch === 0x2b || ch === DASH) {
+        if (chomping !== 'clip') bail()
+        chomping = ch === 0x2b ? 'keep' : 'strip'
+      } else if (ch >= 0x31 && ch <= 0x39) {
+        if (detectedIndent) bail()
+        textIndent = nodeIndent + (ch - 0x30) - 1
+        detectedIndent = true
+      } else break
+      q++
+    }
+    this.endLine(q)
+    let result = ''
+    let didReadContent = false
+    let emptyLines = 0
+    let atMoreIndented = false
+    let line = this.pos
+    while (line < n) {
+      let indent = 0
+      while ((!detectedIndent || indent < textIndent) && s.charCodeAt(line + indent) === SP) indent++
+      if (!detectedIndent && indent > textIndent) textIndent = indent
+      const ch = s.charCodeAt(line + indent)
+      if (ch === NL) {
+        emptyLines++
+        line += indent + 1
+        continue
+      }
+      if (line + indent >= n) break
+      if (!detectedIndent && textIndent === 0) bail()
+      if (indent < textIndent) break
+      if (folding) {
+        if (ch === SP) {
+          atMoreIndented = true
+          result += '\n'.repeat(didReadContent ? 1 + emptyLines : emptyLines)
+        } else if (atMoreIndented) {
+          atMoreIndented = false
+          result += '\n'.repeat(emptyLines + 1)
+        } else if (emptyLines === 0) {
+          if (didReadContent) result += ' '
+        } else {
+          result += '\n'.repeat(emptyLines)
+        }
+      } else {
+        result += '\n'.repeat(didReadContent ? 1 + emptyLines : emptyLines)
+      }
+      didReadContent = true
+      detectedIndent = true
+      emptyLines = 0
+      const e = this.lineEnd(line + indent)
+      result += s.slice(line + indent, e)
+      line = e + 1
+    }
+    if (chomping === 'keep') result += '\n'.repeat(didReadContent ? 1 + emptyLines : emptyLines)
+    else if (chomping === 'clip' && didReadContent) result += '\n'
+    // The parent resumes at the first line the scalar did not take; blank lines before it are skipped anyway.
+    this.pos = Math.min(line, n)
+    return result
+  }
+
+  /** A flow collection that closes on the same line (`[]`, `{}`, `[a, "b"]`, `{a: 1}`). */
+  private flow(p: number): { value: unknown; end: number } {
+    if (++this.depth > MAX_DEPTH) bail()
+    const s = this.s
+    const isMap = s.charCodeAt(p) === 0x7b
+    const close = isMap ? 0x7d : 0x5d
+    const outMap: Record<string, unknown> = {}
+    const outSeq: unknown[] = []
+    let q = p + 1
+    const skip = () => {
+      while (s.charCodeAt(q) === SP) q++
+    }
+    skip()
+    if (s.charCodeAt(q) === close) {
+      this.depth--
+      return { value: isMap ? outMap : outSeq, end: q + 1 }
+    }
+    for (;;) {
+      skip()
+      const first = this.flowScalarOrCollection(q)
+      q = first.end
+      skip()
+      if (isMap) {
+        if (s.charCodeAt(q) !== COLON || s.charCodeAt(q + 1) !== SP || typeof first.key !== 'string') bail()
+        q += 2
+        skip()
+        const v = this.flowScalarOrCollection(q)
+        q = v.end
+        if (first.key === '__proto__') bail()
+        outMap[first.key as string] = v.value
+        skip()
+      } else {
+        if (s.charCodeAt(q) === COLON) bail()
+        outSeq.push(first.value)
+      }
+      const c = s.charCodeAt(q)
+      if (c === 0x2c) {
+        q++
+        skip()
+        if (s.charCodeAt(q) === close) bail()
+        continue
+      }
+      if (c === close) {
+        this.depth--
+        return { value: isMap ? outMap : outSeq, end: q + 1 }
+      }
+      return bail()
+    }
+  }
+
+  /** One flow item; `key` is its text as a mapping key would read it. */
+  private flowScalarOrCollection(q: number): { value: unknown; key?: string; end: number } {
+    const s = this.s
+    const c = s.charCodeAt(q)
+    if (c === 0x5b || c === 0x7b) return this.flow(q)
+    if (c === DQ || c === SQ) {
+      if (this.closingQuote(q) < 0) bail()
+      const r = c === DQ ? this.doubleQuoted(q) : this.singleQuoted(q)
+      return { value: r.value, key: r.value, end: r.end }
+    }
+    switch (c) {
+      case NL:
+      case HASH:
+      case 0x2c:
+      case 0x5d:
+      case 0x7d:
+      case 0x26:
+      case 0x2a:
+      case 0x21:
+      case 0x25:
+      case 0x40:
+      case 0x60:
+      case 0x7c:
+      case 0x3e:
+      case 0x3f:
+      case COLON:
+        return bail()
+      case DASH: {
+        const f = s.charCodeAt(q + 1)
+        if (f === SP || f === 0x2c || f === 0x5d || f === 0x7d) bail()
+      }
+    }
+    let e = q
+    let end = q
+    for (;;) {
+      const ch = s.charCodeAt(e)
+      if (isBreak(ch) || ch === 0x2c || ch === 0x5b || ch === 0x5d || ch === 0x7b || ch === 0x7d) break
+      if (ch === COLON) {
+        const f = s.charCodeAt(e + 1)
+        if (f === SP || f === 0x2c || f === 0x5b || f === 0x5d || f === 0x7b || f === 0x7d || isBreak(f))
+          break
+      }
+      if (ch === HASH && s.charCodeAt(e - 1) === SP) bail()
+      e++
+      if (ch !== SP) end = e
+    }
+    if (isBreak(s.charCodeAt(e))) bail()
+    const text = s.slice(q, end)
+    if (text === '<<') bail()
+    const value = resolvePlain(text)
+    return { value, key: String(value), end }
+  }
+}
+
+/** A line that starts with `---` or `...` followed by a space or the end of the line. */
+function hasDocumentMarker(text: string): boolean {
+  for (const marker of ['---', '...']) {
+    const next = (from: number) => {
+      const i = text.indexOf(`\n${marker}`, from)
+      return i < 0 ? -1 : i + 1
+    }
+    for (let at = text.startsWith(marker) ? 0 : next(0); at >= 0; at = next(at)) {
+      const after = text.charCodeAt(at + 3)
+      if (Number.isNaN(after) || after === SP || after === NL) return true
+    }
+  }
+  return false
+}
+
+/** Parses one YAML document's text; `UNSUPPORTED` means "ask js-yaml" (which also reports syntax errors). */
+export function loadFast(text: string): unknown {
+  if (NOT_PLAIN_ASCII.test(text) && AWKWARD.test(text)) return UNSUPPORTED
+  // Document markers belong to the stream; `splitDocumentTexts` has already cut the text at them.
+  if (hasDocumentMarker(text)) return UNSUPPORTED
+  try {
+    return new Loader(text).load()
+  } catch (e) {
+    if (e instanceof Unsupported) return UNSUPPORTED
+    throw e
+  }
+}

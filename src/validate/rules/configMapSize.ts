@@ -1,0 +1,58 @@
+import type { Finding } from '../../errors.js'
+import { describe, isObj, type ManifestObject } from '../objects.js'
+import { findingAt } from './finding.js'
+
+/** The API server's limit on a ConfigMap's data (the sum of the values). */
+export const CONFIGMAP_MAX_BYTES = 1_048_576
+/** `kubectl apply` (client-side) stores the whole object in an annotation limited to this many bytes. */
+export const CLIENT_SIDE_APPLY_MAX_BYTES = 262_144
+
+const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8')
+
+/** binaryData is base64 in YAML; the limit counts the decoded bytes. */
+function base64Bytes(s: string): number {
+  const clean = s.replace(/\s+/g, '')
+  const padding = clean.endsWith('==') ? 2 : clean.endsWith('=') ? 1 : 0
+  return Math.max(0, Math.floor((clean.length * 3) / 4) - padding)
+}
+
+/** The size the API server measures: data values' UTF-8 bytes plus binaryData's decoded bytes, keys excluded. */
+export function configMapDataBytes(cm: Record<string, unknown>): number {
+  let total = 0
+  if (isObj(cm.data)) for (const v of Object.values(cm.data)) if (typeof v === 'string') total += utf8Bytes(v)
+  if (isObj(cm.binaryData))
+    for (const v of Object.values(cm.binaryData)) if (typeof v === 'string') total += base64Bytes(v)
+  return total
+}
+
+const bytes = (n: number): string => n.toLocaleString('en-US')
+
+/** `configmap/too-large` (error) and `configmap/over-client-side-apply-limit` (warning). */
+export function configMapSize(obj: ManifestObject): Finding | undefined {
+  const { value } = obj
+  if (value.apiVersion !== 'v1' || value.kind !== 'ConfigMap') return undefined
+  const size = configMapDataBytes(value)
+  if (size <= CLIENT_SIDE_APPLY_MAX_BYTES) return undefined
+  const path = 'data' in value ? ['data'] : 'binaryData' in value ? ['binaryData'] : []
+  if (size > CONFIGMAP_MAX_BYTES) {
+    return findingAt(
+      obj,
+      path,
+      'error',
+      'configmap/too-large',
+      `${describe(value)} holds ${bytes(size)} bytes of data; the API server rejects ConfigMaps over ` +
+        `${bytes(CONFIGMAP_MAX_BYTES)} bytes`,
+      'Split the manifest across several ConfigMaps (whole documents, CRDs first) and list all of them in the ' +
+        'ClusterResourceSet.'
+    )
+  }
+  return findingAt(
+    obj,
+    path,
+    'warning',
+    'configmap/over-client-side-apply-limit',
+    `${describe(value)} holds ${bytes(size)} bytes of data, more than the ${bytes(CLIENT_SIDE_APPLY_MAX_BYTES)} ` +
+      'bytes a client-side `kubectl apply` can record in its last-applied annotation',
+    'Flux and ClusterResourceSets apply server-side, which is fine; apply it by hand with `kubectl apply --server-side`.'
+  )
+}

@@ -1,0 +1,228 @@
+import type { Finding } from '../errors.js'
+import type { YamlDocument } from '../yaml/documents.js'
+import { crdCatalog, type CrdCatalog } from './schema/index.js'
+import { validateReferences } from './references.js'
+import {
+  collectObjects,
+  groupVersion,
+  inSkippedDirectory,
+  type ManifestObject,
+  type ParseFailure,
+  type SourceFile
+} from './objects.js'
+import { configMapSize } from './rules/configMapSize.js'
+import { duplicates } from './rules/duplicates.js'
+import { isToolConfig, missingFields } from './rules/fields.js'
+import { findFluxInstalls, imageDrift } from './rules/fluxInstall.js'
+import { checkSchema, kindIsKnown, type BundleCatalog, type SchemaContext } from './rules/schema.js'
+import { targetVersion, type VersionTarget } from './rules/targetVersion.js'
+
+/**
+ * The repository validator (SPEC §5): what `mode: validate` runs on the repository as it is, and what every
+ * upgrade runs on the files it wrote and on the repository objects the new versions affect. Pure and synchronous:
+ * file texts in, findings out.
+ */
+
+export interface ValidationInput {
+  /** Repository files, repository-relative POSIX paths. Non-YAML files may be included (kustomize generators). */
+  files: readonly SourceFile[]
+  /**
+   * The files this run wrote. In an upgrade (some files written, or upgraded CRDs given), objects are checked in
+   * those files and wherever their kind is one the upgraded CRDs define; repository-wide checks (parse errors,
+   * ClusterResourceSet references, kustomize builds, controller image drift) still cover every file, since a file
+   * the run did not touch can break because of it. With neither (`mode: validate`), every object is checked.
+   * The Flux installs among these files are also the reference for image drift.
+   */
+  written?: readonly string[]
+  /** The version each managed file must hold after the run. */
+  targets?: readonly VersionTarget[]
+  /** The CRDs of the bundles the upgrade writes: the repository's objects of their kinds are checked against them. */
+  upgradedCrds?: readonly unknown[]
+}
+
+export interface SkippedKind {
+  apiVersion: string
+  kind: string
+  count: number
+  reason: string
+  files: string[]
+}
+
+export interface ValidationReport {
+  /** Sorted by file, then line. */
+  findings: Finding[]
+  /** Objects checked against a schema (built-in or CRD). */
+  resources: number
+  /** Objects that could not be checked against a schema, by apiVersion and kind. */
+  skipped: SkippedKind[]
+}
+
+export type { VersionTarget } from './rules/targetVersion.js'
+export type { SourceFile } from './objects.js'
+
+const CRD_GROUP = 'apiextensions.k8s.io'
+const TOOL_CONFIG = 'no metadata: read as a tool configuration file, not a Kubernetes object'
+
+const isCrd = (o: ManifestObject): boolean =>
+  o.value.kind === 'CustomResourceDefinition' && groupVersion(o.value.apiVersion).group === CRD_GROUP
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>()
+  for (const item of items) {
+    const k = key(item)
+    const list = out.get(k)
+    if (list) list.push(item)
+    else out.set(k, [item])
+  }
+  return out
+}
+
+/** The CRDs of each bundle that has any, one catalog per bundle (see `checkSchema` for which one an object uses). */
+function bundleCatalogs(objects: readonly ManifestObject[]): BundleCatalog[] {
+  return [...groupBy(objects.filter(isCrd), o => o.bundle).entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([bundle, crds]) => ({ bundle, file: crds[0].file, catalog: crdCatalog(crds.map(c => c.value)) }))
+}
+
+const minorOf = (version: string): string | undefined => /^v?(\d+\.\d+)/.exec(version)?.[1]
+
+function compareFindings(a: Finding, b: Finding): number {
+  const fa = a.file ?? ''
+  const fb = b.file ?? ''
+  if (fa !== fb) return fa < fb ? -1 : 1
+  const la = a.line ?? 0
+  const lb = b.line ?? 0
+  if (la !== lb) return la - lb
+  if (a.rule !== b.rule) return a.rule < b.rule ? -1 : 1
+  return a.message < b.message ? -1 : a.message > b.message ? 1 : 0
+}
+
+function dedupe(findings: readonly Finding[]): Finding[] {
+  const seen = new Set<string>()
+  return findings.filter(f => {
+    const key = `${f.severity}\u0000${f.rule}\u0000${f.file}\u0000${f.line}\u0000${f.message}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
+
+class SkipTally {
+  private readonly byKey = new Map<string, SkippedKind>()
+
+  add(obj: ManifestObject, reason: string): void {
+    const apiVersion = typeof obj.value.apiVersion === 'string' ? obj.value.apiVersion : ''
+    const kind = typeof obj.value.kind === 'string' ? obj.value.kind : ''
+    const key = `${apiVersion}\u0000${kind}\u0000${reason}`
+    const entry = this.byKey.get(key) ?? { apiVersion, kind, count: 0, reason, files: [] }
+    entry.count++
+    if (!entry.files.includes(obj.file)) entry.files.push(obj.file)
+    this.byKey.set(key, entry)
+  }
+
+  list(): SkippedKind[] {
+    return [...this.byKey.values()].sort(
+      (a, b) =>
+        a.apiVersion.localeCompare(b.apiVersion) ||
+        a.kind.localeCompare(b.kind) ||
+        a.reason.localeCompare(b.reason)
+    )
+  }
+}
+
+const parseFinding = (f: ParseFailure): Finding => ({
+  severity: 'error',
+  rule: 'yaml/parse',
+  file: f.file,
+  ...(f.line !== undefined ? { line: f.line } : {}),
+  ...(f.column !== undefined ? { column: f.column } : {}),
+  message: f.message,
+  ...(f.hint ? { hint: f.hint } : {})
+})
+
+/** The per-object rules: identity, schema, size; then duplicates among the objects checked. */
+function checkObjects(objects: readonly ManifestObject[], ctx: SchemaContext) {
+  const findings: Finding[] = []
+  const skipped = new SkipTally()
+  const checked: ManifestObject[] = []
+  let resources = 0
+  for (const obj of objects) {
+    const known = kindIsKnown(obj, ctx)
+    if (isToolConfig(obj, known)) {
+      skipped.add(obj, TOOL_CONFIG)
+      continue
+    }
+    checked.push(obj)
+    const missing = missingFields(obj, known)
+    if (missing) findings.push(missing)
+    if (typeof obj.value.apiVersion !== 'string' || typeof obj.value.kind !== 'string') continue
+    const outcome = checkSchema(obj, ctx)
+    findings.push(...outcome.findings)
+    if (outcome.status === 'validated') resources++
+    else skipped.add(obj, outcome.reason)
+    const size = configMapSize(obj)
+    if (size) findings.push(size)
+  }
+  findings.push(...duplicates(checked))
+  return { findings, resources, skipped: skipped.list() }
+}
+
+/** Validates a repository (or the result of an upgrade) and reports every finding with its file line. */
+export function validateRepository(input: ValidationInput): ValidationReport {
+  const collected = collectObjects(input.files)
+  const written = new Set(input.written ?? [])
+  const upgraded: CrdCatalog | undefined =
+    input.upgradedCrds && input.upgradedCrds.length > 0 ? crdCatalog([...input.upgradedCrds]) : undefined
+  const fluxTarget = input.targets?.find(t => t.component === 'flux')
+  const ctx: SchemaContext = {
+    bundles: bundleCatalogs(collected.objects),
+    upgraded,
+    written,
+    fluxMinor: fluxTarget ? minorOf(fluxTarget.version) : undefined
+  }
+  // Kinds whose CRDs the upgrade brings: the upgraded bundles', and those of the files the run wrote.
+  const upgradeCatalogs = [
+    ...(upgraded ? [upgraded] : []),
+    ...ctx.bundles.filter(b => written.has(b.file)).map(b => b.catalog)
+  ]
+  const upgradedKind = (o: ManifestObject): boolean => {
+    const { kind } = o.value
+    const { group } = groupVersion(o.value.apiVersion)
+    return typeof kind === 'string' && upgradeCatalogs.some(c => c.byGroupKind(group, kind) !== undefined)
+  }
+  const isUpgrade = written.size > 0 || upgraded !== undefined
+  const inScope = (o: ManifestObject): boolean => !isUpgrade || written.has(o.file) || upgradedKind(o)
+
+  const objects = checkObjects(collected.objects.filter(inScope), ctx)
+  const findings: Finding[] = [...collected.failures.map(parseFinding), ...objects.findings]
+
+  const flux = findFluxInstalls(
+    collected.streams,
+    groupBy(collected.objects, o => o.bundle)
+  )
+  findings.push(...flux.findings)
+  // Installs this run generated are pristine `flux install` output: the reference for any other install of the
+  // same release that the run left alone (a target already at the version, an excluded one).
+  const generated = flux.installs.filter(i => written.has(i.stream.file))
+  for (const install of flux.installs) findings.push(...imageDrift(install, generated))
+  for (const target of input.targets ?? [])
+    findings.push(...targetVersion(target, flux.installs, collected.objects))
+
+  findings.push(...validateReferences(repositoryFiles(input.files, collected.documents)).findings)
+
+  return {
+    findings: dedupe(findings).sort(compareFindings),
+    resources: objects.resources,
+    skipped: objects.skipped
+  }
+}
+
+/** The files as the kustomize renderer takes them: YAML already parsed here, anything else as text. */
+function repositoryFiles(
+  files: readonly SourceFile[],
+  documents: ReadonlyMap<string, YamlDocument[]>
+): Map<string, string | readonly YamlDocument[]> {
+  const out = new Map<string, string | readonly YamlDocument[]>()
+  for (const f of files) if (!inSkippedDirectory(f.path)) out.set(f.path, documents.get(f.path) ?? f.content)
+  return out
+}

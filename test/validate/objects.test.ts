@@ -1,0 +1,86 @@
+import { collectObjects, lineOf } from '../../src/validate/objects.js'
+
+const names = (c: ReturnType<typeof collectObjects>) =>
+  c.objects.map(
+    o => `${String(o.value.kind)}/${String((o.value.metadata as { name?: string } | undefined)?.name)}`
+  )
+
+describe('collectObjects', () => {
+  it('reads the documents of YAML files and the items of a v1 List as objects', () => {
+    const c = collectObjects([
+      { path: 'a.yaml', content: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\n# empty\n' },
+      {
+        path: 'list.yml',
+        content:
+          'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Namespace\n    metadata:\n      name: b\n'
+      },
+      { path: 'Chart.yaml', content: 'apiVersion: v2\nname: chart\nversion: 1.0.0\n' }
+    ])
+    expect(names(c)).toEqual(['Namespace/a', 'Namespace/b'])
+    expect(c.objects.map(o => o.bundle)).toEqual(['a.yaml', 'list.yml'])
+    expect(lineOf(c.objects[1], ['metadata', 'name'])).toBe(7)
+  })
+
+  it('expands the manifests of a ConfigMap data value into objects of their own bundle', () => {
+    const content = [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      '  name: addons',
+      '  namespace: fleet',
+      'data:',
+      '  cni_network_config: |-',
+      '    {"name": "k8s-pod-network"}',
+      '  addons.yaml: |',
+      '    apiVersion: v1',
+      '    kind: Namespace',
+      '    metadata:',
+      '      name: inner',
+      ''
+    ].join('\n')
+    const c = collectObjects([{ path: 'cm.yaml', content }])
+    expect(names(c)).toEqual(['ConfigMap/addons', 'Namespace/inner'])
+    const inner = c.objects[1]
+    expect(inner.bundle).toBe('cm.yaml#fleet/addons/addons.yaml')
+    expect(inner.file).toBe('cm.yaml')
+    expect(lineOf(inner, ['metadata', 'name'])).toBe(13)
+  })
+
+  it('maps positions in a quoted data value to the data key line', () => {
+    const content =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: addons\ndata:\n  "addons.yaml": "apiVersion: v1\\nkind: Namespace\\nmetadata:\\n  name: inner\\n"\n'
+    const c = collectObjects([{ path: 'cm.yaml', content }])
+    expect(lineOf(c.objects[1], ['metadata', 'name'])).toBe(6)
+  })
+
+  it('reports a data value that does not parse at its file line and keeps the file objects', () => {
+    const content =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: addons\ndata:\n  a.yaml: |\n    apiVersion: v1\n    kind: [x\n'
+    const c = collectObjects([{ path: 'cm.yaml', content }])
+    expect(names(c)).toEqual(['ConfigMap/addons'])
+    expect(c.failures.map(f => [f.file, f.line])).toEqual([['cm.yaml', 9]])
+  })
+
+  it('points a missing field at the deepest part of its path the object has', () => {
+    const c = collectObjects([
+      {
+        path: 'd.yaml',
+        content: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  replicas: 1\n'
+      }
+    ])
+    expect(lineOf(c.objects[0], ['spec', 'selector', 'matchLabels'])).toBe(5)
+  })
+
+  it('leaves kustomize patches and generator inputs out of the objects but keeps their documents', () => {
+    const c = collectObjects([
+      {
+        path: 'k/kustomization.yaml',
+        content: 'patches:\n  - path: p.yaml\nconfigMapGenerator:\n  - name: v\n    files: [values.yaml]\n'
+      },
+      { path: 'k/p.yaml', content: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n' },
+      { path: 'k/values.yaml', content: 'kind: DaemonSet\nmetadata: {}\n' }
+    ])
+    expect(c.objects).toEqual([])
+    expect([...c.documents.keys()].sort()).toEqual(['k/kustomization.yaml', 'k/p.yaml', 'k/values.yaml'])
+  })
+})
