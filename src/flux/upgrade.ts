@@ -4,7 +4,7 @@ import type { InstallOverrides } from '../config/config.js'
 import { parseDocuments, type YamlDocument } from '../yaml/documents.js'
 import type { FluxCli } from './cli.js'
 import { compareWithPristine, driftEntries, type DriftEntry, type FluxDrift } from './drift.js'
-import { parseFluxHeader } from './header.js'
+import { parseFluxHeader, type FluxHeader } from './header.js'
 import {
   applyInstallOverrides,
   installArgs,
@@ -104,27 +104,44 @@ export async function upgradeFluxComponents(
   const results: FluxTargetResult[] = []
   const writes: FluxUpgradeResult['writes'] = []
   const newContents = new Set<Rendered>()
-  for (const t of targets) {
-    const header = parseFluxHeader(t.content, t.file)
-    const docs = parseDocuments(t.content, t.file)
-    const found = readInstallOptions(docs, header)
-    const options = applyInstallOverrides(found, t.install)
-
-    let driftDetail: FluxDrift | null = null
-    try {
-      // The baseline keeps the file's own options: an override is a wanted change, not a hand edit.
-      const pristine = await render(header.version, found, t.file)
-      driftDetail =
-        pristine.content === t.content
-          ? { changed: [], added: [], removed: [] }
-          : compareWithPristine(docs, pristine.docs())
-    } catch (e) {
-      if (!isFcuError(e) || e.code === 'manifest') throw e
-      deps.log.warning(
-        `${t.file}: hand edits cannot be listed, flux ${header.version} gave no baseline: ${e.message}`
-      )
+  // A fleet commits the same install in many clusters: identical files (and config overrides) are read, compared
+  // and regenerated once, so the cost does not grow with the number of clusters beyond writing them (SPEC §9).
+  const analyses = new Map<
+    string,
+    Promise<{ header: FluxHeader; options: InstallOptions; driftDetail: FluxDrift | null }>
+  >()
+  const analyse = (t: FluxTarget) => {
+    const key = `${JSON.stringify(t.install ?? null)}\u0000${t.content}`
+    let a = analyses.get(key)
+    if (!a) {
+      a = (async () => {
+        const header = parseFluxHeader(t.content, t.file)
+        const docs = parseDocuments(t.content, t.file)
+        const found = readInstallOptions(docs, header)
+        const options = applyInstallOverrides(found, t.install)
+        let driftDetail: FluxDrift | null = null
+        try {
+          // The baseline keeps the file's own options: an override is a wanted change, not a hand edit.
+          const pristine = await render(header.version, found, t.file)
+          driftDetail =
+            pristine.content === t.content
+              ? { changed: [], added: [], removed: [] }
+              : compareWithPristine(docs, pristine.docs())
+        } catch (e) {
+          if (!isFcuError(e) || e.code === 'manifest') throw e
+          deps.log.warning(
+            `${t.file}: hand edits cannot be listed, flux ${header.version} gave no baseline: ${e.message}`
+          )
+        }
+        return { header, options, driftDetail }
+      })()
+      analyses.set(key, a)
     }
+    return a
+  }
 
+  for (const t of targets) {
+    const { header, options, driftDetail } = await analyse(t)
     const next = await render(toVersion, options, t.file)
     newContents.add(next)
     const changed = next.content !== t.content

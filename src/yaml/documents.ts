@@ -26,42 +26,57 @@ export type YamlPath = ReadonlyArray<string | number>
 const SEPARATOR = /^---(?:[ \t].*)?$/
 const END_MARKER = /^\.\.\.(?:[ \t].*)?$/
 
-/** Splits a stream at column-0 `---` lines; separators inside block scalars are indented and stay in. */
+/**
+ * Splits a stream at column-0 `---` lines; separators inside block scalars are indented and stay in. Scans line
+ * starts and slices the original text: splitting a large install into lines and joining them again was a visible
+ * share of validating a repository.
+ */
 export function splitDocumentTexts(text: string): { startLine: number; text: string }[] {
-  const lines = text.split('\n')
   const out: { startLine: number; text: string }[] = []
-  let start = 0
+  let startOffset = 0
+  let startLine = 1
   let sawSeparator = false
-  const flush = (end: number) => {
-    const body = lines.slice(start, end).join('\n')
+  const flush = (end: number, endLine: number) => {
+    const body = end > startOffset ? text.slice(startOffset, end - 1) : ''
     // The empty text before a leading `---` is not a document.
-    if (!(end === 0 && body === '')) out.push({ startLine: start + 1, text: body })
+    if (!(endLine === 1 && body === '')) out.push({ startLine, text: body })
   }
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i]
-    if (l.startsWith('---') && SEPARATOR.test(l.replace(/\r$/, ''))) {
-      if (i > 0 || sawSeparator) flush(i)
-      sawSeparator = true
-      start = i + 1
-    } else if (l.startsWith('...') && END_MARKER.test(l.replace(/\r$/, ''))) {
-      flush(i)
-      start = i + 1
-      lines[i] = ''
+  let line = 1
+  for (let p = 0; p <= text.length; line++) {
+    const nl = text.indexOf('\n', p)
+    const e = nl === -1 ? text.length : nl
+    const c = text.charCodeAt(p)
+    if (c === 0x2d /* - */ || c === 0x2e /* . */) {
+      const l = text.slice(p, e).replace(/\r$/, '')
+      if (c === 0x2d && SEPARATOR.test(l)) {
+        if (line > 1 || sawSeparator) flush(p, line)
+        sawSeparator = true
+        startOffset = e + 1
+        startLine = line + 1
+      } else if (c === 0x2e && END_MARKER.test(l)) {
+        flush(p, line)
+        startOffset = e + 1
+        startLine = line + 1
+      }
     }
+    if (nl === -1) break
+    p = nl + 1
   }
-  if (start < lines.length) {
-    const rest = lines.slice(start).join('\n')
-    // A trailing newline or trailing comments after the last separator still form an (empty) document upstream;
-    // we keep them so that re-joining reproduces the file.
-    out.push({ startLine: start + 1, text: rest })
-  }
+  // A trailing newline or trailing comments after the last separator still form an (empty) document upstream;
+  // we keep them so that re-joining reproduces the file.
+  if (startOffset <= text.length) out.push({ startLine, text: text.slice(startOffset) })
   return out
 }
 
+/** Only comments and white space: scans to the first content character instead of splitting into lines. */
 const isBlank = (text: string): boolean => {
-  for (const line of text.split('\n')) {
-    const t = line.trim()
-    if (t !== '' && !t.startsWith('#')) return false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue
+    if (c !== 0x23 /* # */) return false
+    const nl = text.indexOf('\n', i)
+    if (nl === -1) return true
+    i = nl
   }
   return true
 }

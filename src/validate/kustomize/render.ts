@@ -118,14 +118,18 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 const isFluxKustomization = (v: KubeObject): boolean =>
   kindOf(v) === 'Kustomization' && String(v.apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/')
 
-/** The objects a parsed document holds: itself, or the items of a `List`. */
-function objectsOfDocument(doc: YamlDocument): RenderedObject[] {
+/**
+ * The objects a parsed document holds: itself, or the items of a `List`. Objects a kustomization may patch are
+ * copies; plain manifests outside any kustomization are never patched, so they share the parsed value (copying a
+ * Flux install's CRDs for nothing was a measurable part of validating a repository).
+ */
+function objectsOfDocument(doc: YamlDocument, copy = true): RenderedObject[] {
   const value = doc.value
   if (!isObject(value)) return []
   const make = (v: KubeObject, path: YamlPath): RenderedObject | undefined =>
     typeof v.kind === 'string' && nameOf(v) !== ''
       ? {
-          value: deepClone(v),
+          value: copy ? deepClone(v) : v,
           trace: { origin: { doc, path } },
           source: { file: doc.file, index: doc.index },
           originalName: nameOf(v),
@@ -204,7 +208,7 @@ export class KustomizeRenderer {
       if (kustomizationDirs.has(dir)) continue
       const { documents, error } = this.index.documents(file)
       if (error) findings.push(error)
-      for (const doc of documents) plainObjects.push(...objectsOfDocument(doc))
+      for (const doc of documents) plainObjects.push(...objectsOfDocument(doc, false))
     }
 
     const fluxPaths = new Set<string>()
@@ -408,7 +412,7 @@ export class KustomizeRenderer {
       this.claimed.add(path)
       const { documents, error } = this.index.documents(path)
       return {
-        objects: documents.flatMap(objectsOfDocument),
+        objects: documents.flatMap(d => objectsOfDocument(d)),
         nameReferences: [],
         findings: error ? [error] : []
       }
