@@ -8,7 +8,7 @@ import {
   type YamlDocument,
   type YamlPath
 } from '../yaml/documents.js'
-import { loadFast, UNSUPPORTED } from './fastLoad.js'
+import { loadFast, UNSUPPORTED } from '../yaml/fast-load.js'
 
 /**
  * The Kubernetes objects of a repository, as validation sees them: every document of every YAML file, plus the

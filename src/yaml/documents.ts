@@ -1,11 +1,13 @@
 import yaml from 'js-yaml'
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml'
 import { FcuError } from '../errors.js'
+import { loadFast, UNSUPPORTED } from './fast-load.js'
 
 /**
  * A multi-document YAML file split into documents that remember where they stand in the file.
  *
- * Parsing uses js-yaml (fast, no positions); positions are recovered lazily with the `yaml` CST only for the
+ * Parsing uses the fast loader for the block style Kubernetes tools write, js-yaml for anything else (both without
+ * positions); positions are recovered lazily with the `yaml` CST only for the
  * documents that have a finding. A healthy file therefore pays for one fast parse and nothing else.
  */
 export interface YamlDocument {
@@ -89,6 +91,8 @@ export function parseDocuments(text: string, file: string, lineOffset = 0): Yaml
   return splitDocumentTexts(text).map((d, index) => {
     const startLine = d.startLine + lineOffset
     if (isBlank(d.text)) return { file, index, startLine, text: d.text, value: null }
+    const fast = loadFast(d.text)
+    if (fast !== UNSUPPORTED) return { file, index, startLine, text: d.text, value: fast ?? null }
     try {
       const value = yaml.load(d.text, { filename: file, json: true })
       return { file, index, startLine, text: d.text, value: value ?? null }

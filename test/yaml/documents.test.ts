@@ -66,7 +66,11 @@ describe('positionOf', () => {
   it('maps documents embedded in a literal block onto file lines', () => {
     const { lineOffset, exact } = embeddedOffset(docs[1], ['data', 'manifest.yaml'])
     expect(exact).toBe(true)
-    const inner = parseDocuments((docs[1].value as { data: Record<string, string> }).data['manifest.yaml'], 'f.yaml', lineOffset)
+    const inner = parseDocuments(
+      (docs[1].value as { data: Record<string, string> }).data['manifest.yaml'],
+      'f.yaml',
+      lineOffset
+    )
     expect(positionOf(inner[0], ['metadata', 'nme'])).toEqual({ line: 13, column: 3 })
   })
 })

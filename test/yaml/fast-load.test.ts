@@ -1,7 +1,7 @@
 import yaml from 'js-yaml'
-import { loadFast, UNSUPPORTED } from '../../src/validate/fastLoad.js'
+import { loadFast, UNSUPPORTED } from '../../src/yaml/fast-load.js'
 import { splitDocumentTexts } from '../../src/yaml/documents.js'
-import { allFixtureFiles, haveFixtures } from './corpus/fixtures.js'
+import { allFixtureFiles, haveFixtures } from '../validate/corpus/fixtures.js'
 
 const jsYaml = (text: string): unknown => yaml.load(text, { json: true }) ?? null
 
