@@ -19240,6 +19240,16 @@ function merge(found, c, file) {
 }
 
 /**
+ * The Calico version a manifest (or a ConfigMap holding one) deploys, read from the calico-node image tag: the
+ * manifest carries no header, and the image is what actually runs. From v3.31 images move from docker.io to quay.io,
+ * so the registry is not part of the match.
+ */
+const CALICO_NODE_IMAGE = /image:\s*["']?(?:[\w.-]+(?::\d+)?\/)*calico\/node:v(\d+\.\d+\.\d+)\b/;
+function currentCalicoVersion(content) {
+    return CALICO_NODE_IMAGE.exec(content)?.[1];
+}
+
+/**
  * Resolves a user-given path against the workspace and refuses anything that lands outside it: a config file or
  * target named `../../etc/passwd` must never be read or written.
  */
@@ -50039,7 +50049,7 @@ function actionsToolCache() {
     };
 }
 
-const versionInput = (tool) => (tool === 'flux' ? 'flux-version' : 'calico-version');
+const versionInput$1 = (tool) => (tool === 'flux' ? 'flux-version' : 'calico-version');
 /**
  * The cache key carries the os as well as the arch: the platform is a parameter here, and a darwin build found
  * under `amd64` would otherwise be handed to a linux caller.
@@ -50065,7 +50075,7 @@ async function installTool(tool, version, opts, deps) {
     const asset = toolAsset(tool, version, opts.downloadUrl, opts.platform);
     if (semver.valid(asset.version) === null) {
         throw new FcuError('version', `"${version}" is not an exact ${tool} version`, {
-            location: { input: versionInput(tool) },
+            location: { input: versionInput$1(tool) },
             hint: 'Resolve ranges and `latest` to one release (e.g. 2.9.3) before installing.'
         });
     }
@@ -50123,7 +50133,7 @@ async function downloadAsset(asset, file, platform, deps) {
         return result.value;
     if (result.status === 404) {
         throw new FcuError('version', `${asset.tool} ${asset.version} has no release asset ${asset.fileName}: ${redactUrl(asset.url)} answered HTTP 404`, {
-            location: { input: versionInput(asset.tool) },
+            location: { input: versionInput$1(asset.tool) },
             hint: `Check that ${asset.tool} v${asset.version} is released with a ${platform.os}/${platform.arch} build, and that download-url serves GitHub release downloads.`
         });
     }
@@ -61485,25 +61495,15 @@ function toFindings(doc, message, version) {
     }));
 }
 
-/**
- * The Calico version a manifest (or a ConfigMap holding one) deploys, read from the calico-node image tag: the
- * manifest carries no header, and the image is what actually runs. From v3.31 images move from docker.io to quay.io,
- * so the registry is not part of the match.
- */
-const CALICO_NODE_IMAGE = /image:\s*["']?(?:[\w.-]+(?::\d+)?\/)*calico\/node:v(\d+\.\d+\.\d+)\b/;
-function currentCalicoVersion(content) {
-    return CALICO_NODE_IMAGE.exec(content)?.[1];
-}
-
 const releaseNotesUrl = (component, tag) => component === 'flux'
     ? `https://github.com/fluxcd/flux2/releases/tag/${tag}`
     : `https://github.com/projectcalico/calico/releases/tag/${tag}`;
+const versionInput = (component) => (component === 'flux' ? 'flux-version' : 'calico-version');
 /**
  * One run of the engine: read the repository, resolve versions, regenerate targets with the real tools, validate
- * everything written, and only then write (dry-run) — all or nothing. `settings.workingDirectory` is absolute.
+ * everything written, and only then write (dry-run): all or nothing. `settings.workingDirectory` is absolute.
  */
 async function run(settings, deps) {
-    const root = settings.workingDirectory;
     const result = {
         mode: settings.mode,
         dryRun: settings.dryRun,
@@ -61520,164 +61520,27 @@ async function run(settings, deps) {
         pullRequests: [],
         notes: []
     };
-    // Inputs first: a bad version is reported before anything touches the network.
+    // Inputs first: a bad version is reported before anything touches the network or the disk.
     const specs = {};
-    if (settings.components.includes('flux'))
-        specs.flux = parseVersionSpec(settings.fluxVersion, 'flux-version');
-    if (settings.components.includes('calico'))
-        specs.calico = parseVersionSpec(settings.calicoVersion, 'calico-version');
+    for (const c of settings.components)
+        specs[c] = parseVersionSpec(c === 'flux' ? settings.fluxVersion : settings.calicoVersion, versionInput(c));
+    const root = settings.workingDirectory;
     const config = await loadConfig(root, settings);
     const files = await readYamlFiles(root);
     const targets = discoverTargets(files, config);
     deps.log.info(`Found ${targets.length} target(s): ${targets.map(t => `${t.path} (${t.type})`).join(', ') || 'none'}`);
+    const upstream = new Upstream(settings, deps, result);
     if (settings.mode === 'validate') {
-        await validateInto(result, { files, written: [], targets: [], upgradedCrds: [] }, settings, deps, specs.calico);
-        result.findings.sort(byLocation);
+        await validateStage(result, { files }, upstream, specs, deps);
         return result;
     }
     const byPath = new Map(files.map(f => [f.path, f.content]));
     const changes = new Map();
-    const credentials = releasesCredentials({
-        releasesApiUrl: settings.releasesApiUrl,
-        runApiUrl: deps.runApiUrl,
-        token: settings.token,
-        releasesToken: settings.releasesToken
-    });
-    deps.log.info(credentials.message);
-    /**
-     * Two answers per component: what the spec selects among the releases (the version targets move to), and how
-     * that compares with the repository's highest current version (for the report). A target above the selected
-     * version is left alone unless the version was pinned exactly: ranges and `latest` never downgrade.
-     */
-    const resolve = async (component, spec, current) => {
-        const releases = await listReleases(componentRepository[component], { baseUrl: settings.releasesApiUrl, token: credentials.token }, deps);
-        const input = component === 'flux' ? 'flux-version' : 'calico-version';
-        return {
-            selected: resolveVersion(spec, releases, { component, input }),
-            overall: resolveVersion(spec, releases, { component, current, input })
-        };
-    };
-    const tools = new Map();
-    const install = (tool, version) => {
-        const key = `${tool}@${version}`;
-        let p = tools.get(key);
-        if (!p) {
-            p = installTool(tool, version, { downloadUrl: settings.downloadUrl, platform: deps.platform }, {
-                ...deps,
-                cache: deps.toolCache,
-                tempDir: deps.tempDir
-            }).then(t => {
-                result.tools.push({ tool, version: t.version, downloaded: t.downloaded });
-                return t;
-            });
-            tools.set(key, p);
-        }
-        return p;
-    };
-    let upgradedCrds = [];
-    const validationTargets = [];
-    if (specs.flux) {
-        const fluxTargets = targets.filter(t => t.type === 'flux-components');
-        const headers = fluxTargets.map(t => ({
-            target: t,
-            header: parseFluxHeader(byPath.get(t.path), t.path)
-        }));
-        const current = highest(headers.map(h => h.header.version));
-        const { selected: resolution, overall } = await resolve('flux', specs.flux, current);
-        const outcome = {
-            component: 'flux',
-            from: current,
-            to: overall.version,
-            action: fluxTargets.length === 0 ? 'skipped' : overall.action,
-            reason: fluxTargets.length === 0 ? 'no Flux targets in the repository' : overall.reason,
-            releaseNotes: releaseNotesUrl('flux', overall.tag)
-        };
-        result.components.push(outcome);
-        deps.log.info(`flux: ${outcome.from ?? 'none'} → ${outcome.to} (${outcome.reason})`);
-        // Never downgrade a target unless the version was pinned exactly.
-        const movable = headers.filter(h => specs.flux.kind === 'exact' || !semver.gt(h.header.version, resolution.version));
-        for (const h of headers) {
-            if (!movable.includes(h)) {
-                result.targets.push({
-                    path: h.target.path,
-                    type: 'flux-components',
-                    component: 'flux',
-                    from: h.header.version,
-                    to: h.header.version,
-                    status: 'kept-newer',
-                    drift: []
-                });
-            }
-        }
-        if (movable.length > 0) {
-            const cli = async (version) => {
-                const t = await install('flux', version);
-                return fluxCli(t.path, t.version, deps.exec);
-            };
-            const up = await upgradeFluxComponents(movable.map(h => ({
-                file: h.target.path,
-                content: byPath.get(h.target.path),
-                install: h.target.install
-            })), resolution.version, { cli, log: deps.log });
-            result.fluxInstallRuns = up.installRuns;
-            for (const w of up.writes)
-                changes.set(w.file, w.content);
-            for (const r of up.results) {
-                result.targets.push({
-                    path: r.file,
-                    type: 'flux-components',
-                    component: 'flux',
-                    from: r.from,
-                    to: r.to,
-                    status: r.changed ? 'upgraded' : 'up-to-date',
-                    installArgs: r.installArgs,
-                    drift: r.drift
-                });
-                validationTargets.push({ file: r.file, component: 'flux', version: r.to });
-            }
-            upgradedCrds = up.crds;
-            const fromMinors = new Set(movable.map(h => `${semver.major(h.header.version)}.${semver.minor(h.header.version)}`));
-            const toMinor = `${semver.major(resolution.version)}.${semver.minor(resolution.version)}`;
-            if ([...fromMinors].some(m => m !== toMinor)) {
-                const overlay = files.map(f => ({ path: f.path, content: changes.get(f.path) ?? f.content }));
-                const migration = await migrateFluxObjects(overlay, {
-                    cli: await cli(resolution.version),
-                    crds: up.crds,
-                    exclude: new Set(fluxTargets.map(t => t.path)),
-                    tempDir: deps.tempDir,
-                    log: deps.log
-                });
-                for (const w of migration.writes)
-                    changes.set(w.file, w.content);
-                result.migrated.push(...migration.migrated);
-            }
-        }
-    }
-    if (specs.calico) {
-        const calicoTargets = targets.filter(t => t.type === 'calico-configmap');
-        const current = highest(calicoTargets.map(t => currentCalicoVersion(byPath.get(t.path))).filter(isString));
-        const { selected: resolution } = await resolve('calico', specs.calico, current);
-        result.components.push({
-            component: 'calico',
-            from: current,
-            to: resolution.version,
-            action: 'skipped',
-            reason: calicoTargets.length === 0
-                ? 'no Calico ConfigMaps in the repository'
-                : 'regenerating Calico ConfigMaps is not part of this release; calicoctl validates the Calico resources',
-            releaseNotes: releaseNotesUrl('calico', resolution.tag)
-        });
-        for (const t of calicoTargets) {
-            result.targets.push({
-                path: t.path,
-                type: t.type,
-                component: 'calico',
-                from: currentCalicoVersion(byPath.get(t.path)),
-                status: 'not-supported-yet',
-                drift: []
-            });
-        }
-    }
+    const stage = { upgradedCrds: [], versionTargets: [] };
+    if (specs.flux)
+        await fluxStage(result, { specs, files, byPath, targets, changes, stage, upstream, deps });
+    if (specs.calico)
+        await calicoStage(result, { spec: specs.calico, byPath, targets, upstream });
     for (const t of targets.filter(t => t.type === 'flux-configmap')) {
         result.targets.push({
             path: t.path,
@@ -61700,8 +61563,12 @@ async function run(settings, deps) {
     const after = files
         .map(f => ({ path: f.path, content: changes.has(f.path) ? changes.get(f.path) : f.content }))
         .filter((f) => f.content !== null);
-    await validateInto(result, { files: after, written: effective.map(c => c.path), targets: validationTargets, upgradedCrds }, settings, deps, specs.calico, resolveCalicoctl(result));
-    result.findings.sort(byLocation);
+    await validateStage(result, {
+        files: after,
+        written: effective.map(c => c.path),
+        targets: stage.versionTargets,
+        upgradedCrds: stage.upgradedCrds
+    }, upstream, specs, deps);
     const errors = result.findings.filter(f => f.severity === 'error');
     if (errors.length > 0) {
         throw new FcuError('validation', `Validation found ${errors.length} error(s) in what the upgrade would write; nothing was written`, {
@@ -61721,28 +61588,184 @@ async function run(settings, deps) {
         result.notes.push('Opening pull requests is not part of this release: nothing was written. Use dry-run: true to write the working tree.');
     }
     return result;
-    function resolveCalicoctl(r) {
-        return async () => {
-            const calico = r.components.find(c => c.component === 'calico');
-            if (!calico?.to)
-                return undefined;
-            const t = await install('calicoctl', calico.to);
-            return { path: t.path, version: t.version };
+}
+/**
+ * Release lists and tool installs, each fetched once per run: the credentials rule (the run token only to the
+ * run's own API) is applied here and nowhere else.
+ */
+class Upstream {
+    settings;
+    deps;
+    result;
+    releases = new Map();
+    tools = new Map();
+    token;
+    announced = false;
+    message;
+    constructor(settings, deps, result) {
+        this.settings = settings;
+        this.deps = deps;
+        this.result = result;
+        const credentials = releasesCredentials({
+            releasesApiUrl: settings.releasesApiUrl,
+            runApiUrl: deps.runApiUrl,
+            token: settings.token,
+            releasesToken: settings.releasesToken
+        });
+        this.token = credentials.token;
+        this.message = credentials.message;
+    }
+    /**
+     * Two answers: what the spec selects among the releases (the version targets move to), and how that compares
+     * with the repository's highest current version (for the report). Ranges and `latest` never downgrade.
+     */
+    async resolve(component, spec, current) {
+        let list = this.releases.get(component);
+        if (!list) {
+            if (!this.announced)
+                this.deps.log.info(this.message);
+            this.announced = true;
+            list = listReleases(componentRepository[component], { baseUrl: this.settings.releasesApiUrl, token: this.token }, this.deps);
+            this.releases.set(component, list);
+        }
+        const releases = await list;
+        const input = versionInput(component);
+        return {
+            selected: resolveVersion(spec, releases, { component, input }),
+            overall: resolveVersion(spec, releases, { component, current, input })
         };
     }
+    install(tool, version) {
+        const key = `${tool}@${version}`;
+        let p = this.tools.get(key);
+        if (!p) {
+            p = installTool(tool, version, { downloadUrl: this.settings.downloadUrl, platform: this.deps.platform }, { ...this.deps, cache: this.deps.toolCache, tempDir: this.deps.tempDir }).then(t => {
+                this.result.tools.push({ tool, version: t.version, downloaded: t.downloaded });
+                return t;
+            });
+            this.tools.set(key, p);
+        }
+        return p;
+    }
+    async flux(version) {
+        const t = await this.install('flux', version);
+        return fluxCli(t.path, t.version, this.deps.exec);
+    }
 }
-async function validateInto(result, input, settings, deps, calicoSpec, calicoctl) {
+async function fluxStage(result, ctx) {
+    const spec = ctx.specs.flux;
+    const fluxTargets = ctx.targets.filter(t => t.type === 'flux-components');
+    const headers = fluxTargets.map(t => ({
+        target: t,
+        header: parseFluxHeader(ctx.byPath.get(t.path), t.path)
+    }));
+    const current = highest(headers.map(h => h.header.version));
+    const { selected, overall } = await ctx.upstream.resolve('flux', spec, current);
+    result.components.push({
+        component: 'flux',
+        from: current,
+        to: overall.version,
+        action: fluxTargets.length === 0 ? 'skipped' : overall.action,
+        reason: fluxTargets.length === 0 ? 'no Flux targets in the repository' : overall.reason,
+        releaseNotes: releaseNotesUrl('flux', overall.tag)
+    });
+    ctx.deps.log.info(`flux: ${current ?? 'none'} → ${overall.version} (${overall.reason})`);
+    // A target above the selected version stays as it is, unless the version was pinned exactly.
+    const movable = headers.filter(h => spec.kind === 'exact' || !semver.gt(h.header.version, selected.version));
+    for (const h of headers.filter(h => !movable.includes(h))) {
+        const v = h.header.version;
+        result.targets.push({
+            path: h.target.path,
+            type: 'flux-components',
+            component: 'flux',
+            from: v,
+            to: v,
+            status: 'kept-newer',
+            drift: []
+        });
+    }
+    if (movable.length === 0)
+        return;
+    const up = await upgradeFluxComponents(movable.map(h => ({
+        file: h.target.path,
+        content: ctx.byPath.get(h.target.path),
+        install: h.target.install
+    })), selected.version, { cli: v => ctx.upstream.flux(v), log: ctx.deps.log });
+    result.fluxInstallRuns = up.installRuns;
+    for (const w of up.writes)
+        ctx.changes.set(w.file, w.content);
+    for (const r of up.results) {
+        result.targets.push({
+            path: r.file,
+            type: 'flux-components',
+            component: 'flux',
+            from: r.from,
+            to: r.to,
+            status: r.changed ? 'upgraded' : 'up-to-date',
+            installArgs: r.installArgs,
+            drift: r.drift
+        });
+        ctx.stage.versionTargets.push({ file: r.file, component: 'flux', version: r.to });
+    }
+    ctx.stage.upgradedCrds = up.crds;
+    // API versions are removed at minor releases: only a minor crossing can strand the repository's own objects.
+    const toMinor = minorOf$1(selected.version);
+    if (movable.some(h => minorOf$1(h.header.version) !== toMinor)) {
+        const overlay = ctx.files.map(f => ({ path: f.path, content: ctx.changes.get(f.path) ?? f.content }));
+        const migration = await migrateFluxObjects(overlay, {
+            cli: await ctx.upstream.flux(selected.version),
+            crds: up.crds,
+            exclude: new Set(fluxTargets.map(t => t.path)),
+            tempDir: ctx.deps.tempDir,
+            log: ctx.deps.log
+        });
+        for (const w of migration.writes)
+            ctx.changes.set(w.file, w.content);
+        result.migrated.push(...migration.migrated);
+    }
+}
+/** Calico is resolved (for the outputs and calicoctl); regenerating its ConfigMaps is not part of this release. */
+async function calicoStage(result, ctx) {
+    const calicoTargets = ctx.targets.filter(t => t.type === 'calico-configmap');
+    const versions = calicoTargets.map(t => currentCalicoVersion(ctx.byPath.get(t.path)));
+    const current = highest(versions.filter((v) => v !== undefined));
+    const { selected } = await ctx.upstream.resolve('calico', ctx.spec, current);
+    result.components.push({
+        component: 'calico',
+        from: current,
+        to: selected.version,
+        action: 'skipped',
+        reason: calicoTargets.length === 0
+            ? 'no Calico ConfigMaps in the repository'
+            : 'regenerating Calico ConfigMaps is not part of this release; they are validated as they are',
+        releaseNotes: releaseNotesUrl('calico', selected.tag)
+    });
+    calicoTargets.forEach((t, i) => result.targets.push({
+        path: t.path,
+        type: t.type,
+        component: 'calico',
+        from: versions[i],
+        status: 'not-supported-yet',
+        drift: []
+    }));
+}
+/**
+ * The repository validator, then calicoctl on the repository's Calico resources. calicoctl is resolved and
+ * installed only when there are such resources (and calico is one of the components): most runs never need it.
+ */
+async function validateStage(result, input, upstream, specs, deps) {
     const report = validateRepository(input);
     result.validation = { resources: report.resources, skipped: report.skipped };
     result.findings.push(...report.findings);
-    const hasCalicoResources = input.files.some(f => /apiVersion:\s*projectcalico\.org\/v3/.test(f.content));
-    if (!hasCalicoResources || !calicoSpec)
-        return;
-    const tool = calicoctl ? await calicoctl() : undefined;
-    const calico = await validateCalicoResources(input.files, tool, deps.exec);
-    result.findings.push(...calico.findings);
-    if (calico.skipped)
-        result.notes.push(calico.skipped);
+    if (specs.calico && input.files.some(f => /apiVersion:\s*["']?projectcalico\.org\/v3/.test(f.content))) {
+        const { selected } = await upstream.resolve('calico', specs.calico);
+        const tool = await upstream.install('calicoctl', selected.version);
+        const calico = await validateCalicoResources(input.files, tool, deps.exec);
+        result.findings.push(...calico.findings);
+        if (calico.skipped)
+            result.notes.push(calico.skipped);
+    }
+    result.findings.sort(byLocation);
 }
 async function loadConfig(root, settings) {
     const abs = insideWorkspace(root, settings.config, 'config');
@@ -61760,7 +61783,6 @@ async function loadConfig(root, settings) {
     }
     return parseConfig(text, path__default.relative(root, abs).split(path__default.sep).join('/'));
 }
-const isString = (x) => typeof x === 'string';
 function highest(versions) {
     const valid = versions.filter(v => semver.valid(v));
     return valid.length ? valid.sort(semver.rcompare)[0] : undefined;

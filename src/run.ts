@@ -5,25 +5,25 @@ import { FcuError, type Finding } from './errors.js'
 import type { Exec } from './deps.js'
 import type { RetryDeps } from './http/retry.js'
 import { emptyConfig, parseConfig, type RepoConfig } from './config/config.js'
-import type { Settings } from './settings/inputs.js'
+import type { Component, Settings } from './settings/inputs.js'
 import { discoverTargets, type Target } from './targets/discover.js'
+import { currentCalicoVersion } from './targets/calico-version.js'
 import { readYamlFiles, type RepoFile } from './workspace/repository.js'
 import { insideWorkspace } from './workspace/paths.js'
 import { applyChanges, type FileChange } from './workspace/transaction.js'
 import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
-import { componentRepository, resolveVersion, type Resolution } from './versions/select.js'
+import { componentRepository, resolveVersion, type Release, type Resolution } from './versions/select.js'
 import { listReleases } from './versions/releases.js'
 import { releasesCredentials } from './versions/auth.js'
 import { installTool, type ToolCache } from './tools/install.js'
 import type { ToolPlatform } from './tools/platform.js'
-import { fluxCli, type FluxCli } from './flux/cli.js'
+import { fluxCli, minorOf, type FluxCli } from './flux/cli.js'
 import { upgradeFluxComponents } from './flux/upgrade.js'
 import { migrateFluxObjects } from './flux/migrate.js'
 import { parseFluxHeader } from './flux/header.js'
-import { validateRepository } from './validate/validator.js'
+import { validateRepository, type ValidationInput, type VersionTarget } from './validate/validator.js'
 import { validateCalicoResources } from './validate/calicoctl.js'
-import { currentCalicoVersion } from './targets/calico-version.js'
-import type { ComponentOutcome, RunResult, ToolOutcome } from './result.js'
+import type { RunResult } from './result.js'
 
 /** Everything the engine needs from outside; `main.ts` and `cli.ts` pass real ones, tests local servers. */
 export interface RunDeps extends RetryDeps {
@@ -36,17 +36,20 @@ export interface RunDeps extends RetryDeps {
   runApiUrl?: string
 }
 
-const releaseNotesUrl = (component: 'flux' | 'calico', tag: string): string =>
+type Specs = Partial<Record<Component, VersionSpec>>
+
+const releaseNotesUrl = (component: Component, tag: string): string =>
   component === 'flux'
     ? `https://github.com/fluxcd/flux2/releases/tag/${tag}`
     : `https://github.com/projectcalico/calico/releases/tag/${tag}`
 
+const versionInput = (component: Component) => (component === 'flux' ? 'flux-version' : 'calico-version')
+
 /**
  * One run of the engine: read the repository, resolve versions, regenerate targets with the real tools, validate
- * everything written, and only then write (dry-run) — all or nothing. `settings.workingDirectory` is absolute.
+ * everything written, and only then write (dry-run): all or nothing. `settings.workingDirectory` is absolute.
  */
 export async function run(settings: Settings, deps: RunDeps): Promise<RunResult> {
-  const root = settings.workingDirectory
   const result: RunResult = {
     mode: settings.mode,
     dryRun: settings.dryRun,
@@ -64,202 +67,31 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
     notes: []
   }
 
-  // Inputs first: a bad version is reported before anything touches the network.
-  const specs: { flux?: VersionSpec; calico?: VersionSpec } = {}
-  if (settings.components.includes('flux'))
-    specs.flux = parseVersionSpec(settings.fluxVersion, 'flux-version')
-  if (settings.components.includes('calico'))
-    specs.calico = parseVersionSpec(settings.calicoVersion, 'calico-version')
+  // Inputs first: a bad version is reported before anything touches the network or the disk.
+  const specs: Specs = {}
+  for (const c of settings.components)
+    specs[c] = parseVersionSpec(c === 'flux' ? settings.fluxVersion : settings.calicoVersion, versionInput(c))
 
+  const root = settings.workingDirectory
   const config = await loadConfig(root, settings)
   const files = await readYamlFiles(root)
   const targets = discoverTargets(files, config)
   deps.log.info(
     `Found ${targets.length} target(s): ${targets.map(t => `${t.path} (${t.type})`).join(', ') || 'none'}`
   )
+  const upstream = new Upstream(settings, deps, result)
 
   if (settings.mode === 'validate') {
-    await validateInto(
-      result,
-      { files, written: [], targets: [], upgradedCrds: [] },
-      settings,
-      deps,
-      specs.calico
-    )
-    result.findings.sort(byLocation)
+    await validateStage(result, { files }, upstream, specs, deps)
     return result
   }
 
   const byPath = new Map(files.map(f => [f.path, f.content]))
   const changes = new Map<string, string | null>()
-  const credentials = releasesCredentials({
-    releasesApiUrl: settings.releasesApiUrl,
-    runApiUrl: deps.runApiUrl,
-    token: settings.token,
-    releasesToken: settings.releasesToken
-  })
-  deps.log.info(credentials.message)
-  /**
-   * Two answers per component: what the spec selects among the releases (the version targets move to), and how
-   * that compares with the repository's highest current version (for the report). A target above the selected
-   * version is left alone unless the version was pinned exactly: ranges and `latest` never downgrade.
-   */
-  const resolve = async (
-    component: 'flux' | 'calico',
-    spec: VersionSpec,
-    current?: string
-  ): Promise<{ selected: Resolution; overall: Resolution }> => {
-    const releases = await listReleases(
-      componentRepository[component],
-      { baseUrl: settings.releasesApiUrl, token: credentials.token },
-      deps
-    )
-    const input = component === 'flux' ? 'flux-version' : 'calico-version'
-    return {
-      selected: resolveVersion(spec, releases, { component, input }),
-      overall: resolveVersion(spec, releases, { component, current, input })
-    }
-  }
-  const tools = new Map<string, Promise<{ path: string; version: string }>>()
-  const install = (tool: 'flux' | 'calicoctl', version: string) => {
-    const key = `${tool}@${version}`
-    let p = tools.get(key)
-    if (!p) {
-      p = installTool(
-        tool,
-        version,
-        { downloadUrl: settings.downloadUrl, platform: deps.platform },
-        {
-          ...deps,
-          cache: deps.toolCache,
-          tempDir: deps.tempDir
-        }
-      ).then(t => {
-        result.tools.push({ tool, version: t.version, downloaded: t.downloaded } satisfies ToolOutcome)
-        return t
-      })
-      tools.set(key, p)
-    }
-    return p
-  }
+  const stage = { upgradedCrds: [] as unknown[], versionTargets: [] as VersionTarget[] }
 
-  let upgradedCrds: unknown[] = []
-  const validationTargets: { file: string; component: 'flux' | 'calico'; version: string }[] = []
-
-  if (specs.flux) {
-    const fluxTargets = targets.filter(t => t.type === 'flux-components')
-    const headers = fluxTargets.map(t => ({
-      target: t,
-      header: parseFluxHeader(byPath.get(t.path)!, t.path)
-    }))
-    const current = highest(headers.map(h => h.header.version))
-    const { selected: resolution, overall } = await resolve('flux', specs.flux, current)
-    const outcome: ComponentOutcome = {
-      component: 'flux',
-      from: current,
-      to: overall.version,
-      action: fluxTargets.length === 0 ? 'skipped' : overall.action,
-      reason: fluxTargets.length === 0 ? 'no Flux targets in the repository' : overall.reason,
-      releaseNotes: releaseNotesUrl('flux', overall.tag)
-    }
-    result.components.push(outcome)
-    deps.log.info(`flux: ${outcome.from ?? 'none'} → ${outcome.to} (${outcome.reason})`)
-
-    // Never downgrade a target unless the version was pinned exactly.
-    const movable = headers.filter(
-      h => specs.flux!.kind === 'exact' || !semver.gt(h.header.version, resolution.version)
-    )
-    for (const h of headers) {
-      if (!movable.includes(h)) {
-        result.targets.push({
-          path: h.target.path,
-          type: 'flux-components',
-          component: 'flux',
-          from: h.header.version,
-          to: h.header.version,
-          status: 'kept-newer',
-          drift: []
-        })
-      }
-    }
-    if (movable.length > 0) {
-      const cli = async (version: string): Promise<FluxCli> => {
-        const t = await install('flux', version)
-        return fluxCli(t.path, t.version, deps.exec)
-      }
-      const up = await upgradeFluxComponents(
-        movable.map(h => ({
-          file: h.target.path,
-          content: byPath.get(h.target.path)!,
-          install: h.target.install
-        })),
-        resolution.version,
-        { cli, log: deps.log }
-      )
-      result.fluxInstallRuns = up.installRuns
-      for (const w of up.writes) changes.set(w.file, w.content)
-      for (const r of up.results) {
-        result.targets.push({
-          path: r.file,
-          type: 'flux-components',
-          component: 'flux',
-          from: r.from,
-          to: r.to,
-          status: r.changed ? 'upgraded' : 'up-to-date',
-          installArgs: r.installArgs,
-          drift: r.drift
-        })
-        validationTargets.push({ file: r.file, component: 'flux', version: r.to })
-      }
-      upgradedCrds = up.crds
-
-      const fromMinors = new Set(
-        movable.map(h => `${semver.major(h.header.version)}.${semver.minor(h.header.version)}`)
-      )
-      const toMinor = `${semver.major(resolution.version)}.${semver.minor(resolution.version)}`
-      if ([...fromMinors].some(m => m !== toMinor)) {
-        const overlay = files.map(f => ({ path: f.path, content: changes.get(f.path) ?? f.content }))
-        const migration = await migrateFluxObjects(overlay, {
-          cli: await cli(resolution.version),
-          crds: up.crds,
-          exclude: new Set(fluxTargets.map(t => t.path)),
-          tempDir: deps.tempDir,
-          log: deps.log
-        })
-        for (const w of migration.writes) changes.set(w.file, w.content)
-        result.migrated.push(...migration.migrated)
-      }
-    }
-  }
-
-  if (specs.calico) {
-    const calicoTargets = targets.filter(t => t.type === 'calico-configmap')
-    const current = highest(
-      calicoTargets.map(t => currentCalicoVersion(byPath.get(t.path)!)).filter(isString)
-    )
-    const { selected: resolution } = await resolve('calico', specs.calico, current)
-    result.components.push({
-      component: 'calico',
-      from: current,
-      to: resolution.version,
-      action: 'skipped',
-      reason:
-        calicoTargets.length === 0
-          ? 'no Calico ConfigMaps in the repository'
-          : 'regenerating Calico ConfigMaps is not part of this release; calicoctl validates the Calico resources',
-      releaseNotes: releaseNotesUrl('calico', resolution.tag)
-    })
-    for (const t of calicoTargets) {
-      result.targets.push({
-        path: t.path,
-        type: t.type,
-        component: 'calico',
-        from: currentCalicoVersion(byPath.get(t.path)!),
-        status: 'not-supported-yet',
-        drift: []
-      })
-    }
-  }
+  if (specs.flux) await fluxStage(result, { specs, files, byPath, targets, changes, stage, upstream, deps })
+  if (specs.calico) await calicoStage(result, { spec: specs.calico, byPath, targets, upstream })
   for (const t of targets.filter(t => t.type === 'flux-configmap')) {
     result.targets.push({
       path: t.path,
@@ -281,19 +113,21 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
   }))
   result.changed = effective.length > 0
 
-  const after: RepoFile[] = files
+  const after = files
     .map(f => ({ path: f.path, content: changes.has(f.path) ? changes.get(f.path)! : f.content }))
     .filter((f): f is RepoFile => f.content !== null)
-  await validateInto(
+  await validateStage(
     result,
-    { files: after, written: effective.map(c => c.path), targets: validationTargets, upgradedCrds },
-    settings,
-    deps,
-    specs.calico,
-    resolveCalicoctl(result)
+    {
+      files: after,
+      written: effective.map(c => c.path),
+      targets: stage.versionTargets,
+      upgradedCrds: stage.upgradedCrds
+    },
+    upstream,
+    specs,
+    deps
   )
-  result.findings.sort(byLocation)
-
   const errors = result.findings.filter(f => f.severity === 'error')
   if (errors.length > 0) {
     throw new FcuError(
@@ -320,35 +154,229 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
     )
   }
   return result
+}
 
-  function resolveCalicoctl(r: RunResult) {
-    return async () => {
-      const calico = r.components.find(c => c.component === 'calico')
-      if (!calico?.to) return undefined
-      const t = await install('calicoctl', calico.to)
-      return { path: t.path, version: t.version }
+/**
+ * Release lists and tool installs, each fetched once per run: the credentials rule (the run token only to the
+ * run's own API) is applied here and nowhere else.
+ */
+class Upstream {
+  private readonly releases = new Map<Component, Promise<Release[]>>()
+  private readonly tools = new Map<string, Promise<{ path: string; version: string }>>()
+  private readonly token?: string
+  private announced = false
+  private readonly message: string
+
+  constructor(
+    private readonly settings: Settings,
+    private readonly deps: RunDeps,
+    private readonly result: RunResult
+  ) {
+    const credentials = releasesCredentials({
+      releasesApiUrl: settings.releasesApiUrl,
+      runApiUrl: deps.runApiUrl,
+      token: settings.token,
+      releasesToken: settings.releasesToken
+    })
+    this.token = credentials.token
+    this.message = credentials.message
+  }
+
+  /**
+   * Two answers: what the spec selects among the releases (the version targets move to), and how that compares
+   * with the repository's highest current version (for the report). Ranges and `latest` never downgrade.
+   */
+  async resolve(
+    component: Component,
+    spec: VersionSpec,
+    current?: string
+  ): Promise<{ selected: Resolution; overall: Resolution }> {
+    let list = this.releases.get(component)
+    if (!list) {
+      if (!this.announced) this.deps.log.info(this.message)
+      this.announced = true
+      list = listReleases(
+        componentRepository[component],
+        { baseUrl: this.settings.releasesApiUrl, token: this.token },
+        this.deps
+      )
+      this.releases.set(component, list)
     }
+    const releases = await list
+    const input = versionInput(component)
+    return {
+      selected: resolveVersion(spec, releases, { component, input }),
+      overall: resolveVersion(spec, releases, { component, current, input })
+    }
+  }
+
+  install(tool: 'flux' | 'calicoctl', version: string): Promise<{ path: string; version: string }> {
+    const key = `${tool}@${version}`
+    let p = this.tools.get(key)
+    if (!p) {
+      p = installTool(
+        tool,
+        version,
+        { downloadUrl: this.settings.downloadUrl, platform: this.deps.platform },
+        { ...this.deps, cache: this.deps.toolCache, tempDir: this.deps.tempDir }
+      ).then(t => {
+        this.result.tools.push({ tool, version: t.version, downloaded: t.downloaded })
+        return t
+      })
+      this.tools.set(key, p)
+    }
+    return p
+  }
+
+  async flux(version: string): Promise<FluxCli> {
+    const t = await this.install('flux', version)
+    return fluxCli(t.path, t.version, this.deps.exec)
   }
 }
 
-async function validateInto(
+async function fluxStage(
   result: RunResult,
-  input: Parameters<typeof validateRepository>[0],
-  settings: Settings,
-  deps: RunDeps,
-  calicoSpec: VersionSpec | undefined,
-  calicoctl?: () => Promise<{ path: string; version: string } | undefined>
+  ctx: {
+    specs: Specs
+    files: RepoFile[]
+    byPath: Map<string, string>
+    targets: Target[]
+    changes: Map<string, string | null>
+    stage: { upgradedCrds: unknown[]; versionTargets: VersionTarget[] }
+    upstream: Upstream
+    deps: RunDeps
+  }
+): Promise<void> {
+  const spec = ctx.specs.flux!
+  const fluxTargets = ctx.targets.filter(t => t.type === 'flux-components')
+  const headers = fluxTargets.map(t => ({
+    target: t,
+    header: parseFluxHeader(ctx.byPath.get(t.path)!, t.path)
+  }))
+  const current = highest(headers.map(h => h.header.version))
+  const { selected, overall } = await ctx.upstream.resolve('flux', spec, current)
+  result.components.push({
+    component: 'flux',
+    from: current,
+    to: overall.version,
+    action: fluxTargets.length === 0 ? 'skipped' : overall.action,
+    reason: fluxTargets.length === 0 ? 'no Flux targets in the repository' : overall.reason,
+    releaseNotes: releaseNotesUrl('flux', overall.tag)
+  })
+  ctx.deps.log.info(`flux: ${current ?? 'none'} → ${overall.version} (${overall.reason})`)
+
+  // A target above the selected version stays as it is, unless the version was pinned exactly.
+  const movable = headers.filter(h => spec.kind === 'exact' || !semver.gt(h.header.version, selected.version))
+  for (const h of headers.filter(h => !movable.includes(h))) {
+    const v = h.header.version
+    result.targets.push({
+      path: h.target.path,
+      type: 'flux-components',
+      component: 'flux',
+      from: v,
+      to: v,
+      status: 'kept-newer',
+      drift: []
+    })
+  }
+  if (movable.length === 0) return
+
+  const up = await upgradeFluxComponents(
+    movable.map(h => ({
+      file: h.target.path,
+      content: ctx.byPath.get(h.target.path)!,
+      install: h.target.install
+    })),
+    selected.version,
+    { cli: v => ctx.upstream.flux(v), log: ctx.deps.log }
+  )
+  result.fluxInstallRuns = up.installRuns
+  for (const w of up.writes) ctx.changes.set(w.file, w.content)
+  for (const r of up.results) {
+    result.targets.push({
+      path: r.file,
+      type: 'flux-components',
+      component: 'flux',
+      from: r.from,
+      to: r.to,
+      status: r.changed ? 'upgraded' : 'up-to-date',
+      installArgs: r.installArgs,
+      drift: r.drift
+    })
+    ctx.stage.versionTargets.push({ file: r.file, component: 'flux', version: r.to })
+  }
+  ctx.stage.upgradedCrds = up.crds
+
+  // API versions are removed at minor releases: only a minor crossing can strand the repository's own objects.
+  const toMinor = minorOf(selected.version)
+  if (movable.some(h => minorOf(h.header.version) !== toMinor)) {
+    const overlay = ctx.files.map(f => ({ path: f.path, content: ctx.changes.get(f.path) ?? f.content }))
+    const migration = await migrateFluxObjects(overlay, {
+      cli: await ctx.upstream.flux(selected.version),
+      crds: up.crds,
+      exclude: new Set(fluxTargets.map(t => t.path)),
+      tempDir: ctx.deps.tempDir,
+      log: ctx.deps.log
+    })
+    for (const w of migration.writes) ctx.changes.set(w.file, w.content)
+    result.migrated.push(...migration.migrated)
+  }
+}
+
+/** Calico is resolved (for the outputs and calicoctl); regenerating its ConfigMaps is not part of this release. */
+async function calicoStage(
+  result: RunResult,
+  ctx: { spec: VersionSpec; byPath: Map<string, string>; targets: Target[]; upstream: Upstream }
+): Promise<void> {
+  const calicoTargets = ctx.targets.filter(t => t.type === 'calico-configmap')
+  const versions = calicoTargets.map(t => currentCalicoVersion(ctx.byPath.get(t.path)!))
+  const current = highest(versions.filter((v): v is string => v !== undefined))
+  const { selected } = await ctx.upstream.resolve('calico', ctx.spec, current)
+  result.components.push({
+    component: 'calico',
+    from: current,
+    to: selected.version,
+    action: 'skipped',
+    reason:
+      calicoTargets.length === 0
+        ? 'no Calico ConfigMaps in the repository'
+        : 'regenerating Calico ConfigMaps is not part of this release; they are validated as they are',
+    releaseNotes: releaseNotesUrl('calico', selected.tag)
+  })
+  calicoTargets.forEach((t, i) =>
+    result.targets.push({
+      path: t.path,
+      type: t.type,
+      component: 'calico',
+      from: versions[i],
+      status: 'not-supported-yet',
+      drift: []
+    })
+  )
+}
+
+/**
+ * The repository validator, then calicoctl on the repository's Calico resources. calicoctl is resolved and
+ * installed only when there are such resources (and calico is one of the components): most runs never need it.
+ */
+async function validateStage(
+  result: RunResult,
+  input: ValidationInput,
+  upstream: Upstream,
+  specs: Specs,
+  deps: RunDeps
 ): Promise<void> {
   const report = validateRepository(input)
   result.validation = { resources: report.resources, skipped: report.skipped }
   result.findings.push(...report.findings)
-  const hasCalicoResources = input.files.some(f => /apiVersion:\s*projectcalico\.org\/v3/.test(f.content))
-  if (!hasCalicoResources || !calicoSpec) return
-  const tool = calicoctl ? await calicoctl() : undefined
-  const calico = await validateCalicoResources(input.files, tool, deps.exec)
-  result.findings.push(...calico.findings)
-  if (calico.skipped) result.notes.push(calico.skipped)
-  void settings
+  if (specs.calico && input.files.some(f => /apiVersion:\s*["']?projectcalico\.org\/v3/.test(f.content))) {
+    const { selected } = await upstream.resolve('calico', specs.calico)
+    const tool = await upstream.install('calicoctl', selected.version)
+    const calico = await validateCalicoResources(input.files, tool, deps.exec)
+    result.findings.push(...calico.findings)
+    if (calico.skipped) result.notes.push(calico.skipped)
+  }
+  result.findings.sort(byLocation)
 }
 
 async function loadConfig(root: string, settings: Settings): Promise<RepoConfig> {
@@ -366,8 +394,6 @@ async function loadConfig(root: string, settings: Settings): Promise<RepoConfig>
   return parseConfig(text, path.relative(root, abs).split(path.sep).join('/'))
 }
 
-const isString = (x: string | undefined): x is string => typeof x === 'string'
-
 function highest(versions: string[]): string | undefined {
   const valid = versions.filter(v => semver.valid(v))
   return valid.length ? valid.sort(semver.rcompare)[0] : undefined
@@ -376,5 +402,3 @@ function highest(versions: string[]): string | undefined {
 function byLocation(a: Finding, b: Finding): number {
   return (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0)
 }
-
-export type { Target }
