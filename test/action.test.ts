@@ -129,7 +129,9 @@ describe.each(runtimes)('dist/index.js under %s', (_name, node) => {
       inputs: { mode: 'validate', 'releases-api-url': mirror.apiUrl, 'download-url': mirror.url }
     })
     expect(run.exitCode).toBe(1)
-    expect(run.stdout).toMatch(/^::error title=schema\/unknown-field,file=clusters\/tmp-mgmt\/bad\.yaml,line=7::.*spec\.selectr/m)
+    expect(run.stdout).toMatch(
+      /^::error title=schema\/unknown-field,file=clusters\/tmp-mgmt\/bad\.yaml,line=7::.*spec\.selectr/m
+    )
     expect(run.stdout).toMatch(
       /^::error title=schema\/version-not-served,file=clusters\/tmp-mgmt\/flux-system\/gotk-sync\.yaml,line=3::GitRepository/m
     )
