@@ -232,8 +232,11 @@ const KIND_GROUP = {
   'source-watcher': 'source.extensions.fluxcd.io'
 }
 
-// The controller releases that ship with a Flux release; the tags follow the projects' numbering.
+// The controller releases that ship with a Flux release: the real ones where the prelude knows them, otherwise
+// tags that follow the projects' numbering.
 function controllerTag(component, m, p) {
+  const known = STANDIN.controllers && STANDIN.controllers[component]
+  if (known) return `v${known}`
   switch (component) {
     case 'helm-controller':
       return m >= 3 ? `v1.${m - 3}.${p}` : `v0.${m + 35}.${p}`

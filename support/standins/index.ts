@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { FLUX_CONTROLLER_VERSIONS } from '../../src/validate/rules/fluxReleases.js'
 
 export type StandinTool = 'flux' | 'calicoctl'
 
@@ -13,7 +14,11 @@ const here = path.dirname(fileURLToPath(import.meta.url))
  */
 export function standinScript(tool: StandinTool, version: string, fixturesDir: string | null): string {
   const body = readFileSync(path.join(here, `${tool}.cjs`), 'utf8')
-  const standin = { tool, version: version.replace(/^v/, ''), fixtures: fixturesDir }
+  const bare = version.replace(/^v/, '')
+  // Synthetic output of a real release carries that release's real controller tags (facts measured on the
+  // fixtures), so a fresh clone's manifests do not look hand-edited to the image-drift rule.
+  const controllers = tool === 'flux' ? (FLUX_CONTROLLER_VERSIONS[bare] ?? null) : null
+  const standin = { tool, version: bare, fixtures: fixturesDir, controllers }
   return `#!/usr/bin/env node\nconst STANDIN = ${JSON.stringify(standin)};\n${body}`
 }
 

@@ -21,9 +21,17 @@ describe('standinScript', () => {
     const [shebang, prelude, ...rest] = script.split('\n')
     expect(shebang).toBe('#!/usr/bin/env node')
     expect(prelude).toBe(
-      'const STANDIN = {"tool":"' + tool + '","version":"1.2.3","fixtures":"/some/fixtures"};'
+      'const STANDIN = {"tool":"' +
+        tool +
+        '","version":"1.2.3","fixtures":"/some/fixtures","controllers":null};'
     )
     expect(rest.join('\n')).toBe(readFileSync(path.join(standins, `${tool}.cjs`), 'utf8'))
+  })
+
+  it('gives a real Flux release its real controller versions', () => {
+    expect(standinScript('flux', '2.7.5', null).split('\n')[1]).toContain(
+      '"controllers":{"source-controller":"1.7.4","kustomize-controller":"1.7.3","helm-controller":"1.4.5"'
+    )
   })
 
   it('runs as an extension-less executable', async () => {
