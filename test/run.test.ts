@@ -149,6 +149,25 @@ describe('run (upgrade) on the example fleet repository', () => {
     expect(upgraded).toBe(fluxInstallExport('2.9.3', fixtures, ['--registry=registry.example.com/fluxcd']))
   })
 
+  it('applies install options from the config file and leaves excluded targets alone', async () => {
+    mkdirSync(path.join(root, '.github'))
+    mkdirSync(path.join(root, 'clusters/frozen/flux-system'), { recursive: true })
+    const frozen = fluxInstallExport('2.7.5', fixtures)
+    writeFileSync(path.join(root, 'clusters/frozen/flux-system/gotk-components.yaml'), frozen)
+    writeFileSync(
+      path.join(root, '.github/flux-crs-upgrade.yaml'),
+      'exclude:\n  - clusters/frozen/**\nflux:\n  install:\n    registry: registry.example.com/fluxcd\n'
+    )
+    const result = await run(settingsFor(root, mirror, { components: 'flux' }), engineDeps(toolCache).deps)
+    expect(result.targets.filter(t => t.type === 'flux-components').map(t => t.path)).toEqual([GOTK])
+    expect(readFileSync(path.join(root, GOTK), 'utf8')).toBe(
+      fluxInstallExport('2.9.3', fixtures, ['--registry=registry.example.com/fluxcd'])
+    )
+    expect(readFileSync(path.join(root, 'clusters/frozen/flux-system/gotk-components.yaml'), 'utf8')).toBe(
+      frozen
+    )
+  })
+
   describe('bad input leaves the working tree untouched and names what to fix', () => {
     it.each([
       [{ 'flux-version': 'latest; rm -rf /' }, 'input', 'flux-version'],

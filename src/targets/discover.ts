@@ -56,7 +56,11 @@ export function discoverTargets(files: RepoFile[], config: RepoConfig): Target[]
       )
     )
   }
-  return [...byPath.values()].sort((a, b) => a.path.localeCompare(b.path))
+  // Install options of the config apply to every Flux target; a target's own entry wins key by key.
+  const global = config.flux.install
+  return [...byPath.values()]
+    .map(t => (global && t.type !== 'calico-configmap' ? { ...t, install: { ...global, ...t.install } } : t))
+    .sort((a, b) => a.path.localeCompare(b.path))
 }
 
 function merge(found: Target | undefined, c: ConfiguredTarget, file: RepoFile): Target {

@@ -87,6 +87,27 @@ describe('discoverTargets', () => {
     })
   })
 
+  it('applies the global Flux install options of the config to every Flux target; a target entry wins', () => {
+    const config = {
+      ...emptyConfig(),
+      file: 'c.yaml',
+      flux: { install: { registry: 'mirror.example.com/fluxcd', 'log-level': 'debug' as const } },
+      targets: [
+        { path: 'clusters/a/flux-system/gotk-components.yaml', install: { 'log-level': 'error' as const } }
+      ]
+    }
+    const targets = discoverTargets(files, config)
+    expect(targets.find(t => t.path === 'clusters/a/flux-system/gotk-components.yaml')?.install).toEqual({
+      registry: 'mirror.example.com/fluxcd',
+      'log-level': 'error'
+    })
+    expect(targets.find(t => t.path === 'infrastructure/cm-flux.yaml')?.install).toEqual({
+      registry: 'mirror.example.com/fluxcd',
+      'log-level': 'debug'
+    })
+    expect(targets.find(t => t.path === 'infrastructure/cm-calico.yaml')?.install).toBeUndefined()
+  })
+
   it('fails on a configured target that does not exist, naming the config file', () => {
     const config = {
       ...emptyConfig(),
