@@ -19227,7 +19227,11 @@ function discoverTargets(files, config) {
         }
         byPath.set(c.path, merge(byPath.get(c.path), c, files.find(f => f.path === c.path)));
     }
-    return [...byPath.values()].sort((a, b) => a.path.localeCompare(b.path));
+    // Install options of the config apply to every Flux target; a target's own entry wins key by key.
+    const global = config.flux.install;
+    return [...byPath.values()]
+        .map(t => (global && t.type !== 'calico-configmap' ? { ...t, install: { ...global, ...t.install } } : t))
+        .sort((a, b) => a.path.localeCompare(b.path));
 }
 function merge(found, c, file) {
     const type = c.type ?? found?.type ?? detectTargetType(file.content);
@@ -61495,6 +61499,104 @@ function toFindings(doc, message, version) {
     }));
 }
 
+/** `kustomize` if present, else `kubectl`. */
+async function findKustomizeBinary(lookup) {
+    for (const kind of ['kustomize', 'kubectl']) {
+        const path = await lookup(kind);
+        if (path)
+            return { kind, path };
+    }
+    return undefined;
+}
+/**
+ * Runs `kustomize build <dir>` / `kubectl kustomize <dir>` in `root` and returns `render` with the real output's
+ * objects; a failing build becomes an error finding on the kustomization file.
+ */
+async function buildWithBinary(binary, render, root, exec) {
+    const dir = render.dir === '' ? '.' : render.dir;
+    const args = binary.kind === 'kustomize' ? ['build', dir] : ['kustomize', dir];
+    const result = await exec(binary.path, args, { cwd: root });
+    const command = `${binary.kind} ${args.join(' ')}`;
+    if (result.exitCode !== 0) {
+        return {
+            ...render,
+            objects: [],
+            complete: false,
+            incompleteReason: `${command} failed`,
+            findings: [
+                {
+                    severity: 'error',
+                    rule: 'kustomize/build-failed',
+                    file: render.file,
+                    line: 1,
+                    message: `${command} failed: ${firstLines(result.stderr || result.stdout)}`,
+                    hint: 'Run the same command locally to see the whole error; Flux fails on this kustomization the same way.'
+                }
+            ]
+        };
+    }
+    let values;
+    try {
+        values = parseDocuments(result.stdout, command)
+            .map(d => d.value)
+            .filter((v) => v !== null && typeof v === 'object' && !Array.isArray(v));
+    }
+    catch (e) {
+        throw new FcuError('tool', `${command} printed output that is not YAML`, {
+            hint: 'Check the kustomize version on the runner.',
+            cause: e
+        });
+    }
+    return {
+        dir: render.dir,
+        file: render.file,
+        objects: attachSources(values, render),
+        findings: [],
+        complete: true
+    };
+}
+/** Pairs each built object with the in-process render's object of the same identity, for its source lines. */
+function attachSources(values, render) {
+    const key = (v) => `${groupOf(v)}|${kindOf(v)}|${namespaceOf(v) ?? ''}|${nameOf(v)}`;
+    const known = new Map(render.objects.map(o => [key(o.value), o]));
+    return values.map(value => {
+        const match = known.get(key(value));
+        return match
+            ? { ...match, value }
+            : {
+                value,
+                trace: {},
+                source: { file: render.file, index: 0 },
+                originalName: nameOf(value),
+                previousNames: []
+            };
+    });
+}
+function firstLines(text) {
+    const lines = text.trim().split('\n').slice(0, 3).join(' ');
+    return lines.length > 300 ? `${lines.slice(0, 300)}…` : lines;
+}
+/**
+ * ClusterResourceSet findings for the whole repository once the kustomizations the in-process renderer could not
+ * complete (components, replacements, remote bases, ...) are built by the real binary. Returns undefined when every
+ * render was complete, so the caller keeps its own findings: the binary runs only where it adds something.
+ */
+async function referencesWithBinary(files, binary, root, exec) {
+    const render = renderRepository(files);
+    const incomplete = render.roots.filter(k => !k.complete);
+    if (incomplete.length === 0)
+        return undefined;
+    const built = new Map();
+    for (const k of incomplete)
+        built.set(k.dir, await buildWithBinary(binary, k, root, exec));
+    const roots = render.roots.map(k => built.get(k.dir) ?? k);
+    const findings = dedupeFindings([
+        ...[...built.values()].flatMap(k => k.findings),
+        ...checkRepositoryReferences({ ...render, roots })
+    ]);
+    return { findings, rebuilt: [...built.values()].map(k => k.file) };
+}
+
 const releaseNotesUrl = (component, tag) => component === 'flux'
     ? `https://github.com/fluxcd/flux2/releases/tag/${tag}`
     : `https://github.com/projectcalico/calico/releases/tag/${tag}`;
@@ -61532,6 +61634,7 @@ async function run(settings, deps) {
     const upstream = new Upstream(settings, deps, result);
     if (settings.mode === 'validate') {
         await validateStage(result, { files }, upstream, specs, deps);
+        await recheckWithKustomize(result, files, root, deps);
         return result;
     }
     const byPath = new Map(files.map(f => [f.path, f.content]));
@@ -61767,6 +61870,21 @@ async function validateStage(result, input, upstream, specs, deps) {
     }
     result.findings.sort(byLocation);
 }
+/**
+ * Where the in-process kustomize render is incomplete (components, replacements, remote bases), the runner's own
+ * `kustomize` (or `kubectl kustomize`) builds those kustomizations and the ClusterResourceSet checks are made again
+ * on its output. Only for the repository as it is on disk: an upgrade's changes exist only in memory until written.
+ */
+async function recheckWithKustomize(result, files, root, deps) {
+    const binary = deps.which ? await findKustomizeBinary(deps.which) : undefined;
+    if (!binary)
+        return;
+    const rechecked = await referencesWithBinary(new Map(files.map(f => [f.path, f.content])), binary, root, deps.exec);
+    if (!rechecked)
+        return;
+    deps.log.info(`${binary.kind} built ${rechecked.rebuilt.join(', ')}: ClusterResourceSet references checked on its output`);
+    result.findings = [...result.findings.filter(f => !f.rule.startsWith('crs/')), ...rechecked.findings].sort(byLocation);
+}
 async function loadConfig(root, settings) {
     const abs = insideWorkspace(root, settings.config, 'config');
     let text;
@@ -61826,7 +61944,8 @@ async function realDeps(log, env) {
         toolCache: actionsToolCache(),
         tempDir,
         platform: toolPlatform(process.platform, process.arch),
-        runApiUrl: env.GITHUB_API_URL || 'https://api.github.com'
+        runApiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+        which: async (name) => (await which(name, false)) || undefined
     };
     return { deps, dispose: () => rm$1(tempDir, { recursive: true, force: true }) };
 }

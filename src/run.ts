@@ -23,6 +23,11 @@ import { migrateFluxObjects } from './flux/migrate.js'
 import { parseFluxHeader } from './flux/header.js'
 import { validateRepository, type ValidationInput, type VersionTarget } from './validate/validator.js'
 import { validateCalicoResources } from './validate/calicoctl.js'
+import {
+  findKustomizeBinary,
+  referencesWithBinary,
+  type ToolLookup
+} from './validate/kustomize/build-binary.js'
 import type { RunResult } from './result.js'
 
 /** Everything the engine needs from outside; `main.ts` and `cli.ts` pass real ones, tests local servers. */
@@ -34,6 +39,8 @@ export interface RunDeps extends RetryDeps {
   platform: ToolPlatform
   /** `GITHUB_API_URL` of the run: the run token goes to this API only. */
   runApiUrl?: string
+  /** Finds a program on PATH (kustomize, kubectl); absent means none is used. */
+  which?: ToolLookup
 }
 
 type Specs = Partial<Record<Component, VersionSpec>>
@@ -83,6 +90,7 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
 
   if (settings.mode === 'validate') {
     await validateStage(result, { files }, upstream, specs, deps)
+    await recheckWithKustomize(result, files, root, deps)
     return result
   }
 
@@ -377,6 +385,34 @@ async function validateStage(
     if (calico.skipped) result.notes.push(calico.skipped)
   }
   result.findings.sort(byLocation)
+}
+
+/**
+ * Where the in-process kustomize render is incomplete (components, replacements, remote bases), the runner's own
+ * `kustomize` (or `kubectl kustomize`) builds those kustomizations and the ClusterResourceSet checks are made again
+ * on its output. Only for the repository as it is on disk: an upgrade's changes exist only in memory until written.
+ */
+async function recheckWithKustomize(
+  result: RunResult,
+  files: RepoFile[],
+  root: string,
+  deps: RunDeps
+): Promise<void> {
+  const binary = deps.which ? await findKustomizeBinary(deps.which) : undefined
+  if (!binary) return
+  const rechecked = await referencesWithBinary(
+    new Map(files.map(f => [f.path, f.content])),
+    binary,
+    root,
+    deps.exec
+  )
+  if (!rechecked) return
+  deps.log.info(
+    `${binary.kind} built ${rechecked.rebuilt.join(', ')}: ClusterResourceSet references checked on its output`
+  )
+  result.findings = [...result.findings.filter(f => !f.rule.startsWith('crs/')), ...rechecked.findings].sort(
+    byLocation
+  )
 }
 
 async function loadConfig(root: string, settings: Settings): Promise<RepoConfig> {

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { getExecOutput } from '@actions/exec'
+import { which } from '@actions/io'
 import type { Exec, Logger } from './deps.js'
 import { actionsToolCache } from './tools/install.js'
 import { toolPlatform } from './tools/platform.js'
@@ -34,7 +35,8 @@ export async function realDeps(
     toolCache: actionsToolCache(),
     tempDir,
     platform: toolPlatform(process.platform, process.arch),
-    runApiUrl: env.GITHUB_API_URL || 'https://api.github.com'
+    runApiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+    which: async name => (await which(name, false)) || undefined
   }
   return { deps, dispose: () => rm(tempDir, { recursive: true, force: true }) }
 }

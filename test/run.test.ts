@@ -273,6 +273,60 @@ describe('run (validate) on the example fleet repository', () => {
     )
   })
 
+  it('checks ClusterResourceSets of kustomizations it cannot render itself with the kustomize on PATH', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'fcu-kz-'))
+    mkdirSync(path.join(root, 'infra/component'), { recursive: true })
+    writeFileSync(
+      path.join(root, 'infra/kustomization.yaml'),
+      'resources:\n  - crs.yaml\ncomponents:\n  - component\n'
+    )
+    writeFileSync(
+      path.join(root, 'infra/crs.yaml'),
+      'apiVersion: addons.cluster.x-k8s.io/v1beta2\nkind: ClusterResourceSet\nmetadata:\n  name: cni\n  namespace: fleet\nspec:\n  strategy: Reconcile\n  clusterSelector:\n    matchLabels: {cni: calico}\n  resources:\n    - name: calico-addon\n      kind: ConfigMap\n'
+    )
+    writeFileSync(
+      path.join(root, 'infra/component/kustomization.yaml'),
+      'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n'
+    )
+    const built = (configMap: string) =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${configMap}\n  namespace: fleet\ndata:\n  a: b\n---\n` +
+      readFileSync(path.join(root, 'infra/crs.yaml'), 'utf8')
+    const fakeKustomize = (output: string) => {
+      const bin = path.join(mkdtempSync(path.join(os.tmpdir(), 'fcu-bin-')), 'kustomize')
+      writeFileSync(bin, `#!/usr/bin/env node\nprocess.stdout.write(${JSON.stringify(output)})\n`, {
+        mode: 0o755
+      })
+      return bin
+    }
+    const validate = async (which?: (name: string) => Promise<string | undefined>) => {
+      const { deps, commands } = engineDeps(mkdtempSync(path.join(os.tmpdir(), 'fcu-tc-')))
+      const result = await run(settingsFor(root, mirror, { mode: 'validate', components: 'flux' }), {
+        ...deps,
+        which
+      })
+      return {
+        crs: result.findings
+          .filter(f => f.rule.startsWith('crs/'))
+          .map(f => [f.severity, f.rule, f.file, f.line]),
+        commands
+      }
+    }
+
+    // Alone, the renderer cannot apply a component: the reference is left unverified, never a false error.
+    expect((await validate()).crs).toEqual([['notice', 'crs/resource-unverified', 'infra/crs.yaml', 11]])
+
+    const healthy = await validate(async name =>
+      name === 'kustomize' ? fakeKustomize(built('calico-addon')) : undefined
+    )
+    expect(healthy.commands).toEqual([['kustomize', 'build', 'infra']])
+    expect(healthy.crs).toEqual([])
+
+    const broken = await validate(async name =>
+      name === 'kustomize' ? fakeKustomize(built('calico-other')) : undefined
+    )
+    expect(broken.crs).toEqual([['error', 'crs/missing-resource', 'infra/crs.yaml', 11]])
+  })
+
   it('runs calicoctl validate on the Calico resources where the version has it, and says when it does not', async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'fcu-val-'))
     prepareExample(root, '2.9.3', fixtures)

@@ -1,7 +1,8 @@
 import type { Exec } from '../../deps.js'
-import { FcuError } from '../../errors.js'
+import { FcuError, type Finding } from '../../errors.js'
 import { parseDocuments } from '../../yaml/documents.js'
-import type { KustomizationRender } from './render.js'
+import { renderRepository, type KustomizationRender, type RepositoryFiles } from './render.js'
+import { checkRepositoryReferences, dedupeFindings } from '../references.js'
 import { groupOf, kindOf, nameOf, namespaceOf, type KubeObject, type RenderedObject } from './resource.js'
 
 /**
@@ -100,4 +101,28 @@ export function attachSources(values: readonly KubeObject[], render: Kustomizati
 function firstLines(text: string): string {
   const lines = text.trim().split('\n').slice(0, 3).join(' ')
   return lines.length > 300 ? `${lines.slice(0, 300)}…` : lines
+}
+
+/**
+ * ClusterResourceSet findings for the whole repository once the kustomizations the in-process renderer could not
+ * complete (components, replacements, remote bases, ...) are built by the real binary. Returns undefined when every
+ * render was complete, so the caller keeps its own findings: the binary runs only where it adds something.
+ */
+export async function referencesWithBinary(
+  files: RepositoryFiles,
+  binary: KustomizeBinary,
+  root: string,
+  exec: Exec
+): Promise<{ findings: Finding[]; rebuilt: string[] } | undefined> {
+  const render = renderRepository(files)
+  const incomplete = render.roots.filter(k => !k.complete)
+  if (incomplete.length === 0) return undefined
+  const built = new Map<string, KustomizationRender>()
+  for (const k of incomplete) built.set(k.dir, await buildWithBinary(binary, k, root, exec))
+  const roots = render.roots.map(k => built.get(k.dir) ?? k)
+  const findings = dedupeFindings([
+    ...[...built.values()].flatMap(k => k.findings),
+    ...checkRepositoryReferences({ ...render, roots })
+  ])
+  return { findings, rebuilt: [...built.values()].map(k => k.file) }
 }
