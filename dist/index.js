@@ -62085,12 +62085,11 @@ async function run(settings, deps) {
         targets: stage.versionTargets,
         upgradedCrds: stage.upgradedCrds
     }, upstream, specs, deps);
-    const errors = result.findings.filter(f => f.severity === 'error');
-    if (errors.length > 0) {
-        throw new FcuError('validation', `Validation found ${errors.length} error(s) in what the upgrade would write; nothing was written`, {
-            findings: result.findings,
-            hint: 'Fix the findings (or the repository objects they name) and run again.'
-        });
+    // A run whose result does not validate writes nothing; the caller reports the findings and fails.
+    const errors = result.findings.filter(f => f.severity === 'error').length;
+    if (errors > 0) {
+        result.notes.push(`Validation found ${errors} error(s) in what the upgrade would write: nothing was written.`);
+        return result;
     }
     if (!result.changed) {
         result.notes.push('Everything is up to date: nothing to write.');

@@ -168,6 +168,24 @@ describe('run (upgrade) on the example fleet repository', () => {
     )
   })
 
+  it('writes nothing when what it would write does not validate, and reports each error with its line', async () => {
+    // A repository object of a kind the upgrade changes, invalid against the new CRD.
+    writeFileSync(
+      path.join(root, 'clusters/tmp-mgmt/apps.yaml'),
+      'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n  interval: 5 minutes\n  url: https://github.com/example/apps.git\n'
+    )
+    const before = snapshot(root)
+    const result = await run(settingsFor(root, mirror, { components: 'flux' }), engineDeps(toolCache).deps)
+    expect(result.written).toBe(false)
+    expect(snapshot(root)).toEqual(before)
+    const errors = result.findings.filter(f => f.severity === 'error')
+    expect(errors.map(f => [f.file, f.line, f.rule])).toEqual([
+      ['clusters/tmp-mgmt/apps.yaml', 7, 'schema/pattern']
+    ])
+    expect(errors[0].message).toContain('5 minutes')
+    expect(result.notes.join(' ')).toContain('nothing was written')
+  })
+
   describe('bad input leaves the working tree untouched and names what to fix', () => {
     it.each([
       [{ 'flux-version': 'latest; rm -rf /' }, 'input', 'flux-version'],
