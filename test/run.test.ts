@@ -11,6 +11,21 @@ import { engineDeps, settingsFor, snapshot } from './helpers/engine.js'
 const fixtures = defaultFixturesDir()
 const GOTK = 'clusters/tmp-mgmt/flux-system/gotk-components.yaml'
 
+/** The example on Flux 2.9 with its sync objects already on the API versions 2.9 serves: a healthy repository. */
+function healthyExample(): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'fcu-val-'))
+  prepareExample(root, '2.9.3', fixtures)
+  onServedVersions(root)
+  return root
+}
+
+function onServedVersions(root: string): void {
+  for (const f of ['clusters/tmp-mgmt/flux-system/gotk-sync.yaml', 'clusters/tmp-mgmt/infrastructure.yaml']) {
+    const p = path.join(root, f)
+    writeFileSync(p, readFileSync(p, 'utf8').replace(/toolkit\.fluxcd\.io\/v1beta2/g, 'toolkit.fluxcd.io/v1'))
+  }
+}
+
 async function failure(p: Promise<unknown>): Promise<FcuError> {
   try {
     await p
@@ -251,19 +266,7 @@ describe('run (validate) on the example fleet repository', () => {
   afterAll(() => mirror.close())
 
   it('reports a healthy repository without errors and writes nothing', async () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'fcu-val-'))
-    prepareExample(root, '2.9.3', fixtures)
-    // On 2.9 the example's sync objects must be on served versions to be healthy.
-    for (const f of [
-      'clusters/tmp-mgmt/flux-system/gotk-sync.yaml',
-      'clusters/tmp-mgmt/infrastructure.yaml'
-    ]) {
-      const p = path.join(root, f)
-      writeFileSync(
-        p,
-        readFileSync(p, 'utf8').replace(/toolkit\.fluxcd\.io\/v1beta2/g, 'toolkit.fluxcd.io/v1')
-      )
-    }
+    const root = healthyExample()
     const before = snapshot(root)
     const result = await run(
       settingsFor(root, mirror, { mode: 'validate' }),
@@ -346,18 +349,7 @@ describe('run (validate) on the example fleet repository', () => {
   })
 
   it('runs calicoctl validate on the Calico resources where the version has it, and says when it does not', async () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'fcu-val-'))
-    prepareExample(root, '2.9.3', fixtures)
-    for (const f of [
-      'clusters/tmp-mgmt/flux-system/gotk-sync.yaml',
-      'clusters/tmp-mgmt/infrastructure.yaml'
-    ]) {
-      const p = path.join(root, f)
-      writeFileSync(
-        p,
-        readFileSync(p, 'utf8').replace(/toolkit\.fluxcd\.io\/v1beta2/g, 'toolkit.fluxcd.io/v1')
-      )
-    }
+    const root = healthyExample()
     writeFileSync(
       path.join(root, 'infrastructure/ippool.yaml'),
       [
