@@ -45413,6 +45413,7 @@ const DASH = 0x2d;
 const DQ = 0x22;
 const SQ = 0x27;
 const BACKSLASH = 0x5c;
+const DOT = 0x2e;
 // Tabs and CRs change how YAML reads indentation and line ends, and js-yaml rejects control characters and lone
 // surrogates in scalars: text with any of them is left to js-yaml rather than tracked here.
 // eslint-disable-next-line no-control-regex
@@ -45432,6 +45433,15 @@ const KEYWORDS = new Map([
 const MAX_DEPTH = 90;
 /** A line break, or the end of the text (where `charCodeAt` gives NaN): the text need not end with a newline. */
 const isBreak = (c) => c === NL || c !== c;
+/** `---` or `...` at `p`, followed by a space or a line end. */
+function isMarker(s, p) {
+    const c = s.charCodeAt(p);
+    if ((c !== DASH && c !== DOT) || s.charCodeAt(p + 1) !== c || s.charCodeAt(p + 2) !== c)
+        return false;
+    const after = s.charCodeAt(p + 3);
+    return after === SP || isBreak(after);
+}
+const isLetter = (c) => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
 /** What a plain scalar means: most start with a letter and are strings; the rest go through js-yaml's types. */
 function resolvePlain(text) {
     const c = text.charCodeAt(0);
@@ -45439,6 +45449,8 @@ function resolvePlain(text) {
     if (letter) {
         // Only null and booleans are spelled with letters; everything else that starts with one is a string.
         if (c !== 0x6e && c !== 0x74 && c !== 0x66 && c !== 0x4e && c !== 0x54 && c !== 0x46)
+            return text;
+        if (text.length !== 4 && text.length !== 5)
             return text;
         const k = KEYWORDS.get(text);
         return k === undefined ? text : k;
@@ -45489,18 +45501,26 @@ class Loader {
         this.lineTo = e < 0 ? this.n : e;
         return this.lineTo;
     }
-    column(p) {
-        return p - (this.s.lastIndexOf('\n', p - 1) + 1);
-    }
+    // The indentation of the line that starts at `indentLine`: a line's indentation is looked at by the node that
+    // ends before it and again by each parent it returns to, and counting spaces is a visible share of the work.
+    indentLine = -1;
+    indentOf = 0;
     /** Skips blank and comment lines from `pos`; returns the indent of the next content line, or -1 at the end. */
     nextContent() {
         const { s, n } = this;
         let p = this.pos;
         while (p < n) {
             let q = p;
-            while (s.charCodeAt(q) === SP)
-                q++;
+            if (p === this.indentLine)
+                q += this.indentOf;
+            else
+                while (s.charCodeAt(q) === SP)
+                    q++;
             const c = s.charCodeAt(q);
+            // Document markers belong to the stream (`splitDocumentTexts` cuts the text at them); inside one
+            // document they are an error for js-yaml. Every line at column 0 passes here or through `separation`.
+            if (q === p && (c === DASH || c === DOT) && isMarker(s, p))
+                bail();
             if (c === NL) {
                 p = q + 1;
                 continue;
@@ -45512,6 +45532,8 @@ class Loader {
             if (q >= n)
                 break;
             this.pos = p;
+            this.indentLine = p;
+            this.indentOf = q - p;
             return q - p;
         }
         this.pos = n;
@@ -45534,12 +45556,25 @@ class Loader {
         }
         bail();
     }
+    /** Where the root node starts, once `load` has read it. */
+    rootAt = -1;
+    /** Reads the document again, noting where the entries along `path` are (see `locateFast`). */
+    locate(path) {
+        this.route = path;
+        this.onRoute = 0;
+        this.load();
+    }
     load() {
         const indent = this.nextContent();
         if (indent < 0)
             return null;
         const at = this.pos + indent;
+        this.rootAt = at;
         const c = this.s.charCodeAt(at);
+        // js-yaml takes `---` at the start of a document as its marker even without a space after it (`---a: 1`
+        // reads as `a: 1`).
+        if (indent === 0 && this.s.startsWith('---', at))
+            bail();
         if (c === 0x25 /* % */ || c === 0x7c || c === 0x3e || c === 0x5b || c === 0x7b)
             bail();
         const value = this.block(at, indent);
@@ -45682,33 +45717,63 @@ class Loader {
             const text = this.s.slice(at, end);
             if (text === '<<')
                 bail();
-            key = String(resolvePlain(text));
+            const value = resolvePlain(text);
+            // While locating, a key must read the same in YAML 1.2 (the \`yaml\` package) as here: only plain keys that
+            // cannot be numbers, booleans or null.
+            if (this.onRoute >= 0 && (value !== text || !isLetter(c)))
+                bail();
+            key = String(value);
         }
         if (key === '__proto__')
             bail();
         return key;
     }
+    // Locating (`locateFast`): the path looked for, how much of it the node being read stands on (-1: off the
+    // path), and the offsets of the keys and values found along it.
+    route = [];
+    onRoute = -1;
+    keyAt = [];
+    valueAt = [];
+    /** Whether the entry at `at` with this key or index continues the route; records where its key starts. */
+    follow(level, key, at) {
+        const want = this.route[level];
+        if (level >= this.route.length || this.valueAt[level] !== undefined)
+            return false;
+        if (typeof key === 'number' ? want !== key : String(want) !== key)
+            return false;
+        this.keyAt[level] = typeof key === 'number' ? -1 : at;
+        return true;
+    }
     mapping(at, colon) {
         const s = this.s;
-        const indent = this.column(at);
+        // Nodes that start a block are on the line the parser stands at.
+        const indent = at - this.pos;
+        const level = this.onRoute;
         const out = {};
         for (;;) {
             const key = this.key(at, colon);
+            const onRoute = level >= 0 && this.follow(level, key, at);
+            this.onRoute = onRoute ? level + 1 : -1;
             let p = colon + 1;
             while (s.charCodeAt(p) === SP)
                 p++;
             const c = s.charCodeAt(p);
             let value = null;
+            let start = p;
             if (c === NL || c === HASH || p >= this.n) {
                 this.pos = this.lineEnd(p) + 1;
                 const m = this.nextContent();
+                start = -1;
                 if (m > indent)
-                    value = this.block(this.pos + m, indent);
+                    value = this.block((start = this.pos + m), indent);
                 else if (m === indent && this.isEntry(this.pos + m))
-                    value = this.sequence(this.pos + m);
+                    value = this.sequence((start = this.pos + m));
             }
             else
                 value = this.inline(p, indent);
+            if (onRoute)
+                this.valueAt[level] = start;
+            this.onRoute = level;
             out[key] = value;
             const m = this.nextContent();
             if (m < indent)
@@ -45727,21 +45792,33 @@ class Loader {
     }
     sequence(at) {
         const s = this.s;
-        const indent = this.column(at);
+        // Nodes that start a block are on the line the parser stands at.
+        const indent = at - this.pos;
+        const level = this.onRoute;
         const out = [];
         for (;;) {
+            const onRoute = level >= 0 && this.follow(level, out.length, at);
+            this.onRoute = onRoute ? level + 1 : -1;
             let p = at + 1;
             while (s.charCodeAt(p) === SP)
                 p++;
             const c = s.charCodeAt(p);
+            let start = p;
             if (c === NL || c === HASH || p >= this.n) {
                 this.pos = this.lineEnd(p) + 1;
                 const m = this.nextContent();
+                // After an empty entry js-yaml takes the next `- ` as an entry of this sequence whatever its indentation.
+                if (m >= 0 && m < indent && this.isEntry(this.pos + m))
+                    bail();
+                start = m > indent ? this.pos + m : -1;
                 out.push(m > indent ? this.block(this.pos + m, indent) : null);
             }
             else {
                 out.push(this.block(p, indent));
             }
+            if (onRoute)
+                this.valueAt[level] = start;
+            this.onRoute = level;
             const m = this.nextContent();
             if (m < indent)
                 return out;
@@ -45835,6 +45912,8 @@ class Loader {
                 break;
             }
             if (r + indent >= n || indent < nodeIndent || s.charCodeAt(r + indent) === HASH) {
+                this.indentLine = r;
+                this.indentOf = indent;
                 this.pos = e + 1;
                 return resolvePlain(result);
             }
@@ -45932,6 +46011,8 @@ class Loader {
         while (s.charCodeAt(r) === NL) {
             breaks++;
             r++;
+            if (isMarker(s, r))
+                bail();
             while (s.charCodeAt(r) === SP)
                 r++;
         }
@@ -46141,27 +46222,9 @@ class Loader {
         return { value, key: String(value), end };
     }
 }
-/** A line that starts with `---` or `...` followed by a space or the end of the line. */
-function hasDocumentMarker(text) {
-    for (const marker of ['---', '...']) {
-        const next = (from) => {
-            const i = text.indexOf(`\n${marker}`, from);
-            return i < 0 ? -1 : i + 1;
-        };
-        for (let at = text.startsWith(marker) ? 0 : next(0); at >= 0; at = next(at)) {
-            const after = text.charCodeAt(at + 3);
-            if (Number.isNaN(after) || after === SP || after === NL)
-                return true;
-        }
-    }
-    return false;
-}
 /** Parses one YAML document's text; `UNSUPPORTED` means "ask js-yaml" (which also reports syntax errors). */
 function loadFast(text) {
     if (NOT_PLAIN_ASCII.test(text) && AWKWARD.test(text))
-        return UNSUPPORTED;
-    // Document markers belong to the stream; `splitDocumentTexts` has already cut the text at them.
-    if (hasDocumentMarker(text))
         return UNSUPPORTED;
     try {
         return new Loader(text).load();
@@ -46171,6 +46234,45 @@ function loadFast(text) {
             return UNSUPPORTED;
         throw e;
     }
+}
+/**
+ * Where `positionOf` (in `documents.ts`) points for `path` in a document the fast loader reads: the offset of the
+ * deepest key on the path that exists (its value's offset with `at: 'value'` for the last one, an item's own offset
+ * in a sequence), as the \`yaml\` package's nodes give it; `UNSUPPORTED` leaves the question to that package.
+ * Reading a small document again is much cheaper than building the package's node tree for it.
+ */
+function locateFast(text, path, at) {
+    if (NOT_PLAIN_ASCII.test(text) && AWKWARD.test(text))
+        return UNSUPPORTED;
+    const loader = new Loader(text);
+    try {
+        loader.locate(path);
+    }
+    catch (e) {
+        if (e instanceof Unsupported)
+            return UNSUPPORTED;
+        throw e;
+    }
+    let best = loader.rootAt;
+    for (let i = 0; i < path.length; i++) {
+        const value = loader.valueAt[i];
+        if (value === undefined)
+            break;
+        const key = loader.keyAt[i];
+        // An empty value has no node of its own: the key stands for it, and nothing lies below it.
+        if (value < 0) {
+            if (key < 0 || (i === path.length - 1 && at === 'value'))
+                return UNSUPPORTED;
+            best = key;
+            break;
+        }
+        best = i === path.length - 1 && at === 'value' ? value : key >= 0 ? key : value;
+        // The entries of flow collections (`[a, b]`, `{a: 1}`) are not followed.
+        const c = text.charCodeAt(value);
+        if (i < path.length - 1 && (c === 0x5b || c === 0x7b))
+            return UNSUPPORTED;
+    }
+    return best < 0 ? 0 : best;
 }
 
 const SEPARATOR = /^---(?:[ \t].*)?$/;
@@ -46286,6 +46388,9 @@ function tryParseDocuments(text, file, lineOffset = 0) {
     }
 }
 const located = new WeakMap();
+const fastLookups = new WeakMap();
+/** Characters read again by fast lookups in one document before its node tree is worth building. */
+const FAST_LOOKUP_BUDGET = 1 << 20;
 function locate(doc) {
     let l = located.get(doc);
     if (!l) {
@@ -46326,6 +46431,20 @@ function keyNode(node, key) {
  * the key is returned (what an annotation should point at); with `at: 'value'`, the value's.
  */
 function positionOf(doc, path, at = 'key') {
+    // Building the \`yaml\` package's node tree costs far more than reading a small document again with the fast
+    // loader, which gives the same position; a document asked about often gets the tree, built once.
+    const asked = (fastLookups.get(doc) ?? 0) + 1;
+    fastLookups.set(doc, asked);
+    if (!located.has(doc) && asked * doc.text.length <= FAST_LOOKUP_BUDGET) {
+        const offset = locateFast(doc.text, path, at);
+        if (offset !== UNSUPPORTED) {
+            const lineStart = doc.text.lastIndexOf('\n', offset - 1) + 1;
+            let lines = 0;
+            for (let i = doc.text.indexOf('\n'); i >= 0 && i < offset; i = doc.text.indexOf('\n', i + 1))
+                lines++;
+            return { line: doc.startLine + lines, column: offset - lineStart + 1 };
+        }
+    }
     const { lineCounter, contents } = locate(doc);
     let node = contents;
     let best = contents;

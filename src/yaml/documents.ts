@@ -1,7 +1,7 @@
 import yaml from 'js-yaml'
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml'
 import { FcuError } from '../errors.js'
-import { loadFast, UNSUPPORTED } from './fast-load.js'
+import { loadFast, locateFast, UNSUPPORTED } from './fast-load.js'
 
 /**
  * A multi-document YAML file split into documents that remember where they stand in the file.
@@ -139,6 +139,9 @@ interface Located {
 }
 
 const located = new WeakMap<YamlDocument, Located>()
+const fastLookups = new WeakMap<YamlDocument, number>()
+/** Characters read again by fast lookups in one document before its node tree is worth building. */
+const FAST_LOOKUP_BUDGET = 1 << 20
 
 function locate(doc: YamlDocument): Located {
   let l = located.get(doc)
@@ -183,6 +186,19 @@ export function positionOf(
   path: YamlPath,
   at: 'key' | 'value' = 'key'
 ): { line: number; column: number } {
+  // Building the \`yaml\` package's node tree costs far more than reading a small document again with the fast
+  // loader, which gives the same position; a document asked about often gets the tree, built once.
+  const asked = (fastLookups.get(doc) ?? 0) + 1
+  fastLookups.set(doc, asked)
+  if (!located.has(doc) && asked * doc.text.length <= FAST_LOOKUP_BUDGET) {
+    const offset = locateFast(doc.text, path, at)
+    if (offset !== UNSUPPORTED) {
+      const lineStart = doc.text.lastIndexOf('\n', offset - 1) + 1
+      let lines = 0
+      for (let i = doc.text.indexOf('\n'); i >= 0 && i < offset; i = doc.text.indexOf('\n', i + 1)) lines++
+      return { line: doc.startLine + lines, column: offset - lineStart + 1 }
+    }
+  }
   const { lineCounter, contents } = locate(doc)
   let node: Node | null = contents
   let best: Node | null = contents

@@ -14,6 +14,8 @@ import yaml from 'js-yaml'
 
 export const UNSUPPORTED: unique symbol = Symbol('unsupported')
 
+type YamlPath = ReadonlyArray<string | number>
+
 class Unsupported extends Error {}
 const bail = (): never => {
   throw new Unsupported()
@@ -43,6 +45,7 @@ const DASH = 0x2d
 const DQ = 0x22
 const SQ = 0x27
 const BACKSLASH = 0x5c
+const DOT = 0x2e
 
 // Tabs and CRs change how YAML reads indentation and line ends, and js-yaml rejects control characters and lone
 // surrogates in scalars: text with any of them is left to js-yaml rather than tracked here.
@@ -65,6 +68,16 @@ const MAX_DEPTH = 90
 /** A line break, or the end of the text (where `charCodeAt` gives NaN): the text need not end with a newline. */
 const isBreak = (c: number): boolean => c === NL || c !== c
 
+/** `---` or `...` at `p`, followed by a space or a line end. */
+function isMarker(s: string, p: number): boolean {
+  const c = s.charCodeAt(p)
+  if ((c !== DASH && c !== DOT) || s.charCodeAt(p + 1) !== c || s.charCodeAt(p + 2) !== c) return false
+  const after = s.charCodeAt(p + 3)
+  return after === SP || isBreak(after)
+}
+
+const isLetter = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)
+
 /** What a plain scalar means: most start with a letter and are strings; the rest go through js-yaml's types. */
 function resolvePlain(text: string): unknown {
   const c = text.charCodeAt(0)
@@ -72,6 +85,7 @@ function resolvePlain(text: string): unknown {
   if (letter) {
     // Only null and booleans are spelled with letters; everything else that starts with one is a string.
     if (c !== 0x6e && c !== 0x74 && c !== 0x66 && c !== 0x4e && c !== 0x54 && c !== 0x46) return text
+    if (text.length !== 4 && text.length !== 5) return text
     const k = KEYWORDS.get(text)
     return k === undefined ? text : k
   }
@@ -125,9 +139,10 @@ class Loader {
     return this.lineTo
   }
 
-  private column(p: number): number {
-    return p - (this.s.lastIndexOf('\n', p - 1) + 1)
-  }
+  // The indentation of the line that starts at `indentLine`: a line's indentation is looked at by the node that
+  // ends before it and again by each parent it returns to, and counting spaces is a visible share of the work.
+  private indentLine = -1
+  private indentOf = 0
 
   /** Skips blank and comment lines from `pos`; returns the indent of the next content line, or -1 at the end. */
   private nextContent(): number {
@@ -135,8 +150,12 @@ class Loader {
     let p = this.pos
     while (p < n) {
       let q = p
-      while (s.charCodeAt(q) === SP) q++
+      if (p === this.indentLine) q += this.indentOf
+      else while (s.charCodeAt(q) === SP) q++
       const c = s.charCodeAt(q)
+      // Document markers belong to the stream (`splitDocumentTexts` cuts the text at them); inside one
+      // document they are an error for js-yaml. Every line at column 0 passes here or through `separation`.
+      if (q === p && (c === DASH || c === DOT) && isMarker(s, p)) bail()
       if (c === NL) {
         p = q + 1
         continue
@@ -147,6 +166,8 @@ class Loader {
       }
       if (q >= n) break
       this.pos = p
+      this.indentLine = p
+      this.indentOf = q - p
       return q - p
     }
     this.pos = n
@@ -170,11 +191,25 @@ class Loader {
     bail()
   }
 
+  /** Where the root node starts, once `load` has read it. */
+  rootAt = -1
+
+  /** Reads the document again, noting where the entries along `path` are (see `locateFast`). */
+  locate(path: YamlPath): void {
+    this.route = path
+    this.onRoute = 0
+    this.load()
+  }
+
   load(): unknown {
     const indent = this.nextContent()
     if (indent < 0) return null
     const at = this.pos + indent
+    this.rootAt = at
     const c = this.s.charCodeAt(at)
+    // js-yaml takes `---` at the start of a document as its marker even without a space after it (`---a: 1`
+    // reads as `a: 1`).
+    if (indent === 0 && this.s.startsWith('---', at)) bail()
     if (c === 0x25 /* % */ || c === 0x7c || c === 0x3e || c === 0x5b || c === 0x7b) bail()
     const value = this.block(at, indent)
     if (value === null || typeof value !== 'object') bail()
@@ -306,28 +341,56 @@ class Loader {
       while (this.s.charCodeAt(end - 1) === SP) end--
       const text = this.s.slice(at, end)
       if (text === '<<') bail()
-      key = String(resolvePlain(text))
+      const value = resolvePlain(text)
+      // While locating, a key must read the same in YAML 1.2 (the \`yaml\` package) as here: only plain keys that
+      // cannot be numbers, booleans or null.
+      if (this.onRoute >= 0 && (value !== text || !isLetter(c))) bail()
+      key = String(value)
     }
     if (key === '__proto__') bail()
     return key
   }
 
+  // Locating (`locateFast`): the path looked for, how much of it the node being read stands on (-1: off the
+  // path), and the offsets of the keys and values found along it.
+  private route: YamlPath = []
+  private onRoute = -1
+  readonly keyAt: number[] = []
+  readonly valueAt: number[] = []
+
+  /** Whether the entry at `at` with this key or index continues the route; records where its key starts. */
+  private follow(level: number, key: string | number, at: number): boolean {
+    const want = this.route[level]
+    if (level >= this.route.length || this.valueAt[level] !== undefined) return false
+    if (typeof key === 'number' ? want !== key : String(want) !== key) return false
+    this.keyAt[level] = typeof key === 'number' ? -1 : at
+    return true
+  }
+
   private mapping(at: number, colon: number): Record<string, unknown> {
     const s = this.s
-    const indent = this.column(at)
+    // Nodes that start a block are on the line the parser stands at.
+    const indent = at - this.pos
+    const level = this.onRoute
     const out: Record<string, unknown> = {}
     for (;;) {
       const key = this.key(at, colon)
+      const onRoute = level >= 0 && this.follow(level, key, at)
+      this.onRoute = onRoute ? level + 1 : -1
       let p = colon + 1
       while (s.charCodeAt(p) === SP) p++
       const c = s.charCodeAt(p)
       let value: unknown = null
+      let start = p
       if (c === NL || c === HASH || p >= this.n) {
         this.pos = this.lineEnd(p) + 1
         const m = this.nextContent()
-        if (m > indent) value = this.block(this.pos + m, indent)
-        else if (m === indent && this.isEntry(this.pos + m)) value = this.sequence(this.pos + m)
+        start = -1
+        if (m > indent) value = this.block((start = this.pos + m), indent)
+        else if (m === indent && this.isEntry(this.pos + m)) value = this.sequence((start = this.pos + m))
       } else value = this.inline(p, indent)
+      if (onRoute) this.valueAt[level] = start
+      this.onRoute = level
       out[key] = value
       const m = this.nextContent()
       if (m < indent) return out
@@ -345,19 +408,29 @@ class Loader {
 
   private sequence(at: number): unknown[] {
     const s = this.s
-    const indent = this.column(at)
+    // Nodes that start a block are on the line the parser stands at.
+    const indent = at - this.pos
+    const level = this.onRoute
     const out: unknown[] = []
     for (;;) {
+      const onRoute = level >= 0 && this.follow(level, out.length, at)
+      this.onRoute = onRoute ? level + 1 : -1
       let p = at + 1
       while (s.charCodeAt(p) === SP) p++
       const c = s.charCodeAt(p)
+      let start = p
       if (c === NL || c === HASH || p >= this.n) {
         this.pos = this.lineEnd(p) + 1
         const m = this.nextContent()
+        // After an empty entry js-yaml takes the next `- ` as an entry of this sequence whatever its indentation.
+        if (m >= 0 && m < indent && this.isEntry(this.pos + m)) bail()
+        start = m > indent ? this.pos + m : -1
         out.push(m > indent ? this.block(this.pos + m, indent) : null)
       } else {
         out.push(this.block(p, indent))
       }
+      if (onRoute) this.valueAt[level] = start
+      this.onRoute = level
       const m = this.nextContent()
       if (m < indent) return out
       if (m > indent) bail()
@@ -446,6 +519,8 @@ class Loader {
         break
       }
       if (r + indent >= n || indent < nodeIndent || s.charCodeAt(r + indent) === HASH) {
+        this.indentLine = r
+        this.indentOf = indent
         this.pos = e + 1
         return resolvePlain(result)
       }
@@ -536,6 +611,7 @@ class Loader {
     while (s.charCodeAt(r) === NL) {
       breaks++
       r++
+      if (isMarker(s, r)) bail()
       while (s.charCodeAt(r) === SP) r++
     }
     // A document marker inside a quoted scalar is an error for js-yaml.
@@ -715,30 +791,47 @@ class Loader {
   }
 }
 
-/** A line that starts with `---` or `...` followed by a space or the end of the line. */
-function hasDocumentMarker(text: string): boolean {
-  for (const marker of ['---', '...']) {
-    const next = (from: number) => {
-      const i = text.indexOf(`\n${marker}`, from)
-      return i < 0 ? -1 : i + 1
-    }
-    for (let at = text.startsWith(marker) ? 0 : next(0); at >= 0; at = next(at)) {
-      const after = text.charCodeAt(at + 3)
-      if (Number.isNaN(after) || after === SP || after === NL) return true
-    }
-  }
-  return false
-}
-
 /** Parses one YAML document's text; `UNSUPPORTED` means "ask js-yaml" (which also reports syntax errors). */
 export function loadFast(text: string): unknown {
   if (NOT_PLAIN_ASCII.test(text) && AWKWARD.test(text)) return UNSUPPORTED
-  // Document markers belong to the stream; `splitDocumentTexts` has already cut the text at them.
-  if (hasDocumentMarker(text)) return UNSUPPORTED
   try {
     return new Loader(text).load()
   } catch (e) {
     if (e instanceof Unsupported) return UNSUPPORTED
     throw e
   }
+}
+
+/**
+ * Where `positionOf` (in `documents.ts`) points for `path` in a document the fast loader reads: the offset of the
+ * deepest key on the path that exists (its value's offset with `at: 'value'` for the last one, an item's own offset
+ * in a sequence), as the \`yaml\` package's nodes give it; `UNSUPPORTED` leaves the question to that package.
+ * Reading a small document again is much cheaper than building the package's node tree for it.
+ */
+export function locateFast(text: string, path: YamlPath, at: 'key' | 'value'): number | typeof UNSUPPORTED {
+  if (NOT_PLAIN_ASCII.test(text) && AWKWARD.test(text)) return UNSUPPORTED
+  const loader = new Loader(text)
+  try {
+    loader.locate(path)
+  } catch (e) {
+    if (e instanceof Unsupported) return UNSUPPORTED
+    throw e
+  }
+  let best = loader.rootAt
+  for (let i = 0; i < path.length; i++) {
+    const value = loader.valueAt[i]
+    if (value === undefined) break
+    const key = loader.keyAt[i]
+    // An empty value has no node of its own: the key stands for it, and nothing lies below it.
+    if (value < 0) {
+      if (key < 0 || (i === path.length - 1 && at === 'value')) return UNSUPPORTED
+      best = key
+      break
+    }
+    best = i === path.length - 1 && at === 'value' ? value : key >= 0 ? key : value
+    // The entries of flow collections (`[a, b]`, `{a: 1}`) are not followed.
+    const c = text.charCodeAt(value)
+    if (i < path.length - 1 && (c === 0x5b || c === 0x7b)) return UNSUPPORTED
+  }
+  return best < 0 ? 0 : best
 }

@@ -1,5 +1,6 @@
 import yaml from 'js-yaml'
-import { loadFast, UNSUPPORTED } from '../../src/yaml/fast-load.js'
+import { parseDocument, isMap, isScalar, isSeq, type Node } from 'yaml'
+import { loadFast, locateFast, UNSUPPORTED } from '../../src/yaml/fast-load.js'
 import { splitDocumentTexts } from '../../src/yaml/documents.js'
 import { allFixtureFiles, haveFixtures } from '../validate/corpus/fixtures.js'
 
@@ -13,7 +14,10 @@ const SAME_AS_JS_YAML = [
   'description: A long\n  plain text that\n\n  goes on.\ntype: string\nurl: http://x:80/y#z\nk: a#b',
   'list:\n- a\n- b: 1\n  c: 2\n- - x\n  - y\n-\n- "q"\nnested:\n  - k: v\n    l:\n    - 1\n',
   'flow: [a, "b", 1, {x: y, z: [1, 2]}]\nempty: {}\nnone: []\n"quoted key": 1\n\'single\': 2\n1: int key\ntrue: bool key',
-  '# comment\na: 1 # trailing\n\n  # indented comment\nb:\n  # before\n  c: 2'
+  '# comment\na: 1 # trailing\n\n  # indented comment\nb:\n  # before\n  c: 2',
+  'a:\n  b: |\n    ---\n    ...\n  c: "x\n    --- y"\n---x: 1\n...y: 2\nz: 3',
+  'a: |\n  one\n\n   two\n  \n    \n  three\n\nb: |+\n\n  kept\n\n\nc: |\n\n\n  late\nd: |-\n    deep\n    e: no\n',
+  'a: plain\n  continued\nb:\n  c: x\n\n  d: y\ne:\n- f\n-  g\n- h: i\n  j: k\nl: m'
 ]
 
 /** Texts outside what the fast loader reads; js-yaml decides (and reports errors with positions). */
@@ -30,7 +34,15 @@ const LEFT_TO_JS_YAML = [
   'a: b: c',
   'a: "unterminated',
   'just a scalar',
-  'a: "x\n---\ny"'
+  'a: "x\n---\ny"',
+  'a: 1\n---\nb: 2',
+  'a: 1\n...\n',
+  'a: |\n  x\n--- y\n',
+  "a: 'x\n... y'",
+  'a: b\n  c\n---',
+  '---a: 1',
+  '# first\n\n---a: 1\nb: 2',
+  '- a:\n  - x\n  - # empty\n- b'
 ]
 
 describe('loadFast', () => {
@@ -46,6 +58,58 @@ describe('loadFast', () => {
 
   it('reads a document of only comments as null', () => {
     expect(loadFast('# nothing\n\n')).toBeNull()
+  })
+
+  // Small excerpts of real documents, damaged at random: whatever the fast loader accepts, js-yaml must read
+  // the same way; whatever js-yaml rejects, the fast loader must leave to it. FAST_LOAD_FUZZ raises the count
+  // for a longer local run.
+  ;(haveFixtures ? it : it.skip)('reads damaged documents as js-yaml does, or leaves them to it', () => {
+    const random = seeded(20260128)
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]
+    const documents = allFixtureFiles().flatMap(f => splitDocumentTexts(f.content).map(d => d.text))
+    const iterations = Number(process.env.FAST_LOAD_FUZZ ?? 4000)
+    let handled = 0
+    for (let i = 0; i < iterations; i++) {
+      const lines = pick(documents).split('\n')
+      const from = Math.floor(random() * lines.length)
+      const excerpt = lines.slice(from, from + 1 + Math.floor(random() * 40))
+      // Taken out of its document, the excerpt starts at column 0 so that it stays mostly readable.
+      const indent = /^ */.exec(excerpt[0])?.[0].length ?? 0
+      let text = excerpt.map(l => (l.startsWith(' '.repeat(indent)) ? l.slice(indent) : l)).join('\n')
+      for (let m = 1 + Math.floor(random() * 3); m > 0; m--) text = mutate(text, random, pick)
+      const fast = loadFast(text)
+      let expected: unknown
+      try {
+        expected = jsYaml(text)
+      } catch {
+        expect({ text, fast }).toEqual({ text, fast: UNSUPPORTED })
+        continue
+      }
+      if (fast === UNSUPPORTED) continue
+      expect({ text, value: fast }).toStrictEqual({ text, value: expected })
+      handled++
+    }
+    // The excerpts must mostly stay readable, or the comparison would prove little.
+    expect(handled).toBeGreaterThan(iterations / 4)
+  })
+
+  ;(haveFixtures ? it : it.skip)('points at every key and item where the yaml package puts it', () => {
+    let compared = 0
+    const texts = new Set(allFixtureFiles().flatMap(f => splitDocumentTexts(f.content).map(d => d.text)))
+    // Documents of a few kilobytes: each lookup reads the document again.
+    for (const text of [...texts].filter(t => t.length < 2500)) {
+      const value = loadFast(text)
+      if (value === UNSUPPORTED) continue
+      const tree = (parseDocument(text).contents as Node | null) ?? null
+      for (const path of everyPath(value, []))
+        for (const at of ['key', 'value'] as const) {
+          const fast = locateFast(text, path, at)
+          if (fast === UNSUPPORTED) continue
+          expect({ path, at, offset: fast }).toEqual({ path, at, offset: yamlOffset(tree, path, at) })
+          compared++
+        }
+    }
+    expect(compared).toBeGreaterThan(2000)
   })
 
   ;(haveFixtures ? it : it.skip)(
@@ -68,3 +132,111 @@ describe('loadFast', () => {
     }
   )
 })
+
+/** A small deterministic generator (mulberry32): the same damage on every run. */
+function seeded(seed: number): () => number {
+  let a = seed
+  return () => {
+    a = (a + 0x6d2b79f5) | 0
+    let t = Math.imul(a ^ (a >>> 15), 1 | a)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const PIECES = [
+  ' ',
+  '  ',
+  '\n',
+  ':',
+  ': ',
+  '#',
+  ' #',
+  '-',
+  '- ',
+  "'",
+  '"',
+  '\\',
+  '|',
+  '>',
+  '|-',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  '&a',
+  '*a',
+  '!',
+  '?',
+  '.',
+  '---',
+  '...',
+  '\t',
+  '\r',
+  'x',
+  '0',
+  '1e3',
+  'null',
+  '~',
+  '<<',
+  '\u00e9',
+  '\ufeff'
+]
+
+/** One random edit: a character dropped, a piece inserted, a line doubled, dropped or re-indented. */
+function mutate(text: string, random: () => number, pick: <T>(items: readonly T[]) => T): string {
+  const at = Math.floor(random() * (text.length + 1))
+  switch (Math.floor(random() * 6)) {
+    case 0:
+      return text.slice(0, at) + text.slice(at + 1)
+    case 1:
+    case 2:
+      return text.slice(0, at) + pick(PIECES) + text.slice(at)
+    default: {
+      const lines = text.split('\n')
+      const i = Math.floor(random() * lines.length)
+      const r = random()
+      if (r < 0.3) lines.splice(i, 0, lines[i])
+      else if (r < 0.5) lines.splice(i, 1)
+      else if (r < 0.8) lines[i] = ' '.repeat(1 + Math.floor(random() * 4)) + lines[i]
+      else lines[i] = lines[i].replace(/^ {1,4}/, '')
+      return lines.join('\n')
+    }
+  }
+}
+
+/** Every path into a value, plus one step past each end (a missing key, an index past the last, below a scalar). */
+function everyPath(value: unknown, prefix: (string | number)[]): (string | number)[][] {
+  const out = [prefix]
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => out.push(...everyPath(v, [...prefix, i])))
+    out.push([...prefix, value.length])
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) out.push(...everyPath(v, [...prefix, k]))
+    out.push([...prefix, 'missing'])
+  } else out.push([...prefix, 'below'])
+  return out
+}
+
+/** The offset positions are reported at, from the yaml package's node tree (what positionOf falls back to). */
+function yamlOffset(tree: Node | null, path: (string | number)[], at: 'key' | 'value'): number {
+  let node = tree
+  let best = tree
+  for (let i = 0; i < path.length; i++) {
+    let next: Node | null = null
+    let key: Node | null = null
+    if (node && isMap(node)) {
+      const pair = node.items.find(p => String(isScalar(p.key) ? p.key.value : p.key) === String(path[i]))
+      if (pair) {
+        key = pair.key as Node
+        next = (pair.value as Node | null) ?? key
+      }
+    } else if (node && isSeq(node) && typeof path[i] === 'number')
+      next = (node.items[path[i] as number] as Node) ?? null
+    if (!next) break
+    best = i === path.length - 1 && at === 'value' ? next : (key ?? next)
+    node = next
+  }
+  return best?.range?.[0] ?? 0
+}
