@@ -184,10 +184,10 @@ describe('run (upgrade) on the example fleet repository', () => {
   })
 
   it('writes nothing when what it would write does not validate, and reports each error with its line', async () => {
-    // A repository object of a kind the upgrade changes, invalid against the new CRD.
+    // A repository object of a kind the upgrade changes, which no longer validates with the new CRDs in scope.
     writeFileSync(
       path.join(root, 'clusters/tmp-mgmt/apps.yaml'),
-      'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n  interval: 5 minutes\n  url: https://github.com/example/apps.git\n'
+      'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  namespace: flux-system\nspec:\n  interval: 5m\n  url: https://github.com/example/apps.git\n'
     )
     const before = snapshot(root)
     const result = await run(settingsFor(root, mirror, { components: 'flux' }), engineDeps(toolCache).deps)
@@ -195,9 +195,9 @@ describe('run (upgrade) on the example fleet repository', () => {
     expect(snapshot(root)).toEqual(before)
     const errors = result.findings.filter(f => f.severity === 'error')
     expect(errors.map(f => [f.file, f.line, f.rule])).toEqual([
-      ['clusters/tmp-mgmt/apps.yaml', 7, 'schema/pattern']
+      ['clusters/tmp-mgmt/apps.yaml', 3, 'object/missing-field']
     ])
-    expect(errors[0].message).toContain('5 minutes')
+    expect(errors[0].message).toContain('metadata.name')
     expect(result.notes.join(' ')).toContain('nothing was written')
   })
 
