@@ -3492,6 +3492,24 @@ function requireSemver () {
 var semverExports = requireSemver();
 var semver = /*@__PURE__*/getDefaultExportFromCjs$1(semverExports);
 
+/**
+ * Resolves a user-given path against the workspace and refuses anything that lands outside it: a config file or
+ * target named `../../etc/passwd` must never be read or written.
+ */
+function insideWorkspace(root, relative, input) {
+    const abs = path__default.resolve(root, relative);
+    const rel = path__default.relative(root, abs);
+    if (rel === '..' || rel.startsWith(`..${path__default.sep}`) || path__default.isAbsolute(rel)) {
+        throw new FcuError('input', `${input} "${relative}" is outside the workspace ${root}`, {
+            location: { input },
+            hint: 'Give a path relative to the repository root that stays inside it.'
+        });
+    }
+    return abs;
+}
+/** Repository-relative POSIX path, the form every finding and report uses. */
+const toRepoPath = (root, abs) => path__default.relative(root, abs).split(path__default.sep).join('/');
+
 function getDefaultExportFromCjs(x) {
   return x && x.__esModule && Object.prototype.hasOwnProperty.call(x, "default") ? x["default"] : x;
 }
@@ -16507,6 +16525,24 @@ function relativePath(p, at, fail) {
 }
 const dotted = (path) => path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 
+/** Reads the config file named by the `config` input; a missing default file means no config. */
+async function loadConfig(root, settings) {
+    const abs = insideWorkspace(root, settings.config, 'config');
+    let text;
+    try {
+        text = await promises.readFile(abs, 'utf8');
+    }
+    catch (e) {
+        if (e.code === 'ENOENT' && !settings.configExplicit)
+            return emptyConfig();
+        throw new FcuError('config', `Config file ${settings.config} cannot be read: ${e.message}`, {
+            location: { input: 'config' },
+            hint: 'Fix the config input or create the file; leave the input empty to use no config file.'
+        });
+    }
+    return parseConfig(text, path__default.relative(root, abs).split(path__default.sep).join('/'));
+}
+
 const range = (a, b, str) => {
     let begs, beg, left, right = undefined, result;
     let ai = str.indexOf(a);
@@ -19371,24 +19407,6 @@ const CALICO_NODE_IMAGE = /image:\s*["']?(?:[\w.-]+(?::\d+)?\/)*calico\/node:v(\
 function currentCalicoVersion(content) {
     return CALICO_NODE_IMAGE.exec(content)?.[1];
 }
-
-/**
- * Resolves a user-given path against the workspace and refuses anything that lands outside it: a config file or
- * target named `../../etc/passwd` must never be read or written.
- */
-function insideWorkspace(root, relative, input) {
-    const abs = path__default.resolve(root, relative);
-    const rel = path__default.relative(root, abs);
-    if (rel === '..' || rel.startsWith(`..${path__default.sep}`) || path__default.isAbsolute(rel)) {
-        throw new FcuError('input', `${input} "${relative}" is outside the workspace ${root}`, {
-            location: { input },
-            hint: 'Give a path relative to the repository root that stays inside it.'
-        });
-    }
-    return abs;
-}
-/** Repository-relative POSIX path, the form every finding and report uses. */
-const toRepoPath = (root, abs) => path__default.relative(root, abs).split(path__default.sep).join('/');
 
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.terraform', 'vendor']);
 const YAML = /\.ya?ml$/i;
@@ -62002,22 +62020,6 @@ async function recheckWithKustomize(result, files, root, deps) {
         return;
     deps.log.info(`${binary.kind} built ${rechecked.rebuilt.join(', ')}: ClusterResourceSet references checked on its output`);
     result.findings = [...result.findings.filter(f => !f.rule.startsWith('crs/')), ...rechecked.findings].sort(byLocation);
-}
-async function loadConfig(root, settings) {
-    const abs = insideWorkspace(root, settings.config, 'config');
-    let text;
-    try {
-        text = await promises.readFile(abs, 'utf8');
-    }
-    catch (e) {
-        if (e.code === 'ENOENT' && !settings.configExplicit)
-            return emptyConfig();
-        throw new FcuError('config', `Config file ${settings.config} cannot be read: ${e.message}`, {
-            location: { input: 'config' },
-            hint: 'Fix the config input or create the file; leave the input empty to use no config file.'
-        });
-    }
-    return parseConfig(text, path__default.relative(root, abs).split(path__default.sep).join('/'));
 }
 function highest(versions) {
     const valid = versions.filter(v => semver.valid(v));

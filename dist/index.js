@@ -46613,6 +46613,24 @@ function relativePath(p, at, fail) {
 }
 const dotted = (path) => path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 
+/** Reads the config file named by the `config` input; a missing default file means no config. */
+async function loadConfig(root, settings) {
+    const abs = insideWorkspace(root, settings.config, 'config');
+    let text;
+    try {
+        text = await promises$1.readFile(abs, 'utf8');
+    }
+    catch (e) {
+        if (e.code === 'ENOENT' && !settings.configExplicit)
+            return emptyConfig();
+        throw new FcuError('config', `Config file ${settings.config} cannot be read: ${e.message}`, {
+            location: { input: 'config' },
+            hint: 'Fix the config input or create the file; leave the input empty to use no config file.'
+        });
+    }
+    return parseConfig(text, path__default.relative(root, abs).split(path__default.sep).join('/'));
+}
+
 const range = (a, b, str) => {
     let begs, beg, left, right = undefined, result;
     let ai = str.indexOf(a);
@@ -62415,22 +62433,6 @@ async function recheckWithKustomize(result, files, root, deps) {
         return;
     deps.log.info(`${binary.kind} built ${rechecked.rebuilt.join(', ')}: ClusterResourceSet references checked on its output`);
     result.findings = [...result.findings.filter(f => !f.rule.startsWith('crs/')), ...rechecked.findings].sort(byLocation);
-}
-async function loadConfig(root, settings) {
-    const abs = insideWorkspace(root, settings.config, 'config');
-    let text;
-    try {
-        text = await promises$1.readFile(abs, 'utf8');
-    }
-    catch (e) {
-        if (e.code === 'ENOENT' && !settings.configExplicit)
-            return emptyConfig();
-        throw new FcuError('config', `Config file ${settings.config} cannot be read: ${e.message}`, {
-            location: { input: 'config' },
-            hint: 'Fix the config input or create the file; leave the input empty to use no config file.'
-        });
-    }
-    return parseConfig(text, path__default.relative(root, abs).split(path__default.sep).join('/'));
 }
 function highest(versions) {
     const valid = versions.filter(v => semver.valid(v));

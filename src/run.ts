@@ -1,15 +1,12 @@
-import path from 'node:path'
-import { promises as fs } from 'node:fs'
 import semver from 'semver'
-import { FcuError, type Finding } from './errors.js'
+import type { Finding } from './errors.js'
 import type { Exec } from './deps.js'
 import type { RetryDeps } from './http/retry.js'
-import { emptyConfig, parseConfig, type RepoConfig } from './config/config.js'
+import { loadConfig } from './config/load.js'
 import type { Component, Settings } from './settings/inputs.js'
 import { discoverTargets, type Target } from './targets/discover.js'
 import { currentCalicoVersion } from './targets/calico-version.js'
 import { readYamlFiles, type RepoFile } from './workspace/repository.js'
-import { insideWorkspace } from './workspace/paths.js'
 import { applyChanges, type FileChange } from './workspace/transaction.js'
 import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
 import { componentRepository, resolveVersion, type Release, type Resolution } from './versions/select.js'
@@ -410,21 +407,6 @@ async function recheckWithKustomize(
   result.findings = [...result.findings.filter(f => !f.rule.startsWith('crs/')), ...rechecked.findings].sort(
     byLocation
   )
-}
-
-async function loadConfig(root: string, settings: Settings): Promise<RepoConfig> {
-  const abs = insideWorkspace(root, settings.config, 'config')
-  let text: string
-  try {
-    text = await fs.readFile(abs, 'utf8')
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !settings.configExplicit) return emptyConfig()
-    throw new FcuError('config', `Config file ${settings.config} cannot be read: ${(e as Error).message}`, {
-      location: { input: 'config' },
-      hint: 'Fix the config input or create the file; leave the input empty to use no config file.'
-    })
-  }
-  return parseConfig(text, path.relative(root, abs).split(path.sep).join('/'))
 }
 
 function highest(versions: string[]): string | undefined {
