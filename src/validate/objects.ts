@@ -8,7 +8,7 @@ import {
   type YamlDocument,
   type YamlPath
 } from '../yaml/documents.js'
-import { loadFast, UNSUPPORTED } from '../yaml/fast-load.js'
+import { loadFast, SharedBlocks, UNSUPPORTED } from '../yaml/fast-load.js'
 
 /**
  * The Kubernetes objects of a repository, as validation sees them: every document of every YAML file, plus the
@@ -183,21 +183,23 @@ export function nonResourceFiles(
  * leaves to it (which is also where syntax errors get their message and position). A broken document is reported
  * and skipped; the documents after it are still read.
  *
- * `seen` maps document texts already parsed in this run to their values: a fleet repeats the same Flux install
- * and Calico manifest in every cluster's ConfigMap, and each distinct document is parsed only once. Documents
- * with the same text then share one value, which is why values are read-only.
+ * `memo` holds what this run has parsed: a fleet repeats the same Flux install and Calico manifest in every
+ * cluster's ConfigMap, so each distinct document is parsed only once, and each distinct nested block (a CRD
+ * version's schema that did not change between releases) too. Equal texts then share one value, which is why
+ * values are read-only.
  */
 export function parseStream(
   text: string,
   file: string,
-  seen: Map<string, unknown> = new Map()
+  memo: ParseMemo = newParseMemo()
 ): { documents: YamlDocument[]; errors: FcuError[] } {
   const documents: YamlDocument[] = []
   const errors: FcuError[] = []
+  const seen = memo.documents
   splitDocumentTexts(text).forEach((d, index) => {
     let value = seen.get(d.text)
     if (value === undefined) {
-      value = loadFast(d.text)
+      value = loadFast(d.text, memo.blocks)
       if (value === UNSUPPORTED) {
         try {
           value = parseDocuments(d.text, file, d.startLine - 1)[0]?.value ?? null
@@ -213,6 +215,14 @@ export function parseStream(
   })
   return { documents, errors }
 }
+
+/** What one run has parsed: document values by text, and nested blocks (see `SharedBlocks`). */
+export interface ParseMemo {
+  documents: Map<string, unknown>
+  blocks: SharedBlocks
+}
+
+export const newParseMemo = (): ParseMemo => ({ documents: new Map(), blocks: new SharedBlocks() })
 
 /** A parse error from `documents.ts` as a failure at a file position. */
 function failureOf(e: FcuError, file: string, mapLine: (line: number) => number): ParseFailure {
@@ -328,7 +338,7 @@ function manifestValues(cm: ManifestObject): { key: string; text: string }[] {
 export function collectObjects(files: readonly SourceFile[]): CollectedObjects {
   const failures: ParseFailure[] = []
   const parsed = new Map<string, YamlDocument[]>()
-  const seen = new Map<string, unknown>()
+  const seen = newParseMemo()
   const yamlFiles = files.filter(f => isYamlFile(f.path))
   for (const f of yamlFiles) {
     const { documents, errors } = parseStream(f.content, f.path, seen)

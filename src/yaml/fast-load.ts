@@ -64,6 +64,36 @@ const KEYWORDS = new Map<string, unknown>([
   ['FALSE', false]
 ])
 const MAX_DEPTH = 90
+/** Nested blocks shorter than this are parsed again rather than looked up: the lookup would cost about as much. */
+const MIN_SHARED_BLOCK = 256
+
+interface SharedBlock {
+  /** The block's text from the start of its first line up to the next content line (trailing comments included). */
+  text: string
+  /** The end of `text`, compared first. */
+  tail: string
+  value: object
+  /** How many nesting levels the block spans: an occurrence deeper down must still respect `MAX_DEPTH`. */
+  height: number
+}
+
+/**
+ * Nested blocks already parsed in this run, by the text of their first line. Manifests repeat themselves at every
+ * scale: the same `conditions` schema sits in every status of every CRD, and a repository holds the same CRDs at
+ * several releases where most versions' schemas did not change. A block whose text was read before gets the
+ * value read then, so each distinct block is parsed (and allocated) once per run. Values are therefore shared
+ * between documents and within one: read-only, as every value from this loader.
+ *
+ * A block's value depends only on its text (its indentation included) and on where it ends; a hit is taken only
+ * when the line after the cached text ends the block the same way.
+ */
+export class SharedBlocks {
+  /** Keyed by the block's first two lines: one line alone (`properties:`) is shared by too many blocks. */
+  readonly byOpening = new Map<string, SharedBlock[]>()
+  /** Blocks taken from here instead of parsed, and their characters: what the sharing saved. */
+  reused = 0
+  reusedChars = 0
+}
 
 /** A line break, or the end of the text (where `charCodeAt` gives NaN): the text need not end with a newline. */
 const isBreak = (c: number): boolean => c === NL || c !== c
@@ -122,10 +152,16 @@ class Loader {
   private pos = 0
   private depth = 0
 
-  constructor(text: string) {
+  constructor(
+    text: string,
+    private readonly shared?: SharedBlocks
+  ) {
     this.s = text
     this.n = text.length
   }
+
+  /** The deepest nesting level reached so far, for the height of shared blocks. */
+  private deepest = 0
 
   // The last line end found: most lookups are for the line just looked up.
   private lineFrom = Infinity
@@ -220,6 +256,7 @@ class Loader {
   /** A node that starts at `at` (first content of a line or after `- `), inside a parent at `parentIndent`. */
   private block(at: number, parentIndent: number): unknown {
     if (++this.depth > MAX_DEPTH) bail()
+    if (this.depth > this.deepest) this.deepest = this.depth
     const s = this.s
     const c = s.charCodeAt(at)
     const next = s.charCodeAt(at + 1)
@@ -386,7 +423,7 @@ class Loader {
         this.pos = this.lineEnd(p) + 1
         const m = this.nextContent()
         start = -1
-        if (m > indent) value = this.block((start = this.pos + m), indent)
+        if (m > indent) value = this.nested((start = this.pos + m), m, indent)
         else if (m === indent && this.isEntry(this.pos + m)) value = this.sequence((start = this.pos + m))
       } else value = this.inline(p, indent)
       if (onRoute) this.valueAt[level] = start
@@ -399,6 +436,55 @@ class Loader {
       colon = this.isEntry(at) ? -1 : this.keyColon(at)
       if (colon < 0) bail()
     }
+  }
+
+  /**
+   * A block that starts on a line of its own at `at`, indented `indent` (deeper than its parent's): taken from the
+   * shared blocks when its text was read before, read and offered to them otherwise.
+   */
+  private nested(at: number, indent: number, parentIndent: number): unknown {
+    const shared = this.shared
+    // Locating follows offsets inside the text: it reads everything.
+    if (shared === undefined || this.onRoute >= 0) return this.block(at, parentIndent)
+    const lineStart = at - indent
+    const lineTwo = this.s.indexOf('\n', this.lineEnd(at) + 1)
+    const opening = this.s.slice(lineStart, lineTwo < 0 ? this.n : lineTwo)
+    const known = shared.byOpening.get(opening)
+    if (known !== undefined) {
+      for (const b of known) {
+        const end = lineStart + b.text.length
+        // Most candidates differ in length or near their end: rule those out before comparing whole texts.
+        if (end > this.n || this.depth + b.height > MAX_DEPTH) continue
+        // (slice and === compare memory at once; startsWith walks characters, about 30 times slower.)
+        if (this.s.slice(end - b.tail.length, end) !== b.tail || this.s.slice(lineStart, end) !== b.text)
+          continue
+        // A text that ended its document without a line break may continue on the same line here.
+        if (end < this.n && this.s.charCodeAt(end - 1) !== NL) continue
+        this.pos = end
+        // The block ends where it ended before only if its text is followed at once (blank lines would belong to
+        // a `|+` scalar at its end) by a line indented less, or by nothing.
+        const next = this.nextContent()
+        if (next < indent && this.pos === end) {
+          if (this.depth + b.height > this.deepest) this.deepest = this.depth + b.height
+          shared.reused++
+          shared.reusedChars += b.text.length
+          return b.value
+        }
+        this.pos = lineStart
+      }
+    }
+    const outer = this.deepest
+    this.deepest = this.depth
+    const value = this.block(at, parentIndent)
+    const height = this.deepest - this.depth
+    if (outer > this.deepest) this.deepest = outer
+    if (value !== null && typeof value === 'object' && this.pos - lineStart >= MIN_SHARED_BLOCK) {
+      const text = this.s.slice(lineStart, this.pos)
+      const block: SharedBlock = { text, tail: text.slice(-64), value, height }
+      if (known !== undefined) known.push(block)
+      else shared.byOpening.set(opening, [block])
+    }
+    return value
   }
 
   private isEntry(p: number): boolean {
@@ -791,11 +877,14 @@ class Loader {
   }
 }
 
-/** Parses one YAML document's text; `UNSUPPORTED` means "ask js-yaml" (which also reports syntax errors). */
-export function loadFast(text: string): unknown {
+/**
+ * Parses one YAML document's text; `UNSUPPORTED` means "ask js-yaml" (which also reports syntax errors). With
+ * `shared`, blocks read before in the same run are reused (see `SharedBlocks`).
+ */
+export function loadFast(text: string, shared?: SharedBlocks): unknown {
   if (NOT_PLAIN_ASCII.test(text) && AWKWARD.test(text)) return UNSUPPORTED
   try {
-    return new Loader(text).load()
+    return new Loader(text, shared).load()
   } catch (e) {
     if (e instanceof Unsupported) return UNSUPPORTED
     throw e

@@ -1,6 +1,6 @@
 import yaml from 'js-yaml'
 import { parseDocument, isMap, isScalar, isSeq, type Node } from 'yaml'
-import { loadFast, locateFast, UNSUPPORTED } from '../../src/yaml/fast-load.js'
+import { loadFast, locateFast, SharedBlocks, UNSUPPORTED } from '../../src/yaml/fast-load.js'
 import { splitDocumentTexts } from '../../src/yaml/documents.js'
 import { allFixtureFiles, haveFixtures } from '../validate/corpus/fixtures.js'
 
@@ -129,6 +129,126 @@ describe('loadFast', () => {
         }
       }
       expect(documents).toBeGreaterThan(600)
+    }
+  )
+})
+
+describe('loadFast with shared blocks', () => {
+  const schema = (extra: string) =>
+    `spec:\n  schema:\n    properties:\n${Array.from({ length: 12 }, (_, i) => `      field${i}:\n        description: The field number ${i} of this test schema.\n        type: string\n`).join('')}${extra}`
+
+  it('reuses a block read before and returns what js-yaml returns', () => {
+    const shared = new SharedBlocks()
+    const first = schema('')
+    const second = `kind: Other\n${schema('')}`
+    expect(loadFast(first, shared)).toStrictEqual(jsYaml(first))
+    const value = loadFast(second, shared) as { spec: unknown }
+    expect(value).toStrictEqual(jsYaml(second))
+    expect(shared.reused).toBeGreaterThan(0)
+    // The same text gives the very same (read-only) value.
+    expect(value.spec).toBe((loadFast(first, shared) as { spec: unknown }).spec)
+  })
+
+  it.each([
+    ['a block that continues with a more-indented line', '      field12:\n        type: integer\n'],
+    ['a block that continues with a line at its own indentation', '    required:\n    - field1\n'],
+    ['a block followed by a comment and more of it', '      # note\n      field13: {}\n'],
+    ['a block whose last line goes on', '      field99: x'],
+    ['a block followed by a document marker', '---\n']
+  ])('does not reuse a block when the text goes on differently: %s', (_, extra) => {
+    const shared = new SharedBlocks()
+    const base = schema('')
+    loadFast(base, shared)
+    const text = schema(extra)
+    const value = loadFast(text, shared)
+    if (value === UNSUPPORTED) expect(() => jsYaml(text)).toThrow()
+    else expect(value).toStrictEqual(jsYaml(text))
+  })
+
+  it('does not reuse a block whose text ended its document mid-line where this one goes on', () => {
+    const shared = new SharedBlocks()
+    const base = schema('').replace(/\n$/, '')
+    loadFast(base, shared)
+    const text = `${base}suffix\n`
+    expect(loadFast(text, shared)).toStrictEqual(jsYaml(text))
+  })
+
+  it('keeps trailing blank lines of a keep-chomped scalar (`|+`) inside the block they belong to', () => {
+    const shared = new SharedBlocks()
+    const block = (blank: string) =>
+      `a:\n  b:\n    script: |+\n      ${'echo one two three four five six seven eight nine ten\n      '.repeat(6)}done\n${blank}c: 1\n`
+    for (const text of [block('\n'), block('\n\n\n'), block('')]) {
+      expect(loadFast(text, shared)).toStrictEqual(jsYaml(text))
+    }
+  })
+
+  it('still leaves a reused block nested too deeply to js-yaml', () => {
+    const shared = new SharedBlocks()
+    const deep = (levels: number) =>
+      Array.from({ length: levels }, (_, i) => `${'  '.repeat(i)}k${i}:\n`).join('') +
+      `${'  '.repeat(levels)}leaf: ${'x'.repeat(300)}\n`
+    const shallow = deep(60)
+    expect(loadFast(shallow, shared)).toStrictEqual(jsYaml(shallow))
+    // The same 60-level block, 40 levels further down: past the loader's depth limit.
+    const inner = shallow
+      .split('\n')
+      .map(l => (l ? '  '.repeat(40) + l : l))
+      .join('\n')
+    const text = deep(40).replace(/ *leaf: x+\n$/, '') + inner
+    expect(loadFast(text, shared)).toBe(UNSUPPORTED)
+  })
+
+  ;(haveFixtures ? it : it.skip)(
+    'reads every document of the upstream fixtures through one memo, identically to js-yaml',
+    () => {
+      const shared = new SharedBlocks()
+      let chars = 0
+      for (const f of allFixtureFiles()) {
+        for (const d of splitDocumentTexts(f.content)) {
+          expect(loadFast(d.text, shared)).toStrictEqual(jsYaml(d.text))
+          chars += d.text.length
+        }
+      }
+      // The fixtures hold eight Flux and ten Calico releases: most of their text is blocks seen before.
+      expect(shared.reusedChars / chars).toBeGreaterThan(0.5)
+    }
+  )
+
+  // Damaged variants of real documents read after the originals, through the same memo: a reused block must never
+  // stand in for text that differs, however close.
+  ;(haveFixtures ? it : it.skip)(
+    'reads damaged documents and their originals, in either order, as js-yaml does',
+    () => {
+      const random = seeded(20261128)
+      const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]
+      // Whole documents, so that the damage sits among blocks the memo holds; large CRDs would only slow the test.
+      const documents = allFixtureFiles()
+        .flatMap(f => splitDocumentTexts(f.content).map(d => d.text))
+        .filter(t => t.length > 1000 && t.length < 40_000)
+      const shared = new SharedBlocks()
+      const iterations = Number(process.env.FAST_LOAD_FUZZ ?? 1500)
+      let handled = 0
+      for (let i = 0; i < iterations; i++) {
+        const original = pick(documents)
+        let damaged = original
+        for (let m = 1 + Math.floor(random() * 2); m > 0; m--) damaged = mutate(damaged, random, pick)
+        // Half the time the damaged text fills the memo and the original is the one read from it.
+        const [first, text] = i % 2 === 0 ? [original, damaged] : [damaged, original]
+        loadFast(first, shared)
+        const fast = loadFast(text, shared)
+        let expected: unknown
+        try {
+          expected = jsYaml(text)
+        } catch {
+          expect({ text, fast }).toEqual({ text, fast: UNSUPPORTED })
+          continue
+        }
+        if (fast === UNSUPPORTED) continue
+        expect({ text, value: fast }).toStrictEqual({ text, value: expected })
+        handled++
+      }
+      expect(handled).toBeGreaterThan(iterations / 2)
+      expect(shared.reused).toBeGreaterThan(iterations)
     }
   )
 })
