@@ -79,10 +79,13 @@ export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== nu
 const YAML_FILE = /\.ya?ml$/i
 const SKIPPED_DIRS = new Set(['.git', 'node_modules'])
 const KUSTOMIZATION_FILES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization'])
-// A data value is read as manifests only when it looks like one; a Calico `cni_network_config` JSON or a shell
-// script must stay data.
-const MANIFEST_START = /^apiVersion:/m
-const MANIFEST_KIND = /^kind:/m
+/**
+ * Whether a line of `text` starts with `start`. A data value is read as manifests only when it has lines starting
+ * `apiVersion:` and `kind:`; a Calico `cni_network_config` JSON or a shell script must stay data. (indexOf, not a
+ * multi-line regular expression: the operator's ConfigMap alone is 1.6 MB.)
+ */
+const hasLine = (text: string, start: string): boolean =>
+  text.startsWith(start) || text.includes(`\n${start}`)
 
 /** Under `.git` or `node_modules`: never part of what the repository applies. */
 export const inSkippedDirectory = (path: string): boolean =>
@@ -325,7 +328,7 @@ function manifestValues(cm: ManifestObject): { key: string; text: string }[] {
   if (value.apiVersion !== 'v1' || value.kind !== 'ConfigMap' || !isObj(value.data)) return []
   const out: { key: string; text: string }[] = []
   for (const [key, text] of Object.entries(value.data)) {
-    if (typeof text === 'string' && MANIFEST_START.test(text) && MANIFEST_KIND.test(text))
+    if (typeof text === 'string' && hasLine(text, 'apiVersion:') && hasLine(text, 'kind:'))
       out.push({ key, text })
   }
   return out

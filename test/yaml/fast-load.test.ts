@@ -42,7 +42,8 @@ const LEFT_TO_JS_YAML = [
   'a: b\n  c\n---',
   '---a: 1',
   '# first\n\n---a: 1\nb: 2',
-  '- a:\n  - x\n  - # empty\n- b'
+  '- a:\n  - x\n  - # empty\n- b',
+  '# only a comment,\t with a tab'
 ]
 
 describe('loadFast', () => {
