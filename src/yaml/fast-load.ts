@@ -70,11 +70,17 @@ const MIN_SHARED_BLOCK = 256
 interface SharedBlock {
   /** The block's text from the start of its first line up to the next content line (trailing comments included). */
   text: string
-  /** The end of `text`, compared first. */
-  tail: string
   value: object
   /** How many nesting levels the block spans: an occurrence deeper down must still respect `MAX_DEPTH`. */
   height: number
+}
+
+/** Whether the last characters before `end` in `s` are those `text` ends with. */
+function endsAlike(s: string, end: number, text: string): boolean {
+  for (let i = 1; i <= 24 && i <= text.length; i++) {
+    if (s.charCodeAt(end - i) !== text.charCodeAt(text.length - i)) return false
+  }
+  return true
 }
 
 /**
@@ -88,8 +94,8 @@ interface SharedBlock {
  * when the line after the cached text ends the block the same way.
  */
 export class SharedBlocks {
-  /** Keyed by the block's first two lines: one line alone (`properties:`) is shared by too many blocks. */
-  readonly byOpening = new Map<string, SharedBlock[]>()
+  /** Keyed by a hash of the block's first two lines: one line alone (`properties:`) opens too many blocks. */
+  readonly byOpening = new Map<number, SharedBlock[]>()
   /** Blocks taken from here instead of parsed, and their characters: what the sharing saved. */
   reused = 0
   reusedChars = 0
@@ -465,20 +471,24 @@ class Loader {
     const shared = this.shared
     // Locating follows offsets inside the text: it reads everything.
     if (shared === undefined || this.onRoute >= 0) return this.block(at, parentIndent)
+    const s = this.s
     const lineStart = at - indent
-    const lineTwo = this.s.indexOf('\n', this.lineEnd(at) + 1)
-    const opening = this.s.slice(lineStart, lineTwo < 0 ? this.n : lineTwo)
+    const lineTwo = s.indexOf('\n', this.lineEnd(at) + 1)
+    // A number, not the text, is the key: hashing a fresh slice for a Map cost several times more.
+    let opening = 0x811c9dc5
+    for (let i = lineStart, e = lineTwo < 0 ? this.n : lineTwo; i < e; i++)
+      opening = Math.imul(opening ^ s.charCodeAt(i), 16777619)
+    opening &= 0x3fffffff
     const known = shared.byOpening.get(opening)
     if (known !== undefined) {
       for (const b of known) {
         const end = lineStart + b.text.length
-        // Most candidates differ in length or near their end: rule those out before comparing whole texts.
-        if (end > this.n || this.depth + b.height > MAX_DEPTH) continue
-        // (slice and === compare memory at once; startsWith walks characters, about 30 times slower.)
-        if (this.s.slice(end - b.tail.length, end) !== b.tail || this.s.slice(lineStart, end) !== b.text)
-          continue
+        // Most candidates differ in length or near their end: rule those out before comparing whole texts
+        // (slice and === compare memory at once; startsWith walks characters, about 30 times slower).
+        if (end > this.n || this.depth + b.height > MAX_DEPTH || !endsAlike(s, end, b.text)) continue
+        if (s.slice(lineStart, end) !== b.text) continue
         // A text that ended its document without a line break may continue on the same line here.
-        if (end < this.n && this.s.charCodeAt(end - 1) !== NL) continue
+        if (end < this.n && s.charCodeAt(end - 1) !== NL) continue
         this.pos = end
         // The block ends where it ended before only if its text is followed at once (blank lines would belong to
         // a `|+` scalar at its end) by a line indented less, or by nothing.
@@ -502,8 +512,7 @@ class Loader {
     if (value !== null && typeof value === 'object' && this.pos - lineStart >= MIN_SHARED_BLOCK) {
       // Only text without characters left to js-yaml may stand in for a later parse.
       this.verify(this.pos)
-      const text = this.s.slice(lineStart, this.pos)
-      const block: SharedBlock = { text, tail: text.slice(-64), value, height }
+      const block: SharedBlock = { text: s.slice(lineStart, this.pos), value, height }
       if (known !== undefined) known.push(block)
       else shared.byOpening.set(opening, [block])
     }

@@ -47,6 +47,12 @@ export interface CompileOptions {
   problems?: SchemaProblem[]
   /** Nothing is pruned (a v1beta1 CRD with `spec.preserveUnknownFields: true`): no field is ever unknown. */
   keepUnknownFields?: boolean
+  /**
+   * Compile every subschema at once, so that `problems` lists them all. Otherwise a subschema is compiled when a
+   * value first reaches it: an object uses a few fields of a schema that may have thousands (Calico's
+   * Installation), and compiling all of them was most of the time spent validating custom resources.
+   */
+  eager?: boolean
 }
 
 /** Whether unknown fields are reported: not inside oneOf/anyOf/allOf/not, which only constrain values. */
@@ -179,7 +185,10 @@ export class SchemaCompiler {
     const forward = { check: ANY.check, nullable: false }
     memo.set(name, forward)
     const resolved = this.compile(target, mode, ['definitions', name])
-    forward.check = resolved.check
+    // A definition that contains itself is a tree of schemas (JSONSchemaProps, as in every CRD): see `cleanMemo`.
+    const nested = target.properties?.properties?.additionalProperties
+    const recursive = typeof nested === 'object' && nested.$ref === name
+    forward.check = recursive ? cleanMemo(resolved.check) : resolved.check
     forward.nullable = resolved.nullable
     return forward
   }
@@ -343,15 +352,31 @@ export class SchemaCompiler {
     const isObject = types?.includes('object') === true
     if (!hasObjectKeywords && !(isObject && mode === 'structural')) return undefined
 
+    // Children are compiled when a value first reaches them (see `CompileOptions.eager`).
+    const childSchemas: Readonly<Record<string, JsonSchema>> = s.properties ?? {}
+    const names = Object.keys(childSchemas)
     const props = new Map<string, CompiledNode>()
-    for (const [key, child] of Object.entries(s.properties ?? {})) {
-      props.set(key, this.compile(child, mode, [...at, 'properties', key]))
+    const prop = (key: string): CompiledNode | undefined => {
+      let node = props.get(key)
+      if (node === undefined && Object.prototype.hasOwnProperty.call(childSchemas, key)) {
+        node = this.compile(childSchemas[key], mode, [...at, 'properties', key])
+        props.set(key, node)
+      }
+      return node
     }
-    const names = [...props.keys()]
-    const additional =
+    const additionalSchema =
       s.additionalProperties !== undefined && typeof s.additionalProperties === 'object'
-        ? this.compile(s.additionalProperties, mode, [...at, 'additionalProperties'])
+        ? s.additionalProperties
         : undefined
+    let additionalNode: CompiledNode | undefined
+    const additional = (): CompiledNode | undefined =>
+      additionalSchema === undefined
+        ? undefined
+        : (additionalNode ??= this.compile(additionalSchema, mode, [...at, 'additionalProperties']))
+    if (this.options.eager) {
+      names.forEach(prop)
+      additional()
+    }
     const embedded = s['x-kubernetes-embedded-resource'] === true
     // Pruning keeps only declared fields unless the schema says otherwise; inside value validations nothing is
     // pruned, and a value check never reports a field as unknown.
@@ -360,7 +385,7 @@ export class SchemaCompiler {
       this.options.keepUnknownFields === true ||
       s['x-kubernetes-preserve-unknown-fields'] === true ||
       s.additionalProperties === true ||
-      additional !== undefined
+      additionalSchema !== undefined
     const required = Array.isArray(s.required) ? s.required : []
     const { minProperties, maxProperties } = s
     const countKeys = typeof minProperties === 'number' || typeof maxProperties === 'number'
@@ -374,7 +399,7 @@ export class SchemaCompiler {
       for (let i = 0; i < required.length; i++) {
         const key = required[i]
         const v = obj[key]
-        if (v === undefined || (v === null && !props.get(key)?.nullable)) {
+        if (v === undefined || (v === null && !prop(key)?.nullable)) {
           report(ctx, 'schema/required', 'required field is missing', undefined, key)
         }
       }
@@ -412,13 +437,13 @@ export class SchemaCompiler {
           if (key === 'metadata') {
             objectMeta.check(v, ctx)
             metadataValue?.check(v, ctx)
-          } else if (props.has(key)) props.get(key)?.check(v, ctx)
+          } else if (Object.prototype.hasOwnProperty.call(childSchemas, key)) prop(key)?.check(v, ctx)
           else if (typeof v !== 'string')
             report(ctx, 'schema/type', `expected a string, got ${describeTyped(v)}`)
           ctx.path.pop()
           continue
         }
-        const node = props.get(key) ?? additional
+        const node = prop(key) ?? additional()
         if (node !== undefined) {
           if (v === null && !node.nullable) continue
           ctx.path.push(key)
@@ -443,15 +468,16 @@ export class SchemaCompiler {
     mode: Mode,
     at: SchemaPath
   ): ((v: unknown[], ctx: WalkContext) => void) | undefined {
-    const items =
-      s.items !== undefined && !Array.isArray(s.items)
-        ? this.compile(s.items, mode, [...at, 'items'])
-        : undefined
+    const itemSchema = s.items !== undefined && !Array.isArray(s.items) ? s.items : undefined
+    let itemNode: CompiledNode | undefined
+    const items = (): CompiledNode | undefined =>
+      itemSchema === undefined ? undefined : (itemNode ??= this.compile(itemSchema, mode, [...at, 'items']))
+    if (this.options.eager) items()
     const { minItems, maxItems } = s
     const listType = s['x-kubernetes-list-type']
     const mapKeys = listType === 'map' ? (s['x-kubernetes-list-map-keys'] ?? []) : []
     const unique = s.uniqueItems === true || listType === 'set'
-    if (!items && minItems === undefined && maxItems === undefined && !unique && mapKeys.length === 0)
+    if (!itemSchema && minItems === undefined && maxItems === undefined && !unique && mapKeys.length === 0)
       return undefined
 
     return (arr, ctx) => {
@@ -460,10 +486,11 @@ export class SchemaCompiler {
       } else if (typeof maxItems === 'number' && arr.length > maxItems) {
         report(ctx, 'schema/items', `has ${arr.length} items, at most ${maxItems} allowed`)
       }
-      if (items) {
+      const itemCheck = arr.length > 0 ? items() : undefined
+      if (itemCheck) {
         for (let i = 0; i < arr.length; i++) {
           ctx.path.push(i)
-          items.check(arr[i], ctx)
+          itemCheck.check(arr[i], ctx)
           ctx.path.pop()
         }
       }
@@ -576,6 +603,29 @@ function describeAlternatives(list: JsonSchema[]): string | undefined {
 function alternativesHint(failures: SchemaIssue[][]): string | undefined {
   const reasons = failures.map(f => f[0]?.message).filter((m): m is string => m !== undefined)
   return reasons.length > 0 ? `Alternatives failed: ${reasons.join('; ')}.` : undefined
+}
+
+/**
+ * A check of schema trees that remembers the ones it found nothing wrong with. Parsed values are shared wherever
+ * their text repeats (see `SharedBlocks`): the same `conditions` schema in every CRD of a release, a CRD version
+ * unchanged across releases. Each is then checked once. Values are read-only, so a clean result stays true; a
+ * tree with issues is checked again wherever it occurs, so each occurrence reports its own path. Only schemas
+ * with `properties` are remembered: a leaf schema is checked faster than it is looked up.
+ */
+function cleanMemo(check: Check): Check {
+  const clean = new WeakSet<object>()
+  return (value, ctx) => {
+    if (
+      typeof value !== 'object' ||
+      value === null ||
+      (value as { properties?: unknown }).properties === undefined
+    )
+      return check(value, ctx)
+    if (clean.has(value)) return
+    const before = ctx.issues.length
+    check(value, ctx)
+    if (ctx.issues.length === before) clean.add(value)
+  }
 }
 
 /** Validates a value against a compiled node from its root, returning every issue. */

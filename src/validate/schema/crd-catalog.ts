@@ -97,7 +97,10 @@ const versionOf = (apiVersion: string): string => apiVersion.slice(apiVersion.in
 export class CrdCatalog {
   readonly crds: readonly CrdInfo[]
   private readonly byKey = new Map<string, CrdInfo>()
-  private readonly compiled = new Map<CrdVersion, { node: CompiledNode; problems: SchemaProblem[] }>()
+  private readonly compiled = new Map<
+    CrdVersion,
+    { node: CompiledNode; problems: SchemaProblem[]; eager: boolean }
+  >()
 
   constructor(crds: CrdInfo[]) {
     // A later definition of the same group and kind replaces an earlier one, as applying the bundle would.
@@ -114,15 +117,23 @@ export class CrdCatalog {
     return this.byGroupKind(groupOf(apiVersion), kind)
   }
 
-  /** The compiled validator of one version of a CRD, built on first use. */
-  validator(crd: CrdInfo, version: CrdVersion): { node: CompiledNode; problems: SchemaProblem[] } {
+  /**
+   * The compiled validator of one version of a CRD, built on first use; `eager` compiles all of it at once (for
+   * `problems`), otherwise its parts are compiled as values reach them.
+   */
+  validator(
+    crd: CrdInfo,
+    version: CrdVersion,
+    eager = false
+  ): { node: CompiledNode; problems: SchemaProblem[] } {
     let entry = this.compiled.get(version)
-    if (!entry) {
+    if (!entry || (eager && !entry.eager)) {
       const problems: SchemaProblem[] = []
       const compiler = new SchemaCompiler({
         objectMeta: objectMetaNode(),
         problems,
-        keepUnknownFields: crd.preserveUnknownFields
+        keepUnknownFields: crd.preserveUnknownFields,
+        eager
       })
       // The object's root is an embedded resource in all but name: apiVersion and kind are required strings and
       // metadata is an ObjectMeta whatever the schema says about it (a CRD may only narrow name/generateName).
@@ -131,7 +142,7 @@ export class CrdCatalog {
         type: 'object',
         'x-kubernetes-embedded-resource': true
       }
-      entry = { node: compiler.compile(root), problems }
+      entry = { node: compiler.compile(root), problems, eager }
       this.compiled.set(version, entry)
     }
     return entry
@@ -141,7 +152,7 @@ export class CrdCatalog {
   compileAll(): CrdSchemaProblem[] {
     return this.crds.flatMap(crd =>
       crd.versions.flatMap(v =>
-        this.validator(crd, v).problems.map(p => ({ ...p, crdName: crd.crdName, version: v.name }))
+        this.validator(crd, v, true).problems.map(p => ({ ...p, crdName: crd.crdName, version: v.name }))
       )
     )
   }

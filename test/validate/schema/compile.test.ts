@@ -354,11 +354,37 @@ describe('x-kubernetes-embedded-resource', () => {
 describe('compilation', () => {
   test('a pattern RE2 cannot compile is a schema problem, and its field is not checked', () => {
     const problems: SchemaProblem[] = []
-    const node = new SchemaCompiler({ problems }).compile(obj({ s: { type: 'string', pattern: '(?<=a)b' } }))
+    const schema = obj({ s: { type: 'string', pattern: '(?<=a)b' } })
+    const node = new SchemaCompiler({ problems, eager: true }).compile(schema)
     expect(problems).toEqual([
       { schemaPath: ['properties', 's', 'pattern'], message: expect.stringContaining('(?<=a)b') }
     ])
     expect(runNode(node, { s: 'anything' })).toEqual([])
+  })
+
+  test('subschemas are compiled when a value first reaches them, unless compilation is eager', () => {
+    const problems: SchemaProblem[] = []
+    const schema = obj({
+      used: { type: 'string' },
+      unused: obj({ deep: { type: 'string', pattern: '(?<=a)b' } }),
+      list: { type: 'array', items: { type: 'string', pattern: '(?<=c)d' } }
+    })
+    const node = new SchemaCompiler({ problems }).compile(schema)
+    expect(problems).toEqual([])
+    expect(runNode(node, { used: 'x', list: [] })).toEqual([])
+    expect(problems).toEqual([])
+    // Reaching a field compiles its schema, with the same result as compiling everything up front.
+    expect(rules(runNode(node, { used: 1, unused: { deep: 'x', extra: 1 }, list: ['d'] }))).toEqual([
+      ['schema/type', ['used']],
+      ['schema/unknown-field', ['unused', 'extra']]
+    ])
+    expect(problems.map(p => p.schemaPath)).toEqual([
+      ['properties', 'unused', 'properties', 'deep', 'pattern'],
+      ['properties', 'list', 'items', 'pattern']
+    ])
+    const eager: SchemaProblem[] = []
+    new SchemaCompiler({ problems: eager, eager: true }).compile(schema)
+    expect(eager.map(p => p.schemaPath)).toEqual(problems.map(p => p.schemaPath))
   })
 
   test('$ref resolves named definitions, recursively', () => {
@@ -370,6 +396,27 @@ describe('compilation', () => {
     expect(rules(runNode(node, { children: [{ children: [{ name: 1 }] }] }))).toEqual([
       ['schema/type', ['children', 0, 'children', 0, 'name']]
     ])
+  })
+
+  test('a tree of schemas shared in several places reports its issues at each place', () => {
+    // As in JSONSchemaProps: a definition whose `properties` are schemas of the same definition.
+    const definitions: Record<string, JsonSchema> = {
+      Props: obj({
+        type: { type: 'string' },
+        properties: { type: 'object', additionalProperties: { $ref: 'Props' } }
+      })
+    }
+    const node = new SchemaCompiler({ definitions }).compile({ $ref: 'Props' })
+    const clean = { type: 'object', properties: { a: { type: 'string' } } }
+    const broken = { type: 'object', properties: { b: { type: 7 } } }
+    // The same objects twice, as the fast loader returns repeated text: the clean one is still clean, the broken
+    // one is reported at both paths.
+    const root = { properties: { x: clean, y: clean, p: broken, q: broken } }
+    expect(rules(runNode(node, root))).toEqual([
+      ['schema/type', ['properties', 'p', 'properties', 'b', 'type']],
+      ['schema/type', ['properties', 'q', 'properties', 'b', 'type']]
+    ])
+    expect(rules(runNode(node, root))).toHaveLength(2)
   })
 
   test('the same schema object compiles once', () => {
