@@ -214,7 +214,16 @@ export function parseStream(
       }
       seen.set(d.text, value)
     }
-    documents.push({ file, index, startLine: d.startLine, text: d.text, value })
+    documents.push({
+      file,
+      index,
+      // Worked out only when something is reported in the document.
+      get startLine() {
+        return d.startLine
+      },
+      text: d.text,
+      value
+    })
   })
   return { documents, errors }
 }
@@ -288,18 +297,28 @@ function dataKeyLine(cm: ManifestObject, key: string): { line: number; exact: bo
   if (!keys) {
     keys = new Map()
     dataKeyLines.set(cm, keys)
-    const lines = cm.doc.text.split('\n')
-    const start = lines.findIndex(l => /^data:\s*(#.*)?$/.test(l))
+    const text = cm.doc.text
+    const data = /^data:[ \t\r]*(#.*)?$/m.exec(text)
     let indent = -1
-    for (let i = start + 1; start >= 0 && i < lines.length; i++) {
-      const l = lines[i]
-      const m = /^( +)(?:"([^"\\]*)"|'((?:[^']|'')*)'|([^\s#'"][^:]*?)) *: *(.*)$/.exec(l)
-      if (/^\S/.test(l) && !l.startsWith('#')) break
-      if (!m) continue
-      if (indent < 0) indent = m[1].length
-      if (m[1].length !== indent) continue
-      const name = m[2] !== undefined ? m[2] : m[3] !== undefined ? m[3].replace(/''/g, "'") : m[4]
-      keys.set(name, { line: cm.doc.startLine + i, exact: /^\|[-+0-9]*\s*(#.*)?$/.test(m[5]) })
+    let line = data ? text.slice(0, data.index).split('\n').length : 0
+    // Line by line without splitting the document: a ConfigMap written by kubectl holds a whole manifest in one
+    // quoted value, thousands of lines that are only skipped here.
+    for (let p = data ? text.indexOf('\n', data.index) + 1 : 0; data && p > 0 && p < text.length; line++) {
+      const e = text.indexOf('\n', p)
+      const end = e < 0 ? text.length : e
+      const next = e < 0 ? text.length : e + 1
+      const c = text.charCodeAt(p)
+      if (c !== 0x20) {
+        if (c !== 0x23 /* # */ && c !== 0x0a && c !== 0x0d && c !== 0x09) break
+      } else if (indent < 0 || text.charCodeAt(p + indent) !== 0x20) {
+        const m = /^( +)(?:"([^"\\]*)"|'((?:[^']|'')*)'|([^\s#'"][^:]*?)) *: *(.*)$/.exec(text.slice(p, end))
+        if (m && (indent < 0 || m[1].length === indent)) {
+          indent = m[1].length
+          const name = m[2] !== undefined ? m[2] : m[3] !== undefined ? m[3].replace(/''/g, "'") : m[4]
+          keys.set(name, { line: cm.doc.startLine + line, exact: /^\|[-+0-9]*\s*(#.*)?$/.test(m[5]) })
+        }
+      }
+      p = next
     }
   }
   return keys.get(key)

@@ -28,45 +28,88 @@ export type YamlPath = ReadonlyArray<string | number>
 const SEPARATOR = /^---(?:[ \t].*)?$/
 const END_MARKER = /^\.\.\.(?:[ \t].*)?$/
 
+/** A document's text and the file line it starts on. */
+export interface DocumentText {
+  /** 1-based line of the document's first line of text (the line after its `---`). */
+  readonly startLine: number
+  readonly text: string
+}
+
 /**
- * Splits a stream at column-0 `---` lines; separators inside block scalars are indented and stay in. Scans line
- * starts and slices the original text: splitting a large install into lines and joining them again was a visible
- * share of validating a repository.
+ * The line of any offset of a text, from an index of its line starts built on first use: most files never need
+ * one (a line is only asked for when something is reported), and counting lines was a visible share of reading
+ * a repository.
  */
-export function splitDocumentTexts(text: string): { startLine: number; text: string }[] {
-  const out: { startLine: number; text: string }[] = []
+class LineIndex {
+  private starts: number[] | undefined
+
+  constructor(private readonly text: string) {}
+
+  lineAt(offset: number): number {
+    const starts = (this.starts ??= lineStarts(this.text))
+    let lo = 0
+    let hi = starts.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (starts[mid] <= offset) lo = mid
+      else hi = mid - 1
+    }
+    return lo + 1
+  }
+}
+
+function lineStarts(text: string): number[] {
+  const out = [0]
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) out.push(i + 1)
+  return out
+}
+
+/** The offsets of the lines that start with `marker` (`---` or `...`), in order. */
+function markerLines(text: string, marker: string): number[] {
+  const out: number[] = []
+  for (let i = text.indexOf(marker); i >= 0; i = text.indexOf(marker, i + 3)) {
+    if (i === 0 || text.charCodeAt(i - 1) === 0x0a) out.push(i)
+  }
+  return out
+}
+
+/**
+ * Splits a stream at column-0 `---` lines (and `...` end markers); separators inside block scalars are indented
+ * and stay in. Looks only at the lines that start like a marker and slices the original text; line numbers are
+ * worked out when asked for.
+ */
+export function splitDocumentTexts(text: string): DocumentText[] {
+  const lines = new LineIndex(text)
+  const out: DocumentText[] = []
+  const piece = (offset: number, body: string): DocumentText => ({
+    get startLine() {
+      return lines.lineAt(offset)
+    },
+    text: body
+  })
   let startOffset = 0
-  let startLine = 1
   let sawSeparator = false
-  const flush = (end: number, endLine: number) => {
+  const flush = (end: number) => {
     const body = end > startOffset ? text.slice(startOffset, end - 1) : ''
     // The empty text before a leading `---` is not a document.
-    if (!(endLine === 1 && body === '')) out.push({ startLine, text: body })
+    if (!(end === 0 && body === '')) out.push(piece(startOffset, body))
   }
-  let line = 1
-  for (let p = 0; p <= text.length; line++) {
+  const dashes = markerLines(text, '---')
+  const dots = markerLines(text, '...')
+  for (let d = 0, o = 0; d < dashes.length || o < dots.length;) {
+    const isDash = o >= dots.length || (d < dashes.length && dashes[d] < dots[o])
+    const p = isDash ? dashes[d++] : dots[o++]
     const nl = text.indexOf('\n', p)
     const e = nl === -1 ? text.length : nl
-    const c = text.charCodeAt(p)
-    if (c === 0x2d /* - */ || c === 0x2e /* . */) {
-      const l = text.slice(p, e).replace(/\r$/, '')
-      if (c === 0x2d && SEPARATOR.test(l)) {
-        if (line > 1 || sawSeparator) flush(p, line)
-        sawSeparator = true
-        startOffset = e + 1
-        startLine = line + 1
-      } else if (c === 0x2e && END_MARKER.test(l)) {
-        flush(p, line)
-        startOffset = e + 1
-        startLine = line + 1
-      }
-    }
-    if (nl === -1) break
-    p = nl + 1
+    const l = text.slice(p, e).replace(/\r$/, '')
+    if (isDash ? !SEPARATOR.test(l) : !END_MARKER.test(l)) continue
+    if (!isDash || p > 0 || sawSeparator) flush(p)
+    if (isDash) sawSeparator = true
+    startOffset = e + 1
   }
   // A trailing newline or trailing comments after the last separator still form an (empty) document upstream;
   // we keep them so that re-joining reproduces the file.
-  if (startOffset <= text.length) out.push({ startLine, text: text.slice(startOffset) })
+  if (startOffset <= text.length) out.push(piece(startOffset, text.slice(startOffset)))
   return out
 }
 

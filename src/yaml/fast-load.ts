@@ -473,10 +473,15 @@ class Loader {
     if (shared === undefined || this.onRoute >= 0) return this.block(at, parentIndent)
     const s = this.s
     const lineStart = at - indent
-    const lineTwo = s.indexOf('\n', this.lineEnd(at) + 1)
-    // A number, not the text, is the key: hashing a fresh slice for a Map cost several times more.
-    let opening = 0x811c9dc5
-    for (let i = lineStart, e = lineTwo < 0 ? this.n : lineTwo; i < e; i++)
+    const lineOne = this.lineEnd(at)
+    let lineTwo = s.indexOf('\n', lineOne + 1)
+    if (lineTwo < 0) lineTwo = this.n
+    // A number, not the text, is the key: hashing a fresh slice for a Map cost several times more. The line
+    // lengths and the characters at both ends of each line tell most blocks apart; the rest is compared anyway.
+    let opening = Math.imul(lineOne - lineStart, 0x9e3779b1) ^ (lineTwo - lineOne)
+    for (let i = at, e = Math.min(lineOne, at + 24); i < e; i++)
+      opening = Math.imul(opening ^ s.charCodeAt(i), 16777619)
+    for (let i = Math.max(lineOne, lineTwo - 16); i < lineTwo; i++)
       opening = Math.imul(opening ^ s.charCodeAt(i), 16777619)
     opening &= 0x3fffffff
     const known = shared.byOpening.get(opening)

@@ -1,5 +1,6 @@
 import { embeddedOffset, parseDocuments, positionOf, splitDocumentTexts } from '../../src/yaml/documents.js'
 import { FcuError } from '../../src/errors.js'
+import { allFixtureFiles, haveFixtures } from '../validate/corpus/fixtures.js'
 
 describe('splitDocumentTexts', () => {
   it('splits at column-0 separators and keeps file line numbers', () => {
@@ -14,6 +15,44 @@ describe('splitDocumentTexts', () => {
       [1, 'a: 1'],
       [3, 'b: 2']
     ])
+  })
+
+  // The reading YAML gives a stream, line by line: what the marker search must reproduce.
+  const byLines = (text: string): [number, string][] => {
+    const lines = text.split('\n')
+    const out: [number, string][] = []
+    let start = 0
+    let sawSeparator = false
+    lines.forEach((raw, i) => {
+      const l = raw.replace(/\r$/, '')
+      const dash = /^---(?:[ \t].*)?$/.test(l)
+      if (!dash && !/^\.\.\.(?:[ \t].*)?$/.test(l)) return
+      const body = lines.slice(start, i).join('\n')
+      if ((!dash || i > 0 || sawSeparator) && !(i === 0 && body === '')) out.push([start + 1, body])
+      if (dash) sawSeparator = true
+      start = i + 1
+    })
+    if (start < lines.length) out.push([start + 1, lines.slice(start).join('\n')])
+    return out
+  }
+
+  it.each([
+    '',
+    '---',
+    '---\n',
+    'a: 1\n...\n---\nb: 2\n',
+    '... \n--- # comment\na: 1\n----\nb: 2\n--- |\n  x\n',
+    '---\r\na: 1\r\n---\r\nb: 2\r\n',
+    'a: |\n  ---\n  ...\nb: x---\n---\n---\n...\n...',
+    '#c\n---a: 1\n---\t\n.... \n--- \n'
+  ])('finds the same documents and lines as a line-by-line reading: %j', text => {
+    expect(splitDocumentTexts(text).map(d => [d.startLine, d.text])).toEqual(byLines(text))
+  })
+
+  ;(haveFixtures ? it : it.skip)('finds the same documents and lines in every fixture', () => {
+    for (const f of allFixtureFiles()) {
+      expect(splitDocumentTexts(f.content).map(d => [d.startLine, d.text])).toEqual(byLines(f.content))
+    }
   })
 })
 
