@@ -5,6 +5,7 @@ import {
   parseDocuments,
   positionOf,
   splitDocumentTexts,
+  type DocumentText,
   type YamlDocument,
   type YamlPath
 } from '../yaml/documents.js'
@@ -214,18 +215,27 @@ export function parseStream(
       }
       seen.set(d.text, value)
     }
-    documents.push({
-      file,
-      index,
-      // Worked out only when something is reported in the document.
-      get startLine() {
-        return d.startLine
-      },
-      text: d.text,
-      value
-    })
+    documents.push(new ParsedDocument(file, index, d, value))
   })
   return { documents, errors }
+}
+
+/** A document of a stream; its line is worked out only when something is reported in it. */
+class ParsedDocument implements YamlDocument {
+  readonly text: string
+
+  constructor(
+    readonly file: string,
+    readonly index: number,
+    private readonly piece: DocumentText,
+    readonly value: unknown
+  ) {
+    this.text = piece.text
+  }
+
+  get startLine(): number {
+    return this.piece.startLine
+  }
 }
 
 /** What one run has parsed: document values by text, and nested blocks (see `SharedBlocks`). */

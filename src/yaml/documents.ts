@@ -64,6 +64,19 @@ function lineStarts(text: string): number[] {
   return out
 }
 
+/** (A class, not an object literal with a getter: those are built through a slow path, one per document.) */
+class Piece implements DocumentText {
+  constructor(
+    private readonly lines: LineIndex,
+    private readonly offset: number,
+    readonly text: string
+  ) {}
+
+  get startLine(): number {
+    return this.lines.lineAt(this.offset)
+  }
+}
+
 /** The offsets of the lines that start with `marker` (`---` or `...`), in order. */
 function markerLines(text: string, marker: string): number[] {
   const out: number[] = []
@@ -81,12 +94,7 @@ function markerLines(text: string, marker: string): number[] {
 export function splitDocumentTexts(text: string): DocumentText[] {
   const lines = new LineIndex(text)
   const out: DocumentText[] = []
-  const piece = (offset: number, body: string): DocumentText => ({
-    get startLine() {
-      return lines.lineAt(offset)
-    },
-    text: body
-  })
+  const piece = (offset: number, body: string): DocumentText => new Piece(lines, offset, body)
   let startOffset = 0
   let sawSeparator = false
   const flush = (end: number) => {

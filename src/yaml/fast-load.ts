@@ -66,6 +66,8 @@ const KEYWORDS = new Map<string, unknown>([
 const MAX_DEPTH = 90
 /** Nested blocks shorter than this are parsed again rather than looked up: the lookup would cost about as much. */
 const MIN_SHARED_BLOCK = 256
+/** Blocks kept per opening (first two lines). */
+const MAX_SHARED_ALIKE = 8
 
 interface SharedBlock {
   /** The block's text from the start of its first line up to the next content line (trailing comments included). */
@@ -473,6 +475,8 @@ class Loader {
     if (shared === undefined || this.onRoute >= 0) return this.block(at, parentIndent)
     const s = this.s
     const lineStart = at - indent
+    // No block this close to the end is long enough to have been kept, or to be kept.
+    if (this.n - lineStart < MIN_SHARED_BLOCK) return this.block(at, parentIndent)
     const lineOne = this.lineEnd(at)
     let lineTwo = s.indexOf('\n', lineOne + 1)
     if (lineTwo < 0) lineTwo = this.n
@@ -518,8 +522,13 @@ class Loader {
       // Only text without characters left to js-yaml may stand in for a later parse.
       this.verify(this.pos)
       const block: SharedBlock = { text: s.slice(lineStart, this.pos), value, height }
-      if (known !== undefined) known.push(block)
-      else shared.byOpening.set(opening, [block])
+      if (known === undefined) shared.byOpening.set(opening, [block])
+      else {
+        // A fleet repeats blocks that open alike and differ further down (each tenant's Deployment spec with its
+        // own image): only the latest few are kept, or every lookup would compare against all of them.
+        if (known.length >= MAX_SHARED_ALIKE) known.shift()
+        known.push(block)
+      }
     }
     return value
   }
