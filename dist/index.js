@@ -45431,6 +45431,35 @@ const KEYWORDS = new Map([
     ['FALSE', false]
 ]);
 const MAX_DEPTH = 90;
+/** Nested blocks shorter than this are parsed again rather than looked up: the lookup would cost about as much. */
+const MIN_SHARED_BLOCK = 256;
+/** Blocks kept per opening (first two lines). */
+const MAX_SHARED_ALIKE = 8;
+/** Whether the last characters before `end` in `s` are those `text` ends with. */
+function endsAlike(s, end, text) {
+    for (let i = 1; i <= 24 && i <= text.length; i++) {
+        if (s.charCodeAt(end - i) !== text.charCodeAt(text.length - i))
+            return false;
+    }
+    return true;
+}
+/**
+ * Nested blocks already parsed in this run, by the text of their first line. Manifests repeat themselves at every
+ * scale: the same `conditions` schema sits in every status of every CRD, and a repository holds the same CRDs at
+ * several releases where most versions' schemas did not change. A block whose text was read before gets the
+ * value read then, so each distinct block is parsed (and allocated) once per run. Values are therefore shared
+ * between documents and within one: read-only, as every value from this loader.
+ *
+ * A block's value depends only on its text (its indentation included) and on where it ends; a hit is taken only
+ * when the line after the cached text ends the block the same way.
+ */
+class SharedBlocks {
+    /** Keyed by a hash of the block's first two lines: one line alone (`properties:`) opens too many blocks. */
+    byOpening = new Map();
+    /** Blocks taken from here instead of parsed, and their characters: what the sharing saved. */
+    reused = 0;
+    reusedChars = 0;
+}
 /** A line break, or the end of the text (where `charCodeAt` gives NaN): the text need not end with a newline. */
 const isBreak = (c) => c === NL || c !== c;
 /** `---` or `...` at `p`, followed by a space or a line end. */
@@ -45481,15 +45510,19 @@ const SIMPLE_ESCAPES = {
     P: '\u2029'
 };
 class Loader {
+    shared;
     s;
     n;
     /** Start of the line the parser stands at, between nodes. */
     pos = 0;
     depth = 0;
-    constructor(text) {
+    constructor(text, shared) {
+        this.shared = shared;
         this.s = text;
         this.n = text.length;
     }
+    /** The deepest nesting level reached so far, for the height of shared blocks. */
+    deepest = 0;
     // The last line end found: most lookups are for the line just looked up.
     lineFrom = Infinity;
     lineTo = -1;
@@ -45566,8 +45599,10 @@ class Loader {
     }
     load() {
         const indent = this.nextContent();
-        if (indent < 0)
+        if (indent < 0) {
+            this.verify(this.n);
             return null;
+        }
         const at = this.pos + indent;
         this.rootAt = at;
         const c = this.s.charCodeAt(at);
@@ -45582,12 +45617,30 @@ class Loader {
             bail();
         if (this.nextContent() >= 0)
             bail();
+        this.verify(this.n);
         return value;
+    }
+    /** Text before this offset holds none of the characters left to js-yaml (or was a shared block, which can't). */
+    checked = 0;
+    /**
+     * Bails if the text up to `upTo` not checked yet holds a character left to js-yaml. Checked as the parse goes
+     * (rather than once for the whole text) so that shared blocks are not scanned again: scanning was a sixth of the
+     * time spent reading a repository.
+     */
+    verify(upTo) {
+        if (upTo <= this.checked)
+            return;
+        const region = this.s.slice(this.checked, upTo);
+        if (NOT_PLAIN_ASCII.test(region) && AWKWARD.test(region))
+            bail();
+        this.checked = upTo;
     }
     /** A node that starts at `at` (first content of a line or after `- `), inside a parent at `parentIndent`. */
     block(at, parentIndent) {
         if (++this.depth > MAX_DEPTH)
             bail();
+        if (this.depth > this.deepest)
+            this.deepest = this.depth;
         const s = this.s;
         const c = s.charCodeAt(at);
         const next = s.charCodeAt(at + 1);
@@ -45765,7 +45818,7 @@ class Loader {
                 const m = this.nextContent();
                 start = -1;
                 if (m > indent)
-                    value = this.block((start = this.pos + m), indent);
+                    value = this.nested((start = this.pos + m), m, indent);
                 else if (m === indent && this.isEntry(this.pos + m))
                     value = this.sequence((start = this.pos + m));
             }
@@ -45785,6 +45838,83 @@ class Loader {
             if (colon < 0)
                 bail();
         }
+    }
+    /**
+     * A block that starts on a line of its own at `at`, indented `indent` (deeper than its parent's): taken from the
+     * shared blocks when its text was read before, read and offered to them otherwise.
+     */
+    nested(at, indent, parentIndent) {
+        const shared = this.shared;
+        // Locating follows offsets inside the text: it reads everything.
+        if (shared === undefined || this.onRoute >= 0)
+            return this.block(at, parentIndent);
+        const s = this.s;
+        const lineStart = at - indent;
+        // No block this close to the end is long enough to have been kept, or to be kept.
+        if (this.n - lineStart < MIN_SHARED_BLOCK)
+            return this.block(at, parentIndent);
+        const lineOne = this.lineEnd(at);
+        let lineTwo = s.indexOf('\n', lineOne + 1);
+        if (lineTwo < 0)
+            lineTwo = this.n;
+        // A number, not the text, is the key: hashing a fresh slice for a Map cost several times more. The line
+        // lengths and the characters at both ends of each line tell most blocks apart; the rest is compared anyway.
+        let opening = Math.imul(lineOne - lineStart, 0x9e3779b1) ^ (lineTwo - lineOne);
+        for (let i = at, e = Math.min(lineOne, at + 24); i < e; i++)
+            opening = Math.imul(opening ^ s.charCodeAt(i), 16777619);
+        for (let i = Math.max(lineOne, lineTwo - 16); i < lineTwo; i++)
+            opening = Math.imul(opening ^ s.charCodeAt(i), 16777619);
+        opening &= 0x3fffffff;
+        const known = shared.byOpening.get(opening);
+        if (known !== undefined) {
+            for (const b of known) {
+                const end = lineStart + b.text.length;
+                // Most candidates differ in length or near their end: rule those out before comparing whole texts
+                // (slice and === compare memory at once; startsWith walks characters, about 30 times slower).
+                if (end > this.n || this.depth + b.height > MAX_DEPTH || !endsAlike(s, end, b.text))
+                    continue;
+                if (s.slice(lineStart, end) !== b.text)
+                    continue;
+                // A text that ended its document without a line break may continue on the same line here.
+                if (end < this.n && s.charCodeAt(end - 1) !== NL)
+                    continue;
+                this.pos = end;
+                // The block ends where it ended before only if its text is followed at once (blank lines would belong to
+                // a `|+` scalar at its end) by a line indented less, or by nothing.
+                const next = this.nextContent();
+                if (next < indent && this.pos === end) {
+                    this.verify(lineStart);
+                    this.checked = end;
+                    if (this.depth + b.height > this.deepest)
+                        this.deepest = this.depth + b.height;
+                    shared.reused++;
+                    shared.reusedChars += b.text.length;
+                    return b.value;
+                }
+                this.pos = lineStart;
+            }
+        }
+        const outer = this.deepest;
+        this.deepest = this.depth;
+        const value = this.block(at, parentIndent);
+        const height = this.deepest - this.depth;
+        if (outer > this.deepest)
+            this.deepest = outer;
+        if (value !== null && typeof value === 'object' && this.pos - lineStart >= MIN_SHARED_BLOCK) {
+            // Only text without characters left to js-yaml may stand in for a later parse.
+            this.verify(this.pos);
+            const block = { text: s.slice(lineStart, this.pos), value, height };
+            if (known === undefined)
+                shared.byOpening.set(opening, [block]);
+            else {
+                // A fleet repeats blocks that open alike and differ further down (each tenant's Deployment spec with its
+                // own image): only the latest few are kept, or every lookup would compare against all of them.
+                if (known.length >= MAX_SHARED_ALIKE)
+                    known.shift();
+                known.push(block);
+            }
+        }
+        return value;
     }
     isEntry(p) {
         const next = this.s.charCodeAt(p + 1);
@@ -46222,12 +46352,13 @@ class Loader {
         return { value, key: String(value), end };
     }
 }
-/** Parses one YAML document's text; `UNSUPPORTED` means "ask js-yaml" (which also reports syntax errors). */
-function loadFast(text) {
-    if (NOT_PLAIN_ASCII.test(text) && AWKWARD.test(text))
-        return UNSUPPORTED;
+/**
+ * Parses one YAML document's text; `UNSUPPORTED` means "ask js-yaml" (which also reports syntax errors). With
+ * `shared`, blocks read before in the same run are reused (see `SharedBlocks`).
+ */
+function loadFast(text, shared) {
     try {
-        return new Loader(text).load();
+        return new Loader(text, shared).load();
     }
     catch (e) {
         if (e instanceof Unsupported)
@@ -46278,49 +46409,96 @@ function locateFast(text, path, at) {
 const SEPARATOR = /^---(?:[ \t].*)?$/;
 const END_MARKER = /^\.\.\.(?:[ \t].*)?$/;
 /**
- * Splits a stream at column-0 `---` lines; separators inside block scalars are indented and stay in. Scans line
- * starts and slices the original text: splitting a large install into lines and joining them again was a visible
- * share of validating a repository.
+ * The line of any offset of a text, from an index of its line starts built on first use: most files never need
+ * one (a line is only asked for when something is reported), and counting lines was a visible share of reading
+ * a repository.
+ */
+class LineIndex {
+    text;
+    starts;
+    constructor(text) {
+        this.text = text;
+    }
+    lineAt(offset) {
+        const starts = (this.starts ??= lineStarts(this.text));
+        let lo = 0;
+        let hi = starts.length - 1;
+        while (lo < hi) {
+            const mid = (lo + hi + 1) >> 1;
+            if (starts[mid] <= offset)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        return lo + 1;
+    }
+}
+function lineStarts(text) {
+    const out = [0];
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1))
+        out.push(i + 1);
+    return out;
+}
+/** (A class, not an object literal with a getter: those are built through a slow path, one per document.) */
+class Piece {
+    lines;
+    offset;
+    text;
+    constructor(lines, offset, text) {
+        this.lines = lines;
+        this.offset = offset;
+        this.text = text;
+    }
+    get startLine() {
+        return this.lines.lineAt(this.offset);
+    }
+}
+/** The offsets of the lines that start with `marker` (`---` or `...`), in order. */
+function markerLines(text, marker) {
+    const out = [];
+    for (let i = text.indexOf(marker); i >= 0; i = text.indexOf(marker, i + 3)) {
+        if (i === 0 || text.charCodeAt(i - 1) === 0x0a)
+            out.push(i);
+    }
+    return out;
+}
+/**
+ * Splits a stream at column-0 `---` lines (and `...` end markers); separators inside block scalars are indented
+ * and stay in. Looks only at the lines that start like a marker and slices the original text; line numbers are
+ * worked out when asked for.
  */
 function splitDocumentTexts(text) {
+    const lines = new LineIndex(text);
     const out = [];
+    const piece = (offset, body) => new Piece(lines, offset, body);
     let startOffset = 0;
-    let startLine = 1;
     let sawSeparator = false;
-    const flush = (end, endLine) => {
+    const flush = (end) => {
         const body = end > startOffset ? text.slice(startOffset, end - 1) : '';
         // The empty text before a leading `---` is not a document.
-        if (!(endLine === 1 && body === ''))
-            out.push({ startLine, text: body });
+        if (!(end === 0 && body === ''))
+            out.push(piece(startOffset, body));
     };
-    let line = 1;
-    for (let p = 0; p <= text.length; line++) {
+    const dashes = markerLines(text, '---');
+    const dots = markerLines(text, '...');
+    for (let d = 0, o = 0; d < dashes.length || o < dots.length;) {
+        const isDash = o >= dots.length || (d < dashes.length && dashes[d] < dots[o]);
+        const p = isDash ? dashes[d++] : dots[o++];
         const nl = text.indexOf('\n', p);
         const e = nl === -1 ? text.length : nl;
-        const c = text.charCodeAt(p);
-        if (c === 0x2d /* - */ || c === 0x2e /* . */) {
-            const l = text.slice(p, e).replace(/\r$/, '');
-            if (c === 0x2d && SEPARATOR.test(l)) {
-                if (line > 1 || sawSeparator)
-                    flush(p, line);
-                sawSeparator = true;
-                startOffset = e + 1;
-                startLine = line + 1;
-            }
-            else if (c === 0x2e && END_MARKER.test(l)) {
-                flush(p, line);
-                startOffset = e + 1;
-                startLine = line + 1;
-            }
-        }
-        if (nl === -1)
-            break;
-        p = nl + 1;
+        const l = text.slice(p, e).replace(/\r$/, '');
+        if (isDash ? !SEPARATOR.test(l) : !END_MARKER.test(l))
+            continue;
+        if (!isDash || p > 0 || sawSeparator)
+            flush(p);
+        if (isDash)
+            sawSeparator = true;
+        startOffset = e + 1;
     }
     // A trailing newline or trailing comments after the last separator still form an (empty) document upstream;
     // we keep them so that re-joining reproduces the file.
     if (startOffset <= text.length)
-        out.push({ startLine, text: text.slice(startOffset) });
+        out.push(piece(startOffset, text.slice(startOffset)));
     return out;
 }
 /** Only comments and white space: scans to the first content character instead of splitting into lines. */
@@ -58374,7 +58552,10 @@ class SchemaCompiler {
         const forward = { check: ANY.check, nullable: false };
         memo.set(name, forward);
         const resolved = this.compile(target, mode, ['definitions', name]);
-        forward.check = resolved.check;
+        // A definition that contains itself is a tree of schemas (JSONSchemaProps, as in every CRD): see `cleanMemo`.
+        const nested = target.properties?.properties?.additionalProperties;
+        const recursive = typeof nested === 'object' && nested.$ref === name;
+        forward.check = recursive ? cleanMemo(resolved.check) : resolved.check;
         forward.nullable = resolved.nullable;
         return forward;
     }
@@ -58520,14 +58701,29 @@ class SchemaCompiler {
         const isObject = types?.includes('object') === true;
         if (!hasObjectKeywords && !(isObject && mode === 'structural'))
             return undefined;
+        // Children are compiled when a value first reaches them (see `CompileOptions.eager`).
+        const childSchemas = s.properties ?? {};
+        const names = Object.keys(childSchemas);
         const props = new Map();
-        for (const [key, child] of Object.entries(s.properties ?? {})) {
-            props.set(key, this.compile(child, mode, [...at, 'properties', key]));
-        }
-        const names = [...props.keys()];
-        const additional = s.additionalProperties !== undefined && typeof s.additionalProperties === 'object'
-            ? this.compile(s.additionalProperties, mode, [...at, 'additionalProperties'])
+        const prop = (key) => {
+            let node = props.get(key);
+            if (node === undefined && Object.prototype.hasOwnProperty.call(childSchemas, key)) {
+                node = this.compile(childSchemas[key], mode, [...at, 'properties', key]);
+                props.set(key, node);
+            }
+            return node;
+        };
+        const additionalSchema = s.additionalProperties !== undefined && typeof s.additionalProperties === 'object'
+            ? s.additionalProperties
             : undefined;
+        let additionalNode;
+        const additional = () => additionalSchema === undefined
+            ? undefined
+            : (additionalNode ??= this.compile(additionalSchema, mode, [...at, 'additionalProperties']));
+        if (this.options.eager) {
+            names.forEach(prop);
+            additional();
+        }
         const embedded = s['x-kubernetes-embedded-resource'] === true;
         // Pruning keeps only declared fields unless the schema says otherwise; inside value validations nothing is
         // pruned, and a value check never reports a field as unknown.
@@ -58535,7 +58731,7 @@ class SchemaCompiler {
             this.options.keepUnknownFields === true ||
             s['x-kubernetes-preserve-unknown-fields'] === true ||
             s.additionalProperties === true ||
-            additional !== undefined;
+            additionalSchema !== undefined;
         const required = Array.isArray(s.required) ? s.required : [];
         const { minProperties, maxProperties } = s;
         const countKeys = typeof minProperties === 'number' || typeof maxProperties === 'number';
@@ -58547,7 +58743,7 @@ class SchemaCompiler {
             for (let i = 0; i < required.length; i++) {
                 const key = required[i];
                 const v = obj[key];
-                if (v === undefined || (v === null && !props.get(key)?.nullable)) {
+                if (v === undefined || (v === null && !prop(key)?.nullable)) {
                     report(ctx, 'schema/required', 'required field is missing', undefined, key);
                 }
             }
@@ -58578,14 +58774,14 @@ class SchemaCompiler {
                         objectMeta.check(v, ctx);
                         metadataValue?.check(v, ctx);
                     }
-                    else if (props.has(key))
-                        props.get(key)?.check(v, ctx);
+                    else if (Object.prototype.hasOwnProperty.call(childSchemas, key))
+                        prop(key)?.check(v, ctx);
                     else if (typeof v !== 'string')
                         report(ctx, 'schema/type', `expected a string, got ${describeTyped(v)}`);
                     ctx.path.pop();
                     continue;
                 }
-                const node = props.get(key) ?? additional;
+                const node = prop(key) ?? additional();
                 if (node !== undefined) {
                     if (v === null && !node.nullable)
                         continue;
@@ -58601,14 +58797,16 @@ class SchemaCompiler {
         };
     }
     arrayChecks(s, mode, at) {
-        const items = s.items !== undefined && !Array.isArray(s.items)
-            ? this.compile(s.items, mode, [...at, 'items'])
-            : undefined;
+        const itemSchema = s.items !== undefined && !Array.isArray(s.items) ? s.items : undefined;
+        let itemNode;
+        const items = () => itemSchema === undefined ? undefined : (itemNode ??= this.compile(itemSchema, mode, [...at, 'items']));
+        if (this.options.eager)
+            items();
         const { minItems, maxItems } = s;
         const listType = s['x-kubernetes-list-type'];
         const mapKeys = listType === 'map' ? (s['x-kubernetes-list-map-keys'] ?? []) : [];
         const unique = s.uniqueItems === true || listType === 'set';
-        if (!items && minItems === undefined && maxItems === undefined && !unique && mapKeys.length === 0)
+        if (!itemSchema && minItems === undefined && maxItems === undefined && !unique && mapKeys.length === 0)
             return undefined;
         return (arr, ctx) => {
             if (typeof minItems === 'number' && arr.length < minItems) {
@@ -58617,10 +58815,11 @@ class SchemaCompiler {
             else if (typeof maxItems === 'number' && arr.length > maxItems) {
                 report(ctx, 'schema/items', `has ${arr.length} items, at most ${maxItems} allowed`);
             }
-            if (items) {
+            const itemCheck = arr.length > 0 ? items() : undefined;
+            if (itemCheck) {
                 for (let i = 0; i < arr.length; i++) {
                     ctx.path.push(i);
-                    items.check(arr[i], ctx);
+                    itemCheck.check(arr[i], ctx);
                     ctx.path.pop();
                 }
             }
@@ -58728,6 +58927,28 @@ function describeAlternatives(list) {
 function alternativesHint(failures) {
     const reasons = failures.map(f => f[0]?.message).filter((m) => m !== undefined);
     return reasons.length > 0 ? `Alternatives failed: ${reasons.join('; ')}.` : undefined;
+}
+/**
+ * A check of schema trees that remembers the ones it found nothing wrong with. Parsed values are shared wherever
+ * their text repeats (see `SharedBlocks`): the same `conditions` schema in every CRD of a release, a CRD version
+ * unchanged across releases. Each is then checked once. Values are read-only, so a clean result stays true; a
+ * tree with issues is checked again wherever it occurs, so each occurrence reports its own path. Only schemas
+ * with `properties` are remembered: a leaf schema is checked faster than it is looked up.
+ */
+function cleanMemo(check) {
+    const clean = new WeakSet();
+    return (value, ctx) => {
+        if (typeof value !== 'object' ||
+            value === null ||
+            value.properties === undefined)
+            return check(value, ctx);
+        if (clean.has(value))
+            return;
+        const before = ctx.issues.length;
+        check(value, ctx);
+        if (ctx.issues.length === before)
+            clean.add(value);
+    };
 }
 /** Validates a value against a compiled node from its root, returning every issue. */
 function runNode(node, value, basePath = []) {
@@ -58891,15 +59112,19 @@ class CrdCatalog {
     byApiVersionKind(apiVersion, kind) {
         return this.byGroupKind(groupOf$1(apiVersion), kind);
     }
-    /** The compiled validator of one version of a CRD, built on first use. */
-    validator(crd, version) {
+    /**
+     * The compiled validator of one version of a CRD, built on first use; `eager` compiles all of it at once (for
+     * `problems`), otherwise its parts are compiled as values reach them.
+     */
+    validator(crd, version, eager = false) {
         let entry = this.compiled.get(version);
-        if (!entry) {
+        if (!entry || (eager && !entry.eager)) {
             const problems = [];
             const compiler = new SchemaCompiler({
                 objectMeta: objectMetaNode(),
                 problems,
-                keepUnknownFields: crd.preserveUnknownFields
+                keepUnknownFields: crd.preserveUnknownFields,
+                eager
             });
             // The object's root is an embedded resource in all but name: apiVersion and kind are required strings and
             // metadata is an ObjectMeta whatever the schema says about it (a CRD may only narrow name/generateName).
@@ -58908,14 +59133,14 @@ class CrdCatalog {
                 type: 'object',
                 'x-kubernetes-embedded-resource': true
             };
-            entry = { node: compiler.compile(root), problems };
+            entry = { node: compiler.compile(root), problems, eager };
             this.compiled.set(version, entry);
         }
         return entry;
     }
     /** Compiles every version of every CRD now and returns the defects found in their schemas. */
     compileAll() {
-        return this.crds.flatMap(crd => crd.versions.flatMap(v => this.validator(crd, v).problems.map(p => ({ ...p, crdName: crd.crdName, version: v.name }))));
+        return this.crds.flatMap(crd => crd.versions.flatMap(v => this.validator(crd, v, true).problems.map(p => ({ ...p, crdName: crd.crdName, version: v.name }))));
     }
 }
 /** Builds a catalog from the CustomResourceDefinition objects among `objects`; anything else is ignored. */
@@ -60979,10 +61204,12 @@ const isObj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 const YAML_FILE = /\.ya?ml$/i;
 const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
 const KUSTOMIZATION_FILES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
-// A data value is read as manifests only when it looks like one; a Calico `cni_network_config` JSON or a shell
-// script must stay data.
-const MANIFEST_START = /^apiVersion:/m;
-const MANIFEST_KIND = /^kind:/m;
+/**
+ * Whether a line of `text` starts with `start`. A data value is read as manifests only when it has lines starting
+ * `apiVersion:` and `kind:`; a Calico `cni_network_config` JSON or a shell script must stay data. (indexOf, not a
+ * multi-line regular expression: the operator's ConfigMap alone is 1.6 MB.)
+ */
+const hasLine = (text, start) => text.startsWith(start) || text.includes(`\n${start}`);
 /** Under `.git` or `node_modules`: never part of what the repository applies. */
 const inSkippedDirectory = (path) => path.split('/').some(segment => SKIPPED_DIRS.has(segment));
 const isYamlFile = (path) => YAML_FILE.test(path) && !inSkippedDirectory(path);
@@ -61075,17 +61302,19 @@ function nonResourceFiles(files, parsed) {
  * leaves to it (which is also where syntax errors get their message and position). A broken document is reported
  * and skipped; the documents after it are still read.
  *
- * `seen` maps document texts already parsed in this run to their values: a fleet repeats the same Flux install
- * and Calico manifest in every cluster's ConfigMap, and each distinct document is parsed only once. Documents
- * with the same text then share one value, which is why values are read-only.
+ * `memo` holds what this run has parsed: a fleet repeats the same Flux install and Calico manifest in every
+ * cluster's ConfigMap, so each distinct document is parsed only once, and each distinct nested block (a CRD
+ * version's schema that did not change between releases) too. Equal texts then share one value, which is why
+ * values are read-only.
  */
-function parseStream(text, file, seen = new Map()) {
+function parseStream(text, file, memo = newParseMemo()) {
     const documents = [];
     const errors = [];
+    const seen = memo.documents;
     splitDocumentTexts(text).forEach((d, index) => {
         let value = seen.get(d.text);
         if (value === undefined) {
-            value = loadFast(d.text);
+            value = loadFast(d.text, memo.blocks);
             if (value === UNSUPPORTED) {
                 try {
                     value = parseDocuments(d.text, file, d.startLine - 1)[0]?.value ?? null;
@@ -61099,10 +61328,29 @@ function parseStream(text, file, seen = new Map()) {
             }
             seen.set(d.text, value);
         }
-        documents.push({ file, index, startLine: d.startLine, text: d.text, value });
+        documents.push(new ParsedDocument(file, index, d, value));
     });
     return { documents, errors };
 }
+/** A document of a stream; its line is worked out only when something is reported in it. */
+class ParsedDocument {
+    file;
+    index;
+    piece;
+    value;
+    text;
+    constructor(file, index, piece, value) {
+        this.file = file;
+        this.index = index;
+        this.piece = piece;
+        this.value = value;
+        this.text = piece.text;
+    }
+    get startLine() {
+        return this.piece.startLine;
+    }
+}
+const newParseMemo = () => ({ documents: new Map(), blocks: new SharedBlocks() });
 /** A parse error from `documents.ts` as a failure at a file position. */
 function failureOf(e, file, mapLine) {
     return {
@@ -61165,22 +61413,30 @@ function dataKeyLine(cm, key) {
     if (!keys) {
         keys = new Map();
         dataKeyLines.set(cm, keys);
-        const lines = cm.doc.text.split('\n');
-        const start = lines.findIndex(l => /^data:\s*(#.*)?$/.test(l));
+        const text = cm.doc.text;
+        const data = /^data:[ \t\r]*(#.*)?$/m.exec(text);
         let indent = -1;
-        for (let i = start + 1; start >= 0 && i < lines.length; i++) {
-            const l = lines[i];
-            const m = /^( +)(?:"([^"\\]*)"|'((?:[^']|'')*)'|([^\s#'"][^:]*?)) *: *(.*)$/.exec(l);
-            if (/^\S/.test(l) && !l.startsWith('#'))
-                break;
-            if (!m)
-                continue;
-            if (indent < 0)
-                indent = m[1].length;
-            if (m[1].length !== indent)
-                continue;
-            const name = m[2] !== undefined ? m[2] : m[3] !== undefined ? m[3].replace(/''/g, "'") : m[4];
-            keys.set(name, { line: cm.doc.startLine + i, exact: /^\|[-+0-9]*\s*(#.*)?$/.test(m[5]) });
+        let line = data ? text.slice(0, data.index).split('\n').length : 0;
+        // Line by line without splitting the document: a ConfigMap written by kubectl holds a whole manifest in one
+        // quoted value, thousands of lines that are only skipped here.
+        for (let p = data ? text.indexOf('\n', data.index) + 1 : 0; data && p > 0 && p < text.length; line++) {
+            const e = text.indexOf('\n', p);
+            const end = e < 0 ? text.length : e;
+            const next = e < 0 ? text.length : e + 1;
+            const c = text.charCodeAt(p);
+            if (c !== 0x20) {
+                if (c !== 0x23 /* # */ && c !== 0x0a && c !== 0x0d && c !== 0x09)
+                    break;
+            }
+            else if (indent < 0 || text.charCodeAt(p + indent) !== 0x20) {
+                const m = /^( +)(?:"([^"\\]*)"|'((?:[^']|'')*)'|([^\s#'"][^:]*?)) *: *(.*)$/.exec(text.slice(p, end));
+                if (m && (indent < 0 || m[1].length === indent)) {
+                    indent = m[1].length;
+                    const name = m[2] !== undefined ? m[2] : m[3] !== undefined ? m[3].replace(/''/g, "'") : m[4];
+                    keys.set(name, { line: cm.doc.startLine + line, exact: /^\|[-+0-9]*\s*(#.*)?$/.test(m[5]) });
+                }
+            }
+            p = next;
         }
     }
     return keys.get(key);
@@ -61202,7 +61458,7 @@ function manifestValues(cm) {
         return [];
     const out = [];
     for (const [key, text] of Object.entries(value.data)) {
-        if (typeof text === 'string' && MANIFEST_START.test(text) && MANIFEST_KIND.test(text))
+        if (typeof text === 'string' && hasLine(text, 'apiVersion:') && hasLine(text, 'kind:'))
             out.push({ key, text });
     }
     return out;
@@ -61214,7 +61470,7 @@ function manifestValues(cm) {
 function collectObjects(files) {
     const failures = [];
     const parsed = new Map();
-    const seen = new Map();
+    const seen = newParseMemo();
     const yamlFiles = files.filter(f => isYamlFile(f.path));
     for (const f of yamlFiles) {
         const { documents, errors } = parseStream(f.content, f.path, seen);

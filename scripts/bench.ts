@@ -103,7 +103,7 @@ console.log(
 console.log(
   `  throughput:                   ${Math.round(perSecond).toLocaleString('en-US')} resources/s = ${(perSecond / KUBECONFORM_PER_SECOND).toFixed(1)} x kubeconform's published ${Math.round(KUBECONFORM_PER_SECOND).toLocaleString('en-US')}/s (4 cores)`
 )
-// Repetition helps: the fixtures hold eight Flux and six Calico releases, and blocks of text read before are not
+// Repetition helps: the fixtures hold seven Flux and six Calico releases, and blocks of text read before are not
 // parsed or checked again (SharedBlocks). Each file on its own shows the rate without repetition across files.
 let aloneMs = 0
 let aloneResources = 0
