@@ -12,6 +12,7 @@ import {
 } from './issues.js'
 import type { JsonSchema } from './json-schema.js'
 import { compilePattern } from './patterns.js'
+import { celValue, compileRule, fieldPathSegments } from './cel.js'
 
 /**
  * Compiles a structural schema into closures, once per schema, and validates values with them the way the API
@@ -220,6 +221,7 @@ export class SchemaCompiler {
     const numberCheck = this.numberChecks(s)
     const objectCheck = this.objectChecks(s, mode, at, types)
     const arrayCheck = this.arrayChecks(s, mode, at)
+    const ruleCheck = this.ruleChecks(s, mode, at)
 
     const typeMismatch = (value: unknown, ctx: WalkContext): void => {
       if (value === null && s.nullable) return
@@ -230,7 +232,7 @@ export class SchemaCompiler {
         typeHint(types ?? [], value)
       )
     }
-    if (anyType.length === 0 && !stringCheck && !numberCheck && !objectCheck && !arrayCheck) {
+    if (anyType.length === 0 && !stringCheck && !numberCheck && !objectCheck && !arrayCheck && !ruleCheck) {
       return { check: leafCheck(types, accept, typeMismatch), nullable }
     }
     const check = (value: unknown, ctx: WalkContext): void => {
@@ -243,8 +245,54 @@ export class SchemaCompiler {
       } else if (typeof value === 'string') stringCheck?.(value, ctx)
       else if (typeof value === 'number') numberCheck?.(value, ctx)
       for (let i = 0; i < anyType.length; i++) anyType[i](value, ctx)
+      // As the API server: every rule of a value of the right type is evaluated, whatever else is wrong in it.
+      if (ruleCheck !== undefined && value !== null) ruleCheck(value, ctx)
     }
     return { check, nullable }
+  }
+
+  /** `x-kubernetes-validations` (see `cel.ts`); rules that cannot be evaluated here are schema problems. */
+  private ruleChecks(s: JsonSchema, mode: Mode, at: SchemaPath): Check | undefined {
+    const list = s['x-kubernetes-validations']
+    if (mode !== 'structural' || !Array.isArray(list)) return undefined
+    const rules: {
+      rule: string
+      holds: (self: unknown) => boolean | undefined
+      message: string
+      field: SchemaPath
+    }[] = []
+    list.forEach((r, i) => {
+      if (r === null || typeof r !== 'object' || typeof r.rule !== 'string') return
+      const compiled = compileRule(r.rule)
+      if (!compiled.ok) {
+        this.options.problems?.push({
+          schemaPath: [...at, 'x-kubernetes-validations', i, 'rule'],
+          message: `rule ${r.rule} is not checked: ${compiled.reason}`
+        })
+        return
+      }
+      const message = typeof r.message === 'string' && r.message.trim() !== '' ? r.message.trim() : undefined
+      rules.push({
+        rule: r.rule,
+        holds: compiled.holds,
+        message: message ?? `failed rule: ${r.rule}`,
+        field: fieldPathSegments(r.fieldPath) ?? []
+      })
+    })
+    if (rules.length === 0) return undefined
+    return (value, ctx) => {
+      const self = celValue(value, s)
+      for (const r of rules) {
+        if (r.holds(self) !== false) continue
+        const path = [...ctx.path, ...r.field]
+        ctx.issues.push({
+          path,
+          rule: 'schema/rule',
+          message: `${formatPath(path)}: ${r.message}`,
+          hint: `The CRD's validation rule ${r.rule} does not hold; the API server rejects the object.`
+        })
+      }
+    }
   }
 
   private enumCheck(values: unknown[]): (v: unknown, ctx: WalkContext) => void {

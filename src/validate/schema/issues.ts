@@ -11,6 +11,7 @@ export type SchemaRule =
   | 'schema/length'
   | 'schema/items'
   | 'schema/one-of'
+  | 'schema/rule'
 
 export type SchemaPath = (string | number)[]
 

@@ -35,8 +35,20 @@ export interface JsonSchema {
   'x-kubernetes-embedded-resource'?: boolean
   'x-kubernetes-list-type'?: string
   'x-kubernetes-list-map-keys'?: string[]
+  /** CEL rules (see `cel.ts`). */
+  'x-kubernetes-validations'?: ValidationRule[]
   /** A definition name, resolved through the compiler's `definitions` (built-in schemas only). */
   $ref?: string
   description?: string
   default?: unknown
+}
+
+/** One `x-kubernetes-validations` entry. */
+export interface ValidationRule {
+  rule?: string
+  message?: string
+  messageExpression?: string
+  /** Where the API server reports a failure, relative to the node: `.spec.replicas`. */
+  fieldPath?: string
+  reason?: string
 }
