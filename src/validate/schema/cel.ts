@@ -55,9 +55,11 @@ function compile(rule: string): CompiledRule {
 const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]
 
 /**
- * A value as CEL sees it under its schema: an `integer` field is a CEL int (a BigInt here), a `number` field a
- * double, whatever the YAML looked like (`replicas: 3` and `ratio: 1` both parse as JavaScript numbers). Where the
- * schema says nothing, whole numbers are ints, as the API server decodes them.
+ * A value as CEL sees it under its schema, as the API server hands it to the rules: an `integer` field is a CEL int
+ * (a BigInt here) and a `number` field a double, whatever the YAML looked like (`replicas: 3` and `ratio: 1` both
+ * parse as JavaScript numbers); where the schema says nothing, whole numbers are ints. Defaulting comes first: a
+ * field the object leaves out but the schema gives a `default` has that value (`has(self.field)` is true), and a
+ * null in a field that is not nullable is dropped, as the API server prunes it.
  */
 export function celValue(value: unknown, schema: JsonSchema | undefined): unknown {
   if (typeof value === 'number') {
@@ -70,14 +72,19 @@ export function celValue(value: unknown, schema: JsonSchema | undefined): unknow
     return value.map(v => celValue(v, items))
   }
   if (value !== null && typeof value === 'object') {
-    const props = schema?.properties
+    const props = schema?.properties ?? {}
     const extra =
       schema?.additionalProperties !== undefined && typeof schema.additionalProperties === 'object'
         ? schema.additionalProperties
         : undefined
     const out: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(value)) {
-      out[k] = celValue(v, props && Object.prototype.hasOwnProperty.call(props, k) ? props[k] : extra)
+      const child = Object.prototype.hasOwnProperty.call(props, k) ? props[k] : extra
+      if (v === null && child !== undefined && child.nullable !== true) continue
+      out[k] = celValue(v, child)
+    }
+    for (const [k, child] of Object.entries(props)) {
+      if (out[k] === undefined && child.default !== undefined) out[k] = celValue(child.default, child)
     }
     return out
   }

@@ -71,6 +71,29 @@ describe('CEL validation rules', () => {
     ).toBe(true)
   })
 
+  it('applies schema defaults and drops pruned nulls first, as the API server does before its rules run', () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        mode: { type: 'string', default: 'Auto' },
+        limits: { type: 'object', default: {}, properties: { max: { type: 'integer', default: 10 } } },
+        note: { type: 'string' },
+        kept: { type: 'string', nullable: true }
+      }
+    }
+    expect(celValue({ note: null, kept: null }, schema)).toEqual({
+      mode: 'Auto',
+      limits: { max: 10n },
+      kept: null
+    })
+    // A rule that asks for a defaulted field holds, as it does on the cluster.
+    expect(
+      holds("has(self.mode) && self.mode == 'Auto' && self.limits.max == 10", celValue({}, schema))
+    ).toBe(true)
+    expect(holds('!has(self.note)', celValue({ note: null }, schema))).toBe(true)
+    expect(celValue({ mode: 'Manual' }, schema)).toEqual({ mode: 'Manual', limits: { max: 10n } })
+  })
+
   it('reads fieldPath as path segments, and nothing else', () => {
     expect(fieldPathSegments('.spec.minReplicas')).toEqual(['spec', 'minReplicas'])
     expect(fieldPathSegments(".metadata.annotations['app.kubernetes.io/name']")).toEqual([
