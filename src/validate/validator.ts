@@ -86,6 +86,8 @@ function bundleCatalogs(objects: readonly ManifestObject[]): BundleCatalog[] {
 
 const minorOf = (version: string): string | undefined => /^v?(\d+\.\d+)/.exec(version)?.[1]
 
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
 function compareFindings(a: Finding, b: Finding): number {
   const fa = a.file ?? ''
   const fb = b.file ?? ''
@@ -121,11 +123,12 @@ class SkipTally {
   }
 
   list(): SkippedKind[] {
+    // Code-unit order, as findings: the same on every machine, and no collator to start in a fresh process.
     return [...this.byKey.values()].sort(
       (a, b) =>
-        a.apiVersion.localeCompare(b.apiVersion) ||
-        a.kind.localeCompare(b.kind) ||
-        a.reason.localeCompare(b.reason)
+        compareText(a.apiVersion, b.apiVersion) ||
+        compareText(a.kind, b.kind) ||
+        compareText(a.reason, b.reason)
     )
   }
 }
