@@ -67011,6 +67011,7 @@ function bundleCatalogs(objects) {
         .map(([bundle, crds]) => ({ bundle, file: crds[0].file, catalog: crdCatalog(crds.map(c => c.value)) }));
 }
 const minorOf = (version) => /^v?(\d+\.\d+)/.exec(version)?.[1];
+const compareText = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 function compareFindings(a, b) {
     const fa = a.file ?? '';
     const fb = b.file ?? '';
@@ -67047,9 +67048,10 @@ class SkipTally {
         this.byKey.set(key, entry);
     }
     list() {
-        return [...this.byKey.values()].sort((a, b) => a.apiVersion.localeCompare(b.apiVersion) ||
-            a.kind.localeCompare(b.kind) ||
-            a.reason.localeCompare(b.reason));
+        // Code-unit order, as findings: the same on every machine, and no collator to start in a fresh process.
+        return [...this.byKey.values()].sort((a, b) => compareText(a.apiVersion, b.apiVersion) ||
+            compareText(a.kind, b.kind) ||
+            compareText(a.reason, b.reason));
     }
 }
 const parseFinding = (f) => ({
