@@ -66213,6 +66213,136 @@ function missingFields(obj, kindIsKnown) {
 const isToolConfig = (obj, kindIsKnown) => !kindIsKnown && !isObj(obj.value.metadata);
 
 /**
+ * The name rules the API server applies outside the OpenAPI schema (apimachinery's object-meta validation), for
+ * the mistakes a repository really holds: an upper-case Deployment name, a label value with a space, a ConfigMap
+ * key with a slash. Each is a rejected apply, so an error. Only rules known for certain are checked: a kind whose
+ * names follow another rule (RBAC roles allow `system:...`, a ClusterTrustBundle `signer:bundle`) is left alone,
+ * and so is any value that a later substitution fills (`${CLUSTER_NAME}`).
+ */
+const MAX_LABEL = 63;
+const MAX_SUBDOMAIN = 253;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const QUALIFIED_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
+const isTemplated$1 = (s) => s.includes('${') || s.includes('{{');
+const subdomain = (max = MAX_SUBDOMAIN) => name => name.length > max
+    ? `must be no more than ${max} characters (it has ${name.length})`
+    : DNS1123_SUBDOMAIN.test(name)
+        ? undefined
+        : 'must be a lowercase RFC 1123 subdomain: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit';
+const label = name => name.length > MAX_LABEL
+    ? `must be no more than ${MAX_LABEL} characters (it has ${name.length})`
+    : DNS1123_LABEL.test(name)
+        ? undefined
+        : 'must be a lowercase RFC 1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit';
+const serviceName = name => name.length > MAX_LABEL
+    ? `must be no more than ${MAX_LABEL} characters (it has ${name.length})`
+    : DNS1035_LABEL.test(name)
+        ? undefined
+        : 'must be a lowercase RFC 1035 label: lowercase letters, digits and "-", starting with a letter and ending with a letter or digit';
+const pathSegment = name => name === '.' || name === '..'
+    ? `may not be "${name}"`
+    : /[/%]/.test(name)
+        ? 'may not contain "/" or "%"'
+        : undefined;
+/** Built-in kinds by `group/kind` (core: `/kind`), with the rule the API server applies to their names. */
+const NAME_RULES = new Map([
+    ['/Namespace', label],
+    ['/Service', serviceName],
+    ...['Pod', 'ConfigMap', 'Secret', 'ServiceAccount', 'PersistentVolumeClaim', 'ReplicationController'].map(k => [`/${k}`, subdomain()]),
+    ...['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].map(k => [`apps/${k}`, subdomain()]),
+    ['batch/Job', subdomain()],
+    // A CronJob's Jobs get an 11-character suffix.
+    ['batch/CronJob', subdomain(52)],
+    ['networking.k8s.io/Ingress', subdomain()],
+    ['networking.k8s.io/NetworkPolicy', subdomain()],
+    ['policy/PodDisruptionBudget', subdomain()],
+    ['autoscaling/HorizontalPodAutoscaler', subdomain()],
+    ['storage.k8s.io/StorageClass', subdomain()],
+    ['scheduling.k8s.io/PriorityClass', subdomain()],
+    ['admissionregistration.k8s.io/ValidatingWebhookConfiguration', subdomain()],
+    ['admissionregistration.k8s.io/MutatingWebhookConfiguration', subdomain()],
+    ...['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].map(k => [`rbac.authorization.k8s.io/${k}`, pathSegment])
+]);
+/** A label key: an optional DNS subdomain prefix and `/`, then a name of up to 63 characters. */
+function labelKeyProblem(key) {
+    const slash = key.indexOf('/');
+    const prefix = slash < 0 ? undefined : key.slice(0, slash);
+    const name = slash < 0 ? key : key.slice(slash + 1);
+    if (prefix !== undefined && (prefix.length > MAX_SUBDOMAIN || !DNS1123_SUBDOMAIN.test(prefix)))
+        return `its prefix "${prefix}" must be a lowercase RFC 1123 subdomain`;
+    if (name.length === 0 || name.length > MAX_LABEL)
+        return `its name part must be 1 to ${MAX_LABEL} characters`;
+    if (!QUALIFIED_PART.test(name))
+        return 'its name part may hold letters, digits, "-", "_" and ".", starting and ending with a letter or digit';
+    return undefined;
+}
+function labelValueProblem(value) {
+    if (value === '')
+        return undefined;
+    if (value.length > MAX_LABEL)
+        return `must be no more than ${MAX_LABEL} characters (it has ${value.length})`;
+    if (!QUALIFIED_PART.test(value))
+        return 'may hold letters, digits, "-", "_" and ".", starting and ending with a letter or digit';
+    return undefined;
+}
+const NAME_HINT = 'Kubernetes rejects the object with this name; rename it (and everything that refers to it by name).';
+/** Name, namespace, label and ConfigMap/Secret key syntax of one object. */
+function nameFindings(obj) {
+    const value = obj.value;
+    const meta = isObj(value.metadata) ? value.metadata : undefined;
+    if (!meta)
+        return [];
+    const out = [];
+    const what = describe(value);
+    const { group } = groupVersion(value.apiVersion);
+    const rule = NAME_RULES.get(`${group}/${String(value.kind)}`);
+    const name = meta.name;
+    if (rule && typeof name === 'string' && name !== '' && !isTemplated$1(name)) {
+        const problem = rule(name);
+        if (problem)
+            out.push(findingAt(obj, ['metadata', 'name'], 'error', 'object/invalid-name', `${what}: metadata.name ${problem}`, NAME_HINT));
+    }
+    const namespace = meta.namespace;
+    if (typeof namespace === 'string' && namespace !== '' && !isTemplated$1(namespace)) {
+        const problem = label(namespace);
+        if (problem)
+            out.push(findingAt(obj, ['metadata', 'namespace'], 'error', 'object/invalid-name', `${what}: metadata.namespace ${problem}`, 'A namespace name follows the rules of a Namespace object.'));
+    }
+    if (isObj(meta.labels)) {
+        for (const [key, v] of Object.entries(meta.labels)) {
+            if (isTemplated$1(key))
+                continue;
+            const keyProblem = labelKeyProblem(key);
+            const valueProblem = typeof v === 'string' && !isTemplated$1(v) ? labelValueProblem(v) : undefined;
+            const problem = keyProblem
+                ? `label key "${key}": ${keyProblem}`
+                : valueProblem
+                    ? `label ${key}: value ${valueProblem}`
+                    : undefined;
+            if (problem)
+                out.push(findingAt(obj, ['metadata', 'labels', key], 'error', 'object/invalid-label', `${what}: ${problem}`, 'Label values are short identifiers; put free text in an annotation instead.'));
+        }
+    }
+    if (group === '' && (value.kind === 'ConfigMap' || value.kind === 'Secret')) {
+        for (const field of value.kind === 'ConfigMap' ? ['data', 'binaryData'] : ['data', 'stringData']) {
+            const data = value[field];
+            if (!isObj(data))
+                continue;
+            for (const key of Object.keys(data)) {
+                if (isTemplated$1(key) ||
+                    (CONFIG_KEY.test(key) && key.length <= MAX_SUBDOMAIN && !key.startsWith('..')))
+                    continue;
+                out.push(findingAt(obj, [field, key], 'error', 'object/invalid-key', `${what}: ${field} key "${key}" may only hold letters, digits, "-", "_" and "." (at most ${MAX_SUBDOMAIN} characters, not starting with "..")`, "Mounted as a volume, each key becomes a file name; rename the key (a path goes in the volume's items)."));
+            }
+        }
+    }
+    return out;
+}
+
+/**
  * Controller versions per Flux release, read from `flux install --export` output of each release (the project's
  * fixtures: header version and image tags). It is the fallback for drift checks when the run has no freshly
  * generated install of the same version to compare with; a release missing here is simply not checked.
@@ -66677,6 +66807,7 @@ function checkObjects(objects, ctx) {
         const size = configMapSize(obj);
         if (size)
             findings.push(size);
+        findings.push(...nameFindings(obj));
     }
     findings.push(...duplicates(checked));
     return { findings, resources, skipped: skipped.list() };

@@ -13,6 +13,7 @@ import {
 import { configMapSize } from './rules/configMapSize.js'
 import { duplicates } from './rules/duplicates.js'
 import { isToolConfig, missingFields } from './rules/fields.js'
+import { nameFindings } from './rules/names.js'
 import { findFluxInstalls, imageDrift } from './rules/fluxInstall.js'
 import { checkSchema, kindIsKnown, type BundleCatalog, type SchemaContext } from './rules/schema.js'
 import { targetVersion, type VersionTarget } from './rules/targetVersion.js'
@@ -165,6 +166,7 @@ function checkObjects(objects: readonly ManifestObject[], ctx: SchemaContext) {
     else skipped.add(obj, outcome.reason)
     const size = configMapSize(obj)
     if (size) findings.push(size)
+    findings.push(...nameFindings(obj))
   }
   findings.push(...duplicates(checked))
   return { findings, resources, skipped: skipped.list() }
