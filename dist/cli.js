@@ -20119,7 +20119,8 @@ async function readPage(res, repo, url, token) {
             tag: r.tag_name,
             draft: r.draft === true,
             prerelease: r.prerelease === true,
-            ...(typeof r.published_at === 'string' ? { publishedAt: r.published_at } : {})
+            ...(typeof r.published_at === 'string' ? { publishedAt: r.published_at } : {}),
+            ...(typeof r.html_url === 'string' && /^https?:\/\//.test(r.html_url) ? { htmlUrl: r.html_url } : {})
         });
     }
     return releases;
@@ -67144,9 +67145,9 @@ async function referencesWithBinary(files, binary, root, exec) {
     return { findings, rebuilt: [...built.values()].map(k => k.file) };
 }
 
-const releaseNotesUrl = (component, tag) => component === 'flux'
-    ? `https://github.com/fluxcd/flux2/releases/tag/${tag}`
-    : `https://github.com/projectcalico/calico/releases/tag/${tag}`;
+/** The release's own page as the release list gives it (GHES, a mirror), else its page on github.com. */
+const releaseNotesUrl = (component, tag, releases) => releases.find(r => r.tag === tag)?.htmlUrl ??
+    `https://github.com/${componentRepository[component]}/releases/tag/${tag}`;
 const versionInput = (component) => (component === 'flux' ? 'flux-version' : 'calico-version');
 /**
  * One run of the engine: read the repository, resolve versions, regenerate targets with the real tools, validate
@@ -67281,7 +67282,8 @@ class Upstream {
         const input = versionInput(component);
         return {
             selected: resolveVersion(spec, releases, { component, input }),
-            overall: resolveVersion(spec, releases, { component, current, input })
+            overall: resolveVersion(spec, releases, { component, current, input }),
+            notes: tag => releaseNotesUrl(component, tag, releases)
         };
     }
     install(tool, version) {
@@ -67309,14 +67311,14 @@ async function fluxStage(result, ctx) {
         header: parseFluxHeader(ctx.byPath.get(t.path), t.path)
     }));
     const current = highest(headers.map(h => h.header.version));
-    const { selected, overall } = await ctx.upstream.resolve('flux', spec, current);
+    const { selected, overall, notes } = await ctx.upstream.resolve('flux', spec, current);
     result.components.push({
         component: 'flux',
         from: current,
         to: overall.version,
         action: fluxTargets.length === 0 ? 'skipped' : overall.action,
         reason: fluxTargets.length === 0 ? 'no Flux targets in the repository' : overall.reason,
-        releaseNotes: releaseNotesUrl('flux', overall.tag)
+        releaseNotes: notes(overall.tag)
     });
     ctx.deps.log.info(`flux: ${current ?? 'none'} → ${overall.version} (${overall.reason})`);
     // A target above the selected version stays as it is, unless the version was pinned exactly.
@@ -67378,7 +67380,7 @@ async function calicoStage(result, ctx) {
     const calicoTargets = ctx.targets.filter(t => t.type === 'calico-configmap');
     const versions = calicoTargets.map(t => currentCalicoVersion(ctx.byPath.get(t.path)));
     const current = highest(versions.filter((v) => v !== undefined));
-    const { selected } = await ctx.upstream.resolve('calico', ctx.spec, current);
+    const { selected, notes } = await ctx.upstream.resolve('calico', ctx.spec, current);
     result.components.push({
         component: 'calico',
         from: current,
@@ -67387,7 +67389,7 @@ async function calicoStage(result, ctx) {
         reason: calicoTargets.length === 0
             ? 'no Calico ConfigMaps in the repository'
             : 'regenerating Calico ConfigMaps is not part of this release; they are validated as they are',
-        releaseNotes: releaseNotesUrl('calico', selected.tag)
+        releaseNotes: notes(selected.tag)
     });
     calicoTargets.forEach((t, i) => result.targets.push({
         path: t.path,

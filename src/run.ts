@@ -42,10 +42,10 @@ export interface RunDeps extends RetryDeps {
 
 type Specs = Partial<Record<Component, VersionSpec>>
 
-const releaseNotesUrl = (component: Component, tag: string): string =>
-  component === 'flux'
-    ? `https://github.com/fluxcd/flux2/releases/tag/${tag}`
-    : `https://github.com/projectcalico/calico/releases/tag/${tag}`
+/** The release's own page as the release list gives it (GHES, a mirror), else its page on github.com. */
+const releaseNotesUrl = (component: Component, tag: string, releases: readonly Release[]): string =>
+  releases.find(r => r.tag === tag)?.htmlUrl ??
+  `https://github.com/${componentRepository[component]}/releases/tag/${tag}`
 
 const versionInput = (component: Component) => (component === 'flux' ? 'flux-version' : 'calico-version')
 
@@ -192,7 +192,7 @@ class Upstream {
     component: Component,
     spec: VersionSpec,
     current?: string
-  ): Promise<{ selected: Resolution; overall: Resolution }> {
+  ): Promise<{ selected: Resolution; overall: Resolution; notes: (tag: string) => string }> {
     let list = this.releases.get(component)
     if (!list) {
       if (!this.announced) this.deps.log.info(this.message)
@@ -208,7 +208,8 @@ class Upstream {
     const input = versionInput(component)
     return {
       selected: resolveVersion(spec, releases, { component, input }),
-      overall: resolveVersion(spec, releases, { component, current, input })
+      overall: resolveVersion(spec, releases, { component, current, input }),
+      notes: tag => releaseNotesUrl(component, tag, releases)
     }
   }
 
@@ -256,14 +257,14 @@ async function fluxStage(
     header: parseFluxHeader(ctx.byPath.get(t.path)!, t.path)
   }))
   const current = highest(headers.map(h => h.header.version))
-  const { selected, overall } = await ctx.upstream.resolve('flux', spec, current)
+  const { selected, overall, notes } = await ctx.upstream.resolve('flux', spec, current)
   result.components.push({
     component: 'flux',
     from: current,
     to: overall.version,
     action: fluxTargets.length === 0 ? 'skipped' : overall.action,
     reason: fluxTargets.length === 0 ? 'no Flux targets in the repository' : overall.reason,
-    releaseNotes: releaseNotesUrl('flux', overall.tag)
+    releaseNotes: notes(overall.tag)
   })
   ctx.deps.log.info(`flux: ${current ?? 'none'} → ${overall.version} (${overall.reason})`)
 
@@ -333,7 +334,7 @@ async function calicoStage(
   const calicoTargets = ctx.targets.filter(t => t.type === 'calico-configmap')
   const versions = calicoTargets.map(t => currentCalicoVersion(ctx.byPath.get(t.path)!))
   const current = highest(versions.filter((v): v is string => v !== undefined))
-  const { selected } = await ctx.upstream.resolve('calico', ctx.spec, current)
+  const { selected, notes } = await ctx.upstream.resolve('calico', ctx.spec, current)
   result.components.push({
     component: 'calico',
     from: current,
@@ -343,7 +344,7 @@ async function calicoStage(
       calicoTargets.length === 0
         ? 'no Calico ConfigMaps in the repository'
         : 'regenerating Calico ConfigMaps is not part of this release; they are validated as they are',
-    releaseNotes: releaseNotesUrl('calico', selected.tag)
+    releaseNotes: notes(selected.tag)
   })
   calicoTargets.forEach((t, i) =>
     result.targets.push({

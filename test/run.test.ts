@@ -57,7 +57,9 @@ describe('run (upgrade) on the example fleet repository', () => {
     expect(result.components.find(c => c.component === 'flux')).toMatchObject({
       from: '2.7.5',
       to: '2.9.3',
-      action: 'upgrade'
+      action: 'upgrade',
+      // The page the release list names (here the mirror's), not github.com: GHES and mirrors link to themselves.
+      releaseNotes: `${mirror.url}/fluxcd/flux2/releases/tag/v2.9.3`
     })
     expect(result.written).toBe(true)
     const written = readFileSync(path.join(root, GOTK), 'utf8')

@@ -136,7 +136,8 @@ async function readPage(
       tag: r.tag_name,
       draft: r.draft === true,
       prerelease: r.prerelease === true,
-      ...(typeof r.published_at === 'string' ? { publishedAt: r.published_at } : {})
+      ...(typeof r.published_at === 'string' ? { publishedAt: r.published_at } : {}),
+      ...(typeof r.html_url === 'string' && /^https?:\/\//.test(r.html_url) ? { htmlUrl: r.html_url } : {})
     })
   }
   return releases

@@ -8,6 +8,8 @@ export interface Release {
   draft: boolean
   prerelease: boolean
   publishedAt?: string
+  /** The release's page (`html_url`): github.com, a GHES host, or a mirror's. */
+  htmlUrl?: string
 }
 
 export type Component = 'flux' | 'calico'
