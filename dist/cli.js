@@ -15356,7 +15356,7 @@ function endsAlike(s, end, text) {
     return true;
 }
 /**
- * Nested blocks already parsed in this run, by the text of their first line. Manifests repeat themselves at every
+ * Nested blocks already parsed in this run, by their first two lines. Manifests repeat themselves at every
  * scale: the same `conditions` schema sits in every status of every CRD, and a repository holds the same CRDs at
  * several releases where most versions' schemas did not change. A block whose text was read before gets the
  * value read then, so each distinct block is parsed (and allocated) once per run. Values are therefore shared
@@ -15769,8 +15769,9 @@ class Loader {
         let lineTwo = s.indexOf('\n', lineOne + 1);
         if (lineTwo < 0)
             lineTwo = this.n;
-        // A number, not the text, is the key: hashing a fresh slice for a Map cost several times more. The line
-        // lengths and the characters at both ends of each line tell most blocks apart; the rest is compared anyway.
+        // A number, not the text, is the key: hashing a fresh slice for a Map cost several times more. The lengths
+        // of both lines, the start of the first and the end of the second tell most blocks apart; the rest is
+        // compared anyway.
         let opening = Math.imul(lineOne - lineStart, 0x9e3779b1) ^ (lineTwo - lineOne);
         for (let i = at, e = Math.min(lineOne, at + 24); i < e; i++)
             opening = Math.imul(opening ^ s.charCodeAt(i), 16777619);
