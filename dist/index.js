@@ -63408,7 +63408,7 @@ function fieldPathSegments(fieldPath) {
 const ANY = { check: () => undefined, nullable: true };
 const EMBEDDED_KEYS = new Set(['apiVersion', 'kind', 'metadata']);
 function report(ctx, rule, message, hint, child) {
-    const path = child === undefined ? ctx.path.slice() : [...ctx.path, child];
+    const path = child === undefined ? ctx.path.slice() : ctx.path.concat(child);
     ctx.issues.push({ path, rule, message: `${formatPath(path)}: ${message}`, ...(hint ? { hint } : {}) });
 }
 const TYPE_TESTS = {
@@ -63628,13 +63628,7 @@ class SchemaCompiler {
             for (const r of rules) {
                 if (r.holds(self) !== false)
                     continue;
-                const path = [...ctx.path, ...r.field];
-                ctx.issues.push({
-                    path,
-                    rule: 'schema/rule',
-                    message: `${formatPath(path)}: ${r.message}`,
-                    hint: `The CRD's validation rule ${r.rule} does not hold; the API server rejects the object.`
-                });
+                report(ctx, 'schema/rule', r.message, `The CRD's validation rule ${r.rule} does not hold; the API server rejects the object.`, r.field);
             }
         };
     }
@@ -66642,21 +66636,15 @@ const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const QUALIFIED_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
 const isTemplated$1 = (s) => s.includes('${') || s.includes('{{');
-const subdomain = (max = MAX_SUBDOMAIN) => name => name.length > max
+/** A DNS-style name: at most `max` characters matching `pattern`, described as `what` when it does not. */
+const dnsName = (pattern, max, what) => name => name.length > max
     ? `must be no more than ${max} characters (it has ${name.length})`
-    : DNS1123_SUBDOMAIN.test(name)
+    : pattern.test(name)
         ? undefined
-        : 'must be a lowercase RFC 1123 subdomain: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit';
-const label = name => name.length > MAX_LABEL
-    ? `must be no more than ${MAX_LABEL} characters (it has ${name.length})`
-    : DNS1123_LABEL.test(name)
-        ? undefined
-        : 'must be a lowercase RFC 1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit';
-const serviceName = name => name.length > MAX_LABEL
-    ? `must be no more than ${MAX_LABEL} characters (it has ${name.length})`
-    : DNS1035_LABEL.test(name)
-        ? undefined
-        : 'must be a lowercase RFC 1035 label: lowercase letters, digits and "-", starting with a letter and ending with a letter or digit';
+        : `must be a lowercase ${what}`;
+const subdomain = (max = MAX_SUBDOMAIN) => dnsName(DNS1123_SUBDOMAIN, max, 'RFC 1123 subdomain: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit');
+const label = dnsName(DNS1123_LABEL, MAX_LABEL, 'RFC 1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit');
+const serviceName = dnsName(DNS1035_LABEL, MAX_LABEL, 'RFC 1035 label: lowercase letters, digits and "-", starting with a letter and ending with a letter or digit');
 const pathSegment = name => name === '.' || name === '..'
     ? `may not be "${name}"`
     : /[/%]/.test(name)

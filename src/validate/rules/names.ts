@@ -22,28 +22,34 @@ const isTemplated = (s: string): boolean => s.includes('${') || s.includes('{{')
 
 type NameRule = (name: string) => string | undefined
 
-const subdomain =
-  (max = MAX_SUBDOMAIN): NameRule =>
+/** A DNS-style name: at most `max` characters matching `pattern`, described as `what` when it does not. */
+const dnsName =
+  (pattern: RegExp, max: number, what: string): NameRule =>
   name =>
     name.length > max
       ? `must be no more than ${max} characters (it has ${name.length})`
-      : DNS1123_SUBDOMAIN.test(name)
+      : pattern.test(name)
         ? undefined
-        : 'must be a lowercase RFC 1123 subdomain: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit'
+        : `must be a lowercase ${what}`
 
-const label: NameRule = name =>
-  name.length > MAX_LABEL
-    ? `must be no more than ${MAX_LABEL} characters (it has ${name.length})`
-    : DNS1123_LABEL.test(name)
-      ? undefined
-      : 'must be a lowercase RFC 1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit'
+const subdomain = (max = MAX_SUBDOMAIN): NameRule =>
+  dnsName(
+    DNS1123_SUBDOMAIN,
+    max,
+    'RFC 1123 subdomain: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit'
+  )
 
-const serviceName: NameRule = name =>
-  name.length > MAX_LABEL
-    ? `must be no more than ${MAX_LABEL} characters (it has ${name.length})`
-    : DNS1035_LABEL.test(name)
-      ? undefined
-      : 'must be a lowercase RFC 1035 label: lowercase letters, digits and "-", starting with a letter and ending with a letter or digit'
+const label = dnsName(
+  DNS1123_LABEL,
+  MAX_LABEL,
+  'RFC 1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit'
+)
+
+const serviceName = dnsName(
+  DNS1035_LABEL,
+  MAX_LABEL,
+  'RFC 1035 label: lowercase letters, digits and "-", starting with a letter and ending with a letter or digit'
+)
 
 const pathSegment: NameRule = name =>
   name === '.' || name === '..'

@@ -62,8 +62,14 @@ type Mode = 'structural' | 'value'
 const ANY: CompiledNode = { check: () => undefined, nullable: true }
 const EMBEDDED_KEYS = new Set(['apiVersion', 'kind', 'metadata'])
 
-function report(ctx: WalkContext, rule: SchemaRule, message: string, hint?: string, child?: string): void {
-  const path = child === undefined ? ctx.path.slice() : [...ctx.path, child]
+function report(
+  ctx: WalkContext,
+  rule: SchemaRule,
+  message: string,
+  hint?: string,
+  child?: string | SchemaPath
+): void {
+  const path = child === undefined ? ctx.path.slice() : ctx.path.concat(child)
   ctx.issues.push({ path, rule, message: `${formatPath(path)}: ${message}`, ...(hint ? { hint } : {}) })
 }
 
@@ -284,13 +290,13 @@ export class SchemaCompiler {
       const self = celValue(value, s)
       for (const r of rules) {
         if (r.holds(self) !== false) continue
-        const path = [...ctx.path, ...r.field]
-        ctx.issues.push({
-          path,
-          rule: 'schema/rule',
-          message: `${formatPath(path)}: ${r.message}`,
-          hint: `The CRD's validation rule ${r.rule} does not hold; the API server rejects the object.`
-        })
+        report(
+          ctx,
+          'schema/rule',
+          r.message,
+          `The CRD's validation rule ${r.rule} does not hold; the API server rejects the object.`,
+          r.field
+        )
       }
     }
   }
