@@ -45,9 +45,13 @@ export async function downloadCalicoManifest(
     for await (const chunk of chunks) {
       size += chunk.byteLength
       if (size > maxManifestBytes) {
-        throw new FcuError('network', `${shown} is larger than ${maxManifestBytes} bytes; not a Calico manifest`, {
-          hint: 'Check that download-url points at a GitHub mirror that serves raw repository files.'
-        })
+        throw new FcuError(
+          'network',
+          `${shown} is larger than ${maxManifestBytes} bytes; not a Calico manifest`,
+          {
+            hint: 'Check that download-url points at a GitHub mirror that serves raw repository files.'
+          }
+        )
       }
       hash.update(chunk)
       parts.push(chunk)

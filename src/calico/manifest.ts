@@ -54,7 +54,8 @@ export function recogniseCalicoManifest(content: string): CalicoManifest | undef
   const typha = TYPHA_SERVICE.exec(content)?.[1]
   const backend = CALICO_BACKEND.exec(content)?.[1]
   if (typha === undefined && backend === undefined) return undefined
-  if (BACKEND_NONE.test(content) || (backend === undefined && typha !== undefined)) return 'calico-policy-only.yaml'
+  if (BACKEND_NONE.test(content) || (backend === undefined && typha !== undefined))
+    return 'calico-policy-only.yaml'
   if (backend === 'vxlan') return 'calico-vxlan.yaml'
   if (typha !== undefined && typha !== 'none' && typha !== '') return 'calico-typha.yaml'
   return 'calico.yaml'

@@ -277,7 +277,13 @@ function lastName(path: readonly MergePathSegment[]): string | undefined {
 }
 
 /** The user's changes to base, as the smallest fields that differ (theirs only chooses list keys). */
-function changesOf(base: unknown, ours: unknown, theirs: unknown, path: MergePathSegment[], out: Change[]): void {
+function changesOf(
+  base: unknown,
+  ours: unknown,
+  theirs: unknown,
+  path: MergePathSegment[],
+  out: Change[]
+): void {
   if (deepEqual(base, ours)) return
   if (isObject(base) && isObject(ours)) {
     const t = isObject(theirs) ? theirs : {}
@@ -286,7 +292,8 @@ function changesOf(base: unknown, ours: unknown, theirs: unknown, path: MergePat
       else out.push({ path: [...path, k], base: MISSING, ours: ours[k] })
     }
     for (const k of Object.keys(base)) {
-      if (!Object.prototype.hasOwnProperty.call(ours, k)) out.push({ path: [...path, k], base: base[k], ours: MISSING })
+      if (!Object.prototype.hasOwnProperty.call(ours, k))
+        out.push({ path: [...path, k], base: base[k], ours: MISSING })
     }
     return
   }
@@ -294,7 +301,10 @@ function changesOf(base: unknown, ours: unknown, theirs: unknown, path: MergePat
     const field = listKey(lastName(path), [base, ours, Array.isArray(theirs) ? theirs : []])
     if (field !== undefined) {
       const t = Array.isArray(theirs) ? theirs : []
-      const keyOf = (item: unknown): ItemKey => ({ field, value: (item as Record<string, string | number>)[field] })
+      const keyOf = (item: unknown): ItemKey => ({
+        field,
+        value: (item as Record<string, string | number>)[field]
+      })
       for (const item of ours) {
         const k = keyOf(item)
         const b = findItem(base, k)
@@ -392,7 +402,8 @@ function offsetOf(l: Located, path: readonly MergePathSegment[], at: 'key' | 'va
 
 const lineStartOf = (text: string, at: number): number => text.lastIndexOf('\n', at - 1) + 1
 const columnOf = (text: string, at: number): number => at - lineStartOf(text, at)
-const onlySpacesBefore = (text: string, at: number): boolean => /^ *$/.test(text.slice(lineStartOf(text, at), at))
+const onlySpacesBefore = (text: string, at: number): boolean =>
+  /^ *$/.test(text.slice(lineStartOf(text, at), at))
 const lineEndOf = (text: string, at: number): number => {
   const nl = text.indexOf('\n', at)
   return nl === -1 ? text.length : nl
@@ -405,13 +416,14 @@ const lineEndOf = (text: string, at: number): number => {
  */
 function blockEnd(text: string, start: number, column: number, key: boolean): number {
   let end = lineEndOf(text, start)
-  for (let at = end + 1; at < text.length; ) {
+  for (let at = end + 1; at < text.length;) {
     const lineEnd = lineEndOf(text, at)
     const line = text.slice(at, lineEnd)
     const indent = /^ */.exec(line)![0].length
     if (indent < line.length) {
       const c = line[indent]
-      const dashAtColumn = key && indent === column && c === '-' && (line.length === indent + 1 || line[indent + 1] === ' ')
+      const dashAtColumn =
+        key && indent === column && c === '-' && (line.length === indent + 1 || line[indent + 1] === ' ')
       if (indent > column || dashAtColumn) end = lineEnd
       else if (c !== '#') break
     }
@@ -434,7 +446,8 @@ function spanOf(l: Located, path: readonly MergePathSegment[]): Span {
   }
   let dash = offsetOf(l, path, 'key') - 1
   while (dash >= 0 && l.text[dash] === ' ') dash--
-  if (l.text[dash] !== '-' || !onlySpacesBefore(l.text, dash)) throw new CannotSplice('list item not on its own line')
+  if (l.text[dash] !== '-' || !onlySpacesBefore(l.text, dash))
+    throw new CannotSplice('list item not on its own line')
   return { start: dash, end: blockEnd(l.text, dash, columnOf(l.text, dash), false) }
 }
 
@@ -492,7 +505,8 @@ function editFor(change: Change, ours: Located, theirs: Located, merged?: string
     return { start: at, end: e.end, text: e.text, path }
   }
   const tParent = valueAt(theirs.value, parentPath)
-  if (tParent === MISSING || isFlowAt(theirs, parentPath)) throw new CannotSplice('parent missing or flow style')
+  if (tParent === MISSING || isFlowAt(theirs, parentPath))
+    throw new CannotSplice('parent missing or flow style')
   if (change.ours !== MISSING && isFlowAt(ours, parentPath)) throw new CannotSplice('flow style')
   const inTheirs = valueAt(theirs.value, path) !== MISSING
 
@@ -502,7 +516,12 @@ function editFor(change: Change, ours: Located, theirs: Located, merged?: string
     const s = spanOf(theirs, path)
     if (!onlySpacesBefore(theirs.text, s.start)) throw new CannotSplice('entry shares its line')
     const nl = theirs.text.indexOf('\n', s.end)
-    return { start: lineStartOf(theirs.text, s.start), end: nl === -1 ? theirs.text.length : nl + 1, text: '', path }
+    return {
+      start: lineStartOf(theirs.text, s.start),
+      end: nl === -1 ? theirs.text.length : nl + 1,
+      text: '',
+      path
+    }
   }
 
   const o = spanOf(ours, path)
@@ -519,7 +538,10 @@ function editFor(change: Change, ours: Located, theirs: Located, merged?: string
   const siblings = (parent: unknown): MergePathSegment[] => {
     if (isObject(parent)) return Object.keys(parent)
     if (!Array.isArray(parent) || typeof last === 'string') return []
-    return parent.map(item => ({ field: last.field, value: (item as Record<string, string | number>)[last.field] }))
+    return parent.map(item => ({
+      field: last.field,
+      value: (item as Record<string, string | number>)[last.field]
+    }))
   }
   const oSiblings = siblings(valueAt(ours.value, parentPath))
   const tSiblings = siblings(tParent)
@@ -529,14 +551,24 @@ function editFor(change: Change, ours: Located, theirs: Located, merged?: string
   const after = (k: MergePathSegment): Edit => {
     const a = spanOf(theirs, [...parentPath, k])
     const column = columnOf(theirs.text, a.start)
-    return { start: a.end, end: a.end, text: `\n${' '.repeat(column)}${reindent(snippet, column - oColumn)}`, path }
+    return {
+      start: a.end,
+      end: a.end,
+      text: `\n${' '.repeat(column)}${reindent(snippet, column - oColumn)}`,
+      path
+    }
   }
   for (let i = self - 1; i >= 0; i--) if (present(oSiblings[i])) return after(oSiblings[i])
   for (let i = self + 1; i < oSiblings.length; i++) {
     if (!present(oSiblings[i])) continue
     const a = spanOf(theirs, [...parentPath, oSiblings[i]])
     const column = columnOf(theirs.text, a.start)
-    return { start: a.start, end: a.start, text: `${reindent(snippet, column - oColumn)}\n${' '.repeat(column)}`, path }
+    return {
+      start: a.start,
+      end: a.start,
+      text: `${reindent(snippet, column - oColumn)}\n${' '.repeat(column)}`,
+      path
+    }
   }
   return after(tSiblings[tSiblings.length - 1])
 }
@@ -639,7 +671,8 @@ function mergeObject(object: string, base: string, ours: string, theirs: string)
         conflict(`the change sits in a part upstream also changed and cannot be spliced alone (${e.message})`)
         continue
       }
-      for (let i = edits.length - 1; i >= 0; i--) if (isPrefix(enclosing.path, edits[i].path)) edits.splice(i, 1)
+      for (let i = edits.length - 1; i >= 0; i--)
+        if (isPrefix(enclosing.path, edits[i].path)) edits.splice(i, 1)
       edits.push(enclosing)
       covered.push(enclosing.path)
       kept.push(keptOf(object, change, merged))
@@ -674,7 +707,11 @@ function relocation(base: unknown, ours: unknown): { from: string; to: string } 
 }
 
 /** The paths of every `image` field, list items addressed by their merge key. */
-function imagePaths(v: unknown, path: MergePathSegment[], out: MergePathSegment[][] = []): MergePathSegment[][] {
+function imagePaths(
+  v: unknown,
+  path: MergePathSegment[],
+  out: MergePathSegment[][] = []
+): MergePathSegment[][] {
   if (isObject(v)) {
     for (const [k, x] of Object.entries(v)) {
       if (k === 'image' && typeof x === 'string') out.push([...path, k])
@@ -683,7 +720,8 @@ function imagePaths(v: unknown, path: MergePathSegment[], out: MergePathSegment[
   } else if (Array.isArray(v)) {
     const field = listKey(lastName(path), [v])
     if (field !== undefined) {
-      for (const item of v) imagePaths(item, [...path, { field, value: (item as Record<string, string>)[field] }], out)
+      for (const item of v)
+        imagePaths(item, [...path, { field, value: (item as Record<string, string>)[field] }], out)
     }
   }
   return out
@@ -739,7 +777,8 @@ export function mergeCalicoManifest(input: CalicoMergeInput): CalicoMergeResult 
       conflicts.push({ object: p.id.display, path: '', reason: 'appears twice in the ConfigMap data' })
     } else oursBy.set(p.id.key, p)
   }
-  const sameValue = (a: Piece, b: Piece): boolean => a.text === b.text || deepEqual(loadValue(a.text), loadValue(b.text))
+  const sameValue = (a: Piece, b: Piece): boolean =>
+    a.text === b.text || deepEqual(loadValue(a.text), loadValue(b.text))
 
   const edits: { start: number; end: number; text: string }[] = []
   const next = (i: number): number => (i + 1 < theirs.length ? theirs[i + 1].sepStart : input.theirs.length)
@@ -750,7 +789,11 @@ export function mergeCalicoManifest(input: CalicoMergeInput): CalicoMergeResult 
     const b = baseBy.get(t.id.key)
     if (!b) {
       if (o && !sameValue(o, t)) {
-        conflicts.push({ object, path: '', reason: 'added in the ConfigMap and upstream, with different content' })
+        conflicts.push({
+          object,
+          path: '',
+          reason: 'added in the ConfigMap and upstream, with different content'
+        })
       }
       return
     }
@@ -794,7 +837,9 @@ export function mergeCalicoManifest(input: CalicoMergeInput): CalicoMergeResult 
   )
   const baseTexts = new Set(base.map(b => b.text))
   for (const o of ours) {
-    const own = o.id ? !baseBy.has(o.id.key) && !theirsBy.has(o.id.key) && oursBy.get(o.id.key) === o : !baseTexts.has(o.text)
+    const own = o.id
+      ? !baseBy.has(o.id.key) && !theirsBy.has(o.id.key) && oursBy.get(o.id.key) === o
+      : !baseTexts.has(o.text)
     if (!own || /^\s*$/.test(o.text)) continue
     if (!o.id && isCommentOnly(o.text)) continue
     if (!text.endsWith('\n')) text += '\n'

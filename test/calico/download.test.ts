@@ -40,7 +40,10 @@ describeIfFixtures('downloadCalicoManifest from the release mirror', () => {
   })
 
   it('retries a transient failure', async () => {
-    mirror.fault('/projectcalico/calico/raw/v3.26.4/manifests/calico.yaml', { kind: 'status', statuses: [503] })
+    mirror.fault('/projectcalico/calico/raw/v3.26.4/manifests/calico.yaml', {
+      kind: 'status',
+      statuses: [503]
+    })
     const got = await downloadCalicoManifest(mirror.url, 'v3.26.4', 'calico.yaml', deps)
     expect(got.text).toBe(calicoYaml('v3.26.4'))
     expect(mirror.requests.filter(r => r.path.endsWith('/v3.26.4/manifests/calico.yaml'))).toHaveLength(2)
@@ -55,7 +58,10 @@ describeIfFixtures('downloadCalicoManifest from the release mirror', () => {
   })
 
   it('names the URL and the status of a failure that is not a 404', async () => {
-    mirror.fault('/projectcalico/calico/raw/v3.31.7/manifests/calico.yaml', { kind: 'status', statuses: [403] })
+    mirror.fault('/projectcalico/calico/raw/v3.31.7/manifests/calico.yaml', {
+      kind: 'status',
+      statuses: [403]
+    })
     await expect(downloadCalicoManifest(mirror.url, '3.31.7', 'calico.yaml', deps)).rejects.toThrow(
       `${mirror.url}/projectcalico/calico/raw/v3.31.7/manifests/calico.yaml could not be downloaded (HTTP 403)`
     )

@@ -22,6 +22,7 @@ export const newerVersions = ['v3.26.4', 'v3.28.2', 'v3.29.7', 'v3.30.7', 'v3.31
 /** Replaces exactly one occurrence, so a test fails loudly when a fixture does not hold what it edits. */
 export function replaceOnce(text: string, from: string, to: string): string {
   const at = text.indexOf(from)
-  if (at < 0 || text.indexOf(from, at + 1) >= 0) throw new Error(`expected exactly one ${JSON.stringify(from)}`)
+  if (at < 0 || text.indexOf(from, at + 1) >= 0)
+    throw new Error(`expected exactly one ${JSON.stringify(from)}`)
   return text.slice(0, at) + to + text.slice(at + from.length)
 }

@@ -6,11 +6,15 @@ describe('currentCalicoVersion', () => {
     expect(currentCalicoVersion('          image: docker.io/calico/node:v3.21.5')).toBe('3.21.5')
     expect(currentCalicoVersion('          image: quay.io/calico/node:v3.31.7')).toBe('3.31.7')
     expect(currentCalicoVersion('image: registry.example.com/calico/node:v3.26.4')).toBe('3.26.4')
-    expect(currentCalicoVersion('image: "registry.example.com:5000/mirror/calico/node:v3.26.4"')).toBe('3.26.4')
+    expect(currentCalicoVersion('image: "registry.example.com:5000/mirror/calico/node:v3.26.4"')).toBe(
+      '3.26.4'
+    )
   })
 
   it('reads it inside an escaped ConfigMap value, and ignores the other Calico images', () => {
-    expect(currentCalicoVersion('"...containers:\\n        - image: docker.io/calico/node:v3.21.5\\n"')).toBe('3.21.5')
+    expect(currentCalicoVersion('"...containers:\\n        - image: docker.io/calico/node:v3.21.5\\n"')).toBe(
+      '3.21.5'
+    )
     expect(currentCalicoVersion('image: docker.io/calico/cni:v3.21.5')).toBeUndefined()
     expect(currentCalicoVersion('image: docker.io/calico/node:latest')).toBeUndefined()
   })
@@ -27,7 +31,11 @@ describeIfFixtures('recogniseCalicoManifest', () => {
   // values make (charts/values/calico-{typha,vxlan,policy-only}.yaml and the calico-config / calico-node templates).
   const typha = (m: string) =>
     replaceOnce(
-      replaceOnce(m, '  # Typha is disabled.\n  typha_service_name: "none"', '  # You must set a non-zero value for Typha replicas below.\n  typha_service_name: "calico-typha"'),
+      replaceOnce(
+        m,
+        '  # Typha is disabled.\n  typha_service_name: "none"',
+        '  # You must set a non-zero value for Typha replicas below.\n  typha_service_name: "calico-typha"'
+      ),
       '            - name: WAIT_FOR_DATASTORE\n',
       '            - name: FELIX_TYPHAK8SSERVICENAME\n              valueFrom:\n                configMapKeyRef:\n                  name: calico-config\n                  key: typha_service_name\n            - name: WAIT_FOR_DATASTORE\n'
     )

@@ -40,7 +40,6 @@ describe('detectTargetType', () => {
   })
 })
 
-
 describe('discoverTargets', () => {
   const files = [
     { path: 'clusters/a/flux-system/gotk-components.yaml', content: gotk },
