@@ -199,10 +199,14 @@ function spliceFor(text: string, d: ParsedDoc, edit: Edit, file: string): Splice
   // Blank lines after a keep-chomped (`|+`) block would join its value.
   const after = text.slice(eolAt(text, region.end).next)
   const blankAfter = after !== '' && /^[ \t]*(\r?\n|$)/.test(after)
+  // An empty value (`key:`, `key: # c`) sits against its indicator or a comment: spaces keep them apart.
+  const lead = start === valueEnd && /[:-]/.test(text[start - 1] ?? '') ? ' ' : ''
+  const tail = /^[^\s]/.test(region.tail) ? ` ${region.tail}` : region.tail
   if (block && !(block.keep && blankAfter))
-    return { start, end: region.end, text: block.header + region.tail + block.body }
-  const flow = flowScalar(edit.value, wantBlock ? Scalar.QUOTE_DOUBLE : type, at.inFlow)
-  return isBlock ? { start, end: region.end, text: flow + region.tail } : { start, end: valueEnd, text: flow }
+    return { start, end: region.end, text: lead + block.header + tail + block.body }
+  const flow = lead + flowScalar(edit.value, wantBlock ? Scalar.QUOTE_DOUBLE : type, at.inFlow)
+  if (isBlock) return { start, end: region.end, text: flow + tail }
+  return { start, end: valueEnd, text: start === valueEnd && text[start] === '#' ? `${flow} ` : flow }
 }
 
 /** A block scalar's header, the comment after it, its content, and where its text ends (before the last break). */

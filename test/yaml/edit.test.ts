@@ -1,7 +1,7 @@
 import yaml from 'js-yaml'
 import { applyEdits, findEntries, findScalars, type Edit } from '../../src/yaml/edit.js'
 import { FcuError } from '../../src/errors.js'
-import { parseDocuments } from '../../src/yaml/documents.js'
+import { parseDocuments, splitDocumentTexts } from '../../src/yaml/documents.js'
 import { haveFixtures, readFixture } from '../validate/corpus/fixtures.js'
 
 const FILE = 'clusters/dev/kustomization.yaml'
@@ -348,5 +348,123 @@ describe('refusing edits', () => {
     expect(e.code).toBe('internal')
     expect(e.message).toMatch(/read back/)
     expect(e.location.file).toBe(FILE)
+  })
+})
+
+describe('random edits on the fixtures (differential against js-yaml)', () => {
+  const files = [
+    'crs/capa-e2e-cluster-resource-set-cni.yaml',
+    'crs/capi-e2e-docker-crs.yaml',
+    'crs/capz-calico-resource-set.yaml',
+    'calico/v3.30.7/custom-resources.yaml',
+    'calico/v3.30.7/tigera-operator.yaml',
+    'seed-repo/infrastructure/control-plane-cluster/capi/cluster.yaml',
+    'seed-repo/infrastructure/control-plane-cluster/capi/kustomization.yaml',
+    'seed-repo/infrastructure/control-plane-cluster/capi/namespace.yaml'
+  ]
+  const strings = [
+    'plain',
+    'yes',
+    'No',
+    '3',
+    '0755',
+    '1e3',
+    '-1',
+    '',
+    ' lead',
+    'trail ',
+    'a: b',
+    'x # y',
+    '#c',
+    '- d',
+    '[x]',
+    '{y}',
+    'a,b',
+    "it's",
+    '"dq"',
+    "'sq'",
+    'two\nlines',
+    'end\n',
+    'keep\n\n',
+    '\n lead blank',
+    '  indented\nx',
+    'tab\there',
+    'null',
+    '~',
+    '*x',
+    '&y',
+    '!t',
+    '%p',
+    '@a',
+    '`b',
+    '...',
+    '---',
+    'ünïcødé',
+    'emoji 😀',
+    '${VAR}',
+    'a\r\nb',
+    'x\n  ---\n  y: 1\n'
+  ]
+  const scalars = [...strings, 0, 42, -3.5, true, false, null]
+
+  // A small seeded generator: the same cases on every run, so a failure can be replayed.
+  let seed = 0x2f6e2b1
+  const random = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff
+    return seed % n
+  }
+  const pick = <T>(xs: readonly T[]): T => xs[random(xs.length)]
+
+  type Leaf = { doc: number; path: (string | number)[] }
+  const leaves = (value: unknown, doc: number, path: (string | number)[] = []): Leaf[] =>
+    Array.isArray(value)
+      ? value.flatMap((v, i) => leaves(v, doc, [...path, i]))
+      : value !== null && typeof value === 'object' && !(value instanceof Date)
+        ? Object.entries(value).flatMap(([k, v]) => leaves(v, doc, [...path, k]))
+        : [{ doc, path }]
+
+  const load = (text: string): unknown[] => splitDocumentTexts(text).map(d => yaml.load(d.text) ?? null)
+
+  it('reads every edited file as the original with exactly that value changed', () => {
+    if (!haveFixtures) console.warn('../shared/fixtures is absent: random edits on the inline files only')
+    const texts = [
+      { file: FILE, text: KUSTOMIZATION },
+      { file: FILE, text: KUSTOMIZATION.replace(/\n/g, '\r\n') },
+      {
+        file: FILE,
+        text: `a: 1\n...\n---\nl: [x, 'y', "z"]\nm: {k: v, n: [1, 2]}\n---\n- - p\n  - q\n- r: |+\n    s\n\n`
+      },
+      ...(haveFixtures ? files.map(f => ({ file: f, text: readFixture(f) })) : [])
+    ]
+    for (let n = 0; n < 150; n++) {
+      const { file, text } = pick(texts)
+      const docs = load(text)
+      // An empty document has no node to edit.
+      const leaf = pick(docs.flatMap((d, i) => (d === null ? [] : leaves(d, i))))
+      const parentPath = leaf.path.slice(0, -1)
+      const expected = structuredClone(docs)
+      const parent = parentPath.reduce((v: any, k) => v[k], expected[leaf.doc]) // eslint-disable-line @typescript-eslint/no-explicit-any
+      const last = leaf.path[leaf.path.length - 1]
+      const kind = Array.isArray(parent) ? pick(['set', 'block', 'insert', 'remove']) : pick(['set', 'block'])
+      let e: Edit
+      if (kind === 'insert') {
+        const values = [pick(scalars), pick(scalars)]
+        e = { op: 'insert', doc: leaf.doc, path: parentPath, after: last as number, values }
+        parent.splice((last as number) + 1, 0, ...values)
+      } else if (kind === 'remove') {
+        e = { op: 'remove', doc: leaf.doc, path: leaf.path }
+        parent.splice(last as number, 1)
+      } else {
+        const value = kind === 'block' ? pick(strings) : pick(scalars)
+        e =
+          kind === 'block'
+            ? { op: 'block', doc: leaf.doc, path: leaf.path, value: value as string }
+            : { op: 'set', doc: leaf.doc, path: leaf.path, value }
+        if (leaf.path.length === 0) expected[leaf.doc] = value
+        else parent[last] = value
+      }
+      const out = applyEdits(text, [e], file)
+      expect({ case: n, edit: e, docs: load(out) }).toEqual({ case: n, edit: e, docs: expected })
+    }
   })
 })
