@@ -1,5 +1,16 @@
 import { isDeepStrictEqual } from 'node:util'
-import { isAlias, isMap, isScalar, isSeq, parse, parseDocument, type Document, type Node, Scalar } from 'yaml'
+import {
+  isAlias,
+  isMap,
+  isNode,
+  isScalar,
+  isSeq,
+  parse,
+  parseDocument,
+  type Document,
+  type Node,
+  Scalar
+} from 'yaml'
 import { FcuError } from '../errors.js'
 import { splitDocumentTexts, type YamlPath } from './documents.js'
 
@@ -70,10 +81,11 @@ export function applyEdits(text: string, edits: readonly Edit[], file: string): 
 /** Every string scalar (not a key) equal to `value`, in file order: to follow a reference from file to file. */
 export function findScalars(text: string, value: string, file: string): ScalarRef[] {
   const out: ScalarRef[] = []
+  const at = positions(text)
   parseAll(text, file).forEach(({ base, doc }, index) => {
     const walk = (node: unknown, path: (string | number)[]): void => {
       if (isScalar(node) && node.value === value && node.range) {
-        out.push({ doc: index, path, ...position(text, base + node.range[0]) })
+        out.push({ doc: index, path, ...at(base + node.range[0]) })
       } else if (isMap(node)) {
         for (const pair of node.items) walk(pair.value, [...path, keyOf(pair.key)])
       } else if (isSeq(node)) node.items.forEach((item, i) => walk(item, [...path, i]))
@@ -97,8 +109,11 @@ export function findEntries(
 }
 
 function parseAll(text: string, file: string, code: 'manifest' | 'internal' = 'manifest'): ParsedDoc[] {
+  // Each document starts at the beginning of its first line: that line's offset is where its ranges count from.
+  let line = 1
+  let base = 0
   return splitDocumentTexts(text).map(d => {
-    const base = lineStart(text, d.startLine)
+    for (; line < d.startLine; line++) base = text.indexOf('\n', base) + 1
     const doc = parseDocument(d.text)
     const error = doc.errors[0]
     if (error) {
@@ -146,47 +161,52 @@ function locate(text: string, { base, doc }: ParsedDoc, path: YamlPath, file: st
 }
 
 function spliceFor(text: string, d: ParsedDoc, edit: Edit, file: string): Splice {
+  if (edit.op === 'set' || edit.op === 'block') return scalarSplice(text, d, edit, file)
+  const seqPath = edit.op === 'insert' ? edit.path : edit.path.slice(0, -1)
+  const seq = locate(text, d, seqPath, file).node
+  const i = edit.op === 'insert' ? edit.after : (edit.path[edit.path.length - 1] as number)
+  if (!isSeq(seq) || !isNode(seq.items[i]))
+    throw bug(file, `no list entry ${i} at ${JSON.stringify(seqPath)}`)
+  const items = seq.items.map(n => (n as Node).range!.map(o => o + d.base))
+  const [start, end] = items[i]
+  if (seq.flow) {
+    if (edit.op === 'insert') {
+      const style = isScalar(seq.items[i]) ? seq.items[i].type : undefined
+      return { start: end, end, text: edit.values.map(v => `, ${flowScalar(v, style, true)}`).join('') }
+    }
+    if (items[i + 1]) return { start, end: items[i + 1][0], text: '' }
+    if (items[i - 1]) return { start: items[i - 1][1], end, text: '' }
+    return { start, end, text: '' }
+  }
+  const dash = dashBefore(text, start)
+  const lineBegin = text.lastIndexOf('\n', (dash ?? 0) - 1) + 1
+  // An entry sharing its line (`- - a`) can have entries added after it, but not its line removed.
+  if (dash === undefined || (edit.op === 'remove' && text.slice(lineBegin, dash).trim() !== '')) {
+    throw bug(file, `entry ${i} at ${JSON.stringify(seqPath)} does not start its own line`)
+  }
+  const last = lastLineEnd(text, end)
+  if (edit.op === 'insert') {
+    const style = isScalar(seq.items[i]) ? seq.items[i].type : undefined
+    const lines = edit.values.map(v => `${' '.repeat(dash - lineBegin)}- ${flowScalar(v, style, false)}`)
+    return last.offset === text.length
+      ? { start: last.offset, end: last.offset, text: lines.map(l => last.eol + l).join('') }
+      : { start: last.next, end: last.next, text: lines.map(l => l + last.eol).join('') }
+  }
+  if (items.length > 1) return { start: lineBegin, end: last.next, text: '' }
+  // The only entry of a block list: the list becomes `[]` right after its key.
+  const colon = text.slice(0, dash).search(/:[ \t\r\n]*$/)
+  if (colon < 0) throw bug(file, `cannot empty the list at ${JSON.stringify(seqPath)}`)
+  return { start: colon + 1, end: last.offset, text: ' []' }
+}
+
+function scalarSplice(
+  text: string,
+  d: ParsedDoc,
+  edit: Extract<Edit, { op: 'set' | 'block' }>,
+  file: string
+): Splice {
   const at = locate(text, d, edit.path, file)
   const [start, valueEnd] = at.node.range!.map(o => o + d.base)
-  if (edit.op === 'insert' || edit.op === 'remove') {
-    const seq = edit.op === 'insert' ? at.node : locate(text, d, edit.path.slice(0, -1), file).node
-    if (!isSeq(seq)) throw bug(file, `no sequence at ${JSON.stringify(edit.path)}`)
-    const i = edit.op === 'insert' ? edit.after : (edit.path[edit.path.length - 1] as number)
-    const items = seq.items.map(n => (n as Node).range!.map(o => o + d.base))
-    if (!items[i]) throw bug(file, `no entry ${i} at ${JSON.stringify(edit.path)}`)
-    const entry = seq.items[i]
-    const style = isScalar(entry) ? entry.type : undefined
-    if (edit.op === 'insert') {
-      const rendered = edit.values.map(v => flowScalar(v, style, seq.flow === true))
-      if (seq.flow)
-        return { start: items[i][1], end: items[i][1], text: rendered.map(r => `, ${r}`).join('') }
-      const dash = dashBefore(text, items[i][0])
-      if (dash === undefined)
-        throw bug(file, `entry ${i} at ${JSON.stringify(edit.path)} has no \`-\` before it`)
-      const end = lastLineEnd(text, items[i][1])
-      const eol = end.eol
-      const lines = rendered.map(r => `${' '.repeat(columnOf(text, dash))}- ${r}`)
-      return end.offset === text.length
-        ? { start: end.offset, end: end.offset, text: lines.map(l => eol + l).join('') }
-        : { start: end.next, end: end.next, text: lines.map(l => l + eol).join('') }
-    }
-    if (seq.flow) {
-      if (items[i + 1]) return { start: items[i][0], end: items[i + 1][0], text: '' }
-      if (items[i - 1]) return { start: items[i - 1][1], end: items[i][1], text: '' }
-      return { start: items[i][0], end: items[i][1], text: '' }
-    }
-    const dash = dashBefore(text, items[i][0])
-    const lineBegin = text.lastIndexOf('\n', (dash ?? 0) - 1) + 1
-    if (dash === undefined || text.slice(lineBegin, dash).trim() !== '') {
-      throw bug(file, `entry ${i} at ${JSON.stringify(edit.path)} does not start its own line`)
-    }
-    const end = lastLineEnd(text, items[i][1])
-    if (items.length > 1) return { start: lineBegin, end: end.next, text: '' }
-    // The last entry of a block list: the list becomes `[]` right after its key.
-    const colon = text.slice(0, dash).search(/:[ \t\r\n]*$/)
-    if (colon < 0) throw bug(file, `cannot empty the list at ${JSON.stringify(edit.path.slice(0, -1))}`)
-    return { start: colon + 1, end: end.offset, text: ' []' }
-  }
   if (!isScalar(at.node)) throw bug(file, `no scalar at ${JSON.stringify(edit.path)}`)
   const type = at.node.type
   const isBlock = type === Scalar.BLOCK_LITERAL || type === Scalar.BLOCK_FOLDED
@@ -304,19 +324,25 @@ function eolAt(text: string, offset: number): { offset: number; next: number; eo
   return { offset: cr ? nl - 1 : nl, next: nl + 1, eol: cr ? '\r\n' : '\n' }
 }
 
-const lineStart = (text: string, line: number): number => {
-  let offset = 0
-  for (let l = 1; l < line; l++) offset = text.indexOf('\n', offset) + 1
-  return offset
-}
-
 const columnOf = (text: string, offset: number): number => offset - (text.lastIndexOf('\n', offset - 1) + 1)
 
-function position(text: string, offset: number): { line: number; column: number } {
-  let line = 1
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++
-  return { line, column: columnOf(text, offset) + 1 }
+/** 1-based line and column of offsets, from the file's line starts found once. */
+function positions(text: string): (offset: number) => { line: number; column: number } {
+  const starts = [0]
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1)
+  return offset => {
+    let lo = 0
+    let hi = starts.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (starts[mid] <= offset) lo = mid
+      else hi = mid - 1
+    }
+    return { line: lo + 1, column: offset - starts[lo] + 1 }
+  }
 }
+
+const position = (text: string, offset: number) => positions(text)(offset)
 
 /** Splices in file order; edits that touch the same text (or insert at the same place) are an error. */
 function join(text: string, splices: Splice[], file: string): string {

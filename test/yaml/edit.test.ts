@@ -217,6 +217,12 @@ describe('inserting list entries after an entry', () => {
     )
   })
 
+  it("adds after the first entry of a nested list that shares its line, at that entry's column", () => {
+    expect(edit('- - p\n  - q\n', { op: 'insert', path: [0], after: 0, values: ['n'] })).toBe(
+      "- - p\n  - 'n'\n  - q\n" // `n` is a YAML 1.1 boolean
+    )
+  })
+
   it('adds after an entry that is a whole map', () => {
     const out = edit(KUSTOMIZATION, { op: 'insert', path: ['patches'], after: 0, values: ['p.yaml'] })
     expect(hunk(KUSTOMIZATION, out)).toEqual({ removed: [], added: ['  - p.yaml'] })
