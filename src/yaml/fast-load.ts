@@ -1,4 +1,5 @@
 import yaml from 'js-yaml'
+import { sealParsed, type ParsedValue } from './readonly.js'
 
 /**
  * A fast loader for the block-style YAML that Kubernetes tools write (`flux install --export`, `kubectl ...
@@ -928,9 +929,9 @@ class Loader {
  * Parses one YAML document's text; `UNSUPPORTED` means "ask js-yaml" (which also reports syntax errors). With
  * `shared`, blocks read before in the same run are reused (see `SharedBlocks`).
  */
-export function loadFast(text: string, shared?: SharedBlocks): unknown {
+export function loadFast(text: string, shared?: SharedBlocks): ParsedValue | typeof UNSUPPORTED {
   try {
-    return new Loader(text, shared).load()
+    return sealParsed(new Loader(text, shared).load())
   } catch (e) {
     if (e instanceof Unsupported) return UNSUPPORTED
     throw e
