@@ -30185,12 +30185,18 @@ function formatLocation(l) {
     return '';
 }
 
+/**
+ * The config file read when the `config` input is empty. `action.yml` declares `config` without a default on
+ * purpose: a runner sends every declared default as if the user had set it, and only an empty value tells "not
+ * chosen" (a missing file is then fine) from a path the user named (a missing file is an error).
+ */
+const DEFAULT_CONFIG_PATH = '.github/flux-crs-upgrade.yaml';
+/** The defaults `action.yml` declares, for the inputs that have one besides `token` (a test keeps them equal). */
 const DEFAULTS = {
     mode: 'upgrade',
     components: 'flux,calico',
     'flux-version': 'latest',
     'calico-version': 'latest',
-    config: '.github/flux-crs-upgrade.yaml',
     'working-directory': '.',
     'dry-run': 'false',
     'branch-prefix': 'flux-crs-upgrade/',
@@ -30269,7 +30275,7 @@ function readSettings(get) {
         components: [...new Set(components)],
         fluxVersion: get('flux-version').trim() || DEFAULTS['flux-version'],
         calicoVersion: get('calico-version').trim() || DEFAULTS['calico-version'],
-        config: configRaw || DEFAULTS.config,
+        config: configRaw || DEFAULT_CONFIG_PATH,
         configExplicit: configRaw !== '',
         workingDirectory: get('working-directory').trim() || DEFAULTS['working-directory'],
         dryRun: bool$4(get, 'dry-run'),
@@ -46792,7 +46798,7 @@ function relativePath(p, at, fail) {
 }
 const dotted = (path) => path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 
-/** Reads the config file named by the `config` input; a missing default file means no config. */
+/** Reads the config file named by the `config` input; a missing default file means no config (`file` unset). */
 async function loadConfig(root, settings) {
     const abs = insideWorkspace(root, settings.config, 'config');
     let text;
@@ -46800,11 +46806,13 @@ async function loadConfig(root, settings) {
         text = await promises$1.readFile(abs, 'utf8');
     }
     catch (e) {
-        if (e.code === 'ENOENT' && !settings.configExplicit)
+        const code = e.code;
+        if (code === 'ENOENT' && !settings.configExplicit)
             return emptyConfig();
-        throw new FcuError('config', `Config file ${settings.config} cannot be read: ${e.message}`, {
+        const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? e.message})`;
+        throw new FcuError('config', `Config file ${settings.config} ${why}`, {
             location: { input: 'config' },
-            hint: 'Fix the config input or create the file; leave the input empty to use no config file.'
+            hint: `Create the file, fix the path (relative to the repository root), or leave config empty to read ${DEFAULT_CONFIG_PATH} when it exists.`
         });
     }
     return parseConfig(text, path__default.relative(root, abs).split(path__default.sep).join('/'));
@@ -67578,6 +67586,9 @@ async function run(settings, deps) {
         specs[c] = parseVersionSpec(c === 'flux' ? settings.fluxVersion : settings.calicoVersion, versionInput(c));
     const root = settings.workingDirectory;
     const config = await loadConfig(root, settings);
+    deps.log.info(config.file
+        ? `Config file: ${config.file}`
+        : `No config file (${settings.config} does not exist): targets are found by content, with no exclusions`);
     const files = await readYamlFiles(root);
     const targets = discoverTargets(files, config);
     deps.log.info(`Found ${targets.length} target(s): ${targets.map(t => `${t.path} (${t.type})`).join(', ') || 'none'}`);

@@ -78,6 +78,11 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
 
   const root = settings.workingDirectory
   const config = await loadConfig(root, settings)
+  deps.log.info(
+    config.file
+      ? `Config file: ${config.file}`
+      : `No config file (${settings.config} does not exist): targets are found by content, with no exclusions`
+  )
   const files = await readYamlFiles(root)
   const targets = discoverTargets(files, config)
   deps.log.info(
