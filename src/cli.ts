@@ -117,7 +117,7 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
     process.env.RUNNER_TEMP ||= path.join(io.env.TMPDIR || '/tmp')
     const { deps, dispose } = await realDeps(log, io.env)
     try {
-      const result = await run({ ...settings, workingDirectory: root, dryRun: !flags.has('check') }, deps)
+      const { result } = await run({ ...settings, workingDirectory: root, dryRun: !flags.has('check') }, deps)
       io.stdout(flags.has('json') ? JSON.stringify(result, null, 2) + '\n' : renderText(result))
       return result.findings.some(f => f.severity === 'error') ? 1 : 0
     } finally {

@@ -60,7 +60,8 @@ describe.each(runtimes)('dist/index.js under %s', (_name, node) => {
       changed: 'true',
       'flux-version': '2.9.3',
       'flux-previous-version': '2.7.5',
-      'calico-version': '3.31.7',
+      // The example has no Calico ConfigMap: nothing to resolve, and no Calico release list fetched.
+      'calico-version': '',
       'pull-requests': '[]',
       'pull-request-operation': 'none'
     })
@@ -69,6 +70,7 @@ describe.each(runtimes)('dist/index.js under %s', (_name, node) => {
     expect(report.result.files.map((f: { path: string }) => f.path)).toContain(
       'clusters/tmp-mgmt/flux-system/gotk-components.yaml'
     )
+    expect(mirror.requests.some(r => r.path.includes('projectcalico'))).toBe(false)
     expect(run.summary).toContain('| flux | 2.7.5 | 2.9.3 |')
     expect(run.summary).toContain('### Migrated objects')
     expect(
