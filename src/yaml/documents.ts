@@ -32,6 +32,8 @@ const END_MARKER = /^\.\.\.(?:[ \t].*)?$/
 export interface DocumentText {
   /** 1-based line of the document's first line of text (the line after its `---`). */
   readonly startLine: number
+  /** 0-based offset of `text` in the stream. */
+  readonly offset: number
   readonly text: string
 }
 
@@ -68,7 +70,7 @@ function lineStarts(text: string): number[] {
 class Piece implements DocumentText {
   constructor(
     private readonly lines: LineIndex,
-    private readonly offset: number,
+    readonly offset: number,
     readonly text: string
   ) {}
 
@@ -119,6 +121,23 @@ export function splitDocumentTexts(text: string): DocumentText[] {
   // we keep them so that re-joining reproduces the file.
   if (startOffset <= text.length) out.push(piece(startOffset, text.slice(startOffset)))
   return out
+}
+
+/** A document with the separator lines before it: the chunks of a stream join back to the stream exactly. */
+export interface DocumentChunk {
+  document: DocumentText
+  /** `---` (or `...`) lines before the document's text, the text, and the newline that ends it. */
+  raw: string
+}
+
+/** The stream cut into chunks, one per document of `splitDocumentTexts`, to move whole documents byte for byte. */
+export function splitDocumentChunks(text: string): DocumentChunk[] {
+  const docs = splitDocumentTexts(text)
+  return docs.map((document, i) => {
+    const start = i === 0 ? 0 : Math.min(text.length, docs[i - 1].offset + docs[i - 1].text.length + 1)
+    const end = i === docs.length - 1 ? text.length : document.offset + document.text.length + 1
+    return { document, raw: text.slice(start, end) }
+  })
 }
 
 /** Only comments and white space: scans to the first content character instead of splitting into lines. */
