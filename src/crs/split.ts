@@ -1,7 +1,7 @@
 import { FcuError } from '../errors.js'
 import { CONFIGMAP_MAX_BYTES, utf8Bytes } from '../kubernetes/limits.js'
 import { subdomainProblem } from '../validate/rules/names.js'
-import { parseDocuments, splitDocumentChunks } from '../yaml/documents.js'
+import { joinDocuments, parseDocuments, splitDocumentChunks, startsWithMarker } from '../yaml/documents.js'
 
 /** A document of a manifest as the size report names it. */
 export interface DocumentRef {
@@ -74,7 +74,6 @@ export function splitManifest(input: SplitInput): ManifestPart[] {
   const isCrd = (i: number) => refOf(i, 0).kind === 'CustomResourceDefinition'
   const indexes = chunks.map((_, i) => i).filter(i => chunks[i].raw !== '')
   const order = [...indexes.filter(isCrd), ...indexes.filter(i => !isCrd(i))]
-  const startsWithSeparator = (raw: string) => /^(?:---|\.\.\.)(?:[ \t].*)?\r?\n/.test(raw)
 
   const groups: number[][] = []
   let current: number[] = []
@@ -82,10 +81,10 @@ export function splitManifest(input: SplitInput): ManifestPart[] {
   // A moved piece may need a `---` line, and a final newline unless it ends its part (counted anyway: one byte).
   const pieceBytes = (i: number, first: boolean) =>
     utf8Bytes(chunks[i].raw) +
-    (first || startsWithSeparator(chunks[i].raw) ? 0 : 4) +
+    (first || startsWithMarker(chunks[i].raw) ? 0 : 4) +
     (chunks[i].raw.endsWith('\n') ? 0 : 1)
   for (const i of order) {
-    if (pieceBytes(i, true) > limit && values[i].value !== null) {
+    if (pieceBytes(i, true) > limit) {
       const ref = refOf(i, utf8Bytes(chunks[i].raw))
       throw new FcuError(
         'manifest',
@@ -111,15 +110,8 @@ export function splitManifest(input: SplitInput): ManifestPart[] {
   if (current.length > 0) groups.push(current)
 
   return groups.map((g, n) => {
-    let content = ''
-    const documents: DocumentRef[] = []
-    for (const [j, i] of g.entries()) {
-      let raw = chunks[i].raw
-      if (j > 0 && !startsWithSeparator(raw)) raw = `---\n${raw}`
-      if (j < g.length - 1 && !raw.endsWith('\n')) raw += '\n'
-      content += raw
-      if (values[i].value !== null) documents.push(refOf(i, utf8Bytes(raw)))
-    }
+    const content = joinDocuments(g.map(i => chunks[i].raw))
+    const documents = g.flatMap(i => (values[i].value === null ? [] : [refOf(i, pieceBytes(i, i === g[0]))]))
     const name = `${input.name}-part-${n + 1}`
     const problem = subdomainProblem(name)
     if (problem) {

@@ -140,6 +140,26 @@ export function splitDocumentChunks(text: string): DocumentChunk[] {
   })
 }
 
+/** Whether a chunk's first line is a document marker (`---` or `...`). */
+export const startsWithMarker = (raw: string): boolean => {
+  const nl = raw.indexOf('\n')
+  const first = (nl === -1 ? raw : raw.slice(0, nl)).replace(/\r$/, '')
+  return SEPARATOR.test(first) || END_MARKER.test(first)
+}
+
+/**
+ * Chunks (or whole streams) joined into one stream in which each still starts its own document: a chunk that
+ * follows another gets a `---` line if it has none, and a chunk that is followed a final newline.
+ */
+export function joinDocuments(raws: readonly string[]): string {
+  let out = ''
+  for (const [i, raw] of raws.entries()) {
+    if (i > 0 && !out.endsWith('\n')) out += '\n'
+    out += i > 0 && !startsWithMarker(raw) ? `---\n${raw}` : raw
+  }
+  return out
+}
+
 /** Only comments and white space: scans to the first content character instead of splitting into lines. */
 const isBlank = (text: string): boolean => {
   for (let i = 0; i < text.length; i++) {
