@@ -59,7 +59,9 @@ describe('literal blocks', () => {
   it('refuses text YAML cannot carry as a block, with the reason and line', () => {
     expect(literalBlockProblem('a\n\tb\n')).toBe('it holds a tab (line 2 of the value)')
     expect(literalBlockProblem('a\r\nb\n')).toBe('it holds a carriage return (line 1 of the value)')
-    expect(literalBlockProblem('a\n\n\x01')).toBe('it holds the control character U+0001 (line 3 of the value)')
+    expect(literalBlockProblem('a\n\n\x01')).toBe(
+      'it holds the control character U+0001 (line 3 of the value)'
+    )
     expect(literalBlockProblem('a\u2028b')).toBe('it holds the line separator U+2028 (line 1 of the value)')
     expect(literalBlockProblem('a\u0085b')).toBe('it holds the line separator U+0085 (line 1 of the value)')
     expect(literalBlockProblem('plain text\nwith 😀 and trailing space \n')).toBeUndefined()
@@ -86,7 +88,8 @@ describe('data values', () => {
 
 describe('double-quoted scalars', () => {
   it('fold past column 80 and read back exactly', () => {
-    const s = Array.from({ length: 40 }, (_, i) => `word${i}  double  spaced\t\x01 é 😀 "q" \\`).join(' ') + '\n'
+    const s =
+      Array.from({ length: 40 }, (_, i) => `word${i}  double  spaced\t\x01 é 😀 "q" \\`).join(' ') + '\n'
     const q = doubleQuoted(s, 7, 4)
     expect(q.split('\n').length).toBeGreaterThan(5)
     expect(readBack(q)).toEqual([s, s])
