@@ -1,6 +1,6 @@
 import { isMap, isScalar, LineCounter, parseAllDocuments, type Node, type Pair, type YAMLMap } from 'yaml'
 import { FcuError } from '../errors.js'
-import { dataScalar, doubleQuoted, inlineScalar } from './scalar.js'
+import { dataScalar, doubleQuoted, inlineScalar } from '../yaml/scalar.js'
 
 /**
  * A ConfigMap file as people really have it (issue 9 item 1): `kubectl create configmap --from-file

@@ -1,4 +1,4 @@
-import { inlineScalar, kubectlScalar } from '../../src/crs/scalar.js'
+import { inlineScalar, kubectlScalar } from '../../src/yaml/scalar.js'
 
 /** One `--from-file` source: the key is the file's base name unless given as `--from-file=key=path`. */
 export interface FromFile {

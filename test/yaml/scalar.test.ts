@@ -7,7 +7,7 @@ import {
   isPlainSafe,
   literalBlock,
   literalBlockProblem
-} from '../../src/crs/scalar.js'
+} from '../../src/yaml/scalar.js'
 
 // A value under `  key: ` read back by both YAML libraries the project uses.
 const readBack = (scalar: string): unknown[] => {
