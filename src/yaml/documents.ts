@@ -33,6 +33,8 @@ const END_MARKER = /^\.\.\.(?:[ \t].*)?$/
 export interface DocumentText {
   /** 1-based line of the document's first line of text (the line after its `---`). */
   readonly startLine: number
+  /** 0-based offset of `text` in the stream. */
+  readonly offset: number
   readonly text: string
 }
 
@@ -69,7 +71,7 @@ function lineStarts(text: string): number[] {
 class Piece implements DocumentText {
   constructor(
     private readonly lines: LineIndex,
-    private readonly offset: number,
+    readonly offset: number,
     readonly text: string
   ) {}
 
@@ -119,6 +121,43 @@ export function splitDocumentTexts(text: string): DocumentText[] {
   // A trailing newline or trailing comments after the last separator still form an (empty) document upstream;
   // we keep them so that re-joining reproduces the file.
   if (startOffset <= text.length) out.push(piece(startOffset, text.slice(startOffset)))
+  return out
+}
+
+/** A document with the separator lines before it: the chunks of a stream join back to the stream exactly. */
+export interface DocumentChunk {
+  document: DocumentText
+  /** `---` (or `...`) lines before the document's text, the text, and the newline that ends it. */
+  raw: string
+}
+
+/** The stream cut into chunks, one per document of `splitDocumentTexts`, to move whole documents byte for byte. */
+export function splitDocumentChunks(text: string): DocumentChunk[] {
+  const docs = splitDocumentTexts(text)
+  return docs.map((document, i) => {
+    const start = i === 0 ? 0 : Math.min(text.length, docs[i - 1].offset + docs[i - 1].text.length + 1)
+    const end = i === docs.length - 1 ? text.length : document.offset + document.text.length + 1
+    return { document, raw: text.slice(start, end) }
+  })
+}
+
+/** Whether a chunk's first line is a document marker (`---` or `...`). */
+export const startsWithMarker = (raw: string): boolean => {
+  const nl = raw.indexOf('\n')
+  const first = (nl === -1 ? raw : raw.slice(0, nl)).replace(/\r$/, '')
+  return SEPARATOR.test(first) || END_MARKER.test(first)
+}
+
+/**
+ * Chunks (or whole streams) joined into one stream in which each still starts its own document: a chunk that
+ * follows another gets a `---` line if it has none, and a chunk that is followed a final newline.
+ */
+export function joinDocuments(raws: readonly string[]): string {
+  let out = ''
+  for (const [i, raw] of raws.entries()) {
+    if (i > 0 && !out.endsWith('\n')) out += '\n'
+    out += i > 0 && !startsWithMarker(raw) ? `---\n${raw}` : raw
+  }
   return out
 }
 
