@@ -125,7 +125,8 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
     result,
     {
       files: after,
-      written: effective.map(c => c.path),
+      // A regenerated target that came out unchanged is what the run would write: the same scope either way.
+      written: [...new Set([...effective.map(c => c.path), ...stage.versionTargets.map(t => t.file)])],
       targets: stage.versionTargets,
       upgradedCrds: stage.upgradedCrds
     },
@@ -148,7 +149,7 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
     await applyChanges(root, effective)
     result.written = true
     result.notes.push(
-      `dry-run: wrote ${effective.length} file(s) to the working tree; no commit, push or pull request.`
+      `Wrote ${effective.length} file(s) to the working tree; no commit, push or pull request.`
     )
   } else {
     result.notes.push(
