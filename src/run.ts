@@ -78,7 +78,7 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
 
   const root = settings.workingDirectory
   const config = await loadConfig(root, settings)
-  const files = await readYamlFiles(root)
+  const files = await readYamlFiles(root, { exec: deps.exec })
   const targets = discoverTargets(files, config)
   deps.log.info(
     `Found ${targets.length} target(s): ${targets.map(t => `${t.path} (${t.type})`).join(', ') || 'none'}`

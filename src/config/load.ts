@@ -15,7 +15,7 @@ export async function loadConfig(root: string, settings: Settings): Promise<Repo
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !settings.configExplicit) return emptyConfig()
     throw new FcuError('config', `Config file ${settings.config} cannot be read: ${(e as Error).message}`, {
       location: { input: 'config' },
-      hint: 'Fix the config input or create the file; leave the input empty to use no config file.'
+      hint: 'Create the file or correct the config input; without the config input a missing default file is no error.'
     })
   }
   return parseConfig(text, path.relative(root, abs).split(path.sep).join('/'))
