@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { toFindings } from './errors.js'
 import type { Logger } from './deps.js'
 import { readSettings } from './settings/inputs.js'
-import { SETTING_NAMES } from './settings/names.js'
+import { inInterface, SETTING_NAMES } from './settings/names.js'
 import { run } from './run.js'
 import { realDeps } from './shell.js'
 import { findingLine, renderText } from './report/text.js'
@@ -63,10 +63,11 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
 
   const { command, settings: values, check, verbose } = parsed
   io.verbose?.(verbose)
+  const say = (m: string) => inInterface(m, 'cli')
   const log: Logger = {
-    info: m => io.stderr(`${m}\n`),
-    warning: m => io.stderr(`warning: ${m}\n`),
-    debug: verbose ? m => io.stderr(`debug: ${m}\n`) : () => {}
+    info: m => io.stderr(`${say(m)}\n`),
+    warning: m => io.stderr(`warning: ${say(m)}\n`),
+    debug: verbose ? m => io.stderr(`debug: ${say(m)}\n`) : () => {}
   }
   try {
     const settings = readSettings(name => {

@@ -153,7 +153,8 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
     )
   } else {
     result.notes.push(
-      'Opening pull requests is not part of this release: nothing was written. Use dry-run: true to write the working tree.'
+      // Words for both edges: the CLI's --check lands here too, and it has no dry-run flag.
+      'Nothing was written: opening pull requests is not part of this release.'
     )
   }
   return result

@@ -160,6 +160,8 @@ describe('flux-crs-upgrade CLI (dist/cli.js)', () => {
       expect(r.stdout).toContain(`modified ${GOTK}`)
       expect(r.stdout).toMatch(/^Wrote \d+ file\(s\) to the working tree/m)
       expect(r.stdout).not.toContain('dry-run')
+      // Progress speaks in CLI words too.
+      expect(r.stderr).not.toMatch(/releases-token|input [a-z]/)
       expect(r.stderr).toContain('Downloading flux 2.9.3')
       // tool-cache's workflow commands and exec's echo of tar are for --verbose only.
       expect(r.stderr).not.toContain('::debug::')
@@ -189,6 +191,7 @@ describe('flux-crs-upgrade CLI (dist/cli.js)', () => {
       expect(check.stdout).toContain(`would be modified: ${GOTK}`)
       expect(check.stdout).toMatch(/file\(s\) would change: run upgrade without --check/)
       expect(readFileSync(path.join(root, GOTK), 'utf8')).toBe(before)
+      expect(check.stdout + check.stderr).not.toMatch(/dry-run|releases-token/)
 
       const checkJson = await json(['upgrade', '--check', ...flags])
       expect(checkJson.code).toBe(1)
