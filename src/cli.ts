@@ -88,7 +88,7 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
     process.env.RUNNER_TEMP ||= path.join(io.env.TMPDIR || '/tmp')
     const { deps, dispose } = await realDeps(log, io.env)
     try {
-      const result = await run({ ...settings, workingDirectory: root, dryRun: !check }, deps)
+      const { result } = await run({ ...settings, workingDirectory: root, dryRun: !check }, deps)
       const errors = result.findings.filter(f => f.severity === 'error').length
       const wouldChange = check && result.changed
       const failure =

@@ -1,4 +1,4 @@
-import { DEFAULTS } from '../settings/inputs.js'
+import { DEFAULT_CONFIG_PATH, DEFAULTS } from '../settings/inputs.js'
 import { SETTING_NAMES } from '../settings/names.js'
 
 /**
@@ -54,7 +54,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     ...settingFlag('config'),
     value: '<file>',
-    help: `config file, inside the repository (default: ${DEFAULTS.config})`,
+    help: `config file, inside the repository (default: ${DEFAULT_CONFIG_PATH} if it exists)`,
     commands: both
   },
   {
