@@ -81,7 +81,11 @@ describe('parseConfig', () => {
       [9, 'unknown Calico manifest "calico-nope.yaml"']
     ])
     for (const f of e.findings) {
-      expect(f).toMatchObject({ severity: 'error', rule: 'run/config', file: '.github/flux-crs-upgrade.yaml' })
+      expect(f).toMatchObject({
+        severity: 'error',
+        rule: 'run/config',
+        file: '.github/flux-crs-upgrade.yaml'
+      })
       expect(f.message).not.toContain('flux-crs-upgrade.yaml')
     }
   })
