@@ -189,7 +189,7 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
   } else {
     result.notes.push(
       // Words for both edges: the CLI's --check lands here too, and it has no dry-run flag.
-      'Nothing was written: opening pull requests is not part of this release.'
+      'Opening pull requests is not part of this release: nothing was written.'
     )
   }
   return { result, plan }
