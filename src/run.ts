@@ -27,6 +27,7 @@ import { ChangeSet, combinedChanges, makePlan, planComponents, treeAfter, type P
 import type { ChangeReason } from './plan/plan.js'
 import { WorkingTree } from './plan/tree.js'
 import { Upstream, versionInput } from './upstream.js'
+import type { Stage, StageOutcome } from './plan/stage.js'
 import type { ComponentOutcome, RunResult, TargetOutcome } from './result.js'
 
 /** Everything the engine needs from outside; `main.ts` and `cli.ts` pass real ones, tests local servers. */
@@ -46,45 +47,6 @@ export interface RunDeps extends RetryDeps {
 export interface RunOutput {
   result: RunResult
   plan: Plan
-}
-
-/** What a stage reads: the repository as its component's earlier stages left it, and the run's shared services. */
-export interface StageContext {
-  tree: WorkingTree
-  spec: VersionSpec
-  targets: readonly Target[]
-  config: RepoConfig
-  upstream: Upstream
-  deps: RunDeps
-}
-
-export interface StageChange {
-  path: string
-  /** `null` deletes the file. */
-  content: string | null
-  reason: ChangeReason
-  /** With `reason: 'renamed'`: the file this one replaces, removed by the same change. */
-  renamedFrom?: string
-}
-
-/** What a stage returns: its file changes and what the report says of them. Stages change nothing else. */
-export interface StageOutcome {
-  changes: StageChange[]
-  component?: ComponentOutcome
-  targets?: TargetOutcome[]
-  migrated?: MigratedObject[]
-  /** The version each file the stage manages must hold afterwards (validation checks the headers). */
-  versionTargets?: VersionTarget[]
-  /** The CRDs the stage's new manifests install: the repository's objects of their kinds are checked against them. */
-  upgradedCrds?: unknown[]
-  fluxInstallRuns?: number
-  notes?: string[]
-}
-
-export interface Stage {
-  component: Component
-  name: string
-  run(ctx: StageContext): Promise<StageOutcome>
 }
 
 /**
@@ -205,6 +167,8 @@ function emptyResult(mode: Settings['mode'], dryRun: boolean): RunResult {
     targets: [],
     files: [],
     migrated: [],
+    configMaps: [],
+    references: [],
     findings: [],
     validation: { resources: 0, skipped: [] },
     tools: [],
