@@ -5,7 +5,7 @@ import { toFindings } from './errors.js'
 import type { Logger } from './deps.js'
 import { DEFAULTS, readSettings } from './settings/inputs.js'
 import { run } from './run.js'
-import { realDeps } from './shell.js'
+import { realDeps } from './adapters.js'
 import { findingLine, renderText } from './report/text.js'
 
 const USAGE = `Usage: flux-crs-upgrade <command> [options]

@@ -5,7 +5,7 @@ import { toFindings, type Finding } from './errors.js'
 import { readSettings } from './settings/inputs.js'
 import { insideWorkspace } from './workspace/paths.js'
 import { run } from './run.js'
-import { realDeps } from './shell.js'
+import { realDeps } from './adapters.js'
 import { renderFindings, renderSummary } from './report/summary.js'
 import type { RunResult } from './result.js'
 

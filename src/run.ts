@@ -1,7 +1,6 @@
 import semver from 'semver'
 import type { Finding } from './errors.js'
-import type { Exec } from './deps.js'
-import type { RetryDeps } from './http/retry.js'
+import type { RunDeps } from './deps.js'
 import { loadConfig } from './config/load.js'
 import type { Component, Settings } from './settings/inputs.js'
 import { discoverTargets, type Target } from './targets/discover.js'
@@ -11,34 +10,16 @@ import { applyChanges, type FileChange } from './workspace/transaction.js'
 import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
 import { componentRepository, resolveVersion, type Release, type Resolution } from './versions/select.js'
 import { listReleases } from './versions/releases.js'
-import { releasesCredentials } from './versions/auth.js'
-import { installTool, type ToolCache } from './tools/install.js'
-import type { ToolPlatform } from './tools/platform.js'
+import { releasesCredentials, type ReleasesCredentials } from './versions/auth.js'
+import { installTool } from './tools/install.js'
 import { fluxCli, minorOf, type FluxCli } from './flux/cli.js'
 import { upgradeFluxComponents } from './flux/upgrade.js'
 import { migrateFluxObjects } from './flux/migrate.js'
 import { parseFluxHeader } from './flux/header.js'
 import { validateRepository, type ValidationInput, type VersionTarget } from './validate/validator.js'
 import { validateCalicoResources } from './validate/calicoctl.js'
-import {
-  findKustomizeBinary,
-  referencesWithBinary,
-  type ToolLookup
-} from './validate/kustomize/build-binary.js'
+import { findKustomizeBinary, referencesWithBinary } from './validate/kustomize/build-binary.js'
 import type { RunResult } from './result.js'
-
-/** Everything the engine needs from outside; `main.ts` and `cli.ts` pass real ones, tests local servers. */
-export interface RunDeps extends RetryDeps {
-  exec: Exec
-  toolCache: ToolCache
-  /** A scratch directory for downloads and migrations; removed by the caller. */
-  tempDir: string
-  platform: ToolPlatform
-  /** `GITHUB_API_URL` of the run: the run token goes to this API only. */
-  runApiUrl?: string
-  /** Finds a program on PATH (kustomize, kubectl); absent means none is used. */
-  which?: ToolLookup
-}
 
 type Specs = Partial<Record<Component, VersionSpec>>
 
@@ -167,7 +148,7 @@ class Upstream {
   private readonly tools = new Map<string, Promise<{ path: string; version: string }>>()
   private readonly token?: string
   private announced = false
-  private readonly message: string
+  private readonly credentials: ReleasesCredentials
 
   constructor(
     private readonly settings: Settings,
@@ -181,7 +162,7 @@ class Upstream {
       releasesToken: settings.releasesToken
     })
     this.token = credentials.token
-    this.message = credentials.message
+    this.credentials = credentials
   }
 
   /**
@@ -195,12 +176,12 @@ class Upstream {
   ): Promise<{ selected: Resolution; overall: Resolution; notes: (tag: string) => string }> {
     let list = this.releases.get(component)
     if (!list) {
-      if (!this.announced) this.deps.log.info(this.message)
+      if (!this.announced) this.deps.log[this.credentials.level](this.credentials.message)
       this.announced = true
       list = listReleases(
         componentRepository[component],
-        { baseUrl: this.settings.releasesApiUrl, token: this.token },
-        this.deps
+        this.deps.github(this.settings.releasesApiUrl, this.token),
+        this.deps.log
       )
       this.releases.set(component, list)
     }

@@ -104,7 +104,7 @@ describe('fetchWithRetry against a local server', () => {
     server = await startServer((_req, i) => replies[Math.min(i, replies.length - 1)])
     return server
   }
-  const policy: RetryPolicy = { attempts: 4, baseDelayMs: 1000, maxWaitMs: 60_000 }
+  const policy: RetryPolicy = { attempts: 4, baseDelayMs: 1000, maxWaitMs: 60_000, timeoutMs: 30_000 }
 
   it('retries a 500 and returns the 200 that follows', async () => {
     const s = await serve({ status: 500 }, json(200, { ok: true }))
@@ -195,7 +195,9 @@ describe('fetchWithRetry against a local server', () => {
     )) as FcuError
     expect(error).toBeInstanceOf(FcuError)
     expect(error.code).toBe('network')
-    expect(error.message).toMatch(/rate limited \(HTTP 403\) for another 1800 s, longer than the 60 s/)
+    expect(error.message).toMatch(
+      /rate limited \(HTTP 403\) for another 1800 s \(until 2023-11-14T22:43:20Z\), longer than the 60 s/
+    )
     expect(error.hint).toMatch(/releases-token/)
     expect(s.requests).toHaveLength(1)
     expect(deps.slept).toEqual([])
