@@ -7,6 +7,7 @@ import {
   deadline,
   defaultRetryPolicy,
   errorText,
+  isTimeout,
   isTransientStatus,
   isWorthRetrying,
   networkError,
@@ -139,9 +140,12 @@ class OctokitClient implements GitHubApi {
     try {
       text = await new Response(res.data as ReadableStream<Uint8Array> | null).text()
     } catch (e) {
+      const why = isTimeout(e)
+        ? `the body did not arrive within ${this.policy.timeoutMs / 1000} s`
+        : errorText(e)
       throw new GitHubApiError(
         'broken-body',
-        `the connection broke while reading ${shown} (${errorText(e)})`,
+        `the connection broke while reading ${shown} (${why})`,
         {
           url: shown
         },

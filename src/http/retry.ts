@@ -267,9 +267,14 @@ export const rateLimitHint =
   'Authenticate the request (token or releases-token) for a higher limit, or re-run the job after the reset.'
 
 export function errorText(e: unknown): string {
-  if (e instanceof Error) {
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause
-    return cause?.code ?? cause?.message ?? e.message
+  // Not `instanceof Error`: fetch's errors may come from another realm (a test VM).
+  if (typeof e !== 'object' || e === null) return String(e)
+  // The innermost cause says most: fetch's "fetch failed" wraps getaddrinfo's ENOTFOUND, Octokit wraps fetch's.
+  const chain = causes(e).reverse()
+  for (const c of chain) {
+    const code = (c as { code?: unknown }).code
+    if (typeof code === 'string' && code !== '') return code
   }
-  return String(e)
+  const message = (chain[0] as { message?: unknown }).message
+  return typeof message === 'string' && message !== '' ? message : String(e)
 }
