@@ -46,7 +46,10 @@ interface OctokitFailure extends Error {
 }
 
 const isOctokitFailure = (e: unknown): e is OctokitFailure =>
-  e instanceof Error && typeof (e as { status?: unknown }).status === 'number' && 'request' in e
+  typeof e === 'object' &&
+  e !== null &&
+  typeof (e as { status?: unknown }).status === 'number' &&
+  'request' in e
 
 /** The request options object Octokit hands every hook of one call, the same across its retries. */
 interface HookOptions {
