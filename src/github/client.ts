@@ -15,6 +15,7 @@ import {
   redactUrl,
   requestedWaitMs,
   secondaryRateLimitWaitMs,
+  timeoutOf,
   type RetryDeps,
   type RetryPolicy
 } from '../http/retry.js'
@@ -144,7 +145,7 @@ class OctokitClient implements GitHubApi {
       text = await new Response(res.data as ReadableStream<Uint8Array> | null).text()
     } catch (e) {
       const why = isTimeout(e)
-        ? `the body did not arrive within ${this.policy.timeoutMs / 1000} s`
+        ? `the body did not arrive within ${timeoutOf(this.policy) / 1000} s`
         : errorText(e)
       throw new GitHubApiError(
         'broken-body',
@@ -250,7 +251,7 @@ class OctokitClient implements GitHubApi {
         if (name.toLowerCase() !== 'authorization') headers[name] = value
       }
       if (this.token && new URL(url).origin === apiOrigin) headers.authorization = `Bearer ${this.token}`
-      const timeout = deadline(this.policy.timeoutMs).signal
+      const timeout = deadline(timeoutOf(this.policy)).signal
       return this.deps.fetch(url, {
         ...init,
         headers,

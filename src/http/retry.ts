@@ -10,12 +10,12 @@ export interface RetryPolicy {
   maxWaitMs: number
   /**
    * A request with no answer after this long is abandoned and not retried: a server that accepts the connection
-   * and then stalls for this long is not having a blip, and the run should fail in a bounded time.
+   * and then stalls for this long is not having a blip, and the run should fail in a bounded time. Default 30 s.
    */
-  timeoutMs: number
+  timeoutMs?: number
 }
 
-export const defaultRetryPolicy: RetryPolicy = {
+export const defaultRetryPolicy: Required<RetryPolicy> = {
   attempts: 4,
   baseDelayMs: 1000,
   maxWaitMs: 60_000,
@@ -94,13 +94,15 @@ export function isUnresolvableHost(e: unknown): boolean {
   })
 }
 
+export const timeoutOf = (policy: RetryPolicy): number => policy.timeoutMs ?? defaultRetryPolicy.timeoutMs
+
 /** A request that got no HTTP answer is tried again, unless another try is bound to fail the same way. */
 export const isWorthRetrying = (e: unknown): boolean => !isUnresolvableHost(e) && !isTimeout(e)
 
 /** The failure for a request that got no HTTP answer after `attempts` tries (`what`: "GET <url>"). */
 export function networkError(what: string, e: unknown, attempts: number, policy: RetryPolicy): FcuError {
   if (isTimeout(e)) {
-    return new FcuError('network', `${what} got no answer within ${policy.timeoutMs / 1000} s`, {
+    return new FcuError('network', `${what} got no answer within ${timeoutOf(policy) / 1000} s`, {
       hint: 'The server accepted the connection and then stalled: re-run the job later, or point download-url / releases-api-url at a mirror.',
       cause: e
     })
@@ -221,7 +223,7 @@ export async function fetchWithRetry(
     const backoff = policy.baseDelayMs * 2 ** (attempt - 1)
     let res: Response
     // The clock runs until the headers are in: a body (a 60 MB calicoctl) may rightly take longer.
-    const timer = deadline(policy.timeoutMs)
+    const timer = deadline(timeoutOf(policy))
     try {
       res = await deps.fetch(url, { method: 'GET', headers: init.headers, signal: timer.signal })
     } catch (e) {
