@@ -210,6 +210,14 @@ describe('the GitHub client (Octokit with the retry and throttling plugins)', ()
       expect(deps.slept).toEqual([2000, 1000])
     })
 
+    it('retries a 429 that names no limit (a mirror) after its Retry-After, as a transient answer', async () => {
+      const s = await serveInOrder({ status: 429, headers: { 'retry-after': '3' } }, json(200, []))
+      const { api, deps } = client(s.url)
+      await list(api)
+      expect(s.requests).toHaveLength(2)
+      expect(deps.slept).toEqual([3000])
+    })
+
     it('treats a 403 without rate-limit signs as a refusal, once', async () => {
       const s = await serveInOrder(json(403, { message: 'Resource not accessible by integration' }))
       const { api, deps } = client(s.url, { token })
