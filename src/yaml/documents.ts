@@ -2,6 +2,7 @@ import yaml from 'js-yaml'
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml'
 import { FcuError } from '../errors.js'
 import { loadFast, locateFast, UNSUPPORTED } from './fast-load.js'
+import { sealParsed, type ParsedValue } from './readonly.js'
 
 /**
  * A multi-document YAML file split into documents that remember where they stand in the file.
@@ -19,8 +20,8 @@ export interface YamlDocument {
   startLine: number
   /** The document's own text, separators excluded. */
   text: string
-  /** The parsed value; null for an empty document (only comments or nothing). */
-  value: unknown
+  /** The parsed value; null for an empty document (only comments or nothing). Shared: read-only. */
+  readonly value: ParsedValue
 }
 
 export type YamlPath = ReadonlyArray<string | number>
@@ -143,10 +144,10 @@ export function parseDocuments(text: string, file: string, lineOffset = 0): Yaml
     const startLine = d.startLine + lineOffset
     if (isBlank(d.text)) return { file, index, startLine, text: d.text, value: null }
     const fast = loadFast(d.text)
-    if (fast !== UNSUPPORTED) return { file, index, startLine, text: d.text, value: fast ?? null }
+    if (fast !== UNSUPPORTED) return { file, index, startLine, text: d.text, value: fast }
     try {
-      const value = yaml.load(d.text, { filename: file, json: true })
-      return { file, index, startLine, text: d.text, value: value ?? null }
+      const value = sealParsed(yaml.load(d.text, { filename: file, json: true }) ?? null)
+      return { file, index, startLine, text: d.text, value }
     } catch (e) {
       const mark = (e as { mark?: { line: number; column: number } }).mark
       const reason = (e as { reason?: string }).reason ?? (e as Error).message
