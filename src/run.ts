@@ -1,7 +1,6 @@
 import semver from 'semver'
 import type { Finding } from './errors.js'
-import type { Exec } from './deps.js'
-import type { RetryDeps } from './http/retry.js'
+import type { RunDeps } from './deps.js'
 import { loadConfig } from './config/load.js'
 import type { RepoConfig } from './config/config.js'
 import type { Component, Settings } from './settings/inputs.js'
@@ -10,38 +9,19 @@ import { currentCalicoVersion } from './calico/manifest.js'
 import { readYamlFiles } from './workspace/repository.js'
 import { applyChanges } from './workspace/transaction.js'
 import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
-import type { ToolCache } from './tools/install.js'
-import type { ToolPlatform } from './tools/platform.js'
 import { minorOf } from './flux/cli.js'
 import { upgradeFluxComponents } from './flux/upgrade.js'
 import { migrateFluxObjects, type MigratedObject } from './flux/migrate.js'
 import { parseFluxHeader } from './flux/header.js'
 import { validateRepository, type ValidationInput, type VersionTarget } from './validate/validator.js'
 import { validateCalicoResources } from './validate/calicoctl.js'
-import {
-  findKustomizeBinary,
-  referencesWithBinary,
-  type ToolLookup
-} from './validate/kustomize/build-binary.js'
+import { findKustomizeBinary, referencesWithBinary } from './validate/kustomize/build-binary.js'
 import { ChangeSet, combinedChanges, makePlan, planComponents, treeAfter, type Plan } from './plan/plan.js'
 import type { ChangeReason } from './plan/plan.js'
 import { WorkingTree } from './plan/tree.js'
 import { Upstream, versionInput } from './upstream.js'
 import type { Stage, StageOutcome } from './plan/stage.js'
 import type { ComponentOutcome, RunResult, TargetOutcome } from './result.js'
-
-/** Everything the engine needs from outside; `main.ts` and `cli.ts` pass real ones, tests local servers. */
-export interface RunDeps extends RetryDeps {
-  exec: Exec
-  toolCache: ToolCache
-  /** A scratch directory for downloads and migrations; removed by the caller. */
-  tempDir: string
-  platform: ToolPlatform
-  /** `GITHUB_API_URL` of the run: the run token goes to this API only. */
-  runApiUrl?: string
-  /** Finds a program on PATH (kustomize, kubectl); absent means none is used. */
-  which?: ToolLookup
-}
 
 /** A run's report, and the plan of file changes that writing the working tree and publishing consume. */
 export interface RunOutput {
