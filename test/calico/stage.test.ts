@@ -151,4 +151,63 @@ describeFixtures('the Calico stage', () => {
     expect(result.written).toBe(false)
     expect(snapshot(root)).toEqual(before)
   })
+
+  const filler = (n: number) =>
+    `---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: filler-${n}\n  namespace: kube-system\ndata:\n  blob: "${'x'.repeat(100_000)}"\n`
+  const withCrs = (root: string) =>
+    writeFileSync(
+      path.join(root, 'crs.yaml'),
+      'apiVersion: addons.cluster.x-k8s.io/v1beta2\nkind: ClusterResourceSet\nmetadata:\n  name: calico\n  namespace: fleet\nspec:\n  strategy: Reconcile\n  clusterSelector:\n    matchLabels: {cni: calico}\n  resources:\n    - name: calico-cni\n      kind: ConfigMap\n'
+    )
+
+  it('splits data over 1 MiB into parts of whole documents, CRDs first, and lists every part', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'fcu-calico-'))
+    // The fleet ships its own objects with Calico: kept after upstream's, and over the limit together.
+    customised(root, m => m + [1, 2, 3, 4, 5, 6, 7, 8].map(filler).join(''))
+    withCrs(root)
+    writeFileSync(
+      path.join(root, 'kustomization.yaml'),
+      'resources:\n  - cm-calico-v3.26.yaml\n  - crs.yaml\n'
+    )
+    const { result } = await run(
+      settingsFor(root, mirror, { components: 'calico', 'calico-version': '3.31.7' }),
+      engineDeps(toolCache).deps
+    )
+    expect(result.findings.filter(f => f.severity === 'error')).toEqual([])
+    const parts = result.configMaps[0].parts
+    expect(parts.map(p => p.name)).toEqual(['calico-cni-part-1', 'calico-cni-part-2'])
+    for (const p of parts) expect(p.bytes).toBeLessThanOrEqual(1_048_576)
+    const docs = yaml.loadAll(readFileSync(path.join(root, 'cm-calico-v3.31.yaml'), 'utf8')) as {
+      metadata: { name: string }
+      data: Record<string, string>
+    }[]
+    expect(docs.map(d => d.metadata.name)).toEqual(['calico-cni-part-1', 'calico-cni-part-2'])
+    // Whole documents: every upstream object and every filler is in exactly one part, CRDs in the first.
+    const all = docs.map(d => d.data['calico.yaml']).join('\n')
+    expect(all.match(/name: filler-\d/g)).toHaveLength(8)
+    expect(docs[0].data['calico.yaml']).toContain('kind: CustomResourceDefinition')
+    expect(docs[1].data['calico.yaml']).not.toContain('kind: CustomResourceDefinition')
+    expect(readFileSync(path.join(root, 'crs.yaml'), 'utf8')).toContain(
+      '    - name: calico-cni-part-1\n      kind: ConfigMap\n    - name: calico-cni-part-2\n      kind: ConfigMap\n'
+    )
+  })
+
+  it('refuses one document over the limit, naming it, and writes nothing', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'fcu-calico-'))
+    const operator = readFileSync(path.join(fixtures!, 'calico/v3.29.7/tigera-operator.yaml'), 'utf8')
+    const big = operator.split(/^---$/m).find(d => d.includes('name: installations.operator.tigera.io'))!
+    customised(root, m => `${m}---${big}`)
+    const before = snapshot(root)
+    const { result } = await run(
+      settingsFor(root, mirror, { components: 'calico', 'calico-version': '3.31.7' }),
+      engineDeps(toolCache).deps
+    ).catch(e => ({
+      result: { findings: [{ severity: 'error', message: String(e.message) }], written: false }
+    }))
+    expect(result.findings.map(f => f.message).join('\n')).toMatch(
+      /CustomResourceDefinition installations\.operator\.tigera\.io.*1,1\d\d,\d\d\d bytes/
+    )
+    expect(result.written).toBe(false)
+    expect(snapshot(root)).toEqual(before)
+  })
 })
