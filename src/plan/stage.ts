@@ -55,4 +55,3 @@ export interface Stage {
   name: string
   run(ctx: StageContext): Promise<StageOutcome>
 }
-

@@ -53,7 +53,7 @@ describeFixtures('the Calico stage', () => {
       // kubectl's layout stays: metadata last, the name and namespace as they were, provenance recorded.
       expect(text.startsWith('apiVersion: v1\n')).toBe(true)
       expect(text).toMatch(
-        /\nkind: ConfigMap\nmetadata:\n(.*\n)*  name: calico-cni\n  namespace: cluster-dev\n$/
+        /\nkind: ConfigMap\nmetadata:\n(.*\n)* {2}name: calico-cni\n {2}namespace: cluster-dev\n$/
       )
       expect(text).toContain(`flux-crs-upgrade/version: ${version}`)
       expect(readFileSync(path.join(root, SEED, 'kustomization.yaml'), 'utf8')).toBe(

@@ -152,7 +152,7 @@ describe('the Flux stage on ClusterResourceSet ConfigMaps', () => {
       'flux.yaml': now + sync('mgmt', 'v1')
     })
     expect(mgmt).toMatch(
-      /\nkind: ConfigMap\nmetadata:\n(.*\n)*  name: crs-cm-flux-2\.9\.3-mgmt\n  namespace: mgmt\n$/
+      /\nkind: ConfigMap\nmetadata:\n(.*\n)* {2}name: crs-cm-flux-2\.9\.3-mgmt\n {2}namespace: mgmt\n$/
     )
 
     // Two data keys, in a file whose name carries no version: the install key regenerated, the sync key migrated.
