@@ -77,16 +77,14 @@ function reaches(paths: ReadonlySet<string>, kustomizeDirs: ReadonlySet<string>,
  */
 function appliedPaths(
   kustomizations: readonly { file: string; path: string }[],
-  kustomizeDirs: ReadonlySet<string>
+  reachedBy: (paths: ReadonlySet<string>, file: string) => boolean
 ): Set<string> | undefined {
-  const active = new Set(
-    kustomizations.filter(k => reaches(new Set([k.path]), kustomizeDirs, dirOf(k.file))).map(k => k.path)
-  )
+  const active = new Set(kustomizations.filter(k => reachedBy(new Set([k.path]), k.file)).map(k => k.path))
   if (active.size === 0) return undefined
   for (let grew = true; grew;) {
     grew = false
     for (const k of kustomizations) {
-      if (active.has(k.path) || !reaches(active, kustomizeDirs, dirOf(k.file))) continue
+      if (active.has(k.path) || !reachedBy(active, k.file)) continue
       active.add(k.path)
       grew = true
     }
@@ -136,7 +134,20 @@ export function appliedView(
   const kustomizeDirs = new Set(
     [...collected.documents.keys()].filter(p => KUSTOMIZATION.has(posix.basename(p))).map(dirOf)
   )
-  const paths = appliedPaths(fluxKustomizations(collected.objects), kustomizeDirs)
+  // The root kustomizations that render each file: a file a kustomization lists is applied where that one is.
+  const rootsOf = new Map<string, string[]>()
+  for (const k of render.roots)
+    for (const o of k.objects) {
+      const file = o.trace.origin?.doc.file
+      if (file === undefined) continue
+      const list = rootsOf.get(file) ?? []
+      if (!list.includes(k.dir)) list.push(k.dir)
+      rootsOf.set(file, list)
+    }
+  const reachedBy = (active: ReadonlySet<string>, file: string): boolean =>
+    reaches(active, kustomizeDirs, dirOf(file)) ||
+    (rootsOf.get(file) ?? []).some(dir => reaches(active, kustomizeDirs, dir))
+  const paths = appliedPaths(fluxKustomizations(collected.objects), reachedBy)
   // Without a Flux entry point in the repository (a repository of bases, or one like Flux's example repositories)
   // every kustomization and every manifest is taken as applied, directory by directory.
   const reached = (dir: string): boolean => paths === undefined || reaches(paths, kustomizeDirs, dir)

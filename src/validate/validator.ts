@@ -41,6 +41,11 @@ export interface ValidationInput {
   targets?: readonly VersionTarget[]
   /** The CRDs of the bundles the upgrade writes: the repository's objects of their kinds are checked against them. */
   upgradedCrds?: readonly unknown[]
+  /**
+   * CRDs from outside the repository, for the kinds no repository bundle defines: the Flux install of the version
+   * in play (`flux install --export`), for repositories whose Flux comes from bootstrap, the operator or a chart.
+   */
+  crdSources?: readonly { name: string; crds: readonly unknown[] }[]
 }
 
 export interface SkippedKind {
@@ -205,7 +210,8 @@ export function validateRepository(input: ValidationInput): ValidationReport {
     bundles: bundleCatalogs(collected.objects),
     upgraded,
     written,
-    fluxMinor: fluxTarget ? minorOf(fluxTarget.version) : undefined
+    fluxMinor: fluxTarget ? minorOf(fluxTarget.version) : undefined,
+    external: (input.crdSources ?? []).map(s => ({ name: s.name, catalog: crdCatalog([...s.crds]) }))
   }
   // Kinds whose CRDs the upgrade brings: the upgraded bundles', and those of the files the run wrote.
   const upgradeCatalogs = [
