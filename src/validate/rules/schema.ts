@@ -113,9 +113,11 @@ function crdSource(
   }
   if (best && bestShared > 0) return from(best)
   if (ctx.upgraded?.byGroupKind(group, kind)) return { catalog: ctx.upgraded, source: 'upgrade' }
-  if (best) return from(best)
+  // An object no cluster's folder claims goes to the Flux in play before another cluster's install: that one may
+  // be a cluster left on an old release.
   const external = ctx.external?.find(e => e.catalog.byGroupKind(group, kind))
-  return external ? { catalog: external.catalog, source: 'external', name: external.name } : undefined
+  if (external) return { catalog: external.catalog, source: 'external', name: external.name }
+  return best ? from(best) : undefined
 }
 
 /** How many leading directories two repository paths share. */
