@@ -125,7 +125,9 @@ export function manifestParseFailures(
 export function appliedView(
   collected: CollectedObjects,
   render: RepositoryRender,
-  skip: (file: string) => boolean
+  skip: (file: string) => boolean,
+  /** Files the run wrote: checked in full, whatever applies them (an upgrade must not pass on a demoted error). */
+  written: ReadonlySet<string> = new Set()
 ): AppliedView {
   const rendered = new Set<YamlDocument>()
   for (const k of render.kustomizations)
@@ -187,7 +189,7 @@ export function appliedView(
       candidates.add(o.file)
     } else (reached(dir) ? appliedFiles : candidates).add(o.file)
   }
-  const unapplied = new Set([...candidates].filter(f => !appliedFiles.has(f)))
+  const unapplied = new Set([...candidates].filter(f => !appliedFiles.has(f) && !written.has(f)))
   for (const file of [...unlisted].filter(f => unapplied.has(f))) {
     findings.push({
       severity: 'warning',

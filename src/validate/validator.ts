@@ -229,7 +229,7 @@ export function validateRepository(input: ValidationInput): ValidationReport {
   const texts = new Map(input.files.map(f => [f.path, f.content]))
   const skip = notManifestFiles(input.files.map(f => f.path))
   const render = renderRepository(repositoryFiles(input.files, collected.documents))
-  const view = appliedView(collected, render, skip)
+  const view = appliedView(collected, render, skip, written)
   const objects = checkObjects(view.objects, ctx, inScope, view.unapplied)
   const claimed = new Set(render.findings.filter(f => f.rule === 'yaml/parse').map(f => f.file))
   const findings: Finding[] = [
