@@ -225,7 +225,7 @@ describeIf('what Flux never applies, and several Flux versions', () => {
     const lines = errors(r).map(f => `${f.rule} ${f.file}:${f.line} ${f.message}`)
     expect(lines).toHaveLength(3)
     expect(new Set(lines).size).toBe(3)
-    expect(lines.map(l => l.split(" ")[1])).toEqual([`${file}:4`, `${file}:4`, `${file}:4`])
+    expect(lines.map(l => l.split(' ')[1])).toEqual([`${file}:4`, `${file}:4`, `${file}:4`])
   })
 
   it("checks each cluster's objects against its own Flux install, the others against the Flux in play", () => {
