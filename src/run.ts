@@ -8,6 +8,7 @@ import { applyChanges } from './workspace/transaction.js'
 import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
 import { validateRepository, type ValidationInput } from './validate/validator.js'
 import { validateCalicoResources } from './validate/calicoctl.js'
+import { fluxCrdSources } from './validate/flux-crds.js'
 import { findKustomizeBinary, referencesWithBinary } from './validate/kustomize/build-binary.js'
 import { ChangeSet, combinedChanges, makePlan, planComponents, treeAfter, type Plan } from './plan/plan.js'
 import { WorkingTree } from './plan/tree.js'
@@ -51,7 +52,15 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
 
   if (settings.mode === 'validate') {
     const plan = makePlan(base, [])
-    await validateInto(result, { files: base.files() }, upstream, specs.calico, deps)
+    const flux = specs.flux
+    const crdSources = await fluxCrdSources(
+      base.files(),
+      async () =>
+        (await upstream.resolve('flux', flux ?? parseVersionSpec('latest', 'flux-version'))).selected.version,
+      v => upstream.flux(v),
+      deps.log
+    )
+    await validateInto(result, { files: base.files(), crdSources }, upstream, specs.calico, deps)
     await recheckWithKustomize(result, base, root, deps)
     result.tools = upstream.installed
     return { result, plan }

@@ -313,7 +313,8 @@ describe('run (validate) on the example fleet repository', () => {
     mkdirSync(path.join(root, 'infra/component'), { recursive: true })
     writeFileSync(
       path.join(root, 'infra/kustomization.yaml'),
-      'resources:\n  - crs.yaml\ncomponents:\n  - component\n'
+      // A Helm chart inflation: what the in-process renderer does not apply.
+      'resources:\n  - crs.yaml\nhelmCharts:\n  - name: cni\n    repo: https://charts.example.org\n'
     )
     writeFileSync(
       path.join(root, 'infra/crs.yaml'),
@@ -347,7 +348,7 @@ describe('run (validate) on the example fleet repository', () => {
       }
     }
 
-    // Alone, the renderer cannot apply a component: the reference is left unverified, never a false error.
+    // Alone, the renderer cannot inflate a chart: the reference is left unverified, never a false error.
     expect((await validate()).crs).toEqual([['notice', 'crs/resource-unverified', 'infra/crs.yaml', 11]])
 
     const healthy = await validate(async name =>
@@ -379,7 +380,11 @@ describe('run (validate) on the example fleet repository', () => {
     )
     const tc = mkdtempSync(path.join(os.tmpdir(), 'fcu-tc-'))
     const latest = await run(settingsFor(root, mirror, { mode: 'validate' }), engineDeps(tc).deps)
-    expect(latest.tools).toEqual([{ tool: 'calicoctl', version: '3.31.7', downloaded: true }])
+    // flux for the CRDs of the Flux objects (`flux install --export`), calicoctl for the Calico resources.
+    expect(latest.tools).toEqual([
+      { tool: 'flux', version: '2.9.3', downloaded: true },
+      { tool: 'calicoctl', version: '3.31.7', downloaded: true }
+    ])
     const calico = latest.findings.filter(
       f => f.file === 'infrastructure/ippool.yaml' && f.severity === 'error'
     )

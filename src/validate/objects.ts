@@ -11,6 +11,7 @@ import {
 } from '../yaml/documents.js'
 import { loadFast, SharedBlocks, UNSUPPORTED } from '../yaml/fast-load.js'
 import { isParsedList, type ParsedObject, type ParsedValue } from '../yaml/readonly.js'
+import { locateField, type RenderedObject } from './kustomize/resource.js'
 
 /**
  * The Kubernetes objects of a repository, as validation sees them: every document of every YAML file, plus the
@@ -40,6 +41,11 @@ export interface ManifestObject {
   readonly value: ParsedObject
   /** The ConfigMap data value the object was read from, when it is not a document of the file itself. */
   container?: DataStream
+  /**
+   * The object as a kustomization renders it, when it is one: `value` is then the rendered value, and each field is
+   * placed at the line that wrote it (the resource, a patch, or the kustomization's `namespace:`).
+   */
+  rendered?: RenderedObject
 }
 
 /** A ConfigMap data value that holds a YAML stream of manifests. */
@@ -265,6 +271,20 @@ function failureOf(e: FcuError, file: string, mapLine: (line: number) => number)
  * one onto the file; inside a quoted or folded value they cannot, so the data key's line stands for all of them.
  */
 export function lineOf(obj: ManifestObject, path: YamlPath = [], at: 'key' | 'value' = 'key'): number {
+  return placeOf(obj, path, at).line
+}
+
+/** The file and line of a position inside an object: for a rendered one, the file that wrote that field. */
+export function placeOf(
+  obj: ManifestObject,
+  path: YamlPath = [],
+  at: 'key' | 'value' = 'key'
+): { file: string; line: number } {
+  if (obj.rendered) return locateField(obj.rendered, path, at)
+  return { file: obj.file, line: writtenLineOf(obj, path, at) }
+}
+
+function writtenLineOf(obj: ManifestObject, path: YamlPath, at: 'key' | 'value'): number {
   // A field that is not there (a required one) is reported at the deepest part of its path that is.
   const present = existingPrefix(obj.value, path)
   const where = present.length < path.length ? 'key' : at

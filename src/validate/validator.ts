@@ -1,7 +1,9 @@
 import type { Finding } from '../errors.js'
 import type { YamlDocument } from '../yaml/documents.js'
 import { crdCatalog, type CrdCatalog } from './schema/index.js'
-import { validateReferences } from './references.js'
+import { checkRepositoryReferences, dedupeFindings } from './references.js'
+import { renderRepository } from './kustomize/render.js'
+import { appliedView, manifestParseFailures, notManifestFiles } from './applied.js'
 import {
   collectObjects,
   groupVersion,
@@ -39,6 +41,11 @@ export interface ValidationInput {
   targets?: readonly VersionTarget[]
   /** The CRDs of the bundles the upgrade writes: the repository's objects of their kinds are checked against them. */
   upgradedCrds?: readonly unknown[]
+  /**
+   * CRDs from outside the repository, for the kinds no repository bundle defines: the Flux install of the version
+   * in play (`flux install --export`), for repositories whose Flux comes from bootstrap, the operator or a chart.
+   */
+  crdSources?: readonly { name: string; crds: readonly unknown[] }[]
 }
 
 export interface SkippedKind {
@@ -135,6 +142,9 @@ class SkipTally {
   }
 }
 
+/** A finding about a manifest Flux never applies: still shown, never failing the check. */
+const demote = (f: Finding): Finding => (f.severity === 'error' ? { ...f, severity: 'warning' } : f)
+
 const parseFinding = (f: ParseFailure): Finding => ({
   severity: 'error',
   rule: 'yaml/parse',
@@ -152,7 +162,8 @@ const parseFinding = (f: ParseFailure): Finding => ({
 function checkObjects(
   objects: readonly ManifestObject[],
   ctx: SchemaContext,
-  inScope: (o: ManifestObject) => boolean
+  inScope: (o: ManifestObject) => boolean,
+  unapplied: ReadonlySet<string>
 ) {
   const findings: Finding[] = []
   const skipped = new SkipTally()
@@ -168,19 +179,23 @@ function checkObjects(
       skipped.add(obj, NOT_AFFECTED)
       continue
     }
-    checked.push(obj)
+    // Kustomize reports duplicates within a build itself (kustomize/duplicate-id).
+    if (!obj.rendered) checked.push(obj)
+    const own: Finding[] = []
     const missing = missingFields(obj, known)
-    if (missing) findings.push(missing)
-    if (typeof obj.value.apiVersion !== 'string' || typeof obj.value.kind !== 'string') continue
-    const outcome = checkSchema(obj, ctx)
-    findings.push(...outcome.findings)
-    if (outcome.status === 'validated') resources++
-    else skipped.add(obj, outcome.reason)
-    const size = configMapSize(obj)
-    if (size) findings.push(size)
-    findings.push(...nameFindings(obj))
+    if (missing) own.push(missing)
+    if (typeof obj.value.apiVersion === 'string' && typeof obj.value.kind === 'string') {
+      const outcome = checkSchema(obj, ctx)
+      own.push(...outcome.findings)
+      if (outcome.status === 'validated') resources++
+      else skipped.add(obj, outcome.reason)
+      const size = configMapSize(obj)
+      if (size) own.push(size)
+      own.push(...nameFindings(obj))
+    }
+    findings.push(...(unapplied.has(obj.file) ? own.map(demote) : own))
   }
-  findings.push(...duplicates(checked))
+  findings.push(...duplicates(checked).map(f => (f.file && unapplied.has(f.file) ? demote(f) : f)))
   return { findings, resources, skipped: skipped.list() }
 }
 
@@ -195,7 +210,8 @@ export function validateRepository(input: ValidationInput): ValidationReport {
     bundles: bundleCatalogs(collected.objects),
     upgraded,
     written,
-    fluxMinor: fluxTarget ? minorOf(fluxTarget.version) : undefined
+    fluxMinor: fluxTarget ? minorOf(fluxTarget.version) : undefined,
+    external: (input.crdSources ?? []).map(s => ({ name: s.name, catalog: crdCatalog([...s.crds]) }))
   }
   // Kinds whose CRDs the upgrade brings: the upgraded bundles', and those of the files the run wrote.
   const upgradeCatalogs = [
@@ -210,8 +226,20 @@ export function validateRepository(input: ValidationInput): ValidationReport {
   const isUpgrade = written.size > 0 || upgraded !== undefined
   const inScope = (o: ManifestObject): boolean => !isUpgrade || written.has(o.file) || upgradedKind(o)
 
-  const objects = checkObjects(collected.objects, ctx, inScope)
-  const findings: Finding[] = [...collected.failures.map(parseFinding), ...objects.findings]
+  const texts = new Map(input.files.map(f => [f.path, f.content]))
+  const skip = notManifestFiles(input.files.map(f => f.path))
+  const render = renderRepository(repositoryFiles(input.files, collected.documents))
+  const view = appliedView(collected, render, skip, written)
+  const objects = checkObjects(view.objects, ctx, inScope, view.unapplied)
+  const claimed = new Set(render.findings.filter(f => f.rule === 'yaml/parse').map(f => f.file))
+  const findings: Finding[] = [
+    ...manifestParseFailures(collected.failures, texts, f => skip(f) || claimed.has(f)).map(f => {
+      const finding = parseFinding(f)
+      return view.unapplied.has(f.file) ? demote(finding) : finding
+    }),
+    ...objects.findings,
+    ...view.findings
+  ]
 
   const flux = findFluxInstalls(
     collected.streams,
@@ -225,7 +253,7 @@ export function validateRepository(input: ValidationInput): ValidationReport {
   for (const target of input.targets ?? [])
     findings.push(...targetVersion(target, flux.installs, collected.objects))
 
-  findings.push(...validateReferences(repositoryFiles(input.files, collected.documents)).findings)
+  findings.push(...dedupeFindings([...render.findings, ...checkRepositoryReferences(render)]))
 
   return {
     findings: dedupe(findings).sort(compareFindings),

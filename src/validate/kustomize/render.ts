@@ -63,7 +63,6 @@ export interface RepositoryRender {
 
 /** Fields this renderer does not apply, and whether they can change which objects exist or what they are called. */
 const unsupportedFields: Readonly<Record<string, boolean>> = {
-  components: true,
   generators: true,
   transformers: true,
   helmCharts: true,
@@ -99,6 +98,7 @@ const knownFields = new Set([
   'configurations',
   'sortOptions',
   'buildMetadata',
+  'components',
   ...Object.keys(unsupportedFields)
 ])
 
@@ -194,13 +194,18 @@ export class KustomizeRenderer {
     const kustomizations: KustomizationRender[] = []
     const findings: Finding[] = []
     for (const dir of unique) {
+      // A Component is built only as part of the kustomizations that use it: alone, its patches have no targets.
+      if (this.isComponent(dir)) continue
       const render = this.build(dir)
       if (!render) continue
       kustomizations.push(render)
       findings.push(...render.findings)
     }
 
-    const kustomizationDirs = new Set(kustomizations.map(k => k.dir))
+    const kustomizationDirs = new Set([
+      ...kustomizations.map(k => k.dir),
+      ...unique.filter(d => this.isComponent(d))
+    ])
     const plainObjects: RenderedObject[] = []
     for (const file of this.index.files.keys()) {
       if (!isYamlFile(file) || this.claimed.has(file)) continue
@@ -237,7 +242,11 @@ export class KustomizeRenderer {
     return result
   }
 
-  private accumulateUncached(dir: string, stack: string[]): Accumulated {
+  /**
+   * One kustomization's resources, generators, patches and transformers. A Component starts from its parent's
+   * objects (`base`) and transforms them along with its own, so it is accumulated anew for every parent.
+   */
+  private accumulateUncached(dir: string, stack: string[], base: RenderedObject[] = []): Accumulated {
     const candidates = this.index.kustomizationIn(dir)
     const file = candidates[0]
     for (const f of candidates) this.claimed.add(f)
@@ -304,7 +313,7 @@ export class KustomizeRenderer {
     }
 
     const nameReferences: NameReference[] = []
-    let objects: RenderedObject[] = []
+    let objects: RenderedObject[] = base
     for (const field of ['resources', 'bases'] as const) {
       const list = ctx.spec[field]
       if (list === undefined || list === null) continue
@@ -346,6 +355,8 @@ export class KustomizeRenderer {
       })
     }
 
+    objects = this.applyComponents(ctx, [...stack, dir], objects, nameReferences)
+
     objects = runGenerators(ctx, objects)
     objects = applyPatchesStrategicMerge(ctx, objects)
     objects = applyPatches(ctx, objects)
@@ -357,6 +368,69 @@ export class KustomizeRenderer {
     this.claimFileReferences(ctx)
 
     return { objects, nameReferences, findings, ...(incomplete ? { incomplete } : {}) }
+  }
+
+  /** `components:` in order, each transforming what the kustomization has accumulated so far. */
+  private applyComponents(
+    ctx: KustomizationContext,
+    stack: string[],
+    objects: RenderedObject[],
+    nameReferences: NameReference[]
+  ): RenderedObject[] {
+    const list = ctx.spec.components
+    if (list === undefined || list === null) return objects
+    if (!Array.isArray(list)) {
+      noteAt(ctx, 'error', 'kustomize/invalid', ['components'], `components in ${ctx.file} must be a list`)
+      return objects
+    }
+    let current = objects
+    list.forEach((entry, i) => {
+      const at: YamlPath = ['components', i]
+      const path = joinPath(ctx.dir, String(entry))
+      const unusable = (reason: string, severity: 'notice' | 'error', message: string, hint?: string) => {
+        ctx.markIncomplete(reason)
+        noteAt(
+          ctx,
+          severity,
+          severity === 'error' ? 'kustomize/missing-component' : 'kustomize/unsupported',
+          at,
+          message,
+          hint
+        )
+      }
+      if (isRemoteReference(String(entry)) || isOutsideRepository(path)) {
+        unusable(
+          `${ctx.file} uses the component ${String(entry)}, which is not in the repository`,
+          'notice',
+          `${ctx.file} uses the component ${String(entry)}, which is outside the repository and not read; what it adds or changes is not checked`
+        )
+        return
+      }
+      if (this.index.kustomizationIn(path).length === 0) {
+        unusable(
+          `${ctx.file} uses the component ${path}, which could not be rendered`,
+          'error',
+          `${ctx.file} uses the component ${path}, which has no kustomization.yaml; kustomize build fails`,
+          'Fix the path (it is relative to the kustomization directory).'
+        )
+        return
+      }
+      if (stack.includes(path)) {
+        unusable(
+          `${ctx.file} uses ${path} in a cycle`,
+          'error',
+          `${ctx.file} uses the component ${path}, which includes it back`
+        )
+        return
+      }
+      this.included.add(path)
+      const sub = this.accumulateUncached(path, stack, current)
+      if (sub.incomplete) ctx.markIncomplete(sub.incomplete)
+      nameReferences.push(...sub.nameReferences)
+      ctx.findings.push(...sub.findings)
+      current = sub.objects
+    })
+    return current
   }
 
   /** Files a kustomization reads besides its resources, so that they are not taken for standalone manifests. */

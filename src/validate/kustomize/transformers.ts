@@ -33,6 +33,16 @@ export function applyNamespace(ctx: KustomizationContext, objects: RenderedObjec
     return
   }
   for (const o of objects) {
+    // The transformer's field specs include a Namespace's own name: home-lab fleets write `name: _` placeholders
+    // that each directory's kustomization names this way.
+    if (kindOf(o.value) === 'Namespace' && o.value.apiVersion === 'v1') {
+      const name = nameOf(o.value)
+      if (name !== ns) {
+        o.previousNames.push(name)
+        setField(o, ['metadata', 'name'], ns, ctx, ['namespace'])
+      }
+      continue
+    }
     if (isClusterScoped(o.value)) continue
     setField(o, ['metadata', 'namespace'], ns, ctx, ['namespace'])
   }

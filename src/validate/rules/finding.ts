@@ -1,6 +1,6 @@
 import type { Finding, Severity } from '../../errors.js'
 import type { YamlPath } from '../../yaml/documents.js'
-import { lineOf, type ManifestObject } from '../objects.js'
+import { placeOf, type ManifestObject } from '../objects.js'
 
 /** A finding about a field of an object, placed at that field's line in the file on disk. */
 export function findingAt(
@@ -11,5 +11,6 @@ export function findingAt(
   message: string,
   hint?: string
 ): Finding {
-  return { severity, rule, file: obj.file, line: lineOf(obj, path), message, ...(hint ? { hint } : {}) }
+  const { file, line } = placeOf(obj, path)
+  return { severity, rule, file, line, message, ...(hint ? { hint } : {}) }
 }

@@ -32,6 +32,11 @@ export interface SchemaContext {
   written?: ReadonlySet<string>
   /** The Flux minor the run upgrades to (`2.9`), for `flux migrate` hints. */
   fluxMinor?: string
+  /**
+   * CRDs from outside the repository (`flux install --export` of the Flux version in play), for kinds no
+   * repository bundle defines; `name` says where they came from.
+   */
+  external?: readonly { name: string; catalog: CrdCatalog }[]
 }
 
 export type SchemaOutcome =
@@ -74,7 +79,9 @@ function issueFindings(obj: ManifestObject, issues: readonly SchemaIssue[], agai
 /** Where a custom resource's CRD comes from: a catalog, and whether the upgrade brings it. */
 interface CrdSource {
   catalog: CrdCatalog
-  source: 'upgrade' | 'repository'
+  source: 'upgrade' | 'repository' | 'external'
+  /** For external CRDs: where they came from. */
+  name?: string
 }
 
 /**
@@ -106,6 +113,10 @@ function crdSource(
   }
   if (best && bestShared > 0) return from(best)
   if (ctx.upgraded?.byGroupKind(group, kind)) return { catalog: ctx.upgraded, source: 'upgrade' }
+  // An object no cluster's folder claims goes to the Flux in play before another cluster's install: that one may
+  // be a cluster left on an old release.
+  const external = ctx.external?.find(e => e.catalog.byGroupKind(group, kind))
+  if (external) return { catalog: external.catalog, source: 'external', name: external.name }
   return best ? from(best) : undefined
 }
 
@@ -131,12 +142,8 @@ function migrateHint(obj: ManifestObject, group: string, served: string[], fluxM
   return `Change apiVersion to ${served.map(v => `${group}/${v}`).join(' or ')} and adapt the fields the new version renamed.`
 }
 
-function validateAgainst(
-  obj: ManifestObject,
-  catalog: CrdCatalog,
-  source: 'upgrade' | 'repository',
-  ctx: SchemaContext
-): SchemaOutcome {
+function validateAgainst(obj: ManifestObject, crdSource: CrdSource, ctx: SchemaContext): SchemaOutcome {
+  const { catalog, source } = crdSource
   const { apiVersion, kind } = obj.value as { apiVersion: string; kind: string }
   const { group, version } = groupVersion(apiVersion)
   const result = validateCustomResource(catalog, obj.value)
@@ -159,7 +166,7 @@ function validateAgainst(
             ['apiVersion'],
             'error',
             'schema/version-not-served',
-            `${describe(obj.value)} uses ${apiVersion}, which the CRD ${crdName} in this repository does not serve (served: ${served})`,
+            `${describe(obj.value)} uses ${apiVersion}, which the CRD ${crdName} ${source === 'external' ? `of ${crdSource.name}` : 'in this repository'} does not serve (served: ${served})`,
             migrateHint(obj, group, result.served, ctx.fluxMinor)
           )
     return { status: 'validated', findings: [finding] }
@@ -167,7 +174,11 @@ function validateAgainst(
   const findings = issueFindings(
     obj,
     result.issues,
-    source === 'upgrade' ? ` (against the upgraded CRD ${crdName})` : ''
+    source === 'upgrade'
+      ? ` (against the upgraded CRD ${crdName})`
+      : source === 'external'
+        ? ` (against ${crdName} of ${crdSource.name})`
+        : ''
   )
   const v = crd?.versions.find(x => x.name === version)
   if (v?.deprecated) {
@@ -200,7 +211,7 @@ export function checkSchema(obj: ManifestObject, ctx: SchemaContext): SchemaOutc
 
   const { group } = groupVersion(apiVersion)
   const crd = crdSource(obj, ctx, group, kind)
-  if (crd) return validateAgainst(obj, crd.catalog, crd.source, ctx)
+  if (crd) return validateAgainst(obj, crd, ctx)
 
   if (BUILTIN_GROUPS.has(group)) {
     const served = builtinApiVersionsOf(kind)
@@ -242,7 +253,7 @@ export function checkSchema(obj: ManifestObject, ctx: SchemaContext): SchemaOutc
   }
   return {
     status: 'skipped',
-    reason: 'no CRD for it in the repository or the upgraded bundles',
+    reason: 'no CRD for it in the repository, the upgraded bundles or the Flux install in play',
     findings: []
   }
 }

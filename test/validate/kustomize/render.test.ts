@@ -431,9 +431,10 @@ describe('renderKustomization: what kustomize build would fail on, and what is n
       ]),
       'k'
     )!
+    // The remote base is a notice; a component directory that does not exist fails the build.
     expect(remote.findings.map(f => [f.severity, f.line])).toEqual([
-      ['notice', 4],
-      ['notice', 2]
+      ['notice', 2],
+      ['error', 5]
     ])
     expect(remote.complete).toBe(false)
     expect(names(remote.objects)).toEqual(['ConfigMap/app-config'])
