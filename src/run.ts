@@ -3,12 +3,13 @@ import type { RunDeps } from './deps.js'
 import { loadConfig } from './config/load.js'
 import type { Component, Settings } from './settings/inputs.js'
 import { discoverTargets } from './targets/discover.js'
-import { readYamlFiles } from './workspace/repository.js'
+import { readRepository } from './workspace/repository.js'
 import { applyChanges } from './workspace/transaction.js'
 import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
 import { validateRepository, type ValidationInput } from './validate/validator.js'
 import { validateCalicoResources } from './validate/calicoctl.js'
 import { fluxCrdSources } from './validate/flux-crds.js'
+import { isYamlFile } from './validate/objects.js'
 import { findKustomizeBinary, referencesWithBinary } from './validate/kustomize/build-binary.js'
 import { ChangeSet, combinedChanges, makePlan, planComponents, treeAfter, type Plan } from './plan/plan.js'
 import { WorkingTree } from './plan/tree.js'
@@ -42,8 +43,13 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
       ? `Config file: ${config.file}`
       : `No config file (${settings.config} does not exist): targets are found by content, with no exclusions`
   )
-  const base = new WorkingTree(await readYamlFiles(root, { exec: deps.exec }))
-  const targets = discoverTargets(base.files(), config)
+  const read = await readRepository(root, { exec: deps.exec })
+  const base = new WorkingTree(read.files)
+  // Generator inputs (scripts, env files) are in the tree for the renderer; targets are YAML files.
+  const targets = discoverTargets(
+    base.files().filter(f => isYamlFile(f.path)),
+    config
+  )
   deps.log.info(
     `Found ${targets.length} target(s): ${targets.map(t => `${t.path} (${t.type})`).join(', ') || 'none'}`
   )
@@ -228,7 +234,10 @@ async function validateInto(
   const report = validateRepository(input)
   result.validation = { resources: report.resources, skipped: report.skipped }
   result.findings.push(...report.findings)
-  if (calico && input.files.some(f => /apiVersion:\s*["']?projectcalico\.org\/v3/.test(f.content))) {
+  if (
+    calico &&
+    input.files.some(f => isYamlFile(f.path) && /apiVersion:\s*["']?projectcalico\.org\/v3/.test(f.content))
+  ) {
     const { selected } = await upstream.resolve('calico', calico)
     const tool = await upstream.install('calicoctl', selected.version)
     const checked = await validateCalicoResources(input.files, tool, deps.exec)

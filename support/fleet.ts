@@ -3,8 +3,9 @@
  * the operator, no Flux CRDs in the repository): `_` Namespace placeholders that each namespace directory's
  * kustomization renames, a shared component, Flux Kustomizations per application with `${VAR}` substitutions,
  * HelmReleases on OCIRepositories, ConfigMap generators reading shell scripts and an application config file with
- * a custom tag, a Helm chart folder, a CI workflow and a stray template that nothing applies. Deterministic: the same
- * size gives the same files, so tests can point at lines and the benchmark compares like with like.
+ * a custom tag, Secret generators reading env files, a Helm chart folder, a CI workflow and a stray template that
+ * nothing applies. Deterministic: the same size gives the same files, so tests can point at lines and the
+ * benchmark compares like with like.
  */
 
 export interface FleetOptions {
@@ -147,7 +148,16 @@ export function generateFleet(options: FleetOptions = {}): Map<string, string> {
               '    files:',
               '      - entrypoint.sh=./resources/script.sh'
             ]
-          : ['configMapGenerator:', `  - name: ${app}-config`, '    files:', '      - ./resources/config.yml']
+          : [
+              'configMapGenerator:',
+              `  - name: ${app}-config`,
+              '    files:',
+              '      - ./resources/config.yml',
+              'secretGenerator:',
+              `  - name: ${app}-env`,
+              '    envs:',
+              '      - ./resources/app.env'
+            ]
       put(
         `${dir}/app/kustomization.yaml`,
         lines(
@@ -166,11 +176,16 @@ export function generateFleet(options: FleetOptions = {}): Map<string, string> {
           `${dir}/app/resources/script.sh`,
           lines('#!/bin/sh', 'set -eu', `echo "starting ${app}"`, 'exec "$@"')
         )
-      else
+      else {
         put(
           `${dir}/app/resources/config.yml`,
           lines('server:', '  port: 8080', '  token: !env_var APP_TOKEN', 'features: [a, b]')
         )
+        put(
+          `${dir}/app/resources/app.env`,
+          lines('# read by the secretGenerator', 'LOG_LEVEL=info', `APP_NAME=${app}`)
+        )
+      }
       put(
         `${dir}/app/ocirepository.yaml`,
         lines(

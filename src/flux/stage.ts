@@ -16,6 +16,7 @@ import { minorOf } from './cli.js'
 import { FLUX_GENERATED, parseFluxHeader } from './header.js'
 import { migrateFluxObjects, type MigratedObject } from './migrate.js'
 import { upgradeFluxComponents, type FluxTarget } from './upgrade.js'
+import { isYamlFile } from '../validate/objects.js'
 
 /**
  * The Flux component: every `flux install --export` in the repository (gotk-components.yaml files, and the install
@@ -141,7 +142,8 @@ export const fluxStage: Stage = {
         }))
       ]
       const migration = await migrateFluxObjects(
-        [...regenerated.files(), ...virtual.filter(v => v.content !== '')],
+        // Generator inputs in the tree are no manifests: only YAML files hold Flux objects.
+        [...regenerated.files().filter(f => isYamlFile(f.path)), ...virtual.filter(v => v.content !== '')],
         {
           cli: await ctx.upstream.flux(to),
           crds: up.crds,

@@ -2,6 +2,7 @@ import semver from 'semver'
 import type { Exec } from '../deps.js'
 import { FcuError, type Finding } from '../errors.js'
 import { positionOf, tryParseDocuments, type YamlDocument, type YamlPath } from '../yaml/documents.js'
+import { isYamlFile } from './objects.js'
 
 /**
  * `calicoctl validate` (Calico v3.31 and later) on the repository's Calico resources (`projectcalico.org/v3`).
@@ -45,7 +46,8 @@ const isCalicoResource = (d: YamlDocument): boolean =>
 export function calicoDocuments(files: readonly CalicoFile[]): { path: string; documents: YamlDocument[] }[] {
   const out: { path: string; documents: YamlDocument[] }[] = []
   for (const f of files) {
-    if (!f.content.includes(calicoApiVersion)) continue
+    // A generator input (a script applying Calico resources) is no manifest.
+    if (!isYamlFile(f.path) || !f.content.includes(calicoApiVersion)) continue
     const { documents } = tryParseDocuments(f.content, f.path)
     const calico = documents.filter(isCalicoResource)
     if (calico.length > 0) out.push({ path: f.path, documents: calico })

@@ -1,6 +1,9 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
+import * as posix from 'node:path/posix'
 import type { Exec } from '../deps.js'
+import { CONFIGMAP_MAX_BYTES } from '../kubernetes/limits.js'
+import { tryParseDocuments } from '../yaml/documents.js'
 import { toRepoPath } from './paths.js'
 
 /** The repository as the engine sees it: YAML files by repo-relative path. Read once per run (SPEC §9). */
@@ -9,10 +12,55 @@ export interface RepoFile {
   content: string
 }
 
+/** A file a kustomization names that was not read, and why; the renderer says so rather than "does not exist". */
+export interface UnreadFile {
+  path: string
+  reason: 'outside-repository' | 'too-large'
+}
+
+/** YAML files, plus the files of any type that kustomizations read into ConfigMaps and Secrets. */
+export interface RepositoryRead {
+  files: RepoFile[]
+  unread: UnreadFile[]
+}
+
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.terraform', 'vendor'])
 const YAML = /\.ya?ml$/i
+const KUSTOMIZATION = /(^|\/)(kustomization\.ya?ml|Kustomization)$/
+
+/**
+ * A generator input larger than a ConfigMap can hold cannot be applied anyway; the budget bounds what one run
+ * reads into memory however many kustomizations name large files.
+ */
+const GENERATOR_INPUT_MAX_BYTES = CONFIGMAP_MAX_BYTES
+const GENERATOR_INPUTS_BUDGET_BYTES = 64 * CONFIGMAP_MAX_BYTES
 
 const skipped = (repoPath: string): boolean => repoPath.split('/').some(part => SKIP_DIRS.has(part))
+
+/** A listed path; its kind on disk, where the listing tells it (a walk does, git does not). */
+interface Listed {
+  path: string
+  kind?: 'file' | 'symlink' | 'other'
+}
+
+/** The kind on disk: lstat only for the paths read, so listing a large repository stays one git call. */
+async function kindOf(root: string, f: Listed): Promise<Listed['kind']> {
+  if (f.kind) return f.kind
+  try {
+    const stat = await fs.lstat(path.join(root, ...f.path.split('/')))
+    f.kind = stat.isFile() ? 'file' : stat.isSymbolicLink() ? 'symlink' : 'other'
+  } catch {
+    f.kind = 'other' // in the index, deleted from the working tree
+  }
+  return f.kind
+}
+
+/** The listed YAML files, with the kind of each. */
+async function yamlEntries(root: string, listed: readonly Listed[]): Promise<Listed[]> {
+  const yaml = listed.filter(f => YAML.test(f.path))
+  await Promise.all(yaml.map(f => kindOf(root, f)))
+  return yaml
+}
 
 /**
  * Lists and reads every YAML file under root, sorted by path so runs are deterministic. Where root is in a git
@@ -22,20 +70,122 @@ const skipped = (repoPath: string): boolean => repoPath.split('/').some(part => 
  * git listing skips as well.
  */
 export async function readYamlFiles(root: string, options: { exec?: Exec } = {}): Promise<RepoFile[]> {
-  const wanted = (p: string) => YAML.test(p) && !skipped(p)
-  const listed = options.exec ? await gitFiles(root, options.exec, wanted) : undefined
-  const found = (listed ?? (await walk(root))).filter(wanted).sort()
-  return Promise.all(
-    found.map(async p => ({ path: p, content: await fs.readFile(path.join(root, ...p.split('/')), 'utf8') }))
+  const yaml = await yamlEntries(root, await listFiles(root, options.exec))
+  return readAll(
+    root,
+    yaml.filter(f => f.kind === 'file')
   )
 }
 
-/** Repo-relative paths of the regular files git lists under root; undefined where git cannot tell. */
-async function gitFiles(
-  root: string,
-  exec: Exec,
-  wanted: (p: string) => boolean
-): Promise<string[] | undefined> {
+/**
+ * The YAML files (as `readYamlFiles`), and the non-YAML files that `configMapGenerator` / `secretGenerator`
+ * entries (`files`, `envs`, `env`) of the kustomizations among them name, as kustomize-controller reads them: a
+ * symlink is followed while it resolves inside the repository. A named file that is a symlink leading out of the
+ * repository, or larger than a ConfigMap holds, is not read and is listed in `unread`. Only files the listing
+ * has are read, so a file git ignores is as absent as it is for Flux.
+ */
+export async function readRepository(root: string, options: { exec?: Exec } = {}): Promise<RepositoryRead> {
+  const listed = await listFiles(root, options.exec)
+  const byPath = new Map(listed.map(f => [f.path, f]))
+  const yaml = await yamlEntries(root, listed)
+  const files = await readAll(
+    root,
+    yaml.filter(f => f.kind === 'file')
+  )
+  const have = new Set(files.map(f => f.path))
+  const realRoot = await fs.realpath(root)
+  const unread: UnreadFile[] = []
+  let budget = GENERATOR_INPUTS_BUDGET_BYTES
+  const inputs = [...new Set(files.filter(f => KUSTOMIZATION.test(f.path)).flatMap(generatorInputs))].sort()
+  for (const p of inputs) {
+    const entry = byPath.get(p)
+    if (!entry || have.has(p)) continue
+    const kind = await kindOf(root, entry)
+    if (kind === 'other') continue
+    const abs = path.join(root, ...p.split('/'))
+    let real: string
+    try {
+      real = await fs.realpath(abs)
+    } catch {
+      continue // a dangling symlink: the renderer reports the file missing
+    }
+    const rel = path.relative(realRoot, real)
+    if (rel.startsWith('..') || path.isAbsolute(rel)) {
+      unread.push({ path: p, reason: 'outside-repository' })
+      continue
+    }
+    const stat = await fs.stat(real)
+    if (!stat.isFile()) continue
+    if (stat.size > GENERATOR_INPUT_MAX_BYTES || stat.size > budget) {
+      unread.push({ path: p, reason: 'too-large' })
+      continue
+    }
+    budget -= stat.size
+    files.push({ path: p, content: await fs.readFile(real, 'utf8') })
+    have.add(p)
+  }
+  // A YAML resource that is a symlink leading out of the repository is not followed either; say so where named.
+  for (const f of yaml) {
+    if (f.kind !== 'symlink' || have.has(f.path)) continue
+    const real = await fs.realpath(path.join(root, ...f.path.split('/'))).catch(() => undefined)
+    if (!real) continue
+    const rel = path.relative(realRoot, real)
+    if (rel.startsWith('..') || path.isAbsolute(rel))
+      unread.push({ path: f.path, reason: 'outside-repository' })
+  }
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  unread.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  return { files, unread }
+}
+
+/** The repository paths a kustomization file's generators read, resolved against its directory. */
+function generatorInputs(file: RepoFile): string[] {
+  const dir = posix.dirname(file.path)
+  const out: string[] = []
+  const add = (entry: unknown) => {
+    if (typeof entry !== 'string' || entry === '') return
+    const eq = entry.indexOf('=')
+    const joined = posix.normalize(posix.join(dir, eq > 0 ? entry.slice(eq + 1) : entry))
+    if (joined.startsWith('../') || joined === '..' || posix.isAbsolute(joined) || skipped(joined)) return
+    out.push(joined)
+  }
+  for (const doc of tryParseDocuments(file.content, file.path).documents) {
+    const spec = doc.value as Record<string, unknown> | null
+    if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) continue
+    for (const field of ['configMapGenerator', 'secretGenerator']) {
+      const generators = spec[field]
+      if (!Array.isArray(generators)) continue
+      for (const g of generators as unknown[]) {
+        if (g === null || typeof g !== 'object') continue
+        const args = g as Record<string, unknown>
+        for (const key of ['files', 'envs'])
+          if (Array.isArray(args[key])) (args[key] as unknown[]).forEach(add)
+        add(args.env)
+      }
+    }
+  }
+  return out
+}
+
+function readAll(root: string, listed: readonly Listed[]): Promise<RepoFile[]> {
+  return Promise.all(
+    [...listed]
+      .map(f => f.path)
+      .sort()
+      .map(async p => ({ path: p, content: await fs.readFile(path.join(root, ...p.split('/')), 'utf8') }))
+  )
+}
+
+/**
+ * The files and symlinks under root, repository-relative, outside SKIP_DIRS: git's listing where root is
+ * in a work tree, else a walk of the directory.
+ */
+async function listFiles(root: string, exec: Exec | undefined): Promise<Listed[]> {
+  return (exec ? await gitFiles(root, exec) : undefined) ?? (await walk(root))
+}
+
+/** What git lists under root; undefined where git cannot tell. */
+async function gitFiles(root: string, exec: Exec): Promise<Listed[] | undefined> {
   let listing
   try {
     listing = await exec('git', ['-C', root, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'])
@@ -43,29 +193,21 @@ async function gitFiles(
     return undefined // no git on PATH
   }
   if (listing.exitCode !== 0) return undefined // not a work tree
-  const paths = [...new Set(listing.stdout.split('\0').filter(wanted))]
-  // The index also lists files deleted from the working tree, submodules and symlinks: only regular files count.
-  const regular = await Promise.all(
-    paths.map(async p => {
-      try {
-        return (await fs.lstat(path.join(root, ...p.split('/')))).isFile()
-      } catch {
-        return false
-      }
-    })
-  )
-  return paths.filter((_, i) => regular[i])
+  const paths = [...new Set(listing.stdout.split('\0').filter(p => p !== '' && !skipped(p)))]
+  // The index also lists files deleted from the working tree, submodules and symlinks: `kindOf` tells them apart.
+  return paths.map(p => ({ path: p }))
 }
 
-async function walk(root: string): Promise<string[]> {
-  const found: string[] = []
+async function walk(root: string): Promise<Listed[]> {
+  const found: Listed[] = []
   const visit = async (dir: string): Promise<void> => {
     const entries = await fs.readdir(dir, { withFileTypes: true })
     for (const e of entries) {
       if (e.isDirectory()) {
         if (!SKIP_DIRS.has(e.name)) await visit(path.join(dir, e.name))
-      } else if (e.isFile() && YAML.test(e.name)) {
-        found.push(toRepoPath(root, path.join(dir, e.name)))
+      } else if (e.isFile() || e.isSymbolicLink()) {
+        const kind = e.isFile() ? 'file' : 'symlink'
+        found.push({ path: toRepoPath(root, path.join(dir, e.name)), kind })
       }
     }
   }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { readYamlFiles } from '../../src/workspace/repository.js'
+import { readRepository, readYamlFiles } from '../../src/workspace/repository.js'
 import { realExec } from '../../src/adapters.js'
 
 function tree(files: Record<string, string>): string {
@@ -72,5 +72,72 @@ describe('readYamlFiles', () => {
       exec: () => Promise.reject(Object.assign(new Error('spawn git ENOENT'), { code: 'ENOENT' }))
     })
     expect(read.map(f => f.path)).toContain('build/out.yaml')
+  })
+})
+
+describe('readRepository', () => {
+  const app = {
+    'app/kustomization.yaml': [
+      'configMapGenerator:',
+      '  - name: scripts',
+      '    files:',
+      '      - entrypoint.sh=./resources/script.sh',
+      '      - resources/plain.txt',
+      '      - linked.sh',
+      '      - outside.sh',
+      '      - big.bin',
+      '      - ../../escape.sh',
+      'secretGenerator:',
+      '  - name: env',
+      '    envs: [./resources/app.env]',
+      '  - name: legacy',
+      '    env: resources/legacy.env',
+      ''
+    ].join('\n'),
+    'app/resources/script.sh': '#!/bin/sh\necho hi\n',
+    'app/resources/plain.txt': 'plain\n',
+    'app/resources/app.env': 'A=1\n',
+    'app/resources/legacy.env': 'B=2\n',
+    'app/resources/unnamed.sh': 'never named\n',
+    'app/ignored.env': 'SECRET=1\n'
+  }
+
+  const prepare = () => {
+    const root = tree(app)
+    const elsewhere = tree({ 'outside.sh': 'echo outside\n' })
+    symlinkSync('resources/script.sh', path.join(root, 'app/linked.sh'))
+    symlinkSync(path.join(elsewhere, 'outside.sh'), path.join(root, 'app/outside.sh'))
+    writeFileSync(path.join(root, 'app/big.bin'), Buffer.alloc(1_048_577, 'x'))
+    return root
+  }
+
+  it('reads the files generators name, of any type, besides the YAML files', async () => {
+    const read = await readRepository(prepare())
+    expect(read.files.map(f => f.path)).toEqual([
+      'app/kustomization.yaml',
+      'app/linked.sh',
+      'app/resources/app.env',
+      'app/resources/legacy.env',
+      'app/resources/plain.txt',
+      'app/resources/script.sh'
+    ])
+    expect(read.files.find(f => f.path === 'app/linked.sh')?.content).toBe('#!/bin/sh\necho hi\n')
+  })
+
+  it('follows no symlink out of the repository and reads no file larger than a ConfigMap holds', async () => {
+    const read = await readRepository(prepare())
+    expect(read.unread).toEqual([
+      { path: 'app/big.bin', reason: 'too-large' },
+      { path: 'app/outside.sh', reason: 'outside-repository' }
+    ])
+  })
+
+  it('in a work tree, reads only the generator inputs git sees', async () => {
+    const root = prepare()
+    writeFileSync(path.join(root, '.gitignore'), '*.env\n')
+    git(root, 'init', '-q')
+    const read = await readRepository(root, { exec: realExec })
+    expect(read.files.map(f => f.path)).not.toContain('app/resources/app.env')
+    expect(read.files.map(f => f.path)).toContain('app/resources/script.sh')
   })
 })
