@@ -23,7 +23,15 @@ import {
   referencesWithBinary,
   type ToolLookup
 } from './validate/kustomize/build-binary.js'
-import { ChangeSet, combinedChanges, makePlan, planComponents, treeAfter, type Plan } from './plan/plan.js'
+import {
+  ChangeSet,
+  combinedChanges,
+  describeChanges,
+  makePlan,
+  planComponents,
+  treeAfter,
+  type Plan
+} from './plan/plan.js'
 import type { ChangeReason } from './plan/plan.js'
 import { WorkingTree } from './plan/tree.js'
 import { Upstream, versionInput } from './upstream.js'
@@ -40,6 +48,11 @@ export interface RunDeps extends RetryDeps {
   runApiUrl?: string
   /** Finds a program on PATH (kustomize, kubectl); absent means none is used. */
   which?: ToolLookup
+  /**
+   * Publishes a validated plan (branches and pull requests), recording them in `result.pullRequests`. Absent (the
+   * CLI): outside dry-run nothing is written.
+   */
+  publish?: (plan: Plan, result: RunResult) => Promise<void>
 }
 
 /** A run's report, and the plan of file changes that writing the working tree and publishing consume. */
@@ -154,14 +167,7 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
   result.notes.push(...all.flatMap(o => o.notes ?? []))
 
   const combined = combinedChanges(plan)
-  result.files = combined.map(c => ({
-    path: c.path,
-    operation: c.content === null ? 'deleted' : base.has(c.path) ? 'modified' : 'added',
-    bytes: c.content === null ? 0 : Buffer.byteLength(c.content, 'utf8'),
-    components: c.components,
-    reasons: c.reasons,
-    ...(c.renamedFrom ? { renamedFrom: c.renamedFrom } : {})
-  }))
+  result.files = describeChanges(base, combined)
   result.changed = combined.length > 0
 
   await validatePlan(result, plan, outcomes, upstream, specs.calico, deps)
@@ -175,9 +181,11 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
     return { result, plan }
   }
 
-  if (!result.changed) {
-    result.notes.push('Everything is up to date: nothing to write.')
-  } else if (settings.dryRun) {
+  if (settings.dryRun) {
+    if (!result.changed) {
+      result.notes.push('Everything is up to date: nothing to write.')
+      return { result, plan }
+    }
     await applyChanges(
       root,
       combined.map(c => ({ path: c.path, content: c.content }))
@@ -186,10 +194,14 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
     result.notes.push(
       `dry-run: wrote ${combined.length} file(s) to the working tree; no commit, push or pull request.`
     )
+  } else if (deps.publish) {
+    // Also when nothing changes: a pull request whose base already has the versions is closed.
+    await deps.publish(plan, result)
+    if (!result.changed) result.notes.push('Everything is up to date: nothing to change.')
+  } else if (!result.changed) {
+    result.notes.push('Everything is up to date: nothing to write.')
   } else {
-    result.notes.push(
-      'Opening pull requests is not part of this release: nothing was written. Use dry-run: true to write the working tree.'
-    )
+    result.notes.push('Pull requests are opened by the action: nothing was written here.')
   }
   return { result, plan }
 }
