@@ -239,7 +239,7 @@ export class GitRepository {
       `${commit}:refs/heads/${branch}`
     ])
     if (r.exitCode === 0) return true
-    if (/\[rejected\]|stale info|fetch first/.test(r.stdout + r.stderr)) return false
+    if (/\[(remote )?rejected\]|stale info|fetch first/.test(r.stdout + r.stderr)) return false
     throw this.remoteError(`push ${branch} to`, r.stderr || r.stdout)
   }
 

@@ -235,9 +235,10 @@ async function buildOnBase(
     const repoPath = git.prefix + c.path
     const onBase = state.files.get(repoPath)
     const checkedOut = plan.base.get(c.path)
-    const same = onBase
-      ? checkedOut !== undefined && onBase.sha === blobSha(Buffer.from(checkedOut, 'utf8'))
-      : checkedOut === undefined
+    // A file the checkout lacks is new, or one the engine does not read (not YAML): the change stands as it is.
+    const same =
+      checkedOut === undefined ||
+      (onBase !== undefined && onBase.sha === blobSha(Buffer.from(checkedOut, 'utf8')))
     let content = c.content
     if (!same) {
       if (c.content === null) {
@@ -245,7 +246,7 @@ async function buildOnBase(
         throw conflict(c.path, unit, 'changed it, and this upgrade removes it')
       }
       if (!onBase) throw conflict(c.path, unit, 'removed it, and this upgrade changes it')
-      content = mergeEdits(c.path, checkedOut ?? '', [
+      content = mergeEdits(c.path, checkedOut, [
         { label: 'base branch', text: await git.readBlob(onBase.sha) },
         { label: unit.name, text: c.content }
       ])

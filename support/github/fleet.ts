@@ -79,8 +79,10 @@ export async function startFleet(options: {
     other,
     checkoutHeader,
     pushAsOther(files, message, branch = 'main') {
-      git(other, ['fetch', '--quiet', bareDir, `+refs/heads/${branch}:refs/remotes/srv/${branch}`])
-      git(other, ['checkout', '--quiet', '-B', branch, `refs/remotes/srv/${branch}`])
+      // A branch origin does not have yet starts from main.
+      const from = git(bareDir, ['branch', '--list', branch]).trim() ? branch : 'main'
+      git(other, ['fetch', '--quiet', bareDir, `+refs/heads/${from}:refs/remotes/srv/${from}`])
+      git(other, ['checkout', '--quiet', '-B', branch, `refs/remotes/srv/${from}`])
       for (const [f, content] of Object.entries(files)) {
         const p = path.join(other, f)
         if (content === null) git(other, ['rm', '--quiet', f])

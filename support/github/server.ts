@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import {
+  itemsOf,
   checkRequest,
   checkResponse,
   matchOperation,
@@ -178,10 +179,12 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
       site_admin: false
     }
   }
-  const fill = (operationId: string, status: number, known: Record<string, unknown>) => ({
-    ...(minimal(responseSchema(operationId, status)!) as Record<string, unknown>),
-    ...known
-  })
+  const fill = (operationId: string, status: number, known: Record<string, unknown>) => {
+    const schema = responseSchema(operationId, status)!
+    // A list's items for an operation that returns a list (pulls/list).
+    const one = (schema as { type?: string }).type === 'array' ? itemsOf(schema) : schema
+    return { ...(minimal(one) as Record<string, unknown>), ...known }
+  }
   const repository = () =>
     fill('repos/get', 200, {
       id: 1,
@@ -636,8 +639,8 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
       res.writeHead(401, { 'www-authenticate': 'Basic realm="GitHub"' })
       return void res.end()
     }
-    if (req.method === 'POST' && url.pathname.endsWith('/git-receive-pack'))
-      for (const fn of pushHooks.splice(0)) fn()
+    // Before git reads the refs it pushes against: its lease then sees the branch moved, and refuses.
+    if (service === 'git-receive-pack' && req.method === 'GET') pushHooks.shift()?.()
     const child = spawn('git', ['http-backend'], {
       env: {
         ...process.env,
@@ -657,6 +660,8 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
       },
       stdio: ['pipe', 'pipe', 'pipe']
     })
+    // http-backend may exit before reading a body it does not need (a GET): that is no failure.
+    child.stdin.on('error', () => {})
     child.stdin.end(raw)
     const chunks: Buffer[] = []
     child.stdout.on('data', c => chunks.push(c))

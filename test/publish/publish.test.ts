@@ -1,8 +1,9 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { defaultStages, run, type Stage } from '../../src/run.js'
+import { defaultStages, run, type RunDeps, type Stage } from '../../src/run.js'
 import { connectPublisher } from '../../src/publish/connect.js'
+import { FcuError } from '../../src/errors.js'
 import { startMirror, type Mirror } from '../../support/mirror/server.js'
 import { defaultFixturesDir } from '../../support/standins/index.js'
 import { startFleet, git, type Fleet } from '../../support/github/fleet.js'
@@ -56,7 +57,7 @@ describe('publishing pull requests from the engine', () => {
       GITHUB_SERVER_URL: fleet.github.serverUrl,
       GITHUB_REPOSITORY: 'example-org/fleet'
     }
-    const deps = { ...recorded.deps, publish: undefined as never }
+    const deps: RunDeps = { ...recorded.deps }
     deps.publish = connectPublisher(settings, env, deps)
     const { result } = await run(settings, deps, stages)
     return { result, ...recorded }
@@ -96,5 +97,185 @@ describe('publishing pull requests from the engine', () => {
         `http.${fleet.github.serverUrl}/.extraheader`
       ]).trim()
     ).toBe(fleet.checkoutHeader)
+  })
+
+  it('changes nothing on a second run: no push and no API write', async () => {
+    await publishRun()
+    const writes = fleet.github.writes().length
+    const { result } = await publishRun()
+    expect(result.pullRequests).toEqual([
+      expect.objectContaining({ component: 'flux', number: 1, operation: 'none' })
+    ])
+    expect(fleet.github.writes().length).toBe(writes)
+    expect(fleet.github.problems).toEqual([])
+  })
+
+  it('updates the same pull request and branch for a newer release, on the base as it is now', async () => {
+    await publishRun({ 'flux-version': '2.8.3' })
+    expect(fleet.github.pulls[0].title).toBe('Upgrade flux from 2.7.5 to 2.8.3')
+    // Someone merges something else into main after the workspace was checked out.
+    fleet.pushAsOther({ 'docs/README.md': 'fleet notes\n' }, 'Notes')
+    const { result } = await publishRun()
+    expect(result.pullRequests).toEqual([expect.objectContaining({ number: 1, operation: 'updated' })])
+    expect(fleet.github.pulls).toHaveLength(1)
+    expect(fleet.github.pulls[0].title).toBe('Upgrade flux from 2.7.5 to 2.9.3')
+    expect(fleet.github.pulls[0].body).toContain('| flux | 2.7.5 | 2.9.3 |')
+    const branch = fleet.branchFiles('flux-crs-upgrade/flux')
+    expect(branch.get(GOTK)).toContain('# Flux Version: v2.9.3')
+    expect(branch.get('docs/README.md')).toBe('fleet notes\n')
+    // One commit on the current base.
+    const base = git(fleet.github.bareDir, ['rev-parse', 'main']).trim()
+    expect(git(fleet.github.bareDir, ['rev-parse', 'flux-crs-upgrade/flux^']).trim()).toBe(base)
+    expect(fleet.github.problems).toEqual([])
+  })
+
+  it('closes the pull request and deletes its branch when the base already has the version', async () => {
+    await publishRun()
+    const upgraded = fleet.branchFiles('flux-crs-upgrade/flux')
+    const changed = [...upgraded].filter(([f, c]) => fleet.branchFiles('main').get(f) !== c)
+    fleet.pushAsOther(Object.fromEntries(changed), 'Upgrade Flux by hand')
+    git(fleet.workspace, ['pull', '--quiet', fleet.github.bareDir, 'main'])
+    const { result } = await publishRun()
+    expect(result.pullRequests).toEqual([expect.objectContaining({ number: 1, operation: 'closed' })])
+    expect(fleet.github.pulls[0].state).toBe('closed')
+    expect(fleet.github.pulls[0].comments).toEqual([expect.stringContaining('`main` already has flux 2.9.3')])
+    expect(git(fleet.github.bareDir, ['branch', '--list', 'flux-crs-upgrade/*']).trim()).toBe('')
+    expect(fleet.github.problems).toEqual([])
+  })
+
+  it('opens one pull request for all components with group: true, as a draft', async () => {
+    const stages = [...defaultStages, calicoStage(calicoCm('v3.31.0'))]
+    const { result } = await publishRun({ group: 'true', draft: 'true' }, stages)
+    expect(result.pullRequests.map(p => [p.component, p.operation])).toEqual([['all', 'created']])
+    expect(fleet.github.pulls).toEqual([
+      expect.objectContaining({
+        head: 'flux-crs-upgrade/all',
+        draft: true,
+        title: 'Upgrade flux from 2.7.5 to 2.9.3 and calico from 3.30.0 to 3.31.0'
+      })
+    ])
+    const files = fleet.branchFiles('flux-crs-upgrade/all')
+    expect(files.get(CALICO_CM)).toBe(calicoCm('v3.31.0'))
+    expect(files.get(GOTK)).toContain('# Flux Version: v2.9.3')
+    expect(fleet.github.problems).toEqual([])
+  })
+
+  it('retries a 5xx, and rebuilds once when the branch moved during the push', async () => {
+    fleet.github.fail({ operationId: 'pulls/create', status: 502, message: 'Bad Gateway' })
+    fleet.github.beforeNextPush(() =>
+      fleet.pushAsOther({ 'stray.txt': 'x\n' }, 'Someone else', 'flux-crs-upgrade/flux')
+    )
+    const { result, sleeps, logs } = await publishRun()
+    expect(result.pullRequests).toEqual([expect.objectContaining({ number: 1, operation: 'created' })])
+    expect(sleeps).toContain(1000)
+    expect(logs.join('\n')).toContain('moved on origin since it was fetched')
+    // Rebuilt on the base: the other commit is replaced, not kept.
+    expect(fleet.branchFiles('flux-crs-upgrade/flux').has('stray.txt')).toBe(false)
+    expect(fleet.github.problems).toEqual([])
+  })
+
+  it('stops with a clear error when the branch moves again during the rebuild', async () => {
+    for (const n of [1, 2])
+      fleet.github.beforeNextPush(() =>
+        fleet.pushAsOther({ 'stray.txt': `${n}\n` }, 'Someone else', 'flux-crs-upgrade/flux')
+      )
+    await expect(publishRun()).rejects.toThrow(
+      'flux-crs-upgrade/flux moved again while this run rebuilt and pushed it'
+    )
+  })
+
+  it('names the repository setting when GitHub Actions may not create pull requests', async () => {
+    fleet.github.actionsMayCreatePullRequests = false
+    const error = await publishRun().catch((e: FcuError) => e)
+    expect(error).toBeInstanceOf(FcuError)
+    expect((error as FcuError).message).toContain(
+      'GitHub Actions may not create pull requests in example-org/fleet'
+    )
+    expect((error as FcuError).hint).toContain('Allow GitHub Actions to create and approve pull requests')
+    expect(fleet.github.problems).toEqual([])
+  })
+
+  it('warns about a reviewer who cannot be asked, and still opens the pull request', async () => {
+    const { result, logs } = await publishRun({ reviewers: 'stranger', assignees: 'octocat' })
+    expect(result.pullRequests).toEqual([expect.objectContaining({ operation: 'created' })])
+    expect(logs.join('\n')).toMatch(/warning: Could not request a review of #1 from stranger: .*collaborator/)
+    expect(fleet.github.pulls[0].assignees).toEqual(['octocat'])
+    expect(fleet.github.problems).toEqual([])
+  })
+
+  it('pushes nothing and opens nothing when validation fails', async () => {
+    const bad: Stage = {
+      component: 'flux',
+      name: 'bad',
+      run: async () => ({
+        changes: [
+          {
+            path: 'infrastructure/staging/cm-flux-staging.yaml',
+            content: 'apiVersion: v1\nkind: ConfigMap\n',
+            reason: 'regenerated'
+          }
+        ]
+      })
+    }
+    const { result } = await publishRun({}, [...defaultStages, bad])
+    expect(result.findings.some(f => f.severity === 'error')).toBe(true)
+    expect(fleet.github.requests).toEqual([])
+    expect(result.pullRequests).toEqual([])
+  })
+
+  it('commits through the Git Data API with sign-commits: modes kept, a renamed file deleted', async () => {
+    const renamed: Stage = {
+      component: 'calico',
+      name: 'rename',
+      run: async () => ({
+        changes: [
+          {
+            path: 'extra/calico-v3-31.yaml',
+            content: calicoCm('v3.31.0'),
+            reason: 'renamed',
+            renamedFrom: 'extra/calico-v3-30.yaml'
+          },
+          { path: 'extra/hook.sh', content: '#!/bin/sh\necho 3.31\n', reason: 'regenerated' }
+        ],
+        component: { component: 'calico', from: '3.30.0', to: '3.31.0', action: 'upgrade', reason: 'test' }
+      })
+    }
+    await fleet.close()
+    fleet = await startFleet({
+      token: TOKEN,
+      fixtures,
+      prepare: dir => {
+        mkdirSync(path.join(dir, 'extra'))
+        writeFileSync(path.join(dir, 'extra/calico-v3-30.yaml'), calicoCm('v3.30.0'))
+        writeFileSync(path.join(dir, 'extra/hook.sh'), '#!/bin/sh\necho 3.30\n', { mode: 0o755 })
+      }
+    })
+    const { result } = await publishRun({ 'sign-commits': 'true', components: 'calico' }, [
+      ...defaultStages,
+      renamed
+    ])
+    expect(result.pullRequests).toEqual([
+      expect.objectContaining({ component: 'calico', operation: 'created' })
+    ])
+    expect(fleet.github.gitData.blobs).toBe(2)
+    expect(fleet.github.gitData.trees).toEqual([
+      expect.objectContaining({
+        tree: expect.arrayContaining([
+          { path: 'extra/calico-v3-30.yaml', mode: '100644', type: 'blob', sha: null },
+          expect.objectContaining({ path: 'extra/hook.sh', mode: '100755' })
+        ])
+      })
+    ])
+    expect(fleet.github.gitData.commits).toEqual([expect.not.objectContaining({ author: expect.anything() })])
+    const files = fleet.branchFiles('flux-crs-upgrade/calico')
+    expect(files.has('extra/calico-v3-30.yaml')).toBe(false)
+    expect(files.get('extra/calico-v3-31.yaml')).toBe(calicoCm('v3.31.0'))
+    expect(git(fleet.github.bareDir, ['ls-tree', 'flux-crs-upgrade/calico', 'extra/hook.sh'])).toMatch(
+      /^100755 /
+    )
+    expect(git(fleet.github.bareDir, ['log', '-1', '--format=%an', 'flux-crs-upgrade/calico']).trim()).toBe(
+      'github-actions[bot]'
+    )
+    expect(fleet.github.problems).toEqual([])
   })
 })
