@@ -115,7 +115,7 @@ describe('run (upgrade) on the example fleet repository', () => {
     expect(again.tools.every(t => !t.downloaded)).toBe(true)
   })
 
-  it('computes but writes nothing outside dry-run (publishing is not part of this release)', async () => {
+  it('computes but writes nothing outside dry-run when the caller gives no publisher (the CLI)', async () => {
     const before = snapshot(root)
     const { deps } = engineDeps(toolCache)
     const result = await run(settingsFor(root, mirror, { 'dry-run': 'false' }), deps)
