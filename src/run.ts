@@ -118,7 +118,7 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
       ? `Config file: ${config.file}`
       : `No config file (${settings.config} does not exist): targets are found by content, with no exclusions`
   )
-  const base = new WorkingTree(await readYamlFiles(root))
+  const base = new WorkingTree(await readYamlFiles(root, { exec: deps.exec }))
   const targets = discoverTargets(base.files(), config)
   deps.log.info(
     `Found ${targets.length} target(s): ${targets.map(t => `${t.path} (${t.type})`).join(', ') || 'none'}`
@@ -192,7 +192,7 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
     )
     result.written = true
     result.notes.push(
-      `dry-run: wrote ${combined.length} file(s) to the working tree; no commit, push or pull request.`
+      `Wrote ${combined.length} file(s) to the working tree; no commit, push or pull request.`
     )
   } else if (deps.publish) {
     // Also when nothing changes: a pull request whose base already has the versions is closed.
@@ -201,6 +201,7 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
   } else if (!result.changed) {
     result.notes.push('Everything is up to date: nothing to write.')
   } else {
+    // Words for both edges: the CLI's --check lands here too, and it has no dry-run flag.
     result.notes.push('Pull requests are opened by the action: nothing was written here.')
   }
   return { result, plan }
@@ -242,9 +243,15 @@ async function validatePlan(
     const of = components.flatMap(c => outcomes.get(c) ?? [])
     return {
       files: treeAfter(plan, components).files(),
-      written: combinedChanges(plan, components)
-        .filter(c => c.content !== null)
-        .map(c => c.path),
+      // A regenerated target that came out unchanged is what the run would write: the same scope either way.
+      written: [
+        ...new Set([
+          ...combinedChanges(plan, components)
+            .filter(c => c.content !== null)
+            .map(c => c.path),
+          ...of.flatMap(o => (o.versionTargets ?? []).map(t => t.file))
+        ])
+      ],
       targets: of.flatMap(o => o.versionTargets ?? []),
       upgradedCrds: of.flatMap(o => o.upgradedCrds ?? [])
     }

@@ -39,6 +39,7 @@ import yaml from 'js-yaml'
 import { FcuError, type Finding, type Location } from '../errors.js'
 import { splitDocumentTexts } from '../yaml/documents.js'
 import { loadFast, locateFast, UNSUPPORTED } from '../yaml/fast-load.js'
+import { sealParsed } from '../yaml/readonly.js'
 
 /** A list item selected by its merge key, e.g. `env[name=CALICO_IPV4POOL_CIDR]`. */
 export interface ItemKey {
@@ -181,7 +182,7 @@ function loadValue(text: string): unknown {
   const fast = loadFast(text)
   if (fast !== UNSUPPORTED) return fast
   try {
-    return yaml.load(text, { json: true })
+    return sealParsed(yaml.load(text, { json: true }))
   } catch {
     return undefined
   }

@@ -10,6 +10,7 @@ import {
   type YamlPath
 } from '../yaml/documents.js'
 import { loadFast, SharedBlocks, UNSUPPORTED } from '../yaml/fast-load.js'
+import { isParsedList, type ParsedObject, type ParsedValue } from '../yaml/readonly.js'
 
 /**
  * The Kubernetes objects of a repository, as validation sees them: every document of every YAML file, plus the
@@ -35,7 +36,8 @@ export interface ManifestObject {
   doc: YamlDocument
   /** Where the object sits inside `doc.value`: `[]`, or `['items', i]` for the items of a `v1 List`. */
   root: YamlPath
-  value: Obj
+  /** Shared with every object read from the same text: read-only. */
+  readonly value: ParsedObject
   /** The ConfigMap data value the object was read from, when it is not a document of the file itself. */
   container?: DataStream
 }
@@ -203,8 +205,9 @@ export function parseStream(
   splitDocumentTexts(text).forEach((d, index) => {
     let value = seen.get(d.text)
     if (value === undefined) {
-      value = loadFast(d.text, memo.blocks)
-      if (value === UNSUPPORTED) {
+      const fast = loadFast(d.text, memo.blocks)
+      if (fast !== UNSUPPORTED) value = fast
+      else {
         try {
           value = parseDocuments(d.text, file, d.startLine - 1)[0]?.value ?? null
         } catch (e) {
@@ -228,7 +231,7 @@ class ParsedDocument implements YamlDocument {
     readonly file: string,
     readonly index: number,
     private readonly piece: DocumentText,
-    readonly value: unknown
+    readonly value: ParsedValue
   ) {
     this.text = piece.text
   }
@@ -240,7 +243,7 @@ class ParsedDocument implements YamlDocument {
 
 /** What one run has parsed: document values by text, and nested blocks (see `SharedBlocks`). */
 export interface ParseMemo {
-  documents: Map<string, unknown>
+  documents: Map<string, ParsedValue>
   blocks: SharedBlocks
 }
 
@@ -343,7 +346,7 @@ function objectsOf(
   const value = doc.value
   if (!isObj(value)) return []
   // `kubectl` and Flux apply the items of a `v1 List` one by one.
-  if (value.apiVersion === 'v1' && value.kind === 'List' && Array.isArray(value.items)) {
+  if (value.apiVersion === 'v1' && value.kind === 'List' && isParsedList(value.items)) {
     return value.items.flatMap((item, i) =>
       looksLikeObject(item) ? [{ file, bundle, doc, root: ['items', i], value: item, container }] : []
     )

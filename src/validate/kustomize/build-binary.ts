@@ -1,6 +1,7 @@
 import type { Exec } from '../../deps.js'
 import { FcuError, type Finding } from '../../errors.js'
 import { parseDocuments } from '../../yaml/documents.js'
+import { isObj } from '../objects.js'
 import { renderRepository, type KustomizationRender, type RepositoryFiles } from './render.js'
 import { checkRepositoryReferences, dedupeFindings } from '../references.js'
 import { groupOf, kindOf, nameOf, namespaceOf, type KubeObject, type RenderedObject } from './resource.js'
@@ -62,9 +63,7 @@ export async function buildWithBinary(
   }
   let values: KubeObject[]
   try {
-    values = parseDocuments(result.stdout, command)
-      .map(d => d.value)
-      .filter((v): v is KubeObject => v !== null && typeof v === 'object' && !Array.isArray(v))
+    values = parseDocuments(result.stdout, command).flatMap(d => (isObj(d.value) ? [d.value] : []))
   } catch (e) {
     throw new FcuError('tool', `${command} printed output that is not YAML`, {
       hint: 'Check the kustomize version on the runner.',

@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseDocuments } from '../../../src/yaml/documents.js'
+import { isObj } from '../../../src/validate/objects.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 export const fixturesDir = path.resolve(repoRoot, '../shared/fixtures')
@@ -24,9 +25,7 @@ export interface Bundle {
 }
 
 const objectsOf = (text: string, file: string): K8sObject[] =>
-  parseDocuments(text, file)
-    .map(d => d.value)
-    .filter((v): v is K8sObject => v !== null && typeof v === 'object' && !Array.isArray(v))
+  parseDocuments(text, file).flatMap(d => (isObj(d.value) ? [d.value] : []))
 
 /** Every YAML fixture, plus every manifest stored in a ConfigMap's data (CRS ConfigMaps), as its own bundle. */
 export function fixtureBundles(): Bundle[] {
