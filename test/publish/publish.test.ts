@@ -280,4 +280,50 @@ describe('publishing pull requests from the engine', () => {
     )
     expect(fleet.github.problems).toEqual([])
   })
+
+  it('retries a create GitHub cannot resolve yet, and updates a pull request another run opened meanwhile', async () => {
+    fleet.github.fail({
+      operationId: 'pulls/create',
+      status: 422,
+      message: 'Validation Failed',
+      errors: [
+        {
+          resource: 'PullRequest',
+          code: 'custom',
+          message: "Could not resolve to a node with the global id of 'X'"
+        }
+      ]
+    })
+    const { result, sleeps } = await publishRun()
+    expect(result.pullRequests).toEqual([expect.objectContaining({ number: 1, operation: 'created' })])
+    expect(sleeps).toContain(1000)
+
+    await fleet.close()
+    fleet = await startFleet({ token: TOKEN, fixtures })
+    const other = {
+      number: 7,
+      state: 'open' as const,
+      title: 'by another run',
+      body: '',
+      head: 'flux-crs-upgrade/flux',
+      base: 'main',
+      draft: false,
+      labels: [],
+      reviewers: [],
+      teamReviewers: [],
+      assignees: [],
+      comments: []
+    }
+    fleet.github.fail({
+      operationId: 'pulls/create',
+      status: 0,
+      before: () => void fleet.github.pulls.push(other)
+    })
+    const raced = await publishRun()
+    expect(raced.result.pullRequests).toEqual([expect.objectContaining({ number: 7, operation: 'updated' })])
+    expect(fleet.github.pulls).toEqual([
+      expect.objectContaining({ number: 7, title: 'Upgrade flux from 2.7.5 to 2.9.3' })
+    ])
+    expect(fleet.github.problems).toEqual([])
+  })
 })
