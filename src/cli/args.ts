@@ -50,7 +50,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     ...settingFlag('calico-version'),
     value: '<v>',
-    help: `latest, 3.31.7, ~3.30 ...; validate: the calicoctl used (default: ${DEFAULTS['calico-version']})`,
+    help: `latest, 3.31.7, ~3.30 ...; validate: the calicoctl used; init: the manifest (default: ${DEFAULTS['calico-version']})`,
     commands: all
   },
   {
