@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import type { Exec } from '../../src/deps.js'
 import { silentLogger } from '../../src/deps.js'
 import { fluxCli, type FluxCli } from '../../src/flux/cli.js'
-import { realExec } from '../../src/shell.js'
+import { realExec } from '../../src/adapters.js'
 import { standinScript } from '../../support/standins/index.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
