@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { FcuError, type Finding } from '../errors.js'
-import type { RunDeps } from '../run.js'
+import type { RunDeps } from '../deps.js'
 import type { Settings } from '../settings/inputs.js'
 import type { ToolOutcome } from '../result.js'
 import type { SkippedKind } from '../validate/validator.js'
