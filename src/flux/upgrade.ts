@@ -34,6 +34,8 @@ export interface FluxTargetResult {
   /** The same, structured; null when the pristine output of the header version could not be produced. */
   driftDetail: FluxDrift | null
   changed: boolean
+  /** What `flux install --export` printed for the target at the new version. */
+  content: string
 }
 
 export interface FluxUpgradeResult {
@@ -157,7 +159,8 @@ export async function upgradeFluxComponents(
       installArgs: installArgs(options),
       drift,
       driftDetail,
-      changed
+      changed,
+      content: next.content
     })
   }
 
