@@ -272,6 +272,25 @@ describe('init (engine)', () => {
       expect(snapshot(root)).toEqual(before)
     })
 
+    it('is what upgrade manages: up to date right after init, renamed through the versions later', async () => {
+      const root = tmp('fcu-init-')
+      await initIn(root, blue, { 'flux-version': '2.8.3', 'calico-version': '3.30.7' })
+      const upgrade = (inputs: Record<string, string>) =>
+        run(settingsFor(root, mirror, inputs), engineDeps(toolCache).deps).then(o => o.result)
+      const same = await upgrade({ 'flux-version': '2.8.3', 'calico-version': '3.30.7' })
+      expect(same.files).toEqual([])
+      const up = await upgrade({})
+      expect(up.findings.filter(f => f.severity === 'error')).toEqual([])
+      const files = Object.keys(snapshot(root)).sort()
+      expect(files).toEqual([
+        `${DIR}/cm-calico-v3.31.7.yaml`,
+        `${DIR}/cm-flux-v2.9.3.yaml`,
+        `${DIR}/crs-blue.yaml`,
+        `${DIR}/kustomization.yaml`
+      ])
+      expect(read(root, `${DIR}/crs-blue.yaml`)).toContain('name: crs-cm-flux-2.9.3-blue')
+    })
+
     it('takes the sync options, selector labels and namespace; versions as upgrade takes them', async () => {
       const root = tmp('fcu-init-')
       const result = await initIn(
