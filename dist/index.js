@@ -1,11 +1,11 @@
-import { mkdtemp, writeFile as writeFile$1, readFile, rm as rm$1, mkdir as mkdir$1, chmod as chmod$1, lstat as lstat$1, open as open$1 } from 'node:fs/promises';
+import { mkdir as mkdir$1, mkdtemp, chmod as chmod$1, rm as rm$1, lstat as lstat$1, open as open$1, writeFile as writeFile$1, readFile } from 'node:fs/promises';
 import * as path$2 from 'node:path';
 import path__default, { posix as posix$1 } from 'node:path';
 import * as os from 'os';
 import os__default, { EOL } from 'os';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import { promises, constants as constants$6 } from 'fs';
+import { promises, constants as constants$6, existsSync, readFileSync } from 'fs';
 import * as path$1 from 'path';
 import http from 'http';
 import https from 'https';
@@ -20,7 +20,7 @@ import require$$0$3 from 'node:net';
 import require$$2 from 'node:http';
 import require$$0$2 from 'node:stream';
 import require$$0 from 'node:buffer';
-import require$$0$4 from 'node:util';
+import require$$0$4, { isDeepStrictEqual } from 'node:util';
 import require$$7 from 'node:querystring';
 import require$$8 from 'node:events';
 import require$$0$5 from 'node:diagnostics_channel';
@@ -39,10 +39,10 @@ import { setTimeout as setTimeout$1 } from 'timers';
 import { promises as promises$1 } from 'node:fs';
 import require$$0$6 from 'process';
 import require$$0$7 from 'buffer';
-import os$1 from 'node:os';
 import * as posix from 'node:path/posix';
 import { createHash } from 'node:crypto';
 import 'stream';
+import os$1 from 'node:os';
 
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -2217,11 +2217,11 @@ function requireDiagnostics () {
 	return diagnostics;
 }
 
-var request$1;
+var request$2;
 var hasRequiredRequest$1;
 
 function requireRequest$1 () {
-	if (hasRequiredRequest$1) return request$1;
+	if (hasRequiredRequest$1) return request$2;
 	hasRequiredRequest$1 = 1;
 
 	const {
@@ -2703,8 +2703,8 @@ function requireRequest$1 () {
 	  }
 	}
 
-	request$1 = Request;
-	return request$1;
+	request$2 = Request;
+	return request$2;
 }
 
 var dispatcher;
@@ -16380,15 +16380,15 @@ function requireRedirect () {
 	return redirect;
 }
 
-var retry;
+var retry$1;
 var hasRequiredRetry;
 
 function requireRetry () {
-	if (hasRequiredRetry) return retry;
+	if (hasRequiredRetry) return retry$1;
 	hasRequiredRetry = 1;
 	const RetryHandler = requireRetryHandler();
 
-	retry = globalOpts => {
+	retry$1 = globalOpts => {
 	  return dispatch => {
 	    return function retryInterceptor (opts, handler) {
 	      return dispatch(
@@ -16404,7 +16404,7 @@ function requireRetry () {
 	    }
 	  }
 	};
-	return retry;
+	return retry$1;
 }
 
 var dump$1;
@@ -18288,11 +18288,11 @@ function requireDispatcherWeakref () {
 
 /* globals AbortController */
 
-var request;
+var request$1;
 var hasRequiredRequest;
 
 function requireRequest () {
-	if (hasRequiredRequest) return request;
+	if (hasRequiredRequest) return request$1;
 	hasRequiredRequest = 1;
 
 	const { extractBody, mixinBody, cloneBody, bodyUnusable } = requireBody();
@@ -19327,8 +19327,8 @@ function requireRequest () {
 	  }
 	]);
 
-	request = { Request, makeRequest, fromInnerRequest, cloneRequest };
-	return request;
+	request$1 = { Request, makeRequest, fromInnerRequest, cloneRequest };
+	return request$1;
 }
 
 var fetch_1;
@@ -24159,11 +24159,11 @@ function requireUtil$2 () {
 	return util$2;
 }
 
-var parse;
+var parse$2;
 var hasRequiredParse$1;
 
 function requireParse$1 () {
-	if (hasRequiredParse$1) return parse;
+	if (hasRequiredParse$1) return parse$2;
 	hasRequiredParse$1 = 1;
 
 	const { maxNameValuePairSize, maxAttributeValueSize } = requireConstants$2();
@@ -24470,11 +24470,11 @@ function requireParse$1 () {
 	  return parseUnparsedAttributes(unparsedAttributes, cookieAttributeList)
 	}
 
-	parse = {
+	parse$2 = {
 	  parseSetCookie,
 	  parseUnparsedAttributes
 	};
-	return parse;
+	return parse$2;
 }
 
 var cookies;
@@ -28567,7 +28567,7 @@ function requireUndici () {
 	return undici;
 }
 
-requireUndici();
+var undiciExports = requireUndici();
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
@@ -28609,11 +28609,11 @@ var HttpCodes;
     HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
     HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
 })(HttpCodes || (HttpCodes = {}));
-var Headers;
+var Headers$1;
 (function (Headers) {
     Headers["Accept"] = "accept";
     Headers["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
+})(Headers$1 || (Headers$1 = {}));
 var MediaTypes;
 (function (MediaTypes) {
     MediaTypes["ApplicationJson"] = "application/json";
@@ -28651,7 +28651,7 @@ var MediaTypes;
     });
 };
 
-var __awaiter$5 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+var __awaiter$6 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -28673,7 +28673,7 @@ class Summary {
      * @returns step summary file path
      */
     filePath() {
-        return __awaiter$5(this, void 0, void 0, function* () {
+        return __awaiter$6(this, void 0, void 0, function* () {
             if (this._filePath) {
                 return this._filePath;
             }
@@ -28717,7 +28717,7 @@ class Summary {
      * @returns {Promise<Summary>} summary instance
      */
     write(options) {
-        return __awaiter$5(this, void 0, void 0, function* () {
+        return __awaiter$6(this, void 0, void 0, function* () {
             const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
             const filePath = yield this.filePath();
             const writeFunc = overwrite ? writeFile : appendFile;
@@ -28731,7 +28731,7 @@ class Summary {
      * @returns {Summary} summary instance
      */
     clear() {
-        return __awaiter$5(this, void 0, void 0, function* () {
+        return __awaiter$6(this, void 0, void 0, function* () {
             return this.emptyBuffer().write({ overwrite: true });
         });
     }
@@ -28924,7 +28924,7 @@ class Summary {
 const _summary = new Summary();
 const summary = _summary;
 
-var __awaiter$4 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+var __awaiter$5 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -28948,7 +28948,7 @@ const IS_WINDOWS$2 = process.platform === 'win32';
  * backslash to all junction results on Windows.
  */
 function readlink(fsPath) {
-    return __awaiter$4(this, void 0, void 0, function* () {
+    return __awaiter$5(this, void 0, void 0, function* () {
         const result = yield fs.promises.readlink(fsPath);
         // On Windows, restore Node 20 behavior: add trailing backslash to all results
         // since junctions on Windows are always directory links
@@ -28960,7 +28960,7 @@ function readlink(fsPath) {
 }
 fs.constants.O_RDONLY;
 function exists$1(fsPath) {
-    return __awaiter$4(this, void 0, void 0, function* () {
+    return __awaiter$5(this, void 0, void 0, function* () {
         try {
             yield stat(fsPath);
         }
@@ -28995,7 +28995,7 @@ function isRooted(p) {
  * @return if file exists and is executable, returns the file path. otherwise empty string.
  */
 function tryGetExecutablePath(filePath, extensions) {
-    return __awaiter$4(this, void 0, void 0, function* () {
+    return __awaiter$5(this, void 0, void 0, function* () {
         let stats = undefined;
         try {
             // test file exists
@@ -29088,7 +29088,7 @@ function isUnixExecutable(stats) {
             stats.uid === process.getuid()));
 }
 
-var __awaiter$3 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+var __awaiter$4 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -29106,7 +29106,7 @@ var __awaiter$3 = (undefined && undefined.__awaiter) || function (thisArg, _argu
  * @param     options   optional. See CopyOptions.
  */
 function cp(source_1, dest_1) {
-    return __awaiter$3(this, arguments, void 0, function* (source, dest, options = {}) {
+    return __awaiter$4(this, arguments, void 0, function* (source, dest, options = {}) {
         const { force, recursive, copySourceDirectory } = readCopyOptions(options);
         const destStat = (yield exists$1(dest)) ? yield stat(dest) : null;
         // Dest is an existing file, but not forcing
@@ -29144,7 +29144,7 @@ function cp(source_1, dest_1) {
  * @param inputPath path to remove
  */
 function rmRF(inputPath) {
-    return __awaiter$3(this, void 0, void 0, function* () {
+    return __awaiter$4(this, void 0, void 0, function* () {
         if (IS_WINDOWS$2) {
             // Check for invalid characters
             // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
@@ -29174,7 +29174,7 @@ function rmRF(inputPath) {
  * @returns Promise<void>
  */
 function mkdirP(fsPath) {
-    return __awaiter$3(this, void 0, void 0, function* () {
+    return __awaiter$4(this, void 0, void 0, function* () {
         ok(fsPath, 'a path argument must be provided');
         yield mkdir(fsPath, { recursive: true });
     });
@@ -29188,7 +29188,7 @@ function mkdirP(fsPath) {
  * @returns   Promise<string>   path to tool
  */
 function which(tool, check) {
-    return __awaiter$3(this, void 0, void 0, function* () {
+    return __awaiter$4(this, void 0, void 0, function* () {
         if (!tool) {
             throw new Error("parameter 'tool' is required");
         }
@@ -29218,7 +29218,7 @@ function which(tool, check) {
  * @returns   Promise<string[]>  the paths of the tool
  */
 function findInPath(tool) {
-    return __awaiter$3(this, void 0, void 0, function* () {
+    return __awaiter$4(this, void 0, void 0, function* () {
         if (!tool) {
             throw new Error("parameter 'tool' is required");
         }
@@ -29277,7 +29277,7 @@ function readCopyOptions(options) {
     return { force, recursive, copySourceDirectory };
 }
 function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
-    return __awaiter$3(this, void 0, void 0, function* () {
+    return __awaiter$4(this, void 0, void 0, function* () {
         // Ensure there is not a run away recursive copy
         if (currentDepth >= 255)
             return;
@@ -29302,7 +29302,7 @@ function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
 }
 // Buffered file copy
 function copyFile(srcFile, destFile, force) {
-    return __awaiter$3(this, void 0, void 0, function* () {
+    return __awaiter$4(this, void 0, void 0, function* () {
         if ((yield lstat(srcFile)).isSymbolicLink()) {
             // unlink/re-link it
             try {
@@ -29327,7 +29327,7 @@ function copyFile(srcFile, destFile, force) {
     });
 }
 
-var __awaiter$2 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+var __awaiter$3 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -29675,7 +29675,7 @@ class ToolRunner extends events$1.EventEmitter {
      * @returns   number
      */
     exec() {
-        return __awaiter$2(this, void 0, void 0, function* () {
+        return __awaiter$3(this, void 0, void 0, function* () {
             // root the tool path if it is unrooted and contains relative pathing
             if (!isRooted(this.toolPath) &&
                 (this.toolPath.includes('/') ||
@@ -29686,7 +29686,7 @@ class ToolRunner extends events$1.EventEmitter {
             // if the tool is only a file name, then resolve it from the PATH
             // otherwise verify it exists (add extension on Windows if necessary)
             this.toolPath = yield which(this.toolPath, true);
-            return new Promise((resolve, reject) => __awaiter$2(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => __awaiter$3(this, void 0, void 0, function* () {
                 this._debug(`exec tool: ${this.toolPath}`);
                 this._debug('arguments:');
                 for (const arg of this.args) {
@@ -29907,7 +29907,7 @@ class ExecState extends events$1.EventEmitter {
     }
 }
 
-var __awaiter$1 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+var __awaiter$2 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -29927,7 +29927,7 @@ var __awaiter$1 = (undefined && undefined.__awaiter) || function (thisArg, _argu
  * @returns   Promise<number>    exit code
  */
 function exec(commandLine, args, options) {
-    return __awaiter$1(this, void 0, void 0, function* () {
+    return __awaiter$2(this, void 0, void 0, function* () {
         const commandArgs = argStringToArray(commandLine);
         if (commandArgs.length === 0) {
             throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
@@ -29950,7 +29950,7 @@ function exec(commandLine, args, options) {
  * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
  */
 function getExecOutput(commandLine, args, options) {
-    return __awaiter$1(this, void 0, void 0, function* () {
+    return __awaiter$2(this, void 0, void 0, function* () {
         var _a, _b;
         let stdout = '';
         let stderr = '';
@@ -30182,13 +30182,13 @@ function settingName(input, where) {
 }
 /** A location's input as the interface shows it: `input flux-version` in the action, `--flux-version` in the CLI. */
 const inputLocation = (input, where) => where === 'action' ? `input ${input}` : settingName(input, where);
-const escape$1 = (s) => s.replace(/[-/\\^$*+?.()|[\]{}]/g, '\\$&');
+const escape$3 = (s) => s.replace(/[-/\\^$*+?.()|[\]{}]/g, '\\$&');
 // Longest first, so that `releases-token` is not read as `token` with a prefix.
 const names = Object.keys(SETTING_NAMES).sort((a, b) => b.length - a.length);
-names.map(escape$1).join('|');
+names.map(escape$3).join('|');
 names
     .filter(n => n.includes('-'))
-    .map(escape$1)
+    .map(escape$3)
     .join('|');
 
 /**
@@ -30247,7 +30247,7 @@ function formatLocation(l, where = 'action') {
  */
 const DEFAULT_CONFIG_PATH = '.github/flux-crs-upgrade.yaml';
 /** The defaults `action.yml` declares, for the inputs that have one besides `token` (a test keeps them equal). */
-const DEFAULTS = {
+const DEFAULTS$1 = {
     mode: 'upgrade',
     components: 'flux,calico',
     'flux-version': 'latest',
@@ -30266,7 +30266,7 @@ const list = (raw) => raw
     .map(s => s.trim())
     .filter(s => s !== '');
 function bool$4(get, name) {
-    const raw = (get(name).trim() || DEFAULTS[name]).toLowerCase();
+    const raw = (get(name).trim() || DEFAULTS$1[name]).toLowerCase();
     if (['true', 'yes', '1', 'on'].includes(raw))
         return true;
     if (['false', 'no', '0', 'off'].includes(raw))
@@ -30277,7 +30277,7 @@ function bool$4(get, name) {
     });
 }
 function url(get, name) {
-    const raw = get(name).trim() || DEFAULTS[name];
+    const raw = get(name).trim() || DEFAULTS$1[name];
     let parsed;
     try {
         parsed = new URL(raw);
@@ -30285,7 +30285,7 @@ function url(get, name) {
     catch {
         throw new FcuError('input', `Input ${name} is not a URL: "${raw}"`, {
             location: { input: name },
-            hint: `Give an absolute http(s) URL, e.g. ${DEFAULTS[name]}.`
+            hint: `Give an absolute http(s) URL, e.g. ${DEFAULTS$1[name]}.`
         });
     }
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
@@ -30302,14 +30302,14 @@ function url(get, name) {
     return raw.replace(/\/+$/, '');
 }
 function readSettings(get) {
-    const mode = (get('mode').trim() || DEFAULTS.mode);
+    const mode = (get('mode').trim() || DEFAULTS$1.mode);
     if (mode !== 'upgrade' && mode !== 'validate') {
         throw new FcuError('input', `Input mode must be "upgrade" or "validate", got "${mode}"`, {
             location: { input: 'mode' },
             hint: 'Use mode: validate for a check on pull requests, mode: upgrade (the default) on a schedule.'
         });
     }
-    const components = list(get('components').trim() || DEFAULTS.components);
+    const components = list(get('components').trim() || DEFAULTS$1.components);
     for (const c of components) {
         if (c !== 'flux' && c !== 'calico') {
             throw new FcuError('input', `Input components names an unknown component "${c}"`, {
@@ -30328,15 +30328,15 @@ function readSettings(get) {
     return {
         mode,
         components: [...new Set(components)],
-        fluxVersion: get('flux-version').trim() || DEFAULTS['flux-version'],
-        calicoVersion: get('calico-version').trim() || DEFAULTS['calico-version'],
+        fluxVersion: get('flux-version').trim() || DEFAULTS$1['flux-version'],
+        calicoVersion: get('calico-version').trim() || DEFAULTS$1['calico-version'],
         config: configRaw || DEFAULT_CONFIG_PATH,
         configExplicit: configRaw !== '',
-        workingDirectory: get('working-directory').trim() || DEFAULTS['working-directory'],
+        workingDirectory: get('working-directory').trim() || DEFAULTS$1['working-directory'],
         dryRun: bool$4(get, 'dry-run'),
         token: get('token').trim(),
         base: get('base').trim(),
-        branchPrefix: get('branch-prefix').trim() || DEFAULTS['branch-prefix'],
+        branchPrefix: get('branch-prefix').trim() || DEFAULTS$1['branch-prefix'],
         group: bool$4(get, 'group'),
         labels: list(get('labels')),
         reviewers: list(get('reviewers')),
@@ -30367,3297 +30367,6 @@ function insideWorkspace(root, relative, input) {
 }
 /** Repository-relative POSIX path, the form every finding and report uses. */
 const toRepoPath = (root, abs) => path__default.relative(root, abs).split(path__default.sep).join('/');
-
-var re = {exports: {}};
-
-var constants;
-var hasRequiredConstants;
-
-function requireConstants () {
-	if (hasRequiredConstants) return constants;
-	hasRequiredConstants = 1;
-
-	// Note: this is the semver.org version of the spec that it implements
-	// Not necessarily the package version of this code.
-	const SEMVER_SPEC_VERSION = '2.0.0';
-
-	const MAX_LENGTH = 256;
-	const MAX_SAFE_INTEGER = Number.MAX_SAFE_INTEGER ||
-	/* istanbul ignore next */ 9007199254740991;
-
-	// Max safe segment length for coercion.
-	const MAX_SAFE_COMPONENT_LENGTH = 16;
-
-	// Max safe length for a build identifier. The max length minus 6 characters for
-	// the shortest version with a build 0.0.0+BUILD.
-	const MAX_SAFE_BUILD_LENGTH = MAX_LENGTH - 6;
-
-	// ECMAScript whitespace and line terminators matched by \s.
-	const WHITESPACE_CHARACTERS = [
-	  '\t',
-	  '\n',
-	  '\v',
-	  '\f',
-	  '\r',
-	  ' ',
-	  '\u00a0',
-	  '\u1680',
-	  '\u2000',
-	  '\u2001',
-	  '\u2002',
-	  '\u2003',
-	  '\u2004',
-	  '\u2005',
-	  '\u2006',
-	  '\u2007',
-	  '\u2008',
-	  '\u2009',
-	  '\u200a',
-	  '\u2028',
-	  '\u2029',
-	  '\u202f',
-	  '\u205f',
-	  '\u3000',
-	  '\ufeff',
-	];
-
-	const RELEASE_TYPES = [
-	  'major',
-	  'premajor',
-	  'minor',
-	  'preminor',
-	  'patch',
-	  'prepatch',
-	  'prerelease',
-	];
-
-	constants = {
-	  MAX_LENGTH,
-	  MAX_SAFE_COMPONENT_LENGTH,
-	  MAX_SAFE_BUILD_LENGTH,
-	  MAX_SAFE_INTEGER,
-	  WHITESPACE_CHARACTERS,
-	  RELEASE_TYPES,
-	  SEMVER_SPEC_VERSION,
-	  FLAG_INCLUDE_PRERELEASE: 0b001,
-	  FLAG_LOOSE: 0b010,
-	};
-	return constants;
-}
-
-var debug_1;
-var hasRequiredDebug;
-
-function requireDebug () {
-	if (hasRequiredDebug) return debug_1;
-	hasRequiredDebug = 1;
-
-	const debug = (
-	  typeof process === 'object' &&
-	  process.env &&
-	  process.env.NODE_DEBUG &&
-	  /\bsemver\b/i.test(process.env.NODE_DEBUG)
-	) ? (...args) => console.error('SEMVER', ...args)
-	  : () => {};
-
-	debug_1 = debug;
-	return debug_1;
-}
-
-var hasRequiredRe;
-
-function requireRe () {
-	if (hasRequiredRe) return re.exports;
-	hasRequiredRe = 1;
-	(function (module, exports) {
-
-		const {
-		  MAX_SAFE_COMPONENT_LENGTH,
-		  MAX_SAFE_BUILD_LENGTH,
-		  MAX_LENGTH,
-		} = requireConstants();
-		const debug = requireDebug();
-		exports = module.exports = {};
-
-		// The actual regexps go on exports.re
-		const re = exports.re = [];
-		const safeRe = exports.safeRe = [];
-		const src = exports.src = [];
-		const safeSrc = exports.safeSrc = [];
-		const t = exports.t = {};
-		let R = 0;
-
-		const LETTERDASHNUMBER = '[a-zA-Z0-9-]';
-
-		// Replace some greedy regex tokens to prevent regex dos issues. These regex are
-		// used internally via the safeRe object since all inputs in this library get
-		// normalized first to trim and collapse all extra whitespace. The original
-		// regexes are exported for userland consumption and lower level usage. A
-		// future breaking change could export the safer regex only with a note that
-		// all input should have extra whitespace removed.
-		const safeRegexReplacements = [
-		  ['\\s', 1],
-		  ['\\d', MAX_LENGTH],
-		  [LETTERDASHNUMBER, MAX_SAFE_BUILD_LENGTH],
-		];
-
-		const makeSafeRegex = (value) => {
-		  for (const [token, max] of safeRegexReplacements) {
-		    value = value
-		      .split(`${token}*`).join(`${token}{0,${max}}`)
-		      .split(`${token}+`).join(`${token}{1,${max}}`);
-		  }
-		  return value
-		};
-
-		const createToken = (name, value, isGlobal) => {
-		  const safe = makeSafeRegex(value);
-		  const index = R++;
-		  debug(name, index, value);
-		  t[name] = index;
-		  src[index] = value;
-		  safeSrc[index] = safe;
-		  re[index] = new RegExp(value, isGlobal ? 'g' : undefined);
-		  safeRe[index] = new RegExp(safe, isGlobal ? 'g' : undefined);
-		};
-
-		// The following Regular Expressions can be used for tokenizing,
-		// validating, and parsing SemVer version strings.
-
-		// ## Numeric Identifier
-		// A single `0`, or a non-zero digit followed by zero or more digits.
-
-		createToken('NUMERICIDENTIFIER', '0|[1-9]\\d*');
-		createToken('NUMERICIDENTIFIERLOOSE', '\\d+');
-
-		// ## Non-numeric Identifier
-		// Zero or more digits, followed by a letter or hyphen, and then zero or
-		// more letters, digits, or hyphens.
-
-		createToken('NONNUMERICIDENTIFIER', `\\d*[a-zA-Z-]${LETTERDASHNUMBER}*`);
-
-		// ## Main Version
-		// Three dot-separated numeric identifiers.
-
-		createToken('MAINVERSION', `(${src[t.NUMERICIDENTIFIER]})\\.` +
-		                   `(${src[t.NUMERICIDENTIFIER]})\\.` +
-		                   `(${src[t.NUMERICIDENTIFIER]})`);
-
-		createToken('MAINVERSIONLOOSE', `(${src[t.NUMERICIDENTIFIERLOOSE]})\\.` +
-		                        `(${src[t.NUMERICIDENTIFIERLOOSE]})\\.` +
-		                        `(${src[t.NUMERICIDENTIFIERLOOSE]})`);
-
-		// ## Pre-release Version Identifier
-		// A numeric identifier, or a non-numeric identifier.
-		// Non-numeric identifiers include numeric identifiers but can be longer.
-		// Therefore non-numeric identifiers must go first.
-
-		createToken('PRERELEASEIDENTIFIER', `(?:${src[t.NONNUMERICIDENTIFIER]
-		}|${src[t.NUMERICIDENTIFIER]})`);
-
-		createToken('PRERELEASEIDENTIFIERLOOSE', `(?:${src[t.NONNUMERICIDENTIFIER]
-		}|${src[t.NUMERICIDENTIFIERLOOSE]})`);
-
-		// ## Pre-release Version
-		// Hyphen, followed by one or more dot-separated pre-release version
-		// identifiers.
-
-		createToken('PRERELEASE', `(?:-(${src[t.PRERELEASEIDENTIFIER]
-		}(?:\\.${src[t.PRERELEASEIDENTIFIER]})*))`);
-
-		createToken('PRERELEASELOOSE', `(?:-?(${src[t.PRERELEASEIDENTIFIERLOOSE]
-		}(?:\\.${src[t.PRERELEASEIDENTIFIERLOOSE]})*))`);
-
-		// ## Build Metadata Identifier
-		// Any combination of digits, letters, or hyphens.
-
-		createToken('BUILDIDENTIFIER', `${LETTERDASHNUMBER}+`);
-
-		// ## Build Metadata
-		// Plus sign, followed by one or more period-separated build metadata
-		// identifiers.
-
-		createToken('BUILD', `(?:\\+(${src[t.BUILDIDENTIFIER]
-		}(?:\\.${src[t.BUILDIDENTIFIER]})*))`);
-
-		// ## Full Version String
-		// A main version, followed optionally by a pre-release version and
-		// build metadata.
-
-		// Note that the only major, minor, patch, and pre-release sections of
-		// the version string are capturing groups.  The build metadata is not a
-		// capturing group, because it should not ever be used in version
-		// comparison.
-
-		createToken('FULLPLAIN', `v?${src[t.MAINVERSION]
-		}${src[t.PRERELEASE]}?${
-		  src[t.BUILD]}?`);
-
-		createToken('FULL', `^${src[t.FULLPLAIN]}$`);
-
-		// like full, but allows v1.2.3 and =1.2.3, which people do sometimes.
-		// also, 1.0.0alpha1 (prerelease without the hyphen) which is pretty
-		// common in the npm registry.
-		createToken('LOOSEPLAIN', `[v=\\s]*${src[t.MAINVERSIONLOOSE]
-		}${src[t.PRERELEASELOOSE]}?${
-		  src[t.BUILD]}?`);
-
-		createToken('LOOSE', `^${src[t.LOOSEPLAIN]}$`);
-
-		createToken('GTLT', '((?:<|>)?=?)');
-
-		// Something like "2.*" or "1.2.x".
-		// Note that "x.x" is a valid xRange identifier, meaning "any version"
-		// Only the first item is strictly required.
-		createToken('XRANGEIDENTIFIERLOOSE', `${src[t.NUMERICIDENTIFIERLOOSE]}|x|X|\\*`);
-		createToken('XRANGEIDENTIFIER', `${src[t.NUMERICIDENTIFIER]}|x|X|\\*`);
-
-		createToken('XRANGEPLAIN', `[v=\\s]*(${src[t.XRANGEIDENTIFIER]})` +
-		                   `(?:\\.(${src[t.XRANGEIDENTIFIER]})` +
-		                   `(?:\\.(${src[t.XRANGEIDENTIFIER]})` +
-		                   `(?:${src[t.PRERELEASE]})?${
-		                     src[t.BUILD]}?` +
-		                   `)?)?`);
-
-		createToken('XRANGEPLAINLOOSE', `[v=\\s]*(${src[t.XRANGEIDENTIFIERLOOSE]})` +
-		                        `(?:\\.(${src[t.XRANGEIDENTIFIERLOOSE]})` +
-		                        `(?:\\.(${src[t.XRANGEIDENTIFIERLOOSE]})` +
-		                        `(?:${src[t.PRERELEASELOOSE]})?${
-		                          src[t.BUILD]}?` +
-		                        `)?)?`);
-
-		createToken('XRANGE', `^${src[t.GTLT]}\\s*${src[t.XRANGEPLAIN]}$`);
-		createToken('XRANGELOOSE', `^${src[t.GTLT]}\\s*${src[t.XRANGEPLAINLOOSE]}$`);
-
-		// Coercion.
-		// Extract anything that could conceivably be a part of a valid semver
-		createToken('COERCEPLAIN', `${'(^|[^\\d])' +
-		              '(\\d{1,'}${MAX_SAFE_COMPONENT_LENGTH}})` +
-		              `(?:\\.(\\d{1,${MAX_SAFE_COMPONENT_LENGTH}}))?` +
-		              `(?:\\.(\\d{1,${MAX_SAFE_COMPONENT_LENGTH}}))?`);
-		createToken('COERCE', `${src[t.COERCEPLAIN]}(?:$|[^\\d])`);
-		createToken('COERCEFULL', src[t.COERCEPLAIN] +
-		              `(?:${src[t.PRERELEASE]})?` +
-		              `(?:${src[t.BUILD]})?` +
-		              `(?:$|[^\\d])`);
-		createToken('COERCERTL', src[t.COERCE], true);
-		createToken('COERCERTLFULL', src[t.COERCEFULL], true);
-
-		// Tilde ranges.
-		// Meaning is "reasonably at or greater than"
-		createToken('LONETILDE', '(?:~>?)');
-
-		createToken('TILDETRIM', `(\\s*)${src[t.LONETILDE]}\\s+`, true);
-		exports.tildeTrimReplace = '$1~';
-
-		createToken('TILDE', `^${src[t.LONETILDE]}${src[t.XRANGEPLAIN]}$`);
-		createToken('TILDELOOSE', `^${src[t.LONETILDE]}${src[t.XRANGEPLAINLOOSE]}$`);
-
-		// Caret ranges.
-		// Meaning is "at least and backwards compatible with"
-		createToken('LONECARET', '(?:\\^)');
-
-		createToken('CARETTRIM', `(\\s*)${src[t.LONECARET]}\\s+`, true);
-		exports.caretTrimReplace = '$1^';
-
-		createToken('CARET', `^${src[t.LONECARET]}${src[t.XRANGEPLAIN]}$`);
-		createToken('CARETLOOSE', `^${src[t.LONECARET]}${src[t.XRANGEPLAINLOOSE]}$`);
-
-		// A simple gt/lt/eq thing, or just "" to indicate "any version"
-		createToken('COMPARATORLOOSE', `^${src[t.GTLT]}\\s*(${src[t.LOOSEPLAIN]})$|^$`);
-		createToken('COMPARATOR', `^${src[t.GTLT]}\\s*(${src[t.FULLPLAIN]})$|^$`);
-
-		// An expression to strip any whitespace between the gtlt and the thing
-		// it modifies, so that `> 1.2.3` ==> `>1.2.3`
-		createToken('COMPARATORTRIM', `(\\s*)${src[t.GTLT]
-		}\\s*(${src[t.LOOSEPLAIN]}|${src[t.XRANGEPLAIN]})`, true);
-		exports.comparatorTrimReplace = '$1$2$3';
-
-		// Something like `1.2.3 - 1.2.4`
-		// Note that these all use the loose form, because they'll be
-		// checked against either the strict or loose comparator form
-		// later.
-		createToken('HYPHENRANGE', `^\\s*(${src[t.XRANGEPLAIN]})` +
-		                   `\\s+-\\s+` +
-		                   `(${src[t.XRANGEPLAIN]})` +
-		                   `\\s*$`);
-
-		createToken('HYPHENRANGELOOSE', `^\\s*(${src[t.XRANGEPLAINLOOSE]})` +
-		                        `\\s+-\\s+` +
-		                        `(${src[t.XRANGEPLAINLOOSE]})` +
-		                        `\\s*$`);
-
-		// Star ranges basically just allow anything at all.
-		createToken('STAR', '(<|>)?=?\\s*\\*');
-		// >=0.0.0 is like a star
-		createToken('GTE0', '^\\s*>=\\s*0\\.0\\.0\\s*$');
-		createToken('GTE0PRE', '^\\s*>=\\s*0\\.0\\.0-0\\s*$'); 
-	} (re, re.exports));
-	return re.exports;
-}
-
-var parseOptions_1;
-var hasRequiredParseOptions;
-
-function requireParseOptions () {
-	if (hasRequiredParseOptions) return parseOptions_1;
-	hasRequiredParseOptions = 1;
-
-	// parse out just the options we care about
-	const looseOption = Object.freeze({ loose: true });
-	const emptyOpts = Object.freeze({ });
-	const parseOptions = options => {
-	  if (!options) {
-	    return emptyOpts
-	  }
-
-	  if (typeof options !== 'object') {
-	    return looseOption
-	  }
-
-	  return options
-	};
-	parseOptions_1 = parseOptions;
-	return parseOptions_1;
-}
-
-var identifiers;
-var hasRequiredIdentifiers;
-
-function requireIdentifiers () {
-	if (hasRequiredIdentifiers) return identifiers;
-	hasRequiredIdentifiers = 1;
-
-	const numeric = /^[0-9]+$/;
-	const compareIdentifiers = (a, b) => {
-	  if (typeof a === 'number' && typeof b === 'number') {
-	    return a === b ? 0 : a < b ? -1 : 1
-	  }
-
-	  const anum = numeric.test(a);
-	  const bnum = numeric.test(b);
-
-	  if (anum && bnum) {
-	    a = +a;
-	    b = +b;
-	  }
-
-	  return a === b ? 0
-	    : (anum && !bnum) ? -1
-	    : (bnum && !anum) ? 1
-	    : a < b ? -1
-	    : 1
-	};
-
-	const rcompareIdentifiers = (a, b) => compareIdentifiers(b, a);
-
-	identifiers = {
-	  compareIdentifiers,
-	  rcompareIdentifiers,
-	};
-	return identifiers;
-}
-
-var semver$2;
-var hasRequiredSemver$1;
-
-function requireSemver$1 () {
-	if (hasRequiredSemver$1) return semver$2;
-	hasRequiredSemver$1 = 1;
-
-	const debug = requireDebug();
-	const { MAX_LENGTH, MAX_SAFE_INTEGER } = requireConstants();
-	const { safeRe: re, t } = requireRe();
-
-	const parseOptions = requireParseOptions();
-	const { compareIdentifiers } = requireIdentifiers();
-
-	const isPrereleaseIdentifier = (prerelease, identifier) => {
-	  const identifiers = identifier.split('.');
-	  if (identifiers.length > prerelease.length) {
-	    return false
-	  }
-
-	  for (let i = 0; i < identifiers.length; i++) {
-	    if (compareIdentifiers(prerelease[i], identifiers[i]) !== 0) {
-	      return false
-	    }
-	  }
-
-	  return true
-	};
-
-	class SemVer {
-	  constructor (version, options) {
-	    options = parseOptions(options);
-
-	    if (version instanceof SemVer) {
-	      if (version.loose === !!options.loose &&
-	        version.includePrerelease === !!options.includePrerelease) {
-	        return version
-	      } else {
-	        version = version.version;
-	      }
-	    } else if (typeof version !== 'string') {
-	      throw new TypeError(`Invalid version. Must be a string. Got type "${typeof version}".`)
-	    }
-
-	    if (version.length > MAX_LENGTH) {
-	      throw new TypeError(
-	        `version is longer than ${MAX_LENGTH} characters`
-	      )
-	    }
-
-	    debug('SemVer', version, options);
-	    this.options = options;
-	    this.loose = !!options.loose;
-	    // this isn't actually relevant for versions, but keep it so that we
-	    // don't run into trouble passing this.options around.
-	    this.includePrerelease = !!options.includePrerelease;
-
-	    const m = version.trim().match(options.loose ? re[t.LOOSE] : re[t.FULL]);
-
-	    if (!m) {
-	      throw new TypeError(`Invalid Version: ${version}`)
-	    }
-
-	    this.raw = version;
-
-	    // these are actually numbers
-	    this.major = +m[1];
-	    this.minor = +m[2];
-	    this.patch = +m[3];
-
-	    if (this.major > MAX_SAFE_INTEGER || this.major < 0) {
-	      throw new TypeError('Invalid major version')
-	    }
-
-	    if (this.minor > MAX_SAFE_INTEGER || this.minor < 0) {
-	      throw new TypeError('Invalid minor version')
-	    }
-
-	    if (this.patch > MAX_SAFE_INTEGER || this.patch < 0) {
-	      throw new TypeError('Invalid patch version')
-	    }
-
-	    // numberify any prerelease numeric ids
-	    if (!m[4]) {
-	      this.prerelease = [];
-	    } else {
-	      this.prerelease = m[4].split('.').map((id) => {
-	        if (/^[0-9]+$/.test(id)) {
-	          const num = +id;
-	          if (num >= 0 && num < MAX_SAFE_INTEGER) {
-	            return num
-	          }
-	        }
-	        return id
-	      });
-	    }
-
-	    this.build = m[5] ? m[5].split('.') : [];
-	    this.format();
-	  }
-
-	  format () {
-	    this.version = `${this.major}.${this.minor}.${this.patch}`;
-	    if (this.prerelease.length) {
-	      this.version += `-${this.prerelease.join('.')}`;
-	    }
-	    return this.version
-	  }
-
-	  toString () {
-	    return this.version
-	  }
-
-	  compare (other) {
-	    debug('SemVer.compare', this.version, this.options, other);
-	    if (!(other instanceof SemVer)) {
-	      if (typeof other === 'string' && other === this.version) {
-	        return 0
-	      }
-	      other = new SemVer(other, this.options);
-	    }
-
-	    if (other.version === this.version) {
-	      return 0
-	    }
-
-	    return this.compareMain(other) || this.comparePre(other)
-	  }
-
-	  compareMain (other) {
-	    if (!(other instanceof SemVer)) {
-	      other = new SemVer(other, this.options);
-	    }
-
-	    if (this.major < other.major) {
-	      return -1
-	    }
-	    if (this.major > other.major) {
-	      return 1
-	    }
-	    if (this.minor < other.minor) {
-	      return -1
-	    }
-	    if (this.minor > other.minor) {
-	      return 1
-	    }
-	    if (this.patch < other.patch) {
-	      return -1
-	    }
-	    if (this.patch > other.patch) {
-	      return 1
-	    }
-	    return 0
-	  }
-
-	  comparePre (other) {
-	    if (!(other instanceof SemVer)) {
-	      other = new SemVer(other, this.options);
-	    }
-
-	    // NOT having a prerelease is > having one
-	    if (this.prerelease.length && !other.prerelease.length) {
-	      return -1
-	    } else if (!this.prerelease.length && other.prerelease.length) {
-	      return 1
-	    } else if (!this.prerelease.length && !other.prerelease.length) {
-	      return 0
-	    }
-
-	    let i = 0;
-	    do {
-	      const a = this.prerelease[i];
-	      const b = other.prerelease[i];
-	      debug('prerelease compare', i, a, b);
-	      if (a === undefined && b === undefined) {
-	        return 0
-	      } else if (b === undefined) {
-	        return 1
-	      } else if (a === undefined) {
-	        return -1
-	      } else if (a === b) {
-	        continue
-	      } else {
-	        return compareIdentifiers(a, b)
-	      }
-	    } while (++i)
-	  }
-
-	  compareBuild (other) {
-	    if (!(other instanceof SemVer)) {
-	      other = new SemVer(other, this.options);
-	    }
-
-	    let i = 0;
-	    do {
-	      const a = this.build[i];
-	      const b = other.build[i];
-	      debug('build compare', i, a, b);
-	      if (a === undefined && b === undefined) {
-	        return 0
-	      } else if (b === undefined) {
-	        return 1
-	      } else if (a === undefined) {
-	        return -1
-	      } else if (a === b) {
-	        continue
-	      } else {
-	        return compareIdentifiers(a, b)
-	      }
-	    } while (++i)
-	  }
-
-	  // preminor will bump the version up to the next minor release, and immediately
-	  // down to pre-release. premajor and prepatch work the same way.
-	  inc (release, identifier, identifierBase) {
-	    if (release.startsWith('pre')) {
-	      if (!identifier && identifierBase === false) {
-	        throw new Error('invalid increment argument: identifier is empty')
-	      }
-	      // Avoid an invalid semver results
-	      if (identifier) {
-	        const match = `-${identifier}`.match(this.options.loose ? re[t.PRERELEASELOOSE] : re[t.PRERELEASE]);
-	        if (!match || match[1] !== identifier) {
-	          throw new Error(`invalid identifier: ${identifier}`)
-	        }
-	      }
-	    }
-
-	    switch (release) {
-	      case 'premajor':
-	        this.prerelease.length = 0;
-	        this.patch = 0;
-	        this.minor = 0;
-	        this.major++;
-	        this.inc('pre', identifier, identifierBase);
-	        break
-	      case 'preminor':
-	        this.prerelease.length = 0;
-	        this.patch = 0;
-	        this.minor++;
-	        this.inc('pre', identifier, identifierBase);
-	        break
-	      case 'prepatch':
-	        // If this is already a prerelease, it will bump to the next version
-	        // drop any prereleases that might already exist, since they are not
-	        // relevant at this point.
-	        this.prerelease.length = 0;
-	        this.inc('patch', identifier, identifierBase);
-	        this.inc('pre', identifier, identifierBase);
-	        break
-	      // If the input is a non-prerelease version, this acts the same as
-	      // prepatch.
-	      case 'prerelease':
-	        if (this.prerelease.length === 0) {
-	          this.inc('patch', identifier, identifierBase);
-	        }
-	        this.inc('pre', identifier, identifierBase);
-	        break
-	      case 'release':
-	        if (this.prerelease.length === 0) {
-	          throw new Error(`version ${this.raw} is not a prerelease`)
-	        }
-	        this.prerelease.length = 0;
-	        break
-
-	      case 'major':
-	        // If this is a pre-major version, bump up to the same major version.
-	        // Otherwise increment major.
-	        // 1.0.0-5 bumps to 1.0.0
-	        // 1.1.0 bumps to 2.0.0
-	        if (
-	          this.minor !== 0 ||
-	          this.patch !== 0 ||
-	          this.prerelease.length === 0
-	        ) {
-	          this.major++;
-	        }
-	        this.minor = 0;
-	        this.patch = 0;
-	        this.prerelease = [];
-	        break
-	      case 'minor':
-	        // If this is a pre-minor version, bump up to the same minor version.
-	        // Otherwise increment minor.
-	        // 1.2.0-5 bumps to 1.2.0
-	        // 1.2.1 bumps to 1.3.0
-	        if (this.patch !== 0 || this.prerelease.length === 0) {
-	          this.minor++;
-	        }
-	        this.patch = 0;
-	        this.prerelease = [];
-	        break
-	      case 'patch':
-	        // If this is not a pre-release version, it will increment the patch.
-	        // If it is a pre-release it will bump up to the same patch version.
-	        // 1.2.0-5 patches to 1.2.0
-	        // 1.2.0 patches to 1.2.1
-	        if (this.prerelease.length === 0) {
-	          this.patch++;
-	        }
-	        this.prerelease = [];
-	        break
-	      // This probably shouldn't be used publicly.
-	      // 1.0.0 'pre' would become 1.0.0-0 which is the wrong direction.
-	      case 'pre': {
-	        const base = Number(identifierBase) ? 1 : 0;
-
-	        if (this.prerelease.length === 0) {
-	          this.prerelease = [base];
-	        } else {
-	          let i = this.prerelease.length;
-	          while (--i >= 0) {
-	            if (typeof this.prerelease[i] === 'number') {
-	              this.prerelease[i]++;
-	              i = -2;
-	            }
-	          }
-	          if (i === -1) {
-	            // didn't increment anything
-	            if (identifier === this.prerelease.join('.') && identifierBase === false) {
-	              throw new Error('invalid increment argument: identifier already exists')
-	            }
-	            this.prerelease.push(base);
-	          }
-	        }
-	        if (identifier) {
-	          // 1.2.0-beta.1 bumps to 1.2.0-beta.2,
-	          // 1.2.0-beta.fooblz or 1.2.0-beta bumps to 1.2.0-beta.0
-	          let prerelease = [identifier, base];
-	          if (identifierBase === false) {
-	            prerelease = [identifier];
-	          }
-	          if (isPrereleaseIdentifier(this.prerelease, identifier)) {
-	            const prereleaseBase = this.prerelease[identifier.split('.').length];
-	            if (isNaN(prereleaseBase)) {
-	              this.prerelease = prerelease;
-	            }
-	          } else {
-	            this.prerelease = prerelease;
-	          }
-	        }
-	        break
-	      }
-	      default:
-	        throw new Error(`invalid increment argument: ${release}`)
-	    }
-	    this.raw = this.format();
-	    if (this.build.length) {
-	      this.raw += `+${this.build.join('.')}`;
-	    }
-	    return this
-	  }
-	}
-
-	semver$2 = SemVer;
-	return semver$2;
-}
-
-var parse_1;
-var hasRequiredParse;
-
-function requireParse () {
-	if (hasRequiredParse) return parse_1;
-	hasRequiredParse = 1;
-
-	const SemVer = requireSemver$1();
-	const parse = (version, options, throwErrors = false) => {
-	  if (version instanceof SemVer) {
-	    return version
-	  }
-	  try {
-	    return new SemVer(version, options)
-	  } catch (er) {
-	    if (!throwErrors) {
-	      return null
-	    }
-	    throw er
-	  }
-	};
-
-	parse_1 = parse;
-	return parse_1;
-}
-
-var valid_1;
-var hasRequiredValid$1;
-
-function requireValid$1 () {
-	if (hasRequiredValid$1) return valid_1;
-	hasRequiredValid$1 = 1;
-
-	const parse = requireParse();
-	const valid = (version, options) => {
-	  const v = parse(version, options);
-	  return v ? v.version : null
-	};
-	valid_1 = valid;
-	return valid_1;
-}
-
-var clean_1;
-var hasRequiredClean;
-
-function requireClean () {
-	if (hasRequiredClean) return clean_1;
-	hasRequiredClean = 1;
-
-	const parse = requireParse();
-	const clean = (version, options) => {
-	  const s = parse(version.trim().replace(/^[=v]+/, ''), options);
-	  return s ? s.version : null
-	};
-	clean_1 = clean;
-	return clean_1;
-}
-
-var inc_1;
-var hasRequiredInc;
-
-function requireInc () {
-	if (hasRequiredInc) return inc_1;
-	hasRequiredInc = 1;
-
-	const SemVer = requireSemver$1();
-
-	const inc = (version, release, options, identifier, identifierBase) => {
-	  if (typeof (options) === 'string') {
-	    identifierBase = identifier;
-	    identifier = options;
-	    options = undefined;
-	  }
-
-	  try {
-	    return new SemVer(
-	      version instanceof SemVer ? version.version : version,
-	      options
-	    ).inc(release, identifier, identifierBase).version
-	  } catch (er) {
-	    return null
-	  }
-	};
-	inc_1 = inc;
-	return inc_1;
-}
-
-var diff_1;
-var hasRequiredDiff;
-
-function requireDiff () {
-	if (hasRequiredDiff) return diff_1;
-	hasRequiredDiff = 1;
-
-	const parse = requireParse();
-
-	const diff = (version1, version2) => {
-	  const v1 = parse(version1, null, true);
-	  const v2 = parse(version2, null, true);
-	  const comparison = v1.compare(v2);
-
-	  if (comparison === 0) {
-	    return null
-	  }
-
-	  const v1Higher = comparison > 0;
-	  const highVersion = v1Higher ? v1 : v2;
-	  const lowVersion = v1Higher ? v2 : v1;
-	  const highHasPre = !!highVersion.prerelease.length;
-	  const lowHasPre = !!lowVersion.prerelease.length;
-
-	  if (lowHasPre && !highHasPre) {
-	    // Going from prerelease -> no prerelease requires some special casing
-
-	    // If the low version has only a major, then it will always be a major
-	    // Some examples:
-	    // 1.0.0-1 -> 1.0.0
-	    // 1.0.0-1 -> 1.1.1
-	    // 1.0.0-1 -> 2.0.0
-	    if (!lowVersion.patch && !lowVersion.minor) {
-	      return 'major'
-	    }
-
-	    // If the main part has no difference
-	    if (lowVersion.compareMain(highVersion) === 0) {
-	      if (lowVersion.minor && !lowVersion.patch) {
-	        return 'minor'
-	      }
-	      return 'patch'
-	    }
-	  }
-
-	  // add the `pre` prefix if we are going to a prerelease version
-	  const prefix = highHasPre ? 'pre' : '';
-
-	  if (v1.major !== v2.major) {
-	    return prefix + 'major'
-	  }
-
-	  if (v1.minor !== v2.minor) {
-	    return prefix + 'minor'
-	  }
-
-	  if (v1.patch !== v2.patch) {
-	    return prefix + 'patch'
-	  }
-
-	  // high and low are prereleases
-	  return 'prerelease'
-	};
-
-	diff_1 = diff;
-	return diff_1;
-}
-
-var major_1;
-var hasRequiredMajor;
-
-function requireMajor () {
-	if (hasRequiredMajor) return major_1;
-	hasRequiredMajor = 1;
-
-	const SemVer = requireSemver$1();
-	const major = (a, loose) => new SemVer(a, loose).major;
-	major_1 = major;
-	return major_1;
-}
-
-var minor_1;
-var hasRequiredMinor;
-
-function requireMinor () {
-	if (hasRequiredMinor) return minor_1;
-	hasRequiredMinor = 1;
-
-	const SemVer = requireSemver$1();
-	const minor = (a, loose) => new SemVer(a, loose).minor;
-	minor_1 = minor;
-	return minor_1;
-}
-
-var patch_1;
-var hasRequiredPatch;
-
-function requirePatch () {
-	if (hasRequiredPatch) return patch_1;
-	hasRequiredPatch = 1;
-
-	const SemVer = requireSemver$1();
-	const patch = (a, loose) => new SemVer(a, loose).patch;
-	patch_1 = patch;
-	return patch_1;
-}
-
-var prerelease_1;
-var hasRequiredPrerelease;
-
-function requirePrerelease () {
-	if (hasRequiredPrerelease) return prerelease_1;
-	hasRequiredPrerelease = 1;
-
-	const parse = requireParse();
-	const prerelease = (version, options) => {
-	  const parsed = parse(version, options);
-	  return (parsed && parsed.prerelease.length) ? parsed.prerelease : null
-	};
-	prerelease_1 = prerelease;
-	return prerelease_1;
-}
-
-var compare_1;
-var hasRequiredCompare;
-
-function requireCompare () {
-	if (hasRequiredCompare) return compare_1;
-	hasRequiredCompare = 1;
-
-	const SemVer = requireSemver$1();
-	const compare = (a, b, loose) =>
-	  new SemVer(a, loose).compare(new SemVer(b, loose));
-
-	compare_1 = compare;
-	return compare_1;
-}
-
-var rcompare_1;
-var hasRequiredRcompare;
-
-function requireRcompare () {
-	if (hasRequiredRcompare) return rcompare_1;
-	hasRequiredRcompare = 1;
-
-	const compare = requireCompare();
-	const rcompare = (a, b, loose) => compare(b, a, loose);
-	rcompare_1 = rcompare;
-	return rcompare_1;
-}
-
-var compareLoose_1;
-var hasRequiredCompareLoose;
-
-function requireCompareLoose () {
-	if (hasRequiredCompareLoose) return compareLoose_1;
-	hasRequiredCompareLoose = 1;
-
-	const compare = requireCompare();
-	const compareLoose = (a, b) => compare(a, b, true);
-	compareLoose_1 = compareLoose;
-	return compareLoose_1;
-}
-
-var compareBuild_1;
-var hasRequiredCompareBuild;
-
-function requireCompareBuild () {
-	if (hasRequiredCompareBuild) return compareBuild_1;
-	hasRequiredCompareBuild = 1;
-
-	const SemVer = requireSemver$1();
-	const compareBuild = (a, b, loose) => {
-	  const versionA = new SemVer(a, loose);
-	  const versionB = new SemVer(b, loose);
-	  return versionA.compare(versionB) || versionA.compareBuild(versionB)
-	};
-	compareBuild_1 = compareBuild;
-	return compareBuild_1;
-}
-
-var sort_1;
-var hasRequiredSort;
-
-function requireSort () {
-	if (hasRequiredSort) return sort_1;
-	hasRequiredSort = 1;
-
-	const compareBuild = requireCompareBuild();
-	const sort = (list, loose) => list.sort((a, b) => compareBuild(a, b, loose));
-	sort_1 = sort;
-	return sort_1;
-}
-
-var rsort_1;
-var hasRequiredRsort;
-
-function requireRsort () {
-	if (hasRequiredRsort) return rsort_1;
-	hasRequiredRsort = 1;
-
-	const compareBuild = requireCompareBuild();
-	const rsort = (list, loose) => list.sort((a, b) => compareBuild(b, a, loose));
-	rsort_1 = rsort;
-	return rsort_1;
-}
-
-var gt_1;
-var hasRequiredGt;
-
-function requireGt () {
-	if (hasRequiredGt) return gt_1;
-	hasRequiredGt = 1;
-
-	const compare = requireCompare();
-	const gt = (a, b, loose) => compare(a, b, loose) > 0;
-	gt_1 = gt;
-	return gt_1;
-}
-
-var lt_1;
-var hasRequiredLt;
-
-function requireLt () {
-	if (hasRequiredLt) return lt_1;
-	hasRequiredLt = 1;
-
-	const compare = requireCompare();
-	const lt = (a, b, loose) => compare(a, b, loose) < 0;
-	lt_1 = lt;
-	return lt_1;
-}
-
-var eq_1;
-var hasRequiredEq;
-
-function requireEq () {
-	if (hasRequiredEq) return eq_1;
-	hasRequiredEq = 1;
-
-	const compare = requireCompare();
-	const eq = (a, b, loose) => compare(a, b, loose) === 0;
-	eq_1 = eq;
-	return eq_1;
-}
-
-var neq_1;
-var hasRequiredNeq;
-
-function requireNeq () {
-	if (hasRequiredNeq) return neq_1;
-	hasRequiredNeq = 1;
-
-	const compare = requireCompare();
-	const neq = (a, b, loose) => compare(a, b, loose) !== 0;
-	neq_1 = neq;
-	return neq_1;
-}
-
-var gte_1;
-var hasRequiredGte;
-
-function requireGte () {
-	if (hasRequiredGte) return gte_1;
-	hasRequiredGte = 1;
-
-	const compare = requireCompare();
-	const gte = (a, b, loose) => compare(a, b, loose) >= 0;
-	gte_1 = gte;
-	return gte_1;
-}
-
-var lte_1;
-var hasRequiredLte;
-
-function requireLte () {
-	if (hasRequiredLte) return lte_1;
-	hasRequiredLte = 1;
-
-	const compare = requireCompare();
-	const lte = (a, b, loose) => compare(a, b, loose) <= 0;
-	lte_1 = lte;
-	return lte_1;
-}
-
-var cmp_1;
-var hasRequiredCmp;
-
-function requireCmp () {
-	if (hasRequiredCmp) return cmp_1;
-	hasRequiredCmp = 1;
-
-	const eq = requireEq();
-	const neq = requireNeq();
-	const gt = requireGt();
-	const gte = requireGte();
-	const lt = requireLt();
-	const lte = requireLte();
-
-	const cmp = (a, op, b, loose) => {
-	  switch (op) {
-	    case '===':
-	      if (typeof a === 'object') {
-	        a = a.version;
-	      }
-	      if (typeof b === 'object') {
-	        b = b.version;
-	      }
-	      return a === b
-
-	    case '!==':
-	      if (typeof a === 'object') {
-	        a = a.version;
-	      }
-	      if (typeof b === 'object') {
-	        b = b.version;
-	      }
-	      return a !== b
-
-	    case '':
-	    case '=':
-	    case '==':
-	      return eq(a, b, loose)
-
-	    case '!=':
-	      return neq(a, b, loose)
-
-	    case '>':
-	      return gt(a, b, loose)
-
-	    case '>=':
-	      return gte(a, b, loose)
-
-	    case '<':
-	      return lt(a, b, loose)
-
-	    case '<=':
-	      return lte(a, b, loose)
-
-	    default:
-	      throw new TypeError(`Invalid operator: ${op}`)
-	  }
-	};
-	cmp_1 = cmp;
-	return cmp_1;
-}
-
-var coerce_1;
-var hasRequiredCoerce;
-
-function requireCoerce () {
-	if (hasRequiredCoerce) return coerce_1;
-	hasRequiredCoerce = 1;
-
-	const SemVer = requireSemver$1();
-	const parse = requireParse();
-	const { safeRe: re, t } = requireRe();
-
-	const coerce = (version, options) => {
-	  if (version instanceof SemVer) {
-	    return version
-	  }
-
-	  if (typeof version === 'number') {
-	    version = String(version);
-	  }
-
-	  if (typeof version !== 'string') {
-	    return null
-	  }
-
-	  options = options || {};
-
-	  let match = null;
-	  if (!options.rtl) {
-	    match = version.match(options.includePrerelease ? re[t.COERCEFULL] : re[t.COERCE]);
-	  } else {
-	    // Find the right-most coercible string that does not share
-	    // a terminus with a more left-ward coercible string.
-	    // Eg, '1.2.3.4' wants to coerce '2.3.4', not '3.4' or '4'
-	    // With includePrerelease option set, '1.2.3.4-rc' wants to coerce '2.3.4-rc', not '2.3.4'
-	    //
-	    // Walk through the string checking with a /g regexp
-	    // Manually set the index so as to pick up overlapping matches.
-	    // Stop when we get a match that ends at the string end, since no
-	    // coercible string can be more right-ward without the same terminus.
-	    const coerceRtlRegex = options.includePrerelease ? re[t.COERCERTLFULL] : re[t.COERCERTL];
-	    let next;
-	    while ((next = coerceRtlRegex.exec(version)) &&
-	        (!match || match.index + match[0].length !== version.length)
-	    ) {
-	      if (!match ||
-	            next.index + next[0].length !== match.index + match[0].length) {
-	        match = next;
-	      }
-	      coerceRtlRegex.lastIndex = next.index + next[1].length + next[2].length;
-	    }
-	    // leave it in a clean state
-	    coerceRtlRegex.lastIndex = -1;
-	  }
-
-	  if (match === null) {
-	    return null
-	  }
-
-	  const major = match[2];
-	  const minor = match[3] || '0';
-	  const patch = match[4] || '0';
-	  const prerelease = options.includePrerelease && match[5] ? `-${match[5]}` : '';
-	  const build = options.includePrerelease && match[6] ? `+${match[6]}` : '';
-
-	  return parse(`${major}.${minor}.${patch}${prerelease}${build}`, options)
-	};
-	coerce_1 = coerce;
-	return coerce_1;
-}
-
-var truncate_1;
-var hasRequiredTruncate;
-
-function requireTruncate () {
-	if (hasRequiredTruncate) return truncate_1;
-	hasRequiredTruncate = 1;
-
-	const parse = requireParse();
-	const constants = requireConstants();
-	const SemVer = requireSemver$1();
-
-	const truncate = (version, truncation, options) => {
-	  if (!constants.RELEASE_TYPES.includes(truncation)) {
-	    return null
-	  }
-
-	  const clonedVersion = cloneInputVersion(version, options);
-	  return clonedVersion && doTruncation(clonedVersion, truncation)
-	};
-
-	const cloneInputVersion = (version, options) => {
-	  const versionStringToParse = (
-	    version instanceof SemVer ? version.version : version
-	  );
-
-	  return parse(versionStringToParse, options)
-	};
-
-	const doTruncation = (version, truncation) => {
-	  if (isPrerelease(truncation)) {
-	    return version.version
-	  }
-
-	  version.prerelease = [];
-
-	  switch (truncation) {
-	    case 'major':
-	      version.minor = 0;
-	      version.patch = 0;
-	      break
-	    case 'minor':
-	      version.patch = 0;
-	      break
-	  }
-
-	  return version.format()
-	};
-
-	const isPrerelease = (type) => {
-	  return type.startsWith('pre')
-	};
-
-	truncate_1 = truncate;
-	return truncate_1;
-}
-
-var lrucache;
-var hasRequiredLrucache;
-
-function requireLrucache () {
-	if (hasRequiredLrucache) return lrucache;
-	hasRequiredLrucache = 1;
-
-	class LRUCache {
-	  constructor () {
-	    this.max = 1000;
-	    this.map = new Map();
-	  }
-
-	  get (key) {
-	    const value = this.map.get(key);
-	    if (value === undefined) {
-	      return undefined
-	    } else {
-	      // Remove the key from the map and add it to the end
-	      this.map.delete(key);
-	      this.map.set(key, value);
-	      return value
-	    }
-	  }
-
-	  delete (key) {
-	    return this.map.delete(key)
-	  }
-
-	  set (key, value) {
-	    const deleted = this.delete(key);
-
-	    if (!deleted && value !== undefined) {
-	      // If cache is full, delete the least recently used item
-	      if (this.map.size >= this.max) {
-	        const firstKey = this.map.keys().next().value;
-	        this.delete(firstKey);
-	      }
-
-	      this.map.set(key, value);
-	    }
-
-	    return this
-	  }
-	}
-
-	lrucache = LRUCache;
-	return lrucache;
-}
-
-var trimComparatorWhitespace_1;
-var hasRequiredTrimComparatorWhitespace;
-
-function requireTrimComparatorWhitespace () {
-	if (hasRequiredTrimComparatorWhitespace) return trimComparatorWhitespace_1;
-	hasRequiredTrimComparatorWhitespace = 1;
-
-	// Reproduce safeRe[COMPARATORTRIM] replacement boundaries, not version
-	// validation. Each end-index finder returns an exclusive end, or its start
-	// on no match.
-	// Positions count from zero. An end of 3 means characters 0, 1, and 2 were read;
-	// range.slice(start, end) gives the matched text, not a converted number.
-	const {
-	  MAX_LENGTH,
-	  MAX_SAFE_BUILD_LENGTH,
-	  WHITESPACE_CHARACTERS,
-	} = requireConstants();
-
-	/**
-	 * Remembers the last two rows of digits so their characters need not be reread.
-	 * Positions start at -1 until a row has been found.
-	 *
-	 * @typedef {object} DigitRunCache
-	 * @property {number} start The first character of the most recently found row.
-	 * @property {number} end The position after that row's last character.
-	 * @property {number} previousStart The first character of the previous row.
-	 * @property {number} previousEnd The position after the previous row.
-	 */
-
-	// One entry per UTF-16 code unit keeps membership checks constant-time.
-	const whitespace = new Uint8Array(0x10000);
-	for (const char of WHITESPACE_CHARACTERS) {
-	  whitespace[char.charCodeAt(0)] = 1;
-	}
-
-	/**
-	 * Checks whether a character is whitespace, like a space, tab, or newline.
-	 * Looking past the end of the string returns false.
-	 *
-	 * @param {string|undefined} char One character, or undefined past the string's end.
-	 * @returns {boolean} Whether the character is whitespace.
-	 * @example isWhitespace(' ') // true
-	 * @example isWhitespace('1') // false
-	 */
-	const isWhitespace = char =>
-	  char !== undefined && whitespace[char.charCodeAt(0)] === 1;
-
-	/**
-	 * Checks for v, =, or whitespace before the version number.
-	 * These are historical version prefixes, not range operators:
-	 * < and > are handled separately, as are tilde and caret ranges.
-	 *
-	 * @param {string|undefined} char One character to check.
-	 * @returns {boolean} Whether the character can belong to a version prefix.
-	 * @example isVersionPrefix('=') // true
-	 * @example isVersionPrefix('>') // false
-	 */
-	const isVersionPrefix = char =>
-	  char === 'v' ||
-	  char === '=' ||
-	  isWhitespace(char);
-
-	/**
-	 * Checks whether a character is one of the digits 0 through 9.
-	 *
-	 * @param {string|undefined} char One character to check.
-	 * @returns {boolean} Whether the character is an ASCII digit.
-	 * @example isDigit('7') // true
-	 * @example isDigit('.') // false
-	 */
-	const isDigit = char => char !== undefined && char >= '0' && char <= '9';
-
-	/**
-	 * Checks whether a character is an English letter, uppercase or lowercase.
-	 *
-	 * @param {string|undefined} char One character to check.
-	 * @returns {boolean} Whether the character is an ASCII letter.
-	 * @example isLetter('b') // true
-	 * @example isLetter('7') // false
-	 */
-	const isLetter = char =>
-	  char !== undefined && (
-	    (char >= 'a' && char <= 'z') ||
-	    (char >= 'A' && char <= 'Z')
-	  );
-
-	/**
-	 * Checks for a letter, digit, or hyphen: the characters allowed inside
-	 * prerelease and build names such as beta-1.
-	 *
-	 * @param {string|undefined} char One character to check.
-	 * @returns {boolean} Whether the character can be part of an identifier.
-	 * @example isIdentifierCharacter('-') // true
-	 * @example isIdentifierCharacter('.') // false; dots separate identifiers
-	 */
-	const isIdentifierCharacter = char => isDigit(char) || isLetter(char) || char === '-';
-
-	/**
-	 * Checks whether a version component can begin here: with a digit or
-	 * a wildcard such as x, X, or *.
-	 *
-	 * @param {string|undefined} char One character to check.
-	 * @returns {boolean} Whether a number or wildcard can start with this character.
-	 * @example isVersionStart('x') // true
-	 * @example isVersionStart('v') // false; v belongs to the prefix
-	 */
-	const isVersionStart = char =>
-	  isDigit(char) ||
-	  char === 'x' ||
-	  char === 'X' ||
-	  char === '*';
-
-	/**
-	 * Finds the end of a row of digits, but returns no more than limit digits.
-	 * Remembers the last two rows so looking at them again does not reread them.
-	 *
-	 * @param {string} range The text to read; it is not changed.
-	 * @param {number} start The position of the first character to check.
-	 * @param {number} limit The most digit characters the returned match can include.
-	 * @param {DigitRunCache} digitRuns Shared cache of digit-run positions, updated in place.
-	 * @returns {number} The position after the matched digits, or start if none match.
-	 * @example findDigitsEndIndex('123abc', 0, 10, digitRuns) // 3, pointing at a
-	 * @example findDigitsEndIndex('123abc', 0, 2, digitRuns) // 2, pointing at the unread 3
-	 */
-	const findDigitsEndIndex = (range, start, limit, digitRuns) => {
-	  if (!isDigit(range[start])) {
-	    return start
-	  }
-	  if (start >= digitRuns.start && start < digitRuns.end) {
-	    return Math.min(start + limit, digitRuns.end)
-	  }
-	  if (start >= digitRuns.previousStart && start < digitRuns.previousEnd) {
-	    return Math.min(start + limit, digitRuns.previousEnd)
-	  }
-	  let end = start + 1;
-	  while (isDigit(range[end])) {
-	    end++;
-	  }
-	  // A failed full version can rewind from its second run to its first.
-	  digitRuns.previousStart = digitRuns.start;
-	  digitRuns.previousEnd = digitRuns.end;
-	  digitRuns.start = start;
-	  digitRuns.end = end;
-	  return Math.min(start + limit, end)
-	};
-
-	/**
-	 * Reads a number using the old regex's length and leading-zero rules.
-	 * Strict mode reads just the first zero in 012; loose mode can read all three.
-	 *
-	 * @param {string} range The text to read; it is not changed.
-	 * @param {number} start The position where the number should begin.
-	 * @param {boolean} loose Whether to allow leading zeros.
-	 * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
-	 * @returns {number} The position after the matched digits, not their numeric value.
-	 * @example findVersionNumberEndIndex('012', 0, false, digitRuns) // 1
-	 * @example findVersionNumberEndIndex('012', 0, true, digitRuns) // 3
-	 */
-	const findVersionNumberEndIndex = (range, start, loose, digitRuns) => {
-	  if (!loose && range[start] === '0') {
-	    return start + 1
-	  }
-	  // Strict syntax allows an initial nonzero digit plus MAX_LENGTH digits.
-	  return findDigitsEndIndex(range, start, loose ? MAX_LENGTH : MAX_LENGTH + 1, digitRuns)
-	};
-
-	/**
-	 * Reads one piece of a prerelease name, such as beta or 1 in beta.1.
-	 * Tries the letter-or-hyphen form first, then the number-only form.
-	 *
-	 * @param {string} range The text to read; it is not changed.
-	 * @param {number} start The position where the identifier should begin.
-	 * @param {boolean} loose Whether numeric identifiers may have leading zeros.
-	 * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
-	 * @returns {number} The position after the identifier, or start if none matches.
-	 * @example findPrereleaseIdentifierEndIndex('beta.1', 0, false, digitRuns) // 4, at the dot
-	 * @example findPrereleaseIdentifierEndIndex('001beta', 0, false, digitRuns) // 7
-	 */
-	const findPrereleaseIdentifierEndIndex = (range, start, loose, digitRuns) => {
-	  const digitsEnd = findDigitsEndIndex(range, start, MAX_LENGTH, digitRuns);
-	  // The legacy regex tries a nonnumeric identifier before a numeric one.
-	  if (isLetter(range[digitsEnd]) || range[digitsEnd] === '-') {
-	    let end = digitsEnd + 1;
-	    const limit = end + MAX_SAFE_BUILD_LENGTH;
-	    while (end < limit && isIdentifierCharacter(range[end])) {
-	      end++;
-	    }
-	    return end
-	  }
-	  return findVersionNumberEndIndex(range, start, loose, digitRuns)
-	};
-
-	/**
-	 * Reads a prerelease suffix such as -beta.1, one dot-separated piece at a time.
-	 * Loose mode also allows the name without its opening hyphen.
-	 *
-	 * @param {string} range The text to read; it is not changed.
-	 * @param {number} start The position where the suffix should begin, including -.
-	 * @param {boolean} loose Whether the opening hyphen is optional and zeros allowed.
-	 * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
-	 * @returns {number} The position after the matched suffix, or start if absent.
-	 * @example findPrereleaseEndIndex('-beta.1+sha', 0, false, digitRuns) // 7, at the plus
-	 * @example findPrereleaseEndIndex('beta', 0, false, digitRuns) // 0; no opening hyphen
-	 */
-	const findPrereleaseEndIndex = (range, start, loose, digitRuns) => {
-	  const hyphen = range[start] === '-';
-	  if (!loose && !hyphen) {
-	    return start
-	  }
-	  const identifierStart = start + (hyphen ? 1 : 0);
-	  let end = findPrereleaseIdentifierEndIndex(range, identifierStart, loose, digitRuns);
-	  if (end === identifierStart) {
-	    if (!loose || !hyphen) {
-	      return start
-	    }
-	    // In loose syntax, a lone hyphen can itself be the identifier.
-	    end = findPrereleaseIdentifierEndIndex(range, start, loose, digitRuns);
-	  }
-	  while (range[end] === '.') {
-	    const next = findPrereleaseIdentifierEndIndex(range, end + 1, loose, digitRuns);
-	    if (next === end + 1) {
-	      break
-	    }
-	    end = next;
-	  }
-	  return end
-	};
-
-	/**
-	 * Reads one build-name piece, such as sha or 123 in +sha.123.
-	 * Stops at a disallowed character or the old regex's length limit.
-	 *
-	 * @param {string} range The text to read; it is not changed.
-	 * @param {number} start The position where the identifier should begin.
-	 * @returns {number} The position after the identifier, or start if none matches.
-	 * @example findBuildIdentifierEndIndex('sha.123', 0) // 3, at the dot
-	 * @example findBuildIdentifierEndIndex('001', 0) // 3; leading zeros are allowed
-	 */
-	const findBuildIdentifierEndIndex = (range, start) => {
-	  let end = start;
-	  while (end - start < MAX_SAFE_BUILD_LENGTH && isIdentifierCharacter(range[end])) {
-	    end++;
-	  }
-	  return end
-	};
-
-	/**
-	 * Reads optional build metadata such as +sha.123.
-	 * Leaves the position unchanged if there is no plus sign followed by a name.
-	 *
-	 * @param {string} range The text to read; it is not changed.
-	 * @param {number} start The position where the opening + should be.
-	 * @returns {number} The position after the matched metadata, or start if absent.
-	 * @example findBuildEndIndex('+sha.123 <2', 0) // 8, at the space
-	 * @example findBuildEndIndex('+', 0) // 0; a plus sign alone is not a match
-	 */
-	const findBuildEndIndex = (range, start) => {
-	  if (range[start] !== '+') {
-	    return start
-	  }
-	  let end = findBuildIdentifierEndIndex(range, start + 1);
-	  if (end === start + 1) {
-	    return start
-	  }
-	  while (range[end] === '.') {
-	    const next = findBuildIdentifierEndIndex(range, end + 1);
-	    if (next === end + 1) {
-	      break
-	    }
-	    end = next;
-	  }
-	  return end
-	};
-
-	/**
-	 * Reads three numbers separated by dots, then any prerelease and build suffixes.
-	 * Uses loose rules, so forms such as 01.02.03beta can match here.
-	 *
-	 * @param {string} range The text to read; it is not changed.
-	 * @param {number} start The position of the first number, after any prefix.
-	 * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
-	 * @returns {number} The position after the version match, or start if none matches.
-	 * @example findLooseFullVersionEndIndex('1.2.3-beta+sha <2', 0, digitRuns) // 14
-	 * @example findLooseFullVersionEndIndex('1.2', 0, digitRuns) // 0; needs three numbers
-	 */
-	const findLooseFullVersionEndIndex = (range, start, digitRuns) => {
-	  let end = start;
-	  for (let component = 0; component < 3; component++) {
-	    const next = findVersionNumberEndIndex(range, end, true, digitRuns);
-	    if (next === end) {
-	      return start
-	    }
-	    end = next;
-	    if (component < 2) {
-	      if (range[end] !== '.') {
-	        return start
-	      }
-	      end++;
-	    }
-	  }
-	  const prereleaseEnd = findPrereleaseEndIndex(range, end, true, digitRuns);
-	  return findBuildEndIndex(range, prereleaseEnd)
-	};
-
-	/**
-	 * Reads one component of a partial or wildcard version, such as 2 or x in 2.x.
-	 * Numbers use strict leading-zero rules; wildcards take up one character.
-	 *
-	 * @param {string} range The text to read; it is not changed.
-	 * @param {number} start The position where the component should begin.
-	 * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
-	 * @returns {number} The position after the component, or start if none matches.
-	 * @example findPartialVersionComponentEndIndex('2.x', 0, digitRuns) // 1, at the dot
-	 * @example findPartialVersionComponentEndIndex('2.x', 2, digitRuns) // 3, after x
-	 */
-	const findPartialVersionComponentEndIndex = (range, start, digitRuns) => {
-	  if (isDigit(range[start])) {
-	    return findVersionNumberEndIndex(range, start, false, digitRuns)
-	  }
-	  return isVersionStart(range[start]) ? start + 1 : start
-	};
-
-	/**
-	 * Reads up to three components, allowing forms such as 1, 1.2, or 1.x.
-	 * After the third component, also reads any strict prerelease and build suffixes.
-	 *
-	 * @param {string} range The text to read; it is not changed.
-	 * @param {number} start The position of a number or wildcard, after any prefix.
-	 * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
-	 * @returns {number} The position after the matched version text.
-	 * @example findPartialVersionEndIndex('1.x <2', 0, digitRuns) // 3, at the space
-	 * @example findPartialVersionEndIndex('1.', 0, digitRuns) // 1; the trailing dot is unread
-	 */
-	const findPartialVersionEndIndex = (range, start, digitRuns) => {
-	  let end = findPartialVersionComponentEndIndex(range, start, digitRuns);
-	  for (let component = 0; component < 2; component++) {
-	    if (range[end] !== '.') {
-	      return end
-	    }
-	    const next = findPartialVersionComponentEndIndex(range, end + 1, digitRuns);
-	    if (next === end + 1) {
-	      return end
-	    }
-	    end = next;
-	  }
-	  const prereleaseEnd = findPrereleaseEndIndex(range, end, false, digitRuns);
-	  return findBuildEndIndex(range, prereleaseEnd)
-	};
-
-	/**
-	 * Finds where a version match ends, without deciding whether the range is valid.
-	 * Tries a loose full version first, then a partial or wildcard version, just
-	 * like the old regex's LOOSEPLAIN and XRANGEPLAIN alternatives.
-	 *
-	 * @param {string} range The text to read; it is not changed.
-	 * @param {number} start The position of a number or wildcard, after any prefix.
-	 * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
-	 * @returns {number} The position where scanning the next candidate can resume.
-	 * @example findVersionEndIndex('1.2.3 <2', 0, digitRuns) // 5, at the space
-	 * @example findVersionEndIndex('1.x <2', 0, digitRuns) // 3, at the space
-	 */
-	const findVersionEndIndex = (range, start, digitRuns) => {
-	  const fullVersionEnd = findLooseFullVersionEndIndex(range, start, digitRuns);
-	  return fullVersionEnd !== start
-	    ? fullVersionEnd
-	    : findPartialVersionEndIndex(range, start, digitRuns)
-	};
-
-	/**
-	 * Finds the one whitespace character the old replacement would remove.
-	 * Keeps leading whitespace, skips an optional operator, and checks immediately
-	 * after it. Returns -1 if there is nothing to remove.
-	 *
-	 * @param {string} range The text containing a candidate already found by the caller.
-	 * @param {number} matchStart The candidate's position, including leading whitespace.
-	 * @returns {number} The position of the removable whitespace, or -1 if absent.
-	 * @example findRemovableWhitespaceIndex(' > 1', 0) // 2; keep the space at position 0
-	 * @example findRemovableWhitespaceIndex('>1', 0) // -1
-	 */
-	const findRemovableWhitespaceIndex = (range, matchStart) => {
-	  let position = matchStart;
-	  if (isWhitespace(range[position])) {
-	    position++;
-	  }
-	  if (range[position] === '<' || range[position] === '>') {
-	    position++;
-	  }
-	  if (range[position] === '=') {
-	    position++;
-	  }
-	  return isWhitespace(range[position]) ? position : -1
-	};
-
-	/**
-	 * Joins an operator to its version, turning > 1.2.3 into >1.2.3.
-	 * Copies everything else according to the old regex's matching rules.
-	 * Moves forward through prefixes and whole versions to avoid repeatedly
-	 * searching the same characters on long inputs.
-	 *
-	 * @param {string} range The range text to process; the original string is unchanged.
-	 * @returns {string} The range with matched operator whitespace removed.
-	 * @example trimComparatorWhitespace('> 1.2.3 < 2') // '>1.2.3 <2'
-	 * @example trimComparatorWhitespace('> invalid') // '> invalid'
-	 */
-	const trimComparatorWhitespace = range => {
-	  let result = '';
-	  let copyFrom = 0;
-	  let cursor = 0;
-	  const digitRuns = { start: -1, end: -1, previousStart: -1, previousEnd: -1 };
-
-	  while (cursor < range.length) {
-	    const matchStart = cursor;
-	    if (range[cursor] === '<' || range[cursor] === '>') {
-	      cursor++;
-	    } else if (!isVersionPrefix(range[cursor]) && !isVersionStart(range[cursor])) {
-	      cursor++;
-	      continue
-	    }
-
-	    // Consume a v/=/whitespace run once, even when no version follows it.
-	    while (cursor < range.length && isVersionPrefix(range[cursor])) {
-	      cursor++;
-	    }
-	    if (!isVersionStart(range[cursor])) {
-	      continue
-	    }
-
-	    const whitespacePosition = findRemovableWhitespaceIndex(range, matchStart);
-	    if (whitespacePosition !== -1) {
-	      result += range.slice(copyFrom, whitespacePosition);
-	      copyFrom = whitespacePosition + 1;
-	    }
-
-	    // Skip the entire match, so a prerelease's trailing v cannot be
-	    // reconsidered as the prefix of another version.
-	    cursor = findVersionEndIndex(range, cursor, digitRuns);
-	  }
-
-	  return result + range.slice(copyFrom)
-	};
-
-	trimComparatorWhitespace_1 = trimComparatorWhitespace;
-	return trimComparatorWhitespace_1;
-}
-
-var range$1;
-var hasRequiredRange;
-
-function requireRange () {
-	if (hasRequiredRange) return range$1;
-	hasRequiredRange = 1;
-
-	const SPACE_CHARACTERS = /\s+/g;
-
-	// hoisted class for cyclic dependency
-	class Range {
-	  constructor (range, options) {
-	    options = parseOptions(options);
-
-	    if (range instanceof Range) {
-	      if (
-	        range.loose === !!options.loose &&
-	        range.includePrerelease === !!options.includePrerelease
-	      ) {
-	        return range
-	      } else {
-	        return new Range(range.raw, options)
-	      }
-	    }
-
-	    if (range instanceof Comparator) {
-	      // just put it in the set and return
-	      this.raw = range.value;
-	      this.set = [[range]];
-	      this.formatted = undefined;
-	      return this
-	    }
-
-	    this.options = options;
-	    this.loose = !!options.loose;
-	    this.includePrerelease = !!options.includePrerelease;
-
-	    // First reduce all whitespace as much as possible so we do not have to rely
-	    // on potentially slow regexes like \s*. This is then stored and used for
-	    // future error messages as well.
-	    this.raw = range.trim().replace(SPACE_CHARACTERS, ' ');
-
-	    // First, split on ||
-	    this.set = this.raw
-	      .split('||')
-	      // map the range to a 2d array of comparators
-	      .map(r => this.parseRange(r.trim()))
-	      // throw out any comparator lists that are empty
-	      // this generally means that it was not a valid range, which is allowed
-	      // in loose mode, but will still throw if the WHOLE range is invalid.
-	      .filter(c => c.length);
-
-	    if (!this.set.length) {
-	      throw new TypeError(`Invalid SemVer Range: ${this.raw}`)
-	    }
-
-	    // if we have any that are not the null set, throw out null sets.
-	    if (this.set.length > 1) {
-	      // keep the first one, in case they're all null sets
-	      const first = this.set[0];
-	      this.set = this.set.filter(c => !isNullSet(c[0]));
-	      if (this.set.length === 0) {
-	        this.set = [first];
-	      } else if (this.set.length > 1) {
-	        // if we have any that are *, then the range is just *
-	        for (const c of this.set) {
-	          if (c.length === 1 && isAny(c[0])) {
-	            this.set = [c];
-	            break
-	          }
-	        }
-	      }
-	    }
-
-	    this.formatted = undefined;
-	  }
-
-	  get range () {
-	    if (this.formatted === undefined) {
-	      this.formatted = '';
-	      for (let i = 0; i < this.set.length; i++) {
-	        if (i > 0) {
-	          this.formatted += '||';
-	        }
-	        const comps = this.set[i];
-	        for (let k = 0; k < comps.length; k++) {
-	          if (k > 0) {
-	            this.formatted += ' ';
-	          }
-	          this.formatted += comps[k].toString().trim();
-	        }
-	      }
-	    }
-	    return this.formatted
-	  }
-
-	  format () {
-	    return this.range
-	  }
-
-	  toString () {
-	    return this.range
-	  }
-
-	  parseRange (range) {
-	    // strip build metadata so it can't bleed into the version
-	    range = range.replace(BUILDSTRIPRE, '');
-
-	    // memoize range parsing for performance.
-	    // this is a very hot path, and fully deterministic.
-	    const memoOpts =
-	      (this.options.includePrerelease && FLAG_INCLUDE_PRERELEASE) |
-	      (this.options.loose && FLAG_LOOSE);
-	    const memoKey = memoOpts + ':' + range;
-	    const cached = cache.get(memoKey);
-	    if (cached) {
-	      return cached
-	    }
-
-	    const loose = this.options.loose;
-	    // `1.2.3 - 1.2.4` => `>=1.2.3 <=1.2.4`
-	    const hr = loose ? re[t.HYPHENRANGELOOSE] : re[t.HYPHENRANGE];
-	    range = range.replace(hr, hyphenReplace(this.options.includePrerelease));
-	    debug('hyphen replace', range);
-
-	    // `> 1.2.3 < 1.2.5` => `>1.2.3 <1.2.5`
-	    range = trimComparatorWhitespace(range);
-	    debug('comparator trim', range);
-
-	    // `~ 1.2.3` => `~1.2.3`
-	    range = range.replace(re[t.TILDETRIM], tildeTrimReplace);
-	    debug('tilde trim', range);
-
-	    // `^ 1.2.3` => `^1.2.3`
-	    range = range.replace(re[t.CARETTRIM], caretTrimReplace);
-	    debug('caret trim', range);
-
-	    // At this point, the range is completely trimmed and
-	    // ready to be split into comparators.
-
-	    let rangeList = range
-	      .split(' ')
-	      .map(comp => parseComparator(comp, this.options))
-	      .join(' ')
-	      .split(/\s+/)
-	      // >=0.0.0 is equivalent to *
-	      .map(comp => replaceGTE0(comp, this.options));
-
-	    if (loose) {
-	      // in loose mode, throw out any that are not valid comparators
-	      rangeList = rangeList.filter(comp => {
-	        debug('loose invalid filter', comp, this.options);
-	        return !!comp.match(re[t.COMPARATORLOOSE])
-	      });
-	    }
-	    debug('range list', rangeList);
-
-	    // if any comparators are the null set, then replace with JUST null set
-	    // if more than one comparator, remove any * comparators
-	    // also, don't include the same comparator more than once
-	    const rangeMap = new Map();
-	    const comparators = rangeList.map(comp => new Comparator(comp, this.options));
-	    for (const comp of comparators) {
-	      if (isNullSet(comp)) {
-	        return [comp]
-	      }
-	      rangeMap.set(comp.value, comp);
-	    }
-	    if (rangeMap.size > 1 && rangeMap.has('')) {
-	      rangeMap.delete('');
-	    }
-
-	    const result = [...rangeMap.values()];
-	    cache.set(memoKey, result);
-	    return result
-	  }
-
-	  intersects (range, options) {
-	    if (!(range instanceof Range)) {
-	      throw new TypeError('a Range is required')
-	    }
-
-	    return this.set.some((thisComparators) => {
-	      return (
-	        isSatisfiable(thisComparators, options) &&
-	        range.set.some((rangeComparators) => {
-	          return (
-	            isSatisfiable(rangeComparators, options) &&
-	            thisComparators.every((thisComparator) => {
-	              return rangeComparators.every((rangeComparator) => {
-	                return thisComparator.intersects(rangeComparator, options)
-	              })
-	            })
-	          )
-	        })
-	      )
-	    })
-	  }
-
-	  // if ANY of the sets match ALL of its comparators, then pass
-	  test (version) {
-	    if (!version) {
-	      return false
-	    }
-
-	    if (typeof version === 'string') {
-	      try {
-	        version = new SemVer(version, this.options);
-	      } catch (er) {
-	        return false
-	      }
-	    }
-
-	    for (let i = 0; i < this.set.length; i++) {
-	      if (testSet(this.set[i], version, this.options)) {
-	        return true
-	      }
-	    }
-	    return false
-	  }
-	}
-
-	range$1 = Range;
-
-	const LRU = requireLrucache();
-	const cache = new LRU();
-
-	const parseOptions = requireParseOptions();
-	const Comparator = requireComparator();
-	const debug = requireDebug();
-	const SemVer = requireSemver$1();
-	const trimComparatorWhitespace = requireTrimComparatorWhitespace();
-	const {
-	  safeRe: re,
-	  src,
-	  t,
-	  tildeTrimReplace,
-	  caretTrimReplace,
-	} = requireRe();
-	const { FLAG_INCLUDE_PRERELEASE, FLAG_LOOSE } = requireConstants();
-
-	// unbounded global build-metadata stripper used by parseRange
-	const BUILDSTRIPRE = new RegExp(src[t.BUILD], 'g');
-
-	const isNullSet = c => c.value === '<0.0.0-0';
-	const isAny = c => c.value === '';
-
-	// take a set of comparators and determine whether there
-	// exists a version which can satisfy it
-	const isSatisfiable = (comparators, options) => {
-	  let result = true;
-	  const remainingComparators = comparators.slice();
-	  let testComparator = remainingComparators.pop();
-
-	  while (result && remainingComparators.length) {
-	    result = remainingComparators.every((otherComparator) => {
-	      return testComparator.intersects(otherComparator, options)
-	    });
-
-	    testComparator = remainingComparators.pop();
-	  }
-
-	  return result
-	};
-
-	// comprised of xranges, tildes, stars, and gtlt's at this point.
-	// already replaced the hyphen ranges
-	// turn into a set of JUST comparators.
-	const parseComparator = (comp, options) => {
-	  comp = comp.replace(re[t.BUILD], '');
-	  debug('comp', comp, options);
-	  comp = replaceCarets(comp, options);
-	  debug('caret', comp);
-	  comp = replaceTildes(comp, options);
-	  debug('tildes', comp);
-	  comp = replaceXRanges(comp, options);
-	  debug('xrange', comp);
-	  comp = replaceStars(comp, options);
-	  debug('stars', comp);
-	  return comp
-	};
-
-	const isX = id => !id || id.toLowerCase() === 'x' || id === '*';
-
-	const invalidXRangeOrder = (M, m, p) => (
-	  (isX(M) && !isX(m)) ||
-	  (isX(m) && p && !isX(p))
-	);
-
-	// ~, ~> --> * (any, kinda silly)
-	// ~2, ~2.x, ~2.x.x, ~>2, ~>2.x ~>2.x.x --> >=2.0.0 <3.0.0-0
-	// ~2.0, ~2.0.x, ~>2.0, ~>2.0.x --> >=2.0.0 <2.1.0-0
-	// ~1.2, ~1.2.x, ~>1.2, ~>1.2.x --> >=1.2.0 <1.3.0-0
-	// ~1.2.3, ~>1.2.3 --> >=1.2.3 <1.3.0-0
-	// ~1.2.0, ~>1.2.0 --> >=1.2.0 <1.3.0-0
-	// ~0.0.1 --> >=0.0.1 <0.1.0-0
-	const replaceTildes = (comp, options) => {
-	  return comp
-	    .trim()
-	    .split(/\s+/)
-	    .map((c) => replaceTilde(c, options))
-	    .join(' ')
-	};
-
-	const replaceTilde = (comp, options) => {
-	  const r = options.loose ? re[t.TILDELOOSE] : re[t.TILDE];
-	  // if we're including prereleases in the match, then the lower bound is
-	  // -0, the lowest possible prerelease value, just like x-ranges and carets.
-	  // this keeps `~1.2` equivalent to the `1.2.x` x-range it's documented as.
-	  const z = options.includePrerelease ? '-0' : '';
-	  return comp.replace(r, (_, M, m, p, pr) => {
-	    debug('tilde', comp, _, M, m, p, pr);
-	    let ret;
-
-	    if (isX(M)) {
-	      ret = '';
-	    } else if (isX(m)) {
-	      ret = `>=${M}.0.0${z} <${+M + 1}.0.0-0`;
-	    } else if (isX(p)) {
-	      // ~1.2 == >=1.2.0 <1.3.0-0
-	      ret = `>=${M}.${m}.0${z} <${M}.${+m + 1}.0-0`;
-	    } else if (pr) {
-	      debug('replaceTilde pr', pr);
-	      ret = `>=${M}.${m}.${p}-${pr
-	      } <${M}.${+m + 1}.0-0`;
-	    } else {
-	      // ~1.2.3 == >=1.2.3 <1.3.0-0
-	      ret = `>=${M}.${m}.${p
-	      } <${M}.${+m + 1}.0-0`;
-	    }
-
-	    debug('tilde return', ret);
-	    return ret
-	  })
-	};
-
-	// ^ --> * (any, kinda silly)
-	// ^2, ^2.x, ^2.x.x --> >=2.0.0 <3.0.0-0
-	// ^2.0, ^2.0.x --> >=2.0.0 <3.0.0-0
-	// ^1.2, ^1.2.x --> >=1.2.0 <2.0.0-0
-	// ^1.2.3 --> >=1.2.3 <2.0.0-0
-	// ^1.2.0 --> >=1.2.0 <2.0.0-0
-	// ^0.0.1 --> >=0.0.1 <0.0.2-0
-	// ^0.1.0 --> >=0.1.0 <0.2.0-0
-	const replaceCarets = (comp, options) => {
-	  return comp
-	    .trim()
-	    .split(/\s+/)
-	    .map((c) => replaceCaret(c, options))
-	    .join(' ')
-	};
-
-	const replaceCaret = (comp, options) => {
-	  debug('caret', comp, options);
-	  const r = options.loose ? re[t.CARETLOOSE] : re[t.CARET];
-	  const z = options.includePrerelease ? '-0' : '';
-	  return comp.replace(r, (_, M, m, p, pr) => {
-	    debug('caret', comp, _, M, m, p, pr);
-	    let ret;
-
-	    if (isX(M)) {
-	      ret = '';
-	    } else if (isX(m)) {
-	      ret = `>=${M}.0.0${z} <${+M + 1}.0.0-0`;
-	    } else if (isX(p)) {
-	      if (M === '0') {
-	        ret = `>=${M}.${m}.0${z} <${M}.${+m + 1}.0-0`;
-	      } else {
-	        ret = `>=${M}.${m}.0${z} <${+M + 1}.0.0-0`;
-	      }
-	    } else if (pr) {
-	      debug('replaceCaret pr', pr);
-	      if (M === '0') {
-	        if (m === '0') {
-	          ret = `>=${M}.${m}.${p}-${pr
-	          } <${M}.${m}.${+p + 1}-0`;
-	        } else {
-	          ret = `>=${M}.${m}.${p}-${pr
-	          } <${M}.${+m + 1}.0-0`;
-	        }
-	      } else {
-	        ret = `>=${M}.${m}.${p}-${pr
-	        } <${+M + 1}.0.0-0`;
-	      }
-	    } else {
-	      debug('no pr');
-	      if (M === '0') {
-	        if (m === '0') {
-	          ret = `>=${M}.${m}.${p
-	          } <${M}.${m}.${+p + 1}-0`;
-	        } else {
-	          ret = `>=${M}.${m}.${p
-	          } <${M}.${+m + 1}.0-0`;
-	        }
-	      } else {
-	        ret = `>=${M}.${m}.${p
-	        } <${+M + 1}.0.0-0`;
-	      }
-	    }
-
-	    debug('caret return', ret);
-	    return ret
-	  })
-	};
-
-	const replaceXRanges = (comp, options) => {
-	  debug('replaceXRanges', comp, options);
-	  return comp
-	    .split(/\s+/)
-	    .map((c) => replaceXRange(c, options))
-	    .join(' ')
-	};
-
-	const replaceXRange = (comp, options) => {
-	  comp = comp.trim();
-	  const r = options.loose ? re[t.XRANGELOOSE] : re[t.XRANGE];
-	  return comp.replace(r, (ret, gtlt, M, m, p, pr) => {
-	    debug('xRange', comp, ret, gtlt, M, m, p, pr);
-	    if (invalidXRangeOrder(M, m, p)) {
-	      return comp
-	    }
-
-	    const xM = isX(M);
-	    const xm = xM || isX(m);
-	    const xp = xm || isX(p);
-	    const anyX = xp;
-
-	    if (gtlt === '=' && anyX) {
-	      gtlt = '';
-	    }
-
-	    // if we're including prereleases in the match, then we need
-	    // to fix this to -0, the lowest possible prerelease value
-	    pr = options.includePrerelease ? '-0' : '';
-
-	    if (xM) {
-	      if (gtlt === '>' || gtlt === '<') {
-	        // nothing is allowed
-	        ret = '<0.0.0-0';
-	      } else {
-	        // nothing is forbidden
-	        ret = '*';
-	      }
-	    } else if (gtlt && anyX) {
-	      // we know patch is an x, because we have any x at all.
-	      // replace X with 0
-	      if (xm) {
-	        m = 0;
-	      }
-	      p = 0;
-
-	      if (gtlt === '>') {
-	        // >1 => >=2.0.0
-	        // >1.2 => >=1.3.0
-	        gtlt = '>=';
-	        if (xm) {
-	          M = +M + 1;
-	          m = 0;
-	          p = 0;
-	        } else {
-	          m = +m + 1;
-	          p = 0;
-	        }
-	      } else if (gtlt === '<=') {
-	        // <=0.7.x is actually <0.8.0, since any 0.7.x should
-	        // pass.  Similarly, <=7.x is actually <8.0.0, etc.
-	        gtlt = '<';
-	        if (xm) {
-	          M = +M + 1;
-	        } else {
-	          m = +m + 1;
-	        }
-	      }
-
-	      if (gtlt === '<') {
-	        pr = '-0';
-	      }
-
-	      ret = `${gtlt + M}.${m}.${p}${pr}`;
-	    } else if (xm) {
-	      ret = `>=${M}.0.0${pr} <${+M + 1}.0.0-0`;
-	    } else if (xp) {
-	      ret = `>=${M}.${m}.0${pr
-	      } <${M}.${+m + 1}.0-0`;
-	    }
-
-	    debug('xRange return', ret);
-
-	    return ret
-	  })
-	};
-
-	// Because * is AND-ed with everything else in the comparator,
-	// and '' means "any version", just remove the *s entirely.
-	const replaceStars = (comp, options) => {
-	  debug('replaceStars', comp, options);
-	  // Looseness is ignored here.  star is always as loose as it gets!
-	  return comp
-	    .trim()
-	    .replace(re[t.STAR], '')
-	};
-
-	const replaceGTE0 = (comp, options) => {
-	  debug('replaceGTE0', comp, options);
-	  return comp
-	    .trim()
-	    .replace(re[options.includePrerelease ? t.GTE0PRE : t.GTE0], '')
-	};
-
-	// This function is passed to string.replace(re[t.HYPHENRANGE])
-	// M, m, patch, prerelease, build
-	// 1.2 - 3.4.5 => >=1.2.0 <=3.4.5
-	// 1.2.3 - 3.4 => >=1.2.0 <3.5.0-0 Any 3.4.x will do
-	// 1.2 - 3.4 => >=1.2.0 <3.5.0-0
-	// TODO build?
-	const hyphenReplace = incPr => ($0,
-	  from, fM, fm, fp, fpr, fb,
-	  to, tM, tm, tp, tpr) => {
-	  if (isX(fM)) {
-	    from = '';
-	  } else if (isX(fm)) {
-	    from = `>=${fM}.0.0${incPr ? '-0' : ''}`;
-	  } else if (isX(fp)) {
-	    from = `>=${fM}.${fm}.0${incPr ? '-0' : ''}`;
-	  } else if (fpr) {
-	    from = `>=${from}`;
-	  } else {
-	    from = `>=${from}${incPr ? '-0' : ''}`;
-	  }
-
-	  if (isX(tM)) {
-	    to = '';
-	  } else if (isX(tm)) {
-	    to = `<${+tM + 1}.0.0-0`;
-	  } else if (isX(tp)) {
-	    to = `<${tM}.${+tm + 1}.0-0`;
-	  } else if (tpr) {
-	    to = `<=${tM}.${tm}.${tp}-${tpr}`;
-	  } else if (incPr) {
-	    to = `<${tM}.${tm}.${+tp + 1}-0`;
-	  } else {
-	    to = `<=${to}`;
-	  }
-
-	  return `${from} ${to}`.trim()
-	};
-
-	const testSet = (set, version, options) => {
-	  for (let i = 0; i < set.length; i++) {
-	    if (!set[i].test(version)) {
-	      return false
-	    }
-	  }
-
-	  if (version.prerelease.length && !options.includePrerelease) {
-	    // Find the set of versions that are allowed to have prereleases
-	    // For example, ^1.2.3-pr.1 desugars to >=1.2.3-pr.1 <2.0.0
-	    // That should allow `1.2.3-pr.2` to pass.
-	    // However, `1.2.4-alpha.notready` should NOT be allowed,
-	    // even though it's within the range set by the comparators.
-	    for (let i = 0; i < set.length; i++) {
-	      debug(set[i].semver);
-	      if (set[i].semver === Comparator.ANY) {
-	        continue
-	      }
-
-	      if (set[i].semver.prerelease.length > 0) {
-	        const allowed = set[i].semver;
-	        if (allowed.major === version.major &&
-	            allowed.minor === version.minor &&
-	            allowed.patch === version.patch) {
-	          return true
-	        }
-	      }
-	    }
-
-	    // Version has a -pre, but it's not one of the ones we like.
-	    return false
-	  }
-
-	  return true
-	};
-	return range$1;
-}
-
-var comparator$1;
-var hasRequiredComparator;
-
-function requireComparator () {
-	if (hasRequiredComparator) return comparator$1;
-	hasRequiredComparator = 1;
-
-	const ANY = Symbol('SemVer ANY');
-	// hoisted class for cyclic dependency
-	class Comparator {
-	  static get ANY () {
-	    return ANY
-	  }
-
-	  constructor (comp, options) {
-	    options = parseOptions(options);
-
-	    if (comp instanceof Comparator) {
-	      if (comp.loose === !!options.loose) {
-	        return comp
-	      } else {
-	        comp = comp.value;
-	      }
-	    }
-
-	    comp = comp.trim().split(/\s+/).join(' ');
-	    debug('comparator', comp, options);
-	    this.options = options;
-	    this.loose = !!options.loose;
-	    this.parse(comp);
-
-	    if (this.semver === ANY) {
-	      this.value = '';
-	    } else {
-	      this.value = this.operator + this.semver.version;
-	    }
-
-	    debug('comp', this);
-	  }
-
-	  parse (comp) {
-	    const r = this.options.loose ? re[t.COMPARATORLOOSE] : re[t.COMPARATOR];
-	    const m = comp.match(r);
-
-	    if (!m) {
-	      throw new TypeError(`Invalid comparator: ${comp}`)
-	    }
-
-	    this.operator = m[1] !== undefined ? m[1] : '';
-	    if (this.operator === '=') {
-	      this.operator = '';
-	    }
-
-	    // if it literally is just '>' or '' then allow anything.
-	    if (!m[2]) {
-	      this.semver = ANY;
-	    } else {
-	      this.semver = new SemVer(m[2], this.options.loose);
-	    }
-	  }
-
-	  toString () {
-	    return this.value
-	  }
-
-	  test (version) {
-	    debug('Comparator.test', version, this.options.loose);
-
-	    if (this.semver === ANY || version === ANY) {
-	      return true
-	    }
-
-	    if (typeof version === 'string') {
-	      try {
-	        version = new SemVer(version, this.options);
-	      } catch (er) {
-	        return false
-	      }
-	    }
-
-	    return cmp(version, this.operator, this.semver, this.options)
-	  }
-
-	  intersects (comp, options) {
-	    if (!(comp instanceof Comparator)) {
-	      throw new TypeError('a Comparator is required')
-	    }
-
-	    if (this.operator === '') {
-	      if (this.value === '') {
-	        return true
-	      }
-	      return new Range(comp.value, options).test(this.value)
-	    } else if (comp.operator === '') {
-	      if (comp.value === '') {
-	        return true
-	      }
-	      return new Range(this.value, options).test(comp.semver)
-	    }
-
-	    options = parseOptions(options);
-
-	    // Special cases where nothing can possibly be lower
-	    if (options.includePrerelease &&
-	      (this.value === '<0.0.0-0' || comp.value === '<0.0.0-0')) {
-	      return false
-	    }
-	    if (!options.includePrerelease &&
-	      (this.value.startsWith('<0.0.0') || comp.value.startsWith('<0.0.0'))) {
-	      return false
-	    }
-
-	    // Same direction increasing (> or >=)
-	    if (this.operator.startsWith('>') && comp.operator.startsWith('>')) {
-	      return true
-	    }
-	    // Same direction decreasing (< or <=)
-	    if (this.operator.startsWith('<') && comp.operator.startsWith('<')) {
-	      return true
-	    }
-	    // same SemVer and both sides are inclusive (<= or >=)
-	    if (
-	      (this.semver.version === comp.semver.version) &&
-	      this.operator.includes('=') && comp.operator.includes('=')) {
-	      return true
-	    }
-	    // opposite directions less than
-	    if (cmp(this.semver, '<', comp.semver, options) &&
-	      this.operator.startsWith('>') && comp.operator.startsWith('<')) {
-	      return true
-	    }
-	    // opposite directions greater than
-	    if (cmp(this.semver, '>', comp.semver, options) &&
-	      this.operator.startsWith('<') && comp.operator.startsWith('>')) {
-	      return true
-	    }
-	    return false
-	  }
-	}
-
-	comparator$1 = Comparator;
-
-	const parseOptions = requireParseOptions();
-	const { safeRe: re, t } = requireRe();
-	const cmp = requireCmp();
-	const debug = requireDebug();
-	const SemVer = requireSemver$1();
-	const Range = requireRange();
-	return comparator$1;
-}
-
-var satisfies_1;
-var hasRequiredSatisfies;
-
-function requireSatisfies () {
-	if (hasRequiredSatisfies) return satisfies_1;
-	hasRequiredSatisfies = 1;
-
-	const Range = requireRange();
-	const satisfies = (version, range, options) => {
-	  try {
-	    range = new Range(range, options);
-	  } catch (er) {
-	    return false
-	  }
-	  return range.test(version)
-	};
-	satisfies_1 = satisfies;
-	return satisfies_1;
-}
-
-var toComparators_1;
-var hasRequiredToComparators;
-
-function requireToComparators () {
-	if (hasRequiredToComparators) return toComparators_1;
-	hasRequiredToComparators = 1;
-
-	const Range = requireRange();
-
-	// Mostly just for testing and legacy API reasons
-	const toComparators = (range, options) =>
-	  new Range(range, options).set
-	    .map(comp => comp.map(c => c.value).join(' ').trim().split(' '));
-
-	toComparators_1 = toComparators;
-	return toComparators_1;
-}
-
-var maxSatisfying_1;
-var hasRequiredMaxSatisfying;
-
-function requireMaxSatisfying () {
-	if (hasRequiredMaxSatisfying) return maxSatisfying_1;
-	hasRequiredMaxSatisfying = 1;
-
-	const SemVer = requireSemver$1();
-	const Range = requireRange();
-
-	const maxSatisfying = (versions, range, options) => {
-	  let max = null;
-	  let maxSV = null;
-	  let rangeObj = null;
-	  try {
-	    rangeObj = new Range(range, options);
-	  } catch (er) {
-	    return null
-	  }
-	  versions.forEach((v) => {
-	    if (rangeObj.test(v)) {
-	      // satisfies(v, range, options)
-	      if (!max || maxSV.compare(v) === -1) {
-	        // compare(max, v, true)
-	        max = v;
-	        maxSV = new SemVer(max, options);
-	      }
-	    }
-	  });
-	  return max
-	};
-	maxSatisfying_1 = maxSatisfying;
-	return maxSatisfying_1;
-}
-
-var minSatisfying_1;
-var hasRequiredMinSatisfying;
-
-function requireMinSatisfying () {
-	if (hasRequiredMinSatisfying) return minSatisfying_1;
-	hasRequiredMinSatisfying = 1;
-
-	const SemVer = requireSemver$1();
-	const Range = requireRange();
-	const minSatisfying = (versions, range, options) => {
-	  let min = null;
-	  let minSV = null;
-	  let rangeObj = null;
-	  try {
-	    rangeObj = new Range(range, options);
-	  } catch (er) {
-	    return null
-	  }
-	  versions.forEach((v) => {
-	    if (rangeObj.test(v)) {
-	      // satisfies(v, range, options)
-	      if (!min || minSV.compare(v) === 1) {
-	        // compare(min, v, true)
-	        min = v;
-	        minSV = new SemVer(min, options);
-	      }
-	    }
-	  });
-	  return min
-	};
-	minSatisfying_1 = minSatisfying;
-	return minSatisfying_1;
-}
-
-var minVersion_1;
-var hasRequiredMinVersion;
-
-function requireMinVersion () {
-	if (hasRequiredMinVersion) return minVersion_1;
-	hasRequiredMinVersion = 1;
-
-	const SemVer = requireSemver$1();
-	const Range = requireRange();
-	const gt = requireGt();
-
-	const minVersion = (range, loose) => {
-	  range = new Range(range, loose);
-
-	  let minver = new SemVer('0.0.0');
-	  if (range.test(minver)) {
-	    return minver
-	  }
-
-	  minver = new SemVer('0.0.0-0');
-	  if (range.test(minver)) {
-	    return minver
-	  }
-
-	  minver = null;
-	  for (let i = 0; i < range.set.length; ++i) {
-	    const comparators = range.set[i];
-
-	    let setMin = null;
-	    comparators.forEach((comparator) => {
-	      // Clone to avoid manipulating the comparator's semver object.
-	      const compver = new SemVer(comparator.semver.version);
-	      switch (comparator.operator) {
-	        case '>':
-	          if (compver.prerelease.length === 0) {
-	            compver.patch++;
-	          } else {
-	            compver.prerelease.push(0);
-	          }
-	          compver.raw = compver.format();
-	          /* fallthrough */
-	        case '':
-	        case '>=':
-	          if (!setMin || gt(compver, setMin)) {
-	            setMin = compver;
-	          }
-	          break
-	        case '<':
-	        case '<=':
-	          /* Ignore maximum versions */
-	          break
-	        /* istanbul ignore next */
-	        default:
-	          throw new Error(`Unexpected operation: ${comparator.operator}`)
-	      }
-	    });
-	    if (setMin && (!minver || gt(minver, setMin))) {
-	      minver = setMin;
-	    }
-	  }
-
-	  if (minver && range.test(minver)) {
-	    return minver
-	  }
-
-	  return null
-	};
-	minVersion_1 = minVersion;
-	return minVersion_1;
-}
-
-var valid;
-var hasRequiredValid;
-
-function requireValid () {
-	if (hasRequiredValid) return valid;
-	hasRequiredValid = 1;
-
-	const Range = requireRange();
-	const validRange = (range, options) => {
-	  try {
-	    // Return '*' instead of '' so that truthiness works.
-	    // This will throw if it's invalid anyway
-	    return new Range(range, options).range || '*'
-	  } catch (er) {
-	    return null
-	  }
-	};
-	valid = validRange;
-	return valid;
-}
-
-var outside_1;
-var hasRequiredOutside;
-
-function requireOutside () {
-	if (hasRequiredOutside) return outside_1;
-	hasRequiredOutside = 1;
-
-	const SemVer = requireSemver$1();
-	const Comparator = requireComparator();
-	const { ANY } = Comparator;
-	const Range = requireRange();
-	const satisfies = requireSatisfies();
-	const gt = requireGt();
-	const lt = requireLt();
-	const lte = requireLte();
-	const gte = requireGte();
-
-	const outside = (version, range, hilo, options) => {
-	  version = new SemVer(version, options);
-	  range = new Range(range, options);
-
-	  let gtfn, ltefn, ltfn, comp, ecomp;
-	  switch (hilo) {
-	    case '>':
-	      gtfn = gt;
-	      ltefn = lte;
-	      ltfn = lt;
-	      comp = '>';
-	      ecomp = '>=';
-	      break
-	    case '<':
-	      gtfn = lt;
-	      ltefn = gte;
-	      ltfn = gt;
-	      comp = '<';
-	      ecomp = '<=';
-	      break
-	    default:
-	      throw new TypeError('Must provide a hilo val of "<" or ">"')
-	  }
-
-	  // If it satisfies the range it is not outside
-	  if (satisfies(version, range, options)) {
-	    return false
-	  }
-
-	  // From now on, variable terms are as if we're in "gtr" mode.
-	  // but note that everything is flipped for the "ltr" function.
-
-	  for (let i = 0; i < range.set.length; ++i) {
-	    const comparators = range.set[i];
-
-	    let high = null;
-	    let low = null;
-
-	    comparators.forEach((comparator) => {
-	      if (comparator.semver === ANY) {
-	        comparator = new Comparator('>=0.0.0');
-	      }
-	      high = high || comparator;
-	      low = low || comparator;
-	      if (gtfn(comparator.semver, high.semver, options)) {
-	        high = comparator;
-	      } else if (ltfn(comparator.semver, low.semver, options)) {
-	        low = comparator;
-	      }
-	    });
-
-	    // If the edge version comparator has a operator then our version
-	    // isn't outside it
-	    if (high.operator === comp || high.operator === ecomp) {
-	      return false
-	    }
-
-	    // If the lowest version comparator has an operator and our version
-	    // is less than it then it isn't higher than the range
-	    if ((!low.operator || low.operator === comp) &&
-	        ltefn(version, low.semver)) {
-	      return false
-	    } else if (low.operator === ecomp && ltfn(version, low.semver)) {
-	      return false
-	    }
-	  }
-	  return true
-	};
-
-	outside_1 = outside;
-	return outside_1;
-}
-
-var gtr_1;
-var hasRequiredGtr;
-
-function requireGtr () {
-	if (hasRequiredGtr) return gtr_1;
-	hasRequiredGtr = 1;
-
-	// Determine if version is greater than all the versions possible in the range.
-	const outside = requireOutside();
-	const gtr = (version, range, options) => outside(version, range, '>', options);
-	gtr_1 = gtr;
-	return gtr_1;
-}
-
-var ltr_1;
-var hasRequiredLtr;
-
-function requireLtr () {
-	if (hasRequiredLtr) return ltr_1;
-	hasRequiredLtr = 1;
-
-	const outside = requireOutside();
-	// Determine if version is less than all the versions possible in the range
-	const ltr = (version, range, options) => outside(version, range, '<', options);
-	ltr_1 = ltr;
-	return ltr_1;
-}
-
-var intersects_1;
-var hasRequiredIntersects;
-
-function requireIntersects () {
-	if (hasRequiredIntersects) return intersects_1;
-	hasRequiredIntersects = 1;
-
-	const Range = requireRange();
-	const intersects = (r1, r2, options) => {
-	  r1 = new Range(r1, options);
-	  r2 = new Range(r2, options);
-	  return r1.intersects(r2, options)
-	};
-	intersects_1 = intersects;
-	return intersects_1;
-}
-
-var simplify;
-var hasRequiredSimplify;
-
-function requireSimplify () {
-	if (hasRequiredSimplify) return simplify;
-	hasRequiredSimplify = 1;
-
-	// given a set of versions and a range, create a "simplified" range
-	// that includes the same versions that the original range does
-	// If the original range is shorter than the simplified one, return that.
-	const satisfies = requireSatisfies();
-	const compare = requireCompare();
-	simplify = (versions, range, options) => {
-	  const set = [];
-	  let first = null;
-	  let prev = null;
-	  const v = versions.sort((a, b) => compare(a, b, options));
-	  for (const version of v) {
-	    const included = satisfies(version, range, options);
-	    if (included) {
-	      prev = version;
-	      if (!first) {
-	        first = version;
-	      }
-	    } else {
-	      if (prev) {
-	        set.push([first, prev]);
-	      }
-	      prev = null;
-	      first = null;
-	    }
-	  }
-	  if (first) {
-	    set.push([first, null]);
-	  }
-
-	  const ranges = [];
-	  for (const [min, max] of set) {
-	    if (min === max) {
-	      ranges.push(min);
-	    } else if (!max && min === v[0]) {
-	      ranges.push('*');
-	    } else if (!max) {
-	      ranges.push(`>=${min}`);
-	    } else if (min === v[0]) {
-	      ranges.push(`<=${max}`);
-	    } else {
-	      ranges.push(`${min} - ${max}`);
-	    }
-	  }
-	  const simplified = ranges.join(' || ');
-	  const original = typeof range.raw === 'string' ? range.raw : String(range);
-	  return simplified.length < original.length ? simplified : range
-	};
-	return simplify;
-}
-
-var subset_1;
-var hasRequiredSubset;
-
-function requireSubset () {
-	if (hasRequiredSubset) return subset_1;
-	hasRequiredSubset = 1;
-
-	const Range = requireRange();
-	const Comparator = requireComparator();
-	const { ANY } = Comparator;
-	const satisfies = requireSatisfies();
-	const compare = requireCompare();
-
-	// Complex range `r1 || r2 || ...` is a subset of `R1 || R2 || ...` iff:
-	// - Every simple range `r1, r2, ...` is a null set, OR
-	// - Every simple range `r1, r2, ...` which is not a null set is a subset of
-	//   some `R1, R2, ...`
-	//
-	// Simple range `c1 c2 ...` is a subset of simple range `C1 C2 ...` iff:
-	// - If c is only the ANY comparator
-	//   - If C is only the ANY comparator, return true
-	//   - Else if in prerelease mode, return false
-	//   - else replace c with `[>=0.0.0]`
-	// - If C is only the ANY comparator
-	//   - if in prerelease mode, return true
-	//   - else replace C with `[>=0.0.0]`
-	// - Let EQ be the set of = comparators in c
-	// - If EQ is more than one, return true (null set)
-	// - Let GT be the highest > or >= comparator in c
-	// - Let LT be the lowest < or <= comparator in c
-	// - If GT and LT, and GT.semver > LT.semver, return true (null set)
-	// - If any C is a = range, and GT or LT are set, return false
-	// - If EQ
-	//   - If GT, and EQ does not satisfy GT, return true (null set)
-	//   - If LT, and EQ does not satisfy LT, return true (null set)
-	//   - If EQ satisfies every C, return true
-	//   - Else return false
-	// - If GT
-	//   - If GT.semver is lower than any > or >= comp in C, return false
-	//   - If GT is >=, and GT.semver does not satisfy every C, return false
-	//   - If GT.semver has a prerelease, and not in prerelease mode
-	//     - If no C has a prerelease and the GT.semver tuple, return false
-	// - If LT
-	//   - If LT.semver is greater than any < or <= comp in C, return false
-	//   - If LT is <=, and LT.semver does not satisfy every C, return false
-	//   - If LT.semver has a prerelease, and not in prerelease mode
-	//     - If no C has a prerelease and the LT.semver tuple, return false
-	// - Else return true
-
-	const subset = (sub, dom, options = {}) => {
-	  if (sub === dom) {
-	    return true
-	  }
-
-	  sub = new Range(sub, options);
-	  dom = new Range(dom, options);
-	  let sawNonNull = false;
-
-	  OUTER: for (const simpleSub of sub.set) {
-	    for (const simpleDom of dom.set) {
-	      const isSub = simpleSubset(simpleSub, simpleDom, options);
-	      sawNonNull = sawNonNull || isSub !== null;
-	      if (isSub) {
-	        continue OUTER
-	      }
-	    }
-	    // the null set is a subset of everything, but null simple ranges in
-	    // a complex range should be ignored.  so if we saw a non-null range,
-	    // then we know this isn't a subset, but if EVERY simple range was null,
-	    // then it is a subset.
-	    if (sawNonNull) {
-	      return false
-	    }
-	  }
-	  return true
-	};
-
-	const minimumVersionWithPreRelease = [new Comparator('>=0.0.0-0')];
-	const minimumVersion = [new Comparator('>=0.0.0')];
-
-	const simpleSubset = (sub, dom, options) => {
-	  if (sub === dom) {
-	    return true
-	  }
-
-	  if (sub.length === 1 && sub[0].semver === ANY) {
-	    if (dom.length === 1 && dom[0].semver === ANY) {
-	      return true
-	    } else if (options.includePrerelease) {
-	      sub = minimumVersionWithPreRelease;
-	    } else {
-	      sub = minimumVersion;
-	    }
-	  }
-
-	  if (dom.length === 1 && dom[0].semver === ANY) {
-	    if (options.includePrerelease) {
-	      return true
-	    } else {
-	      dom = minimumVersion;
-	    }
-	  }
-
-	  const eqSet = new Set();
-	  let gt, lt;
-	  for (const c of sub) {
-	    if (c.operator === '>' || c.operator === '>=') {
-	      gt = higherGT(gt, c, options);
-	    } else if (c.operator === '<' || c.operator === '<=') {
-	      lt = lowerLT(lt, c, options);
-	    } else {
-	      eqSet.add(c.semver);
-	    }
-	  }
-
-	  if (eqSet.size > 1) {
-	    return null
-	  }
-
-	  let gtltComp;
-	  if (gt && lt) {
-	    gtltComp = compare(gt.semver, lt.semver, options);
-	    if (gtltComp > 0) {
-	      return null
-	    } else if (gtltComp === 0 && (gt.operator !== '>=' || lt.operator !== '<=')) {
-	      return null
-	    }
-	  }
-
-	  // will iterate one or zero times
-	  for (const eq of eqSet) {
-	    if (gt && !satisfies(eq, String(gt), options)) {
-	      return null
-	    }
-
-	    if (lt && !satisfies(eq, String(lt), options)) {
-	      return null
-	    }
-
-	    for (const c of dom) {
-	      if (!satisfies(eq, String(c), options)) {
-	        return false
-	      }
-	    }
-
-	    return true
-	  }
-
-	  let higher, lower;
-	  let hasDomLT, hasDomGT;
-	  // if the subset has a prerelease, we need a comparator in the superset
-	  // with the same tuple and a prerelease, or it's not a subset
-	  let needDomLTPre = lt &&
-	    !options.includePrerelease &&
-	    lt.semver.prerelease.length ? lt.semver : false;
-	  let needDomGTPre = gt &&
-	    !options.includePrerelease &&
-	    gt.semver.prerelease.length ? gt.semver : false;
-	  // exception: <1.2.3-0 is the same as <1.2.3
-	  if (needDomLTPre && needDomLTPre.prerelease.length === 1 &&
-	      lt.operator === '<' && needDomLTPre.prerelease[0] === 0) {
-	    needDomLTPre = false;
-	  }
-
-	  for (const c of dom) {
-	    hasDomGT = hasDomGT || c.operator === '>' || c.operator === '>=';
-	    hasDomLT = hasDomLT || c.operator === '<' || c.operator === '<=';
-	    if (gt) {
-	      if (needDomGTPre) {
-	        if (c.semver.prerelease && c.semver.prerelease.length &&
-	            c.semver.major === needDomGTPre.major &&
-	            c.semver.minor === needDomGTPre.minor &&
-	            c.semver.patch === needDomGTPre.patch) {
-	          needDomGTPre = false;
-	        }
-	      }
-	      if (c.operator === '>' || c.operator === '>=') {
-	        higher = higherGT(gt, c, options);
-	        if (higher === c && higher !== gt) {
-	          return false
-	        }
-	      } else if (gt.operator === '>=' && !c.test(gt.semver)) {
-	        return false
-	      }
-	    }
-	    if (lt) {
-	      if (needDomLTPre) {
-	        if (c.semver.prerelease && c.semver.prerelease.length &&
-	            c.semver.major === needDomLTPre.major &&
-	            c.semver.minor === needDomLTPre.minor &&
-	            c.semver.patch === needDomLTPre.patch) {
-	          needDomLTPre = false;
-	        }
-	      }
-	      if (c.operator === '<' || c.operator === '<=') {
-	        lower = lowerLT(lt, c, options);
-	        if (lower === c && lower !== lt) {
-	          return false
-	        }
-	      } else if (lt.operator === '<=' && !c.test(lt.semver)) {
-	        return false
-	      }
-	    }
-	    if (!c.operator && (lt || gt) && gtltComp !== 0) {
-	      return false
-	    }
-	  }
-
-	  // if there was a < or >, and nothing in the dom, then must be false
-	  // UNLESS it was limited by another range in the other direction.
-	  // Eg, >1.0.0 <1.0.1 is still a subset of <2.0.0
-	  if (gt && hasDomLT && !lt && gtltComp !== 0) {
-	    return false
-	  }
-
-	  if (lt && hasDomGT && !gt && gtltComp !== 0) {
-	    return false
-	  }
-
-	  // we needed a prerelease range in a specific tuple, but didn't get one
-	  // then this isn't a subset.  eg >=1.2.3-pre is not a subset of >=1.0.0,
-	  // because it includes prereleases in the 1.2.3 tuple
-	  if (needDomGTPre || needDomLTPre) {
-	    return false
-	  }
-
-	  return true
-	};
-
-	// >=1.2.3 is lower than >1.2.3
-	const higherGT = (a, b, options) => {
-	  if (!a) {
-	    return b
-	  }
-	  const comp = compare(a.semver, b.semver, options);
-	  return comp > 0 ? a
-	    : comp < 0 ? b
-	    : b.operator === '>' && a.operator === '>=' ? b
-	    : a
-	};
-
-	// <=1.2.3 is higher than <1.2.3
-	const lowerLT = (a, b, options) => {
-	  if (!a) {
-	    return b
-	  }
-	  const comp = compare(a.semver, b.semver, options);
-	  return comp < 0 ? a
-	    : comp > 0 ? b
-	    : b.operator === '<' && a.operator === '<=' ? b
-	    : a
-	};
-
-	subset_1 = subset;
-	return subset_1;
-}
-
-var semver$1;
-var hasRequiredSemver;
-
-function requireSemver () {
-	if (hasRequiredSemver) return semver$1;
-	hasRequiredSemver = 1;
-
-	// just pre-load all the stuff that index.js lazily exports
-	const internalRe = requireRe();
-	const constants = requireConstants();
-	const SemVer = requireSemver$1();
-	const identifiers = requireIdentifiers();
-	const parse = requireParse();
-	const valid = requireValid$1();
-	const clean = requireClean();
-	const inc = requireInc();
-	const diff = requireDiff();
-	const major = requireMajor();
-	const minor = requireMinor();
-	const patch = requirePatch();
-	const prerelease = requirePrerelease();
-	const compare = requireCompare();
-	const rcompare = requireRcompare();
-	const compareLoose = requireCompareLoose();
-	const compareBuild = requireCompareBuild();
-	const sort = requireSort();
-	const rsort = requireRsort();
-	const gt = requireGt();
-	const lt = requireLt();
-	const eq = requireEq();
-	const neq = requireNeq();
-	const gte = requireGte();
-	const lte = requireLte();
-	const cmp = requireCmp();
-	const coerce = requireCoerce();
-	const truncate = requireTruncate();
-	const Comparator = requireComparator();
-	const Range = requireRange();
-	const satisfies = requireSatisfies();
-	const toComparators = requireToComparators();
-	const maxSatisfying = requireMaxSatisfying();
-	const minSatisfying = requireMinSatisfying();
-	const minVersion = requireMinVersion();
-	const validRange = requireValid();
-	const outside = requireOutside();
-	const gtr = requireGtr();
-	const ltr = requireLtr();
-	const intersects = requireIntersects();
-	const simplifyRange = requireSimplify();
-	const subset = requireSubset();
-	semver$1 = {
-	  parse,
-	  valid,
-	  clean,
-	  inc,
-	  diff,
-	  major,
-	  minor,
-	  patch,
-	  prerelease,
-	  compare,
-	  rcompare,
-	  compareLoose,
-	  compareBuild,
-	  sort,
-	  rsort,
-	  gt,
-	  lt,
-	  eq,
-	  neq,
-	  gte,
-	  lte,
-	  cmp,
-	  coerce,
-	  truncate,
-	  Comparator,
-	  Range,
-	  satisfies,
-	  toComparators,
-	  maxSatisfying,
-	  minSatisfying,
-	  minVersion,
-	  validRange,
-	  outside,
-	  gtr,
-	  ltr,
-	  intersects,
-	  simplifyRange,
-	  subset,
-	  SemVer,
-	  re: internalRe.re,
-	  src: internalRe.src,
-	  tokens: internalRe.t,
-	  SEMVER_SPEC_VERSION: constants.SEMVER_SPEC_VERSION,
-	  RELEASE_TYPES: constants.RELEASE_TYPES,
-	  compareIdentifiers: identifiers.compareIdentifiers,
-	  rcompareIdentifiers: identifiers.rcompareIdentifiers,
-	};
-	return semver$1;
-}
-
-var semverExports = requireSemver();
-var semver = /*@__PURE__*/getDefaultExportFromCjs$1(semverExports);
 
 function getDefaultExportFromCjs(x) {
   return x && x.__esModule && Object.prototype.hasOwnProperty.call(x, "default") ? x["default"] : x;
@@ -34402,20 +31111,20 @@ function requireTimestamp$1() {
   });
   return timestamp$1;
 }
-var merge$2;
+var merge$3;
 var hasRequiredMerge$1;
 function requireMerge$1() {
-  if (hasRequiredMerge$1) return merge$2;
+  if (hasRequiredMerge$1) return merge$3;
   hasRequiredMerge$1 = 1;
   const Type2 = requireType();
   function resolveYamlMerge(data) {
     return data === "<<" || data === null;
   }
-  merge$2 = new Type2("tag:yaml.org,2002:merge", {
+  merge$3 = new Type2("tag:yaml.org,2002:merge", {
     kind: "scalar",
     resolve: resolveYamlMerge
   });
-  return merge$2;
+  return merge$3;
 }
 var binary$1;
 var hasRequiredBinary$1;
@@ -37601,7 +34310,7 @@ function requireAlias () {
 	return Alias;
 }
 
-var Collection = {};
+var Collection$1 = {};
 
 var createNode = {};
 
@@ -37741,7 +34450,7 @@ function requireCreateNode () {
 var hasRequiredCollection;
 
 function requireCollection () {
-	if (hasRequiredCollection) return Collection;
+	if (hasRequiredCollection) return Collection$1;
 	hasRequiredCollection = 1;
 
 	var createNode = requireCreateNode();
@@ -37775,7 +34484,7 @@ function requireCollection () {
 	// as it does not cover untypable empty non-string iterables (e.g. []).
 	const isEmptyPath = (path) => path == null ||
 	    (typeof path === 'object' && !!path[Symbol.iterator]().next().done);
-	let Collection$1 = class Collection extends Node.NodeBase {
+	class Collection extends Node.NodeBase {
 	    constructor(type, schema) {
 	        super(type);
 	        Object.defineProperty(this, 'schema', {
@@ -37888,12 +34597,12 @@ function requireCollection () {
 	                throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
 	        }
 	    }
-	};
+	}
 
-	Collection.Collection = Collection$1;
-	Collection.collectionFromPath = collectionFromPath;
-	Collection.isEmptyPath = isEmptyPath;
-	return Collection;
+	Collection$1.Collection = Collection;
+	Collection$1.collectionFromPath = collectionFromPath;
+	Collection$1.isEmptyPath = isEmptyPath;
+	return Collection$1;
 }
 
 var Pair = {};
@@ -38770,12 +35479,12 @@ function requireLog () {
 	return log;
 }
 
-var merge$1 = {};
+var merge$2 = {};
 
 var hasRequiredMerge;
 
 function requireMerge () {
-	if (hasRequiredMerge) return merge$1;
+	if (hasRequiredMerge) return merge$2;
 	hasRequiredMerge = 1;
 
 	var identity = requireIdentity();
@@ -38844,10 +35553,10 @@ function requireMerge () {
 	    return ctx && identity.isAlias(value) ? value.resolve(ctx.doc, ctx) : value;
 	}
 
-	merge$1.addMergeToJSMap = addMergeToJSMap;
-	merge$1.isMergeKey = isMergeKey;
-	merge$1.merge = merge;
-	return merge$1;
+	merge$2.addMergeToJSMap = addMergeToJSMap;
+	merge$2.isMergeKey = isMergeKey;
+	merge$2.merge = merge;
+	return merge$2;
 }
 
 var hasRequiredAddPairToJSMap;
@@ -45510,7 +42219,7 @@ const resolveTyped = COMPILED_IMPLICIT
         // Without js-yaml's internals (another major version), ask js-yaml itself: slower, same answer.
         text => yaml.load(text);
 const NL = 0x0a;
-const SP = 0x20;
+const SP$1 = 0x20;
 const HASH = 0x23;
 const COLON = 0x3a;
 const DASH = 0x2d;
@@ -45572,7 +42281,7 @@ function isMarker(s, p) {
     if ((c !== DASH && c !== DOT) || s.charCodeAt(p + 1) !== c || s.charCodeAt(p + 2) !== c)
         return false;
     const after = s.charCodeAt(p + 3);
-    return after === SP || isBreak(after);
+    return after === SP$1 || isBreak(after);
 }
 const isLetter = (c) => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
 /** What a plain scalar means: most start with a letter and are strings; the rest go through js-yaml's types. */
@@ -45651,7 +42360,7 @@ class Loader {
             if (p === this.indentLine)
                 q += this.indentOf;
             else
-                while (s.charCodeAt(q) === SP)
+                while (s.charCodeAt(q) === SP$1)
                     q++;
             const c = s.charCodeAt(q);
             // Document markers belong to the stream (`splitDocumentTexts` cuts the text at them); inside one
@@ -45680,7 +42389,7 @@ class Loader {
     endLine(p) {
         const { s } = this;
         let q = p;
-        while (s.charCodeAt(q) === SP)
+        while (s.charCodeAt(q) === SP$1)
             q++;
         const c = s.charCodeAt(q);
         if (c === NL || q >= this.n) {
@@ -45749,7 +42458,7 @@ class Loader {
         const c = s.charCodeAt(at);
         const next = s.charCodeAt(at + 1);
         let value;
-        if (c === DASH && (next === SP || isBreak(next)))
+        if (c === DASH && (next === SP$1 || isBreak(next)))
             value = this.sequence(at);
         else {
             const colon = this.keyColon(at);
@@ -45770,12 +42479,12 @@ class Loader {
             if (close < 0)
                 return -1;
             let q = close + 1;
-            while (s.charCodeAt(q) === SP)
+            while (s.charCodeAt(q) === SP$1)
                 q++;
             if (s.charCodeAt(q) !== COLON)
                 return -1;
             const f = s.charCodeAt(q + 1);
-            return f === SP || isBreak(f) ? q : -1;
+            return f === SP$1 || isBreak(f) ? q : -1;
         }
         switch (c) {
             case 0x26: // &
@@ -45796,7 +42505,7 @@ class Loader {
             case 0x3f: // ?
             case COLON: {
                 const f = s.charCodeAt(at + 1);
-                if (f === SP || isBreak(f))
+                if (f === SP$1 || isBreak(f))
                     bail();
             }
         }
@@ -45821,7 +42530,7 @@ class Loader {
     indicator(from, end) {
         for (let i = this.nextColon(from); i < end; i = this.nextColon(i + 1)) {
             const f = this.s.charCodeAt(i + 1);
-            if (f === SP || isBreak(f))
+            if (f === SP$1 || isBreak(f))
                 return i;
         }
         return -1;
@@ -45837,7 +42546,7 @@ class Loader {
             if (i >= end)
                 return end;
             const before = this.s.charCodeAt(i - 1);
-            if (before === SP || isBreak(before))
+            if (before === SP$1 || isBreak(before))
                 return i;
             from = i + 1;
         }
@@ -45869,7 +42578,7 @@ class Loader {
         }
         else {
             let end = colon;
-            while (this.s.charCodeAt(end - 1) === SP)
+            while (this.s.charCodeAt(end - 1) === SP$1)
                 end--;
             const text = this.s.slice(at, end);
             if (text === '<<')
@@ -45912,7 +42621,7 @@ class Loader {
             const onRoute = level >= 0 && this.follow(level, key, at);
             this.onRoute = onRoute ? level + 1 : -1;
             let p = colon + 1;
-            while (s.charCodeAt(p) === SP)
+            while (s.charCodeAt(p) === SP$1)
                 p++;
             const c = s.charCodeAt(p);
             let value = null;
@@ -46023,7 +42732,7 @@ class Loader {
     }
     isEntry(p) {
         const next = this.s.charCodeAt(p + 1);
-        return this.s.charCodeAt(p) === DASH && (next === SP || isBreak(next));
+        return this.s.charCodeAt(p) === DASH && (next === SP$1 || isBreak(next));
     }
     sequence(at) {
         const s = this.s;
@@ -46035,7 +42744,7 @@ class Loader {
             const onRoute = level >= 0 && this.follow(level, out.length, at);
             this.onRoute = onRoute ? level + 1 : -1;
             let p = at + 1;
-            while (s.charCodeAt(p) === SP)
+            while (s.charCodeAt(p) === SP$1)
                 p++;
             const c = s.charCodeAt(p);
             let start = p;
@@ -46105,7 +42814,7 @@ class Loader {
             case COLON:
             case DASH: {
                 const f = s.charCodeAt(p + 1);
-                if (f === SP || isBreak(f))
+                if (f === SP$1 || isBreak(f))
                     bail();
             }
         }
@@ -46123,7 +42832,7 @@ class Loader {
             if (colon >= 0)
                 bail();
             let end = hash;
-            while (end > q && s.charCodeAt(end - 1) === SP)
+            while (end > q && s.charCodeAt(end - 1) === SP$1)
                 end--;
             result += s.slice(q, end);
             if (hash < e) {
@@ -46137,7 +42846,7 @@ class Loader {
             let indent = 0;
             for (;;) {
                 indent = 0;
-                while (s.charCodeAt(r + indent) === SP)
+                while (s.charCodeAt(r + indent) === SP$1)
                     indent++;
                 if (s.charCodeAt(r + indent) === NL) {
                     r += indent + 1;
@@ -46199,7 +42908,7 @@ class Loader {
             }
             else {
                 q++;
-                if (ch !== SP)
+                if (ch !== SP$1)
                     end = q;
             }
         }
@@ -46231,7 +42940,7 @@ class Loader {
             }
             else {
                 q++;
-                if (ch !== SP)
+                if (ch !== SP$1)
                     end = q;
             }
         }
@@ -46248,7 +42957,7 @@ class Loader {
             r++;
             if (isMarker(s, r))
                 bail();
-            while (s.charCodeAt(r) === SP)
+            while (s.charCodeAt(r) === SP$1)
                 r++;
         }
         // A document marker inside a quoted scalar is an error for js-yaml.
@@ -46289,7 +42998,7 @@ class Loader {
         let line = this.pos;
         while (line < n) {
             let indent = 0;
-            while ((!detectedIndent || indent < textIndent) && s.charCodeAt(line + indent) === SP)
+            while ((!detectedIndent || indent < textIndent) && s.charCodeAt(line + indent) === SP$1)
                 indent++;
             if (!detectedIndent && indent > textIndent)
                 textIndent = indent;
@@ -46306,7 +43015,7 @@ class Loader {
             if (indent < textIndent)
                 break;
             if (folding) {
-                if (ch === SP) {
+                if (ch === SP$1) {
                     atMoreIndented = true;
                     result += '\n'.repeat(didReadContent ? 1 + emptyLines : emptyLines);
                 }
@@ -46351,7 +43060,7 @@ class Loader {
         const outSeq = [];
         let q = p + 1;
         const skip = () => {
-            while (s.charCodeAt(q) === SP)
+            while (s.charCodeAt(q) === SP$1)
                 q++;
         };
         skip();
@@ -46365,7 +43074,7 @@ class Loader {
             q = first.end;
             skip();
             if (isMap) {
-                if (s.charCodeAt(q) !== COLON || s.charCodeAt(q + 1) !== SP || typeof first.key !== 'string')
+                if (s.charCodeAt(q) !== COLON || s.charCodeAt(q + 1) !== SP$1 || typeof first.key !== 'string')
                     bail();
                 q += 2;
                 skip();
@@ -46427,7 +43136,7 @@ class Loader {
                 return bail();
             case DASH: {
                 const f = s.charCodeAt(q + 1);
-                if (f === SP || f === 0x2c || f === 0x5d || f === 0x7d)
+                if (f === SP$1 || f === 0x2c || f === 0x5d || f === 0x7d)
                     bail();
             }
         }
@@ -46439,13 +43148,13 @@ class Loader {
                 break;
             if (ch === COLON) {
                 const f = s.charCodeAt(e + 1);
-                if (f === SP || f === 0x2c || f === 0x5b || f === 0x5d || f === 0x7b || f === 0x7d || isBreak(f))
+                if (f === SP$1 || f === 0x2c || f === 0x5b || f === 0x5d || f === 0x7b || f === 0x7d || isBreak(f))
                     break;
             }
-            if (ch === HASH && s.charCodeAt(e - 1) === SP)
+            if (ch === HASH && s.charCodeAt(e - 1) === SP$1)
                 bail();
             e++;
-            if (ch !== SP)
+            if (ch !== SP$1)
                 end = e;
         }
         if (isBreak(s.charCodeAt(e)))
@@ -46606,6 +43315,34 @@ function splitDocumentTexts(text) {
         out.push(piece(startOffset, text.slice(startOffset)));
     return out;
 }
+/** The stream cut into chunks, one per document of `splitDocumentTexts`, to move whole documents byte for byte. */
+function splitDocumentChunks(text) {
+    const docs = splitDocumentTexts(text);
+    return docs.map((document, i) => {
+        const start = i === 0 ? 0 : Math.min(text.length, docs[i - 1].offset + docs[i - 1].text.length + 1);
+        const end = i === docs.length - 1 ? text.length : document.offset + document.text.length + 1;
+        return { document, raw: text.slice(start, end) };
+    });
+}
+/** Whether a chunk's first line is a document marker (`---` or `...`). */
+const startsWithMarker = (raw) => {
+    const nl = raw.indexOf('\n');
+    const first = (nl === -1 ? raw : raw.slice(0, nl)).replace(/\r$/, '');
+    return SEPARATOR.test(first) || END_MARKER.test(first);
+};
+/**
+ * Chunks (or whole streams) joined into one stream in which each still starts its own document: a chunk that
+ * follows another gets a `---` line if it has none, and a chunk that is followed a final newline.
+ */
+function joinDocuments(raws) {
+    let out = '';
+    for (const [i, raw] of raws.entries()) {
+        if (i > 0 && !out.endsWith('\n'))
+            out += '\n';
+        out += i > 0 && !startsWithMarker(raw) ? `---\n${raw}` : raw;
+    }
+    return out;
+}
 /** Only comments and white space: scans to the first content character instead of splitting into lines. */
 const isBlank = (text) => {
     for (let i = 0; i < text.length; i++) {
@@ -46674,7 +43411,7 @@ const located = new WeakMap();
 const fastLookups = new WeakMap();
 /** Characters read again by fast lookups in one document before its node tree is worth building. */
 const FAST_LOOKUP_BUDGET = 1 << 20;
-function locate(doc) {
+function locate$1(doc) {
     let l = located.get(doc);
     if (!l) {
         const lineCounter = new distExports.LineCounter();
@@ -46728,7 +43465,7 @@ function positionOf(doc, path, at = 'key') {
             return { line: doc.startLine + lines, column: offset - lineStart + 1 };
         }
     }
-    const { lineCounter, contents } = locate(doc);
+    const { lineCounter, contents } = locate$1(doc);
     let node = contents;
     let best = contents;
     for (let i = 0; i < path.length; i++) {
@@ -46751,7 +43488,7 @@ function positionOf(doc, path, at = 'key') {
  * scalar they do not, and positions inside fall back to the key's line.
  */
 function embeddedOffset(doc, path) {
-    const { lineCounter, contents } = locate(doc);
+    const { lineCounter, contents } = locate$1(doc);
     let node = contents;
     for (const k of path)
         node = child(node, k);
@@ -46782,7 +43519,7 @@ const INSTALL_KEYS = {
     'cluster-domain': 'string'
 };
 const CALICO_MANIFESTS = ['calico.yaml', 'calico-typha.yaml', 'calico-vxlan.yaml', 'calico-policy-only.yaml'];
-const isObj$4 = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj$6 = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 function parseConfig(text, file) {
     const docs = parseDocuments(text, file).filter(d => d.value !== null);
     if (docs.length === 0)
@@ -46816,7 +43553,7 @@ function parseConfig(text, file) {
         }
     };
     const keysOf = (value, path, allowed) => {
-        if (!isObj$4(value))
+        if (!isObj$6(value))
             return fail(path, `${dotted(path) || 'the config'} must be a mapping`, 'See the README for the config format.');
         for (const k of Object.keys(value)) {
             if (!allowed.includes(k)) {
@@ -46964,7 +43701,7 @@ async function loadConfig(root, settings) {
     return parseConfig(text, path__default.relative(root, abs).split(path__default.sep).join('/'));
 }
 
-const range = (a, b, str) => {
+const range$1 = (a, b, str) => {
     let begs, beg, left, right = undefined, result;
     let ai = str.indexOf(a);
     let bi = str.indexOf(b, ai + 1);
@@ -47095,7 +43832,7 @@ function balancedWithBudget(str, masked, budget) {
     if (budget.remaining < 0) {
         return undefined;
     }
-    const r = range('{', '}', masked);
+    const r = range$1('{', '}', masked);
     const unmatched = r !== undefined && masked.indexOf('{') < r[0];
     budget.remaining -= r && !unmatched ? r[1] + 1 : str.length;
     if (!r || budget.remaining < 0) {
@@ -47217,7 +43954,7 @@ function parseCommaParts(str, budget) {
 function bound(value, fallback) {
     return value === undefined || isNaN(value) ? fallback : value;
 }
-function expand(str, options = {}) {
+function expand$1(str, options = {}) {
     if (!str) {
         return [];
     }
@@ -48554,7 +45291,7 @@ _a = AST;
  * If the {@link MinimatchOptions.magicalBraces} option is used,
  * then braces (`{` and `}`) will be escaped.
  */
-const escape = (s, { windowsPathsNoEscape = false, magicalBraces = false, } = {}) => {
+const escape$2 = (s, { windowsPathsNoEscape = false, magicalBraces = false, } = {}) => {
     // don't need to escape +@! because we escape the parens
     // that make those magic, and escaping ! as [!] isn't valid,
     // because [!]] is a valid glob class meaning not ']'.
@@ -48639,8 +45376,8 @@ const path = {
     posix: { sep: '/' },
 };
 /* c8 ignore stop */
-const sep = defaultPlatform === 'win32' ? path.win32.sep : path.posix.sep;
-minimatch.sep = sep;
+const sep$1 = defaultPlatform === 'win32' ? path.win32.sep : path.posix.sep;
+minimatch.sep = sep$1;
 const GLOBSTAR = Symbol('globstar **');
 minimatch.GLOBSTAR = GLOBSTAR;
 // any single thing other than /
@@ -48658,7 +45395,7 @@ const twoStarNoDot = '(?:(?!(?:\\/|^)\\.).)*?';
 const filter = (pattern, options = {}) => (p) => minimatch(p, pattern, options);
 minimatch.filter = filter;
 const ext = (a, b = {}) => Object.assign({}, a, b);
-const defaults = (def) => {
+const defaults$1 = (def) => {
     if (!def || typeof def !== 'object' || !Object.keys(def).length) {
         return minimatch;
     }
@@ -48694,7 +45431,7 @@ const defaults = (def) => {
         GLOBSTAR: GLOBSTAR,
     });
 };
-minimatch.defaults = defaults;
+minimatch.defaults = defaults$1;
 // Brace expansion:
 // a{b,c}d -> abd acd
 // a{b,}c -> abc ac
@@ -48713,7 +45450,7 @@ const braceExpand = (pattern, options = {}) => {
         // shortcut. no need to expand.
         return [pattern];
     }
-    return expand(pattern, { max: options.braceExpandMax });
+    return expand$1(pattern, { max: options.braceExpandMax });
 };
 minimatch.braceExpand = braceExpand;
 // parse a component of the expanded set.
@@ -49670,8 +46407,3299 @@ class Minimatch {
 /* c8 ignore stop */
 minimatch.AST = AST;
 minimatch.Minimatch = Minimatch;
-minimatch.escape = escape;
+minimatch.escape = escape$2;
 minimatch.unescape = unescape;
+
+var re = {exports: {}};
+
+var constants;
+var hasRequiredConstants;
+
+function requireConstants () {
+	if (hasRequiredConstants) return constants;
+	hasRequiredConstants = 1;
+
+	// Note: this is the semver.org version of the spec that it implements
+	// Not necessarily the package version of this code.
+	const SEMVER_SPEC_VERSION = '2.0.0';
+
+	const MAX_LENGTH = 256;
+	const MAX_SAFE_INTEGER = Number.MAX_SAFE_INTEGER ||
+	/* istanbul ignore next */ 9007199254740991;
+
+	// Max safe segment length for coercion.
+	const MAX_SAFE_COMPONENT_LENGTH = 16;
+
+	// Max safe length for a build identifier. The max length minus 6 characters for
+	// the shortest version with a build 0.0.0+BUILD.
+	const MAX_SAFE_BUILD_LENGTH = MAX_LENGTH - 6;
+
+	// ECMAScript whitespace and line terminators matched by \s.
+	const WHITESPACE_CHARACTERS = [
+	  '\t',
+	  '\n',
+	  '\v',
+	  '\f',
+	  '\r',
+	  ' ',
+	  '\u00a0',
+	  '\u1680',
+	  '\u2000',
+	  '\u2001',
+	  '\u2002',
+	  '\u2003',
+	  '\u2004',
+	  '\u2005',
+	  '\u2006',
+	  '\u2007',
+	  '\u2008',
+	  '\u2009',
+	  '\u200a',
+	  '\u2028',
+	  '\u2029',
+	  '\u202f',
+	  '\u205f',
+	  '\u3000',
+	  '\ufeff',
+	];
+
+	const RELEASE_TYPES = [
+	  'major',
+	  'premajor',
+	  'minor',
+	  'preminor',
+	  'patch',
+	  'prepatch',
+	  'prerelease',
+	];
+
+	constants = {
+	  MAX_LENGTH,
+	  MAX_SAFE_COMPONENT_LENGTH,
+	  MAX_SAFE_BUILD_LENGTH,
+	  MAX_SAFE_INTEGER,
+	  WHITESPACE_CHARACTERS,
+	  RELEASE_TYPES,
+	  SEMVER_SPEC_VERSION,
+	  FLAG_INCLUDE_PRERELEASE: 0b001,
+	  FLAG_LOOSE: 0b010,
+	};
+	return constants;
+}
+
+var debug_1;
+var hasRequiredDebug;
+
+function requireDebug () {
+	if (hasRequiredDebug) return debug_1;
+	hasRequiredDebug = 1;
+
+	const debug = (
+	  typeof process === 'object' &&
+	  process.env &&
+	  process.env.NODE_DEBUG &&
+	  /\bsemver\b/i.test(process.env.NODE_DEBUG)
+	) ? (...args) => console.error('SEMVER', ...args)
+	  : () => {};
+
+	debug_1 = debug;
+	return debug_1;
+}
+
+var hasRequiredRe;
+
+function requireRe () {
+	if (hasRequiredRe) return re.exports;
+	hasRequiredRe = 1;
+	(function (module, exports) {
+
+		const {
+		  MAX_SAFE_COMPONENT_LENGTH,
+		  MAX_SAFE_BUILD_LENGTH,
+		  MAX_LENGTH,
+		} = requireConstants();
+		const debug = requireDebug();
+		exports = module.exports = {};
+
+		// The actual regexps go on exports.re
+		const re = exports.re = [];
+		const safeRe = exports.safeRe = [];
+		const src = exports.src = [];
+		const safeSrc = exports.safeSrc = [];
+		const t = exports.t = {};
+		let R = 0;
+
+		const LETTERDASHNUMBER = '[a-zA-Z0-9-]';
+
+		// Replace some greedy regex tokens to prevent regex dos issues. These regex are
+		// used internally via the safeRe object since all inputs in this library get
+		// normalized first to trim and collapse all extra whitespace. The original
+		// regexes are exported for userland consumption and lower level usage. A
+		// future breaking change could export the safer regex only with a note that
+		// all input should have extra whitespace removed.
+		const safeRegexReplacements = [
+		  ['\\s', 1],
+		  ['\\d', MAX_LENGTH],
+		  [LETTERDASHNUMBER, MAX_SAFE_BUILD_LENGTH],
+		];
+
+		const makeSafeRegex = (value) => {
+		  for (const [token, max] of safeRegexReplacements) {
+		    value = value
+		      .split(`${token}*`).join(`${token}{0,${max}}`)
+		      .split(`${token}+`).join(`${token}{1,${max}}`);
+		  }
+		  return value
+		};
+
+		const createToken = (name, value, isGlobal) => {
+		  const safe = makeSafeRegex(value);
+		  const index = R++;
+		  debug(name, index, value);
+		  t[name] = index;
+		  src[index] = value;
+		  safeSrc[index] = safe;
+		  re[index] = new RegExp(value, isGlobal ? 'g' : undefined);
+		  safeRe[index] = new RegExp(safe, isGlobal ? 'g' : undefined);
+		};
+
+		// The following Regular Expressions can be used for tokenizing,
+		// validating, and parsing SemVer version strings.
+
+		// ## Numeric Identifier
+		// A single `0`, or a non-zero digit followed by zero or more digits.
+
+		createToken('NUMERICIDENTIFIER', '0|[1-9]\\d*');
+		createToken('NUMERICIDENTIFIERLOOSE', '\\d+');
+
+		// ## Non-numeric Identifier
+		// Zero or more digits, followed by a letter or hyphen, and then zero or
+		// more letters, digits, or hyphens.
+
+		createToken('NONNUMERICIDENTIFIER', `\\d*[a-zA-Z-]${LETTERDASHNUMBER}*`);
+
+		// ## Main Version
+		// Three dot-separated numeric identifiers.
+
+		createToken('MAINVERSION', `(${src[t.NUMERICIDENTIFIER]})\\.` +
+		                   `(${src[t.NUMERICIDENTIFIER]})\\.` +
+		                   `(${src[t.NUMERICIDENTIFIER]})`);
+
+		createToken('MAINVERSIONLOOSE', `(${src[t.NUMERICIDENTIFIERLOOSE]})\\.` +
+		                        `(${src[t.NUMERICIDENTIFIERLOOSE]})\\.` +
+		                        `(${src[t.NUMERICIDENTIFIERLOOSE]})`);
+
+		// ## Pre-release Version Identifier
+		// A numeric identifier, or a non-numeric identifier.
+		// Non-numeric identifiers include numeric identifiers but can be longer.
+		// Therefore non-numeric identifiers must go first.
+
+		createToken('PRERELEASEIDENTIFIER', `(?:${src[t.NONNUMERICIDENTIFIER]
+		}|${src[t.NUMERICIDENTIFIER]})`);
+
+		createToken('PRERELEASEIDENTIFIERLOOSE', `(?:${src[t.NONNUMERICIDENTIFIER]
+		}|${src[t.NUMERICIDENTIFIERLOOSE]})`);
+
+		// ## Pre-release Version
+		// Hyphen, followed by one or more dot-separated pre-release version
+		// identifiers.
+
+		createToken('PRERELEASE', `(?:-(${src[t.PRERELEASEIDENTIFIER]
+		}(?:\\.${src[t.PRERELEASEIDENTIFIER]})*))`);
+
+		createToken('PRERELEASELOOSE', `(?:-?(${src[t.PRERELEASEIDENTIFIERLOOSE]
+		}(?:\\.${src[t.PRERELEASEIDENTIFIERLOOSE]})*))`);
+
+		// ## Build Metadata Identifier
+		// Any combination of digits, letters, or hyphens.
+
+		createToken('BUILDIDENTIFIER', `${LETTERDASHNUMBER}+`);
+
+		// ## Build Metadata
+		// Plus sign, followed by one or more period-separated build metadata
+		// identifiers.
+
+		createToken('BUILD', `(?:\\+(${src[t.BUILDIDENTIFIER]
+		}(?:\\.${src[t.BUILDIDENTIFIER]})*))`);
+
+		// ## Full Version String
+		// A main version, followed optionally by a pre-release version and
+		// build metadata.
+
+		// Note that the only major, minor, patch, and pre-release sections of
+		// the version string are capturing groups.  The build metadata is not a
+		// capturing group, because it should not ever be used in version
+		// comparison.
+
+		createToken('FULLPLAIN', `v?${src[t.MAINVERSION]
+		}${src[t.PRERELEASE]}?${
+		  src[t.BUILD]}?`);
+
+		createToken('FULL', `^${src[t.FULLPLAIN]}$`);
+
+		// like full, but allows v1.2.3 and =1.2.3, which people do sometimes.
+		// also, 1.0.0alpha1 (prerelease without the hyphen) which is pretty
+		// common in the npm registry.
+		createToken('LOOSEPLAIN', `[v=\\s]*${src[t.MAINVERSIONLOOSE]
+		}${src[t.PRERELEASELOOSE]}?${
+		  src[t.BUILD]}?`);
+
+		createToken('LOOSE', `^${src[t.LOOSEPLAIN]}$`);
+
+		createToken('GTLT', '((?:<|>)?=?)');
+
+		// Something like "2.*" or "1.2.x".
+		// Note that "x.x" is a valid xRange identifier, meaning "any version"
+		// Only the first item is strictly required.
+		createToken('XRANGEIDENTIFIERLOOSE', `${src[t.NUMERICIDENTIFIERLOOSE]}|x|X|\\*`);
+		createToken('XRANGEIDENTIFIER', `${src[t.NUMERICIDENTIFIER]}|x|X|\\*`);
+
+		createToken('XRANGEPLAIN', `[v=\\s]*(${src[t.XRANGEIDENTIFIER]})` +
+		                   `(?:\\.(${src[t.XRANGEIDENTIFIER]})` +
+		                   `(?:\\.(${src[t.XRANGEIDENTIFIER]})` +
+		                   `(?:${src[t.PRERELEASE]})?${
+		                     src[t.BUILD]}?` +
+		                   `)?)?`);
+
+		createToken('XRANGEPLAINLOOSE', `[v=\\s]*(${src[t.XRANGEIDENTIFIERLOOSE]})` +
+		                        `(?:\\.(${src[t.XRANGEIDENTIFIERLOOSE]})` +
+		                        `(?:\\.(${src[t.XRANGEIDENTIFIERLOOSE]})` +
+		                        `(?:${src[t.PRERELEASELOOSE]})?${
+		                          src[t.BUILD]}?` +
+		                        `)?)?`);
+
+		createToken('XRANGE', `^${src[t.GTLT]}\\s*${src[t.XRANGEPLAIN]}$`);
+		createToken('XRANGELOOSE', `^${src[t.GTLT]}\\s*${src[t.XRANGEPLAINLOOSE]}$`);
+
+		// Coercion.
+		// Extract anything that could conceivably be a part of a valid semver
+		createToken('COERCEPLAIN', `${'(^|[^\\d])' +
+		              '(\\d{1,'}${MAX_SAFE_COMPONENT_LENGTH}})` +
+		              `(?:\\.(\\d{1,${MAX_SAFE_COMPONENT_LENGTH}}))?` +
+		              `(?:\\.(\\d{1,${MAX_SAFE_COMPONENT_LENGTH}}))?`);
+		createToken('COERCE', `${src[t.COERCEPLAIN]}(?:$|[^\\d])`);
+		createToken('COERCEFULL', src[t.COERCEPLAIN] +
+		              `(?:${src[t.PRERELEASE]})?` +
+		              `(?:${src[t.BUILD]})?` +
+		              `(?:$|[^\\d])`);
+		createToken('COERCERTL', src[t.COERCE], true);
+		createToken('COERCERTLFULL', src[t.COERCEFULL], true);
+
+		// Tilde ranges.
+		// Meaning is "reasonably at or greater than"
+		createToken('LONETILDE', '(?:~>?)');
+
+		createToken('TILDETRIM', `(\\s*)${src[t.LONETILDE]}\\s+`, true);
+		exports.tildeTrimReplace = '$1~';
+
+		createToken('TILDE', `^${src[t.LONETILDE]}${src[t.XRANGEPLAIN]}$`);
+		createToken('TILDELOOSE', `^${src[t.LONETILDE]}${src[t.XRANGEPLAINLOOSE]}$`);
+
+		// Caret ranges.
+		// Meaning is "at least and backwards compatible with"
+		createToken('LONECARET', '(?:\\^)');
+
+		createToken('CARETTRIM', `(\\s*)${src[t.LONECARET]}\\s+`, true);
+		exports.caretTrimReplace = '$1^';
+
+		createToken('CARET', `^${src[t.LONECARET]}${src[t.XRANGEPLAIN]}$`);
+		createToken('CARETLOOSE', `^${src[t.LONECARET]}${src[t.XRANGEPLAINLOOSE]}$`);
+
+		// A simple gt/lt/eq thing, or just "" to indicate "any version"
+		createToken('COMPARATORLOOSE', `^${src[t.GTLT]}\\s*(${src[t.LOOSEPLAIN]})$|^$`);
+		createToken('COMPARATOR', `^${src[t.GTLT]}\\s*(${src[t.FULLPLAIN]})$|^$`);
+
+		// An expression to strip any whitespace between the gtlt and the thing
+		// it modifies, so that `> 1.2.3` ==> `>1.2.3`
+		createToken('COMPARATORTRIM', `(\\s*)${src[t.GTLT]
+		}\\s*(${src[t.LOOSEPLAIN]}|${src[t.XRANGEPLAIN]})`, true);
+		exports.comparatorTrimReplace = '$1$2$3';
+
+		// Something like `1.2.3 - 1.2.4`
+		// Note that these all use the loose form, because they'll be
+		// checked against either the strict or loose comparator form
+		// later.
+		createToken('HYPHENRANGE', `^\\s*(${src[t.XRANGEPLAIN]})` +
+		                   `\\s+-\\s+` +
+		                   `(${src[t.XRANGEPLAIN]})` +
+		                   `\\s*$`);
+
+		createToken('HYPHENRANGELOOSE', `^\\s*(${src[t.XRANGEPLAINLOOSE]})` +
+		                        `\\s+-\\s+` +
+		                        `(${src[t.XRANGEPLAINLOOSE]})` +
+		                        `\\s*$`);
+
+		// Star ranges basically just allow anything at all.
+		createToken('STAR', '(<|>)?=?\\s*\\*');
+		// >=0.0.0 is like a star
+		createToken('GTE0', '^\\s*>=\\s*0\\.0\\.0\\s*$');
+		createToken('GTE0PRE', '^\\s*>=\\s*0\\.0\\.0-0\\s*$'); 
+	} (re, re.exports));
+	return re.exports;
+}
+
+var parseOptions_1;
+var hasRequiredParseOptions;
+
+function requireParseOptions () {
+	if (hasRequiredParseOptions) return parseOptions_1;
+	hasRequiredParseOptions = 1;
+
+	// parse out just the options we care about
+	const looseOption = Object.freeze({ loose: true });
+	const emptyOpts = Object.freeze({ });
+	const parseOptions = options => {
+	  if (!options) {
+	    return emptyOpts
+	  }
+
+	  if (typeof options !== 'object') {
+	    return looseOption
+	  }
+
+	  return options
+	};
+	parseOptions_1 = parseOptions;
+	return parseOptions_1;
+}
+
+var identifiers;
+var hasRequiredIdentifiers;
+
+function requireIdentifiers () {
+	if (hasRequiredIdentifiers) return identifiers;
+	hasRequiredIdentifiers = 1;
+
+	const numeric = /^[0-9]+$/;
+	const compareIdentifiers = (a, b) => {
+	  if (typeof a === 'number' && typeof b === 'number') {
+	    return a === b ? 0 : a < b ? -1 : 1
+	  }
+
+	  const anum = numeric.test(a);
+	  const bnum = numeric.test(b);
+
+	  if (anum && bnum) {
+	    a = +a;
+	    b = +b;
+	  }
+
+	  return a === b ? 0
+	    : (anum && !bnum) ? -1
+	    : (bnum && !anum) ? 1
+	    : a < b ? -1
+	    : 1
+	};
+
+	const rcompareIdentifiers = (a, b) => compareIdentifiers(b, a);
+
+	identifiers = {
+	  compareIdentifiers,
+	  rcompareIdentifiers,
+	};
+	return identifiers;
+}
+
+var semver$2;
+var hasRequiredSemver$1;
+
+function requireSemver$1 () {
+	if (hasRequiredSemver$1) return semver$2;
+	hasRequiredSemver$1 = 1;
+
+	const debug = requireDebug();
+	const { MAX_LENGTH, MAX_SAFE_INTEGER } = requireConstants();
+	const { safeRe: re, t } = requireRe();
+
+	const parseOptions = requireParseOptions();
+	const { compareIdentifiers } = requireIdentifiers();
+
+	const isPrereleaseIdentifier = (prerelease, identifier) => {
+	  const identifiers = identifier.split('.');
+	  if (identifiers.length > prerelease.length) {
+	    return false
+	  }
+
+	  for (let i = 0; i < identifiers.length; i++) {
+	    if (compareIdentifiers(prerelease[i], identifiers[i]) !== 0) {
+	      return false
+	    }
+	  }
+
+	  return true
+	};
+
+	class SemVer {
+	  constructor (version, options) {
+	    options = parseOptions(options);
+
+	    if (version instanceof SemVer) {
+	      if (version.loose === !!options.loose &&
+	        version.includePrerelease === !!options.includePrerelease) {
+	        return version
+	      } else {
+	        version = version.version;
+	      }
+	    } else if (typeof version !== 'string') {
+	      throw new TypeError(`Invalid version. Must be a string. Got type "${typeof version}".`)
+	    }
+
+	    if (version.length > MAX_LENGTH) {
+	      throw new TypeError(
+	        `version is longer than ${MAX_LENGTH} characters`
+	      )
+	    }
+
+	    debug('SemVer', version, options);
+	    this.options = options;
+	    this.loose = !!options.loose;
+	    // this isn't actually relevant for versions, but keep it so that we
+	    // don't run into trouble passing this.options around.
+	    this.includePrerelease = !!options.includePrerelease;
+
+	    const m = version.trim().match(options.loose ? re[t.LOOSE] : re[t.FULL]);
+
+	    if (!m) {
+	      throw new TypeError(`Invalid Version: ${version}`)
+	    }
+
+	    this.raw = version;
+
+	    // these are actually numbers
+	    this.major = +m[1];
+	    this.minor = +m[2];
+	    this.patch = +m[3];
+
+	    if (this.major > MAX_SAFE_INTEGER || this.major < 0) {
+	      throw new TypeError('Invalid major version')
+	    }
+
+	    if (this.minor > MAX_SAFE_INTEGER || this.minor < 0) {
+	      throw new TypeError('Invalid minor version')
+	    }
+
+	    if (this.patch > MAX_SAFE_INTEGER || this.patch < 0) {
+	      throw new TypeError('Invalid patch version')
+	    }
+
+	    // numberify any prerelease numeric ids
+	    if (!m[4]) {
+	      this.prerelease = [];
+	    } else {
+	      this.prerelease = m[4].split('.').map((id) => {
+	        if (/^[0-9]+$/.test(id)) {
+	          const num = +id;
+	          if (num >= 0 && num < MAX_SAFE_INTEGER) {
+	            return num
+	          }
+	        }
+	        return id
+	      });
+	    }
+
+	    this.build = m[5] ? m[5].split('.') : [];
+	    this.format();
+	  }
+
+	  format () {
+	    this.version = `${this.major}.${this.minor}.${this.patch}`;
+	    if (this.prerelease.length) {
+	      this.version += `-${this.prerelease.join('.')}`;
+	    }
+	    return this.version
+	  }
+
+	  toString () {
+	    return this.version
+	  }
+
+	  compare (other) {
+	    debug('SemVer.compare', this.version, this.options, other);
+	    if (!(other instanceof SemVer)) {
+	      if (typeof other === 'string' && other === this.version) {
+	        return 0
+	      }
+	      other = new SemVer(other, this.options);
+	    }
+
+	    if (other.version === this.version) {
+	      return 0
+	    }
+
+	    return this.compareMain(other) || this.comparePre(other)
+	  }
+
+	  compareMain (other) {
+	    if (!(other instanceof SemVer)) {
+	      other = new SemVer(other, this.options);
+	    }
+
+	    if (this.major < other.major) {
+	      return -1
+	    }
+	    if (this.major > other.major) {
+	      return 1
+	    }
+	    if (this.minor < other.minor) {
+	      return -1
+	    }
+	    if (this.minor > other.minor) {
+	      return 1
+	    }
+	    if (this.patch < other.patch) {
+	      return -1
+	    }
+	    if (this.patch > other.patch) {
+	      return 1
+	    }
+	    return 0
+	  }
+
+	  comparePre (other) {
+	    if (!(other instanceof SemVer)) {
+	      other = new SemVer(other, this.options);
+	    }
+
+	    // NOT having a prerelease is > having one
+	    if (this.prerelease.length && !other.prerelease.length) {
+	      return -1
+	    } else if (!this.prerelease.length && other.prerelease.length) {
+	      return 1
+	    } else if (!this.prerelease.length && !other.prerelease.length) {
+	      return 0
+	    }
+
+	    let i = 0;
+	    do {
+	      const a = this.prerelease[i];
+	      const b = other.prerelease[i];
+	      debug('prerelease compare', i, a, b);
+	      if (a === undefined && b === undefined) {
+	        return 0
+	      } else if (b === undefined) {
+	        return 1
+	      } else if (a === undefined) {
+	        return -1
+	      } else if (a === b) {
+	        continue
+	      } else {
+	        return compareIdentifiers(a, b)
+	      }
+	    } while (++i)
+	  }
+
+	  compareBuild (other) {
+	    if (!(other instanceof SemVer)) {
+	      other = new SemVer(other, this.options);
+	    }
+
+	    let i = 0;
+	    do {
+	      const a = this.build[i];
+	      const b = other.build[i];
+	      debug('build compare', i, a, b);
+	      if (a === undefined && b === undefined) {
+	        return 0
+	      } else if (b === undefined) {
+	        return 1
+	      } else if (a === undefined) {
+	        return -1
+	      } else if (a === b) {
+	        continue
+	      } else {
+	        return compareIdentifiers(a, b)
+	      }
+	    } while (++i)
+	  }
+
+	  // preminor will bump the version up to the next minor release, and immediately
+	  // down to pre-release. premajor and prepatch work the same way.
+	  inc (release, identifier, identifierBase) {
+	    if (release.startsWith('pre')) {
+	      if (!identifier && identifierBase === false) {
+	        throw new Error('invalid increment argument: identifier is empty')
+	      }
+	      // Avoid an invalid semver results
+	      if (identifier) {
+	        const match = `-${identifier}`.match(this.options.loose ? re[t.PRERELEASELOOSE] : re[t.PRERELEASE]);
+	        if (!match || match[1] !== identifier) {
+	          throw new Error(`invalid identifier: ${identifier}`)
+	        }
+	      }
+	    }
+
+	    switch (release) {
+	      case 'premajor':
+	        this.prerelease.length = 0;
+	        this.patch = 0;
+	        this.minor = 0;
+	        this.major++;
+	        this.inc('pre', identifier, identifierBase);
+	        break
+	      case 'preminor':
+	        this.prerelease.length = 0;
+	        this.patch = 0;
+	        this.minor++;
+	        this.inc('pre', identifier, identifierBase);
+	        break
+	      case 'prepatch':
+	        // If this is already a prerelease, it will bump to the next version
+	        // drop any prereleases that might already exist, since they are not
+	        // relevant at this point.
+	        this.prerelease.length = 0;
+	        this.inc('patch', identifier, identifierBase);
+	        this.inc('pre', identifier, identifierBase);
+	        break
+	      // If the input is a non-prerelease version, this acts the same as
+	      // prepatch.
+	      case 'prerelease':
+	        if (this.prerelease.length === 0) {
+	          this.inc('patch', identifier, identifierBase);
+	        }
+	        this.inc('pre', identifier, identifierBase);
+	        break
+	      case 'release':
+	        if (this.prerelease.length === 0) {
+	          throw new Error(`version ${this.raw} is not a prerelease`)
+	        }
+	        this.prerelease.length = 0;
+	        break
+
+	      case 'major':
+	        // If this is a pre-major version, bump up to the same major version.
+	        // Otherwise increment major.
+	        // 1.0.0-5 bumps to 1.0.0
+	        // 1.1.0 bumps to 2.0.0
+	        if (
+	          this.minor !== 0 ||
+	          this.patch !== 0 ||
+	          this.prerelease.length === 0
+	        ) {
+	          this.major++;
+	        }
+	        this.minor = 0;
+	        this.patch = 0;
+	        this.prerelease = [];
+	        break
+	      case 'minor':
+	        // If this is a pre-minor version, bump up to the same minor version.
+	        // Otherwise increment minor.
+	        // 1.2.0-5 bumps to 1.2.0
+	        // 1.2.1 bumps to 1.3.0
+	        if (this.patch !== 0 || this.prerelease.length === 0) {
+	          this.minor++;
+	        }
+	        this.patch = 0;
+	        this.prerelease = [];
+	        break
+	      case 'patch':
+	        // If this is not a pre-release version, it will increment the patch.
+	        // If it is a pre-release it will bump up to the same patch version.
+	        // 1.2.0-5 patches to 1.2.0
+	        // 1.2.0 patches to 1.2.1
+	        if (this.prerelease.length === 0) {
+	          this.patch++;
+	        }
+	        this.prerelease = [];
+	        break
+	      // This probably shouldn't be used publicly.
+	      // 1.0.0 'pre' would become 1.0.0-0 which is the wrong direction.
+	      case 'pre': {
+	        const base = Number(identifierBase) ? 1 : 0;
+
+	        if (this.prerelease.length === 0) {
+	          this.prerelease = [base];
+	        } else {
+	          let i = this.prerelease.length;
+	          while (--i >= 0) {
+	            if (typeof this.prerelease[i] === 'number') {
+	              this.prerelease[i]++;
+	              i = -2;
+	            }
+	          }
+	          if (i === -1) {
+	            // didn't increment anything
+	            if (identifier === this.prerelease.join('.') && identifierBase === false) {
+	              throw new Error('invalid increment argument: identifier already exists')
+	            }
+	            this.prerelease.push(base);
+	          }
+	        }
+	        if (identifier) {
+	          // 1.2.0-beta.1 bumps to 1.2.0-beta.2,
+	          // 1.2.0-beta.fooblz or 1.2.0-beta bumps to 1.2.0-beta.0
+	          let prerelease = [identifier, base];
+	          if (identifierBase === false) {
+	            prerelease = [identifier];
+	          }
+	          if (isPrereleaseIdentifier(this.prerelease, identifier)) {
+	            const prereleaseBase = this.prerelease[identifier.split('.').length];
+	            if (isNaN(prereleaseBase)) {
+	              this.prerelease = prerelease;
+	            }
+	          } else {
+	            this.prerelease = prerelease;
+	          }
+	        }
+	        break
+	      }
+	      default:
+	        throw new Error(`invalid increment argument: ${release}`)
+	    }
+	    this.raw = this.format();
+	    if (this.build.length) {
+	      this.raw += `+${this.build.join('.')}`;
+	    }
+	    return this
+	  }
+	}
+
+	semver$2 = SemVer;
+	return semver$2;
+}
+
+var parse_1;
+var hasRequiredParse;
+
+function requireParse () {
+	if (hasRequiredParse) return parse_1;
+	hasRequiredParse = 1;
+
+	const SemVer = requireSemver$1();
+	const parse = (version, options, throwErrors = false) => {
+	  if (version instanceof SemVer) {
+	    return version
+	  }
+	  try {
+	    return new SemVer(version, options)
+	  } catch (er) {
+	    if (!throwErrors) {
+	      return null
+	    }
+	    throw er
+	  }
+	};
+
+	parse_1 = parse;
+	return parse_1;
+}
+
+var valid_1;
+var hasRequiredValid$1;
+
+function requireValid$1 () {
+	if (hasRequiredValid$1) return valid_1;
+	hasRequiredValid$1 = 1;
+
+	const parse = requireParse();
+	const valid = (version, options) => {
+	  const v = parse(version, options);
+	  return v ? v.version : null
+	};
+	valid_1 = valid;
+	return valid_1;
+}
+
+var clean_1;
+var hasRequiredClean;
+
+function requireClean () {
+	if (hasRequiredClean) return clean_1;
+	hasRequiredClean = 1;
+
+	const parse = requireParse();
+	const clean = (version, options) => {
+	  const s = parse(version.trim().replace(/^[=v]+/, ''), options);
+	  return s ? s.version : null
+	};
+	clean_1 = clean;
+	return clean_1;
+}
+
+var inc_1;
+var hasRequiredInc;
+
+function requireInc () {
+	if (hasRequiredInc) return inc_1;
+	hasRequiredInc = 1;
+
+	const SemVer = requireSemver$1();
+
+	const inc = (version, release, options, identifier, identifierBase) => {
+	  if (typeof (options) === 'string') {
+	    identifierBase = identifier;
+	    identifier = options;
+	    options = undefined;
+	  }
+
+	  try {
+	    return new SemVer(
+	      version instanceof SemVer ? version.version : version,
+	      options
+	    ).inc(release, identifier, identifierBase).version
+	  } catch (er) {
+	    return null
+	  }
+	};
+	inc_1 = inc;
+	return inc_1;
+}
+
+var diff_1;
+var hasRequiredDiff;
+
+function requireDiff () {
+	if (hasRequiredDiff) return diff_1;
+	hasRequiredDiff = 1;
+
+	const parse = requireParse();
+
+	const diff = (version1, version2) => {
+	  const v1 = parse(version1, null, true);
+	  const v2 = parse(version2, null, true);
+	  const comparison = v1.compare(v2);
+
+	  if (comparison === 0) {
+	    return null
+	  }
+
+	  const v1Higher = comparison > 0;
+	  const highVersion = v1Higher ? v1 : v2;
+	  const lowVersion = v1Higher ? v2 : v1;
+	  const highHasPre = !!highVersion.prerelease.length;
+	  const lowHasPre = !!lowVersion.prerelease.length;
+
+	  if (lowHasPre && !highHasPre) {
+	    // Going from prerelease -> no prerelease requires some special casing
+
+	    // If the low version has only a major, then it will always be a major
+	    // Some examples:
+	    // 1.0.0-1 -> 1.0.0
+	    // 1.0.0-1 -> 1.1.1
+	    // 1.0.0-1 -> 2.0.0
+	    if (!lowVersion.patch && !lowVersion.minor) {
+	      return 'major'
+	    }
+
+	    // If the main part has no difference
+	    if (lowVersion.compareMain(highVersion) === 0) {
+	      if (lowVersion.minor && !lowVersion.patch) {
+	        return 'minor'
+	      }
+	      return 'patch'
+	    }
+	  }
+
+	  // add the `pre` prefix if we are going to a prerelease version
+	  const prefix = highHasPre ? 'pre' : '';
+
+	  if (v1.major !== v2.major) {
+	    return prefix + 'major'
+	  }
+
+	  if (v1.minor !== v2.minor) {
+	    return prefix + 'minor'
+	  }
+
+	  if (v1.patch !== v2.patch) {
+	    return prefix + 'patch'
+	  }
+
+	  // high and low are prereleases
+	  return 'prerelease'
+	};
+
+	diff_1 = diff;
+	return diff_1;
+}
+
+var major_1;
+var hasRequiredMajor;
+
+function requireMajor () {
+	if (hasRequiredMajor) return major_1;
+	hasRequiredMajor = 1;
+
+	const SemVer = requireSemver$1();
+	const major = (a, loose) => new SemVer(a, loose).major;
+	major_1 = major;
+	return major_1;
+}
+
+var minor_1;
+var hasRequiredMinor;
+
+function requireMinor () {
+	if (hasRequiredMinor) return minor_1;
+	hasRequiredMinor = 1;
+
+	const SemVer = requireSemver$1();
+	const minor = (a, loose) => new SemVer(a, loose).minor;
+	minor_1 = minor;
+	return minor_1;
+}
+
+var patch_1;
+var hasRequiredPatch;
+
+function requirePatch () {
+	if (hasRequiredPatch) return patch_1;
+	hasRequiredPatch = 1;
+
+	const SemVer = requireSemver$1();
+	const patch = (a, loose) => new SemVer(a, loose).patch;
+	patch_1 = patch;
+	return patch_1;
+}
+
+var prerelease_1;
+var hasRequiredPrerelease;
+
+function requirePrerelease () {
+	if (hasRequiredPrerelease) return prerelease_1;
+	hasRequiredPrerelease = 1;
+
+	const parse = requireParse();
+	const prerelease = (version, options) => {
+	  const parsed = parse(version, options);
+	  return (parsed && parsed.prerelease.length) ? parsed.prerelease : null
+	};
+	prerelease_1 = prerelease;
+	return prerelease_1;
+}
+
+var compare_1;
+var hasRequiredCompare;
+
+function requireCompare () {
+	if (hasRequiredCompare) return compare_1;
+	hasRequiredCompare = 1;
+
+	const SemVer = requireSemver$1();
+	const compare = (a, b, loose) =>
+	  new SemVer(a, loose).compare(new SemVer(b, loose));
+
+	compare_1 = compare;
+	return compare_1;
+}
+
+var rcompare_1;
+var hasRequiredRcompare;
+
+function requireRcompare () {
+	if (hasRequiredRcompare) return rcompare_1;
+	hasRequiredRcompare = 1;
+
+	const compare = requireCompare();
+	const rcompare = (a, b, loose) => compare(b, a, loose);
+	rcompare_1 = rcompare;
+	return rcompare_1;
+}
+
+var compareLoose_1;
+var hasRequiredCompareLoose;
+
+function requireCompareLoose () {
+	if (hasRequiredCompareLoose) return compareLoose_1;
+	hasRequiredCompareLoose = 1;
+
+	const compare = requireCompare();
+	const compareLoose = (a, b) => compare(a, b, true);
+	compareLoose_1 = compareLoose;
+	return compareLoose_1;
+}
+
+var compareBuild_1;
+var hasRequiredCompareBuild;
+
+function requireCompareBuild () {
+	if (hasRequiredCompareBuild) return compareBuild_1;
+	hasRequiredCompareBuild = 1;
+
+	const SemVer = requireSemver$1();
+	const compareBuild = (a, b, loose) => {
+	  const versionA = new SemVer(a, loose);
+	  const versionB = new SemVer(b, loose);
+	  return versionA.compare(versionB) || versionA.compareBuild(versionB)
+	};
+	compareBuild_1 = compareBuild;
+	return compareBuild_1;
+}
+
+var sort_1;
+var hasRequiredSort;
+
+function requireSort () {
+	if (hasRequiredSort) return sort_1;
+	hasRequiredSort = 1;
+
+	const compareBuild = requireCompareBuild();
+	const sort = (list, loose) => list.sort((a, b) => compareBuild(a, b, loose));
+	sort_1 = sort;
+	return sort_1;
+}
+
+var rsort_1;
+var hasRequiredRsort;
+
+function requireRsort () {
+	if (hasRequiredRsort) return rsort_1;
+	hasRequiredRsort = 1;
+
+	const compareBuild = requireCompareBuild();
+	const rsort = (list, loose) => list.sort((a, b) => compareBuild(b, a, loose));
+	rsort_1 = rsort;
+	return rsort_1;
+}
+
+var gt_1;
+var hasRequiredGt;
+
+function requireGt () {
+	if (hasRequiredGt) return gt_1;
+	hasRequiredGt = 1;
+
+	const compare = requireCompare();
+	const gt = (a, b, loose) => compare(a, b, loose) > 0;
+	gt_1 = gt;
+	return gt_1;
+}
+
+var lt_1;
+var hasRequiredLt;
+
+function requireLt () {
+	if (hasRequiredLt) return lt_1;
+	hasRequiredLt = 1;
+
+	const compare = requireCompare();
+	const lt = (a, b, loose) => compare(a, b, loose) < 0;
+	lt_1 = lt;
+	return lt_1;
+}
+
+var eq_1;
+var hasRequiredEq;
+
+function requireEq () {
+	if (hasRequiredEq) return eq_1;
+	hasRequiredEq = 1;
+
+	const compare = requireCompare();
+	const eq = (a, b, loose) => compare(a, b, loose) === 0;
+	eq_1 = eq;
+	return eq_1;
+}
+
+var neq_1;
+var hasRequiredNeq;
+
+function requireNeq () {
+	if (hasRequiredNeq) return neq_1;
+	hasRequiredNeq = 1;
+
+	const compare = requireCompare();
+	const neq = (a, b, loose) => compare(a, b, loose) !== 0;
+	neq_1 = neq;
+	return neq_1;
+}
+
+var gte_1;
+var hasRequiredGte;
+
+function requireGte () {
+	if (hasRequiredGte) return gte_1;
+	hasRequiredGte = 1;
+
+	const compare = requireCompare();
+	const gte = (a, b, loose) => compare(a, b, loose) >= 0;
+	gte_1 = gte;
+	return gte_1;
+}
+
+var lte_1;
+var hasRequiredLte;
+
+function requireLte () {
+	if (hasRequiredLte) return lte_1;
+	hasRequiredLte = 1;
+
+	const compare = requireCompare();
+	const lte = (a, b, loose) => compare(a, b, loose) <= 0;
+	lte_1 = lte;
+	return lte_1;
+}
+
+var cmp_1;
+var hasRequiredCmp;
+
+function requireCmp () {
+	if (hasRequiredCmp) return cmp_1;
+	hasRequiredCmp = 1;
+
+	const eq = requireEq();
+	const neq = requireNeq();
+	const gt = requireGt();
+	const gte = requireGte();
+	const lt = requireLt();
+	const lte = requireLte();
+
+	const cmp = (a, op, b, loose) => {
+	  switch (op) {
+	    case '===':
+	      if (typeof a === 'object') {
+	        a = a.version;
+	      }
+	      if (typeof b === 'object') {
+	        b = b.version;
+	      }
+	      return a === b
+
+	    case '!==':
+	      if (typeof a === 'object') {
+	        a = a.version;
+	      }
+	      if (typeof b === 'object') {
+	        b = b.version;
+	      }
+	      return a !== b
+
+	    case '':
+	    case '=':
+	    case '==':
+	      return eq(a, b, loose)
+
+	    case '!=':
+	      return neq(a, b, loose)
+
+	    case '>':
+	      return gt(a, b, loose)
+
+	    case '>=':
+	      return gte(a, b, loose)
+
+	    case '<':
+	      return lt(a, b, loose)
+
+	    case '<=':
+	      return lte(a, b, loose)
+
+	    default:
+	      throw new TypeError(`Invalid operator: ${op}`)
+	  }
+	};
+	cmp_1 = cmp;
+	return cmp_1;
+}
+
+var coerce_1;
+var hasRequiredCoerce;
+
+function requireCoerce () {
+	if (hasRequiredCoerce) return coerce_1;
+	hasRequiredCoerce = 1;
+
+	const SemVer = requireSemver$1();
+	const parse = requireParse();
+	const { safeRe: re, t } = requireRe();
+
+	const coerce = (version, options) => {
+	  if (version instanceof SemVer) {
+	    return version
+	  }
+
+	  if (typeof version === 'number') {
+	    version = String(version);
+	  }
+
+	  if (typeof version !== 'string') {
+	    return null
+	  }
+
+	  options = options || {};
+
+	  let match = null;
+	  if (!options.rtl) {
+	    match = version.match(options.includePrerelease ? re[t.COERCEFULL] : re[t.COERCE]);
+	  } else {
+	    // Find the right-most coercible string that does not share
+	    // a terminus with a more left-ward coercible string.
+	    // Eg, '1.2.3.4' wants to coerce '2.3.4', not '3.4' or '4'
+	    // With includePrerelease option set, '1.2.3.4-rc' wants to coerce '2.3.4-rc', not '2.3.4'
+	    //
+	    // Walk through the string checking with a /g regexp
+	    // Manually set the index so as to pick up overlapping matches.
+	    // Stop when we get a match that ends at the string end, since no
+	    // coercible string can be more right-ward without the same terminus.
+	    const coerceRtlRegex = options.includePrerelease ? re[t.COERCERTLFULL] : re[t.COERCERTL];
+	    let next;
+	    while ((next = coerceRtlRegex.exec(version)) &&
+	        (!match || match.index + match[0].length !== version.length)
+	    ) {
+	      if (!match ||
+	            next.index + next[0].length !== match.index + match[0].length) {
+	        match = next;
+	      }
+	      coerceRtlRegex.lastIndex = next.index + next[1].length + next[2].length;
+	    }
+	    // leave it in a clean state
+	    coerceRtlRegex.lastIndex = -1;
+	  }
+
+	  if (match === null) {
+	    return null
+	  }
+
+	  const major = match[2];
+	  const minor = match[3] || '0';
+	  const patch = match[4] || '0';
+	  const prerelease = options.includePrerelease && match[5] ? `-${match[5]}` : '';
+	  const build = options.includePrerelease && match[6] ? `+${match[6]}` : '';
+
+	  return parse(`${major}.${minor}.${patch}${prerelease}${build}`, options)
+	};
+	coerce_1 = coerce;
+	return coerce_1;
+}
+
+var truncate_1;
+var hasRequiredTruncate;
+
+function requireTruncate () {
+	if (hasRequiredTruncate) return truncate_1;
+	hasRequiredTruncate = 1;
+
+	const parse = requireParse();
+	const constants = requireConstants();
+	const SemVer = requireSemver$1();
+
+	const truncate = (version, truncation, options) => {
+	  if (!constants.RELEASE_TYPES.includes(truncation)) {
+	    return null
+	  }
+
+	  const clonedVersion = cloneInputVersion(version, options);
+	  return clonedVersion && doTruncation(clonedVersion, truncation)
+	};
+
+	const cloneInputVersion = (version, options) => {
+	  const versionStringToParse = (
+	    version instanceof SemVer ? version.version : version
+	  );
+
+	  return parse(versionStringToParse, options)
+	};
+
+	const doTruncation = (version, truncation) => {
+	  if (isPrerelease(truncation)) {
+	    return version.version
+	  }
+
+	  version.prerelease = [];
+
+	  switch (truncation) {
+	    case 'major':
+	      version.minor = 0;
+	      version.patch = 0;
+	      break
+	    case 'minor':
+	      version.patch = 0;
+	      break
+	  }
+
+	  return version.format()
+	};
+
+	const isPrerelease = (type) => {
+	  return type.startsWith('pre')
+	};
+
+	truncate_1 = truncate;
+	return truncate_1;
+}
+
+var lrucache;
+var hasRequiredLrucache;
+
+function requireLrucache () {
+	if (hasRequiredLrucache) return lrucache;
+	hasRequiredLrucache = 1;
+
+	class LRUCache {
+	  constructor () {
+	    this.max = 1000;
+	    this.map = new Map();
+	  }
+
+	  get (key) {
+	    const value = this.map.get(key);
+	    if (value === undefined) {
+	      return undefined
+	    } else {
+	      // Remove the key from the map and add it to the end
+	      this.map.delete(key);
+	      this.map.set(key, value);
+	      return value
+	    }
+	  }
+
+	  delete (key) {
+	    return this.map.delete(key)
+	  }
+
+	  set (key, value) {
+	    const deleted = this.delete(key);
+
+	    if (!deleted && value !== undefined) {
+	      // If cache is full, delete the least recently used item
+	      if (this.map.size >= this.max) {
+	        const firstKey = this.map.keys().next().value;
+	        this.delete(firstKey);
+	      }
+
+	      this.map.set(key, value);
+	    }
+
+	    return this
+	  }
+	}
+
+	lrucache = LRUCache;
+	return lrucache;
+}
+
+var trimComparatorWhitespace_1;
+var hasRequiredTrimComparatorWhitespace;
+
+function requireTrimComparatorWhitespace () {
+	if (hasRequiredTrimComparatorWhitespace) return trimComparatorWhitespace_1;
+	hasRequiredTrimComparatorWhitespace = 1;
+
+	// Reproduce safeRe[COMPARATORTRIM] replacement boundaries, not version
+	// validation. Each end-index finder returns an exclusive end, or its start
+	// on no match.
+	// Positions count from zero. An end of 3 means characters 0, 1, and 2 were read;
+	// range.slice(start, end) gives the matched text, not a converted number.
+	const {
+	  MAX_LENGTH,
+	  MAX_SAFE_BUILD_LENGTH,
+	  WHITESPACE_CHARACTERS,
+	} = requireConstants();
+
+	/**
+	 * Remembers the last two rows of digits so their characters need not be reread.
+	 * Positions start at -1 until a row has been found.
+	 *
+	 * @typedef {object} DigitRunCache
+	 * @property {number} start The first character of the most recently found row.
+	 * @property {number} end The position after that row's last character.
+	 * @property {number} previousStart The first character of the previous row.
+	 * @property {number} previousEnd The position after the previous row.
+	 */
+
+	// One entry per UTF-16 code unit keeps membership checks constant-time.
+	const whitespace = new Uint8Array(0x10000);
+	for (const char of WHITESPACE_CHARACTERS) {
+	  whitespace[char.charCodeAt(0)] = 1;
+	}
+
+	/**
+	 * Checks whether a character is whitespace, like a space, tab, or newline.
+	 * Looking past the end of the string returns false.
+	 *
+	 * @param {string|undefined} char One character, or undefined past the string's end.
+	 * @returns {boolean} Whether the character is whitespace.
+	 * @example isWhitespace(' ') // true
+	 * @example isWhitespace('1') // false
+	 */
+	const isWhitespace = char =>
+	  char !== undefined && whitespace[char.charCodeAt(0)] === 1;
+
+	/**
+	 * Checks for v, =, or whitespace before the version number.
+	 * These are historical version prefixes, not range operators:
+	 * < and > are handled separately, as are tilde and caret ranges.
+	 *
+	 * @param {string|undefined} char One character to check.
+	 * @returns {boolean} Whether the character can belong to a version prefix.
+	 * @example isVersionPrefix('=') // true
+	 * @example isVersionPrefix('>') // false
+	 */
+	const isVersionPrefix = char =>
+	  char === 'v' ||
+	  char === '=' ||
+	  isWhitespace(char);
+
+	/**
+	 * Checks whether a character is one of the digits 0 through 9.
+	 *
+	 * @param {string|undefined} char One character to check.
+	 * @returns {boolean} Whether the character is an ASCII digit.
+	 * @example isDigit('7') // true
+	 * @example isDigit('.') // false
+	 */
+	const isDigit = char => char !== undefined && char >= '0' && char <= '9';
+
+	/**
+	 * Checks whether a character is an English letter, uppercase or lowercase.
+	 *
+	 * @param {string|undefined} char One character to check.
+	 * @returns {boolean} Whether the character is an ASCII letter.
+	 * @example isLetter('b') // true
+	 * @example isLetter('7') // false
+	 */
+	const isLetter = char =>
+	  char !== undefined && (
+	    (char >= 'a' && char <= 'z') ||
+	    (char >= 'A' && char <= 'Z')
+	  );
+
+	/**
+	 * Checks for a letter, digit, or hyphen: the characters allowed inside
+	 * prerelease and build names such as beta-1.
+	 *
+	 * @param {string|undefined} char One character to check.
+	 * @returns {boolean} Whether the character can be part of an identifier.
+	 * @example isIdentifierCharacter('-') // true
+	 * @example isIdentifierCharacter('.') // false; dots separate identifiers
+	 */
+	const isIdentifierCharacter = char => isDigit(char) || isLetter(char) || char === '-';
+
+	/**
+	 * Checks whether a version component can begin here: with a digit or
+	 * a wildcard such as x, X, or *.
+	 *
+	 * @param {string|undefined} char One character to check.
+	 * @returns {boolean} Whether a number or wildcard can start with this character.
+	 * @example isVersionStart('x') // true
+	 * @example isVersionStart('v') // false; v belongs to the prefix
+	 */
+	const isVersionStart = char =>
+	  isDigit(char) ||
+	  char === 'x' ||
+	  char === 'X' ||
+	  char === '*';
+
+	/**
+	 * Finds the end of a row of digits, but returns no more than limit digits.
+	 * Remembers the last two rows so looking at them again does not reread them.
+	 *
+	 * @param {string} range The text to read; it is not changed.
+	 * @param {number} start The position of the first character to check.
+	 * @param {number} limit The most digit characters the returned match can include.
+	 * @param {DigitRunCache} digitRuns Shared cache of digit-run positions, updated in place.
+	 * @returns {number} The position after the matched digits, or start if none match.
+	 * @example findDigitsEndIndex('123abc', 0, 10, digitRuns) // 3, pointing at a
+	 * @example findDigitsEndIndex('123abc', 0, 2, digitRuns) // 2, pointing at the unread 3
+	 */
+	const findDigitsEndIndex = (range, start, limit, digitRuns) => {
+	  if (!isDigit(range[start])) {
+	    return start
+	  }
+	  if (start >= digitRuns.start && start < digitRuns.end) {
+	    return Math.min(start + limit, digitRuns.end)
+	  }
+	  if (start >= digitRuns.previousStart && start < digitRuns.previousEnd) {
+	    return Math.min(start + limit, digitRuns.previousEnd)
+	  }
+	  let end = start + 1;
+	  while (isDigit(range[end])) {
+	    end++;
+	  }
+	  // A failed full version can rewind from its second run to its first.
+	  digitRuns.previousStart = digitRuns.start;
+	  digitRuns.previousEnd = digitRuns.end;
+	  digitRuns.start = start;
+	  digitRuns.end = end;
+	  return Math.min(start + limit, end)
+	};
+
+	/**
+	 * Reads a number using the old regex's length and leading-zero rules.
+	 * Strict mode reads just the first zero in 012; loose mode can read all three.
+	 *
+	 * @param {string} range The text to read; it is not changed.
+	 * @param {number} start The position where the number should begin.
+	 * @param {boolean} loose Whether to allow leading zeros.
+	 * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+	 * @returns {number} The position after the matched digits, not their numeric value.
+	 * @example findVersionNumberEndIndex('012', 0, false, digitRuns) // 1
+	 * @example findVersionNumberEndIndex('012', 0, true, digitRuns) // 3
+	 */
+	const findVersionNumberEndIndex = (range, start, loose, digitRuns) => {
+	  if (!loose && range[start] === '0') {
+	    return start + 1
+	  }
+	  // Strict syntax allows an initial nonzero digit plus MAX_LENGTH digits.
+	  return findDigitsEndIndex(range, start, loose ? MAX_LENGTH : MAX_LENGTH + 1, digitRuns)
+	};
+
+	/**
+	 * Reads one piece of a prerelease name, such as beta or 1 in beta.1.
+	 * Tries the letter-or-hyphen form first, then the number-only form.
+	 *
+	 * @param {string} range The text to read; it is not changed.
+	 * @param {number} start The position where the identifier should begin.
+	 * @param {boolean} loose Whether numeric identifiers may have leading zeros.
+	 * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+	 * @returns {number} The position after the identifier, or start if none matches.
+	 * @example findPrereleaseIdentifierEndIndex('beta.1', 0, false, digitRuns) // 4, at the dot
+	 * @example findPrereleaseIdentifierEndIndex('001beta', 0, false, digitRuns) // 7
+	 */
+	const findPrereleaseIdentifierEndIndex = (range, start, loose, digitRuns) => {
+	  const digitsEnd = findDigitsEndIndex(range, start, MAX_LENGTH, digitRuns);
+	  // The legacy regex tries a nonnumeric identifier before a numeric one.
+	  if (isLetter(range[digitsEnd]) || range[digitsEnd] === '-') {
+	    let end = digitsEnd + 1;
+	    const limit = end + MAX_SAFE_BUILD_LENGTH;
+	    while (end < limit && isIdentifierCharacter(range[end])) {
+	      end++;
+	    }
+	    return end
+	  }
+	  return findVersionNumberEndIndex(range, start, loose, digitRuns)
+	};
+
+	/**
+	 * Reads a prerelease suffix such as -beta.1, one dot-separated piece at a time.
+	 * Loose mode also allows the name without its opening hyphen.
+	 *
+	 * @param {string} range The text to read; it is not changed.
+	 * @param {number} start The position where the suffix should begin, including -.
+	 * @param {boolean} loose Whether the opening hyphen is optional and zeros allowed.
+	 * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+	 * @returns {number} The position after the matched suffix, or start if absent.
+	 * @example findPrereleaseEndIndex('-beta.1+sha', 0, false, digitRuns) // 7, at the plus
+	 * @example findPrereleaseEndIndex('beta', 0, false, digitRuns) // 0; no opening hyphen
+	 */
+	const findPrereleaseEndIndex = (range, start, loose, digitRuns) => {
+	  const hyphen = range[start] === '-';
+	  if (!loose && !hyphen) {
+	    return start
+	  }
+	  const identifierStart = start + (hyphen ? 1 : 0);
+	  let end = findPrereleaseIdentifierEndIndex(range, identifierStart, loose, digitRuns);
+	  if (end === identifierStart) {
+	    if (!loose || !hyphen) {
+	      return start
+	    }
+	    // In loose syntax, a lone hyphen can itself be the identifier.
+	    end = findPrereleaseIdentifierEndIndex(range, start, loose, digitRuns);
+	  }
+	  while (range[end] === '.') {
+	    const next = findPrereleaseIdentifierEndIndex(range, end + 1, loose, digitRuns);
+	    if (next === end + 1) {
+	      break
+	    }
+	    end = next;
+	  }
+	  return end
+	};
+
+	/**
+	 * Reads one build-name piece, such as sha or 123 in +sha.123.
+	 * Stops at a disallowed character or the old regex's length limit.
+	 *
+	 * @param {string} range The text to read; it is not changed.
+	 * @param {number} start The position where the identifier should begin.
+	 * @returns {number} The position after the identifier, or start if none matches.
+	 * @example findBuildIdentifierEndIndex('sha.123', 0) // 3, at the dot
+	 * @example findBuildIdentifierEndIndex('001', 0) // 3; leading zeros are allowed
+	 */
+	const findBuildIdentifierEndIndex = (range, start) => {
+	  let end = start;
+	  while (end - start < MAX_SAFE_BUILD_LENGTH && isIdentifierCharacter(range[end])) {
+	    end++;
+	  }
+	  return end
+	};
+
+	/**
+	 * Reads optional build metadata such as +sha.123.
+	 * Leaves the position unchanged if there is no plus sign followed by a name.
+	 *
+	 * @param {string} range The text to read; it is not changed.
+	 * @param {number} start The position where the opening + should be.
+	 * @returns {number} The position after the matched metadata, or start if absent.
+	 * @example findBuildEndIndex('+sha.123 <2', 0) // 8, at the space
+	 * @example findBuildEndIndex('+', 0) // 0; a plus sign alone is not a match
+	 */
+	const findBuildEndIndex = (range, start) => {
+	  if (range[start] !== '+') {
+	    return start
+	  }
+	  let end = findBuildIdentifierEndIndex(range, start + 1);
+	  if (end === start + 1) {
+	    return start
+	  }
+	  while (range[end] === '.') {
+	    const next = findBuildIdentifierEndIndex(range, end + 1);
+	    if (next === end + 1) {
+	      break
+	    }
+	    end = next;
+	  }
+	  return end
+	};
+
+	/**
+	 * Reads three numbers separated by dots, then any prerelease and build suffixes.
+	 * Uses loose rules, so forms such as 01.02.03beta can match here.
+	 *
+	 * @param {string} range The text to read; it is not changed.
+	 * @param {number} start The position of the first number, after any prefix.
+	 * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+	 * @returns {number} The position after the version match, or start if none matches.
+	 * @example findLooseFullVersionEndIndex('1.2.3-beta+sha <2', 0, digitRuns) // 14
+	 * @example findLooseFullVersionEndIndex('1.2', 0, digitRuns) // 0; needs three numbers
+	 */
+	const findLooseFullVersionEndIndex = (range, start, digitRuns) => {
+	  let end = start;
+	  for (let component = 0; component < 3; component++) {
+	    const next = findVersionNumberEndIndex(range, end, true, digitRuns);
+	    if (next === end) {
+	      return start
+	    }
+	    end = next;
+	    if (component < 2) {
+	      if (range[end] !== '.') {
+	        return start
+	      }
+	      end++;
+	    }
+	  }
+	  const prereleaseEnd = findPrereleaseEndIndex(range, end, true, digitRuns);
+	  return findBuildEndIndex(range, prereleaseEnd)
+	};
+
+	/**
+	 * Reads one component of a partial or wildcard version, such as 2 or x in 2.x.
+	 * Numbers use strict leading-zero rules; wildcards take up one character.
+	 *
+	 * @param {string} range The text to read; it is not changed.
+	 * @param {number} start The position where the component should begin.
+	 * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+	 * @returns {number} The position after the component, or start if none matches.
+	 * @example findPartialVersionComponentEndIndex('2.x', 0, digitRuns) // 1, at the dot
+	 * @example findPartialVersionComponentEndIndex('2.x', 2, digitRuns) // 3, after x
+	 */
+	const findPartialVersionComponentEndIndex = (range, start, digitRuns) => {
+	  if (isDigit(range[start])) {
+	    return findVersionNumberEndIndex(range, start, false, digitRuns)
+	  }
+	  return isVersionStart(range[start]) ? start + 1 : start
+	};
+
+	/**
+	 * Reads up to three components, allowing forms such as 1, 1.2, or 1.x.
+	 * After the third component, also reads any strict prerelease and build suffixes.
+	 *
+	 * @param {string} range The text to read; it is not changed.
+	 * @param {number} start The position of a number or wildcard, after any prefix.
+	 * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+	 * @returns {number} The position after the matched version text.
+	 * @example findPartialVersionEndIndex('1.x <2', 0, digitRuns) // 3, at the space
+	 * @example findPartialVersionEndIndex('1.', 0, digitRuns) // 1; the trailing dot is unread
+	 */
+	const findPartialVersionEndIndex = (range, start, digitRuns) => {
+	  let end = findPartialVersionComponentEndIndex(range, start, digitRuns);
+	  for (let component = 0; component < 2; component++) {
+	    if (range[end] !== '.') {
+	      return end
+	    }
+	    const next = findPartialVersionComponentEndIndex(range, end + 1, digitRuns);
+	    if (next === end + 1) {
+	      return end
+	    }
+	    end = next;
+	  }
+	  const prereleaseEnd = findPrereleaseEndIndex(range, end, false, digitRuns);
+	  return findBuildEndIndex(range, prereleaseEnd)
+	};
+
+	/**
+	 * Finds where a version match ends, without deciding whether the range is valid.
+	 * Tries a loose full version first, then a partial or wildcard version, just
+	 * like the old regex's LOOSEPLAIN and XRANGEPLAIN alternatives.
+	 *
+	 * @param {string} range The text to read; it is not changed.
+	 * @param {number} start The position of a number or wildcard, after any prefix.
+	 * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+	 * @returns {number} The position where scanning the next candidate can resume.
+	 * @example findVersionEndIndex('1.2.3 <2', 0, digitRuns) // 5, at the space
+	 * @example findVersionEndIndex('1.x <2', 0, digitRuns) // 3, at the space
+	 */
+	const findVersionEndIndex = (range, start, digitRuns) => {
+	  const fullVersionEnd = findLooseFullVersionEndIndex(range, start, digitRuns);
+	  return fullVersionEnd !== start
+	    ? fullVersionEnd
+	    : findPartialVersionEndIndex(range, start, digitRuns)
+	};
+
+	/**
+	 * Finds the one whitespace character the old replacement would remove.
+	 * Keeps leading whitespace, skips an optional operator, and checks immediately
+	 * after it. Returns -1 if there is nothing to remove.
+	 *
+	 * @param {string} range The text containing a candidate already found by the caller.
+	 * @param {number} matchStart The candidate's position, including leading whitespace.
+	 * @returns {number} The position of the removable whitespace, or -1 if absent.
+	 * @example findRemovableWhitespaceIndex(' > 1', 0) // 2; keep the space at position 0
+	 * @example findRemovableWhitespaceIndex('>1', 0) // -1
+	 */
+	const findRemovableWhitespaceIndex = (range, matchStart) => {
+	  let position = matchStart;
+	  if (isWhitespace(range[position])) {
+	    position++;
+	  }
+	  if (range[position] === '<' || range[position] === '>') {
+	    position++;
+	  }
+	  if (range[position] === '=') {
+	    position++;
+	  }
+	  return isWhitespace(range[position]) ? position : -1
+	};
+
+	/**
+	 * Joins an operator to its version, turning > 1.2.3 into >1.2.3.
+	 * Copies everything else according to the old regex's matching rules.
+	 * Moves forward through prefixes and whole versions to avoid repeatedly
+	 * searching the same characters on long inputs.
+	 *
+	 * @param {string} range The range text to process; the original string is unchanged.
+	 * @returns {string} The range with matched operator whitespace removed.
+	 * @example trimComparatorWhitespace('> 1.2.3 < 2') // '>1.2.3 <2'
+	 * @example trimComparatorWhitespace('> invalid') // '> invalid'
+	 */
+	const trimComparatorWhitespace = range => {
+	  let result = '';
+	  let copyFrom = 0;
+	  let cursor = 0;
+	  const digitRuns = { start: -1, end: -1, previousStart: -1, previousEnd: -1 };
+
+	  while (cursor < range.length) {
+	    const matchStart = cursor;
+	    if (range[cursor] === '<' || range[cursor] === '>') {
+	      cursor++;
+	    } else if (!isVersionPrefix(range[cursor]) && !isVersionStart(range[cursor])) {
+	      cursor++;
+	      continue
+	    }
+
+	    // Consume a v/=/whitespace run once, even when no version follows it.
+	    while (cursor < range.length && isVersionPrefix(range[cursor])) {
+	      cursor++;
+	    }
+	    if (!isVersionStart(range[cursor])) {
+	      continue
+	    }
+
+	    const whitespacePosition = findRemovableWhitespaceIndex(range, matchStart);
+	    if (whitespacePosition !== -1) {
+	      result += range.slice(copyFrom, whitespacePosition);
+	      copyFrom = whitespacePosition + 1;
+	    }
+
+	    // Skip the entire match, so a prerelease's trailing v cannot be
+	    // reconsidered as the prefix of another version.
+	    cursor = findVersionEndIndex(range, cursor, digitRuns);
+	  }
+
+	  return result + range.slice(copyFrom)
+	};
+
+	trimComparatorWhitespace_1 = trimComparatorWhitespace;
+	return trimComparatorWhitespace_1;
+}
+
+var range;
+var hasRequiredRange;
+
+function requireRange () {
+	if (hasRequiredRange) return range;
+	hasRequiredRange = 1;
+
+	const SPACE_CHARACTERS = /\s+/g;
+
+	// hoisted class for cyclic dependency
+	class Range {
+	  constructor (range, options) {
+	    options = parseOptions(options);
+
+	    if (range instanceof Range) {
+	      if (
+	        range.loose === !!options.loose &&
+	        range.includePrerelease === !!options.includePrerelease
+	      ) {
+	        return range
+	      } else {
+	        return new Range(range.raw, options)
+	      }
+	    }
+
+	    if (range instanceof Comparator) {
+	      // just put it in the set and return
+	      this.raw = range.value;
+	      this.set = [[range]];
+	      this.formatted = undefined;
+	      return this
+	    }
+
+	    this.options = options;
+	    this.loose = !!options.loose;
+	    this.includePrerelease = !!options.includePrerelease;
+
+	    // First reduce all whitespace as much as possible so we do not have to rely
+	    // on potentially slow regexes like \s*. This is then stored and used for
+	    // future error messages as well.
+	    this.raw = range.trim().replace(SPACE_CHARACTERS, ' ');
+
+	    // First, split on ||
+	    this.set = this.raw
+	      .split('||')
+	      // map the range to a 2d array of comparators
+	      .map(r => this.parseRange(r.trim()))
+	      // throw out any comparator lists that are empty
+	      // this generally means that it was not a valid range, which is allowed
+	      // in loose mode, but will still throw if the WHOLE range is invalid.
+	      .filter(c => c.length);
+
+	    if (!this.set.length) {
+	      throw new TypeError(`Invalid SemVer Range: ${this.raw}`)
+	    }
+
+	    // if we have any that are not the null set, throw out null sets.
+	    if (this.set.length > 1) {
+	      // keep the first one, in case they're all null sets
+	      const first = this.set[0];
+	      this.set = this.set.filter(c => !isNullSet(c[0]));
+	      if (this.set.length === 0) {
+	        this.set = [first];
+	      } else if (this.set.length > 1) {
+	        // if we have any that are *, then the range is just *
+	        for (const c of this.set) {
+	          if (c.length === 1 && isAny(c[0])) {
+	            this.set = [c];
+	            break
+	          }
+	        }
+	      }
+	    }
+
+	    this.formatted = undefined;
+	  }
+
+	  get range () {
+	    if (this.formatted === undefined) {
+	      this.formatted = '';
+	      for (let i = 0; i < this.set.length; i++) {
+	        if (i > 0) {
+	          this.formatted += '||';
+	        }
+	        const comps = this.set[i];
+	        for (let k = 0; k < comps.length; k++) {
+	          if (k > 0) {
+	            this.formatted += ' ';
+	          }
+	          this.formatted += comps[k].toString().trim();
+	        }
+	      }
+	    }
+	    return this.formatted
+	  }
+
+	  format () {
+	    return this.range
+	  }
+
+	  toString () {
+	    return this.range
+	  }
+
+	  parseRange (range) {
+	    // strip build metadata so it can't bleed into the version
+	    range = range.replace(BUILDSTRIPRE, '');
+
+	    // memoize range parsing for performance.
+	    // this is a very hot path, and fully deterministic.
+	    const memoOpts =
+	      (this.options.includePrerelease && FLAG_INCLUDE_PRERELEASE) |
+	      (this.options.loose && FLAG_LOOSE);
+	    const memoKey = memoOpts + ':' + range;
+	    const cached = cache.get(memoKey);
+	    if (cached) {
+	      return cached
+	    }
+
+	    const loose = this.options.loose;
+	    // `1.2.3 - 1.2.4` => `>=1.2.3 <=1.2.4`
+	    const hr = loose ? re[t.HYPHENRANGELOOSE] : re[t.HYPHENRANGE];
+	    range = range.replace(hr, hyphenReplace(this.options.includePrerelease));
+	    debug('hyphen replace', range);
+
+	    // `> 1.2.3 < 1.2.5` => `>1.2.3 <1.2.5`
+	    range = trimComparatorWhitespace(range);
+	    debug('comparator trim', range);
+
+	    // `~ 1.2.3` => `~1.2.3`
+	    range = range.replace(re[t.TILDETRIM], tildeTrimReplace);
+	    debug('tilde trim', range);
+
+	    // `^ 1.2.3` => `^1.2.3`
+	    range = range.replace(re[t.CARETTRIM], caretTrimReplace);
+	    debug('caret trim', range);
+
+	    // At this point, the range is completely trimmed and
+	    // ready to be split into comparators.
+
+	    let rangeList = range
+	      .split(' ')
+	      .map(comp => parseComparator(comp, this.options))
+	      .join(' ')
+	      .split(/\s+/)
+	      // >=0.0.0 is equivalent to *
+	      .map(comp => replaceGTE0(comp, this.options));
+
+	    if (loose) {
+	      // in loose mode, throw out any that are not valid comparators
+	      rangeList = rangeList.filter(comp => {
+	        debug('loose invalid filter', comp, this.options);
+	        return !!comp.match(re[t.COMPARATORLOOSE])
+	      });
+	    }
+	    debug('range list', rangeList);
+
+	    // if any comparators are the null set, then replace with JUST null set
+	    // if more than one comparator, remove any * comparators
+	    // also, don't include the same comparator more than once
+	    const rangeMap = new Map();
+	    const comparators = rangeList.map(comp => new Comparator(comp, this.options));
+	    for (const comp of comparators) {
+	      if (isNullSet(comp)) {
+	        return [comp]
+	      }
+	      rangeMap.set(comp.value, comp);
+	    }
+	    if (rangeMap.size > 1 && rangeMap.has('')) {
+	      rangeMap.delete('');
+	    }
+
+	    const result = [...rangeMap.values()];
+	    cache.set(memoKey, result);
+	    return result
+	  }
+
+	  intersects (range, options) {
+	    if (!(range instanceof Range)) {
+	      throw new TypeError('a Range is required')
+	    }
+
+	    return this.set.some((thisComparators) => {
+	      return (
+	        isSatisfiable(thisComparators, options) &&
+	        range.set.some((rangeComparators) => {
+	          return (
+	            isSatisfiable(rangeComparators, options) &&
+	            thisComparators.every((thisComparator) => {
+	              return rangeComparators.every((rangeComparator) => {
+	                return thisComparator.intersects(rangeComparator, options)
+	              })
+	            })
+	          )
+	        })
+	      )
+	    })
+	  }
+
+	  // if ANY of the sets match ALL of its comparators, then pass
+	  test (version) {
+	    if (!version) {
+	      return false
+	    }
+
+	    if (typeof version === 'string') {
+	      try {
+	        version = new SemVer(version, this.options);
+	      } catch (er) {
+	        return false
+	      }
+	    }
+
+	    for (let i = 0; i < this.set.length; i++) {
+	      if (testSet(this.set[i], version, this.options)) {
+	        return true
+	      }
+	    }
+	    return false
+	  }
+	}
+
+	range = Range;
+
+	const LRU = requireLrucache();
+	const cache = new LRU();
+
+	const parseOptions = requireParseOptions();
+	const Comparator = requireComparator();
+	const debug = requireDebug();
+	const SemVer = requireSemver$1();
+	const trimComparatorWhitespace = requireTrimComparatorWhitespace();
+	const {
+	  safeRe: re,
+	  src,
+	  t,
+	  tildeTrimReplace,
+	  caretTrimReplace,
+	} = requireRe();
+	const { FLAG_INCLUDE_PRERELEASE, FLAG_LOOSE } = requireConstants();
+
+	// unbounded global build-metadata stripper used by parseRange
+	const BUILDSTRIPRE = new RegExp(src[t.BUILD], 'g');
+
+	const isNullSet = c => c.value === '<0.0.0-0';
+	const isAny = c => c.value === '';
+
+	// take a set of comparators and determine whether there
+	// exists a version which can satisfy it
+	const isSatisfiable = (comparators, options) => {
+	  let result = true;
+	  const remainingComparators = comparators.slice();
+	  let testComparator = remainingComparators.pop();
+
+	  while (result && remainingComparators.length) {
+	    result = remainingComparators.every((otherComparator) => {
+	      return testComparator.intersects(otherComparator, options)
+	    });
+
+	    testComparator = remainingComparators.pop();
+	  }
+
+	  return result
+	};
+
+	// comprised of xranges, tildes, stars, and gtlt's at this point.
+	// already replaced the hyphen ranges
+	// turn into a set of JUST comparators.
+	const parseComparator = (comp, options) => {
+	  comp = comp.replace(re[t.BUILD], '');
+	  debug('comp', comp, options);
+	  comp = replaceCarets(comp, options);
+	  debug('caret', comp);
+	  comp = replaceTildes(comp, options);
+	  debug('tildes', comp);
+	  comp = replaceXRanges(comp, options);
+	  debug('xrange', comp);
+	  comp = replaceStars(comp, options);
+	  debug('stars', comp);
+	  return comp
+	};
+
+	const isX = id => !id || id.toLowerCase() === 'x' || id === '*';
+
+	const invalidXRangeOrder = (M, m, p) => (
+	  (isX(M) && !isX(m)) ||
+	  (isX(m) && p && !isX(p))
+	);
+
+	// ~, ~> --> * (any, kinda silly)
+	// ~2, ~2.x, ~2.x.x, ~>2, ~>2.x ~>2.x.x --> >=2.0.0 <3.0.0-0
+	// ~2.0, ~2.0.x, ~>2.0, ~>2.0.x --> >=2.0.0 <2.1.0-0
+	// ~1.2, ~1.2.x, ~>1.2, ~>1.2.x --> >=1.2.0 <1.3.0-0
+	// ~1.2.3, ~>1.2.3 --> >=1.2.3 <1.3.0-0
+	// ~1.2.0, ~>1.2.0 --> >=1.2.0 <1.3.0-0
+	// ~0.0.1 --> >=0.0.1 <0.1.0-0
+	const replaceTildes = (comp, options) => {
+	  return comp
+	    .trim()
+	    .split(/\s+/)
+	    .map((c) => replaceTilde(c, options))
+	    .join(' ')
+	};
+
+	const replaceTilde = (comp, options) => {
+	  const r = options.loose ? re[t.TILDELOOSE] : re[t.TILDE];
+	  // if we're including prereleases in the match, then the lower bound is
+	  // -0, the lowest possible prerelease value, just like x-ranges and carets.
+	  // this keeps `~1.2` equivalent to the `1.2.x` x-range it's documented as.
+	  const z = options.includePrerelease ? '-0' : '';
+	  return comp.replace(r, (_, M, m, p, pr) => {
+	    debug('tilde', comp, _, M, m, p, pr);
+	    let ret;
+
+	    if (isX(M)) {
+	      ret = '';
+	    } else if (isX(m)) {
+	      ret = `>=${M}.0.0${z} <${+M + 1}.0.0-0`;
+	    } else if (isX(p)) {
+	      // ~1.2 == >=1.2.0 <1.3.0-0
+	      ret = `>=${M}.${m}.0${z} <${M}.${+m + 1}.0-0`;
+	    } else if (pr) {
+	      debug('replaceTilde pr', pr);
+	      ret = `>=${M}.${m}.${p}-${pr
+	      } <${M}.${+m + 1}.0-0`;
+	    } else {
+	      // ~1.2.3 == >=1.2.3 <1.3.0-0
+	      ret = `>=${M}.${m}.${p
+	      } <${M}.${+m + 1}.0-0`;
+	    }
+
+	    debug('tilde return', ret);
+	    return ret
+	  })
+	};
+
+	// ^ --> * (any, kinda silly)
+	// ^2, ^2.x, ^2.x.x --> >=2.0.0 <3.0.0-0
+	// ^2.0, ^2.0.x --> >=2.0.0 <3.0.0-0
+	// ^1.2, ^1.2.x --> >=1.2.0 <2.0.0-0
+	// ^1.2.3 --> >=1.2.3 <2.0.0-0
+	// ^1.2.0 --> >=1.2.0 <2.0.0-0
+	// ^0.0.1 --> >=0.0.1 <0.0.2-0
+	// ^0.1.0 --> >=0.1.0 <0.2.0-0
+	const replaceCarets = (comp, options) => {
+	  return comp
+	    .trim()
+	    .split(/\s+/)
+	    .map((c) => replaceCaret(c, options))
+	    .join(' ')
+	};
+
+	const replaceCaret = (comp, options) => {
+	  debug('caret', comp, options);
+	  const r = options.loose ? re[t.CARETLOOSE] : re[t.CARET];
+	  const z = options.includePrerelease ? '-0' : '';
+	  return comp.replace(r, (_, M, m, p, pr) => {
+	    debug('caret', comp, _, M, m, p, pr);
+	    let ret;
+
+	    if (isX(M)) {
+	      ret = '';
+	    } else if (isX(m)) {
+	      ret = `>=${M}.0.0${z} <${+M + 1}.0.0-0`;
+	    } else if (isX(p)) {
+	      if (M === '0') {
+	        ret = `>=${M}.${m}.0${z} <${M}.${+m + 1}.0-0`;
+	      } else {
+	        ret = `>=${M}.${m}.0${z} <${+M + 1}.0.0-0`;
+	      }
+	    } else if (pr) {
+	      debug('replaceCaret pr', pr);
+	      if (M === '0') {
+	        if (m === '0') {
+	          ret = `>=${M}.${m}.${p}-${pr
+	          } <${M}.${m}.${+p + 1}-0`;
+	        } else {
+	          ret = `>=${M}.${m}.${p}-${pr
+	          } <${M}.${+m + 1}.0-0`;
+	        }
+	      } else {
+	        ret = `>=${M}.${m}.${p}-${pr
+	        } <${+M + 1}.0.0-0`;
+	      }
+	    } else {
+	      debug('no pr');
+	      if (M === '0') {
+	        if (m === '0') {
+	          ret = `>=${M}.${m}.${p
+	          } <${M}.${m}.${+p + 1}-0`;
+	        } else {
+	          ret = `>=${M}.${m}.${p
+	          } <${M}.${+m + 1}.0-0`;
+	        }
+	      } else {
+	        ret = `>=${M}.${m}.${p
+	        } <${+M + 1}.0.0-0`;
+	      }
+	    }
+
+	    debug('caret return', ret);
+	    return ret
+	  })
+	};
+
+	const replaceXRanges = (comp, options) => {
+	  debug('replaceXRanges', comp, options);
+	  return comp
+	    .split(/\s+/)
+	    .map((c) => replaceXRange(c, options))
+	    .join(' ')
+	};
+
+	const replaceXRange = (comp, options) => {
+	  comp = comp.trim();
+	  const r = options.loose ? re[t.XRANGELOOSE] : re[t.XRANGE];
+	  return comp.replace(r, (ret, gtlt, M, m, p, pr) => {
+	    debug('xRange', comp, ret, gtlt, M, m, p, pr);
+	    if (invalidXRangeOrder(M, m, p)) {
+	      return comp
+	    }
+
+	    const xM = isX(M);
+	    const xm = xM || isX(m);
+	    const xp = xm || isX(p);
+	    const anyX = xp;
+
+	    if (gtlt === '=' && anyX) {
+	      gtlt = '';
+	    }
+
+	    // if we're including prereleases in the match, then we need
+	    // to fix this to -0, the lowest possible prerelease value
+	    pr = options.includePrerelease ? '-0' : '';
+
+	    if (xM) {
+	      if (gtlt === '>' || gtlt === '<') {
+	        // nothing is allowed
+	        ret = '<0.0.0-0';
+	      } else {
+	        // nothing is forbidden
+	        ret = '*';
+	      }
+	    } else if (gtlt && anyX) {
+	      // we know patch is an x, because we have any x at all.
+	      // replace X with 0
+	      if (xm) {
+	        m = 0;
+	      }
+	      p = 0;
+
+	      if (gtlt === '>') {
+	        // >1 => >=2.0.0
+	        // >1.2 => >=1.3.0
+	        gtlt = '>=';
+	        if (xm) {
+	          M = +M + 1;
+	          m = 0;
+	          p = 0;
+	        } else {
+	          m = +m + 1;
+	          p = 0;
+	        }
+	      } else if (gtlt === '<=') {
+	        // <=0.7.x is actually <0.8.0, since any 0.7.x should
+	        // pass.  Similarly, <=7.x is actually <8.0.0, etc.
+	        gtlt = '<';
+	        if (xm) {
+	          M = +M + 1;
+	        } else {
+	          m = +m + 1;
+	        }
+	      }
+
+	      if (gtlt === '<') {
+	        pr = '-0';
+	      }
+
+	      ret = `${gtlt + M}.${m}.${p}${pr}`;
+	    } else if (xm) {
+	      ret = `>=${M}.0.0${pr} <${+M + 1}.0.0-0`;
+	    } else if (xp) {
+	      ret = `>=${M}.${m}.0${pr
+	      } <${M}.${+m + 1}.0-0`;
+	    }
+
+	    debug('xRange return', ret);
+
+	    return ret
+	  })
+	};
+
+	// Because * is AND-ed with everything else in the comparator,
+	// and '' means "any version", just remove the *s entirely.
+	const replaceStars = (comp, options) => {
+	  debug('replaceStars', comp, options);
+	  // Looseness is ignored here.  star is always as loose as it gets!
+	  return comp
+	    .trim()
+	    .replace(re[t.STAR], '')
+	};
+
+	const replaceGTE0 = (comp, options) => {
+	  debug('replaceGTE0', comp, options);
+	  return comp
+	    .trim()
+	    .replace(re[options.includePrerelease ? t.GTE0PRE : t.GTE0], '')
+	};
+
+	// This function is passed to string.replace(re[t.HYPHENRANGE])
+	// M, m, patch, prerelease, build
+	// 1.2 - 3.4.5 => >=1.2.0 <=3.4.5
+	// 1.2.3 - 3.4 => >=1.2.0 <3.5.0-0 Any 3.4.x will do
+	// 1.2 - 3.4 => >=1.2.0 <3.5.0-0
+	// TODO build?
+	const hyphenReplace = incPr => ($0,
+	  from, fM, fm, fp, fpr, fb,
+	  to, tM, tm, tp, tpr) => {
+	  if (isX(fM)) {
+	    from = '';
+	  } else if (isX(fm)) {
+	    from = `>=${fM}.0.0${incPr ? '-0' : ''}`;
+	  } else if (isX(fp)) {
+	    from = `>=${fM}.${fm}.0${incPr ? '-0' : ''}`;
+	  } else if (fpr) {
+	    from = `>=${from}`;
+	  } else {
+	    from = `>=${from}${incPr ? '-0' : ''}`;
+	  }
+
+	  if (isX(tM)) {
+	    to = '';
+	  } else if (isX(tm)) {
+	    to = `<${+tM + 1}.0.0-0`;
+	  } else if (isX(tp)) {
+	    to = `<${tM}.${+tm + 1}.0-0`;
+	  } else if (tpr) {
+	    to = `<=${tM}.${tm}.${tp}-${tpr}`;
+	  } else if (incPr) {
+	    to = `<${tM}.${tm}.${+tp + 1}-0`;
+	  } else {
+	    to = `<=${to}`;
+	  }
+
+	  return `${from} ${to}`.trim()
+	};
+
+	const testSet = (set, version, options) => {
+	  for (let i = 0; i < set.length; i++) {
+	    if (!set[i].test(version)) {
+	      return false
+	    }
+	  }
+
+	  if (version.prerelease.length && !options.includePrerelease) {
+	    // Find the set of versions that are allowed to have prereleases
+	    // For example, ^1.2.3-pr.1 desugars to >=1.2.3-pr.1 <2.0.0
+	    // That should allow `1.2.3-pr.2` to pass.
+	    // However, `1.2.4-alpha.notready` should NOT be allowed,
+	    // even though it's within the range set by the comparators.
+	    for (let i = 0; i < set.length; i++) {
+	      debug(set[i].semver);
+	      if (set[i].semver === Comparator.ANY) {
+	        continue
+	      }
+
+	      if (set[i].semver.prerelease.length > 0) {
+	        const allowed = set[i].semver;
+	        if (allowed.major === version.major &&
+	            allowed.minor === version.minor &&
+	            allowed.patch === version.patch) {
+	          return true
+	        }
+	      }
+	    }
+
+	    // Version has a -pre, but it's not one of the ones we like.
+	    return false
+	  }
+
+	  return true
+	};
+	return range;
+}
+
+var comparator$1;
+var hasRequiredComparator;
+
+function requireComparator () {
+	if (hasRequiredComparator) return comparator$1;
+	hasRequiredComparator = 1;
+
+	const ANY = Symbol('SemVer ANY');
+	// hoisted class for cyclic dependency
+	class Comparator {
+	  static get ANY () {
+	    return ANY
+	  }
+
+	  constructor (comp, options) {
+	    options = parseOptions(options);
+
+	    if (comp instanceof Comparator) {
+	      if (comp.loose === !!options.loose) {
+	        return comp
+	      } else {
+	        comp = comp.value;
+	      }
+	    }
+
+	    comp = comp.trim().split(/\s+/).join(' ');
+	    debug('comparator', comp, options);
+	    this.options = options;
+	    this.loose = !!options.loose;
+	    this.parse(comp);
+
+	    if (this.semver === ANY) {
+	      this.value = '';
+	    } else {
+	      this.value = this.operator + this.semver.version;
+	    }
+
+	    debug('comp', this);
+	  }
+
+	  parse (comp) {
+	    const r = this.options.loose ? re[t.COMPARATORLOOSE] : re[t.COMPARATOR];
+	    const m = comp.match(r);
+
+	    if (!m) {
+	      throw new TypeError(`Invalid comparator: ${comp}`)
+	    }
+
+	    this.operator = m[1] !== undefined ? m[1] : '';
+	    if (this.operator === '=') {
+	      this.operator = '';
+	    }
+
+	    // if it literally is just '>' or '' then allow anything.
+	    if (!m[2]) {
+	      this.semver = ANY;
+	    } else {
+	      this.semver = new SemVer(m[2], this.options.loose);
+	    }
+	  }
+
+	  toString () {
+	    return this.value
+	  }
+
+	  test (version) {
+	    debug('Comparator.test', version, this.options.loose);
+
+	    if (this.semver === ANY || version === ANY) {
+	      return true
+	    }
+
+	    if (typeof version === 'string') {
+	      try {
+	        version = new SemVer(version, this.options);
+	      } catch (er) {
+	        return false
+	      }
+	    }
+
+	    return cmp(version, this.operator, this.semver, this.options)
+	  }
+
+	  intersects (comp, options) {
+	    if (!(comp instanceof Comparator)) {
+	      throw new TypeError('a Comparator is required')
+	    }
+
+	    if (this.operator === '') {
+	      if (this.value === '') {
+	        return true
+	      }
+	      return new Range(comp.value, options).test(this.value)
+	    } else if (comp.operator === '') {
+	      if (comp.value === '') {
+	        return true
+	      }
+	      return new Range(this.value, options).test(comp.semver)
+	    }
+
+	    options = parseOptions(options);
+
+	    // Special cases where nothing can possibly be lower
+	    if (options.includePrerelease &&
+	      (this.value === '<0.0.0-0' || comp.value === '<0.0.0-0')) {
+	      return false
+	    }
+	    if (!options.includePrerelease &&
+	      (this.value.startsWith('<0.0.0') || comp.value.startsWith('<0.0.0'))) {
+	      return false
+	    }
+
+	    // Same direction increasing (> or >=)
+	    if (this.operator.startsWith('>') && comp.operator.startsWith('>')) {
+	      return true
+	    }
+	    // Same direction decreasing (< or <=)
+	    if (this.operator.startsWith('<') && comp.operator.startsWith('<')) {
+	      return true
+	    }
+	    // same SemVer and both sides are inclusive (<= or >=)
+	    if (
+	      (this.semver.version === comp.semver.version) &&
+	      this.operator.includes('=') && comp.operator.includes('=')) {
+	      return true
+	    }
+	    // opposite directions less than
+	    if (cmp(this.semver, '<', comp.semver, options) &&
+	      this.operator.startsWith('>') && comp.operator.startsWith('<')) {
+	      return true
+	    }
+	    // opposite directions greater than
+	    if (cmp(this.semver, '>', comp.semver, options) &&
+	      this.operator.startsWith('<') && comp.operator.startsWith('>')) {
+	      return true
+	    }
+	    return false
+	  }
+	}
+
+	comparator$1 = Comparator;
+
+	const parseOptions = requireParseOptions();
+	const { safeRe: re, t } = requireRe();
+	const cmp = requireCmp();
+	const debug = requireDebug();
+	const SemVer = requireSemver$1();
+	const Range = requireRange();
+	return comparator$1;
+}
+
+var satisfies_1;
+var hasRequiredSatisfies;
+
+function requireSatisfies () {
+	if (hasRequiredSatisfies) return satisfies_1;
+	hasRequiredSatisfies = 1;
+
+	const Range = requireRange();
+	const satisfies = (version, range, options) => {
+	  try {
+	    range = new Range(range, options);
+	  } catch (er) {
+	    return false
+	  }
+	  return range.test(version)
+	};
+	satisfies_1 = satisfies;
+	return satisfies_1;
+}
+
+var toComparators_1;
+var hasRequiredToComparators;
+
+function requireToComparators () {
+	if (hasRequiredToComparators) return toComparators_1;
+	hasRequiredToComparators = 1;
+
+	const Range = requireRange();
+
+	// Mostly just for testing and legacy API reasons
+	const toComparators = (range, options) =>
+	  new Range(range, options).set
+	    .map(comp => comp.map(c => c.value).join(' ').trim().split(' '));
+
+	toComparators_1 = toComparators;
+	return toComparators_1;
+}
+
+var maxSatisfying_1;
+var hasRequiredMaxSatisfying;
+
+function requireMaxSatisfying () {
+	if (hasRequiredMaxSatisfying) return maxSatisfying_1;
+	hasRequiredMaxSatisfying = 1;
+
+	const SemVer = requireSemver$1();
+	const Range = requireRange();
+
+	const maxSatisfying = (versions, range, options) => {
+	  let max = null;
+	  let maxSV = null;
+	  let rangeObj = null;
+	  try {
+	    rangeObj = new Range(range, options);
+	  } catch (er) {
+	    return null
+	  }
+	  versions.forEach((v) => {
+	    if (rangeObj.test(v)) {
+	      // satisfies(v, range, options)
+	      if (!max || maxSV.compare(v) === -1) {
+	        // compare(max, v, true)
+	        max = v;
+	        maxSV = new SemVer(max, options);
+	      }
+	    }
+	  });
+	  return max
+	};
+	maxSatisfying_1 = maxSatisfying;
+	return maxSatisfying_1;
+}
+
+var minSatisfying_1;
+var hasRequiredMinSatisfying;
+
+function requireMinSatisfying () {
+	if (hasRequiredMinSatisfying) return minSatisfying_1;
+	hasRequiredMinSatisfying = 1;
+
+	const SemVer = requireSemver$1();
+	const Range = requireRange();
+	const minSatisfying = (versions, range, options) => {
+	  let min = null;
+	  let minSV = null;
+	  let rangeObj = null;
+	  try {
+	    rangeObj = new Range(range, options);
+	  } catch (er) {
+	    return null
+	  }
+	  versions.forEach((v) => {
+	    if (rangeObj.test(v)) {
+	      // satisfies(v, range, options)
+	      if (!min || minSV.compare(v) === 1) {
+	        // compare(min, v, true)
+	        min = v;
+	        minSV = new SemVer(min, options);
+	      }
+	    }
+	  });
+	  return min
+	};
+	minSatisfying_1 = minSatisfying;
+	return minSatisfying_1;
+}
+
+var minVersion_1;
+var hasRequiredMinVersion;
+
+function requireMinVersion () {
+	if (hasRequiredMinVersion) return minVersion_1;
+	hasRequiredMinVersion = 1;
+
+	const SemVer = requireSemver$1();
+	const Range = requireRange();
+	const gt = requireGt();
+
+	const minVersion = (range, loose) => {
+	  range = new Range(range, loose);
+
+	  let minver = new SemVer('0.0.0');
+	  if (range.test(minver)) {
+	    return minver
+	  }
+
+	  minver = new SemVer('0.0.0-0');
+	  if (range.test(minver)) {
+	    return minver
+	  }
+
+	  minver = null;
+	  for (let i = 0; i < range.set.length; ++i) {
+	    const comparators = range.set[i];
+
+	    let setMin = null;
+	    comparators.forEach((comparator) => {
+	      // Clone to avoid manipulating the comparator's semver object.
+	      const compver = new SemVer(comparator.semver.version);
+	      switch (comparator.operator) {
+	        case '>':
+	          if (compver.prerelease.length === 0) {
+	            compver.patch++;
+	          } else {
+	            compver.prerelease.push(0);
+	          }
+	          compver.raw = compver.format();
+	          /* fallthrough */
+	        case '':
+	        case '>=':
+	          if (!setMin || gt(compver, setMin)) {
+	            setMin = compver;
+	          }
+	          break
+	        case '<':
+	        case '<=':
+	          /* Ignore maximum versions */
+	          break
+	        /* istanbul ignore next */
+	        default:
+	          throw new Error(`Unexpected operation: ${comparator.operator}`)
+	      }
+	    });
+	    if (setMin && (!minver || gt(minver, setMin))) {
+	      minver = setMin;
+	    }
+	  }
+
+	  if (minver && range.test(minver)) {
+	    return minver
+	  }
+
+	  return null
+	};
+	minVersion_1 = minVersion;
+	return minVersion_1;
+}
+
+var valid;
+var hasRequiredValid;
+
+function requireValid () {
+	if (hasRequiredValid) return valid;
+	hasRequiredValid = 1;
+
+	const Range = requireRange();
+	const validRange = (range, options) => {
+	  try {
+	    // Return '*' instead of '' so that truthiness works.
+	    // This will throw if it's invalid anyway
+	    return new Range(range, options).range || '*'
+	  } catch (er) {
+	    return null
+	  }
+	};
+	valid = validRange;
+	return valid;
+}
+
+var outside_1;
+var hasRequiredOutside;
+
+function requireOutside () {
+	if (hasRequiredOutside) return outside_1;
+	hasRequiredOutside = 1;
+
+	const SemVer = requireSemver$1();
+	const Comparator = requireComparator();
+	const { ANY } = Comparator;
+	const Range = requireRange();
+	const satisfies = requireSatisfies();
+	const gt = requireGt();
+	const lt = requireLt();
+	const lte = requireLte();
+	const gte = requireGte();
+
+	const outside = (version, range, hilo, options) => {
+	  version = new SemVer(version, options);
+	  range = new Range(range, options);
+
+	  let gtfn, ltefn, ltfn, comp, ecomp;
+	  switch (hilo) {
+	    case '>':
+	      gtfn = gt;
+	      ltefn = lte;
+	      ltfn = lt;
+	      comp = '>';
+	      ecomp = '>=';
+	      break
+	    case '<':
+	      gtfn = lt;
+	      ltefn = gte;
+	      ltfn = gt;
+	      comp = '<';
+	      ecomp = '<=';
+	      break
+	    default:
+	      throw new TypeError('Must provide a hilo val of "<" or ">"')
+	  }
+
+	  // If it satisfies the range it is not outside
+	  if (satisfies(version, range, options)) {
+	    return false
+	  }
+
+	  // From now on, variable terms are as if we're in "gtr" mode.
+	  // but note that everything is flipped for the "ltr" function.
+
+	  for (let i = 0; i < range.set.length; ++i) {
+	    const comparators = range.set[i];
+
+	    let high = null;
+	    let low = null;
+
+	    comparators.forEach((comparator) => {
+	      if (comparator.semver === ANY) {
+	        comparator = new Comparator('>=0.0.0');
+	      }
+	      high = high || comparator;
+	      low = low || comparator;
+	      if (gtfn(comparator.semver, high.semver, options)) {
+	        high = comparator;
+	      } else if (ltfn(comparator.semver, low.semver, options)) {
+	        low = comparator;
+	      }
+	    });
+
+	    // If the edge version comparator has a operator then our version
+	    // isn't outside it
+	    if (high.operator === comp || high.operator === ecomp) {
+	      return false
+	    }
+
+	    // If the lowest version comparator has an operator and our version
+	    // is less than it then it isn't higher than the range
+	    if ((!low.operator || low.operator === comp) &&
+	        ltefn(version, low.semver)) {
+	      return false
+	    } else if (low.operator === ecomp && ltfn(version, low.semver)) {
+	      return false
+	    }
+	  }
+	  return true
+	};
+
+	outside_1 = outside;
+	return outside_1;
+}
+
+var gtr_1;
+var hasRequiredGtr;
+
+function requireGtr () {
+	if (hasRequiredGtr) return gtr_1;
+	hasRequiredGtr = 1;
+
+	// Determine if version is greater than all the versions possible in the range.
+	const outside = requireOutside();
+	const gtr = (version, range, options) => outside(version, range, '>', options);
+	gtr_1 = gtr;
+	return gtr_1;
+}
+
+var ltr_1;
+var hasRequiredLtr;
+
+function requireLtr () {
+	if (hasRequiredLtr) return ltr_1;
+	hasRequiredLtr = 1;
+
+	const outside = requireOutside();
+	// Determine if version is less than all the versions possible in the range
+	const ltr = (version, range, options) => outside(version, range, '<', options);
+	ltr_1 = ltr;
+	return ltr_1;
+}
+
+var intersects_1;
+var hasRequiredIntersects;
+
+function requireIntersects () {
+	if (hasRequiredIntersects) return intersects_1;
+	hasRequiredIntersects = 1;
+
+	const Range = requireRange();
+	const intersects = (r1, r2, options) => {
+	  r1 = new Range(r1, options);
+	  r2 = new Range(r2, options);
+	  return r1.intersects(r2, options)
+	};
+	intersects_1 = intersects;
+	return intersects_1;
+}
+
+var simplify;
+var hasRequiredSimplify;
+
+function requireSimplify () {
+	if (hasRequiredSimplify) return simplify;
+	hasRequiredSimplify = 1;
+
+	// given a set of versions and a range, create a "simplified" range
+	// that includes the same versions that the original range does
+	// If the original range is shorter than the simplified one, return that.
+	const satisfies = requireSatisfies();
+	const compare = requireCompare();
+	simplify = (versions, range, options) => {
+	  const set = [];
+	  let first = null;
+	  let prev = null;
+	  const v = versions.sort((a, b) => compare(a, b, options));
+	  for (const version of v) {
+	    const included = satisfies(version, range, options);
+	    if (included) {
+	      prev = version;
+	      if (!first) {
+	        first = version;
+	      }
+	    } else {
+	      if (prev) {
+	        set.push([first, prev]);
+	      }
+	      prev = null;
+	      first = null;
+	    }
+	  }
+	  if (first) {
+	    set.push([first, null]);
+	  }
+
+	  const ranges = [];
+	  for (const [min, max] of set) {
+	    if (min === max) {
+	      ranges.push(min);
+	    } else if (!max && min === v[0]) {
+	      ranges.push('*');
+	    } else if (!max) {
+	      ranges.push(`>=${min}`);
+	    } else if (min === v[0]) {
+	      ranges.push(`<=${max}`);
+	    } else {
+	      ranges.push(`${min} - ${max}`);
+	    }
+	  }
+	  const simplified = ranges.join(' || ');
+	  const original = typeof range.raw === 'string' ? range.raw : String(range);
+	  return simplified.length < original.length ? simplified : range
+	};
+	return simplify;
+}
+
+var subset_1;
+var hasRequiredSubset;
+
+function requireSubset () {
+	if (hasRequiredSubset) return subset_1;
+	hasRequiredSubset = 1;
+
+	const Range = requireRange();
+	const Comparator = requireComparator();
+	const { ANY } = Comparator;
+	const satisfies = requireSatisfies();
+	const compare = requireCompare();
+
+	// Complex range `r1 || r2 || ...` is a subset of `R1 || R2 || ...` iff:
+	// - Every simple range `r1, r2, ...` is a null set, OR
+	// - Every simple range `r1, r2, ...` which is not a null set is a subset of
+	//   some `R1, R2, ...`
+	//
+	// Simple range `c1 c2 ...` is a subset of simple range `C1 C2 ...` iff:
+	// - If c is only the ANY comparator
+	//   - If C is only the ANY comparator, return true
+	//   - Else if in prerelease mode, return false
+	//   - else replace c with `[>=0.0.0]`
+	// - If C is only the ANY comparator
+	//   - if in prerelease mode, return true
+	//   - else replace C with `[>=0.0.0]`
+	// - Let EQ be the set of = comparators in c
+	// - If EQ is more than one, return true (null set)
+	// - Let GT be the highest > or >= comparator in c
+	// - Let LT be the lowest < or <= comparator in c
+	// - If GT and LT, and GT.semver > LT.semver, return true (null set)
+	// - If any C is a = range, and GT or LT are set, return false
+	// - If EQ
+	//   - If GT, and EQ does not satisfy GT, return true (null set)
+	//   - If LT, and EQ does not satisfy LT, return true (null set)
+	//   - If EQ satisfies every C, return true
+	//   - Else return false
+	// - If GT
+	//   - If GT.semver is lower than any > or >= comp in C, return false
+	//   - If GT is >=, and GT.semver does not satisfy every C, return false
+	//   - If GT.semver has a prerelease, and not in prerelease mode
+	//     - If no C has a prerelease and the GT.semver tuple, return false
+	// - If LT
+	//   - If LT.semver is greater than any < or <= comp in C, return false
+	//   - If LT is <=, and LT.semver does not satisfy every C, return false
+	//   - If LT.semver has a prerelease, and not in prerelease mode
+	//     - If no C has a prerelease and the LT.semver tuple, return false
+	// - Else return true
+
+	const subset = (sub, dom, options = {}) => {
+	  if (sub === dom) {
+	    return true
+	  }
+
+	  sub = new Range(sub, options);
+	  dom = new Range(dom, options);
+	  let sawNonNull = false;
+
+	  OUTER: for (const simpleSub of sub.set) {
+	    for (const simpleDom of dom.set) {
+	      const isSub = simpleSubset(simpleSub, simpleDom, options);
+	      sawNonNull = sawNonNull || isSub !== null;
+	      if (isSub) {
+	        continue OUTER
+	      }
+	    }
+	    // the null set is a subset of everything, but null simple ranges in
+	    // a complex range should be ignored.  so if we saw a non-null range,
+	    // then we know this isn't a subset, but if EVERY simple range was null,
+	    // then it is a subset.
+	    if (sawNonNull) {
+	      return false
+	    }
+	  }
+	  return true
+	};
+
+	const minimumVersionWithPreRelease = [new Comparator('>=0.0.0-0')];
+	const minimumVersion = [new Comparator('>=0.0.0')];
+
+	const simpleSubset = (sub, dom, options) => {
+	  if (sub === dom) {
+	    return true
+	  }
+
+	  if (sub.length === 1 && sub[0].semver === ANY) {
+	    if (dom.length === 1 && dom[0].semver === ANY) {
+	      return true
+	    } else if (options.includePrerelease) {
+	      sub = minimumVersionWithPreRelease;
+	    } else {
+	      sub = minimumVersion;
+	    }
+	  }
+
+	  if (dom.length === 1 && dom[0].semver === ANY) {
+	    if (options.includePrerelease) {
+	      return true
+	    } else {
+	      dom = minimumVersion;
+	    }
+	  }
+
+	  const eqSet = new Set();
+	  let gt, lt;
+	  for (const c of sub) {
+	    if (c.operator === '>' || c.operator === '>=') {
+	      gt = higherGT(gt, c, options);
+	    } else if (c.operator === '<' || c.operator === '<=') {
+	      lt = lowerLT(lt, c, options);
+	    } else {
+	      eqSet.add(c.semver);
+	    }
+	  }
+
+	  if (eqSet.size > 1) {
+	    return null
+	  }
+
+	  let gtltComp;
+	  if (gt && lt) {
+	    gtltComp = compare(gt.semver, lt.semver, options);
+	    if (gtltComp > 0) {
+	      return null
+	    } else if (gtltComp === 0 && (gt.operator !== '>=' || lt.operator !== '<=')) {
+	      return null
+	    }
+	  }
+
+	  // will iterate one or zero times
+	  for (const eq of eqSet) {
+	    if (gt && !satisfies(eq, String(gt), options)) {
+	      return null
+	    }
+
+	    if (lt && !satisfies(eq, String(lt), options)) {
+	      return null
+	    }
+
+	    for (const c of dom) {
+	      if (!satisfies(eq, String(c), options)) {
+	        return false
+	      }
+	    }
+
+	    return true
+	  }
+
+	  let higher, lower;
+	  let hasDomLT, hasDomGT;
+	  // if the subset has a prerelease, we need a comparator in the superset
+	  // with the same tuple and a prerelease, or it's not a subset
+	  let needDomLTPre = lt &&
+	    !options.includePrerelease &&
+	    lt.semver.prerelease.length ? lt.semver : false;
+	  let needDomGTPre = gt &&
+	    !options.includePrerelease &&
+	    gt.semver.prerelease.length ? gt.semver : false;
+	  // exception: <1.2.3-0 is the same as <1.2.3
+	  if (needDomLTPre && needDomLTPre.prerelease.length === 1 &&
+	      lt.operator === '<' && needDomLTPre.prerelease[0] === 0) {
+	    needDomLTPre = false;
+	  }
+
+	  for (const c of dom) {
+	    hasDomGT = hasDomGT || c.operator === '>' || c.operator === '>=';
+	    hasDomLT = hasDomLT || c.operator === '<' || c.operator === '<=';
+	    if (gt) {
+	      if (needDomGTPre) {
+	        if (c.semver.prerelease && c.semver.prerelease.length &&
+	            c.semver.major === needDomGTPre.major &&
+	            c.semver.minor === needDomGTPre.minor &&
+	            c.semver.patch === needDomGTPre.patch) {
+	          needDomGTPre = false;
+	        }
+	      }
+	      if (c.operator === '>' || c.operator === '>=') {
+	        higher = higherGT(gt, c, options);
+	        if (higher === c && higher !== gt) {
+	          return false
+	        }
+	      } else if (gt.operator === '>=' && !c.test(gt.semver)) {
+	        return false
+	      }
+	    }
+	    if (lt) {
+	      if (needDomLTPre) {
+	        if (c.semver.prerelease && c.semver.prerelease.length &&
+	            c.semver.major === needDomLTPre.major &&
+	            c.semver.minor === needDomLTPre.minor &&
+	            c.semver.patch === needDomLTPre.patch) {
+	          needDomLTPre = false;
+	        }
+	      }
+	      if (c.operator === '<' || c.operator === '<=') {
+	        lower = lowerLT(lt, c, options);
+	        if (lower === c && lower !== lt) {
+	          return false
+	        }
+	      } else if (lt.operator === '<=' && !c.test(lt.semver)) {
+	        return false
+	      }
+	    }
+	    if (!c.operator && (lt || gt) && gtltComp !== 0) {
+	      return false
+	    }
+	  }
+
+	  // if there was a < or >, and nothing in the dom, then must be false
+	  // UNLESS it was limited by another range in the other direction.
+	  // Eg, >1.0.0 <1.0.1 is still a subset of <2.0.0
+	  if (gt && hasDomLT && !lt && gtltComp !== 0) {
+	    return false
+	  }
+
+	  if (lt && hasDomGT && !gt && gtltComp !== 0) {
+	    return false
+	  }
+
+	  // we needed a prerelease range in a specific tuple, but didn't get one
+	  // then this isn't a subset.  eg >=1.2.3-pre is not a subset of >=1.0.0,
+	  // because it includes prereleases in the 1.2.3 tuple
+	  if (needDomGTPre || needDomLTPre) {
+	    return false
+	  }
+
+	  return true
+	};
+
+	// >=1.2.3 is lower than >1.2.3
+	const higherGT = (a, b, options) => {
+	  if (!a) {
+	    return b
+	  }
+	  const comp = compare(a.semver, b.semver, options);
+	  return comp > 0 ? a
+	    : comp < 0 ? b
+	    : b.operator === '>' && a.operator === '>=' ? b
+	    : a
+	};
+
+	// <=1.2.3 is higher than <1.2.3
+	const lowerLT = (a, b, options) => {
+	  if (!a) {
+	    return b
+	  }
+	  const comp = compare(a.semver, b.semver, options);
+	  return comp < 0 ? a
+	    : comp > 0 ? b
+	    : b.operator === '<' && a.operator === '<=' ? b
+	    : a
+	};
+
+	subset_1 = subset;
+	return subset_1;
+}
+
+var semver$1;
+var hasRequiredSemver;
+
+function requireSemver () {
+	if (hasRequiredSemver) return semver$1;
+	hasRequiredSemver = 1;
+
+	// just pre-load all the stuff that index.js lazily exports
+	const internalRe = requireRe();
+	const constants = requireConstants();
+	const SemVer = requireSemver$1();
+	const identifiers = requireIdentifiers();
+	const parse = requireParse();
+	const valid = requireValid$1();
+	const clean = requireClean();
+	const inc = requireInc();
+	const diff = requireDiff();
+	const major = requireMajor();
+	const minor = requireMinor();
+	const patch = requirePatch();
+	const prerelease = requirePrerelease();
+	const compare = requireCompare();
+	const rcompare = requireRcompare();
+	const compareLoose = requireCompareLoose();
+	const compareBuild = requireCompareBuild();
+	const sort = requireSort();
+	const rsort = requireRsort();
+	const gt = requireGt();
+	const lt = requireLt();
+	const eq = requireEq();
+	const neq = requireNeq();
+	const gte = requireGte();
+	const lte = requireLte();
+	const cmp = requireCmp();
+	const coerce = requireCoerce();
+	const truncate = requireTruncate();
+	const Comparator = requireComparator();
+	const Range = requireRange();
+	const satisfies = requireSatisfies();
+	const toComparators = requireToComparators();
+	const maxSatisfying = requireMaxSatisfying();
+	const minSatisfying = requireMinSatisfying();
+	const minVersion = requireMinVersion();
+	const validRange = requireValid();
+	const outside = requireOutside();
+	const gtr = requireGtr();
+	const ltr = requireLtr();
+	const intersects = requireIntersects();
+	const simplifyRange = requireSimplify();
+	const subset = requireSubset();
+	semver$1 = {
+	  parse,
+	  valid,
+	  clean,
+	  inc,
+	  diff,
+	  major,
+	  minor,
+	  patch,
+	  prerelease,
+	  compare,
+	  rcompare,
+	  compareLoose,
+	  compareBuild,
+	  sort,
+	  rsort,
+	  gt,
+	  lt,
+	  eq,
+	  neq,
+	  gte,
+	  lte,
+	  cmp,
+	  coerce,
+	  truncate,
+	  Comparator,
+	  Range,
+	  satisfies,
+	  toComparators,
+	  maxSatisfying,
+	  minSatisfying,
+	  minVersion,
+	  validRange,
+	  outside,
+	  gtr,
+	  ltr,
+	  intersects,
+	  simplifyRange,
+	  subset,
+	  SemVer,
+	  re: internalRe.re,
+	  src: internalRe.src,
+	  tokens: internalRe.t,
+	  SEMVER_SPEC_VERSION: constants.SEMVER_SPEC_VERSION,
+	  RELEASE_TYPES: constants.RELEASE_TYPES,
+	  compareIdentifiers: identifiers.compareIdentifiers,
+	  rcompareIdentifiers: identifiers.rcompareIdentifiers,
+	};
+	return semver$1;
+}
+
+var semverExports = requireSemver();
+var semver = /*@__PURE__*/getDefaultExportFromCjs$1(semverExports);
 
 /** The first line `flux install --export` writes (manifestgen.GenWarning). */
 const FLUX_GENERATED = '# This manifest was generated by flux. DO NOT EDIT.';
@@ -49801,7 +49829,7 @@ function discoverTargets(files, config) {
                 hint: 'Fix the path (relative to the repository root) or remove the entry.'
             });
         }
-        byPath.set(c.path, merge(byPath.get(c.path), c, files.find(f => f.path === c.path)));
+        byPath.set(c.path, merge$1(byPath.get(c.path), c, files.find(f => f.path === c.path)));
     }
     // Install options of the config apply to every Flux target; a target's own entry wins key by key.
     const global = config.flux.install;
@@ -49809,7 +49837,7 @@ function discoverTargets(files, config) {
         .map(t => (global && t.type !== 'calico-configmap' ? { ...t, install: { ...global, ...t.install } } : t))
         .sort((a, b) => a.path.localeCompare(b.path));
 }
-function merge(found, c, file) {
+function merge$1(found, c, file) {
     const type = c.type ?? found?.type ?? detectTargetType(file.content);
     if (!type) {
         throw new FcuError('config', `target ${c.path} is not a Flux or Calico manifest and the config gives no type`, {
@@ -49819,24 +49847,8 @@ function merge(found, c, file) {
     return { path: c.path, type, source: 'config', ...(c.install ? { install: c.install } : {}) };
 }
 
-/**
- * Which upstream Calico manifest a text holds, and at which version. Both are read from the text itself (a
- * ConfigMap's data value, or a whole ConfigMap file: the patterns do not depend on indentation or on the `\"` of a
- * double-quoted scalar), so the same functions serve target discovery and the upgrade.
- */
-/** The manifest installs Calico publishes under `manifests/` that this project upgrades. */
-/**
- * The calico-node image: the manifest carries no version header, and the image is what actually runs. From v3.31
- * images move from docker.io to quay.io, and fleets pull from mirrors, so the registry is not part of the match.
- */
-const CALICO_NODE_IMAGE = /image:\s*\\?["']?(?:[\w.-]+(?::\d+)?\/)*calico\/node:v(\d+\.\d+\.\d+)\b/;
-/** The Calico version (`3.26.4`) a manifest deploys, from its calico-node image tag; undefined without one. */
-function currentCalicoVersion(content) {
-    return CALICO_NODE_IMAGE.exec(content)?.[1];
-}
-
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.terraform', 'vendor']);
-const YAML = /\.ya?ml$/i;
+const YAML$1 = /\.ya?ml$/i;
 const skipped = (repoPath) => repoPath.split('/').some(part => SKIP_DIRS.has(part));
 /**
  * Lists and reads every YAML file under root, sorted by path so runs are deterministic. Where root is in a git
@@ -49846,7 +49858,7 @@ const skipped = (repoPath) => repoPath.split('/').some(part => SKIP_DIRS.has(par
  * git listing skips as well.
  */
 async function readYamlFiles(root, options = {}) {
-    const wanted = (p) => YAML.test(p) && !skipped(p);
+    const wanted = (p) => YAML$1.test(p) && !skipped(p);
     const listed = options.exec ? await gitFiles(root, options.exec, wanted) : undefined;
     const found = (listed ?? (await walk(root))).filter(wanted).sort();
     return Promise.all(found.map(async (p) => ({ path: p, content: await promises$1.readFile(path__default.join(root, ...p.split('/')), 'utf8') })));
@@ -49883,7 +49895,7 @@ async function walk(root) {
                 if (!SKIP_DIRS.has(e.name))
                     await visit(path__default.join(dir, e.name));
             }
-            else if (e.isFile() && YAML.test(e.name)) {
+            else if (e.isFile() && YAML$1.test(e.name)) {
                 found.push(toRepoPath(root, path__default.join(dir, e.name)));
             }
         }
@@ -50002,585 +50014,6 @@ function parseVersionSpec(raw, input) {
 function printable(text) {
     const flat = [...text].map(c => (c < ' ' || c === '\u007f' ? ' ' : c)).join('');
     return flat.length > 40 ? `${flat.slice(0, 40)}…` : flat;
-}
-
-/** `flux migrate -f` rewrites manifests on disk from Flux 2.7.1 on; older CLIs do not have the command. */
-const supportsFileMigration = (version) => semver.gte(version, '2.7.1');
-const minorOf$1 = (version) => `${semver.major(version)}.${semver.minor(version)}`;
-function fluxCli(path, version, exec) {
-    const run = async (args, cwd) => {
-        const r = await exec(path, args, cwd === undefined ? undefined : { cwd });
-        if (r.exitCode !== 0) {
-            const said = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-5).join(' | ');
-            throw new FcuError('tool', `\`flux ${args.join(' ')}\` (flux ${version}) failed with exit code ${r.exitCode}: ${said}`, {
-                hint: "The message above is flux's own; check the install options read from the file, or run the same command locally."
-            });
-        }
-        return r;
-    };
-    return {
-        version,
-        async installExport(args) {
-            const full = ['install', '--export', ...args];
-            const r = await run(full);
-            if (!r.stdout.includes(FLUX_GENERATED)) {
-                throw new FcuError('tool', `\`flux ${full.join(' ')}\` (flux ${version}) printed no flux manifest`, {
-                    hint: 'The flux binary at hand does not behave like the released CLI; clear the tool cache and run again.'
-                });
-            }
-            return r.stdout;
-        },
-        async migrate(dir, minor) {
-            const r = await run(['migrate', '-f', '.', '--version', minor, '--yes'], dir);
-            return r.stderr + r.stdout;
-        }
-    };
-}
-
-/** API groups whose CRDs a Flux install brings. */
-const isFluxGroup$1 = (group) => group.endsWith('.toolkit.fluxcd.io') || group === 'source.extensions.fluxcd.io';
-const isObj$3 = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
-/** What a set of CRDs serves, for the Flux groups only. CRDs are parsed objects (`kind: CustomResourceDefinition`). */
-function servedApis(crds) {
-    const out = new Map();
-    for (const crd of crds) {
-        if (!isObj$3(crd) || crd.kind !== 'CustomResourceDefinition' || !isObj$3(crd.spec))
-            continue;
-        const { group, names, versions } = crd.spec;
-        if (typeof group !== 'string' || !isFluxGroup$1(group) || !isObj$3(names) || typeof names.kind !== 'string')
-            continue;
-        const served = out.get(`${group}/${names.kind}`) ?? new Set();
-        for (const v of Array.isArray(versions) ? versions : []) {
-            if (isObj$3(v) && v.served === true && typeof v.name === 'string')
-                served.add(v.name);
-        }
-        out.set(`${group}/${names.kind}`, served);
-    }
-    return out;
-}
-const groupOf$2 = (apiVersion) => apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
-const versionOf$1 = (apiVersion) => apiVersion.slice(apiVersion.indexOf('/') + 1);
-/** The file line of a document's top-level `apiVersion` key (its first line when the key is not in block style). */
-function apiVersionLine(doc) {
-    const at = doc.text.search(/^apiVersion:/m);
-    return doc.startLine + (at <= 0 ? 0 : doc.text.slice(0, at).split('\n').length - 1);
-}
-function objectOf(doc, fallbackLine) {
-    const v = doc.value;
-    if (!isObj$3(v) || typeof v.apiVersion !== 'string' || typeof v.kind !== 'string')
-        return undefined;
-    if (!isFluxGroup$1(groupOf$2(v.apiVersion)))
-        return undefined;
-    const meta = isObj$3(v.metadata) ? v.metadata : {};
-    return {
-        file: doc.file,
-        line: fallbackLine ?? apiVersionLine(doc),
-        apiVersion: v.apiVersion,
-        kind: v.kind,
-        name: typeof meta.name === 'string' ? meta.name : '',
-        ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {})
-    };
-}
-/**
- * The Flux objects of one file: its own documents and the manifests that ConfigMaps carry in their data (a
- * cluster's sync objects next to its Flux install). A file or value that does not parse yields what parses;
- * validation reports the rest.
- */
-function findFluxObjects(file, content) {
-    if (!content.includes('fluxcd.io/'))
-        return [];
-    const out = [];
-    for (const doc of tryParseDocuments(content, file).documents) {
-        const own = objectOf(doc);
-        if (own)
-            out.push(own);
-        const v = doc.value;
-        if (!isObj$3(v) || v.kind !== 'ConfigMap' || !isObj$3(v.data))
-            continue;
-        for (const [key, value] of Object.entries(v.data)) {
-            if (typeof value !== 'string' || !value.includes('fluxcd.io/'))
-                continue;
-            const { lineOffset, exact } = embeddedOffset(doc, ['data', key]);
-            for (const inner of tryParseDocuments(value, file, lineOffset).documents) {
-                const o = objectOf(inner, exact ? undefined : lineOffset + 1);
-                if (o)
-                    out.push(o);
-            }
-        }
-    }
-    return out;
-}
-/** Objects whose group and kind the CRDs know but whose version they no longer serve. */
-function unservedObjects(objects, served) {
-    return objects.filter(o => {
-        const versions = served.get(`${groupOf$2(o.apiVersion)}/${o.kind}`);
-        return versions !== undefined && !versions.has(versionOf$1(o.apiVersion));
-    });
-}
-
-const isObj$2 = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
-// Objects are matched by group, kind, namespace and name: a changed apiVersion version is a field difference.
-function keyed(docs) {
-    const out = new Map();
-    for (const doc of docs) {
-        const v = doc.value;
-        if (!isObj$2(v) || typeof v.kind !== 'string')
-            continue;
-        const meta = isObj$2(v.metadata) ? v.metadata : {};
-        const apiVersion = typeof v.apiVersion === 'string' ? v.apiVersion : '';
-        const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
-        const ref = {
-            apiVersion,
-            kind: v.kind,
-            name: typeof meta.name === 'string' ? meta.name : '',
-            ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {})
-        };
-        const key = [group, ref.kind, ref.namespace ?? '', ref.name].join('\u0000');
-        if (!out.has(key))
-            out.set(key, { doc, ref });
-    }
-    return out;
-}
-const IDENTIFIER = /^[A-Za-z_$][\w$-]*$/;
-const formatPath$1 = (path) => path
-    .map((k, i) => typeof k === 'number'
-    ? `[${k}]`
-    : IDENTIFIER.test(k)
-        ? `${i === 0 ? '' : '.'}${k}`
-        : `[${JSON.stringify(k)}]`)
-    .join('');
-function equal(a, b) {
-    if (a === b)
-        return true;
-    if (Array.isArray(a) && Array.isArray(b))
-        return a.length === b.length && a.every((x, i) => equal(x, b[i]));
-    if (isObj$2(a) && isObj$2(b)) {
-        const ka = Object.keys(a);
-        return ka.length === Object.keys(b).length && ka.every(k => k in b && equal(a[k], b[k]));
-    }
-    return false;
-}
-// Leaf-level differences; a subtree only one side has is reported once, not field by field.
-function diff(was, now, path, out) {
-    if (isObj$2(was) && isObj$2(now)) {
-        for (const k of Object.keys(was))
-            diff(was[k], now[k], [...path, k], out);
-        for (const k of Object.keys(now))
-            if (!(k in was))
-                out.push({ path: [...path, k], was: undefined, now: now[k] });
-        return;
-    }
-    if (Array.isArray(was) && Array.isArray(now)) {
-        for (let i = 0; i < Math.max(was.length, now.length); i++)
-            diff(was[i], now[i], [...path, i], out);
-        return;
-    }
-    if (!equal(was, now))
-        out.push({ path, was, now });
-}
-/**
- * Compares a file's objects with the pristine output for its header version and options. Identical documents
- * are skipped on their text, so a 600 KB file with a handful of edits costs one string comparison per document;
- * file positions are computed only for the documents that differ.
- */
-function compareWithPristine(fileDocs, pristineDocs) {
-    const file = keyed(fileDocs);
-    const pristine = keyed(pristineDocs);
-    const drift = { changed: [], added: [], removed: [] };
-    for (const [key, p] of pristine) {
-        const f = file.get(key);
-        if (!f) {
-            drift.removed.push(p.ref);
-            continue;
-        }
-        if (f.doc.text === p.doc.text)
-            continue;
-        const found = [];
-        diff(p.doc.value, f.doc.value, [], found);
-        for (const d of found) {
-            drift.changed.push({
-                kind: f.ref.kind,
-                name: f.ref.name,
-                ...(f.ref.namespace !== undefined ? { namespace: f.ref.namespace } : {}),
-                path: formatPath$1(d.path),
-                was: d.was,
-                now: d.now,
-                line: positionOf(f.doc, d.path, 'value').line
-            });
-        }
-    }
-    for (const [key, f] of file)
-        if (!pristine.has(key))
-            drift.added.push({ ...f.ref, line: apiVersionLine(f.doc) });
-    return drift;
-}
-/** One list for reports: field changes, then whole objects the file added or lost. */
-function driftEntries(d) {
-    const whole = (r, was, now) => ({
-        kind: r.kind,
-        name: r.name,
-        ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
-        path: '',
-        was,
-        now,
-        ...(r.line !== undefined ? { line: r.line } : {})
-    });
-    return [
-        ...d.changed,
-        ...d.added.map(r => whole(r, undefined, `${r.apiVersion} ${r.kind}`)),
-        ...d.removed.map(r => whole(r, `${r.apiVersion} ${r.kind}`, undefined))
-    ];
-}
-
-/** `flux install`'s defaults (pkg/manifestgen/install MakeDefaultOptions). */
-const DEFAULT_INSTALL_OPTIONS = {
-    components: [...DEFAULT_COMPONENTS],
-    namespace: 'flux-system',
-    registry: 'ghcr.io/fluxcd',
-    imagePullSecret: '',
-    tolerationKeys: [],
-    watchAllNamespaces: true,
-    logLevel: 'info',
-    networkPolicy: true,
-    clusterDomain: 'cluster.local'
-};
-const LOG_LEVELS = ['debug', 'info', 'error'];
-const isObj$1 = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
-const get = (v, ...path) => path.reduce((o, k) => (isObj$1(o) || Array.isArray(o) ? o[k] : undefined), v);
-// The controller Deployments of the header's components, in header order: flux patches every one the same way.
-function controllers(docs, components) {
-    const out = [];
-    for (const component of components) {
-        const doc = docs.find(d => get(d.value, 'kind') === 'Deployment' && get(d.value, 'metadata', 'name') === component);
-        const podSpec = get(doc?.value, 'spec', 'template', 'spec');
-        const container = get(podSpec, 'containers', 0);
-        if (!doc || !isObj$1(podSpec) || !isObj$1(container))
-            continue;
-        const args = Array.isArray(container.args)
-            ? container.args.filter((a) => typeof a === 'string')
-            : [];
-        out.push({ doc, component, container, podSpec, args });
-    }
-    return out;
-}
-const argValue = (args, flag) => args.find(a => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
-function badValue(c, path, what, hint) {
-    const at = positionOf(c.doc, path, 'value');
-    return new FcuError('manifest', `${c.doc.file}: ${what} in Deployment ${c.component}`, {
-        location: { file: c.doc.file, line: at.line, column: at.column },
-        hint
-    });
-}
-/**
- * Reads the install options back from a file: components from the header, everything else from the objects,
- * where flux's install overlay put them. An option that leaves no trace (the cluster domain without source- and
- * notification-controller) is flux's default, which reproduces the same output.
- */
-function readInstallOptions(docs, header) {
-    const o = {
-        ...DEFAULT_INSTALL_OPTIONS,
-        components: [...header.components],
-        tolerationKeys: []
-    };
-    const namespaceDoc = docs.find(d => get(d.value, 'kind') === 'Namespace');
-    const ctrls = controllers(docs, header.components);
-    const first = ctrls[0];
-    const ns = get(namespaceDoc?.value, 'metadata', 'name') ?? get(first?.doc.value, 'metadata', 'namespace');
-    if (typeof ns === 'string' && ns !== '')
-        o.namespace = ns;
-    o.networkPolicy = docs.some(d => get(d.value, 'kind') === 'NetworkPolicy');
-    if (first) {
-        // The images transformer rewrites `fluxcd/<component>` to `<registry>/<component>`, tag untouched. The
-        // registry most controllers use wins, so one hand-edited image shows as drift instead of moving all of them.
-        const registries = new Map();
-        for (const c of ctrls) {
-            const image = c.container.image;
-            const m = typeof image === 'string' ? /^(.+)\/([^/:@]+)(?::[^/@]*)?(?:@.*)?$/.exec(image) : null;
-            if (m && m[2] === c.component)
-                registries.set(m[1], (registries.get(m[1]) ?? 0) + 1);
-        }
-        const [registry] = [...registries].reduce((best, r) => (r[1] > best[1] ? r : best), [undefined, 0]);
-        if (registry !== undefined)
-            o.registry = registry;
-        const secret = get(first.podSpec, 'imagePullSecrets', 0, 'name');
-        if (typeof secret === 'string')
-            o.imagePullSecret = secret;
-        const tolerations = first.podSpec.tolerations;
-        if (Array.isArray(tolerations)) {
-            o.tolerationKeys = tolerations
-                .filter(t => isObj$1(t) && t.operator === 'Exists' && typeof t.key === 'string')
-                .map(t => t.key);
-        }
-        const argPath = (c, flag) => [
-            'spec',
-            'template',
-            'spec',
-            'containers',
-            0,
-            'args',
-            c.args.findIndex(a => a.startsWith(`${flag}=`))
-        ];
-        const watch = argValue(first.args, '--watch-all-namespaces');
-        if (watch !== undefined) {
-            if (watch !== 'true' && watch !== 'false') {
-                throw badValue(first, argPath(first, '--watch-all-namespaces'), `--watch-all-namespaces=${watch} is not a boolean`, 'Use --watch-all-namespaces=true or false, as `flux install --watch-all-namespaces` writes it.');
-            }
-            o.watchAllNamespaces = watch === 'true';
-        }
-        const level = argValue(first.args, '--log-level');
-        if (level !== undefined) {
-            if (!LOG_LEVELS.includes(level)) {
-                throw badValue(first, argPath(first, '--log-level'), `--log-level=${level} is not a level flux install accepts`, `flux install --log-level accepts ${LOG_LEVELS.join(', ')}.`);
-            }
-            o.logLevel = level;
-        }
-        // Both addresses end in `.svc.<cluster domain>.`: the source-controller's storage address and the
-        // notification-controller's events address (empty when notification-controller is not installed).
-        for (const c of ctrls) {
-            const storage = c.component === 'source-controller' ? argValue(c.args, '--storage-adv-addr') : undefined;
-            const domain = /\.svc\.(.+)\.$/.exec(storage ?? '') ??
-                /\.svc\.(.+)\.\/$/.exec(argValue(c.args, '--events-addr') ?? '');
-            if (domain) {
-                o.clusterDomain = domain[1];
-                break;
-            }
-        }
-    }
-    return o;
-}
-/** A config file's `install:` settings win over what the file says (SPEC §7 `config`). */
-function applyInstallOverrides(o, overrides) {
-    if (!overrides)
-        return o;
-    const extra = overrides['components-extra'] ?? [];
-    const base = overrides.components ?? o.components;
-    return {
-        components: [...base, ...extra.filter(c => !base.includes(c))],
-        namespace: overrides.namespace ?? o.namespace,
-        registry: overrides.registry ?? o.registry,
-        imagePullSecret: overrides['image-pull-secret'] ?? o.imagePullSecret,
-        tolerationKeys: overrides['toleration-keys'] ?? o.tolerationKeys,
-        watchAllNamespaces: overrides['watch-all-namespaces'] ?? o.watchAllNamespaces,
-        logLevel: overrides['log-level'] ?? o.logLevel,
-        networkPolicy: overrides['network-policy'] ?? o.networkPolicy,
-        clusterDomain: overrides['cluster-domain'] ?? o.clusterDomain
-    };
-}
-const sameList = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
-/**
- * The `flux install --export` flags that reproduce the options (without `--version`). Defaults are left out,
- * except the namespace: flux takes its default from FLUX_SYSTEM_NAMESPACE, which the runner may have set.
- */
-function installArgs(o) {
-    const args = [];
-    const defaults = DEFAULT_INSTALL_OPTIONS.components;
-    if (!sameList(o.components, defaults)) {
-        const extendsDefaults = o.components.length > defaults.length && sameList(o.components.slice(0, defaults.length), defaults);
-        args.push(extendsDefaults
-            ? `--components-extra=${o.components.slice(defaults.length).join(',')}`
-            : `--components=${o.components.join(',')}`);
-    }
-    args.push(`--namespace=${o.namespace}`);
-    if (o.registry !== DEFAULT_INSTALL_OPTIONS.registry)
-        args.push(`--registry=${o.registry}`);
-    if (o.imagePullSecret !== '')
-        args.push(`--image-pull-secret=${o.imagePullSecret}`);
-    if (o.tolerationKeys.length > 0)
-        args.push(`--toleration-keys=${o.tolerationKeys.join(',')}`);
-    if (!o.watchAllNamespaces)
-        args.push('--watch-all-namespaces=false');
-    if (o.logLevel !== 'info')
-        args.push(`--log-level=${o.logLevel}`);
-    if (!o.networkPolicy)
-        args.push('--network-policy=false');
-    if (o.clusterDomain !== DEFAULT_INSTALL_OPTIONS.clusterDomain)
-        args.push(`--cluster-domain=${o.clusterDomain}`);
-    return args;
-}
-/** Two option sets with the same key give the same `flux install` output for a version. */
-function optionsKey(o) {
-    return JSON.stringify([
-        o.components,
-        o.namespace,
-        o.registry,
-        o.imagePullSecret,
-        o.tolerationKeys,
-        o.watchAllNamespaces,
-        o.logLevel,
-        o.networkPolicy,
-        o.clusterDomain
-    ]);
-}
-
-/**
- * Regenerates `flux install --export` files at `toVersion` with the options each file was made with. Each file is
- * also compared with the pristine output of its own header version, so hand edits are reported, not silently
- * dropped. Pure apart from the injected CLI: nothing is written here.
- */
-async function upgradeFluxComponents(targets, toVersion, deps) {
-    const clis = new Map();
-    const cliOf = (version) => {
-        let c = clis.get(version);
-        if (!c)
-            clis.set(version, (c = deps.cli(version)));
-        return c;
-    };
-    let installRuns = 0;
-    const renders = new Map();
-    const render = (version, options, file) => {
-        const key = `${version}\u0000${optionsKey(options)}`;
-        let r = renders.get(key);
-        if (!r) {
-            r = (async () => {
-                const cli = await cliOf(version);
-                installRuns++;
-                const content = await cli.installExport(installArgs(options));
-                const printed = parseFluxHeader(content, `flux ${version} output`).version;
-                if (printed !== version) {
-                    throw new FcuError('tool', `flux ${cli.version} printed a manifest for ${printed}, not ${version}`, {
-                        location: { file },
-                        hint: 'The flux binary in the tool cache is not the version it is filed under; clear the cache.'
-                    });
-                }
-                let docs;
-                return { content, docs: () => (docs ??= parseDocuments(content, file)) };
-            })();
-            renders.set(key, r);
-        }
-        return r;
-    };
-    const results = [];
-    const writes = [];
-    const newContents = new Set();
-    // A fleet commits the same install in many clusters: identical files (and config overrides) are read, compared
-    // and regenerated once, so the cost does not grow with the number of clusters beyond writing them (SPEC §9).
-    const analyses = new Map();
-    const analyse = (t) => {
-        const key = `${JSON.stringify(t.install ?? null)}\u0000${t.content}`;
-        let a = analyses.get(key);
-        if (!a) {
-            a = (async () => {
-                const header = parseFluxHeader(t.content, t.file);
-                const docs = parseDocuments(t.content, t.file);
-                const found = readInstallOptions(docs, header);
-                const options = applyInstallOverrides(found, t.install);
-                let driftDetail = null;
-                try {
-                    // The baseline keeps the file's own options: an override is a wanted change, not a hand edit.
-                    const pristine = await render(header.version, found, t.file);
-                    driftDetail =
-                        pristine.content === t.content
-                            ? { changed: [], added: [], removed: [] }
-                            : compareWithPristine(docs, pristine.docs());
-                }
-                catch (e) {
-                    if (!isFcuError(e) || e.code === 'manifest')
-                        throw e;
-                    deps.log.warning(`${t.file}: hand edits cannot be listed, flux ${header.version} gave no baseline: ${e.message}`);
-                }
-                return { header, options, driftDetail };
-            })();
-            analyses.set(key, a);
-        }
-        return a;
-    };
-    for (const t of targets) {
-        const { header, options, driftDetail } = await analyse(t);
-        const next = await render(toVersion, options, t.file);
-        newContents.add(next);
-        const changed = next.content !== t.content;
-        if (changed)
-            writes.push({ file: t.file, content: next.content });
-        const drift = driftDetail ? driftEntries(driftDetail) : [];
-        if (drift.length > 0)
-            deps.log.info(`${t.file}: ${drift.length} hand edit(s) differ from flux ${header.version}`);
-        results.push({
-            file: t.file,
-            from: header.version,
-            to: toVersion,
-            options,
-            installArgs: installArgs(options),
-            drift,
-            driftDetail,
-            changed
-        });
-    }
-    const crds = new Map();
-    for (const r of newContents) {
-        for (const d of r.docs()) {
-            const v = d.value;
-            if (v?.kind === 'CustomResourceDefinition' &&
-                typeof v.metadata?.name === 'string' &&
-                !crds.has(v.metadata.name))
-                crds.set(v.metadata.name, v);
-        }
-    }
-    return { writes, results, installRuns, crds: [...crds.values()] };
-}
-
-/**
- * Migrates the repository's own Flux objects that the new CRDs no longer serve, with the new CLI's
- * `flux migrate -f`. Only the files holding such objects are copied, under neutral names, into a scratch
- * directory; flux rewrites the copies, and the new contents come back as writes for the caller to apply
- * atomically. The repository is never touched here.
- */
-async function migrateFluxObjects(files, o) {
-    const served = servedApis(o.crds);
-    const stale = new Map();
-    for (const f of files) {
-        if (o.exclude?.has(f.path) || isFluxComponentsFile(f.content))
-            continue;
-        const objects = unservedObjects(findFluxObjects(f.path, f.content), served);
-        if (objects.length > 0)
-            stale.set(f.path, { content: f.content, objects });
-    }
-    const unmigrated = [...stale.values()].flatMap(s => s.objects);
-    if (stale.size === 0)
-        return { writes: [], migrated: [], unmigrated: [] };
-    if (!supportsFileMigration(o.cli.version)) {
-        o.log.warning(`${unmigrated.length} Flux object(s) use API versions the new CRDs do not serve, and flux ${o.cli.version} cannot migrate files (flux migrate -f needs 2.7.1 or later)`);
-        return { writes: [], migrated: [], unmigrated };
-    }
-    const dir = await mkdtemp(path__default.join(o.tempDir ?? os$1.tmpdir(), 'flux-migrate-'));
-    try {
-        // Neutral names: flux only walks `.yaml`/`.yml` (case-sensitive) and resolves `-f` inside its working
-        // directory, so repository paths with other spellings or outside characters would not all be seen.
-        const copies = [...stale.keys()].map((file, i) => ({ file, copy: `${String(i).padStart(4, '0')}.yaml` }));
-        await Promise.all(copies.map(c => writeFile$1(path__default.join(dir, c.copy), stale.get(c.file).content)));
-        const said = await o.cli.migrate(dir, minorOf$1(o.cli.version));
-        o.log.debug(said);
-        const result = { writes: [], migrated: [], unmigrated: [] };
-        for (const { file, copy } of copies) {
-            const before = stale.get(file).content;
-            const after = await readFile(path__default.join(dir, copy), 'utf8');
-            if (after !== before)
-                result.writes.push({ file, content: after });
-            // flux rewrites the apiVersion line in place, so the objects line up one to one.
-            const old = findFluxObjects(file, before);
-            const now = findFluxObjects(file, after);
-            now.forEach((n, i) => {
-                const was = old[i];
-                if (was && was.line === n.line && was.apiVersion !== n.apiVersion) {
-                    result.migrated.push({
-                        file,
-                        line: n.line,
-                        kind: n.kind,
-                        name: n.name,
-                        ...(n.namespace !== undefined ? { namespace: n.namespace } : {}),
-                        from: was.apiVersion,
-                        to: n.apiVersion
-                    });
-                }
-            });
-            result.unmigrated.push(...unservedObjects(now, served));
-        }
-        o.log.info(`flux migrate: ${result.migrated.length} object(s) in ${result.writes.length} file(s) moved to served API versions` +
-            (result.unmigrated.length > 0 ? `; ${result.unmigrated.length} could not be migrated` : ''));
-        return result;
-    }
-    finally {
-        await rm$1(dir, { recursive: true, force: true });
-    }
 }
 
 var kinds={"admissionregistration.k8s.io/v1/MutatingAdmissionPolicy":"IoK8sApiAdmissionregistrationV1MutatingAdmissionPolicy","admissionregistration.k8s.io/v1/MutatingAdmissionPolicyBinding":"IoK8sApiAdmissionregistrationV1MutatingAdmissionPolicyBinding","admissionregistration.k8s.io/v1/MutatingWebhookConfiguration":"IoK8sApiAdmissionregistrationV1MutatingWebhookConfiguration","admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy":"IoK8sApiAdmissionregistrationV1ValidatingAdmissionPolicy","admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding":"IoK8sApiAdmissionregistrationV1ValidatingAdmissionPolicyBinding","admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration":"IoK8sApiAdmissionregistrationV1ValidatingWebhookConfiguration","apiextensions.k8s.io/v1/CustomResourceDefinition":"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinition","apiregistration.k8s.io/v1/APIService":"IoK8sKubeAggregatorPkgApisApiregistrationV1APIService","apps/v1/ControllerRevision":"IoK8sApiAppsV1ControllerRevision","apps/v1/DaemonSet":"IoK8sApiAppsV1DaemonSet","apps/v1/Deployment":"IoK8sApiAppsV1Deployment","apps/v1/ReplicaSet":"IoK8sApiAppsV1ReplicaSet","apps/v1/StatefulSet":"IoK8sApiAppsV1StatefulSet","authentication.k8s.io/v1/SelfSubjectReview":"IoK8sApiAuthenticationV1SelfSubjectReview","authentication.k8s.io/v1/TokenRequest":"IoK8sApiAuthenticationV1TokenRequest","authentication.k8s.io/v1/TokenReview":"IoK8sApiAuthenticationV1TokenReview","authorization.k8s.io/v1/LocalSubjectAccessReview":"IoK8sApiAuthorizationV1LocalSubjectAccessReview","authorization.k8s.io/v1/SelfSubjectAccessReview":"IoK8sApiAuthorizationV1SelfSubjectAccessReview","authorization.k8s.io/v1/SelfSubjectRulesReview":"IoK8sApiAuthorizationV1SelfSubjectRulesReview","authorization.k8s.io/v1/SubjectAccessReview":"IoK8sApiAuthorizationV1SubjectAccessReview","autoscaling/v1/HorizontalPodAutoscaler":"IoK8sApiAutoscalingV1HorizontalPodAutoscaler","autoscaling/v1/Scale":"IoK8sApiAutoscalingV1Scale","autoscaling/v2/HorizontalPodAutoscaler":"IoK8sApiAutoscalingV2HorizontalPodAutoscaler","batch/v1/CronJob":"IoK8sApiBatchV1CronJob","batch/v1/Job":"IoK8sApiBatchV1Job","certificates.k8s.io/v1/CertificateSigningRequest":"IoK8sApiCertificatesV1CertificateSigningRequest","coordination.k8s.io/v1/Lease":"IoK8sApiCoordinationV1Lease","discovery.k8s.io/v1/EndpointSlice":"IoK8sApiDiscoveryV1EndpointSlice","events.k8s.io/v1/Event":"IoK8sApiEventsV1Event","flowcontrol.apiserver.k8s.io/v1/FlowSchema":"IoK8sApiFlowcontrolV1FlowSchema","flowcontrol.apiserver.k8s.io/v1/PriorityLevelConfiguration":"IoK8sApiFlowcontrolV1PriorityLevelConfiguration","networking.k8s.io/v1/IPAddress":"IoK8sApiNetworkingV1IPAddress","networking.k8s.io/v1/Ingress":"IoK8sApiNetworkingV1Ingress","networking.k8s.io/v1/IngressClass":"IoK8sApiNetworkingV1IngressClass","networking.k8s.io/v1/NetworkPolicy":"IoK8sApiNetworkingV1NetworkPolicy","networking.k8s.io/v1/ServiceCIDR":"IoK8sApiNetworkingV1ServiceCIDR","node.k8s.io/v1/RuntimeClass":"IoK8sApiNodeV1RuntimeClass","policy/v1/Eviction":"IoK8sApiPolicyV1Eviction","policy/v1/PodDisruptionBudget":"IoK8sApiPolicyV1PodDisruptionBudget","rbac.authorization.k8s.io/v1/ClusterRole":"IoK8sApiRbacV1ClusterRole","rbac.authorization.k8s.io/v1/ClusterRoleBinding":"IoK8sApiRbacV1ClusterRoleBinding","rbac.authorization.k8s.io/v1/Role":"IoK8sApiRbacV1Role","rbac.authorization.k8s.io/v1/RoleBinding":"IoK8sApiRbacV1RoleBinding","resource.k8s.io/v1/DeviceClass":"IoK8sApiResourceV1DeviceClass","resource.k8s.io/v1/ResourceClaim":"IoK8sApiResourceV1ResourceClaim","resource.k8s.io/v1/ResourceClaimTemplate":"IoK8sApiResourceV1ResourceClaimTemplate","resource.k8s.io/v1/ResourceSlice":"IoK8sApiResourceV1ResourceSlice","scheduling.k8s.io/v1/PriorityClass":"IoK8sApiSchedulingV1PriorityClass","storage.k8s.io/v1/CSIDriver":"IoK8sApiStorageV1CSIDriver","storage.k8s.io/v1/CSINode":"IoK8sApiStorageV1CSINode","storage.k8s.io/v1/CSIStorageCapacity":"IoK8sApiStorageV1CSIStorageCapacity","storage.k8s.io/v1/StorageClass":"IoK8sApiStorageV1StorageClass","storage.k8s.io/v1/VolumeAttachment":"IoK8sApiStorageV1VolumeAttachment","storage.k8s.io/v1/VolumeAttributesClass":"IoK8sApiStorageV1VolumeAttributesClass","v1/Binding":"IoK8sApiCoreV1Binding","v1/ComponentStatus":"IoK8sApiCoreV1ComponentStatus","v1/ConfigMap":"IoK8sApiCoreV1ConfigMap","v1/Endpoints":"IoK8sApiCoreV1Endpoints","v1/Event":"IoK8sApiCoreV1Event","v1/LimitRange":"IoK8sApiCoreV1LimitRange","v1/Namespace":"IoK8sApiCoreV1Namespace","v1/Node":"IoK8sApiCoreV1Node","v1/PersistentVolume":"IoK8sApiCoreV1PersistentVolume","v1/PersistentVolumeClaim":"IoK8sApiCoreV1PersistentVolumeClaim","v1/Pod":"IoK8sApiCoreV1Pod","v1/PodTemplate":"IoK8sApiCoreV1PodTemplate","v1/ReplicationController":"IoK8sApiCoreV1ReplicationController","v1/ResourceQuota":"IoK8sApiCoreV1ResourceQuota","v1/Secret":"IoK8sApiCoreV1Secret","v1/Service":"IoK8sApiCoreV1Service","v1/ServiceAccount":"IoK8sApiCoreV1ServiceAccount"};var removed=["admissionregistration.k8s.io/v1beta1/MutatingWebhookConfiguration","admissionregistration.k8s.io/v1beta1/ValidatingWebhookConfiguration","apiextensions.k8s.io/v1beta1/CustomResourceDefinition","apiregistration.k8s.io/v1beta1/APIService","apps/v1beta1/ControllerRevision","apps/v1beta1/Deployment","apps/v1beta1/DeploymentRollback","apps/v1beta1/Scale","apps/v1beta1/StatefulSet","apps/v1beta2/ControllerRevision","apps/v1beta2/DaemonSet","apps/v1beta2/Deployment","apps/v1beta2/ReplicaSet","apps/v1beta2/Scale","apps/v1beta2/StatefulSet","authentication.k8s.io/v1beta1/TokenReview","authorization.k8s.io/v1beta1/LocalSubjectAccessReview","authorization.k8s.io/v1beta1/SelfSubjectAccessReview","authorization.k8s.io/v1beta1/SelfSubjectRulesReview","authorization.k8s.io/v1beta1/SubjectAccessReview","autoscaling/v2beta1/HorizontalPodAutoscaler","autoscaling/v2beta2/HorizontalPodAutoscaler","batch/v1beta1/CronJob","certificates.k8s.io/v1beta1/CertificateSigningRequest","coordination.k8s.io/v1beta1/Lease","discovery.k8s.io/v1beta1/EndpointSlice","events.k8s.io/v1beta1/Event","extensions/v1beta1/DaemonSet","extensions/v1beta1/Deployment","extensions/v1beta1/DeploymentRollback","extensions/v1beta1/Ingress","extensions/v1beta1/NetworkPolicy","extensions/v1beta1/PodSecurityPolicy","extensions/v1beta1/ReplicaSet","extensions/v1beta1/Scale","flowcontrol.apiserver.k8s.io/v1beta1/FlowSchema","flowcontrol.apiserver.k8s.io/v1beta1/PriorityLevelConfiguration","flowcontrol.apiserver.k8s.io/v1beta2/FlowSchema","flowcontrol.apiserver.k8s.io/v1beta2/PriorityLevelConfiguration","flowcontrol.apiserver.k8s.io/v1beta3/FlowSchema","flowcontrol.apiserver.k8s.io/v1beta3/PriorityLevelConfiguration","networking.k8s.io/v1beta1/Ingress","networking.k8s.io/v1beta1/IngressClass","node.k8s.io/v1beta1/RuntimeClass","policy/v1beta1/Eviction","policy/v1beta1/PodDisruptionBudget","policy/v1beta1/PodSecurityPolicy","rbac.authorization.k8s.io/v1beta1/ClusterRole","rbac.authorization.k8s.io/v1beta1/ClusterRoleBinding","rbac.authorization.k8s.io/v1beta1/Role","rbac.authorization.k8s.io/v1beta1/RoleBinding","scheduling.k8s.io/v1beta1/PriorityClass","storage.k8s.io/v1beta1/CSIDriver","storage.k8s.io/v1beta1/CSINode","storage.k8s.io/v1beta1/CSIStorageCapacity","storage.k8s.io/v1beta1/StorageClass","storage.k8s.io/v1beta1/VolumeAttachment"];var definitions={IoK8sApiAdmissionregistrationV1ApplyConfiguration:{type:"object",properties:{expression:{type:"string"}}},IoK8sApiAdmissionregistrationV1AuditAnnotation:{type:"object",properties:{key:{type:"string"},valueExpression:{type:"string"}},required:["key","valueExpression"]},IoK8sApiAdmissionregistrationV1ExpressionWarning:{type:"object",properties:{fieldRef:{type:"string"},warning:{type:"string"}},required:["fieldRef","warning"]},IoK8sApiAdmissionregistrationV1JSONPatch:{type:"object",properties:{expression:{type:"string"}}},IoK8sApiAdmissionregistrationV1MatchCondition:{type:"object",properties:{expression:{type:"string"},name:{type:"string"}},required:["expression","name"]},IoK8sApiAdmissionregistrationV1MatchResources:{type:"object",properties:{excludeResourceRules:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1NamedRuleWithOperations"}},matchPolicy:{type:"string","enum":["Equivalent","Exact"]},namespaceSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},objectSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},resourceRules:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1NamedRuleWithOperations"}}}},IoK8sApiAdmissionregistrationV1MutatingAdmissionPolicy:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAdmissionregistrationV1MutatingAdmissionPolicySpec"}}},IoK8sApiAdmissionregistrationV1MutatingAdmissionPolicyBinding:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAdmissionregistrationV1MutatingAdmissionPolicyBindingSpec"}}},IoK8sApiAdmissionregistrationV1MutatingAdmissionPolicyBindingSpec:{type:"object",properties:{matchResources:{$ref:"IoK8sApiAdmissionregistrationV1MatchResources"},paramRef:{$ref:"IoK8sApiAdmissionregistrationV1ParamRef"},policyName:{type:"string"}}},IoK8sApiAdmissionregistrationV1MutatingAdmissionPolicySpec:{type:"object",properties:{failurePolicy:{type:"string","enum":["Fail","Ignore"]},matchConditions:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1MatchCondition"}},matchConstraints:{$ref:"IoK8sApiAdmissionregistrationV1MatchResources"},mutations:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1Mutation"}},paramKind:{$ref:"IoK8sApiAdmissionregistrationV1ParamKind"},reinvocationPolicy:{type:"string","enum":["IfNeeded","Never"]},variables:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1Variable"}}}},IoK8sApiAdmissionregistrationV1MutatingWebhook:{type:"object",properties:{admissionReviewVersions:{type:"array",items:{type:"string"}},clientConfig:{$ref:"IoK8sApiAdmissionregistrationV1WebhookClientConfig"},failurePolicy:{type:"string","enum":["Fail","Ignore"]},matchConditions:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1MatchCondition"}},matchPolicy:{type:"string","enum":["Equivalent","Exact"]},name:{type:"string"},namespaceSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},objectSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},reinvocationPolicy:{type:"string","enum":["IfNeeded","Never"]},rules:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1RuleWithOperations"}},sideEffects:{type:"string","enum":["None","NoneOnDryRun","Some","Unknown"]},timeoutSeconds:{type:"integer",format:"int32"}},required:["admissionReviewVersions","clientConfig","name","sideEffects"]},IoK8sApiAdmissionregistrationV1MutatingWebhookConfiguration:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},webhooks:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1MutatingWebhook"}}}},IoK8sApiAdmissionregistrationV1Mutation:{type:"object",properties:{applyConfiguration:{$ref:"IoK8sApiAdmissionregistrationV1ApplyConfiguration"},jsonPatch:{$ref:"IoK8sApiAdmissionregistrationV1JSONPatch"},patchType:{type:"string","enum":["ApplyConfiguration","JSONPatch"]}},required:["patchType"]},IoK8sApiAdmissionregistrationV1NamedRuleWithOperations:{type:"object",properties:{apiGroups:{type:"array",items:{type:"string"}},apiVersions:{type:"array",items:{type:"string"}},operations:{type:"array",items:{type:"string","enum":["*","CONNECT","CREATE","DELETE","UPDATE"]}},resourceNames:{type:"array",items:{type:"string"}},resources:{type:"array",items:{type:"string"}},scope:{type:"string","enum":["*","Cluster","Namespaced"]}}},IoK8sApiAdmissionregistrationV1ParamKind:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"}}},IoK8sApiAdmissionregistrationV1ParamRef:{type:"object",properties:{name:{type:"string"},namespace:{type:"string"},parameterNotFoundAction:{type:"string"},selector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"}}},IoK8sApiAdmissionregistrationV1RuleWithOperations:{type:"object",properties:{apiGroups:{type:"array",items:{type:"string"}},apiVersions:{type:"array",items:{type:"string"}},operations:{type:"array",items:{type:"string","enum":["*","CONNECT","CREATE","DELETE","UPDATE"]}},resources:{type:"array",items:{type:"string"}},scope:{type:"string","enum":["*","Cluster","Namespaced"]}}},IoK8sApiAdmissionregistrationV1ServiceReference:{type:"object",properties:{name:{type:"string"},namespace:{type:"string"},path:{type:"string"},port:{type:"integer",format:"int32"}},required:["name","namespace"]},IoK8sApiAdmissionregistrationV1TypeChecking:{type:"object",properties:{expressionWarnings:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1ExpressionWarning"}}}},IoK8sApiAdmissionregistrationV1ValidatingAdmissionPolicy:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAdmissionregistrationV1ValidatingAdmissionPolicySpec"},status:{$ref:"IoK8sApiAdmissionregistrationV1ValidatingAdmissionPolicyStatus"}}},IoK8sApiAdmissionregistrationV1ValidatingAdmissionPolicyBinding:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAdmissionregistrationV1ValidatingAdmissionPolicyBindingSpec"}},required:["spec"]},IoK8sApiAdmissionregistrationV1ValidatingAdmissionPolicyBindingSpec:{type:"object",properties:{matchResources:{$ref:"IoK8sApiAdmissionregistrationV1MatchResources"},paramRef:{$ref:"IoK8sApiAdmissionregistrationV1ParamRef"},policyName:{type:"string"},validationActions:{type:"array",items:{type:"string","enum":["Audit","Deny","Warn"]}}},required:["policyName","validationActions"]},IoK8sApiAdmissionregistrationV1ValidatingAdmissionPolicySpec:{type:"object",properties:{auditAnnotations:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1AuditAnnotation"}},failurePolicy:{type:"string","enum":["Fail","Ignore"]},matchConditions:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1MatchCondition"}},matchConstraints:{$ref:"IoK8sApiAdmissionregistrationV1MatchResources"},paramKind:{$ref:"IoK8sApiAdmissionregistrationV1ParamKind"},validations:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1Validation"}},variables:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1Variable"}}}},IoK8sApiAdmissionregistrationV1ValidatingAdmissionPolicyStatus:{type:"object",properties:{conditions:{type:"array",items:{$ref:"IoK8sApimachineryPkgApisMetaV1Condition"}},observedGeneration:{type:"integer",format:"int64"},typeChecking:{$ref:"IoK8sApiAdmissionregistrationV1TypeChecking"}}},IoK8sApiAdmissionregistrationV1ValidatingWebhook:{type:"object",properties:{admissionReviewVersions:{type:"array",items:{type:"string"}},clientConfig:{$ref:"IoK8sApiAdmissionregistrationV1WebhookClientConfig"},failurePolicy:{type:"string","enum":["Fail","Ignore"]},matchConditions:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1MatchCondition"}},matchPolicy:{type:"string","enum":["Equivalent","Exact"]},name:{type:"string"},namespaceSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},objectSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},rules:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1RuleWithOperations"}},sideEffects:{type:"string","enum":["None","NoneOnDryRun","Some","Unknown"]},timeoutSeconds:{type:"integer",format:"int32"}},required:["admissionReviewVersions","clientConfig","name","sideEffects"]},IoK8sApiAdmissionregistrationV1ValidatingWebhookConfiguration:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},webhooks:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1ValidatingWebhook"}}}},IoK8sApiAdmissionregistrationV1Validation:{type:"object",properties:{expression:{type:"string"},message:{type:"string"},messageExpression:{type:"string"},reason:{type:"string"}},required:["expression"]},IoK8sApiAdmissionregistrationV1Variable:{type:"object",properties:{expression:{type:"string"},name:{type:"string"}},required:["expression","name"]},IoK8sApiAdmissionregistrationV1WebhookClientConfig:{type:"object",properties:{caBundle:{type:"string"},service:{$ref:"IoK8sApiAdmissionregistrationV1ServiceReference"},url:{type:"string"}}},IoK8sApiAppsV1ControllerRevision:{type:"object",properties:{apiVersion:{type:"string"},data:{$ref:"IoK8sApimachineryPkgRuntimeRawExtension"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},revision:{type:"integer",format:"int64"}},required:["revision"]},IoK8sApiAppsV1DaemonSet:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAppsV1DaemonSetSpec"},status:{$ref:"IoK8sApiAppsV1DaemonSetStatus"}}},IoK8sApiAppsV1DaemonSetCondition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiAppsV1DaemonSetSpec:{type:"object",properties:{minReadySeconds:{type:"integer",format:"int32"},revisionHistoryLimit:{type:"integer",format:"int32"},selector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},template:{$ref:"IoK8sApiCoreV1PodTemplateSpec"},updateStrategy:{$ref:"IoK8sApiAppsV1DaemonSetUpdateStrategy"}},required:["selector","template"]},IoK8sApiAppsV1DaemonSetStatus:{type:"object",properties:{collisionCount:{type:"integer",format:"int32"},conditions:{type:"array",items:{$ref:"IoK8sApiAppsV1DaemonSetCondition"}},currentNumberScheduled:{type:"integer",format:"int32"},desiredNumberScheduled:{type:"integer",format:"int32"},numberAvailable:{type:"integer",format:"int32"},numberMisscheduled:{type:"integer",format:"int32"},numberReady:{type:"integer",format:"int32"},numberUnavailable:{type:"integer",format:"int32"},observedGeneration:{type:"integer",format:"int64"},updatedNumberScheduled:{type:"integer",format:"int32"}},required:["currentNumberScheduled","desiredNumberScheduled","numberMisscheduled","numberReady"]},IoK8sApiAppsV1DaemonSetUpdateStrategy:{type:"object",properties:{rollingUpdate:{$ref:"IoK8sApiAppsV1RollingUpdateDaemonSet"},type:{type:"string","enum":["OnDelete","RollingUpdate"]}}},IoK8sApiAppsV1Deployment:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAppsV1DeploymentSpec"},status:{$ref:"IoK8sApiAppsV1DeploymentStatus"}}},IoK8sApiAppsV1DeploymentCondition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},lastUpdateTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiAppsV1DeploymentSpec:{type:"object",properties:{minReadySeconds:{type:"integer",format:"int32"},paused:{type:"boolean"},progressDeadlineSeconds:{type:"integer",format:"int32"},replicas:{type:"integer",format:"int32"},revisionHistoryLimit:{type:"integer",format:"int32"},selector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},strategy:{$ref:"IoK8sApiAppsV1DeploymentStrategy"},template:{$ref:"IoK8sApiCoreV1PodTemplateSpec"}},required:["selector","template"]},IoK8sApiAppsV1DeploymentStatus:{type:"object",properties:{availableReplicas:{type:"integer",format:"int32"},collisionCount:{type:"integer",format:"int32"},conditions:{type:"array",items:{$ref:"IoK8sApiAppsV1DeploymentCondition"}},observedGeneration:{type:"integer",format:"int64"},readyReplicas:{type:"integer",format:"int32"},replicas:{type:"integer",format:"int32"},terminatingReplicas:{type:"integer",format:"int32"},unavailableReplicas:{type:"integer",format:"int32"},updatedReplicas:{type:"integer",format:"int32"}}},IoK8sApiAppsV1DeploymentStrategy:{type:"object",properties:{rollingUpdate:{$ref:"IoK8sApiAppsV1RollingUpdateDeployment"},type:{type:"string","enum":["Recreate","RollingUpdate"]}}},IoK8sApiAppsV1ReplicaSet:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAppsV1ReplicaSetSpec"},status:{$ref:"IoK8sApiAppsV1ReplicaSetStatus"}}},IoK8sApiAppsV1ReplicaSetCondition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiAppsV1ReplicaSetSpec:{type:"object",properties:{minReadySeconds:{type:"integer",format:"int32"},replicas:{type:"integer",format:"int32"},selector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},template:{$ref:"IoK8sApiCoreV1PodTemplateSpec"}},required:["selector"]},IoK8sApiAppsV1ReplicaSetStatus:{type:"object",properties:{availableReplicas:{type:"integer",format:"int32"},conditions:{type:"array",items:{$ref:"IoK8sApiAppsV1ReplicaSetCondition"}},fullyLabeledReplicas:{type:"integer",format:"int32"},observedGeneration:{type:"integer",format:"int64"},readyReplicas:{type:"integer",format:"int32"},replicas:{type:"integer",format:"int32"},terminatingReplicas:{type:"integer",format:"int32"}},required:["replicas"]},IoK8sApiAppsV1RollingUpdateDaemonSet:{type:"object",properties:{maxSurge:{$ref:"IoK8sApimachineryPkgUtilIntstrIntOrString"},maxUnavailable:{$ref:"IoK8sApimachineryPkgUtilIntstrIntOrString"}}},IoK8sApiAppsV1RollingUpdateDeployment:{type:"object",properties:{maxSurge:{$ref:"IoK8sApimachineryPkgUtilIntstrIntOrString"},maxUnavailable:{$ref:"IoK8sApimachineryPkgUtilIntstrIntOrString"}}},IoK8sApiAppsV1RollingUpdateStatefulSetStrategy:{type:"object",properties:{maxUnavailable:{$ref:"IoK8sApimachineryPkgUtilIntstrIntOrString"},partition:{type:"integer",format:"int32"}}},IoK8sApiAppsV1StatefulSet:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAppsV1StatefulSetSpec"},status:{$ref:"IoK8sApiAppsV1StatefulSetStatus"}}},IoK8sApiAppsV1StatefulSetCondition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiAppsV1StatefulSetOrdinals:{type:"object",properties:{start:{type:"integer",format:"int32"}}},IoK8sApiAppsV1StatefulSetPersistentVolumeClaimRetentionPolicy:{type:"object",properties:{whenDeleted:{type:"string"},whenScaled:{type:"string"}}},IoK8sApiAppsV1StatefulSetSpec:{type:"object",properties:{minReadySeconds:{type:"integer",format:"int32"},ordinals:{$ref:"IoK8sApiAppsV1StatefulSetOrdinals"},persistentVolumeClaimRetentionPolicy:{$ref:"IoK8sApiAppsV1StatefulSetPersistentVolumeClaimRetentionPolicy"},podManagementPolicy:{type:"string","enum":["OrderedReady","Parallel"]},replicas:{type:"integer",format:"int32"},revisionHistoryLimit:{type:"integer",format:"int32"},selector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},serviceName:{type:"string"},template:{$ref:"IoK8sApiCoreV1PodTemplateSpec"},updateStrategy:{$ref:"IoK8sApiAppsV1StatefulSetUpdateStrategy"},volumeClaimTemplates:{type:"array",items:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoreV1PersistentVolumeClaimSpec"},status:{$ref:"IoK8sApiCoreV1PersistentVolumeClaimStatus"}}}}},required:["selector","template"]},IoK8sApiAppsV1StatefulSetStatus:{type:"object",properties:{availableReplicas:{type:"integer",format:"int32"},collisionCount:{type:"integer",format:"int32"},conditions:{type:"array",items:{$ref:"IoK8sApiAppsV1StatefulSetCondition"}},currentReplicas:{type:"integer",format:"int32"},currentRevision:{type:"string"},observedGeneration:{type:"integer",format:"int64"},readyReplicas:{type:"integer",format:"int32"},replicas:{type:"integer",format:"int32"},updateRevision:{type:"string"},updatedReplicas:{type:"integer",format:"int32"}},required:["replicas"]},IoK8sApiAppsV1StatefulSetUpdateStrategy:{type:"object",properties:{rollingUpdate:{$ref:"IoK8sApiAppsV1RollingUpdateStatefulSetStrategy"},type:{type:"string","enum":["OnDelete","RollingUpdate"]}}},IoK8sApiAuthenticationV1BoundObjectReference:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},name:{type:"string"},uid:{type:"string"}}},IoK8sApiAuthenticationV1SelfSubjectReview:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},status:{$ref:"IoK8sApiAuthenticationV1SelfSubjectReviewStatus"}}},IoK8sApiAuthenticationV1SelfSubjectReviewStatus:{type:"object",properties:{userInfo:{$ref:"IoK8sApiAuthenticationV1UserInfo"}}},IoK8sApiAuthenticationV1TokenRequest:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAuthenticationV1TokenRequestSpec"},status:{$ref:"IoK8sApiAuthenticationV1TokenRequestStatus"}}},IoK8sApiAuthenticationV1TokenRequestSpec:{type:"object",properties:{audiences:{type:"array",items:{type:"string"}},boundObjectRef:{$ref:"IoK8sApiAuthenticationV1BoundObjectReference"},expirationSeconds:{type:"integer",format:"int64"}}},IoK8sApiAuthenticationV1TokenRequestStatus:{type:"object",properties:{expirationTimestamp:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},token:{type:"string"}}},IoK8sApiAuthenticationV1TokenReview:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAuthenticationV1TokenReviewSpec"},status:{$ref:"IoK8sApiAuthenticationV1TokenReviewStatus"}},required:["spec"]},IoK8sApiAuthenticationV1TokenReviewSpec:{type:"object",properties:{audiences:{type:"array",items:{type:"string"}},token:{type:"string"}},required:["token"]},IoK8sApiAuthenticationV1TokenReviewStatus:{type:"object",properties:{audiences:{type:"array",items:{type:"string"}},authenticated:{type:"boolean"},error:{type:"string"},user:{$ref:"IoK8sApiAuthenticationV1UserInfo"}}},IoK8sApiAuthenticationV1UserInfo:{type:"object",properties:{extra:{type:"object",additionalProperties:{type:"array",items:{type:"string"}}},groups:{type:"array",items:{type:"string"}},uid:{type:"string"},username:{type:"string"}}},IoK8sApiAuthorizationV1FieldSelectorAttributes:{type:"object",properties:{rawSelector:{type:"string"},requirements:{type:"array",items:{$ref:"IoK8sApimachineryPkgApisMetaV1FieldSelectorRequirement"}}}},IoK8sApiAuthorizationV1LabelSelectorAttributes:{type:"object",properties:{rawSelector:{type:"string"},requirements:{type:"array",items:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelectorRequirement"}}}},IoK8sApiAuthorizationV1LocalSubjectAccessReview:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAuthorizationV1SubjectAccessReviewSpec"},status:{$ref:"IoK8sApiAuthorizationV1SubjectAccessReviewStatus"}},required:["spec"]},IoK8sApiAuthorizationV1NonResourceAttributes:{type:"object",properties:{path:{type:"string"},verb:{type:"string"}}},IoK8sApiAuthorizationV1NonResourceRule:{type:"object",properties:{nonResourceURLs:{type:"array",items:{type:"string"}},verbs:{type:"array",items:{type:"string"}}},required:["verbs"]},IoK8sApiAuthorizationV1ResourceAttributes:{type:"object",properties:{fieldSelector:{$ref:"IoK8sApiAuthorizationV1FieldSelectorAttributes"},group:{type:"string"},labelSelector:{$ref:"IoK8sApiAuthorizationV1LabelSelectorAttributes"},name:{type:"string"},namespace:{type:"string"},resource:{type:"string"},subresource:{type:"string"},verb:{type:"string"},version:{type:"string"}}},IoK8sApiAuthorizationV1ResourceRule:{type:"object",properties:{apiGroups:{type:"array",items:{type:"string"}},resourceNames:{type:"array",items:{type:"string"}},resources:{type:"array",items:{type:"string"}},verbs:{type:"array",items:{type:"string"}}},required:["verbs"]},IoK8sApiAuthorizationV1SelfSubjectAccessReview:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAuthorizationV1SelfSubjectAccessReviewSpec"},status:{$ref:"IoK8sApiAuthorizationV1SubjectAccessReviewStatus"}},required:["spec"]},IoK8sApiAuthorizationV1SelfSubjectAccessReviewSpec:{type:"object",properties:{nonResourceAttributes:{$ref:"IoK8sApiAuthorizationV1NonResourceAttributes"},resourceAttributes:{$ref:"IoK8sApiAuthorizationV1ResourceAttributes"}}},IoK8sApiAuthorizationV1SelfSubjectRulesReview:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAuthorizationV1SelfSubjectRulesReviewSpec"},status:{$ref:"IoK8sApiAuthorizationV1SubjectRulesReviewStatus"}},required:["spec"]},IoK8sApiAuthorizationV1SelfSubjectRulesReviewSpec:{type:"object",properties:{namespace:{type:"string"}}},IoK8sApiAuthorizationV1SubjectAccessReview:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAuthorizationV1SubjectAccessReviewSpec"},status:{$ref:"IoK8sApiAuthorizationV1SubjectAccessReviewStatus"}},required:["spec"]},IoK8sApiAuthorizationV1SubjectAccessReviewSpec:{type:"object",properties:{extra:{type:"object",additionalProperties:{type:"array",items:{type:"string"}}},groups:{type:"array",items:{type:"string"}},nonResourceAttributes:{$ref:"IoK8sApiAuthorizationV1NonResourceAttributes"},resourceAttributes:{$ref:"IoK8sApiAuthorizationV1ResourceAttributes"},uid:{type:"string"},user:{type:"string"}}},IoK8sApiAuthorizationV1SubjectAccessReviewStatus:{type:"object",properties:{allowed:{type:"boolean"},denied:{type:"boolean"},evaluationError:{type:"string"},reason:{type:"string"}},required:["allowed"]},IoK8sApiAuthorizationV1SubjectRulesReviewStatus:{type:"object",properties:{evaluationError:{type:"string"},incomplete:{type:"boolean"},nonResourceRules:{type:"array",items:{$ref:"IoK8sApiAuthorizationV1NonResourceRule"}},resourceRules:{type:"array",items:{$ref:"IoK8sApiAuthorizationV1ResourceRule"}}},required:["incomplete","nonResourceRules","resourceRules"]},IoK8sApiAutoscalingV1CrossVersionObjectReference:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},name:{type:"string"}},required:["kind","name"]},IoK8sApiAutoscalingV1HorizontalPodAutoscaler:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAutoscalingV1HorizontalPodAutoscalerSpec"},status:{$ref:"IoK8sApiAutoscalingV1HorizontalPodAutoscalerStatus"}},required:["spec"]},IoK8sApiAutoscalingV1HorizontalPodAutoscalerSpec:{type:"object",properties:{maxReplicas:{type:"integer",format:"int32"},minReplicas:{type:"integer",format:"int32"},scaleTargetRef:{$ref:"IoK8sApiAutoscalingV1CrossVersionObjectReference"},targetCPUUtilizationPercentage:{type:"integer",format:"int32"}},required:["maxReplicas","scaleTargetRef"]},IoK8sApiAutoscalingV1HorizontalPodAutoscalerStatus:{type:"object",properties:{currentCPUUtilizationPercentage:{type:"integer",format:"int32"},currentReplicas:{type:"integer",format:"int32"},desiredReplicas:{type:"integer",format:"int32"},lastScaleTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},observedGeneration:{type:"integer",format:"int64"}},required:["currentReplicas","desiredReplicas"]},IoK8sApiAutoscalingV1Scale:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAutoscalingV1ScaleSpec"},status:{$ref:"IoK8sApiAutoscalingV1ScaleStatus"}}},IoK8sApiAutoscalingV1ScaleSpec:{type:"object",properties:{replicas:{type:"integer",format:"int32"}}},IoK8sApiAutoscalingV1ScaleStatus:{type:"object",properties:{replicas:{type:"integer",format:"int32"},selector:{type:"string"}},required:["replicas"]},IoK8sApiAutoscalingV2ContainerResourceMetricSource:{type:"object",properties:{container:{type:"string"},name:{type:"string"},target:{$ref:"IoK8sApiAutoscalingV2MetricTarget"}},required:["container","name","target"]},IoK8sApiAutoscalingV2ContainerResourceMetricStatus:{type:"object",properties:{container:{type:"string"},current:{$ref:"IoK8sApiAutoscalingV2MetricValueStatus"},name:{type:"string"}},required:["container","current","name"]},IoK8sApiAutoscalingV2CrossVersionObjectReference:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},name:{type:"string"}},required:["kind","name"]},IoK8sApiAutoscalingV2ExternalMetricSource:{type:"object",properties:{metric:{$ref:"IoK8sApiAutoscalingV2MetricIdentifier"},target:{$ref:"IoK8sApiAutoscalingV2MetricTarget"}},required:["metric","target"]},IoK8sApiAutoscalingV2ExternalMetricStatus:{type:"object",properties:{current:{$ref:"IoK8sApiAutoscalingV2MetricValueStatus"},metric:{$ref:"IoK8sApiAutoscalingV2MetricIdentifier"}},required:["current","metric"]},IoK8sApiAutoscalingV2HPAScalingPolicy:{type:"object",properties:{periodSeconds:{type:"integer",format:"int32"},type:{type:"string"},value:{type:"integer",format:"int32"}},required:["periodSeconds","type","value"]},IoK8sApiAutoscalingV2HPAScalingRules:{type:"object",properties:{policies:{type:"array",items:{$ref:"IoK8sApiAutoscalingV2HPAScalingPolicy"}},selectPolicy:{type:"string"},stabilizationWindowSeconds:{type:"integer",format:"int32"},tolerance:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}}},IoK8sApiAutoscalingV2HorizontalPodAutoscaler:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAutoscalingV2HorizontalPodAutoscalerSpec"},status:{$ref:"IoK8sApiAutoscalingV2HorizontalPodAutoscalerStatus"}},required:["spec"]},IoK8sApiAutoscalingV2HorizontalPodAutoscalerBehavior:{type:"object",properties:{scaleDown:{$ref:"IoK8sApiAutoscalingV2HPAScalingRules"},scaleUp:{$ref:"IoK8sApiAutoscalingV2HPAScalingRules"}}},IoK8sApiAutoscalingV2HorizontalPodAutoscalerCondition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiAutoscalingV2HorizontalPodAutoscalerSpec:{type:"object",properties:{behavior:{$ref:"IoK8sApiAutoscalingV2HorizontalPodAutoscalerBehavior"},maxReplicas:{type:"integer",format:"int32"},metrics:{type:"array",items:{$ref:"IoK8sApiAutoscalingV2MetricSpec"}},minReplicas:{type:"integer",format:"int32"},scaleTargetRef:{$ref:"IoK8sApiAutoscalingV2CrossVersionObjectReference"}},required:["maxReplicas","scaleTargetRef"]},IoK8sApiAutoscalingV2HorizontalPodAutoscalerStatus:{type:"object",properties:{conditions:{type:"array",items:{$ref:"IoK8sApiAutoscalingV2HorizontalPodAutoscalerCondition"}},currentMetrics:{type:"array",items:{$ref:"IoK8sApiAutoscalingV2MetricStatus"}},currentReplicas:{type:"integer",format:"int32"},desiredReplicas:{type:"integer",format:"int32"},lastScaleTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},observedGeneration:{type:"integer",format:"int64"}},required:["desiredReplicas"]},IoK8sApiAutoscalingV2MetricIdentifier:{type:"object",properties:{name:{type:"string"},selector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"}},required:["name"]},IoK8sApiAutoscalingV2MetricSpec:{type:"object",properties:{containerResource:{$ref:"IoK8sApiAutoscalingV2ContainerResourceMetricSource"},external:{$ref:"IoK8sApiAutoscalingV2ExternalMetricSource"},object:{$ref:"IoK8sApiAutoscalingV2ObjectMetricSource"},pods:{$ref:"IoK8sApiAutoscalingV2PodsMetricSource"},resource:{$ref:"IoK8sApiAutoscalingV2ResourceMetricSource"},type:{type:"string"}},required:["type"]},IoK8sApiAutoscalingV2MetricStatus:{type:"object",properties:{containerResource:{$ref:"IoK8sApiAutoscalingV2ContainerResourceMetricStatus"},external:{$ref:"IoK8sApiAutoscalingV2ExternalMetricStatus"},object:{$ref:"IoK8sApiAutoscalingV2ObjectMetricStatus"},pods:{$ref:"IoK8sApiAutoscalingV2PodsMetricStatus"},resource:{$ref:"IoK8sApiAutoscalingV2ResourceMetricStatus"},type:{type:"string"}},required:["type"]},IoK8sApiAutoscalingV2MetricTarget:{type:"object",properties:{averageUtilization:{type:"integer",format:"int32"},averageValue:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"},type:{type:"string"},value:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},required:["type"]},IoK8sApiAutoscalingV2MetricValueStatus:{type:"object",properties:{averageUtilization:{type:"integer",format:"int32"},averageValue:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"},value:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}}},IoK8sApiAutoscalingV2ObjectMetricSource:{type:"object",properties:{describedObject:{$ref:"IoK8sApiAutoscalingV2CrossVersionObjectReference"},metric:{$ref:"IoK8sApiAutoscalingV2MetricIdentifier"},target:{$ref:"IoK8sApiAutoscalingV2MetricTarget"}},required:["describedObject","metric","target"]},IoK8sApiAutoscalingV2ObjectMetricStatus:{type:"object",properties:{current:{$ref:"IoK8sApiAutoscalingV2MetricValueStatus"},describedObject:{$ref:"IoK8sApiAutoscalingV2CrossVersionObjectReference"},metric:{$ref:"IoK8sApiAutoscalingV2MetricIdentifier"}},required:["current","describedObject","metric"]},IoK8sApiAutoscalingV2PodsMetricSource:{type:"object",properties:{metric:{$ref:"IoK8sApiAutoscalingV2MetricIdentifier"},target:{$ref:"IoK8sApiAutoscalingV2MetricTarget"}},required:["metric","target"]},IoK8sApiAutoscalingV2PodsMetricStatus:{type:"object",properties:{current:{$ref:"IoK8sApiAutoscalingV2MetricValueStatus"},metric:{$ref:"IoK8sApiAutoscalingV2MetricIdentifier"}},required:["current","metric"]},IoK8sApiAutoscalingV2ResourceMetricSource:{type:"object",properties:{name:{type:"string"},target:{$ref:"IoK8sApiAutoscalingV2MetricTarget"}},required:["name","target"]},IoK8sApiAutoscalingV2ResourceMetricStatus:{type:"object",properties:{current:{$ref:"IoK8sApiAutoscalingV2MetricValueStatus"},name:{type:"string"}},required:["current","name"]},IoK8sApiBatchV1CronJob:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiBatchV1CronJobSpec"},status:{$ref:"IoK8sApiBatchV1CronJobStatus"}},required:["spec"]},IoK8sApiBatchV1CronJobSpec:{type:"object",properties:{concurrencyPolicy:{type:"string","enum":["Allow","Forbid","Replace"]},failedJobsHistoryLimit:{type:"integer",format:"int32"},jobTemplate:{$ref:"IoK8sApiBatchV1JobTemplateSpec"},schedule:{type:"string"},startingDeadlineSeconds:{type:"integer",format:"int64"},successfulJobsHistoryLimit:{type:"integer",format:"int32"},suspend:{type:"boolean"},timeZone:{type:"string"}},required:["jobTemplate","schedule"]},IoK8sApiBatchV1CronJobStatus:{type:"object",properties:{active:{type:"array",items:{$ref:"IoK8sApiCoreV1ObjectReference"}},lastScheduleTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},lastSuccessfulTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"}}},IoK8sApiBatchV1Job:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiBatchV1JobSpec"},status:{$ref:"IoK8sApiBatchV1JobStatus"}}},IoK8sApiBatchV1JobCondition:{type:"object",properties:{lastProbeTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiBatchV1JobSpec:{type:"object",properties:{activeDeadlineSeconds:{type:"integer",format:"int64"},backoffLimit:{type:"integer",format:"int32"},backoffLimitPerIndex:{type:"integer",format:"int32"},completionMode:{type:"string","enum":["Indexed","NonIndexed"]},completions:{type:"integer",format:"int32"},managedBy:{type:"string"},manualSelector:{type:"boolean"},maxFailedIndexes:{type:"integer",format:"int32"},parallelism:{type:"integer",format:"int32"},podFailurePolicy:{$ref:"IoK8sApiBatchV1PodFailurePolicy"},podReplacementPolicy:{type:"string","enum":["Failed","TerminatingOrFailed"]},selector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},successPolicy:{$ref:"IoK8sApiBatchV1SuccessPolicy"},suspend:{type:"boolean"},template:{$ref:"IoK8sApiCoreV1PodTemplateSpec"},ttlSecondsAfterFinished:{type:"integer",format:"int32"}},required:["template"]},IoK8sApiBatchV1JobStatus:{type:"object",properties:{active:{type:"integer",format:"int32"},completedIndexes:{type:"string"},completionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},conditions:{type:"array",items:{$ref:"IoK8sApiBatchV1JobCondition"}},failed:{type:"integer",format:"int32"},failedIndexes:{type:"string"},ready:{type:"integer",format:"int32"},startTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},succeeded:{type:"integer",format:"int32"},terminating:{type:"integer",format:"int32"},uncountedTerminatedPods:{$ref:"IoK8sApiBatchV1UncountedTerminatedPods"}}},IoK8sApiBatchV1JobTemplateSpec:{type:"object",properties:{metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiBatchV1JobSpec"}}},IoK8sApiBatchV1PodFailurePolicy:{type:"object",properties:{rules:{type:"array",items:{$ref:"IoK8sApiBatchV1PodFailurePolicyRule"}}},required:["rules"]},IoK8sApiBatchV1PodFailurePolicyOnExitCodesRequirement:{type:"object",properties:{containerName:{type:"string"},operator:{type:"string","enum":["In","NotIn"]},values:{type:"array",items:{type:"number"}}},required:["operator","values"]},IoK8sApiBatchV1PodFailurePolicyOnPodConditionsPattern:{type:"object",properties:{status:{type:"string"},type:{type:"string"}},required:["type"]},IoK8sApiBatchV1PodFailurePolicyRule:{type:"object",properties:{action:{type:"string","enum":["Count","FailIndex","FailJob","Ignore"]},onExitCodes:{$ref:"IoK8sApiBatchV1PodFailurePolicyOnExitCodesRequirement"},onPodConditions:{type:"array",items:{$ref:"IoK8sApiBatchV1PodFailurePolicyOnPodConditionsPattern"}}},required:["action"]},IoK8sApiBatchV1SuccessPolicy:{type:"object",properties:{rules:{type:"array",items:{$ref:"IoK8sApiBatchV1SuccessPolicyRule"}}},required:["rules"]},IoK8sApiBatchV1SuccessPolicyRule:{type:"object",properties:{succeededCount:{type:"integer",format:"int32"},succeededIndexes:{type:"string"}}},IoK8sApiBatchV1UncountedTerminatedPods:{type:"object",properties:{failed:{type:"array",items:{type:"string"}},succeeded:{type:"array",items:{type:"string"}}}},IoK8sApiCertificatesV1CertificateSigningRequest:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCertificatesV1CertificateSigningRequestSpec"},status:{$ref:"IoK8sApiCertificatesV1CertificateSigningRequestStatus"}},required:["spec"]},IoK8sApiCertificatesV1CertificateSigningRequestCondition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},lastUpdateTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiCertificatesV1CertificateSigningRequestSpec:{type:"object",properties:{expirationSeconds:{type:"integer",format:"int32"},extra:{type:"object",additionalProperties:{type:"array",items:{type:"string"}}},groups:{type:"array",items:{type:"string"}},request:{type:"string"},signerName:{type:"string"},uid:{type:"string"},usages:{type:"array",items:{type:"string","enum":["any","cert sign","client auth","code signing","content commitment","crl sign","data encipherment","decipher only","digital signature","email protection","encipher only","ipsec end system","ipsec tunnel","ipsec user","key agreement","key encipherment","microsoft sgc","netscape sgc","ocsp signing","s/mime","server auth","signing","timestamping"]}},username:{type:"string"}},required:["request","signerName"]},IoK8sApiCertificatesV1CertificateSigningRequestStatus:{type:"object",properties:{certificate:{type:"string"},conditions:{type:"array",items:{$ref:"IoK8sApiCertificatesV1CertificateSigningRequestCondition"}}}},IoK8sApiCoordinationV1Lease:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoordinationV1LeaseSpec"}}},IoK8sApiCoordinationV1LeaseSpec:{type:"object",properties:{acquireTime:{$ref:"IoK8sApimachineryPkgApisMetaV1MicroTime"},holderIdentity:{type:"string"},leaseDurationSeconds:{type:"integer",format:"int32"},leaseTransitions:{type:"integer",format:"int32"},preferredHolder:{type:"string"},renewTime:{$ref:"IoK8sApimachineryPkgApisMetaV1MicroTime"},strategy:{type:"string"}}},IoK8sApiCoreV1AWSElasticBlockStoreVolumeSource:{type:"object",properties:{fsType:{type:"string"},partition:{type:"integer",format:"int32"},readOnly:{type:"boolean"},volumeID:{type:"string"}},required:["volumeID"]},IoK8sApiCoreV1Affinity:{type:"object",properties:{nodeAffinity:{$ref:"IoK8sApiCoreV1NodeAffinity"},podAffinity:{$ref:"IoK8sApiCoreV1PodAffinity"},podAntiAffinity:{$ref:"IoK8sApiCoreV1PodAntiAffinity"}}},IoK8sApiCoreV1AppArmorProfile:{type:"object",properties:{localhostProfile:{type:"string"},type:{type:"string","enum":["Localhost","RuntimeDefault","Unconfined"]}},required:["type"]},IoK8sApiCoreV1AttachedVolume:{type:"object",properties:{devicePath:{type:"string"},name:{type:"string"}},required:["devicePath","name"]},IoK8sApiCoreV1AzureDiskVolumeSource:{type:"object",properties:{cachingMode:{type:"string","enum":["None","ReadOnly","ReadWrite"]},diskName:{type:"string"},diskURI:{type:"string"},fsType:{type:"string"},kind:{type:"string","enum":["Dedicated","Managed","Shared"]},readOnly:{type:"boolean"}},required:["diskName","diskURI"]},IoK8sApiCoreV1AzureFilePersistentVolumeSource:{type:"object",properties:{readOnly:{type:"boolean"},secretName:{type:"string"},secretNamespace:{type:"string"},shareName:{type:"string"}},required:["secretName","shareName"]},IoK8sApiCoreV1AzureFileVolumeSource:{type:"object",properties:{readOnly:{type:"boolean"},secretName:{type:"string"},shareName:{type:"string"}},required:["secretName","shareName"]},IoK8sApiCoreV1Binding:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},target:{$ref:"IoK8sApiCoreV1ObjectReference"}},required:["target"]},IoK8sApiCoreV1CSIPersistentVolumeSource:{type:"object",properties:{controllerExpandSecretRef:{$ref:"IoK8sApiCoreV1SecretReference"},controllerPublishSecretRef:{$ref:"IoK8sApiCoreV1SecretReference"},driver:{type:"string"},fsType:{type:"string"},nodeExpandSecretRef:{$ref:"IoK8sApiCoreV1SecretReference"},nodePublishSecretRef:{$ref:"IoK8sApiCoreV1SecretReference"},nodeStageSecretRef:{$ref:"IoK8sApiCoreV1SecretReference"},readOnly:{type:"boolean"},volumeAttributes:{type:"object",additionalProperties:{type:"string"}},volumeHandle:{type:"string"}},required:["driver","volumeHandle"]},IoK8sApiCoreV1CSIVolumeSource:{type:"object",properties:{driver:{type:"string"},fsType:{type:"string"},nodePublishSecretRef:{$ref:"IoK8sApiCoreV1LocalObjectReference"},readOnly:{type:"boolean"},volumeAttributes:{type:"object",additionalProperties:{type:"string"}}},required:["driver"]},IoK8sApiCoreV1Capabilities:{type:"object",properties:{add:{type:"array",items:{type:"string"}},drop:{type:"array",items:{type:"string"}}}},IoK8sApiCoreV1CephFSPersistentVolumeSource:{type:"object",properties:{monitors:{type:"array",items:{type:"string"}},path:{type:"string"},readOnly:{type:"boolean"},secretFile:{type:"string"},secretRef:{$ref:"IoK8sApiCoreV1SecretReference"},user:{type:"string"}},required:["monitors"]},IoK8sApiCoreV1CephFSVolumeSource:{type:"object",properties:{monitors:{type:"array",items:{type:"string"}},path:{type:"string"},readOnly:{type:"boolean"},secretFile:{type:"string"},secretRef:{$ref:"IoK8sApiCoreV1LocalObjectReference"},user:{type:"string"}},required:["monitors"]},IoK8sApiCoreV1CinderPersistentVolumeSource:{type:"object",properties:{fsType:{type:"string"},readOnly:{type:"boolean"},secretRef:{$ref:"IoK8sApiCoreV1SecretReference"},volumeID:{type:"string"}},required:["volumeID"]},IoK8sApiCoreV1CinderVolumeSource:{type:"object",properties:{fsType:{type:"string"},readOnly:{type:"boolean"},secretRef:{$ref:"IoK8sApiCoreV1LocalObjectReference"},volumeID:{type:"string"}},required:["volumeID"]},IoK8sApiCoreV1ClientIPConfig:{type:"object",properties:{timeoutSeconds:{type:"integer",format:"int32"}}},IoK8sApiCoreV1ClusterTrustBundleProjection:{type:"object",properties:{labelSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},name:{type:"string"},optional:{type:"boolean"},path:{type:"string"},signerName:{type:"string"}},required:["path"]},IoK8sApiCoreV1ComponentCondition:{type:"object",properties:{error:{type:"string"},message:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiCoreV1ComponentStatus:{type:"object",properties:{apiVersion:{type:"string"},conditions:{type:"array",items:{$ref:"IoK8sApiCoreV1ComponentCondition"}},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"}}},IoK8sApiCoreV1ConfigMap:{type:"object",properties:{apiVersion:{type:"string"},binaryData:{type:"object",additionalProperties:{type:"string",format:"byte"}},data:{type:"object",additionalProperties:{type:"string"}},immutable:{type:"boolean"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"}}},IoK8sApiCoreV1ConfigMapEnvSource:{type:"object",properties:{name:{type:"string"},optional:{type:"boolean"}}},IoK8sApiCoreV1ConfigMapKeySelector:{type:"object",properties:{key:{type:"string"},name:{type:"string"},optional:{type:"boolean"}},required:["key"]},IoK8sApiCoreV1ConfigMapNodeConfigSource:{type:"object",properties:{kubeletConfigKey:{type:"string"},name:{type:"string"},namespace:{type:"string"},resourceVersion:{type:"string"},uid:{type:"string"}},required:["kubeletConfigKey","name","namespace"]},IoK8sApiCoreV1ConfigMapProjection:{type:"object",properties:{items:{type:"array",items:{$ref:"IoK8sApiCoreV1KeyToPath"}},name:{type:"string"},optional:{type:"boolean"}}},IoK8sApiCoreV1ConfigMapVolumeSource:{type:"object",properties:{defaultMode:{type:"integer",format:"int32"},items:{type:"array",items:{$ref:"IoK8sApiCoreV1KeyToPath"}},name:{type:"string"},optional:{type:"boolean"}}},IoK8sApiCoreV1Container:{type:"object",properties:{args:{type:"array",items:{type:"string"}},command:{type:"array",items:{type:"string"}},env:{type:"array",items:{$ref:"IoK8sApiCoreV1EnvVar"}},envFrom:{type:"array",items:{$ref:"IoK8sApiCoreV1EnvFromSource"}},image:{type:"string"},imagePullPolicy:{type:"string","enum":["Always","IfNotPresent","Never"]},lifecycle:{$ref:"IoK8sApiCoreV1Lifecycle"},livenessProbe:{$ref:"IoK8sApiCoreV1Probe"},name:{type:"string"},ports:{type:"array",items:{$ref:"IoK8sApiCoreV1ContainerPort"}},readinessProbe:{$ref:"IoK8sApiCoreV1Probe"},resizePolicy:{type:"array",items:{$ref:"IoK8sApiCoreV1ContainerResizePolicy"}},resources:{$ref:"IoK8sApiCoreV1ResourceRequirements"},restartPolicy:{type:"string"},restartPolicyRules:{type:"array",items:{$ref:"IoK8sApiCoreV1ContainerRestartRule"}},securityContext:{$ref:"IoK8sApiCoreV1SecurityContext"},startupProbe:{$ref:"IoK8sApiCoreV1Probe"},stdin:{type:"boolean"},stdinOnce:{type:"boolean"},terminationMessagePath:{type:"string"},terminationMessagePolicy:{type:"string","enum":["FallbackToLogsOnError","File"]},tty:{type:"boolean"},volumeDevices:{type:"array",items:{$ref:"IoK8sApiCoreV1VolumeDevice"}},volumeMounts:{type:"array",items:{$ref:"IoK8sApiCoreV1VolumeMount"}},workingDir:{type:"string"}},required:["name"]},IoK8sApiCoreV1ContainerExtendedResourceRequest:{type:"object",properties:{containerName:{type:"string"},requestName:{type:"string"},resourceName:{type:"string"}},required:["containerName","requestName","resourceName"]},IoK8sApiCoreV1ContainerImage:{type:"object",properties:{names:{type:"array",items:{type:"string"}},sizeBytes:{type:"integer",format:"int64"}}},IoK8sApiCoreV1ContainerPort:{type:"object",properties:{containerPort:{type:"integer",format:"int32"},hostIP:{type:"string"},hostPort:{type:"integer",format:"int32"},name:{type:"string"},protocol:{type:"string","enum":["SCTP","TCP","UDP"]}},required:["containerPort"]},IoK8sApiCoreV1ContainerResizePolicy:{type:"object",properties:{resourceName:{type:"string"},restartPolicy:{type:"string"}},required:["resourceName","restartPolicy"]},IoK8sApiCoreV1ContainerRestartRule:{type:"object",properties:{action:{type:"string"},exitCodes:{$ref:"IoK8sApiCoreV1ContainerRestartRuleOnExitCodes"}},required:["action"]},IoK8sApiCoreV1ContainerRestartRuleOnExitCodes:{type:"object",properties:{operator:{type:"string"},values:{type:"array",items:{type:"number"}}},required:["operator"]},IoK8sApiCoreV1ContainerState:{type:"object",properties:{running:{$ref:"IoK8sApiCoreV1ContainerStateRunning"},terminated:{$ref:"IoK8sApiCoreV1ContainerStateTerminated"},waiting:{$ref:"IoK8sApiCoreV1ContainerStateWaiting"}}},IoK8sApiCoreV1ContainerStateRunning:{type:"object",properties:{startedAt:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"}}},IoK8sApiCoreV1ContainerStateTerminated:{type:"object",properties:{containerID:{type:"string"},exitCode:{type:"integer",format:"int32"},finishedAt:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},signal:{type:"integer",format:"int32"},startedAt:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"}},required:["exitCode"]},IoK8sApiCoreV1ContainerStateWaiting:{type:"object",properties:{message:{type:"string"},reason:{type:"string"}}},IoK8sApiCoreV1ContainerStatus:{type:"object",properties:{allocatedResources:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},allocatedResourcesStatus:{type:"array",items:{$ref:"IoK8sApiCoreV1ResourceStatus"}},containerID:{type:"string"},image:{type:"string"},imageID:{type:"string"},lastState:{$ref:"IoK8sApiCoreV1ContainerState"},name:{type:"string"},ready:{type:"boolean"},resources:{$ref:"IoK8sApiCoreV1ResourceRequirements"},restartCount:{type:"integer",format:"int32"},started:{type:"boolean"},state:{$ref:"IoK8sApiCoreV1ContainerState"},stopSignal:{type:"string","enum":["SIGABRT","SIGALRM","SIGBUS","SIGCHLD","SIGCLD","SIGCONT","SIGFPE","SIGHUP","SIGILL","SIGINT","SIGIO","SIGIOT","SIGKILL","SIGPIPE","SIGPOLL","SIGPROF","SIGPWR","SIGQUIT","SIGRTMAX","SIGRTMAX-1","SIGRTMAX-10","SIGRTMAX-11","SIGRTMAX-12","SIGRTMAX-13","SIGRTMAX-14","SIGRTMAX-2","SIGRTMAX-3","SIGRTMAX-4","SIGRTMAX-5","SIGRTMAX-6","SIGRTMAX-7","SIGRTMAX-8","SIGRTMAX-9","SIGRTMIN","SIGRTMIN+1","SIGRTMIN+10","SIGRTMIN+11","SIGRTMIN+12","SIGRTMIN+13","SIGRTMIN+14","SIGRTMIN+15","SIGRTMIN+2","SIGRTMIN+3","SIGRTMIN+4","SIGRTMIN+5","SIGRTMIN+6","SIGRTMIN+7","SIGRTMIN+8","SIGRTMIN+9","SIGSEGV","SIGSTKFLT","SIGSTOP","SIGSYS","SIGTERM","SIGTRAP","SIGTSTP","SIGTTIN","SIGTTOU","SIGURG","SIGUSR1","SIGUSR2","SIGVTALRM","SIGWINCH","SIGXCPU","SIGXFSZ"]},user:{$ref:"IoK8sApiCoreV1ContainerUser"},volumeMounts:{type:"array",items:{$ref:"IoK8sApiCoreV1VolumeMountStatus"}}},required:["image","imageID","name","ready","restartCount"]},IoK8sApiCoreV1ContainerUser:{type:"object",properties:{linux:{$ref:"IoK8sApiCoreV1LinuxContainerUser"}}},IoK8sApiCoreV1DaemonEndpoint:{type:"object",properties:{Port:{type:"integer",format:"int32"}},required:["Port"]},IoK8sApiCoreV1DownwardAPIProjection:{type:"object",properties:{items:{type:"array",items:{$ref:"IoK8sApiCoreV1DownwardAPIVolumeFile"}}}},IoK8sApiCoreV1DownwardAPIVolumeFile:{type:"object",properties:{fieldRef:{$ref:"IoK8sApiCoreV1ObjectFieldSelector"},mode:{type:"integer",format:"int32"},path:{type:"string"},resourceFieldRef:{$ref:"IoK8sApiCoreV1ResourceFieldSelector"}},required:["path"]},IoK8sApiCoreV1DownwardAPIVolumeSource:{type:"object",properties:{defaultMode:{type:"integer",format:"int32"},items:{type:"array",items:{$ref:"IoK8sApiCoreV1DownwardAPIVolumeFile"}}}},IoK8sApiCoreV1EmptyDirVolumeSource:{type:"object",properties:{medium:{type:"string"},sizeLimit:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}}},IoK8sApiCoreV1EndpointAddress:{type:"object",properties:{hostname:{type:"string"},ip:{type:"string"},nodeName:{type:"string"},targetRef:{$ref:"IoK8sApiCoreV1ObjectReference"}},required:["ip"]},IoK8sApiCoreV1EndpointPort:{type:"object",properties:{appProtocol:{type:"string"},name:{type:"string"},port:{type:"integer",format:"int32"},protocol:{type:"string","enum":["SCTP","TCP","UDP"]}},required:["port"]},IoK8sApiCoreV1EndpointSubset:{type:"object",properties:{addresses:{type:"array",items:{$ref:"IoK8sApiCoreV1EndpointAddress"}},notReadyAddresses:{type:"array",items:{$ref:"IoK8sApiCoreV1EndpointAddress"}},ports:{type:"array",items:{$ref:"IoK8sApiCoreV1EndpointPort"}}}},IoK8sApiCoreV1Endpoints:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},subsets:{type:"array",items:{$ref:"IoK8sApiCoreV1EndpointSubset"}}}},IoK8sApiCoreV1EnvFromSource:{type:"object",properties:{configMapRef:{$ref:"IoK8sApiCoreV1ConfigMapEnvSource"},prefix:{type:"string"},secretRef:{$ref:"IoK8sApiCoreV1SecretEnvSource"}}},IoK8sApiCoreV1EnvVar:{type:"object",properties:{name:{type:"string"},value:{type:"string"},valueFrom:{$ref:"IoK8sApiCoreV1EnvVarSource"}},required:["name"]},IoK8sApiCoreV1EnvVarSource:{type:"object",properties:{configMapKeyRef:{$ref:"IoK8sApiCoreV1ConfigMapKeySelector"},fieldRef:{$ref:"IoK8sApiCoreV1ObjectFieldSelector"},fileKeyRef:{$ref:"IoK8sApiCoreV1FileKeySelector"},resourceFieldRef:{$ref:"IoK8sApiCoreV1ResourceFieldSelector"},secretKeyRef:{$ref:"IoK8sApiCoreV1SecretKeySelector"}}},IoK8sApiCoreV1EphemeralContainer:{type:"object",properties:{args:{type:"array",items:{type:"string"}},command:{type:"array",items:{type:"string"}},env:{type:"array",items:{$ref:"IoK8sApiCoreV1EnvVar"}},envFrom:{type:"array",items:{$ref:"IoK8sApiCoreV1EnvFromSource"}},image:{type:"string"},imagePullPolicy:{type:"string","enum":["Always","IfNotPresent","Never"]},lifecycle:{$ref:"IoK8sApiCoreV1Lifecycle"},livenessProbe:{$ref:"IoK8sApiCoreV1Probe"},name:{type:"string"},ports:{type:"array",items:{$ref:"IoK8sApiCoreV1ContainerPort"}},readinessProbe:{$ref:"IoK8sApiCoreV1Probe"},resizePolicy:{type:"array",items:{$ref:"IoK8sApiCoreV1ContainerResizePolicy"}},resources:{$ref:"IoK8sApiCoreV1ResourceRequirements"},restartPolicy:{type:"string"},restartPolicyRules:{type:"array",items:{$ref:"IoK8sApiCoreV1ContainerRestartRule"}},securityContext:{$ref:"IoK8sApiCoreV1SecurityContext"},startupProbe:{$ref:"IoK8sApiCoreV1Probe"},stdin:{type:"boolean"},stdinOnce:{type:"boolean"},targetContainerName:{type:"string"},terminationMessagePath:{type:"string"},terminationMessagePolicy:{type:"string","enum":["FallbackToLogsOnError","File"]},tty:{type:"boolean"},volumeDevices:{type:"array",items:{$ref:"IoK8sApiCoreV1VolumeDevice"}},volumeMounts:{type:"array",items:{$ref:"IoK8sApiCoreV1VolumeMount"}},workingDir:{type:"string"}},required:["name"]},IoK8sApiCoreV1EphemeralVolumeSource:{type:"object",properties:{volumeClaimTemplate:{$ref:"IoK8sApiCoreV1PersistentVolumeClaimTemplate"}}},IoK8sApiCoreV1Event:{type:"object",properties:{action:{type:"string"},apiVersion:{type:"string"},count:{type:"integer",format:"int32"},eventTime:{$ref:"IoK8sApimachineryPkgApisMetaV1MicroTime"},firstTimestamp:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},involvedObject:{$ref:"IoK8sApiCoreV1ObjectReference"},kind:{type:"string"},lastTimestamp:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},reason:{type:"string"},related:{$ref:"IoK8sApiCoreV1ObjectReference"},reportingComponent:{type:"string"},reportingInstance:{type:"string"},series:{$ref:"IoK8sApiCoreV1EventSeries"},source:{$ref:"IoK8sApiCoreV1EventSource"},type:{type:"string"}},required:["involvedObject","metadata"]},IoK8sApiCoreV1EventSeries:{type:"object",properties:{count:{type:"integer",format:"int32"},lastObservedTime:{$ref:"IoK8sApimachineryPkgApisMetaV1MicroTime"}}},IoK8sApiCoreV1EventSource:{type:"object",properties:{component:{type:"string"},host:{type:"string"}}},IoK8sApiCoreV1ExecAction:{type:"object",properties:{command:{type:"array",items:{type:"string"}}}},IoK8sApiCoreV1FCVolumeSource:{type:"object",properties:{fsType:{type:"string"},lun:{type:"integer",format:"int32"},readOnly:{type:"boolean"},targetWWNs:{type:"array",items:{type:"string"}},wwids:{type:"array",items:{type:"string"}}}},IoK8sApiCoreV1FileKeySelector:{type:"object",properties:{key:{type:"string"},optional:{type:"boolean"},path:{type:"string"},volumeName:{type:"string"}},required:["key","path","volumeName"]},IoK8sApiCoreV1FlexPersistentVolumeSource:{type:"object",properties:{driver:{type:"string"},fsType:{type:"string"},options:{type:"object",additionalProperties:{type:"string"}},readOnly:{type:"boolean"},secretRef:{$ref:"IoK8sApiCoreV1SecretReference"}},required:["driver"]},IoK8sApiCoreV1FlexVolumeSource:{type:"object",properties:{driver:{type:"string"},fsType:{type:"string"},options:{type:"object",additionalProperties:{type:"string"}},readOnly:{type:"boolean"},secretRef:{$ref:"IoK8sApiCoreV1LocalObjectReference"}},required:["driver"]},IoK8sApiCoreV1FlockerVolumeSource:{type:"object",properties:{datasetName:{type:"string"},datasetUUID:{type:"string"}}},IoK8sApiCoreV1GCEPersistentDiskVolumeSource:{type:"object",properties:{fsType:{type:"string"},partition:{type:"integer",format:"int32"},pdName:{type:"string"},readOnly:{type:"boolean"}},required:["pdName"]},IoK8sApiCoreV1GRPCAction:{type:"object",properties:{port:{type:"integer",format:"int32"},service:{type:"string"}},required:["port"]},IoK8sApiCoreV1GitRepoVolumeSource:{type:"object",properties:{directory:{type:"string"},repository:{type:"string"},revision:{type:"string"}},required:["repository"]},IoK8sApiCoreV1GlusterfsPersistentVolumeSource:{type:"object",properties:{endpoints:{type:"string"},endpointsNamespace:{type:"string"},path:{type:"string"},readOnly:{type:"boolean"}},required:["endpoints","path"]},IoK8sApiCoreV1GlusterfsVolumeSource:{type:"object",properties:{endpoints:{type:"string"},path:{type:"string"},readOnly:{type:"boolean"}},required:["endpoints","path"]},IoK8sApiCoreV1HTTPGetAction:{type:"object",properties:{host:{type:"string"},httpHeaders:{type:"array",items:{$ref:"IoK8sApiCoreV1HTTPHeader"}},path:{type:"string"},port:{$ref:"IoK8sApimachineryPkgUtilIntstrIntOrString"},scheme:{type:"string","enum":["HTTP","HTTPS"]}},required:["port"]},IoK8sApiCoreV1HTTPHeader:{type:"object",properties:{name:{type:"string"},value:{type:"string"}},required:["name","value"]},IoK8sApiCoreV1HostAlias:{type:"object",properties:{hostnames:{type:"array",items:{type:"string"}},ip:{type:"string"}},required:["ip"]},IoK8sApiCoreV1HostIP:{type:"object",properties:{ip:{type:"string"}},required:["ip"]},IoK8sApiCoreV1HostPathVolumeSource:{type:"object",properties:{path:{type:"string"},type:{type:"string","enum":["","BlockDevice","CharDevice","Directory","DirectoryOrCreate","File","FileOrCreate","Socket"]}},required:["path"]},IoK8sApiCoreV1ISCSIPersistentVolumeSource:{type:"object",properties:{chapAuthDiscovery:{type:"boolean"},chapAuthSession:{type:"boolean"},fsType:{type:"string"},initiatorName:{type:"string"},iqn:{type:"string"},iscsiInterface:{type:"string"},lun:{type:"integer",format:"int32"},portals:{type:"array",items:{type:"string"}},readOnly:{type:"boolean"},secretRef:{$ref:"IoK8sApiCoreV1SecretReference"},targetPortal:{type:"string"}},required:["iqn","lun","targetPortal"]},IoK8sApiCoreV1ISCSIVolumeSource:{type:"object",properties:{chapAuthDiscovery:{type:"boolean"},chapAuthSession:{type:"boolean"},fsType:{type:"string"},initiatorName:{type:"string"},iqn:{type:"string"},iscsiInterface:{type:"string"},lun:{type:"integer",format:"int32"},portals:{type:"array",items:{type:"string"}},readOnly:{type:"boolean"},secretRef:{$ref:"IoK8sApiCoreV1LocalObjectReference"},targetPortal:{type:"string"}},required:["iqn","lun","targetPortal"]},IoK8sApiCoreV1ImageVolumeSource:{type:"object",properties:{pullPolicy:{type:"string","enum":["Always","IfNotPresent","Never"]},reference:{type:"string"}}},IoK8sApiCoreV1ImageVolumeStatus:{type:"object",properties:{imageRef:{type:"string"}},required:["imageRef"]},IoK8sApiCoreV1KeyToPath:{type:"object",properties:{key:{type:"string"},mode:{type:"integer",format:"int32"},path:{type:"string"}},required:["key","path"]},IoK8sApiCoreV1Lifecycle:{type:"object",properties:{postStart:{$ref:"IoK8sApiCoreV1LifecycleHandler"},preStop:{$ref:"IoK8sApiCoreV1LifecycleHandler"},stopSignal:{type:"string","enum":["SIGABRT","SIGALRM","SIGBUS","SIGCHLD","SIGCLD","SIGCONT","SIGFPE","SIGHUP","SIGILL","SIGINT","SIGIO","SIGIOT","SIGKILL","SIGPIPE","SIGPOLL","SIGPROF","SIGPWR","SIGQUIT","SIGRTMAX","SIGRTMAX-1","SIGRTMAX-10","SIGRTMAX-11","SIGRTMAX-12","SIGRTMAX-13","SIGRTMAX-14","SIGRTMAX-2","SIGRTMAX-3","SIGRTMAX-4","SIGRTMAX-5","SIGRTMAX-6","SIGRTMAX-7","SIGRTMAX-8","SIGRTMAX-9","SIGRTMIN","SIGRTMIN+1","SIGRTMIN+10","SIGRTMIN+11","SIGRTMIN+12","SIGRTMIN+13","SIGRTMIN+14","SIGRTMIN+15","SIGRTMIN+2","SIGRTMIN+3","SIGRTMIN+4","SIGRTMIN+5","SIGRTMIN+6","SIGRTMIN+7","SIGRTMIN+8","SIGRTMIN+9","SIGSEGV","SIGSTKFLT","SIGSTOP","SIGSYS","SIGTERM","SIGTRAP","SIGTSTP","SIGTTIN","SIGTTOU","SIGURG","SIGUSR1","SIGUSR2","SIGVTALRM","SIGWINCH","SIGXCPU","SIGXFSZ"]}}},IoK8sApiCoreV1LifecycleHandler:{type:"object",properties:{exec:{$ref:"IoK8sApiCoreV1ExecAction"},httpGet:{$ref:"IoK8sApiCoreV1HTTPGetAction"},sleep:{$ref:"IoK8sApiCoreV1SleepAction"},tcpSocket:{$ref:"IoK8sApiCoreV1TCPSocketAction"}}},IoK8sApiCoreV1LimitRange:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoreV1LimitRangeSpec"}}},IoK8sApiCoreV1LimitRangeItem:{type:"object",properties:{"default":{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},defaultRequest:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},max:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},maxLimitRequestRatio:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},min:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},type:{type:"string"}},required:["type"]},IoK8sApiCoreV1LimitRangeSpec:{type:"object",properties:{limits:{type:"array",items:{$ref:"IoK8sApiCoreV1LimitRangeItem"}}},required:["limits"]},IoK8sApiCoreV1LinuxContainerUser:{type:"object",properties:{gid:{type:"integer",format:"int64"},supplementalGroups:{type:"array",items:{type:"number"}},uid:{type:"integer",format:"int64"}},required:["gid","uid"]},IoK8sApiCoreV1LoadBalancerIngress:{type:"object",properties:{hostname:{type:"string"},ip:{type:"string"},ipMode:{type:"string"},ports:{type:"array",items:{$ref:"IoK8sApiCoreV1PortStatus"}}}},IoK8sApiCoreV1LoadBalancerStatus:{type:"object",properties:{ingress:{type:"array",items:{$ref:"IoK8sApiCoreV1LoadBalancerIngress"}}}},IoK8sApiCoreV1LocalObjectReference:{type:"object",properties:{name:{type:"string"}}},IoK8sApiCoreV1LocalVolumeSource:{type:"object",properties:{fsType:{type:"string"},path:{type:"string"}},required:["path"]},IoK8sApiCoreV1ModifyVolumeStatus:{type:"object",properties:{status:{type:"string","enum":["InProgress","Infeasible","Pending"]},targetVolumeAttributesClassName:{type:"string"}},required:["status"]},IoK8sApiCoreV1NFSVolumeSource:{type:"object",properties:{path:{type:"string"},readOnly:{type:"boolean"},server:{type:"string"}},required:["path","server"]},IoK8sApiCoreV1Namespace:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoreV1NamespaceSpec"},status:{$ref:"IoK8sApiCoreV1NamespaceStatus"}}},IoK8sApiCoreV1NamespaceCondition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiCoreV1NamespaceSpec:{type:"object",properties:{finalizers:{type:"array",items:{type:"string"}}}},IoK8sApiCoreV1NamespaceStatus:{type:"object",properties:{conditions:{type:"array",items:{$ref:"IoK8sApiCoreV1NamespaceCondition"}},phase:{type:"string","enum":["Active","Terminating"]}}},IoK8sApiCoreV1Node:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoreV1NodeSpec"},status:{$ref:"IoK8sApiCoreV1NodeStatus"}}},IoK8sApiCoreV1NodeAddress:{type:"object",properties:{address:{type:"string"},type:{type:"string"}},required:["address","type"]},IoK8sApiCoreV1NodeAffinity:{type:"object",properties:{preferredDuringSchedulingIgnoredDuringExecution:{type:"array",items:{$ref:"IoK8sApiCoreV1PreferredSchedulingTerm"}},requiredDuringSchedulingIgnoredDuringExecution:{$ref:"IoK8sApiCoreV1NodeSelector"}}},IoK8sApiCoreV1NodeAllocatableResourceClaimStatus:{type:"object",properties:{containers:{type:"array",items:{type:"string"}},resourceClaimName:{type:"string"},resources:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}}},required:["resourceClaimName","resources"]},IoK8sApiCoreV1NodeCondition:{type:"object",properties:{lastHeartbeatTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiCoreV1NodeConfigSource:{type:"object",properties:{configMap:{$ref:"IoK8sApiCoreV1ConfigMapNodeConfigSource"}}},IoK8sApiCoreV1NodeConfigStatus:{type:"object",properties:{active:{$ref:"IoK8sApiCoreV1NodeConfigSource"},assigned:{$ref:"IoK8sApiCoreV1NodeConfigSource"},error:{type:"string"},lastKnownGood:{$ref:"IoK8sApiCoreV1NodeConfigSource"}}},IoK8sApiCoreV1NodeDaemonEndpoints:{type:"object",properties:{kubeletEndpoint:{$ref:"IoK8sApiCoreV1DaemonEndpoint"}}},IoK8sApiCoreV1NodeFeatures:{type:"object",properties:{supplementalGroupsPolicy:{type:"boolean"}}},IoK8sApiCoreV1NodeRuntimeHandler:{type:"object",properties:{features:{$ref:"IoK8sApiCoreV1NodeRuntimeHandlerFeatures"},name:{type:"string"}}},IoK8sApiCoreV1NodeRuntimeHandlerFeatures:{type:"object",properties:{recursiveReadOnlyMounts:{type:"boolean"},userNamespaces:{type:"boolean"}}},IoK8sApiCoreV1NodeSelector:{type:"object",properties:{nodeSelectorTerms:{type:"array",items:{$ref:"IoK8sApiCoreV1NodeSelectorTerm"}}},required:["nodeSelectorTerms"]},IoK8sApiCoreV1NodeSelectorRequirement:{type:"object",properties:{key:{type:"string"},operator:{type:"string","enum":["DoesNotExist","Exists","Gt","In","Lt","NotIn"]},values:{type:"array",items:{type:"string"}}},required:["key","operator"]},IoK8sApiCoreV1NodeSelectorTerm:{type:"object",properties:{matchExpressions:{type:"array",items:{$ref:"IoK8sApiCoreV1NodeSelectorRequirement"}},matchFields:{type:"array",items:{$ref:"IoK8sApiCoreV1NodeSelectorRequirement"}}}},IoK8sApiCoreV1NodeSpec:{type:"object",properties:{configSource:{$ref:"IoK8sApiCoreV1NodeConfigSource"},externalID:{type:"string"},podCIDR:{type:"string"},podCIDRs:{type:"array",items:{type:"string"}},providerID:{type:"string"},taints:{type:"array",items:{$ref:"IoK8sApiCoreV1Taint"}},unschedulable:{type:"boolean"}}},IoK8sApiCoreV1NodeStatus:{type:"object",properties:{addresses:{type:"array",items:{$ref:"IoK8sApiCoreV1NodeAddress"}},allocatable:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},capacity:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},conditions:{type:"array",items:{$ref:"IoK8sApiCoreV1NodeCondition"}},config:{$ref:"IoK8sApiCoreV1NodeConfigStatus"},daemonEndpoints:{$ref:"IoK8sApiCoreV1NodeDaemonEndpoints"},declaredFeatures:{type:"array",items:{type:"string"}},features:{$ref:"IoK8sApiCoreV1NodeFeatures"},images:{type:"array",items:{$ref:"IoK8sApiCoreV1ContainerImage"}},nodeInfo:{$ref:"IoK8sApiCoreV1NodeSystemInfo"},phase:{type:"string","enum":["Pending","Running","Terminated"]},runtimeHandlers:{type:"array",items:{$ref:"IoK8sApiCoreV1NodeRuntimeHandler"}},volumesAttached:{type:"array",items:{$ref:"IoK8sApiCoreV1AttachedVolume"}},volumesInUse:{type:"array",items:{type:"string"}}}},IoK8sApiCoreV1NodeSwapStatus:{type:"object",properties:{capacity:{type:"integer",format:"int64"}}},IoK8sApiCoreV1NodeSystemInfo:{type:"object",properties:{architecture:{type:"string"},bootID:{type:"string"},containerRuntimeVersion:{type:"string"},kernelVersion:{type:"string"},kubeProxyVersion:{type:"string"},kubeletVersion:{type:"string"},machineID:{type:"string"},operatingSystem:{type:"string"},osImage:{type:"string"},swap:{$ref:"IoK8sApiCoreV1NodeSwapStatus"},systemUUID:{type:"string"}},required:["architecture","bootID","containerRuntimeVersion","kernelVersion","kubeProxyVersion","kubeletVersion","machineID","operatingSystem","osImage","systemUUID"]},IoK8sApiCoreV1ObjectFieldSelector:{type:"object",properties:{apiVersion:{type:"string"},fieldPath:{type:"string"}},required:["fieldPath"]},IoK8sApiCoreV1ObjectReference:{type:"object",properties:{apiVersion:{type:"string"},fieldPath:{type:"string"},kind:{type:"string"},name:{type:"string"},namespace:{type:"string"},resourceVersion:{type:"string"},uid:{type:"string"}}},IoK8sApiCoreV1PersistentVolume:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoreV1PersistentVolumeSpec"},status:{$ref:"IoK8sApiCoreV1PersistentVolumeStatus"}}},IoK8sApiCoreV1PersistentVolumeClaim:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoreV1PersistentVolumeClaimSpec"},status:{$ref:"IoK8sApiCoreV1PersistentVolumeClaimStatus"}}},IoK8sApiCoreV1PersistentVolumeClaimCondition:{type:"object",properties:{lastProbeTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiCoreV1PersistentVolumeClaimSpec:{type:"object",properties:{accessModes:{type:"array",items:{type:"string","enum":["ReadOnlyMany","ReadWriteMany","ReadWriteOnce","ReadWriteOncePod"]}},dataSource:{$ref:"IoK8sApiCoreV1TypedLocalObjectReference"},dataSourceRef:{$ref:"IoK8sApiCoreV1TypedObjectReference"},resources:{$ref:"IoK8sApiCoreV1VolumeResourceRequirements"},selector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},storageClassName:{type:"string"},volumeAttributesClassName:{type:"string"},volumeMode:{type:"string","enum":["Block","Filesystem"]},volumeName:{type:"string"}}},IoK8sApiCoreV1PersistentVolumeClaimStatus:{type:"object",properties:{accessModes:{type:"array",items:{type:"string","enum":["ReadOnlyMany","ReadWriteMany","ReadWriteOnce","ReadWriteOncePod"]}},allocatedResourceStatuses:{type:"object",additionalProperties:{type:"string","enum":["ControllerResizeInProgress","ControllerResizeInfeasible","NodeResizeInProgress","NodeResizeInfeasible","NodeResizePending"]}},allocatedResources:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},capacity:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},conditions:{type:"array",items:{$ref:"IoK8sApiCoreV1PersistentVolumeClaimCondition"}},currentVolumeAttributesClassName:{type:"string"},modifyVolumeStatus:{$ref:"IoK8sApiCoreV1ModifyVolumeStatus"},phase:{type:"string","enum":["Bound","Lost","Pending"]}}},IoK8sApiCoreV1PersistentVolumeClaimTemplate:{type:"object",properties:{metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoreV1PersistentVolumeClaimSpec"}},required:["spec"]},IoK8sApiCoreV1PersistentVolumeClaimVolumeSource:{type:"object",properties:{claimName:{type:"string"},readOnly:{type:"boolean"}},required:["claimName"]},IoK8sApiCoreV1PersistentVolumeSpec:{type:"object",properties:{accessModes:{type:"array",items:{type:"string","enum":["ReadOnlyMany","ReadWriteMany","ReadWriteOnce","ReadWriteOncePod"]}},awsElasticBlockStore:{$ref:"IoK8sApiCoreV1AWSElasticBlockStoreVolumeSource"},azureDisk:{$ref:"IoK8sApiCoreV1AzureDiskVolumeSource"},azureFile:{$ref:"IoK8sApiCoreV1AzureFilePersistentVolumeSource"},capacity:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},cephfs:{$ref:"IoK8sApiCoreV1CephFSPersistentVolumeSource"},cinder:{$ref:"IoK8sApiCoreV1CinderPersistentVolumeSource"},claimRef:{$ref:"IoK8sApiCoreV1ObjectReference"},csi:{$ref:"IoK8sApiCoreV1CSIPersistentVolumeSource"},fc:{$ref:"IoK8sApiCoreV1FCVolumeSource"},flexVolume:{$ref:"IoK8sApiCoreV1FlexPersistentVolumeSource"},flocker:{$ref:"IoK8sApiCoreV1FlockerVolumeSource"},gcePersistentDisk:{$ref:"IoK8sApiCoreV1GCEPersistentDiskVolumeSource"},glusterfs:{$ref:"IoK8sApiCoreV1GlusterfsPersistentVolumeSource"},hostPath:{$ref:"IoK8sApiCoreV1HostPathVolumeSource"},iscsi:{$ref:"IoK8sApiCoreV1ISCSIPersistentVolumeSource"},local:{$ref:"IoK8sApiCoreV1LocalVolumeSource"},mountOptions:{type:"array",items:{type:"string"}},nfs:{$ref:"IoK8sApiCoreV1NFSVolumeSource"},nodeAffinity:{$ref:"IoK8sApiCoreV1VolumeNodeAffinity"},persistentVolumeReclaimPolicy:{type:"string","enum":["Delete","Recycle","Retain"]},photonPersistentDisk:{$ref:"IoK8sApiCoreV1PhotonPersistentDiskVolumeSource"},portworxVolume:{$ref:"IoK8sApiCoreV1PortworxVolumeSource"},quobyte:{$ref:"IoK8sApiCoreV1QuobyteVolumeSource"},rbd:{$ref:"IoK8sApiCoreV1RBDPersistentVolumeSource"},scaleIO:{$ref:"IoK8sApiCoreV1ScaleIOPersistentVolumeSource"},storageClassName:{type:"string"},storageos:{$ref:"IoK8sApiCoreV1StorageOSPersistentVolumeSource"},volumeAttributesClassName:{type:"string"},volumeMode:{type:"string","enum":["Block","Filesystem"]},vsphereVolume:{$ref:"IoK8sApiCoreV1VsphereVirtualDiskVolumeSource"}}},IoK8sApiCoreV1PersistentVolumeStatus:{type:"object",properties:{lastPhaseTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},phase:{type:"string","enum":["Available","Bound","Failed","Pending","Released"]},reason:{type:"string"}}},IoK8sApiCoreV1PhotonPersistentDiskVolumeSource:{type:"object",properties:{fsType:{type:"string"},pdID:{type:"string"}},required:["pdID"]},IoK8sApiCoreV1Pod:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoreV1PodSpec"},status:{$ref:"IoK8sApiCoreV1PodStatus"}}},IoK8sApiCoreV1PodAffinity:{type:"object",properties:{preferredDuringSchedulingIgnoredDuringExecution:{type:"array",items:{$ref:"IoK8sApiCoreV1WeightedPodAffinityTerm"}},requiredDuringSchedulingIgnoredDuringExecution:{type:"array",items:{$ref:"IoK8sApiCoreV1PodAffinityTerm"}}}},IoK8sApiCoreV1PodAffinityTerm:{type:"object",properties:{labelSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},matchLabelKeys:{type:"array",items:{type:"string"}},mismatchLabelKeys:{type:"array",items:{type:"string"}},namespaceSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},namespaces:{type:"array",items:{type:"string"}},topologyKey:{type:"string"}},required:["topologyKey"]},IoK8sApiCoreV1PodAntiAffinity:{type:"object",properties:{preferredDuringSchedulingIgnoredDuringExecution:{type:"array",items:{$ref:"IoK8sApiCoreV1WeightedPodAffinityTerm"}},requiredDuringSchedulingIgnoredDuringExecution:{type:"array",items:{$ref:"IoK8sApiCoreV1PodAffinityTerm"}}}},IoK8sApiCoreV1PodCertificateProjection:{type:"object",properties:{certificateChainPath:{type:"string"},credentialBundlePath:{type:"string"},keyPath:{type:"string"},keyType:{type:"string"},maxExpirationSeconds:{type:"integer",format:"int32"},signerName:{type:"string"},userAnnotations:{type:"object",additionalProperties:{type:"string"}}},required:["keyType","signerName"]},IoK8sApiCoreV1PodCondition:{type:"object",properties:{lastProbeTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},observedGeneration:{type:"integer",format:"int64"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiCoreV1PodDNSConfig:{type:"object",properties:{nameservers:{type:"array",items:{type:"string"}},options:{type:"array",items:{$ref:"IoK8sApiCoreV1PodDNSConfigOption"}},searches:{type:"array",items:{type:"string"}}}},IoK8sApiCoreV1PodDNSConfigOption:{type:"object",properties:{name:{type:"string"},value:{type:"string"}}},IoK8sApiCoreV1PodExtendedResourceClaimStatus:{type:"object",properties:{requestMappings:{type:"array",items:{$ref:"IoK8sApiCoreV1ContainerExtendedResourceRequest"}},resourceClaimName:{type:"string"}},required:["requestMappings","resourceClaimName"]},IoK8sApiCoreV1PodIP:{type:"object",properties:{ip:{type:"string"}},required:["ip"]},IoK8sApiCoreV1PodOS:{type:"object",properties:{name:{type:"string"}},required:["name"]},IoK8sApiCoreV1PodReadinessGate:{type:"object",properties:{conditionType:{type:"string"}},required:["conditionType"]},IoK8sApiCoreV1PodResourceClaim:{type:"object",properties:{name:{type:"string"},resourceClaimName:{type:"string"},resourceClaimTemplateName:{type:"string"}},required:["name"]},IoK8sApiCoreV1PodResourceClaimStatus:{type:"object",properties:{name:{type:"string"},resourceClaimName:{type:"string"}},required:["name"]},IoK8sApiCoreV1PodSchedulingGate:{type:"object",properties:{name:{type:"string"}},required:["name"]},IoK8sApiCoreV1PodSchedulingGroup:{type:"object",properties:{podGroupName:{type:"string"}}},IoK8sApiCoreV1PodSecurityContext:{type:"object",properties:{appArmorProfile:{$ref:"IoK8sApiCoreV1AppArmorProfile"},fsGroup:{type:"integer",format:"int64"},fsGroupChangePolicy:{type:"string","enum":["Always","OnRootMismatch"]},runAsGroup:{type:"integer",format:"int64"},runAsNonRoot:{type:"boolean"},runAsUser:{type:"integer",format:"int64"},seLinuxChangePolicy:{type:"string"},seLinuxOptions:{$ref:"IoK8sApiCoreV1SELinuxOptions"},seccompProfile:{$ref:"IoK8sApiCoreV1SeccompProfile"},supplementalGroups:{type:"array",items:{type:"number"}},supplementalGroupsPolicy:{type:"string","enum":["Merge","Strict"]},sysctls:{type:"array",items:{$ref:"IoK8sApiCoreV1Sysctl"}},windowsOptions:{$ref:"IoK8sApiCoreV1WindowsSecurityContextOptions"}}},IoK8sApiCoreV1PodSpec:{type:"object",properties:{activeDeadlineSeconds:{type:"integer",format:"int64"},affinity:{$ref:"IoK8sApiCoreV1Affinity"},automountServiceAccountToken:{type:"boolean"},containers:{type:"array",items:{$ref:"IoK8sApiCoreV1Container"}},dnsConfig:{$ref:"IoK8sApiCoreV1PodDNSConfig"},dnsPolicy:{type:"string","enum":["ClusterFirst","ClusterFirstWithHostNet","Default","None"]},enableServiceLinks:{type:"boolean"},ephemeralContainers:{type:"array",items:{$ref:"IoK8sApiCoreV1EphemeralContainer"}},hostAliases:{type:"array",items:{$ref:"IoK8sApiCoreV1HostAlias"}},hostIPC:{type:"boolean"},hostNetwork:{type:"boolean"},hostPID:{type:"boolean"},hostUsers:{type:"boolean"},hostname:{type:"string"},hostnameOverride:{type:"string"},imagePullSecrets:{type:"array",items:{$ref:"IoK8sApiCoreV1LocalObjectReference"}},initContainers:{type:"array",items:{$ref:"IoK8sApiCoreV1Container"}},nodeName:{type:"string"},nodeSelector:{type:"object",additionalProperties:{type:"string"}},os:{$ref:"IoK8sApiCoreV1PodOS"},overhead:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},preemptionPolicy:{type:"string","enum":["Never","PreemptLowerPriority"]},priority:{type:"integer",format:"int32"},priorityClassName:{type:"string"},readinessGates:{type:"array",items:{$ref:"IoK8sApiCoreV1PodReadinessGate"}},resourceClaims:{type:"array",items:{$ref:"IoK8sApiCoreV1PodResourceClaim"}},resources:{$ref:"IoK8sApiCoreV1ResourceRequirements"},restartPolicy:{type:"string","enum":["Always","Never","OnFailure"]},runtimeClassName:{type:"string"},schedulerName:{type:"string"},schedulingGates:{type:"array",items:{$ref:"IoK8sApiCoreV1PodSchedulingGate"}},schedulingGroup:{$ref:"IoK8sApiCoreV1PodSchedulingGroup"},securityContext:{$ref:"IoK8sApiCoreV1PodSecurityContext"},serviceAccount:{type:"string"},serviceAccountName:{type:"string"},setHostnameAsFQDN:{type:"boolean"},shareProcessNamespace:{type:"boolean"},subdomain:{type:"string"},terminationGracePeriodSeconds:{type:"integer",format:"int64"},tolerations:{type:"array",items:{$ref:"IoK8sApiCoreV1Toleration"}},topologySpreadConstraints:{type:"array",items:{$ref:"IoK8sApiCoreV1TopologySpreadConstraint"}},volumes:{type:"array",items:{$ref:"IoK8sApiCoreV1Volume"}}},required:["containers"]},IoK8sApiCoreV1PodStatus:{type:"object",properties:{allocatedResources:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},conditions:{type:"array",items:{$ref:"IoK8sApiCoreV1PodCondition"}},containerStatuses:{type:"array",items:{$ref:"IoK8sApiCoreV1ContainerStatus"}},ephemeralContainerStatuses:{type:"array",items:{$ref:"IoK8sApiCoreV1ContainerStatus"}},extendedResourceClaimStatus:{$ref:"IoK8sApiCoreV1PodExtendedResourceClaimStatus"},hostIP:{type:"string"},hostIPs:{type:"array",items:{$ref:"IoK8sApiCoreV1HostIP"}},initContainerStatuses:{type:"array",items:{$ref:"IoK8sApiCoreV1ContainerStatus"}},message:{type:"string"},nodeAllocatableResourceClaimStatuses:{type:"array",items:{$ref:"IoK8sApiCoreV1NodeAllocatableResourceClaimStatus"}},nominatedNodeName:{type:"string"},observedGeneration:{type:"integer",format:"int64"},phase:{type:"string","enum":["Failed","Pending","Running","Succeeded","Unknown"]},podIP:{type:"string"},podIPs:{type:"array",items:{$ref:"IoK8sApiCoreV1PodIP"}},qosClass:{type:"string","enum":["BestEffort","Burstable","Guaranteed"]},reason:{type:"string"},resize:{type:"string"},resourceClaimStatuses:{type:"array",items:{$ref:"IoK8sApiCoreV1PodResourceClaimStatus"}},resources:{$ref:"IoK8sApiCoreV1ResourceRequirements"},startTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"}}},IoK8sApiCoreV1PodTemplate:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},template:{$ref:"IoK8sApiCoreV1PodTemplateSpec"}}},IoK8sApiCoreV1PodTemplateSpec:{type:"object",properties:{metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoreV1PodSpec"}}},IoK8sApiCoreV1PortStatus:{type:"object",properties:{error:{type:"string"},port:{type:"integer",format:"int32"},protocol:{type:"string","enum":["SCTP","TCP","UDP"]}},required:["port","protocol"]},IoK8sApiCoreV1PortworxVolumeSource:{type:"object",properties:{fsType:{type:"string"},readOnly:{type:"boolean"},volumeID:{type:"string"}},required:["volumeID"]},IoK8sApiCoreV1PreferredSchedulingTerm:{type:"object",properties:{preference:{$ref:"IoK8sApiCoreV1NodeSelectorTerm"},weight:{type:"integer",format:"int32"}},required:["preference","weight"]},IoK8sApiCoreV1Probe:{type:"object",properties:{exec:{$ref:"IoK8sApiCoreV1ExecAction"},failureThreshold:{type:"integer",format:"int32"},grpc:{$ref:"IoK8sApiCoreV1GRPCAction"},httpGet:{$ref:"IoK8sApiCoreV1HTTPGetAction"},initialDelaySeconds:{type:"integer",format:"int32"},periodSeconds:{type:"integer",format:"int32"},successThreshold:{type:"integer",format:"int32"},tcpSocket:{$ref:"IoK8sApiCoreV1TCPSocketAction"},terminationGracePeriodSeconds:{type:"integer",format:"int64"},timeoutSeconds:{type:"integer",format:"int32"}}},IoK8sApiCoreV1ProjectedVolumeSource:{type:"object",properties:{defaultMode:{type:"integer",format:"int32"},sources:{type:"array",items:{$ref:"IoK8sApiCoreV1VolumeProjection"}}}},IoK8sApiCoreV1QuobyteVolumeSource:{type:"object",properties:{group:{type:"string"},readOnly:{type:"boolean"},registry:{type:"string"},tenant:{type:"string"},user:{type:"string"},volume:{type:"string"}},required:["registry","volume"]},IoK8sApiCoreV1RBDPersistentVolumeSource:{type:"object",properties:{fsType:{type:"string"},image:{type:"string"},keyring:{type:"string"},monitors:{type:"array",items:{type:"string"}},pool:{type:"string"},readOnly:{type:"boolean"},secretRef:{$ref:"IoK8sApiCoreV1SecretReference"},user:{type:"string"}},required:["image","monitors"]},IoK8sApiCoreV1RBDVolumeSource:{type:"object",properties:{fsType:{type:"string"},image:{type:"string"},keyring:{type:"string"},monitors:{type:"array",items:{type:"string"}},pool:{type:"string"},readOnly:{type:"boolean"},secretRef:{$ref:"IoK8sApiCoreV1LocalObjectReference"},user:{type:"string"}},required:["image","monitors"]},IoK8sApiCoreV1ReplicationController:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoreV1ReplicationControllerSpec"},status:{$ref:"IoK8sApiCoreV1ReplicationControllerStatus"}}},IoK8sApiCoreV1ReplicationControllerCondition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiCoreV1ReplicationControllerSpec:{type:"object",properties:{minReadySeconds:{type:"integer",format:"int32"},replicas:{type:"integer",format:"int32"},selector:{type:"object",additionalProperties:{type:"string"}},template:{$ref:"IoK8sApiCoreV1PodTemplateSpec"}}},IoK8sApiCoreV1ReplicationControllerStatus:{type:"object",properties:{availableReplicas:{type:"integer",format:"int32"},conditions:{type:"array",items:{$ref:"IoK8sApiCoreV1ReplicationControllerCondition"}},fullyLabeledReplicas:{type:"integer",format:"int32"},observedGeneration:{type:"integer",format:"int64"},readyReplicas:{type:"integer",format:"int32"},replicas:{type:"integer",format:"int32"}},required:["replicas"]},IoK8sApiCoreV1ResourceClaim:{type:"object",properties:{name:{type:"string"},request:{type:"string"}},required:["name"]},IoK8sApiCoreV1ResourceFieldSelector:{type:"object",properties:{containerName:{type:"string"},divisor:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"},resource:{type:"string"}},required:["resource"]},IoK8sApiCoreV1ResourceHealth:{type:"object",properties:{health:{type:"string"},message:{type:"string"},resourceID:{type:"string"}},required:["resourceID"]},IoK8sApiCoreV1ResourceQuota:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoreV1ResourceQuotaSpec"},status:{$ref:"IoK8sApiCoreV1ResourceQuotaStatus"}}},IoK8sApiCoreV1ResourceQuotaSpec:{type:"object",properties:{hard:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},scopeSelector:{$ref:"IoK8sApiCoreV1ScopeSelector"},scopes:{type:"array",items:{type:"string","enum":["BestEffort","CrossNamespacePodAffinity","NotBestEffort","NotTerminating","PriorityClass","Terminating","VolumeAttributesClass"]}}}},IoK8sApiCoreV1ResourceQuotaStatus:{type:"object",properties:{hard:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},used:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}}}},IoK8sApiCoreV1ResourceRequirements:{type:"object",properties:{claims:{type:"array",items:{$ref:"IoK8sApiCoreV1ResourceClaim"}},limits:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},requests:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}}}},IoK8sApiCoreV1ResourceStatus:{type:"object",properties:{name:{type:"string"},resources:{type:"array",items:{$ref:"IoK8sApiCoreV1ResourceHealth"}}},required:["name"]},IoK8sApiCoreV1SELinuxOptions:{type:"object",properties:{level:{type:"string"},role:{type:"string"},type:{type:"string"},user:{type:"string"}}},IoK8sApiCoreV1ScaleIOPersistentVolumeSource:{type:"object",properties:{fsType:{type:"string"},gateway:{type:"string"},protectionDomain:{type:"string"},readOnly:{type:"boolean"},secretRef:{$ref:"IoK8sApiCoreV1SecretReference"},sslEnabled:{type:"boolean"},storageMode:{type:"string"},storagePool:{type:"string"},system:{type:"string"},volumeName:{type:"string"}},required:["gateway","secretRef","system"]},IoK8sApiCoreV1ScaleIOVolumeSource:{type:"object",properties:{fsType:{type:"string"},gateway:{type:"string"},protectionDomain:{type:"string"},readOnly:{type:"boolean"},secretRef:{$ref:"IoK8sApiCoreV1LocalObjectReference"},sslEnabled:{type:"boolean"},storageMode:{type:"string"},storagePool:{type:"string"},system:{type:"string"},volumeName:{type:"string"}},required:["gateway","secretRef","system"]},IoK8sApiCoreV1ScopeSelector:{type:"object",properties:{matchExpressions:{type:"array",items:{$ref:"IoK8sApiCoreV1ScopedResourceSelectorRequirement"}}}},IoK8sApiCoreV1ScopedResourceSelectorRequirement:{type:"object",properties:{operator:{type:"string","enum":["DoesNotExist","Exists","In","NotIn"]},scopeName:{type:"string","enum":["BestEffort","CrossNamespacePodAffinity","NotBestEffort","NotTerminating","PriorityClass","Terminating","VolumeAttributesClass"]},values:{type:"array",items:{type:"string"}}},required:["operator","scopeName"]},IoK8sApiCoreV1SeccompProfile:{type:"object",properties:{localhostProfile:{type:"string"},type:{type:"string","enum":["Localhost","RuntimeDefault","Unconfined"]}},required:["type"]},IoK8sApiCoreV1Secret:{type:"object",properties:{apiVersion:{type:"string"},data:{type:"object",additionalProperties:{type:"string",format:"byte"}},immutable:{type:"boolean"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},stringData:{type:"object",additionalProperties:{type:"string"}},type:{type:"string"}}},IoK8sApiCoreV1SecretEnvSource:{type:"object",properties:{name:{type:"string"},optional:{type:"boolean"}}},IoK8sApiCoreV1SecretKeySelector:{type:"object",properties:{key:{type:"string"},name:{type:"string"},optional:{type:"boolean"}},required:["key"]},IoK8sApiCoreV1SecretProjection:{type:"object",properties:{items:{type:"array",items:{$ref:"IoK8sApiCoreV1KeyToPath"}},name:{type:"string"},optional:{type:"boolean"}}},IoK8sApiCoreV1SecretReference:{type:"object",properties:{name:{type:"string"},namespace:{type:"string"}}},IoK8sApiCoreV1SecretVolumeSource:{type:"object",properties:{defaultMode:{type:"integer",format:"int32"},items:{type:"array",items:{$ref:"IoK8sApiCoreV1KeyToPath"}},optional:{type:"boolean"},secretName:{type:"string"}}},IoK8sApiCoreV1SecurityContext:{type:"object",properties:{allowPrivilegeEscalation:{type:"boolean"},appArmorProfile:{$ref:"IoK8sApiCoreV1AppArmorProfile"},capabilities:{$ref:"IoK8sApiCoreV1Capabilities"},privileged:{type:"boolean"},procMount:{type:"string","enum":["Default","Unmasked"]},readOnlyRootFilesystem:{type:"boolean"},runAsGroup:{type:"integer",format:"int64"},runAsNonRoot:{type:"boolean"},runAsUser:{type:"integer",format:"int64"},seLinuxOptions:{$ref:"IoK8sApiCoreV1SELinuxOptions"},seccompProfile:{$ref:"IoK8sApiCoreV1SeccompProfile"},windowsOptions:{$ref:"IoK8sApiCoreV1WindowsSecurityContextOptions"}}},IoK8sApiCoreV1Service:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoreV1ServiceSpec"},status:{$ref:"IoK8sApiCoreV1ServiceStatus"}}},IoK8sApiCoreV1ServiceAccount:{type:"object",properties:{apiVersion:{type:"string"},automountServiceAccountToken:{type:"boolean"},imagePullSecrets:{type:"array",items:{$ref:"IoK8sApiCoreV1LocalObjectReference"}},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},secrets:{type:"array",items:{$ref:"IoK8sApiCoreV1ObjectReference"}}}},IoK8sApiCoreV1ServiceAccountTokenProjection:{type:"object",properties:{audience:{type:"string"},expirationSeconds:{type:"integer",format:"int64"},path:{type:"string"}},required:["path"]},IoK8sApiCoreV1ServicePort:{type:"object",properties:{appProtocol:{type:"string"},name:{type:"string"},nodePort:{type:"integer",format:"int32"},port:{type:"integer",format:"int32"},protocol:{type:"string","enum":["SCTP","TCP","UDP"]},targetPort:{$ref:"IoK8sApimachineryPkgUtilIntstrIntOrString"}},required:["port"]},IoK8sApiCoreV1ServiceSpec:{type:"object",properties:{allocateLoadBalancerNodePorts:{type:"boolean"},clusterIP:{type:"string"},clusterIPs:{type:"array",items:{type:"string"}},externalIPs:{type:"array",items:{type:"string"}},externalName:{type:"string"},externalTrafficPolicy:{type:"string","enum":["Cluster","Local"]},healthCheckNodePort:{type:"integer",format:"int32"},internalTrafficPolicy:{type:"string","enum":["Cluster","Local"]},ipFamilies:{type:"array",items:{type:"string","enum":["","IPv4","IPv6"]}},ipFamilyPolicy:{type:"string","enum":["PreferDualStack","RequireDualStack","SingleStack"]},loadBalancerClass:{type:"string"},loadBalancerIP:{type:"string"},loadBalancerSourceRanges:{type:"array",items:{type:"string"}},ports:{type:"array",items:{$ref:"IoK8sApiCoreV1ServicePort"}},publishNotReadyAddresses:{type:"boolean"},selector:{type:"object",additionalProperties:{type:"string"}},sessionAffinity:{type:"string","enum":["ClientIP","None"]},sessionAffinityConfig:{$ref:"IoK8sApiCoreV1SessionAffinityConfig"},trafficDistribution:{type:"string"},type:{type:"string","enum":["ClusterIP","ExternalName","LoadBalancer","NodePort"]}}},IoK8sApiCoreV1ServiceStatus:{type:"object",properties:{conditions:{type:"array",items:{$ref:"IoK8sApimachineryPkgApisMetaV1Condition"}},loadBalancer:{$ref:"IoK8sApiCoreV1LoadBalancerStatus"}}},IoK8sApiCoreV1SessionAffinityConfig:{type:"object",properties:{clientIP:{$ref:"IoK8sApiCoreV1ClientIPConfig"}}},IoK8sApiCoreV1SleepAction:{type:"object",properties:{seconds:{type:"integer",format:"int64"}},required:["seconds"]},IoK8sApiCoreV1StorageOSPersistentVolumeSource:{type:"object",properties:{fsType:{type:"string"},readOnly:{type:"boolean"},secretRef:{$ref:"IoK8sApiCoreV1ObjectReference"},volumeName:{type:"string"},volumeNamespace:{type:"string"}}},IoK8sApiCoreV1StorageOSVolumeSource:{type:"object",properties:{fsType:{type:"string"},readOnly:{type:"boolean"},secretRef:{$ref:"IoK8sApiCoreV1LocalObjectReference"},volumeName:{type:"string"},volumeNamespace:{type:"string"}}},IoK8sApiCoreV1Sysctl:{type:"object",properties:{name:{type:"string"},value:{type:"string"}},required:["name","value"]},IoK8sApiCoreV1TCPSocketAction:{type:"object",properties:{host:{type:"string"},port:{$ref:"IoK8sApimachineryPkgUtilIntstrIntOrString"}},required:["port"]},IoK8sApiCoreV1Taint:{type:"object",properties:{effect:{type:"string","enum":["NoExecute","NoSchedule","PreferNoSchedule"]},key:{type:"string"},timeAdded:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},value:{type:"string"}},required:["effect","key"]},IoK8sApiCoreV1Toleration:{type:"object",properties:{effect:{type:"string","enum":["NoExecute","NoSchedule","PreferNoSchedule"]},key:{type:"string"},operator:{type:"string","enum":["Equal","Exists","Gt","Lt"]},tolerationSeconds:{type:"integer",format:"int64"},value:{type:"string"}}},IoK8sApiCoreV1TopologySelectorLabelRequirement:{type:"object",properties:{key:{type:"string"},values:{type:"array",items:{type:"string"}}},required:["key","values"]},IoK8sApiCoreV1TopologySelectorTerm:{type:"object",properties:{matchLabelExpressions:{type:"array",items:{$ref:"IoK8sApiCoreV1TopologySelectorLabelRequirement"}}}},IoK8sApiCoreV1TopologySpreadConstraint:{type:"object",properties:{labelSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},matchLabelKeys:{type:"array",items:{type:"string"}},maxSkew:{type:"integer",format:"int32"},minDomains:{type:"integer",format:"int32"},nodeAffinityPolicy:{type:"string","enum":["Honor","Ignore"]},nodeTaintsPolicy:{type:"string","enum":["Honor","Ignore"]},topologyKey:{type:"string"},whenUnsatisfiable:{type:"string","enum":["DoNotSchedule","ScheduleAnyway"]}},required:["maxSkew","topologyKey","whenUnsatisfiable"]},IoK8sApiCoreV1TypedLocalObjectReference:{type:"object",properties:{apiGroup:{type:"string"},kind:{type:"string"},name:{type:"string"}},required:["kind","name"]},IoK8sApiCoreV1TypedObjectReference:{type:"object",properties:{apiGroup:{type:"string"},kind:{type:"string"},name:{type:"string"},namespace:{type:"string"}},required:["kind","name"]},IoK8sApiCoreV1Volume:{type:"object",properties:{awsElasticBlockStore:{$ref:"IoK8sApiCoreV1AWSElasticBlockStoreVolumeSource"},azureDisk:{$ref:"IoK8sApiCoreV1AzureDiskVolumeSource"},azureFile:{$ref:"IoK8sApiCoreV1AzureFileVolumeSource"},cephfs:{$ref:"IoK8sApiCoreV1CephFSVolumeSource"},cinder:{$ref:"IoK8sApiCoreV1CinderVolumeSource"},configMap:{$ref:"IoK8sApiCoreV1ConfigMapVolumeSource"},csi:{$ref:"IoK8sApiCoreV1CSIVolumeSource"},downwardAPI:{$ref:"IoK8sApiCoreV1DownwardAPIVolumeSource"},emptyDir:{$ref:"IoK8sApiCoreV1EmptyDirVolumeSource"},ephemeral:{$ref:"IoK8sApiCoreV1EphemeralVolumeSource"},fc:{$ref:"IoK8sApiCoreV1FCVolumeSource"},flexVolume:{$ref:"IoK8sApiCoreV1FlexVolumeSource"},flocker:{$ref:"IoK8sApiCoreV1FlockerVolumeSource"},gcePersistentDisk:{$ref:"IoK8sApiCoreV1GCEPersistentDiskVolumeSource"},gitRepo:{$ref:"IoK8sApiCoreV1GitRepoVolumeSource"},glusterfs:{$ref:"IoK8sApiCoreV1GlusterfsVolumeSource"},hostPath:{$ref:"IoK8sApiCoreV1HostPathVolumeSource"},image:{$ref:"IoK8sApiCoreV1ImageVolumeSource"},iscsi:{$ref:"IoK8sApiCoreV1ISCSIVolumeSource"},name:{type:"string"},nfs:{$ref:"IoK8sApiCoreV1NFSVolumeSource"},persistentVolumeClaim:{$ref:"IoK8sApiCoreV1PersistentVolumeClaimVolumeSource"},photonPersistentDisk:{$ref:"IoK8sApiCoreV1PhotonPersistentDiskVolumeSource"},portworxVolume:{$ref:"IoK8sApiCoreV1PortworxVolumeSource"},projected:{$ref:"IoK8sApiCoreV1ProjectedVolumeSource"},quobyte:{$ref:"IoK8sApiCoreV1QuobyteVolumeSource"},rbd:{$ref:"IoK8sApiCoreV1RBDVolumeSource"},scaleIO:{$ref:"IoK8sApiCoreV1ScaleIOVolumeSource"},secret:{$ref:"IoK8sApiCoreV1SecretVolumeSource"},storageos:{$ref:"IoK8sApiCoreV1StorageOSVolumeSource"},vsphereVolume:{$ref:"IoK8sApiCoreV1VsphereVirtualDiskVolumeSource"}},required:["name"]},IoK8sApiCoreV1VolumeDevice:{type:"object",properties:{devicePath:{type:"string"},name:{type:"string"}},required:["devicePath","name"]},IoK8sApiCoreV1VolumeMount:{type:"object",properties:{mountPath:{type:"string"},mountPropagation:{type:"string","enum":["Bidirectional","HostToContainer","None"]},name:{type:"string"},readOnly:{type:"boolean"},recursiveReadOnly:{type:"string"},subPath:{type:"string"},subPathExpr:{type:"string"}},required:["mountPath","name"]},IoK8sApiCoreV1VolumeMountStatus:{type:"object",properties:{mountPath:{type:"string"},name:{type:"string"},readOnly:{type:"boolean"},recursiveReadOnly:{type:"string"},volumeStatus:{$ref:"IoK8sApiCoreV1VolumeStatus"}},required:["mountPath","name"]},IoK8sApiCoreV1VolumeNodeAffinity:{type:"object",properties:{required:{$ref:"IoK8sApiCoreV1NodeSelector"}}},IoK8sApiCoreV1VolumeProjection:{type:"object",properties:{clusterTrustBundle:{$ref:"IoK8sApiCoreV1ClusterTrustBundleProjection"},configMap:{$ref:"IoK8sApiCoreV1ConfigMapProjection"},downwardAPI:{$ref:"IoK8sApiCoreV1DownwardAPIProjection"},podCertificate:{$ref:"IoK8sApiCoreV1PodCertificateProjection"},secret:{$ref:"IoK8sApiCoreV1SecretProjection"},serviceAccountToken:{$ref:"IoK8sApiCoreV1ServiceAccountTokenProjection"}}},IoK8sApiCoreV1VolumeResourceRequirements:{type:"object",properties:{limits:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},requests:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}}}},IoK8sApiCoreV1VolumeStatus:{type:"object",properties:{image:{$ref:"IoK8sApiCoreV1ImageVolumeStatus"}}},IoK8sApiCoreV1VsphereVirtualDiskVolumeSource:{type:"object",properties:{fsType:{type:"string"},storagePolicyID:{type:"string"},storagePolicyName:{type:"string"},volumePath:{type:"string"}},required:["volumePath"]},IoK8sApiCoreV1WeightedPodAffinityTerm:{type:"object",properties:{podAffinityTerm:{$ref:"IoK8sApiCoreV1PodAffinityTerm"},weight:{type:"integer",format:"int32"}},required:["podAffinityTerm","weight"]},IoK8sApiCoreV1WindowsSecurityContextOptions:{type:"object",properties:{gmsaCredentialSpec:{type:"string"},gmsaCredentialSpecName:{type:"string"},hostProcess:{type:"boolean"},runAsUserName:{type:"string"}}},IoK8sApiDiscoveryV1Endpoint:{type:"object",properties:{addresses:{type:"array",items:{type:"string"}},conditions:{$ref:"IoK8sApiDiscoveryV1EndpointConditions"},deprecatedTopology:{type:"object",additionalProperties:{type:"string"}},hints:{$ref:"IoK8sApiDiscoveryV1EndpointHints"},hostname:{type:"string"},nodeName:{type:"string"},targetRef:{$ref:"IoK8sApiCoreV1ObjectReference"},zone:{type:"string"}},required:["addresses"]},IoK8sApiDiscoveryV1EndpointConditions:{type:"object",properties:{ready:{type:"boolean"},serving:{type:"boolean"},terminating:{type:"boolean"}}},IoK8sApiDiscoveryV1EndpointHints:{type:"object",properties:{forNodes:{type:"array",items:{$ref:"IoK8sApiDiscoveryV1ForNode"}},forZones:{type:"array",items:{$ref:"IoK8sApiDiscoveryV1ForZone"}}}},IoK8sApiDiscoveryV1EndpointPort:{type:"object",properties:{appProtocol:{type:"string"},name:{type:"string"},port:{type:"integer",format:"int32"},protocol:{type:"string","enum":["SCTP","TCP","UDP"]}}},IoK8sApiDiscoveryV1EndpointSlice:{type:"object",properties:{addressType:{type:"string","enum":["FQDN","IPv4","IPv6"]},apiVersion:{type:"string"},endpoints:{type:"array",items:{$ref:"IoK8sApiDiscoveryV1Endpoint"}},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},ports:{type:"array",items:{$ref:"IoK8sApiDiscoveryV1EndpointPort"}}},required:["addressType"]},IoK8sApiDiscoveryV1ForNode:{type:"object",properties:{name:{type:"string"}},required:["name"]},IoK8sApiDiscoveryV1ForZone:{type:"object",properties:{name:{type:"string"}},required:["name"]},IoK8sApiEventsV1Event:{type:"object",properties:{action:{type:"string"},apiVersion:{type:"string"},deprecatedCount:{type:"integer",format:"int32"},deprecatedFirstTimestamp:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},deprecatedLastTimestamp:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},deprecatedSource:{$ref:"IoK8sApiCoreV1EventSource"},eventTime:{$ref:"IoK8sApimachineryPkgApisMetaV1MicroTime"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},note:{type:"string"},reason:{type:"string"},regarding:{$ref:"IoK8sApiCoreV1ObjectReference"},related:{$ref:"IoK8sApiCoreV1ObjectReference"},reportingController:{type:"string"},reportingInstance:{type:"string"},series:{$ref:"IoK8sApiEventsV1EventSeries"},type:{type:"string"}},required:["eventTime"]},IoK8sApiEventsV1EventSeries:{type:"object",properties:{count:{type:"integer",format:"int32"},lastObservedTime:{$ref:"IoK8sApimachineryPkgApisMetaV1MicroTime"}},required:["count","lastObservedTime"]},IoK8sApiFlowcontrolV1ExemptPriorityLevelConfiguration:{type:"object",properties:{lendablePercent:{type:"integer",format:"int32"},nominalConcurrencyShares:{type:"integer",format:"int32"}}},IoK8sApiFlowcontrolV1FlowDistinguisherMethod:{type:"object",properties:{type:{type:"string"}},required:["type"]},IoK8sApiFlowcontrolV1FlowSchema:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiFlowcontrolV1FlowSchemaSpec"},status:{$ref:"IoK8sApiFlowcontrolV1FlowSchemaStatus"}}},IoK8sApiFlowcontrolV1FlowSchemaCondition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}}},IoK8sApiFlowcontrolV1FlowSchemaSpec:{type:"object",properties:{distinguisherMethod:{$ref:"IoK8sApiFlowcontrolV1FlowDistinguisherMethod"},matchingPrecedence:{type:"integer",format:"int32"},priorityLevelConfiguration:{$ref:"IoK8sApiFlowcontrolV1PriorityLevelConfigurationReference"},rules:{type:"array",items:{$ref:"IoK8sApiFlowcontrolV1PolicyRulesWithSubjects"}}},required:["priorityLevelConfiguration"]},IoK8sApiFlowcontrolV1FlowSchemaStatus:{type:"object",properties:{conditions:{type:"array",items:{$ref:"IoK8sApiFlowcontrolV1FlowSchemaCondition"}}}},IoK8sApiFlowcontrolV1GroupSubject:{type:"object",properties:{name:{type:"string"}},required:["name"]},IoK8sApiFlowcontrolV1LimitResponse:{type:"object",properties:{queuing:{$ref:"IoK8sApiFlowcontrolV1QueuingConfiguration"},type:{type:"string"}},required:["type"]},IoK8sApiFlowcontrolV1LimitedPriorityLevelConfiguration:{type:"object",properties:{borrowingLimitPercent:{type:"integer",format:"int32"},lendablePercent:{type:"integer",format:"int32"},limitResponse:{$ref:"IoK8sApiFlowcontrolV1LimitResponse"},nominalConcurrencyShares:{type:"integer",format:"int32"}}},IoK8sApiFlowcontrolV1NonResourcePolicyRule:{type:"object",properties:{nonResourceURLs:{type:"array",items:{type:"string"}},verbs:{type:"array",items:{type:"string"}}},required:["nonResourceURLs","verbs"]},IoK8sApiFlowcontrolV1PolicyRulesWithSubjects:{type:"object",properties:{nonResourceRules:{type:"array",items:{$ref:"IoK8sApiFlowcontrolV1NonResourcePolicyRule"}},resourceRules:{type:"array",items:{$ref:"IoK8sApiFlowcontrolV1ResourcePolicyRule"}},subjects:{type:"array",items:{$ref:"IoK8sApiFlowcontrolV1Subject"}}},required:["subjects"]},IoK8sApiFlowcontrolV1PriorityLevelConfiguration:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiFlowcontrolV1PriorityLevelConfigurationSpec"},status:{$ref:"IoK8sApiFlowcontrolV1PriorityLevelConfigurationStatus"}}},IoK8sApiFlowcontrolV1PriorityLevelConfigurationCondition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}}},IoK8sApiFlowcontrolV1PriorityLevelConfigurationReference:{type:"object",properties:{name:{type:"string"}},required:["name"]},IoK8sApiFlowcontrolV1PriorityLevelConfigurationSpec:{type:"object",properties:{exempt:{$ref:"IoK8sApiFlowcontrolV1ExemptPriorityLevelConfiguration"},limited:{$ref:"IoK8sApiFlowcontrolV1LimitedPriorityLevelConfiguration"},type:{type:"string"}},required:["type"]},IoK8sApiFlowcontrolV1PriorityLevelConfigurationStatus:{type:"object",properties:{conditions:{type:"array",items:{$ref:"IoK8sApiFlowcontrolV1PriorityLevelConfigurationCondition"}}}},IoK8sApiFlowcontrolV1QueuingConfiguration:{type:"object",properties:{handSize:{type:"integer",format:"int32"},queueLengthLimit:{type:"integer",format:"int32"},queues:{type:"integer",format:"int32"}}},IoK8sApiFlowcontrolV1ResourcePolicyRule:{type:"object",properties:{apiGroups:{type:"array",items:{type:"string"}},clusterScope:{type:"boolean"},namespaces:{type:"array",items:{type:"string"}},resources:{type:"array",items:{type:"string"}},verbs:{type:"array",items:{type:"string"}}},required:["apiGroups","resources","verbs"]},IoK8sApiFlowcontrolV1ServiceAccountSubject:{type:"object",properties:{name:{type:"string"},namespace:{type:"string"}},required:["name","namespace"]},IoK8sApiFlowcontrolV1Subject:{type:"object",properties:{group:{$ref:"IoK8sApiFlowcontrolV1GroupSubject"},kind:{type:"string"},serviceAccount:{$ref:"IoK8sApiFlowcontrolV1ServiceAccountSubject"},user:{$ref:"IoK8sApiFlowcontrolV1UserSubject"}},required:["kind"]},IoK8sApiFlowcontrolV1UserSubject:{type:"object",properties:{name:{type:"string"}},required:["name"]},IoK8sApiNetworkingV1HTTPIngressPath:{type:"object",properties:{backend:{$ref:"IoK8sApiNetworkingV1IngressBackend"},path:{type:"string"},pathType:{type:"string","enum":["Exact","ImplementationSpecific","Prefix"]}},required:["backend","pathType"]},IoK8sApiNetworkingV1HTTPIngressRuleValue:{type:"object",properties:{paths:{type:"array",items:{$ref:"IoK8sApiNetworkingV1HTTPIngressPath"}}},required:["paths"]},IoK8sApiNetworkingV1IPAddress:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiNetworkingV1IPAddressSpec"}},required:["spec"]},IoK8sApiNetworkingV1IPAddressSpec:{type:"object",properties:{parentRef:{$ref:"IoK8sApiNetworkingV1ParentReference"}},required:["parentRef"]},IoK8sApiNetworkingV1IPBlock:{type:"object",properties:{cidr:{type:"string"},except:{type:"array",items:{type:"string"}}},required:["cidr"]},IoK8sApiNetworkingV1Ingress:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiNetworkingV1IngressSpec"},status:{$ref:"IoK8sApiNetworkingV1IngressStatus"}}},IoK8sApiNetworkingV1IngressBackend:{type:"object",properties:{resource:{$ref:"IoK8sApiCoreV1TypedLocalObjectReference"},service:{$ref:"IoK8sApiNetworkingV1IngressServiceBackend"}}},IoK8sApiNetworkingV1IngressClass:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiNetworkingV1IngressClassSpec"}}},IoK8sApiNetworkingV1IngressClassParametersReference:{type:"object",properties:{apiGroup:{type:"string"},kind:{type:"string"},name:{type:"string"},namespace:{type:"string"},scope:{type:"string"}},required:["kind","name"]},IoK8sApiNetworkingV1IngressClassSpec:{type:"object",properties:{controller:{type:"string"},parameters:{$ref:"IoK8sApiNetworkingV1IngressClassParametersReference"}}},IoK8sApiNetworkingV1IngressLoadBalancerIngress:{type:"object",properties:{hostname:{type:"string"},ip:{type:"string"},ports:{type:"array",items:{$ref:"IoK8sApiNetworkingV1IngressPortStatus"}}}},IoK8sApiNetworkingV1IngressLoadBalancerStatus:{type:"object",properties:{ingress:{type:"array",items:{$ref:"IoK8sApiNetworkingV1IngressLoadBalancerIngress"}}}},IoK8sApiNetworkingV1IngressPortStatus:{type:"object",properties:{error:{type:"string"},port:{type:"integer",format:"int32"},protocol:{type:"string","enum":["SCTP","TCP","UDP"]}},required:["port","protocol"]},IoK8sApiNetworkingV1IngressRule:{type:"object",properties:{host:{type:"string"},http:{$ref:"IoK8sApiNetworkingV1HTTPIngressRuleValue"}}},IoK8sApiNetworkingV1IngressServiceBackend:{type:"object",properties:{name:{type:"string"},port:{$ref:"IoK8sApiNetworkingV1ServiceBackendPort"}},required:["name"]},IoK8sApiNetworkingV1IngressSpec:{type:"object",properties:{defaultBackend:{$ref:"IoK8sApiNetworkingV1IngressBackend"},ingressClassName:{type:"string"},rules:{type:"array",items:{$ref:"IoK8sApiNetworkingV1IngressRule"}},tls:{type:"array",items:{$ref:"IoK8sApiNetworkingV1IngressTLS"}}}},IoK8sApiNetworkingV1IngressStatus:{type:"object",properties:{loadBalancer:{$ref:"IoK8sApiNetworkingV1IngressLoadBalancerStatus"}}},IoK8sApiNetworkingV1IngressTLS:{type:"object",properties:{hosts:{type:"array",items:{type:"string"}},secretName:{type:"string"}}},IoK8sApiNetworkingV1NetworkPolicy:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiNetworkingV1NetworkPolicySpec"}}},IoK8sApiNetworkingV1NetworkPolicyEgressRule:{type:"object",properties:{ports:{type:"array",items:{$ref:"IoK8sApiNetworkingV1NetworkPolicyPort"}},to:{type:"array",items:{$ref:"IoK8sApiNetworkingV1NetworkPolicyPeer"}}}},IoK8sApiNetworkingV1NetworkPolicyIngressRule:{type:"object",properties:{from:{type:"array",items:{$ref:"IoK8sApiNetworkingV1NetworkPolicyPeer"}},ports:{type:"array",items:{$ref:"IoK8sApiNetworkingV1NetworkPolicyPort"}}}},IoK8sApiNetworkingV1NetworkPolicyPeer:{type:"object",properties:{ipBlock:{$ref:"IoK8sApiNetworkingV1IPBlock"},namespaceSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},podSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"}}},IoK8sApiNetworkingV1NetworkPolicyPort:{type:"object",properties:{endPort:{type:"integer",format:"int32"},port:{$ref:"IoK8sApimachineryPkgUtilIntstrIntOrString"},protocol:{type:"string","enum":["SCTP","TCP","UDP"]}}},IoK8sApiNetworkingV1NetworkPolicySpec:{type:"object",properties:{egress:{type:"array",items:{$ref:"IoK8sApiNetworkingV1NetworkPolicyEgressRule"}},ingress:{type:"array",items:{$ref:"IoK8sApiNetworkingV1NetworkPolicyIngressRule"}},podSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},policyTypes:{type:"array",items:{type:"string","enum":["Egress","Ingress"]}}}},IoK8sApiNetworkingV1ParentReference:{type:"object",properties:{group:{type:"string"},name:{type:"string"},namespace:{type:"string"},resource:{type:"string"}},required:["name","resource"]},IoK8sApiNetworkingV1ServiceBackendPort:{type:"object",properties:{name:{type:"string"},number:{type:"integer",format:"int32"}}},IoK8sApiNetworkingV1ServiceCIDR:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiNetworkingV1ServiceCIDRSpec"},status:{$ref:"IoK8sApiNetworkingV1ServiceCIDRStatus"}}},IoK8sApiNetworkingV1ServiceCIDRSpec:{type:"object",properties:{cidrs:{type:"array",items:{type:"string"}}}},IoK8sApiNetworkingV1ServiceCIDRStatus:{type:"object",properties:{conditions:{type:"array",items:{$ref:"IoK8sApimachineryPkgApisMetaV1Condition"}}}},IoK8sApiNodeV1Overhead:{type:"object",properties:{podFixed:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}}}},IoK8sApiNodeV1RuntimeClass:{type:"object",properties:{apiVersion:{type:"string"},handler:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},overhead:{$ref:"IoK8sApiNodeV1Overhead"},scheduling:{$ref:"IoK8sApiNodeV1Scheduling"}},required:["handler"]},IoK8sApiNodeV1Scheduling:{type:"object",properties:{nodeSelector:{type:"object",additionalProperties:{type:"string"}},tolerations:{type:"array",items:{$ref:"IoK8sApiCoreV1Toleration"}}}},IoK8sApiPolicyV1Eviction:{type:"object",properties:{apiVersion:{type:"string"},deleteOptions:{$ref:"IoK8sApimachineryPkgApisMetaV1DeleteOptions"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"}}},IoK8sApiPolicyV1PodDisruptionBudget:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiPolicyV1PodDisruptionBudgetSpec"},status:{$ref:"IoK8sApiPolicyV1PodDisruptionBudgetStatus"}}},IoK8sApiPolicyV1PodDisruptionBudgetSpec:{type:"object",properties:{maxUnavailable:{$ref:"IoK8sApimachineryPkgUtilIntstrIntOrString"},minAvailable:{$ref:"IoK8sApimachineryPkgUtilIntstrIntOrString"},selector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},unhealthyPodEvictionPolicy:{type:"string","enum":["AlwaysAllow","IfHealthyBudget"]}}},IoK8sApiPolicyV1PodDisruptionBudgetStatus:{type:"object",properties:{conditions:{type:"array",items:{$ref:"IoK8sApimachineryPkgApisMetaV1Condition"}},currentHealthy:{type:"integer",format:"int32"},desiredHealthy:{type:"integer",format:"int32"},disruptedPods:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"}},disruptionsAllowed:{type:"integer",format:"int32"},expectedPods:{type:"integer",format:"int32"},observedGeneration:{type:"integer",format:"int64"}}},IoK8sApiRbacV1AggregationRule:{type:"object",properties:{clusterRoleSelectors:{type:"array",items:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"}}}},IoK8sApiRbacV1ClusterRole:{type:"object",properties:{aggregationRule:{$ref:"IoK8sApiRbacV1AggregationRule"},apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},rules:{type:"array",items:{$ref:"IoK8sApiRbacV1PolicyRule"}}}},IoK8sApiRbacV1ClusterRoleBinding:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},roleRef:{$ref:"IoK8sApiRbacV1RoleRef"},subjects:{type:"array",items:{$ref:"IoK8sApiRbacV1Subject"}}},required:["roleRef"]},IoK8sApiRbacV1PolicyRule:{type:"object",properties:{apiGroups:{type:"array",items:{type:"string"}},nonResourceURLs:{type:"array",items:{type:"string"}},resourceNames:{type:"array",items:{type:"string"}},resources:{type:"array",items:{type:"string"}},verbs:{type:"array",items:{type:"string"}}},required:["verbs"]},IoK8sApiRbacV1Role:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},rules:{type:"array",items:{$ref:"IoK8sApiRbacV1PolicyRule"}}}},IoK8sApiRbacV1RoleBinding:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},roleRef:{$ref:"IoK8sApiRbacV1RoleRef"},subjects:{type:"array",items:{$ref:"IoK8sApiRbacV1Subject"}}},required:["roleRef"]},IoK8sApiRbacV1RoleRef:{type:"object",properties:{apiGroup:{type:"string"},kind:{type:"string"},name:{type:"string"}},required:["kind","name"]},IoK8sApiRbacV1Subject:{type:"object",properties:{apiGroup:{type:"string"},kind:{type:"string"},name:{type:"string"},namespace:{type:"string"}},required:["kind","name"]},IoK8sApiResourceV1AllocatedDeviceStatus:{type:"object",properties:{conditions:{type:"array",items:{$ref:"IoK8sApimachineryPkgApisMetaV1Condition"}},data:{$ref:"IoK8sApimachineryPkgRuntimeRawExtension"},device:{type:"string"},driver:{type:"string"},networkData:{$ref:"IoK8sApiResourceV1NetworkDeviceData"},pool:{type:"string"},shareID:{type:"string"}},required:["device","driver","pool"]},IoK8sApiResourceV1AllocationResult:{type:"object",properties:{allocationTimestamp:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},devices:{$ref:"IoK8sApiResourceV1DeviceAllocationResult"},nodeSelector:{$ref:"IoK8sApiCoreV1NodeSelector"}}},IoK8sApiResourceV1CELDeviceSelector:{type:"object",properties:{expression:{type:"string"}},required:["expression"]},IoK8sApiResourceV1CapacityRequestPolicy:{type:"object",properties:{"default":{$ref:"IoK8sApimachineryPkgApiResourceQuantity"},validRange:{$ref:"IoK8sApiResourceV1CapacityRequestPolicyRange"},validValues:{type:"array",items:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}}}},IoK8sApiResourceV1CapacityRequestPolicyRange:{type:"object",properties:{max:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"},min:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"},step:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},required:["min"]},IoK8sApiResourceV1CapacityRequirements:{type:"object",properties:{requests:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}}}},IoK8sApiResourceV1Counter:{type:"object",properties:{value:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},required:["value"]},IoK8sApiResourceV1CounterSet:{type:"object",properties:{counters:{type:"object",additionalProperties:{$ref:"IoK8sApiResourceV1Counter"}},name:{type:"string"}},required:["counters","name"]},IoK8sApiResourceV1Device:{type:"object",properties:{allNodes:{type:"boolean"},allowMultipleAllocations:{type:"boolean"},attributes:{type:"object",additionalProperties:{$ref:"IoK8sApiResourceV1DeviceAttribute"}},bindingConditions:{type:"array",items:{type:"string"}},bindingFailureConditions:{type:"array",items:{type:"string"}},bindsToNode:{type:"boolean"},capacity:{type:"object",additionalProperties:{$ref:"IoK8sApiResourceV1DeviceCapacity"}},consumesCounters:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceCounterConsumption"}},name:{type:"string"},nodeAllocatableResourceMappings:{type:"object",additionalProperties:{$ref:"IoK8sApiResourceV1NodeAllocatableResourceMapping"}},nodeName:{type:"string"},nodeSelector:{$ref:"IoK8sApiCoreV1NodeSelector"},taints:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceTaint"}}},required:["name"]},IoK8sApiResourceV1DeviceAllocationConfiguration:{type:"object",properties:{opaque:{$ref:"IoK8sApiResourceV1OpaqueDeviceConfiguration"},requests:{type:"array",items:{type:"string"}},source:{type:"string","enum":["FromClaim","FromClass"]}},required:["source"]},IoK8sApiResourceV1DeviceAllocationResult:{type:"object",properties:{config:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceAllocationConfiguration"}},results:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceRequestAllocationResult"}}}},IoK8sApiResourceV1DeviceAttribute:{type:"object",properties:{bool:{type:"boolean"},bools:{type:"array",items:{type:"boolean"}},int:{type:"integer",format:"int64"},ints:{type:"array",items:{type:"number"}},string:{type:"string"},strings:{type:"array",items:{type:"string"}},version:{type:"string"},versions:{type:"array",items:{type:"string"}}}},IoK8sApiResourceV1DeviceCapacity:{type:"object",properties:{requestPolicy:{$ref:"IoK8sApiResourceV1CapacityRequestPolicy"},value:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},required:["value"]},IoK8sApiResourceV1DeviceClaim:{type:"object",properties:{config:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceClaimConfiguration"}},constraints:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceConstraint"}},requests:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceRequest"}}}},IoK8sApiResourceV1DeviceClaimConfiguration:{type:"object",properties:{opaque:{$ref:"IoK8sApiResourceV1OpaqueDeviceConfiguration"},requests:{type:"array",items:{type:"string"}}}},IoK8sApiResourceV1DeviceClass:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiResourceV1DeviceClassSpec"}},required:["spec"]},IoK8sApiResourceV1DeviceClassConfiguration:{type:"object",properties:{opaque:{$ref:"IoK8sApiResourceV1OpaqueDeviceConfiguration"}}},IoK8sApiResourceV1DeviceClassSpec:{type:"object",properties:{config:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceClassConfiguration"}},extendedResourceName:{type:"string"},selectors:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceSelector"}}}},IoK8sApiResourceV1DeviceConstraint:{type:"object",properties:{distinctAttribute:{type:"string"},matchAttribute:{type:"string"},requests:{type:"array",items:{type:"string"}}}},IoK8sApiResourceV1DeviceCounterConsumption:{type:"object",properties:{counterSet:{type:"string"},counters:{type:"object",additionalProperties:{$ref:"IoK8sApiResourceV1Counter"}}},required:["counterSet","counters"]},IoK8sApiResourceV1DeviceRequest:{type:"object",properties:{exactly:{$ref:"IoK8sApiResourceV1ExactDeviceRequest"},firstAvailable:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceSubRequest"}},name:{type:"string"}},required:["name"]},IoK8sApiResourceV1DeviceRequestAllocationResult:{type:"object",properties:{adminAccess:{type:"boolean"},bindingConditions:{type:"array",items:{type:"string"}},bindingFailureConditions:{type:"array",items:{type:"string"}},consumedCapacity:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},device:{type:"string"},driver:{type:"string"},pool:{type:"string"},request:{type:"string"},shareID:{type:"string"},tolerations:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceToleration"}}},required:["device","driver","pool","request"]},IoK8sApiResourceV1DeviceSelector:{type:"object",properties:{cel:{$ref:"IoK8sApiResourceV1CELDeviceSelector"}}},IoK8sApiResourceV1DeviceSubRequest:{type:"object",properties:{allocationMode:{type:"string","enum":["All","ExactCount"]},capacity:{$ref:"IoK8sApiResourceV1CapacityRequirements"},count:{type:"integer",format:"int64"},deviceClassName:{type:"string"},name:{type:"string"},selectors:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceSelector"}},tolerations:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceToleration"}}},required:["deviceClassName","name"]},IoK8sApiResourceV1DeviceTaint:{type:"object",properties:{effect:{type:"string","enum":["NoExecute","NoSchedule","None"]},key:{type:"string"},timeAdded:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},value:{type:"string"}},required:["effect","key"]},IoK8sApiResourceV1DeviceToleration:{type:"object",properties:{effect:{type:"string","enum":["NoExecute","NoSchedule","None"]},key:{type:"string"},operator:{type:"string","enum":["Equal","Exists"]},tolerationSeconds:{type:"integer",format:"int64"},value:{type:"string"}}},IoK8sApiResourceV1ExactDeviceRequest:{type:"object",properties:{adminAccess:{type:"boolean"},allocationMode:{type:"string","enum":["All","ExactCount"]},capacity:{$ref:"IoK8sApiResourceV1CapacityRequirements"},count:{type:"integer",format:"int64"},deviceClassName:{type:"string"},selectors:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceSelector"}},tolerations:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceToleration"}}},required:["deviceClassName"]},IoK8sApiResourceV1NetworkDeviceData:{type:"object",properties:{hardwareAddress:{type:"string"},interfaceName:{type:"string"},ips:{type:"array",items:{type:"string"}}}},IoK8sApiResourceV1NodeAllocatableResourceMapping:{type:"object",properties:{allocationMultiplier:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"},capacityKey:{type:"string"}}},IoK8sApiResourceV1OpaqueDeviceConfiguration:{type:"object",properties:{driver:{type:"string"},parameters:{$ref:"IoK8sApimachineryPkgRuntimeRawExtension"}},required:["driver","parameters"]},IoK8sApiResourceV1ResourceClaim:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiResourceV1ResourceClaimSpec"},status:{$ref:"IoK8sApiResourceV1ResourceClaimStatus"}},required:["spec"]},IoK8sApiResourceV1ResourceClaimConsumerReference:{type:"object",properties:{apiGroup:{type:"string"},name:{type:"string"},resource:{type:"string"},uid:{type:"string"}},required:["name","resource","uid"]},IoK8sApiResourceV1ResourceClaimSpec:{type:"object",properties:{devices:{$ref:"IoK8sApiResourceV1DeviceClaim"}}},IoK8sApiResourceV1ResourceClaimStatus:{type:"object",properties:{allocation:{$ref:"IoK8sApiResourceV1AllocationResult"},devices:{type:"array",items:{$ref:"IoK8sApiResourceV1AllocatedDeviceStatus"}},reservedFor:{type:"array",items:{$ref:"IoK8sApiResourceV1ResourceClaimConsumerReference"}}}},IoK8sApiResourceV1ResourceClaimTemplate:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiResourceV1ResourceClaimTemplateSpec"}},required:["spec"]},IoK8sApiResourceV1ResourceClaimTemplateSpec:{type:"object",properties:{metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiResourceV1ResourceClaimSpec"}},required:["spec"]},IoK8sApiResourceV1ResourcePool:{type:"object",properties:{generation:{type:"integer",format:"int64"},name:{type:"string"},resourceSliceCount:{type:"integer",format:"int64"}},required:["generation","name","resourceSliceCount"]},IoK8sApiResourceV1ResourceSlice:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiResourceV1ResourceSliceSpec"}},required:["spec"]},IoK8sApiResourceV1ResourceSliceSpec:{type:"object",properties:{allNodes:{type:"boolean"},devices:{type:"array",items:{$ref:"IoK8sApiResourceV1Device"}},driver:{type:"string"},nodeName:{type:"string"},nodeSelector:{$ref:"IoK8sApiCoreV1NodeSelector"},perDeviceNodeSelection:{type:"boolean"},pool:{$ref:"IoK8sApiResourceV1ResourcePool"},sharedCounters:{type:"array",items:{$ref:"IoK8sApiResourceV1CounterSet"}}},required:["driver","pool"]},IoK8sApiSchedulingV1PriorityClass:{type:"object",properties:{apiVersion:{type:"string"},description:{type:"string"},globalDefault:{type:"boolean"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},preemptionPolicy:{type:"string","enum":["Never","PreemptLowerPriority"]},value:{type:"integer",format:"int32"}}},IoK8sApiStorageV1CSIDriver:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiStorageV1CSIDriverSpec"}},required:["spec"]},IoK8sApiStorageV1CSIDriverSpec:{type:"object",properties:{attachRequired:{type:"boolean"},fsGroupPolicy:{type:"string"},nodeAllocatableUpdatePeriodSeconds:{type:"integer",format:"int64"},podInfoOnMount:{type:"boolean"},preventPodSchedulingIfMissing:{type:"boolean"},requiresRepublish:{type:"boolean"},seLinuxMount:{type:"boolean"},serviceAccountTokenInSecrets:{type:"boolean"},storageCapacity:{type:"boolean"},tokenRequests:{type:"array",items:{$ref:"IoK8sApiStorageV1TokenRequest"}},volumeLifecycleModes:{type:"array",items:{type:"string"}}}},IoK8sApiStorageV1CSINode:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiStorageV1CSINodeSpec"}},required:["spec"]},IoK8sApiStorageV1CSINodeDriver:{type:"object",properties:{allocatable:{$ref:"IoK8sApiStorageV1VolumeNodeResources"},name:{type:"string"},nodeID:{type:"string"},topologyKeys:{type:"array",items:{type:"string"}}},required:["name","nodeID"]},IoK8sApiStorageV1CSINodeSpec:{type:"object",properties:{drivers:{type:"array",items:{$ref:"IoK8sApiStorageV1CSINodeDriver"}}},required:["drivers"]},IoK8sApiStorageV1CSIStorageCapacity:{type:"object",properties:{apiVersion:{type:"string"},capacity:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"},kind:{type:"string"},maximumVolumeSize:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},nodeTopology:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},storageClassName:{type:"string"}},required:["storageClassName"]},IoK8sApiStorageV1StorageClass:{type:"object",properties:{allowVolumeExpansion:{type:"boolean"},allowedTopologies:{type:"array",items:{$ref:"IoK8sApiCoreV1TopologySelectorTerm"}},apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},mountOptions:{type:"array",items:{type:"string"}},parameters:{type:"object",additionalProperties:{type:"string"}},provisioner:{type:"string"},reclaimPolicy:{type:"string","enum":["Delete","Recycle","Retain"]},volumeBindingMode:{type:"string","enum":["Immediate","WaitForFirstConsumer"]}},required:["provisioner"]},IoK8sApiStorageV1TokenRequest:{type:"object",properties:{audience:{type:"string"},expirationSeconds:{type:"integer",format:"int64"}},required:["audience"]},IoK8sApiStorageV1VolumeAttachment:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiStorageV1VolumeAttachmentSpec"},status:{$ref:"IoK8sApiStorageV1VolumeAttachmentStatus"}},required:["spec"]},IoK8sApiStorageV1VolumeAttachmentSource:{type:"object",properties:{inlineVolumeSpec:{$ref:"IoK8sApiCoreV1PersistentVolumeSpec"},persistentVolumeName:{type:"string"}}},IoK8sApiStorageV1VolumeAttachmentSpec:{type:"object",properties:{attacher:{type:"string"},nodeName:{type:"string"},source:{$ref:"IoK8sApiStorageV1VolumeAttachmentSource"}},required:["attacher","nodeName","source"]},IoK8sApiStorageV1VolumeAttachmentStatus:{type:"object",properties:{attachError:{$ref:"IoK8sApiStorageV1VolumeError"},attached:{type:"boolean"},attachmentMetadata:{type:"object",additionalProperties:{type:"string"}},detachError:{$ref:"IoK8sApiStorageV1VolumeError"}},required:["attached"]},IoK8sApiStorageV1VolumeAttributesClass:{type:"object",properties:{apiVersion:{type:"string"},driverName:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},parameters:{type:"object",additionalProperties:{type:"string"}}},required:["driverName"]},IoK8sApiStorageV1VolumeError:{type:"object",properties:{errorCode:{type:"integer",format:"int32"},message:{type:"string"},time:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"}}},IoK8sApiStorageV1VolumeNodeResources:{type:"object",properties:{count:{type:"integer",format:"int32"}}},IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceColumnDefinition:{type:"object",properties:{description:{type:"string"},format:{type:"string"},jsonPath:{type:"string"},name:{type:"string"},priority:{type:"integer",format:"int32"},type:{type:"string"}},required:["jsonPath","name","type"]},IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceConversion:{type:"object",properties:{strategy:{type:"string"},webhook:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1WebhookConversion"}},required:["strategy"]},IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinition:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinitionSpec"},status:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinitionStatus"}},required:["spec"]},IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinitionCondition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},observedGeneration:{type:"integer",format:"int64"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinitionNames:{type:"object",properties:{categories:{type:"array",items:{type:"string"}},kind:{type:"string"},listKind:{type:"string"},plural:{type:"string"},shortNames:{type:"array",items:{type:"string"}},singular:{type:"string"}},required:["kind","plural"]},IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinitionSpec:{type:"object",properties:{conversion:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceConversion"},group:{type:"string"},names:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinitionNames"},preserveUnknownFields:{type:"boolean"},scope:{type:"string"},versions:{type:"array",items:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinitionVersion"}}},required:["group","names","scope","versions"]},IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinitionStatus:{type:"object",properties:{acceptedNames:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinitionNames"},conditions:{type:"array",items:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinitionCondition"}},observedGeneration:{type:"integer",format:"int64"},storedVersions:{type:"array",items:{type:"string"}}}},IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinitionVersion:{type:"object",properties:{additionalPrinterColumns:{type:"array",items:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceColumnDefinition"}},deprecated:{type:"boolean"},deprecationWarning:{type:"string"},name:{type:"string"},schema:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceValidation"},selectableFields:{type:"array",items:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1SelectableField"}},served:{type:"boolean"},storage:{type:"boolean"},subresources:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceSubresources"}},required:["name","served","storage"]},IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceSubresourceScale:{type:"object",properties:{labelSelectorPath:{type:"string"},specReplicasPath:{type:"string"},statusReplicasPath:{type:"string"}},required:["specReplicasPath","statusReplicasPath"]},IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceSubresourceStatus:{},IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceSubresources:{type:"object",properties:{scale:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceSubresourceScale"},status:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceSubresourceStatus"}}},IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceValidation:{type:"object",properties:{openAPIV3Schema:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaProps"}}},IoK8sApiextensionsApiserverPkgApisApiextensionsV1ExternalDocumentation:{type:"object",properties:{description:{type:"string"},url:{type:"string"}}},IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSON:{},IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaProps:{type:"object",properties:{$ref:{type:"string"},$schema:{type:"string"},additionalItems:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaPropsOrBool"},additionalProperties:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaPropsOrBool"},allOf:{type:"array",items:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaProps"}},anyOf:{type:"array",items:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaProps"}},"default":{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSON"},definitions:{type:"object",additionalProperties:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaProps"}},dependencies:{type:"object",additionalProperties:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaPropsOrStringArray"}},description:{type:"string"},"enum":{type:"array",items:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSON"}},example:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSON"},exclusiveMaximum:{type:"boolean"},exclusiveMinimum:{type:"boolean"},externalDocs:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1ExternalDocumentation"},format:{type:"string"},id:{type:"string"},items:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaPropsOrArray"},maxItems:{type:"number"},maxLength:{type:"number"},maxProperties:{type:"number"},maximum:{type:"number"},minItems:{type:"number"},minLength:{type:"number"},minProperties:{type:"number"},minimum:{type:"number"},multipleOf:{type:"number"},not:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaProps"},nullable:{type:"boolean"},oneOf:{type:"array",items:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaProps"}},pattern:{type:"string"},patternProperties:{type:"object",additionalProperties:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaProps"}},properties:{type:"object",additionalProperties:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaProps"}},required:{type:"array",items:{type:"string"}},title:{type:"string"},type:{type:"string"},uniqueItems:{type:"boolean"},"x-kubernetes-embedded-resource":{type:"boolean"},"x-kubernetes-int-or-string":{type:"boolean"},"x-kubernetes-list-map-keys":{type:"array",items:{type:"string"}},"x-kubernetes-list-type":{type:"string"},"x-kubernetes-map-type":{type:"string"},"x-kubernetes-preserve-unknown-fields":{type:"boolean"},"x-kubernetes-validations":{type:"array",items:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1ValidationRule"}}}},IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaPropsOrArray:{},IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaPropsOrBool:{},IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaPropsOrStringArray:{},IoK8sApiextensionsApiserverPkgApisApiextensionsV1SelectableField:{type:"object",properties:{jsonPath:{type:"string"}},required:["jsonPath"]},IoK8sApiextensionsApiserverPkgApisApiextensionsV1ServiceReference:{type:"object",properties:{name:{type:"string"},namespace:{type:"string"},path:{type:"string"},port:{type:"integer",format:"int32"}},required:["name","namespace"]},IoK8sApiextensionsApiserverPkgApisApiextensionsV1ValidationRule:{type:"object",properties:{fieldPath:{type:"string"},message:{type:"string"},messageExpression:{type:"string"},optionalOldSelf:{type:"boolean"},reason:{type:"string","enum":["FieldValueDuplicate","FieldValueForbidden","FieldValueInvalid","FieldValueRequired"]},rule:{type:"string"}},required:["rule"]},IoK8sApiextensionsApiserverPkgApisApiextensionsV1WebhookClientConfig:{type:"object",properties:{caBundle:{type:"string"},service:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1ServiceReference"},url:{type:"string"}}},IoK8sApiextensionsApiserverPkgApisApiextensionsV1WebhookConversion:{type:"object",properties:{clientConfig:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1WebhookClientConfig"},conversionReviewVersions:{type:"array",items:{type:"string"}}},required:["conversionReviewVersions"]},IoK8sApimachineryPkgApiResourceQuantity:{},IoK8sApimachineryPkgApisMetaV1Condition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},observedGeneration:{type:"integer",format:"int64"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["lastTransitionTime","message","reason","status","type"]},IoK8sApimachineryPkgApisMetaV1DeleteOptions:{type:"object",properties:{apiVersion:{type:"string"},dryRun:{type:"array",items:{type:"string"}},gracePeriodSeconds:{type:"integer",format:"int64"},ignoreStoreReadErrorWithClusterBreakingPotential:{type:"boolean"},kind:{type:"string"},orphanDependents:{type:"boolean"},preconditions:{$ref:"IoK8sApimachineryPkgApisMetaV1Preconditions"},propagationPolicy:{type:"string"}}},IoK8sApimachineryPkgApisMetaV1FieldSelectorRequirement:{type:"object",properties:{key:{type:"string"},operator:{type:"string"},values:{type:"array",items:{type:"string"}}},required:["key","operator"]},IoK8sApimachineryPkgApisMetaV1FieldsV1:{},IoK8sApimachineryPkgApisMetaV1LabelSelector:{type:"object",properties:{matchExpressions:{type:"array",items:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelectorRequirement"}},matchLabels:{type:"object",additionalProperties:{type:"string"}}}},IoK8sApimachineryPkgApisMetaV1LabelSelectorRequirement:{type:"object",properties:{key:{type:"string"},operator:{type:"string"},values:{type:"array",items:{type:"string"}}},required:["key","operator"]},IoK8sApimachineryPkgApisMetaV1ManagedFieldsEntry:{type:"object",properties:{apiVersion:{type:"string"},fieldsType:{type:"string"},fieldsV1:{$ref:"IoK8sApimachineryPkgApisMetaV1FieldsV1"},manager:{type:"string"},operation:{type:"string"},subresource:{type:"string"},time:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"}}},IoK8sApimachineryPkgApisMetaV1MicroTime:{type:"string"},IoK8sApimachineryPkgApisMetaV1ObjectMeta:{type:"object",properties:{annotations:{type:"object",additionalProperties:{type:"string"}},creationTimestamp:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},deletionGracePeriodSeconds:{type:"integer",format:"int64"},deletionTimestamp:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},finalizers:{type:"array",items:{type:"string"}},generateName:{type:"string"},generation:{type:"integer",format:"int64"},labels:{type:"object",additionalProperties:{type:"string"}},managedFields:{type:"array",items:{$ref:"IoK8sApimachineryPkgApisMetaV1ManagedFieldsEntry"}},name:{type:"string"},namespace:{type:"string"},ownerReferences:{type:"array",items:{$ref:"IoK8sApimachineryPkgApisMetaV1OwnerReference"}},resourceVersion:{type:"string"},selfLink:{type:"string"},uid:{type:"string"}}},IoK8sApimachineryPkgApisMetaV1OwnerReference:{type:"object",properties:{apiVersion:{type:"string"},blockOwnerDeletion:{type:"boolean"},controller:{type:"boolean"},kind:{type:"string"},name:{type:"string"},uid:{type:"string"}},required:["apiVersion","kind","name","uid"]},IoK8sApimachineryPkgApisMetaV1Preconditions:{type:"object",properties:{resourceVersion:{type:"string"},uid:{type:"string"}}},IoK8sApimachineryPkgApisMetaV1Time:{type:"string"},IoK8sApimachineryPkgRuntimeRawExtension:{},IoK8sApimachineryPkgUtilIntstrIntOrString:{},IoK8sKubeAggregatorPkgApisApiregistrationV1APIService:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sKubeAggregatorPkgApisApiregistrationV1APIServiceSpec"},status:{$ref:"IoK8sKubeAggregatorPkgApisApiregistrationV1APIServiceStatus"}}},IoK8sKubeAggregatorPkgApisApiregistrationV1APIServiceCondition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sKubeAggregatorPkgApisApiregistrationV1APIServiceSpec:{type:"object",properties:{caBundle:{type:"string"},group:{type:"string"},groupPriorityMinimum:{type:"integer",format:"int32"},insecureSkipTLSVerify:{type:"boolean"},service:{$ref:"IoK8sKubeAggregatorPkgApisApiregistrationV1ServiceReference"},version:{type:"string"},versionPriority:{type:"integer",format:"int32"}},required:["groupPriorityMinimum","versionPriority"]},IoK8sKubeAggregatorPkgApisApiregistrationV1APIServiceStatus:{type:"object",properties:{conditions:{type:"array",items:{$ref:"IoK8sKubeAggregatorPkgApisApiregistrationV1APIServiceCondition"}}}},IoK8sKubeAggregatorPkgApisApiregistrationV1ServiceReference:{type:"object",properties:{name:{type:"string"},namespace:{type:"string"},port:{type:"integer",format:"int32"}}}};var data = {kinds:kinds,removed:removed,definitions:definitions};
@@ -50735,7 +50168,7 @@ const formatCheck = (format) => FORMATS[format];
 /** What the schema engine reports, and how it names fields and values in messages. */
 const PLAIN_KEY = /^[A-Za-z_$][\w$-]*$/;
 /** `spec.containers[0].env`, `metadata.annotations["app.kubernetes.io/name"]`; the object itself is `(root)`. */
-function formatPath(path) {
+function formatPath$1(path) {
     let out = '';
     for (const seg of path) {
         if (typeof seg === 'number')
@@ -57720,7 +57153,7 @@ function toggleOptionalTypes(registry, enable) {
   registry.registerConstant('optional', 'OptionalNamespace', optionalConstant);
 }
 
-function register(registry) {
+function register$1(registry) {
   const sync = {async: false};
   const functionOverload = (sig, handler) => registry.registerFunctionOverload(sig, handler, sync);
 
@@ -57835,7 +57268,7 @@ const arrayFrom = Array.from;
 const MIN_UINT = 0n;
 const MAX_UINT = 18446744073709551615n;
 
-const MAX_INT = 9223372036854775807n;
+const MAX_INT$1 = 9223372036854775807n;
 const MIN_INT = -9223372036854775808n;
 
 function isAsync(fn, fallback) {
@@ -58096,7 +57529,7 @@ function registerFunctions(registry) {
 
     try {
       const num = BigInt(v);
-      if (num <= MAX_INT && num >= MIN_INT) return num
+      if (num <= MAX_INT$1 && num >= MIN_INT) return num
     } catch (_e) {}
 
     throw evaluationError('int_conversion_error', 'int() type error: cannot convert to int')
@@ -58403,7 +57836,7 @@ function registerFunctions(registry) {
   functionOverload(`google.protobuf.Duration.getMinutes(): int`, (d) => d.getMinutes());
   functionOverload(`google.protobuf.Duration.getSeconds(): int`, (d) => d.getSeconds());
   functionOverload(`google.protobuf.Duration.getMilliseconds(): int`, (d) => d.getMilliseconds());
-  register(registry);
+  register$1(registry);
 }
 
 function stringSize(str) {
@@ -60962,7 +60395,7 @@ function registerOverloads(registry) {
   const binaryOverload = (l, op, r, h, ret) => registry.binaryOverload(l, op, r, h, ret, false);
 
   function verifyInteger(v, ast) {
-    if (v <= MAX_INT && v >= MIN_INT) return v
+    if (v <= MAX_INT$1 && v >= MIN_INT) return v
     throw evaluationError('numeric_overflow', `integer overflow: ${v}`, ast)
   }
 
@@ -62501,7 +61934,7 @@ const ANY = { check: () => undefined, nullable: true };
 const EMBEDDED_KEYS = new Set(['apiVersion', 'kind', 'metadata']);
 function report(ctx, rule, message, hint, child) {
     const path = child === undefined ? ctx.path.slice() : ctx.path.concat(child);
-    ctx.issues.push({ path, rule, message: `${formatPath(path)}: ${message}`, ...(hint ? { hint } : {}) });
+    ctx.issues.push({ path, rule, message: `${formatPath$1(path)}: ${message}`, ...(hint ? { hint } : {}) });
 }
 const TYPE_TESTS = {
     object: v => v !== null && typeof v === 'object' && !Array.isArray(v),
@@ -63110,7 +62543,7 @@ function engine() {
     }
     return compiled;
 }
-const keyOf = (apiVersion, kind) => `${apiVersion}/${kind}`;
+const keyOf$1 = (apiVersion, kind) => `${apiVersion}/${kind}`;
 /** Every served built-in kind, as `apiVersion/kind`: `apps/v1/Deployment`, `v1/ConfigMap`. */
 function builtinKinds() {
     return new Set(Object.keys(DATA.kinds));
@@ -63123,7 +62556,7 @@ function builtinApiVersionsOf(kind) {
 }
 /** True for a built-in API version Kubernetes has removed: `extensions/v1beta1` Deployment, `policy/v1beta1` PSP. */
 function isRemovedBuiltin(apiVersion, kind) {
-    return DATA.removed.includes(keyOf(apiVersion, kind));
+    return DATA.removed.includes(keyOf$1(apiVersion, kind));
 }
 /** Validates a built-in object against the definition of its apiVersion and kind. */
 function validateBuiltin(obj) {
@@ -63131,7 +62564,7 @@ function validateBuiltin(obj) {
     if (o === null || typeof o !== 'object' || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string') {
         return { status: 'unknown-kind', issues: [] };
     }
-    const key = keyOf(o.apiVersion, o.kind);
+    const key = keyOf$1(o.apiVersion, o.kind);
     const id = DATA.kinds[key];
     if (id === undefined)
         return { status: 'unknown-kind', issues: [] };
@@ -63148,16 +62581,16 @@ function objectMetaNode() {
     return engine().compiler.compile({ $ref: OBJECT_META });
 }
 
-const isObject$4 = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isObject$5 = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const str$1 = (v) => (typeof v === 'string' ? v : undefined);
-const schemaOf = (v) => isObject$4(v) && isObject$4(v.openAPIV3Schema) ? v.openAPIV3Schema : undefined;
+const schemaOf = (v) => isObject$5(v) && isObject$5(v.openAPIV3Schema) ? v.openAPIV3Schema : undefined;
 /** Reads a CustomResourceDefinition (apiextensions.k8s.io v1 or v1beta1); undefined if it is not one. */
 function readCrd(obj) {
-    if (!isObject$4(obj) || obj.kind !== 'CustomResourceDefinition')
+    if (!isObject$5(obj) || obj.kind !== 'CustomResourceDefinition')
         return undefined;
     const spec = obj.spec;
-    const names = isObject$4(spec) ? spec.names : undefined;
-    if (!isObject$4(spec) || !isObject$4(names))
+    const names = isObject$5(spec) ? spec.names : undefined;
+    if (!isObject$5(spec) || !isObject$5(names))
         return undefined;
     const group = str$1(spec.group);
     const kind = str$1(names.kind);
@@ -63168,7 +62601,7 @@ function readCrd(obj) {
     const sharedSchema = schemaOf(spec.validation);
     let versions = [];
     if (Array.isArray(spec.versions)) {
-        versions = spec.versions.filter(isObject$4).map(v => {
+        versions = spec.versions.filter(isObject$5).map(v => {
             const schema = schemaOf(v.schema) ?? sharedSchema;
             return {
                 name: str$1(v.name) ?? '',
@@ -63191,7 +62624,7 @@ function readCrd(obj) {
             }
         ];
     }
-    const metadata = isObject$4(obj.metadata) ? obj.metadata : {};
+    const metadata = isObject$5(obj.metadata) ? obj.metadata : {};
     return {
         crdName: str$1(metadata.name) ?? `${str$1(names.plural) ?? kind.toLowerCase()}.${group}`,
         group,
@@ -63202,8 +62635,8 @@ function readCrd(obj) {
         preserveUnknownFields: spec.preserveUnknownFields === true || (legacy && spec.preserveUnknownFields !== false)
     };
 }
-const groupOf$1 = (apiVersion) => apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
-const versionOf = (apiVersion) => apiVersion.slice(apiVersion.indexOf('/') + 1);
+const groupOf$2 = (apiVersion) => apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+const versionOf$1 = (apiVersion) => apiVersion.slice(apiVersion.indexOf('/') + 1);
 class CrdCatalog {
     crds;
     byKey = new Map();
@@ -63219,7 +62652,7 @@ class CrdCatalog {
     }
     /** The CRD for the group of `apiVersion`, whether or not it serves that version (see `validateCustomResource`). */
     byApiVersionKind(apiVersion, kind) {
-        return this.byGroupKind(groupOf$1(apiVersion), kind);
+        return this.byGroupKind(groupOf$2(apiVersion), kind);
     }
     /**
      * The compiled validator of one version of a CRD, built on first use; `eager` compiles all of it at once (for
@@ -63258,14 +62691,14 @@ function crdCatalog(objects) {
 }
 /** Validates a custom resource against the `openAPIV3Schema` of its CRD version. */
 function validateCustomResource(catalog, obj) {
-    const o = isObject$4(obj) ? obj : {};
+    const o = isObject$5(obj) ? obj : {};
     const apiVersion = str$1(o.apiVersion) ?? '';
     const kind = str$1(o.kind) ?? '';
     const crd = catalog.byApiVersionKind(apiVersion, kind);
     if (!crd || !apiVersion.includes('/'))
         return { status: 'no-crd', issues: [], served: [] };
     const served = crd.versions.filter(v => v.served).map(v => v.name);
-    const version = crd.versions.find(v => v.name === versionOf(apiVersion));
+    const version = crd.versions.find(v => v.name === versionOf$1(apiVersion));
     if (!version || !version.served)
         return { status: 'version-not-served', issues: [], served };
     return { status: 'ok', issues: runNode(catalog.validator(crd, version).node, obj), served };
@@ -63537,18 +62970,18 @@ function parsePointer(pointer) {
         .split('/')
         .map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
-const isObject$3 = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isObject$4 = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const arrayIndex = /^(?:0|[1-9][0-9]*)$/;
-function deepEqual(a, b) {
+function deepEqual$1(a, b) {
     if (a === b)
         return true;
     if (Array.isArray(a) && Array.isArray(b))
-        return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-    if (isObject$3(a) && isObject$3(b)) {
+        return a.length === b.length && a.every((x, i) => deepEqual$1(x, b[i]));
+    if (isObject$4(a) && isObject$4(b)) {
         const ka = Object.keys(a);
         const kb = Object.keys(b);
         return (ka.length === kb.length &&
-            ka.every(k => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k])));
+            ka.every(k => Object.prototype.hasOwnProperty.call(b, k) && deepEqual$1(a[k], b[k])));
     }
     return false;
 }
@@ -63579,7 +63012,7 @@ function resolveParent(root, segments, describe) {
             path.push(Number(s));
             current = current[Number(s)];
         }
-        else if (isObject$3(current)) {
+        else if (isObject$4(current)) {
             if (!Object.prototype.hasOwnProperty.call(current, s))
                 throw new Error(`${describe()}: no key "${s}"`);
             path.push(s);
@@ -63600,7 +63033,7 @@ function resolveParent(root, segments, describe) {
 function exists(r) {
     if (Array.isArray(r.parent))
         return typeof r.key === 'number' && r.key < r.parent.length;
-    return isObject$3(r.parent) && Object.prototype.hasOwnProperty.call(r.parent, r.key);
+    return isObject$4(r.parent) && Object.prototype.hasOwnProperty.call(r.parent, r.key);
 }
 function read(r) {
     return r.parent[r.key];
@@ -63611,7 +63044,7 @@ function read(r) {
  */
 function applyJsonPatch(root, trace, operations, originOf) {
     operations.forEach((raw, index) => {
-        if (!isObject$3(raw))
+        if (!isObject$4(raw))
             throw new JsonPatchError(`operation ${index} is not a map`, index, 'op');
         const op = raw.op;
         const pointer = raw.path;
@@ -63654,7 +63087,7 @@ function applyJsonPatch(root, trace, operations, originOf) {
                 r.parent.splice(at, 0, value);
                 insertTrace(trace, r.path.slice(0, -1), containersAlong(root, r.path.slice(0, -1)), at, length, valueTrace);
             }
-            else if (isObject$3(r.parent)) {
+            else if (isObject$4(r.parent)) {
                 r.parent[r.key] = value;
                 setTrace(trace, r.path, containersAlong(root, r.path), valueTrace);
             }
@@ -63746,7 +63179,7 @@ function applyJsonPatch(root, trace, operations, originOf) {
                     const r = resolveOrFail(segments, 'path');
                     return exists(r) ? { found: true, value: read(r) } : { found: false, value: undefined };
                 })();
-                if (!actual.found || !deepEqual(actual.value, raw.value))
+                if (!actual.found || !deepEqual$1(actual.value, raw.value))
                     fail(`test ${pointer} failed: the value is ${JSON.stringify(actual.value) ?? 'missing'}`, 'value');
                 break;
             }
@@ -63767,7 +63200,7 @@ const namespaceOf = (o) => {
 };
 const kindOf = (o) => String(o.kind ?? '');
 const apiVersionOf = (o) => String(o.apiVersion ?? '');
-const groupOf = (o) => {
+const groupOf$1 = (o) => {
     const v = apiVersionOf(o);
     return v.includes('/') ? v.slice(0, v.indexOf('/')) : '';
 };
@@ -64151,7 +63584,7 @@ function visitStrings(value, segments, set) {
 function fixNameReferences(objects, references) {
     for (const ref of references) {
         const renamed = objects.filter(o => kindOf(o.value) === ref.kind &&
-            (ref.group === undefined || groupOf(o.value) === ref.group) &&
+            (ref.group === undefined || groupOf$1(o.value) === ref.group) &&
             o.previousNames.length > 0);
         if (renamed.length === 0)
             continue;
@@ -64160,7 +63593,7 @@ function fixNameReferences(objects, references) {
             for (const referrer of objects) {
                 if (spec.kind && kindOf(referrer.value) !== spec.kind)
                     continue;
-                if (spec.group !== undefined && groupOf(referrer.value) !== spec.group)
+                if (spec.group !== undefined && groupOf$1(referrer.value) !== spec.group)
                     continue;
                 const ns = namespaceOf(referrer.value) ?? 'default';
                 visitStrings(referrer.value, segments, (container, key, v) => {
@@ -64195,7 +63628,7 @@ function selectTargets(objects, s) {
         const v = o.value;
         if (s.kind && kindOf(v) !== s.kind)
             return false;
-        if (s.group !== undefined && s.group !== '' && groupOf(v) !== s.group)
+        if (s.group !== undefined && s.group !== '' && groupOf$1(v) !== s.group)
             return false;
         if (s.version) {
             const av = apiVersionOf(v);
@@ -64283,7 +63716,7 @@ const builtinMergeKeys = {
     ownerReferences: 'uid',
     webhooks: 'name'
 };
-const isObject$2 = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isObject$3 = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 /** Built-in API groups are the core group, the dot-less ones (`apps`, `batch`) and `*.k8s.io` (not `x-k8s.io`). */
 function isBuiltinApiVersion(apiVersion) {
     if (typeof apiVersion !== 'string')
@@ -64297,7 +63730,7 @@ function isBuiltinApiVersion(apiVersion) {
 function mergeKeyFor(field, dest, patch) {
     if (field === 'ports') {
         const all = [...dest, ...patch];
-        return all.some(e => isObject$2(e) && 'containerPort' in e) ? 'containerPort' : 'port';
+        return all.some(e => isObject$3(e) && 'containerPort' in e) ? 'containerPort' : 'port';
     }
     return builtinMergeKeys[field];
 }
@@ -64305,8 +63738,8 @@ const DELETE = Symbol('delete');
 /** Removes merge directives from a value that is added as it is. */
 function stripDirectives(value) {
     if (Array.isArray(value))
-        return value.filter(e => !(isObject$2(e) && e.$patch === 'delete')).map(e => stripDirectives(e));
-    if (isObject$2(value)) {
+        return value.filter(e => !(isObject$3(e) && e.$patch === 'delete')).map(e => stripDirectives(e));
+    if (isObject$3(value)) {
         const out = {};
         for (const [k, v] of Object.entries(value)) {
             if (k === '$patch' ||
@@ -64372,7 +63805,7 @@ function mergeMap(ctx, dest, patch, path, patchPath) {
             }
             continue;
         }
-        if (isObject$2(value) && isObject$2(current)) {
+        if (isObject$3(value) && isObject$3(current)) {
             const merged = mergeMap(ctx, current, value, childPath, childPatchPath);
             if (merged === DELETE) {
                 delete dest[key];
@@ -64387,7 +63820,7 @@ function mergeMap(ctx, dest, patch, path, patchPath) {
             dest[key] = mergeList(ctx, key, current, value, childPath, childPatchPath);
             continue;
         }
-        if (isObject$2(value) && value.$patch === 'delete')
+        if (isObject$3(value) && value.$patch === 'delete')
             continue;
         dest[key] = stripDirectives(deepClone(value));
         setTrace(ctx.trace, childPath, containersAlong(ctx.root, childPath), originAt(ctx, childPatchPath));
@@ -64396,15 +63829,15 @@ function mergeMap(ctx, dest, patch, path, patchPath) {
 }
 function mergeList(ctx, field, dest, patch, path, patchPath) {
     const replaceWhole = () => {
-        const replaced = stripDirectives(deepClone(patch.filter(e => !(isObject$2(e) && e.$patch === 'replace'))));
+        const replaced = stripDirectives(deepClone(patch.filter(e => !(isObject$3(e) && e.$patch === 'replace'))));
         // The list is written into its parent before the trace is recorded, so the containers along the path are right.
         const parent = containersAlong(ctx.root, path);
         setTrace(ctx.trace, path, parent, originAt(ctx, patchPath));
         return replaced;
     };
     const mergeKey = ctx.builtin ? mergeKeyFor(field, dest, patch) : undefined;
-    const explicitReplace = patch.some(e => isObject$2(e) && e.$patch === 'replace');
-    if (!mergeKey || explicitReplace || !patch.every(isObject$2) || !dest.every(isObject$2))
+    const explicitReplace = patch.some(e => isObject$3(e) && e.$patch === 'replace');
+    if (!mergeKey || explicitReplace || !patch.every(isObject$3) || !dest.every(isObject$3))
         return replaceWhole();
     patch.forEach((item, j) => {
         const element = item;
@@ -64435,7 +63868,7 @@ function mergeList(ctx, field, dest, patch, path, patchPath) {
     return dest;
 }
 
-const isObject$1 = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isObject$2 = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 function loadPatch(ctx, declaredAt, ref) {
     if (typeof ref.path === 'string') {
         const file = joinPath(ctx.dir, ref.path);
@@ -64489,7 +63922,7 @@ function applySmp(ctx, objects, targets, source, doc) {
     // The patch's own identity only selects its target; it never renames it.
     delete patch.apiVersion;
     delete patch.kind;
-    if (isObject$1(patch.metadata)) {
+    if (isObject$2(patch.metadata)) {
         const meta = { ...patch.metadata };
         delete meta.name;
         delete meta.namespace;
@@ -64534,11 +63967,11 @@ function applyJson6902(ctx, targets, source, doc) {
 /** The objects a strategic-merge patch without `target` names by its own kind, name and namespace. */
 function targetsByIdentity(objects, patch) {
     const kind = kindOf(patch);
-    const group = groupOf(patch);
+    const group = groupOf$1(patch);
     const name = nameOf(patch);
     const ns = namespaceOf(patch);
     const candidates = objects.filter(o => kindOf(o.value) === kind &&
-        groupOf(o.value) === group &&
+        groupOf$1(o.value) === group &&
         (nameOf(o.value) === name || o.originalName === name || o.previousNames.includes(name)));
     const inNamespace = candidates.filter(o => (namespaceOf(o.value) ?? 'default') === (ns ?? 'default') ||
         (o.originalNamespace ?? 'default') === (ns ?? 'default'));
@@ -64547,7 +63980,7 @@ function targetsByIdentity(objects, patch) {
     return inNamespace.length > 0 ? inNamespace : candidates.length === 1 ? candidates : [];
 }
 function parseTarget(ctx, raw, at) {
-    if (!isObject$1(raw)) {
+    if (!isObject$2(raw)) {
         noteAt(ctx, 'error', 'kustomize/invalid', at, `the patch target in ${ctx.file} must be a map`);
         return undefined;
     }
@@ -64593,7 +64026,7 @@ function applyPatchesStrategicMerge(ctx, objects) {
         if (!source)
             return;
         for (const doc of source.documents) {
-            if (!isObject$1(doc.value))
+            if (!isObject$2(doc.value))
                 continue;
             const targets = targetsByIdentity(result, doc.value);
             if (targets.length === 0) {
@@ -64613,7 +64046,7 @@ function applyPatches(ctx, objects) {
     let result = objects;
     list.forEach((entry, i) => {
         const at = ['patches', i];
-        if (!isObject$1(entry)) {
+        if (!isObject$2(entry)) {
             noteAt(ctx, 'error', 'kustomize/invalid', at, `patches entry ${i} in ${ctx.file} must be a map`);
             return;
         }
@@ -64637,7 +64070,7 @@ function applyPatches(ctx, objects) {
                 else
                     applyJson6902(ctx, targets, source, doc);
             }
-            else if (isObject$1(doc.value)) {
+            else if (isObject$2(doc.value)) {
                 const targets = selector
                     ? select(ctx, result, selector, [...at, 'target'])
                     : targetsByIdentity(result, doc.value);
@@ -64657,7 +64090,7 @@ function applyPatchesJson6902(ctx, objects) {
         return;
     list.forEach((entry, i) => {
         const at = ['patchesJson6902', i];
-        if (!isObject$1(entry)) {
+        if (!isObject$2(entry)) {
             noteAt(ctx, 'error', 'kustomize/invalid', at, `patchesJson6902 entry ${i} in ${ctx.file} must be a map`);
             return;
         }
@@ -64837,7 +64270,7 @@ const knownFields = new Set([
     ...Object.keys(unsupportedFields)
 ]);
 const isYamlFile$1 = (p) => /\.ya?ml$/i.test(p);
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isObject$1 = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isFluxKustomization = (v) => kindOf(v) === 'Kustomization' && String(v.apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/');
 /**
  * The objects a parsed document holds: itself, or the items of a `List`. Objects a kustomization may patch are
@@ -64846,7 +64279,7 @@ const isFluxKustomization = (v) => kindOf(v) === 'Kustomization' && String(v.api
  */
 function objectsOfDocument(doc, copy = true) {
     const value = doc.value;
-    if (!isObject(value))
+    if (!isObject$1(value))
         return [];
     const make = (v, path) => typeof v.kind === 'string' && nameOf(v) !== ''
         ? {
@@ -64860,7 +64293,7 @@ function objectsOfDocument(doc, copy = true) {
         : undefined;
     if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
         return value.items
-            .flatMap((item, i) => (isObject(item) ? [make(item, ['items', i])] : []))
+            .flatMap((item, i) => (isObject$1(item) ? [make(item, ['items', i])] : []))
             .filter(o => o !== undefined);
     }
     const one = make(value, []);
@@ -64898,7 +64331,7 @@ class KustomizeRenderer {
             dir,
             file: files[0],
             objects,
-            findings: dedupe$1(acc.findings),
+            findings: dedupe$2(acc.findings),
             complete: acc.incomplete === undefined,
             ...(acc.incomplete ? { incompleteReason: acc.incomplete } : {})
         };
@@ -64938,16 +64371,16 @@ class KustomizeRenderer {
             if (!isFluxKustomization(o.value))
                 continue;
             const spec = o.value.spec;
-            if (isObject(spec) && typeof spec.path === 'string')
+            if (isObject$1(spec) && typeof spec.path === 'string')
                 fluxPaths.add(joinPath('', spec.path));
         }
         const roots = kustomizations.filter(k => !this.isComponent(k.dir) && (!this.included.has(k.dir) || fluxPaths.has(k.dir)));
-        return { kustomizations, roots, plainObjects, findings: dedupe$1(findings) };
+        return { kustomizations, roots, plainObjects, findings: dedupe$2(findings) };
     }
     isComponent(dir) {
         const file = this.index.kustomizationIn(dir)[0];
         const doc = file ? this.index.documents(file).documents[0] : undefined;
-        return isObject(doc?.value) && doc.value.kind === 'Component';
+        return isObject$1(doc?.value) && doc.value.kind === 'Component';
     }
     accumulate(dir, stack) {
         const cached = this.accumulated.get(dir);
@@ -64967,7 +64400,7 @@ class KustomizeRenderer {
         if (error)
             findings.push(error);
         const doc = documents.find(d => d.value !== null);
-        if (!doc || !isObject(doc.value)) {
+        if (!doc || !isObject$1(doc.value)) {
             if (!error)
                 findings.push({
                     severity: 'error',
@@ -65053,10 +64486,10 @@ class KustomizeRenderer {
         const list = (k) => (Array.isArray(ctx.spec[k]) ? ctx.spec[k] : []);
         list('patchesStrategicMerge').forEach(claim);
         for (const k of ['patches', 'patchesJson6902'])
-            list(k).forEach(e => isObject(e) && claim(e.path));
+            list(k).forEach(e => isObject$1(e) && claim(e.path));
         for (const k of ['configMapGenerator', 'secretGenerator']) {
             for (const g of list(k)) {
-                if (!isObject(g))
+                if (!isObject$1(g))
                     continue;
                 for (const f of [
                     ...(Array.isArray(g.files) ? g.files : []),
@@ -65107,7 +64540,7 @@ class KustomizeRenderer {
     }
 }
 /** Each finding once: a base included by several overlays reports its own problems once. */
-function dedupe$1(findings) {
+function dedupe$2(findings) {
     const seen = new Set();
     return findings.filter(f => {
         const key = `${f.severity}|${f.rule}|${f.file}|${f.line}|${f.column}|${f.message}`;
@@ -65309,7 +64742,7 @@ function dedupeFindings(findings) {
     });
 }
 
-const isObj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj$5 = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 const YAML_FILE = /\.ya?ml$/i;
 const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
 const KUSTOMIZATION_FILES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
@@ -65328,9 +64761,9 @@ const isYamlFile = (path) => YAML_FILE.test(path) && !inSkippedDirectory(path);
  * own config file.
  */
 function looksLikeObject(value) {
-    if (!isObj(value))
+    if (!isObj$5(value))
         return false;
-    const marks = Number('apiVersion' in value) + Number('kind' in value) + Number(isObj(value.metadata));
+    const marks = Number('apiVersion' in value) + Number('kind' in value) + Number(isObj$5(value.metadata));
     return marks >= 2;
 }
 /** apiVersion `group/version` split; the core group is `''`. */
@@ -65342,7 +64775,7 @@ function groupVersion(apiVersion) {
 const str = (v) => (typeof v === 'string' ? v : undefined);
 /** The `metadata` fields identity rules need, read defensively (a broken object must not crash validation). */
 function identity(obj) {
-    const meta = isObj(obj.metadata) ? obj.metadata : {};
+    const meta = isObj$5(obj.metadata) ? obj.metadata : {};
     return {
         apiVersion: str(obj.apiVersion),
         kind: str(obj.kind),
@@ -65351,7 +64784,7 @@ function identity(obj) {
     };
 }
 /** `Kind 'namespace/name'` for messages. */
-function describe$1(obj) {
+function describe$2(obj) {
     const { kind, name, namespace } = identity(obj);
     const id = name === undefined ? '(no name)' : namespace ? `${namespace}/${name}` : name;
     return `${kind ?? 'object'} '${id}'`;
@@ -65369,7 +64802,7 @@ function nonResourceFiles(files, parsed) {
         const docs = parsed.get(f.path) ?? [];
         for (const d of docs) {
             const k = d.value;
-            if (!isObj(k))
+            if (!isObj$5(k))
                 continue;
             const isKustomization = KUSTOMIZATION_FILES.has(base) || groupVersion(k.apiVersion).group === KUSTOMIZE_GROUP;
             if (!isKustomization)
@@ -65384,11 +64817,11 @@ function nonResourceFiles(files, parsed) {
             for (const p of list(k.patchesStrategicMerge))
                 add(p);
             for (const p of [...list(k.patches), ...list(k.patchesJson6902), ...list(k.replacements)]) {
-                if (isObj(p))
+                if (isObj$5(p))
                     add(p.path);
             }
             for (const g of [...list(k.configMapGenerator), ...list(k.secretGenerator)]) {
-                if (!isObj(g))
+                if (!isObj$5(g))
                     continue;
                 // `files` entries may be `key=path`.
                 for (const e of list(g.files))
@@ -65400,7 +64833,7 @@ function nonResourceFiles(files, parsed) {
             for (const p of list(k.configurations))
                 add(p);
             for (const c of list(k.helmCharts))
-                if (isObj(c))
+                if (isObj$5(c))
                     add(c.valuesFile);
         }
     }
@@ -65476,7 +64909,7 @@ function failureOf(e, file, mapLine) {
  * The file line of a position inside an object. For a manifest inside a literal block (`|`) lines map one to
  * one onto the file; inside a quoted or folded value they cannot, so the data key's line stands for all of them.
  */
-function lineOf(obj, path = [], at = 'key') {
+function lineOf$2(obj, path = [], at = 'key') {
     // A field that is not there (a required one) is reported at the deepest part of its path that is.
     const present = existingPrefix(obj.value, path);
     const where = present.length < path.length ? 'key' : at;
@@ -65490,7 +64923,7 @@ function existingPrefix(value, path) {
         const k = path[i];
         if (Array.isArray(v) && typeof k === 'number' && k < v.length)
             v = v[k];
-        else if (isObj(v) && Object.prototype.hasOwnProperty.call(v, k))
+        else if (isObj$5(v) && Object.prototype.hasOwnProperty.call(v, k))
             v = v[k];
         else
             break;
@@ -65508,7 +64941,7 @@ function streamLine(stream, localLine) {
     const { lineOffset, exact } = embeddedOffset(configMap.doc, keyPath);
     if (exact && !configMap.container)
         return local() + lineOffset;
-    return lineOf(configMap, ['data', stream.key]);
+    return lineOf$2(configMap, ['data', stream.key]);
 }
 const dataKeyLines = new WeakMap();
 /**
@@ -65554,7 +64987,7 @@ function dataKeyLine(cm, key) {
 }
 function objectsOf(doc, file, bundle, container) {
     const value = doc.value;
-    if (!isObj(value))
+    if (!isObj$5(value))
         return [];
     // `kubectl` and Flux apply the items of a `v1 List` one by one.
     if (value.apiVersion === 'v1' && value.kind === 'List' && isParsedList(value.items)) {
@@ -65565,7 +64998,7 @@ function objectsOf(doc, file, bundle, container) {
 /** The data values of a ConfigMap that hold manifests, as streams to read objects from. */
 function manifestValues(cm) {
     const { value } = cm;
-    if (value.apiVersion !== 'v1' || value.kind !== 'ConfigMap' || !isObj(value.data))
+    if (value.apiVersion !== 'v1' || value.kind !== 'ConfigMap' || !isObj$5(value.data))
         return [];
     const out = [];
     for (const [key, text] of Object.entries(value.data)) {
@@ -65621,7 +65054,7 @@ function collectObjects(files) {
 
 /** A finding about a field of an object, placed at that field's line in the file on disk. */
 function findingAt(obj, path, severity, rule, message, hint) {
-    return { severity, rule, file: obj.file, line: lineOf(obj, path), message, ...(hint ? { hint } : {}) };
+    return { severity, rule, file: obj.file, line: lineOf$2(obj, path), message, ...(hint ? { hint } : {}) };
 }
 
 /** Limits the Kubernetes API server and its clients put on objects, in one place. */
@@ -65641,11 +65074,11 @@ function base64Bytes(s) {
 /** The size the API server measures: data values' UTF-8 bytes plus binaryData's decoded bytes, keys excluded. */
 function configMapDataBytes(cm) {
     let total = 0;
-    if (isObj(cm.data))
+    if (isObj$5(cm.data))
         for (const v of Object.values(cm.data))
             if (typeof v === 'string')
                 total += utf8Bytes(v);
-    if (isObj(cm.binaryData))
+    if (isObj$5(cm.binaryData))
         for (const v of Object.values(cm.binaryData))
             if (typeof v === 'string')
                 total += base64Bytes(v);
@@ -65662,11 +65095,11 @@ function configMapSize(obj) {
         return undefined;
     const path = 'data' in value ? ['data'] : 'binaryData' in value ? ['binaryData'] : [];
     if (size > CONFIGMAP_MAX_BYTES) {
-        return findingAt(obj, path, 'error', 'configmap/too-large', `${describe$1(value)} holds ${bytes(size)} bytes of data; the API server rejects ConfigMaps over ` +
+        return findingAt(obj, path, 'error', 'configmap/too-large', `${describe$2(value)} holds ${bytes(size)} bytes of data; the API server rejects ConfigMaps over ` +
             `${bytes(CONFIGMAP_MAX_BYTES)} bytes`, 'Split the manifest across several ConfigMaps (whole documents, CRDs first) and list all of them in the ' +
             'ClusterResourceSet.');
     }
-    return findingAt(obj, path, 'warning', 'configmap/over-client-side-apply-limit', `${describe$1(value)} holds ${bytes(size)} bytes of data, more than the ${bytes(CLIENT_SIDE_APPLY_MAX_BYTES)} ` +
+    return findingAt(obj, path, 'warning', 'configmap/over-client-side-apply-limit', `${describe$2(value)} holds ${bytes(size)} bytes of data, more than the ${bytes(CLIENT_SIDE_APPLY_MAX_BYTES)} ` +
         'bytes a client-side `kubectl apply` can record in its last-applied annotation', 'Flux and ClusterResourceSets apply server-side, which is fine; apply it by hand with `kubectl apply --server-side`.');
 }
 
@@ -65687,7 +65120,7 @@ function duplicates(objects) {
             seen.set(key, obj);
             continue;
         }
-        out.push(findingAt(obj, ['metadata', 'name'], 'error', 'object/duplicate', `${describe$1(obj.value)} is defined twice in ${where(obj)} (first at line ${lineOf(first, ['metadata', 'name'])})`, 'Remove one of them or give them different names; applying both keeps only the last.'));
+        out.push(findingAt(obj, ['metadata', 'name'], 'error', 'object/duplicate', `${describe$2(obj.value)} is defined twice in ${where(obj)} (first at line ${lineOf$2(first, ['metadata', 'name'])})`, 'Remove one of them or give them different names; applying both keeps only the last.'));
     }
     return out;
 }
@@ -65706,17 +65139,17 @@ function missingFields(obj, kindIsKnown) {
     if (typeof value.kind !== 'string' || value.kind === '')
         missing.push('kind');
     const meta = value.metadata;
-    const hasName = isObj(meta) && typeof meta.name === 'string' && meta.name !== '';
-    if (!hasName && (isObj(meta) || kindIsKnown || missing.length > 0))
+    const hasName = isObj$5(meta) && typeof meta.name === 'string' && meta.name !== '';
+    if (!hasName && (isObj$5(meta) || kindIsKnown || missing.length > 0))
         missing.push('metadata.name');
     if (missing.length === 0)
         return undefined;
-    const where = missing.length === 1 && missing[0] === 'metadata.name' && isObj(meta) ? ['metadata'] : [];
-    return findingAt(obj, where, 'error', 'object/missing-field', `${describe$1(value)} has no ${missing.join(', ')}`, 'Every object needs apiVersion, kind and metadata.name; if this file is a kustomize patch, list it under ' +
+    const where = missing.length === 1 && missing[0] === 'metadata.name' && isObj$5(meta) ? ['metadata'] : [];
+    return findingAt(obj, where, 'error', 'object/missing-field', `${describe$2(value)} has no ${missing.join(', ')}`, 'Every object needs apiVersion, kind and metadata.name; if this file is a kustomize patch, list it under ' +
         '`patches` in its kustomization.yaml.');
 }
 /** The objects of a kind with no schema and no metadata: configuration files of tools, not API objects. */
-const isToolConfig = (obj, kindIsKnown) => !kindIsKnown && !isObj(obj.value.metadata);
+const isToolConfig = (obj, kindIsKnown) => !kindIsKnown && !isObj$5(obj.value.metadata);
 
 /**
  * The name rules the API server applies outside the OpenAPI schema (apimachinery's object-meta validation), for
@@ -65740,6 +65173,8 @@ const dnsName = (pattern, max, what) => name => name.length > max
         ? undefined
         : `must be a lowercase ${what}`;
 const subdomain = (max = MAX_SUBDOMAIN) => dnsName(DNS1123_SUBDOMAIN, max, 'RFC 1123 subdomain: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit');
+/** Why a name is not a valid RFC 1123 subdomain (ConfigMaps, Secrets, most objects), or undefined. */
+const subdomainProblem = subdomain();
 /** Why a ConfigMap or Secret key is not one the API server accepts (a file name), or undefined. */
 const configKeyProblem = (key) => CONFIG_KEY.test(key) && key.length <= MAX_SUBDOMAIN && !key.startsWith('..')
     ? undefined
@@ -65796,11 +65231,11 @@ const NAME_HINT = 'Kubernetes rejects the object with this name; rename it (and 
 /** Name, namespace, label and ConfigMap/Secret key syntax of one object. */
 function nameFindings(obj) {
     const value = obj.value;
-    const meta = isObj(value.metadata) ? value.metadata : undefined;
+    const meta = isObj$5(value.metadata) ? value.metadata : undefined;
     if (!meta)
         return [];
     const out = [];
-    const what = describe$1(value);
+    const what = describe$2(value);
     const { group } = groupVersion(value.apiVersion);
     const rule = NAME_RULES.get(`${group}/${String(value.kind)}`);
     const name = meta.name;
@@ -65815,7 +65250,7 @@ function nameFindings(obj) {
         if (problem)
             out.push(findingAt(obj, ['metadata', 'namespace'], 'error', 'object/invalid-name', `${what}: metadata.namespace ${problem}`, 'A namespace name follows the rules of a Namespace object.'));
     }
-    if (isObj(meta.labels)) {
+    if (isObj$5(meta.labels)) {
         for (const [key, v] of Object.entries(meta.labels)) {
             if (isTemplated$1(key))
                 continue;
@@ -65833,7 +65268,7 @@ function nameFindings(obj) {
     if (group === '' && (value.kind === 'ConfigMap' || value.kind === 'Secret')) {
         for (const field of value.kind === 'ConfigMap' ? ['data', 'binaryData'] : ['data', 'stringData']) {
             const data = value[field];
-            if (!isObj(data))
+            if (!isObj$5(data))
                 continue;
             for (const key of Object.keys(data)) {
                 const problem = isTemplated$1(key) ? undefined : configKeyProblem(key);
@@ -65904,7 +65339,7 @@ const FLUX_CONTROLLER_VERSIONS = {
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'DaemonSet', 'StatefulSet', 'ReplicaSet', 'Job']);
 /** Splits `registry:5000/org/name:tag@sha256:...` into its name and tag. */
-function parseImage(image) {
+function parseImage$1(image) {
     const ref = image.split('@')[0];
     const slash = ref.lastIndexOf('/');
     const last = ref.slice(slash + 1);
@@ -65916,19 +65351,19 @@ function workloadImages(obj) {
     const v = obj.value;
     if (typeof v.kind !== 'string' || !WORKLOAD_KINDS.has(v.kind))
         return [];
-    const spec = isObj(v.spec) && isObj(v.spec.template) && isObj(v.spec.template.spec) ? v.spec.template.spec : {};
+    const spec = isObj$5(v.spec) && isObj$5(v.spec.template) && isObj$5(v.spec.template.spec) ? v.spec.template.spec : {};
     const out = [];
     for (const field of ['initContainers', 'containers']) {
         const list = spec[field];
         if (!Array.isArray(list))
             continue;
         list.forEach((c, i) => {
-            if (!isObj(c) || typeof c.image !== 'string')
+            if (!isObj$5(c) || typeof c.image !== 'string')
                 return;
             out.push({
                 container: typeof c.name === 'string' ? c.name : '',
                 image: c.image,
-                ...parseImage(c.image),
+                ...parseImage$1(c.image),
                 path: ['spec', 'template', 'spec', field, i, 'image']
             });
         });
@@ -65937,7 +65372,7 @@ function workloadImages(obj) {
 }
 
 /** Maps a line of the stream's own text onto the file (identity for a file, the data key for quoted values). */
-const fileLine = (stream, line) => stream.container ? streamLine(stream.container, line) : line;
+const fileLine$1 = (stream, line) => stream.container ? streamLine(stream.container, line) : line;
 /** The Flux installs among the streams, and a finding for each header that is there but cannot be read. */
 function findFluxInstalls(streams, objectsByBundle) {
     const installs = [];
@@ -65956,7 +65391,7 @@ function findFluxInstalls(streams, objectsByBundle) {
                 severity: 'error',
                 rule: 'header/invalid',
                 file: stream.file,
-                ...(e.location.line !== undefined ? { line: fileLine(stream, e.location.line) } : {}),
+                ...(e.location.line !== undefined ? { line: fileLine$1(stream, e.location.line) } : {}),
                 message: e.message,
                 ...(e.hint ? { hint: e.hint } : {})
             });
@@ -66009,12 +65444,12 @@ const BUILTIN_KINDS = builtinKinds();
 const BUILTIN_GROUPS = new Set([...BUILTIN_KINDS].map(k => groupVersion(k.slice(0, k.lastIndexOf('/'))).group));
 const TEMPLATE = '${';
 /** The value at a path of an object; undefined where the path leaves it. */
-function valueAt$1(root, path) {
+function valueAt$2(root, path) {
     let v = root;
     for (const k of path) {
         if (Array.isArray(v) && typeof k === 'number')
             v = v[k];
-        else if (isObj(v))
+        else if (isObj$5(v))
             v = v[k];
         else
             return undefined;
@@ -66026,13 +65461,13 @@ function valueAt$1(root, path) {
  * `postBuild.substitute`) cannot be judged yet: `replicas: ${REPLICAS}` is a string today and a number once applied.
  */
 const isTemplated = (obj, issue) => {
-    const v = valueAt$1(obj.value, issue.path);
+    const v = valueAt$2(obj.value, issue.path);
     return typeof v === 'string' && v.includes(TEMPLATE);
 };
 function issueFindings(obj, issues, against) {
     return issues
         .filter(i => !isTemplated(obj, i))
-        .map(i => findingAt(obj, i.path, 'error', i.rule, `${describe$1(obj.value)}: ${i.message}${against}`, i.hint));
+        .map(i => findingAt(obj, i.path, 'error', i.rule, `${describe$2(obj.value)}: ${i.message}${against}`, i.hint));
 }
 /**
  * The CRD that will serve an object where it is applied: its own bundle's (a Flux ConfigMap installs its CRDs
@@ -66073,9 +65508,9 @@ function sharedPrefix(a, b) {
         i++;
     return i;
 }
-const isFluxGroup = (group) => group.endsWith('.toolkit.fluxcd.io');
+const isFluxGroup$1 = (group) => group.endsWith('.toolkit.fluxcd.io');
 function migrateHint(obj, group, served, fluxMinor) {
-    if (isFluxGroup(group)) {
+    if (isFluxGroup$1(group)) {
         const version = fluxMinor ? ` --version ${fluxMinor}` : '';
         return (`Run \`flux migrate -f ${obj.file}${version} --yes\` (Flux 2.7.1 and later) to move it to a served API version; ` +
             'an upgrade run migrates the files it regenerates.');
@@ -66091,14 +65526,14 @@ function validateAgainst(obj, catalog, source, ctx) {
     if (result.status === 'version-not-served') {
         const served = result.served.length > 0 ? result.served.join(', ') : 'none';
         const finding = source === 'upgrade'
-            ? findingAt(obj, ['apiVersion'], 'error', 'upgrade/version-not-served', `${describe$1(obj.value)} uses ${apiVersion}, which the upgraded CRD ${crdName} no longer serves (served: ${served})`, migrateHint(obj, group, result.served, ctx.fluxMinor))
-            : findingAt(obj, ['apiVersion'], 'error', 'schema/version-not-served', `${describe$1(obj.value)} uses ${apiVersion}, which the CRD ${crdName} in this repository does not serve (served: ${served})`, migrateHint(obj, group, result.served, ctx.fluxMinor));
+            ? findingAt(obj, ['apiVersion'], 'error', 'upgrade/version-not-served', `${describe$2(obj.value)} uses ${apiVersion}, which the upgraded CRD ${crdName} no longer serves (served: ${served})`, migrateHint(obj, group, result.served, ctx.fluxMinor))
+            : findingAt(obj, ['apiVersion'], 'error', 'schema/version-not-served', `${describe$2(obj.value)} uses ${apiVersion}, which the CRD ${crdName} in this repository does not serve (served: ${served})`, migrateHint(obj, group, result.served, ctx.fluxMinor));
         return { status: 'validated', findings: [finding] };
     }
     const findings = issueFindings(obj, result.issues, source === 'upgrade' ? ` (against the upgraded CRD ${crdName})` : '');
     const v = crd?.versions.find(x => x.name === version);
     if (v?.deprecated) {
-        findings.push(findingAt(obj, ['apiVersion'], 'warning', 'schema/deprecated-version', `${describe$1(obj.value)} uses ${apiVersion}, which ${crdName} marks deprecated` +
+        findings.push(findingAt(obj, ['apiVersion'], 'warning', 'schema/deprecated-version', `${describe$2(obj.value)} uses ${apiVersion}, which ${crdName} marks deprecated` +
             (v.deprecationWarning ? `: ${v.deprecationWarning}` : ''), migrateHint(obj, group, result.served.filter(s => s !== version), ctx.fluxMinor)));
     }
     return { status: 'validated', findings };
@@ -66120,7 +65555,7 @@ function checkSchema(obj, ctx) {
                 status: 'skipped',
                 reason: 'API version removed from Kubernetes',
                 findings: [
-                    findingAt(obj, ['apiVersion'], 'warning', 'schema/removed-api', `${describe$1(obj.value)} uses ${apiVersion}, which current Kubernetes versions no longer serve` +
+                    findingAt(obj, ['apiVersion'], 'warning', 'schema/removed-api', `${describe$2(obj.value)} uses ${apiVersion}, which current Kubernetes versions no longer serve` +
                         (served.length > 0 ? ` (served: ${served.join(', ')})` : ''), served.length > 0
                         ? `Move it to ${served[0]}; upgrading the component that ships it usually does.`
                         : 'Remove it, or replace it with its successor API.')
@@ -66131,7 +65566,7 @@ function checkSchema(obj, ctx) {
             status: 'skipped',
             reason: 'not a kind of its Kubernetes API group',
             findings: [
-                findingAt(obj, ['kind'], 'warning', 'schema/unknown-kind', `${describe$1(obj.value)}: ${apiVersion} has no kind ${kind} in the Kubernetes API this tool knows`, served.length > 0
+                findingAt(obj, ['kind'], 'warning', 'schema/unknown-kind', `${describe$2(obj.value)}: ${apiVersion} has no kind ${kind} in the Kubernetes API this tool knows`, served.length > 0
                     ? `${kind} is served as ${served.join(', ')}.`
                     : 'Check the spelling of kind and apiVersion.')
             ]
@@ -66183,7 +65618,7 @@ function targetVersion(target, installs, objects) {
             severity: 'error',
             rule: 'header/version-mismatch',
             file: target.file,
-            line: fileLine(i.stream, i.header.lines.version),
+            line: fileLine$1(i.stream, i.header.lines.version),
             message: `${target.file} says Flux v${i.header.version} in its header, but the target version is v${want}`,
             hint
         }));
@@ -66208,7 +65643,7 @@ function targetVersion(target, installs, objects) {
         .filter(({ img }) => bare(img.tag ?? '') !== want)
         .map(({ o, img }) => findingAt(o, img.path, 'error', 'header/version-mismatch', `${target.file} runs calico-node ${img.tag ?? '(untagged)'}, but the target version is v${want}`, hint));
 }
-const isCalicoNode = (o) => o.value.kind === 'DaemonSet' && isObj(o.value.metadata) && o.value.metadata.name === 'calico-node';
+const isCalicoNode = (o) => o.value.kind === 'DaemonSet' && isObj$5(o.value.metadata) && o.value.metadata.name === 'calico-node';
 
 const CRD_GROUP = 'apiextensions.k8s.io';
 const TOOL_CONFIG = 'no metadata: read as a tool configuration file, not a Kubernetes object';
@@ -66232,7 +65667,7 @@ function bundleCatalogs(objects) {
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .map(([bundle, crds]) => ({ bundle, file: crds[0].file, catalog: crdCatalog(crds.map(c => c.value)) }));
 }
-const minorOf = (version) => /^v?(\d+\.\d+)/.exec(version)?.[1];
+const minorOf$1 = (version) => /^v?(\d+\.\d+)/.exec(version)?.[1];
 const compareText = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 function compareFindings(a, b) {
     const fa = a.file ?? '';
@@ -66247,7 +65682,7 @@ function compareFindings(a, b) {
         return a.rule < b.rule ? -1 : 1;
     return a.message < b.message ? -1 : a.message > b.message ? 1 : 0;
 }
-function dedupe(findings) {
+function dedupe$1(findings) {
     const seen = new Set();
     return findings.filter(f => {
         const key = `${f.severity}\u0000${f.rule}\u0000${f.file}\u0000${f.line}\u0000${f.message}`;
@@ -66334,7 +65769,7 @@ function validateRepository(input) {
         bundles: bundleCatalogs(collected.objects),
         upgraded,
         written,
-        fluxMinor: fluxTarget ? minorOf(fluxTarget.version) : undefined
+        fluxMinor: fluxTarget ? minorOf$1(fluxTarget.version) : undefined
     };
     // Kinds whose CRDs the upgrade brings: the upgraded bundles', and those of the files the run wrote.
     const upgradeCatalogs = [
@@ -66361,7 +65796,7 @@ function validateRepository(input) {
         findings.push(...targetVersion(target, flux.installs, collected.objects));
     findings.push(...validateReferences(repositoryFiles(input.files, collected.documents)).findings);
     return {
-        findings: dedupe(findings).sort(compareFindings),
+        findings: dedupe$1(findings).sort(compareFindings),
         resources: objects.resources,
         skipped: objects.skipped
     };
@@ -66492,7 +65927,7 @@ function keyPaths(value, prefix = [], out = []) {
         }
     return out;
 }
-function valueAt(value, path) {
+function valueAt$1(value, path) {
     let v = value;
     for (const s of path)
         v = isRecord(v) || Array.isArray(v) ? v[String(s)] : undefined;
@@ -66514,7 +65949,7 @@ function pathOfField(doc, field, value) {
         });
         if (matches.length === 0)
             continue;
-        const exact = value === undefined ? undefined : matches.find(p => String(valueAt(doc.value, p)) === value);
+        const exact = value === undefined ? undefined : matches.find(p => String(valueAt$1(doc.value, p)) === value);
         // Prefer the match under spec: calicoctl reports spec fields without the `Spec.` prefix.
         return exact ?? matches.find(p => p[0] === 'spec') ?? matches[0];
     }
@@ -66596,7 +66031,7 @@ async function buildWithBinary(binary, render, root, exec) {
     }
     let values;
     try {
-        values = parseDocuments(result.stdout, command).flatMap(d => (isObj(d.value) ? [d.value] : []));
+        values = parseDocuments(result.stdout, command).flatMap(d => (isObj$5(d.value) ? [d.value] : []));
     }
     catch (e) {
         throw new FcuError('tool', `${command} printed output that is not YAML`, {
@@ -66614,7 +66049,7 @@ async function buildWithBinary(binary, render, root, exec) {
 }
 /** Pairs each built object with the in-process render's object of the same identity, for its source lines. */
 function attachSources(values, render) {
-    const key = (v) => `${groupOf(v)}|${kindOf(v)}|${namespaceOf(v) ?? ''}|${nameOf(v)}`;
+    const key = (v) => `${groupOf$1(v)}|${kindOf(v)}|${namespaceOf(v) ?? ''}|${nameOf(v)}`;
     const known = new Map(render.objects.map(o => [key(o.value), o]));
     return values.map(value => {
         const match = known.get(key(value));
@@ -66987,7 +66422,7 @@ function resolveVersion(spec, releases, options) {
         return {
             ...resolved,
             action: 'upgrade',
-            reason: `${component} ${target} is the ${describe(spec)} release`
+            reason: `${component} ${target} is the ${describe$1(spec)} release`
         };
     }
     const order = semver.compare(target, current);
@@ -66996,7 +66431,7 @@ function resolveVersion(spec, releases, options) {
             ...resolved,
             current,
             action: 'none',
-            reason: `${component} is already at ${current}, the ${describe(spec)} release`
+            reason: `${component} is already at ${current}, the ${describe$1(spec)} release`
         };
     }
     if (order > 0) {
@@ -67004,7 +66439,7 @@ function resolveVersion(spec, releases, options) {
             ...resolved,
             current,
             action: 'upgrade',
-            reason: `${component} ${current} → ${target}, the ${describe(spec)} release`
+            reason: `${component} ${current} → ${target}, the ${describe$1(spec)} release`
         };
     }
     if (spec.kind === 'exact') {
@@ -67024,7 +66459,7 @@ function resolveVersion(spec, releases, options) {
         reason: `${component} ${current} is newer than ${target} (${input} ${asked}); not downgraded, pin an exact version to downgrade`
     };
 }
-function describe(spec) {
+function describe$1(spec) {
     if (spec.kind === 'latest')
         return 'latest stable';
     if (spec.kind === 'exact')
@@ -67061,8 +66496,29 @@ function notAvailable(message, pivot, available, input) {
         hint: `Set ${input} to one of the available versions, a range such as ~${semver.major(latest)}.${semver.minor(latest)}, or latest.`
     });
 }
+/** The highest of the valid semver versions given; undefined when there is none. */
+function highestVersion(versions) {
+    const valid = versions.filter(v => semver.valid(v));
+    return valid.length ? [...valid].sort(semver.rcompare)[0] : undefined;
+}
 
-const defaultRetryPolicy = { attempts: 4, baseDelayMs: 1000, maxWaitMs: 60_000 };
+class GitHubApiError extends Error {
+    failure;
+    details;
+    constructor(failure, message, details, options) {
+        super(message, options);
+        this.failure = failure;
+        this.details = details;
+        this.name = 'GitHubApiError';
+    }
+}
+
+const defaultRetryPolicy = {
+    attempts: 4,
+    baseDelayMs: 1000,
+    maxWaitMs: 60_000,
+    timeoutMs: 30_000
+};
 /** 5xx, 408 and 429 are worth another try; every other 4xx is a final answer. */
 const isTransientStatus = (status) => status >= 500 || status === 408 || status === 429;
 /**
@@ -67097,7 +66553,7 @@ function requestedWaitMs(res, now) {
  * A 403 is a rate limit only when GitHub says so (exhausted quota, Retry-After, or a "secondary rate limit" body);
  * otherwise it is a permission error and retrying it would only burn quota.
  */
-async function rateLimitOf(res) {
+async function rateLimitOf$1(res) {
     if (res.status !== 403 && res.status !== 429)
         return { limited: false, secondary: false };
     if (res.headers.get('x-ratelimit-remaining')?.trim() === '0' || res.headers.has('retry-after')) {
@@ -67110,6 +66566,71 @@ async function rateLimitOf(res) {
         .catch(() => '');
     const secondary = /secondary rate limit|abuse detection/i.test(body);
     return { limited: secondary || res.status === 429, secondary };
+}
+/**
+ * A host name that does not resolve (ENOTFOUND; EAI_AGAIN, the resolver giving up) fails the same way a second
+ * later: a typo in a URL or a runner without DNS, not a blip worth four attempts.
+ */
+function isUnresolvableHost(e) {
+    return causes(e).some(c => {
+        const code = c.code;
+        return code === 'ENOTFOUND' || code === 'EAI_AGAIN';
+    });
+}
+const timeoutOf = (policy) => policy.timeoutMs ?? defaultRetryPolicy.timeoutMs;
+/** A request that got no HTTP answer is tried again, unless another try is bound to fail the same way. */
+const isWorthRetrying = (e) => !isUnresolvableHost(e) && !isTimeout(e);
+/** The failure for a request that got no HTTP answer after `attempts` tries (`what`: "GET <url>"). */
+function networkError(what, e, attempts, policy) {
+    if (isTimeout(e)) {
+        return new FcuError('network', `${what} got no answer within ${timeoutOf(policy) / 1000} s`, {
+            hint: 'The server accepted the connection and then stalled: re-run the job later, or point download-url / releases-api-url at a mirror.',
+            cause: e
+        });
+    }
+    if (isUnresolvableHost(e)) {
+        return new FcuError('network', `${what} failed: the host name does not resolve (${errorText(e)})`, {
+            hint: 'Check the host name in the URL, and that the runner can resolve it (DNS, proxy settings).',
+            cause: e
+        });
+    }
+    return new FcuError('network', `${what} failed${attempts > 1 ? ` after ${attempts} attempts` : ''}: ${errorText(e)}`, {
+        hint: 'Check that the host is reachable from the runner, or point download-url / releases-api-url at a mirror.',
+        cause: e
+    });
+}
+/** The error a `deadline` aborts with, wherever fetch or a wrapper nests it. */
+function isTimeout(e) {
+    return causes(e).some(c => c.name === 'TimeoutError');
+}
+/** `e` and the errors it was caused by, outermost first (bounded: a cause chain can loop). */
+function causes(e) {
+    const out = [];
+    for (let c = e; typeof c === 'object' && c !== null && out.length < 8; c = c.cause) {
+        out.push(c);
+    }
+    return out;
+}
+/**
+ * A signal that aborts with a `TimeoutError` after `ms`; `clear` stops the clock (once the headers are in, for a
+ * download whose body may rightly take longer). The timer does not keep the process alive.
+ */
+function deadline(ms) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${Math.round(ms / 100) / 10} s`, 'TimeoutError')), ms);
+    timer.unref();
+    return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+/** The failure for a rate limit this run does not wait out: the wait is too long, or attempts ran out. */
+function rateLimitError(shown, status, outcome) {
+    const { waitMs, now, attempts, policy } = outcome;
+    if (waitMs !== undefined && waitMs > policy.maxWaitMs) {
+        const reset = new Date(now + waitMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+        return new FcuError('network', `${shown} is rate limited (HTTP ${status}) for another ${Math.ceil(waitMs / 1000)} s (until ${reset}), longer than the ${Math.round(policy.maxWaitMs / 1000)} s this run waits`, { hint: rateLimitHint });
+    }
+    return new FcuError('network', `${shown} is still rate limited (HTTP ${status}) after ${attempts} attempts`, {
+        hint: rateLimitHint
+    });
 }
 /** Query parameters that carry credentials on mirrors and signed download URLs. */
 const secretParam = /token|signature|sig$|secret|password|passwd|credential|auth|key/i;
@@ -67137,242 +66658,167 @@ function redactUrl(url) {
  * for rate limits the server says end soon. Returns the final response whatever its status (so callers can turn
  * a 404 into their own message), except for rate limits: a limit that lasts longer than the policy allows, or
  * that is still there after the last attempt, throws, so no caller mistakes a rate-limit 403 for a bad token.
- * Throws too when the network itself failed every time.
+ * Throws too when the network itself failed every time, and at once when the host does not resolve or the server
+ * sends no headers within `policy.timeoutMs`.
  */
 async function fetchWithRetry(url, init, deps) {
     const policy = deps.policy ?? defaultRetryPolicy;
     const attempts = Math.max(1, Math.floor(policy.attempts));
     const now = deps.now ?? Date.now;
     const shown = redactUrl(url);
-    let lastError;
     for (let attempt = 1; attempt <= attempts; attempt++) {
         const last = attempt === attempts;
         const backoff = policy.baseDelayMs * 2 ** (attempt - 1);
         let res;
+        // The clock runs until the headers are in: a body (a 60 MB calicoctl) may rightly take longer.
+        const timer = deadline(timeoutOf(policy));
         try {
-            res = await deps.fetch(url, { method: 'GET', headers: init.headers });
+            res = await deps.fetch(url, { method: 'GET', headers: init.headers, signal: timer.signal });
         }
         catch (e) {
-            lastError = e;
-            if (last)
-                break;
+            if (last || !isWorthRetrying(e))
+                throw networkError(`GET ${shown}`, e, attempt, policy);
             deps.log.info(`GET ${shown} failed (${errorText(e)}); retrying in ${backoff} ms (attempt ${attempt + 1} of ${attempts})`);
             await deps.sleep(backoff);
             continue;
         }
-        const rateLimit = await rateLimitOf(res);
+        finally {
+            timer.clear();
+        }
+        const rateLimit = await rateLimitOf$1(res);
         if (!rateLimit.limited && !isTransientStatus(res.status))
             return res;
         const asked = requestedWaitMs(res, now()) ?? (rateLimit.secondary ? secondaryRateLimitWaitMs : undefined);
         // A server that asks for a long pause is better answered with a clear failure than a job that hangs.
         if (asked !== undefined && asked > policy.maxWaitMs) {
             await res.body?.cancel();
-            throw new FcuError('network', `${shown} ${rateLimit.limited ? 'is rate limited' : 'is unavailable'} (HTTP ${res.status}) for another ${Math.ceil(asked / 1000)} s, longer than the ${Math.round(policy.maxWaitMs / 1000)} s this run waits`, {
-                hint: rateLimit.limited
-                    ? rateLimitHint
-                    : 'Re-run the job later, or point download-url / releases-api-url at a mirror.'
-            });
+            if (rateLimit.limited)
+                throw rateLimitError(shown, res.status, { waitMs: asked, now: now(), attempts, policy });
+            throw new FcuError('network', `${shown} is unavailable (HTTP ${res.status}) for another ${Math.ceil(asked / 1000)} s, longer than the ${Math.round(policy.maxWaitMs / 1000)} s this run waits`, { hint: 'Re-run the job later, or point download-url / releases-api-url at a mirror.' });
         }
         if (last) {
             if (!rateLimit.limited)
                 return res;
             await res.body?.cancel();
-            throw new FcuError('network', `${shown} is still rate limited (HTTP ${res.status}) after ${attempts} attempts`, {
-                hint: rateLimitHint
-            });
+            throw rateLimitError(shown, res.status, { now: now(), attempts, policy });
         }
         const delay = asked ?? backoff;
         await res.body?.cancel();
         deps.log.info(`GET ${shown} answered HTTP ${res.status}; retrying in ${delay} ms (attempt ${attempt + 1} of ${attempts})`);
         await deps.sleep(delay);
     }
-    throw new FcuError('network', `GET ${shown} failed after ${attempts} attempts: ${errorText(lastError)}`, {
-        hint: 'Check that the host is reachable from the runner, or point download-url / releases-api-url at a mirror.',
-        cause: lastError
-    });
+    throw new FcuError('internal', `GET ${shown}: no attempt was made`);
 }
 const rateLimitHint = 'Authenticate the request (token or releases-token) for a higher limit, or re-run the job after the reset.';
 function errorText(e) {
-    if (e instanceof Error) {
-        const cause = e.cause;
-        return cause?.code ?? cause?.message ?? e.message;
+    // Not `instanceof Error`: fetch's errors may come from another realm (a test VM).
+    if (typeof e !== 'object' || e === null)
+        return String(e);
+    // The innermost cause says most: fetch's "fetch failed" wraps getaddrinfo's ENOTFOUND, Octokit wraps fetch's.
+    const chain = causes(e).reverse();
+    for (const c of chain) {
+        const code = c.code;
+        if (typeof code === 'string' && code !== '')
+            return code;
     }
-    return String(e);
+    const message = chain[0].message;
+    return typeof message === 'string' && message !== '' ? message : String(e);
 }
 
 /** 20 pages of 100 cover every project we track many times over; the bound stops a Link loop on a bad mirror. */
 const maxReleasePages = 20;
 const releasesApiInput = 'releases-api-url';
 /**
- * Lists a repository's releases (`owner/name`) from the GitHub REST API at `api.baseUrl` (github.com, GHES
- * `/api/v3`, or a mirror), following `Link: rel="next"`. GitHub lists releases newest first, so when the page
- * bound cuts the list, what is lost is old.
+ * Lists a repository's releases (`owner/name`) from the GitHub REST API the client talks to (github.com, GHES
+ * `/api/v3`, or a mirror). GitHub lists releases newest first, so when the page bound cuts the list, what is lost
+ * is old.
  */
-async function listReleases(repo, api, deps) {
+async function listReleases(repo, github, log) {
     const [owner, name, ...rest] = repo.split('/');
     if (!owner || !name || rest.length > 0) {
         throw new FcuError('internal', `"${repo}" is not an owner/name repository`);
     }
-    const first = firstPageUrl(api.baseUrl, owner, name);
-    const apiOrigin = first.origin;
-    const releases = [];
-    const seen = new Set();
-    let next = first.toString();
-    for (let page = 1; next !== undefined; page++) {
-        if (page > maxReleasePages || seen.has(next)) {
-            deps.log.warning(`${repo}: stopped listing releases after ${page - 1} pages from ${redactUrl(api.baseUrl)}; older releases are not considered`);
-            break;
-        }
-        seen.add(next);
-        const url = next;
-        // The token belongs to the API it was chosen for; a Link pointing elsewhere is followed without it.
-        const sameApi = new URL(url).origin === apiOrigin;
-        const res = await fetchWithRetry(url, { headers: requestHeaders(sameApi ? api.token : undefined) }, deps);
-        if (!res.ok)
-            throw await responseError(res, repo, url, api.token);
-        releases.push(...(await readPage(res, repo, url, api.token)));
-        next = nextLink(res.headers.get('link'), url);
+    let list;
+    try {
+        list = await github.listReleases(owner, name, { maxPages: maxReleasePages });
     }
-    deps.log.debug(`${repo}: ${releases.length} releases from ${redactUrl(api.baseUrl)}`);
+    catch (e) {
+        throw e instanceof GitHubApiError ? releasesError(e, repo, github) : e;
+    }
+    if (list.truncated) {
+        log.warning(`${repo}: stopped listing releases after ${list.pages} pages from ${redactUrl(github.baseUrl)}; older releases are not considered`);
+    }
+    const releases = list.items.flatMap(item => releaseOf(item) ?? []);
+    log.debug(`${repo}: ${releases.length} releases from ${redactUrl(github.baseUrl)}`);
     return releases;
 }
-function firstPageUrl(baseUrl, owner, name) {
-    let base;
-    try {
-        base = new URL(baseUrl.trim());
-    }
-    catch {
-        throw new FcuError('input', `${releasesApiInput} "${redactUrl(baseUrl)}" is not a URL`, {
-            location: { input: releasesApiInput },
-            hint: 'Use the API base URL, e.g. https://api.github.com or, on GHES, https://<host>/api/v3.'
-        });
-    }
-    const path = `${base.pathname.replace(/\/+$/, '')}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(name)}/releases`;
-    const url = new URL(path, base.origin);
-    url.searchParams.set('per_page', '100');
-    url.searchParams.set('page', '1');
-    return url;
-}
-function requestHeaders(token) {
+function releaseOf(item) {
+    if (typeof item !== 'object' || item === null)
+        return undefined;
+    const r = item;
+    if (typeof r.tag_name !== 'string')
+        return undefined;
     return {
-        Accept: 'application/vnd.github+json',
-        'X-GitHub-Api-Version': '2022-11-28',
-        'User-Agent': 'flux-crs-upgrade',
-        ...(token ? { Authorization: `Bearer ${token}` } : {})
+        tag: r.tag_name,
+        draft: r.draft === true,
+        prerelease: r.prerelease === true,
+        ...(typeof r.published_at === 'string' ? { publishedAt: r.published_at } : {}),
+        ...(typeof r.html_url === 'string' && /^https?:\/\//.test(r.html_url) ? { htmlUrl: r.html_url } : {})
     };
 }
-/** The `rel="next"` target of an RFC 8288 Link header, resolved against the page it came with. */
-function nextLink(header, base) {
-    if (!header)
-        return undefined;
-    for (const part of header.split(/,(?=\s*<)/)) {
-        const match = /^\s*<([^>]*)>(.*)$/.exec(part);
-        if (!match)
-            continue;
-        const rels = /;\s*rel\s*=\s*(?:"([^"]*)"|([^\s;,]+))/i.exec(match[2]);
-        const names = (rels?.[1] ?? rels?.[2] ?? '').toLowerCase().split(/\s+/);
-        if (!names.includes('next'))
-            continue;
-        try {
-            return new URL(match[1], base).toString();
-        }
-        catch {
-            return undefined;
-        }
+/** The client's failure in the words of the input that chose the API. */
+function releasesError(e, repo, github) {
+    const location = { input: releasesApiInput };
+    const shown = e.details.url;
+    switch (e.failure) {
+        case 'bad-base-url':
+            return new FcuError('input', `${releasesApiInput} "${redactUrl(github.baseUrl)}" is not a URL`, {
+                location,
+                hint: 'Use the API base URL, e.g. https://api.github.com or, on GHES, https://<host>/api/v3.'
+            });
+        case 'broken-body':
+            return new FcuError('network', `${e.message} (${repo} releases)`, {
+                location,
+                hint: 'Re-run the job; if it keeps happening, check the network path to releases-api-url.',
+                cause: e.cause
+            });
+        case 'not-json':
+            return new FcuError('network', `${shown} did not answer with JSON for the ${repo} releases`, {
+                location,
+                hint: 'Check that releases-api-url points at the GitHub REST API (on GHES: https://<host>/api/v3), not a web page.',
+                cause: e.cause
+            });
+        case 'not-a-list':
+            return new FcuError('network', `${shown} answered something other than a list of releases for ${repo}`, {
+                location,
+                hint: 'Check that releases-api-url points at the GitHub REST API (on GHES: https://<host>/api/v3).'
+            });
+        case 'status':
+            return statusError(e.details.status ?? 0, e.details.serverMessage, repo, shown, github.authenticated);
     }
-    return undefined;
 }
-async function readPage(res, repo, url, token) {
-    let text;
-    try {
-        text = await res.text();
-    }
-    catch (e) {
-        throw new FcuError('network', `the connection broke while reading ${redactUrl(url)} (${repo} releases)`, {
-            location: { input: releasesApiInput },
-            hint: 'Re-run the job; if it keeps happening, check the network path to releases-api-url.',
-            cause: scrubbed(e, token)
-        });
-    }
-    let body;
-    try {
-        body = JSON.parse(text);
-    }
-    catch (e) {
-        throw new FcuError('network', `${redactUrl(url)} did not answer with JSON for the ${repo} releases`, {
-            location: { input: releasesApiInput },
-            hint: 'Check that releases-api-url points at the GitHub REST API (on GHES: https://<host>/api/v3), not a web page.',
-            cause: scrubbed(e, token)
-        });
-    }
-    if (!Array.isArray(body)) {
-        throw new FcuError('network', `${redactUrl(url)} answered something other than a list of releases for ${repo}`, {
-            location: { input: releasesApiInput },
-            hint: 'Check that releases-api-url points at the GitHub REST API (on GHES: https://<host>/api/v3).'
-        });
-    }
-    const releases = [];
-    for (const item of body) {
-        if (typeof item !== 'object' || item === null)
-            continue;
-        const r = item;
-        if (typeof r.tag_name !== 'string')
-            continue;
-        releases.push({
-            tag: r.tag_name,
-            draft: r.draft === true,
-            prerelease: r.prerelease === true,
-            ...(typeof r.published_at === 'string' ? { publishedAt: r.published_at } : {}),
-            ...(typeof r.html_url === 'string' && /^https?:\/\//.test(r.html_url) ? { htmlUrl: r.html_url } : {})
-        });
-    }
-    return releases;
-}
-async function responseError(res, repo, url, token) {
-    const detail = await serverMessage(res, token);
-    const shown = redactUrl(url);
-    if (res.status === 404) {
+function statusError(status, serverMessage, repo, shown, authenticated) {
+    const detail = serverMessage ? `: ${serverMessage}` : '';
+    const location = { input: releasesApiInput };
+    if (status === 404) {
         return new FcuError('version', `${repo} has no releases at ${shown} (HTTP 404${detail})`, {
-            location: { input: releasesApiInput },
+            location,
             hint: 'Check releases-api-url: it must be the GitHub REST API that hosts the repository (https://api.github.com, or ' +
                 'https://<host>/api/v3 on GHES, or a mirror of it). A private mirror may also answer 404 to a missing token.'
         });
     }
-    if (res.status === 401 || res.status === 403) {
-        return new FcuError('network', `${shown} refused the request for ${repo} releases (HTTP ${res.status}${detail}) ${token ? 'with the token it was given' : 'without a token'}`, {
-            location: { input: releasesApiInput },
-            hint: token
+    if (status === 401 || status === 403) {
+        return new FcuError('network', `${shown} refused the request for ${repo} releases (HTTP ${status}${detail}) ${authenticated ? 'with the token it was given' : 'without a token'}`, {
+            location,
+            hint: authenticated
                 ? "The token is invalid, expired or lacks read access to the repository: check releases-token (or token, when releases-api-url is the run's own API)."
                 : 'This API requires authentication: set releases-token.'
         });
     }
-    return new FcuError('network', `${shown} answered HTTP ${res.status}${detail} for the ${repo} releases`, {
-        location: { input: releasesApiInput },
+    return new FcuError('network', `${shown} answered HTTP ${status}${detail} for the ${repo} releases`, {
+        location,
         hint: 'Check releases-api-url, or re-run the job if the server was failing.'
     });
-}
-/** GitHub's `{"message": ...}`, one line, short, and without the token should a mirror echo it. */
-async function serverMessage(res, token) {
-    const text = await res.text().catch(() => '');
-    let message;
-    try {
-        message = JSON.parse(text).message;
-    }
-    catch {
-        return '';
-    }
-    if (typeof message !== 'string' || message.trim() === '')
-        return '';
-    const oneLine = scrub(message, token).replace(/\s+/g, ' ').trim();
-    return `: ${oneLine.length > 200 ? `${oneLine.slice(0, 200)}…` : oneLine}`;
-}
-function scrub(text, token) {
-    return token ? text.split(token).join('***') : text;
-}
-function scrubbed(e, token) {
-    if (!token || !(e instanceof Error))
-        return e;
-    return new Error(scrub(e.message, token));
 }
 
 const defaultApiUrl = 'https://api.github.com';
@@ -67387,21 +66833,35 @@ function releasesCredentials(options) {
     const token = options.token?.trim() || undefined;
     const releasesToken = options.releasesToken?.trim() || undefined;
     if (releasesApi === runApi && token) {
-        return { token, source: 'run-token', message: `Listing releases from ${releasesApi} with the run token` };
+        return {
+            token,
+            source: 'run-token',
+            message: `Listing releases from ${releasesApi} with the run token`,
+            level: 'info'
+        };
     }
     if (releasesToken) {
         return {
             token: releasesToken,
             source: 'releases-token',
-            message: `Listing releases from ${releasesApi} with releases-token`
+            message: `Listing releases from ${releasesApi} with releases-token`,
+            level: 'info'
         };
     }
     const why = releasesApi === runApi
         ? 'no token was given'
         : `it is not the run's own API (${runApi}), so the run token is not sent there, and releases-token is empty`;
+    if (releasesApi === defaultApiUrl) {
+        return {
+            source: 'anonymous',
+            message: `Listing releases from ${releasesApi} anonymously: ${why}. Anonymous requests to github.com are limited to 60 an hour; set releases-token if runs hit it.`,
+            level: 'warning'
+        };
+    }
     return {
         source: 'anonymous',
-        message: `Listing releases from ${releasesApi} anonymously: ${why}. Anonymous requests have a low rate limit (60 an hour on github.com); set releases-token if runs hit it.`
+        message: `Listing releases from ${releasesApi} without a token (anonymously): ${why}.`,
+        level: 'info'
     };
 }
 /**
@@ -67607,7 +67067,7 @@ async function collectText(chunks) {
     });
 };
 
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+var __awaiter$1 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -67627,7 +67087,7 @@ process.platform === 'darwin';
  * @returns        path to the destination directory
  */
 function extractTar(file_1, dest_1) {
-    return __awaiter(this, arguments, void 0, function* (file, dest, flags = 'xz') {
+    return __awaiter$1(this, arguments, void 0, function* (file, dest, flags = 'xz') {
         if (!file) {
             throw new Error("parameter 'file' is required");
         }
@@ -67685,7 +67145,7 @@ function extractTar(file_1, dest_1) {
  * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
  */
 function cacheDir(sourceDir, tool, version, arch) {
-    return __awaiter(this, void 0, void 0, function* () {
+    return __awaiter$1(this, void 0, void 0, function* () {
         version = semverExports.clean(version) || version;
         arch = arch || os.arch();
         debug(`Caching tool ${tool} ${version} ${arch}`);
@@ -67717,7 +67177,7 @@ function cacheDir(sourceDir, tool, version, arch) {
  * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
  */
 function cacheFile(sourceFile, targetFile, tool, version, arch) {
-    return __awaiter(this, void 0, void 0, function* () {
+    return __awaiter$1(this, void 0, void 0, function* () {
         version = semverExports.clean(version) || version;
         arch = arch || os.arch();
         debug(`Caching tool ${tool} ${version} ${arch}`);
@@ -67798,7 +67258,7 @@ function findAllVersions(toolName, arch) {
     return versions;
 }
 function _createExtractFolder(dest) {
-    return __awaiter(this, void 0, void 0, function* () {
+    return __awaiter$1(this, void 0, void 0, function* () {
         if (!dest) {
             // create a temp dir
             dest = path$1.join(_getTempDirectory(), crypto.randomUUID());
@@ -67808,7 +67268,7 @@ function _createExtractFolder(dest) {
     });
 }
 function _createToolPath(tool, version, arch) {
-    return __awaiter(this, void 0, void 0, function* () {
+    return __awaiter$1(this, void 0, void 0, function* () {
         const folderPath = path$1.join(_getCacheDirectory(), tool, semverExports.clean(version) || version, arch || '');
         debug(`destination ${folderPath}`);
         const markerPath = `${folderPath}.complete`;
@@ -67942,7 +67402,7 @@ async function installTool(tool, version, opts, deps) {
         deps.log.info(`Downloading ${tool} ${asset.version} (${key}) from ${redactUrl(asset.url)}`);
         const file = path$2.join(work, asset.fileName);
         const sha256 = await downloadAsset(asset, file, opts.platform, deps);
-        await verify(asset, sha256, deps);
+        await verify$1(asset, sha256, deps);
         let installed;
         if (asset.packaging === 'tar.gz') {
             const dir = await unpack(asset, file, path$2.join(work, 'extracted'), deps);
@@ -67990,7 +67450,7 @@ async function downloadAsset(asset, file, platform, deps) {
         hint: 'The download host refused the request; check download-url and that the runner may reach it.'
     });
 }
-async function verify(asset, actual, deps) {
+async function verify$1(asset, actual, deps) {
     const url = redactUrl(asset.checksumUrl);
     const result = await download(asset.checksumUrl, deps, collectText);
     if (!result.ok && result.status === 404 && !asset.checksumRequired) {
@@ -68026,6 +67486,86 @@ async function unpack(asset, file, dest, deps) {
     return dest;
 }
 
+/** `flux migrate -f` rewrites manifests on disk from Flux 2.7.1 on; older CLIs do not have the command. */
+const supportsFileMigration = (version) => semver.gte(version, '2.7.1');
+const minorOf = (version) => `${semver.major(version)}.${semver.minor(version)}`;
+function fluxCli(path, version, exec) {
+    const run = async (args, cwd) => {
+        const r = await exec(path, args, cwd === undefined ? undefined : { cwd });
+        if (r.exitCode !== 0) {
+            const said = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-5).join(' | ');
+            throw new FcuError('tool', `\`flux ${args.join(' ')}\` (flux ${version}) failed with exit code ${r.exitCode}: ${said}`, {
+                hint: "The message above is flux's own; check the install options read from the file, or run the same command locally."
+            });
+        }
+        return r;
+    };
+    return {
+        version,
+        async installExport(args) {
+            const full = ['install', '--export', ...args];
+            const r = await run(full);
+            if (!r.stdout.includes(FLUX_GENERATED)) {
+                throw new FcuError('tool', `\`flux ${full.join(' ')}\` (flux ${version}) printed no flux manifest`, {
+                    hint: 'The flux binary at hand does not behave like the released CLI; clear the tool cache and run again.'
+                });
+            }
+            return r.stdout;
+        },
+        async migrate(dir, minor) {
+            const r = await run(['migrate', '-f', '.', '--version', minor, '--yes'], dir);
+            return r.stderr + r.stdout;
+        }
+    };
+}
+
+/**
+ * The largest manifest accepted. Upstream's largest (tigera-operator.yaml v3.29) is 1.6 MB and a ConfigMap holds 1
+ * MiB; a mirror that answers with something far larger is broken, and reading it whole would only cost memory.
+ */
+const maxManifestBytes = 16 * 1024 * 1024;
+/** `<download-url>/projectcalico/calico/raw/v<V>/manifests/<manifest>` (SPEC §4). */
+function calicoManifestUrl(downloadUrl, version, manifest) {
+    const v = version.replace(/^v/, '');
+    return `${downloadUrl.replace(/\/+$/, '')}/projectcalico/calico/raw/v${v}/manifests/${manifest}`;
+}
+/**
+ * Downloads one upstream manifest with the engine's retrying GET (transient failures retried, a body that breaks
+ * off read again). A final non-2xx answer names the URL and the status; a 404 means the release has no such
+ * manifest (calico-vxlan.yaml, for one, is not in every release).
+ */
+async function downloadCalicoManifest(downloadUrl, version, manifest, deps) {
+    const url = calicoManifestUrl(downloadUrl, version, manifest);
+    const shown = redactUrl(url);
+    const result = await download(url, deps, async (chunks) => {
+        const hash = createHash('sha256');
+        const parts = [];
+        let size = 0;
+        for await (const chunk of chunks) {
+            size += chunk.byteLength;
+            if (size > maxManifestBytes) {
+                throw new FcuError('network', `${shown} is larger than ${maxManifestBytes} bytes; not a Calico manifest`, {
+                    hint: 'Check that download-url points at a GitHub mirror that serves raw repository files.'
+                });
+            }
+            hash.update(chunk);
+            parts.push(chunk);
+        }
+        return { text: Buffer.concat(parts).toString('utf8'), sha256: hash.digest('hex') };
+    });
+    if (!result.ok) {
+        const missing = result.status === 404;
+        throw new FcuError(missing ? 'version' : 'network', missing
+            ? `${shown} does not exist (HTTP 404): Calico ${version} publishes no ${manifest}`
+            : `${shown} could not be downloaded (HTTP ${result.status})`, {
+            hint: missing
+                ? 'Pick a Calico version that ships this manifest, or set calico.manifest in the config file.'
+                : 'Check that download-url serves raw files of projectcalico/calico, or re-run the job later.'
+        });
+    }
+    return { manifest, version: version.replace(/^v/, ''), url, ...result.value };
+}
+
 /** The release notes page as the release list gives it (GHES, a mirror), else its page on github.com. */
 const releaseNotesUrl = (component, tag, releases) => releases.find(r => r.tag === tag)?.htmlUrl ??
     `https://github.com/${componentRepository[component]}/releases/tag/${tag}`;
@@ -68040,9 +67580,10 @@ class Upstream {
     installed;
     releases = new Map();
     tools = new Map();
+    manifests = new Map();
     token;
     announced = false;
-    message;
+    credentials;
     constructor(settings, deps, 
     /** Every tool the run installed, in order: part of the run's report. */
     installed = []) {
@@ -68056,7 +67597,7 @@ class Upstream {
             releasesToken: settings.releasesToken
         });
         this.token = credentials.token;
-        this.message = credentials.message;
+        this.credentials = credentials;
     }
     /**
      * Two answers: what the spec selects among the releases (the version targets move to), and how that compares
@@ -68066,9 +67607,9 @@ class Upstream {
         let list = this.releases.get(component);
         if (!list) {
             if (!this.announced)
-                this.deps.log.info(this.message);
+                this.deps.log[this.credentials.level](this.credentials.message);
             this.announced = true;
-            list = listReleases(componentRepository[component], { baseUrl: this.settings.releasesApiUrl, token: this.token }, this.deps);
+            list = listReleases(componentRepository[component], this.deps.github(this.settings.releasesApiUrl, this.token), this.deps.log);
             this.releases.set(component, list);
         }
         const releases = await list;
@@ -68095,7 +67636,3245 @@ class Upstream {
         const t = await this.install('flux', version);
         return fluxCli(t.path, t.version, this.deps.exec);
     }
+    /** An upstream Calico manifest, downloaded once per run whatever the number of ConfigMaps made from it. */
+    calicoManifest(version, manifest) {
+        const key = `${version}/${manifest}`;
+        let p = this.manifests.get(key);
+        if (!p) {
+            p = downloadCalicoManifest(this.settings.downloadUrl, version, manifest, this.deps);
+            this.manifests.set(key, p);
+        }
+        return p;
+    }
 }
+
+/**
+ * Writing string scalars the way `kubectl create configmap --dry-run=client -o yaml` does (go-yaml's emitter:
+ * literal blocks for multi-line text it accepts, double-quoted scalars folded at 80 columns otherwise), and the
+ * project's own policy for ConfigMap data (a literal block whenever YAML can carry the text as one, SPEC §2).
+ */
+/** go-yaml's `best_width`: a double-quoted scalar is folded at the first space past this column. */
+const BEST_WIDTH = 80;
+const isLineBreakChar = (c) => c === 0x0a || c === 0x0d || c === 0x85 || c === 0x2028 || c === 0x2029;
+/**
+ * go-yaml's printable set (`is_printable`): characters outside it are escaped in double quotes and rule out a block.
+ * Characters beyond the Basic Multilingual Plane are outside it too, so kubectl escapes an emoji as `\U0001F600`.
+ */
+const isPrintable = (c) => c === 0x0a ||
+    (c >= 0x20 && c <= 0x7e) ||
+    (c >= 0xa0 && c <= 0xd7ff) ||
+    (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff);
+/**
+ * Why a text cannot be a literal block, or undefined when it can. A tab is allowed in block content by YAML, but
+ * SPEC §2 keeps it quoted (as kubectl does); CR, NEL and the Unicode line separators would be read back as line
+ * breaks by some parser; other control characters have no literal form at all.
+ */
+function literalBlockProblem(value) {
+    let line = 1;
+    for (const ch of value) {
+        const c = ch.codePointAt(0);
+        if (c === 0x0a) {
+            line++;
+            continue;
+        }
+        const at = `(line ${line} of the value)`;
+        if (c === 0x09)
+            return `it holds a tab ${at}`;
+        if (c === 0x0d)
+            return `it holds a carriage return ${at}`;
+        if (isLineBreakChar(c))
+            return `it holds the line separator U+${hex(c, 4)} ${at}`;
+        if (c >= 0x10000)
+            continue;
+        if (!isPrintable(c))
+            return `it holds the control character U+${hex(c, 4)} ${at}`;
+    }
+    return undefined;
+}
+/**
+ * A literal block scalar (header line and content lines, ending in a newline) whose content sits `indent` columns
+ * deeper than `parentIndent` (the column of its key), or undefined when the text cannot be one. Chomping and
+ * indentation indicators are go-yaml's: `-` without a final newline, `+` for more than one, an explicit indentation
+ * when the text starts with a space or a newline.
+ */
+function literalBlock$1(value, parentIndent, indent) {
+    if (value === '' || literalBlockProblem(value) !== undefined)
+        return undefined;
+    if (indent < 1 || indent > 9)
+        throw new RangeError(`block indentation ${indent} is not 1 to 9`);
+    let header = '|';
+    if (value[0] === ' ' || value[0] === '\n')
+        header += String(indent);
+    if (!value.endsWith('\n'))
+        header += '-';
+    else if (value === '\n' || value.endsWith('\n\n'))
+        header += '+';
+    const pad = ' '.repeat(parentIndent + indent);
+    const body = value.endsWith('\n') ? value.slice(0, -1) : value;
+    // Empty lines carry no indentation, as go-yaml writes them.
+    const lines = body.split('\n').map(l => (l === '' ? '' : pad + l));
+    return `${header}\n${lines.join('\n')}\n`;
+}
+const hex = (c, width) => c.toString(16).toUpperCase().padStart(width, '0');
+const ESCAPES = {
+    0x00: '0',
+    0x07: 'a',
+    0x08: 'b',
+    0x09: 't',
+    0x0a: 'n',
+    0x0b: 'v',
+    0x0c: 'f',
+    0x0d: 'r',
+    0x1b: 'e',
+    0x22: '"',
+    0x5c: '\\',
+    0x85: 'N',
+    0xa0: '_',
+    0x2028: 'L',
+    0x2029: 'P'
+};
+function escape$1(c) {
+    const named = ESCAPES[c];
+    if (named !== undefined)
+        return `\\${named}`;
+    if (c <= 0xff)
+        return `\\x${hex(c, 2)}`;
+    if (c <= 0xffff)
+        return `\\u${hex(c, 4)}`;
+    return `\\U${hex(c, 8)}`;
+}
+/**
+ * A double-quoted scalar as go-yaml writes it (`yaml_emitter_write_double_quoted`): `column` is where the opening
+ * quote goes on its line, `indent` the indentation of continuation lines. A line is broken at the first space
+ * past column 80; a space that follows that break is escaped (`\ `) so that folding does not eat it.
+ */
+function doubleQuoted(value, column, indent) {
+    const chars = [...value];
+    let out = '"';
+    let col = column + 1;
+    let spaces = false;
+    for (let i = 0; i < chars.length; i++) {
+        const ch = chars[i];
+        const c = ch.codePointAt(0);
+        if (!isPrintable(c) || isLineBreakChar(c) || c === 0x22 || c === 0x5c) {
+            const e = escape$1(c);
+            out += e;
+            col += e.length;
+            spaces = false;
+        }
+        else if (c === 0x20) {
+            if (!spaces && col > BEST_WIDTH && i !== 0 && i !== chars.length - 1) {
+                out += '\n' + ' '.repeat(indent);
+                col = indent;
+                if (chars[i + 1] === ' ') {
+                    out += '\\';
+                    col++;
+                }
+            }
+            else {
+                out += ' ';
+                col++;
+            }
+            spaces = true;
+        }
+        else {
+            out += ch;
+            col++;
+            spaces = false;
+        }
+    }
+    return out + '"';
+}
+// Plain scalars that YAML 1.1 (go-yaml: kubectl, kustomize, flux) or 1.2 (js-yaml) would not read as a string.
+const NON_STRING = [
+    /^(?:~|null|Null|NULL|y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|<<|=)$/,
+    /^(?=[-+.]?[0-9])[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?$/,
+    /^[-+]?0(?:x[0-9a-fA-F_]+|o[0-7_]+|b[01_]+)$/,
+    /^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$/,
+    /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/,
+    /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}/
+];
+/**
+ * A plain scalar that every YAML reader takes as this same string: printable ASCII without the characters that
+ * start or end YAML syntax. Conservative on purpose (a value it refuses is quoted, which is never wrong).
+ */
+function isPlainSafe(value) {
+    if (!/^[A-Za-z0-9._/=+~-][ -~]*$/.test(value) || /[\s:]$|: |[[\]{}"'`|>&*!%#]/.test(value))
+        return false;
+    if (value.startsWith('-') && !/^-[A-Za-z0-9]/.test(value))
+        return false;
+    return !NON_STRING.some(r => r.test(value));
+}
+/** A one-line scalar for names, keys and annotation values: plain when that is safe, else double-quoted. */
+function inlineScalar(value, column) {
+    return isPlainSafe(value) ? value : doubleQuoted(value, column, column);
+}
+/**
+ * The project's form for a ConfigMap data value (SPEC §2, issue 9 item 6): a literal block when the text can be
+ * one, also where kubectl would quote (a line ending in a space), else the double-quoted scalar kubectl writes and
+ * the reason. `indent` is the block's content indentation relative to the key.
+ */
+function dataScalar(value, parentIndent, column, indent = 2) {
+    if (value.includes('\n')) {
+        const block = literalBlock$1(value, parentIndent, indent);
+        if (block !== undefined)
+            return { text: block, block: true };
+        return {
+            text: doubleQuoted(value, column, parentIndent + indent),
+            block: false,
+            reason: `kept as a double-quoted string: ${literalBlockProblem(value)}`
+        };
+    }
+    return { text: inlineScalar(value, column), block: false };
+}
+
+const PROVENANCE_PREFIX = 'flux-crs-upgrade';
+const PROVENANCE_KEYS = ['component', 'version', 'source', 'sha256'];
+/** The annotation keys and values a provenance is recorded as, in the order they are written. */
+function provenanceAnnotations(p) {
+    return PROVENANCE_KEYS.flatMap(k => (p[k] === undefined ? [] : [[`${PROVENANCE_PREFIX}/${k}`, p[k]]]));
+}
+const STYLES = {
+    PLAIN: 'plain',
+    QUOTE_SINGLE: 'single-quoted',
+    QUOTE_DOUBLE: 'double-quoted',
+    BLOCK_LITERAL: 'literal',
+    BLOCK_FOLDED: 'folded'
+};
+const isBlock = (s) => s === 'literal' || s === 'folded';
+const lineOf$1 = (c, offset) => c.lines.linePos(offset).line;
+/** 0-based column. */
+const columnOf$2 = (c, offset) => c.lines.linePos(offset).col - 1;
+const lineStart = (text, offset) => text.lastIndexOf('\n', offset - 1) + 1;
+function lineEnd(text, offset) {
+    const nl = text.indexOf('\n', offset);
+    return nl === -1 ? text.length : nl + 1;
+}
+/** Where the text after a node starts: block nodes end at a line start already, flow scalars end mid-line. */
+const afterNode = (text, end) => (text[end - 1] === '\n' ? end : lineEnd(text, end));
+const pairOf = (map, key) => map.items.find(p => distExports.isScalar(p.key) && String(p.key.value) === key);
+function scalarField(c, node, what) {
+    if (!distExports.isScalar(node) || !node.range) {
+        throw new FcuError('manifest', `${c.file}: ${what} is not a string`, {
+            location: { file: c.file },
+            hint: `Give the ConfigMap's ${what} a plain string value.`
+        });
+    }
+    return {
+        value: String(node.value),
+        span: { start: node.range[0], end: node.range[1] },
+        line: lineOf$1(c, node.range[0]),
+        style: STYLES[node.type ?? 'PLAIN'] ?? 'plain'
+    };
+}
+const valueLines = (value) => value === '' ? 0 : value.split('\n').length - (value.endsWith('\n') ? 1 : 0);
+/**
+ * Decodes a double-quoted scalar's source and notes the file line on which each line of the value starts; the
+ * decoded text is checked against the parser's value by the caller.
+ */
+function doubleQuotedLines(raw, firstLine) {
+    const simple = {
+        '0': '\0',
+        a: '\x07',
+        b: '\b',
+        t: '\t',
+        '\t': '\t',
+        n: '\n',
+        v: '\v',
+        f: '\f',
+        r: '\r',
+        e: '\x1b',
+        ' ': ' ',
+        '"': '"',
+        '/': '/',
+        '\\': '\\',
+        N: '\x85',
+        _: '\xa0',
+        L: '\u2028',
+        P: '\u2029'
+    };
+    let out = '';
+    let line = firstLine;
+    let rawSpaces = 0;
+    const starts = [firstLine];
+    let pending = false;
+    const emit = (s, raw) => {
+        if (pending) {
+            starts.push(line);
+            pending = false;
+        }
+        out += s;
+        rawSpaces = raw && (s === ' ' || s === '\t') ? rawSpaces + 1 : 0;
+        if (s === '\n')
+            pending = true;
+    };
+    const skipIndent = (i) => {
+        while (raw[i] === ' ' || raw[i] === '\t')
+            i++;
+        return i;
+    };
+    let i = 1;
+    const end = raw.length - 1;
+    while (i < end) {
+        const ch = raw[i];
+        if (ch === '\\') {
+            const next = raw[i + 1];
+            if (next === '\n' || next === '\r') {
+                i += next === '\r' && raw[i + 2] === '\n' ? 3 : 2;
+                line++;
+                i = skipIndent(i);
+                continue;
+            }
+            const hexLength = next === 'x' ? 2 : next === 'u' ? 4 : next === 'U' ? 8 : 0;
+            if (hexLength > 0) {
+                emit(String.fromCodePoint(parseInt(raw.slice(i + 2, i + 2 + hexLength), 16)), false);
+                i += 2 + hexLength;
+            }
+            else {
+                emit(simple[next] ?? next, false);
+                i += 2;
+            }
+            continue;
+        }
+        if (ch === '\n' || ch === '\r') {
+            // A raw break folds: trailing blanks go, each empty line that follows is a newline, else one space.
+            if (rawSpaces > 0)
+                out = out.slice(0, out.length - rawSpaces);
+            rawSpaces = 0;
+            i += ch === '\r' && raw[i + 1] === '\n' ? 2 : 1;
+            line++;
+            i = skipIndent(i);
+            let empty = 0;
+            while (raw[i] === '\n') {
+                empty++;
+                i = skipIndent(i + 1);
+                line++;
+            }
+            if (empty === 0)
+                emit(' ', false);
+            for (let k = 0; k < empty; k++)
+                emit('\n', false);
+            continue;
+        }
+        emit(ch, true);
+        i++;
+    }
+    return { value: out, lineStarts: starts.slice(0, valueLines(out)) };
+}
+function dataEntry(c, pair) {
+    const field = scalarField(c, pair.value, `data key ${String(pair.key.value)}`);
+    const keyField = scalarField(c, pair.key, 'a data key');
+    const count = valueLines(field.value);
+    let lineStarts;
+    let exactLines = true;
+    if (field.style === 'literal') {
+        lineStarts = Array.from({ length: count }, (_, i) => field.line + 1 + i);
+    }
+    else {
+        const decoded = field.style === 'double-quoted'
+            ? doubleQuotedLines(c.text.slice(field.span.start, field.span.end), field.line)
+            : undefined;
+        if (decoded && decoded.value === field.value)
+            lineStarts = decoded.lineStarts;
+        else {
+            lineStarts = Array.from({ length: count }, () => field.line);
+            exactLines = false;
+        }
+    }
+    return {
+        key: keyField.value,
+        keySpan: keyField.span,
+        line: keyField.line,
+        value: field.value,
+        span: field.span,
+        style: field.style,
+        lineStarts,
+        exactLines
+    };
+}
+/** Every ConfigMap of a file (a file may hold other documents too). */
+function readConfigMaps(text, file) {
+    const lines = new distExports.LineCounter();
+    const c = { file, text, lines };
+    const docs = distExports.parseAllDocuments(text, { lineCounter: lines, keepSourceTokens: false });
+    const out = [];
+    for (const [index, doc] of (Array.isArray(docs) ? docs : []).entries()) {
+        const error = doc.errors[0];
+        if (error) {
+            throw new FcuError('manifest', `${file} does not parse as YAML: ${error.message.split('\n')[0]}`, {
+                location: { file, line: error.linePos?.[0].line, column: error.linePos?.[0].col },
+                hint: 'Fix the YAML syntax at that line.'
+            });
+        }
+        const root = doc.contents;
+        if (!distExports.isMap(root))
+            continue;
+        const kind = pairOf(root, 'kind')?.value;
+        const apiVersion = pairOf(root, 'apiVersion')?.value;
+        if (!distExports.isScalar(kind) || kind.value !== 'ConfigMap' || !distExports.isScalar(apiVersion) || apiVersion.value !== 'v1')
+            continue;
+        const metadata = pairOf(root, 'metadata')?.value;
+        if (!distExports.isMap(metadata)) {
+            throw new FcuError('manifest', `${file}: the ConfigMap has no metadata`, {
+                location: { file, line: lineOf$1(c, kind.range?.[0] ?? 0) },
+                hint: 'Give the ConfigMap `metadata.name`.'
+            });
+        }
+        const namePair = pairOf(metadata, 'name');
+        if (!namePair) {
+            throw new FcuError('manifest', `${file}: the ConfigMap has no metadata.name`, {
+                location: { file, line: lineOf$1(c, metadata.range?.[0] ?? 0) },
+                hint: 'Give the ConfigMap `metadata.name`.'
+            });
+        }
+        const nsPair = pairOf(metadata, 'namespace');
+        const data = pairOf(root, 'data')?.value;
+        const annotations = {};
+        const ann = pairOf(metadata, 'annotations')?.value;
+        if (distExports.isMap(ann))
+            for (const p of ann.items)
+                if (distExports.isScalar(p.key) && distExports.isScalar(p.value) && typeof p.value.value === 'string')
+                    annotations[String(p.key.value)] = p.value.value;
+        const source = {
+            file,
+            text,
+            document: index,
+            name: scalarField(c, namePair.value, 'metadata.name'),
+            ...(nsPair ? { namespace: scalarField(c, nsPair.value, 'metadata.namespace') } : {}),
+            data: distExports.isMap(data) ? data.items.map(p => dataEntry(c, p)) : [],
+            annotations
+        };
+        parsed.set(source, { c, root });
+        out.push(source);
+    }
+    return out;
+}
+function applyEdits$2(text, edits) {
+    const sorted = [...edits].sort((a, b) => b.start - a.start || b.end - a.end);
+    let out = text;
+    for (const e of sorted)
+        out = out.slice(0, e.start) + e.text + out.slice(e.end);
+    return out;
+}
+// Rendering needs the nodes again (indentation, comments, where maps end): kept from reading, re-read otherwise.
+const parsed = new WeakMap();
+function reparse(cm) {
+    const known = parsed.get(cm);
+    if (known)
+        return known;
+    const lines = new distExports.LineCounter();
+    const docs = distExports.parseAllDocuments(cm.text, { lineCounter: lines, keepSourceTokens: false });
+    const doc = (Array.isArray(docs) ? docs : [])[cm.document];
+    if (!doc || !distExports.isMap(doc.contents))
+        throw new FcuError('internal', `${cm.file}: the ConfigMap moved`);
+    return { c: { file: cm.file, text: cm.text, lines }, root: doc.contents };
+}
+function nameText(field, value, column) {
+    if (field.style === 'double-quoted')
+        return doubleQuoted(value, column, column);
+    if (field.style === 'single-quoted' && !value.includes("'"))
+        return `'${value}'`;
+    return inlineScalar(value, column);
+}
+// The indentation a block under `parent` uses for its own entries, from the entries it has.
+function stepOf(c, parentKeyStart, childKeyStart) {
+    if (childKeyStart === undefined)
+        return 2;
+    const step = columnOf$2(c, childKeyStart) - columnOf$2(c, parentKeyStart);
+    return step >= 1 && step <= 9 ? step : 2;
+}
+/** The content indentation of an existing literal block, relative to its key; undefined when unclear. */
+function blockIndent(c, e, keyColumn) {
+    const header = c.text.slice(e.span.start, lineEnd(c.text, e.span.start));
+    const digit = /^[|>][-+]?([1-9])/.exec(header)?.[1];
+    if (digit)
+        return Number(digit);
+    const body = c.text.slice(lineEnd(c.text, e.span.start), e.span.end);
+    const first = body.split('\n').find(l => l.trim() !== '');
+    if (first === undefined)
+        return undefined;
+    const n = first.length - first.trimStart().length - keyColumn;
+    return n >= 1 && n <= 9 ? n : undefined;
+}
+/** The text that replaces an entry's value, and where it ends (flow scalars are replaced up to their line end). */
+function valueEdit(c, e, value, key, step, notes) {
+    const keyColumn = columnOf$2(c, e.keySpan.start);
+    const indent = (isBlock(e.style) ? blockIndent(c, e, keyColumn) : undefined) ?? step;
+    const rendered = dataScalar(value, keyColumn, columnOf$2(c, e.span.start), indent);
+    if (rendered.reason)
+        notes.push({ key, reason: rendered.reason });
+    const block = isBlock(e.style);
+    const end = block ? e.span.end : afterNode(c.text, e.span.end);
+    // A comment on the value's line (after a block's header, or after a flow scalar) stays on that line.
+    const onLine = block
+        ? c.text.slice(e.span.start, lineEnd(c.text, e.span.start)).replace(/^[|>][-+0-9]*/, '')
+        : c.text.slice(e.span.end, end);
+    const comment = /^[ \t]+#[^\n]*/.exec(onLine)?.[0] ?? '';
+    const newline = c.text[end - 1] === '\n' ? '\n' : '';
+    const text = rendered.block
+        ? rendered.text.replace('\n', `${comment}\n`)
+        : `${rendered.text}${comment}${newline}`;
+    return { start: e.span.start, end, text };
+}
+function entryText(key, value, keyColumn, step, notes) {
+    const k = inlineScalar(key, keyColumn);
+    const rendered = dataScalar(value, keyColumn, keyColumn + k.length + 2, step);
+    if (rendered.reason)
+        notes.push({ key, reason: rendered.reason });
+    return `${' '.repeat(keyColumn)}${k}: ${rendered.text}${rendered.block ? '' : '\n'}`;
+}
+function dataEdits(c, root, cm, changes, notes) {
+    const dataPair = pairOf(root, 'data');
+    const dataMap = dataPair?.value;
+    if (!dataPair || !distExports.isMap(dataMap) || dataMap.flow || cm.data.length === 0) {
+        throw new FcuError('manifest', `${cm.file}: the ConfigMap has no block-style \`data\` to update`, {
+            location: { file: cm.file, line: cm.name.line },
+            hint: 'Write the data as a block mapping (`data:` and one key per line), as kubectl does.'
+        });
+    }
+    const dataKeyStart = dataPair.key.range[0];
+    const step = stepOf(c, dataKeyStart, cm.data[0].keySpan.start);
+    const keyColumn = columnOf$2(c, cm.data[0].keySpan.start);
+    const edits = [];
+    const used = new Set();
+    let added = '';
+    for (const change of changes) {
+        const from = change.from ?? change.key;
+        const e = cm.data.find(d => d.key === from && !used.has(d));
+        if (!e) {
+            added += entryText(change.key, change.value, keyColumn, step, notes);
+            continue;
+        }
+        used.add(e);
+        if (change.key !== e.key) {
+            const kf = { value: e.key, span: e.keySpan, line: e.line, style: 'plain' };
+            edits.push({ ...e.keySpan, text: nameText(kf, change.key, columnOf$2(c, e.keySpan.start)) });
+        }
+        if (change.value !== e.value)
+            edits.push(valueEdit(c, e, change.value, change.key, step, notes));
+    }
+    for (const e of cm.data) {
+        if (used.has(e))
+            continue;
+        const end = isBlock(e.style) ? e.span.end : afterNode(c.text, e.span.end);
+        edits.push({ start: lineStart(c.text, e.keySpan.start), end, text: '' });
+    }
+    if (added !== '') {
+        const last = cm.data[cm.data.length - 1];
+        const at = isBlock(last.style) ? last.span.end : afterNode(c.text, last.span.end);
+        const sep = at === c.text.length && !c.text.endsWith('\n') ? '\n' : '';
+        edits.push({ start: at, end: at, text: sep + added });
+    }
+    return edits;
+}
+function provenanceEdits(c, root, cm, p) {
+    const metaPair = pairOf(root, 'metadata');
+    const meta = metaPair.value;
+    const wanted = provenanceAnnotations(p);
+    const edits = [];
+    const annPair = pairOf(meta, 'annotations');
+    const metaStep = stepOf(c, metaPair.key.range[0], meta.items[0]?.key?.range?.[0]);
+    if (!annPair) {
+        const metaColumn = columnOf$2(c, meta.items[0].key.range[0]);
+        const pad = ' '.repeat(metaColumn + metaStep);
+        const block = `${' '.repeat(metaColumn)}annotations:\n` +
+            wanted.map(([k, v]) => `${pad}${k}: ${inlineScalar(v, pad.length + k.length + 2)}\n`).join('');
+        const keys = meta.items.map(i => String(i.key.value));
+        const sorted = keys.every((k, i) => i === 0 || keys[i - 1] <= k);
+        const before = sorted
+            ? meta.items.find(i => String(i.key.value) > 'annotations')
+            : undefined;
+        const at = before
+            ? lineStart(c.text, before.key.range[0])
+            : afterNode(c.text, meta.items[meta.items.length - 1].value?.range?.[1] ?? 0);
+        const sep = at === c.text.length && !c.text.endsWith('\n') ? '\n' : '';
+        return [{ start: at, end: at, text: sep + block }];
+    }
+    const ann = annPair.value;
+    if (!distExports.isMap(ann) || ann.flow || ann.items.length === 0) {
+        throw new FcuError('manifest', `${cm.file}: metadata.annotations is not a block mapping`, {
+            location: { file: cm.file, line: lineOf$1(c, annPair.key.range[0]) },
+            hint: 'Write the annotations one per line, or remove the empty `annotations:`.'
+        });
+    }
+    const column = columnOf$2(c, ann.items[0].key.range[0]);
+    let added = '';
+    for (const [k, v] of wanted) {
+        const pair = pairOf(ann, k);
+        if (!pair) {
+            added += `${' '.repeat(column)}${k}: ${inlineScalar(v, column + k.length + 2)}\n`;
+            continue;
+        }
+        const field = scalarField(c, pair.value, `annotation ${k}`);
+        if (field.value !== v)
+            edits.push({ ...field.span, text: nameText(field, v, columnOf$2(c, field.span.start)) });
+    }
+    for (const pair of ann.items) {
+        const k = String(pair.key.value);
+        if (k.startsWith(`${PROVENANCE_PREFIX}/`) && !wanted.some(([w]) => w === k)) {
+            const keyStart = pair.key.range[0];
+            edits.push({
+                start: lineStart(c.text, keyStart),
+                end: afterNode(c.text, pair.value.range[1]),
+                text: ''
+            });
+        }
+    }
+    if (added !== '') {
+        const last = ann.items[ann.items.length - 1];
+        const at = afterNode(c.text, last.value?.range?.[1] ?? last.key.range[1]);
+        const sep = at === c.text.length && !c.text.endsWith('\n') ? '\n' : '';
+        edits.push({ start: at, end: at, text: sep + added });
+    }
+    return edits;
+}
+const sameData = (cm, data) => data.length === cm.data.length &&
+    data.every((d, i) => d.key === cm.data[i].key && (d.from ?? d.key) === d.key && d.value === cm.data[i].value);
+/**
+ * The file with the change applied, splicing the original text: key order, the namespace, other keys, labels,
+ * annotations and comments stay; the same source and change always give the same bytes.
+ */
+function renderConfigMap(cm, change) {
+    const { c, root } = reparse(cm);
+    const notes = [];
+    const edits = [];
+    if (change.name !== undefined && change.name !== cm.name.value)
+        edits.push({ ...cm.name.span, text: nameText(cm.name, change.name, columnOf$2(c, cm.name.span.start)) });
+    const dataChanges = change.data !== undefined && !sameData(cm, change.data);
+    if (change.data !== undefined && dataChanges)
+        edits.push(...dataEdits(c, root, cm, change.data, notes));
+    if (change.provenance && dataChanges)
+        edits.push(...provenanceEdits(c, root, cm, change.provenance));
+    const text = applyEdits$2(cm.text, edits);
+    return { text, changed: text !== cm.text, notes };
+}
+
+/** `flux install`'s defaults (pkg/manifestgen/install MakeDefaultOptions). */
+const DEFAULT_INSTALL_OPTIONS = {
+    components: [...DEFAULT_COMPONENTS],
+    namespace: 'flux-system',
+    registry: 'ghcr.io/fluxcd',
+    imagePullSecret: '',
+    tolerationKeys: [],
+    watchAllNamespaces: true,
+    logLevel: 'info',
+    networkPolicy: true,
+    clusterDomain: 'cluster.local'
+};
+const LOG_LEVELS = ['debug', 'info', 'error'];
+const isObj$4 = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const get = (v, ...path) => path.reduce((o, k) => (isObj$4(o) || Array.isArray(o) ? o[k] : undefined), v);
+// The controller Deployments of the header's components, in header order: flux patches every one the same way.
+function controllers(docs, components) {
+    const out = [];
+    for (const component of components) {
+        const doc = docs.find(d => get(d.value, 'kind') === 'Deployment' && get(d.value, 'metadata', 'name') === component);
+        const podSpec = get(doc?.value, 'spec', 'template', 'spec');
+        const container = get(podSpec, 'containers', 0);
+        if (!doc || !isObj$4(podSpec) || !isObj$4(container))
+            continue;
+        const args = Array.isArray(container.args)
+            ? container.args.filter((a) => typeof a === 'string')
+            : [];
+        out.push({ doc, component, container, podSpec, args });
+    }
+    return out;
+}
+const argValue = (args, flag) => args.find(a => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
+function badValue(c, path, what, hint) {
+    const at = positionOf(c.doc, path, 'value');
+    return new FcuError('manifest', `${c.doc.file}: ${what} in Deployment ${c.component}`, {
+        location: { file: c.doc.file, line: at.line, column: at.column },
+        hint
+    });
+}
+/**
+ * Reads the install options back from a file: components from the header, everything else from the objects,
+ * where flux's install overlay put them. An option that leaves no trace (the cluster domain without source- and
+ * notification-controller) is flux's default, which reproduces the same output.
+ */
+function readInstallOptions(docs, header) {
+    const o = {
+        ...DEFAULT_INSTALL_OPTIONS,
+        components: [...header.components],
+        tolerationKeys: []
+    };
+    const namespaceDoc = docs.find(d => get(d.value, 'kind') === 'Namespace');
+    const ctrls = controllers(docs, header.components);
+    const first = ctrls[0];
+    const ns = get(namespaceDoc?.value, 'metadata', 'name') ?? get(first?.doc.value, 'metadata', 'namespace');
+    if (typeof ns === 'string' && ns !== '')
+        o.namespace = ns;
+    o.networkPolicy = docs.some(d => get(d.value, 'kind') === 'NetworkPolicy');
+    if (first) {
+        // The images transformer rewrites `fluxcd/<component>` to `<registry>/<component>`, tag untouched. The
+        // registry most controllers use wins, so one hand-edited image shows as drift instead of moving all of them.
+        const registries = new Map();
+        for (const c of ctrls) {
+            const image = c.container.image;
+            const m = typeof image === 'string' ? /^(.+)\/([^/:@]+)(?::[^/@]*)?(?:@.*)?$/.exec(image) : null;
+            if (m && m[2] === c.component)
+                registries.set(m[1], (registries.get(m[1]) ?? 0) + 1);
+        }
+        const [registry] = [...registries].reduce((best, r) => (r[1] > best[1] ? r : best), [undefined, 0]);
+        if (registry !== undefined)
+            o.registry = registry;
+        const secret = get(first.podSpec, 'imagePullSecrets', 0, 'name');
+        if (typeof secret === 'string')
+            o.imagePullSecret = secret;
+        const tolerations = first.podSpec.tolerations;
+        if (Array.isArray(tolerations)) {
+            o.tolerationKeys = tolerations
+                .filter(t => isObj$4(t) && t.operator === 'Exists' && typeof t.key === 'string')
+                .map(t => t.key);
+        }
+        const argPath = (c, flag) => [
+            'spec',
+            'template',
+            'spec',
+            'containers',
+            0,
+            'args',
+            c.args.findIndex(a => a.startsWith(`${flag}=`))
+        ];
+        const watch = argValue(first.args, '--watch-all-namespaces');
+        if (watch !== undefined) {
+            if (watch !== 'true' && watch !== 'false') {
+                throw badValue(first, argPath(first, '--watch-all-namespaces'), `--watch-all-namespaces=${watch} is not a boolean`, 'Use --watch-all-namespaces=true or false, as `flux install --watch-all-namespaces` writes it.');
+            }
+            o.watchAllNamespaces = watch === 'true';
+        }
+        const level = argValue(first.args, '--log-level');
+        if (level !== undefined) {
+            if (!LOG_LEVELS.includes(level)) {
+                throw badValue(first, argPath(first, '--log-level'), `--log-level=${level} is not a level flux install accepts`, `flux install --log-level accepts ${LOG_LEVELS.join(', ')}.`);
+            }
+            o.logLevel = level;
+        }
+        // Both addresses end in `.svc.<cluster domain>.`: the source-controller's storage address and the
+        // notification-controller's events address (empty when notification-controller is not installed).
+        for (const c of ctrls) {
+            const storage = c.component === 'source-controller' ? argValue(c.args, '--storage-adv-addr') : undefined;
+            const domain = /\.svc\.(.+)\.$/.exec(storage ?? '') ??
+                /\.svc\.(.+)\.\/$/.exec(argValue(c.args, '--events-addr') ?? '');
+            if (domain) {
+                o.clusterDomain = domain[1];
+                break;
+            }
+        }
+    }
+    return o;
+}
+/** A config file's `install:` settings win over what the file says (SPEC §7 `config`). */
+function applyInstallOverrides(o, overrides) {
+    if (!overrides)
+        return o;
+    const extra = overrides['components-extra'] ?? [];
+    const base = overrides.components ?? o.components;
+    return {
+        components: [...base, ...extra.filter(c => !base.includes(c))],
+        namespace: overrides.namespace ?? o.namespace,
+        registry: overrides.registry ?? o.registry,
+        imagePullSecret: overrides['image-pull-secret'] ?? o.imagePullSecret,
+        tolerationKeys: overrides['toleration-keys'] ?? o.tolerationKeys,
+        watchAllNamespaces: overrides['watch-all-namespaces'] ?? o.watchAllNamespaces,
+        logLevel: overrides['log-level'] ?? o.logLevel,
+        networkPolicy: overrides['network-policy'] ?? o.networkPolicy,
+        clusterDomain: overrides['cluster-domain'] ?? o.clusterDomain
+    };
+}
+const sameList = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+/**
+ * The `flux install --export` flags that reproduce the options (without `--version`). Defaults are left out,
+ * except the namespace: flux takes its default from FLUX_SYSTEM_NAMESPACE, which the runner may have set.
+ */
+function installArgs(o) {
+    const args = [];
+    const defaults = DEFAULT_INSTALL_OPTIONS.components;
+    if (!sameList(o.components, defaults)) {
+        const extendsDefaults = o.components.length > defaults.length && sameList(o.components.slice(0, defaults.length), defaults);
+        args.push(extendsDefaults
+            ? `--components-extra=${o.components.slice(defaults.length).join(',')}`
+            : `--components=${o.components.join(',')}`);
+    }
+    args.push(`--namespace=${o.namespace}`);
+    if (o.registry !== DEFAULT_INSTALL_OPTIONS.registry)
+        args.push(`--registry=${o.registry}`);
+    if (o.imagePullSecret !== '')
+        args.push(`--image-pull-secret=${o.imagePullSecret}`);
+    if (o.tolerationKeys.length > 0)
+        args.push(`--toleration-keys=${o.tolerationKeys.join(',')}`);
+    if (!o.watchAllNamespaces)
+        args.push('--watch-all-namespaces=false');
+    if (o.logLevel !== 'info')
+        args.push(`--log-level=${o.logLevel}`);
+    if (!o.networkPolicy)
+        args.push('--network-policy=false');
+    if (o.clusterDomain !== DEFAULT_INSTALL_OPTIONS.clusterDomain)
+        args.push(`--cluster-domain=${o.clusterDomain}`);
+    return args;
+}
+/** Two option sets with the same key give the same `flux install` output for a version. */
+function optionsKey(o) {
+    return JSON.stringify([
+        o.components,
+        o.namespace,
+        o.registry,
+        o.imagePullSecret,
+        o.tolerationKeys,
+        o.watchAllNamespaces,
+        o.logLevel,
+        o.networkPolicy,
+        o.clusterDomain
+    ]);
+}
+
+const isObj$3 = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const labels = (v) => isObj$3(v) && isObj$3(v.metadata) && isObj$3(v.metadata.labels) ? v.metadata.labels : {};
+/** `flux install` labels every object it writes `app.kubernetes.io/part-of: flux`. */
+const isInstallObject = (v) => labels(v)['app.kubernetes.io/part-of'] === 'flux';
+const controllerDeployments = (docs) => docs.filter(d => {
+    const v = d.doc.value;
+    return (isObj$3(v) &&
+        v.kind === 'Deployment' &&
+        isObj$3(v.metadata) &&
+        KNOWN_COMPONENTS.includes(String(v.metadata.name)));
+});
+function containerImages(d) {
+    const v = d.doc.value;
+    const component = String(v.metadata.name);
+    const spec = v.spec?.template?.spec ?? {};
+    const containers = Array.isArray(spec.containers) ? spec.containers : [];
+    return containers.flatMap(c => isObj$3(c) && typeof c.image === 'string' ? [{ component, tag: parseImage$1(c.image).tag }] : []);
+}
+// The release whose controller versions are exactly the image tags (the table lists the releases the project knows).
+function versionFromImages(install) {
+    const tags = new Map();
+    for (const d of controllerDeployments(install))
+        for (const { component, tag } of containerImages(d))
+            if (tag)
+                tags.set(component, tag.replace(/^v/, ''));
+    if (tags.size === 0)
+        return undefined;
+    const found = Object.entries(FLUX_CONTROLLER_VERSIONS).filter(([, controllers]) => [...tags].every(([c, t]) => controllers[c] === t));
+    return found.length === 1 ? found[0][0] : undefined;
+}
+function versionFromLabels(install) {
+    const counts = new Map();
+    for (const d of install) {
+        const v = labels(d.doc.value)['app.kubernetes.io/version'];
+        if (typeof v === 'string' && /^v?\d+\.\d+\.\d+/.test(v))
+            counts.set(v, (counts.get(v) ?? 0) + 1);
+    }
+    let best;
+    for (const e of counts)
+        if (!best || e[1] > best[1])
+            best = e;
+    return best?.[0].replace(/^v/, '');
+}
+/**
+ * Splits a Flux ConfigMap's data into the install and the other documents, and reads the install's version and
+ * options. `lineOffset` is the file line before the data's first line, so positions point into the ConfigMap file.
+ */
+function readFluxBundle(data, file, lineOffset = 0) {
+    const chunks = splitDocumentChunks(data);
+    const docs = parseDocuments(data, file, lineOffset);
+    const all = chunks.map((c, index) => ({ index, raw: c.raw, doc: docs[index] }));
+    const installAt = all.flatMap(d => (isInstallObject(d.doc.value) ? [d.index] : []));
+    if (installAt.length === 0) {
+        throw new FcuError('manifest', `${file}: the ConfigMap data holds no Flux install`, {
+            location: { file, line: lineOffset + 1 },
+            hint: 'A Flux ConfigMap holds `flux install --export` output (objects labelled app.kubernetes.io/part-of: flux).'
+        });
+    }
+    const first = installAt[0];
+    const last = installAt[installAt.length - 1];
+    // Empty documents between install objects are the install's; elsewhere they are the user's.
+    const inInstall = (d) => isInstallObject(d.doc.value) || (d.doc.value === null && d.index > first && d.index < last);
+    const install = all.filter(inInstall);
+    const others = all.filter(d => !inInstall(d) && d.raw !== '');
+    const head = install[0].raw;
+    const header = isFluxComponentsFile(head) ? parseFluxHeader(head, file) : undefined;
+    let version = header?.version;
+    let versionSource = 'header';
+    if (version === undefined) {
+        version = versionFromLabels(install);
+        versionSource = 'label';
+    }
+    if (version === undefined) {
+        version = versionFromImages(install);
+        versionSource = 'images';
+    }
+    if (version === undefined) {
+        throw new FcuError('manifest', `${file}: the Flux install in the ConfigMap data does not say its version`, {
+            location: { file, line: install[0].doc.startLine },
+            hint: 'Keep the header `flux install --export` writes (`# Flux Version: vX.Y.Z`) at the top of the data, ' +
+                'or regenerate the data with flux.'
+        });
+    }
+    // Without a header the components are the controllers the install runs, in its order (which is flux's).
+    const components = header?.components ??
+        controllerDeployments(install).map(d => String(d.doc.value.metadata.name));
+    const options = readInstallOptions(install.map(d => d.doc), header ?? { components});
+    return { install, others, version, versionSource, ...(header ? { header } : {}), options };
+}
+
+/** Applies several edits to one file's text at once; the edited values are read back before returning. */
+function applyEdits$1(text, edits, file) {
+    const docs = parseAll(text, file);
+    const splices = edits.map(e => spliceFor(text, docOf(docs, e.doc ?? 0, file), e, file));
+    const out = join(text, splices, file);
+    verify(docs, parseAll(out, file, 'internal'), edits, file);
+    return out;
+}
+/** Every string scalar (not a key) equal to `value`, in file order: to follow a reference from file to file. */
+function findScalars(text, value, file) {
+    const out = [];
+    const at = positions(text);
+    parseAll(text, file).forEach(({ base, doc }, index) => {
+        const walk = (node, path) => {
+            if (distExports.isScalar(node) && node.value === value && node.range) {
+                out.push({ doc: index, path, ...at(base + node.range[0]) });
+            }
+            else if (distExports.isMap(node)) {
+                for (const pair of node.items)
+                    walk(pair.value, [...path, keyOf(pair.key)]);
+            }
+            else if (distExports.isSeq(node))
+                node.items.forEach((item, i) => walk(item, [...path, i]));
+        };
+        walk(doc.contents, []);
+    });
+    return out;
+}
+function parseAll(text, file, code = 'manifest') {
+    // Each document starts at the beginning of its first line: that line's offset is where its ranges count from.
+    let line = 1;
+    let base = 0;
+    return splitDocumentTexts(text).map(d => {
+        for (; line < d.startLine; line++)
+            base = text.indexOf('\n', base) + 1;
+        const doc = distExports.parseDocument(d.text);
+        const error = doc.errors[0];
+        if (error) {
+            throw new FcuError(code, `${file} does not parse as YAML${code === 'internal' ? ' after editing' : ''}`, {
+                location: { file, ...position(text, base + error.pos[0]) },
+                hint: code === 'internal' ? 'This is a bug in the editor.' : 'Fix the YAML syntax at that line.',
+                cause: error
+            });
+        }
+        return { base, doc };
+    });
+}
+function docOf(docs, index, file) {
+    const d = docs[index];
+    if (!d)
+        throw bug(file, `no document ${index}`);
+    return d;
+}
+const keyOf = (key) => String(distExports.isScalar(key) ? key.value : key);
+function locate(text, { base, doc }, path, file) {
+    let node = doc.contents;
+    let column = 0;
+    let inFlow = false;
+    for (const k of path) {
+        if (!node || distExports.isAlias(node))
+            break;
+        inFlow ||= (distExports.isMap(node) || distExports.isSeq(node)) && node.flow === true;
+        if (distExports.isMap(node)) {
+            const pair = node.items.find(p => keyOf(p.key) === String(k));
+            const key = pair?.key;
+            if (key?.range)
+                column = columnOf$1(text, base + key.range[0]);
+            node = pair?.value ?? null;
+        }
+        else if (distExports.isSeq(node) && typeof k === 'number') {
+            node = node.items[k] ?? null;
+            if (node?.range)
+                column = columnOf$1(text, dashBefore(text, base + node.range[0]) ?? base + node.range[0]);
+        }
+        else
+            node = null;
+    }
+    if (!node?.range || distExports.isAlias(node))
+        throw bug(file, `no editable node at ${JSON.stringify(path)}`);
+    return { node, column, inFlow };
+}
+function spliceFor(text, d, edit, file) {
+    if (edit.op === 'set' || edit.op === 'block')
+        return scalarSplice(text, d, edit, file);
+    const seqPath = edit.op === 'insert' ? edit.path : edit.path.slice(0, -1);
+    if (edit.op === 'duplicate')
+        return duplicateSplice(text, d, edit, seqPath, file);
+    const seq = locate(text, d, seqPath, file).node;
+    const i = edit.op === 'insert' ? edit.after : edit.path[edit.path.length - 1];
+    if (!distExports.isSeq(seq) || !distExports.isNode(seq.items[i]))
+        throw bug(file, `no list entry ${i} at ${JSON.stringify(seqPath)}`);
+    const items = seq.items.map(n => n.range.map(o => o + d.base));
+    const [start, end] = items[i];
+    if (seq.flow) {
+        if (edit.op === 'insert') {
+            const style = distExports.isScalar(seq.items[i]) ? seq.items[i].type : undefined;
+            return { start: end, end, text: edit.values.map(v => `, ${flowScalar(v, style, true)}`).join('') };
+        }
+        if (items[i + 1])
+            return { start, end: items[i + 1][0], text: '' };
+        if (items[i - 1])
+            return { start: items[i - 1][1], end, text: '' };
+        return { start, end, text: '' };
+    }
+    const dash = dashBefore(text, start);
+    const lineBegin = text.lastIndexOf('\n', (dash ?? 0) - 1) + 1;
+    // An entry sharing its line (`- - a`) can have entries added after it, but not its line removed.
+    if (dash === undefined || (edit.op === 'remove' && text.slice(lineBegin, dash).trim() !== '')) {
+        throw bug(file, `entry ${i} at ${JSON.stringify(seqPath)} does not start its own line`);
+    }
+    const last = lastLineEnd(text, end);
+    if (edit.op === 'insert') {
+        const style = distExports.isScalar(seq.items[i]) ? seq.items[i].type : undefined;
+        const lines = edit.values.map(v => `${' '.repeat(dash - lineBegin)}- ${flowScalar(v, style, false)}`);
+        return last.offset === text.length
+            ? { start: last.offset, end: last.offset, text: lines.map(l => last.eol + l).join('') }
+            : { start: last.next, end: last.next, text: lines.map(l => l + last.eol).join('') };
+    }
+    if (items.length > 1)
+        return { start: lineBegin, end: last.next, text: '' };
+    // The only entry of a block list: the list becomes `[]` right after its key.
+    const colon = text.slice(0, dash).search(/:[ \t\r\n]*$/);
+    if (colon < 0)
+        throw bug(file, `cannot empty the list at ${JSON.stringify(seqPath)}`);
+    return { start: colon + 1, end: last.offset, text: ' []' };
+}
+/** The entry's own text, copied after it once per copy, each with its scalar set (an edit of the copy alone). */
+function duplicateSplice(text, d, edit, seqPath, file) {
+    const seq = locate(text, d, seqPath, file).node;
+    const i = edit.path[edit.path.length - 1];
+    if (!distExports.isSeq(seq) || !distExports.isNode(seq.items[i]))
+        throw bug(file, `no list entry ${i} at ${JSON.stringify(seqPath)}`);
+    const [start, end] = seq.items[i].range.map(o => o + d.base);
+    if (seq.flow) {
+        const own = text.slice(start, end);
+        const copies = edit.copies.map(c => `, ${applyEdits$1(own, [{ op: 'set', path: c.at, value: c.value }], file)}`);
+        return { start: end, end, text: copies.join('') };
+    }
+    const dash = dashBefore(text, start);
+    const lineBegin = text.lastIndexOf('\n', (dash ?? 0) - 1) + 1;
+    if (dash === undefined || text.slice(lineBegin, dash).trim() !== '') {
+        throw bug(file, `entry ${i} at ${JSON.stringify(seqPath)} does not start its own line`);
+    }
+    const last = lastLineEnd(text, end);
+    // The copy is a one-entry list at the entry's own indentation: a document of its own, edited like any file.
+    const own = text.slice(lineBegin, last.offset);
+    const copies = edit.copies.map(c => applyEdits$1(own, [{ op: 'set', path: [0, ...c.at], value: c.value }], file));
+    return last.offset === text.length
+        ? { start: last.offset, end: last.offset, text: copies.map(c => last.eol + c).join('') }
+        : { start: last.next, end: last.next, text: copies.map(c => c + last.eol).join('') };
+}
+function scalarSplice(text, d, edit, file) {
+    const at = locate(text, d, edit.path, file);
+    const [start, valueEnd] = at.node.range.map(o => o + d.base);
+    if (!distExports.isScalar(at.node))
+        throw bug(file, `no scalar at ${JSON.stringify(edit.path)}`);
+    const type = at.node.type;
+    const isBlock = type === distExports.Scalar.BLOCK_LITERAL || type === distExports.Scalar.BLOCK_FOLDED;
+    const region = isBlock ? blockRegion(text, start, valueEnd) : lineRegion(text, valueEnd);
+    const wantBlock = edit.op === 'block' || (isBlock && typeof edit.value === 'string');
+    const block = wantBlock && !at.inFlow
+        ? literalBlock(String(edit.value), indentOf(region, at.column), at.column, eolAt(text, region.end).eol)
+        : undefined;
+    // Blank lines after a keep-chomped (`|+`) block would join its value.
+    const after = text.slice(eolAt(text, region.end).next);
+    const blankAfter = after !== '' && /^[ \t]*(\r?\n|$)/.test(after);
+    // An empty value (`key:`, `key: # c`) sits against its indicator or a comment: spaces keep them apart.
+    const lead = start === valueEnd && /[:-]/.test(text[start - 1] ?? '') ? ' ' : '';
+    const tail = /^[^\s]/.test(region.tail) ? ` ${region.tail}` : region.tail;
+    if (block && !(block.keep && blankAfter))
+        return { start, end: region.end, text: lead + block.header + tail + block.body };
+    const flow = lead + flowScalar(edit.value, wantBlock ? distExports.Scalar.QUOTE_DOUBLE : type, at.inFlow);
+    if (isBlock)
+        return { start, end: region.end, text: flow + tail };
+    return { start, end: valueEnd, text: start === valueEnd && text[start] === '#' ? `${flow} ` : flow };
+}
+/** A block scalar's header, the comment after it, its content, and where its text ends (before the last break). */
+function blockRegion(text, start, end) {
+    const header = /^[|>][0-9+-]*/.exec(text.slice(start, start + 4))[0];
+    const headerEnd = eolAt(text, start);
+    const contentEnd = text[end - 1] === '\n' ? end - (text[end - 2] === '\r' ? 2 : 1) : end;
+    const stop = Math.max(contentEnd, headerEnd.offset);
+    const content = text.slice(headerEnd.next, stop);
+    return { end: stop, tail: text.slice(start + header.length, headerEnd.offset), header, content };
+}
+/** A flow scalar's line: what follows it on the line (a comment) is kept after a block header. */
+function lineRegion(text, valueEnd) {
+    const end = eolAt(text, valueEnd).offset;
+    return { end, tail: text.slice(valueEnd, end) };
+}
+/** A block's content indentation: an existing block's own (a smaller diff), else two more than its key or `-`. */
+function indentOf(region, column) {
+    const explicit = /\d/.exec(region.header ?? '');
+    if (explicit)
+        return column + Number(explicit[0]);
+    const first = /^( *)[^ \r\n]/m.exec(region.content ?? '');
+    return first && first[1].length > column ? first[1].length : column + 2;
+}
+/** A literal block for `value`, or undefined when a block cannot hold it (line breaks other than \n, controls). */
+function literalBlock(value, indent, column, eol) {
+    if (/[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\u{10ffff}]/u.test(value))
+        return undefined;
+    const body = value.endsWith('\n') ? value.slice(0, -1) : value;
+    const chomp = !value.endsWith('\n') ? '-' : body === '' || body.endsWith('\n') ? '+' : '';
+    const lines = value === '' ? [] : body.split('\n');
+    // Content that starts with a space would be read as deeper indentation: the indicator says how deep.
+    const first = lines.find(l => l !== '');
+    const indicator = first?.startsWith(' ') ? String(indent - column) : '';
+    if (indicator.length > 1)
+        return literalBlock(value, column + 2, column, eol);
+    const pad = ' '.repeat(indent);
+    const text = lines.map(l => eol + (l === '' ? '' : pad + l)).join('');
+    return { header: `|${indicator}${chomp}`, body: text, keep: chomp === '+' };
+}
+/** The scalar written in `style` if it reads back as itself there, else plain, single- or double-quoted. */
+function flowScalar(value, style, inFlow) {
+    if (typeof value !== 'string')
+        return String(value);
+    const order = [style, distExports.Scalar.PLAIN, distExports.Scalar.QUOTE_SINGLE, distExports.Scalar.QUOTE_DOUBLE];
+    for (const s of order) {
+        if (s === distExports.Scalar.PLAIN && plainReads(value, inFlow))
+            return value;
+        if (s === distExports.Scalar.QUOTE_SINGLE &&
+            !/[^\t\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\u{10ffff}]/u.test(value)) {
+            return `'${value.replace(/'/g, "''")}'`;
+        }
+        if (s === distExports.Scalar.QUOTE_DOUBLE)
+            break;
+    }
+    return JSON.stringify(value);
+}
+/** A plain scalar that YAML 1.2 and 1.1 readers (Kubernetes tools are 1.1) both read as this same string. */
+function plainReads(value, inFlow) {
+    if (value === '' ||
+        value.trim() !== value ||
+        /[\n\r\t]/.test(value) ||
+        (inFlow && /[,[\]{}]/.test(value))) {
+        return false;
+    }
+    try {
+        return distExports.parse(value) === value && distExports.parse(value, { version: '1.1' }) === value;
+    }
+    catch {
+        return false;
+    }
+}
+/** The `-` of a block sequence entry whose node starts at `offset`, if it is on the same line. */
+function dashBefore(text, offset) {
+    let i = offset - 1;
+    while (i >= 0 && (text[i] === ' ' || text[i] === '\t'))
+        i--;
+    return text[i] === '-' ? i : undefined;
+}
+/** The end of the last line of a node (comments on it included): its line break and the offset after it. */
+function lastLineEnd(text, end) {
+    let i = end;
+    while (i > 0 && /\s/.test(text[i - 1]))
+        i--;
+    return eolAt(text, i);
+}
+/** The line break at or after `offset` (its start, the offset after it, and the break itself). */
+function eolAt(text, offset) {
+    const nl = text.indexOf('\n', offset);
+    if (nl < 0)
+        return { offset: text.length, next: text.length, eol: text.includes('\r\n') ? '\r\n' : '\n' };
+    const cr = nl > 0 && text[nl - 1] === '\r';
+    return { offset: cr ? nl - 1 : nl, next: nl + 1, eol: cr ? '\r\n' : '\n' };
+}
+const columnOf$1 = (text, offset) => offset - (text.lastIndexOf('\n', offset - 1) + 1);
+/** 1-based line and column of offsets, from the file's line starts found once. */
+function positions(text) {
+    const starts = [0];
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1))
+        starts.push(i + 1);
+    return offset => {
+        let lo = 0;
+        let hi = starts.length - 1;
+        while (lo < hi) {
+            const mid = (lo + hi + 1) >> 1;
+            if (starts[mid] <= offset)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        return { line: lo + 1, column: offset - starts[lo] + 1 };
+    };
+}
+const position = (text, offset) => positions(text)(offset);
+/** Splices in file order; edits that touch the same text (or insert at the same place) are an error. */
+function join(text, splices, file) {
+    const sorted = [...splices].sort((a, b) => a.start - b.start || a.end - b.end);
+    let out = '';
+    let cursor = 0;
+    sorted.forEach((s, i) => {
+        const prev = sorted[i - 1];
+        if (prev &&
+            (s.start < prev.end || (s.start === prev.start && s.end === s.start && prev.end === prev.start))) {
+            throw new FcuError('internal', `${file}: two edits change the same text`, {
+                location: { file, ...position(text, s.start) },
+                hint: 'Edits applied together must not overlap; this is a bug in the caller.'
+            });
+        }
+        out += text.slice(cursor, s.start) + s.text;
+        cursor = s.end;
+    });
+    return out + text.slice(cursor);
+}
+/** The edited file must read as the original with exactly the intended changes: anything else is a splice bug. */
+function verify(before, after, edits, file) {
+    const expected = before.map(d => d.doc.toJS());
+    const lists = new Map();
+    const at = (doc, path) => path.reduce((v, k) => v?.[k], expected[doc]); // eslint-disable-line @typescript-eslint/no-explicit-any
+    for (const e of edits) {
+        const doc = e.doc ?? 0;
+        if (e.op === 'set' || e.op === 'block') {
+            if (e.path.length === 0)
+                expected[doc] = e.value;
+            else
+                at(doc, e.path.slice(0, -1))[e.path[e.path.length - 1]] = e.value;
+            continue;
+        }
+        // Indexes are the original ones: entries change only once every edit is placed.
+        const list = at(doc, e.op === 'insert' ? e.path : e.path.slice(0, -1));
+        const index = e.op === 'insert' ? e.after : e.path[e.path.length - 1];
+        const marks = lists.get(list) ?? new Map();
+        const mark = marks.get(index) ?? { after: [] };
+        if (e.op === 'insert')
+            mark.after.push(...e.values);
+        else if (e.op === 'duplicate') {
+            for (const c of e.copies) {
+                const copy = cloneValue(list[index]);
+                if (c.at.length === 0)
+                    mark.after.push(c.value);
+                else {
+                    c.at.slice(0, -1).reduce((v, k) => v[k], copy)[c.at[c.at.length - 1]] = c.value; // eslint-disable-line @typescript-eslint/no-explicit-any
+                    mark.after.push(copy);
+                }
+            }
+        }
+        else
+            mark.remove = true;
+        lists.set(list, marks.set(index, mark));
+    }
+    for (const [list, marks] of lists) {
+        const next = list.flatMap((v, i) => [
+            ...(marks.get(i)?.remove ? [] : [v]),
+            ...(marks.get(i)?.after ?? [])
+        ]);
+        list.splice(0, list.length, ...next);
+    }
+    const actual = after.map(d => d.doc.toJS());
+    const wrong = expected.findIndex((v, i) => !isDeepStrictEqual(v, actual[i]));
+    if (wrong >= 0 || actual.length !== expected.length) {
+        throw bug(file, `the edited text does not read back as intended (document ${wrong < 0 ? expected.length : wrong})`);
+    }
+}
+/** A copy in this realm (structuredClone's objects fail a deep-strict comparison under a test VM). */
+const cloneValue = (v) => Array.isArray(v)
+    ? v.map(cloneValue)
+    : v !== null && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cloneValue(x)]))
+        : v;
+const bug = (file, message) => new FcuError('internal', `editing ${file}: ${message}`, {
+    location: { file },
+    hint: 'This is a bug in flux-crs-upgrade; please report it with the file.'
+});
+
+const KUSTOMIZATION = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
+const YAML = /\.ya?ml$/i;
+/** Kustomization fields whose entries are file paths relative to the kustomization. */
+const PATH_LISTS = ['resources', 'components', 'patchesStrategicMerge', 'crds'];
+const PATH_ENTRY_LISTS = ['patches', 'patchesJson6902'];
+/**
+ * The edits that make `tree` consistent with renamed files and ConfigMaps. `skip` holds files the caller renders
+ * itself (the renamed ConfigMaps). A name inside a multi-line string is replaced only in a kustomization's patches,
+ * where it is a patch's value; elsewhere a multi-line string is data, not a reference.
+ */
+function followReferences(tree, renames, skip) {
+    const out = { changes: [], followed: [] };
+    const names = renames.configMaps.filter(r => r.to.length !== 1 || r.to[0] !== r.from);
+    const files = renames.files.filter(r => r.from !== r.to);
+    if (names.length === 0 && files.length === 0)
+        return out;
+    for (const file of tree.paths()) {
+        if (skip.has(file) || !YAML.test(file))
+            continue;
+        const text = tree.get(file);
+        const isKustomization = KUSTOMIZATION.has(path__default.posix.basename(file));
+        const relevant = names.some(n => text.includes(n.from)) ||
+            (isKustomization && files.some(f => text.includes(path__default.posix.basename(f.from))));
+        if (!relevant)
+            continue;
+        const edits = [];
+        const followed = [];
+        if (isKustomization)
+            fileEdits(file, text, files, edits, followed);
+        nameEdits(file, text, names, isKustomization, edits, followed);
+        if (edits.length === 0)
+            continue;
+        out.changes.push({ path: file, content: applyEdits$1(text, edits, file) });
+        out.followed.push(...followed.sort((a, b) => a.line - b.line));
+    }
+    return out;
+}
+/** Entries of a kustomization that resolve to a renamed file; only the file name part of the entry changes. */
+function fileEdits(file, text, files, edits, followed) {
+    const dir = path__default.posix.dirname(file);
+    const { documents } = tryParseDocuments(text, file);
+    documents.forEach(doc => {
+        const value = doc.value;
+        if (!value || typeof value !== 'object')
+            return;
+        const candidates = [];
+        for (const key of PATH_LISTS) {
+            const list = value[key];
+            if (Array.isArray(list))
+                list.forEach((e, i) => typeof e === 'string' && candidates.push({ at: [key, i], entry: e }));
+        }
+        for (const key of PATH_ENTRY_LISTS) {
+            const list = value[key];
+            if (!Array.isArray(list))
+                continue;
+            list.forEach((e, i) => {
+                const p = e?.path;
+                if (typeof p === 'string')
+                    candidates.push({ at: [key, i, 'path'], entry: p });
+            });
+        }
+        for (const c of candidates) {
+            const target = path__default.posix.normalize(path__default.posix.join(dir, c.entry));
+            const rename = files.find(f => f.from === target);
+            if (!rename)
+                continue;
+            const oldBase = path__default.posix.basename(rename.from);
+            const next = c.entry.endsWith(oldBase)
+                ? c.entry.slice(0, c.entry.length - oldBase.length) + path__default.posix.basename(rename.to)
+                : path__default.posix.relative(dir, rename.to);
+            edits.push({ op: 'set', doc: doc.index, path: c.at, value: next });
+            followed.push({
+                file,
+                line: lineOf(text, file, doc.index, c.at, c.entry),
+                kind: 'file',
+                from: c.entry,
+                to: next
+            });
+        }
+    });
+}
+/** Scalars equal to a renamed ConfigMap's name; a split one becomes all its parts where it is a list entry. */
+function nameEdits(file, text, names, isKustomization, edits, followed) {
+    for (const rename of names) {
+        if (!text.includes(rename.from))
+            continue;
+        for (const ref of findScalars(text, rename.from, file)) {
+            // A name key of a list entry (`resources: [{name: x, kind: ConfigMap}]`) becomes one entry per part.
+            if (rename.to.length > 1) {
+                splitEntry(ref, rename, edits);
+            }
+            else {
+                edits.push({ op: 'set', doc: ref.doc, path: ref.path, value: rename.to[0] });
+            }
+            followed.push({ file, line: ref.line, kind: 'configmap', from: rename.from, to: rename.to.join(', ') });
+        }
+        if (isKustomization && rename.to.length === 1)
+            patchStringEdits(file, text, rename, edits, followed);
+    }
+}
+/** Inside a kustomization's patch strings (`patches[].patch`), the name as a whole word. */
+function patchStringEdits(file, text, rename, edits, followed) {
+    const word = new RegExp(`(?<![A-Za-z0-9.-])${escape(rename.from)}(?![A-Za-z0-9.-])`, 'g');
+    const { documents } = tryParseDocuments(text, file);
+    for (const doc of documents) {
+        const value = doc.value;
+        for (const key of PATH_ENTRY_LISTS) {
+            const list = value && typeof value === 'object' ? value[key] : undefined;
+            if (!Array.isArray(list))
+                continue;
+            list.forEach((e, i) => {
+                const patch = e?.patch;
+                if (typeof patch !== 'string' || !patch.includes('\n') || !word.test(patch))
+                    return;
+                word.lastIndex = 0;
+                edits.push({
+                    op: 'block',
+                    doc: doc.index,
+                    path: [key, i, 'patch'],
+                    value: patch.replace(word, rename.to[0])
+                });
+                const offset = patch.slice(0, patch.search(word)).split('\n').length;
+                word.lastIndex = 0;
+                followed.push({
+                    file,
+                    line: lineOf(text, file, doc.index, [key, i, 'patch'], patch) + offset,
+                    kind: 'configmap',
+                    from: rename.from,
+                    to: rename.to[0]
+                });
+            });
+        }
+    }
+}
+/**
+ * A split ConfigMap named in a list (a ClusterResourceSet's `resources: [{name, kind}]`, or a list of names): the
+ * entry names the first part and the other parts are listed after it. A bare name elsewhere names the first part.
+ */
+function splitEntry(ref, rename, edits) {
+    const [first, ...rest] = rename.to;
+    edits.push({ op: 'set', doc: ref.doc, path: ref.path, value: first });
+    const p = ref.path;
+    if (typeof p[p.length - 1] === 'number') {
+        edits.push({
+            op: 'insert',
+            doc: ref.doc,
+            path: p.slice(0, -1),
+            after: p[p.length - 1],
+            values: rest
+        });
+    }
+    else if (p.length >= 2 && typeof p[p.length - 2] === 'number') {
+        const entry = p.slice(0, -1);
+        edits.push({
+            op: 'duplicate',
+            doc: ref.doc,
+            path: entry,
+            copies: rest.map(value => ({ at: [p[p.length - 1]], value }))
+        });
+    }
+}
+function lineOf(text, file, doc, at, value) {
+    const ref = findScalars(text, value, file).find(r => r.doc === doc && r.path.length === at.length && r.path.every((k, i) => k === at[i]));
+    return ref?.line ?? 1;
+}
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const bytesText = (n) => n.toLocaleString('en-US');
+const isObj$2 = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+/**
+ * The parts a manifest needs (SPEC §2 "Sizes are measured", issue 9 item 7): itself when its UTF-8 bytes fit the
+ * ConfigMap limit, else whole documents packed in order into as few parts as sequential filling gives,
+ * CustomResourceDefinitions first (a ClusterResourceSet applies its resources in order, so the CRDs exist before
+ * the objects that need them). Moved documents keep their bytes; a document that no longer starts a part gets a
+ * `---` line, one that is no longer last a final newline. A single document over the limit cannot be split and is
+ * an error naming it.
+ */
+function splitManifest(input) {
+    const limit = input.limit ?? CONFIGMAP_MAX_BYTES;
+    const lineOffset = input.lineOffset ?? 0;
+    const chunks = splitDocumentChunks(input.content);
+    const values = parseDocuments(input.content, input.file, lineOffset);
+    const refOf = (i, bytes) => {
+        const v = values[i].value;
+        const meta = isObj$2(v) && isObj$2(v.metadata) ? v.metadata : {};
+        return {
+            index: i,
+            kind: isObj$2(v) && typeof v.kind === 'string' ? v.kind : '',
+            name: typeof meta.name === 'string' ? meta.name : '',
+            line: values[i].startLine,
+            bytes
+        };
+    };
+    const total = utf8Bytes(input.content);
+    if (total <= limit) {
+        const documents = chunks.flatMap((c, i) => (values[i].value === null ? [] : [refOf(i, utf8Bytes(c.raw))]));
+        return [{ name: input.name, key: input.key, content: input.content, bytes: total, documents }];
+    }
+    const isCrd = (i) => refOf(i, 0).kind === 'CustomResourceDefinition';
+    const indexes = chunks.map((_, i) => i).filter(i => chunks[i].raw !== '');
+    const order = [...indexes.filter(isCrd), ...indexes.filter(i => !isCrd(i))];
+    const groups = [];
+    let current = [];
+    let currentBytes = 0;
+    // A moved piece may need a `---` line, and a final newline unless it ends its part (counted anyway: one byte).
+    const pieceBytes = (i, first) => utf8Bytes(chunks[i].raw) +
+        (first || startsWithMarker(chunks[i].raw) ? 0 : 4) +
+        (chunks[i].raw.endsWith('\n') ? 0 : 1);
+    for (const i of order) {
+        if (pieceBytes(i, true) > limit) {
+            const ref = refOf(i, utf8Bytes(chunks[i].raw));
+            throw new FcuError('manifest', `${input.file}: ${ref.kind || 'a document'}${ref.name ? ` ${ref.name}` : ''} (document ${i + 1} of ` +
+                `${input.key}) is ${bytesText(ref.bytes)} bytes, more than the ${bytesText(limit)} bytes a ` +
+                'ConfigMap can hold; one object cannot be split across ConfigMaps', {
+                location: { file: input.file, line: ref.line },
+                hint: 'Install this manifest another way (e.g. a Flux Kustomization applied server-side once the cluster ' +
+                    'runs Flux), or exclude the target in the config file.'
+            });
+        }
+        if (current.length > 0 && currentBytes + pieceBytes(i, false) > limit) {
+            groups.push(current);
+            current = [];
+            currentBytes = 0;
+        }
+        currentBytes += pieceBytes(i, current.length === 0);
+        current.push(i);
+    }
+    if (current.length > 0)
+        groups.push(current);
+    return groups.map((g, n) => {
+        const content = joinDocuments(g.map(i => chunks[i].raw));
+        const documents = g.flatMap(i => (values[i].value === null ? [] : [refOf(i, pieceBytes(i, i === g[0]))]));
+        const name = `${input.name}-part-${n + 1}`;
+        const problem = subdomainProblem(name);
+        if (problem) {
+            throw new FcuError('manifest', `${input.file}: the part name ${name} ${problem}`, {
+                location: { file: input.file },
+                hint: 'Shorten the ConfigMap name so that `-part-N` fits a Kubernetes name.'
+            });
+        }
+        return { name, key: input.key, content, bytes: utf8Bytes(content), documents };
+    });
+}
+
+const SEPARATORS = ['.', '-', '_'];
+function parts(version, what) {
+    const v = semver.parse(version.replace(/^v/, ''));
+    if (!v) {
+        throw new FcuError('internal', `${what} "${version}" is not a semver version`, {
+            hint: 'Versions are resolved before names are followed; this is a bug.'
+        });
+    }
+    return { major: v.major, minor: v.minor, patch: v.patch, pre: v.prerelease.join('.') };
+}
+const isDigit = (s) => s !== undefined && s >= '0' && s <= '9';
+const isSep = (s) => s === '.' || s === '-' || s === '_';
+/** Where `name` carries `current`, the longest precision first at each place. */
+function findVersion(name, current) {
+    const v = parts(current, 'the current version');
+    const candidates = [];
+    for (const sep of SEPARATORS) {
+        candidates.push({ text: [v.major, v.minor, v.patch].join(sep), precision: 'patch' });
+        candidates.push({ text: [v.major, v.minor].join(sep), precision: 'minor' });
+    }
+    const out = [];
+    for (let i = 0; i < name.length; i++) {
+        if (!isDigit(name[i]))
+            continue;
+        // Inside a number, or after a number and a separator: part of a longer version, a date, an address.
+        if (isDigit(name[i - 1]) || (isSep(name[i - 1]) && isDigit(name[i - 2])))
+            continue;
+        for (const c of candidates) {
+            if (!name.startsWith(c.text, i))
+                continue;
+            const after = name.slice(i + c.text.length);
+            if (isDigit(after[0]) || (isSep(after[0]) && isDigit(after[1])))
+                continue;
+            out.push({ offset: i, text: c.text, precision: c.precision });
+            i += c.text.length - 1;
+            break;
+        }
+    }
+    return out;
+}
+function rule(kind) {
+    if (kind === 'configmap')
+        return subdomainProblem;
+    if (kind === 'key')
+        return configKeyProblem;
+    return name => name.includes('/') || name === '.' || name === '..' || Buffer.byteLength(name) > 255
+        ? 'must be a file name of at most 255 bytes'
+        : undefined;
+}
+/**
+ * The name with every place that carries `current` rewritten to `next` at that place's precision and separator
+ * (a prerelease is appended at patch precision, its dots turned into the separator). A name that does not carry
+ * the version is returned unchanged. A result that is not a valid name of its kind is an error.
+ */
+function followVersion(name, current, next, kind) {
+    const matches = findVersion(name, current);
+    if (matches.length === 0)
+        return { name, matches, changed: false };
+    const n = parts(next, 'the new version');
+    let out = '';
+    let at = 0;
+    for (const m of matches) {
+        const sep = /[._-]/.exec(m.text)[0];
+        const numbers = m.precision === 'patch' ? [n.major, n.minor, n.patch] : [n.major, n.minor];
+        let text = numbers.join(sep);
+        if (m.precision === 'patch' && n.pre !== '')
+            text += `-${n.pre.replace(/\./g, sep === '.' ? '.' : sep)}`;
+        if (kind !== 'key')
+            text = text.toLowerCase();
+        out += name.slice(at, m.offset) + text;
+        at = m.offset + m.text.length;
+    }
+    out += name.slice(at);
+    const problem = rule(kind)(out);
+    if (problem) {
+        throw new FcuError('manifest', `the name ${name} would become ${out}, which ${problem}`, {
+            hint: `Rename it by hand to a valid ${kind === 'configmap' ? 'ConfigMap name' : kind === 'key' ? 'ConfigMap key' : 'file name'}.`
+        });
+    }
+    return { name: out, matches, changed: out !== name };
+}
+
+function upgradeConfigMap(u) {
+    const cm = configMapAt(u.text, u.file, u.document);
+    const name = followVersion(cm.name.value, u.from, u.to, 'configmap').name;
+    const keys = cm.data.map(d => ({ key: d.key, next: followVersion(d.key, u.from, u.to, 'key').name }));
+    const data = cm.data.map((d, i) => ({
+        key: keys[i].next,
+        value: u.values.get(d.key) ?? d.value,
+        from: d.key
+    }));
+    const bytes = data.reduce((n, d) => n + utf8Bytes(d.value), 0);
+    let text;
+    let parts;
+    const notes = [];
+    if (bytes <= CONFIGMAP_MAX_BYTES) {
+        const r = renderConfigMap(cm, { name, data, provenance: u.provenance });
+        text = r.text;
+        notes.push(...r.notes.map(n => `${n.key}: ${n.reason}`));
+        parts = [{ name, bytes }];
+    }
+    else {
+        ({ text, parts } = renderSplit(u, cm, name, data, notes));
+    }
+    const base = path__default.posix.basename(u.file);
+    const renamedFile = path__default.posix.join(path__default.posix.dirname(u.file), followVersion(base, u.from, u.to, 'file').name);
+    const change = renamedFile === u.file
+        ? { path: u.file, content: text, reason: 'regenerated' }
+        : { path: renamedFile, content: text, reason: 'renamed', renamedFrom: u.file };
+    const partNames = parts.map(p => p.name);
+    return {
+        change,
+        files: renamedFile === u.file ? [] : [{ from: u.file, to: renamedFile }],
+        configMaps: partNames.length === 1 && partNames[0] === cm.name.value
+            ? []
+            : [{ from: cm.name.value, to: partNames }],
+        outcome: {
+            component: u.component,
+            file: u.file,
+            name: cm.name.value,
+            ...(cm.namespace ? { namespace: cm.namespace.value } : {}),
+            from: u.from,
+            to: u.to,
+            ...(renamedFile !== u.file ? { renamedTo: renamedFile } : {}),
+            newName: partNames[0],
+            keys: keys.map(k => (k.next === k.key ? { key: k.key } : { key: k.key, renamedTo: k.next })),
+            parts,
+            kept: u.kept ?? [],
+            notes,
+            status: text === u.text ? 'up-to-date' : 'upgraded'
+        }
+    };
+}
+function configMapAt(text, file, document) {
+    const cm = readConfigMaps(text, file).find(c => c.document === document);
+    if (!cm)
+        throw new FcuError('internal', `${file}: no ConfigMap in document ${document + 1}`, {
+            location: { file }
+        });
+    return cm;
+}
+/**
+ * Data over the limit: whole documents in parts (CRDs first), each a copy of the ConfigMap with its own name and
+ * the part as its data, one after the other where the ConfigMap was. Only a single-key ConfigMap can be split:
+ * which key's documents go where would otherwise be a guess.
+ */
+function renderSplit(u, cm, name, data, notes) {
+    if (data.length !== 1) {
+        throw new FcuError('manifest', `${u.file}: the data of ConfigMap ${cm.name.value} would be over ${CONFIGMAP_MAX_BYTES.toLocaleString('en-US')} bytes, and it has ${data.length} keys`, {
+            location: { file: u.file, line: cm.name.line },
+            hint: 'Put each manifest in a ConfigMap of its own (one data key each) so that the upgrade can split it by documents.'
+        });
+    }
+    const split = splitManifest({
+        name,
+        key: data[0].key,
+        content: data[0].value,
+        file: u.file,
+        lineOffset: cm.data[0].line
+    });
+    const rendered = split.map(p => {
+        const r = renderConfigMap(cm, {
+            name: p.name,
+            data: [{ key: p.key, value: p.content, from: data[0].from }],
+            provenance: u.provenance
+        });
+        notes.push(...r.notes.map(n => `${p.name} ${n.key}: ${n.reason}`));
+        return splitDocumentChunks(r.text)[cm.document].raw;
+    });
+    const chunks = splitDocumentChunks(u.text).map(c => c.raw);
+    chunks.splice(cm.document, 1, ...rendered);
+    return { text: joinDocuments(chunks), parts: split.map(p => ({ name: p.name, bytes: p.bytes })) };
+}
+
+/** API groups whose CRDs a Flux install brings. */
+const isFluxGroup = (group) => group.endsWith('.toolkit.fluxcd.io') || group === 'source.extensions.fluxcd.io';
+const isObj$1 = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** What a set of CRDs serves, for the Flux groups only. CRDs are parsed objects (`kind: CustomResourceDefinition`). */
+function servedApis(crds) {
+    const out = new Map();
+    for (const crd of crds) {
+        if (!isObj$1(crd) || crd.kind !== 'CustomResourceDefinition' || !isObj$1(crd.spec))
+            continue;
+        const { group, names, versions } = crd.spec;
+        if (typeof group !== 'string' || !isFluxGroup(group) || !isObj$1(names) || typeof names.kind !== 'string')
+            continue;
+        const served = out.get(`${group}/${names.kind}`) ?? new Set();
+        for (const v of Array.isArray(versions) ? versions : []) {
+            if (isObj$1(v) && v.served === true && typeof v.name === 'string')
+                served.add(v.name);
+        }
+        out.set(`${group}/${names.kind}`, served);
+    }
+    return out;
+}
+const groupOf = (apiVersion) => apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+const versionOf = (apiVersion) => apiVersion.slice(apiVersion.indexOf('/') + 1);
+/** The file line of a document's top-level `apiVersion` key (its first line when the key is not in block style). */
+function apiVersionLine(doc) {
+    const at = doc.text.search(/^apiVersion:/m);
+    return doc.startLine + (at <= 0 ? 0 : doc.text.slice(0, at).split('\n').length - 1);
+}
+function objectOf(doc, fallbackLine) {
+    const v = doc.value;
+    if (!isObj$1(v) || typeof v.apiVersion !== 'string' || typeof v.kind !== 'string')
+        return undefined;
+    if (!isFluxGroup(groupOf(v.apiVersion)))
+        return undefined;
+    const meta = isObj$1(v.metadata) ? v.metadata : {};
+    return {
+        file: doc.file,
+        line: fallbackLine ?? apiVersionLine(doc),
+        apiVersion: v.apiVersion,
+        kind: v.kind,
+        name: typeof meta.name === 'string' ? meta.name : '',
+        ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {})
+    };
+}
+/**
+ * The Flux objects of one file: its own documents and the manifests that ConfigMaps carry in their data (a
+ * cluster's sync objects next to its Flux install). A file or value that does not parse yields what parses;
+ * validation reports the rest.
+ */
+function findFluxObjects(file, content) {
+    if (!content.includes('fluxcd.io/'))
+        return [];
+    const out = [];
+    for (const doc of tryParseDocuments(content, file).documents) {
+        const own = objectOf(doc);
+        if (own)
+            out.push(own);
+        const v = doc.value;
+        if (!isObj$1(v) || v.kind !== 'ConfigMap' || !isObj$1(v.data))
+            continue;
+        for (const [key, value] of Object.entries(v.data)) {
+            if (typeof value !== 'string' || !value.includes('fluxcd.io/'))
+                continue;
+            const { lineOffset, exact } = embeddedOffset(doc, ['data', key]);
+            for (const inner of tryParseDocuments(value, file, lineOffset).documents) {
+                const o = objectOf(inner, exact ? undefined : lineOffset + 1);
+                if (o)
+                    out.push(o);
+            }
+        }
+    }
+    return out;
+}
+/** Objects whose group and kind the CRDs know but whose version they no longer serve. */
+function unservedObjects(objects, served) {
+    return objects.filter(o => {
+        const versions = served.get(`${groupOf(o.apiVersion)}/${o.kind}`);
+        return versions !== undefined && !versions.has(versionOf(o.apiVersion));
+    });
+}
+
+/**
+ * Migrates the repository's own Flux objects that the new CRDs no longer serve, with the new CLI's
+ * `flux migrate -f`. Only the files holding such objects are copied, under neutral names, into a scratch
+ * directory; flux rewrites the copies, and the new contents come back as writes for the caller to apply
+ * atomically. The repository is never touched here.
+ */
+async function migrateFluxObjects(files, o) {
+    const served = servedApis(o.crds);
+    const stale = new Map();
+    for (const f of files) {
+        if (o.exclude?.has(f.path) || isFluxComponentsFile(f.content))
+            continue;
+        const objects = unservedObjects(findFluxObjects(f.path, f.content), served);
+        if (objects.length > 0)
+            stale.set(f.path, { content: f.content, objects });
+    }
+    const unmigrated = [...stale.values()].flatMap(s => s.objects);
+    if (stale.size === 0)
+        return { writes: [], migrated: [], unmigrated: [] };
+    if (!supportsFileMigration(o.cli.version)) {
+        o.log.warning(`${unmigrated.length} Flux object(s) use API versions the new CRDs do not serve, and flux ${o.cli.version} cannot migrate files (flux migrate -f needs 2.7.1 or later)`);
+        return { writes: [], migrated: [], unmigrated };
+    }
+    const dir = await mkdtemp(path__default.join(o.tempDir ?? os$1.tmpdir(), 'flux-migrate-'));
+    try {
+        // Neutral names: flux only walks `.yaml`/`.yml` (case-sensitive) and resolves `-f` inside its working
+        // directory, so repository paths with other spellings or outside characters would not all be seen.
+        const copies = [...stale.keys()].map((file, i) => ({ file, copy: `${String(i).padStart(4, '0')}.yaml` }));
+        await Promise.all(copies.map(c => writeFile$1(path__default.join(dir, c.copy), stale.get(c.file).content)));
+        const said = await o.cli.migrate(dir, minorOf(o.cli.version));
+        o.log.debug(said);
+        const result = { writes: [], migrated: [], unmigrated: [] };
+        for (const { file, copy } of copies) {
+            const before = stale.get(file).content;
+            const after = await readFile(path__default.join(dir, copy), 'utf8');
+            if (after !== before)
+                result.writes.push({ file, content: after });
+            // flux rewrites the apiVersion line in place, so the objects line up one to one.
+            const old = findFluxObjects(file, before);
+            const now = findFluxObjects(file, after);
+            now.forEach((n, i) => {
+                const was = old[i];
+                if (was && was.line === n.line && was.apiVersion !== n.apiVersion) {
+                    result.migrated.push({
+                        file,
+                        line: n.line,
+                        kind: n.kind,
+                        name: n.name,
+                        ...(n.namespace !== undefined ? { namespace: n.namespace } : {}),
+                        from: was.apiVersion,
+                        to: n.apiVersion
+                    });
+                }
+            });
+            result.unmigrated.push(...unservedObjects(now, served));
+        }
+        o.log.info(`flux migrate: ${result.migrated.length} object(s) in ${result.writes.length} file(s) moved to served API versions` +
+            (result.unmigrated.length > 0 ? `; ${result.unmigrated.length} could not be migrated` : ''));
+        return result;
+    }
+    finally {
+        await rm$1(dir, { recursive: true, force: true });
+    }
+}
+
+const isObj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+// Objects are matched by group, kind, namespace and name: a changed apiVersion version is a field difference.
+function keyed(docs) {
+    const out = new Map();
+    for (const doc of docs) {
+        const v = doc.value;
+        if (!isObj(v) || typeof v.kind !== 'string')
+            continue;
+        const meta = isObj(v.metadata) ? v.metadata : {};
+        const apiVersion = typeof v.apiVersion === 'string' ? v.apiVersion : '';
+        const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+        const ref = {
+            apiVersion,
+            kind: v.kind,
+            name: typeof meta.name === 'string' ? meta.name : '',
+            ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {})
+        };
+        const key = [group, ref.kind, ref.namespace ?? '', ref.name].join('\u0000');
+        if (!out.has(key))
+            out.set(key, { doc, ref });
+    }
+    return out;
+}
+const IDENTIFIER = /^[A-Za-z_$][\w$-]*$/;
+const formatPath = (path) => path
+    .map((k, i) => typeof k === 'number'
+    ? `[${k}]`
+    : IDENTIFIER.test(k)
+        ? `${i === 0 ? '' : '.'}${k}`
+        : `[${JSON.stringify(k)}]`)
+    .join('');
+function equal(a, b) {
+    if (a === b)
+        return true;
+    if (Array.isArray(a) && Array.isArray(b))
+        return a.length === b.length && a.every((x, i) => equal(x, b[i]));
+    if (isObj(a) && isObj(b)) {
+        const ka = Object.keys(a);
+        return ka.length === Object.keys(b).length && ka.every(k => k in b && equal(a[k], b[k]));
+    }
+    return false;
+}
+// Leaf-level differences; a subtree only one side has is reported once, not field by field.
+function diff(was, now, path, out) {
+    if (isObj(was) && isObj(now)) {
+        for (const k of Object.keys(was))
+            diff(was[k], now[k], [...path, k], out);
+        for (const k of Object.keys(now))
+            if (!(k in was))
+                out.push({ path: [...path, k], was: undefined, now: now[k] });
+        return;
+    }
+    if (Array.isArray(was) && Array.isArray(now)) {
+        for (let i = 0; i < Math.max(was.length, now.length); i++)
+            diff(was[i], now[i], [...path, i], out);
+        return;
+    }
+    if (!equal(was, now))
+        out.push({ path, was, now });
+}
+/**
+ * Compares a file's objects with the pristine output for its header version and options. Identical documents
+ * are skipped on their text, so a 600 KB file with a handful of edits costs one string comparison per document;
+ * file positions are computed only for the documents that differ.
+ */
+function compareWithPristine(fileDocs, pristineDocs) {
+    const file = keyed(fileDocs);
+    const pristine = keyed(pristineDocs);
+    const drift = { changed: [], added: [], removed: [] };
+    for (const [key, p] of pristine) {
+        const f = file.get(key);
+        if (!f) {
+            drift.removed.push(p.ref);
+            continue;
+        }
+        if (f.doc.text === p.doc.text)
+            continue;
+        const found = [];
+        diff(p.doc.value, f.doc.value, [], found);
+        for (const d of found) {
+            drift.changed.push({
+                kind: f.ref.kind,
+                name: f.ref.name,
+                ...(f.ref.namespace !== undefined ? { namespace: f.ref.namespace } : {}),
+                path: formatPath(d.path),
+                was: d.was,
+                now: d.now,
+                line: positionOf(f.doc, d.path, 'value').line
+            });
+        }
+    }
+    for (const [key, f] of file)
+        if (!pristine.has(key))
+            drift.added.push({ ...f.ref, line: apiVersionLine(f.doc) });
+    return drift;
+}
+/** One list for reports: field changes, then whole objects the file added or lost. */
+function driftEntries(d) {
+    const whole = (r, was, now) => ({
+        kind: r.kind,
+        name: r.name,
+        ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
+        path: '',
+        was,
+        now,
+        ...(r.line !== undefined ? { line: r.line } : {})
+    });
+    return [
+        ...d.changed,
+        ...d.added.map(r => whole(r, undefined, `${r.apiVersion} ${r.kind}`)),
+        ...d.removed.map(r => whole(r, `${r.apiVersion} ${r.kind}`, undefined))
+    ];
+}
+
+/**
+ * Regenerates `flux install --export` files at `toVersion` with the options each file was made with. Each file is
+ * also compared with the pristine output of its own header version, so hand edits are reported, not silently
+ * dropped. Pure apart from the injected CLI: nothing is written here.
+ */
+async function upgradeFluxComponents(targets, toVersion, deps) {
+    const clis = new Map();
+    const cliOf = (version) => {
+        let c = clis.get(version);
+        if (!c)
+            clis.set(version, (c = deps.cli(version)));
+        return c;
+    };
+    let installRuns = 0;
+    const renders = new Map();
+    const render = (version, options, file) => {
+        const key = `${version}\u0000${optionsKey(options)}`;
+        let r = renders.get(key);
+        if (!r) {
+            r = (async () => {
+                const cli = await cliOf(version);
+                installRuns++;
+                const content = await cli.installExport(installArgs(options));
+                const printed = parseFluxHeader(content, `flux ${version} output`).version;
+                if (printed !== version) {
+                    throw new FcuError('tool', `flux ${cli.version} printed a manifest for ${printed}, not ${version}`, {
+                        location: { file },
+                        hint: 'The flux binary in the tool cache is not the version it is filed under; clear the cache.'
+                    });
+                }
+                let docs;
+                return { content, docs: () => (docs ??= parseDocuments(content, file)) };
+            })();
+            renders.set(key, r);
+        }
+        return r;
+    };
+    const results = [];
+    const writes = [];
+    const newContents = new Set();
+    // A fleet commits the same install in many clusters: identical files (and config overrides) are read, compared
+    // and regenerated once, so the cost does not grow with the number of clusters beyond writing them (SPEC §9).
+    const analyses = new Map();
+    const analyse = (t) => {
+        const key = `${JSON.stringify(t.install ?? null)}\u0000${t.content}`;
+        let a = analyses.get(key);
+        if (!a) {
+            a = (async () => {
+                const header = parseFluxHeader(t.content, t.file);
+                const docs = parseDocuments(t.content, t.file);
+                const found = readInstallOptions(docs, header);
+                const options = applyInstallOverrides(found, t.install);
+                let driftDetail = null;
+                try {
+                    // The baseline keeps the file's own options: an override is a wanted change, not a hand edit.
+                    const pristine = await render(header.version, found, t.file);
+                    driftDetail =
+                        pristine.content === t.content
+                            ? { changed: [], added: [], removed: [] }
+                            : compareWithPristine(docs, pristine.docs());
+                }
+                catch (e) {
+                    if (!isFcuError(e) || e.code === 'manifest')
+                        throw e;
+                    deps.log.warning(`${t.file}: hand edits cannot be listed, flux ${header.version} gave no baseline: ${e.message}`);
+                }
+                return { header, options, driftDetail };
+            })();
+            analyses.set(key, a);
+        }
+        return a;
+    };
+    for (const t of targets) {
+        const { header, options, driftDetail } = await analyse(t);
+        const next = await render(toVersion, options, t.file);
+        newContents.add(next);
+        const changed = next.content !== t.content;
+        if (changed)
+            writes.push({ file: t.file, content: next.content });
+        const drift = driftDetail ? driftEntries(driftDetail) : [];
+        if (drift.length > 0)
+            deps.log.info(`${t.file}: ${drift.length} hand edit(s) differ from flux ${header.version}`);
+        results.push({
+            file: t.file,
+            from: header.version,
+            to: toVersion,
+            options,
+            installArgs: installArgs(options),
+            drift,
+            driftDetail,
+            changed,
+            content: next.content
+        });
+    }
+    const crds = new Map();
+    for (const r of newContents) {
+        for (const d of r.docs()) {
+            const v = d.value;
+            if (v?.kind === 'CustomResourceDefinition' &&
+                typeof v.metadata?.name === 'string' &&
+                !crds.has(v.metadata.name))
+                crds.set(v.metadata.name, v);
+        }
+    }
+    return { writes, results, installRuns, crds: [...crds.values()] };
+}
+
+const FLUX_DATA = /app\.kubernetes\.io\/part-of:\s*flux\b/;
+const fluxStage = {
+    component: 'flux',
+    name: 'flux',
+    async run(ctx) {
+        const installs = findInstalls(ctx.tree, ctx.targets);
+        if (installs.length === 0) {
+            // Nothing to upgrade: no release list is fetched for it.
+            return {
+                changes: [],
+                component: { component: 'flux', action: 'skipped', reason: 'no Flux targets in the repository' }
+            };
+        }
+        const current = highestVersion(installs.map(i => i.version));
+        const { selected, overall, notes } = await ctx.upstream.resolve('flux', ctx.spec, current);
+        ctx.deps.log.info(`flux: ${current ?? 'none'} → ${overall.version} (${overall.reason})`);
+        const to = selected.version;
+        const outcome = {
+            changes: [],
+            component: {
+                component: 'flux',
+                from: current,
+                to: overall.version,
+                action: overall.action,
+                reason: overall.reason,
+                releaseNotes: notes(overall.tag)
+            },
+            targets: [],
+            versionTargets: [],
+            configMaps: [],
+            findings: []
+        };
+        // A target above the selected version stays as it is, unless the version was pinned exactly.
+        const movable = installs.filter(i => ctx.spec.kind === 'exact' || !semver.gt(i.version, to));
+        for (const i of installs.filter(i => !movable.includes(i))) {
+            outcome.targets.push({
+                path: i.target.path,
+                type: i.target.type,
+                component: 'flux',
+                from: i.version,
+                to: i.version,
+                status: 'kept-newer',
+                drift: []
+            });
+        }
+        if (movable.length === 0)
+            return outcome;
+        const up = await upgradeFluxComponents(movable.map(i => ({ file: i.target.path, content: i.content, install: i.target.install })), to, { cli: v => ctx.upstream.flux(v), log: ctx.deps.log });
+        outcome.fluxInstallRuns = up.installRuns;
+        outcome.upgradedCrds = up.crds;
+        const results = new Map(movable.map((i, n) => [i, up.results[n]]));
+        for (const [i, r] of results) {
+            outcome.targets.push({
+                path: i.target.path,
+                type: i.target.type,
+                component: 'flux',
+                from: r.from,
+                to: r.to,
+                status: r.changed ? 'upgraded' : 'up-to-date',
+                installArgs: r.installArgs,
+                drift: i.inData ? r.drift.map(d => ({ ...d, line: d.line && dataLine(i, d.line) })) : r.drift
+            });
+            if (!i.inData) {
+                if (r.changed)
+                    outcome.changes.push({ path: i.target.path, content: r.content, reason: 'regenerated' });
+                outcome.versionTargets.push({ file: i.target.path, component: 'flux', version: r.to });
+            }
+        }
+        // API versions are removed at minor releases: only a minor crossing can strand the repository's own objects.
+        const inData = movable.filter(i => i.inData);
+        const migratedData = new Map();
+        const companions = findCompanions(ctx.tree, inData);
+        const migratedCompanions = new Map();
+        if (movable.some(i => minorOf(i.version) !== minorOf(to))) {
+            const regenerated = ctx.tree.with(outcome.changes);
+            const virtual = [
+                ...inData.map((i, n) => ({ install: i, path: `${i.target.path}#${n}`, content: i.inData.others })),
+                // A data key beside the install's (the cluster's sync objects on their own) is migrated the same way.
+                ...companions.map((c, n) => ({
+                    companion: c,
+                    path: `${c.target.path}#c${n}`,
+                    content: c.entry.value
+                }))
+            ];
+            const migration = await migrateFluxObjects([...regenerated.files(), ...virtual.filter(v => v.content !== '')], {
+                cli: await ctx.upstream.flux(to),
+                crds: up.crds,
+                exclude: new Set(installs.filter(i => !i.inData).map(i => i.target.path)),
+                tempDir: ctx.deps.tempDir,
+                log: ctx.deps.log
+            });
+            for (const w of migration.writes) {
+                const v = virtual.find(x => x.path === w.file);
+                if (v && 'install' in v)
+                    migratedData.set(v.install, w.content);
+                else if (v)
+                    migratedCompanions.set(v.companion, w.content);
+                else
+                    outcome.changes.push({ path: w.file, content: w.content, reason: 'migrated' });
+            }
+            outcome.migrated = migration.migrated.map((m) => {
+                const v = virtual.find(x => x.path === m.file);
+                if (!v)
+                    return m;
+                if (!('install' in v))
+                    return { ...m, file: v.companion.target.path, line: fileLine(v.companion.entry, m.line) };
+                const d = v.install.inData;
+                return { ...m, file: v.install.target.path, line: fileLine(d.entry, d.othersLine + m.line - 1) };
+            });
+        }
+        // Each Flux ConfigMap: new install + its other documents (migrated), names moved with the version.
+        const renames = { files: [], configMaps: [] };
+        const byFile = new Map();
+        for (const i of inData)
+            byFile.set(i.target.path, [...(byFile.get(i.target.path) ?? []), i]);
+        for (const [file, list] of byFile) {
+            let text = ctx.tree.get(file);
+            let change;
+            // Last document first, so that a split (which adds documents) leaves the earlier indexes in place.
+            const documents = [...new Set(list.map(i => i.inData.document))].sort((a, b) => b - a);
+            for (const document of documents) {
+                const ofDocument = list.filter(i => i.inData.document === document);
+                const values = new Map(ofDocument.map(i => {
+                    const d = i.inData;
+                    const install = results.get(i).content;
+                    const others = migratedData.get(i) ?? d.others;
+                    return [d.entry.key, others === '' ? install : joinDocuments([install, others])];
+                }));
+                for (const c of companions.filter(c => c.target.path === file && c.document === document)) {
+                    const migrated = migratedCompanions.get(c);
+                    if (migrated !== undefined)
+                        values.set(c.entry.key, migrated);
+                }
+                const from = highestVersion(ofDocument.map(i => i.version));
+                const upgraded = upgradeConfigMap({
+                    component: 'flux',
+                    file,
+                    text,
+                    document,
+                    values,
+                    from,
+                    to,
+                    provenance: {
+                        component: 'flux',
+                        version: to,
+                        source: notes(selected.tag),
+                        sha256: createHash('sha256').update(results.get(ofDocument[0]).content).digest('hex')
+                    }
+                });
+                text = upgraded.change.content;
+                change = upgraded.change;
+                renames.files.push(...upgraded.files);
+                renames.configMaps.push(...upgraded.configMaps);
+                outcome.configMaps.push(upgraded.outcome);
+            }
+            if (change && text !== ctx.tree.get(file))
+                outcome.changes.push({ ...change, content: text });
+        }
+        const unique = { files: dedupe(renames.files), configMaps: dedupe(renames.configMaps) };
+        const skip = new Set([...byFile.keys(), ...unique.files.map(f => f.to)]);
+        const followed = followReferences(ctx.tree.with(outcome.changes), unique, skip);
+        for (const c of followed.changes)
+            outcome.changes.push({ ...c, reason: 'reference-followed' });
+        outcome.references = followed.followed;
+        return outcome;
+    }
+};
+function findCompanions(tree, installs) {
+    const out = [];
+    for (const file of new Set(installs.map(i => i.target.path))) {
+        const target = installs.find(i => i.target.path === file).target;
+        for (const cm of readConfigMaps(tree.get(file), file)) {
+            if (!installs.some(i => i.target.path === file && i.inData.document === cm.document))
+                continue;
+            for (const entry of cm.data)
+                if (!FLUX_DATA.test(entry.value))
+                    out.push({ target, document: cm.document, entry });
+        }
+    }
+    return out;
+}
+/** gotk-components.yaml targets and every data key of a Flux ConfigMap that holds a Flux install. */
+function findInstalls(tree, targets) {
+    const out = [];
+    for (const target of targets) {
+        const text = tree.get(target.path);
+        if (text === undefined)
+            continue;
+        if (target.type === 'flux-components') {
+            out.push({ target, version: parseFluxHeader(text, target.path).version, content: text });
+            continue;
+        }
+        if (target.type !== 'flux-configmap')
+            continue;
+        for (const cm of readConfigMaps(text, target.path)) {
+            for (const entry of cm.data) {
+                if (!FLUX_DATA.test(entry.value))
+                    continue;
+                const bundle = readFluxBundle(entry.value, target.path);
+                const chunks = splitDocumentChunks(entry.value);
+                const lineAt = (index) => chunks.slice(0, index).reduce((n, c) => n + (c.raw.match(/\n/g)?.length ?? 0), 1);
+                const install = joinDocuments(bundle.install.map(d => d.raw));
+                const header = bundle.header
+                    ? ''
+                    : `---\n${FLUX_GENERATED}\n# Flux Version: v${bundle.version}\n# Components: ${bundle.options.components.join(',')}\n`;
+                out.push({
+                    target,
+                    version: bundle.version,
+                    content: header + install,
+                    inData: {
+                        document: cm.document,
+                        entry,
+                        bundle,
+                        addedLines: header === '' ? 0 : 4,
+                        installLine: lineAt(bundle.install[0].index),
+                        othersLine: bundle.others.length > 0 ? lineAt(bundle.others[0].index) : 1,
+                        others: joinDocuments(bundle.others.map(d => d.raw))
+                    }
+                });
+            }
+        }
+    }
+    return out;
+}
+/** A line of the text handed to the upgrade, as a line of the ConfigMap file. */
+function dataLine(i, line) {
+    const d = i.inData;
+    return fileLine(d.entry, d.installLine + line - d.addedLines - 1);
+}
+const fileLine = (entry, dataLineNumber) => entry.lineStarts[dataLineNumber - 1] ?? entry.line;
+const dedupe = (items) => {
+    const seen = new Set();
+    return items.filter(i => {
+        const k = JSON.stringify(i);
+        return seen.has(k) ? false : (seen.add(k), true);
+    });
+};
+
+/**
+ * Which upstream Calico manifest a text holds, and at which version. Both are read from the text itself (a
+ * ConfigMap's data value, or a whole ConfigMap file: the patterns do not depend on indentation or on the `\"` of a
+ * double-quoted scalar), so the same functions serve target discovery and the upgrade.
+ */
+/** The manifest installs Calico publishes under `manifests/` that this project upgrades. */
+const calicoManifests = [
+    'calico.yaml',
+    'calico-typha.yaml',
+    'calico-vxlan.yaml',
+    'calico-policy-only.yaml'
+];
+const isCalicoManifest = (name) => calicoManifests.includes(name);
+/**
+ * The calico-node image: the manifest carries no version header, and the image is what actually runs. From v3.31
+ * images move from docker.io to quay.io, and fleets pull from mirrors, so the registry is not part of the match.
+ */
+const CALICO_NODE_IMAGE = /image:\s*\\?["']?(?:[\w.-]+(?::\d+)?\/)*calico\/node:v(\d+\.\d+\.\d+)\b/;
+/** The Calico version (`3.26.4`) a manifest deploys, from its calico-node image tag; undefined without one. */
+function currentCalicoVersion(content) {
+    return CALICO_NODE_IMAGE.exec(content)?.[1];
+}
+/** A key of the `calico-config` ConfigMap's data, plain or quoted, inside a block or an escaped scalar. */
+const configKey = (key) => new RegExp(`\\b${key}:[ \\t]*\\\\?["']?([\\w-]*)`);
+const TYPHA_SERVICE = configKey('typha_service_name');
+const CALICO_BACKEND = configKey('calico_backend');
+/** The calico-node env var policy-only sets literally (the networked manifests read it from calico-config). */
+const BACKEND_NONE = /name:[ \t]*\\?["']?CALICO_NETWORKING_BACKEND\b\\?["']?(?:\\n|\s)+value:[ \t]*\\?["']?none\b/;
+/**
+ * The upstream manifest a text was made from, or undefined when it holds no `calico-config` ConfigMap. The four
+ * manifests are renderings of one Helm chart (`charts/calico`) with different values
+ * (`charts/values/<manifest>`), and these are the traces those values leave in `calico-config` and calico-node:
+ *
+ * - `calico-policy-only.yaml` (`network: none`, typha, host-local IPAM): no `calico_backend` key, and
+ *   calico-node's `CALICO_NETWORKING_BACKEND` is the literal `none`;
+ * - `calico-vxlan.yaml` (`vxlan: true`): `calico_backend: "vxlan"` (no BIRD);
+ * - `calico-typha.yaml` (`typha.enabled`): `typha_service_name: "calico-typha"` (and the calico-typha Deployment);
+ * - `calico.yaml`: `typha_service_name: "none"`, `calico_backend: "bird"`.
+ *
+ * Checked in that order, so a hand-made mix (vxlan with typha turned on) reads as the manifest its backend came
+ * from; the config file's `calico.manifest` overrides the guess.
+ */
+function recogniseCalicoManifest(content) {
+    const typha = TYPHA_SERVICE.exec(content)?.[1];
+    const backend = CALICO_BACKEND.exec(content)?.[1];
+    if (typha === undefined && backend === undefined)
+        return undefined;
+    if (BACKEND_NONE.test(content) || (backend === undefined && typha !== undefined))
+        return 'calico-policy-only.yaml';
+    if (backend === 'vxlan')
+        return 'calico-vxlan.yaml';
+    if (typha !== undefined && typha !== 'none' && typha !== '')
+        return 'calico-typha.yaml';
+    return 'calico.yaml';
+}
+
+/**
+ * The three-way merge that carries a fleet's customisations of a Calico manifest to a new release:
+ *
+ * - base: the pristine upstream manifest at the version the ConfigMap has;
+ * - ours: the ConfigMap's data (the user's copy, possibly customised);
+ * - theirs: the pristine upstream manifest at the new version.
+ *
+ * The result is theirs' TEXT with the user's customisations spliced in where they stand, so upstream text the user
+ * did not touch (comments included) stays byte for byte upstream's, and the diff a reviewer reads is the upgrade.
+ *
+ * Rules, per object (matched by API group, kind, namespace and name) and per field:
+ *
+ * - a field the user changed and upstream did not keeps the user's value (spliced as the user wrote it, comment
+ *   on its line included); a field upstream changed and the user did not takes upstream's; both changed to the same
+ *   value is no conflict; both changed to different values is a conflict naming the object and the field path;
+ * - lists of containers, init containers, env vars and volumes are matched by `name`, volume mounts by `mountPath`
+ *   (Kubernetes' own merge key: one volume may be mounted twice), ports by `name`, else `containerPort`, else
+ *   `port`; a list whose items lack a unique key, and every other list, is one value. An item the user added is
+ *   inserted after the item that precedes it in the user's list; an item the user removed is removed. Reordering
+ *   alone is not a customisation;
+ * - an image (`<prefix>/<name>:<tag>`) merges its registry prefix and its tag separately: a prefix the user changed
+ *   (a private registry) is kept whatever upstream does with its own (v3.31 moved from docker.io to quay.io: a user
+ *   on upstream's registry follows it, a user on a mirror keeps the mirror); the tag follows upstream unless the user
+ *   pinned another one and upstream moved too (a conflict). Images with a digest, or whose name the user changed,
+ *   are one value;
+ * - objects: one the user added is kept, after upstream's, as the user's original text; one upstream added is
+ *   added; one upstream removed is removed, unless the user changed it (a conflict); one the user deleted stays
+ *   deleted if upstream did not change it, and is a conflict if upstream did (the user's reason to drop it may no
+ *   longer hold, and silently resurrecting or dropping an upstream fix are both wrong);
+ * - a user edit that changes no value (comments, quoting, indentation in an object whose values equal upstream's)
+ *   is not a customisation: the object takes upstream's text. An object upstream left byte-identical keeps the
+ *   user's text whole;
+ * - the `calico-config` values (`cni_network_config`'s JSON, `veth_mtu`, ...) are strings like any other field.
+ *
+ * Only the objects that differ in all three inputs are parsed into node trees (usually calico-config and the
+ * calico-node DaemonSet): a 540 KB manifest of CRDs costs a split and a header scan per document.
+ */
+const MISSING = Symbol('missing');
+function pieces(full) {
+    const out = [];
+    let cursor = 0;
+    for (const p of splitDocumentTexts(full)) {
+        const start = p.text === '' ? cursor : full.indexOf(p.text, cursor);
+        cursor = start + p.text.length;
+        let sepStart = start;
+        if (start > 0 && full.charCodeAt(start - 1) === 0x0a) {
+            const lineStart = full.lastIndexOf('\n', start - 2) + 1;
+            if (full.startsWith('---', lineStart))
+                sepStart = lineStart;
+        }
+        const text = p.text;
+        out.push({ sepStart, start, coreEnd: start + trimBreaks(text).length, text, id: identityOf(text) });
+    }
+    return out;
+}
+const trimBreaks = (s) => s.replace(/[\r\n]+$/, '');
+const TOP = (key) => new RegExp(`^${key}:[ \\t]*["']?([^"'\\s#]+)["']?[ \\t]*(?:#.*)?$`, 'm');
+const API_VERSION = TOP('apiVersion');
+const KIND = TOP('kind');
+const METADATA = /^metadata:[ \t]*(?:#.*)?\n/m;
+const FIELD = /^( +)(name|namespace):[ \t]*["']?([^"'\s#]*)["']?[ \t]*(?:#.*)?$/;
+/**
+ * An object's identity, read from its header lines (block style, as upstream and kubectl write it) without parsing
+ * the document; anything else (flow style, JSON) is parsed.
+ */
+function identityOf(text) {
+    const apiVersion = API_VERSION.exec(text)?.[1];
+    const kind = KIND.exec(text)?.[1];
+    const meta = METADATA.exec(text);
+    if (apiVersion && kind && meta) {
+        let name;
+        let namespace = '';
+        let indent;
+        let at = meta.index + meta[0].length;
+        while (at < text.length) {
+            const nl = text.indexOf('\n', at);
+            const line = text.slice(at, nl === -1 ? text.length : nl);
+            at = nl === -1 ? text.length : nl + 1;
+            if (/^\s*(#.*)?$/.test(line))
+                continue;
+            const lead = /^ */.exec(line)[0];
+            if (lead === '')
+                break;
+            indent ??= lead;
+            if (lead !== indent)
+                continue;
+            const m = FIELD.exec(line);
+            if (m?.[2] === 'name')
+                name = m[3];
+            if (m?.[2] === 'namespace')
+                namespace = m[3];
+        }
+        if (name)
+            return objectId(apiVersion, kind, namespace, name);
+    }
+    const value = loadValue(text);
+    if (!isObject(value))
+        return undefined;
+    const metadata = isObject(value.metadata) ? value.metadata : {};
+    if (typeof value.apiVersion !== 'string' || typeof value.kind !== 'string')
+        return undefined;
+    if (typeof metadata.name !== 'string')
+        return undefined;
+    return objectId(value.apiVersion, value.kind, typeof metadata.namespace === 'string' ? metadata.namespace : '', metadata.name);
+}
+function objectId(apiVersion, kind, namespace, name) {
+    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+    return {
+        key: `${group}\u0000${kind}\u0000${namespace}\u0000${name}`,
+        display: `${kind} ${namespace ? `${namespace}/` : ''}${name}`
+    };
+}
+function loadValue(text) {
+    const fast = loadFast(text);
+    if (fast !== UNSUPPORTED)
+        return fast;
+    try {
+        return sealParsed(yaml.load(text, { json: true }));
+    }
+    catch {
+        return undefined;
+    }
+}
+// ---------------------------------------------------------------------------------------------------------------
+// Values
+const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+function deepEqual(a, b) {
+    if (a === b)
+        return true;
+    if (Array.isArray(a)) {
+        if (!Array.isArray(b) || a.length !== b.length)
+            return false;
+        return a.every((x, i) => deepEqual(x, b[i]));
+    }
+    if (isObject(a)) {
+        if (!isObject(b))
+            return false;
+        const ka = Object.keys(a);
+        if (ka.length !== Object.keys(b).length)
+            return false;
+        return ka.every(k => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]));
+    }
+    return false;
+}
+const LIST_KEYS = {
+    containers: ['name'],
+    initContainers: ['name'],
+    ephemeralContainers: ['name'],
+    env: ['name'],
+    volumes: ['name'],
+    volumeMounts: ['mountPath'],
+    ports: ['name', 'containerPort', 'port']
+};
+/** The field that identifies the items of a list, when every item of all three versions has a unique one. */
+function listKey(listName, lists) {
+    const candidates = listName === undefined ? undefined : LIST_KEYS[listName];
+    if (!candidates)
+        return undefined;
+    return candidates.find(field => lists.every(list => {
+        const seen = new Set();
+        for (const item of list) {
+            if (!isObject(item))
+                return false;
+            const v = item[field];
+            if ((typeof v !== 'string' && typeof v !== 'number') || seen.has(v))
+                return false;
+            seen.add(v);
+        }
+        return true;
+    }));
+}
+const findItem = (list, k) => list.find(item => isObject(item) && item[k.field] === k.value);
+function valueAt(root, path) {
+    let v = root;
+    for (const seg of path) {
+        if (typeof seg === 'string') {
+            if (!isObject(v) || !Object.prototype.hasOwnProperty.call(v, seg))
+                return MISSING;
+            v = v[seg];
+        }
+        else {
+            if (!Array.isArray(v))
+                return MISSING;
+            const item = findItem(v, seg);
+            if (item === undefined)
+                return MISSING;
+            v = item;
+        }
+    }
+    return v;
+}
+function formatMergePath(path) {
+    let out = '';
+    for (const seg of path) {
+        if (typeof seg === 'string')
+            out += out === '' ? seg : `.${seg}`;
+        else
+            out += `[${seg.field}=${seg.value}]`;
+    }
+    return out;
+}
+function lastName(path) {
+    const last = path[path.length - 1];
+    return typeof last === 'string' ? last : undefined;
+}
+/** The user's changes to base, as the smallest fields that differ (theirs only chooses list keys). */
+function changesOf(base, ours, theirs, path, out) {
+    if (deepEqual(base, ours))
+        return;
+    if (isObject(base) && isObject(ours)) {
+        const t = isObject(theirs) ? theirs : {};
+        for (const k of Object.keys(ours)) {
+            if (Object.prototype.hasOwnProperty.call(base, k))
+                changesOf(base[k], ours[k], t[k], [...path, k], out);
+            else
+                out.push({ path: [...path, k], base: MISSING, ours: ours[k] });
+        }
+        for (const k of Object.keys(base)) {
+            if (!Object.prototype.hasOwnProperty.call(ours, k))
+                out.push({ path: [...path, k], base: base[k], ours: MISSING });
+        }
+        return;
+    }
+    if (Array.isArray(base) && Array.isArray(ours)) {
+        const field = listKey(lastName(path), [base, ours, Array.isArray(theirs) ? theirs : []]);
+        if (field !== undefined) {
+            const t = Array.isArray(theirs) ? theirs : [];
+            const keyOf = (item) => ({
+                field,
+                value: item[field]
+            });
+            for (const item of ours) {
+                const k = keyOf(item);
+                const b = findItem(base, k);
+                if (b === undefined)
+                    out.push({ path: [...path, k], base: MISSING, ours: item });
+                else
+                    changesOf(b, item, findItem(t, k), [...path, k], out);
+            }
+            for (const item of base) {
+                const k = keyOf(item);
+                if (findItem(ours, k) === undefined)
+                    out.push({ path: [...path, k], base: item, ours: MISSING });
+            }
+            return;
+        }
+    }
+    out.push({ path, base, ours });
+}
+const IMAGE = /^(?:(.+)\/)?([^/:@]+)(?::([^/:@]+))?$/;
+function parseImage(s) {
+    if (typeof s !== 'string')
+        return undefined;
+    const m = IMAGE.exec(s);
+    return m ? { prefix: m[1] ?? '', name: m[2], tag: m[3] ?? '' } : undefined;
+}
+const formatImage = (i) => `${i.prefix ? `${i.prefix}/` : ''}${i.name}${i.tag ? `:${i.tag}` : ''}`;
+/** The image merged part by part (see the module comment), or undefined when the parts conflict. */
+function mergeImage(base, ours, theirs) {
+    const [b, o, t] = [parseImage(base), parseImage(ours), parseImage(theirs)];
+    if (!b || !o || !t || b.name !== o.name || o.name !== t.name)
+        return undefined;
+    const prefix = o.prefix === b.prefix ? t.prefix : o.prefix;
+    let tag;
+    if (o.tag === b.tag || o.tag === t.tag)
+        tag = t.tag;
+    else if (t.tag === b.tag)
+        tag = o.tag;
+    else
+        return undefined;
+    return formatImage({ prefix, name: o.name, tag });
+}
+class CannotSplice extends Error {
+}
+/** `path` with list items as indexes, as `locateFast` takes it; undefined when the value has no such entry. */
+function indexPath(root, path) {
+    const out = [];
+    let v = root;
+    for (const seg of path) {
+        if (typeof seg === 'string') {
+            if (!isObject(v) || !Object.prototype.hasOwnProperty.call(v, seg))
+                return undefined;
+            out.push(seg);
+            v = v[seg];
+        }
+        else {
+            if (!Array.isArray(v))
+                return undefined;
+            const i = v.findIndex(item => isObject(item) && item[seg.field] === seg.value);
+            if (i < 0)
+                return undefined;
+            out.push(i);
+            v = v[i];
+        }
+    }
+    return out;
+}
+function offsetOf(l, path, at) {
+    const p = indexPath(l.value, path);
+    if (!p)
+        throw new CannotSplice('not found');
+    const offset = locateFast(l.text, p, at);
+    if (offset === UNSUPPORTED)
+        throw new CannotSplice('a document style this merge does not splice into');
+    return offset;
+}
+const lineStartOf = (text, at) => text.lastIndexOf('\n', at - 1) + 1;
+const columnOf = (text, at) => at - lineStartOf(text, at);
+const onlySpacesBefore = (text, at) => /^ *$/.test(text.slice(lineStartOf(text, at), at));
+const lineEndOf = (text, at) => {
+    const nl = text.indexOf('\n', at);
+    return nl === -1 ? text.length : nl;
+};
+/**
+ * Where the block that starts at `start` (a key, or an item's dash, at `column`) ends: the end of its last line
+ * of content, a comment on that line included. Lines indented deeper belong to it, and so do the items of an
+ * indentless sequence under a key; comment lines no deeper than it belong to what follows.
+ */
+function blockEnd(text, start, column, key) {
+    let end = lineEndOf(text, start);
+    for (let at = end + 1; at < text.length;) {
+        const lineEnd = lineEndOf(text, at);
+        const line = text.slice(at, lineEnd);
+        const indent = /^ */.exec(line)[0].length;
+        if (indent < line.length) {
+            const c = line[indent];
+            const dashAtColumn = key && indent === column && c === '-' && (line.length === indent + 1 || line[indent + 1] === ' ');
+            if (indent > column || dashAtColumn)
+                end = lineEnd;
+            else if (c !== '#')
+                break;
+        }
+        at = lineEnd + 1;
+    }
+    return end;
+}
+function spanOf(l, path) {
+    const last = path[path.length - 1];
+    if (typeof last === 'string') {
+        const start = offsetOf(l, path, 'key');
+        return { start, end: blockEnd(l.text, start, columnOf(l.text, start), true) };
+    }
+    let dash = offsetOf(l, path, 'key') - 1;
+    while (dash >= 0 && l.text[dash] === ' ')
+        dash--;
+    if (l.text[dash] !== '-' || !onlySpacesBefore(l.text, dash))
+        throw new CannotSplice('list item not on its own line');
+    return { start: dash, end: blockEnd(l.text, dash, columnOf(l.text, dash), false) };
+}
+/** Whether the collection at `path` is written in flow style (`{...}`, `[...]`), where lines cannot be spliced. */
+function isFlowAt(l, path) {
+    if (path.length === 0)
+        return /^\s*[[{]/.test(l.text.replace(/^(\s*#.*\n)*/, ''));
+    const c = l.text[offsetOf(l, path, 'value')];
+    return c === '{' || c === '[';
+}
+/** `snippet`'s second and later lines moved by `delta` columns (its first line lands where it is inserted). */
+function reindent(snippet, delta) {
+    if (delta === 0)
+        return snippet;
+    return snippet
+        .split('\n')
+        .map((line, i) => {
+        if (i === 0 || line === '')
+            return line;
+        if (delta > 0)
+            return ' '.repeat(delta) + line;
+        const lead = /^ */.exec(line)[0].length;
+        return line.slice(Math.min(lead, -delta));
+    })
+        .join('\n');
+}
+/** The scalar at `at` (plain, single or double quoted, on one line) and `value` written the same way. */
+function scalarEdit(text, at, value) {
+    const q = text[at];
+    const lineEnd = lineEndOf(text, at);
+    if (q === '"') {
+        let i = at + 1;
+        while (i < lineEnd && text[i] !== '"')
+            i += text[i] === '\\' ? 2 : 1;
+        if (i >= lineEnd)
+            throw new CannotSplice('multi-line scalar');
+        return { end: i + 1, text: JSON.stringify(value) };
+    }
+    if (q === "'") {
+        let i = at + 1;
+        while (i < lineEnd && !(text[i] === "'" && text[i + 1] !== "'"))
+            i += text[i] === "'" ? 2 : 1;
+        if (i >= lineEnd)
+            throw new CannotSplice('multi-line scalar');
+        return { end: i + 1, text: `'${value.replace(/'/g, "''")}'` };
+    }
+    const comment = text.slice(at, lineEnd).search(/\s#/);
+    const raw = text.slice(at, comment < 0 ? lineEnd : at + comment);
+    return { end: at + raw.trimEnd().length, text: /^[\w./:@-]+$/.test(value) ? value : JSON.stringify(value) };
+}
+/** The edit that applies one user change to theirs, from the user's own text. */
+function editFor(change, ours, theirs, merged) {
+    const { path } = change;
+    const parentPath = path.slice(0, -1);
+    const last = path[path.length - 1];
+    if (last === undefined)
+        throw new CannotSplice('the whole document');
+    if (merged !== undefined) {
+        const at = offsetOf(theirs, path, 'value');
+        const e = scalarEdit(theirs.text, at, merged);
+        return { start: at, end: e.end, text: e.text, path };
+    }
+    const tParent = valueAt(theirs.value, parentPath);
+    if (tParent === MISSING || isFlowAt(theirs, parentPath))
+        throw new CannotSplice('parent missing or flow style');
+    if (change.ours !== MISSING && isFlowAt(ours, parentPath))
+        throw new CannotSplice('flow style');
+    const inTheirs = valueAt(theirs.value, path) !== MISSING;
+    if (change.ours === MISSING) {
+        // Removed by the user: drop theirs' lines for it.
+        if (!inTheirs)
+            return { start: 0, end: 0, text: '', path };
+        const s = spanOf(theirs, path);
+        if (!onlySpacesBefore(theirs.text, s.start))
+            throw new CannotSplice('entry shares its line');
+        const nl = theirs.text.indexOf('\n', s.end);
+        return {
+            start: lineStartOf(theirs.text, s.start),
+            end: nl === -1 ? theirs.text.length : nl + 1,
+            text: '',
+            path
+        };
+    }
+    const o = spanOf(ours, path);
+    const snippet = ours.text.slice(o.start, o.end);
+    const oColumn = columnOf(ours.text, o.start);
+    if (inTheirs) {
+        const t = spanOf(theirs, path);
+        const column = columnOf(theirs.text, t.start);
+        return { start: t.start, end: t.end, text: reindent(snippet, column - oColumn), path };
+    }
+    // Added by the user: next to the sibling that precedes it in the user's text (else the one that follows).
+    const siblings = (parent) => {
+        if (isObject(parent))
+            return Object.keys(parent);
+        if (!Array.isArray(parent) || typeof last === 'string')
+            return [];
+        return parent.map(item => ({
+            field: last.field,
+            value: item[last.field]
+        }));
+    };
+    const oSiblings = siblings(valueAt(ours.value, parentPath));
+    const tSiblings = siblings(tParent);
+    if (tSiblings.length === 0)
+        throw new CannotSplice('empty parent');
+    const self = oSiblings.findIndex(k => sameSegment(k, last));
+    const present = (k) => tSiblings.some(x => sameSegment(x, k));
+    const after = (k) => {
+        const a = spanOf(theirs, [...parentPath, k]);
+        const column = columnOf(theirs.text, a.start);
+        return {
+            start: a.end,
+            end: a.end,
+            text: `\n${' '.repeat(column)}${reindent(snippet, column - oColumn)}`,
+            path
+        };
+    };
+    for (let i = self - 1; i >= 0; i--)
+        if (present(oSiblings[i]))
+            return after(oSiblings[i]);
+    for (let i = self + 1; i < oSiblings.length; i++) {
+        if (!present(oSiblings[i]))
+            continue;
+        const a = spanOf(theirs, [...parentPath, oSiblings[i]]);
+        const column = columnOf(theirs.text, a.start);
+        return {
+            start: a.start,
+            end: a.start,
+            text: `${reindent(snippet, column - oColumn)}\n${' '.repeat(column)}`,
+            path
+        };
+    }
+    return after(tSiblings[tSiblings.length - 1]);
+}
+const sameSegment = (a, b) => typeof a === 'string' ? a === b : typeof b !== 'string' && a.field === b.field && a.value === b.value;
+const isPrefix = (prefix, path) => prefix.length <= path.length && prefix.every((s, i) => sameSegment(s, path[i]));
+function applyEdits(text, edits) {
+    const sorted = edits
+        .map((e, i) => ({ e, i }))
+        .sort((x, y) => x.e.start - y.e.start || x.i - y.i)
+        .map(x => x.e);
+    let out = '';
+    let at = 0;
+    for (const e of sorted) {
+        if (e.start < at)
+            throw new CannotSplice('overlapping edits');
+        out += text.slice(at, e.start) + e.text;
+        at = e.end;
+    }
+    return out + text.slice(at);
+}
+const shown = (v) => (v === MISSING ? undefined : v);
+function keptOf(object, c, value) {
+    const change = c.ours === MISSING ? 'removed' : c.base === MISSING ? 'added' : 'changed';
+    return {
+        object,
+        path: formatMergePath(c.path),
+        change,
+        ...(change === 'removed' ? {} : { value: value ?? c.ours })
+    };
+}
+function mergeObject(object, base, ours, theirs) {
+    const [bv, ov, tv] = [loadValue(base), loadValue(ours), loadValue(theirs)];
+    const o = { text: ours, value: ov };
+    const t = { text: theirs, value: tv };
+    const changes = [];
+    changesOf(bv, ov, tv, [], changes);
+    const kept = [];
+    const conflicts = [];
+    const edits = [];
+    /** Paths whose whole entry was taken from the user's text: the changes inside are in it already. */
+    const covered = [];
+    /** Registries the user moved upstream's images from (at either version), to the user's registry. */
+    const relocated = new Map();
+    for (const change of changes) {
+        if (covered.some(p => isPrefix(p, change.path))) {
+            kept.push(keptOf(object, change));
+            continue;
+        }
+        const current = valueAt(tv, change.path);
+        const conflict = (reason) => conflicts.push({
+            object,
+            path: formatMergePath(change.path),
+            reason,
+            base: shown(change.base),
+            ours: shown(change.ours),
+            theirs: shown(current)
+        });
+        let merged;
+        const image = lastName(change.path) === 'image' ? relocation(change.base, change.ours) : undefined;
+        if (image)
+            relocated.set(image.from, image.to);
+        if (!deepEqual(current, change.base)) {
+            if (deepEqual(current, change.ours))
+                continue;
+            // A registry move on a container upstream removed or renamed has nothing left to apply to.
+            if (image && current === MISSING)
+                continue;
+            if (image)
+                merged = mergeImage(change.base, change.ours, current);
+            if (merged === undefined) {
+                conflict(describe(change, current));
+                continue;
+            }
+            const t = parseImage(current);
+            if (t && image)
+                relocated.set(t.prefix, image.to);
+            if (merged === current)
+                continue;
+        }
+        try {
+            edits.push(editFor(change, o, t, merged));
+            kept.push(keptOf(object, change, merged));
+        }
+        catch (e) {
+            if (!(e instanceof CannotSplice))
+                throw e;
+            // Take the smallest enclosing entry upstream left alone whole from the user's text.
+            const enclosing = enclosingUntouched(change.path, bv, tv, ov, o, t);
+            if (!enclosing) {
+                conflict(`the change sits in a part upstream also changed and cannot be spliced alone (${e.message})`);
+                continue;
+            }
+            for (let i = edits.length - 1; i >= 0; i--)
+                if (isPrefix(enclosing.path, edits[i].path))
+                    edits.splice(i, 1);
+            edits.push(enclosing);
+            covered.push(enclosing.path);
+            kept.push(keptOf(object, change, merged));
+        }
+    }
+    if (conflicts.length > 0)
+        return { kept, conflicts };
+    // Images upstream added (new or renamed containers) follow the user's registry move.
+    if (relocated.size > 0) {
+        for (const path of imagePaths(tv, [])) {
+            if (valueAt(bv, path) !== MISSING || covered.some(p => isPrefix(p, path)))
+                continue;
+            const current = parseImage(valueAt(tv, path));
+            const to = current && relocated.get(current.prefix);
+            if (!current || to === undefined)
+                continue;
+            const value = formatImage({ ...current, prefix: to });
+            const change = { path, base: MISSING, ours: value };
+            try {
+                edits.push(editFor(change, o, t, value));
+                kept.push({ object, path: formatMergePath(path), change: 'changed', value });
+            }
+            catch (e) {
+                if (!(e instanceof CannotSplice))
+                    throw e;
+            }
+        }
+    }
+    return { text: applyEdits(theirs, edits), kept, conflicts };
+}
+/** A registry move: the same image name and tag under another prefix. */
+function relocation(base, ours) {
+    const [b, o] = [parseImage(base), parseImage(ours)];
+    if (!b || !o || b.name !== o.name || b.tag !== o.tag || b.prefix === o.prefix)
+        return undefined;
+    return { from: b.prefix, to: o.prefix };
+}
+/** The paths of every `image` field, list items addressed by their merge key. */
+function imagePaths(v, path, out = []) {
+    if (isObject(v)) {
+        for (const [k, x] of Object.entries(v)) {
+            if (k === 'image' && typeof x === 'string')
+                out.push([...path, k]);
+            else
+                imagePaths(x, [...path, k], out);
+        }
+    }
+    else if (Array.isArray(v)) {
+        const field = listKey(lastName(path), [v]);
+        if (field !== undefined) {
+            for (const item of v)
+                imagePaths(item, [...path, { field, value: item[field] }], out);
+        }
+    }
+    return out;
+}
+function enclosingUntouched(path, bv, tv, ov, ours, theirs) {
+    for (let n = path.length - 1; n >= 1; n--) {
+        const prefix = path.slice(0, n);
+        if (typeof prefix[n - 1] !== 'string')
+            continue;
+        const tb = valueAt(bv, prefix);
+        if (tb === MISSING || !deepEqual(tb, valueAt(tv, prefix)))
+            continue;
+        try {
+            return editFor({ path: prefix, base: tb, ours: valueAt(ov, prefix) }, ours, theirs);
+        }
+        catch (e) {
+            if (!(e instanceof CannotSplice))
+                throw e;
+        }
+    }
+    return undefined;
+}
+function describe(change, current) {
+    if (current === MISSING)
+        return 'changed in the ConfigMap, removed upstream';
+    if (change.ours === MISSING)
+        return 'removed in the ConfigMap, changed upstream';
+    if (change.base === MISSING)
+        return 'added in the ConfigMap and upstream, with different values';
+    return 'changed in the ConfigMap and upstream, to different values';
+}
+// ---------------------------------------------------------------------------------------------------------------
+// The whole manifest
+/** Three-way merges a Calico manifest; see the module comment for the rules. */
+function mergeCalicoManifest(input) {
+    const [base, ours, theirs] = [pieces(input.base), pieces(input.ours), pieces(input.theirs)];
+    const kept = [];
+    const conflicts = [];
+    const byKey = (list) => {
+        const m = new Map();
+        for (const p of list)
+            if (p.id && !m.has(p.id.key))
+                m.set(p.id.key, p);
+        return m;
+    };
+    const [baseBy, theirsBy] = [byKey(base), byKey(theirs)];
+    const oursBy = new Map();
+    for (const p of ours) {
+        if (!p.id)
+            continue;
+        if (oursBy.has(p.id.key)) {
+            conflicts.push({ object: p.id.display, path: '', reason: 'appears twice in the ConfigMap data' });
+        }
+        else
+            oursBy.set(p.id.key, p);
+    }
+    const sameValue = (a, b) => a.text === b.text || deepEqual(loadValue(a.text), loadValue(b.text));
+    const edits = [];
+    const next = (i) => (i + 1 < theirs.length ? theirs[i + 1].sepStart : input.theirs.length);
+    theirs.forEach((t, i) => {
+        if (!t.id || theirsBy.get(t.id.key) !== t)
+            return;
+        const object = t.id.display;
+        const o = oursBy.get(t.id.key);
+        const b = baseBy.get(t.id.key);
+        if (!b) {
+            if (o && !sameValue(o, t)) {
+                conflicts.push({
+                    object,
+                    path: '',
+                    reason: 'added in the ConfigMap and upstream, with different content'
+                });
+            }
+            return;
+        }
+        if (!o) {
+            if (sameValue(b, t)) {
+                edits.push({ start: t.sepStart, end: next(i), text: '' });
+                kept.push({ object, path: '', change: 'removed' });
+            }
+            else {
+                conflicts.push({ object, path: '', reason: 'removed from the ConfigMap, changed upstream' });
+            }
+            return;
+        }
+        if (o.text === b.text)
+            return;
+        const oursCore = trimBreaks(o.text);
+        if (t.text === b.text) {
+            const changes = [];
+            changesOf(loadValue(b.text), loadValue(o.text), loadValue(t.text), [], changes);
+            kept.push(...changes.map(c => keptOf(object, c)));
+            edits.push({ start: t.start, end: t.coreEnd, text: oursCore });
+            return;
+        }
+        const merged = mergeObject(object, trimBreaks(b.text), oursCore, trimBreaks(t.text));
+        kept.push(...merged.kept);
+        conflicts.push(...merged.conflicts);
+        if (merged.text !== undefined)
+            edits.push({ start: t.start, end: t.coreEnd, text: merged.text });
+    });
+    for (const b of base) {
+        if (!b.id || baseBy.get(b.id.key) !== b || theirsBy.has(b.id.key))
+            continue;
+        const o = oursBy.get(b.id.key);
+        if (o && !sameValue(o, b)) {
+            conflicts.push({ object: b.id.display, path: '', reason: 'changed in the ConfigMap, removed upstream' });
+        }
+    }
+    if (conflicts.length > 0)
+        return { ok: false, conflicts, kept };
+    let text = applyEdits(input.theirs, edits.map(e => ({ ...e, path: [] })));
+    const baseTexts = new Set(base.map(b => b.text));
+    for (const o of ours) {
+        const own = o.id
+            ? !baseBy.has(o.id.key) && !theirsBy.has(o.id.key) && oursBy.get(o.id.key) === o
+            : !baseTexts.has(o.text);
+        if (!own || /^\s*$/.test(o.text))
+            continue;
+        if (!o.id && isCommentOnly(o.text))
+            continue;
+        if (!text.endsWith('\n'))
+            text += '\n';
+        text += `---\n${trimBreaks(o.text)}\n`;
+        if (o.id)
+            kept.push({ object: o.id.display, path: '', change: 'added' });
+    }
+    return { ok: true, text, kept };
+}
+const isCommentOnly = (text) => text.split('\n').every(l => /^\s*(#.*)?$/.test(l));
+/**
+ * The error that fails a target whose merge conflicts: one finding per conflict, at the ConfigMap's location,
+ * naming the object and the field.
+ */
+function mergeConflictError(conflicts, location, to) {
+    const findings = conflicts.map(c => ({
+        severity: 'error',
+        rule: 'calico/merge-conflict',
+        message: `${c.object}${c.path ? ` ${c.path}` : ''}: ${c.reason}${c.path ? ` (upstream ${JSON.stringify(c.theirs)}, ConfigMap ${JSON.stringify(c.ours)})` : ''}`,
+        ...location,
+        hint: `Make the ConfigMap's value match upstream's (or remove the customisation) and re-run, or port it to Calico ${to} by hand.`
+    }));
+    const first = conflicts[0];
+    return new FcuError('manifest', `the upgrade to Calico ${to} conflicts with ${conflicts.length} customisation(s), first ${first.object}${first.path ? ` ${first.path}` : ''}: ${first.reason}`, { location, findings, hint: findings[0]?.hint });
+}
+
+const CALICO_NODE = /kind:\s*DaemonSet[\s\S]{0,400}?name:\s*calico-node\b/;
+const calicoStage = {
+    component: 'calico',
+    name: 'calico',
+    async run(ctx) {
+        const configured = ctx.config.calico.manifest;
+        const found = findCalicoData(ctx.tree, ctx.targets, configured && isCalicoManifest(configured) ? configured : undefined);
+        if (found.length === 0) {
+            return {
+                changes: [],
+                component: {
+                    component: 'calico',
+                    action: 'skipped',
+                    reason: 'no Calico ConfigMaps in the repository'
+                }
+            };
+        }
+        const current = highestVersion(found.map(d => d.version));
+        const { selected, overall, notes } = await ctx.upstream.resolve('calico', ctx.spec, current);
+        ctx.deps.log.info(`calico: ${current ?? 'none'} → ${overall.version} (${overall.reason})`);
+        const to = selected.version;
+        const targets = [];
+        const configMaps = [];
+        const findings = [];
+        const changes = [];
+        const renames = { files: [], configMaps: [] };
+        const byFile = new Map();
+        for (const d of found)
+            byFile.set(d.target.path, [...(byFile.get(d.target.path) ?? []), d]);
+        for (const [file, list] of byFile) {
+            let text = ctx.tree.get(file);
+            let change;
+            const documents = [...new Set(list.map(d => d.document))].sort((a, b) => b - a);
+            for (const document of documents) {
+                const values = new Map();
+                const kept = [];
+                let source;
+                const ofDocument = list.filter(d => d.document === document);
+                let failed = false;
+                for (const d of ofDocument) {
+                    const status = d.version === to || (ctx.spec.kind !== 'exact' && semver.gt(d.version, to));
+                    if (status) {
+                        targets.push(targetOutcome(d, d.version, d.version === to ? 'up-to-date' : 'kept-newer'));
+                        continue;
+                    }
+                    try {
+                        const [base, theirs] = await Promise.all([
+                            ctx.upstream.calicoManifest(d.version, d.manifest),
+                            ctx.upstream.calicoManifest(to, d.manifest)
+                        ]);
+                        const merged = mergeCalicoManifest({ base: base.text, ours: d.entry.value, theirs: theirs.text });
+                        if (!merged.ok) {
+                            throw mergeConflictError(merged.conflicts, { file, line: d.entry.line }, to);
+                        }
+                        values.set(d.entry.key, merged.text);
+                        kept.push(...merged.kept);
+                        source = { url: theirs.url, sha256: theirs.sha256 };
+                        targets.push(targetOutcome(d, to, 'upgraded'));
+                    }
+                    catch (e) {
+                        // One ConfigMap that cannot be upgraded fails the run, with every other target still reported.
+                        findings.push(...toFindings$1(e).map(f => ({ ...f, file: f.file ?? file, line: f.line ?? d.entry.line })));
+                        failed = true;
+                    }
+                }
+                if (failed || values.size === 0)
+                    continue;
+                const upgraded = upgradeConfigMap({
+                    component: 'calico',
+                    file,
+                    text,
+                    document,
+                    values,
+                    from: highestVersion(ofDocument.map(d => d.version)),
+                    to,
+                    provenance: { component: 'calico', version: to, source: source.url, sha256: source.sha256 },
+                    kept: kept.map(k => ({ object: k.object, path: k.path, change: k.change }))
+                });
+                text = upgraded.change.content;
+                change = upgraded.change;
+                renames.files.push(...upgraded.files);
+                renames.configMaps.push(...upgraded.configMaps);
+                configMaps.push(upgraded.outcome);
+            }
+            if (change && text !== ctx.tree.get(file))
+                changes.push({ ...change, content: text });
+        }
+        const skip = new Set([...byFile.keys(), ...renames.files.map(f => f.to)]);
+        const followed = followReferences(ctx.tree.with(changes), renames, skip);
+        for (const c of followed.changes)
+            changes.push({ ...c, reason: 'reference-followed' });
+        return {
+            changes,
+            component: {
+                component: 'calico',
+                from: current,
+                to: overall.version,
+                action: overall.action,
+                reason: overall.reason,
+                releaseNotes: notes(overall.tag)
+            },
+            targets,
+            configMaps,
+            references: followed.followed,
+            findings
+        };
+    }
+};
+function findCalicoData(tree, targets, configured) {
+    const out = [];
+    for (const target of targets) {
+        if (target.type !== 'calico-configmap')
+            continue;
+        const text = tree.get(target.path);
+        if (text === undefined)
+            continue;
+        for (const cm of readConfigMaps(text, target.path)) {
+            for (const entry of cm.data) {
+                if (!CALICO_NODE.test(entry.value))
+                    continue;
+                const version = currentCalicoVersion(entry.value);
+                if (!version)
+                    continue;
+                const manifest = configured ?? recogniseCalicoManifest(entry.value) ?? 'calico.yaml';
+                out.push({ target, document: cm.document, entry, version, manifest });
+            }
+        }
+    }
+    return out;
+}
+const targetOutcome = (d, to, status) => ({
+    path: d.target.path,
+    type: 'calico-configmap',
+    component: 'calico',
+    from: d.version,
+    to,
+    status,
+    drift: []
+});
 
 /**
  * One run of the engine: read the repository, resolve versions, let each component's stages compute their changes
@@ -68156,6 +70935,9 @@ async function run(settings, deps, stages = defaultStages) {
     result.components = all.flatMap(o => (o.component ? [o.component] : []));
     result.targets = all.flatMap(o => o.targets ?? []);
     result.migrated = all.flatMap(o => o.migrated ?? []);
+    result.configMaps = all.flatMap(o => o.configMaps ?? []);
+    result.references = all.flatMap(o => o.references ?? []);
+    result.findings.push(...all.flatMap(o => o.findings ?? []));
     result.fluxInstallRuns = all.reduce((n, o) => n + (o.fluxInstallRuns ?? 0), 0);
     result.notes.push(...all.flatMap(o => o.notes ?? []));
     const combined = combinedChanges(plan);
@@ -68201,6 +70983,8 @@ function emptyResult(mode, dryRun) {
         targets: [],
         files: [],
         migrated: [],
+        configMaps: [],
+        references: [],
         findings: [],
         validation: { resources: 0, skipped: [] },
         tools: [],
@@ -68250,153 +71034,7 @@ async function validatePlan(result, plan, outcomes, upstream, calico, deps) {
     result.findings.sort(byLocation);
 }
 const findingKey = (f) => [f.rule, f.file, f.line, f.message].join('\u0000');
-/** gotk-components.yaml targets regenerated at the new version, then the repository's Flux objects migrated. */
-const fluxComponentsStage = {
-    component: 'flux',
-    name: 'flux-components',
-    async run(ctx) {
-        const fluxTargets = ctx.targets.filter(t => t.type === 'flux-components');
-        if (fluxTargets.length === 0) {
-            // Nothing to upgrade: no release list is fetched for it.
-            return {
-                changes: [],
-                component: {
-                    component: 'flux',
-                    action: 'skipped',
-                    reason: 'no Flux targets in the repository'
-                }
-            };
-        }
-        const headers = fluxTargets.map(t => ({
-            target: t,
-            header: parseFluxHeader(ctx.tree.get(t.path), t.path)
-        }));
-        const current = highest(headers.map(h => h.header.version));
-        const { selected, overall, notes } = await ctx.upstream.resolve('flux', ctx.spec, current);
-        ctx.deps.log.info(`flux: ${current ?? 'none'} → ${overall.version} (${overall.reason})`);
-        const outcome = {
-            changes: [],
-            component: {
-                component: 'flux',
-                from: current,
-                to: overall.version,
-                action: overall.action,
-                reason: overall.reason,
-                releaseNotes: notes(overall.tag)
-            },
-            targets: [],
-            versionTargets: []
-        };
-        // A target above the selected version stays as it is, unless the version was pinned exactly.
-        const movable = headers.filter(h => ctx.spec.kind === 'exact' || !semver.gt(h.header.version, selected.version));
-        for (const h of headers.filter(h => !movable.includes(h))) {
-            const v = h.header.version;
-            outcome.targets.push({
-                path: h.target.path,
-                type: 'flux-components',
-                component: 'flux',
-                from: v,
-                to: v,
-                status: 'kept-newer',
-                drift: []
-            });
-        }
-        if (movable.length === 0)
-            return outcome;
-        const up = await upgradeFluxComponents(movable.map(h => ({
-            file: h.target.path,
-            content: ctx.tree.get(h.target.path),
-            install: h.target.install
-        })), selected.version, { cli: v => ctx.upstream.flux(v), log: ctx.deps.log });
-        outcome.fluxInstallRuns = up.installRuns;
-        outcome.upgradedCrds = up.crds;
-        for (const w of up.writes)
-            outcome.changes.push({ path: w.file, content: w.content, reason: 'regenerated' });
-        for (const r of up.results) {
-            outcome.targets.push({
-                path: r.file,
-                type: 'flux-components',
-                component: 'flux',
-                from: r.from,
-                to: r.to,
-                status: r.changed ? 'upgraded' : 'up-to-date',
-                installArgs: r.installArgs,
-                drift: r.drift
-            });
-            outcome.versionTargets.push({ file: r.file, component: 'flux', version: r.to });
-        }
-        // API versions are removed at minor releases: only a minor crossing can strand the repository's own objects.
-        const toMinor = minorOf$1(selected.version);
-        if (movable.some(h => minorOf$1(h.header.version) !== toMinor)) {
-            const regenerated = ctx.tree.with(outcome.changes);
-            const migration = await migrateFluxObjects(regenerated.files(), {
-                cli: await ctx.upstream.flux(selected.version),
-                crds: up.crds,
-                exclude: new Set(fluxTargets.map(t => t.path)),
-                tempDir: ctx.deps.tempDir,
-                log: ctx.deps.log
-            });
-            for (const w of migration.writes)
-                outcome.changes.push({ path: w.file, content: w.content, reason: 'migrated' });
-            outcome.migrated = migration.migrated;
-        }
-        return outcome;
-    }
-};
-/** Flux ConfigMaps are detected and validated; regenerating them is not part of this release. */
-const fluxConfigMapStage = {
-    component: 'flux',
-    name: 'flux-configmap',
-    async run(ctx) {
-        return {
-            changes: [],
-            targets: ctx.targets
-                .filter(t => t.type === 'flux-configmap')
-                .map(t => ({ path: t.path, type: t.type, component: 'flux', status: 'not-supported-yet', drift: [] }))
-        };
-    }
-};
-/** Calico is resolved (for the outputs and calicoctl); regenerating its ConfigMaps is not part of this release. */
-const calicoStage = {
-    component: 'calico',
-    name: 'calico-configmap',
-    async run(ctx) {
-        const calicoTargets = ctx.targets.filter(t => t.type === 'calico-configmap');
-        if (calicoTargets.length === 0) {
-            return {
-                changes: [],
-                component: {
-                    component: 'calico',
-                    action: 'skipped',
-                    reason: 'no Calico ConfigMaps in the repository'
-                }
-            };
-        }
-        const versions = calicoTargets.map(t => currentCalicoVersion(ctx.tree.get(t.path)));
-        const current = highest(versions.filter((v) => v !== undefined));
-        const { selected, notes } = await ctx.upstream.resolve('calico', ctx.spec, current);
-        return {
-            changes: [],
-            component: {
-                component: 'calico',
-                from: current,
-                to: selected.version,
-                action: 'skipped',
-                reason: 'regenerating Calico ConfigMaps is not part of this release; they are validated as they are',
-                releaseNotes: notes(selected.tag)
-            },
-            targets: calicoTargets.map((t, i) => ({
-                path: t.path,
-                type: t.type,
-                component: 'calico',
-                from: versions[i],
-                status: 'not-supported-yet',
-                drift: []
-            }))
-        };
-    }
-};
-const defaultStages = [fluxComponentsStage, fluxConfigMapStage, calicoStage];
+const defaultStages = [fluxStage, calicoStage];
 /**
  * The repository validator, then calicoctl on the repository's Calico resources. calicoctl is resolved and
  * installed only when there are such resources (and calico is one of the components): most runs never need it.
@@ -68430,12 +71068,7452 @@ async function recheckWithKustomize(result, tree, root, deps) {
     deps.log.info(`${binary.kind} built ${rechecked.rebuilt.join(', ')}: ClusterResourceSet references checked on its output`);
     result.findings = [...result.findings.filter(f => !f.rule.startsWith('crs/')), ...rechecked.findings].sort(byLocation);
 }
-function highest(versions) {
-    const valid = versions.filter(v => semver.valid(v));
-    return valid.length ? valid.sort(semver.rcompare)[0] : undefined;
-}
 function byLocation(a, b) {
     return (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0);
+}
+
+class Context {
+    /**
+     * Hydrate the context from the environment
+     */
+    constructor() {
+        var _a, _b, _c;
+        this.payload = {};
+        if (process.env.GITHUB_EVENT_PATH) {
+            if (existsSync(process.env.GITHUB_EVENT_PATH)) {
+                this.payload = JSON.parse(readFileSync(process.env.GITHUB_EVENT_PATH, { encoding: 'utf8' }));
+            }
+            else {
+                const path = process.env.GITHUB_EVENT_PATH;
+                process.stdout.write(`GITHUB_EVENT_PATH ${path} does not exist${EOL}`);
+            }
+        }
+        this.eventName = process.env.GITHUB_EVENT_NAME;
+        this.sha = process.env.GITHUB_SHA;
+        this.ref = process.env.GITHUB_REF;
+        this.workflow = process.env.GITHUB_WORKFLOW;
+        this.action = process.env.GITHUB_ACTION;
+        this.actor = process.env.GITHUB_ACTOR;
+        this.job = process.env.GITHUB_JOB;
+        this.runAttempt = parseInt(process.env.GITHUB_RUN_ATTEMPT, 10);
+        this.runNumber = parseInt(process.env.GITHUB_RUN_NUMBER, 10);
+        this.runId = parseInt(process.env.GITHUB_RUN_ID, 10);
+        this.apiUrl = (_a = process.env.GITHUB_API_URL) !== null && _a !== void 0 ? _a : `https://api.github.com`;
+        this.serverUrl = (_b = process.env.GITHUB_SERVER_URL) !== null && _b !== void 0 ? _b : `https://github.com`;
+        this.graphqlUrl =
+            (_c = process.env.GITHUB_GRAPHQL_URL) !== null && _c !== void 0 ? _c : `https://api.github.com/graphql`;
+    }
+    get issue() {
+        const payload = this.payload;
+        return Object.assign(Object.assign({}, this.repo), { number: (payload.issue || payload.pull_request || payload).number });
+    }
+    get repo() {
+        if (process.env.GITHUB_REPOSITORY) {
+            const [owner, repo] = process.env.GITHUB_REPOSITORY.split('/');
+            return { owner, repo };
+        }
+        if (this.payload.repository) {
+            return {
+                owner: this.payload.repository.owner.login,
+                repo: this.payload.repository.name
+            };
+        }
+        throw new Error("context.repo requires a GITHUB_REPOSITORY environment variable like 'owner/repo'");
+    }
+}
+
+var lib = {};
+
+var proxy = {};
+
+var hasRequiredProxy;
+
+function requireProxy () {
+	if (hasRequiredProxy) return proxy;
+	hasRequiredProxy = 1;
+	Object.defineProperty(proxy, "__esModule", { value: true });
+	proxy.getProxyUrl = getProxyUrl;
+	proxy.checkBypass = checkBypass;
+	function getProxyUrl(reqUrl) {
+	    const usingSsl = reqUrl.protocol === 'https:';
+	    if (checkBypass(reqUrl)) {
+	        return undefined;
+	    }
+	    const proxyVar = (() => {
+	        if (usingSsl) {
+	            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+	        }
+	        else {
+	            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+	        }
+	    })();
+	    if (proxyVar) {
+	        try {
+	            return new DecodedURL(proxyVar);
+	        }
+	        catch (_a) {
+	            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+	                return new DecodedURL(`http://${proxyVar}`);
+	        }
+	    }
+	    else {
+	        return undefined;
+	    }
+	}
+	function checkBypass(reqUrl) {
+	    if (!reqUrl.hostname) {
+	        return false;
+	    }
+	    const reqHost = reqUrl.hostname;
+	    if (isLoopbackAddress(reqHost)) {
+	        return true;
+	    }
+	    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+	    if (!noProxy) {
+	        return false;
+	    }
+	    // Determine the request port
+	    let reqPort;
+	    if (reqUrl.port) {
+	        reqPort = Number(reqUrl.port);
+	    }
+	    else if (reqUrl.protocol === 'http:') {
+	        reqPort = 80;
+	    }
+	    else if (reqUrl.protocol === 'https:') {
+	        reqPort = 443;
+	    }
+	    // Format the request hostname and hostname with port
+	    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+	    if (typeof reqPort === 'number') {
+	        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+	    }
+	    // Compare request host against noproxy
+	    for (const upperNoProxyItem of noProxy
+	        .split(',')
+	        .map(x => x.trim().toUpperCase())
+	        .filter(x => x)) {
+	        if (upperNoProxyItem === '*' ||
+	            upperReqHosts.some(x => x === upperNoProxyItem ||
+	                x.endsWith(`.${upperNoProxyItem}`) ||
+	                (upperNoProxyItem.startsWith('.') &&
+	                    x.endsWith(`${upperNoProxyItem}`)))) {
+	            return true;
+	        }
+	    }
+	    return false;
+	}
+	function isLoopbackAddress(host) {
+	    const hostLower = host.toLowerCase();
+	    return (hostLower === 'localhost' ||
+	        hostLower.startsWith('127.') ||
+	        hostLower.startsWith('[::1]') ||
+	        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+	}
+	class DecodedURL extends URL {
+	    constructor(url, base) {
+	        super(url, base);
+	        this._decodedUsername = decodeURIComponent(super.username);
+	        this._decodedPassword = decodeURIComponent(super.password);
+	    }
+	    get username() {
+	        return this._decodedUsername;
+	    }
+	    get password() {
+	        return this._decodedPassword;
+	    }
+	}
+	
+	return proxy;
+}
+
+var hasRequiredLib;
+
+function requireLib () {
+	if (hasRequiredLib) return lib;
+	hasRequiredLib = 1;
+	/* eslint-disable @typescript-eslint/no-explicit-any */
+	var __createBinding = (lib && lib.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+	    if (k2 === undefined) k2 = k;
+	    var desc = Object.getOwnPropertyDescriptor(m, k);
+	    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+	      desc = { enumerable: true, get: function() { return m[k]; } };
+	    }
+	    Object.defineProperty(o, k2, desc);
+	}) : (function(o, m, k, k2) {
+	    if (k2 === undefined) k2 = k;
+	    o[k2] = m[k];
+	}));
+	var __setModuleDefault = (lib && lib.__setModuleDefault) || (Object.create ? (function(o, v) {
+	    Object.defineProperty(o, "default", { enumerable: true, value: v });
+	}) : function(o, v) {
+	    o["default"] = v;
+	});
+	var __importStar = (lib && lib.__importStar) || (function () {
+	    var ownKeys = function(o) {
+	        ownKeys = Object.getOwnPropertyNames || function (o) {
+	            var ar = [];
+	            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+	            return ar;
+	        };
+	        return ownKeys(o);
+	    };
+	    return function (mod) {
+	        if (mod && mod.__esModule) return mod;
+	        var result = {};
+	        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+	        __setModuleDefault(result, mod);
+	        return result;
+	    };
+	})();
+	var __awaiter = (lib && lib.__awaiter) || function (thisArg, _arguments, P, generator) {
+	    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+	    return new (P || (P = Promise))(function (resolve, reject) {
+	        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+	        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+	        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+	        step((generator = generator.apply(thisArg, _arguments || [])).next());
+	    });
+	};
+	Object.defineProperty(lib, "__esModule", { value: true });
+	lib.HttpClient = lib.HttpClientResponse = lib.HttpClientError = lib.MediaTypes = lib.Headers = lib.HttpCodes = void 0;
+	lib.getProxyUrl = getProxyUrl;
+	lib.isHttps = isHttps;
+	const http$1 = __importStar(http);
+	const https$1 = __importStar(https);
+	const pm = __importStar(requireProxy());
+	const tunnel = __importStar(requireTunnel());
+	const undici_1 = requireUndici();
+	var HttpCodes;
+	(function (HttpCodes) {
+	    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+	    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+	    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+	    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+	    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+	    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+	    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+	    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+	    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+	    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+	    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+	    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+	    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+	    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+	    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+	    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+	    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+	    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+	    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+	    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+	    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+	    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+	    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+	    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+	    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+	    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+	    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+	})(HttpCodes || (lib.HttpCodes = HttpCodes = {}));
+	var Headers;
+	(function (Headers) {
+	    Headers["Accept"] = "accept";
+	    Headers["ContentType"] = "content-type";
+	})(Headers || (lib.Headers = Headers = {}));
+	var MediaTypes;
+	(function (MediaTypes) {
+	    MediaTypes["ApplicationJson"] = "application/json";
+	})(MediaTypes || (lib.MediaTypes = MediaTypes = {}));
+	/**
+	 * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
+	 * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+	 */
+	function getProxyUrl(serverUrl) {
+	    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+	    return proxyUrl ? proxyUrl.href : '';
+	}
+	const HttpRedirectCodes = [
+	    HttpCodes.MovedPermanently,
+	    HttpCodes.ResourceMoved,
+	    HttpCodes.SeeOther,
+	    HttpCodes.TemporaryRedirect,
+	    HttpCodes.PermanentRedirect
+	];
+	const HttpResponseRetryCodes = [
+	    HttpCodes.BadGateway,
+	    HttpCodes.ServiceUnavailable,
+	    HttpCodes.GatewayTimeout
+	];
+	const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
+	const ExponentialBackoffCeiling = 10;
+	const ExponentialBackoffTimeSlice = 5;
+	class HttpClientError extends Error {
+	    constructor(message, statusCode) {
+	        super(message);
+	        this.name = 'HttpClientError';
+	        this.statusCode = statusCode;
+	        Object.setPrototypeOf(this, HttpClientError.prototype);
+	    }
+	}
+	lib.HttpClientError = HttpClientError;
+	class HttpClientResponse {
+	    constructor(message) {
+	        this.message = message;
+	    }
+	    readBody() {
+	        return __awaiter(this, void 0, void 0, function* () {
+	            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+	                let output = Buffer.alloc(0);
+	                this.message.on('data', (chunk) => {
+	                    output = Buffer.concat([output, chunk]);
+	                });
+	                this.message.on('end', () => {
+	                    resolve(output.toString());
+	                });
+	            }));
+	        });
+	    }
+	    readBodyBuffer() {
+	        return __awaiter(this, void 0, void 0, function* () {
+	            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+	                const chunks = [];
+	                this.message.on('data', (chunk) => {
+	                    chunks.push(chunk);
+	                });
+	                this.message.on('end', () => {
+	                    resolve(Buffer.concat(chunks));
+	                });
+	            }));
+	        });
+	    }
+	}
+	lib.HttpClientResponse = HttpClientResponse;
+	function isHttps(requestUrl) {
+	    const parsedUrl = new URL(requestUrl);
+	    return parsedUrl.protocol === 'https:';
+	}
+	class HttpClient {
+	    constructor(userAgent, handlers, requestOptions) {
+	        this._ignoreSslError = false;
+	        this._allowRedirects = true;
+	        this._allowRedirectDowngrade = false;
+	        this._maxRedirects = 50;
+	        this._allowRetries = false;
+	        this._maxRetries = 1;
+	        this._keepAlive = false;
+	        this._disposed = false;
+	        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+	        this.handlers = handlers || [];
+	        this.requestOptions = requestOptions;
+	        if (requestOptions) {
+	            if (requestOptions.ignoreSslError != null) {
+	                this._ignoreSslError = requestOptions.ignoreSslError;
+	            }
+	            this._socketTimeout = requestOptions.socketTimeout;
+	            if (requestOptions.allowRedirects != null) {
+	                this._allowRedirects = requestOptions.allowRedirects;
+	            }
+	            if (requestOptions.allowRedirectDowngrade != null) {
+	                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+	            }
+	            if (requestOptions.maxRedirects != null) {
+	                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+	            }
+	            if (requestOptions.keepAlive != null) {
+	                this._keepAlive = requestOptions.keepAlive;
+	            }
+	            if (requestOptions.allowRetries != null) {
+	                this._allowRetries = requestOptions.allowRetries;
+	            }
+	            if (requestOptions.maxRetries != null) {
+	                this._maxRetries = requestOptions.maxRetries;
+	            }
+	        }
+	    }
+	    options(requestUrl, additionalHeaders) {
+	        return __awaiter(this, void 0, void 0, function* () {
+	            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+	        });
+	    }
+	    get(requestUrl, additionalHeaders) {
+	        return __awaiter(this, void 0, void 0, function* () {
+	            return this.request('GET', requestUrl, null, additionalHeaders || {});
+	        });
+	    }
+	    del(requestUrl, additionalHeaders) {
+	        return __awaiter(this, void 0, void 0, function* () {
+	            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+	        });
+	    }
+	    post(requestUrl, data, additionalHeaders) {
+	        return __awaiter(this, void 0, void 0, function* () {
+	            return this.request('POST', requestUrl, data, additionalHeaders || {});
+	        });
+	    }
+	    patch(requestUrl, data, additionalHeaders) {
+	        return __awaiter(this, void 0, void 0, function* () {
+	            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+	        });
+	    }
+	    put(requestUrl, data, additionalHeaders) {
+	        return __awaiter(this, void 0, void 0, function* () {
+	            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+	        });
+	    }
+	    head(requestUrl, additionalHeaders) {
+	        return __awaiter(this, void 0, void 0, function* () {
+	            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+	        });
+	    }
+	    sendStream(verb, requestUrl, stream, additionalHeaders) {
+	        return __awaiter(this, void 0, void 0, function* () {
+	            return this.request(verb, requestUrl, stream, additionalHeaders);
+	        });
+	    }
+	    /**
+	     * Gets a typed object from an endpoint
+	     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+	     */
+	    getJson(requestUrl_1) {
+	        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+	            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+	            const res = yield this.get(requestUrl, additionalHeaders);
+	            return this._processResponse(res, this.requestOptions);
+	        });
+	    }
+	    postJson(requestUrl_1, obj_1) {
+	        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+	            const data = JSON.stringify(obj, null, 2);
+	            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+	            additionalHeaders[Headers.ContentType] =
+	                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+	            const res = yield this.post(requestUrl, data, additionalHeaders);
+	            return this._processResponse(res, this.requestOptions);
+	        });
+	    }
+	    putJson(requestUrl_1, obj_1) {
+	        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+	            const data = JSON.stringify(obj, null, 2);
+	            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+	            additionalHeaders[Headers.ContentType] =
+	                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+	            const res = yield this.put(requestUrl, data, additionalHeaders);
+	            return this._processResponse(res, this.requestOptions);
+	        });
+	    }
+	    patchJson(requestUrl_1, obj_1) {
+	        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+	            const data = JSON.stringify(obj, null, 2);
+	            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+	            additionalHeaders[Headers.ContentType] =
+	                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+	            const res = yield this.patch(requestUrl, data, additionalHeaders);
+	            return this._processResponse(res, this.requestOptions);
+	        });
+	    }
+	    /**
+	     * Makes a raw http request.
+	     * All other methods such as get, post, patch, and request ultimately call this.
+	     * Prefer get, del, post and patch
+	     */
+	    request(verb, requestUrl, data, headers) {
+	        return __awaiter(this, void 0, void 0, function* () {
+	            if (this._disposed) {
+	                throw new Error('Client has already been disposed.');
+	            }
+	            const parsedUrl = new URL(requestUrl);
+	            let info = this._prepareRequest(verb, parsedUrl, headers);
+	            // Only perform retries on reads since writes may not be idempotent.
+	            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+	                ? this._maxRetries + 1
+	                : 1;
+	            let numTries = 0;
+	            let response;
+	            do {
+	                response = yield this.requestRaw(info, data);
+	                // Check if it's an authentication challenge
+	                if (response &&
+	                    response.message &&
+	                    response.message.statusCode === HttpCodes.Unauthorized) {
+	                    let authenticationHandler;
+	                    for (const handler of this.handlers) {
+	                        if (handler.canHandleAuthentication(response)) {
+	                            authenticationHandler = handler;
+	                            break;
+	                        }
+	                    }
+	                    if (authenticationHandler) {
+	                        return authenticationHandler.handleAuthentication(this, info, data);
+	                    }
+	                    else {
+	                        // We have received an unauthorized response but have no handlers to handle it.
+	                        // Let the response return to the caller.
+	                        return response;
+	                    }
+	                }
+	                let redirectsRemaining = this._maxRedirects;
+	                while (response.message.statusCode &&
+	                    HttpRedirectCodes.includes(response.message.statusCode) &&
+	                    this._allowRedirects &&
+	                    redirectsRemaining > 0) {
+	                    const redirectUrl = response.message.headers['location'];
+	                    if (!redirectUrl) {
+	                        // if there's no location to redirect to, we won't
+	                        break;
+	                    }
+	                    const parsedRedirectUrl = new URL(redirectUrl);
+	                    if (parsedUrl.protocol === 'https:' &&
+	                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+	                        !this._allowRedirectDowngrade) {
+	                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+	                    }
+	                    // we need to finish reading the response before reassigning response
+	                    // which will leak the open socket.
+	                    yield response.readBody();
+	                    // strip authorization header if redirected to a different hostname
+	                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+	                        for (const header in headers) {
+	                            // header names are case insensitive
+	                            if (header.toLowerCase() === 'authorization') {
+	                                delete headers[header];
+	                            }
+	                        }
+	                    }
+	                    // let's make the request with the new redirectUrl
+	                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+	                    response = yield this.requestRaw(info, data);
+	                    redirectsRemaining--;
+	                }
+	                if (!response.message.statusCode ||
+	                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+	                    // If not a retry code, return immediately instead of retrying
+	                    return response;
+	                }
+	                numTries += 1;
+	                if (numTries < maxTries) {
+	                    yield response.readBody();
+	                    yield this._performExponentialBackoff(numTries);
+	                }
+	            } while (numTries < maxTries);
+	            return response;
+	        });
+	    }
+	    /**
+	     * Needs to be called if keepAlive is set to true in request options.
+	     */
+	    dispose() {
+	        if (this._agent) {
+	            this._agent.destroy();
+	        }
+	        this._disposed = true;
+	    }
+	    /**
+	     * Raw request.
+	     * @param info
+	     * @param data
+	     */
+	    requestRaw(info, data) {
+	        return __awaiter(this, void 0, void 0, function* () {
+	            return new Promise((resolve, reject) => {
+	                function callbackForResult(err, res) {
+	                    if (err) {
+	                        reject(err);
+	                    }
+	                    else if (!res) {
+	                        // If `err` is not passed, then `res` must be passed.
+	                        reject(new Error('Unknown error'));
+	                    }
+	                    else {
+	                        resolve(res);
+	                    }
+	                }
+	                this.requestRawWithCallback(info, data, callbackForResult);
+	            });
+	        });
+	    }
+	    /**
+	     * Raw request with callback.
+	     * @param info
+	     * @param data
+	     * @param onResult
+	     */
+	    requestRawWithCallback(info, data, onResult) {
+	        if (typeof data === 'string') {
+	            if (!info.options.headers) {
+	                info.options.headers = {};
+	            }
+	            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+	        }
+	        let callbackCalled = false;
+	        function handleResult(err, res) {
+	            if (!callbackCalled) {
+	                callbackCalled = true;
+	                onResult(err, res);
+	            }
+	        }
+	        const req = info.httpModule.request(info.options, (msg) => {
+	            const res = new HttpClientResponse(msg);
+	            handleResult(undefined, res);
+	        });
+	        let socket;
+	        req.on('socket', sock => {
+	            socket = sock;
+	        });
+	        // If we ever get disconnected, we want the socket to timeout eventually
+	        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+	            if (socket) {
+	                socket.end();
+	            }
+	            handleResult(new Error(`Request timeout: ${info.options.path}`));
+	        });
+	        req.on('error', function (err) {
+	            // err has statusCode property
+	            // res should have headers
+	            handleResult(err);
+	        });
+	        if (data && typeof data === 'string') {
+	            req.write(data, 'utf8');
+	        }
+	        if (data && typeof data !== 'string') {
+	            data.on('close', function () {
+	                req.end();
+	            });
+	            data.pipe(req);
+	        }
+	        else {
+	            req.end();
+	        }
+	    }
+	    /**
+	     * Gets an http agent. This function is useful when you need an http agent that handles
+	     * routing through a proxy server - depending upon the url and proxy environment variables.
+	     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+	     */
+	    getAgent(serverUrl) {
+	        const parsedUrl = new URL(serverUrl);
+	        return this._getAgent(parsedUrl);
+	    }
+	    getAgentDispatcher(serverUrl) {
+	        const parsedUrl = new URL(serverUrl);
+	        const proxyUrl = pm.getProxyUrl(parsedUrl);
+	        const useProxy = proxyUrl && proxyUrl.hostname;
+	        if (!useProxy) {
+	            return;
+	        }
+	        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+	    }
+	    _prepareRequest(method, requestUrl, headers) {
+	        const info = {};
+	        info.parsedUrl = requestUrl;
+	        const usingSsl = info.parsedUrl.protocol === 'https:';
+	        info.httpModule = usingSsl ? https$1 : http$1;
+	        const defaultPort = usingSsl ? 443 : 80;
+	        info.options = {};
+	        info.options.host = info.parsedUrl.hostname;
+	        info.options.port = info.parsedUrl.port
+	            ? parseInt(info.parsedUrl.port)
+	            : defaultPort;
+	        info.options.path =
+	            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+	        info.options.method = method;
+	        info.options.headers = this._mergeHeaders(headers);
+	        if (this.userAgent != null) {
+	            info.options.headers['user-agent'] = this.userAgent;
+	        }
+	        info.options.agent = this._getAgent(info.parsedUrl);
+	        // gives handlers an opportunity to participate
+	        if (this.handlers) {
+	            for (const handler of this.handlers) {
+	                handler.prepareRequest(info.options);
+	            }
+	        }
+	        return info;
+	    }
+	    _mergeHeaders(headers) {
+	        if (this.requestOptions && this.requestOptions.headers) {
+	            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
+	        }
+	        return lowercaseKeys(headers || {});
+	    }
+	    /**
+	     * Gets an existing header value or returns a default.
+	     * Handles converting number header values to strings since HTTP headers must be strings.
+	     * Note: This returns string | string[] since some headers can have multiple values.
+	     * For headers that must always be a single string (like Content-Type), use the
+	     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+	     */
+	    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+	        let clientHeader;
+	        if (this.requestOptions && this.requestOptions.headers) {
+	            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+	            if (headerValue) {
+	                clientHeader =
+	                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+	            }
+	        }
+	        const additionalValue = additionalHeaders[header];
+	        if (additionalValue !== undefined) {
+	            return typeof additionalValue === 'number'
+	                ? additionalValue.toString()
+	                : additionalValue;
+	        }
+	        if (clientHeader !== undefined) {
+	            return clientHeader;
+	        }
+	        return _default;
+	    }
+	    /**
+	     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+	     * Always returns a single string (not an array) since Content-Type should be a single value.
+	     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+	     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+	     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+	     */
+	    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+	        let clientHeader;
+	        if (this.requestOptions && this.requestOptions.headers) {
+	            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+	            if (headerValue) {
+	                if (typeof headerValue === 'number') {
+	                    clientHeader = String(headerValue);
+	                }
+	                else if (Array.isArray(headerValue)) {
+	                    clientHeader = headerValue.join(', ');
+	                }
+	                else {
+	                    clientHeader = headerValue;
+	                }
+	            }
+	        }
+	        const additionalValue = additionalHeaders[Headers.ContentType];
+	        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+	        if (additionalValue !== undefined) {
+	            if (typeof additionalValue === 'number') {
+	                return String(additionalValue);
+	            }
+	            else if (Array.isArray(additionalValue)) {
+	                return additionalValue.join(', ');
+	            }
+	            else {
+	                return additionalValue;
+	            }
+	        }
+	        if (clientHeader !== undefined) {
+	            return clientHeader;
+	        }
+	        return _default;
+	    }
+	    _getAgent(parsedUrl) {
+	        let agent;
+	        const proxyUrl = pm.getProxyUrl(parsedUrl);
+	        const useProxy = proxyUrl && proxyUrl.hostname;
+	        if (this._keepAlive && useProxy) {
+	            agent = this._proxyAgent;
+	        }
+	        if (!useProxy) {
+	            agent = this._agent;
+	        }
+	        // if agent is already assigned use that agent.
+	        if (agent) {
+	            return agent;
+	        }
+	        const usingSsl = parsedUrl.protocol === 'https:';
+	        let maxSockets = 100;
+	        if (this.requestOptions) {
+	            maxSockets = this.requestOptions.maxSockets || http$1.globalAgent.maxSockets;
+	        }
+	        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+	        if (proxyUrl && proxyUrl.hostname) {
+	            const agentOptions = {
+	                maxSockets,
+	                keepAlive: this._keepAlive,
+	                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+	                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+	                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+	            };
+	            let tunnelAgent;
+	            const overHttps = proxyUrl.protocol === 'https:';
+	            if (usingSsl) {
+	                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+	            }
+	            else {
+	                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+	            }
+	            agent = tunnelAgent(agentOptions);
+	            this._proxyAgent = agent;
+	        }
+	        // if tunneling agent isn't assigned create a new agent
+	        if (!agent) {
+	            const options = { keepAlive: this._keepAlive, maxSockets };
+	            agent = usingSsl ? new https$1.Agent(options) : new http$1.Agent(options);
+	            this._agent = agent;
+	        }
+	        if (usingSsl && this._ignoreSslError) {
+	            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+	            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+	            // we have to cast it to any and change it directly
+	            agent.options = Object.assign(agent.options || {}, {
+	                rejectUnauthorized: false
+	            });
+	        }
+	        return agent;
+	    }
+	    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+	        let proxyAgent;
+	        if (this._keepAlive) {
+	            proxyAgent = this._proxyAgentDispatcher;
+	        }
+	        // if agent is already assigned use that agent.
+	        if (proxyAgent) {
+	            return proxyAgent;
+	        }
+	        const usingSsl = parsedUrl.protocol === 'https:';
+	        proxyAgent = new undici_1.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+	            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+	        })));
+	        this._proxyAgentDispatcher = proxyAgent;
+	        if (usingSsl && this._ignoreSslError) {
+	            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+	            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+	            // we have to cast it to any and change it directly
+	            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+	                rejectUnauthorized: false
+	            });
+	        }
+	        return proxyAgent;
+	    }
+	    _getUserAgentWithOrchestrationId(userAgent) {
+	        const baseUserAgent = userAgent || 'actions/http-client';
+	        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+	        if (orchId) {
+	            // Sanitize the orchestration ID to ensure it contains only valid characters
+	            // Valid characters: 0-9, a-z, _, -, .
+	            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+	            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+	        }
+	        return baseUserAgent;
+	    }
+	    _performExponentialBackoff(retryNumber) {
+	        return __awaiter(this, void 0, void 0, function* () {
+	            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+	            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+	            return new Promise(resolve => setTimeout(() => resolve(), ms));
+	        });
+	    }
+	    _processResponse(res, options) {
+	        return __awaiter(this, void 0, void 0, function* () {
+	            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+	                const statusCode = res.message.statusCode || 0;
+	                const response = {
+	                    statusCode,
+	                    result: null,
+	                    headers: {}
+	                };
+	                // not found leads to null obj returned
+	                if (statusCode === HttpCodes.NotFound) {
+	                    resolve(response);
+	                }
+	                // get the result from the body
+	                function dateTimeDeserializer(key, value) {
+	                    if (typeof value === 'string') {
+	                        const a = new Date(value);
+	                        if (!isNaN(a.valueOf())) {
+	                            return a;
+	                        }
+	                    }
+	                    return value;
+	                }
+	                let obj;
+	                let contents;
+	                try {
+	                    contents = yield res.readBody();
+	                    if (contents && contents.length > 0) {
+	                        if (options && options.deserializeDates) {
+	                            obj = JSON.parse(contents, dateTimeDeserializer);
+	                        }
+	                        else {
+	                            obj = JSON.parse(contents);
+	                        }
+	                        response.result = obj;
+	                    }
+	                    response.headers = res.message.headers;
+	                }
+	                catch (err) {
+	                    // Invalid resource (contents not json);  leaving result obj null
+	                }
+	                // note that 3xx redirects are handled by the http layer.
+	                if (statusCode > 299) {
+	                    let msg;
+	                    // if exception/error in body, attempt to get better error
+	                    if (obj && obj.message) {
+	                        msg = obj.message;
+	                    }
+	                    else if (contents && contents.length > 0) {
+	                        // it may be the case that the exception is in the body message as string
+	                        msg = contents;
+	                    }
+	                    else {
+	                        msg = `Failed request: (${statusCode})`;
+	                    }
+	                    const err = new HttpClientError(msg, statusCode);
+	                    err.result = response.result;
+	                    reject(err);
+	                }
+	                else {
+	                    resolve(response);
+	                }
+	            }));
+	        });
+	    }
+	}
+	lib.HttpClient = HttpClient;
+	const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+	
+	return lib;
+}
+
+var libExports = requireLib();
+
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+function getProxyAgent(destinationUrl) {
+    const hc = new libExports.HttpClient();
+    return hc.getAgent(destinationUrl);
+}
+function getProxyAgentDispatcher(destinationUrl) {
+    const hc = new libExports.HttpClient();
+    return hc.getAgentDispatcher(destinationUrl);
+}
+function getProxyFetch(destinationUrl) {
+    const httpDispatcher = getProxyAgentDispatcher(destinationUrl);
+    const proxyFetch = (url, opts) => __awaiter(this, void 0, void 0, function* () {
+        return undiciExports.fetch(url, Object.assign(Object.assign({}, opts), { dispatcher: httpDispatcher }));
+    });
+    return proxyFetch;
+}
+function getApiBaseUrl() {
+    return process.env['GITHUB_API_URL'] || 'https://api.github.com';
+}
+
+function getUserAgent() {
+  if (typeof navigator === "object" && "userAgent" in navigator) {
+    return navigator.userAgent;
+  }
+
+  if (typeof process === "object" && process.version !== undefined) {
+    return `Node.js/${process.version.substr(1)} (${process.platform}; ${
+      process.arch
+    })`;
+  }
+
+  return "<environment undetectable>";
+}
+
+// @ts-check
+
+function register(state, name, method, options) {
+  if (typeof method !== "function") {
+    throw new Error("method for before hook must be a function");
+  }
+
+  if (!options) {
+    options = {};
+  }
+
+  if (Array.isArray(name)) {
+    return name.reverse().reduce((callback, name) => {
+      return register.bind(null, state, name, callback, options);
+    }, method)();
+  }
+
+  return Promise.resolve().then(() => {
+    if (!state.registry[name]) {
+      return method(options);
+    }
+
+    return state.registry[name].reduce((method, registered) => {
+      return registered.hook.bind(null, method, options);
+    }, method)();
+  });
+}
+
+// @ts-check
+
+function addHook(state, kind, name, hook) {
+  const orig = hook;
+  if (!state.registry[name]) {
+    state.registry[name] = [];
+  }
+
+  if (kind === "before") {
+    hook = (method, options) => {
+      return Promise.resolve()
+        .then(orig.bind(null, options))
+        .then(method.bind(null, options));
+    };
+  }
+
+  if (kind === "after") {
+    hook = (method, options) => {
+      let result;
+      return Promise.resolve()
+        .then(method.bind(null, options))
+        .then((result_) => {
+          result = result_;
+          return orig(result, options);
+        })
+        .then(() => {
+          return result;
+        });
+    };
+  }
+
+  if (kind === "error") {
+    hook = (method, options) => {
+      return Promise.resolve()
+        .then(method.bind(null, options))
+        .catch((error) => {
+          return orig(error, options);
+        });
+    };
+  }
+
+  state.registry[name].push({
+    hook: hook,
+    orig: orig,
+  });
+}
+
+// @ts-check
+
+function removeHook(state, name, method) {
+  if (!state.registry[name]) {
+    return;
+  }
+
+  const index = state.registry[name]
+    .map((registered) => {
+      return registered.orig;
+    })
+    .indexOf(method);
+
+  if (index === -1) {
+    return;
+  }
+
+  state.registry[name].splice(index, 1);
+}
+
+// @ts-check
+
+
+// bind with array of arguments: https://stackoverflow.com/a/21792913
+const bind = Function.bind;
+const bindable = bind.bind(bind);
+
+function bindApi(hook, state, name) {
+  const removeHookRef = bindable(removeHook, null).apply(
+    null,
+    [state]
+  );
+  hook.api = { remove: removeHookRef };
+  hook.remove = removeHookRef;
+  ["before", "error", "after", "wrap"].forEach((kind) => {
+    const args = [state, kind];
+    hook[kind] = hook.api[kind] = bindable(addHook, null).apply(null, args);
+  });
+}
+
+function Collection() {
+  const state = {
+    registry: {},
+  };
+
+  const hook = register.bind(null, state);
+  bindApi(hook, state);
+
+  return hook;
+}
+
+var Hook = { Collection };
+
+// pkg/dist-src/defaults.js
+
+// pkg/dist-src/version.js
+var VERSION$7 = "0.0.0-development";
+
+// pkg/dist-src/defaults.js
+var userAgent$1 = `octokit-endpoint.js/${VERSION$7} ${getUserAgent()}`;
+var DEFAULTS = {
+  method: "GET",
+  baseUrl: "https://api.github.com",
+  headers: {
+    accept: "application/vnd.github.v3+json",
+    "user-agent": userAgent$1
+  },
+  mediaType: {
+    format: ""
+  }
+};
+
+// pkg/dist-src/util/lowercase-keys.js
+function lowercaseKeys(object) {
+  if (!object) {
+    return {};
+  }
+  return Object.keys(object).reduce((newObj, key) => {
+    newObj[key.toLowerCase()] = object[key];
+    return newObj;
+  }, {});
+}
+
+// pkg/dist-src/util/is-plain-object.js
+function isPlainObject$1(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+
+// pkg/dist-src/util/merge-deep.js
+function mergeDeep(defaults, options) {
+  const result = Object.assign({}, defaults);
+  Object.keys(options).forEach((key) => {
+    if (isPlainObject$1(options[key])) {
+      if (!(key in defaults)) Object.assign(result, { [key]: options[key] });
+      else result[key] = mergeDeep(defaults[key], options[key]);
+    } else {
+      Object.assign(result, { [key]: options[key] });
+    }
+  });
+  return result;
+}
+
+// pkg/dist-src/util/remove-undefined-properties.js
+function removeUndefinedProperties(obj) {
+  for (const key in obj) {
+    if (obj[key] === void 0) {
+      delete obj[key];
+    }
+  }
+  return obj;
+}
+
+// pkg/dist-src/merge.js
+function merge(defaults, route, options) {
+  if (typeof route === "string") {
+    let [method, url] = route.split(" ");
+    options = Object.assign(url ? { method, url } : { url: method }, options);
+  } else {
+    options = Object.assign({}, route);
+  }
+  options.headers = lowercaseKeys(options.headers);
+  removeUndefinedProperties(options);
+  removeUndefinedProperties(options.headers);
+  const mergedOptions = mergeDeep(defaults || {}, options);
+  if (options.url === "/graphql") {
+    if (defaults && defaults.mediaType.previews?.length) {
+      mergedOptions.mediaType.previews = defaults.mediaType.previews.filter(
+        (preview) => !mergedOptions.mediaType.previews.includes(preview)
+      ).concat(mergedOptions.mediaType.previews);
+    }
+    mergedOptions.mediaType.previews = (mergedOptions.mediaType.previews || []).map((preview) => preview.replace(/-preview/, ""));
+  }
+  return mergedOptions;
+}
+
+// pkg/dist-src/util/add-query-parameters.js
+function addQueryParameters(url, parameters) {
+  const separator = /\?/.test(url) ? "&" : "?";
+  const names = Object.keys(parameters);
+  if (names.length === 0) {
+    return url;
+  }
+  return url + separator + names.map((name) => {
+    if (name === "q") {
+      return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
+    }
+    return `${name}=${encodeURIComponent(parameters[name])}`;
+  }).join("&");
+}
+
+// pkg/dist-src/util/extract-url-variable-names.js
+var urlVariableRegex = /\{[^{}}]+\}/g;
+function removeNonChars(variableName) {
+  return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
+}
+function extractUrlVariableNames(url) {
+  const matches = url.match(urlVariableRegex);
+  if (!matches) {
+    return [];
+  }
+  return matches.map(removeNonChars).reduce((a, b) => a.concat(b), []);
+}
+
+// pkg/dist-src/util/omit.js
+function omit(object, keysToOmit) {
+  const result = { __proto__: null };
+  for (const key of Object.keys(object)) {
+    if (keysToOmit.indexOf(key) === -1) {
+      result[key] = object[key];
+    }
+  }
+  return result;
+}
+
+// pkg/dist-src/util/url-template.js
+function encodeReserved(str) {
+  return str.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
+    if (!/%[0-9A-Fa-f]/.test(part)) {
+      part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
+    }
+    return part;
+  }).join("");
+}
+function encodeUnreserved(str) {
+  return encodeURIComponent(str).replace(/[!'()*]/g, function(c) {
+    return "%" + c.charCodeAt(0).toString(16).toUpperCase();
+  });
+}
+function encodeValue(operator, value, key) {
+  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
+  if (key) {
+    return encodeUnreserved(key) + "=" + value;
+  } else {
+    return value;
+  }
+}
+function isDefined(value) {
+  return value !== void 0 && value !== null;
+}
+function isKeyOperator(operator) {
+  return operator === ";" || operator === "&" || operator === "?";
+}
+function getValues(context, operator, key, modifier) {
+  var value = context[key], result = [];
+  if (isDefined(value) && value !== "") {
+    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
+      value = value.toString();
+      if (modifier && modifier !== "*") {
+        value = value.substring(0, parseInt(modifier, 10));
+      }
+      result.push(
+        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
+      );
+    } else {
+      if (modifier === "*") {
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            result.push(
+              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
+            );
+          });
+        } else {
+          Object.keys(value).forEach(function(k) {
+            if (isDefined(value[k])) {
+              result.push(encodeValue(operator, value[k], k));
+            }
+          });
+        }
+      } else {
+        const tmp = [];
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            tmp.push(encodeValue(operator, value2));
+          });
+        } else {
+          Object.keys(value).forEach(function(k) {
+            if (isDefined(value[k])) {
+              tmp.push(encodeUnreserved(k));
+              tmp.push(encodeValue(operator, value[k].toString()));
+            }
+          });
+        }
+        if (isKeyOperator(operator)) {
+          result.push(encodeUnreserved(key) + "=" + tmp.join(","));
+        } else if (tmp.length !== 0) {
+          result.push(tmp.join(","));
+        }
+      }
+    }
+  } else {
+    if (operator === ";") {
+      if (isDefined(value)) {
+        result.push(encodeUnreserved(key));
+      }
+    } else if (value === "" && (operator === "&" || operator === "?")) {
+      result.push(encodeUnreserved(key) + "=");
+    } else if (value === "") {
+      result.push("");
+    }
+  }
+  return result;
+}
+function parseUrl(template) {
+  return {
+    expand: expand.bind(null, template)
+  };
+}
+function expand(template, context) {
+  var operators = ["+", "#", ".", "/", ";", "?", "&"];
+  template = template.replace(
+    /\{([^\{\}]+)\}|([^\{\}]+)/g,
+    function(_, expression, literal) {
+      if (expression) {
+        let operator = "";
+        const values = [];
+        if (operators.indexOf(expression.charAt(0)) !== -1) {
+          operator = expression.charAt(0);
+          expression = expression.substr(1);
+        }
+        expression.split(/,/g).forEach(function(variable) {
+          var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
+          values.push(getValues(context, operator, tmp[1], tmp[2] || tmp[3]));
+        });
+        if (operator && operator !== "+") {
+          var separator = ",";
+          if (operator === "?") {
+            separator = "&";
+          } else if (operator !== "#") {
+            separator = operator;
+          }
+          return (values.length !== 0 ? operator : "") + values.join(separator);
+        } else {
+          return values.join(",");
+        }
+      } else {
+        return encodeReserved(literal);
+      }
+    }
+  );
+  if (template === "/") {
+    return template;
+  } else {
+    return template.replace(/\/$/, "");
+  }
+}
+
+// pkg/dist-src/parse.js
+function parse$1(options) {
+  let method = options.method.toUpperCase();
+  let url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
+  let headers = Object.assign({}, options.headers);
+  let body;
+  let parameters = omit(options, [
+    "method",
+    "baseUrl",
+    "url",
+    "headers",
+    "request",
+    "mediaType"
+  ]);
+  const urlVariableNames = extractUrlVariableNames(url);
+  url = parseUrl(url).expand(parameters);
+  if (!/^http/.test(url)) {
+    url = options.baseUrl + url;
+  }
+  const omittedParameters = Object.keys(options).filter((option) => urlVariableNames.includes(option)).concat("baseUrl");
+  const remainingParameters = omit(parameters, omittedParameters);
+  const isBinaryRequest = /application\/octet-stream/i.test(headers.accept);
+  if (!isBinaryRequest) {
+    if (options.mediaType.format) {
+      headers.accept = headers.accept.split(/,/).map(
+        (format) => format.replace(
+          /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
+          `application/vnd$1$2.${options.mediaType.format}`
+        )
+      ).join(",");
+    }
+    if (url.endsWith("/graphql")) {
+      if (options.mediaType.previews?.length) {
+        const previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
+        headers.accept = previewsFromAcceptHeader.concat(options.mediaType.previews).map((preview) => {
+          const format = options.mediaType.format ? `.${options.mediaType.format}` : "+json";
+          return `application/vnd.github.${preview}-preview${format}`;
+        }).join(",");
+      }
+    }
+  }
+  if (["GET", "HEAD"].includes(method)) {
+    url = addQueryParameters(url, remainingParameters);
+  } else {
+    if ("data" in remainingParameters) {
+      body = remainingParameters.data;
+    } else {
+      if (Object.keys(remainingParameters).length) {
+        body = remainingParameters;
+      }
+    }
+  }
+  if (!headers["content-type"] && typeof body !== "undefined") {
+    headers["content-type"] = "application/json; charset=utf-8";
+  }
+  if (["PATCH", "PUT"].includes(method) && typeof body === "undefined") {
+    body = "";
+  }
+  return Object.assign(
+    { method, url, headers },
+    typeof body !== "undefined" ? { body } : null,
+    options.request ? { request: options.request } : null
+  );
+}
+
+// pkg/dist-src/endpoint-with-defaults.js
+function endpointWithDefaults(defaults, route, options) {
+  return parse$1(merge(defaults, route, options));
+}
+
+// pkg/dist-src/with-defaults.js
+function withDefaults$2(oldDefaults, newDefaults) {
+  const DEFAULTS2 = merge(oldDefaults, newDefaults);
+  const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS2);
+  return Object.assign(endpoint2, {
+    DEFAULTS: DEFAULTS2,
+    defaults: withDefaults$2.bind(null, DEFAULTS2),
+    merge: merge.bind(null, DEFAULTS2),
+    parse: parse$1
+  });
+}
+
+// pkg/dist-src/index.js
+var endpoint = withDefaults$2(null, DEFAULTS);
+
+/*!
+ * content-type
+ * Copyright(c) 2015 Douglas Christopher Wilson
+ * MIT Licensed
+ */
+const SP = 32; // " "
+const HTAB = 9; // "\t"
+const SEMI = 59; // ";"
+const EQ = 61; // "="
+const DQUOTE = 34; // '"'
+const BSLASH = 92; // "\\"
+const COMMA = 44; // ","
+const LOWER_CASE = 1;
+const OWS = 2;
+const SEMI_FLAG = 4;
+const COMMA_FLAG = 8;
+const TOKEN_FLAG = 16;
+const NON_ASCII = 0xff00;
+const CASE_FLAGS = LOWER_CASE | NON_ASCII;
+/**
+ * Character flags used to normalize HTTP field values while scanning.
+ * Out-of-range reads intentionally coerce to zero in bitwise expressions.
+ */
+const CHAR_MAP = new Uint8Array(0x100);
+CHAR_MAP[HTAB] |= OWS;
+CHAR_MAP[SP] |= OWS;
+CHAR_MAP[SEMI] |= SEMI_FLAG;
+CHAR_MAP[COMMA] |= COMMA_FLAG;
+for (let code = 0x80 /* non-ASCII */; code <= 0xff; code++) {
+    CHAR_MAP[code] |= LOWER_CASE;
+}
+for (const char of "!#$%&'*+-.^_`|~") {
+    CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
+}
+for (let code = 0x30 /* 0 */; code <= 0x39 /* 9 */; code++) {
+    CHAR_MAP[code] |= TOKEN_FLAG;
+}
+for (let code = 0x41 /* A */; code <= 0x5a /* Z */; code++) {
+    CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
+}
+for (let code = 0x61 /* a */; code <= 0x7a /* z */; code++) {
+    CHAR_MAP[code] |= TOKEN_FLAG;
+}
+/**
+ * Null object perf optimization. Faster than `Object.create(null)` and `{ __proto__: null }`.
+ */
+const NullObject = /* @__PURE__ */ (() => {
+    const C = function () { };
+    C.prototype = Object.create(null);
+    return C;
+})();
+/**
+ * Parse a `Content-Type` header.
+ */
+function parse(header, options) {
+    const stopFlags = SEMI_FLAG | (0);
+    const len = header.length;
+    let valueStart = 0;
+    while ((CHAR_MAP[header.charCodeAt(valueStart)] & OWS) !== 0) {
+        valueStart++;
+    }
+    let index = valueStart;
+    let typeFlags = 0;
+    let whitespace = -1;
+    let stop = 0;
+    while (index < len) {
+        const code = header.charCodeAt(index);
+        const flags = CHAR_MAP[code];
+        if ((flags & stopFlags) !== 0) {
+            stop |= flags & COMMA_FLAG;
+            break;
+        }
+        if ((flags & OWS) !== 0) {
+            if (whitespace === -1)
+                whitespace = index;
+        }
+        else {
+            whitespace = -1;
+        }
+        typeFlags |= (code & NON_ASCII) | flags;
+        index++;
+    }
+    const valueEnd = whitespace === -1 ? index : whitespace;
+    const value = header.slice(valueStart, valueEnd);
+    const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+    if (index === len || stop !== 0) {
+        return { type, index, parameters: new NullObject() };
+    }
+    return parseParameters(header, type, index, len, stopFlags);
+}
+/**
+ * Parses the parameters of a `Content-Type` header starting at the given index.
+ */
+function parseParameters(header, type, index, len, stopFlags) {
+    const parameters = new NullObject();
+    parameter: while (index < len) {
+        index++; // Skip over ;
+        while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+            index++;
+        }
+        const keyStart = index;
+        let keyFlags = 0;
+        let keyWhitespace = -1;
+        while (index < len) {
+            const code = header.charCodeAt(index);
+            const flags = CHAR_MAP[code];
+            if ((flags & stopFlags) !== 0) {
+                if ((flags & COMMA_FLAG) !== 0)
+                    break parameter;
+                continue parameter;
+            }
+            if (code === EQ) {
+                const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
+                const value = header.slice(keyStart, keyEnd);
+                const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+                index++;
+                while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+                    index++;
+                }
+                if (index < len && header.charCodeAt(index) === DQUOTE) {
+                    const quotedStart = ++index;
+                    let escaped = false;
+                    while (index < len) {
+                        const code = header.charCodeAt(index);
+                        if (code === DQUOTE) {
+                            if (parameters[key] === undefined) {
+                                parameters[key] = escaped
+                                    ? unescapeQuotedPairs(header, quotedStart, index)
+                                    : header.slice(quotedStart, index);
+                            }
+                            index++;
+                            let stop = 0;
+                            // Discard characters between quote and delimiter.
+                            while (index < len) {
+                                const code = header.charCodeAt(index);
+                                const flags = CHAR_MAP[code];
+                                if ((flags & stopFlags) !== 0) {
+                                    stop = flags & COMMA_FLAG;
+                                    break;
+                                }
+                                index++;
+                            }
+                            if (stop !== 0)
+                                break parameter;
+                            continue parameter;
+                        }
+                        if (code === BSLASH && index + 1 < len) {
+                            escaped = true;
+                            index += 2;
+                            continue;
+                        }
+                        index++;
+                    }
+                    continue parameter;
+                }
+                const valueStart = index;
+                let stop = 0;
+                let valueWhitespace = -1;
+                while (index < len) {
+                    const code = header.charCodeAt(index);
+                    const flags = CHAR_MAP[code];
+                    if ((flags & stopFlags) !== 0) {
+                        stop = flags & COMMA_FLAG;
+                        break;
+                    }
+                    if ((flags & OWS) !== 0) {
+                        if (valueWhitespace === -1)
+                            valueWhitespace = index;
+                    }
+                    else {
+                        valueWhitespace = -1;
+                    }
+                    index++;
+                }
+                if (parameters[key] === undefined) {
+                    const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
+                    parameters[key] = header.slice(valueStart, valueEnd);
+                }
+                if (stop !== 0)
+                    break parameter;
+                continue parameter;
+            }
+            if ((flags & OWS) !== 0) {
+                if (keyWhitespace === -1)
+                    keyWhitespace = index;
+            }
+            else {
+                keyWhitespace = -1;
+            }
+            keyFlags |= (code & NON_ASCII) | flags;
+            index++;
+        }
+    }
+    return { type, index, parameters };
+}
+/**
+ * Remove backslashes from quoted pairs in a known-terminated quoted string body.
+ */
+function unescapeQuotedPairs(str, start, end) {
+    let result = "";
+    for (let index = start; index < end; index++) {
+        if (str.charCodeAt(index) === BSLASH) {
+            result += str.slice(start, index);
+            start = ++index;
+        }
+    }
+    return result + str.slice(start, end);
+}
+
+const intRegex = /^-?\d+$/;
+const noiseValue = /^-?\d+n+$/; // Noise - strings that match the custom format before being converted to it
+const originalStringify = JSON.stringify;
+const originalParse = JSON.parse;
+const customFormat = /^-?\d+n$/;
+
+const bigIntsStringify = /([\[:])?"(-?\d+)n"($|\s*[,\}\]])/g;
+const noiseStringify = /([\[:])?("-?\d+n+)n("$|"\s*[,\}\]])/g;
+
+/**
+ * @typedef {(this: any, key: string | number | undefined, value: any) => any} Replacer
+ * @typedef {(key: string | number | undefined, value: any, context?: { source: string }) => any} Reviver
+ */
+
+/**
+ * Checks if a value is unstringifiable according to native JSON.stringify rules.
+ *
+ * @param {any} val The value to check.
+ * @returns {boolean} True if the value is undefined, a function, or a symbol.
+ */
+const isUnstringifiable = (val) =>
+  val === undefined || typeof val === "function" || typeof val === "symbol";
+
+/**
+ * Checks if a value is a native JSON.rawJSON object (Node.js 22+).
+ *
+ * @param {any} val The value to check.
+ * @returns {boolean} True if the value is a RawJSON instance.
+ */
+const isRawJSON = (val) =>
+  val !== null &&
+  typeof val === "object" &&
+  val.constructor &&
+  val.constructor.name === "RawJSON";
+
+/**
+ * Iteratively converts a JS value to a JSON string.
+ * Used as a fallback when the native JSON.stringify hits the Maximum Call Stack size.
+ * Fully compliant with JSON formatting (space), replacers, and toJSON behaviors.
+ *
+ * @param {any} rootValue The value to stringify.
+ * @param {Replacer | Array<string | number> | null} [replacer] User's custom replacer function.
+ * @param {string | number} [spaceParam] Indentation for pretty-printing.
+ * @returns {string | undefined} The generated JSON string.
+ */
+const stringifyIteratively = (rootValue, replacer, spaceParam) => {
+  let space = "";
+  const propertyList = Array.isArray(replacer)
+    ? new Set(replacer.map(String))
+    : null;
+
+  /**
+   * Prepares a value for stringification by resolving toJSON, handling BigInts,
+   * applying custom replacers, and unwrapping primitive objects.
+   *
+   * @param {object|Array} parent The parent object or array holding the value.
+   * @param {string} key The key associated with the value.
+   * @param {any} val The raw value to process.
+   * @returns {any} The processed value ready for stringification.
+   */
+  const prepareVal = (parent, key, val) => {
+    const isObject = val !== null && typeof val === "object";
+    const hasToJSON = isObject && typeof val.toJSON === "function";
+
+    if (hasToJSON) {
+      val = val.toJSON(key);
+    }
+
+    const isNoise = typeof val === "string" && noiseValue.test(val);
+
+    if (isNoise) return val + "n";
+
+    const isBigInt = typeof val === "bigint";
+
+    if (isBigInt) {
+      const supportsRawJSON = "rawJSON" in JSON;
+
+      if (supportsRawJSON) return JSON.rawJSON(val.toString());
+
+      return val.toString() + "n";
+    }
+
+    const isPostReplacerObject = val !== null && typeof val === "object";
+
+    if (isPostReplacerObject) {
+      const isPrimitiveWrapper =
+        val instanceof Number ||
+        val instanceof String ||
+        val instanceof Boolean;
+
+      if (isPrimitiveWrapper) {
+        val = val.valueOf();
+      }
+    }
+
+    return val;
+  };
+
+  const rootProcessed = prepareVal({ }, "", rootValue);
+
+  if (isUnstringifiable(rootProcessed)) {
+    return undefined;
+  }
+
+  const isRootPrimitive =
+    rootProcessed === null || typeof rootProcessed !== "object";
+  const isRootNativeRawJSON = isRawJSON(rootProcessed);
+
+  if (isRootPrimitive || isRootNativeRawJSON) {
+    return originalStringify(rootProcessed);
+  }
+
+  const chunks = [];
+
+  const stack = [
+    {
+      parent: { "": rootProcessed },
+      key: "",
+      val: rootProcessed,
+      isArray: Array.isArray(rootProcessed),
+      keys: Array.isArray(rootProcessed) ? null : Object.keys(rootProcessed),
+      index: 0,
+      first: true,
+    },
+  ];
+
+  const visited = new WeakSet([rootProcessed]);
+
+  while (stack.length > 0) {
+    const node = stack[stack.length - 1];
+
+    if (node.index === 0) {
+      chunks.push(node.isArray ? "[" : "{");
+    }
+
+    let isDone = false;
+
+    if (node.isArray) {
+      if (node.index < node.val.length) {
+        if (!node.first) chunks.push(",");
+
+        const childRaw = node.val[node.index];
+        const childVal = prepareVal(node.val, String(node.index), childRaw);
+
+        if (isUnstringifiable(childVal)) {
+          chunks.push("null");
+          node.first = false;
+          node.index++;
+        } else {
+          const isComplexObject =
+            childVal !== null && typeof childVal === "object";
+          const isNativeRaw = isRawJSON(childVal);
+
+          if (isComplexObject && !isNativeRaw) {
+            if (visited.has(childVal)) {
+              throw new TypeError("Converting circular structure to JSON");
+            }
+
+            visited.add(childVal);
+
+            stack.push({
+              parent: node.val,
+              key: String(node.index),
+              val: childVal,
+              isArray: Array.isArray(childVal),
+              keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+              index: 0,
+              first: true,
+            });
+
+            node.first = false;
+            node.index++;
+          } else {
+            chunks.push(originalStringify(childVal));
+            node.first = false;
+            node.index++;
+          }
+        }
+      } else {
+        isDone = true;
+      }
+    } else {
+      while (node.index < node.keys.length) {
+        const k = node.keys[node.index++];
+
+        const isFilteredOutByArray = propertyList && !propertyList.has(k);
+
+        if (isFilteredOutByArray) continue;
+
+        const childRaw = node.val[k];
+        const childVal = prepareVal(node.val, k, childRaw);
+
+        if (isUnstringifiable(childVal)) continue;
+
+        if (!node.first) chunks.push(",");
+
+        {
+          chunks.push(originalStringify(k) + ":");
+        }
+
+        const isComplexObject =
+          childVal !== null && typeof childVal === "object";
+        const isNativeRaw = isRawJSON(childVal);
+
+        if (isComplexObject && !isNativeRaw) {
+          if (visited.has(childVal)) {
+            throw new TypeError("Converting circular structure to JSON");
+          }
+
+          visited.add(childVal);
+
+          stack.push({
+            parent: node.val,
+            key: k,
+            val: childVal,
+            isArray: Array.isArray(childVal),
+            keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+            index: 0,
+            first: true,
+          });
+
+          node.first = false;
+
+          break; // Stop current loop level to process the newly pushed stack node
+        } else {
+          chunks.push(originalStringify(childVal));
+          node.first = false;
+        }
+      }
+
+      const isNodeFullyProcessed =
+        node.index >= node.keys.length && stack[stack.length - 1] === node;
+
+      if (isNodeFullyProcessed) {
+        isDone = true;
+      }
+    }
+
+    if (isDone) {
+
+      if (!node.first && space) ;
+
+      chunks.push(node.isArray ? "]" : "}");
+      visited.delete(node.val);
+      stack.pop();
+    }
+  }
+
+  return chunks.join("");
+};
+
+/**
+ * Converts a JavaScript value to a JSON string.
+ *
+ * Supports serialization of BigInt values using two strategies:
+ * 1. Custom format "123n" → "123" (universal fallback)
+ * 2. Native JSON.rawJSON() (Node.js 22+, fastest) when available
+ *
+ * All other values are serialized exactly like native JSON.stringify().
+ *
+ * @param {*} value The value to convert to a JSON string.
+ * @param {Replacer | Array<string | number> | null} [replacer]
+ * A function that alters the behavior of the stringification process,
+ * or an array of strings/numbers to indicate properties to exclude.
+ * @param {string | number} [space]
+ * A string or number to specify indentation or pretty-printing.
+ * @returns {string} The JSON string representation.
+ */
+const JSONStringify = (value, replacer, space) => {
+  try {
+    const supportsRawJSON = "rawJSON" in JSON;
+
+    if (supportsRawJSON) {
+      return originalStringify(
+        value,
+        (key, val) => {
+          if (typeof val === "bigint") return JSON.rawJSON(val.toString());
+
+          const hasFunctionReplacer = typeof replacer === "function";
+
+          if (hasFunctionReplacer) ;
+
+          const isKeyInArrayReplacer =
+            Array.isArray(replacer) && replacer.includes(key);
+
+          if (isKeyInArrayReplacer) return val;
+
+          return val;
+        },
+        space,
+      );
+    }
+
+    if (!value) return originalStringify(value, replacer, space);
+
+    const convertedToCustomJSON = originalStringify(
+      value,
+      (key, val) => {
+        const isNoise = typeof val === "string" && noiseValue.test(val);
+
+        if (isNoise) return val.toString() + "n"; // Mark noise values with additional "n" to offset the deletion of one "n" during the processing
+
+        if (typeof val === "bigint") return val.toString() + "n";
+
+        const hasFunctionReplacer = typeof replacer === "function";
+
+        if (hasFunctionReplacer) ;
+
+        const isKeyInArrayReplacer =
+          Array.isArray(replacer) && replacer.includes(key);
+
+        if (isKeyInArrayReplacer) return val;
+
+        return val;
+      },
+      space,
+    );
+
+    const processedJSON = convertedToCustomJSON.replace(
+      bigIntsStringify,
+      "$1$2$3",
+    ); // Delete one "n" off the end of every BigInt value
+
+    const denoisedJSON = processedJSON.replace(noiseStringify, "$1$2$3"); // Remove one "n" off the end of every noisy string
+
+    return denoisedJSON;
+  } catch (error) {
+    if (error instanceof RangeError) {
+      const convertedJSON = stringifyIteratively(value, replacer);
+
+      if (convertedJSON === undefined) return undefined;
+
+      const supportsRawJSON = "rawJSON" in JSON;
+
+      if (supportsRawJSON) return convertedJSON;
+
+      const processedJSON = convertedJSON.replace(bigIntsStringify, "$1$2$3");
+
+      return processedJSON.replace(noiseStringify, "$1$2$3");
+    }
+
+    throw error;
+  }
+};
+
+const featureCache = new Map();
+
+/**
+ * Detects if the current JSON.parse implementation supports the context.source feature.
+ *
+ * Uses toString() fingerprinting to cache results and automatically detect runtime
+ * replacements of JSON.parse (polyfills, mocks, etc.).
+ *
+ * @returns {boolean} true if context.source is supported, false otherwise.
+ */
+const isContextSourceSupported = () => {
+  const parseFingerprint = JSON.parse.toString();
+
+  if (featureCache.has(parseFingerprint)) {
+    return featureCache.get(parseFingerprint);
+  }
+
+  try {
+    const result = JSON.parse(
+      "1",
+      (_, __, context) => !!context?.source && context.source === "1",
+    );
+    featureCache.set(parseFingerprint, result);
+
+    return result;
+  } catch {
+    featureCache.set(parseFingerprint, false);
+
+    return false;
+  }
+};
+
+/**
+ * Reviver function that converts custom-format BigInt strings back to BigInt values.
+ * Also handles "noise" strings that accidentally match the BigInt format.
+ *
+ * @param {string | number | undefined} key The object key.
+ * @param {*} value The value being parsed.
+ * @param {object} [context] Parse context (if supported by JSON.parse).
+ * @param {Reviver} [userReviver] User's custom reviver function.
+ * @returns {any} The transformed value.
+ */
+const convertMarkedBigIntsReviver = (key, value, context, userReviver) => {
+  const isCustomFormatBigInt =
+    typeof value === "string" && customFormat.test(value);
+
+  if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
+
+  const isNoiseValue = typeof value === "string" && noiseValue.test(value);
+  if (isNoiseValue) return value.slice(0, -1);
+
+  return value;
+};
+
+/**
+ * Fast JSON.parse implementation (~2x faster than classic fallback).
+ * Uses JSON.parse's context.source feature to detect integers and convert
+ * large numbers directly to BigInt without string manipulation.
+ *
+ * Does not support legacy custom format from v1 of this library.
+ *
+ * @param {string} text JSON string to parse.
+ * @param {Reviver} [reviver] Transform function to apply to each value.
+ * @returns {any} Parsed JavaScript value.
+ */
+const JSONParseV2 = (text, reviver) => {
+  return JSON.parse(text, (key, value, context) => {
+    const isNumber = typeof value === "number";
+    const isOutOfBounds =
+      value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
+    const isBigNumber = isNumber && isOutOfBounds;
+    const isInt = context && intRegex.test(context.source);
+    const isBigInt = isBigNumber && isInt;
+
+    if (isBigInt) return BigInt(context.source);
+
+    return value;
+  });
+};
+
+const MAX_INT = Number.MAX_SAFE_INTEGER.toString();
+const MAX_DIGITS = MAX_INT.length;
+const stringsOrLargeNumbers =
+  /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
+const noiseValueWithQuotes = /^"-?\d+n+"$/; // Noise - strings that match the custom format before being converted to it
+
+/**
+ * Iteratively traverses the parsed object bottom-up (post-order),
+ * emulating the native JSON.parse reviver behavior.
+ * This avoids Call Stack overflows (RangeError) on deeply nested structures.
+ *
+ * @param {any} parsed The natively parsed JSON object.
+ * @param {Reviver} [userReviver] User's custom reviver function.
+ * @returns {any} The fully processed object.
+ */
+const applyReviverIteratively = (parsed, userReviver) => {
+  const rootHolder = { "": parsed };
+  const stack = [{ parent: rootHolder, key: "", visited: false }];
+
+  while (stack.length > 0) {
+    const node = stack[stack.length - 1];
+
+    if (!node.visited) {
+      node.visited = true;
+
+      const value = node.parent[node.key];
+      const isComplexObject = value !== null && typeof value === "object";
+
+      if (isComplexObject) {
+        const keys = Object.keys(value);
+
+        for (let i = keys.length - 1; i >= 0; i--) {
+          stack.push({ parent: value, key: keys[i], visited: false });
+        }
+      }
+    } else {
+      const { parent, key } = node;
+      let value = parent[key];
+
+      if (typeof value === "string") {
+        const isCustomFormatBigInt = customFormat.test(value);
+
+        if (isCustomFormatBigInt) {
+          value = BigInt(value.slice(0, -1));
+        } else {
+          const isNoise = noiseValue.test(value);
+
+          if (isNoise) value = value.slice(0, -1);
+        }
+      }
+
+      const isDeleted = value === undefined;
+
+      if (isDeleted) {
+        delete parent[key];
+      } else {
+        parent[key] = value;
+      }
+
+      stack.pop();
+    }
+  }
+
+  return rootHolder[""];
+};
+
+/**
+ * Pre-processes the JSON string to mark large numbers with an 'n' suffix.
+ *
+ * @param {string} text The raw JSON string.
+ * @returns {string} The serialized string with marked BigInts.
+ */
+const serializeBigInts = (text) => {
+  return text.replace(
+    stringsOrLargeNumbers,
+    (match, digits, fractional, exponential) => {
+      const isString = match[0] === '"';
+      const isNoise = isString && noiseValueWithQuotes.test(match);
+
+      if (isNoise) return match.substring(0, match.length - 1) + 'n"'; // Mark noise values with additional "n" to offset the deletion of one "n" during the processing
+
+      const hasFractionalOrExponential = fractional || exponential;
+
+      // With a fixed number of digits, we can correctly use lexicographical comparison to do a numeric comparison
+      const isLessThanMaxSafeInt =
+        digits &&
+        (digits.length < MAX_DIGITS ||
+          (digits.length === MAX_DIGITS && digits <= MAX_INT));
+
+      const isStandardValue =
+        isString || hasFractionalOrExponential || isLessThanMaxSafeInt;
+
+      if (isStandardValue) return match;
+
+      return '"' + match + 'n"';
+    },
+  );
+};
+
+/**
+ * Converts a JSON string into a JavaScript value.
+ *
+ * Supports parsing of large integers using two strategies:
+ * 1. Classic fallback: Marks large numbers with "123n" format, then converts to BigInt
+ * 2. Fast path (JSONParseV2): Uses context.source feature (~2x faster) when available
+ *
+ * All other JSON values are parsed exactly like native JSON.parse().
+ *
+ * @param {string} text A valid JSON string.
+ * @param {Reviver} [reviver]
+ * A function that transforms the results. This function is called for each member
+ * of the object. If a member contains nested objects, the nested objects are
+ * transformed before the parent object is.
+ * @returns {any} The parsed JavaScript value.
+ * @throws {SyntaxError} If text is not valid JSON.
+ */
+const JSONParse = (text, reviver) => {
+  if (!text) return originalParse(text, reviver);
+
+  try {
+    if (isContextSourceSupported()) return JSONParseV2(text, reviver); // Shortcut to a faster (2x) and simpler version
+
+    // Find and mark big numbers with "n"
+    const serializedData = serializeBigInts(text);
+
+    return originalParse(serializedData, (key, value, context) =>
+      convertMarkedBigIntsReviver(key, value, context, reviver),
+    );
+  } catch (error) {
+    if (error instanceof RangeError) {
+      const serializedData = serializeBigInts(text);
+      const parsed = originalParse(serializedData);
+
+      return applyReviverIteratively(parsed);
+    }
+
+    throw error;
+  }
+};
+
+class RequestError extends Error {
+  name;
+  /**
+   * http status code
+   */
+  status;
+  /**
+   * Request options that lead to the error.
+   */
+  request;
+  /**
+   * Response object if a response was received
+   */
+  response;
+  constructor(message, statusCode, options) {
+    super(message, { cause: options.cause });
+    this.name = "HttpError";
+    this.status = Number.parseInt(statusCode);
+    if (Number.isNaN(this.status)) {
+      this.status = 0;
+    }
+    /* v8 ignore else -- @preserve -- Bug with vitest coverage where it sees an else branch that doesn't exist */
+    if ("response" in options) {
+      this.response = options.response;
+    }
+    const requestCopy = Object.assign({}, options.request);
+    if (options.request.headers.authorization) {
+      requestCopy.headers = Object.assign({}, options.request.headers, {
+        authorization: options.request.headers.authorization.replace(
+          /(?<! ) .*$/,
+          " [REDACTED]"
+        )
+      });
+    }
+    requestCopy.url = requestCopy.url.replace(/\bclient_secret=\w+/g, "client_secret=[REDACTED]").replace(/\baccess_token=\w+/g, "access_token=[REDACTED]");
+    this.request = requestCopy;
+  }
+}
+
+// pkg/dist-src/index.js
+
+// pkg/dist-src/version.js
+var VERSION$6 = "10.0.16";
+
+// pkg/dist-src/defaults.js
+var defaults_default = {
+  headers: {
+    "user-agent": `octokit-request.js/${VERSION$6} ${getUserAgent()}`
+  }
+};
+
+// pkg/dist-src/is-plain-object.js
+function isPlainObject(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+var noop$2 = () => "";
+async function fetchWrapper(requestOptions) {
+  const fetch = requestOptions.request?.fetch || globalThis.fetch;
+  if (!fetch) {
+    throw new Error(
+      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
+    );
+  }
+  const log = requestOptions.request?.log || console;
+  const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
+  const body = isPlainObject(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
+  const requestHeaders = Object.fromEntries(
+    Object.entries(requestOptions.headers).map(([name, value]) => [
+      name,
+      String(value)
+    ])
+  );
+  let fetchResponse;
+  try {
+    fetchResponse = await fetch(requestOptions.url, {
+      method: requestOptions.method,
+      body,
+      redirect: requestOptions.request?.redirect,
+      headers: requestHeaders,
+      signal: requestOptions.request?.signal,
+      // duplex must be set if request.body is ReadableStream or Async Iterables.
+      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
+      ...requestOptions.body && { duplex: "half" }
+    });
+  } catch (error) {
+    let message = "Unknown Error";
+    if (error instanceof Error) {
+      if (error.name === "AbortError") {
+        error.status = 500;
+        throw error;
+      }
+      message = error.message;
+      if (error.name === "TypeError" && "cause" in error) {
+        if (error.cause instanceof Error) {
+          message = error.cause.message;
+        } else if (typeof error.cause === "string") {
+          message = error.cause;
+        }
+      }
+    }
+    const requestError = new RequestError(message, 500, {
+      request: requestOptions
+    });
+    requestError.cause = error;
+    throw requestError;
+  }
+  const status = fetchResponse.status;
+  const url = fetchResponse.url;
+  const responseHeaders = {};
+  for (const [key, value] of fetchResponse.headers) {
+    responseHeaders[key] = value;
+  }
+  const octokitResponse = {
+    url,
+    status,
+    headers: responseHeaders,
+    data: ""
+  };
+  if ("deprecation" in responseHeaders) {
+    const matches = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
+    const deprecationLink = matches && matches.pop();
+    log.warn(
+      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
+    );
+  }
+  if (status === 204 || status === 205) {
+    return octokitResponse;
+  }
+  if (requestOptions.method === "HEAD") {
+    if (status < 400) {
+      return octokitResponse;
+    }
+    throw new RequestError(fetchResponse.statusText, status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status === 304) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError("Not modified", status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status >= 400) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  octokitResponse.data = parseSuccessResponseBody ? await getResponseData(fetchResponse) : fetchResponse.body;
+  return octokitResponse;
+}
+async function getResponseData(response) {
+  const contentType = response.headers.get("content-type");
+  if (!contentType) {
+    return response.text().catch(noop$2);
+  }
+  const mimetype = parse(contentType);
+  if (isJSONResponse(mimetype)) {
+    let text = "";
+    try {
+      text = await response.text();
+      return JSONParse(text);
+    } catch (err) {
+      return text;
+    }
+  } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
+  // (RFC 2046) and must never be decoded as text, even when the response
+  // carries a (misleading) `charset=utf-8` parameter — see #751.
+  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
+    return response.text().catch(noop$2);
+  } else {
+    return response.arrayBuffer().catch(
+      /* v8 ignore next -- @preserve */
+      () => new ArrayBuffer(0)
+    );
+  }
+}
+function isJSONResponse(mimetype) {
+  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
+}
+function toErrorMessage(data) {
+  if (typeof data === "string") {
+    return data;
+  }
+  if (data instanceof ArrayBuffer) {
+    return "Unknown error";
+  }
+  if (typeof data === "object" && data !== null && "message" in data) {
+    const objectData = data;
+    const suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
+    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v) => JSON.stringify(v)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
+  }
+  return `Unknown error: ${JSON.stringify(data)}`;
+}
+
+// pkg/dist-src/with-defaults.js
+function withDefaults$1(oldEndpoint, newDefaults) {
+  const endpoint2 = oldEndpoint.defaults(newDefaults);
+  const newApi = function(route, parameters) {
+    const endpointOptions = endpoint2.merge(route, parameters);
+    if (!endpointOptions.request || !endpointOptions.request.hook) {
+      return fetchWrapper(endpoint2.parse(endpointOptions));
+    }
+    const request2 = (route2, parameters2) => {
+      return fetchWrapper(
+        endpoint2.parse(endpoint2.merge(route2, parameters2))
+      );
+    };
+    Object.assign(request2, {
+      endpoint: endpoint2,
+      defaults: withDefaults$1.bind(null, endpoint2)
+    });
+    return endpointOptions.request.hook(request2, endpointOptions);
+  };
+  return Object.assign(newApi, {
+    endpoint: endpoint2,
+    defaults: withDefaults$1.bind(null, endpoint2)
+  });
+}
+
+// pkg/dist-src/index.js
+var request = withDefaults$1(endpoint, defaults_default);
+/* v8 ignore next -- @preserve */
+/* v8 ignore else -- @preserve */
+
+// pkg/dist-src/index.js
+
+// pkg/dist-src/version.js
+var VERSION$5 = "0.0.0-development";
+
+// pkg/dist-src/error.js
+function _buildMessageForResponseErrors(data) {
+  return `Request failed due to following response errors:
+` + data.errors.map((e) => ` - ${e.message}`).join("\n");
+}
+var GraphqlResponseError = class extends Error {
+  constructor(request2, headers, response) {
+    super(_buildMessageForResponseErrors(response));
+    this.request = request2;
+    this.headers = headers;
+    this.response = response;
+    this.errors = response.errors;
+    this.data = response.data;
+    if (Error.captureStackTrace) {
+      Error.captureStackTrace(this, this.constructor);
+    }
+  }
+  request;
+  headers;
+  response;
+  name = "GraphqlResponseError";
+  errors;
+  data;
+};
+
+// pkg/dist-src/graphql.js
+var NON_VARIABLE_OPTIONS = [
+  "method",
+  "baseUrl",
+  "url",
+  "headers",
+  "request",
+  "query",
+  "mediaType",
+  "operationName"
+];
+var FORBIDDEN_VARIABLE_OPTIONS = ["query", "method", "url"];
+var GHES_V3_SUFFIX_REGEX = /\/api\/v3\/?$/;
+function graphql(request2, query, options) {
+  if (options) {
+    if (typeof query === "string" && "query" in options) {
+      return Promise.reject(
+        new Error(`[@octokit/graphql] "query" cannot be used as variable name`)
+      );
+    }
+    for (const key in options) {
+      if (!FORBIDDEN_VARIABLE_OPTIONS.includes(key)) continue;
+      return Promise.reject(
+        new Error(
+          `[@octokit/graphql] "${key}" cannot be used as variable name`
+        )
+      );
+    }
+  }
+  const parsedOptions = typeof query === "string" ? Object.assign({ query }, options) : query;
+  const requestOptions = Object.keys(
+    parsedOptions
+  ).reduce((result, key) => {
+    if (NON_VARIABLE_OPTIONS.includes(key)) {
+      result[key] = parsedOptions[key];
+      return result;
+    }
+    if (!result.variables) {
+      result.variables = {};
+    }
+    result.variables[key] = parsedOptions[key];
+    return result;
+  }, {});
+  const baseUrl = parsedOptions.baseUrl || request2.endpoint.DEFAULTS.baseUrl;
+  if (GHES_V3_SUFFIX_REGEX.test(baseUrl)) {
+    requestOptions.url = baseUrl.replace(GHES_V3_SUFFIX_REGEX, "/api/graphql");
+  }
+  return request2(requestOptions).then((response) => {
+    if (response.data.errors) {
+      const headers = {};
+      for (const key of Object.keys(response.headers)) {
+        headers[key] = response.headers[key];
+      }
+      throw new GraphqlResponseError(
+        requestOptions,
+        headers,
+        response.data
+      );
+    }
+    return response.data.data;
+  });
+}
+
+// pkg/dist-src/with-defaults.js
+function withDefaults(request2, newDefaults) {
+  const newRequest = request2.defaults(newDefaults);
+  const newApi = (query, options) => {
+    return graphql(newRequest, query, options);
+  };
+  return Object.assign(newApi, {
+    defaults: withDefaults.bind(null, newRequest),
+    endpoint: newRequest.endpoint
+  });
+}
+
+// pkg/dist-src/index.js
+withDefaults(request, {
+  headers: {
+    "user-agent": `octokit-graphql.js/${VERSION$5} ${getUserAgent()}`
+  },
+  method: "POST",
+  url: "/graphql"
+});
+function withCustomRequest(customRequest) {
+  return withDefaults(customRequest, {
+    method: "POST",
+    url: "/graphql"
+  });
+}
+/* v8 ignore if -- @preserve */
+
+// pkg/dist-src/is-jwt.js
+var b64url = "(?:[a-zA-Z0-9_-]+)";
+var sep = "\\.";
+var jwtRE = new RegExp(`^${b64url}${sep}${b64url}${sep}${b64url}$`);
+var isJWT = jwtRE.test.bind(jwtRE);
+
+// pkg/dist-src/auth.js
+async function auth(token) {
+  const isApp = isJWT(token);
+  const isInstallation = token.startsWith("v1.") || token.startsWith("ghs_");
+  const isUserToServer = token.startsWith("ghu_");
+  const tokenType = isApp ? "app" : isInstallation ? "installation" : isUserToServer ? "user-to-server" : "oauth";
+  return {
+    type: "token",
+    token,
+    tokenType
+  };
+}
+
+// pkg/dist-src/with-authorization-prefix.js
+function withAuthorizationPrefix(token) {
+  if (token.split(/\./).length === 3) {
+    return `bearer ${token}`;
+  }
+  return `token ${token}`;
+}
+
+// pkg/dist-src/hook.js
+async function hook(token, request, route, parameters) {
+  const endpoint = request.endpoint.merge(
+    route,
+    parameters
+  );
+  endpoint.headers.authorization = withAuthorizationPrefix(token);
+  return request(endpoint);
+}
+
+// pkg/dist-src/index.js
+var createTokenAuth = function createTokenAuth2(token) {
+  if (!token) {
+    throw new Error("[@octokit/auth-token] No token passed to createTokenAuth");
+  }
+  if (typeof token !== "string") {
+    throw new Error(
+      "[@octokit/auth-token] Token passed to createTokenAuth is not a string"
+    );
+  }
+  token = token.replace(/^(token|bearer) +/i, "");
+  return Object.assign(auth.bind(null, token), {
+    hook: hook.bind(null, token)
+  });
+};
+
+const VERSION$4 = "7.0.8";
+
+const noop$1 = () => {
+};
+const consoleWarn = console.warn.bind(console);
+const consoleError = console.error.bind(console);
+function createLogger(logger = {}) {
+  if (typeof logger.debug !== "function") {
+    logger.debug = noop$1;
+  }
+  if (typeof logger.info !== "function") {
+    logger.info = noop$1;
+  }
+  if (typeof logger.warn !== "function") {
+    logger.warn = consoleWarn;
+  }
+  if (typeof logger.error !== "function") {
+    logger.error = consoleError;
+  }
+  return logger;
+}
+const userAgentTrail = `octokit-core.js/${VERSION$4} ${getUserAgent()}`;
+class Octokit {
+  static VERSION = VERSION$4;
+  static defaults(defaults) {
+    const OctokitWithDefaults = class extends this {
+      constructor(...args) {
+        const options = args[0] || {};
+        if (typeof defaults === "function") {
+          super(defaults(options));
+          return;
+        }
+        super(
+          Object.assign(
+            {},
+            defaults,
+            options,
+            options.userAgent && defaults.userAgent ? {
+              userAgent: `${options.userAgent} ${defaults.userAgent}`
+            } : null
+          )
+        );
+      }
+    };
+    return OctokitWithDefaults;
+  }
+  static plugins = [];
+  /**
+   * Attach a plugin (or many) to your Octokit instance.
+   *
+   * @example
+   * const API = Octokit.plugin(plugin1, plugin2, plugin3, ...)
+   */
+  static plugin(...newPlugins) {
+    const currentPlugins = this.plugins;
+    const NewOctokit = class extends this {
+      static plugins = currentPlugins.concat(
+        newPlugins.filter((plugin) => !currentPlugins.includes(plugin))
+      );
+    };
+    return NewOctokit;
+  }
+  constructor(options = {}) {
+    const hook = new Hook.Collection();
+    const requestDefaults = {
+      baseUrl: request.endpoint.DEFAULTS.baseUrl,
+      headers: {},
+      request: Object.assign({}, options.request, {
+        // @ts-ignore internal usage only, no need to type
+        hook: hook.bind(null, "request")
+      }),
+      mediaType: {
+        previews: [],
+        format: ""
+      }
+    };
+    requestDefaults.headers["user-agent"] = options.userAgent ? `${options.userAgent} ${userAgentTrail}` : userAgentTrail;
+    if (options.baseUrl) {
+      requestDefaults.baseUrl = options.baseUrl;
+    }
+    if (options.previews) {
+      requestDefaults.mediaType.previews = options.previews;
+    }
+    if (options.timeZone) {
+      requestDefaults.headers["time-zone"] = options.timeZone;
+    }
+    this.request = request.defaults(requestDefaults);
+    this.graphql = withCustomRequest(this.request).defaults(requestDefaults);
+    this.log = createLogger(options.log);
+    this.hook = hook;
+    if (!options.authStrategy) {
+      if (!options.auth) {
+        this.auth = async () => ({
+          type: "unauthenticated"
+        });
+      } else {
+        const auth = createTokenAuth(options.auth);
+        hook.wrap("request", auth.hook);
+        this.auth = auth;
+      }
+    } else {
+      const { authStrategy, ...otherOptions } = options;
+      const auth = authStrategy(
+        Object.assign(
+          {
+            request: this.request,
+            log: this.log,
+            // we pass the current octokit instance as well as its constructor options
+            // to allow for authentication strategies that return a new octokit instance
+            // that shares the same internal state as the current one. The original
+            // requirement for this was the "event-octokit" authentication strategy
+            // of https://github.com/probot/octokit-auth-probot.
+            octokit: this,
+            octokitOptions: otherOptions
+          },
+          options.auth
+        )
+      );
+      hook.wrap("request", auth.hook);
+      this.auth = auth;
+    }
+    const classConstructor = this.constructor;
+    for (let i = 0; i < classConstructor.plugins.length; ++i) {
+      Object.assign(this, classConstructor.plugins[i](this, options));
+    }
+  }
+  // assigned during constructor
+  request;
+  graphql;
+  log;
+  hook;
+  // TODO: type `octokit.auth` based on passed options.authStrategy
+  auth;
+}
+
+const VERSION$3 = "17.0.0";
+
+const Endpoints = {
+  actions: {
+    addCustomLabelsToSelfHostedRunnerForOrg: [
+      "POST /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    addCustomLabelsToSelfHostedRunnerForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    addRepoAccessToSelfHostedRunnerGroupInOrg: [
+      "PUT /orgs/{org}/actions/runner-groups/{runner_group_id}/repositories/{repository_id}"
+    ],
+    addSelectedRepoToOrgSecret: [
+      "PUT /orgs/{org}/actions/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    addSelectedRepoToOrgVariable: [
+      "PUT /orgs/{org}/actions/variables/{name}/repositories/{repository_id}"
+    ],
+    approveWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/approve"
+    ],
+    cancelWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel"
+    ],
+    createEnvironmentVariable: [
+      "POST /repos/{owner}/{repo}/environments/{environment_name}/variables"
+    ],
+    createHostedRunnerForOrg: ["POST /orgs/{org}/actions/hosted-runners"],
+    createOrUpdateEnvironmentSecret: [
+      "PUT /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
+    ],
+    createOrUpdateOrgSecret: ["PUT /orgs/{org}/actions/secrets/{secret_name}"],
+    createOrUpdateRepoSecret: [
+      "PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}"
+    ],
+    createOrgVariable: ["POST /orgs/{org}/actions/variables"],
+    createRegistrationTokenForOrg: [
+      "POST /orgs/{org}/actions/runners/registration-token"
+    ],
+    createRegistrationTokenForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/registration-token"
+    ],
+    createRemoveTokenForOrg: ["POST /orgs/{org}/actions/runners/remove-token"],
+    createRemoveTokenForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/remove-token"
+    ],
+    createRepoVariable: ["POST /repos/{owner}/{repo}/actions/variables"],
+    createWorkflowDispatch: [
+      "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches"
+    ],
+    deleteActionsCacheById: [
+      "DELETE /repos/{owner}/{repo}/actions/caches/{cache_id}"
+    ],
+    deleteActionsCacheByKey: [
+      "DELETE /repos/{owner}/{repo}/actions/caches{?key,ref}"
+    ],
+    deleteArtifact: [
+      "DELETE /repos/{owner}/{repo}/actions/artifacts/{artifact_id}"
+    ],
+    deleteCustomImageFromOrg: [
+      "DELETE /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}"
+    ],
+    deleteCustomImageVersionFromOrg: [
+      "DELETE /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions/{version}"
+    ],
+    deleteEnvironmentSecret: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
+    ],
+    deleteEnvironmentVariable: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
+    ],
+    deleteHostedRunnerForOrg: [
+      "DELETE /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
+    ],
+    deleteOrgSecret: ["DELETE /orgs/{org}/actions/secrets/{secret_name}"],
+    deleteOrgVariable: ["DELETE /orgs/{org}/actions/variables/{name}"],
+    deleteRepoSecret: [
+      "DELETE /repos/{owner}/{repo}/actions/secrets/{secret_name}"
+    ],
+    deleteRepoVariable: [
+      "DELETE /repos/{owner}/{repo}/actions/variables/{name}"
+    ],
+    deleteSelfHostedRunnerFromOrg: [
+      "DELETE /orgs/{org}/actions/runners/{runner_id}"
+    ],
+    deleteSelfHostedRunnerFromRepo: [
+      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}"
+    ],
+    deleteWorkflowRun: ["DELETE /repos/{owner}/{repo}/actions/runs/{run_id}"],
+    deleteWorkflowRunLogs: [
+      "DELETE /repos/{owner}/{repo}/actions/runs/{run_id}/logs"
+    ],
+    disableSelectedRepositoryGithubActionsOrganization: [
+      "DELETE /orgs/{org}/actions/permissions/repositories/{repository_id}"
+    ],
+    disableWorkflow: [
+      "PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable"
+    ],
+    downloadArtifact: [
+      "GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}"
+    ],
+    downloadJobLogsForWorkflowRun: [
+      "GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs"
+    ],
+    downloadWorkflowRunAttemptLogs: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/logs"
+    ],
+    downloadWorkflowRunLogs: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/logs"
+    ],
+    enableSelectedRepositoryGithubActionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/repositories/{repository_id}"
+    ],
+    enableWorkflow: [
+      "PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable"
+    ],
+    forceCancelWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/force-cancel"
+    ],
+    generateRunnerJitconfigForOrg: [
+      "POST /orgs/{org}/actions/runners/generate-jitconfig"
+    ],
+    generateRunnerJitconfigForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig"
+    ],
+    getActionsCacheList: ["GET /repos/{owner}/{repo}/actions/caches"],
+    getActionsCacheUsage: ["GET /repos/{owner}/{repo}/actions/cache/usage"],
+    getActionsCacheUsageByRepoForOrg: [
+      "GET /orgs/{org}/actions/cache/usage-by-repository"
+    ],
+    getActionsCacheUsageForOrg: ["GET /orgs/{org}/actions/cache/usage"],
+    getAllowedActionsOrganization: [
+      "GET /orgs/{org}/actions/permissions/selected-actions"
+    ],
+    getAllowedActionsRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions/selected-actions"
+    ],
+    getArtifact: ["GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}"],
+    getCustomImageForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}"
+    ],
+    getCustomImageVersionForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions/{version}"
+    ],
+    getCustomOidcSubClaimForRepo: [
+      "GET /repos/{owner}/{repo}/actions/oidc/customization/sub"
+    ],
+    getEnvironmentPublicKey: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/public-key"
+    ],
+    getEnvironmentSecret: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
+    ],
+    getEnvironmentVariable: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
+    ],
+    getGithubActionsDefaultWorkflowPermissionsOrganization: [
+      "GET /orgs/{org}/actions/permissions/workflow"
+    ],
+    getGithubActionsDefaultWorkflowPermissionsRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions/workflow"
+    ],
+    getGithubActionsPermissionsOrganization: [
+      "GET /orgs/{org}/actions/permissions"
+    ],
+    getGithubActionsPermissionsRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions"
+    ],
+    getHostedRunnerForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
+    ],
+    getHostedRunnersGithubOwnedImagesForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/github-owned"
+    ],
+    getHostedRunnersLimitsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/limits"
+    ],
+    getHostedRunnersMachineSpecsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/machine-sizes"
+    ],
+    getHostedRunnersPartnerImagesForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/partner"
+    ],
+    getHostedRunnersPlatformsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/platforms"
+    ],
+    getJobForWorkflowRun: ["GET /repos/{owner}/{repo}/actions/jobs/{job_id}"],
+    getOrgPublicKey: ["GET /orgs/{org}/actions/secrets/public-key"],
+    getOrgSecret: ["GET /orgs/{org}/actions/secrets/{secret_name}"],
+    getOrgVariable: ["GET /orgs/{org}/actions/variables/{name}"],
+    getPendingDeploymentsForRun: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments"
+    ],
+    getRepoPermissions: [
+      "GET /repos/{owner}/{repo}/actions/permissions",
+      {},
+      { renamed: ["actions", "getGithubActionsPermissionsRepository"] }
+    ],
+    getRepoPublicKey: ["GET /repos/{owner}/{repo}/actions/secrets/public-key"],
+    getRepoSecret: ["GET /repos/{owner}/{repo}/actions/secrets/{secret_name}"],
+    getRepoVariable: ["GET /repos/{owner}/{repo}/actions/variables/{name}"],
+    getReviewsForRun: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals"
+    ],
+    getSelfHostedRunnerForOrg: ["GET /orgs/{org}/actions/runners/{runner_id}"],
+    getSelfHostedRunnerForRepo: [
+      "GET /repos/{owner}/{repo}/actions/runners/{runner_id}"
+    ],
+    getWorkflow: ["GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}"],
+    getWorkflowAccessToRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions/access"
+    ],
+    getWorkflowRun: ["GET /repos/{owner}/{repo}/actions/runs/{run_id}"],
+    getWorkflowRunAttempt: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}"
+    ],
+    getWorkflowRunUsage: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/timing"
+    ],
+    getWorkflowUsage: [
+      "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/timing"
+    ],
+    listArtifactsForRepo: ["GET /repos/{owner}/{repo}/actions/artifacts"],
+    listCustomImageVersionsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions"
+    ],
+    listCustomImagesForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom"
+    ],
+    listEnvironmentSecrets: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets"
+    ],
+    listEnvironmentVariables: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/variables"
+    ],
+    listGithubHostedRunnersInGroupForOrg: [
+      "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/hosted-runners"
+    ],
+    listHostedRunnersForOrg: ["GET /orgs/{org}/actions/hosted-runners"],
+    listJobsForWorkflowRun: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs"
+    ],
+    listJobsForWorkflowRunAttempt: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs"
+    ],
+    listLabelsForSelfHostedRunnerForOrg: [
+      "GET /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    listLabelsForSelfHostedRunnerForRepo: [
+      "GET /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    listOrgSecrets: ["GET /orgs/{org}/actions/secrets"],
+    listOrgVariables: ["GET /orgs/{org}/actions/variables"],
+    listRepoOrganizationSecrets: [
+      "GET /repos/{owner}/{repo}/actions/organization-secrets"
+    ],
+    listRepoOrganizationVariables: [
+      "GET /repos/{owner}/{repo}/actions/organization-variables"
+    ],
+    listRepoSecrets: ["GET /repos/{owner}/{repo}/actions/secrets"],
+    listRepoVariables: ["GET /repos/{owner}/{repo}/actions/variables"],
+    listRepoWorkflows: ["GET /repos/{owner}/{repo}/actions/workflows"],
+    listRunnerApplicationsForOrg: ["GET /orgs/{org}/actions/runners/downloads"],
+    listRunnerApplicationsForRepo: [
+      "GET /repos/{owner}/{repo}/actions/runners/downloads"
+    ],
+    listSelectedReposForOrgSecret: [
+      "GET /orgs/{org}/actions/secrets/{secret_name}/repositories"
+    ],
+    listSelectedReposForOrgVariable: [
+      "GET /orgs/{org}/actions/variables/{name}/repositories"
+    ],
+    listSelectedRepositoriesEnabledGithubActionsOrganization: [
+      "GET /orgs/{org}/actions/permissions/repositories"
+    ],
+    listSelfHostedRunnersForOrg: ["GET /orgs/{org}/actions/runners"],
+    listSelfHostedRunnersForRepo: ["GET /repos/{owner}/{repo}/actions/runners"],
+    listWorkflowRunArtifacts: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts"
+    ],
+    listWorkflowRuns: [
+      "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs"
+    ],
+    listWorkflowRunsForRepo: ["GET /repos/{owner}/{repo}/actions/runs"],
+    reRunJobForWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun"
+    ],
+    reRunWorkflow: ["POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun"],
+    reRunWorkflowFailedJobs: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs"
+    ],
+    removeAllCustomLabelsFromSelfHostedRunnerForOrg: [
+      "DELETE /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    removeAllCustomLabelsFromSelfHostedRunnerForRepo: [
+      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    removeCustomLabelFromSelfHostedRunnerForOrg: [
+      "DELETE /orgs/{org}/actions/runners/{runner_id}/labels/{name}"
+    ],
+    removeCustomLabelFromSelfHostedRunnerForRepo: [
+      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}/labels/{name}"
+    ],
+    removeSelectedRepoFromOrgSecret: [
+      "DELETE /orgs/{org}/actions/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    removeSelectedRepoFromOrgVariable: [
+      "DELETE /orgs/{org}/actions/variables/{name}/repositories/{repository_id}"
+    ],
+    reviewCustomGatesForRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule"
+    ],
+    reviewPendingDeploymentsForRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments"
+    ],
+    setAllowedActionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/selected-actions"
+    ],
+    setAllowedActionsRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions/selected-actions"
+    ],
+    setCustomLabelsForSelfHostedRunnerForOrg: [
+      "PUT /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    setCustomLabelsForSelfHostedRunnerForRepo: [
+      "PUT /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    setCustomOidcSubClaimForRepo: [
+      "PUT /repos/{owner}/{repo}/actions/oidc/customization/sub"
+    ],
+    setGithubActionsDefaultWorkflowPermissionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/workflow"
+    ],
+    setGithubActionsDefaultWorkflowPermissionsRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions/workflow"
+    ],
+    setGithubActionsPermissionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions"
+    ],
+    setGithubActionsPermissionsRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions"
+    ],
+    setSelectedReposForOrgSecret: [
+      "PUT /orgs/{org}/actions/secrets/{secret_name}/repositories"
+    ],
+    setSelectedReposForOrgVariable: [
+      "PUT /orgs/{org}/actions/variables/{name}/repositories"
+    ],
+    setSelectedRepositoriesEnabledGithubActionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/repositories"
+    ],
+    setWorkflowAccessToRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions/access"
+    ],
+    updateEnvironmentVariable: [
+      "PATCH /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
+    ],
+    updateHostedRunnerForOrg: [
+      "PATCH /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
+    ],
+    updateOrgVariable: ["PATCH /orgs/{org}/actions/variables/{name}"],
+    updateRepoVariable: [
+      "PATCH /repos/{owner}/{repo}/actions/variables/{name}"
+    ]
+  },
+  activity: {
+    checkRepoIsStarredByAuthenticatedUser: ["GET /user/starred/{owner}/{repo}"],
+    deleteRepoSubscription: ["DELETE /repos/{owner}/{repo}/subscription"],
+    deleteThreadSubscription: [
+      "DELETE /notifications/threads/{thread_id}/subscription"
+    ],
+    getFeeds: ["GET /feeds"],
+    getRepoSubscription: ["GET /repos/{owner}/{repo}/subscription"],
+    getThread: ["GET /notifications/threads/{thread_id}"],
+    getThreadSubscriptionForAuthenticatedUser: [
+      "GET /notifications/threads/{thread_id}/subscription"
+    ],
+    listEventsForAuthenticatedUser: ["GET /users/{username}/events"],
+    listNotificationsForAuthenticatedUser: ["GET /notifications"],
+    listOrgEventsForAuthenticatedUser: [
+      "GET /users/{username}/events/orgs/{org}"
+    ],
+    listPublicEvents: ["GET /events"],
+    listPublicEventsForRepoNetwork: ["GET /networks/{owner}/{repo}/events"],
+    listPublicEventsForUser: ["GET /users/{username}/events/public"],
+    listPublicOrgEvents: ["GET /orgs/{org}/events"],
+    listReceivedEventsForUser: ["GET /users/{username}/received_events"],
+    listReceivedPublicEventsForUser: [
+      "GET /users/{username}/received_events/public"
+    ],
+    listRepoEvents: ["GET /repos/{owner}/{repo}/events"],
+    listRepoNotificationsForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/notifications"
+    ],
+    listReposStarredByAuthenticatedUser: ["GET /user/starred"],
+    listReposStarredByUser: ["GET /users/{username}/starred"],
+    listReposWatchedByUser: ["GET /users/{username}/subscriptions"],
+    listStargazersForRepo: ["GET /repos/{owner}/{repo}/stargazers"],
+    listWatchedReposForAuthenticatedUser: ["GET /user/subscriptions"],
+    listWatchersForRepo: ["GET /repos/{owner}/{repo}/subscribers"],
+    markNotificationsAsRead: ["PUT /notifications"],
+    markRepoNotificationsAsRead: ["PUT /repos/{owner}/{repo}/notifications"],
+    markThreadAsDone: ["DELETE /notifications/threads/{thread_id}"],
+    markThreadAsRead: ["PATCH /notifications/threads/{thread_id}"],
+    setRepoSubscription: ["PUT /repos/{owner}/{repo}/subscription"],
+    setThreadSubscription: [
+      "PUT /notifications/threads/{thread_id}/subscription"
+    ],
+    starRepoForAuthenticatedUser: ["PUT /user/starred/{owner}/{repo}"],
+    unstarRepoForAuthenticatedUser: ["DELETE /user/starred/{owner}/{repo}"]
+  },
+  apps: {
+    addRepoToInstallation: [
+      "PUT /user/installations/{installation_id}/repositories/{repository_id}",
+      {},
+      { renamed: ["apps", "addRepoToInstallationForAuthenticatedUser"] }
+    ],
+    addRepoToInstallationForAuthenticatedUser: [
+      "PUT /user/installations/{installation_id}/repositories/{repository_id}"
+    ],
+    checkToken: ["POST /applications/{client_id}/token"],
+    createFromManifest: ["POST /app-manifests/{code}/conversions"],
+    createInstallationAccessToken: [
+      "POST /app/installations/{installation_id}/access_tokens"
+    ],
+    deleteAuthorization: ["DELETE /applications/{client_id}/grant"],
+    deleteInstallation: ["DELETE /app/installations/{installation_id}"],
+    deleteToken: ["DELETE /applications/{client_id}/token"],
+    getAuthenticated: ["GET /app"],
+    getBySlug: ["GET /apps/{app_slug}"],
+    getInstallation: ["GET /app/installations/{installation_id}"],
+    getOrgInstallation: ["GET /orgs/{org}/installation"],
+    getRepoInstallation: ["GET /repos/{owner}/{repo}/installation"],
+    getSubscriptionPlanForAccount: [
+      "GET /marketplace_listing/accounts/{account_id}"
+    ],
+    getSubscriptionPlanForAccountStubbed: [
+      "GET /marketplace_listing/stubbed/accounts/{account_id}"
+    ],
+    getUserInstallation: ["GET /users/{username}/installation"],
+    getWebhookConfigForApp: ["GET /app/hook/config"],
+    getWebhookDelivery: ["GET /app/hook/deliveries/{delivery_id}"],
+    listAccountsForPlan: ["GET /marketplace_listing/plans/{plan_id}/accounts"],
+    listAccountsForPlanStubbed: [
+      "GET /marketplace_listing/stubbed/plans/{plan_id}/accounts"
+    ],
+    listInstallationReposForAuthenticatedUser: [
+      "GET /user/installations/{installation_id}/repositories"
+    ],
+    listInstallationRequestsForAuthenticatedApp: [
+      "GET /app/installation-requests"
+    ],
+    listInstallations: ["GET /app/installations"],
+    listInstallationsForAuthenticatedUser: ["GET /user/installations"],
+    listPlans: ["GET /marketplace_listing/plans"],
+    listPlansStubbed: ["GET /marketplace_listing/stubbed/plans"],
+    listReposAccessibleToInstallation: ["GET /installation/repositories"],
+    listSubscriptionsForAuthenticatedUser: ["GET /user/marketplace_purchases"],
+    listSubscriptionsForAuthenticatedUserStubbed: [
+      "GET /user/marketplace_purchases/stubbed"
+    ],
+    listWebhookDeliveries: ["GET /app/hook/deliveries"],
+    redeliverWebhookDelivery: [
+      "POST /app/hook/deliveries/{delivery_id}/attempts"
+    ],
+    removeRepoFromInstallation: [
+      "DELETE /user/installations/{installation_id}/repositories/{repository_id}",
+      {},
+      { renamed: ["apps", "removeRepoFromInstallationForAuthenticatedUser"] }
+    ],
+    removeRepoFromInstallationForAuthenticatedUser: [
+      "DELETE /user/installations/{installation_id}/repositories/{repository_id}"
+    ],
+    resetToken: ["PATCH /applications/{client_id}/token"],
+    revokeInstallationAccessToken: ["DELETE /installation/token"],
+    scopeToken: ["POST /applications/{client_id}/token/scoped"],
+    suspendInstallation: ["PUT /app/installations/{installation_id}/suspended"],
+    unsuspendInstallation: [
+      "DELETE /app/installations/{installation_id}/suspended"
+    ],
+    updateWebhookConfigForApp: ["PATCH /app/hook/config"]
+  },
+  billing: {
+    getGithubActionsBillingOrg: ["GET /orgs/{org}/settings/billing/actions"],
+    getGithubActionsBillingUser: [
+      "GET /users/{username}/settings/billing/actions"
+    ],
+    getGithubBillingPremiumRequestUsageReportOrg: [
+      "GET /organizations/{org}/settings/billing/premium_request/usage"
+    ],
+    getGithubBillingPremiumRequestUsageReportUser: [
+      "GET /users/{username}/settings/billing/premium_request/usage"
+    ],
+    getGithubBillingUsageReportOrg: [
+      "GET /organizations/{org}/settings/billing/usage"
+    ],
+    getGithubBillingUsageReportUser: [
+      "GET /users/{username}/settings/billing/usage"
+    ],
+    getGithubPackagesBillingOrg: ["GET /orgs/{org}/settings/billing/packages"],
+    getGithubPackagesBillingUser: [
+      "GET /users/{username}/settings/billing/packages"
+    ],
+    getSharedStorageBillingOrg: [
+      "GET /orgs/{org}/settings/billing/shared-storage"
+    ],
+    getSharedStorageBillingUser: [
+      "GET /users/{username}/settings/billing/shared-storage"
+    ]
+  },
+  campaigns: {
+    createCampaign: ["POST /orgs/{org}/campaigns"],
+    deleteCampaign: ["DELETE /orgs/{org}/campaigns/{campaign_number}"],
+    getCampaignSummary: ["GET /orgs/{org}/campaigns/{campaign_number}"],
+    listOrgCampaigns: ["GET /orgs/{org}/campaigns"],
+    updateCampaign: ["PATCH /orgs/{org}/campaigns/{campaign_number}"]
+  },
+  checks: {
+    create: ["POST /repos/{owner}/{repo}/check-runs"],
+    createSuite: ["POST /repos/{owner}/{repo}/check-suites"],
+    get: ["GET /repos/{owner}/{repo}/check-runs/{check_run_id}"],
+    getSuite: ["GET /repos/{owner}/{repo}/check-suites/{check_suite_id}"],
+    listAnnotations: [
+      "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations"
+    ],
+    listForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/check-runs"],
+    listForSuite: [
+      "GET /repos/{owner}/{repo}/check-suites/{check_suite_id}/check-runs"
+    ],
+    listSuitesForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/check-suites"],
+    rerequestRun: [
+      "POST /repos/{owner}/{repo}/check-runs/{check_run_id}/rerequest"
+    ],
+    rerequestSuite: [
+      "POST /repos/{owner}/{repo}/check-suites/{check_suite_id}/rerequest"
+    ],
+    setSuitesPreferences: [
+      "PATCH /repos/{owner}/{repo}/check-suites/preferences"
+    ],
+    update: ["PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}"]
+  },
+  codeScanning: {
+    commitAutofix: [
+      "POST /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix/commits"
+    ],
+    createAutofix: [
+      "POST /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix"
+    ],
+    createVariantAnalysis: [
+      "POST /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses"
+    ],
+    deleteAnalysis: [
+      "DELETE /repos/{owner}/{repo}/code-scanning/analyses/{analysis_id}{?confirm_delete}"
+    ],
+    deleteCodeqlDatabase: [
+      "DELETE /repos/{owner}/{repo}/code-scanning/codeql/databases/{language}"
+    ],
+    getAlert: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}",
+      {},
+      { renamedParameters: { alert_id: "alert_number" } }
+    ],
+    getAnalysis: [
+      "GET /repos/{owner}/{repo}/code-scanning/analyses/{analysis_id}"
+    ],
+    getAutofix: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix"
+    ],
+    getCodeqlDatabase: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/databases/{language}"
+    ],
+    getDefaultSetup: ["GET /repos/{owner}/{repo}/code-scanning/default-setup"],
+    getSarif: ["GET /repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}"],
+    getVariantAnalysis: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses/{codeql_variant_analysis_id}"
+    ],
+    getVariantAnalysisRepoTask: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses/{codeql_variant_analysis_id}/repos/{repo_owner}/{repo_name}"
+    ],
+    listAlertInstances: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances"
+    ],
+    listAlertsForOrg: ["GET /orgs/{org}/code-scanning/alerts"],
+    listAlertsForRepo: ["GET /repos/{owner}/{repo}/code-scanning/alerts"],
+    listAlertsInstances: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances",
+      {},
+      { renamed: ["codeScanning", "listAlertInstances"] }
+    ],
+    listCodeqlDatabases: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/databases"
+    ],
+    listRecentAnalyses: ["GET /repos/{owner}/{repo}/code-scanning/analyses"],
+    updateAlert: [
+      "PATCH /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}"
+    ],
+    updateDefaultSetup: [
+      "PATCH /repos/{owner}/{repo}/code-scanning/default-setup"
+    ],
+    uploadSarif: ["POST /repos/{owner}/{repo}/code-scanning/sarifs"]
+  },
+  codeSecurity: {
+    attachConfiguration: [
+      "POST /orgs/{org}/code-security/configurations/{configuration_id}/attach"
+    ],
+    attachEnterpriseConfiguration: [
+      "POST /enterprises/{enterprise}/code-security/configurations/{configuration_id}/attach"
+    ],
+    createConfiguration: ["POST /orgs/{org}/code-security/configurations"],
+    createConfigurationForEnterprise: [
+      "POST /enterprises/{enterprise}/code-security/configurations"
+    ],
+    deleteConfiguration: [
+      "DELETE /orgs/{org}/code-security/configurations/{configuration_id}"
+    ],
+    deleteConfigurationForEnterprise: [
+      "DELETE /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
+    ],
+    detachConfiguration: [
+      "DELETE /orgs/{org}/code-security/configurations/detach"
+    ],
+    getConfiguration: [
+      "GET /orgs/{org}/code-security/configurations/{configuration_id}"
+    ],
+    getConfigurationForRepository: [
+      "GET /repos/{owner}/{repo}/code-security-configuration"
+    ],
+    getConfigurationsForEnterprise: [
+      "GET /enterprises/{enterprise}/code-security/configurations"
+    ],
+    getConfigurationsForOrg: ["GET /orgs/{org}/code-security/configurations"],
+    getDefaultConfigurations: [
+      "GET /orgs/{org}/code-security/configurations/defaults"
+    ],
+    getDefaultConfigurationsForEnterprise: [
+      "GET /enterprises/{enterprise}/code-security/configurations/defaults"
+    ],
+    getRepositoriesForConfiguration: [
+      "GET /orgs/{org}/code-security/configurations/{configuration_id}/repositories"
+    ],
+    getRepositoriesForEnterpriseConfiguration: [
+      "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}/repositories"
+    ],
+    getSingleConfigurationForEnterprise: [
+      "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
+    ],
+    setConfigurationAsDefault: [
+      "PUT /orgs/{org}/code-security/configurations/{configuration_id}/defaults"
+    ],
+    setConfigurationAsDefaultForEnterprise: [
+      "PUT /enterprises/{enterprise}/code-security/configurations/{configuration_id}/defaults"
+    ],
+    updateConfiguration: [
+      "PATCH /orgs/{org}/code-security/configurations/{configuration_id}"
+    ],
+    updateEnterpriseConfiguration: [
+      "PATCH /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
+    ]
+  },
+  codesOfConduct: {
+    getAllCodesOfConduct: ["GET /codes_of_conduct"],
+    getConductCode: ["GET /codes_of_conduct/{key}"]
+  },
+  codespaces: {
+    addRepositoryForSecretForAuthenticatedUser: [
+      "PUT /user/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    addSelectedRepoToOrgSecret: [
+      "PUT /orgs/{org}/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    checkPermissionsForDevcontainer: [
+      "GET /repos/{owner}/{repo}/codespaces/permissions_check"
+    ],
+    codespaceMachinesForAuthenticatedUser: [
+      "GET /user/codespaces/{codespace_name}/machines"
+    ],
+    createForAuthenticatedUser: ["POST /user/codespaces"],
+    createOrUpdateOrgSecret: [
+      "PUT /orgs/{org}/codespaces/secrets/{secret_name}"
+    ],
+    createOrUpdateRepoSecret: [
+      "PUT /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
+    ],
+    createOrUpdateSecretForAuthenticatedUser: [
+      "PUT /user/codespaces/secrets/{secret_name}"
+    ],
+    createWithPrForAuthenticatedUser: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/codespaces"
+    ],
+    createWithRepoForAuthenticatedUser: [
+      "POST /repos/{owner}/{repo}/codespaces"
+    ],
+    deleteForAuthenticatedUser: ["DELETE /user/codespaces/{codespace_name}"],
+    deleteFromOrganization: [
+      "DELETE /orgs/{org}/members/{username}/codespaces/{codespace_name}"
+    ],
+    deleteOrgSecret: ["DELETE /orgs/{org}/codespaces/secrets/{secret_name}"],
+    deleteRepoSecret: [
+      "DELETE /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
+    ],
+    deleteSecretForAuthenticatedUser: [
+      "DELETE /user/codespaces/secrets/{secret_name}"
+    ],
+    exportForAuthenticatedUser: [
+      "POST /user/codespaces/{codespace_name}/exports"
+    ],
+    getCodespacesForUserInOrg: [
+      "GET /orgs/{org}/members/{username}/codespaces"
+    ],
+    getExportDetailsForAuthenticatedUser: [
+      "GET /user/codespaces/{codespace_name}/exports/{export_id}"
+    ],
+    getForAuthenticatedUser: ["GET /user/codespaces/{codespace_name}"],
+    getOrgPublicKey: ["GET /orgs/{org}/codespaces/secrets/public-key"],
+    getOrgSecret: ["GET /orgs/{org}/codespaces/secrets/{secret_name}"],
+    getPublicKeyForAuthenticatedUser: [
+      "GET /user/codespaces/secrets/public-key"
+    ],
+    getRepoPublicKey: [
+      "GET /repos/{owner}/{repo}/codespaces/secrets/public-key"
+    ],
+    getRepoSecret: [
+      "GET /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
+    ],
+    getSecretForAuthenticatedUser: [
+      "GET /user/codespaces/secrets/{secret_name}"
+    ],
+    listDevcontainersInRepositoryForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces/devcontainers"
+    ],
+    listForAuthenticatedUser: ["GET /user/codespaces"],
+    listInOrganization: [
+      "GET /orgs/{org}/codespaces",
+      {},
+      { renamedParameters: { org_id: "org" } }
+    ],
+    listInRepositoryForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces"
+    ],
+    listOrgSecrets: ["GET /orgs/{org}/codespaces/secrets"],
+    listRepoSecrets: ["GET /repos/{owner}/{repo}/codespaces/secrets"],
+    listRepositoriesForSecretForAuthenticatedUser: [
+      "GET /user/codespaces/secrets/{secret_name}/repositories"
+    ],
+    listSecretsForAuthenticatedUser: ["GET /user/codespaces/secrets"],
+    listSelectedReposForOrgSecret: [
+      "GET /orgs/{org}/codespaces/secrets/{secret_name}/repositories"
+    ],
+    preFlightWithRepoForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces/new"
+    ],
+    publishForAuthenticatedUser: [
+      "POST /user/codespaces/{codespace_name}/publish"
+    ],
+    removeRepositoryForSecretForAuthenticatedUser: [
+      "DELETE /user/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    removeSelectedRepoFromOrgSecret: [
+      "DELETE /orgs/{org}/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    repoMachinesForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces/machines"
+    ],
+    setRepositoriesForSecretForAuthenticatedUser: [
+      "PUT /user/codespaces/secrets/{secret_name}/repositories"
+    ],
+    setSelectedReposForOrgSecret: [
+      "PUT /orgs/{org}/codespaces/secrets/{secret_name}/repositories"
+    ],
+    startForAuthenticatedUser: ["POST /user/codespaces/{codespace_name}/start"],
+    stopForAuthenticatedUser: ["POST /user/codespaces/{codespace_name}/stop"],
+    stopInOrganization: [
+      "POST /orgs/{org}/members/{username}/codespaces/{codespace_name}/stop"
+    ],
+    updateForAuthenticatedUser: ["PATCH /user/codespaces/{codespace_name}"]
+  },
+  copilot: {
+    addCopilotSeatsForTeams: [
+      "POST /orgs/{org}/copilot/billing/selected_teams"
+    ],
+    addCopilotSeatsForUsers: [
+      "POST /orgs/{org}/copilot/billing/selected_users"
+    ],
+    cancelCopilotSeatAssignmentForTeams: [
+      "DELETE /orgs/{org}/copilot/billing/selected_teams"
+    ],
+    cancelCopilotSeatAssignmentForUsers: [
+      "DELETE /orgs/{org}/copilot/billing/selected_users"
+    ],
+    copilotMetricsForOrganization: ["GET /orgs/{org}/copilot/metrics"],
+    copilotMetricsForTeam: ["GET /orgs/{org}/team/{team_slug}/copilot/metrics"],
+    getCopilotOrganizationDetails: ["GET /orgs/{org}/copilot/billing"],
+    getCopilotSeatDetailsForUser: [
+      "GET /orgs/{org}/members/{username}/copilot"
+    ],
+    listCopilotSeats: ["GET /orgs/{org}/copilot/billing/seats"]
+  },
+  credentials: { revoke: ["POST /credentials/revoke"] },
+  dependabot: {
+    addSelectedRepoToOrgSecret: [
+      "PUT /orgs/{org}/dependabot/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    createOrUpdateOrgSecret: [
+      "PUT /orgs/{org}/dependabot/secrets/{secret_name}"
+    ],
+    createOrUpdateRepoSecret: [
+      "PUT /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
+    ],
+    deleteOrgSecret: ["DELETE /orgs/{org}/dependabot/secrets/{secret_name}"],
+    deleteRepoSecret: [
+      "DELETE /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
+    ],
+    getAlert: ["GET /repos/{owner}/{repo}/dependabot/alerts/{alert_number}"],
+    getOrgPublicKey: ["GET /orgs/{org}/dependabot/secrets/public-key"],
+    getOrgSecret: ["GET /orgs/{org}/dependabot/secrets/{secret_name}"],
+    getRepoPublicKey: [
+      "GET /repos/{owner}/{repo}/dependabot/secrets/public-key"
+    ],
+    getRepoSecret: [
+      "GET /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
+    ],
+    listAlertsForEnterprise: [
+      "GET /enterprises/{enterprise}/dependabot/alerts"
+    ],
+    listAlertsForOrg: ["GET /orgs/{org}/dependabot/alerts"],
+    listAlertsForRepo: ["GET /repos/{owner}/{repo}/dependabot/alerts"],
+    listOrgSecrets: ["GET /orgs/{org}/dependabot/secrets"],
+    listRepoSecrets: ["GET /repos/{owner}/{repo}/dependabot/secrets"],
+    listSelectedReposForOrgSecret: [
+      "GET /orgs/{org}/dependabot/secrets/{secret_name}/repositories"
+    ],
+    removeSelectedRepoFromOrgSecret: [
+      "DELETE /orgs/{org}/dependabot/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    repositoryAccessForOrg: [
+      "GET /organizations/{org}/dependabot/repository-access"
+    ],
+    setRepositoryAccessDefaultLevel: [
+      "PUT /organizations/{org}/dependabot/repository-access/default-level"
+    ],
+    setSelectedReposForOrgSecret: [
+      "PUT /orgs/{org}/dependabot/secrets/{secret_name}/repositories"
+    ],
+    updateAlert: [
+      "PATCH /repos/{owner}/{repo}/dependabot/alerts/{alert_number}"
+    ],
+    updateRepositoryAccessForOrg: [
+      "PATCH /organizations/{org}/dependabot/repository-access"
+    ]
+  },
+  dependencyGraph: {
+    createRepositorySnapshot: [
+      "POST /repos/{owner}/{repo}/dependency-graph/snapshots"
+    ],
+    diffRange: [
+      "GET /repos/{owner}/{repo}/dependency-graph/compare/{basehead}"
+    ],
+    exportSbom: ["GET /repos/{owner}/{repo}/dependency-graph/sbom"]
+  },
+  emojis: { get: ["GET /emojis"] },
+  enterpriseTeamMemberships: {
+    add: [
+      "PUT /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
+    ],
+    bulkAdd: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/memberships/add"
+    ],
+    bulkRemove: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/memberships/remove"
+    ],
+    get: [
+      "GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
+    ],
+    list: ["GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships"],
+    remove: [
+      "DELETE /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
+    ]
+  },
+  enterpriseTeamOrganizations: {
+    add: [
+      "PUT /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
+    ],
+    bulkAdd: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/organizations/add"
+    ],
+    bulkRemove: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/organizations/remove"
+    ],
+    delete: [
+      "DELETE /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
+    ],
+    getAssignment: [
+      "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
+    ],
+    getAssignments: [
+      "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations"
+    ]
+  },
+  enterpriseTeams: {
+    create: ["POST /enterprises/{enterprise}/teams"],
+    delete: ["DELETE /enterprises/{enterprise}/teams/{team_slug}"],
+    get: ["GET /enterprises/{enterprise}/teams/{team_slug}"],
+    list: ["GET /enterprises/{enterprise}/teams"],
+    update: ["PATCH /enterprises/{enterprise}/teams/{team_slug}"]
+  },
+  gists: {
+    checkIsStarred: ["GET /gists/{gist_id}/star"],
+    create: ["POST /gists"],
+    createComment: ["POST /gists/{gist_id}/comments"],
+    delete: ["DELETE /gists/{gist_id}"],
+    deleteComment: ["DELETE /gists/{gist_id}/comments/{comment_id}"],
+    fork: ["POST /gists/{gist_id}/forks"],
+    get: ["GET /gists/{gist_id}"],
+    getComment: ["GET /gists/{gist_id}/comments/{comment_id}"],
+    getRevision: ["GET /gists/{gist_id}/{sha}"],
+    list: ["GET /gists"],
+    listComments: ["GET /gists/{gist_id}/comments"],
+    listCommits: ["GET /gists/{gist_id}/commits"],
+    listForUser: ["GET /users/{username}/gists"],
+    listForks: ["GET /gists/{gist_id}/forks"],
+    listPublic: ["GET /gists/public"],
+    listStarred: ["GET /gists/starred"],
+    star: ["PUT /gists/{gist_id}/star"],
+    unstar: ["DELETE /gists/{gist_id}/star"],
+    update: ["PATCH /gists/{gist_id}"],
+    updateComment: ["PATCH /gists/{gist_id}/comments/{comment_id}"]
+  },
+  git: {
+    createBlob: ["POST /repos/{owner}/{repo}/git/blobs"],
+    createCommit: ["POST /repos/{owner}/{repo}/git/commits"],
+    createRef: ["POST /repos/{owner}/{repo}/git/refs"],
+    createTag: ["POST /repos/{owner}/{repo}/git/tags"],
+    createTree: ["POST /repos/{owner}/{repo}/git/trees"],
+    deleteRef: ["DELETE /repos/{owner}/{repo}/git/refs/{ref}"],
+    getBlob: ["GET /repos/{owner}/{repo}/git/blobs/{file_sha}"],
+    getCommit: ["GET /repos/{owner}/{repo}/git/commits/{commit_sha}"],
+    getRef: ["GET /repos/{owner}/{repo}/git/ref/{ref}"],
+    getTag: ["GET /repos/{owner}/{repo}/git/tags/{tag_sha}"],
+    getTree: ["GET /repos/{owner}/{repo}/git/trees/{tree_sha}"],
+    listMatchingRefs: ["GET /repos/{owner}/{repo}/git/matching-refs/{ref}"],
+    updateRef: ["PATCH /repos/{owner}/{repo}/git/refs/{ref}"]
+  },
+  gitignore: {
+    getAllTemplates: ["GET /gitignore/templates"],
+    getTemplate: ["GET /gitignore/templates/{name}"]
+  },
+  hostedCompute: {
+    createNetworkConfigurationForOrg: [
+      "POST /orgs/{org}/settings/network-configurations"
+    ],
+    deleteNetworkConfigurationFromOrg: [
+      "DELETE /orgs/{org}/settings/network-configurations/{network_configuration_id}"
+    ],
+    getNetworkConfigurationForOrg: [
+      "GET /orgs/{org}/settings/network-configurations/{network_configuration_id}"
+    ],
+    getNetworkSettingsForOrg: [
+      "GET /orgs/{org}/settings/network-settings/{network_settings_id}"
+    ],
+    listNetworkConfigurationsForOrg: [
+      "GET /orgs/{org}/settings/network-configurations"
+    ],
+    updateNetworkConfigurationForOrg: [
+      "PATCH /orgs/{org}/settings/network-configurations/{network_configuration_id}"
+    ]
+  },
+  interactions: {
+    getRestrictionsForAuthenticatedUser: ["GET /user/interaction-limits"],
+    getRestrictionsForOrg: ["GET /orgs/{org}/interaction-limits"],
+    getRestrictionsForRepo: ["GET /repos/{owner}/{repo}/interaction-limits"],
+    getRestrictionsForYourPublicRepos: [
+      "GET /user/interaction-limits",
+      {},
+      { renamed: ["interactions", "getRestrictionsForAuthenticatedUser"] }
+    ],
+    removeRestrictionsForAuthenticatedUser: ["DELETE /user/interaction-limits"],
+    removeRestrictionsForOrg: ["DELETE /orgs/{org}/interaction-limits"],
+    removeRestrictionsForRepo: [
+      "DELETE /repos/{owner}/{repo}/interaction-limits"
+    ],
+    removeRestrictionsForYourPublicRepos: [
+      "DELETE /user/interaction-limits",
+      {},
+      { renamed: ["interactions", "removeRestrictionsForAuthenticatedUser"] }
+    ],
+    setRestrictionsForAuthenticatedUser: ["PUT /user/interaction-limits"],
+    setRestrictionsForOrg: ["PUT /orgs/{org}/interaction-limits"],
+    setRestrictionsForRepo: ["PUT /repos/{owner}/{repo}/interaction-limits"],
+    setRestrictionsForYourPublicRepos: [
+      "PUT /user/interaction-limits",
+      {},
+      { renamed: ["interactions", "setRestrictionsForAuthenticatedUser"] }
+    ]
+  },
+  issues: {
+    addAssignees: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/assignees"
+    ],
+    addBlockedByDependency: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by"
+    ],
+    addLabels: ["POST /repos/{owner}/{repo}/issues/{issue_number}/labels"],
+    addSubIssue: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/sub_issues"
+    ],
+    checkUserCanBeAssigned: ["GET /repos/{owner}/{repo}/assignees/{assignee}"],
+    checkUserCanBeAssignedToIssue: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/assignees/{assignee}"
+    ],
+    create: ["POST /repos/{owner}/{repo}/issues"],
+    createComment: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"
+    ],
+    createLabel: ["POST /repos/{owner}/{repo}/labels"],
+    createMilestone: ["POST /repos/{owner}/{repo}/milestones"],
+    deleteComment: [
+      "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}"
+    ],
+    deleteLabel: ["DELETE /repos/{owner}/{repo}/labels/{name}"],
+    deleteMilestone: [
+      "DELETE /repos/{owner}/{repo}/milestones/{milestone_number}"
+    ],
+    get: ["GET /repos/{owner}/{repo}/issues/{issue_number}"],
+    getComment: ["GET /repos/{owner}/{repo}/issues/comments/{comment_id}"],
+    getEvent: ["GET /repos/{owner}/{repo}/issues/events/{event_id}"],
+    getLabel: ["GET /repos/{owner}/{repo}/labels/{name}"],
+    getMilestone: ["GET /repos/{owner}/{repo}/milestones/{milestone_number}"],
+    getParent: ["GET /repos/{owner}/{repo}/issues/{issue_number}/parent"],
+    list: ["GET /issues"],
+    listAssignees: ["GET /repos/{owner}/{repo}/assignees"],
+    listComments: ["GET /repos/{owner}/{repo}/issues/{issue_number}/comments"],
+    listCommentsForRepo: ["GET /repos/{owner}/{repo}/issues/comments"],
+    listDependenciesBlockedBy: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by"
+    ],
+    listDependenciesBlocking: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocking"
+    ],
+    listEvents: ["GET /repos/{owner}/{repo}/issues/{issue_number}/events"],
+    listEventsForRepo: ["GET /repos/{owner}/{repo}/issues/events"],
+    listEventsForTimeline: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/timeline"
+    ],
+    listForAuthenticatedUser: ["GET /user/issues"],
+    listForOrg: ["GET /orgs/{org}/issues"],
+    listForRepo: ["GET /repos/{owner}/{repo}/issues"],
+    listLabelsForMilestone: [
+      "GET /repos/{owner}/{repo}/milestones/{milestone_number}/labels"
+    ],
+    listLabelsForRepo: ["GET /repos/{owner}/{repo}/labels"],
+    listLabelsOnIssue: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/labels"
+    ],
+    listMilestones: ["GET /repos/{owner}/{repo}/milestones"],
+    listSubIssues: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/sub_issues"
+    ],
+    lock: ["PUT /repos/{owner}/{repo}/issues/{issue_number}/lock"],
+    removeAllLabels: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels"
+    ],
+    removeAssignees: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/assignees"
+    ],
+    removeDependencyBlockedBy: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by/{issue_id}"
+    ],
+    removeLabel: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}"
+    ],
+    removeSubIssue: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/sub_issue"
+    ],
+    reprioritizeSubIssue: [
+      "PATCH /repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority"
+    ],
+    setLabels: ["PUT /repos/{owner}/{repo}/issues/{issue_number}/labels"],
+    unlock: ["DELETE /repos/{owner}/{repo}/issues/{issue_number}/lock"],
+    update: ["PATCH /repos/{owner}/{repo}/issues/{issue_number}"],
+    updateComment: ["PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}"],
+    updateLabel: ["PATCH /repos/{owner}/{repo}/labels/{name}"],
+    updateMilestone: [
+      "PATCH /repos/{owner}/{repo}/milestones/{milestone_number}"
+    ]
+  },
+  licenses: {
+    get: ["GET /licenses/{license}"],
+    getAllCommonlyUsed: ["GET /licenses"],
+    getForRepo: ["GET /repos/{owner}/{repo}/license"]
+  },
+  markdown: {
+    render: ["POST /markdown"],
+    renderRaw: [
+      "POST /markdown/raw",
+      { headers: { "content-type": "text/plain; charset=utf-8" } }
+    ]
+  },
+  meta: {
+    get: ["GET /meta"],
+    getAllVersions: ["GET /versions"],
+    getOctocat: ["GET /octocat"],
+    getZen: ["GET /zen"],
+    root: ["GET /"]
+  },
+  migrations: {
+    deleteArchiveForAuthenticatedUser: [
+      "DELETE /user/migrations/{migration_id}/archive"
+    ],
+    deleteArchiveForOrg: [
+      "DELETE /orgs/{org}/migrations/{migration_id}/archive"
+    ],
+    downloadArchiveForOrg: [
+      "GET /orgs/{org}/migrations/{migration_id}/archive"
+    ],
+    getArchiveForAuthenticatedUser: [
+      "GET /user/migrations/{migration_id}/archive"
+    ],
+    getStatusForAuthenticatedUser: ["GET /user/migrations/{migration_id}"],
+    getStatusForOrg: ["GET /orgs/{org}/migrations/{migration_id}"],
+    listForAuthenticatedUser: ["GET /user/migrations"],
+    listForOrg: ["GET /orgs/{org}/migrations"],
+    listReposForAuthenticatedUser: [
+      "GET /user/migrations/{migration_id}/repositories"
+    ],
+    listReposForOrg: ["GET /orgs/{org}/migrations/{migration_id}/repositories"],
+    listReposForUser: [
+      "GET /user/migrations/{migration_id}/repositories",
+      {},
+      { renamed: ["migrations", "listReposForAuthenticatedUser"] }
+    ],
+    startForAuthenticatedUser: ["POST /user/migrations"],
+    startForOrg: ["POST /orgs/{org}/migrations"],
+    unlockRepoForAuthenticatedUser: [
+      "DELETE /user/migrations/{migration_id}/repos/{repo_name}/lock"
+    ],
+    unlockRepoForOrg: [
+      "DELETE /orgs/{org}/migrations/{migration_id}/repos/{repo_name}/lock"
+    ]
+  },
+  oidc: {
+    getOidcCustomSubTemplateForOrg: [
+      "GET /orgs/{org}/actions/oidc/customization/sub"
+    ],
+    updateOidcCustomSubTemplateForOrg: [
+      "PUT /orgs/{org}/actions/oidc/customization/sub"
+    ]
+  },
+  orgs: {
+    addSecurityManagerTeam: [
+      "PUT /orgs/{org}/security-managers/teams/{team_slug}",
+      {},
+      {
+        deprecated: "octokit.rest.orgs.addSecurityManagerTeam() is deprecated, see https://docs.github.com/rest/orgs/security-managers#add-a-security-manager-team"
+      }
+    ],
+    assignTeamToOrgRole: [
+      "PUT /orgs/{org}/organization-roles/teams/{team_slug}/{role_id}"
+    ],
+    assignUserToOrgRole: [
+      "PUT /orgs/{org}/organization-roles/users/{username}/{role_id}"
+    ],
+    blockUser: ["PUT /orgs/{org}/blocks/{username}"],
+    cancelInvitation: ["DELETE /orgs/{org}/invitations/{invitation_id}"],
+    checkBlockedUser: ["GET /orgs/{org}/blocks/{username}"],
+    checkMembershipForUser: ["GET /orgs/{org}/members/{username}"],
+    checkPublicMembershipForUser: ["GET /orgs/{org}/public_members/{username}"],
+    convertMemberToOutsideCollaborator: [
+      "PUT /orgs/{org}/outside_collaborators/{username}"
+    ],
+    createArtifactStorageRecord: [
+      "POST /orgs/{org}/artifacts/metadata/storage-record"
+    ],
+    createInvitation: ["POST /orgs/{org}/invitations"],
+    createIssueType: ["POST /orgs/{org}/issue-types"],
+    createWebhook: ["POST /orgs/{org}/hooks"],
+    customPropertiesForOrgsCreateOrUpdateOrganizationValues: [
+      "PATCH /organizations/{org}/org-properties/values"
+    ],
+    customPropertiesForOrgsGetOrganizationValues: [
+      "GET /organizations/{org}/org-properties/values"
+    ],
+    customPropertiesForReposCreateOrUpdateOrganizationDefinition: [
+      "PUT /orgs/{org}/properties/schema/{custom_property_name}"
+    ],
+    customPropertiesForReposCreateOrUpdateOrganizationDefinitions: [
+      "PATCH /orgs/{org}/properties/schema"
+    ],
+    customPropertiesForReposCreateOrUpdateOrganizationValues: [
+      "PATCH /orgs/{org}/properties/values"
+    ],
+    customPropertiesForReposDeleteOrganizationDefinition: [
+      "DELETE /orgs/{org}/properties/schema/{custom_property_name}"
+    ],
+    customPropertiesForReposGetOrganizationDefinition: [
+      "GET /orgs/{org}/properties/schema/{custom_property_name}"
+    ],
+    customPropertiesForReposGetOrganizationDefinitions: [
+      "GET /orgs/{org}/properties/schema"
+    ],
+    customPropertiesForReposGetOrganizationValues: [
+      "GET /orgs/{org}/properties/values"
+    ],
+    delete: ["DELETE /orgs/{org}"],
+    deleteAttestationsBulk: ["POST /orgs/{org}/attestations/delete-request"],
+    deleteAttestationsById: [
+      "DELETE /orgs/{org}/attestations/{attestation_id}"
+    ],
+    deleteAttestationsBySubjectDigest: [
+      "DELETE /orgs/{org}/attestations/digest/{subject_digest}"
+    ],
+    deleteIssueType: ["DELETE /orgs/{org}/issue-types/{issue_type_id}"],
+    deleteWebhook: ["DELETE /orgs/{org}/hooks/{hook_id}"],
+    disableSelectedRepositoryImmutableReleasesOrganization: [
+      "DELETE /orgs/{org}/settings/immutable-releases/repositories/{repository_id}"
+    ],
+    enableSelectedRepositoryImmutableReleasesOrganization: [
+      "PUT /orgs/{org}/settings/immutable-releases/repositories/{repository_id}"
+    ],
+    get: ["GET /orgs/{org}"],
+    getImmutableReleasesSettings: [
+      "GET /orgs/{org}/settings/immutable-releases"
+    ],
+    getImmutableReleasesSettingsRepositories: [
+      "GET /orgs/{org}/settings/immutable-releases/repositories"
+    ],
+    getMembershipForAuthenticatedUser: ["GET /user/memberships/orgs/{org}"],
+    getMembershipForUser: ["GET /orgs/{org}/memberships/{username}"],
+    getOrgRole: ["GET /orgs/{org}/organization-roles/{role_id}"],
+    getOrgRulesetHistory: ["GET /orgs/{org}/rulesets/{ruleset_id}/history"],
+    getOrgRulesetVersion: [
+      "GET /orgs/{org}/rulesets/{ruleset_id}/history/{version_id}"
+    ],
+    getWebhook: ["GET /orgs/{org}/hooks/{hook_id}"],
+    getWebhookConfigForOrg: ["GET /orgs/{org}/hooks/{hook_id}/config"],
+    getWebhookDelivery: [
+      "GET /orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}"
+    ],
+    list: ["GET /organizations"],
+    listAppInstallations: ["GET /orgs/{org}/installations"],
+    listArtifactStorageRecords: [
+      "GET /orgs/{org}/artifacts/{subject_digest}/metadata/storage-records"
+    ],
+    listAttestationRepositories: ["GET /orgs/{org}/attestations/repositories"],
+    listAttestations: ["GET /orgs/{org}/attestations/{subject_digest}"],
+    listAttestationsBulk: [
+      "POST /orgs/{org}/attestations/bulk-list{?per_page,before,after}"
+    ],
+    listBlockedUsers: ["GET /orgs/{org}/blocks"],
+    listFailedInvitations: ["GET /orgs/{org}/failed_invitations"],
+    listForAuthenticatedUser: ["GET /user/orgs"],
+    listForUser: ["GET /users/{username}/orgs"],
+    listInvitationTeams: ["GET /orgs/{org}/invitations/{invitation_id}/teams"],
+    listIssueTypes: ["GET /orgs/{org}/issue-types"],
+    listMembers: ["GET /orgs/{org}/members"],
+    listMembershipsForAuthenticatedUser: ["GET /user/memberships/orgs"],
+    listOrgRoleTeams: ["GET /orgs/{org}/organization-roles/{role_id}/teams"],
+    listOrgRoleUsers: ["GET /orgs/{org}/organization-roles/{role_id}/users"],
+    listOrgRoles: ["GET /orgs/{org}/organization-roles"],
+    listOrganizationFineGrainedPermissions: [
+      "GET /orgs/{org}/organization-fine-grained-permissions"
+    ],
+    listOutsideCollaborators: ["GET /orgs/{org}/outside_collaborators"],
+    listPatGrantRepositories: [
+      "GET /orgs/{org}/personal-access-tokens/{pat_id}/repositories"
+    ],
+    listPatGrantRequestRepositories: [
+      "GET /orgs/{org}/personal-access-token-requests/{pat_request_id}/repositories"
+    ],
+    listPatGrantRequests: ["GET /orgs/{org}/personal-access-token-requests"],
+    listPatGrants: ["GET /orgs/{org}/personal-access-tokens"],
+    listPendingInvitations: ["GET /orgs/{org}/invitations"],
+    listPublicMembers: ["GET /orgs/{org}/public_members"],
+    listSecurityManagerTeams: [
+      "GET /orgs/{org}/security-managers",
+      {},
+      {
+        deprecated: "octokit.rest.orgs.listSecurityManagerTeams() is deprecated, see https://docs.github.com/rest/orgs/security-managers#list-security-manager-teams"
+      }
+    ],
+    listWebhookDeliveries: ["GET /orgs/{org}/hooks/{hook_id}/deliveries"],
+    listWebhooks: ["GET /orgs/{org}/hooks"],
+    pingWebhook: ["POST /orgs/{org}/hooks/{hook_id}/pings"],
+    redeliverWebhookDelivery: [
+      "POST /orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}/attempts"
+    ],
+    removeMember: ["DELETE /orgs/{org}/members/{username}"],
+    removeMembershipForUser: ["DELETE /orgs/{org}/memberships/{username}"],
+    removeOutsideCollaborator: [
+      "DELETE /orgs/{org}/outside_collaborators/{username}"
+    ],
+    removePublicMembershipForAuthenticatedUser: [
+      "DELETE /orgs/{org}/public_members/{username}"
+    ],
+    removeSecurityManagerTeam: [
+      "DELETE /orgs/{org}/security-managers/teams/{team_slug}",
+      {},
+      {
+        deprecated: "octokit.rest.orgs.removeSecurityManagerTeam() is deprecated, see https://docs.github.com/rest/orgs/security-managers#remove-a-security-manager-team"
+      }
+    ],
+    reviewPatGrantRequest: [
+      "POST /orgs/{org}/personal-access-token-requests/{pat_request_id}"
+    ],
+    reviewPatGrantRequestsInBulk: [
+      "POST /orgs/{org}/personal-access-token-requests"
+    ],
+    revokeAllOrgRolesTeam: [
+      "DELETE /orgs/{org}/organization-roles/teams/{team_slug}"
+    ],
+    revokeAllOrgRolesUser: [
+      "DELETE /orgs/{org}/organization-roles/users/{username}"
+    ],
+    revokeOrgRoleTeam: [
+      "DELETE /orgs/{org}/organization-roles/teams/{team_slug}/{role_id}"
+    ],
+    revokeOrgRoleUser: [
+      "DELETE /orgs/{org}/organization-roles/users/{username}/{role_id}"
+    ],
+    setImmutableReleasesSettings: [
+      "PUT /orgs/{org}/settings/immutable-releases"
+    ],
+    setImmutableReleasesSettingsRepositories: [
+      "PUT /orgs/{org}/settings/immutable-releases/repositories"
+    ],
+    setMembershipForUser: ["PUT /orgs/{org}/memberships/{username}"],
+    setPublicMembershipForAuthenticatedUser: [
+      "PUT /orgs/{org}/public_members/{username}"
+    ],
+    unblockUser: ["DELETE /orgs/{org}/blocks/{username}"],
+    update: ["PATCH /orgs/{org}"],
+    updateIssueType: ["PUT /orgs/{org}/issue-types/{issue_type_id}"],
+    updateMembershipForAuthenticatedUser: [
+      "PATCH /user/memberships/orgs/{org}"
+    ],
+    updatePatAccess: ["POST /orgs/{org}/personal-access-tokens/{pat_id}"],
+    updatePatAccesses: ["POST /orgs/{org}/personal-access-tokens"],
+    updateWebhook: ["PATCH /orgs/{org}/hooks/{hook_id}"],
+    updateWebhookConfigForOrg: ["PATCH /orgs/{org}/hooks/{hook_id}/config"]
+  },
+  packages: {
+    deletePackageForAuthenticatedUser: [
+      "DELETE /user/packages/{package_type}/{package_name}"
+    ],
+    deletePackageForOrg: [
+      "DELETE /orgs/{org}/packages/{package_type}/{package_name}"
+    ],
+    deletePackageForUser: [
+      "DELETE /users/{username}/packages/{package_type}/{package_name}"
+    ],
+    deletePackageVersionForAuthenticatedUser: [
+      "DELETE /user/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    deletePackageVersionForOrg: [
+      "DELETE /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    deletePackageVersionForUser: [
+      "DELETE /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    getAllPackageVersionsForAPackageOwnedByAnOrg: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions",
+      {},
+      { renamed: ["packages", "getAllPackageVersionsForPackageOwnedByOrg"] }
+    ],
+    getAllPackageVersionsForAPackageOwnedByTheAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}/versions",
+      {},
+      {
+        renamed: [
+          "packages",
+          "getAllPackageVersionsForPackageOwnedByAuthenticatedUser"
+        ]
+      }
+    ],
+    getAllPackageVersionsForPackageOwnedByAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}/versions"
+    ],
+    getAllPackageVersionsForPackageOwnedByOrg: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions"
+    ],
+    getAllPackageVersionsForPackageOwnedByUser: [
+      "GET /users/{username}/packages/{package_type}/{package_name}/versions"
+    ],
+    getPackageForAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}"
+    ],
+    getPackageForOrganization: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}"
+    ],
+    getPackageForUser: [
+      "GET /users/{username}/packages/{package_type}/{package_name}"
+    ],
+    getPackageVersionForAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    getPackageVersionForOrganization: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    getPackageVersionForUser: [
+      "GET /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    listDockerMigrationConflictingPackagesForAuthenticatedUser: [
+      "GET /user/docker/conflicts"
+    ],
+    listDockerMigrationConflictingPackagesForOrganization: [
+      "GET /orgs/{org}/docker/conflicts"
+    ],
+    listDockerMigrationConflictingPackagesForUser: [
+      "GET /users/{username}/docker/conflicts"
+    ],
+    listPackagesForAuthenticatedUser: ["GET /user/packages"],
+    listPackagesForOrganization: ["GET /orgs/{org}/packages"],
+    listPackagesForUser: ["GET /users/{username}/packages"],
+    restorePackageForAuthenticatedUser: [
+      "POST /user/packages/{package_type}/{package_name}/restore{?token}"
+    ],
+    restorePackageForOrg: [
+      "POST /orgs/{org}/packages/{package_type}/{package_name}/restore{?token}"
+    ],
+    restorePackageForUser: [
+      "POST /users/{username}/packages/{package_type}/{package_name}/restore{?token}"
+    ],
+    restorePackageVersionForAuthenticatedUser: [
+      "POST /user/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
+    ],
+    restorePackageVersionForOrg: [
+      "POST /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
+    ],
+    restorePackageVersionForUser: [
+      "POST /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
+    ]
+  },
+  privateRegistries: {
+    createOrgPrivateRegistry: ["POST /orgs/{org}/private-registries"],
+    deleteOrgPrivateRegistry: [
+      "DELETE /orgs/{org}/private-registries/{secret_name}"
+    ],
+    getOrgPrivateRegistry: ["GET /orgs/{org}/private-registries/{secret_name}"],
+    getOrgPublicKey: ["GET /orgs/{org}/private-registries/public-key"],
+    listOrgPrivateRegistries: ["GET /orgs/{org}/private-registries"],
+    updateOrgPrivateRegistry: [
+      "PATCH /orgs/{org}/private-registries/{secret_name}"
+    ]
+  },
+  projects: {
+    addItemForOrg: ["POST /orgs/{org}/projectsV2/{project_number}/items"],
+    addItemForUser: [
+      "POST /users/{username}/projectsV2/{project_number}/items"
+    ],
+    deleteItemForOrg: [
+      "DELETE /orgs/{org}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    deleteItemForUser: [
+      "DELETE /users/{username}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    getFieldForOrg: [
+      "GET /orgs/{org}/projectsV2/{project_number}/fields/{field_id}"
+    ],
+    getFieldForUser: [
+      "GET /users/{username}/projectsV2/{project_number}/fields/{field_id}"
+    ],
+    getForOrg: ["GET /orgs/{org}/projectsV2/{project_number}"],
+    getForUser: ["GET /users/{username}/projectsV2/{project_number}"],
+    getOrgItem: ["GET /orgs/{org}/projectsV2/{project_number}/items/{item_id}"],
+    getUserItem: [
+      "GET /users/{username}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    listFieldsForOrg: ["GET /orgs/{org}/projectsV2/{project_number}/fields"],
+    listFieldsForUser: [
+      "GET /users/{username}/projectsV2/{project_number}/fields"
+    ],
+    listForOrg: ["GET /orgs/{org}/projectsV2"],
+    listForUser: ["GET /users/{username}/projectsV2"],
+    listItemsForOrg: ["GET /orgs/{org}/projectsV2/{project_number}/items"],
+    listItemsForUser: [
+      "GET /users/{username}/projectsV2/{project_number}/items"
+    ],
+    updateItemForOrg: [
+      "PATCH /orgs/{org}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    updateItemForUser: [
+      "PATCH /users/{username}/projectsV2/{project_number}/items/{item_id}"
+    ]
+  },
+  pulls: {
+    checkIfMerged: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/merge"],
+    create: ["POST /repos/{owner}/{repo}/pulls"],
+    createReplyForReviewComment: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies"
+    ],
+    createReview: ["POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews"],
+    createReviewComment: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments"
+    ],
+    deletePendingReview: [
+      "DELETE /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
+    ],
+    deleteReviewComment: [
+      "DELETE /repos/{owner}/{repo}/pulls/comments/{comment_id}"
+    ],
+    dismissReview: [
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/dismissals"
+    ],
+    get: ["GET /repos/{owner}/{repo}/pulls/{pull_number}"],
+    getReview: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
+    ],
+    getReviewComment: ["GET /repos/{owner}/{repo}/pulls/comments/{comment_id}"],
+    list: ["GET /repos/{owner}/{repo}/pulls"],
+    listCommentsForReview: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments"
+    ],
+    listCommits: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/commits"],
+    listFiles: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/files"],
+    listRequestedReviewers: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+    ],
+    listReviewComments: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments"
+    ],
+    listReviewCommentsForRepo: ["GET /repos/{owner}/{repo}/pulls/comments"],
+    listReviews: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews"],
+    merge: ["PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge"],
+    removeRequestedReviewers: [
+      "DELETE /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+    ],
+    requestReviewers: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+    ],
+    submitReview: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/events"
+    ],
+    update: ["PATCH /repos/{owner}/{repo}/pulls/{pull_number}"],
+    updateBranch: [
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch"
+    ],
+    updateReview: [
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
+    ],
+    updateReviewComment: [
+      "PATCH /repos/{owner}/{repo}/pulls/comments/{comment_id}"
+    ]
+  },
+  rateLimit: { get: ["GET /rate_limit"] },
+  reactions: {
+    createForCommitComment: [
+      "POST /repos/{owner}/{repo}/comments/{comment_id}/reactions"
+    ],
+    createForIssue: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/reactions"
+    ],
+    createForIssueComment: [
+      "POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"
+    ],
+    createForPullRequestReviewComment: [
+      "POST /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions"
+    ],
+    createForRelease: [
+      "POST /repos/{owner}/{repo}/releases/{release_id}/reactions"
+    ],
+    createForTeamDiscussionCommentInOrg: [
+      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions"
+    ],
+    createForTeamDiscussionInOrg: [
+      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions"
+    ],
+    deleteForCommitComment: [
+      "DELETE /repos/{owner}/{repo}/comments/{comment_id}/reactions/{reaction_id}"
+    ],
+    deleteForIssue: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/reactions/{reaction_id}"
+    ],
+    deleteForIssueComment: [
+      "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions/{reaction_id}"
+    ],
+    deleteForPullRequestComment: [
+      "DELETE /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions/{reaction_id}"
+    ],
+    deleteForRelease: [
+      "DELETE /repos/{owner}/{repo}/releases/{release_id}/reactions/{reaction_id}"
+    ],
+    deleteForTeamDiscussion: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions/{reaction_id}"
+    ],
+    deleteForTeamDiscussionComment: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions/{reaction_id}"
+    ],
+    listForCommitComment: [
+      "GET /repos/{owner}/{repo}/comments/{comment_id}/reactions"
+    ],
+    listForIssue: ["GET /repos/{owner}/{repo}/issues/{issue_number}/reactions"],
+    listForIssueComment: [
+      "GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"
+    ],
+    listForPullRequestReviewComment: [
+      "GET /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions"
+    ],
+    listForRelease: [
+      "GET /repos/{owner}/{repo}/releases/{release_id}/reactions"
+    ],
+    listForTeamDiscussionCommentInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions"
+    ],
+    listForTeamDiscussionInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions"
+    ]
+  },
+  repos: {
+    acceptInvitation: [
+      "PATCH /user/repository_invitations/{invitation_id}",
+      {},
+      { renamed: ["repos", "acceptInvitationForAuthenticatedUser"] }
+    ],
+    acceptInvitationForAuthenticatedUser: [
+      "PATCH /user/repository_invitations/{invitation_id}"
+    ],
+    addAppAccessRestrictions: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
+      {},
+      { mapToData: "apps" }
+    ],
+    addCollaborator: ["PUT /repos/{owner}/{repo}/collaborators/{username}"],
+    addStatusCheckContexts: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
+      {},
+      { mapToData: "contexts" }
+    ],
+    addTeamAccessRestrictions: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
+      {},
+      { mapToData: "teams" }
+    ],
+    addUserAccessRestrictions: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
+      {},
+      { mapToData: "users" }
+    ],
+    cancelPagesDeployment: [
+      "POST /repos/{owner}/{repo}/pages/deployments/{pages_deployment_id}/cancel"
+    ],
+    checkAutomatedSecurityFixes: [
+      "GET /repos/{owner}/{repo}/automated-security-fixes"
+    ],
+    checkCollaborator: ["GET /repos/{owner}/{repo}/collaborators/{username}"],
+    checkImmutableReleases: ["GET /repos/{owner}/{repo}/immutable-releases"],
+    checkPrivateVulnerabilityReporting: [
+      "GET /repos/{owner}/{repo}/private-vulnerability-reporting"
+    ],
+    checkVulnerabilityAlerts: [
+      "GET /repos/{owner}/{repo}/vulnerability-alerts"
+    ],
+    codeownersErrors: ["GET /repos/{owner}/{repo}/codeowners/errors"],
+    compareCommits: ["GET /repos/{owner}/{repo}/compare/{base}...{head}"],
+    compareCommitsWithBasehead: [
+      "GET /repos/{owner}/{repo}/compare/{basehead}"
+    ],
+    createAttestation: ["POST /repos/{owner}/{repo}/attestations"],
+    createAutolink: ["POST /repos/{owner}/{repo}/autolinks"],
+    createCommitComment: [
+      "POST /repos/{owner}/{repo}/commits/{commit_sha}/comments"
+    ],
+    createCommitSignatureProtection: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
+    ],
+    createCommitStatus: ["POST /repos/{owner}/{repo}/statuses/{sha}"],
+    createDeployKey: ["POST /repos/{owner}/{repo}/keys"],
+    createDeployment: ["POST /repos/{owner}/{repo}/deployments"],
+    createDeploymentBranchPolicy: [
+      "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies"
+    ],
+    createDeploymentProtectionRule: [
+      "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules"
+    ],
+    createDeploymentStatus: [
+      "POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
+    ],
+    createDispatchEvent: ["POST /repos/{owner}/{repo}/dispatches"],
+    createForAuthenticatedUser: ["POST /user/repos"],
+    createFork: ["POST /repos/{owner}/{repo}/forks"],
+    createInOrg: ["POST /orgs/{org}/repos"],
+    createOrUpdateEnvironment: [
+      "PUT /repos/{owner}/{repo}/environments/{environment_name}"
+    ],
+    createOrUpdateFileContents: ["PUT /repos/{owner}/{repo}/contents/{path}"],
+    createOrgRuleset: ["POST /orgs/{org}/rulesets"],
+    createPagesDeployment: ["POST /repos/{owner}/{repo}/pages/deployments"],
+    createPagesSite: ["POST /repos/{owner}/{repo}/pages"],
+    createRelease: ["POST /repos/{owner}/{repo}/releases"],
+    createRepoRuleset: ["POST /repos/{owner}/{repo}/rulesets"],
+    createUsingTemplate: [
+      "POST /repos/{template_owner}/{template_repo}/generate"
+    ],
+    createWebhook: ["POST /repos/{owner}/{repo}/hooks"],
+    customPropertiesForReposCreateOrUpdateRepositoryValues: [
+      "PATCH /repos/{owner}/{repo}/properties/values"
+    ],
+    customPropertiesForReposGetRepositoryValues: [
+      "GET /repos/{owner}/{repo}/properties/values"
+    ],
+    declineInvitation: [
+      "DELETE /user/repository_invitations/{invitation_id}",
+      {},
+      { renamed: ["repos", "declineInvitationForAuthenticatedUser"] }
+    ],
+    declineInvitationForAuthenticatedUser: [
+      "DELETE /user/repository_invitations/{invitation_id}"
+    ],
+    delete: ["DELETE /repos/{owner}/{repo}"],
+    deleteAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions"
+    ],
+    deleteAdminBranchProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
+    ],
+    deleteAnEnvironment: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}"
+    ],
+    deleteAutolink: ["DELETE /repos/{owner}/{repo}/autolinks/{autolink_id}"],
+    deleteBranchProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection"
+    ],
+    deleteCommitComment: ["DELETE /repos/{owner}/{repo}/comments/{comment_id}"],
+    deleteCommitSignatureProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
+    ],
+    deleteDeployKey: ["DELETE /repos/{owner}/{repo}/keys/{key_id}"],
+    deleteDeployment: [
+      "DELETE /repos/{owner}/{repo}/deployments/{deployment_id}"
+    ],
+    deleteDeploymentBranchPolicy: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
+    ],
+    deleteFile: ["DELETE /repos/{owner}/{repo}/contents/{path}"],
+    deleteInvitation: [
+      "DELETE /repos/{owner}/{repo}/invitations/{invitation_id}"
+    ],
+    deleteOrgRuleset: ["DELETE /orgs/{org}/rulesets/{ruleset_id}"],
+    deletePagesSite: ["DELETE /repos/{owner}/{repo}/pages"],
+    deletePullRequestReviewProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
+    ],
+    deleteRelease: ["DELETE /repos/{owner}/{repo}/releases/{release_id}"],
+    deleteReleaseAsset: [
+      "DELETE /repos/{owner}/{repo}/releases/assets/{asset_id}"
+    ],
+    deleteRepoRuleset: ["DELETE /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
+    deleteWebhook: ["DELETE /repos/{owner}/{repo}/hooks/{hook_id}"],
+    disableAutomatedSecurityFixes: [
+      "DELETE /repos/{owner}/{repo}/automated-security-fixes"
+    ],
+    disableDeploymentProtectionRule: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/{protection_rule_id}"
+    ],
+    disableImmutableReleases: [
+      "DELETE /repos/{owner}/{repo}/immutable-releases"
+    ],
+    disablePrivateVulnerabilityReporting: [
+      "DELETE /repos/{owner}/{repo}/private-vulnerability-reporting"
+    ],
+    disableVulnerabilityAlerts: [
+      "DELETE /repos/{owner}/{repo}/vulnerability-alerts"
+    ],
+    downloadArchive: [
+      "GET /repos/{owner}/{repo}/zipball/{ref}",
+      {},
+      { renamed: ["repos", "downloadZipballArchive"] }
+    ],
+    downloadTarballArchive: ["GET /repos/{owner}/{repo}/tarball/{ref}"],
+    downloadZipballArchive: ["GET /repos/{owner}/{repo}/zipball/{ref}"],
+    enableAutomatedSecurityFixes: [
+      "PUT /repos/{owner}/{repo}/automated-security-fixes"
+    ],
+    enableImmutableReleases: ["PUT /repos/{owner}/{repo}/immutable-releases"],
+    enablePrivateVulnerabilityReporting: [
+      "PUT /repos/{owner}/{repo}/private-vulnerability-reporting"
+    ],
+    enableVulnerabilityAlerts: [
+      "PUT /repos/{owner}/{repo}/vulnerability-alerts"
+    ],
+    generateReleaseNotes: [
+      "POST /repos/{owner}/{repo}/releases/generate-notes"
+    ],
+    get: ["GET /repos/{owner}/{repo}"],
+    getAccessRestrictions: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions"
+    ],
+    getAdminBranchProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
+    ],
+    getAllDeploymentProtectionRules: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules"
+    ],
+    getAllEnvironments: ["GET /repos/{owner}/{repo}/environments"],
+    getAllStatusCheckContexts: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts"
+    ],
+    getAllTopics: ["GET /repos/{owner}/{repo}/topics"],
+    getAppsWithAccessToProtectedBranch: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps"
+    ],
+    getAutolink: ["GET /repos/{owner}/{repo}/autolinks/{autolink_id}"],
+    getBranch: ["GET /repos/{owner}/{repo}/branches/{branch}"],
+    getBranchProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection"
+    ],
+    getBranchRules: ["GET /repos/{owner}/{repo}/rules/branches/{branch}"],
+    getClones: ["GET /repos/{owner}/{repo}/traffic/clones"],
+    getCodeFrequencyStats: ["GET /repos/{owner}/{repo}/stats/code_frequency"],
+    getCollaboratorPermissionLevel: [
+      "GET /repos/{owner}/{repo}/collaborators/{username}/permission"
+    ],
+    getCombinedStatusForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/status"],
+    getCommit: ["GET /repos/{owner}/{repo}/commits/{ref}"],
+    getCommitActivityStats: ["GET /repos/{owner}/{repo}/stats/commit_activity"],
+    getCommitComment: ["GET /repos/{owner}/{repo}/comments/{comment_id}"],
+    getCommitSignatureProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
+    ],
+    getCommunityProfileMetrics: ["GET /repos/{owner}/{repo}/community/profile"],
+    getContent: ["GET /repos/{owner}/{repo}/contents/{path}"],
+    getContributorsStats: ["GET /repos/{owner}/{repo}/stats/contributors"],
+    getCustomDeploymentProtectionRule: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/{protection_rule_id}"
+    ],
+    getDeployKey: ["GET /repos/{owner}/{repo}/keys/{key_id}"],
+    getDeployment: ["GET /repos/{owner}/{repo}/deployments/{deployment_id}"],
+    getDeploymentBranchPolicy: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
+    ],
+    getDeploymentStatus: [
+      "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses/{status_id}"
+    ],
+    getEnvironment: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}"
+    ],
+    getLatestPagesBuild: ["GET /repos/{owner}/{repo}/pages/builds/latest"],
+    getLatestRelease: ["GET /repos/{owner}/{repo}/releases/latest"],
+    getOrgRuleSuite: ["GET /orgs/{org}/rulesets/rule-suites/{rule_suite_id}"],
+    getOrgRuleSuites: ["GET /orgs/{org}/rulesets/rule-suites"],
+    getOrgRuleset: ["GET /orgs/{org}/rulesets/{ruleset_id}"],
+    getOrgRulesets: ["GET /orgs/{org}/rulesets"],
+    getPages: ["GET /repos/{owner}/{repo}/pages"],
+    getPagesBuild: ["GET /repos/{owner}/{repo}/pages/builds/{build_id}"],
+    getPagesDeployment: [
+      "GET /repos/{owner}/{repo}/pages/deployments/{pages_deployment_id}"
+    ],
+    getPagesHealthCheck: ["GET /repos/{owner}/{repo}/pages/health"],
+    getParticipationStats: ["GET /repos/{owner}/{repo}/stats/participation"],
+    getPullRequestReviewProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
+    ],
+    getPunchCardStats: ["GET /repos/{owner}/{repo}/stats/punch_card"],
+    getReadme: ["GET /repos/{owner}/{repo}/readme"],
+    getReadmeInDirectory: ["GET /repos/{owner}/{repo}/readme/{dir}"],
+    getRelease: ["GET /repos/{owner}/{repo}/releases/{release_id}"],
+    getReleaseAsset: ["GET /repos/{owner}/{repo}/releases/assets/{asset_id}"],
+    getReleaseByTag: ["GET /repos/{owner}/{repo}/releases/tags/{tag}"],
+    getRepoRuleSuite: [
+      "GET /repos/{owner}/{repo}/rulesets/rule-suites/{rule_suite_id}"
+    ],
+    getRepoRuleSuites: ["GET /repos/{owner}/{repo}/rulesets/rule-suites"],
+    getRepoRuleset: ["GET /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
+    getRepoRulesetHistory: [
+      "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history"
+    ],
+    getRepoRulesetVersion: [
+      "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history/{version_id}"
+    ],
+    getRepoRulesets: ["GET /repos/{owner}/{repo}/rulesets"],
+    getStatusChecksProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
+    ],
+    getTeamsWithAccessToProtectedBranch: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams"
+    ],
+    getTopPaths: ["GET /repos/{owner}/{repo}/traffic/popular/paths"],
+    getTopReferrers: ["GET /repos/{owner}/{repo}/traffic/popular/referrers"],
+    getUsersWithAccessToProtectedBranch: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users"
+    ],
+    getViews: ["GET /repos/{owner}/{repo}/traffic/views"],
+    getWebhook: ["GET /repos/{owner}/{repo}/hooks/{hook_id}"],
+    getWebhookConfigForRepo: [
+      "GET /repos/{owner}/{repo}/hooks/{hook_id}/config"
+    ],
+    getWebhookDelivery: [
+      "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}"
+    ],
+    listActivities: ["GET /repos/{owner}/{repo}/activity"],
+    listAttestations: [
+      "GET /repos/{owner}/{repo}/attestations/{subject_digest}"
+    ],
+    listAutolinks: ["GET /repos/{owner}/{repo}/autolinks"],
+    listBranches: ["GET /repos/{owner}/{repo}/branches"],
+    listBranchesForHeadCommit: [
+      "GET /repos/{owner}/{repo}/commits/{commit_sha}/branches-where-head"
+    ],
+    listCollaborators: ["GET /repos/{owner}/{repo}/collaborators"],
+    listCommentsForCommit: [
+      "GET /repos/{owner}/{repo}/commits/{commit_sha}/comments"
+    ],
+    listCommitCommentsForRepo: ["GET /repos/{owner}/{repo}/comments"],
+    listCommitStatusesForRef: [
+      "GET /repos/{owner}/{repo}/commits/{ref}/statuses"
+    ],
+    listCommits: ["GET /repos/{owner}/{repo}/commits"],
+    listContributors: ["GET /repos/{owner}/{repo}/contributors"],
+    listCustomDeploymentRuleIntegrations: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/apps"
+    ],
+    listDeployKeys: ["GET /repos/{owner}/{repo}/keys"],
+    listDeploymentBranchPolicies: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies"
+    ],
+    listDeploymentStatuses: [
+      "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
+    ],
+    listDeployments: ["GET /repos/{owner}/{repo}/deployments"],
+    listForAuthenticatedUser: ["GET /user/repos"],
+    listForOrg: ["GET /orgs/{org}/repos"],
+    listForUser: ["GET /users/{username}/repos"],
+    listForks: ["GET /repos/{owner}/{repo}/forks"],
+    listInvitations: ["GET /repos/{owner}/{repo}/invitations"],
+    listInvitationsForAuthenticatedUser: ["GET /user/repository_invitations"],
+    listLanguages: ["GET /repos/{owner}/{repo}/languages"],
+    listPagesBuilds: ["GET /repos/{owner}/{repo}/pages/builds"],
+    listPublic: ["GET /repositories"],
+    listPullRequestsAssociatedWithCommit: [
+      "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls"
+    ],
+    listReleaseAssets: [
+      "GET /repos/{owner}/{repo}/releases/{release_id}/assets"
+    ],
+    listReleases: ["GET /repos/{owner}/{repo}/releases"],
+    listTags: ["GET /repos/{owner}/{repo}/tags"],
+    listTeams: ["GET /repos/{owner}/{repo}/teams"],
+    listWebhookDeliveries: [
+      "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries"
+    ],
+    listWebhooks: ["GET /repos/{owner}/{repo}/hooks"],
+    merge: ["POST /repos/{owner}/{repo}/merges"],
+    mergeUpstream: ["POST /repos/{owner}/{repo}/merge-upstream"],
+    pingWebhook: ["POST /repos/{owner}/{repo}/hooks/{hook_id}/pings"],
+    redeliverWebhookDelivery: [
+      "POST /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts"
+    ],
+    removeAppAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
+      {},
+      { mapToData: "apps" }
+    ],
+    removeCollaborator: [
+      "DELETE /repos/{owner}/{repo}/collaborators/{username}"
+    ],
+    removeStatusCheckContexts: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
+      {},
+      { mapToData: "contexts" }
+    ],
+    removeStatusCheckProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
+    ],
+    removeTeamAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
+      {},
+      { mapToData: "teams" }
+    ],
+    removeUserAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
+      {},
+      { mapToData: "users" }
+    ],
+    renameBranch: ["POST /repos/{owner}/{repo}/branches/{branch}/rename"],
+    replaceAllTopics: ["PUT /repos/{owner}/{repo}/topics"],
+    requestPagesBuild: ["POST /repos/{owner}/{repo}/pages/builds"],
+    setAdminBranchProtection: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
+    ],
+    setAppAccessRestrictions: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
+      {},
+      { mapToData: "apps" }
+    ],
+    setStatusCheckContexts: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
+      {},
+      { mapToData: "contexts" }
+    ],
+    setTeamAccessRestrictions: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
+      {},
+      { mapToData: "teams" }
+    ],
+    setUserAccessRestrictions: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
+      {},
+      { mapToData: "users" }
+    ],
+    testPushWebhook: ["POST /repos/{owner}/{repo}/hooks/{hook_id}/tests"],
+    transfer: ["POST /repos/{owner}/{repo}/transfer"],
+    update: ["PATCH /repos/{owner}/{repo}"],
+    updateBranchProtection: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection"
+    ],
+    updateCommitComment: ["PATCH /repos/{owner}/{repo}/comments/{comment_id}"],
+    updateDeploymentBranchPolicy: [
+      "PUT /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
+    ],
+    updateInformationAboutPagesSite: ["PUT /repos/{owner}/{repo}/pages"],
+    updateInvitation: [
+      "PATCH /repos/{owner}/{repo}/invitations/{invitation_id}"
+    ],
+    updateOrgRuleset: ["PUT /orgs/{org}/rulesets/{ruleset_id}"],
+    updatePullRequestReviewProtection: [
+      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
+    ],
+    updateRelease: ["PATCH /repos/{owner}/{repo}/releases/{release_id}"],
+    updateReleaseAsset: [
+      "PATCH /repos/{owner}/{repo}/releases/assets/{asset_id}"
+    ],
+    updateRepoRuleset: ["PUT /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
+    updateStatusCheckPotection: [
+      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks",
+      {},
+      { renamed: ["repos", "updateStatusCheckProtection"] }
+    ],
+    updateStatusCheckProtection: [
+      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
+    ],
+    updateWebhook: ["PATCH /repos/{owner}/{repo}/hooks/{hook_id}"],
+    updateWebhookConfigForRepo: [
+      "PATCH /repos/{owner}/{repo}/hooks/{hook_id}/config"
+    ],
+    uploadReleaseAsset: [
+      "POST /repos/{owner}/{repo}/releases/{release_id}/assets{?name,label}",
+      { baseUrl: "https://uploads.github.com" }
+    ]
+  },
+  search: {
+    code: ["GET /search/code"],
+    commits: ["GET /search/commits"],
+    issuesAndPullRequests: ["GET /search/issues"],
+    labels: ["GET /search/labels"],
+    repos: ["GET /search/repositories"],
+    topics: ["GET /search/topics"],
+    users: ["GET /search/users"]
+  },
+  secretScanning: {
+    createPushProtectionBypass: [
+      "POST /repos/{owner}/{repo}/secret-scanning/push-protection-bypasses"
+    ],
+    getAlert: [
+      "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}"
+    ],
+    getScanHistory: ["GET /repos/{owner}/{repo}/secret-scanning/scan-history"],
+    listAlertsForOrg: ["GET /orgs/{org}/secret-scanning/alerts"],
+    listAlertsForRepo: ["GET /repos/{owner}/{repo}/secret-scanning/alerts"],
+    listLocationsForAlert: [
+      "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}/locations"
+    ],
+    listOrgPatternConfigs: [
+      "GET /orgs/{org}/secret-scanning/pattern-configurations"
+    ],
+    updateAlert: [
+      "PATCH /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}"
+    ],
+    updateOrgPatternConfigs: [
+      "PATCH /orgs/{org}/secret-scanning/pattern-configurations"
+    ]
+  },
+  securityAdvisories: {
+    createFork: [
+      "POST /repos/{owner}/{repo}/security-advisories/{ghsa_id}/forks"
+    ],
+    createPrivateVulnerabilityReport: [
+      "POST /repos/{owner}/{repo}/security-advisories/reports"
+    ],
+    createRepositoryAdvisory: [
+      "POST /repos/{owner}/{repo}/security-advisories"
+    ],
+    createRepositoryAdvisoryCveRequest: [
+      "POST /repos/{owner}/{repo}/security-advisories/{ghsa_id}/cve"
+    ],
+    getGlobalAdvisory: ["GET /advisories/{ghsa_id}"],
+    getRepositoryAdvisory: [
+      "GET /repos/{owner}/{repo}/security-advisories/{ghsa_id}"
+    ],
+    listGlobalAdvisories: ["GET /advisories"],
+    listOrgRepositoryAdvisories: ["GET /orgs/{org}/security-advisories"],
+    listRepositoryAdvisories: ["GET /repos/{owner}/{repo}/security-advisories"],
+    updateRepositoryAdvisory: [
+      "PATCH /repos/{owner}/{repo}/security-advisories/{ghsa_id}"
+    ]
+  },
+  teams: {
+    addOrUpdateMembershipForUserInOrg: [
+      "PUT /orgs/{org}/teams/{team_slug}/memberships/{username}"
+    ],
+    addOrUpdateRepoPermissionsInOrg: [
+      "PUT /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+    ],
+    checkPermissionsForRepoInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+    ],
+    create: ["POST /orgs/{org}/teams"],
+    createDiscussionCommentInOrg: [
+      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments"
+    ],
+    createDiscussionInOrg: ["POST /orgs/{org}/teams/{team_slug}/discussions"],
+    deleteDiscussionCommentInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
+    ],
+    deleteDiscussionInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
+    ],
+    deleteInOrg: ["DELETE /orgs/{org}/teams/{team_slug}"],
+    getByName: ["GET /orgs/{org}/teams/{team_slug}"],
+    getDiscussionCommentInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
+    ],
+    getDiscussionInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
+    ],
+    getMembershipForUserInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/memberships/{username}"
+    ],
+    list: ["GET /orgs/{org}/teams"],
+    listChildInOrg: ["GET /orgs/{org}/teams/{team_slug}/teams"],
+    listDiscussionCommentsInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments"
+    ],
+    listDiscussionsInOrg: ["GET /orgs/{org}/teams/{team_slug}/discussions"],
+    listForAuthenticatedUser: ["GET /user/teams"],
+    listMembersInOrg: ["GET /orgs/{org}/teams/{team_slug}/members"],
+    listPendingInvitationsInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/invitations"
+    ],
+    listReposInOrg: ["GET /orgs/{org}/teams/{team_slug}/repos"],
+    removeMembershipForUserInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/memberships/{username}"
+    ],
+    removeRepoInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+    ],
+    updateDiscussionCommentInOrg: [
+      "PATCH /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
+    ],
+    updateDiscussionInOrg: [
+      "PATCH /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
+    ],
+    updateInOrg: ["PATCH /orgs/{org}/teams/{team_slug}"]
+  },
+  users: {
+    addEmailForAuthenticated: [
+      "POST /user/emails",
+      {},
+      { renamed: ["users", "addEmailForAuthenticatedUser"] }
+    ],
+    addEmailForAuthenticatedUser: ["POST /user/emails"],
+    addSocialAccountForAuthenticatedUser: ["POST /user/social_accounts"],
+    block: ["PUT /user/blocks/{username}"],
+    checkBlocked: ["GET /user/blocks/{username}"],
+    checkFollowingForUser: ["GET /users/{username}/following/{target_user}"],
+    checkPersonIsFollowedByAuthenticated: ["GET /user/following/{username}"],
+    createGpgKeyForAuthenticated: [
+      "POST /user/gpg_keys",
+      {},
+      { renamed: ["users", "createGpgKeyForAuthenticatedUser"] }
+    ],
+    createGpgKeyForAuthenticatedUser: ["POST /user/gpg_keys"],
+    createPublicSshKeyForAuthenticated: [
+      "POST /user/keys",
+      {},
+      { renamed: ["users", "createPublicSshKeyForAuthenticatedUser"] }
+    ],
+    createPublicSshKeyForAuthenticatedUser: ["POST /user/keys"],
+    createSshSigningKeyForAuthenticatedUser: ["POST /user/ssh_signing_keys"],
+    deleteAttestationsBulk: [
+      "POST /users/{username}/attestations/delete-request"
+    ],
+    deleteAttestationsById: [
+      "DELETE /users/{username}/attestations/{attestation_id}"
+    ],
+    deleteAttestationsBySubjectDigest: [
+      "DELETE /users/{username}/attestations/digest/{subject_digest}"
+    ],
+    deleteEmailForAuthenticated: [
+      "DELETE /user/emails",
+      {},
+      { renamed: ["users", "deleteEmailForAuthenticatedUser"] }
+    ],
+    deleteEmailForAuthenticatedUser: ["DELETE /user/emails"],
+    deleteGpgKeyForAuthenticated: [
+      "DELETE /user/gpg_keys/{gpg_key_id}",
+      {},
+      { renamed: ["users", "deleteGpgKeyForAuthenticatedUser"] }
+    ],
+    deleteGpgKeyForAuthenticatedUser: ["DELETE /user/gpg_keys/{gpg_key_id}"],
+    deletePublicSshKeyForAuthenticated: [
+      "DELETE /user/keys/{key_id}",
+      {},
+      { renamed: ["users", "deletePublicSshKeyForAuthenticatedUser"] }
+    ],
+    deletePublicSshKeyForAuthenticatedUser: ["DELETE /user/keys/{key_id}"],
+    deleteSocialAccountForAuthenticatedUser: ["DELETE /user/social_accounts"],
+    deleteSshSigningKeyForAuthenticatedUser: [
+      "DELETE /user/ssh_signing_keys/{ssh_signing_key_id}"
+    ],
+    follow: ["PUT /user/following/{username}"],
+    getAuthenticated: ["GET /user"],
+    getById: ["GET /user/{account_id}"],
+    getByUsername: ["GET /users/{username}"],
+    getContextForUser: ["GET /users/{username}/hovercard"],
+    getGpgKeyForAuthenticated: [
+      "GET /user/gpg_keys/{gpg_key_id}",
+      {},
+      { renamed: ["users", "getGpgKeyForAuthenticatedUser"] }
+    ],
+    getGpgKeyForAuthenticatedUser: ["GET /user/gpg_keys/{gpg_key_id}"],
+    getPublicSshKeyForAuthenticated: [
+      "GET /user/keys/{key_id}",
+      {},
+      { renamed: ["users", "getPublicSshKeyForAuthenticatedUser"] }
+    ],
+    getPublicSshKeyForAuthenticatedUser: ["GET /user/keys/{key_id}"],
+    getSshSigningKeyForAuthenticatedUser: [
+      "GET /user/ssh_signing_keys/{ssh_signing_key_id}"
+    ],
+    list: ["GET /users"],
+    listAttestations: ["GET /users/{username}/attestations/{subject_digest}"],
+    listAttestationsBulk: [
+      "POST /users/{username}/attestations/bulk-list{?per_page,before,after}"
+    ],
+    listBlockedByAuthenticated: [
+      "GET /user/blocks",
+      {},
+      { renamed: ["users", "listBlockedByAuthenticatedUser"] }
+    ],
+    listBlockedByAuthenticatedUser: ["GET /user/blocks"],
+    listEmailsForAuthenticated: [
+      "GET /user/emails",
+      {},
+      { renamed: ["users", "listEmailsForAuthenticatedUser"] }
+    ],
+    listEmailsForAuthenticatedUser: ["GET /user/emails"],
+    listFollowedByAuthenticated: [
+      "GET /user/following",
+      {},
+      { renamed: ["users", "listFollowedByAuthenticatedUser"] }
+    ],
+    listFollowedByAuthenticatedUser: ["GET /user/following"],
+    listFollowersForAuthenticatedUser: ["GET /user/followers"],
+    listFollowersForUser: ["GET /users/{username}/followers"],
+    listFollowingForUser: ["GET /users/{username}/following"],
+    listGpgKeysForAuthenticated: [
+      "GET /user/gpg_keys",
+      {},
+      { renamed: ["users", "listGpgKeysForAuthenticatedUser"] }
+    ],
+    listGpgKeysForAuthenticatedUser: ["GET /user/gpg_keys"],
+    listGpgKeysForUser: ["GET /users/{username}/gpg_keys"],
+    listPublicEmailsForAuthenticated: [
+      "GET /user/public_emails",
+      {},
+      { renamed: ["users", "listPublicEmailsForAuthenticatedUser"] }
+    ],
+    listPublicEmailsForAuthenticatedUser: ["GET /user/public_emails"],
+    listPublicKeysForUser: ["GET /users/{username}/keys"],
+    listPublicSshKeysForAuthenticated: [
+      "GET /user/keys",
+      {},
+      { renamed: ["users", "listPublicSshKeysForAuthenticatedUser"] }
+    ],
+    listPublicSshKeysForAuthenticatedUser: ["GET /user/keys"],
+    listSocialAccountsForAuthenticatedUser: ["GET /user/social_accounts"],
+    listSocialAccountsForUser: ["GET /users/{username}/social_accounts"],
+    listSshSigningKeysForAuthenticatedUser: ["GET /user/ssh_signing_keys"],
+    listSshSigningKeysForUser: ["GET /users/{username}/ssh_signing_keys"],
+    setPrimaryEmailVisibilityForAuthenticated: [
+      "PATCH /user/email/visibility",
+      {},
+      { renamed: ["users", "setPrimaryEmailVisibilityForAuthenticatedUser"] }
+    ],
+    setPrimaryEmailVisibilityForAuthenticatedUser: [
+      "PATCH /user/email/visibility"
+    ],
+    unblock: ["DELETE /user/blocks/{username}"],
+    unfollow: ["DELETE /user/following/{username}"],
+    updateAuthenticated: ["PATCH /user"]
+  }
+};
+var endpoints_default = Endpoints;
+
+const endpointMethodsMap = /* @__PURE__ */ new Map();
+for (const [scope, endpoints] of Object.entries(endpoints_default)) {
+  for (const [methodName, endpoint] of Object.entries(endpoints)) {
+    const [route, defaults, decorations] = endpoint;
+    const [method, url] = route.split(/ /);
+    const endpointDefaults = Object.assign(
+      {
+        method,
+        url
+      },
+      defaults
+    );
+    if (!endpointMethodsMap.has(scope)) {
+      endpointMethodsMap.set(scope, /* @__PURE__ */ new Map());
+    }
+    endpointMethodsMap.get(scope).set(methodName, {
+      scope,
+      methodName,
+      endpointDefaults,
+      decorations
+    });
+  }
+}
+const handler = {
+  has({ scope }, methodName) {
+    return endpointMethodsMap.get(scope).has(methodName);
+  },
+  getOwnPropertyDescriptor(target, methodName) {
+    return {
+      value: this.get(target, methodName),
+      // ensures method is in the cache
+      configurable: true,
+      writable: true,
+      enumerable: true
+    };
+  },
+  defineProperty(target, methodName, descriptor) {
+    Object.defineProperty(target.cache, methodName, descriptor);
+    return true;
+  },
+  deleteProperty(target, methodName) {
+    delete target.cache[methodName];
+    return true;
+  },
+  ownKeys({ scope }) {
+    return [...endpointMethodsMap.get(scope).keys()];
+  },
+  set(target, methodName, value) {
+    return target.cache[methodName] = value;
+  },
+  get({ octokit, scope, cache }, methodName) {
+    if (cache[methodName]) {
+      return cache[methodName];
+    }
+    const method = endpointMethodsMap.get(scope).get(methodName);
+    if (!method) {
+      return void 0;
+    }
+    const { endpointDefaults, decorations } = method;
+    if (decorations) {
+      cache[methodName] = decorate(
+        octokit,
+        scope,
+        methodName,
+        endpointDefaults,
+        decorations
+      );
+    } else {
+      cache[methodName] = octokit.request.defaults(endpointDefaults);
+    }
+    return cache[methodName];
+  }
+};
+function endpointsToMethods(octokit) {
+  const newMethods = {};
+  for (const scope of endpointMethodsMap.keys()) {
+    newMethods[scope] = new Proxy({ octokit, scope, cache: {} }, handler);
+  }
+  return newMethods;
+}
+function decorate(octokit, scope, methodName, defaults, decorations) {
+  const requestWithDefaults = octokit.request.defaults(defaults);
+  function withDecorations(...args) {
+    let options = requestWithDefaults.endpoint.merge(...args);
+    if (decorations.mapToData) {
+      options = Object.assign({}, options, {
+        data: options[decorations.mapToData],
+        [decorations.mapToData]: void 0
+      });
+      return requestWithDefaults(options);
+    }
+    if (decorations.renamed) {
+      const [newScope, newMethodName] = decorations.renamed;
+      octokit.log.warn(
+        `octokit.${scope}.${methodName}() has been renamed to octokit.${newScope}.${newMethodName}()`
+      );
+    }
+    if (decorations.deprecated) {
+      octokit.log.warn(decorations.deprecated);
+    }
+    if (decorations.renamedParameters) {
+      const options2 = requestWithDefaults.endpoint.merge(...args);
+      for (const [name, alias] of Object.entries(
+        decorations.renamedParameters
+      )) {
+        if (name in options2) {
+          octokit.log.warn(
+            `"${name}" parameter is deprecated for "octokit.${scope}.${methodName}()". Use "${alias}" instead`
+          );
+          if (!(alias in options2)) {
+            options2[alias] = options2[name];
+          }
+          delete options2[name];
+        }
+      }
+      return requestWithDefaults(options2);
+    }
+    return requestWithDefaults(...args);
+  }
+  return Object.assign(withDecorations, requestWithDefaults);
+}
+
+function restEndpointMethods(octokit) {
+  const api = endpointsToMethods(octokit);
+  return {
+    rest: api
+  };
+}
+restEndpointMethods.VERSION = VERSION$3;
+
+// pkg/dist-src/version.js
+var VERSION$2 = "0.0.0-development";
+
+// pkg/dist-src/normalize-paginated-list-response.js
+function normalizePaginatedListResponse(response) {
+  if (!response.data) {
+    return {
+      ...response,
+      data: []
+    };
+  }
+  const responseNeedsNormalization = ("total_count" in response.data || "total_commits" in response.data) && !("url" in response.data);
+  if (!responseNeedsNormalization) return response;
+  const incompleteResults = response.data.incomplete_results;
+  const repositorySelection = response.data.repository_selection;
+  const totalCount = response.data.total_count;
+  const totalCommits = response.data.total_commits;
+  delete response.data.incomplete_results;
+  delete response.data.repository_selection;
+  delete response.data.total_count;
+  delete response.data.total_commits;
+  const namespaceKey = Object.keys(response.data)[0];
+  const data = response.data[namespaceKey];
+  response.data = data;
+  if (typeof incompleteResults !== "undefined") {
+    response.data.incomplete_results = incompleteResults;
+  }
+  if (typeof repositorySelection !== "undefined") {
+    response.data.repository_selection = repositorySelection;
+  }
+  response.data.total_count = totalCount;
+  response.data.total_commits = totalCommits;
+  return response;
+}
+
+// pkg/dist-src/iterator.js
+function iterator(octokit, route, parameters) {
+  const options = typeof route === "function" ? route.endpoint(parameters) : octokit.request.endpoint(route, parameters);
+  const requestMethod = typeof route === "function" ? route : octokit.request;
+  const method = options.method;
+  const headers = options.headers;
+  let url = options.url;
+  return {
+    [Symbol.asyncIterator]: () => ({
+      async next() {
+        if (!url) return { done: true };
+        try {
+          const response = await requestMethod({ method, url, headers });
+          const normalizedResponse = normalizePaginatedListResponse(response);
+          url = ((normalizedResponse.headers.link || "").match(
+            /<([^<>]+)>;\s*rel="next"/
+          ) || [])[1];
+          if (!url && "total_commits" in normalizedResponse.data) {
+            const parsedUrl = new URL(normalizedResponse.url);
+            const params = parsedUrl.searchParams;
+            const page = parseInt(params.get("page") || "1", 10);
+            const per_page = parseInt(params.get("per_page") || "250", 10);
+            if (page * per_page < normalizedResponse.data.total_commits) {
+              params.set("page", String(page + 1));
+              url = parsedUrl.toString();
+            }
+          }
+          return { value: normalizedResponse };
+        } catch (error) {
+          if (error.status !== 409) throw error;
+          url = "";
+          return {
+            value: {
+              status: 200,
+              headers: {},
+              data: []
+            }
+          };
+        }
+      }
+    })
+  };
+}
+
+// pkg/dist-src/paginate.js
+function paginate(octokit, route, parameters, mapFn) {
+  if (typeof parameters === "function") {
+    mapFn = parameters;
+    parameters = void 0;
+  }
+  return gather(
+    octokit,
+    [],
+    iterator(octokit, route, parameters)[Symbol.asyncIterator](),
+    mapFn
+  );
+}
+function gather(octokit, results, iterator2, mapFn) {
+  return iterator2.next().then((result) => {
+    if (result.done) {
+      return results;
+    }
+    let earlyExit = false;
+    function done() {
+      earlyExit = true;
+    }
+    results = results.concat(
+      mapFn ? mapFn(result.value, done) : result.value.data
+    );
+    if (earlyExit) {
+      return results;
+    }
+    return gather(octokit, results, iterator2, mapFn);
+  });
+}
+
+// pkg/dist-src/compose-paginate.js
+Object.assign(paginate, {
+  iterator
+});
+
+// pkg/dist-src/index.js
+function paginateRest(octokit) {
+  return {
+    paginate: Object.assign(paginate.bind(null, octokit), {
+      iterator: iterator.bind(null, octokit)
+    })
+  };
+}
+paginateRest.VERSION = VERSION$2;
+
+new Context();
+const baseUrl = getApiBaseUrl();
+const defaults = {
+    baseUrl,
+    request: {
+        agent: getProxyAgent(baseUrl),
+        fetch: getProxyFetch(baseUrl)
+    }
+};
+const GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(defaults);
+
+var light$1 = {exports: {}};
+
+/**
+  * This file contains the Bottleneck library (MIT), compiled to ES2017, and without Clustering support.
+  * https://github.com/SGrondin/bottleneck
+  */
+var light = light$1.exports;
+
+var hasRequiredLight;
+
+function requireLight () {
+	if (hasRequiredLight) return light$1.exports;
+	hasRequiredLight = 1;
+	(function (module, exports) {
+		(function (global, factory) {
+			module.exports = factory() ;
+		}(light, (function () {
+			var commonjsGlobal$1 = typeof globalThis !== 'undefined' ? globalThis : typeof window !== 'undefined' ? window : typeof commonjsGlobal !== 'undefined' ? commonjsGlobal : typeof self !== 'undefined' ? self : {};
+
+			function getCjsExportFromNamespace (n) {
+				return n && n['default'] || n;
+			}
+
+			var load = function(received, defaults, onto = {}) {
+			  var k, ref, v;
+			  for (k in defaults) {
+			    v = defaults[k];
+			    onto[k] = (ref = received[k]) != null ? ref : v;
+			  }
+			  return onto;
+			};
+
+			var overwrite = function(received, defaults, onto = {}) {
+			  var k, v;
+			  for (k in received) {
+			    v = received[k];
+			    if (defaults[k] !== void 0) {
+			      onto[k] = v;
+			    }
+			  }
+			  return onto;
+			};
+
+			var parser = {
+				load: load,
+				overwrite: overwrite
+			};
+
+			var DLList;
+
+			DLList = class DLList {
+			  constructor(incr, decr) {
+			    this.incr = incr;
+			    this.decr = decr;
+			    this._first = null;
+			    this._last = null;
+			    this.length = 0;
+			  }
+
+			  push(value) {
+			    var node;
+			    this.length++;
+			    if (typeof this.incr === "function") {
+			      this.incr();
+			    }
+			    node = {
+			      value,
+			      prev: this._last,
+			      next: null
+			    };
+			    if (this._last != null) {
+			      this._last.next = node;
+			      this._last = node;
+			    } else {
+			      this._first = this._last = node;
+			    }
+			    return void 0;
+			  }
+
+			  shift() {
+			    var value;
+			    if (this._first == null) {
+			      return;
+			    } else {
+			      this.length--;
+			      if (typeof this.decr === "function") {
+			        this.decr();
+			      }
+			    }
+			    value = this._first.value;
+			    if ((this._first = this._first.next) != null) {
+			      this._first.prev = null;
+			    } else {
+			      this._last = null;
+			    }
+			    return value;
+			  }
+
+			  first() {
+			    if (this._first != null) {
+			      return this._first.value;
+			    }
+			  }
+
+			  getArray() {
+			    var node, ref, results;
+			    node = this._first;
+			    results = [];
+			    while (node != null) {
+			      results.push((ref = node, node = node.next, ref.value));
+			    }
+			    return results;
+			  }
+
+			  forEachShift(cb) {
+			    var node;
+			    node = this.shift();
+			    while (node != null) {
+			      (cb(node), node = this.shift());
+			    }
+			    return void 0;
+			  }
+
+			  debug() {
+			    var node, ref, ref1, ref2, results;
+			    node = this._first;
+			    results = [];
+			    while (node != null) {
+			      results.push((ref = node, node = node.next, {
+			        value: ref.value,
+			        prev: (ref1 = ref.prev) != null ? ref1.value : void 0,
+			        next: (ref2 = ref.next) != null ? ref2.value : void 0
+			      }));
+			    }
+			    return results;
+			  }
+
+			};
+
+			var DLList_1 = DLList;
+
+			var Events;
+
+			Events = class Events {
+			  constructor(instance) {
+			    this.instance = instance;
+			    this._events = {};
+			    if ((this.instance.on != null) || (this.instance.once != null) || (this.instance.removeAllListeners != null)) {
+			      throw new Error("An Emitter already exists for this object");
+			    }
+			    this.instance.on = (name, cb) => {
+			      return this._addListener(name, "many", cb);
+			    };
+			    this.instance.once = (name, cb) => {
+			      return this._addListener(name, "once", cb);
+			    };
+			    this.instance.removeAllListeners = (name = null) => {
+			      if (name != null) {
+			        return delete this._events[name];
+			      } else {
+			        return this._events = {};
+			      }
+			    };
+			  }
+
+			  _addListener(name, status, cb) {
+			    var base;
+			    if ((base = this._events)[name] == null) {
+			      base[name] = [];
+			    }
+			    this._events[name].push({cb, status});
+			    return this.instance;
+			  }
+
+			  listenerCount(name) {
+			    if (this._events[name] != null) {
+			      return this._events[name].length;
+			    } else {
+			      return 0;
+			    }
+			  }
+
+			  async trigger(name, ...args) {
+			    var e, promises;
+			    try {
+			      if (name !== "debug") {
+			        this.trigger("debug", `Event triggered: ${name}`, args);
+			      }
+			      if (this._events[name] == null) {
+			        return;
+			      }
+			      this._events[name] = this._events[name].filter(function(listener) {
+			        return listener.status !== "none";
+			      });
+			      promises = this._events[name].map(async(listener) => {
+			        var e, returned;
+			        if (listener.status === "none") {
+			          return;
+			        }
+			        if (listener.status === "once") {
+			          listener.status = "none";
+			        }
+			        try {
+			          returned = typeof listener.cb === "function" ? listener.cb(...args) : void 0;
+			          if (typeof (returned != null ? returned.then : void 0) === "function") {
+			            return (await returned);
+			          } else {
+			            return returned;
+			          }
+			        } catch (error) {
+			          e = error;
+			          {
+			            this.trigger("error", e);
+			          }
+			          return null;
+			        }
+			      });
+			      return ((await Promise.all(promises))).find(function(x) {
+			        return x != null;
+			      });
+			    } catch (error) {
+			      e = error;
+			      {
+			        this.trigger("error", e);
+			      }
+			      return null;
+			    }
+			  }
+
+			};
+
+			var Events_1 = Events;
+
+			var DLList$1, Events$1, Queues;
+
+			DLList$1 = DLList_1;
+
+			Events$1 = Events_1;
+
+			Queues = class Queues {
+			  constructor(num_priorities) {
+			    this.Events = new Events$1(this);
+			    this._length = 0;
+			    this._lists = (function() {
+			      var j, ref, results;
+			      results = [];
+			      for (j = 1, ref = num_priorities; (1 <= ref ? j <= ref : j >= ref); 1 <= ref ? ++j : --j) {
+			        results.push(new DLList$1((() => {
+			          return this.incr();
+			        }), (() => {
+			          return this.decr();
+			        })));
+			      }
+			      return results;
+			    }).call(this);
+			  }
+
+			  incr() {
+			    if (this._length++ === 0) {
+			      return this.Events.trigger("leftzero");
+			    }
+			  }
+
+			  decr() {
+			    if (--this._length === 0) {
+			      return this.Events.trigger("zero");
+			    }
+			  }
+
+			  push(job) {
+			    return this._lists[job.options.priority].push(job);
+			  }
+
+			  queued(priority) {
+			    if (priority != null) {
+			      return this._lists[priority].length;
+			    } else {
+			      return this._length;
+			    }
+			  }
+
+			  shiftAll(fn) {
+			    return this._lists.forEach(function(list) {
+			      return list.forEachShift(fn);
+			    });
+			  }
+
+			  getFirst(arr = this._lists) {
+			    var j, len, list;
+			    for (j = 0, len = arr.length; j < len; j++) {
+			      list = arr[j];
+			      if (list.length > 0) {
+			        return list;
+			      }
+			    }
+			    return [];
+			  }
+
+			  shiftLastFrom(priority) {
+			    return this.getFirst(this._lists.slice(priority).reverse()).shift();
+			  }
+
+			};
+
+			var Queues_1 = Queues;
+
+			var BottleneckError;
+
+			BottleneckError = class BottleneckError extends Error {};
+
+			var BottleneckError_1 = BottleneckError;
+
+			var BottleneckError$1, DEFAULT_PRIORITY, Job, NUM_PRIORITIES, parser$1;
+
+			NUM_PRIORITIES = 10;
+
+			DEFAULT_PRIORITY = 5;
+
+			parser$1 = parser;
+
+			BottleneckError$1 = BottleneckError_1;
+
+			Job = class Job {
+			  constructor(task, args, options, jobDefaults, rejectOnDrop, Events, _states, Promise) {
+			    this.task = task;
+			    this.args = args;
+			    this.rejectOnDrop = rejectOnDrop;
+			    this.Events = Events;
+			    this._states = _states;
+			    this.Promise = Promise;
+			    this.options = parser$1.load(options, jobDefaults);
+			    this.options.priority = this._sanitizePriority(this.options.priority);
+			    if (this.options.id === jobDefaults.id) {
+			      this.options.id = `${this.options.id}-${this._randomIndex()}`;
+			    }
+			    this.promise = new this.Promise((_resolve, _reject) => {
+			      this._resolve = _resolve;
+			      this._reject = _reject;
+			    });
+			    this.retryCount = 0;
+			  }
+
+			  _sanitizePriority(priority) {
+			    var sProperty;
+			    sProperty = ~~priority !== priority ? DEFAULT_PRIORITY : priority;
+			    if (sProperty < 0) {
+			      return 0;
+			    } else if (sProperty > NUM_PRIORITIES - 1) {
+			      return NUM_PRIORITIES - 1;
+			    } else {
+			      return sProperty;
+			    }
+			  }
+
+			  _randomIndex() {
+			    return Math.random().toString(36).slice(2);
+			  }
+
+			  doDrop({error, message = "This job has been dropped by Bottleneck"} = {}) {
+			    if (this._states.remove(this.options.id)) {
+			      if (this.rejectOnDrop) {
+			        this._reject(error != null ? error : new BottleneckError$1(message));
+			      }
+			      this.Events.trigger("dropped", {args: this.args, options: this.options, task: this.task, promise: this.promise});
+			      return true;
+			    } else {
+			      return false;
+			    }
+			  }
+
+			  _assertStatus(expected) {
+			    var status;
+			    status = this._states.jobStatus(this.options.id);
+			    if (!(status === expected || (expected === "DONE" && status === null))) {
+			      throw new BottleneckError$1(`Invalid job status ${status}, expected ${expected}. Please open an issue at https://github.com/SGrondin/bottleneck/issues`);
+			    }
+			  }
+
+			  doReceive() {
+			    this._states.start(this.options.id);
+			    return this.Events.trigger("received", {args: this.args, options: this.options});
+			  }
+
+			  doQueue(reachedHWM, blocked) {
+			    this._assertStatus("RECEIVED");
+			    this._states.next(this.options.id);
+			    return this.Events.trigger("queued", {args: this.args, options: this.options, reachedHWM, blocked});
+			  }
+
+			  doRun() {
+			    if (this.retryCount === 0) {
+			      this._assertStatus("QUEUED");
+			      this._states.next(this.options.id);
+			    } else {
+			      this._assertStatus("EXECUTING");
+			    }
+			    return this.Events.trigger("scheduled", {args: this.args, options: this.options});
+			  }
+
+			  async doExecute(chained, clearGlobalState, run, free) {
+			    var error, eventInfo, passed;
+			    if (this.retryCount === 0) {
+			      this._assertStatus("RUNNING");
+			      this._states.next(this.options.id);
+			    } else {
+			      this._assertStatus("EXECUTING");
+			    }
+			    eventInfo = {args: this.args, options: this.options, retryCount: this.retryCount};
+			    this.Events.trigger("executing", eventInfo);
+			    try {
+			      passed = (await (chained != null ? chained.schedule(this.options, this.task, ...this.args) : this.task(...this.args)));
+			      if (clearGlobalState()) {
+			        this.doDone(eventInfo);
+			        await free(this.options, eventInfo);
+			        this._assertStatus("DONE");
+			        return this._resolve(passed);
+			      }
+			    } catch (error1) {
+			      error = error1;
+			      return this._onFailure(error, eventInfo, clearGlobalState, run, free);
+			    }
+			  }
+
+			  doExpire(clearGlobalState, run, free) {
+			    var error, eventInfo;
+			    if (this._states.jobStatus(this.options.id === "RUNNING")) {
+			      this._states.next(this.options.id);
+			    }
+			    this._assertStatus("EXECUTING");
+			    eventInfo = {args: this.args, options: this.options, retryCount: this.retryCount};
+			    error = new BottleneckError$1(`This job timed out after ${this.options.expiration} ms.`);
+			    return this._onFailure(error, eventInfo, clearGlobalState, run, free);
+			  }
+
+			  async _onFailure(error, eventInfo, clearGlobalState, run, free) {
+			    var retry, retryAfter;
+			    if (clearGlobalState()) {
+			      retry = (await this.Events.trigger("failed", error, eventInfo));
+			      if (retry != null) {
+			        retryAfter = ~~retry;
+			        this.Events.trigger("retry", `Retrying ${this.options.id} after ${retryAfter} ms`, eventInfo);
+			        this.retryCount++;
+			        return run(retryAfter);
+			      } else {
+			        this.doDone(eventInfo);
+			        await free(this.options, eventInfo);
+			        this._assertStatus("DONE");
+			        return this._reject(error);
+			      }
+			    }
+			  }
+
+			  doDone(eventInfo) {
+			    this._assertStatus("EXECUTING");
+			    this._states.next(this.options.id);
+			    return this.Events.trigger("done", eventInfo);
+			  }
+
+			};
+
+			var Job_1 = Job;
+
+			var BottleneckError$2, LocalDatastore, parser$2;
+
+			parser$2 = parser;
+
+			BottleneckError$2 = BottleneckError_1;
+
+			LocalDatastore = class LocalDatastore {
+			  constructor(instance, storeOptions, storeInstanceOptions) {
+			    this.instance = instance;
+			    this.storeOptions = storeOptions;
+			    this.clientId = this.instance._randomIndex();
+			    parser$2.load(storeInstanceOptions, storeInstanceOptions, this);
+			    this._nextRequest = this._lastReservoirRefresh = this._lastReservoirIncrease = Date.now();
+			    this._running = 0;
+			    this._done = 0;
+			    this._unblockTime = 0;
+			    this.ready = this.Promise.resolve();
+			    this.clients = {};
+			    this._startHeartbeat();
+			  }
+
+			  _startHeartbeat() {
+			    var base;
+			    if ((this.heartbeat == null) && (((this.storeOptions.reservoirRefreshInterval != null) && (this.storeOptions.reservoirRefreshAmount != null)) || ((this.storeOptions.reservoirIncreaseInterval != null) && (this.storeOptions.reservoirIncreaseAmount != null)))) {
+			      return typeof (base = (this.heartbeat = setInterval(() => {
+			        var amount, incr, maximum, now, reservoir;
+			        now = Date.now();
+			        if ((this.storeOptions.reservoirRefreshInterval != null) && now >= this._lastReservoirRefresh + this.storeOptions.reservoirRefreshInterval) {
+			          this._lastReservoirRefresh = now;
+			          this.storeOptions.reservoir = this.storeOptions.reservoirRefreshAmount;
+			          this.instance._drainAll(this.computeCapacity());
+			        }
+			        if ((this.storeOptions.reservoirIncreaseInterval != null) && now >= this._lastReservoirIncrease + this.storeOptions.reservoirIncreaseInterval) {
+			          ({
+			            reservoirIncreaseAmount: amount,
+			            reservoirIncreaseMaximum: maximum,
+			            reservoir
+			          } = this.storeOptions);
+			          this._lastReservoirIncrease = now;
+			          incr = maximum != null ? Math.min(amount, maximum - reservoir) : amount;
+			          if (incr > 0) {
+			            this.storeOptions.reservoir += incr;
+			            return this.instance._drainAll(this.computeCapacity());
+			          }
+			        }
+			      }, this.heartbeatInterval))).unref === "function" ? base.unref() : void 0;
+			    } else {
+			      return clearInterval(this.heartbeat);
+			    }
+			  }
+
+			  async __publish__(message) {
+			    await this.yieldLoop();
+			    return this.instance.Events.trigger("message", message.toString());
+			  }
+
+			  async __disconnect__(flush) {
+			    await this.yieldLoop();
+			    clearInterval(this.heartbeat);
+			    return this.Promise.resolve();
+			  }
+
+			  yieldLoop(t = 0) {
+			    return new this.Promise(function(resolve, reject) {
+			      return setTimeout(resolve, t);
+			    });
+			  }
+
+			  computePenalty() {
+			    var ref;
+			    return (ref = this.storeOptions.penalty) != null ? ref : (15 * this.storeOptions.minTime) || 5000;
+			  }
+
+			  async __updateSettings__(options) {
+			    await this.yieldLoop();
+			    parser$2.overwrite(options, options, this.storeOptions);
+			    this._startHeartbeat();
+			    this.instance._drainAll(this.computeCapacity());
+			    return true;
+			  }
+
+			  async __running__() {
+			    await this.yieldLoop();
+			    return this._running;
+			  }
+
+			  async __queued__() {
+			    await this.yieldLoop();
+			    return this.instance.queued();
+			  }
+
+			  async __done__() {
+			    await this.yieldLoop();
+			    return this._done;
+			  }
+
+			  async __groupCheck__(time) {
+			    await this.yieldLoop();
+			    return (this._nextRequest + this.timeout) < time;
+			  }
+
+			  computeCapacity() {
+			    var maxConcurrent, reservoir;
+			    ({maxConcurrent, reservoir} = this.storeOptions);
+			    if ((maxConcurrent != null) && (reservoir != null)) {
+			      return Math.min(maxConcurrent - this._running, reservoir);
+			    } else if (maxConcurrent != null) {
+			      return maxConcurrent - this._running;
+			    } else if (reservoir != null) {
+			      return reservoir;
+			    } else {
+			      return null;
+			    }
+			  }
+
+			  conditionsCheck(weight) {
+			    var capacity;
+			    capacity = this.computeCapacity();
+			    return (capacity == null) || weight <= capacity;
+			  }
+
+			  async __incrementReservoir__(incr) {
+			    var reservoir;
+			    await this.yieldLoop();
+			    reservoir = this.storeOptions.reservoir += incr;
+			    this.instance._drainAll(this.computeCapacity());
+			    return reservoir;
+			  }
+
+			  async __currentReservoir__() {
+			    await this.yieldLoop();
+			    return this.storeOptions.reservoir;
+			  }
+
+			  isBlocked(now) {
+			    return this._unblockTime >= now;
+			  }
+
+			  check(weight, now) {
+			    return this.conditionsCheck(weight) && (this._nextRequest - now) <= 0;
+			  }
+
+			  async __check__(weight) {
+			    var now;
+			    await this.yieldLoop();
+			    now = Date.now();
+			    return this.check(weight, now);
+			  }
+
+			  async __register__(index, weight, expiration) {
+			    var now, wait;
+			    await this.yieldLoop();
+			    now = Date.now();
+			    if (this.conditionsCheck(weight)) {
+			      this._running += weight;
+			      if (this.storeOptions.reservoir != null) {
+			        this.storeOptions.reservoir -= weight;
+			      }
+			      wait = Math.max(this._nextRequest - now, 0);
+			      this._nextRequest = now + wait + this.storeOptions.minTime;
+			      return {
+			        success: true,
+			        wait,
+			        reservoir: this.storeOptions.reservoir
+			      };
+			    } else {
+			      return {
+			        success: false
+			      };
+			    }
+			  }
+
+			  strategyIsBlock() {
+			    return this.storeOptions.strategy === 3;
+			  }
+
+			  async __submit__(queueLength, weight) {
+			    var blocked, now, reachedHWM;
+			    await this.yieldLoop();
+			    if ((this.storeOptions.maxConcurrent != null) && weight > this.storeOptions.maxConcurrent) {
+			      throw new BottleneckError$2(`Impossible to add a job having a weight of ${weight} to a limiter having a maxConcurrent setting of ${this.storeOptions.maxConcurrent}`);
+			    }
+			    now = Date.now();
+			    reachedHWM = (this.storeOptions.highWater != null) && queueLength === this.storeOptions.highWater && !this.check(weight, now);
+			    blocked = this.strategyIsBlock() && (reachedHWM || this.isBlocked(now));
+			    if (blocked) {
+			      this._unblockTime = now + this.computePenalty();
+			      this._nextRequest = this._unblockTime + this.storeOptions.minTime;
+			      this.instance._dropAllQueued();
+			    }
+			    return {
+			      reachedHWM,
+			      blocked,
+			      strategy: this.storeOptions.strategy
+			    };
+			  }
+
+			  async __free__(index, weight) {
+			    await this.yieldLoop();
+			    this._running -= weight;
+			    this._done += weight;
+			    this.instance._drainAll(this.computeCapacity());
+			    return {
+			      running: this._running
+			    };
+			  }
+
+			};
+
+			var LocalDatastore_1 = LocalDatastore;
+
+			var BottleneckError$3, States;
+
+			BottleneckError$3 = BottleneckError_1;
+
+			States = class States {
+			  constructor(status1) {
+			    this.status = status1;
+			    this._jobs = {};
+			    this.counts = this.status.map(function() {
+			      return 0;
+			    });
+			  }
+
+			  next(id) {
+			    var current, next;
+			    current = this._jobs[id];
+			    next = current + 1;
+			    if ((current != null) && next < this.status.length) {
+			      this.counts[current]--;
+			      this.counts[next]++;
+			      return this._jobs[id]++;
+			    } else if (current != null) {
+			      this.counts[current]--;
+			      return delete this._jobs[id];
+			    }
+			  }
+
+			  start(id) {
+			    var initial;
+			    initial = 0;
+			    this._jobs[id] = initial;
+			    return this.counts[initial]++;
+			  }
+
+			  remove(id) {
+			    var current;
+			    current = this._jobs[id];
+			    if (current != null) {
+			      this.counts[current]--;
+			      delete this._jobs[id];
+			    }
+			    return current != null;
+			  }
+
+			  jobStatus(id) {
+			    var ref;
+			    return (ref = this.status[this._jobs[id]]) != null ? ref : null;
+			  }
+
+			  statusJobs(status) {
+			    var k, pos, ref, results, v;
+			    if (status != null) {
+			      pos = this.status.indexOf(status);
+			      if (pos < 0) {
+			        throw new BottleneckError$3(`status must be one of ${this.status.join(', ')}`);
+			      }
+			      ref = this._jobs;
+			      results = [];
+			      for (k in ref) {
+			        v = ref[k];
+			        if (v === pos) {
+			          results.push(k);
+			        }
+			      }
+			      return results;
+			    } else {
+			      return Object.keys(this._jobs);
+			    }
+			  }
+
+			  statusCounts() {
+			    return this.counts.reduce(((acc, v, i) => {
+			      acc[this.status[i]] = v;
+			      return acc;
+			    }), {});
+			  }
+
+			};
+
+			var States_1 = States;
+
+			var DLList$2, Sync;
+
+			DLList$2 = DLList_1;
+
+			Sync = class Sync {
+			  constructor(name, Promise) {
+			    this.schedule = this.schedule.bind(this);
+			    this.name = name;
+			    this.Promise = Promise;
+			    this._running = 0;
+			    this._queue = new DLList$2();
+			  }
+
+			  isEmpty() {
+			    return this._queue.length === 0;
+			  }
+
+			  async _tryToRun() {
+			    var args, cb, error, reject, resolve, returned, task;
+			    if ((this._running < 1) && this._queue.length > 0) {
+			      this._running++;
+			      ({task, args, resolve, reject} = this._queue.shift());
+			      cb = (await (async function() {
+			        try {
+			          returned = (await task(...args));
+			          return function() {
+			            return resolve(returned);
+			          };
+			        } catch (error1) {
+			          error = error1;
+			          return function() {
+			            return reject(error);
+			          };
+			        }
+			      })());
+			      this._running--;
+			      this._tryToRun();
+			      return cb();
+			    }
+			  }
+
+			  schedule(task, ...args) {
+			    var promise, reject, resolve;
+			    resolve = reject = null;
+			    promise = new this.Promise(function(_resolve, _reject) {
+			      resolve = _resolve;
+			      return reject = _reject;
+			    });
+			    this._queue.push({task, args, resolve, reject});
+			    this._tryToRun();
+			    return promise;
+			  }
+
+			};
+
+			var Sync_1 = Sync;
+
+			var version = "2.19.5";
+			var version$1 = {
+				version: version
+			};
+
+			var version$2 = /*#__PURE__*/Object.freeze({
+				version: version,
+				default: version$1
+			});
+
+			var require$$2 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
+
+			var require$$3 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
+
+			var require$$4 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
+
+			var Events$2, Group, IORedisConnection$1, RedisConnection$1, Scripts$1, parser$3;
+
+			parser$3 = parser;
+
+			Events$2 = Events_1;
+
+			RedisConnection$1 = require$$2;
+
+			IORedisConnection$1 = require$$3;
+
+			Scripts$1 = require$$4;
+
+			Group = (function() {
+			  class Group {
+			    constructor(limiterOptions = {}) {
+			      this.deleteKey = this.deleteKey.bind(this);
+			      this.limiterOptions = limiterOptions;
+			      parser$3.load(this.limiterOptions, this.defaults, this);
+			      this.Events = new Events$2(this);
+			      this.instances = {};
+			      this.Bottleneck = Bottleneck_1;
+			      this._startAutoCleanup();
+			      this.sharedConnection = this.connection != null;
+			      if (this.connection == null) {
+			        if (this.limiterOptions.datastore === "redis") {
+			          this.connection = new RedisConnection$1(Object.assign({}, this.limiterOptions, {Events: this.Events}));
+			        } else if (this.limiterOptions.datastore === "ioredis") {
+			          this.connection = new IORedisConnection$1(Object.assign({}, this.limiterOptions, {Events: this.Events}));
+			        }
+			      }
+			    }
+
+			    key(key = "") {
+			      var ref;
+			      return (ref = this.instances[key]) != null ? ref : (() => {
+			        var limiter;
+			        limiter = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
+			          id: `${this.id}-${key}`,
+			          timeout: this.timeout,
+			          connection: this.connection
+			        }));
+			        this.Events.trigger("created", limiter, key);
+			        return limiter;
+			      })();
+			    }
+
+			    async deleteKey(key = "") {
+			      var deleted, instance;
+			      instance = this.instances[key];
+			      if (this.connection) {
+			        deleted = (await this.connection.__runCommand__(['del', ...Scripts$1.allKeys(`${this.id}-${key}`)]));
+			      }
+			      if (instance != null) {
+			        delete this.instances[key];
+			        await instance.disconnect();
+			      }
+			      return (instance != null) || deleted > 0;
+			    }
+
+			    limiters() {
+			      var k, ref, results, v;
+			      ref = this.instances;
+			      results = [];
+			      for (k in ref) {
+			        v = ref[k];
+			        results.push({
+			          key: k,
+			          limiter: v
+			        });
+			      }
+			      return results;
+			    }
+
+			    keys() {
+			      return Object.keys(this.instances);
+			    }
+
+			    async clusterKeys() {
+			      var cursor, end, found, i, k, keys, len, next, start;
+			      if (this.connection == null) {
+			        return this.Promise.resolve(this.keys());
+			      }
+			      keys = [];
+			      cursor = null;
+			      start = `b_${this.id}-`.length;
+			      end = "_settings".length;
+			      while (cursor !== 0) {
+			        [next, found] = (await this.connection.__runCommand__(["scan", cursor != null ? cursor : 0, "match", `b_${this.id}-*_settings`, "count", 10000]));
+			        cursor = ~~next;
+			        for (i = 0, len = found.length; i < len; i++) {
+			          k = found[i];
+			          keys.push(k.slice(start, -end));
+			        }
+			      }
+			      return keys;
+			    }
+
+			    _startAutoCleanup() {
+			      var base;
+			      clearInterval(this.interval);
+			      return typeof (base = (this.interval = setInterval(async() => {
+			        var e, k, ref, results, time, v;
+			        time = Date.now();
+			        ref = this.instances;
+			        results = [];
+			        for (k in ref) {
+			          v = ref[k];
+			          try {
+			            if ((await v._store.__groupCheck__(time))) {
+			              results.push(this.deleteKey(k));
+			            } else {
+			              results.push(void 0);
+			            }
+			          } catch (error) {
+			            e = error;
+			            results.push(v.Events.trigger("error", e));
+			          }
+			        }
+			        return results;
+			      }, this.timeout / 2))).unref === "function" ? base.unref() : void 0;
+			    }
+
+			    updateSettings(options = {}) {
+			      parser$3.overwrite(options, this.defaults, this);
+			      parser$3.overwrite(options, options, this.limiterOptions);
+			      if (options.timeout != null) {
+			        return this._startAutoCleanup();
+			      }
+			    }
+
+			    disconnect(flush = true) {
+			      var ref;
+			      if (!this.sharedConnection) {
+			        return (ref = this.connection) != null ? ref.disconnect(flush) : void 0;
+			      }
+			    }
+
+			  }
+			  Group.prototype.defaults = {
+			    timeout: 1000 * 60 * 5,
+			    connection: null,
+			    Promise: Promise,
+			    id: "group-key"
+			  };
+
+			  return Group;
+
+			}).call(commonjsGlobal$1);
+
+			var Group_1 = Group;
+
+			var Batcher, Events$3, parser$4;
+
+			parser$4 = parser;
+
+			Events$3 = Events_1;
+
+			Batcher = (function() {
+			  class Batcher {
+			    constructor(options = {}) {
+			      this.options = options;
+			      parser$4.load(this.options, this.defaults, this);
+			      this.Events = new Events$3(this);
+			      this._arr = [];
+			      this._resetPromise();
+			      this._lastFlush = Date.now();
+			    }
+
+			    _resetPromise() {
+			      return this._promise = new this.Promise((res, rej) => {
+			        return this._resolve = res;
+			      });
+			    }
+
+			    _flush() {
+			      clearTimeout(this._timeout);
+			      this._lastFlush = Date.now();
+			      this._resolve();
+			      this.Events.trigger("batch", this._arr);
+			      this._arr = [];
+			      return this._resetPromise();
+			    }
+
+			    add(data) {
+			      var ret;
+			      this._arr.push(data);
+			      ret = this._promise;
+			      if (this._arr.length === this.maxSize) {
+			        this._flush();
+			      } else if ((this.maxTime != null) && this._arr.length === 1) {
+			        this._timeout = setTimeout(() => {
+			          return this._flush();
+			        }, this.maxTime);
+			      }
+			      return ret;
+			    }
+
+			  }
+			  Batcher.prototype.defaults = {
+			    maxTime: null,
+			    maxSize: null,
+			    Promise: Promise
+			  };
+
+			  return Batcher;
+
+			}).call(commonjsGlobal$1);
+
+			var Batcher_1 = Batcher;
+
+			var require$$4$1 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
+
+			var require$$8 = getCjsExportFromNamespace(version$2);
+
+			var Bottleneck, DEFAULT_PRIORITY$1, Events$4, Job$1, LocalDatastore$1, NUM_PRIORITIES$1, Queues$1, RedisDatastore$1, States$1, Sync$1, parser$5,
+			  splice = [].splice;
+
+			NUM_PRIORITIES$1 = 10;
+
+			DEFAULT_PRIORITY$1 = 5;
+
+			parser$5 = parser;
+
+			Queues$1 = Queues_1;
+
+			Job$1 = Job_1;
+
+			LocalDatastore$1 = LocalDatastore_1;
+
+			RedisDatastore$1 = require$$4$1;
+
+			Events$4 = Events_1;
+
+			States$1 = States_1;
+
+			Sync$1 = Sync_1;
+
+			Bottleneck = (function() {
+			  class Bottleneck {
+			    constructor(options = {}, ...invalid) {
+			      var storeInstanceOptions, storeOptions;
+			      this._addToQueue = this._addToQueue.bind(this);
+			      this._validateOptions(options, invalid);
+			      parser$5.load(options, this.instanceDefaults, this);
+			      this._queues = new Queues$1(NUM_PRIORITIES$1);
+			      this._scheduled = {};
+			      this._states = new States$1(["RECEIVED", "QUEUED", "RUNNING", "EXECUTING"].concat(this.trackDoneStatus ? ["DONE"] : []));
+			      this._limiter = null;
+			      this.Events = new Events$4(this);
+			      this._submitLock = new Sync$1("submit", this.Promise);
+			      this._registerLock = new Sync$1("register", this.Promise);
+			      storeOptions = parser$5.load(options, this.storeDefaults, {});
+			      this._store = (function() {
+			        if (this.datastore === "redis" || this.datastore === "ioredis" || (this.connection != null)) {
+			          storeInstanceOptions = parser$5.load(options, this.redisStoreDefaults, {});
+			          return new RedisDatastore$1(this, storeOptions, storeInstanceOptions);
+			        } else if (this.datastore === "local") {
+			          storeInstanceOptions = parser$5.load(options, this.localStoreDefaults, {});
+			          return new LocalDatastore$1(this, storeOptions, storeInstanceOptions);
+			        } else {
+			          throw new Bottleneck.prototype.BottleneckError(`Invalid datastore type: ${this.datastore}`);
+			        }
+			      }).call(this);
+			      this._queues.on("leftzero", () => {
+			        var ref;
+			        return (ref = this._store.heartbeat) != null ? typeof ref.ref === "function" ? ref.ref() : void 0 : void 0;
+			      });
+			      this._queues.on("zero", () => {
+			        var ref;
+			        return (ref = this._store.heartbeat) != null ? typeof ref.unref === "function" ? ref.unref() : void 0 : void 0;
+			      });
+			    }
+
+			    _validateOptions(options, invalid) {
+			      if (!((options != null) && typeof options === "object" && invalid.length === 0)) {
+			        throw new Bottleneck.prototype.BottleneckError("Bottleneck v2 takes a single object argument. Refer to https://github.com/SGrondin/bottleneck#upgrading-to-v2 if you're upgrading from Bottleneck v1.");
+			      }
+			    }
+
+			    ready() {
+			      return this._store.ready;
+			    }
+
+			    clients() {
+			      return this._store.clients;
+			    }
+
+			    channel() {
+			      return `b_${this.id}`;
+			    }
+
+			    channel_client() {
+			      return `b_${this.id}_${this._store.clientId}`;
+			    }
+
+			    publish(message) {
+			      return this._store.__publish__(message);
+			    }
+
+			    disconnect(flush = true) {
+			      return this._store.__disconnect__(flush);
+			    }
+
+			    chain(_limiter) {
+			      this._limiter = _limiter;
+			      return this;
+			    }
+
+			    queued(priority) {
+			      return this._queues.queued(priority);
+			    }
+
+			    clusterQueued() {
+			      return this._store.__queued__();
+			    }
+
+			    empty() {
+			      return this.queued() === 0 && this._submitLock.isEmpty();
+			    }
+
+			    running() {
+			      return this._store.__running__();
+			    }
+
+			    done() {
+			      return this._store.__done__();
+			    }
+
+			    jobStatus(id) {
+			      return this._states.jobStatus(id);
+			    }
+
+			    jobs(status) {
+			      return this._states.statusJobs(status);
+			    }
+
+			    counts() {
+			      return this._states.statusCounts();
+			    }
+
+			    _randomIndex() {
+			      return Math.random().toString(36).slice(2);
+			    }
+
+			    check(weight = 1) {
+			      return this._store.__check__(weight);
+			    }
+
+			    _clearGlobalState(index) {
+			      if (this._scheduled[index] != null) {
+			        clearTimeout(this._scheduled[index].expiration);
+			        delete this._scheduled[index];
+			        return true;
+			      } else {
+			        return false;
+			      }
+			    }
+
+			    async _free(index, job, options, eventInfo) {
+			      var e, running;
+			      try {
+			        ({running} = (await this._store.__free__(index, options.weight)));
+			        this.Events.trigger("debug", `Freed ${options.id}`, eventInfo);
+			        if (running === 0 && this.empty()) {
+			          return this.Events.trigger("idle");
+			        }
+			      } catch (error1) {
+			        e = error1;
+			        return this.Events.trigger("error", e);
+			      }
+			    }
+
+			    _run(index, job, wait) {
+			      var clearGlobalState, free, run;
+			      job.doRun();
+			      clearGlobalState = this._clearGlobalState.bind(this, index);
+			      run = this._run.bind(this, index, job);
+			      free = this._free.bind(this, index, job);
+			      return this._scheduled[index] = {
+			        timeout: setTimeout(() => {
+			          return job.doExecute(this._limiter, clearGlobalState, run, free);
+			        }, wait),
+			        expiration: job.options.expiration != null ? setTimeout(function() {
+			          return job.doExpire(clearGlobalState, run, free);
+			        }, wait + job.options.expiration) : void 0,
+			        job: job
+			      };
+			    }
+
+			    _drainOne(capacity) {
+			      return this._registerLock.schedule(() => {
+			        var args, index, next, options, queue;
+			        if (this.queued() === 0) {
+			          return this.Promise.resolve(null);
+			        }
+			        queue = this._queues.getFirst();
+			        ({options, args} = next = queue.first());
+			        if ((capacity != null) && options.weight > capacity) {
+			          return this.Promise.resolve(null);
+			        }
+			        this.Events.trigger("debug", `Draining ${options.id}`, {args, options});
+			        index = this._randomIndex();
+			        return this._store.__register__(index, options.weight, options.expiration).then(({success, wait, reservoir}) => {
+			          var empty;
+			          this.Events.trigger("debug", `Drained ${options.id}`, {success, args, options});
+			          if (success) {
+			            queue.shift();
+			            empty = this.empty();
+			            if (empty) {
+			              this.Events.trigger("empty");
+			            }
+			            if (reservoir === 0) {
+			              this.Events.trigger("depleted", empty);
+			            }
+			            this._run(index, next, wait);
+			            return this.Promise.resolve(options.weight);
+			          } else {
+			            return this.Promise.resolve(null);
+			          }
+			        });
+			      });
+			    }
+
+			    _drainAll(capacity, total = 0) {
+			      return this._drainOne(capacity).then((drained) => {
+			        var newCapacity;
+			        if (drained != null) {
+			          newCapacity = capacity != null ? capacity - drained : capacity;
+			          return this._drainAll(newCapacity, total + drained);
+			        } else {
+			          return this.Promise.resolve(total);
+			        }
+			      }).catch((e) => {
+			        return this.Events.trigger("error", e);
+			      });
+			    }
+
+			    _dropAllQueued(message) {
+			      return this._queues.shiftAll(function(job) {
+			        return job.doDrop({message});
+			      });
+			    }
+
+			    stop(options = {}) {
+			      var done, waitForExecuting;
+			      options = parser$5.load(options, this.stopDefaults);
+			      waitForExecuting = (at) => {
+			        var finished;
+			        finished = () => {
+			          var counts;
+			          counts = this._states.counts;
+			          return (counts[0] + counts[1] + counts[2] + counts[3]) === at;
+			        };
+			        return new this.Promise((resolve, reject) => {
+			          if (finished()) {
+			            return resolve();
+			          } else {
+			            return this.on("done", () => {
+			              if (finished()) {
+			                this.removeAllListeners("done");
+			                return resolve();
+			              }
+			            });
+			          }
+			        });
+			      };
+			      done = options.dropWaitingJobs ? (this._run = function(index, next) {
+			        return next.doDrop({
+			          message: options.dropErrorMessage
+			        });
+			      }, this._drainOne = () => {
+			        return this.Promise.resolve(null);
+			      }, this._registerLock.schedule(() => {
+			        return this._submitLock.schedule(() => {
+			          var k, ref, v;
+			          ref = this._scheduled;
+			          for (k in ref) {
+			            v = ref[k];
+			            if (this.jobStatus(v.job.options.id) === "RUNNING") {
+			              clearTimeout(v.timeout);
+			              clearTimeout(v.expiration);
+			              v.job.doDrop({
+			                message: options.dropErrorMessage
+			              });
+			            }
+			          }
+			          this._dropAllQueued(options.dropErrorMessage);
+			          return waitForExecuting(0);
+			        });
+			      })) : this.schedule({
+			        priority: NUM_PRIORITIES$1 - 1,
+			        weight: 0
+			      }, () => {
+			        return waitForExecuting(1);
+			      });
+			      this._receive = function(job) {
+			        return job._reject(new Bottleneck.prototype.BottleneckError(options.enqueueErrorMessage));
+			      };
+			      this.stop = () => {
+			        return this.Promise.reject(new Bottleneck.prototype.BottleneckError("stop() has already been called"));
+			      };
+			      return done;
+			    }
+
+			    async _addToQueue(job) {
+			      var args, blocked, error, options, reachedHWM, shifted, strategy;
+			      ({args, options} = job);
+			      try {
+			        ({reachedHWM, blocked, strategy} = (await this._store.__submit__(this.queued(), options.weight)));
+			      } catch (error1) {
+			        error = error1;
+			        this.Events.trigger("debug", `Could not queue ${options.id}`, {args, options, error});
+			        job.doDrop({error});
+			        return false;
+			      }
+			      if (blocked) {
+			        job.doDrop();
+			        return true;
+			      } else if (reachedHWM) {
+			        shifted = strategy === Bottleneck.prototype.strategy.LEAK ? this._queues.shiftLastFrom(options.priority) : strategy === Bottleneck.prototype.strategy.OVERFLOW_PRIORITY ? this._queues.shiftLastFrom(options.priority + 1) : strategy === Bottleneck.prototype.strategy.OVERFLOW ? job : void 0;
+			        if (shifted != null) {
+			          shifted.doDrop();
+			        }
+			        if ((shifted == null) || strategy === Bottleneck.prototype.strategy.OVERFLOW) {
+			          if (shifted == null) {
+			            job.doDrop();
+			          }
+			          return reachedHWM;
+			        }
+			      }
+			      job.doQueue(reachedHWM, blocked);
+			      this._queues.push(job);
+			      await this._drainAll();
+			      return reachedHWM;
+			    }
+
+			    _receive(job) {
+			      if (this._states.jobStatus(job.options.id) != null) {
+			        job._reject(new Bottleneck.prototype.BottleneckError(`A job with the same id already exists (id=${job.options.id})`));
+			        return false;
+			      } else {
+			        job.doReceive();
+			        return this._submitLock.schedule(this._addToQueue, job);
+			      }
+			    }
+
+			    submit(...args) {
+			      var cb, fn, job, options, ref, ref1, task;
+			      if (typeof args[0] === "function") {
+			        ref = args, [fn, ...args] = ref, [cb] = splice.call(args, -1);
+			        options = parser$5.load({}, this.jobDefaults);
+			      } else {
+			        ref1 = args, [options, fn, ...args] = ref1, [cb] = splice.call(args, -1);
+			        options = parser$5.load(options, this.jobDefaults);
+			      }
+			      task = (...args) => {
+			        return new this.Promise(function(resolve, reject) {
+			          return fn(...args, function(...args) {
+			            return (args[0] != null ? reject : resolve)(args);
+			          });
+			        });
+			      };
+			      job = new Job$1(task, args, options, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
+			      job.promise.then(function(args) {
+			        return typeof cb === "function" ? cb(...args) : void 0;
+			      }).catch(function(args) {
+			        if (Array.isArray(args)) {
+			          return typeof cb === "function" ? cb(...args) : void 0;
+			        } else {
+			          return typeof cb === "function" ? cb(args) : void 0;
+			        }
+			      });
+			      return this._receive(job);
+			    }
+
+			    schedule(...args) {
+			      var job, options, task;
+			      if (typeof args[0] === "function") {
+			        [task, ...args] = args;
+			        options = {};
+			      } else {
+			        [options, task, ...args] = args;
+			      }
+			      job = new Job$1(task, args, options, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
+			      this._receive(job);
+			      return job.promise;
+			    }
+
+			    wrap(fn) {
+			      var schedule, wrapped;
+			      schedule = this.schedule.bind(this);
+			      wrapped = function(...args) {
+			        return schedule(fn.bind(this), ...args);
+			      };
+			      wrapped.withOptions = function(options, ...args) {
+			        return schedule(options, fn, ...args);
+			      };
+			      return wrapped;
+			    }
+
+			    async updateSettings(options = {}) {
+			      await this._store.__updateSettings__(parser$5.overwrite(options, this.storeDefaults));
+			      parser$5.overwrite(options, this.instanceDefaults, this);
+			      return this;
+			    }
+
+			    currentReservoir() {
+			      return this._store.__currentReservoir__();
+			    }
+
+			    incrementReservoir(incr = 0) {
+			      return this._store.__incrementReservoir__(incr);
+			    }
+
+			  }
+			  Bottleneck.default = Bottleneck;
+
+			  Bottleneck.Events = Events$4;
+
+			  Bottleneck.version = Bottleneck.prototype.version = require$$8.version;
+
+			  Bottleneck.strategy = Bottleneck.prototype.strategy = {
+			    LEAK: 1,
+			    OVERFLOW: 2,
+			    OVERFLOW_PRIORITY: 4,
+			    BLOCK: 3
+			  };
+
+			  Bottleneck.BottleneckError = Bottleneck.prototype.BottleneckError = BottleneckError_1;
+
+			  Bottleneck.Group = Bottleneck.prototype.Group = Group_1;
+
+			  Bottleneck.RedisConnection = Bottleneck.prototype.RedisConnection = require$$2;
+
+			  Bottleneck.IORedisConnection = Bottleneck.prototype.IORedisConnection = require$$3;
+
+			  Bottleneck.Batcher = Bottleneck.prototype.Batcher = Batcher_1;
+
+			  Bottleneck.prototype.jobDefaults = {
+			    priority: DEFAULT_PRIORITY$1,
+			    weight: 1,
+			    expiration: null,
+			    id: "<no-id>"
+			  };
+
+			  Bottleneck.prototype.storeDefaults = {
+			    maxConcurrent: null,
+			    minTime: 0,
+			    highWater: null,
+			    strategy: Bottleneck.prototype.strategy.LEAK,
+			    penalty: null,
+			    reservoir: null,
+			    reservoirRefreshInterval: null,
+			    reservoirRefreshAmount: null,
+			    reservoirIncreaseInterval: null,
+			    reservoirIncreaseAmount: null,
+			    reservoirIncreaseMaximum: null
+			  };
+
+			  Bottleneck.prototype.localStoreDefaults = {
+			    Promise: Promise,
+			    timeout: null,
+			    heartbeatInterval: 250
+			  };
+
+			  Bottleneck.prototype.redisStoreDefaults = {
+			    Promise: Promise,
+			    timeout: null,
+			    heartbeatInterval: 5000,
+			    clientTimeout: 10000,
+			    Redis: null,
+			    clientOptions: {},
+			    clusterNodes: null,
+			    clearDatastore: false,
+			    connection: null
+			  };
+
+			  Bottleneck.prototype.instanceDefaults = {
+			    datastore: "local",
+			    connection: null,
+			    id: "<no-id>",
+			    rejectOnDrop: true,
+			    trackDoneStatus: false,
+			    Promise: Promise
+			  };
+
+			  Bottleneck.prototype.stopDefaults = {
+			    enqueueErrorMessage: "This limiter has been stopped and cannot accept new jobs.",
+			    dropWaitingJobs: true,
+			    dropErrorMessage: "This limiter has been stopped."
+			  };
+
+			  return Bottleneck;
+
+			}).call(commonjsGlobal$1);
+
+			var Bottleneck_1 = Bottleneck;
+
+			var lib = Bottleneck_1;
+
+			return lib;
+
+		}))); 
+	} (light$1));
+	return light$1.exports;
+}
+
+var lightExports = requireLight();
+var BottleneckLight = /*@__PURE__*/getDefaultExportFromCjs$1(lightExports);
+
+// pkg/dist-src/version.js
+var VERSION$1 = "0.0.0-development";
+
+// pkg/dist-src/error-request.js
+function isRequestError(error) {
+  return error.request !== void 0;
+}
+async function errorRequest(state, octokit, error, options) {
+  if (!isRequestError(error) || !error?.request.request) {
+    throw error;
+  }
+  if (error.status >= 400 && !state.doNotRetry.includes(error.status)) {
+    const retries = options.request.retries != null ? options.request.retries : state.retries;
+    const retryAfter = Math.pow((options.request.retryCount || 0) + 1, 2);
+    throw octokit.retry.retryRequest(error, retries, retryAfter);
+  }
+  throw error;
+}
+async function wrapRequest$1(state, octokit, request, options) {
+  const limiter = new BottleneckLight();
+  limiter.on("failed", function(error, info) {
+    const maxRetries = ~~error.request.request?.retries;
+    const after = ~~error.request.request?.retryAfter;
+    options.request.retryCount = info.retryCount + 1;
+    if (maxRetries > info.retryCount) {
+      return after * state.retryAfterBaseValue;
+    }
+  });
+  return limiter.schedule(
+    requestWithGraphqlErrorHandling.bind(null, state, octokit, request),
+    options
+  );
+}
+async function requestWithGraphqlErrorHandling(state, octokit, request, options) {
+  const response = await request(options);
+  if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
+    response.data.errors[0].message
+  )) {
+    const error = new RequestError(response.data.errors[0].message, 500, {
+      request: options,
+      response
+    });
+    return errorRequest(state, octokit, error, options);
+  }
+  return response;
+}
+
+// pkg/dist-src/index.js
+function retry(octokit, octokitOptions) {
+  const state = Object.assign(
+    {
+      enabled: true,
+      retryAfterBaseValue: 1e3,
+      doNotRetry: [400, 401, 403, 404, 410, 422, 451],
+      retries: 3
+    },
+    octokitOptions.retry
+  );
+  const retryPlugin = {
+    retry: {
+      retryRequest: (error, retries, retryAfter) => {
+        error.request.request = Object.assign({}, error.request.request, {
+          retries,
+          retryAfter
+        });
+        return error;
+      }
+    }
+  };
+  if (state.enabled) {
+    octokit.hook.error("request", errorRequest.bind(null, state, retryPlugin));
+    octokit.hook.wrap("request", wrapRequest$1.bind(null, state, retryPlugin));
+  }
+  return retryPlugin;
+}
+retry.VERSION = VERSION$1;
+
+// pkg/dist-src/index.js
+
+// pkg/dist-src/version.js
+var VERSION = "0.0.0-development";
+
+// pkg/dist-src/wrap-request.js
+var noop = () => Promise.resolve();
+function wrapRequest(state, request, options) {
+  return state.retryLimiter.schedule(doRequest, state, request, options);
+}
+async function doRequest(state, request, options) {
+  const { pathname } = new URL(options.url, "http://github.test");
+  const isAuth = isAuthRequest(options.method, pathname);
+  const isWrite = !isAuth && options.method !== "GET" && options.method !== "HEAD";
+  const isSearch = options.method === "GET" && pathname.startsWith("/search/");
+  const isGraphQL = pathname.startsWith("/graphql");
+  const retryCount = ~~request.retryCount;
+  const jobOptions = retryCount > 0 ? { priority: 0, weight: 0 } : {};
+  if (state.clustering) {
+    jobOptions.expiration = 1e3 * 60;
+  }
+  if (isWrite || isGraphQL) {
+    await state.write.key(state.id).schedule(jobOptions, noop);
+  }
+  if (isWrite && state.triggersNotification(pathname)) {
+    await state.notifications.key(state.id).schedule(jobOptions, noop);
+  }
+  if (isSearch) {
+    await state.search.key(state.id).schedule(jobOptions, noop);
+  }
+  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request, options);
+  if (isGraphQL) {
+    const res = await req;
+    if (res.data.errors != null && res.data.errors.some((error) => error.type === "RATE_LIMITED")) {
+      const error = Object.assign(new Error("GraphQL Rate Limit Exceeded"), {
+        response: res,
+        data: res.data
+      });
+      throw error;
+    }
+  }
+  return req;
+}
+function isAuthRequest(method, pathname) {
+  return method === "PATCH" && // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-a-scoped-access-token
+  /^\/applications\/[^/]+\/token\/scoped$/.test(pathname) || method === "POST" && // https://docs.github.com/en/rest/apps/oauth-applications?apiVersion=2022-11-28#reset-a-token
+  (/^\/applications\/[^/]+\/token$/.test(pathname) || // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-an-installation-access-token-for-an-app
+  /^\/app\/installations\/[^/]+\/access_tokens$/.test(pathname) || // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
+  pathname === "/login/oauth/access_token");
+}
+
+// pkg/dist-src/generated/triggers-notification-paths.js
+var triggers_notification_paths_default = [
+  "/orgs/{org}/invitations",
+  "/orgs/{org}/invitations/{invitation_id}",
+  "/orgs/{org}/teams/{team_slug}/discussions",
+  "/orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
+  "/repos/{owner}/{repo}/collaborators/{username}",
+  "/repos/{owner}/{repo}/commits/{commit_sha}/comments",
+  "/repos/{owner}/{repo}/issues",
+  "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issue",
+  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority",
+  "/repos/{owner}/{repo}/pulls",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/merge",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+  "/repos/{owner}/{repo}/releases",
+  "/teams/{team_id}/discussions",
+  "/teams/{team_id}/discussions/{discussion_number}/comments"
+];
+
+// pkg/dist-src/route-matcher.js
+function routeMatcher(paths) {
+  const regexes = paths.map(
+    (path) => path.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+  );
+  const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
+  return new RegExp(regex2, "i");
+}
+
+// pkg/dist-src/index.js
+var regex = routeMatcher(triggers_notification_paths_default);
+var triggersNotification = regex.test.bind(regex);
+var groups = {};
+var createGroups = function(Bottleneck, common) {
+  groups.global = new Bottleneck.Group({
+    id: "octokit-global",
+    maxConcurrent: 10,
+    ...common
+  });
+  groups.auth = new Bottleneck.Group({
+    id: "octokit-auth",
+    maxConcurrent: 1,
+    ...common
+  });
+  groups.search = new Bottleneck.Group({
+    id: "octokit-search",
+    maxConcurrent: 1,
+    minTime: 2e3,
+    ...common
+  });
+  groups.write = new Bottleneck.Group({
+    id: "octokit-write",
+    maxConcurrent: 1,
+    minTime: 1e3,
+    ...common
+  });
+  groups.notifications = new Bottleneck.Group({
+    id: "octokit-notifications",
+    maxConcurrent: 1,
+    minTime: 3e3,
+    ...common
+  });
+};
+function throttling(octokit, octokitOptions) {
+  const {
+    enabled = true,
+    Bottleneck = BottleneckLight,
+    id = "no-id",
+    timeout = 1e3 * 60 * 2,
+    // Redis TTL: 2 minutes
+    connection
+  } = octokitOptions.throttle || {};
+  if (!enabled) {
+    return {};
+  }
+  const common = { timeout };
+  if (typeof connection !== "undefined") {
+    common.connection = connection;
+  }
+  const state = Object.assign(
+    {
+      clustering: connection != null,
+      triggersNotification,
+      fallbackSecondaryRateRetryAfter: 60,
+      retryAfterBaseValue: 1e3,
+      id
+    },
+    octokitOptions.throttle
+  );
+  if (typeof state.onSecondaryRateLimit !== "function" || typeof state.onRateLimit !== "function") {
+    throw new Error(`octokit/plugin-throttling error:
+        You must pass the onSecondaryRateLimit and onRateLimit error handlers.
+        See https://octokit.github.io/rest.js/#throttling
+
+        const octokit = new Octokit({
+          throttle: {
+            onSecondaryRateLimit: (retryAfter, options) => {/* ... */},
+            onRateLimit: (retryAfter, options) => {/* ... */}
+          }
+        })
+    `);
+  }
+  let initialized = false;
+  const initializeBottleneck = () => {
+    if (initialized) {
+      return;
+    }
+    initialized = true;
+    if (groups.global == null) {
+      createGroups(Bottleneck, common);
+    }
+    state.global = state.global ?? groups.global;
+    state.auth = state.auth ?? groups.auth;
+    state.search = state.search ?? groups.search;
+    state.write = state.write ?? groups.write;
+    state.notifications = state.notifications ?? groups.notifications;
+    state.retryLimiter = state.retryLimiter ?? new Bottleneck();
+    const events = {};
+    const emitter = new Bottleneck.Events(events);
+    events.on("secondary-limit", state.onSecondaryRateLimit);
+    events.on("rate-limit", state.onRateLimit);
+    events.on(
+      "error",
+      (e) => octokit.log.warn("Error in throttling-plugin limit handler", e)
+    );
+    state.retryLimiter.on("failed", async function(error, info) {
+      const [state2, request, options] = info.args;
+      const { pathname } = new URL(options.url, "http://github.test");
+      const shouldRetryGraphQL = pathname.startsWith("/graphql") && error.status !== 401;
+      if (!(shouldRetryGraphQL || error.status === 403 || error.status === 429)) {
+        return;
+      }
+      const retryCount = ~~request.retryCount;
+      request.retryCount = retryCount;
+      options.request.retryCount = retryCount;
+      const { wantRetry, retryAfter = 0 } = await (async function() {
+        if (/\bsecondary rate\b/i.test(error.message)) {
+          const retryAfter2 = Number(error.response.headers["retry-after"]) || state2.fallbackSecondaryRateRetryAfter;
+          const wantRetry2 = await emitter.trigger(
+            "secondary-limit",
+            retryAfter2,
+            options,
+            octokit,
+            retryCount
+          );
+          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
+        }
+        if (error.response.headers != null && error.response.headers["x-ratelimit-remaining"] === "0" || (error.response.data?.errors ?? []).some(
+          (error2) => error2.type === "RATE_LIMITED"
+        )) {
+          const rateLimitReset = new Date(
+            ~~error.response.headers["x-ratelimit-reset"] * 1e3
+          ).getTime();
+          const retryAfter2 = Math.max(
+            // Add one second so we retry _after_ the reset time
+            // https://docs.github.com/en/rest/overview/resources-in-the-rest-api?apiVersion=2022-11-28#exceeding-the-rate-limit
+            Math.ceil((rateLimitReset - Date.now()) / 1e3) + 1,
+            0
+          );
+          const wantRetry2 = await emitter.trigger(
+            "rate-limit",
+            retryAfter2,
+            options,
+            octokit,
+            retryCount
+          );
+          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
+        }
+        return {};
+      })();
+      if (wantRetry) {
+        request.retryCount++;
+        return retryAfter * state2.retryAfterBaseValue;
+      }
+    });
+  };
+  octokit.hook.wrap("request", (request, options) => {
+    initializeBottleneck();
+    return wrapRequest(state, request, options);
+  });
+  return {};
+}
+throttling.VERSION = VERSION;
+throttling.triggersNotification = triggersNotification;
+
+/** The `rel="next"` target of an RFC 8288 Link header, resolved against the page it came with. */
+function nextLink(header, base) {
+    if (!header)
+        return undefined;
+    for (const part of header.split(/,(?=\s*<)/)) {
+        const match = /^\s*<([^>]*)>(.*)$/.exec(part);
+        if (!match)
+            continue;
+        const rels = /;\s*rel\s*=\s*(?:"([^"]*)"|([^\s;,]+))/i.exec(match[2]);
+        const names = (rels?.[1] ?? rels?.[2] ?? '').toLowerCase().split(/\s+/);
+        if (!names.includes('next'))
+            continue;
+        try {
+            return new URL(match[1], base).toString();
+        }
+        catch {
+            return undefined;
+        }
+    }
+    return undefined;
+}
+
+/**
+ * The real GitHub client: Octokit from `@actions/github` with the retry and throttling plugins. The plugins decide
+ * when a request is sent again; how long to wait, and whether to try at all, is this module's rule (the same
+ * policy as `fetchWithRetry`), and the waits go through the injected `sleep`, so tests never wait for real: both
+ * plugins are told to wait 0 ms themselves.
+ */
+/** What every request carries: the REST API's media type and version, as GitHub documents them. */
+const apiHeaders = { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' };
+const userAgent = 'flux-crs-upgrade';
+/** One client per API base URL and token; the deps are the run's (or a test's). */
+const githubClients = (deps) => (baseUrl, token) => new OctokitClient(baseUrl, token?.trim() || undefined, deps);
+const isOctokitFailure = (e) => typeof e === 'object' &&
+    e !== null &&
+    typeof e.status === 'number' &&
+    'request' in e;
+/**
+ * Told apart as the throttling plugin does, so that it is the one to handle exactly these: a primary limit has no
+ * requests left, a secondary one says so in its message.
+ */
+function rateLimitOf(e) {
+    if (e.status !== 403 && e.status !== 429)
+        return undefined;
+    if (/\bsecondary rate\b/i.test(e.message))
+        return 'secondary';
+    return e.response?.headers['x-ratelimit-remaining'] === '0' ? 'primary' : undefined;
+}
+const responseOf = (e) => {
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(e.response?.headers ?? {})) {
+        if (value !== undefined)
+            headers.set(name, String(value));
+    }
+    return { status: e.status, headers };
+};
+class OctokitClient {
+    baseUrl;
+    token;
+    deps;
+    authenticated;
+    policy;
+    now;
+    octokitInstance;
+    /** Attempts made in the current round of retries, per call. */
+    attempts = new WeakMap();
+    /** The last rate-limit answer of a call, for the throttling handlers (which are given the call, not the answer). */
+    limited = new WeakMap();
+    constructor(baseUrl, token, deps) {
+        this.baseUrl = baseUrl;
+        this.token = token;
+        this.deps = deps;
+        this.authenticated = token !== undefined;
+        this.policy = deps.policy ?? defaultRetryPolicy;
+        this.now = deps.now ?? Date.now;
+    }
+    async listReleases(owner, repo, options) {
+        const base = this.base();
+        const first = new URL(`${base}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/releases`);
+        first.searchParams.set('per_page', '100');
+        first.searchParams.set('page', '1');
+        const items = [];
+        const seen = new Set();
+        let next = first.toString();
+        let pages = 0;
+        while (next !== undefined) {
+            if (pages >= options.maxPages || seen.has(next))
+                return { items, pages, truncated: true };
+            seen.add(next);
+            pages++;
+            const url = next;
+            const page = await this.getJson(url);
+            if (!Array.isArray(page.body)) {
+                throw new GitHubApiError('not-a-list', `${redactUrl(url)} answered something other than a list`, {
+                    url: redactUrl(url)
+                });
+            }
+            items.push(...page.body);
+            next = nextLink(page.link, url);
+        }
+        return { items, pages, truncated: false };
+    }
+    /** GET `url` (absolute) and its body as JSON, read here so a body cut short is told from one that is not JSON. */
+    async getJson(url) {
+        const shown = redactUrl(url);
+        let res;
+        try {
+            res = await this.octokit().request({
+                method: 'GET',
+                url,
+                request: { parseSuccessResponseBody: false }
+            });
+        }
+        catch (e) {
+            throw this.failure(e, shown);
+        }
+        let text;
+        try {
+            text = await new Response(res.data).text();
+        }
+        catch (e) {
+            const why = isTimeout(e)
+                ? `the body did not arrive within ${timeoutOf(this.policy) / 1000} s`
+                : errorText(e);
+            throw new GitHubApiError('broken-body', `the connection broke while reading ${shown} (${why})`, {
+                url: shown
+            }, { cause: e });
+        }
+        let body;
+        try {
+            body = JSON.parse(text);
+        }
+        catch (e) {
+            throw new GitHubApiError('not-json', `${shown} did not answer with JSON`, { url: shown }, { cause: e });
+        }
+        const link = res.headers.link;
+        return { body, ...(typeof link === 'string' ? { link } : {}) };
+    }
+    /** What a call that failed for good throws: rate limits and network failures worded here, statuses for the caller. */
+    failure(e, shown) {
+        if (!isOctokitFailure(e))
+            return e instanceof Error ? e : new Error(String(e));
+        if (!e.response) {
+            return networkError(`GET ${shown}`, e, isWorthRetrying(e) ? this.policy.attempts : 1, this.policy);
+        }
+        if (rateLimitOf(e) !== undefined || e.status === 429) {
+            return rateLimitError(shown, e.status, {
+                waitMs: this.limitWaitMs(e),
+                now: this.now(),
+                attempts: this.policy.attempts,
+                policy: this.policy
+            });
+        }
+        const serverMessage = this.serverMessage(e.response.data);
+        return new GitHubApiError('status', `${shown} answered HTTP ${e.status}${serverMessage ? `: ${serverMessage}` : ''}`, { url: shown, status: e.status, ...(serverMessage ? { serverMessage } : {}) });
+    }
+    /** GitHub's `{"message": ...}`, one line, short, and without the token should a mirror echo it. */
+    serverMessage(data) {
+        const message = typeof data === 'object' && data !== null ? data.message : undefined;
+        if (typeof message !== 'string' || message.trim() === '')
+            return undefined;
+        const scrubbed = this.token ? message.split(this.token).join('***') : message;
+        const oneLine = scrubbed.replace(/\s+/g, ' ').trim();
+        return oneLine.length > 200 ? `${oneLine.slice(0, 200)}…` : oneLine;
+    }
+    /** How long a rate-limited answer asks to wait, by the same rule as `fetchWithRetry` and on the injected clock. */
+    limitWaitMs(e) {
+        return (requestedWaitMs(responseOf(e), this.now()) ??
+            (rateLimitOf(e) === 'secondary' ? secondaryRateLimitWaitMs : undefined));
+    }
+    /** The API base URL without a trailing slash; a bad one fails the first call, as the caller words it. */
+    base() {
+        let u;
+        try {
+            u = new URL(this.baseUrl.trim());
+        }
+        catch {
+            u = undefined;
+        }
+        if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:')) {
+            throw new GitHubApiError('bad-base-url', `"${redactUrl(this.baseUrl)}" is not an http(s) URL`, {
+                url: redactUrl(this.baseUrl)
+            });
+        }
+        return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+    }
+    octokit() {
+        if (this.octokitInstance)
+            return this.octokitInstance;
+        const base = this.base();
+        const Client = GitHub.plugin(this.attemptPolicy, retry, throttling);
+        const onLimit = this.onRateLimit.bind(this);
+        this.octokitInstance = new Client({
+            baseUrl: base,
+            userAgent,
+            log: octokitLog(this.deps.log),
+            request: { fetch: this.fetchFor(new URL(base).origin) },
+            // The plugins only count and re-send; the waits are ours (see attemptPolicy and onRateLimit).
+            retry: { retries: this.policy.attempts - 1, retryAfterBaseValue: 0 },
+            throttle: { retryAfterBaseValue: 0, onRateLimit: onLimit, onSecondaryRateLimit: onLimit }
+        });
+        return this.octokitInstance;
+    }
+    /**
+     * The injected fetch with this API's token on requests to its own origin only (a Link or redirect to another
+     * host goes without it; fetch itself drops Authorization on a cross-origin redirect), and a deadline that covers
+     * the body too: a page of releases is small.
+     */
+    fetchFor(apiOrigin) {
+        return (url, init = {}) => {
+            const headers = {};
+            for (const [name, value] of Object.entries(init.headers ?? {})) {
+                if (name.toLowerCase() !== 'authorization')
+                    headers[name] = value;
+            }
+            if (this.token && new URL(url).origin === apiOrigin)
+                headers.authorization = `Bearer ${this.token}`;
+            const timeout = deadline(timeoutOf(this.policy)).signal;
+            return this.deps.fetch(url, {
+                ...init,
+                headers,
+                signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout
+            });
+        };
+    }
+    /**
+     * An Octokit plugin, applied before the retry plugin so that its hook sees each attempt first: it vetoes what
+     * must not be sent again (a final status, a host that does not resolve, a server that stalled, a rate limit the
+     * throttling plugin handles) by setting the call's `retries` to 0, and waits before what will be. (The retry
+     * plugin reads `retries` from the call for the statuses it would retry; the others it never retries.)
+     */
+    attemptPolicy = (octokit) => {
+        octokit.hook.wrap('request', async (send, endpoint) => {
+            const options = endpoint;
+            const request = send;
+            Object.assign(options.headers, apiHeaders);
+            const attempt = (this.attempts.get(options) ?? 0) + 1;
+            this.attempts.set(options, attempt);
+            try {
+                return await request(options);
+            }
+            catch (e) {
+                if (!isOctokitFailure(e))
+                    throw e;
+                if (rateLimitOf(e) !== undefined) {
+                    this.limited.set(options, e);
+                    options.request.retries = 0;
+                    throw e;
+                }
+                const delay = attempt < this.policy.attempts ? this.retryDelay(e, attempt) : undefined;
+                if (delay === undefined) {
+                    options.request.retries = 0;
+                    throw e;
+                }
+                const what = e.response ? `answered HTTP ${e.status}` : `failed (${errorText(e.cause ?? e)})`;
+                this.deps.log.info(`GET ${redactUrl(e.request.url)} ${what}; retrying in ${delay} ms (attempt ${attempt + 1} of ${this.policy.attempts})`);
+                await this.deps.sleep(delay);
+                throw e;
+            }
+        });
+    };
+    /** The wait before another try, or undefined when there is to be none. */
+    retryDelay(e, attempt) {
+        const backoff = this.policy.baseDelayMs * 2 ** (attempt - 1);
+        if (!e.response)
+            return isWorthRetrying(e) ? backoff : undefined;
+        if (!isTransientStatus(e.status))
+            return undefined;
+        const asked = requestedWaitMs(responseOf(e), this.now());
+        // A server that asks for a long pause is better answered with a clear failure than a job that hangs.
+        if (asked !== undefined && asked > this.policy.maxWaitMs)
+            return undefined;
+        return asked ?? backoff;
+    }
+    /**
+     * The throttling plugin's handler for both kinds of limit: wait (through the injected sleep) when the reset is
+     * near and attempts remain, else give up and let `failure` word it.
+     */
+    async onRateLimit(retryAfterSeconds, options, _octokit, retryCount) {
+        const e = this.limited.get(options);
+        const waitMs = (e && this.limitWaitMs(e)) ?? retryAfterSeconds * 1000;
+        if (waitMs > this.policy.maxWaitMs || retryCount + 1 >= this.policy.attempts)
+            return false;
+        this.deps.log.info(`GET ${redactUrl(e?.request.url ?? options.url)} is rate limited (HTTP ${e?.status ?? 403}); waiting ${Math.ceil(waitMs / 1000)} s for the reset (attempt ${retryCount + 2} of ${this.policy.attempts})`);
+        await this.deps.sleep(waitMs);
+        // After the wait, a fresh round: a 5xx that follows gets its own retries.
+        this.attempts.delete(options);
+        delete options.request.retries;
+        return true;
+    }
+}
+/** Octokit's own log lines (deprecations, plugin trouble) go to the run's log, at no louder level. */
+function octokitLog(log) {
+    return {
+        debug: (m) => log.debug(m),
+        info: (m) => log.debug(m),
+        warn: (m) => log.warning(m),
+        error: (m) => log.warning(m)
+    };
 }
 
 const OS = { linux: 'linux', darwin: 'darwin' };
@@ -68461,14 +78539,21 @@ const realExec = async (file, args, options = {}) => {
     });
     return { exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr };
 };
-/** The real world for one run: global fetch, timers, tool-cache, a scratch directory removed by `dispose`. */
+/**
+ * The real world for one run: global fetch, timers, tool-cache, the GitHub client, a scratch directory removed by
+ * `dispose`.
+ */
 async function realDeps(log, env) {
     const base = env.RUNNER_TEMP || os$1.tmpdir();
     const tempDir = await mkdtemp(path__default.join(base, 'flux-crs-upgrade-'));
-    const deps = {
+    const net = {
         fetch: (url, init) => fetch(url, init),
-        sleep: ms => new Promise(resolve => setTimeout(resolve, ms)),
-        log,
+        sleep: (ms) => new Promise(resolve => setTimeout(resolve, ms)),
+        log
+    };
+    const deps = {
+        ...net,
+        github: githubClients(net),
         exec: realExec,
         toolCache: actionsToolCache(),
         tempDir,
@@ -68529,6 +78614,25 @@ function renderSummary(result) {
             out.push(`| ${code(f.path)} | ${f.operation} | ${f.bytes.toLocaleString('en-US')} | ${share}${over} |`);
         }
         out.push('');
+    }
+    if (result.configMaps.length > 0) {
+        out.push('### ClusterResourceSet ConfigMaps', '', '| ConfigMap | from | to | file | data of the 1 MiB limit | kept customisations |', '|---|---|---|---|---|---|');
+        for (const c of result.configMaps) {
+            const name = c.newName === c.name ? c.name : `${c.name} → ${c.newName}`;
+            const file = c.renamedTo ? `${code(c.file)} → ${code(c.renamedTo)}` : code(c.file);
+            const parts = c.parts
+                .map(p => `${c.parts.length > 1 ? `${p.name}: ` : ''}${((p.bytes / CONFIGMAP_MAX_BYTES) * 100).toFixed(1)} %`)
+                .join(', ');
+            const kept = c.kept.length === 0 ? '—' : c.kept.map(k => `${esc(k.object)} ${code(k.path)}`).join('<br>');
+            out.push(`| ${esc(name)} | ${c.from} | ${c.to} | ${file} | ${parts} | ${kept} |`);
+        }
+        out.push('', ...result.configMaps.flatMap(c => c.notes.map(n => `- ${code(c.file)}: ${esc(n)}`)));
+        if (result.references.length > 0) {
+            out.push('References that follow the new names:', '');
+            for (const r of result.references)
+                out.push(`- ${code(`${r.file}:${r.line}`)}: ${code(r.from)} → ${code(r.to)}`);
+            out.push('');
+        }
     }
     if (result.migrated.length > 0) {
         out.push('### Migrated objects', '', '| file | object | from | to |', '|---|---|---|---|');

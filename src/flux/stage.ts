@@ -127,13 +127,19 @@ export const fluxStage: Stage = {
     // API versions are removed at minor releases: only a minor crossing can strand the repository's own objects.
     const inData = movable.filter(i => i.inData)
     const migratedData = new Map<Install, string>()
+    const companions = findCompanions(ctx.tree, inData)
+    const migratedCompanions = new Map<Companion, string>()
     if (movable.some(i => minorOf(i.version) !== minorOf(to))) {
       const regenerated = ctx.tree.with(outcome.changes)
-      const virtual = inData.map((i, n) => ({
-        install: i,
-        path: `${i.target.path}#${n}`,
-        content: i.inData!.others
-      }))
+      const virtual = [
+        ...inData.map((i, n) => ({ install: i, path: `${i.target.path}#${n}`, content: i.inData!.others })),
+        // A data key beside the install's (the cluster's sync objects on their own) is migrated the same way.
+        ...companions.map((c, n) => ({
+          companion: c,
+          path: `${c.target.path}#c${n}`,
+          content: c.entry.value
+        }))
+      ]
       const migration = await migrateFluxObjects(
         [...regenerated.files(), ...virtual.filter(v => v.content !== '')],
         {
@@ -146,12 +152,15 @@ export const fluxStage: Stage = {
       )
       for (const w of migration.writes) {
         const v = virtual.find(x => x.path === w.file)
-        if (v) migratedData.set(v.install, w.content)
+        if (v && 'install' in v) migratedData.set(v.install, w.content)
+        else if (v) migratedCompanions.set(v.companion, w.content)
         else outcome.changes.push({ path: w.file, content: w.content, reason: 'migrated' })
       }
       outcome.migrated = migration.migrated.map((m): MigratedObject => {
         const v = virtual.find(x => x.path === m.file)
         if (!v) return m
+        if (!('install' in v))
+          return { ...m, file: v.companion.target.path, line: fileLine(v.companion.entry, m.line) }
         const d = v.install.inData!
         return { ...m, file: v.install.target.path, line: fileLine(d.entry, d.othersLine + m.line - 1) }
       })
@@ -173,9 +182,13 @@ export const fluxStage: Stage = {
             const d = i.inData!
             const install = results.get(i)!.content
             const others = migratedData.get(i) ?? d.others
-            return [d.entry.key, others === '' ? install : joinDocuments([install, others])]
+            return [d.entry.key, others === '' ? install : joinDocuments([install, others])] as const
           })
         )
+        for (const c of companions.filter(c => c.target.path === file && c.document === document)) {
+          const migrated = migratedCompanions.get(c)
+          if (migrated !== undefined) values.set(c.entry.key, migrated)
+        }
         const from = highestVersion(ofDocument.map(i => i.version))!
         const upgraded = upgradeConfigMap({
           component: 'flux',
@@ -207,6 +220,26 @@ export const fluxStage: Stage = {
     outcome.references = followed.followed
     return outcome
   }
+}
+
+/** A data key of a Flux ConfigMap that holds no install: migrated with the repository's Flux objects. */
+interface Companion {
+  target: Target
+  document: number
+  entry: DataEntry
+}
+
+function findCompanions(tree: WorkingTree, installs: readonly Install[]): Companion[] {
+  const out: Companion[] = []
+  for (const file of new Set(installs.map(i => i.target.path))) {
+    const target = installs.find(i => i.target.path === file)!.target
+    for (const cm of readConfigMaps(tree.get(file)!, file)) {
+      if (!installs.some(i => i.target.path === file && i.inData!.document === cm.document)) continue
+      for (const entry of cm.data)
+        if (!FLUX_DATA.test(entry.value)) out.push({ target, document: cm.document, entry })
+    }
+  }
+  return out
 }
 
 /** gotk-components.yaml targets and every data key of a Flux ConfigMap that holds a Flux install. */

@@ -53,6 +53,35 @@ export function renderSummary(result: RunResult): string {
     out.push('')
   }
 
+  if (result.configMaps.length > 0) {
+    out.push(
+      '### ClusterResourceSet ConfigMaps',
+      '',
+      '| ConfigMap | from | to | file | data of the 1 MiB limit | kept customisations |',
+      '|---|---|---|---|---|---|'
+    )
+    for (const c of result.configMaps) {
+      const name = c.newName === c.name ? c.name : `${c.name} → ${c.newName}`
+      const file = c.renamedTo ? `${code(c.file)} → ${code(c.renamedTo)}` : code(c.file)
+      const parts = c.parts
+        .map(
+          p =>
+            `${c.parts.length > 1 ? `${p.name}: ` : ''}${((p.bytes / CONFIGMAP_MAX_BYTES) * 100).toFixed(1)} %`
+        )
+        .join(', ')
+      const kept =
+        c.kept.length === 0 ? '—' : c.kept.map(k => `${esc(k.object)} ${code(k.path)}`).join('<br>')
+      out.push(`| ${esc(name)} | ${c.from} | ${c.to} | ${file} | ${parts} | ${kept} |`)
+    }
+    out.push('', ...result.configMaps.flatMap(c => c.notes.map(n => `- ${code(c.file)}: ${esc(n)}`)))
+    if (result.references.length > 0) {
+      out.push('References that follow the new names:', '')
+      for (const r of result.references)
+        out.push(`- ${code(`${r.file}:${r.line}`)}: ${code(r.from)} → ${code(r.to)}`)
+      out.push('')
+    }
+  }
+
   if (result.migrated.length > 0) {
     out.push('### Migrated objects', '', '| file | object | from | to |', '|---|---|---|---|')
     for (const m of result.migrated) {

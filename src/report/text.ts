@@ -19,6 +19,15 @@ export function renderText(result: RunResult, options: { check?: boolean } = {})
     const verb = options.check ? `would be ${f.operation}:` : `${f.operation}`
     lines.push(`${verb} ${f.path} (${f.bytes} bytes)`)
   }
+  for (const c of result.configMaps) {
+    const parts = c.parts.map(p => `${p.name} ${p.bytes} bytes`).join(', ')
+    lines.push(
+      `configmap ${c.file}${c.renamedTo ? ` -> ${c.renamedTo}` : ''} ${c.name}${c.newName !== c.name ? ` -> ${c.newName}` : ''} ${c.from} -> ${c.to}: ${c.status} (${parts}; limit 1048576)`
+    )
+    for (const k of c.kept) lines.push(`  kept ${k.object} ${k.path}`)
+    for (const n of c.notes) lines.push(`  note ${n}`)
+  }
+  for (const r of result.references) lines.push(`reference ${r.file}:${r.line} ${r.from} -> ${r.to}`)
   for (const m of result.migrated)
     lines.push(`migrated ${m.file}${m.line ? `:${m.line}` : ''} ${m.kind}/${m.name} ${m.from} -> ${m.to}`)
   for (const t of result.targets)

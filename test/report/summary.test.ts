@@ -46,8 +46,31 @@ const result: RunResult = {
       reasons: ['regenerated']
     }
   ],
-  configMaps: [],
-  references: [],
+  configMaps: [
+    {
+      component: 'calico',
+      file: 'capi/cm-calico-v3.21.yaml',
+      name: 'calico-cni',
+      from: '3.21.5',
+      to: '3.31.7',
+      renamedTo: 'capi/cm-calico-v3.31.yaml',
+      newName: 'calico-cni',
+      keys: [{ key: 'calico-v3.21.yaml', renamedTo: 'calico-v3.31.yaml' }],
+      parts: [{ name: 'calico-cni', bytes: 332098 }],
+      kept: [{ object: 'ConfigMap/kube-system/calico-config', path: 'data.veth_mtu', change: 'changed' }],
+      notes: [],
+      status: 'upgraded'
+    }
+  ],
+  references: [
+    {
+      file: 'capi/kustomization.yaml',
+      line: 6,
+      kind: 'file',
+      from: 'cm-calico-v3.21.yaml',
+      to: 'cm-calico-v3.31.yaml'
+    }
+  ],
   migrated: [
     {
       file: 'clusters/a/gotk-sync.yaml',
@@ -99,6 +122,13 @@ describe('renderSummary', () => {
     expect(md).toContain(
       '| `clusters/a/gotk-components.yaml` | modified | 269,777 | 25.7 % (over 256 KiB: apply server-side) |'
     )
+  })
+
+  it('lists each ConfigMap with its rename, size against the limit, kept customisations and references', () => {
+    expect(md).toContain(
+      '| calico-cni | 3.21.5 | 3.31.7 | `capi/cm-calico-v3.21.yaml` → `capi/cm-calico-v3.31.yaml` | 31.7 % | ConfigMap/kube-system/calico-config `data.veth_mtu` |'
+    )
+    expect(md).toContain('- `capi/kustomization.yaml:6`: `cm-calico-v3.21.yaml` → `cm-calico-v3.31.yaml`')
   })
 
   it('lists migrated objects, hand edits and findings with their lines', () => {
