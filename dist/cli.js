@@ -34069,6 +34069,16 @@ function applyNamespace(ctx, objects) {
         return;
     }
     for (const o of objects) {
+        // The transformer's field specs include a Namespace's own name: home-lab fleets write `name: _` placeholders
+        // that each directory's kustomization names this way.
+        if (kindOf(o.value) === 'Namespace' && o.value.apiVersion === 'v1') {
+            const name = nameOf(o.value);
+            if (name !== ns) {
+                o.previousNames.push(name);
+                setField(o, ['metadata', 'name'], ns, ctx, ['namespace']);
+            }
+            continue;
+        }
         if (isClusterScoped(o.value))
             continue;
         setField(o, ['metadata', 'namespace'], ns, ctx, ['namespace']);
@@ -34160,7 +34170,6 @@ function applyLabelsAndAnnotations(ctx, objects) {
 
 /** Fields this renderer does not apply, and whether they can change which objects exist or what they are called. */
 const unsupportedFields = {
-    components: true,
     generators: true,
     transformers: true,
     helmCharts: true,
@@ -34195,6 +34204,7 @@ const knownFields = new Set([
     'configurations',
     'sortOptions',
     'buildMetadata',
+    'components',
     ...Object.keys(unsupportedFields)
 ]);
 const isYamlFile$1 = (p) => /\.ya?ml$/i.test(p);
@@ -34274,13 +34284,19 @@ class KustomizeRenderer {
         const kustomizations = [];
         const findings = [];
         for (const dir of unique) {
+            // A Component is built only as part of the kustomizations that use it: alone, its patches have no targets.
+            if (this.isComponent(dir))
+                continue;
             const render = this.build(dir);
             if (!render)
                 continue;
             kustomizations.push(render);
             findings.push(...render.findings);
         }
-        const kustomizationDirs = new Set(kustomizations.map(k => k.dir));
+        const kustomizationDirs = new Set([
+            ...kustomizations.map(k => k.dir),
+            ...unique.filter(d => this.isComponent(d))
+        ]);
         const plainObjects = [];
         for (const file of this.index.files.keys()) {
             if (!isYamlFile$1(file) || this.claimed.has(file))
@@ -34318,7 +34334,11 @@ class KustomizeRenderer {
         this.accumulated.set(dir, result);
         return result;
     }
-    accumulateUncached(dir, stack) {
+    /**
+     * One kustomization's resources, generators, patches and transformers. A Component starts from its parent's
+     * objects (`base`) and transforms them along with its own, so it is accumulated anew for every parent.
+     */
+    accumulateUncached(dir, stack, base = []) {
         const candidates = this.index.kustomizationIn(dir);
         const file = candidates[0];
         for (const f of candidates)
@@ -34364,7 +34384,7 @@ class KustomizeRenderer {
             }
         }
         const nameReferences = [];
-        let objects = [];
+        let objects = base;
         for (const field of ['resources', 'bases']) {
             const list = ctx.spec[field];
             if (list === undefined || list === null)
@@ -34397,6 +34417,7 @@ class KustomizeRenderer {
                 }
             });
         }
+        objects = this.applyComponents(ctx, [...stack, dir], objects, nameReferences);
         objects = runGenerators(ctx, objects);
         objects = applyPatchesStrategicMerge(ctx, objects);
         objects = applyPatches(ctx, objects);
@@ -34407,6 +34428,45 @@ class KustomizeRenderer {
         nameReferences.push(...loadNameReferences(ctx, f => this.claimed.add(f)));
         this.claimFileReferences(ctx);
         return { objects, nameReferences, findings, ...(incomplete ? { incomplete } : {}) };
+    }
+    /** `components:` in order, each transforming what the kustomization has accumulated so far. */
+    applyComponents(ctx, stack, objects, nameReferences) {
+        const list = ctx.spec.components;
+        if (list === undefined || list === null)
+            return objects;
+        if (!Array.isArray(list)) {
+            noteAt(ctx, 'error', 'kustomize/invalid', ['components'], `components in ${ctx.file} must be a list`);
+            return objects;
+        }
+        let current = objects;
+        list.forEach((entry, i) => {
+            const at = ['components', i];
+            const path = joinPath(ctx.dir, String(entry));
+            const unusable = (reason, severity, message, hint) => {
+                ctx.markIncomplete(reason);
+                noteAt(ctx, severity, severity === 'error' ? 'kustomize/missing-component' : 'kustomize/unsupported', at, message, hint);
+            };
+            if (isRemoteReference(String(entry)) || isOutsideRepository(path)) {
+                unusable(`${ctx.file} uses the component ${String(entry)}, which is not in the repository`, 'notice', `${ctx.file} uses the component ${String(entry)}, which is outside the repository and not read; what it adds or changes is not checked`);
+                return;
+            }
+            if (this.index.kustomizationIn(path).length === 0) {
+                unusable(`${ctx.file} uses the component ${path}, which could not be rendered`, 'error', `${ctx.file} uses the component ${path}, which has no kustomization.yaml; kustomize build fails`, 'Fix the path (it is relative to the kustomization directory).');
+                return;
+            }
+            if (stack.includes(path)) {
+                unusable(`${ctx.file} uses ${path} in a cycle`, 'error', `${ctx.file} uses the component ${path}, which includes it back`);
+                return;
+            }
+            this.included.add(path);
+            const sub = this.accumulateUncached(path, stack, current);
+            if (sub.incomplete)
+                ctx.markIncomplete(sub.incomplete);
+            nameReferences.push(...sub.nameReferences);
+            ctx.findings.push(...sub.findings);
+            current = sub.objects;
+        });
+        return current;
     }
     /** Files a kustomization reads besides its resources, so that they are not taken for standalone manifests. */
     claimFileReferences(ctx) {
@@ -34654,11 +34714,6 @@ function checkRepositoryReferences(render) {
     const index = indexBundles(bundles);
     return dedupeFindings(bundles.flatMap(b => checkClusterResourceSets(b, index)));
 }
-/** Renders the repository and checks it: kustomize build problems and ClusterResourceSet findings together. */
-function validateReferences(files) {
-    const render = renderRepository(files);
-    return { render, findings: dedupeFindings([...render.findings, ...checkRepositoryReferences(render)]) };
-}
 function dedupeFindings(findings) {
     const seen = new Set();
     return findings.filter(f => {
@@ -34838,6 +34893,15 @@ function failureOf(e, file, mapLine) {
  * one onto the file; inside a quoted or folded value they cannot, so the data key's line stands for all of them.
  */
 function lineOf$2(obj, path = [], at = 'key') {
+    return placeOf(obj, path, at).line;
+}
+/** The file and line of a position inside an object: for a rendered one, the file that wrote that field. */
+function placeOf(obj, path = [], at = 'key') {
+    if (obj.rendered)
+        return locateField(obj.rendered, path, at);
+    return { file: obj.file, line: writtenLineOf(obj, path, at) };
+}
+function writtenLineOf(obj, path, at) {
     // A field that is not there (a required one) is reported at the deepest part of its path that is.
     const present = existingPrefix(obj.value, path);
     const where = present.length < path.length ? 'key' : at;
@@ -34980,9 +35044,188 @@ function collectObjects(files) {
     return { documents: parsed, objects, failures, streams };
 }
 
+const FLUX_KUSTOMIZE_GROUP = 'kustomize.toolkit.fluxcd.io';
+const KUSTOMIZATION$1 = new Set(kustomizationFileNames);
+const dirOf = (file) => (posix.dirname(file) === '.' ? '' : posix.dirname(file));
+/** `dir` itself and each directory above it, up to the repository root (`''`). */
+function selfAndAncestors(dir) {
+    const out = [dir];
+    for (let d = dir; d !== '';) {
+        d = dirOf(d);
+        out.push(d);
+    }
+    return out;
+}
+/**
+ * The Flux Kustomizations of this repository: where each is written and the directory it builds (`spec.path` from
+ * the repository root).
+ */
+function fluxKustomizations(objects) {
+    const out = [];
+    for (const o of objects) {
+        if (o.container || o.value.kind !== 'Kustomization')
+            continue;
+        if (groupVersion(o.value.apiVersion).group !== FLUX_KUSTOMIZE_GROUP)
+            continue;
+        const spec = isObj$5(o.value.spec) ? o.value.spec : {};
+        const path = typeof spec.path === 'string' ? spec.path : '';
+        if (path.includes('${'))
+            continue;
+        out.push({ file: o.file, path: joinPath('', path.replace(/^\/+/, '')) });
+    }
+    return out;
+}
+/** Whether a Flux Kustomization building `paths` reaches a file of `dir` (see `appliedView`). */
+function reaches(paths, kustomizeDirs, dir) {
+    for (const d of selfAndAncestors(dir)) {
+        if (paths.has(d))
+            return true;
+        // Below a kustomization, only what it lists is applied.
+        if (kustomizeDirs.has(d) && d !== dir)
+            return false;
+    }
+    return false;
+}
+/**
+ * The paths Flux builds, starting from the Kustomizations that reach their own file (what `flux bootstrap` writes:
+ * `flux-system` building the cluster's folder that holds it), then every Kustomization those reach, and so on.
+ * Undefined when no Kustomization reaches itself: the entry point is elsewhere (the Flux Operator, a Helm chart, a
+ * cluster set up by hand), so nothing can be called unapplied.
+ */
+function appliedPaths(kustomizations, reachedBy) {
+    const active = new Set(kustomizations.filter(k => reachedBy(new Set([k.path]), k.file)).map(k => k.path));
+    if (active.size === 0)
+        return undefined;
+    for (let grew = true; grew;) {
+        grew = false;
+        for (const k of kustomizations) {
+            if (active.has(k.path) || !reachedBy(active, k.file))
+                continue;
+            active.add(k.path);
+            grew = true;
+        }
+    }
+    return active;
+}
+/**
+ * Files that are YAML but not Kubernetes manifests: Helm chart folders (a `Chart.yaml` in the directory or above
+ * it), CI workflow files, and what Terraform keeps. Their parse errors and objects are not findings.
+ */
+function notManifestFiles(paths) {
+    const chartDirs = new Set(paths.filter(p => /(^|\/)Chart\.ya?ml$/.test(p)).map(dirOf));
+    return file => /(^|\/)\.github\//.test(file) ||
+        /(^|\/)Chart\.ya?ml$/.test(file) ||
+        selfAndAncestors(dirOf(file)).some(d => chartDirs.has(d));
+}
+/**
+ * A stream that does not parse is a manifest's problem only where it could be one: a kustomization lists it (the
+ * renderer reports those), or it has `apiVersion:` and `kind:` lines. An application's own config file with custom
+ * tags, read by a generator, is not.
+ */
+function manifestParseFailures(failures, texts, skip) {
+    const hasLine = (text, start) => text.startsWith(start) || text.includes(`\n${start}`);
+    return failures.filter(f => {
+        if (skip(f.file))
+            return false;
+        const text = texts.get(f.file) ?? '';
+        return hasLine(text, 'apiVersion:') && hasLine(text, 'kind:');
+    });
+}
+function appliedView(collected, render, skip, 
+/** Files the run wrote: checked in full, whatever applies them (an upgrade must not pass on a demoted error). */
+written = new Set()) {
+    const rendered = new Set();
+    for (const k of render.kustomizations)
+        for (const o of k.objects)
+            if (o.trace.origin)
+                rendered.add(o.trace.origin.doc);
+    const kustomizeDirs = new Set([...collected.documents.keys()].filter(p => KUSTOMIZATION$1.has(posix.basename(p))).map(dirOf));
+    // The root kustomizations that render each file: a file a kustomization lists is applied where that one is.
+    const rootsOf = new Map();
+    for (const k of render.roots)
+        for (const o of k.objects) {
+            const file = o.trace.origin?.doc.file;
+            if (file === undefined)
+                continue;
+            const list = rootsOf.get(file) ?? [];
+            if (!list.includes(k.dir))
+                list.push(k.dir);
+            rootsOf.set(file, list);
+        }
+    const reachedBy = (active, file) => reaches(active, kustomizeDirs, dirOf(file)) ||
+        (rootsOf.get(file) ?? []).some(dir => reaches(active, kustomizeDirs, dir));
+    const paths = appliedPaths(fluxKustomizations(collected.objects), reachedBy);
+    // Without a Flux entry point in the repository (a repository of bases, or one like Flux's example repositories)
+    // every kustomization and every manifest is taken as applied, directory by directory.
+    const reached = (dir) => paths === undefined || reaches(paths, kustomizeDirs, dir);
+    const objects = [];
+    // A file is applied when any of its objects is: a base that one applied overlay includes counts as applied.
+    const appliedFiles = new Set();
+    const candidates = new Set();
+    const findings = [];
+    for (const k of render.roots) {
+        const applied = reached(k.dir);
+        for (const o of k.objects) {
+            const origin = o.trace.origin;
+            if (!origin)
+                continue;
+            if (skip(origin.doc.file))
+                continue;
+            objects.push({
+                file: origin.doc.file,
+                bundle: `kustomization ${k.dir || '.'}`,
+                doc: origin.doc,
+                root: origin.path,
+                value: o.value,
+                rendered: o
+            });
+            (applied ? appliedFiles : candidates).add(origin.doc.file);
+        }
+    }
+    const unlisted = new Set();
+    for (const o of collected.objects) {
+        if (!o.container && rendered.has(o.doc))
+            continue;
+        if (skip(o.file))
+            continue;
+        objects.push(o);
+        if (o.container)
+            continue;
+        const dir = dirOf(o.file);
+        if (kustomizeDirs.has(dir) && !KUSTOMIZATION$1.has(posix.basename(o.file))) {
+            unlisted.add(o.file);
+            candidates.add(o.file);
+        }
+        else
+            (reached(dir) ? appliedFiles : candidates).add(o.file);
+    }
+    const unapplied = new Set([...candidates].filter(f => !appliedFiles.has(f) && !written.has(f)));
+    for (const file of [...unlisted].filter(f => unapplied.has(f))) {
+        findings.push({
+            severity: 'warning',
+            rule: 'kustomize/not-listed',
+            file,
+            line: 1,
+            message: `${file} is a manifest in a kustomization directory that its kustomization does not list: it is never applied`,
+            hint: `Add it to \`resources\` in the kustomization of ${dirOf(file) || 'the repository root'} (often a forgotten entry), or move it out of that directory.`
+        });
+    }
+    for (const file of [...unapplied].filter(f => !unlisted.has(f)).sort()) {
+        findings.push({
+            severity: 'notice',
+            rule: 'flux/not-applied',
+            file,
+            line: 1,
+            message: `Flux never applies ${file}: no Flux Kustomization path and no kustomization reaches it, so its problems are reported as warnings`
+        });
+    }
+    return { objects, unapplied, findings };
+}
+
 /** A finding about a field of an object, placed at that field's line in the file on disk. */
 function findingAt(obj, path, severity, rule, message, hint) {
-    return { severity, rule, file: obj.file, line: lineOf$2(obj, path), message, ...(hint ? { hint } : {}) };
+    const { file, line } = placeOf(obj, path);
+    return { severity, rule, file, line, message, ...(hint ? { hint } : {}) };
 }
 
 /** Limits the Kubernetes API server and its clients put on objects, in one place. */
@@ -35425,6 +35668,11 @@ function crdSource(obj, ctx, group, kind) {
         return from(best);
     if (ctx.upgraded?.byGroupKind(group, kind))
         return { catalog: ctx.upgraded, source: 'upgrade' };
+    // An object no cluster's folder claims goes to the Flux in play before another cluster's install: that one may
+    // be a cluster left on an old release.
+    const external = ctx.external?.find(e => e.catalog.byGroupKind(group, kind));
+    if (external)
+        return { catalog: external.catalog, source: 'external', name: external.name };
     return best ? from(best) : undefined;
 }
 /** How many leading directories two repository paths share. */
@@ -35445,7 +35693,8 @@ function migrateHint(obj, group, served, fluxMinor) {
     }
     return `Change apiVersion to ${served.map(v => `${group}/${v}`).join(' or ')} and adapt the fields the new version renamed.`;
 }
-function validateAgainst(obj, catalog, source, ctx) {
+function validateAgainst(obj, crdSource, ctx) {
+    const { catalog, source } = crdSource;
     const { apiVersion, kind } = obj.value;
     const { group, version } = groupVersion(apiVersion);
     const result = validateCustomResource(catalog, obj.value);
@@ -35455,10 +35704,14 @@ function validateAgainst(obj, catalog, source, ctx) {
         const served = result.served.length > 0 ? result.served.join(', ') : 'none';
         const finding = source === 'upgrade'
             ? findingAt(obj, ['apiVersion'], 'error', 'upgrade/version-not-served', `${describe$2(obj.value)} uses ${apiVersion}, which the upgraded CRD ${crdName} no longer serves (served: ${served})`, migrateHint(obj, group, result.served, ctx.fluxMinor))
-            : findingAt(obj, ['apiVersion'], 'error', 'schema/version-not-served', `${describe$2(obj.value)} uses ${apiVersion}, which the CRD ${crdName} in this repository does not serve (served: ${served})`, migrateHint(obj, group, result.served, ctx.fluxMinor));
+            : findingAt(obj, ['apiVersion'], 'error', 'schema/version-not-served', `${describe$2(obj.value)} uses ${apiVersion}, which the CRD ${crdName} ${source === 'external' ? `of ${crdSource.name}` : 'in this repository'} does not serve (served: ${served})`, migrateHint(obj, group, result.served, ctx.fluxMinor));
         return { status: 'validated', findings: [finding] };
     }
-    const findings = issueFindings(obj, result.issues, source === 'upgrade' ? ` (against the upgraded CRD ${crdName})` : '');
+    const findings = issueFindings(obj, result.issues, source === 'upgrade'
+        ? ` (against the upgraded CRD ${crdName})`
+        : source === 'external'
+            ? ` (against ${crdName} of ${crdSource.name})`
+            : '');
     const v = crd?.versions.find(x => x.name === version);
     if (v?.deprecated) {
         findings.push(findingAt(obj, ['apiVersion'], 'warning', 'schema/deprecated-version', `${describe$2(obj.value)} uses ${apiVersion}, which ${crdName} marks deprecated` +
@@ -35475,7 +35728,7 @@ function checkSchema(obj, ctx) {
     const { group } = groupVersion(apiVersion);
     const crd = crdSource(obj, ctx, group, kind);
     if (crd)
-        return validateAgainst(obj, crd.catalog, crd.source, ctx);
+        return validateAgainst(obj, crd, ctx);
     if (BUILTIN_GROUPS.has(group)) {
         const served = builtinApiVersionsOf(kind);
         if (isRemovedBuiltin(apiVersion, kind)) {
@@ -35502,7 +35755,7 @@ function checkSchema(obj, ctx) {
     }
     return {
         status: 'skipped',
-        reason: 'no CRD for it in the repository or the upgraded bundles',
+        reason: 'no CRD for it in the repository, the upgraded bundles or the Flux install in play',
         findings: []
     };
 }
@@ -35639,6 +35892,8 @@ class SkipTally {
             compareText(a.reason, b.reason));
     }
 }
+/** A finding about a manifest Flux never applies: still shown, never failing the check. */
+const demote = (f) => (f.severity === 'error' ? { ...f, severity: 'warning' } : f);
 const parseFinding = (f) => ({
     severity: 'error',
     rule: 'yaml/parse',
@@ -35652,7 +35907,7 @@ const parseFinding = (f) => ({
  * The per-object rules: identity, schema, size; then duplicates among the objects checked. Objects out of scope
  * are counted as skipped, so that every command counts the same objects of the same tree.
  */
-function checkObjects(objects, ctx, inScope) {
+function checkObjects(objects, ctx, inScope, unapplied) {
     const findings = [];
     const skipped = new SkipTally();
     const checked = [];
@@ -35667,24 +35922,28 @@ function checkObjects(objects, ctx, inScope) {
             skipped.add(obj, NOT_AFFECTED);
             continue;
         }
-        checked.push(obj);
+        // Kustomize reports duplicates within a build itself (kustomize/duplicate-id).
+        if (!obj.rendered)
+            checked.push(obj);
+        const own = [];
         const missing = missingFields(obj, known);
         if (missing)
-            findings.push(missing);
-        if (typeof obj.value.apiVersion !== 'string' || typeof obj.value.kind !== 'string')
-            continue;
-        const outcome = checkSchema(obj, ctx);
-        findings.push(...outcome.findings);
-        if (outcome.status === 'validated')
-            resources++;
-        else
-            skipped.add(obj, outcome.reason);
-        const size = configMapSize(obj);
-        if (size)
-            findings.push(size);
-        findings.push(...nameFindings(obj));
+            own.push(missing);
+        if (typeof obj.value.apiVersion === 'string' && typeof obj.value.kind === 'string') {
+            const outcome = checkSchema(obj, ctx);
+            own.push(...outcome.findings);
+            if (outcome.status === 'validated')
+                resources++;
+            else
+                skipped.add(obj, outcome.reason);
+            const size = configMapSize(obj);
+            if (size)
+                own.push(size);
+            own.push(...nameFindings(obj));
+        }
+        findings.push(...(unapplied.has(obj.file) ? own.map(demote) : own));
     }
-    findings.push(...duplicates(checked));
+    findings.push(...duplicates(checked).map(f => (f.file && unapplied.has(f.file) ? demote(f) : f)));
     return { findings, resources, skipped: skipped.list() };
 }
 /** Validates a repository (or the result of an upgrade) and reports every finding with its file line. */
@@ -35697,7 +35956,8 @@ function validateRepository(input) {
         bundles: bundleCatalogs(collected.objects),
         upgraded,
         written,
-        fluxMinor: fluxTarget ? minorOf$1(fluxTarget.version) : undefined
+        fluxMinor: fluxTarget ? minorOf$1(fluxTarget.version) : undefined,
+        external: (input.crdSources ?? []).map(s => ({ name: s.name, catalog: crdCatalog([...s.crds]) }))
     };
     // Kinds whose CRDs the upgrade brings: the upgraded bundles', and those of the files the run wrote.
     const upgradeCatalogs = [
@@ -35711,8 +35971,20 @@ function validateRepository(input) {
     };
     const isUpgrade = written.size > 0 || upgraded !== undefined;
     const inScope = (o) => !isUpgrade || written.has(o.file) || upgradedKind(o);
-    const objects = checkObjects(collected.objects, ctx, inScope);
-    const findings = [...collected.failures.map(parseFinding), ...objects.findings];
+    const texts = new Map(input.files.map(f => [f.path, f.content]));
+    const skip = notManifestFiles(input.files.map(f => f.path));
+    const render = renderRepository(repositoryFiles(input.files, collected.documents));
+    const view = appliedView(collected, render, skip, written);
+    const objects = checkObjects(view.objects, ctx, inScope, view.unapplied);
+    const claimed = new Set(render.findings.filter(f => f.rule === 'yaml/parse').map(f => f.file));
+    const findings = [
+        ...manifestParseFailures(collected.failures, texts, f => skip(f) || claimed.has(f)).map(f => {
+            const finding = parseFinding(f);
+            return view.unapplied.has(f.file) ? demote(finding) : finding;
+        }),
+        ...objects.findings,
+        ...view.findings
+    ];
     const flux = findFluxInstalls(collected.streams, groupBy(collected.objects, o => o.bundle));
     findings.push(...flux.findings);
     // Installs this run generated are pristine `flux install` output: the reference for any other install of the
@@ -35722,7 +35994,7 @@ function validateRepository(input) {
         findings.push(...imageDrift(install, generated));
     for (const target of input.targets ?? [])
         findings.push(...targetVersion(target, flux.installs, collected.objects));
-    findings.push(...validateReferences(repositoryFiles(input.files, collected.documents)).findings);
+    findings.push(...dedupeFindings([...render.findings, ...checkRepositoryReferences(render)]));
     return {
         findings: dedupe$1(findings).sort(compareFindings),
         resources: objects.resources,
@@ -35919,6 +36191,65 @@ function toFindings(doc, message, version) {
         message: `calicoctl validate rejects ${describeDoc(doc)}: ${e.field}${e.value !== undefined ? ` = '${e.value}'` : ''}${e.reason ? `: ${e.reason}` : ''}`,
         hint
     }));
+}
+
+/**
+ * The CRDs of the Flux in play, for repositories whose Flux objects have no CRDs next to them (Flux from
+ * `flux bootstrap` with the components elsewhere, the Flux Operator, a Helm chart): what `flux install --export`
+ * prints for that version, image automation included. The version is the repository's own (the highest
+ * gotk-components header), else the one `flux-version` resolves to.
+ */
+const FLUX_API = /^apiVersion:\s*["']?[a-z.]+\.toolkit\.fluxcd\.io\//m;
+const ALL_CONTROLLERS = ['--components-extra', 'image-reflector-controller,image-automation-controller'];
+/** The repository's Flux version: the highest gotk-components header, if any. */
+function repositoryFluxVersion(files) {
+    const versions = files
+        .filter(f => isFluxComponentsFile(f.content))
+        .flatMap(f => {
+        try {
+            return [parseFluxHeader(f.content, f.path).version];
+        }
+        catch {
+            return [];
+        }
+    });
+    const key = (v) => v
+        .replace(/^v/, '')
+        .split(/[.-]/)
+        .map(p => Number(p) || 0);
+    return versions.sort((a, b) => {
+        const x = key(a);
+        const y = key(b);
+        for (let i = 0; i < Math.max(x.length, y.length); i++)
+            if ((x[i] ?? 0) !== (y[i] ?? 0))
+                return (y[i] ?? 0) - (x[i] ?? 0);
+        return 0;
+    })[0];
+}
+/**
+ * `flux install --export` of `version`, as a CRD source; none when the repository has no Flux object. A failure
+ * to get the CLI is logged and the Flux objects stay counted as skipped: the check of everything else goes on.
+ */
+async function fluxCrdSources(files, version, cli, log) {
+    if (!files.some(f => FLUX_API.test(f.content)))
+        return [];
+    try {
+        const flux = await cli(repositoryFluxVersion(files) ?? (await version()));
+        const text = await flux.installExport(ALL_CONTROLLERS);
+        const crds = parseStream(text, 'flux install --export')
+            .documents.map(d => d.value)
+            .filter(v => typeof v === 'object' &&
+            v !== null &&
+            v.kind === 'CustomResourceDefinition');
+        log.info(`Flux CRDs for objects the repository has no CRDs for: flux install --export (flux ${flux.version})`);
+        return [{ name: `flux install --export (flux ${flux.version})`, crds }];
+    }
+    catch (e) {
+        if (!(e instanceof FcuError))
+            throw e;
+        log.warning(`Flux objects without CRDs in the repository are not checked: ${e.message}`);
+        return [];
+    }
 }
 
 /** `kustomize` if present, else `kubectl`. */
@@ -70501,7 +70832,9 @@ async function run(settings, deps, stages = defaultStages) {
     const result = emptyResult(settings.mode, settings.dryRun);
     if (settings.mode === 'validate') {
         const plan = makePlan(base, []);
-        await validateInto(result, { files: base.files() }, upstream, specs.calico, deps);
+        const flux = specs.flux;
+        const crdSources = await fluxCrdSources(base.files(), async () => (await upstream.resolve('flux', flux ?? parseVersionSpec('latest', 'flux-version'))).selected.version, v => upstream.flux(v), deps.log);
+        await validateInto(result, { files: base.files(), crdSources }, upstream, specs.calico, deps);
         await recheckWithKustomize(result, base, root, deps);
         result.tools = upstream.installed;
         return { result, plan };

@@ -9,7 +9,10 @@ import { run } from './run.js'
 import { realDeps } from './adapters.js'
 import { findingLine, renderText } from './report/text.js'
 import { commandHelp, globalHelp, parseArgs, UsageError, wantsJson, type Command } from './cli/args.js'
-import { cliError, cliFindings, cliResult, type CliDocument } from './cli/document.js'
+import { cliError, cliFindings, cliInitResult, cliResult, type CliDocument } from './cli/document.js'
+import { init } from './init/init.js'
+import { INIT_DEFAULTS, parseLabels, type InitOptions } from './init/scaffold.js'
+import { renderInitText } from './report/text.js'
 import packageJson from '../package.json' with { type: 'json' }
 
 export interface CliIo {
@@ -62,6 +65,7 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
   }
 
   const { command, settings: values, check, verbose } = parsed
+  const options = parsed.options
   io.verbose?.(verbose)
   const say = (m: string) => inInterface(m, 'cli')
   const log: Logger = {
@@ -71,7 +75,8 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
   }
   try {
     const settings = readSettings(name => {
-      if (name === 'mode') return command
+      // init reads versions, URLs and tokens as an upgrade does; the mode setting has no init.
+      if (name === 'mode') return command === 'init' ? 'upgrade' : command
       // No pull requests from the CLI: an upgrade writes the working tree unless --check asks only for a report.
       if (name === 'dry-run') return 'true'
       const env = SETTING_NAMES[name]?.env
@@ -86,8 +91,20 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
       'tools'
     )
     process.env.RUNNER_TEMP ||= path.join(io.env.TMPDIR || '/tmp')
+    const initOptions = command === 'init' ? readInitOptions(options, parsed.switches) : undefined
     const { deps, dispose } = await realDeps(log, io.env)
     try {
+      if (initOptions) {
+        const done = await init({ ...settings, workingDirectory: root }, initOptions, deps)
+        const errors = done.findings.filter(f => f.severity === 'error').length
+        const exitCode = errors > 0 ? 1 : 0
+        const failure = errors > 0 ? `Validation found ${errors} error(s)` : null
+        if (json) {
+          const shown = cliInitResult(done)
+          document({ exitCode, command, failure, result: shown, findings: shown.findings, error: null })
+        } else io.stdout(renderInitText(done))
+        return exitCode
+      }
       const { result } = await run({ ...settings, workingDirectory: root, dryRun: !check }, deps)
       const errors = result.findings.filter(f => f.severity === 'error').length
       const wouldChange = check && result.changed
@@ -120,6 +137,22 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
       })
     } else for (const f of findings) io.stdout(findingLine(f) + '\n')
     return 1
+  }
+}
+
+/** init's options from the command line; the engine checks their values. */
+function readInitOptions(options: ReadonlyMap<string, string>, switches: ReadonlySet<string>): InitOptions {
+  const given = (flag: string) => options.get(flag)
+  return {
+    cluster: given('cluster')!,
+    ...(given('env') !== undefined ? { env: given('env') } : {}),
+    management: switches.has('management'),
+    url: given('url')!,
+    branch: given('branch') ?? INIT_DEFAULTS.branch,
+    ...(given('path') !== undefined ? { path: given('path') } : {}),
+    ...(given('namespace') !== undefined ? { namespace: given('namespace') } : {}),
+    ...(given('secret') !== undefined ? { secret: given('secret') } : {}),
+    labels: parseLabels(given('labels') ?? '')
   }
 }
 

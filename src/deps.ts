@@ -1,3 +1,5 @@
+import type { Plan } from './plan/plan.js'
+import type { RunResult } from './result.js'
 import type { RetryDeps } from './http/retry.js'
 import type { ToolCache } from './tools/cache.js'
 import type { ToolPlatform } from './tools/platform.js'
@@ -111,4 +113,9 @@ export interface RunDeps extends RetryDeps {
   which?: ToolLookup
   /** The GitHub API clients: release lists now, pull requests next. */
   github: GitHubClientFactory
+  /**
+   * Publishes a validated plan (branches and pull requests), recording them in `result.pullRequests`. Absent (the
+   * CLI): outside dry-run nothing is written.
+   */
+  publish?: (plan: Plan, result: RunResult) => Promise<void>
 }

@@ -37,6 +37,7 @@ export type ErrorCode =
   | 'integrity' // checksum mismatches, truncated archives
   | 'tool' // a tool that failed to run or printed something unusable
   | 'validation' // validation found errors
+  | 'publish' // pushing a branch or opening a pull request failed
   | 'internal'
 
 export class FcuError extends Error {

@@ -7,6 +7,8 @@ import { inputLocation } from './settings/names.js'
 import { insideWorkspace } from './workspace/paths.js'
 import { run } from './run.js'
 import { realDeps } from './adapters.js'
+import { connectPublisher } from './publish/connect.js'
+import { basicCredential } from './publish/git.js'
 import { renderFindings, renderSummary } from './report/summary.js'
 import type { RunResult } from './result.js'
 
@@ -18,12 +20,15 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   const workspace = env.GITHUB_WORKSPACE || process.cwd()
   const reportPath = path.join(env.RUNNER_TEMP || workspace, 'flux-crs-upgrade-report.json')
   let result: RunResult | undefined
+  let partial: RunResult | undefined
   let findings: Finding[] = []
   let failure: string | undefined
   let annotateFrom = workspace
   try {
     for (const secret of [core.getInput('token'), core.getInput('releases-token')])
       if (secret) core.setSecret(secret)
+    // The form git sends it in, should anything print a request's headers.
+    if (core.getInput('token')) core.setSecret(basicCredential(core.getInput('token')))
     const settings = readSettings(name => core.getInput(name))
     const root = insideWorkspace(workspace, settings.workingDirectory, 'working-directory')
     annotateFrom = root
@@ -31,8 +36,19 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
       { info: core.info, warning: core.warning, debug: core.debug },
       env
     )
+    const rooted = { ...settings, workingDirectory: root }
+    const publish = connectPublisher(rooted, env, deps)
     try {
-      result = (await run({ ...settings, workingDirectory: root }, deps)).result
+      result = (
+        await run(rooted, {
+          ...deps,
+          publish: async (plan, r) => {
+            // Pull requests made before a failure are still reported in the outputs.
+            partial = r
+            await publish(plan, r)
+          }
+        })
+      ).result
     } finally {
       await dispose()
     }
@@ -40,7 +56,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     const errors = findings.filter(f => f.severity === 'error').length
     if (errors > 0) failure = `Validation found ${errors} error(s)`
   } catch (e) {
-    findings = toFindings(e)
+    result = partial
+    findings = [...(partial?.findings ?? []), ...toFindings(e)]
     failure =
       findings.find(f => f.severity === 'error' && f.rule.startsWith('run/'))?.message ??
       `Validation failed with ${findings.filter(f => f.severity === 'error').length} error(s)`
@@ -50,13 +67,16 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   const report = { version: 1, ok: failure === undefined, failure, result, findings }
   await writeFile(reportPath, JSON.stringify(report, null, 2) + '\n', 'utf8')
   setOutputs(result, reportPath)
-  await core.summary
-    .addRaw(
-      result
-        ? renderSummary(result)
-        : ['## flux-crs-upgrade failed', '', failure ?? '', '', ...renderFindings(findings)].join('\n')
-    )
-    .write()
+  // Outside a runner (a local run of the bundle) there is no summary file to write to.
+  if (env.GITHUB_STEP_SUMMARY) {
+    await core.summary
+      .addRaw(
+        result
+          ? (failure ? `> **Failed:** ${failure}\n\n` : '') + renderSummary(result)
+          : ['## flux-crs-upgrade failed', '', failure ?? '', '', ...renderFindings(findings)].join('\n')
+      )
+      .write()
+  }
   if (failure !== undefined) {
     core.setFailed(failure)
     return 1
@@ -88,7 +108,17 @@ function setOutputs(result: RunResult | undefined, reportPath: string): void {
   core.setOutput('flux-previous-version', flux?.from ?? '')
   core.setOutput('calico-version', calico?.to ?? '')
   core.setOutput('calico-previous-version', calico?.from ?? '')
-  core.setOutput('pull-requests', JSON.stringify(result?.pullRequests ?? []))
+  core.setOutput(
+    'pull-requests',
+    JSON.stringify(
+      (result?.pullRequests ?? []).map(p => ({
+        component: p.component,
+        number: p.number ?? null,
+        url: p.url ?? null,
+        operation: p.operation
+      }))
+    )
+  )
   core.setOutput('pull-request-number', first?.number !== undefined ? String(first.number) : '')
   core.setOutput('pull-request-url', first?.url ?? '')
   core.setOutput('pull-request-operation', first?.operation ?? 'none')

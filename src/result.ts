@@ -88,6 +88,10 @@ export interface PullRequestOutcome {
   number?: number
   url?: string
   operation: 'created' | 'updated' | 'closed' | 'none'
+  branch?: string
+  title?: string
+  /** The whole body, uncut (the pull request gets it cut to GitHub's limit): for the job summary and the report. */
+  body?: string
 }
 
 export interface RunResult {

@@ -11,7 +11,15 @@ import { validateCalicoResources } from './validate/calicoctl.js'
 import { fluxCrdSources } from './validate/flux-crds.js'
 import { isYamlFile } from './validate/objects.js'
 import { findKustomizeBinary, referencesWithBinary } from './validate/kustomize/build-binary.js'
-import { ChangeSet, combinedChanges, makePlan, planComponents, treeAfter, type Plan } from './plan/plan.js'
+import {
+  ChangeSet,
+  combinedChanges,
+  describeChanges,
+  makePlan,
+  planComponents,
+  treeAfter,
+  type Plan
+} from './plan/plan.js'
 import { WorkingTree } from './plan/tree.js'
 import { Upstream, versionInput } from './upstream.js'
 import { fluxStage } from './flux/stage.js'
@@ -108,14 +116,7 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
   result.notes.push(...all.flatMap(o => o.notes ?? []))
 
   const combined = combinedChanges(plan)
-  result.files = combined.map(c => ({
-    path: c.path,
-    operation: c.content === null ? 'deleted' : base.has(c.path) ? 'modified' : 'added',
-    bytes: c.content === null ? 0 : Buffer.byteLength(c.content, 'utf8'),
-    components: c.components,
-    reasons: c.reasons,
-    ...(c.renamedFrom ? { renamedFrom: c.renamedFrom } : {})
-  }))
+  result.files = describeChanges(base, combined)
   result.changed = combined.length > 0
 
   await validatePlan(result, plan, outcomes, upstream, specs.calico, deps)
@@ -129,9 +130,11 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
     return { result, plan }
   }
 
-  if (!result.changed) {
-    result.notes.push('Everything is up to date: nothing to write.')
-  } else if (settings.dryRun) {
+  if (settings.dryRun) {
+    if (!result.changed) {
+      result.notes.push('Everything is up to date: nothing to write.')
+      return { result, plan }
+    }
     await applyChanges(
       root,
       combined.map(c => ({ path: c.path, content: c.content }))
@@ -140,11 +143,15 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
     result.notes.push(
       `Wrote ${combined.length} file(s) to the working tree; no commit, push or pull request.`
     )
+  } else if (deps.publish) {
+    // Also when nothing changes: a pull request whose base already has the versions is closed.
+    await deps.publish(plan, result)
+    if (!result.changed) result.notes.push('Everything is up to date: nothing to change.')
+  } else if (!result.changed) {
+    result.notes.push('Everything is up to date: nothing to write.')
   } else {
-    result.notes.push(
-      // Words for both edges: the CLI's --check lands here too, and it has no dry-run flag.
-      'Opening pull requests is not part of this release: nothing was written.'
-    )
+    // Words for both edges: the CLI's --check lands here too, and it has no dry-run flag.
+    result.notes.push('Pull requests are opened by the action: nothing was written here.')
   }
   return { result, plan }
 }

@@ -124,7 +124,7 @@ describe('run (upgrade) on the example fleet repository', () => {
     expect(logs.filter(l => l.startsWith('warning:')).join('\n')).not.toMatch(/rate limit/)
   })
 
-  it('computes but writes nothing outside dry-run (publishing is not part of this release)', async () => {
+  it('computes but writes nothing outside dry-run when the caller gives no publisher (the CLI)', async () => {
     const before = snapshot(root)
     const { deps } = engineDeps(toolCache)
     const result = await run(settingsFor(root, mirror, { 'dry-run': 'false' }), deps)

@@ -1,16 +1,17 @@
 import { DEFAULT_CONFIG_PATH, DEFAULTS } from '../settings/inputs.js'
 import { SETTING_NAMES } from '../settings/names.js'
+import { INIT_DEFAULTS } from '../init/scaffold.js'
 
 /**
  * The CLI's command line: which options each command takes, their help, and the parser. Flags that carry a
  * setting are spelled as the table of names (src/settings/names.ts) says; the rest are the CLI's own.
  */
 
-export type Command = 'upgrade' | 'validate'
-export const COMMANDS: readonly Command[] = ['upgrade', 'validate']
+export type Command = 'upgrade' | 'validate' | 'init'
+export const COMMANDS: readonly Command[] = ['upgrade', 'validate', 'init']
 
 interface OptionSpec {
-  /** The setting (action input) the flag carries; absent for the CLI's own switches. */
+  /** The setting (action input) the flag carries; absent for the CLI's own options. */
   setting?: string
   flag: string
   short?: string
@@ -20,7 +21,8 @@ interface OptionSpec {
   commands: readonly Command[]
 }
 
-const both = COMMANDS
+const all = COMMANDS
+const both: readonly Command[] = ['upgrade', 'validate']
 const settingFlag = (setting: string): { setting: string; flag: string; short?: string } => {
   const n = SETTING_NAMES[setting]
   return { setting, flag: n.flag!, ...(n.short ? { short: n.short } : {}) }
@@ -31,7 +33,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     ...settingFlag('working-directory'),
     value: '<dir>',
     help: `the repository root (default: ${DEFAULTS['working-directory']})`,
-    commands: both
+    commands: all
   },
   {
     ...settingFlag('components'),
@@ -43,13 +45,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     ...settingFlag('flux-version'),
     value: '<v>',
     help: `latest, 2.9.3, ~2.8, 2.x ... (default: ${DEFAULTS['flux-version']})`,
-    commands: ['upgrade']
+    commands: ['upgrade', 'init']
   },
   {
     ...settingFlag('calico-version'),
     value: '<v>',
-    help: `latest, 3.31.7, ~3.30 ...; validate: the calicoctl used (default: ${DEFAULTS['calico-version']})`,
-    commands: both
+    help: `latest, 3.31.7, ~3.30 ...; validate: the calicoctl used; init: the manifest (default: ${DEFAULTS['calico-version']})`,
+    commands: all
   },
   {
     ...settingFlag('config'),
@@ -61,28 +63,72 @@ export const OPTIONS: readonly OptionSpec[] = [
     ...settingFlag('releases-api-url'),
     value: '<url>',
     help: `where release lists come from (default: ${DEFAULTS['releases-api-url']})`,
-    commands: both
+    commands: all
   },
   {
     ...settingFlag('download-url'),
     value: '<url>',
-    help: `where flux and calicoctl are downloaded from (default: ${DEFAULTS['download-url']})`,
-    commands: both
+    help: `where flux, calicoctl and Calico manifests are downloaded from (default: ${DEFAULTS['download-url']})`,
+    commands: all
+  },
+  { flag: 'cluster', value: '<name>', help: 'the cluster to scaffold (required)', commands: ['init'] },
+  {
+    flag: 'env',
+    value: '<env>',
+    help: 'its environment: files go to clusters/<env>/<cluster> (required without --management)',
+    commands: ['init']
+  },
+  {
+    flag: 'management',
+    help: 'a cluster that gets Flux from committed manifests: writes clusters/<cluster>/flux-system',
+    commands: ['init']
+  },
+  { flag: 'url', value: '<url>', help: 'the Git repository Flux syncs from (required)', commands: ['init'] },
+  {
+    flag: 'branch',
+    value: '<branch>',
+    help: `the branch Flux syncs (default: ${INIT_DEFAULTS.branch})`,
+    commands: ['init']
+  },
+  {
+    flag: 'path',
+    value: '<path>',
+    help: "the path the cluster's Flux Kustomization syncs (default: ./clusters/<env>/<cluster>)",
+    commands: ['init']
+  },
+  {
+    flag: 'namespace',
+    value: '<ns>',
+    help: "the ClusterResourceSet's and ConfigMaps' namespace, the Cluster's (default: <env>)",
+    commands: ['init']
+  },
+  {
+    flag: 'secret',
+    value: '<name>',
+    help: 'the Secret the GitRepository authenticates with (secretRef; default: none)',
+    commands: ['init']
+  },
+  {
+    flag: 'labels',
+    value: '<k=v,...>',
+    help: 'the labels the ClusterResourceSet selects the cluster by (default: cluster.x-k8s.io/cluster-name=<cluster>)',
+    commands: ['init']
   },
   {
     flag: 'check',
     help: 'write nothing; exit 1 and list the files when any would change',
     commands: ['upgrade']
   },
-  { flag: 'json', help: 'print one JSON document on stdout, whatever happens', commands: both },
-  { flag: 'verbose', help: 'debug lines on stderr (tool cache, downloads)', commands: both },
-  { flag: 'help', short: 'h', help: 'this help', commands: both },
-  { flag: 'version', help: 'print the version', commands: both }
+  { flag: 'json', help: 'print one JSON document on stdout, whatever happens', commands: all },
+  { flag: 'verbose', help: 'debug lines on stderr (tool cache, downloads)', commands: all },
+  { flag: 'help', short: 'h', help: 'this help', commands: all },
+  { flag: 'version', help: 'print the version', commands: all }
 ]
 
 const SUMMARY: Record<Command, string> = {
   upgrade: 'regenerate Flux targets for new versions, validate, and write the working tree',
-  validate: 'check the repository as it is (schemas, CRDs, ClusterResourceSet references)'
+  validate: 'check the repository as it is (schemas, CRDs, ClusterResourceSet references)',
+  init: 'scaffold a cluster: Flux and Calico ConfigMaps, a ClusterResourceSet, kustomization entries'
 }
 
 const EXAMPLES: Record<Command, string[]> = {
@@ -91,7 +137,12 @@ const EXAMPLES: Record<Command, string[]> = {
     "flux-crs-upgrade upgrade --flux-version '~2.8' --components flux",
     'flux-crs-upgrade upgrade --check --json | jq .result.files'
   ],
-  validate: ['flux-crs-upgrade validate -C path/to/fleet', 'flux-crs-upgrade validate --json | jq .findings']
+  validate: ['flux-crs-upgrade validate -C path/to/fleet', 'flux-crs-upgrade validate --json | jq .findings'],
+  init: [
+    'flux-crs-upgrade init --env staging --cluster blue --url ssh://git@github.com/org/fleet.git --secret flux-system',
+    "flux-crs-upgrade init --env prod --cluster eu1 --url https://github.com/org/fleet.git --flux-version '~2.8'",
+    'flux-crs-upgrade init --management --cluster tmp-mgmt --url https://github.com/org/fleet.git'
+  ]
 }
 
 const EXIT_CODES: Record<Command, string[]> = {
@@ -104,6 +155,11 @@ const EXIT_CODES: Record<Command, string[]> = {
     '0  no validation error (warnings and notices may be printed)',
     '1  validation errors, or a failure',
     '2  usage: unknown option or command, a bad -C, an upgrade-only option'
+  ],
+  init: [
+    '0  written, or nothing to do (the files are already what init writes)',
+    '1  a file init would write exists with other content (named; nothing written), bad options, validation errors, a failure',
+    '2  usage: unknown option or command, a missing --cluster or --url, a bad -C'
   ]
 }
 
@@ -173,6 +229,10 @@ export type Parsed =
       command: Command
       /** Setting values by their canonical (input) name. */
       settings: Map<string, string>
+      /** Values of the CLI's own options (init's), by flag. */
+      options: Map<string, string>
+      /** The CLI's own switches given (`management`, ...). */
+      switches: Set<string>
       check: boolean
       json: boolean
       verbose: boolean
@@ -188,6 +248,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
   // Known before the parse ends, for the "see --help" of an error found on the way.
   const command = argv.find(a => (COMMANDS as string[]).includes(a)) as Command | undefined
   const settings = new Map<string, string>()
+  const options = new Map<string, string>()
   const switches = new Set<string>()
   let positional: string | undefined
   for (let i = 0; i < argv.length; i++) {
@@ -221,22 +282,29 @@ export function parseArgs(argv: readonly string[]): Parsed {
           command
         )
     }
-    settings.set(spec.setting!, value)
+    if (spec.setting) settings.set(spec.setting, value)
+    else options.set(spec.flag, value)
   }
   if (switches.has('help')) return { kind: 'help', command }
   if (switches.has('version')) return { kind: 'version' }
-  if (positional === undefined) throw new UsageError('a command is required: upgrade or validate')
+  const commands = `${COMMANDS.slice(0, -1).join(', ')} or ${COMMANDS[COMMANDS.length - 1]}`
+  if (positional === undefined) throw new UsageError(`a command is required: ${commands}`)
   if (command === undefined || positional !== command)
-    throw new UsageError(`unknown command "${positional}": upgrade or validate`)
+    throw new UsageError(`unknown command "${positional}": ${commands}`)
   for (const o of OPTIONS) {
-    const given = o.setting ? settings.has(o.setting) : switches.has(o.flag)
+    const given = o.setting ? settings.has(o.setting) : switches.has(o.flag) || options.has(o.flag)
     if (given && !o.commands.includes(command))
       throw new UsageError(`--${o.flag} does not apply to ${command}`, command)
   }
+  if (command === 'init')
+    for (const required of ['cluster', 'url'])
+      if (!options.has(required)) throw new UsageError(`init needs --${required}`, command)
   return {
     kind: 'run',
     command,
     settings,
+    options,
+    switches,
     check: switches.has('check'),
     json: switches.has('json'),
     verbose: switches.has('verbose')

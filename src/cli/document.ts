@@ -1,5 +1,6 @@
 import { isFcuError, type ErrorCode, type Finding } from '../errors.js'
 import type { RunResult } from '../result.js'
+import type { InitResult } from '../init/init.js'
 import { inInterface } from '../settings/names.js'
 import type { Command } from './args.js'
 
@@ -14,8 +15,8 @@ export interface CliDocument {
   command: Command | null
   /** Why the exit code is 1 or 2, in one sentence; null when ok. */
   failure: string | null
-  /** The run's result; null when the run did not complete. */
-  result: RunResult | null
+  /** The run's result (init's for init); null when the run did not complete. */
+  result: RunResult | InitResult | null
   /** Every finding: the result's, or those of the error that stopped the run. */
   findings: Finding[]
   /** What stopped the run (or the command line); null when it completed. */
@@ -59,6 +60,13 @@ export function cliError(e: unknown): CliError {
 export const cliResult = (r: RunResult): RunResult => ({
   ...r,
   components: r.components.map(c => ({ ...c, reason: cli(c.reason) })),
+  findings: cliFindings(r.findings),
+  notes: r.notes.map(cli)
+})
+
+/** init's result with its texts in the CLI's words. */
+export const cliInitResult = (r: InitResult): InitResult => ({
+  ...r,
   findings: cliFindings(r.findings),
   notes: r.notes.map(cli)
 })

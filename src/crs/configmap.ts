@@ -566,3 +566,25 @@ export function renderConfigMap(cm: ConfigMapSource, change: ConfigMapChange): R
   const text = applyEdits(cm.text, edits)
   return { text, changed: text !== cm.text, notes }
 }
+
+/**
+ * A new ConfigMap file in the form `kubectl create configmap --from-file ... -o yaml` gives (keys sorted,
+ * `metadata` last), with the provenance annotations and each value in the project's data form (a literal block
+ * whenever the text can be one). `data` is in the order given to kubectl; keys are sorted as kubectl sorts them.
+ */
+export function createConfigMap(
+  name: string,
+  namespace: string,
+  data: readonly { key: string; value: string }[],
+  provenance: Provenance
+): RenderedConfigMap {
+  const notes: RenderedConfigMap['notes'] = []
+  const sorted = [...data].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+  const out = ['apiVersion: v1\n', 'data:\n']
+  for (const { key, value } of sorted) out.push(entryText(key, value, 2, 2, notes))
+  out.push('kind: ConfigMap\n', 'metadata:\n', '  annotations:\n')
+  for (const [k, v] of provenanceAnnotations(provenance))
+    out.push(`    ${k}: ${inlineScalar(v, 6 + k.length)}\n`)
+  out.push(`  name: ${inlineScalar(name, 8)}\n`, `  namespace: ${inlineScalar(namespace, 13)}\n`)
+  return { text: out.join(''), changed: true, notes }
+}

@@ -122,6 +122,28 @@ export function combinedChanges(plan: Plan, components?: readonly Component[]): 
 export const treeAfter = (plan: Plan, components?: readonly Component[]): WorkingTree =>
   plan.base.with(combinedChanges(plan, components))
 
+/** What a set of changes does to each file, for reports: operation, size, components, reasons, rename. */
+export function describeChanges(
+  base: WorkingTree,
+  changes: readonly CombinedChange[]
+): {
+  path: string
+  operation: 'modified' | 'added' | 'deleted'
+  bytes: number
+  components: Component[]
+  reasons: ChangeReason[]
+  renamedFrom?: string
+}[] {
+  return changes.map(c => ({
+    path: c.path,
+    operation: c.content === null ? 'deleted' : base.has(c.path) ? 'modified' : 'added',
+    bytes: c.content === null ? 0 : Buffer.byteLength(c.content, 'utf8'),
+    components: c.components,
+    reasons: c.reasons,
+    ...(c.renamedFrom ? { renamedFrom: c.renamedFrom } : {})
+  }))
+}
+
 function combine(base: WorkingTree, list: PlannedChange[]): CombinedChange {
   const path = list[0].path
   const deleted = list.filter(c => c.content === null)

@@ -15,7 +15,7 @@ export interface ValidationCounts {
   notChecked: string[]
 }
 
-export function validationCounts(result: RunResult): ValidationCounts {
+export function validationCounts(result: Pick<RunResult, 'findings' | 'validation'>): ValidationCounts {
   const count = (s: Finding['severity']) => result.findings.filter(f => f.severity === s).length
   return {
     validated: result.validation.resources,

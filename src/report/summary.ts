@@ -125,7 +125,24 @@ export function renderSummary(result: RunResult): string {
     )
   }
   for (const n of result.notes) out.push(`> ${n}`, '')
+  out.push(...renderPullRequests(result))
   return out.join('\n')
+}
+
+/** Each pull request the run created, updated or closed, with its whole body (the pull request's may be cut). */
+function renderPullRequests(result: RunResult): string[] {
+  if (result.pullRequests.length === 0) return []
+  const out = ['### Pull requests', '', '| branch | pull request | operation |', '|---|---|---|']
+  for (const p of result.pullRequests) {
+    const link = p.url ? `[#${p.number}](${p.url})` : '—'
+    out.push(`| ${code(p.branch ?? p.component)} | ${link} | ${p.operation} |`)
+  }
+  out.push('')
+  for (const p of result.pullRequests) {
+    if (p.body === undefined) continue
+    out.push(`#### ${esc(p.title ?? p.component)}`, '', p.body, '')
+  }
+  return out
 }
 
 export function renderFindings(findings: Finding[]): string[] {

@@ -1,5 +1,6 @@
 import { formatLocation, type Finding } from '../errors.js'
 import type { RunResult } from '../result.js'
+import type { InitResult } from '../init/init.js'
 import { inInterface } from '../settings/names.js'
 import { countsLine, validationCounts } from './counts.js'
 
@@ -46,4 +47,19 @@ export function findingLine(f: Finding): string {
   const where = formatLocation(f, 'cli')
   const hint = f.hint ? ` (${inInterface(f.hint, 'cli')})` : ''
   return `${where ? `${where}: ` : ''}${f.severity} ${f.rule}: ${inInterface(f.message, 'cli')}${hint}`
+}
+
+/** init's summary: the versions, each file and what happened to it, the findings, then the notes. */
+export function renderInitText(result: InitResult): string {
+  const lines = [
+    `init ${result.directory}: flux ${result.flux.version}` +
+      (result.calico ? `, calico ${result.calico.version}` : '') +
+      (result.clusterResourceSet ? `, ClusterResourceSet ${result.clusterResourceSet}` : '')
+  ]
+  for (const f of result.files) lines.push(`${f.operation} ${f.path} (${f.bytes} bytes)`)
+  lines.push(...result.findings.map(findingLine))
+  const counts = validationCounts(result)
+  lines.push(countsLine(counts), ...counts.notChecked.map(l => `  ${l}`))
+  lines.push(...result.notes.map(s => inInterface(s, 'cli')))
+  return lines.join('\n') + '\n'
 }

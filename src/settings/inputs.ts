@@ -29,10 +29,22 @@ export interface Settings {
   assignees: string[]
   draft: boolean
   signCommits: boolean
+  /** Empty: the message names the component and versions. */
+  commitMessage: string
+  author: Identity
+  committer: Identity
   releasesApiUrl: string
   downloadUrl: string
   releasesToken: string
 }
+
+export interface Identity {
+  name: string
+  email: string
+}
+
+/** The GitHub Actions bot, as GitHub's own actions commit: its user id makes the noreply address link to it. */
+export const ACTIONS_BOT = 'github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>'
 
 /**
  * The config file read when the `config` input is empty. `action.yml` declares `config` without a default on
@@ -53,6 +65,8 @@ export const DEFAULTS = {
   group: 'false',
   draft: 'false',
   'sign-commits': 'false',
+  author: ACTIONS_BOT,
+  committer: ACTIONS_BOT,
   'releases-api-url': 'https://api.github.com',
   'download-url': 'https://github.com'
 } as const
@@ -74,6 +88,18 @@ function bool(get: InputLookup, name: keyof typeof DEFAULTS): boolean {
     location: { input: name },
     hint: `Set ${name}: true or ${name}: false.`
   })
+}
+
+function identity(get: InputLookup, name: 'author' | 'committer'): Identity {
+  const raw = get(name).trim() || DEFAULTS[name]
+  const m = /^([^<>\n]*?)\s*<([^<>\s]+)>$/.exec(raw)
+  if (!m || m[1] === '') {
+    throw new FcuError('input', `Input ${name} must be "Name <email>", got "${raw}"`, {
+      location: { input: name },
+      hint: `For example ${name}: ${ACTIONS_BOT}`
+    })
+  }
+  return { name: m[1], email: m[2] }
 }
 
 function url(get: InputLookup, name: 'releases-api-url' | 'download-url'): string {
@@ -144,6 +170,9 @@ export function readSettings(get: InputLookup): Settings {
     assignees: list(get('assignees')),
     draft: bool(get, 'draft'),
     signCommits: bool(get, 'sign-commits'),
+    commitMessage: get('commit-message').trim(),
+    author: identity(get, 'author'),
+    committer: identity(get, 'committer'),
     releasesApiUrl: url(get, 'releases-api-url'),
     downloadUrl: url(get, 'download-url'),
     releasesToken: get('releases-token').trim()

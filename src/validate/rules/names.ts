@@ -54,6 +54,9 @@ const label = dnsName(
   'RFC 1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit'
 )
 
+/** Why a name is not an RFC 1123 label (a namespace, a cluster name in a path), or undefined. */
+export const labelProblem: NameRule = label
+
 const serviceName = dnsName(
   DNS1035_LABEL,
   MAX_LABEL,
@@ -92,7 +95,7 @@ const NAME_RULES: ReadonlyMap<string, NameRule> = new Map([
 ])
 
 /** A label key: an optional DNS subdomain prefix and `/`, then a name of up to 63 characters. */
-function labelKeyProblem(key: string): string | undefined {
+export function labelKeyProblem(key: string): string | undefined {
   const slash = key.indexOf('/')
   const prefix = slash < 0 ? undefined : key.slice(0, slash)
   const name = slash < 0 ? key : key.slice(slash + 1)
@@ -105,7 +108,7 @@ function labelKeyProblem(key: string): string | undefined {
   return undefined
 }
 
-function labelValueProblem(value: string): string | undefined {
+export function labelValueProblem(value: string): string | undefined {
   if (value === '') return undefined
   if (value.length > MAX_LABEL) return `must be no more than ${MAX_LABEL} characters (it has ${value.length})`
   if (!QUALIFIED_PART.test(value))
