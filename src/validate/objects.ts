@@ -11,6 +11,7 @@ import {
 } from '../yaml/documents.js'
 import { loadFast, SharedBlocks, UNSUPPORTED } from '../yaml/fast-load.js'
 import { isParsedList, type ParsedObject, type ParsedValue } from '../yaml/readonly.js'
+import { apiServerValue } from '../yaml/api-server.js'
 import { locateField, type RenderedObject } from './kustomize/resource.js'
 
 /**
@@ -361,9 +362,9 @@ function objectsOf(
   doc: YamlDocument,
   file: string,
   bundle: string,
-  container?: DataStream
+  container?: DataStream,
+  value: ParsedValue = doc.value
 ): ManifestObject[] {
-  const value = doc.value
   if (!isObj(value)) return []
   // `kubectl` and Flux apply the items of a `v1 List` one by one.
   if (value.apiVersion === 'v1' && value.kind === 'List' && isParsedList(value.items)) {
@@ -394,6 +395,7 @@ export function collectObjects(files: readonly SourceFile[]): CollectedObjects {
   const failures: ParseFailure[] = []
   const parsed = new Map<string, YamlDocument[]>()
   const seen = newParseMemo()
+  const yaml11 = new Map<string, ParsedValue>()
   const yamlFiles = files.filter(f => isYamlFile(f.path))
   for (const f of yamlFiles) {
     const { documents, errors } = parseStream(f.content, f.path, seen)
@@ -419,7 +421,9 @@ export function collectObjects(files: readonly SourceFile[]): CollectedObjects {
           const inner = parseStream(text, f.path, seen)
           for (const e of inner.errors)
             failures.push(failureOf(e, f.path, line => streamLine(container, line)))
-          for (const d of inner.documents) objects.push(...objectsOf(d, f.path, bundle, container))
+          // The ClusterResourceSet controller decodes these with sigs.k8s.io/yaml: YAML 1.1 booleans.
+          for (const d of inner.documents)
+            objects.push(...objectsOf(d, f.path, bundle, container, apiServerValue(d.text, d.value, yaml11)))
         }
       }
     }
