@@ -24,7 +24,7 @@ import {
   findKustomizeBinary,
   referencesWithBinary,
   type ToolLookup
-} from './validate/kustomize/build-binary.js'
+} from './validate/kustomize-binary.js'
 import type { RunResult } from './result.js'
 
 /** Everything the engine needs from outside; `main.ts` and `cli.ts` pass real ones, tests local servers. */

@@ -5,8 +5,8 @@ import {
   type RenderedObject,
   type RepositoryFiles,
   type RepositoryRender
-} from './kustomize/render.js'
-import { describeObject, kindOf, locateField, nameOf, namespaceOf } from './kustomize/resource.js'
+} from '../kustomize/render.js'
+import { describeObject, kindOf, locateField, nameOf, namespaceOf } from '../kustomize/resource.js'
 
 /**
  * Repository-level reference checks on ClusterResourceSets, on objects as kustomize renders them: a base whose CRS

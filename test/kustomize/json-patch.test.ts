@@ -1,6 +1,6 @@
-import { parseDocuments } from '../../../src/yaml/documents.js'
-import { applyJsonPatch, JsonPatchError, parsePointer } from '../../../src/validate/kustomize/json-patch.js'
-import { locateInTrace, traceOf, type Trace } from '../../../src/validate/kustomize/trace.js'
+import { parseDocuments } from '../../src/yaml/documents.js'
+import { applyJsonPatch, JsonPatchError, parsePointer } from '../../src/kustomize/json-patch.js'
+import { locateInTrace, traceOf, type Trace } from '../../src/kustomize/trace.js'
 
 const lineOf = (text: string, needle: string): number =>
   text.split('\n').findIndex(l => l.includes(needle)) + 1

@@ -1,9 +1,5 @@
-import {
-  renderKustomization,
-  renderRepository,
-  type RenderedObject
-} from '../../../src/validate/kustomize/render.js'
-import { locateField } from '../../../src/validate/kustomize/resource.js'
+import { renderKustomization, renderRepository, type RenderedObject } from '../../src/kustomize/render.js'
+import { locateField } from '../../src/kustomize/resource.js'
 import { lineOf } from './helpers.js'
 
 const find = (objects: readonly RenderedObject[], kind: string, name?: string) => {

@@ -1,4 +1,4 @@
-import type { YamlPath } from '../../yaml/documents.js'
+import type { YamlPath } from '../yaml/documents.js'
 import { noteAt, type KustomizationContext } from './context.js'
 import { isClusterScoped, kindOf, metadataOf, nameOf, type RenderedObject } from './resource.js'
 import { containersAlong, setTrace, traceOf } from './trace.js'

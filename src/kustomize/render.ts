@@ -1,6 +1,6 @@
 import * as posix from 'node:path/posix'
-import type { Finding } from '../../errors.js'
-import type { YamlDocument, YamlPath } from '../../yaml/documents.js'
+import type { Finding } from '../errors.js'
+import type { YamlDocument, YamlPath } from '../yaml/documents.js'
 import { noteAt, type KustomizationContext } from './context.js'
 import { FileIndex, isOutsideRepository, isRemoteReference, joinPath, type RepositoryFiles } from './files.js'
 import { runGenerators } from './generators.js'

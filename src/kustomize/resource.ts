@@ -1,4 +1,4 @@
-import type { YamlPath } from '../../yaml/documents.js'
+import type { YamlPath } from '../yaml/documents.js'
 import { deepClone } from './json-patch.js'
 import { cloneTrace, locateInTrace, type Trace } from './trace.js'
 

@@ -4,7 +4,7 @@ import {
   tryParseDocuments,
   type YamlDocument,
   type YamlPath
-} from '../../yaml/documents.js'
+} from '../yaml/documents.js'
 import { noteAt, type KustomizationContext } from './context.js'
 import { joinPath } from './files.js'
 import { applyJsonPatch, deepClone, JsonPatchError } from './json-patch.js'

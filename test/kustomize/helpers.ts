@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 /** The shared real-world fixtures (`../shared/fixtures`); absent in a fresh clone. */
 export const fixturesDir = path.resolve(repoRoot, '../shared/fixtures')

@@ -1,5 +1,5 @@
 import * as posix from 'node:path/posix'
-import type { YamlPath } from '../../yaml/documents.js'
+import type { YamlPath } from '../yaml/documents.js'
 import { noteAt, type KustomizationContext } from './context.js'
 import { joinPath } from './files.js'
 import { kindOf, metadataOf, nameOf, namespaceOf, type RenderedObject } from './resource.js'

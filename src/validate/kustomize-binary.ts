@@ -1,9 +1,16 @@
-import type { Exec } from '../../deps.js'
-import { FcuError, type Finding } from '../../errors.js'
-import { parseDocuments } from '../../yaml/documents.js'
-import { renderRepository, type KustomizationRender, type RepositoryFiles } from './render.js'
-import { checkRepositoryReferences, dedupeFindings } from '../references.js'
-import { groupOf, kindOf, nameOf, namespaceOf, type KubeObject, type RenderedObject } from './resource.js'
+import type { Exec } from '../deps.js'
+import { FcuError, type Finding } from '../errors.js'
+import { parseDocuments } from '../yaml/documents.js'
+import { renderRepository, type KustomizationRender, type RepositoryFiles } from '../kustomize/render.js'
+import { checkRepositoryReferences, dedupeFindings } from './references.js'
+import {
+  groupOf,
+  kindOf,
+  nameOf,
+  namespaceOf,
+  type KubeObject,
+  type RenderedObject
+} from '../kustomize/resource.js'
 
 /**
  * The optional shell around the renderer: when the runner has `kustomize` (or `kubectl`, whose `kustomize`
