@@ -1,5 +1,6 @@
 import { FcuError } from '../errors.js'
 import { parseDocuments, positionOf, type YamlDocument, type YamlPath } from '../yaml/documents.js'
+import { isObject, type Obj } from '../yaml/values.js'
 
 /**
  * The optional repository config file (`.github/flux-crs-upgrade.yaml`). It adds targets that discovery cannot
@@ -56,9 +57,6 @@ const INSTALL_KEYS: Record<keyof InstallOverrides, 'string' | 'list' | 'boolean'
 
 const CALICO_MANIFESTS = ['calico.yaml', 'calico-typha.yaml', 'calico-vxlan.yaml', 'calico-policy-only.yaml']
 
-type Obj = Record<string, unknown>
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
-
 export function parseConfig(text: string, file: string): RepoConfig {
   const docs = parseDocuments(text, file).filter(d => d.value !== null)
   if (docs.length === 0) return { ...emptyConfig(), file }
@@ -74,7 +72,7 @@ export function parseConfig(text: string, file: string): RepoConfig {
     throw new FcuError('config', `${file}:${line}: ${message}`, { location: { file, line, column }, hint })
   }
   const keysOf = (value: unknown, path: YamlPath, allowed: string[]): Obj => {
-    if (!isObj(value))
+    if (!isObject(value))
       return fail(
         path,
         `${dotted(path) || 'the config'} must be a mapping`,

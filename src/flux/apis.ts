@@ -1,11 +1,9 @@
 import { embeddedOffset, tryParseDocuments, type YamlDocument } from '../yaml/documents.js'
+import { isObject } from '../yaml/values.js'
 
 /** API groups whose CRDs a Flux install brings. */
 export const isFluxGroup = (group: string): boolean =>
   group.endsWith('.toolkit.fluxcd.io') || group === 'source.extensions.fluxcd.io'
-
-type Obj = Record<string, unknown>
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** `group/Kind` → the versions its CRD serves. */
 export type ServedApis = Map<string, Set<string>>
@@ -14,13 +12,18 @@ export type ServedApis = Map<string, Set<string>>
 export function servedApis(crds: readonly unknown[]): ServedApis {
   const out: ServedApis = new Map()
   for (const crd of crds) {
-    if (!isObj(crd) || crd.kind !== 'CustomResourceDefinition' || !isObj(crd.spec)) continue
+    if (!isObject(crd) || crd.kind !== 'CustomResourceDefinition' || !isObject(crd.spec)) continue
     const { group, names, versions } = crd.spec
-    if (typeof group !== 'string' || !isFluxGroup(group) || !isObj(names) || typeof names.kind !== 'string')
+    if (
+      typeof group !== 'string' ||
+      !isFluxGroup(group) ||
+      !isObject(names) ||
+      typeof names.kind !== 'string'
+    )
       continue
     const served = out.get(`${group}/${names.kind}`) ?? new Set<string>()
     for (const v of Array.isArray(versions) ? versions : []) {
-      if (isObj(v) && v.served === true && typeof v.name === 'string') served.add(v.name)
+      if (isObject(v) && v.served === true && typeof v.name === 'string') served.add(v.name)
     }
     out.set(`${group}/${names.kind}`, served)
   }
@@ -49,9 +52,9 @@ export function apiVersionLine(doc: YamlDocument): number {
 
 function objectOf(doc: YamlDocument, fallbackLine?: number): FluxObject | undefined {
   const v = doc.value
-  if (!isObj(v) || typeof v.apiVersion !== 'string' || typeof v.kind !== 'string') return undefined
+  if (!isObject(v) || typeof v.apiVersion !== 'string' || typeof v.kind !== 'string') return undefined
   if (!isFluxGroup(groupOf(v.apiVersion))) return undefined
-  const meta = isObj(v.metadata) ? v.metadata : {}
+  const meta = isObject(v.metadata) ? v.metadata : {}
   return {
     file: doc.file,
     line: fallbackLine ?? apiVersionLine(doc),
@@ -74,7 +77,7 @@ export function findFluxObjects(file: string, content: string): FluxObject[] {
     const own = objectOf(doc)
     if (own) out.push(own)
     const v = doc.value
-    if (!isObj(v) || v.kind !== 'ConfigMap' || !isObj(v.data)) continue
+    if (!isObject(v) || v.kind !== 'ConfigMap' || !isObject(v.data)) continue
     for (const [key, value] of Object.entries(v.data)) {
       if (typeof value !== 'string' || !value.includes('fluxcd.io/')) continue
       const { lineOffset, exact } = embeddedOffset(doc, ['data', key])

@@ -2,6 +2,7 @@ import { FcuError } from '../errors.js'
 import type { InstallOverrides } from '../config/config.js'
 import { positionOf, type YamlDocument, type YamlPath } from '../yaml/documents.js'
 import { DEFAULT_COMPONENTS, type FluxHeader } from './header.js'
+import { isObject, type Obj } from '../yaml/values.js'
 
 export type LogLevel = 'debug' | 'info' | 'error'
 
@@ -36,10 +37,8 @@ export const DEFAULT_INSTALL_OPTIONS: Readonly<InstallOptions> = {
 
 const LOG_LEVELS: readonly string[] = ['debug', 'info', 'error']
 
-type Obj = Record<string, unknown>
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
 const get = (v: unknown, ...path: (string | number)[]): unknown =>
-  path.reduce<unknown>((o, k) => (isObj(o) || Array.isArray(o) ? (o as Obj)[k as string] : undefined), v)
+  path.reduce<unknown>((o, k) => (isObject(o) || Array.isArray(o) ? (o as Obj)[k as string] : undefined), v)
 
 interface Controller {
   doc: YamlDocument
@@ -58,7 +57,7 @@ function controllers(docs: YamlDocument[], components: string[]): Controller[] {
     )
     const podSpec = get(doc?.value, 'spec', 'template', 'spec')
     const container = get(podSpec, 'containers', 0)
-    if (!doc || !isObj(podSpec) || !isObj(container)) continue
+    if (!doc || !isObject(podSpec) || !isObject(container)) continue
     const args = Array.isArray(container.args)
       ? container.args.filter((a): a is string => typeof a === 'string')
       : []
@@ -115,7 +114,7 @@ export function readInstallOptions(docs: YamlDocument[], header: FluxHeader): In
     const tolerations = first.podSpec.tolerations
     if (Array.isArray(tolerations)) {
       o.tolerationKeys = tolerations
-        .filter(t => isObj(t) && t.operator === 'Exists' && typeof t.key === 'string')
+        .filter(t => isObject(t) && t.operator === 'Exists' && typeof t.key === 'string')
         .map(t => (t as Obj).key as string)
     }
     const argPath = (c: Controller, flag: string): YamlPath => [

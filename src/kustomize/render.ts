@@ -24,6 +24,7 @@ import {
   type RenderedObject
 } from './resource.js'
 import { applyLabelsAndAnnotations, applyNamePrefixSuffix, applyNamespace } from './transformers.js'
+import { isObject } from '../yaml/values.js'
 
 export type { RenderedObject } from './resource.js'
 export type { RepositoryFiles } from './files.js'
@@ -111,9 +112,6 @@ interface Accumulated {
 }
 
 const isYamlFile = (p: string): boolean => /\.ya?ml$/i.test(p)
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v)
 
 const isFluxKustomization = (v: KubeObject): boolean =>
   kindOf(v) === 'Kustomization' && String(v.apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/')

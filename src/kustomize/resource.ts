@@ -1,6 +1,7 @@
 import type { YamlPath } from '../yaml/documents.js'
 import { deepClone } from './json-patch.js'
 import { cloneTrace, locateInTrace, type Trace } from './trace.js'
+import { isObject } from '../yaml/values.js'
 
 export type KubeObject = Record<string, unknown>
 
@@ -20,10 +21,11 @@ export interface RenderedObject {
   hashSuffix?: boolean
 }
 
-export const metadataOf = (o: KubeObject): Record<string, unknown> =>
-  o.metadata !== null && typeof o.metadata === 'object' && !Array.isArray(o.metadata)
-    ? (o.metadata as Record<string, unknown>)
-    : {}
+export const metadataOf = (o: KubeObject): Record<string, unknown> => (isObject(o.metadata) ? o.metadata : {})
+
+/** A map of labels or annotations, its values as strings; undefined when `v` is not a map. */
+export const stringMap = (v: unknown): Record<string, string> | undefined =>
+  isObject(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)])) : undefined
 
 export const nameOf = (o: KubeObject): string => String(metadataOf(o).name ?? '')
 export const namespaceOf = (o: KubeObject): string | undefined => {

@@ -6,6 +6,7 @@ import {
   metadataOf,
   nameOf,
   namespaceOf,
+  stringMap,
   type RenderedObject
 } from './resource.js'
 
@@ -51,17 +52,15 @@ export function selectTargets(objects: readonly RenderedObject[], s: TargetSelec
     )
       return false
     const meta = metadataOf(v)
-    if (s.labelSelector && !matchesLabelSelector(asStringMap(meta.labels), s.labelSelector)) return false
-    if (s.annotationSelector && !matchesLabelSelector(asStringMap(meta.annotations), s.annotationSelector))
+    if (s.labelSelector && !matchesLabelSelector(stringMap(meta.labels) ?? {}, s.labelSelector)) return false
+    if (
+      s.annotationSelector &&
+      !matchesLabelSelector(stringMap(meta.annotations) ?? {}, s.annotationSelector)
+    )
       return false
     return true
   })
 }
-
-const asStringMap = (v: unknown): Record<string, string> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v)
-    ? Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, String(x)]))
-    : {}
 
 /** Kubernetes label selector syntax: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`, comma-joined. */
 export function matchesLabelSelector(labels: Record<string, string>, selector: string): boolean {

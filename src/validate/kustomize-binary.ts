@@ -3,6 +3,7 @@ import { FcuError, type Finding } from '../errors.js'
 import { parseDocuments } from '../yaml/documents.js'
 import { renderRepository, type KustomizationRender, type RepositoryFiles } from '../kustomize/render.js'
 import { checkRepositoryReferences, dedupeFindings } from './references.js'
+import { isObject } from '../yaml/values.js'
 import {
   groupOf,
   kindOf,
@@ -71,7 +72,7 @@ export async function buildWithBinary(
   try {
     values = parseDocuments(result.stdout, command)
       .map(d => d.value)
-      .filter((v): v is KubeObject => v !== null && typeof v === 'object' && !Array.isArray(v))
+      .filter(isObject)
   } catch (e) {
     throw new FcuError('tool', `${command} printed output that is not YAML`, {
       hint: 'Check the kustomize version on the runner.',

@@ -10,6 +10,7 @@ import {
   type YamlPath
 } from '../yaml/documents.js'
 import { loadFast, SharedBlocks, UNSUPPORTED } from '../yaml/fast-load.js'
+import { isObject, type Obj } from '../yaml/values.js'
 
 /**
  * The Kubernetes objects of a repository, as validation sees them: every document of every YAML file, plus the
@@ -23,8 +24,6 @@ export interface SourceFile {
   path: string
   content: string
 }
-
-export type Obj = Record<string, unknown>
 
 export interface ManifestObject {
   /** The file on disk the object is in (for embedded objects: the ConfigMap's file). */
@@ -75,8 +74,6 @@ export interface ManifestStream {
   container?: DataStream
 }
 
-export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
-
 const YAML_FILE = /\.ya?ml$/i
 const SKIPPED_DIRS = new Set(['.git', 'node_modules'])
 const KUSTOMIZATION_FILES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization'])
@@ -100,8 +97,8 @@ export const isYamlFile = (path: string): boolean => YAML_FILE.test(path) && !in
  * own config file.
  */
 export function looksLikeObject(value: unknown): value is Obj {
-  if (!isObj(value)) return false
-  const marks = Number('apiVersion' in value) + Number('kind' in value) + Number(isObj(value.metadata))
+  if (!isObject(value)) return false
+  const marks = Number('apiVersion' in value) + Number('kind' in value) + Number(isObject(value.metadata))
   return marks >= 2
 }
 
@@ -121,7 +118,7 @@ export function identity(obj: Obj): {
   name?: string
   namespace?: string
 } {
-  const meta = isObj(obj.metadata) ? obj.metadata : {}
+  const meta = isObject(obj.metadata) ? obj.metadata : {}
   return {
     apiVersion: str(obj.apiVersion),
     kind: str(obj.kind),
@@ -154,7 +151,7 @@ export function nonResourceFiles(
     const docs = parsed.get(f.path) ?? []
     for (const d of docs) {
       const k = d.value
-      if (!isObj(k)) continue
+      if (!isObject(k)) continue
       const isKustomization =
         KUSTOMIZATION_FILES.has(base) || groupVersion(k.apiVersion).group === KUSTOMIZE_GROUP
       if (!isKustomization) continue
@@ -167,16 +164,16 @@ export function nonResourceFiles(
       const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : [])
       for (const p of list(k.patchesStrategicMerge)) add(p)
       for (const p of [...list(k.patches), ...list(k.patchesJson6902), ...list(k.replacements)]) {
-        if (isObj(p)) add(p.path)
+        if (isObject(p)) add(p.path)
       }
       for (const g of [...list(k.configMapGenerator), ...list(k.secretGenerator)]) {
-        if (!isObj(g)) continue
+        if (!isObject(g)) continue
         // `files` entries may be `key=path`.
         for (const e of list(g.files)) if (typeof e === 'string') add(e.slice(e.indexOf('=') + 1))
         for (const e of list(g.envs)) add(e)
       }
       for (const p of list(k.configurations)) add(p)
-      for (const c of list(k.helmCharts)) if (isObj(c)) add(c.valuesFile)
+      for (const c of list(k.helmCharts)) if (isObject(c)) add(c.valuesFile)
     }
   }
   return out
@@ -275,7 +272,7 @@ function existingPrefix(value: unknown, path: YamlPath): YamlPath {
   for (; i < path.length; i++) {
     const k = path[i]
     if (Array.isArray(v) && typeof k === 'number' && k < v.length) v = v[k]
-    else if (isObj(v) && Object.prototype.hasOwnProperty.call(v, k)) v = v[k]
+    else if (isObject(v) && Object.prototype.hasOwnProperty.call(v, k)) v = v[k]
     else break
   }
   return path.slice(0, i)
@@ -341,7 +338,7 @@ function objectsOf(
   container?: DataStream
 ): ManifestObject[] {
   const value = doc.value
-  if (!isObj(value)) return []
+  if (!isObject(value)) return []
   // `kubectl` and Flux apply the items of a `v1 List` one by one.
   if (value.apiVersion === 'v1' && value.kind === 'List' && Array.isArray(value.items)) {
     return value.items.flatMap((item, i) =>
@@ -354,7 +351,7 @@ function objectsOf(
 /** The data values of a ConfigMap that hold manifests, as streams to read objects from. */
 function manifestValues(cm: ManifestObject): { key: string; text: string }[] {
   const { value } = cm
-  if (value.apiVersion !== 'v1' || value.kind !== 'ConfigMap' || !isObj(value.data)) return []
+  if (value.apiVersion !== 'v1' || value.kind !== 'ConfigMap' || !isObject(value.data)) return []
   const out: { key: string; text: string }[] = []
   for (const [key, text] of Object.entries(value.data)) {
     if (typeof text === 'string' && hasLine(text, 'apiVersion:') && hasLine(text, 'kind:'))

@@ -1,5 +1,6 @@
 import type { Finding } from '../../errors.js'
-import { describe, isObj, type ManifestObject } from '../objects.js'
+import { describe, type ManifestObject } from '../objects.js'
+import { isObject } from '../../yaml/values.js'
 import { findingAt } from './finding.js'
 
 /** The API server's limit on a ConfigMap's data (the sum of the values). */
@@ -19,8 +20,9 @@ function base64Bytes(s: string): number {
 /** The size the API server measures: data values' UTF-8 bytes plus binaryData's decoded bytes, keys excluded. */
 export function configMapDataBytes(cm: Record<string, unknown>): number {
   let total = 0
-  if (isObj(cm.data)) for (const v of Object.values(cm.data)) if (typeof v === 'string') total += utf8Bytes(v)
-  if (isObj(cm.binaryData))
+  if (isObject(cm.data))
+    for (const v of Object.values(cm.data)) if (typeof v === 'string') total += utf8Bytes(v)
+  if (isObject(cm.binaryData))
     for (const v of Object.values(cm.binaryData)) if (typeof v === 'string') total += base64Bytes(v)
   return total
 }

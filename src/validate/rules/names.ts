@@ -1,5 +1,6 @@
 import type { Finding } from '../../errors.js'
-import { describe, groupVersion, isObj, type ManifestObject } from '../objects.js'
+import { describe, groupVersion, type ManifestObject } from '../objects.js'
+import { isObject } from '../../yaml/values.js'
 import { findingAt } from './finding.js'
 
 /**
@@ -110,7 +111,7 @@ const NAME_HINT =
 /** Name, namespace, label and ConfigMap/Secret key syntax of one object. */
 export function nameFindings(obj: ManifestObject): Finding[] {
   const value = obj.value
-  const meta = isObj(value.metadata) ? value.metadata : undefined
+  const meta = isObject(value.metadata) ? value.metadata : undefined
   if (!meta) return []
   const out: Finding[] = []
   const what = describe(value)
@@ -146,7 +147,7 @@ export function nameFindings(obj: ManifestObject): Finding[] {
         )
       )
   }
-  if (isObj(meta.labels)) {
+  if (isObject(meta.labels)) {
     for (const [key, v] of Object.entries(meta.labels)) {
       if (isTemplated(key)) continue
       const keyProblem = labelKeyProblem(key)
@@ -172,7 +173,7 @@ export function nameFindings(obj: ManifestObject): Finding[] {
   if (group === '' && (value.kind === 'ConfigMap' || value.kind === 'Secret')) {
     for (const field of value.kind === 'ConfigMap' ? ['data', 'binaryData'] : ['data', 'stringData']) {
       const data = value[field]
-      if (!isObj(data)) continue
+      if (!isObject(data)) continue
       for (const key of Object.keys(data)) {
         if (
           isTemplated(key) ||

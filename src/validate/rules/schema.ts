@@ -8,7 +8,8 @@ import {
   type CrdCatalog,
   type SchemaIssue
 } from '../schema/index.js'
-import { describe, groupVersion, isObj, type ManifestObject } from '../objects.js'
+import { describe, groupVersion, type ManifestObject } from '../objects.js'
+import { isObject } from '../../yaml/values.js'
 import { findingAt } from './finding.js'
 
 /**
@@ -48,7 +49,7 @@ function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
   let v = root
   for (const k of path) {
     if (Array.isArray(v) && typeof k === 'number') v = v[k]
-    else if (isObj(v)) v = v[k]
+    else if (isObject(v)) v = v[k]
     else return undefined
   }
   return v

@@ -1,5 +1,6 @@
 import type { Finding } from '../../errors.js'
-import { isObj, type ManifestObject } from '../objects.js'
+import { type ManifestObject } from '../objects.js'
+import { isObject } from '../../yaml/values.js'
 import { fileLine, type FluxInstall } from './fluxInstall.js'
 import { findingAt } from './finding.js'
 import { workloadImages } from './images.js'
@@ -85,4 +86,4 @@ export function targetVersion(
 }
 
 const isCalicoNode = (o: ManifestObject): boolean =>
-  o.value.kind === 'DaemonSet' && isObj(o.value.metadata) && o.value.metadata.name === 'calico-node'
+  o.value.kind === 'DaemonSet' && isObject(o.value.metadata) && o.value.metadata.name === 'calico-node'

@@ -2,6 +2,7 @@ import { objectMetaNode } from './builtin.js'
 import { SchemaCompiler, runNode, type CompiledNode, type SchemaProblem } from './compile.js'
 import type { SchemaIssue } from './issues.js'
 import type { JsonSchema } from './json-schema.js'
+import { isObject } from '../../yaml/values.js'
 
 /**
  * The custom resource definitions of a bundle, looked up by group and kind, with each version's schema compiled
@@ -35,8 +36,6 @@ export interface CrdSchemaProblem extends SchemaProblem {
   version: string
 }
 
-type Loose = Record<string, unknown>
-const isObject = (v: unknown): v is Loose => v !== null && typeof v === 'object' && !Array.isArray(v)
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 const schemaOf = (v: unknown): JsonSchema | undefined =>
   isObject(v) && isObject(v.openAPIV3Schema) ? (v.openAPIV3Schema as JsonSchema) : undefined
