@@ -1,5 +1,5 @@
 import * as posix from 'node:path/posix'
-import type { Finding } from '../errors.js'
+import { dedupeFindings, type Finding } from '../errors.js'
 import type { YamlDocument, YamlPath } from '../yaml/documents.js'
 import { noteAt, type KustomizationContext } from './context.js'
 import { FileIndex, isOutsideRepository, isRemoteReference, joinPath, type RepositoryFiles } from './files.js'
@@ -176,7 +176,7 @@ export class KustomizeRenderer {
       dir,
       file: files[0],
       objects,
-      findings: dedupe(acc.findings),
+      findings: dedupeFindings(acc.findings),
       complete: acc.incomplete === undefined,
       ...(acc.incomplete ? { incompleteReason: acc.incomplete } : {})
     }
@@ -218,7 +218,7 @@ export class KustomizeRenderer {
     const roots = kustomizations.filter(
       k => !this.isComponent(k.dir) && (!this.included.has(k.dir) || fluxPaths.has(k.dir))
     )
-    return { kustomizations, roots, plainObjects, findings: dedupe(findings) }
+    return { kustomizations, roots, plainObjects, findings: dedupeFindings(findings) }
   }
 
   private isComponent(dir: string): boolean {
@@ -452,17 +452,6 @@ export class KustomizeRenderer {
     )
     return undefined
   }
-}
-
-/** Each finding once: a base included by several overlays reports its own problems once. */
-function dedupe(findings: readonly Finding[]): Finding[] {
-  const seen = new Set<string>()
-  return findings.filter(f => {
-    const key = `${f.severity}|${f.rule}|${f.file}|${f.line}|${f.column}|${f.message}`
-    if (seen.has(key)) return false
-    seen.add(key)
-    return true
-  })
 }
 
 /** Renders every kustomization of a repository; see `KustomizeRenderer`. */

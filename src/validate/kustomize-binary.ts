@@ -1,8 +1,8 @@
 import type { Exec } from '../deps.js'
-import { FcuError, type Finding } from '../errors.js'
+import { dedupeFindings, FcuError, type Finding } from '../errors.js'
 import { parseDocuments } from '../yaml/documents.js'
 import { renderRepository, type KustomizationRender, type RepositoryFiles } from '../kustomize/render.js'
-import { checkRepositoryReferences, dedupeFindings } from './references.js'
+import { checkRepositoryReferences } from './references.js'
 import { isObject } from '../yaml/values.js'
 import {
   groupOf,

@@ -1,4 +1,4 @@
-import type { Finding } from '../errors.js'
+import { dedupeFindings, type Finding } from '../errors.js'
 import type { YamlPath } from '../yaml/documents.js'
 import {
   renderRepository,
@@ -253,14 +253,4 @@ export function validateReferences(files: RepositoryFiles): {
 } {
   const render = renderRepository(files)
   return { render, findings: dedupeFindings([...render.findings, ...checkRepositoryReferences(render)]) }
-}
-
-export function dedupeFindings(findings: readonly Finding[]): Finding[] {
-  const seen = new Set<string>()
-  return findings.filter(f => {
-    const key = `${f.severity}|${f.rule}|${f.file}|${f.line}|${f.message}`
-    if (seen.has(key)) return false
-    seen.add(key)
-    return true
-  })
 }

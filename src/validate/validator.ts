@@ -1,4 +1,4 @@
-import type { Finding } from '../errors.js'
+import { compareFindings, compareText, dedupeFindings, type Finding } from '../errors.js'
 import type { YamlDocument } from '../yaml/documents.js'
 import { crdCatalog, type CrdCatalog } from './schema/index.js'
 import { validateReferences } from './references.js'
@@ -81,34 +81,11 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 /** The CRDs of each bundle that has any, one catalog per bundle (see `checkSchema` for which one an object uses). */
 function bundleCatalogs(objects: readonly ManifestObject[]): BundleCatalog[] {
   return [...groupBy(objects.filter(isCrd), o => o.bundle).entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => compareText(a, b))
     .map(([bundle, crds]) => ({ bundle, file: crds[0].file, catalog: crdCatalog(crds.map(c => c.value)) }))
 }
 
 const minorOf = (version: string): string | undefined => /^v?(\d+\.\d+)/.exec(version)?.[1]
-
-const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
-
-function compareFindings(a: Finding, b: Finding): number {
-  const fa = a.file ?? ''
-  const fb = b.file ?? ''
-  if (fa !== fb) return fa < fb ? -1 : 1
-  const la = a.line ?? 0
-  const lb = b.line ?? 0
-  if (la !== lb) return la - lb
-  if (a.rule !== b.rule) return a.rule < b.rule ? -1 : 1
-  return a.message < b.message ? -1 : a.message > b.message ? 1 : 0
-}
-
-function dedupe(findings: readonly Finding[]): Finding[] {
-  const seen = new Set<string>()
-  return findings.filter(f => {
-    const key = `${f.severity}\u0000${f.rule}\u0000${f.file}\u0000${f.line}\u0000${f.message}`
-    if (seen.has(key)) return false
-    seen.add(key)
-    return true
-  })
-}
 
 class SkipTally {
   private readonly byKey = new Map<string, SkippedKind>()
@@ -216,7 +193,7 @@ export function validateRepository(input: ValidationInput): ValidationReport {
   findings.push(...validateReferences(repositoryFiles(input.files, collected.documents)).findings)
 
   return {
-    findings: dedupe(findings).sort(compareFindings),
+    findings: dedupeFindings(findings).sort(compareFindings),
     resources: objects.resources,
     skipped: objects.skipped
   }
