@@ -1,5 +1,6 @@
 import { compareFindings, compareText, dedupeFindings, type Finding } from '../errors.js'
 import type { YamlDocument } from '../yaml/documents.js'
+import { minorOf } from '../flux/cli.js'
 import { crdCatalog, type CrdCatalog } from './schema/index.js'
 import { validateReferences } from './references.js'
 import {
@@ -84,8 +85,6 @@ function bundleCatalogs(objects: readonly ManifestObject[]): BundleCatalog[] {
     .sort(([a], [b]) => compareText(a, b))
     .map(([bundle, crds]) => ({ bundle, file: crds[0].file, catalog: crdCatalog(crds.map(c => c.value)) }))
 }
-
-const minorOf = (version: string): string | undefined => /^v?(\d+\.\d+)/.exec(version)?.[1]
 
 class SkipTally {
   private readonly byKey = new Map<string, SkippedKind>()
