@@ -1,13 +1,11 @@
 import { formatLocation, type Finding } from '../errors.js'
+import { CLIENT_SIDE_APPLY_MAX_BYTES, CONFIGMAP_MAX_BYTES } from '../kubernetes/limits.js'
 import type { RunResult } from '../result.js'
 
 /**
  * The job summary (and, later, the PR body) as Markdown. Pure: the same result always renders the same text, so
  * a re-run that changes nothing also leaves the summary identical.
  */
-
-const CONFIGMAP_LIMIT = 1_048_576
-const CLIENT_SIDE_LIMIT = 262_144
 
 const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 const code = (s: string): string => '`' + s.replace(/`/g, "'") + '`'
@@ -46,8 +44,9 @@ export function renderSummary(result: RunResult): string {
       '|---|---|---|---|'
     )
     for (const f of result.files) {
-      const share = f.operation === 'deleted' ? '—' : `${((f.bytes / CONFIGMAP_LIMIT) * 100).toFixed(1)} %`
-      const over = f.bytes > CLIENT_SIDE_LIMIT ? ' (over 256 KiB: apply server-side)' : ''
+      const share =
+        f.operation === 'deleted' ? '—' : `${((f.bytes / CONFIGMAP_MAX_BYTES) * 100).toFixed(1)} %`
+      const over = f.bytes > CLIENT_SIDE_APPLY_MAX_BYTES ? ' (over 256 KiB: apply server-side)' : ''
       out.push(`| ${code(f.path)} | ${f.operation} | ${f.bytes.toLocaleString('en-US')} | ${share}${over} |`)
     }
     out.push('')

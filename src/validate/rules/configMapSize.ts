@@ -2,11 +2,7 @@ import type { Finding } from '../../errors.js'
 import { describe, type ManifestObject } from '../objects.js'
 import { isObject } from '../../yaml/values.js'
 import { findingAt } from './finding.js'
-
-/** The API server's limit on a ConfigMap's data (the sum of the values). */
-export const CONFIGMAP_MAX_BYTES = 1_048_576
-/** `kubectl apply` (client-side) stores the whole object in an annotation limited to this many bytes. */
-export const CLIENT_SIDE_APPLY_MAX_BYTES = 262_144
+import { CLIENT_SIDE_APPLY_MAX_BYTES, CONFIGMAP_MAX_BYTES } from '../../kubernetes/limits.js'
 
 const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8')
 

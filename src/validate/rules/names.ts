@@ -2,6 +2,7 @@ import type { Finding } from '../../errors.js'
 import { describe, groupVersion, type ManifestObject } from '../objects.js'
 import { isObject } from '../../yaml/values.js'
 import { findingAt } from './finding.js'
+import { DNS_LABEL_MAX_LENGTH, DNS_SUBDOMAIN_MAX_LENGTH } from '../../kubernetes/limits.js'
 
 /**
  * The name rules the API server applies outside the OpenAPI schema (apimachinery's object-meta validation), for
@@ -11,8 +12,6 @@ import { findingAt } from './finding.js'
  * and so is any value that a later substitution fills (`${CLUSTER_NAME}`).
  */
 
-const MAX_LABEL = 63
-const MAX_SUBDOMAIN = 253
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/
@@ -33,7 +32,7 @@ const dnsName =
         ? undefined
         : `must be a lowercase ${what}`
 
-const subdomain = (max = MAX_SUBDOMAIN): NameRule =>
+const subdomain = (max = DNS_SUBDOMAIN_MAX_LENGTH): NameRule =>
   dnsName(
     DNS1123_SUBDOMAIN,
     max,
@@ -42,13 +41,13 @@ const subdomain = (max = MAX_SUBDOMAIN): NameRule =>
 
 const label = dnsName(
   DNS1123_LABEL,
-  MAX_LABEL,
+  DNS_LABEL_MAX_LENGTH,
   'RFC 1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit'
 )
 
 const serviceName = dnsName(
   DNS1035_LABEL,
-  MAX_LABEL,
+  DNS_LABEL_MAX_LENGTH,
   'RFC 1035 label: lowercase letters, digits and "-", starting with a letter and ending with a letter or digit'
 )
 
@@ -88,10 +87,10 @@ function labelKeyProblem(key: string): string | undefined {
   const slash = key.indexOf('/')
   const prefix = slash < 0 ? undefined : key.slice(0, slash)
   const name = slash < 0 ? key : key.slice(slash + 1)
-  if (prefix !== undefined && (prefix.length > MAX_SUBDOMAIN || !DNS1123_SUBDOMAIN.test(prefix)))
+  if (prefix !== undefined && (prefix.length > DNS_SUBDOMAIN_MAX_LENGTH || !DNS1123_SUBDOMAIN.test(prefix)))
     return `its prefix "${prefix}" must be a lowercase RFC 1123 subdomain`
-  if (name.length === 0 || name.length > MAX_LABEL)
-    return `its name part must be 1 to ${MAX_LABEL} characters`
+  if (name.length === 0 || name.length > DNS_LABEL_MAX_LENGTH)
+    return `its name part must be 1 to ${DNS_LABEL_MAX_LENGTH} characters`
   if (!QUALIFIED_PART.test(name))
     return 'its name part may hold letters, digits, "-", "_" and ".", starting and ending with a letter or digit'
   return undefined
@@ -99,7 +98,8 @@ function labelKeyProblem(key: string): string | undefined {
 
 function labelValueProblem(value: string): string | undefined {
   if (value === '') return undefined
-  if (value.length > MAX_LABEL) return `must be no more than ${MAX_LABEL} characters (it has ${value.length})`
+  if (value.length > DNS_LABEL_MAX_LENGTH)
+    return `must be no more than ${DNS_LABEL_MAX_LENGTH} characters (it has ${value.length})`
   if (!QUALIFIED_PART.test(value))
     return 'may hold letters, digits, "-", "_" and ".", starting and ending with a letter or digit'
   return undefined
@@ -177,7 +177,7 @@ export function nameFindings(obj: ManifestObject): Finding[] {
       for (const key of Object.keys(data)) {
         if (
           isTemplated(key) ||
-          (CONFIG_KEY.test(key) && key.length <= MAX_SUBDOMAIN && !key.startsWith('..'))
+          (CONFIG_KEY.test(key) && key.length <= DNS_SUBDOMAIN_MAX_LENGTH && !key.startsWith('..'))
         )
           continue
         out.push(
@@ -186,7 +186,7 @@ export function nameFindings(obj: ManifestObject): Finding[] {
             [field, key],
             'error',
             'object/invalid-key',
-            `${what}: ${field} key "${key}" may only hold letters, digits, "-", "_" and "." (at most ${MAX_SUBDOMAIN} characters, not starting with "..")`,
+            `${what}: ${field} key "${key}" may only hold letters, digits, "-", "_" and "." (at most ${DNS_SUBDOMAIN_MAX_LENGTH} characters, not starting with "..")`,
             "Mounted as a volume, each key becomes a file name; rename the key (a path goes in the volume's items)."
           )
         )
