@@ -1,6 +1,7 @@
 import * as posix from 'node:path/posix'
 import { dedupeFindings, type Finding } from '../errors.js'
 import type { YamlDocument, YamlPath } from '../yaml/documents.js'
+import { isYamlPath } from '../workspace/paths.js'
 import { noteAt, type KustomizationContext } from './context.js'
 import { FileIndex, isOutsideRepository, isRemoteReference, joinPath, type RepositoryFiles } from './files.js'
 import { runGenerators } from './generators.js'
@@ -111,8 +112,6 @@ interface Accumulated {
   incomplete?: string
 }
 
-const isYamlFile = (p: string): boolean => /\.ya?ml$/i.test(p)
-
 const isFluxKustomization = (v: KubeObject): boolean =>
   kindOf(v) === 'Kustomization' && String(v.apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/')
 
@@ -201,7 +200,7 @@ export class KustomizeRenderer {
     const kustomizationDirs = new Set(kustomizations.map(k => k.dir))
     const plainObjects: RenderedObject[] = []
     for (const file of this.index.files.keys()) {
-      if (!isYamlFile(file) || this.claimed.has(file)) continue
+      if (!isYamlPath(file) || this.claimed.has(file)) continue
       const dir = posix.dirname(file) === '.' ? '' : posix.dirname(file)
       if (kustomizationDirs.has(dir)) continue
       const { documents, error } = this.index.documents(file)

@@ -11,6 +11,7 @@ import {
 } from '../yaml/documents.js'
 import { loadFast, SharedBlocks, UNSUPPORTED } from '../yaml/fast-load.js'
 import { isObject, type Obj } from '../yaml/values.js'
+import { inSkippedDirectory, isYamlPath } from '../workspace/paths.js'
 
 /**
  * The Kubernetes objects of a repository, as validation sees them: every document of every YAML file, plus the
@@ -74,8 +75,6 @@ export interface ManifestStream {
   container?: DataStream
 }
 
-const YAML_FILE = /\.ya?ml$/i
-const SKIPPED_DIRS = new Set(['.git', 'node_modules'])
 const KUSTOMIZATION_FILES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization'])
 /**
  * Whether a line of `text` starts with `start`. A data value is read as manifests only when it has lines starting
@@ -85,11 +84,7 @@ const KUSTOMIZATION_FILES = new Set(['kustomization.yaml', 'kustomization.yml', 
 const hasLine = (text: string, start: string): boolean =>
   text.startsWith(start) || text.includes(`\n${start}`)
 
-/** Under `.git` or `node_modules`: never part of what the repository applies. */
-export const inSkippedDirectory = (path: string): boolean =>
-  path.split('/').some(segment => SKIPPED_DIRS.has(segment))
-
-export const isYamlFile = (path: string): boolean => YAML_FILE.test(path) && !inSkippedDirectory(path)
+export const isYamlFile = (path: string): boolean => isYamlPath(path) && !inSkippedDirectory(path)
 
 /**
  * A document is read as a Kubernetes object when it has at least two of apiVersion, kind and metadata: a Helm

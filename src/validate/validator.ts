@@ -1,12 +1,12 @@
 import { compareFindings, compareText, dedupeFindings, type Finding } from '../errors.js'
 import type { YamlDocument } from '../yaml/documents.js'
 import { minorOf } from '../flux/cli.js'
+import { inSkippedDirectory } from '../workspace/paths.js'
 import { crdCatalog, type CrdCatalog } from './schema/index.js'
 import { validateReferences } from './references.js'
 import {
   collectObjects,
   groupVersion,
-  inSkippedDirectory,
   type ManifestObject,
   type ParseFailure,
   type SourceFile

@@ -1,15 +1,12 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import { toRepoPath } from './paths.js'
+import { isSkippedDirectory, isYamlPath, toRepoPath } from './paths.js'
 
 /** The repository as the engine sees it: YAML files by repo-relative path. Read once per run (SPEC §9). */
 export interface RepoFile {
   path: string
   content: string
 }
-
-const SKIP_DIRS = new Set(['.git', 'node_modules', '.terraform', 'vendor'])
-const YAML = /\.ya?ml$/i
 
 /** Lists and reads every YAML file under root, sorted by path so runs are deterministic. */
 export async function readYamlFiles(root: string): Promise<RepoFile[]> {
@@ -18,8 +15,8 @@ export async function readYamlFiles(root: string): Promise<RepoFile[]> {
     const entries = await fs.readdir(dir, { withFileTypes: true })
     for (const e of entries) {
       if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name)) await walk(path.join(dir, e.name))
-      } else if (e.isFile() && YAML.test(e.name)) {
+        if (!isSkippedDirectory(e.name)) await walk(path.join(dir, e.name))
+      } else if (e.isFile() && isYamlPath(e.name)) {
         found.push(path.join(dir, e.name))
       }
     }

@@ -68,6 +68,21 @@ describe('validateRepository on small repositories', () => {
     expect(r.resources).toBe(0)
   })
 
+  it('ignores the folders the repository reader never reads, wherever they are', () => {
+    const broken = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n   bad: indent\n'
+    const paths = [
+      'vendor/a.yaml',
+      'infra/.terraform/modules/b.yaml',
+      'apps/node_modules/c.yaml',
+      'x/.git/d.yaml'
+    ]
+    const r = validateRepository({ files: paths.map(path => ({ path, content: broken })) })
+    expect(r.findings).toEqual([])
+    expect(
+      validateRepository({ files: [{ path: 'vendored/a.yaml', content: broken }] }).findings
+    ).not.toEqual([])
+  })
+
   it('does not check kustomize patches or generator inputs as objects', () => {
     const r = validateRepository({
       files: [
