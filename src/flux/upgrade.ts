@@ -10,7 +10,7 @@ import {
   installArgs,
   optionsKey,
   readInstallOptions,
-  type InstallOptions
+  type FluxInstallOptions
 } from './options.js'
 
 export interface FluxTarget {
@@ -26,7 +26,7 @@ export interface FluxTargetResult {
   /** Header version before, and the version regenerated to (semver without `v`). */
   from: string
   to: string
-  options: InstallOptions
+  options: FluxInstallOptions
   /** The flags given to `flux install --export`. */
   installArgs: string[]
   /** Hand edits: field changes, then objects the file added or lost (whole-object entries have an empty path). */
@@ -74,7 +74,7 @@ export async function upgradeFluxComponents(
   }
   let installRuns = 0
   const renders = new Map<string, Promise<Rendered>>()
-  const render = (version: string, options: InstallOptions, file: string): Promise<Rendered> => {
+  const render = (version: string, options: FluxInstallOptions, file: string): Promise<Rendered> => {
     const key = `${version}\u0000${optionsKey(options)}`
     let r = renders.get(key)
     if (!r) {
@@ -108,7 +108,7 @@ export async function upgradeFluxComponents(
   // and regenerated once, so the cost does not grow with the number of clusters beyond writing them (SPEC §9).
   const analyses = new Map<
     string,
-    Promise<{ header: FluxHeader; options: InstallOptions; driftDetail: FluxDrift | null }>
+    Promise<{ header: FluxHeader; options: FluxInstallOptions; driftDetail: FluxDrift | null }>
   >()
   const analyse = (t: FluxTarget) => {
     const key = `${JSON.stringify(t.install ?? null)}\u0000${t.content}`

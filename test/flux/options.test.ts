@@ -6,7 +6,7 @@ import {
   installArgs,
   optionsKey,
   readInstallOptions,
-  type InstallOptions
+  type FluxInstallOptions
 } from '../../src/flux/options.js'
 import { parseDocuments } from '../../src/yaml/documents.js'
 import { describeWithFixtures, fixture, fixturesDir, Standins } from './standin.js'
@@ -14,7 +14,7 @@ import { describeWithFixtures, fixture, fixturesDir, Standins } from './standin.
 const read = (text: string, file = 'gotk-components.yaml') =>
   readInstallOptions(parseDocuments(text, file), parseFluxHeader(text, file))
 
-const custom: InstallOptions = {
+const custom: FluxInstallOptions = {
   components: [
     'source-controller',
     'kustomize-controller',
@@ -33,7 +33,7 @@ const custom: InstallOptions = {
   clusterDomain: 'k8s.internal'
 }
 
-const variants: [string, InstallOptions][] = [
+const variants: [string, FluxInstallOptions][] = [
   ['defaults', { ...DEFAULT_INSTALL_OPTIONS }],
   ['every option changed', custom],
   [
@@ -73,8 +73,8 @@ describe('optionsKey', () => {
   it('is the same for equal options and differs when any option differs', () => {
     expect(optionsKey({ ...custom, tolerationKeys: [...custom.tolerationKeys] })).toBe(optionsKey(custom))
     const keys = new Set(
-      (Object.keys(custom) as (keyof InstallOptions)[]).map(k =>
-        optionsKey({ ...custom, [k]: (DEFAULT_INSTALL_OPTIONS as InstallOptions)[k] })
+      (Object.keys(custom) as (keyof FluxInstallOptions)[]).map(k =>
+        optionsKey({ ...custom, [k]: (DEFAULT_INSTALL_OPTIONS as FluxInstallOptions)[k] })
       )
     )
     expect(keys.size).toBe(Object.keys(custom).length)

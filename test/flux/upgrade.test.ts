@@ -7,7 +7,7 @@ import {
   DEFAULT_INSTALL_OPTIONS,
   installArgs,
   readInstallOptions,
-  type InstallOptions
+  type FluxInstallOptions
 } from '../../src/flux/options.js'
 import { upgradeFluxComponents, type FluxTarget } from '../../src/flux/upgrade.js'
 import { parseDocuments } from '../../src/yaml/documents.js'
@@ -15,7 +15,7 @@ import { describeWithFixtures, fixture, fixtureExists, fixturesDir, Standins } f
 
 const VERSIONS = ['2.2.2', '2.3.0', '2.4.0', '2.5.1', '2.7.5', '2.8.3', '2.9.3']
 
-const custom: InstallOptions = {
+const custom: FluxInstallOptions = {
   components: [
     'source-controller',
     'kustomize-controller',
