@@ -4,7 +4,7 @@ import type { Exec } from './deps.js'
 import type { RetryDeps } from './http/retry.js'
 import { loadConfig } from './config/load.js'
 import type { Component, Settings } from './settings/inputs.js'
-import { discoverTargets, type Target } from './targets/discover.js'
+import { discoverTargets, type DiscoveredTarget } from './targets/discover.js'
 import { currentCalicoVersion } from './targets/calico-version.js'
 import { readYamlFiles, type RepoFile } from './workspace/repository.js'
 import { applyChanges, type FileChange } from './workspace/transaction.js'
@@ -18,13 +18,9 @@ import { fluxCli, minorOf, type FluxCli } from './flux/cli.js'
 import { upgradeFluxComponents } from './flux/upgrade.js'
 import { migrateFluxObjects } from './flux/migrate.js'
 import { parseFluxHeader } from './flux/header.js'
-import { validateRepository, type ValidationInput, type VersionTarget } from './validate/validator.js'
+import { validateRepository, type ValidationInput, type ExpectedVersion } from './validate/validator.js'
 import { validateCalicoResources } from './validate/calicoctl.js'
-import {
-  findKustomizeBinary,
-  referencesWithBinary,
-  type ToolLookup
-} from './validate/kustomize-binary.js'
+import { findKustomizeBinary, referencesWithBinary, type ToolLookup } from './validate/kustomize-binary.js'
 import type { RunResult } from './result.js'
 
 /** Everything the engine needs from outside; `main.ts` and `cli.ts` pass real ones, tests local servers. */
@@ -93,7 +89,7 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
 
   const byPath = new Map(files.map(f => [f.path, f.content]))
   const changes = new Map<string, string | null>()
-  const stage = { upgradedCrds: [] as unknown[], versionTargets: [] as VersionTarget[] }
+  const stage = { upgradedCrds: [] as unknown[], versionTargets: [] as ExpectedVersion[] }
 
   if (specs.flux) await fluxStage(result, { specs, files, byPath, targets, changes, stage, upstream, deps })
   if (specs.calico) await calicoStage(result, { spec: specs.calico, byPath, targets, upstream })
@@ -243,9 +239,9 @@ async function fluxStage(
     specs: Specs
     files: RepoFile[]
     byPath: Map<string, string>
-    targets: Target[]
+    targets: DiscoveredTarget[]
     changes: Map<string, string | null>
-    stage: { upgradedCrds: unknown[]; versionTargets: VersionTarget[] }
+    stage: { upgradedCrds: unknown[]; versionTargets: ExpectedVersion[] }
     upstream: Upstream
     deps: RunDeps
   }
@@ -329,7 +325,7 @@ async function fluxStage(
 /** Calico is resolved (for the outputs and calicoctl); regenerating its ConfigMaps is not part of this release. */
 async function calicoStage(
   result: RunResult,
-  ctx: { spec: VersionSpec; byPath: Map<string, string>; targets: Target[]; upstream: Upstream }
+  ctx: { spec: VersionSpec; byPath: Map<string, string>; targets: DiscoveredTarget[]; upstream: Upstream }
 ): Promise<void> {
   const calicoTargets = ctx.targets.filter(t => t.type === 'calico-configmap')
   const versions = calicoTargets.map(t => currentCalicoVersion(ctx.byPath.get(t.path)!))

@@ -25,6 +25,7 @@ export interface InstallOverrides {
   'cluster-domain'?: string
 }
 
+/** A `targets:` entry of the config file: a path, with a type and install settings that override detection. */
 export interface ConfiguredTarget {
   path: string
   type?: TargetType

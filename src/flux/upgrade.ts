@@ -13,7 +13,8 @@ import {
   type FluxInstallOptions
 } from './options.js'
 
-export interface FluxTarget {
+/** A `gotk-components.yaml` the run regenerates, as read from the repository. */
+export interface FluxComponentsFile {
   /** Repository-relative path. */
   file: string
   content: string
@@ -62,7 +63,7 @@ interface Rendered {
  * dropped. Pure apart from the injected CLI: nothing is written here.
  */
 export async function upgradeFluxComponents(
-  targets: readonly FluxTarget[],
+  targets: readonly FluxComponentsFile[],
   toVersion: string,
   deps: FluxUpgradeDeps
 ): Promise<FluxUpgradeResult> {
@@ -110,7 +111,7 @@ export async function upgradeFluxComponents(
     string,
     Promise<{ header: FluxHeader; options: FluxInstallOptions; driftDetail: FluxDrift | null }>
   >()
-  const analyse = (t: FluxTarget) => {
+  const analyse = (t: FluxComponentsFile) => {
     const key = `${JSON.stringify(t.install ?? null)}\u0000${t.content}`
     let a = analyses.get(key)
     if (!a) {

@@ -17,7 +17,7 @@ import { isToolConfig, missingFields } from './rules/fields.js'
 import { nameFindings } from './rules/names.js'
 import { findFluxInstalls, imageDrift } from './rules/fluxInstall.js'
 import { checkSchema, kindIsKnown, type BundleCatalog, type SchemaContext } from './rules/schema.js'
-import { targetVersion, type VersionTarget } from './rules/targetVersion.js'
+import { targetVersion, type ExpectedVersion } from './rules/targetVersion.js'
 
 /**
  * The repository validator (SPEC §5): what `mode: validate` runs on the repository as it is, and what every
@@ -37,7 +37,7 @@ export interface ValidationInput {
    */
   written?: readonly string[]
   /** The version each managed file must hold after the run. */
-  targets?: readonly VersionTarget[]
+  targets?: readonly ExpectedVersion[]
   /** The CRDs of the bundles the upgrade writes: the repository's objects of their kinds are checked against them. */
   upgradedCrds?: readonly unknown[]
 }
@@ -59,7 +59,7 @@ export interface ValidationReport {
   skipped: SkippedKind[]
 }
 
-export type { VersionTarget } from './rules/targetVersion.js'
+export type { ExpectedVersion } from './rules/targetVersion.js'
 export type { SourceFile } from './objects.js'
 
 const CRD_GROUP = 'apiextensions.k8s.io'

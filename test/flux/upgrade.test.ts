@@ -9,7 +9,7 @@ import {
   readInstallOptions,
   type FluxInstallOptions
 } from '../../src/flux/options.js'
-import { upgradeFluxComponents, type FluxTarget } from '../../src/flux/upgrade.js'
+import { upgradeFluxComponents, type FluxComponentsFile } from '../../src/flux/upgrade.js'
 import { parseDocuments } from '../../src/yaml/documents.js'
 import { describeWithFixtures, fixture, fixtureExists, fixturesDir, Standins } from './standin.js'
 
@@ -79,7 +79,7 @@ describeWithFixtures('upgrading the real fixtures', () => {
   it.each([...pairs('default'), ...pairs('image')])(
     '%s components: every older fixture upgrades to v%s byte for byte, and a second run changes nothing',
     async (set, to, older) => {
-      const targets: FluxTarget[] = older.map(v => ({
+      const targets: FluxComponentsFile[] = older.map(v => ({
         file: `clusters/v${v}/gotk-components.yaml`,
         content: fixture(v, set)
       }))
