@@ -2,19 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { Exec } from '../../src/deps.js'
-import { FcuError } from '../../src/errors.js'
 import { fluxCli, minorOf, supportsFileMigration } from '../../src/flux/cli.js'
 import { Standins } from './standin.js'
-
-const rejection = async (p: Promise<unknown>): Promise<FcuError> => {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof FcuError) return e
-    throw e
-  }
-  throw new Error('expected an FcuError')
-}
+import { rejection } from '../helpers/errors.js'
 
 describe('fluxCli', () => {
   const s = new Standins(null)

@@ -10,27 +10,15 @@ import {
 } from '../../src/flux/options.js'
 import { parseDocuments } from '../../src/yaml/documents.js'
 import { describeWithFixtures, fixture, fixturesDir, Standins } from './standin.js'
+import { customInstallOptions } from '../helpers/flux-install.js'
 
 const read = (text: string, file = 'gotk-components.yaml') =>
   readInstallOptions(parseDocuments(text, file), parseFluxHeader(text, file))
 
+// A registry with a port and a path, which the image reference must keep whole.
 const custom: FluxInstallOptions = {
-  components: [
-    'source-controller',
-    'kustomize-controller',
-    'helm-controller',
-    'notification-controller',
-    'image-reflector-controller',
-    'image-automation-controller'
-  ],
-  namespace: 'gitops',
-  registry: 'registry.example.com:5000/mirror/fluxcd',
-  imagePullSecret: 'regcred',
-  tolerationKeys: ['dedicated', 'node-role.kubernetes.io/control-plane'],
-  watchAllNamespaces: false,
-  logLevel: 'debug',
-  networkPolicy: false,
-  clusterDomain: 'k8s.internal'
+  ...customInstallOptions,
+  registry: 'registry.example.com:5000/mirror/fluxcd'
 }
 
 const variants: [string, FluxInstallOptions][] = [

@@ -1,6 +1,7 @@
 import yaml from 'js-yaml'
 import { validateRepository, type SourceFile, type ValidationReport } from '../../src/validate/validator.js'
 import { allFixtureFiles, fixtureCrds, haveFixtures, readFixture } from './corpus/fixtures.js'
+import { widgetCrdText } from '../helpers/crds.js'
 
 const describeIf = haveFixtures ? describe : describe.skip
 if (!haveFixtures)
@@ -169,26 +170,7 @@ describe('upgrade scope', () => {
     path: 'apps/web.yaml',
     content: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: "two"\n'
   }
-  const crd = [
-    'apiVersion: apiextensions.k8s.io/v1',
-    'kind: CustomResourceDefinition',
-    'metadata:',
-    '  name: widgets.example.com',
-    'spec:',
-    '  group: example.com',
-    '  names: {kind: Widget, plural: widgets}',
-    '  scope: Namespaced',
-    '  versions:',
-    '    - name: v2',
-    '      served: true',
-    '      storage: true',
-    '      schema:',
-    '        openAPIV3Schema:',
-    '          type: object',
-    '          properties:',
-    '            spec: {type: object, properties: {size: {type: integer}}}',
-    ''
-  ].join('\n')
+  const crd = widgetCrdText('size', 'v2')
   const widget = (version: string, spec: string) => ({
     path: 'apps/widget.yaml',
     content: `apiVersion: example.com/${version}\nkind: Widget\nmetadata:\n  name: w\nspec:\n${spec}\n`

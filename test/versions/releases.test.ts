@@ -10,6 +10,7 @@ import {
   type Reply,
   type SeenRequest
 } from '../http/localServer.js'
+import { rejection } from '../helpers/errors.js'
 
 const token = 'ghp_secretTokenValue0123456789'
 const now = 1_700_000_000_000
@@ -43,15 +44,6 @@ const visibleText = (e: FcuError, lines: string[]) =>
     e.cause instanceof Error ? e.cause.message : String(e.cause ?? ''),
     ...lines
   ].join('\n')
-
-async function failure(p: Promise<unknown>): Promise<FcuError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err
-  )
-  if (!(e instanceof FcuError)) throw new Error(`expected an FcuError, got ${String(e)}`)
-  return e
-}
 
 describe('listReleases', () => {
   it('follows Link rel="next" over three pages, in order, as GitHub paginates', async () => {
@@ -175,7 +167,7 @@ describe('listReleases', () => {
   it('turns a 404 into a version error about releases-api-url, without retrying', async () => {
     const s = await serve(() => json(404, { message: 'Not Found' }))
     const deps = retryDeps(now)
-    const e = await failure(listReleases('fluxcd/flux2', { baseUrl: `${s.url}/wrong`, token }, deps))
+    const e = await rejection(listReleases('fluxcd/flux2', { baseUrl: `${s.url}/wrong`, token }, deps))
     expect(e.code).toBe('version')
     expect(e.location).toEqual({ input: 'releases-api-url' })
     expect(e.message).toContain('fluxcd/flux2')
@@ -192,7 +184,7 @@ describe('listReleases', () => {
       json(status, { message: `Bad credentials: ${String(req.headers.authorization)}` })
     )
     const deps = retryDeps(now)
-    const e = await failure(listReleases('fluxcd/flux2', { baseUrl: s.url, token }, deps))
+    const e = await rejection(listReleases('fluxcd/flux2', { baseUrl: s.url, token }, deps))
     expect(e.code).toBe('network')
     expect(e.location).toEqual({ input: 'releases-api-url' })
     expect(e.message).toContain(`HTTP ${status}`)
@@ -229,7 +221,7 @@ describe('listReleases', () => {
       )
     )
     const deps = retryDeps(now)
-    const e = await failure(listReleases('fluxcd/flux2', { baseUrl: s.url }, deps))
+    const e = await rejection(listReleases('fluxcd/flux2', { baseUrl: s.url }, deps))
     expect(e.code).toBe('network')
     expect(e.message).toMatch(/rate limited \(HTTP 403\) for another 3000 s/)
     expect(e.hint).toMatch(/releases-token/)
@@ -253,14 +245,14 @@ describe('listReleases', () => {
       headers: { 'content-type': 'text/html' },
       body: '<html>login</html>'
     }))
-    const e = await failure(listReleases('fluxcd/flux2', { baseUrl: s.url }, retryDeps(now)))
+    const e = await rejection(listReleases('fluxcd/flux2', { baseUrl: s.url }, retryDeps(now)))
     expect(e.code).toBe('network')
     expect(e.message).toMatch(/did not answer with JSON/)
     expect(e.hint).toMatch(/api\/v3/)
   })
 
   it('rejects a base URL that is not a URL, naming releases-api-url', async () => {
-    const e = await failure(listReleases('fluxcd/flux2', { baseUrl: 'api.github.com' }, retryDeps(now)))
+    const e = await rejection(listReleases('fluxcd/flux2', { baseUrl: 'api.github.com' }, retryDeps(now)))
     expect(e.code).toBe('input')
     expect(e.location).toEqual({ input: 'releases-api-url' })
   })
