@@ -1,6 +1,6 @@
 import { renderKustomization, renderRepository, type RenderedObject } from '../../src/kustomize/render.js'
 import { locateField } from '../../src/kustomize/resource.js'
-import { lineOf } from './helpers.js'
+import { lineOf } from '../helpers/text.js'
 
 const find = (objects: readonly RenderedObject[], kind: string, name?: string) => {
   const o = objects.find(

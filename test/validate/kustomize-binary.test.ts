@@ -2,7 +2,7 @@ import type { Exec } from '../../src/deps.js'
 import { buildWithBinary, findKustomizeBinary } from '../../src/validate/kustomize-binary.js'
 import { renderKustomization } from '../../src/kustomize/render.js'
 import { locateField } from '../../src/kustomize/resource.js'
-import { lineOf } from '../kustomize/helpers.js'
+import { lineOf } from '../helpers/text.js'
 
 const crs = `apiVersion: addons.cluster.x-k8s.io/v1beta2
 kind: ClusterResourceSet

@@ -1,11 +1,10 @@
 /** The shared real-world fixtures as bundles of parsed objects, for the schema tests. */
 import fs from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseDocuments } from '../../../src/yaml/documents.js'
+import { fixturesDir } from '../../helpers/fixtures.js'
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
-export const fixturesDir = path.resolve(repoRoot, '../shared/fixtures')
+export { fixturesDir }
 export const haveFixtures = fs.existsSync(fixturesDir)
 export const describeIfFixtures = haveFixtures ? describe : describe.skip
 if (!haveFixtures) console.log(`schema tests on real manifests skipped: ${fixturesDir} is absent`)
