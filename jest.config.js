@@ -7,5 +7,7 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true, diagnostics: false }]
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // @actions/* write runner-log lines to stdout that would bury jest's own output.
+  setupFiles: ['<rootDir>/test/helpers/quiet-runner-log.ts'],
   testTimeout: 60000
 }
