@@ -1,5 +1,6 @@
 import { embeddedOffset, tryParseDocuments, type YamlDocument } from '../yaml/documents.js'
 import { isObject } from '../yaml/values.js'
+import { groupVersion } from '../kubernetes/api-version.js'
 
 /** API groups whose CRDs a Flux install brings. */
 export const isFluxGroup = (group: string): boolean =>
@@ -40,10 +41,6 @@ export interface FluxObject {
   namespace?: string
 }
 
-const groupOf = (apiVersion: string) =>
-  apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : ''
-const versionOf = (apiVersion: string) => apiVersion.slice(apiVersion.indexOf('/') + 1)
-
 /** The file line of a document's top-level `apiVersion` key (its first line when the key is not in block style). */
 export function apiVersionLine(doc: YamlDocument): number {
   const at = doc.text.search(/^apiVersion:/m)
@@ -53,7 +50,7 @@ export function apiVersionLine(doc: YamlDocument): number {
 function objectOf(doc: YamlDocument, fallbackLine?: number): FluxObject | undefined {
   const v = doc.value
   if (!isObject(v) || typeof v.apiVersion !== 'string' || typeof v.kind !== 'string') return undefined
-  if (!isFluxGroup(groupOf(v.apiVersion))) return undefined
+  if (!isFluxGroup(groupVersion(v.apiVersion).group)) return undefined
   const meta = isObject(v.metadata) ? v.metadata : {}
   return {
     file: doc.file,
@@ -93,7 +90,7 @@ export function findFluxObjects(file: string, content: string): FluxObject[] {
 /** Objects whose group and kind the CRDs know but whose version they no longer serve. */
 export function unservedObjects(objects: readonly FluxObject[], served: ServedApis): FluxObject[] {
   return objects.filter(o => {
-    const versions = served.get(`${groupOf(o.apiVersion)}/${o.kind}`)
-    return versions !== undefined && !versions.has(versionOf(o.apiVersion))
+    const versions = served.get(`${groupVersion(o.apiVersion).group}/${o.kind}`)
+    return versions !== undefined && !versions.has(groupVersion(o.apiVersion).version)
   })
 }

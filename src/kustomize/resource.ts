@@ -2,6 +2,7 @@ import type { YamlPath } from '../yaml/documents.js'
 import { deepClone } from './json-patch.js'
 import { cloneTrace, locateInTrace, type Trace } from './trace.js'
 import { isObject } from '../yaml/values.js'
+import { groupVersion } from '../kubernetes/api-version.js'
 
 export type KubeObject = Record<string, unknown>
 
@@ -34,10 +35,7 @@ export const namespaceOf = (o: KubeObject): string | undefined => {
 }
 export const kindOf = (o: KubeObject): string => String(o.kind ?? '')
 export const apiVersionOf = (o: KubeObject): string => String(o.apiVersion ?? '')
-export const groupOf = (o: KubeObject): string => {
-  const v = apiVersionOf(o)
-  return v.includes('/') ? v.slice(0, v.indexOf('/')) : ''
-}
+export const groupOf = (o: KubeObject): string => groupVersion(apiVersionOf(o)).group
 
 /** `group/kind namespace/name`, how messages name an object. */
 export function describeObject(o: KubeObject): string {

@@ -12,6 +12,7 @@ import {
 import { loadFast, SharedBlocks, UNSUPPORTED } from '../yaml/fast-load.js'
 import { isObject, type Obj } from '../yaml/values.js'
 import { inSkippedDirectory, isYamlPath } from '../workspace/paths.js'
+import { groupVersion } from '../kubernetes/api-version.js'
 
 /**
  * The Kubernetes objects of a repository, as validation sees them: every document of every YAML file, plus the
@@ -98,11 +99,6 @@ export function looksLikeObject(value: unknown): value is Obj {
 }
 
 /** apiVersion `group/version` split; the core group is `''`. */
-export function groupVersion(apiVersion: unknown): { group: string; version: string } {
-  const s = typeof apiVersion === 'string' ? apiVersion : ''
-  const slash = s.lastIndexOf('/')
-  return slash < 0 ? { group: '', version: s } : { group: s.slice(0, slash), version: s.slice(slash + 1) }
-}
 
 export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 

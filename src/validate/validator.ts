@@ -4,13 +4,7 @@ import { minorOf } from '../flux/cli.js'
 import { inSkippedDirectory } from '../workspace/paths.js'
 import { crdCatalog, type CrdCatalog } from './schema/index.js'
 import { validateReferences } from './references.js'
-import {
-  collectObjects,
-  groupVersion,
-  type ManifestObject,
-  type ParseFailure,
-  type SourceFile
-} from './objects.js'
+import { collectObjects, type ManifestObject, type ParseFailure, type SourceFile } from './objects.js'
 import { configMapSize } from './rules/configMapSize.js'
 import { duplicates } from './rules/duplicates.js'
 import { isToolConfig, missingFields } from './rules/fields.js'
@@ -18,6 +12,7 @@ import { nameFindings } from './rules/names.js'
 import { findFluxInstalls, imageDrift } from './rules/fluxInstall.js'
 import { checkSchema, kindIsKnown, type BundleCatalog, type SchemaContext } from './rules/schema.js'
 import { targetVersion, type ExpectedVersion } from './rules/targetVersion.js'
+import { groupVersion } from '../kubernetes/api-version.js'
 
 /**
  * The repository validator (SPEC §5): what `mode: validate` runs on the repository as it is, and what every

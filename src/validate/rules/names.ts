@@ -1,8 +1,9 @@
 import type { Finding } from '../../errors.js'
-import { describe, groupVersion, type ManifestObject } from '../objects.js'
+import { describe, type ManifestObject } from '../objects.js'
 import { isObject } from '../../yaml/values.js'
 import { findingAt } from './finding.js'
 import { DNS_LABEL_MAX_LENGTH, DNS_SUBDOMAIN_MAX_LENGTH } from '../../kubernetes/limits.js'
+import { groupVersion } from '../../kubernetes/api-version.js'
 
 /**
  * The name rules the API server applies outside the OpenAPI schema (apimachinery's object-meta validation), for

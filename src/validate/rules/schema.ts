@@ -8,9 +8,10 @@ import {
   type CrdCatalog,
   type SchemaIssue
 } from '../schema/index.js'
-import { describe, groupVersion, type ManifestObject } from '../objects.js'
+import { describe, type ManifestObject } from '../objects.js'
 import { isObject } from '../../yaml/values.js'
 import { findingAt } from './finding.js'
+import { groupVersion } from '../../kubernetes/api-version.js'
 
 /**
  * Schema checks of one object: built-in kinds against the Kubernetes definitions, custom resources against the

@@ -3,6 +3,7 @@ import { SchemaCompiler, runNode, type CompiledNode, type SchemaProblem } from '
 import type { SchemaIssue } from './issues.js'
 import type { JsonSchema } from './json-schema.js'
 import { isObject } from '../../yaml/values.js'
+import { groupVersion } from '../../kubernetes/api-version.js'
 
 /**
  * The custom resource definitions of a bundle, looked up by group and kind, with each version's schema compiled
@@ -89,10 +90,6 @@ function readCrd(obj: unknown): CrdInfo | undefined {
   }
 }
 
-const groupOf = (apiVersion: string): string =>
-  apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : ''
-const versionOf = (apiVersion: string): string => apiVersion.slice(apiVersion.indexOf('/') + 1)
-
 export class CrdCatalog {
   readonly crds: readonly CrdInfo[]
   private readonly byKey = new Map<string, CrdInfo>()
@@ -113,7 +110,7 @@ export class CrdCatalog {
 
   /** The CRD for the group of `apiVersion`, whether or not it serves that version (see `validateCustomResource`). */
   byApiVersionKind(apiVersion: string, kind: string): CrdInfo | undefined {
-    return this.byGroupKind(groupOf(apiVersion), kind)
+    return this.byGroupKind(groupVersion(apiVersion).group, kind)
   }
 
   /**
@@ -181,7 +178,7 @@ export function validateCustomResource(catalog: CrdCatalog, obj: unknown): Custo
   const crd = catalog.byApiVersionKind(apiVersion, kind)
   if (!crd || !apiVersion.includes('/')) return { status: 'no-crd', issues: [], served: [] }
   const served = crd.versions.filter(v => v.served).map(v => v.name)
-  const version = crd.versions.find(v => v.name === versionOf(apiVersion))
+  const version = crd.versions.find(v => v.name === groupVersion(apiVersion).version)
   if (!version || !version.served) return { status: 'version-not-served', issues: [], served }
   return { status: 'ok', issues: runNode(catalog.validator(crd, version).node, obj), served }
 }
