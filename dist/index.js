@@ -1,4 +1,4 @@
-import { mkdir as mkdir$1, mkdtemp, chmod as chmod$1, rm as rm$1, lstat as lstat$1, open as open$1, writeFile as writeFile$1, readFile } from 'node:fs/promises';
+import { mkdtemp, writeFile as writeFile$1, readFile, rm as rm$1, mkdir as mkdir$1, chmod as chmod$1, lstat as lstat$1, open as open$1 } from 'node:fs/promises';
 import * as path$2 from 'node:path';
 import path__default, { posix as posix$1 } from 'node:path';
 import * as os from 'os';
@@ -39,10 +39,10 @@ import { setTimeout as setTimeout$1 } from 'timers';
 import { promises as promises$1 } from 'node:fs';
 import require$$0$6 from 'process';
 import require$$0$7 from 'buffer';
-import { createHash } from 'node:crypto';
-import 'stream';
 import os$1 from 'node:os';
 import * as posix from 'node:path/posix';
+import { createHash } from 'node:crypto';
+import 'stream';
 
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -30185,12 +30185,18 @@ function formatLocation(l) {
     return '';
 }
 
+/**
+ * The config file read when the `config` input is empty. `action.yml` declares `config` without a default on
+ * purpose: a runner sends every declared default as if the user had set it, and only an empty value tells "not
+ * chosen" (a missing file is then fine) from a path the user named (a missing file is an error).
+ */
+const DEFAULT_CONFIG_PATH = '.github/flux-crs-upgrade.yaml';
+/** The defaults `action.yml` declares, for the inputs that have one besides `token` (a test keeps them equal). */
 const DEFAULTS = {
     mode: 'upgrade',
     components: 'flux,calico',
     'flux-version': 'latest',
     'calico-version': 'latest',
-    config: '.github/flux-crs-upgrade.yaml',
     'working-directory': '.',
     'dry-run': 'false',
     'branch-prefix': 'flux-crs-upgrade/',
@@ -30269,7 +30275,7 @@ function readSettings(get) {
         components: [...new Set(components)],
         fluxVersion: get('flux-version').trim() || DEFAULTS['flux-version'],
         calicoVersion: get('calico-version').trim() || DEFAULTS['calico-version'],
-        config: configRaw || DEFAULTS.config,
+        config: configRaw || DEFAULT_CONFIG_PATH,
         configExplicit: configRaw !== '',
         workingDirectory: get('working-directory').trim() || DEFAULTS['working-directory'],
         dryRun: bool$4(get, 'dry-run'),
@@ -46792,7 +46798,7 @@ function relativePath(p, at, fail) {
 }
 const dotted = (path) => path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 
-/** Reads the config file named by the `config` input; a missing default file means no config. */
+/** Reads the config file named by the `config` input; a missing default file means no config (`file` unset). */
 async function loadConfig(root, settings) {
     const abs = insideWorkspace(root, settings.config, 'config');
     let text;
@@ -46800,11 +46806,13 @@ async function loadConfig(root, settings) {
         text = await promises$1.readFile(abs, 'utf8');
     }
     catch (e) {
-        if (e.code === 'ENOENT' && !settings.configExplicit)
+        const code = e.code;
+        if (code === 'ENOENT' && !settings.configExplicit)
             return emptyConfig();
-        throw new FcuError('config', `Config file ${settings.config} cannot be read: ${e.message}`, {
+        const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? e.message})`;
+        throw new FcuError('config', `Config file ${settings.config} ${why}`, {
             location: { input: 'config' },
-            hint: 'Fix the config input or create the file; leave the input empty to use no config file.'
+            hint: `Create the file, fix the path (relative to the repository root), or leave config empty to read ${DEFAULT_CONFIG_PATH} when it exists.`
         });
     }
     return parseConfig(text, path__default.relative(root, abs).split(path__default.sep).join('/'));
@@ -47101,7 +47109,7 @@ function gte(i, y) {
 // accumulator - and therefore memory - flat regardless of how many brace groups
 // are combined (CVE-2026-14257). Each result built is a step, since `max` and
 // `maxLength` bound one combination, not how many brace groups are combined.
-function combine(acc, pre, values, max, maxLength, dropEmpties, budget) {
+function combine$1(acc, pre, values, max, maxLength, dropEmpties, budget) {
     const out = [];
     let length = 0;
     // Bash drops empty results at the top level, and they don't count against
@@ -47231,7 +47239,7 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
         // No brace set left, or no step budget left to look for one: the rest of
         // the string is literal.
         if (!m) {
-            return combine(acc, str, [''], max, maxLength, dropEmpties, budget);
+            return combine$1(acc, str, [''], max, maxLength, dropEmpties, budget);
         }
         if (m.unmatched) {
             masked = maskUnmatchedOpens(masked, budget);
@@ -47243,9 +47251,9 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
         // every set still being expanded, at every level, stays literal like this -
         // otherwise each level above would go on combining, and wrapping and
         // expanding again, results the budget was too small for.
-        const literal = () => combine(acc, pre + '{' + m.body + '}' + m.post, [''], max, maxLength, dropEmpties, budget);
+        const literal = () => combine$1(acc, pre + '{' + m.body + '}' + m.post, [''], max, maxLength, dropEmpties, budget);
         if (/\$$/.test(pre)) {
-            acc = combine(acc, pre + '{' + m.body + '}', [''], max, maxLength, dropEmpties && !m.post.length, budget);
+            acc = combine$1(acc, pre + '{' + m.body + '}', [''], max, maxLength, dropEmpties && !m.post.length, budget);
             firstGroup = false;
             if (!m.post.length)
                 break;
@@ -47300,7 +47308,7 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
                 //XXX is this necessary? Can't seem to hit it in tests.
                 /* c8 ignore start */
                 if (n.length === 1) {
-                    const next = combine(acc, pre + n[0], [''], max, maxLength, dropEmpties && !m.post.length, budget);
+                    const next = combine$1(acc, pre + n[0], [''], max, maxLength, dropEmpties && !m.post.length, budget);
                     if (budget.remaining < 0) {
                         return literal();
                     }
@@ -47345,7 +47353,7 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
                 }
             }
         }
-        const next = combine(acc, pre, values, max, maxLength, dropEmpties && !m.post.length, budget);
+        const next = combine$1(acc, pre, values, max, maxLength, dropEmpties && !m.post.length, budget);
         // The step budget ran out combining the set's values in.
         if (budget.remaining < 0) {
             return literal();
@@ -49805,1111 +49813,6 @@ function parseVersionSpec(raw, input) {
 function printable(text) {
     const flat = [...text].map(c => (c < ' ' || c === '\u007f' ? ' ' : c)).join('');
     return flat.length > 40 ? `${flat.slice(0, 40)}…` : flat;
-}
-
-const componentRepository = {
-    flux: 'fluxcd/flux2',
-    calico: 'projectcalico/calico'
-};
-/** Stable version → its tag, highest version first. */
-function stableTags(releases) {
-    const byVersion = new Map();
-    for (const r of releases) {
-        if (r.draft || r.prerelease)
-            continue;
-        const v = semver.parse(r.tag);
-        if (v === null || v.prerelease.length > 0 || v.build.length > 0)
-            continue;
-        // When both `2.9.3` and `v2.9.3` exist, keep the `v` tag: it is the one the download URLs use.
-        if (!byVersion.has(v.version) || r.tag.startsWith('v'))
-            byVersion.set(v.version, r.tag);
-    }
-    const sorted = [...byVersion.keys()].sort(semver.rcompare);
-    return new Map(sorted.map(v => [v, byVersion.get(v)]));
-}
-/**
- * Picks the release a target moves to. `latest` is the highest stable semver, never the newest by date (Calico
- * ships 3.29 patches after 3.31). A target is never moved down unless the version was pinned exactly.
- */
-function resolveVersion(spec, releases, options) {
-    const { component, input } = options;
-    const repo = componentRepository[component];
-    const tags = stableTags(releases);
-    const available = [...tags.keys()];
-    const current = options.current === undefined ? undefined : currentVersion(options.current, component, input);
-    if (available.length === 0) {
-        throw new FcuError('version', `${repo} lists no stable release, so ${input} cannot be resolved`, {
-            location: { input: 'releases-api-url' },
-            hint: 'Check that releases-api-url points at the GitHub API (on GHES: https://<host>/api/v3) and that the mirror has the releases.'
-        });
-    }
-    let target;
-    let asked;
-    switch (spec.kind) {
-        case 'latest':
-            target = available[0];
-            asked = 'latest';
-            break;
-        case 'exact':
-            if (!tags.has(spec.version)) {
-                throw notAvailable(`${input} ${spec.version} is not a stable ${repo} release`, spec.version, available, input);
-            }
-            target = spec.version;
-            asked = spec.version;
-            break;
-        case 'range': {
-            const match = semver.maxSatisfying(available, spec.range);
-            if (match === null) {
-                const pivot = semver.minVersion(spec.range)?.version ?? available[0];
-                throw notAvailable(`${input} "${spec.range}" matches no stable ${repo} release`, pivot, available, input);
-            }
-            target = match;
-            asked = `"${spec.range}"`;
-            break;
-        }
-    }
-    const resolved = { version: target, tag: tags.get(target) };
-    if (current === undefined) {
-        return {
-            ...resolved,
-            action: 'upgrade',
-            reason: `${component} ${target} is the ${describe$1(spec)} release`
-        };
-    }
-    const order = semver.compare(target, current);
-    if (order === 0) {
-        return {
-            ...resolved,
-            current,
-            action: 'none',
-            reason: `${component} is already at ${current}, the ${describe$1(spec)} release`
-        };
-    }
-    if (order > 0) {
-        return {
-            ...resolved,
-            current,
-            action: 'upgrade',
-            reason: `${component} ${current} → ${target}, the ${describe$1(spec)} release`
-        };
-    }
-    if (spec.kind === 'exact') {
-        return {
-            ...resolved,
-            current,
-            action: 'downgrade',
-            reason: `${component} ${current} → ${target}: a downgrade, because ${input} pins ${target} exactly`
-        };
-    }
-    // The repository is ahead of what was asked for: stay, since only an exact pin may move a target down.
-    return {
-        version: current,
-        tag: tags.get(current) ?? `v${current}`,
-        current,
-        action: 'none',
-        reason: `${component} ${current} is newer than ${target} (${input} ${asked}); not downgraded, pin an exact version to downgrade`
-    };
-}
-function describe$1(spec) {
-    if (spec.kind === 'latest')
-        return 'latest stable';
-    if (spec.kind === 'exact')
-        return 'pinned';
-    return `highest "${spec.range}"`;
-}
-function currentVersion(raw, component, input) {
-    const v = semver.valid(raw.trim());
-    if (v === null) {
-        throw new FcuError('version', `the current ${component} version "${raw}" read from the repository is not a semver version`, {
-            location: { input },
-            hint: `Pin ${input} to an exact version, or fix the version in the repository's ${component} manifests.`
-        });
-    }
-    return v;
-}
-/** The nearest releases to what was asked for, so the message shows what the user could pick instead. */
-function nearestVersions(pivot, available, count = 3) {
-    const sameMinor = available.filter(v => semver.major(v) === semver.major(pivot) && semver.minor(v) === semver.minor(pivot));
-    if (sameMinor.length > 0)
-        return sameMinor.slice(0, count);
-    // `available` is highest first: the nearest are around the place the pivot would take.
-    const at = available.findIndex(v => semver.lt(v, pivot));
-    const index = at === -1 ? available.length : at;
-    const start = Math.max(0, Math.min(index - Math.ceil(count / 2), available.length - count));
-    return available.slice(start, start + count);
-}
-function notAvailable(message, pivot, available, input) {
-    const nearest = nearestVersions(pivot, available);
-    const latest = available[0];
-    const shown = nearest.includes(latest) ? nearest : [...nearest, `latest ${latest}`];
-    return new FcuError('version', `${message}; nearest available: ${shown.join(', ')}`, {
-        location: { input },
-        hint: `Set ${input} to one of the available versions, a range such as ~${semver.major(latest)}.${semver.minor(latest)}, or latest.`
-    });
-}
-
-const defaultRetryPolicy = { attempts: 4, baseDelayMs: 1000, maxWaitMs: 60_000 };
-/** 5xx, 408 and 429 are worth another try; every other 4xx is a final answer. */
-const isTransientStatus = (status) => status >= 500 || status === 408 || status === 429;
-/**
- * GitHub's advice for a secondary rate limit that names no reset: wait at least a minute.
- * https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#exceeding-the-rate-limit
- */
-const secondaryRateLimitWaitMs = 60_000;
-/**
- * How long the server asked us to wait, in ms, or undefined when it did not. A rate-limit reset counts only when
- * the limit is exhausted (429, or `x-ratelimit-remaining: 0`): every GitHub response carries a reset time.
- */
-function requestedWaitMs(res, now) {
-    const retryAfter = res.headers.get('retry-after')?.trim();
-    if (retryAfter) {
-        const seconds = Number(retryAfter);
-        if (Number.isFinite(seconds))
-            return Math.max(0, seconds * 1000);
-        const date = Date.parse(retryAfter);
-        if (!Number.isNaN(date))
-            return Math.max(0, date - now);
-    }
-    const reset = res.headers.get('x-ratelimit-reset')?.trim();
-    const remaining = res.headers.get('x-ratelimit-remaining')?.trim();
-    if (reset && (res.status === 429 || remaining === '0')) {
-        const at = Number(reset) * 1000;
-        if (Number.isFinite(at))
-            return Math.max(0, at - now);
-    }
-    return undefined;
-}
-/**
- * A 403 is a rate limit only when GitHub says so (exhausted quota, Retry-After, or a "secondary rate limit" body);
- * otherwise it is a permission error and retrying it would only burn quota.
- */
-async function rateLimitOf(res) {
-    if (res.status !== 403 && res.status !== 429)
-        return { limited: false, secondary: false };
-    if (res.headers.get('x-ratelimit-remaining')?.trim() === '0' || res.headers.has('retry-after')) {
-        return { limited: true, secondary: false };
-    }
-    // Read a copy so the caller still gets an unread body when this is a plain permission error.
-    const body = await res
-        .clone()
-        .text()
-        .catch(() => '');
-    const secondary = /secondary rate limit|abuse detection/i.test(body);
-    return { limited: secondary || res.status === 429, secondary };
-}
-/** Query parameters that carry credentials on mirrors and signed download URLs. */
-const secretParam = /token|signature|sig$|secret|password|passwd|credential|auth|key/i;
-/** Redacts credentials (user info, secret-looking query values) from a URL before it reaches a log or a message. */
-function redactUrl(url) {
-    let u;
-    try {
-        u = new URL(url);
-    }
-    catch {
-        return url;
-    }
-    if (u.username || u.password) {
-        u.username = '***';
-        u.password = '';
-    }
-    for (const key of [...new Set(u.searchParams.keys())]) {
-        if (secretParam.test(key))
-            u.searchParams.set(key, '***');
-    }
-    return u.toString();
-}
-/**
- * GET with retries on transient failures (5xx, 408, 429, connection errors) and exponential backoff, and waits
- * for rate limits the server says end soon. Returns the final response whatever its status (so callers can turn
- * a 404 into their own message), except for rate limits: a limit that lasts longer than the policy allows, or
- * that is still there after the last attempt, throws, so no caller mistakes a rate-limit 403 for a bad token.
- * Throws too when the network itself failed every time.
- */
-async function fetchWithRetry(url, init, deps) {
-    const policy = deps.policy ?? defaultRetryPolicy;
-    const attempts = Math.max(1, Math.floor(policy.attempts));
-    const now = deps.now ?? Date.now;
-    const shown = redactUrl(url);
-    let lastError;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-        const last = attempt === attempts;
-        const backoff = policy.baseDelayMs * 2 ** (attempt - 1);
-        let res;
-        try {
-            res = await deps.fetch(url, { method: 'GET', headers: init.headers });
-        }
-        catch (e) {
-            lastError = e;
-            if (last)
-                break;
-            deps.log.info(`GET ${shown} failed (${errorText(e)}); retrying in ${backoff} ms (attempt ${attempt + 1} of ${attempts})`);
-            await deps.sleep(backoff);
-            continue;
-        }
-        const rateLimit = await rateLimitOf(res);
-        if (!rateLimit.limited && !isTransientStatus(res.status))
-            return res;
-        const asked = requestedWaitMs(res, now()) ?? (rateLimit.secondary ? secondaryRateLimitWaitMs : undefined);
-        // A server that asks for a long pause is better answered with a clear failure than a job that hangs.
-        if (asked !== undefined && asked > policy.maxWaitMs) {
-            await res.body?.cancel();
-            throw new FcuError('network', `${shown} ${rateLimit.limited ? 'is rate limited' : 'is unavailable'} (HTTP ${res.status}) for another ${Math.ceil(asked / 1000)} s, longer than the ${Math.round(policy.maxWaitMs / 1000)} s this run waits`, {
-                hint: rateLimit.limited
-                    ? rateLimitHint
-                    : 'Re-run the job later, or point download-url / releases-api-url at a mirror.'
-            });
-        }
-        if (last) {
-            if (!rateLimit.limited)
-                return res;
-            await res.body?.cancel();
-            throw new FcuError('network', `${shown} is still rate limited (HTTP ${res.status}) after ${attempts} attempts`, {
-                hint: rateLimitHint
-            });
-        }
-        const delay = asked ?? backoff;
-        await res.body?.cancel();
-        deps.log.info(`GET ${shown} answered HTTP ${res.status}; retrying in ${delay} ms (attempt ${attempt + 1} of ${attempts})`);
-        await deps.sleep(delay);
-    }
-    throw new FcuError('network', `GET ${shown} failed after ${attempts} attempts: ${errorText(lastError)}`, {
-        hint: 'Check that the host is reachable from the runner, or point download-url / releases-api-url at a mirror.',
-        cause: lastError
-    });
-}
-const rateLimitHint = 'Authenticate the request (token or releases-token) for a higher limit, or re-run the job after the reset.';
-function errorText(e) {
-    if (e instanceof Error) {
-        const cause = e.cause;
-        return cause?.code ?? cause?.message ?? e.message;
-    }
-    return String(e);
-}
-
-/** 20 pages of 100 cover every project we track many times over; the bound stops a Link loop on a bad mirror. */
-const maxReleasePages = 20;
-const releasesApiInput = 'releases-api-url';
-/**
- * Lists a repository's releases (`owner/name`) from the GitHub REST API at `api.baseUrl` (github.com, GHES
- * `/api/v3`, or a mirror), following `Link: rel="next"`. GitHub lists releases newest first, so when the page
- * bound cuts the list, what is lost is old.
- */
-async function listReleases(repo, api, deps) {
-    const [owner, name, ...rest] = repo.split('/');
-    if (!owner || !name || rest.length > 0) {
-        throw new FcuError('internal', `"${repo}" is not an owner/name repository`);
-    }
-    const first = firstPageUrl(api.baseUrl, owner, name);
-    const apiOrigin = first.origin;
-    const releases = [];
-    const seen = new Set();
-    let next = first.toString();
-    for (let page = 1; next !== undefined; page++) {
-        if (page > maxReleasePages || seen.has(next)) {
-            deps.log.warning(`${repo}: stopped listing releases after ${page - 1} pages from ${redactUrl(api.baseUrl)}; older releases are not considered`);
-            break;
-        }
-        seen.add(next);
-        const url = next;
-        // The token belongs to the API it was chosen for; a Link pointing elsewhere is followed without it.
-        const sameApi = new URL(url).origin === apiOrigin;
-        const res = await fetchWithRetry(url, { headers: requestHeaders(sameApi ? api.token : undefined) }, deps);
-        if (!res.ok)
-            throw await responseError(res, repo, url, api.token);
-        releases.push(...(await readPage(res, repo, url, api.token)));
-        next = nextLink(res.headers.get('link'), url);
-    }
-    deps.log.debug(`${repo}: ${releases.length} releases from ${redactUrl(api.baseUrl)}`);
-    return releases;
-}
-function firstPageUrl(baseUrl, owner, name) {
-    let base;
-    try {
-        base = new URL(baseUrl.trim());
-    }
-    catch {
-        throw new FcuError('input', `${releasesApiInput} "${redactUrl(baseUrl)}" is not a URL`, {
-            location: { input: releasesApiInput },
-            hint: 'Use the API base URL, e.g. https://api.github.com or, on GHES, https://<host>/api/v3.'
-        });
-    }
-    const path = `${base.pathname.replace(/\/+$/, '')}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(name)}/releases`;
-    const url = new URL(path, base.origin);
-    url.searchParams.set('per_page', '100');
-    url.searchParams.set('page', '1');
-    return url;
-}
-function requestHeaders(token) {
-    return {
-        Accept: 'application/vnd.github+json',
-        'X-GitHub-Api-Version': '2022-11-28',
-        'User-Agent': 'flux-crs-upgrade',
-        ...(token ? { Authorization: `Bearer ${token}` } : {})
-    };
-}
-/** The `rel="next"` target of an RFC 8288 Link header, resolved against the page it came with. */
-function nextLink(header, base) {
-    if (!header)
-        return undefined;
-    for (const part of header.split(/,(?=\s*<)/)) {
-        const match = /^\s*<([^>]*)>(.*)$/.exec(part);
-        if (!match)
-            continue;
-        const rels = /;\s*rel\s*=\s*(?:"([^"]*)"|([^\s;,]+))/i.exec(match[2]);
-        const names = (rels?.[1] ?? rels?.[2] ?? '').toLowerCase().split(/\s+/);
-        if (!names.includes('next'))
-            continue;
-        try {
-            return new URL(match[1], base).toString();
-        }
-        catch {
-            return undefined;
-        }
-    }
-    return undefined;
-}
-async function readPage(res, repo, url, token) {
-    let text;
-    try {
-        text = await res.text();
-    }
-    catch (e) {
-        throw new FcuError('network', `the connection broke while reading ${redactUrl(url)} (${repo} releases)`, {
-            location: { input: releasesApiInput },
-            hint: 'Re-run the job; if it keeps happening, check the network path to releases-api-url.',
-            cause: scrubbed(e, token)
-        });
-    }
-    let body;
-    try {
-        body = JSON.parse(text);
-    }
-    catch (e) {
-        throw new FcuError('network', `${redactUrl(url)} did not answer with JSON for the ${repo} releases`, {
-            location: { input: releasesApiInput },
-            hint: 'Check that releases-api-url points at the GitHub REST API (on GHES: https://<host>/api/v3), not a web page.',
-            cause: scrubbed(e, token)
-        });
-    }
-    if (!Array.isArray(body)) {
-        throw new FcuError('network', `${redactUrl(url)} answered something other than a list of releases for ${repo}`, {
-            location: { input: releasesApiInput },
-            hint: 'Check that releases-api-url points at the GitHub REST API (on GHES: https://<host>/api/v3).'
-        });
-    }
-    const releases = [];
-    for (const item of body) {
-        if (typeof item !== 'object' || item === null)
-            continue;
-        const r = item;
-        if (typeof r.tag_name !== 'string')
-            continue;
-        releases.push({
-            tag: r.tag_name,
-            draft: r.draft === true,
-            prerelease: r.prerelease === true,
-            ...(typeof r.published_at === 'string' ? { publishedAt: r.published_at } : {}),
-            ...(typeof r.html_url === 'string' && /^https?:\/\//.test(r.html_url) ? { htmlUrl: r.html_url } : {})
-        });
-    }
-    return releases;
-}
-async function responseError(res, repo, url, token) {
-    const detail = await serverMessage(res, token);
-    const shown = redactUrl(url);
-    if (res.status === 404) {
-        return new FcuError('version', `${repo} has no releases at ${shown} (HTTP 404${detail})`, {
-            location: { input: releasesApiInput },
-            hint: 'Check releases-api-url: it must be the GitHub REST API that hosts the repository (https://api.github.com, or ' +
-                'https://<host>/api/v3 on GHES, or a mirror of it). A private mirror may also answer 404 to a missing token.'
-        });
-    }
-    if (res.status === 401 || res.status === 403) {
-        return new FcuError('network', `${shown} refused the request for ${repo} releases (HTTP ${res.status}${detail}) ${token ? 'with the token it was given' : 'without a token'}`, {
-            location: { input: releasesApiInput },
-            hint: token
-                ? "The token is invalid, expired or lacks read access to the repository: check releases-token (or token, when releases-api-url is the run's own API)."
-                : 'This API requires authentication: set releases-token.'
-        });
-    }
-    return new FcuError('network', `${shown} answered HTTP ${res.status}${detail} for the ${repo} releases`, {
-        location: { input: releasesApiInput },
-        hint: 'Check releases-api-url, or re-run the job if the server was failing.'
-    });
-}
-/** GitHub's `{"message": ...}`, one line, short, and without the token should a mirror echo it. */
-async function serverMessage(res, token) {
-    const text = await res.text().catch(() => '');
-    let message;
-    try {
-        message = JSON.parse(text).message;
-    }
-    catch {
-        return '';
-    }
-    if (typeof message !== 'string' || message.trim() === '')
-        return '';
-    const oneLine = scrub(message, token).replace(/\s+/g, ' ').trim();
-    return `: ${oneLine.length > 200 ? `${oneLine.slice(0, 200)}…` : oneLine}`;
-}
-function scrub(text, token) {
-    return token ? text.split(token).join('***') : text;
-}
-function scrubbed(e, token) {
-    if (!token || !(e instanceof Error))
-        return e;
-    return new Error(scrub(e.message, token));
-}
-
-const defaultApiUrl = 'https://api.github.com';
-/**
- * Chooses the token for the release-list API. The run's own token goes only to the run's own API (so a GHES
- * token never reaches github.com, nor a github.com token a mirror); any other API gets `releases-token`, or no
- * token at all.
- */
-function releasesCredentials(options) {
-    const releasesApi = apiIdentity(options.releasesApiUrl || defaultApiUrl, 'releases-api-url');
-    const runApi = apiIdentity(options.runApiUrl || defaultApiUrl, 'GITHUB_API_URL');
-    const token = options.token?.trim() || undefined;
-    const releasesToken = options.releasesToken?.trim() || undefined;
-    if (releasesApi === runApi && token) {
-        return { token, source: 'run-token', message: `Listing releases from ${releasesApi} with the run token` };
-    }
-    if (releasesToken) {
-        return {
-            token: releasesToken,
-            source: 'releases-token',
-            message: `Listing releases from ${releasesApi} with releases-token`
-        };
-    }
-    const why = releasesApi === runApi
-        ? 'no token was given'
-        : `it is not the run's own API (${runApi}), so the run token is not sent there, and releases-token is empty`;
-    return {
-        source: 'anonymous',
-        message: `Listing releases from ${releasesApi} anonymously: ${why}. Anonymous requests have a low rate limit (60 an hour on github.com); set releases-token if runs hit it.`
-    };
-}
-/**
- * Origin and path, the way two spellings of one API compare equal: scheme and host lower-cased, default port
- * dropped (URL does both), trailing slashes ignored. Query, fragment and user info are not part of an API's identity.
- */
-function apiIdentity(raw, input) {
-    let u;
-    try {
-        u = new URL(raw.trim());
-    }
-    catch {
-        throw new FcuError('input', `${input} "${raw}" is not a URL`, {
-            location: { input },
-            hint: 'Use the API base URL, e.g. https://api.github.com or, on GHES, https://<host>/api/v3.'
-        });
-    }
-    if (u.protocol !== 'https:' && u.protocol !== 'http:') {
-        throw new FcuError('input', `${input} "${u.protocol}" URLs are not supported`, {
-            location: { input },
-            hint: 'Use an https:// URL, e.g. https://api.github.com or, on GHES, https://<host>/api/v3.'
-        });
-    }
-    return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
-}
-
-/** `download-url` without trailing slashes, so `https://github.com/` and `https://github.com` mean the same. */
-const base = (downloadUrl) => downloadUrl.replace(/\/+$/, '');
-/** Release tags carry a `v`; asset names (flux) do not. Accept both spellings of the input. */
-const bareVersion = (version) => version.replace(/^v/, '');
-function toolAsset(tool, version, downloadUrl, platform) {
-    const v = bareVersion(version);
-    if (tool === 'flux') {
-        const release = `${base(downloadUrl)}/fluxcd/flux2/releases/download/v${v}`;
-        const fileName = `flux_${v}_${platform.os}_${platform.arch}.tar.gz`;
-        return {
-            tool,
-            version: v,
-            url: `${release}/${fileName}`,
-            fileName,
-            checksumUrl: `${release}/flux_${v}_checksums.txt`,
-            packaging: 'tar.gz',
-            executable: 'flux',
-            checksumRequired: true
-        };
-    }
-    const release = `${base(downloadUrl)}/projectcalico/calico/releases/download/v${v}`;
-    const fileName = `calicoctl-${platform.os}-${platform.arch}`;
-    return {
-        tool,
-        version: v,
-        url: `${release}/${fileName}`,
-        fileName,
-        checksumUrl: `${release}/SHA256SUMS`,
-        packaging: 'binary',
-        executable: 'calicoctl',
-        checksumRequired: false
-    };
-}
-
-// `sha256sum` writes `<hash>  <name>` in text mode and `<hash> *<name>` in binary mode.
-const LINE = /^([0-9a-fA-F]{64})[ \t]+\*?(\S.*)$/;
-const integrity = (message, hint) => new FcuError('integrity', message, { hint });
-/** Parses `sha256sum` output. Blank lines are skipped; any other line that is not `<sha256> <file>` is an error. */
-function parseChecksums(text, url) {
-    const entries = new Map();
-    const lines = text.split(/\r?\n/);
-    lines.forEach((raw, index) => {
-        const line = raw.trimEnd();
-        if (line.trim() === '')
-            return;
-        const match = LINE.exec(line.trimStart());
-        if (!match) {
-            throw integrity(`${redactUrl(url)} line ${index + 1} is not a "<sha256>  <file>" checksum line: ${JSON.stringify(line.slice(0, 120))}`, 'The checksum file is damaged or is not a sha256sum listing; check what download-url serves for it.');
-        }
-        const [, hash, file] = match;
-        const previous = entries.get(file);
-        if (previous !== undefined && previous !== hash.toLowerCase()) {
-            throw integrity(`${redactUrl(url)} lists ${file} twice with different sha256 values (line ${index + 1})`, 'The checksum file is ambiguous, so the download cannot be verified; check what download-url serves for it.');
-        }
-        entries.set(file, hash.toLowerCase());
-    });
-    return { url, entries };
-}
-/**
- * The expected sha256 of `file`. An entry written with a directory (`./bin/calicoctl-linux-amd64`) matches by its
- * last path segment, since release assets are flat.
- */
-function checksumFor(checksums, file) {
-    const exact = checksums.entries.get(file);
-    if (exact !== undefined)
-        return exact;
-    const hashes = new Set([...checksums.entries].filter(([name]) => name.split('/').pop() === file).map(([, h]) => h));
-    if (hashes.size === 1)
-        return [...hashes][0];
-    if (hashes.size > 1) {
-        throw integrity(`${redactUrl(checksums.url)} lists ${file} under several directories with different sha256 values`, 'The checksum file is ambiguous, so the download cannot be verified; check what download-url serves for it.');
-    }
-    throw integrity(`${redactUrl(checksums.url)} has no sha256 entry for ${file}, so it cannot be verified`, 'The release (or the mirror at download-url) does not list this asset; it is not installed unverified. Check the mirror, or pick another version.');
-}
-
-/** A response body that stopped before its end: the connection broke, or fewer bytes than Content-Length came. */
-class BrokenBody extends Error {
-}
-function declaredLength(res) {
-    // fetch decodes a compressed body, so Content-Length then counts other bytes than the ones we read.
-    const encoding = res.headers.get('content-encoding');
-    if (encoding !== null && encoding !== 'identity')
-        return undefined;
-    const value = res.headers.get('content-length');
-    const n = value === null ? NaN : Number(value);
-    return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
-}
-async function* chunksOf(res) {
-    if (res.body === null)
-        return;
-    const expected = declaredLength(res);
-    const reader = res.body.getReader();
-    let received = 0;
-    let finished = false;
-    try {
-        for (;;) {
-            let next;
-            try {
-                next = await reader.read();
-            }
-            catch (e) {
-                throw new BrokenBody(`the connection broke after ${received} bytes`, { cause: e });
-            }
-            if (next.done)
-                break;
-            received += next.value.byteLength;
-            yield next.value;
-        }
-        finished = true;
-    }
-    finally {
-        // The consumer stopped early (e.g. a disk error): free the connection instead of leaving it half read.
-        if (!finished)
-            await reader.cancel().catch(() => { });
-    }
-    if (expected !== undefined && received < expected) {
-        throw new BrokenBody(`the body ended after ${received} of ${expected} bytes`);
-    }
-}
-/**
- * GETs `url` and streams a 2xx body through `consume`; any other final status is returned for the caller to word.
- * `fetchWithRetry` retries what fails before the body starts; a body that breaks off midway is retried here under
- * the same policy, with a fresh `consume` each time (so a file sink must truncate what it wrote before). No
- * credentials are ever sent: release assets are public, and a GHES token must not reach github.com.
- */
-async function download(url, deps, consume) {
-    const policy = deps.policy ?? defaultRetryPolicy;
-    for (let attempt = 1;; attempt++) {
-        const res = await fetchWithRetry(url, { headers: {} }, deps);
-        if (!res.ok) {
-            await res.body?.cancel().catch(() => { });
-            return { ok: false, status: res.status };
-        }
-        try {
-            return { ok: true, value: await consume(chunksOf(res)) };
-        }
-        catch (e) {
-            if (!(e instanceof BrokenBody))
-                throw e;
-            if (attempt >= policy.attempts) {
-                throw new FcuError('network', `GET ${redactUrl(url)} failed after ${attempt} attempts: ${e.message}`, {
-                    hint: 'The connection to download-url keeps breaking off; re-run the job, or point download-url at a closer mirror.',
-                    cause: e
-                });
-            }
-            const delay = policy.baseDelayMs * 2 ** (attempt - 1);
-            deps.log.info(`GET ${redactUrl(url)}: ${e.message}; retrying in ${delay} ms (attempt ${attempt + 1} of ${policy.attempts})`);
-            await deps.sleep(delay);
-        }
-    }
-}
-/** Collects a body as UTF-8 text (for small files such as checksum lists). */
-async function collectText(chunks) {
-    const parts = [];
-    for await (const chunk of chunks)
-        parts.push(chunk);
-    return Buffer.concat(parts).toString('utf8');
-}
-
-(undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-(undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-const IS_WINDOWS = process.platform === 'win32';
-process.platform === 'darwin';
-/**
- * Extract a compressed tar archive
- *
- * @param file     path to the tar
- * @param dest     destination directory. Optional.
- * @param flags    flags for the tar command to use for extraction. Defaults to 'xz' (extracting gzipped tars). Optional.
- * @returns        path to the destination directory
- */
-function extractTar(file_1, dest_1) {
-    return __awaiter(this, arguments, void 0, function* (file, dest, flags = 'xz') {
-        if (!file) {
-            throw new Error("parameter 'file' is required");
-        }
-        // Create dest
-        dest = yield _createExtractFolder(dest);
-        // Determine whether GNU tar
-        debug('Checking tar --version');
-        let versionOutput = '';
-        yield exec('tar --version', [], {
-            ignoreReturnCode: true,
-            silent: true,
-            listeners: {
-                stdout: (data) => (versionOutput += data.toString()),
-                stderr: (data) => (versionOutput += data.toString())
-            }
-        });
-        debug(versionOutput.trim());
-        const isGnuTar = versionOutput.toUpperCase().includes('GNU TAR');
-        // Initialize args
-        let args;
-        if (flags instanceof Array) {
-            args = flags;
-        }
-        else {
-            args = [flags];
-        }
-        if (isDebug() && !flags.includes('v')) {
-            args.push('-v');
-        }
-        let destArg = dest;
-        let fileArg = file;
-        if (IS_WINDOWS && isGnuTar) {
-            args.push('--force-local');
-            destArg = dest.replace(/\\/g, '/');
-            // Technically only the dest needs to have `/` but for aesthetic consistency
-            // convert slashes in the file arg too.
-            fileArg = file.replace(/\\/g, '/');
-        }
-        if (isGnuTar) {
-            // Suppress warnings when using GNU tar to extract archives created by BSD tar
-            args.push('--warning=no-unknown-keyword');
-            args.push('--overwrite');
-        }
-        args.push('-C', destArg, '-f', fileArg);
-        yield exec(`tar`, args);
-        return dest;
-    });
-}
-/**
- * Caches a directory and installs it into the tool cacheDir
- *
- * @param sourceDir    the directory to cache into tools
- * @param tool          tool name
- * @param version       version of the tool.  semver format
- * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
- */
-function cacheDir(sourceDir, tool, version, arch) {
-    return __awaiter(this, void 0, void 0, function* () {
-        version = semverExports.clean(version) || version;
-        arch = arch || os.arch();
-        debug(`Caching tool ${tool} ${version} ${arch}`);
-        debug(`source dir: ${sourceDir}`);
-        if (!fs.statSync(sourceDir).isDirectory()) {
-            throw new Error('sourceDir is not a directory');
-        }
-        // Create the tool dir
-        const destPath = yield _createToolPath(tool, version, arch);
-        // copy each child item. do not move. move can fail on Windows
-        // due to anti-virus software having an open handle on a file.
-        for (const itemName of fs.readdirSync(sourceDir)) {
-            const s = path$1.join(sourceDir, itemName);
-            yield cp(s, destPath, { recursive: true });
-        }
-        // write .complete
-        _completeToolPath(tool, version, arch);
-        return destPath;
-    });
-}
-/**
- * Caches a downloaded file (GUID) and installs it
- * into the tool cache with a given targetName
- *
- * @param sourceFile    the file to cache into tools.  Typically a result of downloadTool which is a guid.
- * @param targetFile    the name of the file name in the tools directory
- * @param tool          tool name
- * @param version       version of the tool.  semver format
- * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
- */
-function cacheFile(sourceFile, targetFile, tool, version, arch) {
-    return __awaiter(this, void 0, void 0, function* () {
-        version = semverExports.clean(version) || version;
-        arch = arch || os.arch();
-        debug(`Caching tool ${tool} ${version} ${arch}`);
-        debug(`source file: ${sourceFile}`);
-        if (!fs.statSync(sourceFile).isFile()) {
-            throw new Error('sourceFile is not a file');
-        }
-        // create the tool dir
-        const destFolder = yield _createToolPath(tool, version, arch);
-        // copy instead of move. move can fail on Windows due to
-        // anti-virus software having an open handle on a file.
-        const destPath = path$1.join(destFolder, targetFile);
-        debug(`destination file ${destPath}`);
-        yield cp(sourceFile, destPath);
-        // write .complete
-        _completeToolPath(tool, version, arch);
-        return destFolder;
-    });
-}
-/**
- * Finds the path to a tool version in the local installed tool cache
- *
- * @param toolName      name of the tool
- * @param versionSpec   version of the tool
- * @param arch          optional arch.  defaults to arch of computer
- */
-function find(toolName, versionSpec, arch) {
-    if (!toolName) {
-        throw new Error('toolName parameter is required');
-    }
-    if (!versionSpec) {
-        throw new Error('versionSpec parameter is required');
-    }
-    arch = arch || os.arch();
-    // attempt to resolve an explicit version
-    if (!isExplicitVersion(versionSpec)) {
-        const localVersions = findAllVersions(toolName, arch);
-        const match = evaluateVersions(localVersions, versionSpec);
-        versionSpec = match;
-    }
-    // check for the explicit version in the cache
-    let toolPath = '';
-    if (versionSpec) {
-        versionSpec = semverExports.clean(versionSpec) || '';
-        const cachePath = path$1.join(_getCacheDirectory(), toolName, versionSpec, arch);
-        debug(`checking cache: ${cachePath}`);
-        if (fs.existsSync(cachePath) && fs.existsSync(`${cachePath}.complete`)) {
-            debug(`Found tool in cache ${toolName} ${versionSpec} ${arch}`);
-            toolPath = cachePath;
-        }
-        else {
-            debug('not found');
-        }
-    }
-    return toolPath;
-}
-/**
- * Finds the paths to all versions of a tool that are installed in the local tool cache
- *
- * @param toolName  name of the tool
- * @param arch      optional arch.  defaults to arch of computer
- */
-function findAllVersions(toolName, arch) {
-    const versions = [];
-    arch = arch || os.arch();
-    const toolPath = path$1.join(_getCacheDirectory(), toolName);
-    if (fs.existsSync(toolPath)) {
-        const children = fs.readdirSync(toolPath);
-        for (const child of children) {
-            if (isExplicitVersion(child)) {
-                const fullPath = path$1.join(toolPath, child, arch || '');
-                if (fs.existsSync(fullPath) && fs.existsSync(`${fullPath}.complete`)) {
-                    versions.push(child);
-                }
-            }
-        }
-    }
-    return versions;
-}
-function _createExtractFolder(dest) {
-    return __awaiter(this, void 0, void 0, function* () {
-        if (!dest) {
-            // create a temp dir
-            dest = path$1.join(_getTempDirectory(), crypto.randomUUID());
-        }
-        yield mkdirP(dest);
-        return dest;
-    });
-}
-function _createToolPath(tool, version, arch) {
-    return __awaiter(this, void 0, void 0, function* () {
-        const folderPath = path$1.join(_getCacheDirectory(), tool, semverExports.clean(version) || version, arch || '');
-        debug(`destination ${folderPath}`);
-        const markerPath = `${folderPath}.complete`;
-        yield rmRF(folderPath);
-        yield rmRF(markerPath);
-        yield mkdirP(folderPath);
-        return folderPath;
-    });
-}
-function _completeToolPath(tool, version, arch) {
-    const folderPath = path$1.join(_getCacheDirectory(), tool, semverExports.clean(version) || version, arch || '');
-    const markerPath = `${folderPath}.complete`;
-    fs.writeFileSync(markerPath, '');
-    debug('finished caching tool');
-}
-/**
- * Check if version string is explicit
- *
- * @param versionSpec      version string to check
- */
-function isExplicitVersion(versionSpec) {
-    const c = semverExports.clean(versionSpec) || '';
-    debug(`isExplicit: ${c}`);
-    const valid = semverExports.valid(c) != null;
-    debug(`explicit? ${valid}`);
-    return valid;
-}
-/**
- * Get the highest satisfiying semantic version in `versions` which satisfies `versionSpec`
- *
- * @param versions        array of versions to evaluate
- * @param versionSpec     semantic version spec to satisfy
- */
-function evaluateVersions(versions, versionSpec) {
-    let version = '';
-    debug(`evaluating ${versions.length} versions`);
-    versions = versions.sort((a, b) => {
-        if (semverExports.gt(a, b)) {
-            return 1;
-        }
-        return -1;
-    });
-    for (let i = versions.length - 1; i >= 0; i--) {
-        const potential = versions[i];
-        const satisfied = semverExports.satisfies(potential, versionSpec);
-        if (satisfied) {
-            version = potential;
-            break;
-        }
-    }
-    if (version) {
-        debug(`matched: ${version}`);
-    }
-    else {
-        debug('match not found');
-    }
-    return version;
-}
-/**
- * Gets RUNNER_TOOL_CACHE
- */
-function _getCacheDirectory() {
-    const cacheDirectory = process.env['RUNNER_TOOL_CACHE'] || '';
-    ok(cacheDirectory, 'Expected RUNNER_TOOL_CACHE to be defined');
-    return cacheDirectory;
-}
-/**
- * Gets RUNNER_TEMP
- */
-function _getTempDirectory() {
-    const tempDirectory = process.env['RUNNER_TEMP'] || '';
-    ok(tempDirectory, 'Expected RUNNER_TEMP to be defined');
-    return tempDirectory;
-}
-
-/**
- * The runner's tool cache. tool-cache reads RUNNER_TOOL_CACHE and RUNNER_TEMP on every call (not at import), and
- * writes `::debug::` lines and the tar command line to stdout.
- */
-function actionsToolCache() {
-    return {
-        find: (tool, version, arch) => find(tool, version, arch),
-        cacheDir: (sourceDir, tool, version, arch) => cacheDir(sourceDir, tool, version, arch),
-        cacheFile: (sourceFile, targetFile, tool, version, arch) => cacheFile(sourceFile, targetFile, tool, version, arch),
-        extractTar: (file, dest) => extractTar(file, dest)
-    };
-}
-
-const versionInput$1 = (tool) => (tool === 'flux' ? 'flux-version' : 'calico-version');
-/**
- * The cache key carries the os as well as the arch: the platform is a parameter here, and a darwin build found
- * under `amd64` would otherwise be handed to a linux caller.
- */
-const cacheArch = (p) => `${p.os}-${p.arch}`;
-async function isFile(file) {
-    try {
-        return (await lstat$1(file)).isFile();
-    }
-    catch {
-        return false;
-    }
-}
-/**
- * Installs flux or calicoctl from its GitHub release (or a mirror of it), verified against the release's sha256
- * checksums, into the tool cache; a cached version is returned without any request.
- *
- * The download is ours rather than `tc.downloadTool`'s: tool-cache retries with fixed 10-20 s sleeps that cannot
- * be injected (tests would wait for real) and cannot honour Retry-After, so the retry policy of `fetchWithRetry`
- * applies instead.
- */
-async function installTool(tool, version, opts, deps) {
-    const asset = toolAsset(tool, version, opts.downloadUrl, opts.platform);
-    if (semver.valid(asset.version) === null) {
-        throw new FcuError('version', `"${version}" is not an exact ${tool} version`, {
-            location: { input: versionInput$1(tool) },
-            hint: 'Resolve ranges and `latest` to one release (e.g. 2.9.3) before installing.'
-        });
-    }
-    const key = cacheArch(opts.platform);
-    const cachedDir = deps.cache.find(tool, asset.version, key);
-    if (cachedDir !== '') {
-        const cached = path$2.join(cachedDir, asset.executable);
-        if (await isFile(cached)) {
-            deps.log.debug(`${tool} ${asset.version} (${key}) found in the tool cache at ${cached}`);
-            return { path: cached, downloaded: false, version: asset.version };
-        }
-    }
-    await mkdir$1(deps.tempDir, { recursive: true });
-    const work = await mkdtemp(path$2.join(deps.tempDir, `${tool}-${asset.version}-`));
-    try {
-        deps.log.info(`Downloading ${tool} ${asset.version} (${key}) from ${redactUrl(asset.url)}`);
-        const file = path$2.join(work, asset.fileName);
-        const sha256 = await downloadAsset(asset, file, opts.platform, deps);
-        await verify(asset, sha256, deps);
-        let installed;
-        if (asset.packaging === 'tar.gz') {
-            const dir = await unpack(asset, file, path$2.join(work, 'extracted'), deps);
-            await chmod$1(path$2.join(dir, asset.executable), 0o755);
-            installed = await deps.cache.cacheDir(dir, tool, asset.version, key);
-        }
-        else {
-            await chmod$1(file, 0o755);
-            installed = await deps.cache.cacheFile(file, asset.executable, tool, asset.version, key);
-        }
-        const executable = path$2.join(installed, asset.executable);
-        deps.log.info(`Installed ${tool} ${asset.version} at ${executable}`);
-        return { path: executable, downloaded: true, version: asset.version };
-    }
-    finally {
-        await rm$1(work, { recursive: true, force: true });
-    }
-}
-/** Streams the asset to `file` and returns its sha256 (hex). */
-async function downloadAsset(asset, file, platform, deps) {
-    const result = await download(asset.url, deps, async (chunks) => {
-        const hash = createHash('sha256');
-        const out = await open$1(file, 'w');
-        try {
-            for await (const chunk of chunks) {
-                hash.update(chunk);
-                await out.write(chunk);
-            }
-        }
-        finally {
-            await out.close();
-        }
-        return hash.digest('hex');
-    });
-    if (result.ok)
-        return result.value;
-    if (result.status === 404) {
-        throw new FcuError('version', `${asset.tool} ${asset.version} has no release asset ${asset.fileName}: ${redactUrl(asset.url)} answered HTTP 404`, {
-            location: { input: versionInput$1(asset.tool) },
-            hint: `Check that ${asset.tool} v${asset.version} is released with a ${platform.os}/${platform.arch} build, and that download-url serves GitHub release downloads.`
-        });
-    }
-    throw new FcuError('network', `GET ${redactUrl(asset.url)} answered HTTP ${result.status}`, {
-        location: { input: 'download-url' },
-        hint: 'The download host refused the request; check download-url and that the runner may reach it.'
-    });
-}
-async function verify(asset, actual, deps) {
-    const url = redactUrl(asset.checksumUrl);
-    const result = await download(asset.checksumUrl, deps, collectText);
-    if (!result.ok && result.status === 404 && !asset.checksumRequired) {
-        deps.log.warning(`${url} does not exist (HTTP 404): ${asset.tool} ${asset.version} publishes no checksums, so ${asset.fileName} is installed unverified`);
-        return;
-    }
-    if (!result.ok) {
-        const what = result.status === 404 ? 'does not exist' : 'could not be downloaded';
-        throw new FcuError(result.status === 404 ? 'integrity' : 'network', `${url} ${what} (HTTP ${result.status}), so ${asset.fileName} cannot be verified and is not installed`, { hint: 'Check that download-url serves the whole release, checksum file included.' });
-    }
-    const expected = checksumFor(parseChecksums(result.value, asset.checksumUrl), asset.fileName);
-    if (expected !== actual) {
-        throw new FcuError('integrity', `sha256 of ${asset.fileName} downloaded from ${redactUrl(asset.url)} is ${actual}, but ${url} lists ${expected}`, {
-            hint: 'The download was altered on the way or the mirror at download-url serves a different file; it is not installed. Re-run, and if it persists check the mirror.'
-        });
-    }
-    deps.log.debug(`sha256 of ${asset.fileName} matches ${url}`);
-}
-/** Extracts the archive and returns the directory that holds the executable. */
-async function unpack(asset, file, dest, deps) {
-    try {
-        await deps.cache.extractTar(file, dest);
-    }
-    catch (e) {
-        throw new FcuError('integrity', `${asset.fileName} from ${redactUrl(asset.url)} is a corrupt or truncated archive: ${e instanceof Error ? e.message : String(e)}`, {
-            hint: 'Its checksum matched, so the release (or the mirror at download-url) holds a broken file; check the mirror, or pick another version.',
-            cause: e
-        });
-    }
-    if (!(await isFile(path$2.join(dest, asset.executable)))) {
-        throw new FcuError('integrity', `${asset.fileName} from ${redactUrl(asset.url)} holds no ${asset.executable} executable at its top level`, { hint: 'The release (or the mirror at download-url) is not laid out like an upstream flux release.' });
-    }
-    return dest;
 }
 
 /** `flux migrate -f` rewrites manifests on disk from Flux 2.7.1 on; older CLIs do not have the command. */
@@ -66259,7 +65162,7 @@ function identity(obj) {
     };
 }
 /** `Kind 'namespace/name'` for messages. */
-function describe(obj) {
+function describe$1(obj) {
     const { kind, name, namespace } = identity(obj);
     const id = name === undefined ? '(no name)' : namespace ? `${namespace}/${name}` : name;
     return `${kind ?? 'object'} '${id}'`;
@@ -66565,11 +65468,11 @@ function configMapSize(obj) {
         return undefined;
     const path = 'data' in value ? ['data'] : 'binaryData' in value ? ['binaryData'] : [];
     if (size > CONFIGMAP_MAX_BYTES) {
-        return findingAt(obj, path, 'error', 'configmap/too-large', `${describe(value)} holds ${bytes(size)} bytes of data; the API server rejects ConfigMaps over ` +
+        return findingAt(obj, path, 'error', 'configmap/too-large', `${describe$1(value)} holds ${bytes(size)} bytes of data; the API server rejects ConfigMaps over ` +
             `${bytes(CONFIGMAP_MAX_BYTES)} bytes`, 'Split the manifest across several ConfigMaps (whole documents, CRDs first) and list all of them in the ' +
             'ClusterResourceSet.');
     }
-    return findingAt(obj, path, 'warning', 'configmap/over-client-side-apply-limit', `${describe(value)} holds ${bytes(size)} bytes of data, more than the ${bytes(CLIENT_SIDE_APPLY_MAX_BYTES)} ` +
+    return findingAt(obj, path, 'warning', 'configmap/over-client-side-apply-limit', `${describe$1(value)} holds ${bytes(size)} bytes of data, more than the ${bytes(CLIENT_SIDE_APPLY_MAX_BYTES)} ` +
         'bytes a client-side `kubectl apply` can record in its last-applied annotation', 'Flux and ClusterResourceSets apply server-side, which is fine; apply it by hand with `kubectl apply --server-side`.');
 }
 
@@ -66590,7 +65493,7 @@ function duplicates(objects) {
             seen.set(key, obj);
             continue;
         }
-        out.push(findingAt(obj, ['metadata', 'name'], 'error', 'object/duplicate', `${describe(obj.value)} is defined twice in ${where(obj)} (first at line ${lineOf(first, ['metadata', 'name'])})`, 'Remove one of them or give them different names; applying both keeps only the last.'));
+        out.push(findingAt(obj, ['metadata', 'name'], 'error', 'object/duplicate', `${describe$1(obj.value)} is defined twice in ${where(obj)} (first at line ${lineOf(first, ['metadata', 'name'])})`, 'Remove one of them or give them different names; applying both keeps only the last.'));
     }
     return out;
 }
@@ -66615,7 +65518,7 @@ function missingFields(obj, kindIsKnown) {
     if (missing.length === 0)
         return undefined;
     const where = missing.length === 1 && missing[0] === 'metadata.name' && isObj(meta) ? ['metadata'] : [];
-    return findingAt(obj, where, 'error', 'object/missing-field', `${describe(value)} has no ${missing.join(', ')}`, 'Every object needs apiVersion, kind and metadata.name; if this file is a kustomize patch, list it under ' +
+    return findingAt(obj, where, 'error', 'object/missing-field', `${describe$1(value)} has no ${missing.join(', ')}`, 'Every object needs apiVersion, kind and metadata.name; if this file is a kustomize patch, list it under ' +
         '`patches` in its kustomization.yaml.');
 }
 /** The objects of a kind with no schema and no metadata: configuration files of tools, not API objects. */
@@ -66699,7 +65602,7 @@ function nameFindings(obj) {
     if (!meta)
         return [];
     const out = [];
-    const what = describe(value);
+    const what = describe$1(value);
     const { group } = groupVersion(value.apiVersion);
     const rule = NAME_RULES.get(`${group}/${String(value.kind)}`);
     const name = meta.name;
@@ -66931,7 +65834,7 @@ const isTemplated = (obj, issue) => {
 function issueFindings(obj, issues, against) {
     return issues
         .filter(i => !isTemplated(obj, i))
-        .map(i => findingAt(obj, i.path, 'error', i.rule, `${describe(obj.value)}: ${i.message}${against}`, i.hint));
+        .map(i => findingAt(obj, i.path, 'error', i.rule, `${describe$1(obj.value)}: ${i.message}${against}`, i.hint));
 }
 /**
  * The CRD that will serve an object where it is applied: its own bundle's (a Flux ConfigMap installs its CRDs
@@ -66990,14 +65893,14 @@ function validateAgainst(obj, catalog, source, ctx) {
     if (result.status === 'version-not-served') {
         const served = result.served.length > 0 ? result.served.join(', ') : 'none';
         const finding = source === 'upgrade'
-            ? findingAt(obj, ['apiVersion'], 'error', 'upgrade/version-not-served', `${describe(obj.value)} uses ${apiVersion}, which the upgraded CRD ${crdName} no longer serves (served: ${served})`, migrateHint(obj, group, result.served, ctx.fluxMinor))
-            : findingAt(obj, ['apiVersion'], 'error', 'schema/version-not-served', `${describe(obj.value)} uses ${apiVersion}, which the CRD ${crdName} in this repository does not serve (served: ${served})`, migrateHint(obj, group, result.served, ctx.fluxMinor));
+            ? findingAt(obj, ['apiVersion'], 'error', 'upgrade/version-not-served', `${describe$1(obj.value)} uses ${apiVersion}, which the upgraded CRD ${crdName} no longer serves (served: ${served})`, migrateHint(obj, group, result.served, ctx.fluxMinor))
+            : findingAt(obj, ['apiVersion'], 'error', 'schema/version-not-served', `${describe$1(obj.value)} uses ${apiVersion}, which the CRD ${crdName} in this repository does not serve (served: ${served})`, migrateHint(obj, group, result.served, ctx.fluxMinor));
         return { status: 'validated', findings: [finding] };
     }
     const findings = issueFindings(obj, result.issues, source === 'upgrade' ? ` (against the upgraded CRD ${crdName})` : '');
     const v = crd?.versions.find(x => x.name === version);
     if (v?.deprecated) {
-        findings.push(findingAt(obj, ['apiVersion'], 'warning', 'schema/deprecated-version', `${describe(obj.value)} uses ${apiVersion}, which ${crdName} marks deprecated` +
+        findings.push(findingAt(obj, ['apiVersion'], 'warning', 'schema/deprecated-version', `${describe$1(obj.value)} uses ${apiVersion}, which ${crdName} marks deprecated` +
             (v.deprecationWarning ? `: ${v.deprecationWarning}` : ''), migrateHint(obj, group, result.served.filter(s => s !== version), ctx.fluxMinor)));
     }
     return { status: 'validated', findings };
@@ -67019,7 +65922,7 @@ function checkSchema(obj, ctx) {
                 status: 'skipped',
                 reason: 'API version removed from Kubernetes',
                 findings: [
-                    findingAt(obj, ['apiVersion'], 'warning', 'schema/removed-api', `${describe(obj.value)} uses ${apiVersion}, which current Kubernetes versions no longer serve` +
+                    findingAt(obj, ['apiVersion'], 'warning', 'schema/removed-api', `${describe$1(obj.value)} uses ${apiVersion}, which current Kubernetes versions no longer serve` +
                         (served.length > 0 ? ` (served: ${served.join(', ')})` : ''), served.length > 0
                         ? `Move it to ${served[0]}; upgrading the component that ships it usually does.`
                         : 'Remove it, or replace it with its successor API.')
@@ -67030,7 +65933,7 @@ function checkSchema(obj, ctx) {
             status: 'skipped',
             reason: 'not a kind of its Kubernetes API group',
             findings: [
-                findingAt(obj, ['kind'], 'warning', 'schema/unknown-kind', `${describe(obj.value)}: ${apiVersion} has no kind ${kind} in the Kubernetes API this tool knows`, served.length > 0
+                findingAt(obj, ['kind'], 'warning', 'schema/unknown-kind', `${describe$1(obj.value)}: ${apiVersion} has no kind ${kind} in the Kubernetes API this tool knows`, served.length > 0
                     ? `${kind} is served as ${served.join(', ')}.`
                     : 'Check the spelling of kind and apiVersion.')
             ]
@@ -67547,100 +66450,1382 @@ async function referencesWithBinary(files, binary, root, exec) {
     return { findings, rebuilt: [...built.values()].map(k => k.file) };
 }
 
-/** The release's own page as the release list gives it (GHES, a mirror), else its page on github.com. */
+// src/diff3.mjs
+function LCS(buffer1, buffer2) {
+  let equivalenceClasses = Object.create(null);
+  for (let j = 0;j < buffer2.length; j++) {
+    const item = buffer2[j];
+    if (equivalenceClasses[item]) {
+      equivalenceClasses[item].push(j);
+    } else {
+      equivalenceClasses[item] = [j];
+    }
+  }
+  const NULLRESULT = { buffer1index: -1, buffer2index: -1, chain: null };
+  let candidates = [NULLRESULT];
+  for (let i = 0;i < buffer1.length; i++) {
+    const item = buffer1[i];
+    const buffer2indices = equivalenceClasses[item] || [];
+    let r = 0;
+    let c = candidates[0];
+    for (const j of buffer2indices) {
+      let s;
+      for (s = r;s < candidates.length; s++) {
+        if (candidates[s].buffer2index < j && (s === candidates.length - 1 || candidates[s + 1].buffer2index > j)) {
+          break;
+        }
+      }
+      if (s < candidates.length) {
+        const newCandidate = { buffer1index: i, buffer2index: j, chain: candidates[s] };
+        if (r === candidates.length) {
+          candidates.push(c);
+        } else {
+          candidates[r] = c;
+        }
+        r = s + 1;
+        c = newCandidate;
+        if (r === candidates.length) {
+          break;
+        }
+      }
+    }
+    candidates[r] = c;
+  }
+  return candidates[candidates.length - 1];
+}
+function diffIndices(buffer1, buffer2) {
+  const lcs = LCS(buffer1, buffer2);
+  let result = [];
+  let tail1 = buffer1.length;
+  let tail2 = buffer2.length;
+  for (let candidate = lcs;candidate !== null; candidate = candidate.chain) {
+    const mismatchLength1 = tail1 - candidate.buffer1index - 1;
+    const mismatchLength2 = tail2 - candidate.buffer2index - 1;
+    tail1 = candidate.buffer1index;
+    tail2 = candidate.buffer2index;
+    if (mismatchLength1 || mismatchLength2) {
+      result.push({
+        buffer1: [tail1 + 1, mismatchLength1],
+        buffer1Content: buffer1.slice(tail1 + 1, tail1 + 1 + mismatchLength1),
+        buffer2: [tail2 + 1, mismatchLength2],
+        buffer2Content: buffer2.slice(tail2 + 1, tail2 + 1 + mismatchLength2)
+      });
+    }
+  }
+  result.reverse();
+  return result;
+}
+
+//# debugId=78A7F40B895BC9BF64756E2164756E21
+
+/**
+ * Combines several edits of one file, each made from the same base text, into one text: the case of a file two
+ * components touch (a kustomization listing both the Flux and the Calico ConfigMap). Line-level three-way merge
+ * tools call edits of adjacent lines a conflict; here only edits of the same base lines are one, so that two
+ * neighbouring `resources` entries renamed by two components merge.
+ */
+function mergeEdits(file, base, edits) {
+    const distinct = edits.filter((e, i) => edits.findIndex(o => o.text === e.text) === i);
+    if (distinct.length === 1)
+        return distinct[0].text;
+    const o = lines(base);
+    const hunks = distinct.flatMap(e => hunksOf(o, lines(e.text)).map(h => ({ ...h, label: e.label })));
+    hunks.sort((a, b) => a.start - b.start || a.end - b.end);
+    for (let i = 1; i < hunks.length; i++) {
+        const prev = hunks[i - 1];
+        const h = hunks[i];
+        // Same base lines, or two insertions at one point: no order or choice between them is right.
+        const overlaps = h.start < prev.end || (h.start === prev.start && (h.start === h.end || prev.start === prev.end));
+        if (overlaps && prev.label !== h.label && !sameHunk(prev, h)) {
+            throw new FcuError('manifest', `${file}: the ${prev.label} and ${h.label} upgrades change the same lines`, {
+                location: { file, line: h.start + 1 },
+                hint: 'Upgrade the components one at a time (components: flux, then calico), or set group: true.'
+            });
+        }
+    }
+    const out = [];
+    let at = 0;
+    for (const h of hunks) {
+        if (h.start < at)
+            continue; // the same hunk from another component
+        out.push(...o.slice(at, h.start), ...h.content);
+        at = h.end;
+    }
+    out.push(...o.slice(at));
+    return out.join('');
+}
+const sameHunk = (a, b) => a.start === b.start && a.end === b.end && a.content.join('') === b.content.join('');
+/** Lines with their terminators, so CRLF files and a missing final newline survive. */
+const lines = (text) => (text === '' ? [] : text.split(/(?<=\n)/));
+/** The base ranges a side replaced; common leading and trailing lines are trimmed first to keep the LCS small. */
+function hunksOf(o, a) {
+    let head = 0;
+    while (head < o.length && head < a.length && o[head] === a[head])
+        head++;
+    let tail = 0;
+    while (tail < o.length - head &&
+        tail < a.length - head &&
+        o[o.length - 1 - tail] === a[a.length - 1 - tail])
+        tail++;
+    const oMid = o.slice(head, o.length - tail);
+    const aMid = a.slice(head, a.length - tail);
+    return diffIndices(oMid, aMid).map(d => ({
+        start: head + d.buffer1[0],
+        end: head + d.buffer1[0] + d.buffer1[1],
+        content: d.buffer2Content
+    }));
+}
+
+/** One component's changes as its stages make them: each stage reads `tree`, the base with the earlier stages' changes. */
+class ChangeSet {
+    component;
+    base;
+    changes = new Map();
+    current;
+    constructor(component, base) {
+        this.component = component;
+        this.base = base;
+        this.current = base;
+    }
+    get tree() {
+        return this.current;
+    }
+    write(path, content, reason) {
+        this.put({ path, content, reason });
+    }
+    delete(path, reason) {
+        this.put({ path, content: null, reason });
+    }
+    /** The file at `from` moves to `to` with new content; both paths are part of this component's change. */
+    rename(from, to, content) {
+        if (from === to)
+            return this.write(to, content, 'renamed');
+        this.put({ path: from, content: null, reason: 'renamed' });
+        this.put({ path: to, content, reason: 'renamed', renamedFrom: from });
+    }
+    /** The changes that differ from the base, by path. */
+    list() {
+        return [...this.changes.values()]
+            .filter(c => c.content !== (this.base.get(c.path) ?? null))
+            .sort((a, b) => compare(a.path, b.path));
+    }
+    put(c) {
+        if (c.content === null && !this.current.has(c.path)) {
+            throw new FcuError('internal', `${this.component}: cannot delete ${c.path}, which does not exist`);
+        }
+        const earlier = this.changes.get(c.path);
+        const reasons = earlier ? [...new Set([...earlier.reasons, c.reason])] : [c.reason];
+        const renamedFrom = c.renamedFrom ?? earlier?.renamedFrom;
+        this.changes.set(c.path, {
+            path: c.path,
+            content: c.content,
+            component: this.component,
+            reasons,
+            ...(renamedFrom ? { renamedFrom } : {})
+        });
+        this.current = this.current.with([c]);
+    }
+}
+function makePlan(base, sets) {
+    for (const s of sets) {
+        if (s.base !== base)
+            throw new FcuError('internal', `the ${s.component} changes were made from another tree`);
+    }
+    const changes = sets
+        .flatMap(s => s.list())
+        .sort((a, b) => compare(a.path, b.path) || compare(a.component, b.component));
+    return { base, changes };
+}
+/** The components that change something, in the order of the plan. */
+const planComponents = (plan) => [...new Set(plan.changes.map(c => c.component))];
+/** One entry per path: what applying the given components' changes (all when omitted) does to that path. */
+function combinedChanges(plan, components) {
+    const byPath = new Map();
+    for (const c of plan.changes) {
+        if (components && !components.includes(c.component))
+            continue;
+        const list = byPath.get(c.path);
+        if (list)
+            list.push(c);
+        else
+            byPath.set(c.path, [c]);
+    }
+    return [...byPath.values()].map(list => {
+        if (list.length > 1)
+            return combine(plan.base, list);
+        const { component, ...rest } = list[0];
+        return { ...rest, components: [component] };
+    });
+}
+/** The repository after the given components' changes (all when omitted). */
+const treeAfter = (plan, components) => plan.base.with(combinedChanges(plan, components));
+function combine(base, list) {
+    const path = list[0].path;
+    const deleted = list.filter(c => c.content === null);
+    if (deleted.length > 0 && deleted.length < list.length) {
+        throw new FcuError('manifest', `${path}: the ${deleted[0].component} upgrade removes this file while the ${list.find(c => c.content !== null).component} upgrade changes it`, { location: { file: path }, hint: 'Upgrade the components one at a time, or set group: true.' });
+    }
+    const content = deleted.length > 0
+        ? null
+        : mergeEdits(path, base.get(path) ?? '', list.map(c => ({ label: c.component, text: c.content })));
+    const renamedFrom = list.find(c => c.renamedFrom)?.renamedFrom;
+    return {
+        path,
+        content,
+        components: list.map(c => c.component),
+        reasons: [...new Set(list.flatMap(c => c.reasons))],
+        ...(renamedFrom ? { renamedFrom } : {})
+    };
+}
+const compare = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * A repository as text by path, immutable: the tree as read, or that tree with a set of changes applied. Stages
+ * read from one and return changes; nothing writes into a tree.
+ */
+class WorkingTree {
+    byPath;
+    constructor(files) {
+        this.byPath =
+            files instanceof Map
+                ? new Map(files)
+                : new Map([...files].map(f => [f.path, f.content]));
+    }
+    get(path) {
+        return this.byPath.get(path);
+    }
+    has(path) {
+        return this.byPath.has(path);
+    }
+    /** Sorted, so that everything computed from a tree is deterministic. */
+    paths() {
+        return [...this.byPath.keys()].sort();
+    }
+    files() {
+        return this.paths().map(path => ({ path, content: this.byPath.get(path) }));
+    }
+    /** This tree with each path set to its new content, or removed for `null`. */
+    with(changes) {
+        const next = new Map(this.byPath);
+        for (const c of changes) {
+            if (c.content === null)
+                next.delete(c.path);
+            else
+                next.set(c.path, c.content);
+        }
+        return new WorkingTree(next);
+    }
+}
+
+const componentRepository = {
+    flux: 'fluxcd/flux2',
+    calico: 'projectcalico/calico'
+};
+/** Stable version → its tag, highest version first. */
+function stableTags(releases) {
+    const byVersion = new Map();
+    for (const r of releases) {
+        if (r.draft || r.prerelease)
+            continue;
+        const v = semver.parse(r.tag);
+        if (v === null || v.prerelease.length > 0 || v.build.length > 0)
+            continue;
+        // When both `2.9.3` and `v2.9.3` exist, keep the `v` tag: it is the one the download URLs use.
+        if (!byVersion.has(v.version) || r.tag.startsWith('v'))
+            byVersion.set(v.version, r.tag);
+    }
+    const sorted = [...byVersion.keys()].sort(semver.rcompare);
+    return new Map(sorted.map(v => [v, byVersion.get(v)]));
+}
+/**
+ * Picks the release a target moves to. `latest` is the highest stable semver, never the newest by date (Calico
+ * ships 3.29 patches after 3.31). A target is never moved down unless the version was pinned exactly.
+ */
+function resolveVersion(spec, releases, options) {
+    const { component, input } = options;
+    const repo = componentRepository[component];
+    const tags = stableTags(releases);
+    const available = [...tags.keys()];
+    const current = options.current === undefined ? undefined : currentVersion(options.current, component, input);
+    if (available.length === 0) {
+        throw new FcuError('version', `${repo} lists no stable release, so ${input} cannot be resolved`, {
+            location: { input: 'releases-api-url' },
+            hint: 'Check that releases-api-url points at the GitHub API (on GHES: https://<host>/api/v3) and that the mirror has the releases.'
+        });
+    }
+    let target;
+    let asked;
+    switch (spec.kind) {
+        case 'latest':
+            target = available[0];
+            asked = 'latest';
+            break;
+        case 'exact':
+            if (!tags.has(spec.version)) {
+                throw notAvailable(`${input} ${spec.version} is not a stable ${repo} release`, spec.version, available, input);
+            }
+            target = spec.version;
+            asked = spec.version;
+            break;
+        case 'range': {
+            const match = semver.maxSatisfying(available, spec.range);
+            if (match === null) {
+                const pivot = semver.minVersion(spec.range)?.version ?? available[0];
+                throw notAvailable(`${input} "${spec.range}" matches no stable ${repo} release`, pivot, available, input);
+            }
+            target = match;
+            asked = `"${spec.range}"`;
+            break;
+        }
+    }
+    const resolved = { version: target, tag: tags.get(target) };
+    if (current === undefined) {
+        return {
+            ...resolved,
+            action: 'upgrade',
+            reason: `${component} ${target} is the ${describe(spec)} release`
+        };
+    }
+    const order = semver.compare(target, current);
+    if (order === 0) {
+        return {
+            ...resolved,
+            current,
+            action: 'none',
+            reason: `${component} is already at ${current}, the ${describe(spec)} release`
+        };
+    }
+    if (order > 0) {
+        return {
+            ...resolved,
+            current,
+            action: 'upgrade',
+            reason: `${component} ${current} → ${target}, the ${describe(spec)} release`
+        };
+    }
+    if (spec.kind === 'exact') {
+        return {
+            ...resolved,
+            current,
+            action: 'downgrade',
+            reason: `${component} ${current} → ${target}: a downgrade, because ${input} pins ${target} exactly`
+        };
+    }
+    // The repository is ahead of what was asked for: stay, since only an exact pin may move a target down.
+    return {
+        version: current,
+        tag: tags.get(current) ?? `v${current}`,
+        current,
+        action: 'none',
+        reason: `${component} ${current} is newer than ${target} (${input} ${asked}); not downgraded, pin an exact version to downgrade`
+    };
+}
+function describe(spec) {
+    if (spec.kind === 'latest')
+        return 'latest stable';
+    if (spec.kind === 'exact')
+        return 'pinned';
+    return `highest "${spec.range}"`;
+}
+function currentVersion(raw, component, input) {
+    const v = semver.valid(raw.trim());
+    if (v === null) {
+        throw new FcuError('version', `the current ${component} version "${raw}" read from the repository is not a semver version`, {
+            location: { input },
+            hint: `Pin ${input} to an exact version, or fix the version in the repository's ${component} manifests.`
+        });
+    }
+    return v;
+}
+/** The nearest releases to what was asked for, so the message shows what the user could pick instead. */
+function nearestVersions(pivot, available, count = 3) {
+    const sameMinor = available.filter(v => semver.major(v) === semver.major(pivot) && semver.minor(v) === semver.minor(pivot));
+    if (sameMinor.length > 0)
+        return sameMinor.slice(0, count);
+    // `available` is highest first: the nearest are around the place the pivot would take.
+    const at = available.findIndex(v => semver.lt(v, pivot));
+    const index = at === -1 ? available.length : at;
+    const start = Math.max(0, Math.min(index - Math.ceil(count / 2), available.length - count));
+    return available.slice(start, start + count);
+}
+function notAvailable(message, pivot, available, input) {
+    const nearest = nearestVersions(pivot, available);
+    const latest = available[0];
+    const shown = nearest.includes(latest) ? nearest : [...nearest, `latest ${latest}`];
+    return new FcuError('version', `${message}; nearest available: ${shown.join(', ')}`, {
+        location: { input },
+        hint: `Set ${input} to one of the available versions, a range such as ~${semver.major(latest)}.${semver.minor(latest)}, or latest.`
+    });
+}
+
+const defaultRetryPolicy = { attempts: 4, baseDelayMs: 1000, maxWaitMs: 60_000 };
+/** 5xx, 408 and 429 are worth another try; every other 4xx is a final answer. */
+const isTransientStatus = (status) => status >= 500 || status === 408 || status === 429;
+/**
+ * GitHub's advice for a secondary rate limit that names no reset: wait at least a minute.
+ * https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#exceeding-the-rate-limit
+ */
+const secondaryRateLimitWaitMs = 60_000;
+/**
+ * How long the server asked us to wait, in ms, or undefined when it did not. A rate-limit reset counts only when
+ * the limit is exhausted (429, or `x-ratelimit-remaining: 0`): every GitHub response carries a reset time.
+ */
+function requestedWaitMs(res, now) {
+    const retryAfter = res.headers.get('retry-after')?.trim();
+    if (retryAfter) {
+        const seconds = Number(retryAfter);
+        if (Number.isFinite(seconds))
+            return Math.max(0, seconds * 1000);
+        const date = Date.parse(retryAfter);
+        if (!Number.isNaN(date))
+            return Math.max(0, date - now);
+    }
+    const reset = res.headers.get('x-ratelimit-reset')?.trim();
+    const remaining = res.headers.get('x-ratelimit-remaining')?.trim();
+    if (reset && (res.status === 429 || remaining === '0')) {
+        const at = Number(reset) * 1000;
+        if (Number.isFinite(at))
+            return Math.max(0, at - now);
+    }
+    return undefined;
+}
+/**
+ * A 403 is a rate limit only when GitHub says so (exhausted quota, Retry-After, or a "secondary rate limit" body);
+ * otherwise it is a permission error and retrying it would only burn quota.
+ */
+async function rateLimitOf(res) {
+    if (res.status !== 403 && res.status !== 429)
+        return { limited: false, secondary: false };
+    if (res.headers.get('x-ratelimit-remaining')?.trim() === '0' || res.headers.has('retry-after')) {
+        return { limited: true, secondary: false };
+    }
+    // Read a copy so the caller still gets an unread body when this is a plain permission error.
+    const body = await res
+        .clone()
+        .text()
+        .catch(() => '');
+    const secondary = /secondary rate limit|abuse detection/i.test(body);
+    return { limited: secondary || res.status === 429, secondary };
+}
+/** Query parameters that carry credentials on mirrors and signed download URLs. */
+const secretParam = /token|signature|sig$|secret|password|passwd|credential|auth|key/i;
+/** Redacts credentials (user info, secret-looking query values) from a URL before it reaches a log or a message. */
+function redactUrl(url) {
+    let u;
+    try {
+        u = new URL(url);
+    }
+    catch {
+        return url;
+    }
+    if (u.username || u.password) {
+        u.username = '***';
+        u.password = '';
+    }
+    for (const key of [...new Set(u.searchParams.keys())]) {
+        if (secretParam.test(key))
+            u.searchParams.set(key, '***');
+    }
+    return u.toString();
+}
+/**
+ * GET with retries on transient failures (5xx, 408, 429, connection errors) and exponential backoff, and waits
+ * for rate limits the server says end soon. Returns the final response whatever its status (so callers can turn
+ * a 404 into their own message), except for rate limits: a limit that lasts longer than the policy allows, or
+ * that is still there after the last attempt, throws, so no caller mistakes a rate-limit 403 for a bad token.
+ * Throws too when the network itself failed every time.
+ */
+async function fetchWithRetry(url, init, deps) {
+    const policy = deps.policy ?? defaultRetryPolicy;
+    const attempts = Math.max(1, Math.floor(policy.attempts));
+    const now = deps.now ?? Date.now;
+    const shown = redactUrl(url);
+    let lastError;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+        const last = attempt === attempts;
+        const backoff = policy.baseDelayMs * 2 ** (attempt - 1);
+        let res;
+        try {
+            res = await deps.fetch(url, { method: 'GET', headers: init.headers });
+        }
+        catch (e) {
+            lastError = e;
+            if (last)
+                break;
+            deps.log.info(`GET ${shown} failed (${errorText(e)}); retrying in ${backoff} ms (attempt ${attempt + 1} of ${attempts})`);
+            await deps.sleep(backoff);
+            continue;
+        }
+        const rateLimit = await rateLimitOf(res);
+        if (!rateLimit.limited && !isTransientStatus(res.status))
+            return res;
+        const asked = requestedWaitMs(res, now()) ?? (rateLimit.secondary ? secondaryRateLimitWaitMs : undefined);
+        // A server that asks for a long pause is better answered with a clear failure than a job that hangs.
+        if (asked !== undefined && asked > policy.maxWaitMs) {
+            await res.body?.cancel();
+            throw new FcuError('network', `${shown} ${rateLimit.limited ? 'is rate limited' : 'is unavailable'} (HTTP ${res.status}) for another ${Math.ceil(asked / 1000)} s, longer than the ${Math.round(policy.maxWaitMs / 1000)} s this run waits`, {
+                hint: rateLimit.limited
+                    ? rateLimitHint
+                    : 'Re-run the job later, or point download-url / releases-api-url at a mirror.'
+            });
+        }
+        if (last) {
+            if (!rateLimit.limited)
+                return res;
+            await res.body?.cancel();
+            throw new FcuError('network', `${shown} is still rate limited (HTTP ${res.status}) after ${attempts} attempts`, {
+                hint: rateLimitHint
+            });
+        }
+        const delay = asked ?? backoff;
+        await res.body?.cancel();
+        deps.log.info(`GET ${shown} answered HTTP ${res.status}; retrying in ${delay} ms (attempt ${attempt + 1} of ${attempts})`);
+        await deps.sleep(delay);
+    }
+    throw new FcuError('network', `GET ${shown} failed after ${attempts} attempts: ${errorText(lastError)}`, {
+        hint: 'Check that the host is reachable from the runner, or point download-url / releases-api-url at a mirror.',
+        cause: lastError
+    });
+}
+const rateLimitHint = 'Authenticate the request (token or releases-token) for a higher limit, or re-run the job after the reset.';
+function errorText(e) {
+    if (e instanceof Error) {
+        const cause = e.cause;
+        return cause?.code ?? cause?.message ?? e.message;
+    }
+    return String(e);
+}
+
+/** 20 pages of 100 cover every project we track many times over; the bound stops a Link loop on a bad mirror. */
+const maxReleasePages = 20;
+const releasesApiInput = 'releases-api-url';
+/**
+ * Lists a repository's releases (`owner/name`) from the GitHub REST API at `api.baseUrl` (github.com, GHES
+ * `/api/v3`, or a mirror), following `Link: rel="next"`. GitHub lists releases newest first, so when the page
+ * bound cuts the list, what is lost is old.
+ */
+async function listReleases(repo, api, deps) {
+    const [owner, name, ...rest] = repo.split('/');
+    if (!owner || !name || rest.length > 0) {
+        throw new FcuError('internal', `"${repo}" is not an owner/name repository`);
+    }
+    const first = firstPageUrl(api.baseUrl, owner, name);
+    const apiOrigin = first.origin;
+    const releases = [];
+    const seen = new Set();
+    let next = first.toString();
+    for (let page = 1; next !== undefined; page++) {
+        if (page > maxReleasePages || seen.has(next)) {
+            deps.log.warning(`${repo}: stopped listing releases after ${page - 1} pages from ${redactUrl(api.baseUrl)}; older releases are not considered`);
+            break;
+        }
+        seen.add(next);
+        const url = next;
+        // The token belongs to the API it was chosen for; a Link pointing elsewhere is followed without it.
+        const sameApi = new URL(url).origin === apiOrigin;
+        const res = await fetchWithRetry(url, { headers: requestHeaders(sameApi ? api.token : undefined) }, deps);
+        if (!res.ok)
+            throw await responseError(res, repo, url, api.token);
+        releases.push(...(await readPage(res, repo, url, api.token)));
+        next = nextLink(res.headers.get('link'), url);
+    }
+    deps.log.debug(`${repo}: ${releases.length} releases from ${redactUrl(api.baseUrl)}`);
+    return releases;
+}
+function firstPageUrl(baseUrl, owner, name) {
+    let base;
+    try {
+        base = new URL(baseUrl.trim());
+    }
+    catch {
+        throw new FcuError('input', `${releasesApiInput} "${redactUrl(baseUrl)}" is not a URL`, {
+            location: { input: releasesApiInput },
+            hint: 'Use the API base URL, e.g. https://api.github.com or, on GHES, https://<host>/api/v3.'
+        });
+    }
+    const path = `${base.pathname.replace(/\/+$/, '')}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(name)}/releases`;
+    const url = new URL(path, base.origin);
+    url.searchParams.set('per_page', '100');
+    url.searchParams.set('page', '1');
+    return url;
+}
+function requestHeaders(token) {
+    return {
+        Accept: 'application/vnd.github+json',
+        'X-GitHub-Api-Version': '2022-11-28',
+        'User-Agent': 'flux-crs-upgrade',
+        ...(token ? { Authorization: `Bearer ${token}` } : {})
+    };
+}
+/** The `rel="next"` target of an RFC 8288 Link header, resolved against the page it came with. */
+function nextLink(header, base) {
+    if (!header)
+        return undefined;
+    for (const part of header.split(/,(?=\s*<)/)) {
+        const match = /^\s*<([^>]*)>(.*)$/.exec(part);
+        if (!match)
+            continue;
+        const rels = /;\s*rel\s*=\s*(?:"([^"]*)"|([^\s;,]+))/i.exec(match[2]);
+        const names = (rels?.[1] ?? rels?.[2] ?? '').toLowerCase().split(/\s+/);
+        if (!names.includes('next'))
+            continue;
+        try {
+            return new URL(match[1], base).toString();
+        }
+        catch {
+            return undefined;
+        }
+    }
+    return undefined;
+}
+async function readPage(res, repo, url, token) {
+    let text;
+    try {
+        text = await res.text();
+    }
+    catch (e) {
+        throw new FcuError('network', `the connection broke while reading ${redactUrl(url)} (${repo} releases)`, {
+            location: { input: releasesApiInput },
+            hint: 'Re-run the job; if it keeps happening, check the network path to releases-api-url.',
+            cause: scrubbed(e, token)
+        });
+    }
+    let body;
+    try {
+        body = JSON.parse(text);
+    }
+    catch (e) {
+        throw new FcuError('network', `${redactUrl(url)} did not answer with JSON for the ${repo} releases`, {
+            location: { input: releasesApiInput },
+            hint: 'Check that releases-api-url points at the GitHub REST API (on GHES: https://<host>/api/v3), not a web page.',
+            cause: scrubbed(e, token)
+        });
+    }
+    if (!Array.isArray(body)) {
+        throw new FcuError('network', `${redactUrl(url)} answered something other than a list of releases for ${repo}`, {
+            location: { input: releasesApiInput },
+            hint: 'Check that releases-api-url points at the GitHub REST API (on GHES: https://<host>/api/v3).'
+        });
+    }
+    const releases = [];
+    for (const item of body) {
+        if (typeof item !== 'object' || item === null)
+            continue;
+        const r = item;
+        if (typeof r.tag_name !== 'string')
+            continue;
+        releases.push({
+            tag: r.tag_name,
+            draft: r.draft === true,
+            prerelease: r.prerelease === true,
+            ...(typeof r.published_at === 'string' ? { publishedAt: r.published_at } : {}),
+            ...(typeof r.html_url === 'string' && /^https?:\/\//.test(r.html_url) ? { htmlUrl: r.html_url } : {})
+        });
+    }
+    return releases;
+}
+async function responseError(res, repo, url, token) {
+    const detail = await serverMessage(res, token);
+    const shown = redactUrl(url);
+    if (res.status === 404) {
+        return new FcuError('version', `${repo} has no releases at ${shown} (HTTP 404${detail})`, {
+            location: { input: releasesApiInput },
+            hint: 'Check releases-api-url: it must be the GitHub REST API that hosts the repository (https://api.github.com, or ' +
+                'https://<host>/api/v3 on GHES, or a mirror of it). A private mirror may also answer 404 to a missing token.'
+        });
+    }
+    if (res.status === 401 || res.status === 403) {
+        return new FcuError('network', `${shown} refused the request for ${repo} releases (HTTP ${res.status}${detail}) ${token ? 'with the token it was given' : 'without a token'}`, {
+            location: { input: releasesApiInput },
+            hint: token
+                ? "The token is invalid, expired or lacks read access to the repository: check releases-token (or token, when releases-api-url is the run's own API)."
+                : 'This API requires authentication: set releases-token.'
+        });
+    }
+    return new FcuError('network', `${shown} answered HTTP ${res.status}${detail} for the ${repo} releases`, {
+        location: { input: releasesApiInput },
+        hint: 'Check releases-api-url, or re-run the job if the server was failing.'
+    });
+}
+/** GitHub's `{"message": ...}`, one line, short, and without the token should a mirror echo it. */
+async function serverMessage(res, token) {
+    const text = await res.text().catch(() => '');
+    let message;
+    try {
+        message = JSON.parse(text).message;
+    }
+    catch {
+        return '';
+    }
+    if (typeof message !== 'string' || message.trim() === '')
+        return '';
+    const oneLine = scrub(message, token).replace(/\s+/g, ' ').trim();
+    return `: ${oneLine.length > 200 ? `${oneLine.slice(0, 200)}…` : oneLine}`;
+}
+function scrub(text, token) {
+    return token ? text.split(token).join('***') : text;
+}
+function scrubbed(e, token) {
+    if (!token || !(e instanceof Error))
+        return e;
+    return new Error(scrub(e.message, token));
+}
+
+const defaultApiUrl = 'https://api.github.com';
+/**
+ * Chooses the token for the release-list API. The run's own token goes only to the run's own API (so a GHES
+ * token never reaches github.com, nor a github.com token a mirror); any other API gets `releases-token`, or no
+ * token at all.
+ */
+function releasesCredentials(options) {
+    const releasesApi = apiIdentity(options.releasesApiUrl || defaultApiUrl, 'releases-api-url');
+    const runApi = apiIdentity(options.runApiUrl || defaultApiUrl, 'GITHUB_API_URL');
+    const token = options.token?.trim() || undefined;
+    const releasesToken = options.releasesToken?.trim() || undefined;
+    if (releasesApi === runApi && token) {
+        return { token, source: 'run-token', message: `Listing releases from ${releasesApi} with the run token` };
+    }
+    if (releasesToken) {
+        return {
+            token: releasesToken,
+            source: 'releases-token',
+            message: `Listing releases from ${releasesApi} with releases-token`
+        };
+    }
+    const why = releasesApi === runApi
+        ? 'no token was given'
+        : `it is not the run's own API (${runApi}), so the run token is not sent there, and releases-token is empty`;
+    return {
+        source: 'anonymous',
+        message: `Listing releases from ${releasesApi} anonymously: ${why}. Anonymous requests have a low rate limit (60 an hour on github.com); set releases-token if runs hit it.`
+    };
+}
+/**
+ * Origin and path, the way two spellings of one API compare equal: scheme and host lower-cased, default port
+ * dropped (URL does both), trailing slashes ignored. Query, fragment and user info are not part of an API's identity.
+ */
+function apiIdentity(raw, input) {
+    let u;
+    try {
+        u = new URL(raw.trim());
+    }
+    catch {
+        throw new FcuError('input', `${input} "${raw}" is not a URL`, {
+            location: { input },
+            hint: 'Use the API base URL, e.g. https://api.github.com or, on GHES, https://<host>/api/v3.'
+        });
+    }
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') {
+        throw new FcuError('input', `${input} "${u.protocol}" URLs are not supported`, {
+            location: { input },
+            hint: 'Use an https:// URL, e.g. https://api.github.com or, on GHES, https://<host>/api/v3.'
+        });
+    }
+    return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+}
+
+/** `download-url` without trailing slashes, so `https://github.com/` and `https://github.com` mean the same. */
+const base = (downloadUrl) => downloadUrl.replace(/\/+$/, '');
+/** Release tags carry a `v`; asset names (flux) do not. Accept both spellings of the input. */
+const bareVersion = (version) => version.replace(/^v/, '');
+function toolAsset(tool, version, downloadUrl, platform) {
+    const v = bareVersion(version);
+    if (tool === 'flux') {
+        const release = `${base(downloadUrl)}/fluxcd/flux2/releases/download/v${v}`;
+        const fileName = `flux_${v}_${platform.os}_${platform.arch}.tar.gz`;
+        return {
+            tool,
+            version: v,
+            url: `${release}/${fileName}`,
+            fileName,
+            checksumUrl: `${release}/flux_${v}_checksums.txt`,
+            packaging: 'tar.gz',
+            executable: 'flux',
+            checksumRequired: true
+        };
+    }
+    const release = `${base(downloadUrl)}/projectcalico/calico/releases/download/v${v}`;
+    const fileName = `calicoctl-${platform.os}-${platform.arch}`;
+    return {
+        tool,
+        version: v,
+        url: `${release}/${fileName}`,
+        fileName,
+        checksumUrl: `${release}/SHA256SUMS`,
+        packaging: 'binary',
+        executable: 'calicoctl',
+        checksumRequired: false
+    };
+}
+
+// `sha256sum` writes `<hash>  <name>` in text mode and `<hash> *<name>` in binary mode.
+const LINE = /^([0-9a-fA-F]{64})[ \t]+\*?(\S.*)$/;
+const integrity = (message, hint) => new FcuError('integrity', message, { hint });
+/** Parses `sha256sum` output. Blank lines are skipped; any other line that is not `<sha256> <file>` is an error. */
+function parseChecksums(text, url) {
+    const entries = new Map();
+    const lines = text.split(/\r?\n/);
+    lines.forEach((raw, index) => {
+        const line = raw.trimEnd();
+        if (line.trim() === '')
+            return;
+        const match = LINE.exec(line.trimStart());
+        if (!match) {
+            throw integrity(`${redactUrl(url)} line ${index + 1} is not a "<sha256>  <file>" checksum line: ${JSON.stringify(line.slice(0, 120))}`, 'The checksum file is damaged or is not a sha256sum listing; check what download-url serves for it.');
+        }
+        const [, hash, file] = match;
+        const previous = entries.get(file);
+        if (previous !== undefined && previous !== hash.toLowerCase()) {
+            throw integrity(`${redactUrl(url)} lists ${file} twice with different sha256 values (line ${index + 1})`, 'The checksum file is ambiguous, so the download cannot be verified; check what download-url serves for it.');
+        }
+        entries.set(file, hash.toLowerCase());
+    });
+    return { url, entries };
+}
+/**
+ * The expected sha256 of `file`. An entry written with a directory (`./bin/calicoctl-linux-amd64`) matches by its
+ * last path segment, since release assets are flat.
+ */
+function checksumFor(checksums, file) {
+    const exact = checksums.entries.get(file);
+    if (exact !== undefined)
+        return exact;
+    const hashes = new Set([...checksums.entries].filter(([name]) => name.split('/').pop() === file).map(([, h]) => h));
+    if (hashes.size === 1)
+        return [...hashes][0];
+    if (hashes.size > 1) {
+        throw integrity(`${redactUrl(checksums.url)} lists ${file} under several directories with different sha256 values`, 'The checksum file is ambiguous, so the download cannot be verified; check what download-url serves for it.');
+    }
+    throw integrity(`${redactUrl(checksums.url)} has no sha256 entry for ${file}, so it cannot be verified`, 'The release (or the mirror at download-url) does not list this asset; it is not installed unverified. Check the mirror, or pick another version.');
+}
+
+/** A response body that stopped before its end: the connection broke, or fewer bytes than Content-Length came. */
+class BrokenBody extends Error {
+}
+function declaredLength(res) {
+    // fetch decodes a compressed body, so Content-Length then counts other bytes than the ones we read.
+    const encoding = res.headers.get('content-encoding');
+    if (encoding !== null && encoding !== 'identity')
+        return undefined;
+    const value = res.headers.get('content-length');
+    const n = value === null ? NaN : Number(value);
+    return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+async function* chunksOf(res) {
+    if (res.body === null)
+        return;
+    const expected = declaredLength(res);
+    const reader = res.body.getReader();
+    let received = 0;
+    let finished = false;
+    try {
+        for (;;) {
+            let next;
+            try {
+                next = await reader.read();
+            }
+            catch (e) {
+                throw new BrokenBody(`the connection broke after ${received} bytes`, { cause: e });
+            }
+            if (next.done)
+                break;
+            received += next.value.byteLength;
+            yield next.value;
+        }
+        finished = true;
+    }
+    finally {
+        // The consumer stopped early (e.g. a disk error): free the connection instead of leaving it half read.
+        if (!finished)
+            await reader.cancel().catch(() => { });
+    }
+    if (expected !== undefined && received < expected) {
+        throw new BrokenBody(`the body ended after ${received} of ${expected} bytes`);
+    }
+}
+/**
+ * GETs `url` and streams a 2xx body through `consume`; any other final status is returned for the caller to word.
+ * `fetchWithRetry` retries what fails before the body starts; a body that breaks off midway is retried here under
+ * the same policy, with a fresh `consume` each time (so a file sink must truncate what it wrote before). No
+ * credentials are ever sent: release assets are public, and a GHES token must not reach github.com.
+ */
+async function download(url, deps, consume) {
+    const policy = deps.policy ?? defaultRetryPolicy;
+    for (let attempt = 1;; attempt++) {
+        const res = await fetchWithRetry(url, { headers: {} }, deps);
+        if (!res.ok) {
+            await res.body?.cancel().catch(() => { });
+            return { ok: false, status: res.status };
+        }
+        try {
+            return { ok: true, value: await consume(chunksOf(res)) };
+        }
+        catch (e) {
+            if (!(e instanceof BrokenBody))
+                throw e;
+            if (attempt >= policy.attempts) {
+                throw new FcuError('network', `GET ${redactUrl(url)} failed after ${attempt} attempts: ${e.message}`, {
+                    hint: 'The connection to download-url keeps breaking off; re-run the job, or point download-url at a closer mirror.',
+                    cause: e
+                });
+            }
+            const delay = policy.baseDelayMs * 2 ** (attempt - 1);
+            deps.log.info(`GET ${redactUrl(url)}: ${e.message}; retrying in ${delay} ms (attempt ${attempt + 1} of ${policy.attempts})`);
+            await deps.sleep(delay);
+        }
+    }
+}
+/** Collects a body as UTF-8 text (for small files such as checksum lists). */
+async function collectText(chunks) {
+    const parts = [];
+    for await (const chunk of chunks)
+        parts.push(chunk);
+    return Buffer.concat(parts).toString('utf8');
+}
+
+(undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+(undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+const IS_WINDOWS = process.platform === 'win32';
+process.platform === 'darwin';
+/**
+ * Extract a compressed tar archive
+ *
+ * @param file     path to the tar
+ * @param dest     destination directory. Optional.
+ * @param flags    flags for the tar command to use for extraction. Defaults to 'xz' (extracting gzipped tars). Optional.
+ * @returns        path to the destination directory
+ */
+function extractTar(file_1, dest_1) {
+    return __awaiter(this, arguments, void 0, function* (file, dest, flags = 'xz') {
+        if (!file) {
+            throw new Error("parameter 'file' is required");
+        }
+        // Create dest
+        dest = yield _createExtractFolder(dest);
+        // Determine whether GNU tar
+        debug('Checking tar --version');
+        let versionOutput = '';
+        yield exec('tar --version', [], {
+            ignoreReturnCode: true,
+            silent: true,
+            listeners: {
+                stdout: (data) => (versionOutput += data.toString()),
+                stderr: (data) => (versionOutput += data.toString())
+            }
+        });
+        debug(versionOutput.trim());
+        const isGnuTar = versionOutput.toUpperCase().includes('GNU TAR');
+        // Initialize args
+        let args;
+        if (flags instanceof Array) {
+            args = flags;
+        }
+        else {
+            args = [flags];
+        }
+        if (isDebug() && !flags.includes('v')) {
+            args.push('-v');
+        }
+        let destArg = dest;
+        let fileArg = file;
+        if (IS_WINDOWS && isGnuTar) {
+            args.push('--force-local');
+            destArg = dest.replace(/\\/g, '/');
+            // Technically only the dest needs to have `/` but for aesthetic consistency
+            // convert slashes in the file arg too.
+            fileArg = file.replace(/\\/g, '/');
+        }
+        if (isGnuTar) {
+            // Suppress warnings when using GNU tar to extract archives created by BSD tar
+            args.push('--warning=no-unknown-keyword');
+            args.push('--overwrite');
+        }
+        args.push('-C', destArg, '-f', fileArg);
+        yield exec(`tar`, args);
+        return dest;
+    });
+}
+/**
+ * Caches a directory and installs it into the tool cacheDir
+ *
+ * @param sourceDir    the directory to cache into tools
+ * @param tool          tool name
+ * @param version       version of the tool.  semver format
+ * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
+ */
+function cacheDir(sourceDir, tool, version, arch) {
+    return __awaiter(this, void 0, void 0, function* () {
+        version = semverExports.clean(version) || version;
+        arch = arch || os.arch();
+        debug(`Caching tool ${tool} ${version} ${arch}`);
+        debug(`source dir: ${sourceDir}`);
+        if (!fs.statSync(sourceDir).isDirectory()) {
+            throw new Error('sourceDir is not a directory');
+        }
+        // Create the tool dir
+        const destPath = yield _createToolPath(tool, version, arch);
+        // copy each child item. do not move. move can fail on Windows
+        // due to anti-virus software having an open handle on a file.
+        for (const itemName of fs.readdirSync(sourceDir)) {
+            const s = path$1.join(sourceDir, itemName);
+            yield cp(s, destPath, { recursive: true });
+        }
+        // write .complete
+        _completeToolPath(tool, version, arch);
+        return destPath;
+    });
+}
+/**
+ * Caches a downloaded file (GUID) and installs it
+ * into the tool cache with a given targetName
+ *
+ * @param sourceFile    the file to cache into tools.  Typically a result of downloadTool which is a guid.
+ * @param targetFile    the name of the file name in the tools directory
+ * @param tool          tool name
+ * @param version       version of the tool.  semver format
+ * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
+ */
+function cacheFile(sourceFile, targetFile, tool, version, arch) {
+    return __awaiter(this, void 0, void 0, function* () {
+        version = semverExports.clean(version) || version;
+        arch = arch || os.arch();
+        debug(`Caching tool ${tool} ${version} ${arch}`);
+        debug(`source file: ${sourceFile}`);
+        if (!fs.statSync(sourceFile).isFile()) {
+            throw new Error('sourceFile is not a file');
+        }
+        // create the tool dir
+        const destFolder = yield _createToolPath(tool, version, arch);
+        // copy instead of move. move can fail on Windows due to
+        // anti-virus software having an open handle on a file.
+        const destPath = path$1.join(destFolder, targetFile);
+        debug(`destination file ${destPath}`);
+        yield cp(sourceFile, destPath);
+        // write .complete
+        _completeToolPath(tool, version, arch);
+        return destFolder;
+    });
+}
+/**
+ * Finds the path to a tool version in the local installed tool cache
+ *
+ * @param toolName      name of the tool
+ * @param versionSpec   version of the tool
+ * @param arch          optional arch.  defaults to arch of computer
+ */
+function find(toolName, versionSpec, arch) {
+    if (!toolName) {
+        throw new Error('toolName parameter is required');
+    }
+    if (!versionSpec) {
+        throw new Error('versionSpec parameter is required');
+    }
+    arch = arch || os.arch();
+    // attempt to resolve an explicit version
+    if (!isExplicitVersion(versionSpec)) {
+        const localVersions = findAllVersions(toolName, arch);
+        const match = evaluateVersions(localVersions, versionSpec);
+        versionSpec = match;
+    }
+    // check for the explicit version in the cache
+    let toolPath = '';
+    if (versionSpec) {
+        versionSpec = semverExports.clean(versionSpec) || '';
+        const cachePath = path$1.join(_getCacheDirectory(), toolName, versionSpec, arch);
+        debug(`checking cache: ${cachePath}`);
+        if (fs.existsSync(cachePath) && fs.existsSync(`${cachePath}.complete`)) {
+            debug(`Found tool in cache ${toolName} ${versionSpec} ${arch}`);
+            toolPath = cachePath;
+        }
+        else {
+            debug('not found');
+        }
+    }
+    return toolPath;
+}
+/**
+ * Finds the paths to all versions of a tool that are installed in the local tool cache
+ *
+ * @param toolName  name of the tool
+ * @param arch      optional arch.  defaults to arch of computer
+ */
+function findAllVersions(toolName, arch) {
+    const versions = [];
+    arch = arch || os.arch();
+    const toolPath = path$1.join(_getCacheDirectory(), toolName);
+    if (fs.existsSync(toolPath)) {
+        const children = fs.readdirSync(toolPath);
+        for (const child of children) {
+            if (isExplicitVersion(child)) {
+                const fullPath = path$1.join(toolPath, child, arch || '');
+                if (fs.existsSync(fullPath) && fs.existsSync(`${fullPath}.complete`)) {
+                    versions.push(child);
+                }
+            }
+        }
+    }
+    return versions;
+}
+function _createExtractFolder(dest) {
+    return __awaiter(this, void 0, void 0, function* () {
+        if (!dest) {
+            // create a temp dir
+            dest = path$1.join(_getTempDirectory(), crypto.randomUUID());
+        }
+        yield mkdirP(dest);
+        return dest;
+    });
+}
+function _createToolPath(tool, version, arch) {
+    return __awaiter(this, void 0, void 0, function* () {
+        const folderPath = path$1.join(_getCacheDirectory(), tool, semverExports.clean(version) || version, arch || '');
+        debug(`destination ${folderPath}`);
+        const markerPath = `${folderPath}.complete`;
+        yield rmRF(folderPath);
+        yield rmRF(markerPath);
+        yield mkdirP(folderPath);
+        return folderPath;
+    });
+}
+function _completeToolPath(tool, version, arch) {
+    const folderPath = path$1.join(_getCacheDirectory(), tool, semverExports.clean(version) || version, arch || '');
+    const markerPath = `${folderPath}.complete`;
+    fs.writeFileSync(markerPath, '');
+    debug('finished caching tool');
+}
+/**
+ * Check if version string is explicit
+ *
+ * @param versionSpec      version string to check
+ */
+function isExplicitVersion(versionSpec) {
+    const c = semverExports.clean(versionSpec) || '';
+    debug(`isExplicit: ${c}`);
+    const valid = semverExports.valid(c) != null;
+    debug(`explicit? ${valid}`);
+    return valid;
+}
+/**
+ * Get the highest satisfiying semantic version in `versions` which satisfies `versionSpec`
+ *
+ * @param versions        array of versions to evaluate
+ * @param versionSpec     semantic version spec to satisfy
+ */
+function evaluateVersions(versions, versionSpec) {
+    let version = '';
+    debug(`evaluating ${versions.length} versions`);
+    versions = versions.sort((a, b) => {
+        if (semverExports.gt(a, b)) {
+            return 1;
+        }
+        return -1;
+    });
+    for (let i = versions.length - 1; i >= 0; i--) {
+        const potential = versions[i];
+        const satisfied = semverExports.satisfies(potential, versionSpec);
+        if (satisfied) {
+            version = potential;
+            break;
+        }
+    }
+    if (version) {
+        debug(`matched: ${version}`);
+    }
+    else {
+        debug('match not found');
+    }
+    return version;
+}
+/**
+ * Gets RUNNER_TOOL_CACHE
+ */
+function _getCacheDirectory() {
+    const cacheDirectory = process.env['RUNNER_TOOL_CACHE'] || '';
+    ok(cacheDirectory, 'Expected RUNNER_TOOL_CACHE to be defined');
+    return cacheDirectory;
+}
+/**
+ * Gets RUNNER_TEMP
+ */
+function _getTempDirectory() {
+    const tempDirectory = process.env['RUNNER_TEMP'] || '';
+    ok(tempDirectory, 'Expected RUNNER_TEMP to be defined');
+    return tempDirectory;
+}
+
+/**
+ * The runner's tool cache. tool-cache reads RUNNER_TOOL_CACHE and RUNNER_TEMP on every call (not at import), and
+ * writes `::debug::` lines and the tar command line to stdout.
+ */
+function actionsToolCache() {
+    return {
+        find: (tool, version, arch) => find(tool, version, arch),
+        cacheDir: (sourceDir, tool, version, arch) => cacheDir(sourceDir, tool, version, arch),
+        cacheFile: (sourceFile, targetFile, tool, version, arch) => cacheFile(sourceFile, targetFile, tool, version, arch),
+        extractTar: (file, dest) => extractTar(file, dest)
+    };
+}
+
+const versionInput$1 = (tool) => (tool === 'flux' ? 'flux-version' : 'calico-version');
+/**
+ * The cache key carries the os as well as the arch: the platform is a parameter here, and a darwin build found
+ * under `amd64` would otherwise be handed to a linux caller.
+ */
+const cacheArch = (p) => `${p.os}-${p.arch}`;
+async function isFile(file) {
+    try {
+        return (await lstat$1(file)).isFile();
+    }
+    catch {
+        return false;
+    }
+}
+/**
+ * Installs flux or calicoctl from its GitHub release (or a mirror of it), verified against the release's sha256
+ * checksums, into the tool cache; a cached version is returned without any request.
+ *
+ * The download is ours rather than `tc.downloadTool`'s: tool-cache retries with fixed 10-20 s sleeps that cannot
+ * be injected (tests would wait for real) and cannot honour Retry-After, so the retry policy of `fetchWithRetry`
+ * applies instead.
+ */
+async function installTool(tool, version, opts, deps) {
+    const asset = toolAsset(tool, version, opts.downloadUrl, opts.platform);
+    if (semver.valid(asset.version) === null) {
+        throw new FcuError('version', `"${version}" is not an exact ${tool} version`, {
+            location: { input: versionInput$1(tool) },
+            hint: 'Resolve ranges and `latest` to one release (e.g. 2.9.3) before installing.'
+        });
+    }
+    const key = cacheArch(opts.platform);
+    const cachedDir = deps.cache.find(tool, asset.version, key);
+    if (cachedDir !== '') {
+        const cached = path$2.join(cachedDir, asset.executable);
+        if (await isFile(cached)) {
+            deps.log.debug(`${tool} ${asset.version} (${key}) found in the tool cache at ${cached}`);
+            return { path: cached, downloaded: false, version: asset.version };
+        }
+    }
+    await mkdir$1(deps.tempDir, { recursive: true });
+    const work = await mkdtemp(path$2.join(deps.tempDir, `${tool}-${asset.version}-`));
+    try {
+        deps.log.info(`Downloading ${tool} ${asset.version} (${key}) from ${redactUrl(asset.url)}`);
+        const file = path$2.join(work, asset.fileName);
+        const sha256 = await downloadAsset(asset, file, opts.platform, deps);
+        await verify(asset, sha256, deps);
+        let installed;
+        if (asset.packaging === 'tar.gz') {
+            const dir = await unpack(asset, file, path$2.join(work, 'extracted'), deps);
+            await chmod$1(path$2.join(dir, asset.executable), 0o755);
+            installed = await deps.cache.cacheDir(dir, tool, asset.version, key);
+        }
+        else {
+            await chmod$1(file, 0o755);
+            installed = await deps.cache.cacheFile(file, asset.executable, tool, asset.version, key);
+        }
+        const executable = path$2.join(installed, asset.executable);
+        deps.log.info(`Installed ${tool} ${asset.version} at ${executable}`);
+        return { path: executable, downloaded: true, version: asset.version };
+    }
+    finally {
+        await rm$1(work, { recursive: true, force: true });
+    }
+}
+/** Streams the asset to `file` and returns its sha256 (hex). */
+async function downloadAsset(asset, file, platform, deps) {
+    const result = await download(asset.url, deps, async (chunks) => {
+        const hash = createHash('sha256');
+        const out = await open$1(file, 'w');
+        try {
+            for await (const chunk of chunks) {
+                hash.update(chunk);
+                await out.write(chunk);
+            }
+        }
+        finally {
+            await out.close();
+        }
+        return hash.digest('hex');
+    });
+    if (result.ok)
+        return result.value;
+    if (result.status === 404) {
+        throw new FcuError('version', `${asset.tool} ${asset.version} has no release asset ${asset.fileName}: ${redactUrl(asset.url)} answered HTTP 404`, {
+            location: { input: versionInput$1(asset.tool) },
+            hint: `Check that ${asset.tool} v${asset.version} is released with a ${platform.os}/${platform.arch} build, and that download-url serves GitHub release downloads.`
+        });
+    }
+    throw new FcuError('network', `GET ${redactUrl(asset.url)} answered HTTP ${result.status}`, {
+        location: { input: 'download-url' },
+        hint: 'The download host refused the request; check download-url and that the runner may reach it.'
+    });
+}
+async function verify(asset, actual, deps) {
+    const url = redactUrl(asset.checksumUrl);
+    const result = await download(asset.checksumUrl, deps, collectText);
+    if (!result.ok && result.status === 404 && !asset.checksumRequired) {
+        deps.log.warning(`${url} does not exist (HTTP 404): ${asset.tool} ${asset.version} publishes no checksums, so ${asset.fileName} is installed unverified`);
+        return;
+    }
+    if (!result.ok) {
+        const what = result.status === 404 ? 'does not exist' : 'could not be downloaded';
+        throw new FcuError(result.status === 404 ? 'integrity' : 'network', `${url} ${what} (HTTP ${result.status}), so ${asset.fileName} cannot be verified and is not installed`, { hint: 'Check that download-url serves the whole release, checksum file included.' });
+    }
+    const expected = checksumFor(parseChecksums(result.value, asset.checksumUrl), asset.fileName);
+    if (expected !== actual) {
+        throw new FcuError('integrity', `sha256 of ${asset.fileName} downloaded from ${redactUrl(asset.url)} is ${actual}, but ${url} lists ${expected}`, {
+            hint: 'The download was altered on the way or the mirror at download-url serves a different file; it is not installed. Re-run, and if it persists check the mirror.'
+        });
+    }
+    deps.log.debug(`sha256 of ${asset.fileName} matches ${url}`);
+}
+/** Extracts the archive and returns the directory that holds the executable. */
+async function unpack(asset, file, dest, deps) {
+    try {
+        await deps.cache.extractTar(file, dest);
+    }
+    catch (e) {
+        throw new FcuError('integrity', `${asset.fileName} from ${redactUrl(asset.url)} is a corrupt or truncated archive: ${e instanceof Error ? e.message : String(e)}`, {
+            hint: 'Its checksum matched, so the release (or the mirror at download-url) holds a broken file; check the mirror, or pick another version.',
+            cause: e
+        });
+    }
+    if (!(await isFile(path$2.join(dest, asset.executable)))) {
+        throw new FcuError('integrity', `${asset.fileName} from ${redactUrl(asset.url)} holds no ${asset.executable} executable at its top level`, { hint: 'The release (or the mirror at download-url) is not laid out like an upstream flux release.' });
+    }
+    return dest;
+}
+
+/** The release notes page as the release list gives it (GHES, a mirror), else its page on github.com. */
 const releaseNotesUrl = (component, tag, releases) => releases.find(r => r.tag === tag)?.htmlUrl ??
     `https://github.com/${componentRepository[component]}/releases/tag/${tag}`;
 const versionInput = (component) => (component === 'flux' ? 'flux-version' : 'calico-version');
-/**
- * One run of the engine: read the repository, resolve versions, regenerate targets with the real tools, validate
- * everything written, and only then write (dry-run): all or nothing. `settings.workingDirectory` is absolute.
- */
-async function run(settings, deps) {
-    const result = {
-        mode: settings.mode,
-        dryRun: settings.dryRun,
-        changed: false,
-        written: false,
-        components: [],
-        targets: [],
-        files: [],
-        migrated: [],
-        findings: [],
-        validation: { resources: 0, skipped: [] },
-        tools: [],
-        fluxInstallRuns: 0,
-        pullRequests: [],
-        notes: []
-    };
-    // Inputs first: a bad version is reported before anything touches the network or the disk.
-    const specs = {};
-    for (const c of settings.components)
-        specs[c] = parseVersionSpec(c === 'flux' ? settings.fluxVersion : settings.calicoVersion, versionInput(c));
-    const root = settings.workingDirectory;
-    const config = await loadConfig(root, settings);
-    const files = await readYamlFiles(root);
-    const targets = discoverTargets(files, config);
-    deps.log.info(`Found ${targets.length} target(s): ${targets.map(t => `${t.path} (${t.type})`).join(', ') || 'none'}`);
-    const upstream = new Upstream(settings, deps, result);
-    if (settings.mode === 'validate') {
-        await validateStage(result, { files }, upstream, specs, deps);
-        await recheckWithKustomize(result, files, root, deps);
-        return result;
-    }
-    const byPath = new Map(files.map(f => [f.path, f.content]));
-    const changes = new Map();
-    const stage = { upgradedCrds: [], versionTargets: [] };
-    if (specs.flux)
-        await fluxStage(result, { specs, files, byPath, targets, changes, stage, upstream, deps });
-    if (specs.calico)
-        await calicoStage(result, { spec: specs.calico, byPath, targets, upstream });
-    for (const t of targets.filter(t => t.type === 'flux-configmap')) {
-        result.targets.push({
-            path: t.path,
-            type: t.type,
-            component: 'flux',
-            status: 'not-supported-yet',
-            drift: []
-        });
-    }
-    // Only real differences count: regenerating an up-to-date file is not a change.
-    const effective = [...changes.entries()]
-        .filter(([p, c]) => byPath.get(p) !== c)
-        .map(([p, c]) => ({ path: p, content: c }));
-    result.files = effective.map(c => ({
-        path: c.path,
-        operation: c.content === null ? 'deleted' : byPath.has(c.path) ? 'modified' : 'added',
-        bytes: c.content === null ? 0 : Buffer.byteLength(c.content, 'utf8')
-    }));
-    result.changed = effective.length > 0;
-    const after = files
-        .map(f => ({ path: f.path, content: changes.has(f.path) ? changes.get(f.path) : f.content }))
-        .filter((f) => f.content !== null);
-    await validateStage(result, {
-        files: after,
-        written: effective.map(c => c.path),
-        targets: stage.versionTargets,
-        upgradedCrds: stage.upgradedCrds
-    }, upstream, specs, deps);
-    // A run whose result does not validate writes nothing; the caller reports the findings and fails.
-    const errors = result.findings.filter(f => f.severity === 'error').length;
-    if (errors > 0) {
-        result.notes.push(`Validation found ${errors} error(s) in what the upgrade would write: nothing was written.`);
-        return result;
-    }
-    if (!result.changed) {
-        result.notes.push('Everything is up to date: nothing to write.');
-    }
-    else if (settings.dryRun) {
-        await applyChanges(root, effective);
-        result.written = true;
-        result.notes.push(`dry-run: wrote ${effective.length} file(s) to the working tree; no commit, push or pull request.`);
-    }
-    else {
-        result.notes.push('Opening pull requests is not part of this release: nothing was written. Use dry-run: true to write the working tree.');
-    }
-    return result;
-}
 /**
  * Release lists and tool installs, each fetched once per run: the credentials rule (the run token only to the
  * run's own API) is applied here and nowhere else.
@@ -67648,16 +67833,18 @@ async function run(settings, deps) {
 class Upstream {
     settings;
     deps;
-    result;
+    installed;
     releases = new Map();
     tools = new Map();
     token;
     announced = false;
     message;
-    constructor(settings, deps, result) {
+    constructor(settings, deps, 
+    /** Every tool the run installed, in order: part of the run's report. */
+    installed = []) {
         this.settings = settings;
         this.deps = deps;
-        this.result = result;
+        this.installed = installed;
         const credentials = releasesCredentials({
             releasesApiUrl: settings.releasesApiUrl,
             runApiUrl: deps.runApiUrl,
@@ -67693,7 +67880,7 @@ class Upstream {
         let p = this.tools.get(key);
         if (!p) {
             p = installTool(tool, version, { downloadUrl: this.settings.downloadUrl, platform: this.deps.platform }, { ...this.deps, cache: this.deps.toolCache, tempDir: this.deps.tempDir }).then(t => {
-                this.result.tools.push({ tool, version: t.version, downloaded: t.downloaded });
+                this.installed.push({ tool, version: t.version, downloaded: t.downloaded });
                 return t;
             });
             this.tools.set(key, p);
@@ -67705,118 +67892,314 @@ class Upstream {
         return fluxCli(t.path, t.version, this.deps.exec);
     }
 }
-async function fluxStage(result, ctx) {
-    const spec = ctx.specs.flux;
-    const fluxTargets = ctx.targets.filter(t => t.type === 'flux-components');
-    const headers = fluxTargets.map(t => ({
-        target: t,
-        header: parseFluxHeader(ctx.byPath.get(t.path), t.path)
-    }));
-    const current = highest(headers.map(h => h.header.version));
-    const { selected, overall, notes } = await ctx.upstream.resolve('flux', spec, current);
-    result.components.push({
-        component: 'flux',
-        from: current,
-        to: overall.version,
-        action: fluxTargets.length === 0 ? 'skipped' : overall.action,
-        reason: fluxTargets.length === 0 ? 'no Flux targets in the repository' : overall.reason,
-        releaseNotes: notes(overall.tag)
-    });
-    ctx.deps.log.info(`flux: ${current ?? 'none'} → ${overall.version} (${overall.reason})`);
-    // A target above the selected version stays as it is, unless the version was pinned exactly.
-    const movable = headers.filter(h => spec.kind === 'exact' || !semver.gt(h.header.version, selected.version));
-    for (const h of headers.filter(h => !movable.includes(h))) {
-        const v = h.header.version;
-        result.targets.push({
-            path: h.target.path,
-            type: 'flux-components',
-            component: 'flux',
-            from: v,
-            to: v,
-            status: 'kept-newer',
-            drift: []
-        });
+
+/**
+ * One run of the engine: read the repository, resolve versions, let each component's stages compute their changes
+ * from the repository as read, validate the result (all components together, and each alone where several
+ * change files), and only then write (dry-run): all or nothing. `settings.workingDirectory` is absolute.
+ */
+async function run(settings, deps, stages = defaultStages) {
+    // Inputs first: a bad version is reported before anything touches the network or the disk.
+    const specs = {};
+    for (const c of settings.components)
+        specs[c] = parseVersionSpec(c === 'flux' ? settings.fluxVersion : settings.calicoVersion, versionInput(c));
+    const root = settings.workingDirectory;
+    const config = await loadConfig(root, settings);
+    deps.log.info(config.file
+        ? `Config file: ${config.file}`
+        : `No config file (${settings.config} does not exist): targets are found by content, with no exclusions`);
+    const base = new WorkingTree(await readYamlFiles(root));
+    const targets = discoverTargets(base.files(), config);
+    deps.log.info(`Found ${targets.length} target(s): ${targets.map(t => `${t.path} (${t.type})`).join(', ') || 'none'}`);
+    const upstream = new Upstream(settings, deps);
+    const result = emptyResult(settings.mode, settings.dryRun);
+    if (settings.mode === 'validate') {
+        const plan = makePlan(base, []);
+        await validateInto(result, { files: base.files() }, upstream, specs.calico, deps);
+        await recheckWithKustomize(result, base, root, deps);
+        result.tools = upstream.installed;
+        return { result, plan };
     }
-    if (movable.length === 0)
+    const sets = [];
+    const outcomes = new Map();
+    for (const component of settings.components) {
+        const set = new ChangeSet(component, base);
+        const done = [];
+        for (const stage of stages.filter(s => s.component === component)) {
+            const outcome = await stage.run({
+                tree: set.tree,
+                spec: specs[component],
+                targets,
+                config,
+                upstream,
+                deps
+            });
+            for (const c of outcome.changes) {
+                if (c.renamedFrom)
+                    set.rename(c.renamedFrom, c.path, c.content ?? '');
+                else if (c.content === null)
+                    set.delete(c.path, c.reason);
+                else
+                    set.write(c.path, c.content, c.reason);
+            }
+            done.push(outcome);
+        }
+        sets.push(set);
+        outcomes.set(component, done);
+    }
+    const plan = makePlan(base, sets);
+    const all = [...outcomes.values()].flat();
+    result.components = all.flatMap(o => (o.component ? [o.component] : []));
+    result.targets = all.flatMap(o => o.targets ?? []);
+    result.migrated = all.flatMap(o => o.migrated ?? []);
+    result.fluxInstallRuns = all.reduce((n, o) => n + (o.fluxInstallRuns ?? 0), 0);
+    result.notes.push(...all.flatMap(o => o.notes ?? []));
+    const combined = combinedChanges(plan);
+    result.files = combined.map(c => ({
+        path: c.path,
+        operation: c.content === null ? 'deleted' : base.has(c.path) ? 'modified' : 'added',
+        bytes: c.content === null ? 0 : Buffer.byteLength(c.content, 'utf8'),
+        components: c.components,
+        reasons: c.reasons,
+        ...(c.renamedFrom ? { renamedFrom: c.renamedFrom } : {})
+    }));
+    result.changed = combined.length > 0;
+    await validatePlan(result, plan, outcomes, upstream, specs.calico, deps);
+    result.tools = upstream.installed;
+    // A run whose result does not validate writes nothing; the caller reports the findings and fails.
+    const errors = result.findings.filter(f => f.severity === 'error').length;
+    if (errors > 0) {
+        result.notes.push(`Validation found ${errors} error(s) in what the upgrade would write: nothing was written.`);
+        return { result, plan };
+    }
+    if (!result.changed) {
+        result.notes.push('Everything is up to date: nothing to write.');
+    }
+    else if (settings.dryRun) {
+        await applyChanges(root, combined.map(c => ({ path: c.path, content: c.content })));
+        result.written = true;
+        result.notes.push(`dry-run: wrote ${combined.length} file(s) to the working tree; no commit, push or pull request.`);
+    }
+    else {
+        result.notes.push('Opening pull requests is not part of this release: nothing was written. Use dry-run: true to write the working tree.');
+    }
+    return { result, plan };
+}
+function emptyResult(mode, dryRun) {
+    return {
+        mode,
+        dryRun,
+        changed: false,
+        written: false,
+        components: [],
+        targets: [],
+        files: [],
+        migrated: [],
+        findings: [],
+        validation: { resources: 0, skipped: [] },
+        tools: [],
+        fluxInstallRuns: 0,
+        pullRequests: [],
+        notes: []
+    };
+}
+/**
+ * Validates the repository with every component's changes, and, where several components change files, with each
+ * component's changes alone: that is what one pull request per component merges. A finding that only one
+ * component's change has is reported with that component named.
+ */
+async function validatePlan(result, plan, outcomes, upstream, calico, deps) {
+    const input = (components) => {
+        const of = components.flatMap(c => outcomes.get(c) ?? []);
+        return {
+            files: treeAfter(plan, components).files(),
+            written: combinedChanges(plan, components)
+                .filter(c => c.content !== null)
+                .map(c => c.path),
+            targets: of.flatMap(o => o.versionTargets ?? []),
+            upgradedCrds: of.flatMap(o => o.upgradedCrds ?? [])
+        };
+    };
+    const changing = planComponents(plan);
+    await validateInto(result, input([...outcomes.keys()]), upstream, calico, deps);
+    if (changing.length < 2)
         return;
-    const up = await upgradeFluxComponents(movable.map(h => ({
-        file: h.target.path,
-        content: ctx.byPath.get(h.target.path),
-        install: h.target.install
-    })), selected.version, { cli: v => ctx.upstream.flux(v), log: ctx.deps.log });
-    result.fluxInstallRuns = up.installRuns;
-    for (const w of up.writes)
-        ctx.changes.set(w.file, w.content);
-    for (const r of up.results) {
-        result.targets.push({
-            path: r.file,
-            type: 'flux-components',
-            component: 'flux',
-            from: r.from,
-            to: r.to,
-            status: r.changed ? 'upgraded' : 'up-to-date',
-            installArgs: r.installArgs,
-            drift: r.drift
-        });
-        ctx.stage.versionTargets.push({ file: r.file, component: 'flux', version: r.to });
+    const seen = new Set(result.findings.map(findingKey));
+    for (const component of changing) {
+        const alone = emptyResult(result.mode, result.dryRun);
+        await validateInto(alone, input([component]), upstream, calico, deps);
+        for (const f of alone.findings) {
+            if (seen.has(findingKey(f)))
+                continue;
+            seen.add(findingKey(f));
+            result.findings.push({ ...f, message: `${f.message} (with only the ${component} changes applied)` });
+        }
     }
-    ctx.stage.upgradedCrds = up.crds;
-    // API versions are removed at minor releases: only a minor crossing can strand the repository's own objects.
-    const toMinor = minorOf$1(selected.version);
-    if (movable.some(h => minorOf$1(h.header.version) !== toMinor)) {
-        const overlay = ctx.files.map(f => ({ path: f.path, content: ctx.changes.get(f.path) ?? f.content }));
-        const migration = await migrateFluxObjects(overlay, {
-            cli: await ctx.upstream.flux(selected.version),
-            crds: up.crds,
-            exclude: new Set(fluxTargets.map(t => t.path)),
-            tempDir: ctx.deps.tempDir,
-            log: ctx.deps.log
-        });
-        for (const w of migration.writes)
-            ctx.changes.set(w.file, w.content);
-        result.migrated.push(...migration.migrated);
-    }
+    result.findings.sort(byLocation);
 }
+const findingKey = (f) => [f.rule, f.file, f.line, f.message].join('\u0000');
+/** gotk-components.yaml targets regenerated at the new version, then the repository's Flux objects migrated. */
+const fluxComponentsStage = {
+    component: 'flux',
+    name: 'flux-components',
+    async run(ctx) {
+        const fluxTargets = ctx.targets.filter(t => t.type === 'flux-components');
+        if (fluxTargets.length === 0) {
+            // Nothing to upgrade: no release list is fetched for it.
+            return {
+                changes: [],
+                component: {
+                    component: 'flux',
+                    action: 'skipped',
+                    reason: 'no Flux targets in the repository'
+                }
+            };
+        }
+        const headers = fluxTargets.map(t => ({
+            target: t,
+            header: parseFluxHeader(ctx.tree.get(t.path), t.path)
+        }));
+        const current = highest(headers.map(h => h.header.version));
+        const { selected, overall, notes } = await ctx.upstream.resolve('flux', ctx.spec, current);
+        ctx.deps.log.info(`flux: ${current ?? 'none'} → ${overall.version} (${overall.reason})`);
+        const outcome = {
+            changes: [],
+            component: {
+                component: 'flux',
+                from: current,
+                to: overall.version,
+                action: overall.action,
+                reason: overall.reason,
+                releaseNotes: notes(overall.tag)
+            },
+            targets: [],
+            versionTargets: []
+        };
+        // A target above the selected version stays as it is, unless the version was pinned exactly.
+        const movable = headers.filter(h => ctx.spec.kind === 'exact' || !semver.gt(h.header.version, selected.version));
+        for (const h of headers.filter(h => !movable.includes(h))) {
+            const v = h.header.version;
+            outcome.targets.push({
+                path: h.target.path,
+                type: 'flux-components',
+                component: 'flux',
+                from: v,
+                to: v,
+                status: 'kept-newer',
+                drift: []
+            });
+        }
+        if (movable.length === 0)
+            return outcome;
+        const up = await upgradeFluxComponents(movable.map(h => ({
+            file: h.target.path,
+            content: ctx.tree.get(h.target.path),
+            install: h.target.install
+        })), selected.version, { cli: v => ctx.upstream.flux(v), log: ctx.deps.log });
+        outcome.fluxInstallRuns = up.installRuns;
+        outcome.upgradedCrds = up.crds;
+        for (const w of up.writes)
+            outcome.changes.push({ path: w.file, content: w.content, reason: 'regenerated' });
+        for (const r of up.results) {
+            outcome.targets.push({
+                path: r.file,
+                type: 'flux-components',
+                component: 'flux',
+                from: r.from,
+                to: r.to,
+                status: r.changed ? 'upgraded' : 'up-to-date',
+                installArgs: r.installArgs,
+                drift: r.drift
+            });
+            outcome.versionTargets.push({ file: r.file, component: 'flux', version: r.to });
+        }
+        // API versions are removed at minor releases: only a minor crossing can strand the repository's own objects.
+        const toMinor = minorOf$1(selected.version);
+        if (movable.some(h => minorOf$1(h.header.version) !== toMinor)) {
+            const regenerated = ctx.tree.with(outcome.changes);
+            const migration = await migrateFluxObjects(regenerated.files(), {
+                cli: await ctx.upstream.flux(selected.version),
+                crds: up.crds,
+                exclude: new Set(fluxTargets.map(t => t.path)),
+                tempDir: ctx.deps.tempDir,
+                log: ctx.deps.log
+            });
+            for (const w of migration.writes)
+                outcome.changes.push({ path: w.file, content: w.content, reason: 'migrated' });
+            outcome.migrated = migration.migrated;
+        }
+        return outcome;
+    }
+};
+/** Flux ConfigMaps are detected and validated; regenerating them is not part of this release. */
+const fluxConfigMapStage = {
+    component: 'flux',
+    name: 'flux-configmap',
+    async run(ctx) {
+        return {
+            changes: [],
+            targets: ctx.targets
+                .filter(t => t.type === 'flux-configmap')
+                .map(t => ({ path: t.path, type: t.type, component: 'flux', status: 'not-supported-yet', drift: [] }))
+        };
+    }
+};
 /** Calico is resolved (for the outputs and calicoctl); regenerating its ConfigMaps is not part of this release. */
-async function calicoStage(result, ctx) {
-    const calicoTargets = ctx.targets.filter(t => t.type === 'calico-configmap');
-    const versions = calicoTargets.map(t => currentCalicoVersion(ctx.byPath.get(t.path)));
-    const current = highest(versions.filter((v) => v !== undefined));
-    const { selected, notes } = await ctx.upstream.resolve('calico', ctx.spec, current);
-    result.components.push({
-        component: 'calico',
-        from: current,
-        to: selected.version,
-        action: 'skipped',
-        reason: calicoTargets.length === 0
-            ? 'no Calico ConfigMaps in the repository'
-            : 'regenerating Calico ConfigMaps is not part of this release; they are validated as they are',
-        releaseNotes: notes(selected.tag)
-    });
-    calicoTargets.forEach((t, i) => result.targets.push({
-        path: t.path,
-        type: t.type,
-        component: 'calico',
-        from: versions[i],
-        status: 'not-supported-yet',
-        drift: []
-    }));
-}
+const calicoStage = {
+    component: 'calico',
+    name: 'calico-configmap',
+    async run(ctx) {
+        const calicoTargets = ctx.targets.filter(t => t.type === 'calico-configmap');
+        if (calicoTargets.length === 0) {
+            return {
+                changes: [],
+                component: {
+                    component: 'calico',
+                    action: 'skipped',
+                    reason: 'no Calico ConfigMaps in the repository'
+                }
+            };
+        }
+        const versions = calicoTargets.map(t => currentCalicoVersion(ctx.tree.get(t.path)));
+        const current = highest(versions.filter((v) => v !== undefined));
+        const { selected, notes } = await ctx.upstream.resolve('calico', ctx.spec, current);
+        return {
+            changes: [],
+            component: {
+                component: 'calico',
+                from: current,
+                to: selected.version,
+                action: 'skipped',
+                reason: 'regenerating Calico ConfigMaps is not part of this release; they are validated as they are',
+                releaseNotes: notes(selected.tag)
+            },
+            targets: calicoTargets.map((t, i) => ({
+                path: t.path,
+                type: t.type,
+                component: 'calico',
+                from: versions[i],
+                status: 'not-supported-yet',
+                drift: []
+            }))
+        };
+    }
+};
+const defaultStages = [fluxComponentsStage, fluxConfigMapStage, calicoStage];
 /**
  * The repository validator, then calicoctl on the repository's Calico resources. calicoctl is resolved and
  * installed only when there are such resources (and calico is one of the components): most runs never need it.
  */
-async function validateStage(result, input, upstream, specs, deps) {
+async function validateInto(result, input, upstream, calico, deps) {
     const report = validateRepository(input);
     result.validation = { resources: report.resources, skipped: report.skipped };
     result.findings.push(...report.findings);
-    if (specs.calico && input.files.some(f => /apiVersion:\s*["']?projectcalico\.org\/v3/.test(f.content))) {
-        const { selected } = await upstream.resolve('calico', specs.calico);
+    if (calico && input.files.some(f => /apiVersion:\s*["']?projectcalico\.org\/v3/.test(f.content))) {
+        const { selected } = await upstream.resolve('calico', calico);
         const tool = await upstream.install('calicoctl', selected.version);
-        const calico = await validateCalicoResources(input.files, tool, deps.exec);
-        result.findings.push(...calico.findings);
-        if (calico.skipped)
-            result.notes.push(calico.skipped);
+        const checked = await validateCalicoResources(input.files, tool, deps.exec);
+        result.findings.push(...checked.findings);
+        if (checked.skipped)
+            result.notes.push(checked.skipped);
     }
     result.findings.sort(byLocation);
 }
@@ -67825,11 +68208,11 @@ async function validateStage(result, input, upstream, specs, deps) {
  * `kustomize` (or `kubectl kustomize`) builds those kustomizations and the ClusterResourceSet checks are made again
  * on its output. Only for the repository as it is on disk: an upgrade's changes exist only in memory until written.
  */
-async function recheckWithKustomize(result, files, root, deps) {
+async function recheckWithKustomize(result, tree, root, deps) {
     const binary = deps.which ? await findKustomizeBinary(deps.which) : undefined;
     if (!binary)
         return;
-    const rechecked = await referencesWithBinary(new Map(files.map(f => [f.path, f.content])), binary, root, deps.exec);
+    const rechecked = await referencesWithBinary(new Map(tree.files().map(f => [f.path, f.content])), binary, root, deps.exec);
     if (!rechecked)
         return;
     deps.log.info(`${binary.kind} built ${rechecked.rebuilt.join(', ')}: ClusterResourceSet references checked on its output`);
@@ -67996,7 +68379,7 @@ async function main(env = process.env) {
         annotateFrom = root;
         const { deps, dispose } = await realDeps({ info: info, warning: warning, debug: debug }, env);
         try {
-            result = await run({ ...settings, workingDirectory: root }, deps);
+            result = (await run({ ...settings, workingDirectory: root }, deps)).result;
         }
         finally {
             await dispose();

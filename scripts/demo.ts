@@ -41,16 +41,9 @@ try {
   const run = await runAction({
     workspace,
     node: process.env.DEMO_NODE,
-    inputs: {
-      mode: 'upgrade',
-      components: 'flux,calico',
-      'flux-version': 'latest',
-      'calico-version': 'latest',
-      'dry-run': 'true',
-      token: '',
-      'releases-api-url': mirror.apiUrl,
-      'download-url': mirror.url
-    }
+    // As a workflow that sets only these: every other input arrives with its action.yml default.
+    event: { name: 'workflow_dispatch', inputs: { 'dry-run': 'true' } },
+    inputs: { 'dry-run': 'true', 'releases-api-url': mirror.apiUrl, 'download-url': mirror.url }
   })
   console.log('--- action log ---')
   process.stdout.write(

@@ -3,7 +3,7 @@ import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { toFindings } from './errors.js'
 import type { Logger } from './deps.js'
-import { DEFAULTS, readSettings } from './settings/inputs.js'
+import { DEFAULT_CONFIG_PATH, DEFAULTS, readSettings } from './settings/inputs.js'
 import { run } from './run.js'
 import { realDeps } from './shell.js'
 import { findingLine, renderText } from './report/text.js'
@@ -19,7 +19,7 @@ Options (the action's inputs, as flags):
       --components <list>         flux,calico (default: ${DEFAULTS.components})
       --flux-version <v>          latest, 2.9.3, ~2.8, 2.x ... (default: latest)
       --calico-version <v>        latest, 3.31.7, ~3.30 ... (default: latest)
-      --config <file>             config file (default: ${DEFAULTS.config})
+      --config <file>             config file (default: ${DEFAULT_CONFIG_PATH} if it exists)
       --releases-api-url <url>    release lists (default: ${DEFAULTS['releases-api-url']})
       --download-url <url>        release assets (default: ${DEFAULTS['download-url']})
       --check                     upgrade: report what would change, write nothing
@@ -117,7 +117,7 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
     process.env.RUNNER_TEMP ||= path.join(io.env.TMPDIR || '/tmp')
     const { deps, dispose } = await realDeps(log, io.env)
     try {
-      const result = await run({ ...settings, workingDirectory: root, dryRun: !flags.has('check') }, deps)
+      const { result } = await run({ ...settings, workingDirectory: root, dryRun: !flags.has('check') }, deps)
       io.stdout(flags.has('json') ? JSON.stringify(result, null, 2) + '\n' : renderText(result))
       return result.findings.some(f => f.severity === 'error') ? 1 : 0
     } finally {

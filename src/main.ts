@@ -31,7 +31,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
       env
     )
     try {
-      result = await run({ ...settings, workingDirectory: root }, deps)
+      result = (await run({ ...settings, workingDirectory: root }, deps)).result
     } finally {
       await dispose()
     }

@@ -1,6 +1,7 @@
 import type { Finding } from './errors.js'
 import type { Component, Mode } from './settings/inputs.js'
 import type { TargetType } from './config/config.js'
+import type { ChangeReason } from './plan/plan.js'
 
 /** What a run did, as data: `main.ts` turns it into outputs and a summary, the CLI into text, tests assert on it. */
 
@@ -35,6 +36,11 @@ export interface FileOutcome {
   path: string
   operation: 'modified' | 'added' | 'deleted'
   bytes: number
+  /** The components whose upgrade changes the file (a kustomization may list both ConfigMaps). */
+  components: Component[]
+  reasons: ChangeReason[]
+  /** For the new file of a rename: the file it replaces. */
+  renamedFrom?: string
 }
 
 export type { MigratedObject } from './flux/migrate.js'

@@ -3,25 +3,27 @@ import type { Finding } from './errors.js'
 import type { Exec } from './deps.js'
 import type { RetryDeps } from './http/retry.js'
 import { loadConfig } from './config/load.js'
+import type { RepoConfig } from './config/config.js'
 import type { Component, Settings } from './settings/inputs.js'
 import { discoverTargets, type DiscoveredTarget } from './targets/discover.js'
-import { currentCalicoVersion } from './targets/calico-version.js'
-import { readYamlFiles, type RepoFile } from './workspace/repository.js'
-import { applyChanges, type FileChange } from './workspace/transaction.js'
+import { currentCalicoVersion } from './calico/manifest.js'
+import { readYamlFiles } from './workspace/repository.js'
+import { applyChanges } from './workspace/transaction.js'
 import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
-import { componentRepository, resolveVersion, type Release, type Resolution } from './versions/select.js'
-import { listReleases } from './versions/releases.js'
-import { releasesCredentials } from './versions/auth.js'
-import { installTool, type ToolCache } from './tools/install.js'
+import type { ToolCache } from './tools/install.js'
 import type { ToolPlatform } from './tools/platform.js'
-import { fluxCli, minorOf, type FluxCli } from './flux/cli.js'
+import { minorOf } from './flux/cli.js'
 import { upgradeFluxComponents } from './flux/upgrade.js'
-import { migrateFluxObjects } from './flux/migrate.js'
+import { migrateFluxObjects, type MigratedObject } from './flux/migrate.js'
 import { parseFluxHeader } from './flux/header.js'
 import { validateRepository, type ValidationInput, type ExpectedVersion } from './validate/validator.js'
 import { validateCalicoResources } from './validate/calicoctl.js'
 import { findKustomizeBinary, referencesWithBinary, type ToolLookup } from './validate/kustomize-binary.js'
-import type { RunResult } from './result.js'
+import { ChangeSet, combinedChanges, makePlan, planComponents, treeAfter, type Plan } from './plan/plan.js'
+import type { ChangeReason } from './plan/plan.js'
+import { WorkingTree } from './plan/tree.js'
+import { Upstream, versionInput } from './upstream.js'
+import type { ComponentOutcome, RunResult, TargetOutcome } from './result.js'
 
 /** Everything the engine needs from outside; `main.ts` and `cli.ts` pass real ones, tests local servers. */
 export interface RunDeps extends RetryDeps {
@@ -36,23 +38,162 @@ export interface RunDeps extends RetryDeps {
   which?: ToolLookup
 }
 
-type Specs = Partial<Record<Component, VersionSpec>>
+/** A run's report, and the plan of file changes that writing the working tree and publishing consume. */
+export interface RunOutput {
+  result: RunResult
+  plan: Plan
+}
 
-/** The release's own page as the release list gives it (GHES, a mirror), else its page on github.com. */
-const releaseNotesUrl = (component: Component, tag: string, releases: readonly Release[]): string =>
-  releases.find(r => r.tag === tag)?.htmlUrl ??
-  `https://github.com/${componentRepository[component]}/releases/tag/${tag}`
+/** What a stage reads: the repository as its component's earlier stages left it, and the run's shared services. */
+export interface StageContext {
+  tree: WorkingTree
+  spec: VersionSpec
+  targets: readonly DiscoveredTarget[]
+  config: RepoConfig
+  upstream: Upstream
+  deps: RunDeps
+}
 
-const versionInput = (component: Component) => (component === 'flux' ? 'flux-version' : 'calico-version')
+export interface StageChange {
+  path: string
+  /** `null` deletes the file. */
+  content: string | null
+  reason: ChangeReason
+  /** With `reason: 'renamed'`: the file this one replaces, removed by the same change. */
+  renamedFrom?: string
+}
+
+/** What a stage returns: its file changes and what the report says of them. Stages change nothing else. */
+export interface StageOutcome {
+  changes: StageChange[]
+  component?: ComponentOutcome
+  targets?: TargetOutcome[]
+  migrated?: MigratedObject[]
+  /** The version each file the stage manages must hold afterwards (validation checks the headers). */
+  versionTargets?: ExpectedVersion[]
+  /** The CRDs the stage's new manifests install: the repository's objects of their kinds are checked against them. */
+  upgradedCrds?: unknown[]
+  fluxInstallRuns?: number
+  notes?: string[]
+}
+
+export interface Stage {
+  component: Component
+  name: string
+  run(ctx: StageContext): Promise<StageOutcome>
+}
 
 /**
- * One run of the engine: read the repository, resolve versions, regenerate targets with the real tools, validate
- * everything written, and only then write (dry-run): all or nothing. `settings.workingDirectory` is absolute.
+ * One run of the engine: read the repository, resolve versions, let each component's stages compute their changes
+ * from the repository as read, validate the result (all components together, and each alone where several
+ * change files), and only then write (dry-run): all or nothing. `settings.workingDirectory` is absolute.
  */
-export async function run(settings: Settings, deps: RunDeps): Promise<RunResult> {
-  const result: RunResult = {
-    mode: settings.mode,
-    dryRun: settings.dryRun,
+export async function run(settings: Settings, deps: RunDeps, stages = defaultStages): Promise<RunOutput> {
+  // Inputs first: a bad version is reported before anything touches the network or the disk.
+  const specs: Partial<Record<Component, VersionSpec>> = {}
+  for (const c of settings.components)
+    specs[c] = parseVersionSpec(c === 'flux' ? settings.fluxVersion : settings.calicoVersion, versionInput(c))
+
+  const root = settings.workingDirectory
+  const config = await loadConfig(root, settings)
+  deps.log.info(
+    config.file
+      ? `Config file: ${config.file}`
+      : `No config file (${settings.config} does not exist): targets are found by content, with no exclusions`
+  )
+  const base = new WorkingTree(await readYamlFiles(root))
+  const targets = discoverTargets(base.files(), config)
+  deps.log.info(
+    `Found ${targets.length} target(s): ${targets.map(t => `${t.path} (${t.type})`).join(', ') || 'none'}`
+  )
+  const upstream = new Upstream(settings, deps)
+  const result = emptyResult(settings.mode, settings.dryRun)
+
+  if (settings.mode === 'validate') {
+    const plan = makePlan(base, [])
+    await validateInto(result, { files: base.files() }, upstream, specs.calico, deps)
+    await recheckWithKustomize(result, base, root, deps)
+    result.tools = upstream.installed
+    return { result, plan }
+  }
+
+  const sets: ChangeSet[] = []
+  const outcomes = new Map<Component, StageOutcome[]>()
+  for (const component of settings.components) {
+    const set = new ChangeSet(component, base)
+    const done: StageOutcome[] = []
+    for (const stage of stages.filter(s => s.component === component)) {
+      const outcome = await stage.run({
+        tree: set.tree,
+        spec: specs[component]!,
+        targets,
+        config,
+        upstream,
+        deps
+      })
+      for (const c of outcome.changes) {
+        if (c.renamedFrom) set.rename(c.renamedFrom, c.path, c.content ?? '')
+        else if (c.content === null) set.delete(c.path, c.reason)
+        else set.write(c.path, c.content, c.reason)
+      }
+      done.push(outcome)
+    }
+    sets.push(set)
+    outcomes.set(component, done)
+  }
+  const plan = makePlan(base, sets)
+  const all = [...outcomes.values()].flat()
+  result.components = all.flatMap(o => (o.component ? [o.component] : []))
+  result.targets = all.flatMap(o => o.targets ?? [])
+  result.migrated = all.flatMap(o => o.migrated ?? [])
+  result.fluxInstallRuns = all.reduce((n, o) => n + (o.fluxInstallRuns ?? 0), 0)
+  result.notes.push(...all.flatMap(o => o.notes ?? []))
+
+  const combined = combinedChanges(plan)
+  result.files = combined.map(c => ({
+    path: c.path,
+    operation: c.content === null ? 'deleted' : base.has(c.path) ? 'modified' : 'added',
+    bytes: c.content === null ? 0 : Buffer.byteLength(c.content, 'utf8'),
+    components: c.components,
+    reasons: c.reasons,
+    ...(c.renamedFrom ? { renamedFrom: c.renamedFrom } : {})
+  }))
+  result.changed = combined.length > 0
+
+  await validatePlan(result, plan, outcomes, upstream, specs.calico, deps)
+  result.tools = upstream.installed
+  // A run whose result does not validate writes nothing; the caller reports the findings and fails.
+  const errors = result.findings.filter(f => f.severity === 'error').length
+  if (errors > 0) {
+    result.notes.push(
+      `Validation found ${errors} error(s) in what the upgrade would write: nothing was written.`
+    )
+    return { result, plan }
+  }
+
+  if (!result.changed) {
+    result.notes.push('Everything is up to date: nothing to write.')
+  } else if (settings.dryRun) {
+    await applyChanges(
+      root,
+      combined.map(c => ({ path: c.path, content: c.content }))
+    )
+    result.written = true
+    result.notes.push(
+      `dry-run: wrote ${combined.length} file(s) to the working tree; no commit, push or pull request.`
+    )
+  } else {
+    result.notes.push(
+      'Opening pull requests is not part of this release: nothing was written. Use dry-run: true to write the working tree.'
+    )
+  }
+  return { result, plan }
+}
+
+function emptyResult(mode: Settings['mode'], dryRun: boolean): RunResult {
+  return {
+    mode,
+    dryRun,
     changed: false,
     written: false,
     components: [],
@@ -66,314 +207,229 @@ export async function run(settings: Settings, deps: RunDeps): Promise<RunResult>
     pullRequests: [],
     notes: []
   }
-
-  // Inputs first: a bad version is reported before anything touches the network or the disk.
-  const specs: Specs = {}
-  for (const c of settings.components)
-    specs[c] = parseVersionSpec(c === 'flux' ? settings.fluxVersion : settings.calicoVersion, versionInput(c))
-
-  const root = settings.workingDirectory
-  const config = await loadConfig(root, settings)
-  const files = await readYamlFiles(root)
-  const targets = discoverTargets(files, config)
-  deps.log.info(
-    `Found ${targets.length} target(s): ${targets.map(t => `${t.path} (${t.type})`).join(', ') || 'none'}`
-  )
-  const upstream = new Upstream(settings, deps, result)
-
-  if (settings.mode === 'validate') {
-    await validateStage(result, { files }, upstream, specs, deps)
-    await recheckWithKustomize(result, files, root, deps)
-    return result
-  }
-
-  const byPath = new Map(files.map(f => [f.path, f.content]))
-  const changes = new Map<string, string | null>()
-  const stage = { upgradedCrds: [] as unknown[], versionTargets: [] as ExpectedVersion[] }
-
-  if (specs.flux) await fluxStage(result, { specs, files, byPath, targets, changes, stage, upstream, deps })
-  if (specs.calico) await calicoStage(result, { spec: specs.calico, byPath, targets, upstream })
-  for (const t of targets.filter(t => t.type === 'flux-configmap')) {
-    result.targets.push({
-      path: t.path,
-      type: t.type,
-      component: 'flux',
-      status: 'not-supported-yet',
-      drift: []
-    })
-  }
-
-  // Only real differences count: regenerating an up-to-date file is not a change.
-  const effective: FileChange[] = [...changes.entries()]
-    .filter(([p, c]) => byPath.get(p) !== c)
-    .map(([p, c]) => ({ path: p, content: c }))
-  result.files = effective.map(c => ({
-    path: c.path,
-    operation: c.content === null ? 'deleted' : byPath.has(c.path) ? 'modified' : 'added',
-    bytes: c.content === null ? 0 : Buffer.byteLength(c.content, 'utf8')
-  }))
-  result.changed = effective.length > 0
-
-  const after = files
-    .map(f => ({ path: f.path, content: changes.has(f.path) ? changes.get(f.path)! : f.content }))
-    .filter((f): f is RepoFile => f.content !== null)
-  await validateStage(
-    result,
-    {
-      files: after,
-      written: effective.map(c => c.path),
-      targets: stage.versionTargets,
-      upgradedCrds: stage.upgradedCrds
-    },
-    upstream,
-    specs,
-    deps
-  )
-  // A run whose result does not validate writes nothing; the caller reports the findings and fails.
-  const errors = result.findings.filter(f => f.severity === 'error').length
-  if (errors > 0) {
-    result.notes.push(
-      `Validation found ${errors} error(s) in what the upgrade would write: nothing was written.`
-    )
-    return result
-  }
-
-  if (!result.changed) {
-    result.notes.push('Everything is up to date: nothing to write.')
-  } else if (settings.dryRun) {
-    await applyChanges(root, effective)
-    result.written = true
-    result.notes.push(
-      `dry-run: wrote ${effective.length} file(s) to the working tree; no commit, push or pull request.`
-    )
-  } else {
-    result.notes.push(
-      'Opening pull requests is not part of this release: nothing was written. Use dry-run: true to write the working tree.'
-    )
-  }
-  return result
 }
 
 /**
- * Release lists and tool installs, each fetched once per run: the credentials rule (the run token only to the
- * run's own API) is applied here and nowhere else.
+ * Validates the repository with every component's changes, and, where several components change files, with each
+ * component's changes alone: that is what one pull request per component merges. A finding that only one
+ * component's change has is reported with that component named.
  */
-class Upstream {
-  private readonly releases = new Map<Component, Promise<Release[]>>()
-  private readonly tools = new Map<string, Promise<{ path: string; version: string }>>()
-  private readonly token?: string
-  private announced = false
-  private readonly message: string
-
-  constructor(
-    private readonly settings: Settings,
-    private readonly deps: RunDeps,
-    private readonly result: RunResult
-  ) {
-    const credentials = releasesCredentials({
-      releasesApiUrl: settings.releasesApiUrl,
-      runApiUrl: deps.runApiUrl,
-      token: settings.token,
-      releasesToken: settings.releasesToken
-    })
-    this.token = credentials.token
-    this.message = credentials.message
-  }
-
-  /**
-   * Two answers: what the spec selects among the releases (the version targets move to), and how that compares
-   * with the repository's highest current version (for the report). Ranges and `latest` never downgrade.
-   */
-  async resolve(
-    component: Component,
-    spec: VersionSpec,
-    current?: string
-  ): Promise<{ selected: Resolution; overall: Resolution; notes: (tag: string) => string }> {
-    let list = this.releases.get(component)
-    if (!list) {
-      if (!this.announced) this.deps.log.info(this.message)
-      this.announced = true
-      list = listReleases(
-        componentRepository[component],
-        { baseUrl: this.settings.releasesApiUrl, token: this.token },
-        this.deps
-      )
-      this.releases.set(component, list)
-    }
-    const releases = await list
-    const input = versionInput(component)
+async function validatePlan(
+  result: RunResult,
+  plan: Plan,
+  outcomes: ReadonlyMap<Component, StageOutcome[]>,
+  upstream: Upstream,
+  calico: VersionSpec | undefined,
+  deps: RunDeps
+): Promise<void> {
+  const input = (components: readonly Component[]): ValidationInput => {
+    const of = components.flatMap(c => outcomes.get(c) ?? [])
     return {
-      selected: resolveVersion(spec, releases, { component, input }),
-      overall: resolveVersion(spec, releases, { component, current, input }),
-      notes: tag => releaseNotesUrl(component, tag, releases)
+      files: treeAfter(plan, components).files(),
+      written: combinedChanges(plan, components)
+        .filter(c => c.content !== null)
+        .map(c => c.path),
+      targets: of.flatMap(o => o.versionTargets ?? []),
+      upgradedCrds: of.flatMap(o => o.upgradedCrds ?? [])
     }
   }
+  const changing = planComponents(plan)
+  await validateInto(result, input([...outcomes.keys()]), upstream, calico, deps)
+  if (changing.length < 2) return
+  const seen = new Set(result.findings.map(findingKey))
+  for (const component of changing) {
+    const alone = emptyResult(result.mode, result.dryRun)
+    await validateInto(alone, input([component]), upstream, calico, deps)
+    for (const f of alone.findings) {
+      if (seen.has(findingKey(f))) continue
+      seen.add(findingKey(f))
+      result.findings.push({ ...f, message: `${f.message} (with only the ${component} changes applied)` })
+    }
+  }
+  result.findings.sort(byLocation)
+}
 
-  install(tool: 'flux' | 'calicoctl', version: string): Promise<{ path: string; version: string }> {
-    const key = `${tool}@${version}`
-    let p = this.tools.get(key)
-    if (!p) {
-      p = installTool(
-        tool,
-        version,
-        { downloadUrl: this.settings.downloadUrl, platform: this.deps.platform },
-        { ...this.deps, cache: this.deps.toolCache, tempDir: this.deps.tempDir }
-      ).then(t => {
-        this.result.tools.push({ tool, version: t.version, downloaded: t.downloaded })
-        return t
+const findingKey = (f: Finding): string => [f.rule, f.file, f.line, f.message].join('\u0000')
+
+/** gotk-components.yaml targets regenerated at the new version, then the repository's Flux objects migrated. */
+const fluxComponentsStage: Stage = {
+  component: 'flux',
+  name: 'flux-components',
+  async run(ctx) {
+    const fluxTargets = ctx.targets.filter(t => t.type === 'flux-components')
+    if (fluxTargets.length === 0) {
+      // Nothing to upgrade: no release list is fetched for it.
+      return {
+        changes: [],
+        component: {
+          component: 'flux',
+          action: 'skipped',
+          reason: 'no Flux targets in the repository'
+        }
+      }
+    }
+    const headers = fluxTargets.map(t => ({
+      target: t,
+      header: parseFluxHeader(ctx.tree.get(t.path)!, t.path)
+    }))
+    const current = highest(headers.map(h => h.header.version))
+    const { selected, overall, notes } = await ctx.upstream.resolve('flux', ctx.spec, current)
+    ctx.deps.log.info(`flux: ${current ?? 'none'} → ${overall.version} (${overall.reason})`)
+    const outcome: StageOutcome & { targets: TargetOutcome[]; versionTargets: ExpectedVersion[] } = {
+      changes: [],
+      component: {
+        component: 'flux',
+        from: current,
+        to: overall.version,
+        action: overall.action,
+        reason: overall.reason,
+        releaseNotes: notes(overall.tag)
+      },
+      targets: [],
+      versionTargets: []
+    }
+
+    // A target above the selected version stays as it is, unless the version was pinned exactly.
+    const movable = headers.filter(
+      h => ctx.spec.kind === 'exact' || !semver.gt(h.header.version, selected.version)
+    )
+    for (const h of headers.filter(h => !movable.includes(h))) {
+      const v = h.header.version
+      outcome.targets.push({
+        path: h.target.path,
+        type: 'flux-components',
+        component: 'flux',
+        from: v,
+        to: v,
+        status: 'kept-newer',
+        drift: []
       })
-      this.tools.set(key, p)
     }
-    return p
-  }
+    if (movable.length === 0) return outcome
 
-  async flux(version: string): Promise<FluxCli> {
-    const t = await this.install('flux', version)
-    return fluxCli(t.path, t.version, this.deps.exec)
+    const up = await upgradeFluxComponents(
+      movable.map(h => ({
+        file: h.target.path,
+        content: ctx.tree.get(h.target.path)!,
+        install: h.target.install
+      })),
+      selected.version,
+      { cli: v => ctx.upstream.flux(v), log: ctx.deps.log }
+    )
+    outcome.fluxInstallRuns = up.installRuns
+    outcome.upgradedCrds = up.crds
+    for (const w of up.writes)
+      outcome.changes.push({ path: w.file, content: w.content, reason: 'regenerated' })
+    for (const r of up.results) {
+      outcome.targets.push({
+        path: r.file,
+        type: 'flux-components',
+        component: 'flux',
+        from: r.from,
+        to: r.to,
+        status: r.changed ? 'upgraded' : 'up-to-date',
+        installArgs: r.installArgs,
+        drift: r.drift
+      })
+      outcome.versionTargets.push({ file: r.file, component: 'flux', version: r.to })
+    }
+
+    // API versions are removed at minor releases: only a minor crossing can strand the repository's own objects.
+    const toMinor = minorOf(selected.version)
+    if (movable.some(h => minorOf(h.header.version) !== toMinor)) {
+      const regenerated = ctx.tree.with(outcome.changes)
+      const migration = await migrateFluxObjects(regenerated.files(), {
+        cli: await ctx.upstream.flux(selected.version),
+        crds: up.crds,
+        exclude: new Set(fluxTargets.map(t => t.path)),
+        tempDir: ctx.deps.tempDir,
+        log: ctx.deps.log
+      })
+      for (const w of migration.writes)
+        outcome.changes.push({ path: w.file, content: w.content, reason: 'migrated' })
+      outcome.migrated = migration.migrated
+    }
+    return outcome
   }
 }
 
-async function fluxStage(
-  result: RunResult,
-  ctx: {
-    specs: Specs
-    files: RepoFile[]
-    byPath: Map<string, string>
-    targets: DiscoveredTarget[]
-    changes: Map<string, string | null>
-    stage: { upgradedCrds: unknown[]; versionTargets: ExpectedVersion[] }
-    upstream: Upstream
-    deps: RunDeps
-  }
-): Promise<void> {
-  const spec = ctx.specs.flux!
-  const fluxTargets = ctx.targets.filter(t => t.type === 'flux-components')
-  const headers = fluxTargets.map(t => ({
-    target: t,
-    header: parseFluxHeader(ctx.byPath.get(t.path)!, t.path)
-  }))
-  const current = highest(headers.map(h => h.header.version))
-  const { selected, overall, notes } = await ctx.upstream.resolve('flux', spec, current)
-  result.components.push({
-    component: 'flux',
-    from: current,
-    to: overall.version,
-    action: fluxTargets.length === 0 ? 'skipped' : overall.action,
-    reason: fluxTargets.length === 0 ? 'no Flux targets in the repository' : overall.reason,
-    releaseNotes: notes(overall.tag)
-  })
-  ctx.deps.log.info(`flux: ${current ?? 'none'} → ${overall.version} (${overall.reason})`)
-
-  // A target above the selected version stays as it is, unless the version was pinned exactly.
-  const movable = headers.filter(h => spec.kind === 'exact' || !semver.gt(h.header.version, selected.version))
-  for (const h of headers.filter(h => !movable.includes(h))) {
-    const v = h.header.version
-    result.targets.push({
-      path: h.target.path,
-      type: 'flux-components',
-      component: 'flux',
-      from: v,
-      to: v,
-      status: 'kept-newer',
-      drift: []
-    })
-  }
-  if (movable.length === 0) return
-
-  const up = await upgradeFluxComponents(
-    movable.map(h => ({
-      file: h.target.path,
-      content: ctx.byPath.get(h.target.path)!,
-      install: h.target.install
-    })),
-    selected.version,
-    { cli: v => ctx.upstream.flux(v), log: ctx.deps.log }
-  )
-  result.fluxInstallRuns = up.installRuns
-  for (const w of up.writes) ctx.changes.set(w.file, w.content)
-  for (const r of up.results) {
-    result.targets.push({
-      path: r.file,
-      type: 'flux-components',
-      component: 'flux',
-      from: r.from,
-      to: r.to,
-      status: r.changed ? 'upgraded' : 'up-to-date',
-      installArgs: r.installArgs,
-      drift: r.drift
-    })
-    ctx.stage.versionTargets.push({ file: r.file, component: 'flux', version: r.to })
-  }
-  ctx.stage.upgradedCrds = up.crds
-
-  // API versions are removed at minor releases: only a minor crossing can strand the repository's own objects.
-  const toMinor = minorOf(selected.version)
-  if (movable.some(h => minorOf(h.header.version) !== toMinor)) {
-    const overlay = ctx.files.map(f => ({ path: f.path, content: ctx.changes.get(f.path) ?? f.content }))
-    const migration = await migrateFluxObjects(overlay, {
-      cli: await ctx.upstream.flux(selected.version),
-      crds: up.crds,
-      exclude: new Set(fluxTargets.map(t => t.path)),
-      tempDir: ctx.deps.tempDir,
-      log: ctx.deps.log
-    })
-    for (const w of migration.writes) ctx.changes.set(w.file, w.content)
-    result.migrated.push(...migration.migrated)
+/** Flux ConfigMaps are detected and validated; regenerating them is not part of this release. */
+const fluxConfigMapStage: Stage = {
+  component: 'flux',
+  name: 'flux-configmap',
+  async run(ctx) {
+    return {
+      changes: [],
+      targets: ctx.targets
+        .filter(t => t.type === 'flux-configmap')
+        .map(t => ({ path: t.path, type: t.type, component: 'flux', status: 'not-supported-yet', drift: [] }))
+    }
   }
 }
 
 /** Calico is resolved (for the outputs and calicoctl); regenerating its ConfigMaps is not part of this release. */
-async function calicoStage(
-  result: RunResult,
-  ctx: { spec: VersionSpec; byPath: Map<string, string>; targets: DiscoveredTarget[]; upstream: Upstream }
-): Promise<void> {
-  const calicoTargets = ctx.targets.filter(t => t.type === 'calico-configmap')
-  const versions = calicoTargets.map(t => currentCalicoVersion(ctx.byPath.get(t.path)!))
-  const current = highest(versions.filter((v): v is string => v !== undefined))
-  const { selected, notes } = await ctx.upstream.resolve('calico', ctx.spec, current)
-  result.components.push({
-    component: 'calico',
-    from: current,
-    to: selected.version,
-    action: 'skipped',
-    reason:
-      calicoTargets.length === 0
-        ? 'no Calico ConfigMaps in the repository'
-        : 'regenerating Calico ConfigMaps is not part of this release; they are validated as they are',
-    releaseNotes: notes(selected.tag)
-  })
-  calicoTargets.forEach((t, i) =>
-    result.targets.push({
-      path: t.path,
-      type: t.type,
-      component: 'calico',
-      from: versions[i],
-      status: 'not-supported-yet',
-      drift: []
-    })
-  )
+const calicoStage: Stage = {
+  component: 'calico',
+  name: 'calico-configmap',
+  async run(ctx) {
+    const calicoTargets = ctx.targets.filter(t => t.type === 'calico-configmap')
+    if (calicoTargets.length === 0) {
+      return {
+        changes: [],
+        component: {
+          component: 'calico',
+          action: 'skipped',
+          reason: 'no Calico ConfigMaps in the repository'
+        }
+      }
+    }
+    const versions = calicoTargets.map(t => currentCalicoVersion(ctx.tree.get(t.path)!))
+    const current = highest(versions.filter((v): v is string => v !== undefined))
+    const { selected, notes } = await ctx.upstream.resolve('calico', ctx.spec, current)
+    return {
+      changes: [],
+      component: {
+        component: 'calico',
+        from: current,
+        to: selected.version,
+        action: 'skipped',
+        reason: 'regenerating Calico ConfigMaps is not part of this release; they are validated as they are',
+        releaseNotes: notes(selected.tag)
+      },
+      targets: calicoTargets.map((t, i) => ({
+        path: t.path,
+        type: t.type,
+        component: 'calico',
+        from: versions[i],
+        status: 'not-supported-yet',
+        drift: []
+      }))
+    }
+  }
 }
+
+export const defaultStages: readonly Stage[] = [fluxComponentsStage, fluxConfigMapStage, calicoStage]
 
 /**
  * The repository validator, then calicoctl on the repository's Calico resources. calicoctl is resolved and
  * installed only when there are such resources (and calico is one of the components): most runs never need it.
  */
-async function validateStage(
+async function validateInto(
   result: RunResult,
   input: ValidationInput,
   upstream: Upstream,
-  specs: Specs,
+  calico: VersionSpec | undefined,
   deps: RunDeps
 ): Promise<void> {
   const report = validateRepository(input)
   result.validation = { resources: report.resources, skipped: report.skipped }
   result.findings.push(...report.findings)
-  if (specs.calico && input.files.some(f => /apiVersion:\s*["']?projectcalico\.org\/v3/.test(f.content))) {
-    const { selected } = await upstream.resolve('calico', specs.calico)
+  if (calico && input.files.some(f => /apiVersion:\s*["']?projectcalico\.org\/v3/.test(f.content))) {
+    const { selected } = await upstream.resolve('calico', calico)
     const tool = await upstream.install('calicoctl', selected.version)
-    const calico = await validateCalicoResources(input.files, tool, deps.exec)
-    result.findings.push(...calico.findings)
-    if (calico.skipped) result.notes.push(calico.skipped)
+    const checked = await validateCalicoResources(input.files, tool, deps.exec)
+    result.findings.push(...checked.findings)
+    if (checked.skipped) result.notes.push(checked.skipped)
   }
   result.findings.sort(byLocation)
 }
@@ -385,14 +441,14 @@ async function validateStage(
  */
 async function recheckWithKustomize(
   result: RunResult,
-  files: RepoFile[],
+  tree: WorkingTree,
   root: string,
   deps: RunDeps
 ): Promise<void> {
   const binary = deps.which ? await findKustomizeBinary(deps.which) : undefined
   if (!binary) return
   const rechecked = await referencesWithBinary(
-    new Map(files.map(f => [f.path, f.content])),
+    new Map(tree.files().map(f => [f.path, f.content])),
     binary,
     root,
     deps.exec

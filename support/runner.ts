@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import yaml from 'js-yaml'
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -12,43 +13,135 @@ export interface ActionRun {
   stderr: string
   outputs: Record<string, string>
   summary: string
+  /** The `GITHUB_ENV`, `GITHUB_PATH` and `GITHUB_STATE` files as the step left them. */
+  env: string
+  path: string
+  state: string
+  /** The environment the step ran with (for assertions on what a runner sends). */
+  sent: Record<string, string>
 }
 
-/**
- * Runs the bundled action (`dist/index.js`) the way a runner does: inputs as `INPUT_<NAME>` with the name's
- * hyphens kept and upper-cased, `GITHUB_OUTPUT` / `GITHUB_STEP_SUMMARY` files, `GITHUB_WORKSPACE`, `RUNNER_TEMP`
- * and `RUNNER_TOOL_CACHE`. Asynchronous, so a mirror served from the calling process keeps answering.
- */
-export async function runAction(options: {
+export interface DeclaredInput {
+  name: string
+  default?: string
+  required: boolean
+}
+
+/** The inputs `action.yml` declares, in order, with their defaults as written (expressions unexpanded). */
+export function declaredInputs(actionYml = path.join(repoRoot, 'action.yml')): DeclaredInput[] {
+  const doc = yaml.load(readFileSync(actionYml, 'utf8')) as {
+    inputs?: Record<string, { default?: unknown; required?: unknown }>
+  }
+  return Object.entries(doc.inputs ?? {}).map(([name, spec]) => ({
+    name,
+    ...(spec?.default !== undefined ? { default: String(spec.default) } : {}),
+    required: spec?.required === true
+  }))
+}
+
+/** The variable a runner sets for an input: upper-cased, spaces to `_`, hyphens kept. */
+export const inputVariable = (name: string): string => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`
+
+export type RunnerEvent =
+  { name: 'schedule'; schedule?: string } | { name: 'workflow_dispatch'; inputs?: Record<string, string> }
+
+export interface RunOptions {
   workspace: string
-  inputs: Record<string, string>
+  /** The workflow's `with:`; every other declared input gets its `action.yml` default, as on a runner. */
+  inputs?: Record<string, string>
+  /** What `${{ github.token }}` expands to; empty when not given. */
+  token?: string
+  event?: RunnerEvent
+  /** The run's own GitHub (`GITHUB_API_URL`, `GITHUB_SERVER_URL`); github.com when not given. */
+  apiUrl?: string
+  serverUrl?: string
+  repository?: string
   /** The node binary; the runner's is node24. */
   node?: string
   toolCache?: string
+  /** Extra variables (a proxy, PATH); they cannot set inputs: those go through `inputs`. */
   env?: Record<string, string>
-}): Promise<ActionRun> {
+}
+
+/**
+ * Runs the bundled action (`dist/index.js`) in the environment a runner gives a node action step: every input of
+ * `action.yml` as `INPUT_<NAME>` with its default filled in (`${{ github.token }}` → the token, other expressions
+ * empty), the `GITHUB_*` and `RUNNER_*` variables, an event payload, and the file commands. An input the action does
+ * not declare is refused: a runner would only warn, and a test that sets one tests nothing. Asynchronous, so a
+ * server in the calling process keeps answering.
+ */
+export async function runAction(options: RunOptions): Promise<ActionRun> {
+  const declared = declaredInputs()
+  const given = options.inputs ?? {}
+  const unknown = Object.keys(given).filter(k => !declared.some(d => d.name === k))
+  if (unknown.length > 0) {
+    throw new Error(`action.yml declares no input ${unknown.join(', ')}: a runner would not pass it`)
+  }
+  for (const k of Object.keys(options.env ?? {})) {
+    if (k.startsWith('INPUT_')) throw new Error(`set inputs through "inputs", not env (${k})`)
+  }
+
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'fcu-runner-'))
-  const outputFile = path.join(scratch, 'output')
-  const summaryFile = path.join(scratch, 'summary')
+  const files = {
+    GITHUB_OUTPUT: path.join(scratch, 'output'),
+    GITHUB_STEP_SUMMARY: path.join(scratch, 'summary'),
+    GITHUB_ENV: path.join(scratch, 'env'),
+    GITHUB_PATH: path.join(scratch, 'path'),
+    GITHUB_STATE: path.join(scratch, 'state')
+  }
+  for (const f of Object.values(files)) writeFileSync(f, '')
   const runnerTemp = path.join(scratch, 'temp')
   mkdirSync(runnerTemp)
-  writeFileSync(outputFile, '')
-  writeFileSync(summaryFile, '')
-  const env: Record<string, string> = {
+
+  const event = options.event ?? { name: 'schedule' }
+  const repository = options.repository ?? 'example-org/fleet'
+  const serverUrl = options.serverUrl ?? 'https://github.com'
+  const eventPath = path.join(scratch, 'event.json')
+  writeFileSync(eventPath, JSON.stringify(eventPayload(event, repository, serverUrl), null, 2))
+
+  const sent: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? scratch,
+    CI: 'true',
     GITHUB_ACTIONS: 'true',
+    GITHUB_ACTION: '__self',
+    GITHUB_ACTION_REPOSITORY: '',
+    GITHUB_ACTOR: 'octocat',
+    GITHUB_API_URL: options.apiUrl ?? 'https://api.github.com',
+    GITHUB_GRAPHQL_URL: `${options.apiUrl ?? 'https://api.github.com'}/graphql`,
+    GITHUB_SERVER_URL: serverUrl,
+    GITHUB_REPOSITORY: repository,
+    GITHUB_REPOSITORY_OWNER: repository.split('/')[0],
+    GITHUB_EVENT_NAME: event.name,
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_REF_NAME: 'main',
+    GITHUB_REF_TYPE: 'branch',
+    GITHUB_SHA: '0'.repeat(40),
+    GITHUB_WORKFLOW: 'flux-upgrade',
+    GITHUB_JOB: 'upgrade',
+    GITHUB_RUN_ID: '1',
+    GITHUB_RUN_NUMBER: '1',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_RETENTION_DAYS: '90',
     GITHUB_WORKSPACE: options.workspace,
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: summaryFile,
+    ...files,
+    RUNNER_OS: 'Linux',
+    RUNNER_ARCH: 'X64',
+    RUNNER_NAME: 'GitHub Actions 1',
+    RUNNER_ENVIRONMENT: 'github-hosted',
     RUNNER_TEMP: runnerTemp,
     RUNNER_TOOL_CACHE: options.toolCache ?? path.join(scratch, 'tool-cache'),
     ...options.env
   }
-  for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.toUpperCase()}`] = value
+  for (const input of declared) {
+    const value = given[input.name] ?? expandDefault(input.default ?? '', options.token ?? '')
+    sent[inputVariable(input.name)] = value
+  }
+
   const child = spawn(options.node ?? process.execPath, [path.join(repoRoot, 'dist/index.js')], {
     cwd: options.workspace,
-    env,
+    env: sent,
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let stdout = ''
@@ -59,12 +152,43 @@ export async function runAction(options: {
     child.on('error', reject)
     child.on('close', code => resolve(code ?? 1))
   })
+  const read = (f: string) => readFileSync(f, 'utf8')
   return {
     exitCode,
     stdout,
     stderr,
-    outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
-    summary: readFileSync(summaryFile, 'utf8')
+    outputs: parseOutputFile(read(files.GITHUB_OUTPUT)),
+    summary: read(files.GITHUB_STEP_SUMMARY),
+    env: read(files.GITHUB_ENV),
+    path: read(files.GITHUB_PATH),
+    state: read(files.GITHUB_STATE),
+    sent
+  }
+}
+
+/** A default as the runner evaluates it: the token expression becomes the token, any other expression empty. */
+function expandDefault(value: string, token: string): string {
+  return value.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (_, expr: string) =>
+    expr === 'github.token' || expr === 'secrets.GITHUB_TOKEN' ? token : ''
+  )
+}
+
+function eventPayload(event: RunnerEvent, repository: string, serverUrl: string): Record<string, unknown> {
+  const [owner, name] = repository.split('/')
+  const repo = {
+    name,
+    full_name: repository,
+    owner: { login: owner },
+    default_branch: 'main',
+    html_url: `${serverUrl}/${repository}`
+  }
+  if (event.name === 'schedule') return { schedule: event.schedule ?? '17 6 * * 1', repository: repo }
+  return {
+    inputs: event.inputs ?? {},
+    ref: 'refs/heads/main',
+    repository: repo,
+    sender: { login: 'octocat', type: 'User' },
+    workflow: '.github/workflows/flux-upgrade.yaml'
   }
 }
 

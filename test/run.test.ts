@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { run } from '../src/run.js'
+import { run as runEngine } from '../src/run.js'
 import { startMirror, type Mirror } from '../support/mirror/server.js'
 import { defaultFixturesDir } from '../support/standins/index.js'
 import { prepareExample, fluxInstallExport } from '../support/example/prepare.js'
@@ -9,6 +9,8 @@ import { engineDeps, settingsFor, snapshot } from './helpers/engine.js'
 import { rejection } from './helpers/errors.js'
 
 const fixtures = defaultFixturesDir()
+/** The run's report; the plan it returns beside it is pinned in test/plan/. */
+const run = async (...args: Parameters<typeof runEngine>) => (await runEngine(...args)).result
 const GOTK = 'clusters/tmp-mgmt/flux-system/gotk-components.yaml'
 
 /** The example on Flux 2.9 with its sync objects already on the API versions 2.9 serves: a healthy repository. */

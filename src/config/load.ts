@@ -1,21 +1,23 @@
 import path from 'node:path'
 import { promises as fs } from 'node:fs'
 import { FcuError } from '../errors.js'
-import type { Settings } from '../settings/inputs.js'
+import { DEFAULT_CONFIG_PATH, type Settings } from '../settings/inputs.js'
 import { insideWorkspace } from '../workspace/paths.js'
 import { emptyConfig, parseConfig, type RepoConfig } from './config.js'
 
-/** Reads the config file named by the `config` input; a missing default file means no config. */
+/** Reads the config file named by the `config` input; a missing default file means no config (`file` unset). */
 export async function loadConfig(root: string, settings: Settings): Promise<RepoConfig> {
   const abs = insideWorkspace(root, settings.config, 'config')
   let text: string
   try {
     text = await fs.readFile(abs, 'utf8')
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !settings.configExplicit) return emptyConfig()
-    throw new FcuError('config', `Config file ${settings.config} cannot be read: ${(e as Error).message}`, {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' && !settings.configExplicit) return emptyConfig()
+    const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (e as Error).message})`
+    throw new FcuError('config', `Config file ${settings.config} ${why}`, {
       location: { input: 'config' },
-      hint: 'Fix the config input or create the file; leave the input empty to use no config file.'
+      hint: `Create the file, fix the path (relative to the repository root), or leave config empty to read ${DEFAULT_CONFIG_PATH} when it exists.`
     })
   }
   return parseConfig(text, path.relative(root, abs).split(path.sep).join('/'))

@@ -15,7 +15,7 @@ export interface Settings {
   calicoVersion: string
   /** Config file path relative to the working directory. */
   config: string
-  /** Whether the config path was given explicitly (a missing explicit file is an error, a missing default is not). */
+  /** Whether the config path was given (a missing file is then an error); otherwise `DEFAULT_CONFIG_PATH`, optional. */
   configExplicit: boolean
   workingDirectory: string
   dryRun: boolean
@@ -34,12 +34,19 @@ export interface Settings {
   releasesToken: string
 }
 
+/**
+ * The config file read when the `config` input is empty. `action.yml` declares `config` without a default on
+ * purpose: a runner sends every declared default as if the user had set it, and only an empty value tells "not
+ * chosen" (a missing file is then fine) from a path the user named (a missing file is an error).
+ */
+export const DEFAULT_CONFIG_PATH = '.github/flux-crs-upgrade.yaml'
+
+/** The defaults `action.yml` declares, for the inputs that have one besides `token` (a test keeps them equal). */
 export const DEFAULTS = {
   mode: 'upgrade',
   components: 'flux,calico',
   'flux-version': 'latest',
   'calico-version': 'latest',
-  config: '.github/flux-crs-upgrade.yaml',
   'working-directory': '.',
   'dry-run': 'false',
   'branch-prefix': 'flux-crs-upgrade/',
@@ -123,7 +130,7 @@ export function readSettings(get: InputLookup): Settings {
     components: [...new Set(components)] as Component[],
     fluxVersion: get('flux-version').trim() || DEFAULTS['flux-version'],
     calicoVersion: get('calico-version').trim() || DEFAULTS['calico-version'],
-    config: configRaw || DEFAULTS.config,
+    config: configRaw || DEFAULT_CONFIG_PATH,
     configExplicit: configRaw !== '',
     workingDirectory: get('working-directory').trim() || DEFAULTS['working-directory'],
     dryRun: bool(get, 'dry-run'),

@@ -37,7 +37,15 @@ const result: RunResult = {
       ]
     }
   ],
-  files: [{ path: 'clusters/a/gotk-components.yaml', operation: 'modified', bytes: 269777 }],
+  files: [
+    {
+      path: 'clusters/a/gotk-components.yaml',
+      operation: 'modified',
+      bytes: 269777,
+      components: ['flux'],
+      reasons: ['regenerated']
+    }
+  ],
   migrated: [
     {
       file: 'clusters/a/gotk-sync.yaml',

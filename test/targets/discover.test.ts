@@ -1,6 +1,5 @@
 import { detectTargetType, discoverTargets } from '../../src/targets/discover.js'
 import { emptyConfig } from '../../src/config/config.js'
-import { currentCalicoVersion } from '../../src/targets/calico-version.js'
 import { FcuError } from '../../src/errors.js'
 
 const gotk =
@@ -38,14 +37,6 @@ describe('detectTargetType', () => {
     expect(detectTargetType(calicoConfigMap)).toBe('calico-configmap')
     expect(detectTargetType('apiVersion: v1\nkind: ConfigMap\ndata:\n  a: b\n')).toBeUndefined()
     expect(detectTargetType('# Flux Version: v2.7.5\nkind: Namespace\n')).toBeUndefined()
-  })
-})
-
-describe('currentCalicoVersion', () => {
-  it('reads the calico-node image tag, also in an escaped ConfigMap value', () => {
-    expect(currentCalicoVersion(calicoConfigMap)).toBe('3.21.5')
-    expect(currentCalicoVersion('image: quay.io/calico/node:v3.31.7')).toBe('3.31.7')
-    expect(currentCalicoVersion('image: docker.io/calico/cni:v3.21.5')).toBeUndefined()
   })
 })
 
