@@ -39,6 +39,7 @@ import yaml from 'js-yaml'
 import { FcuError, type Finding, type Location } from '../errors.js'
 import { splitDocumentTexts } from '../yaml/documents.js'
 import { loadFast, locateFast, UNSUPPORTED } from '../yaml/fast-load.js'
+import { isObject } from '../yaml/values.js'
 
 /** A list item selected by its merge key, e.g. `env[name=CALICO_IPV4POOL_CIDR]`. */
 export interface ItemKey {
@@ -189,9 +190,6 @@ function loadValue(text: string): unknown {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Values
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v)
 
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true
