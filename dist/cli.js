@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import * as path$2 from 'node:path';
 import path__default, { posix as posix$1 } from 'node:path';
-import { promises, realpathSync } from 'node:fs';
+import { promises, realpathSync, statSync } from 'node:fs';
 import require$$1$3, { fileURLToPath } from 'node:url';
 import require$$0 from 'process';
 import require$$0$1 from 'buffer';
@@ -46,6 +46,74 @@ import { setTimeout as setTimeout$1 } from 'timers';
 import 'stream';
 
 /**
+ * One table of the names a setting goes by: the action input (the canonical name, used in every message the engine
+ * writes), the CLI flag and the environment variable. The edges render the engine's text through it, so a message
+ * speaks in the words of the interface it appears in: `input flux-version` in the action, `--flux-version` in the
+ * CLI, `RELEASES_TOKEN` where the CLI reads an environment variable.
+ *
+ * How the engine names an input in its text, so that it can be rendered: a hyphenated name bare
+ * (`releases-api-url`), any name as `input <name>`, `the <name> input` or in backticks (`` `token` ``). Plain
+ * words such as "token" or "config" are otherwise left alone: they are also ordinary words.
+ */
+const SETTING_NAMES = {
+    mode: { cli: 'the command' },
+    components: { flag: 'components' },
+    'flux-version': { flag: 'flux-version' },
+    'calico-version': { flag: 'calico-version' },
+    config: { flag: 'config' },
+    'working-directory': { flag: 'working-directory', short: 'C' },
+    'dry-run': {},
+    token: { env: 'GITHUB_TOKEN' },
+    base: {},
+    'branch-prefix': {},
+    group: {},
+    labels: {},
+    reviewers: {},
+    'team-reviewers': {},
+    assignees: {},
+    draft: {},
+    'sign-commits': {},
+    'releases-api-url': { flag: 'releases-api-url' },
+    'download-url': { flag: 'download-url' },
+    'releases-token': { env: 'RELEASES_TOKEN' }
+};
+/** How an interface calls a setting: `flux-version` (action), `--flux-version` or `RELEASES_TOKEN` (CLI). */
+function settingName(input, where) {
+    const n = SETTING_NAMES[input];
+    if (where === 'action' || !n)
+        return input;
+    if (n.flag)
+        return `--${n.flag}`;
+    return n.env ?? n.cli ?? input;
+}
+/** A location's input as the interface shows it: `input flux-version` in the action, `--flux-version` in the CLI. */
+const inputLocation = (input, where) => where === 'action' ? `input ${input}` : settingName(input, where);
+const escape$1 = (s) => s.replace(/[-/\\^$*+?.()|[\]{}]/g, '\\$&');
+// Longest first, so that `releases-token` is not read as `token` with a prefix.
+const names = Object.keys(SETTING_NAMES).sort((a, b) => b.length - a.length);
+const alternatives = names.map(escape$1).join('|');
+const hyphenated = names
+    .filter(n => n.includes('-'))
+    .map(escape$1)
+    .join('|');
+const reference = new RegExp([
+    `\\b[Ii]nput (${alternatives})(?![\\w-])`,
+    `\\bthe (${alternatives}) input\\b`,
+    `\`(${alternatives})\``,
+    `(?<![\\w\`/.-])(${hyphenated})(?![\\w\`/-])`
+].join('|'), 'g');
+/**
+ * The engine's text (a message, a hint, a note) in the words of one interface. The action's words are the
+ * canonical ones, so only the CLI's text changes.
+ */
+function inInterface(text, where) {
+    return text.replace(reference, (_all, ...groups) => {
+        const name = groups.slice(0, 4).find(g => g !== undefined);
+        return settingName(name, where);
+    });
+}
+
+/**
  * Errors are values that carry where they come from. They are thrown inside the engine and caught once, at the
  * edge (`main.ts`, `cli.ts`), where they become annotations and an exit code.
  */
@@ -80,14 +148,17 @@ function toFindings$1(e) {
     const message = e instanceof Error ? e.message : String(e);
     return [{ severity: 'error', rule: 'run/internal', message }];
 }
-/** Renders a location the way people read them: `file:line:column` or `input flux-version`. */
-function formatLocation(l) {
+/**
+ * Renders a location the way people read them: `file:line:column`, or the input as the interface calls it
+ * (`input flux-version` in the action, `--flux-version` in the CLI).
+ */
+function formatLocation(l, where = 'action') {
     if (l.file)
         return [l.file, l.line, l.line !== undefined ? l.column : undefined]
             .filter(x => x !== undefined)
             .join(':');
     if (l.input)
-        return `input ${l.input}`;
+        return inputLocation(l.input, where);
     return '';
 }
 
@@ -3506,7 +3577,7 @@ function insideWorkspace(root, relative, input) {
     const abs = path__default.resolve(root, relative);
     const rel = path__default.relative(root, abs);
     if (rel === '..' || rel.startsWith(`..${path__default.sep}`) || path__default.isAbsolute(rel)) {
-        throw new FcuError('input', `${input} "${relative}" is outside the workspace ${root}`, {
+        throw new FcuError('input', `Input ${input} "${relative}" is outside the workspace ${root}`, {
             location: { input },
             hint: 'Give a path relative to the repository root that stays inside it.'
         });
@@ -15294,6 +15365,43 @@ function requireDist () {
 var distExports = requireDist();
 
 /**
+ * Parsed values are shared: the fast loader hands one value to every place a block of text repeats (see
+ * `SharedBlocks`), and a run's parse memo hands one value to every document of the same text. A write through one
+ * document would change all the others, and checks that remember a value as clean (the schema check's memo) would
+ * go on trusting it. So parsed values are read-only: in the types where they leave the loaders, and in fact when
+ * `FCU_FREEZE_PARSED=1` (the test suite sets it), where every value the loaders return is deep-frozen and a write
+ * anywhere in the engine throws (ES modules are strict code). A stage that needs a changed value edits a copy.
+ */
+/** `Array.isArray` for parsed values: it narrows to a mutable `any[]`, this to what the value is. */
+const isParsedList = (v) => Array.isArray(v);
+/**
+ * Whether the loaders freeze what they return. Read once: the test suite sets it before any module loads. Off in
+ * the action and the CLI, where freezing would cost every run a walk over every value for a guarantee the test
+ * suite already gives.
+ */
+const FREEZE_PARSED = typeof process !== 'undefined' && process.env.FCU_FREEZE_PARSED === '1';
+/**
+ * Deep-freezes `value` in place and returns it. A frozen object is taken as frozen all the way down (this is the
+ * only place that freezes), so a block shared with a value frozen before is not walked again. Iterative: a
+ * js-yaml value may nest deeper than the stack, and aliases may make it a cycle.
+ */
+function deepFreeze(value) {
+    if (typeof value !== 'object' || value === null || Object.isFrozen(value))
+        return value;
+    const pending = [value];
+    for (let o = pending.pop(); o !== undefined; o = pending.pop()) {
+        Object.freeze(o);
+        for (const v of Array.isArray(o) ? o : Object.values(o)) {
+            if (typeof v === 'object' && v !== null && !Object.isFrozen(v))
+                pending.push(v);
+        }
+    }
+    return value;
+}
+/** A value leaving a loader, typed as what its readers may assume: frozen when the test flag is on. */
+const sealParsed = (value) => (FREEZE_PARSED ? deepFreeze(value) : value);
+
+/**
  * A fast loader for the block-style YAML that Kubernetes tools write (`flux install --export`, `kubectl ...
  * -o yaml`, Helm and kustomize output, hand-written manifests): block mappings and sequences, plain, quoted and
  * block scalars, one-line flow collections. It returns exactly what `js-yaml` (default schema, `json: true`)
@@ -15303,6 +15411,12 @@ var distExports = requireDist();
  * Why it exists: CRDs make up most of the bytes of a Flux or Calico install, and js-yaml's general machinery
  * spends most of its time on them; validation must keep up with fleets of hundreds of ConfigMaps (SPEC §9).
  * Scalars resolve through js-yaml's own implicit types, so `yes`, `0x1F`, `1e3` or a date mean the same here.
+ *
+ * Why it stays although its shared blocks make parsed values shared: js-yaml with only a memo of whole documents
+ * (same text, same value) was measured in its place (`npm run bench`, 3 runs each way, best and median of the
+ * runs' best times): the fixtures validated in 488 / 507 ms instead of 81 / 112 ms, the 500-tenant fleet in 371 /
+ * 415 ms (2.2 / 2.4 x the parse baseline) instead of 136 / 162 ms (1.6 / 1.7 x). The values are read-only
+ * instead, deep-frozen in the test suite (`readonly.ts`).
  */
 const UNSUPPORTED = Symbol('unsupported');
 class Unsupported extends Error {
@@ -15366,7 +15480,7 @@ function endsAlike(s, end, text) {
  * scale: the same `conditions` schema sits in every status of every CRD, and a repository holds the same CRDs at
  * several releases where most versions' schemas did not change. A block whose text was read before gets the
  * value read then, so each distinct block is parsed (and allocated) once per run. Values are therefore shared
- * between documents and within one: read-only, as every value from this loader.
+ * between documents and within one: read-only, as every value from this loader (see `readonly.ts`).
  *
  * A block's value depends only on its text (its indentation included) and on where it ends; a hit is taken only
  * when the line after the cached text ends the block the same way.
@@ -16277,7 +16391,7 @@ class Loader {
  */
 function loadFast(text, shared) {
     try {
-        return new Loader(text, shared).load();
+        return sealParsed(new Loader(text, shared).load());
     }
     catch (e) {
         if (e instanceof Unsupported)
@@ -16446,10 +16560,10 @@ function parseDocuments(text, file, lineOffset = 0) {
             return { file, index, startLine, text: d.text, value: null };
         const fast = loadFast(d.text);
         if (fast !== UNSUPPORTED)
-            return { file, index, startLine, text: d.text, value: fast ?? null };
+            return { file, index, startLine, text: d.text, value: fast };
         try {
-            const value = yaml.load(d.text, { filename: file, json: true });
-            return { file, index, startLine, text: d.text, value: value ?? null };
+            const value = sealParsed(yaml.load(d.text, { filename: file, json: true }) ?? null);
+            return { file, index, startLine, text: d.text, value };
         }
         catch (e) {
             const mark = e.mark;
@@ -16608,16 +16722,33 @@ function parseConfig(text, file) {
         });
     }
     const doc = docs[0];
-    const fail = (path, message, hint) => {
+    // Every problem is collected, each with its own line, so that one run lists them all: a problem inside a
+    // section skips the rest of that section (its value is unusable), not the other sections.
+    const problems = [];
+    const report = (path, message, hint) => {
         const { line, column } = positionOf(doc, path);
-        throw new FcuError('config', `${file}:${line}: ${message}`, { location: { file, line, column }, hint });
+        problems.push({ severity: 'error', rule: 'run/config', file, line, column, message, hint });
+    };
+    const fail = (path, message, hint) => {
+        report(path, message, hint);
+        throw INVALID;
+    };
+    const attempt = (section) => {
+        try {
+            return section();
+        }
+        catch (e) {
+            if (e === INVALID)
+                return undefined;
+            throw e;
+        }
     };
     const keysOf = (value, path, allowed) => {
         if (!isObj$4(value))
             return fail(path, `${dotted(path) || 'the config'} must be a mapping`, 'See the README for the config format.');
         for (const k of Object.keys(value)) {
             if (!allowed.includes(k)) {
-                fail([...path, k], `unknown key "${k}" in ${dotted(path) || 'the config'}`, `Allowed keys: ${allowed.join(', ')}.`);
+                report([...path, k], `unknown key "${k}" in ${dotted(path) || 'the config'}`, `Allowed keys: ${allowed.join(', ')}.`);
             }
         }
         return value;
@@ -16638,68 +16769,99 @@ function parseConfig(text, file) {
         }
         return value;
     };
+    const installValue = (k, v, p) => {
+        const kind = INSTALL_KEYS[k];
+        if (kind === 'string')
+            return str(v, p);
+        if (kind === 'list')
+            return strList(v, p);
+        if (kind === 'boolean') {
+            if (typeof v !== 'boolean')
+                fail(p, `${dotted(p)} must be true or false`, 'Write true or false without quotes.');
+            return v;
+        }
+        if (v !== 'debug' && v !== 'info' && v !== 'error')
+            fail(p, `${dotted(p)} must be debug, info or error`, 'Flux controllers accept debug, info or error.');
+        return v;
+    };
     const install = (value, path) => {
         const o = keysOf(value, path, Object.keys(INSTALL_KEYS));
         const out = {};
         for (const [k, v] of Object.entries(o)) {
-            const kind = INSTALL_KEYS[k];
-            const p = [...path, k];
-            if (kind === 'string')
-                out[k] = str(v, p);
-            else if (kind === 'list')
-                out[k] = strList(v, p);
-            else if (kind === 'boolean') {
-                if (typeof v !== 'boolean')
-                    fail(p, `${dotted(p)} must be true or false`, 'Write true or false without quotes.');
-                out[k] = v;
-            }
-            else {
-                if (v !== 'debug' && v !== 'info' && v !== 'error')
-                    fail(p, `${dotted(p)} must be debug, info or error`, 'Flux controllers accept debug, info or error.');
-                out[k] = v;
-            }
+            if (!(k in INSTALL_KEYS))
+                continue;
+            const parsed = attempt(() => installValue(k, v, [...path, k]));
+            if (parsed !== undefined)
+                out[k] = parsed;
         }
         return out;
     };
-    const root = keysOf(doc.value, [], ['targets', 'exclude', 'flux', 'calico']);
+    const target = (t, i) => {
+        const o = keysOf(t, ['targets', i], ['path', 'type', 'install']);
+        const path = attempt(() => relativePath(str(o.path, ['targets', i, 'path']), ['targets', i, 'path'], fail));
+        const out = { path: path ?? '' };
+        if (o.type !== undefined) {
+            if (!TARGET_TYPES.includes(o.type)) {
+                report(['targets', i, 'type'], `unknown target type "${String(o.type)}"`, `Types: ${TARGET_TYPES.join(', ')}.`);
+            }
+            else
+                out.type = o.type;
+        }
+        if (o.install !== undefined) {
+            const overrides = attempt(() => install(o.install, ['targets', i, 'install']));
+            if (overrides)
+                out.install = overrides;
+        }
+        return out;
+    };
+    const root = attempt(() => keysOf(doc.value, [], ['targets', 'exclude', 'flux', 'calico'])) ?? {};
     const config = { ...emptyConfig(), file };
     if (root.targets !== undefined) {
         if (!Array.isArray(root.targets))
-            fail(['targets'], 'targets must be a list', 'Write each target as `- path: ...`.');
-        config.targets = root.targets.map((t, i) => {
-            const o = keysOf(t, ['targets', i], ['path', 'type', 'install']);
-            const path = relativePath(str(o.path, ['targets', i, 'path']), ['targets', i, 'path'], fail);
-            const target = { path };
-            if (o.type !== undefined) {
-                if (!TARGET_TYPES.includes(o.type)) {
-                    fail(['targets', i, 'type'], `unknown target type "${String(o.type)}"`, `Types: ${TARGET_TYPES.join(', ')}.`);
-                }
-                target.type = o.type;
-            }
-            if (o.install !== undefined)
-                target.install = install(o.install, ['targets', i, 'install']);
-            return target;
-        });
+            report(['targets'], 'targets must be a list', 'Write each target as `- path: ...`.');
+        else
+            config.targets = root.targets.flatMap((t, i) => attempt(() => target(t, i)) ?? []);
     }
     if (root.exclude !== undefined) {
-        config.exclude = strList(root.exclude, ['exclude']).map((g, i) => relativePath(g, ['exclude', i], fail));
+        const globs = attempt(() => strList(root.exclude, ['exclude'])) ?? [];
+        config.exclude = globs.flatMap((g, i) => attempt(() => relativePath(g, ['exclude', i], fail)) ?? []);
     }
     if (root.flux !== undefined) {
-        const f = keysOf(root.flux, ['flux'], ['install']);
-        if (f.install !== undefined)
-            config.flux.install = install(f.install, ['flux', 'install']);
+        attempt(() => {
+            const f = keysOf(root.flux, ['flux'], ['install']);
+            if (f.install !== undefined)
+                config.flux.install = install(f.install, ['flux', 'install']);
+        });
     }
     if (root.calico !== undefined) {
-        const c = keysOf(root.calico, ['calico'], ['manifest']);
-        if (c.manifest !== undefined) {
-            const m = str(c.manifest, ['calico', 'manifest']);
-            if (!CALICO_MANIFESTS.includes(m))
-                fail(['calico', 'manifest'], `unknown Calico manifest "${m}"`, `Manifests: ${CALICO_MANIFESTS.join(', ')}.`);
-            config.calico.manifest = m;
-        }
+        attempt(() => {
+            const c = keysOf(root.calico, ['calico'], ['manifest']);
+            if (c.manifest !== undefined) {
+                const m = str(c.manifest, ['calico', 'manifest']);
+                if (!CALICO_MANIFESTS.includes(m))
+                    fail(['calico', 'manifest'], `unknown Calico manifest "${m}"`, `Manifests: ${CALICO_MANIFESTS.join(', ')}.`);
+                config.calico.manifest = m;
+            }
+        });
+    }
+    if (problems.length === 1) {
+        const [p] = problems;
+        throw new FcuError('config', p.message, {
+            location: { file, line: p.line, column: p.column },
+            hint: p.hint
+        });
+    }
+    if (problems.length > 1) {
+        throw new FcuError('config', `${file} has ${problems.length} errors`, {
+            location: { file },
+            hint: 'Fix each error above; the config is read only when it has none.',
+            findings: problems
+        });
     }
     return config;
 }
+/** Thrown inside the parse to abandon a section whose value is unusable; never leaves `parseConfig`. */
+const INVALID = Symbol('invalid config section');
 /** Paths in the config are repository-relative; `..` and absolute paths would reach outside the workspace. */
 function relativePath(p, at, fail) {
     const norm = p.replace(/\\/g, '/').replace(/^\.\//, '');
@@ -16724,7 +16886,7 @@ async function loadConfig(root, settings) {
         const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? e.message})`;
         throw new FcuError('config', `Config file ${settings.config} ${why}`, {
             location: { input: 'config' },
-            hint: `Create the file, fix the path (relative to the repository root), or leave config empty to read ${DEFAULT_CONFIG_PATH} when it exists.`
+            hint: `Create the file, fix the path (relative to the repository root), or leave out the config input to read ${DEFAULT_CONFIG_PATH} when it exists.`
         });
     }
     return parseConfig(text, path__default.relative(root, abs).split(path__default.sep).join('/'));
@@ -19586,35 +19748,76 @@ function merge(found, c, file) {
 }
 
 /**
- * The Calico version a manifest (or a ConfigMap holding one) deploys, read from the calico-node image tag: the
- * manifest carries no header, and the image is what actually runs. From v3.31 images move from docker.io to quay.io,
- * so the registry is not part of the match.
+ * Which upstream Calico manifest a text holds, and at which version. Both are read from the text itself (a
+ * ConfigMap's data value, or a whole ConfigMap file: the patterns do not depend on indentation or on the `\"` of a
+ * double-quoted scalar), so the same functions serve target discovery and the upgrade.
  */
-const CALICO_NODE_IMAGE = /image:\s*["']?(?:[\w.-]+(?::\d+)?\/)*calico\/node:v(\d+\.\d+\.\d+)\b/;
+/** The manifest installs Calico publishes under `manifests/` that this project upgrades. */
+/**
+ * The calico-node image: the manifest carries no version header, and the image is what actually runs. From v3.31
+ * images move from docker.io to quay.io, and fleets pull from mirrors, so the registry is not part of the match.
+ */
+const CALICO_NODE_IMAGE = /image:\s*\\?["']?(?:[\w.-]+(?::\d+)?\/)*calico\/node:v(\d+\.\d+\.\d+)\b/;
+/** The Calico version (`3.26.4`) a manifest deploys, from its calico-node image tag; undefined without one. */
 function currentCalicoVersion(content) {
     return CALICO_NODE_IMAGE.exec(content)?.[1];
 }
 
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.terraform', 'vendor']);
 const YAML = /\.ya?ml$/i;
-/** Lists and reads every YAML file under root, sorted by path so runs are deterministic. */
-async function readYamlFiles(root) {
+const skipped = (repoPath) => repoPath.split('/').some(part => SKIP_DIRS.has(part));
+/**
+ * Lists and reads every YAML file under root, sorted by path so runs are deterministic. Where root is in a git
+ * work tree (and `exec` can run git), the files are those git sees: tracked ones and untracked ones that no
+ * `.gitignore` excludes, so generated or ignored files (build output, local secrets) are never validated.
+ * Elsewhere (no git, no work tree) every file under root is read, except in the SKIP_DIRS folders, which the
+ * git listing skips as well.
+ */
+async function readYamlFiles(root, options = {}) {
+    const wanted = (p) => YAML.test(p) && !skipped(p);
+    const listed = options.exec ? await gitFiles(root, options.exec, wanted) : undefined;
+    const found = (listed ?? (await walk(root))).filter(wanted).sort();
+    return Promise.all(found.map(async (p) => ({ path: p, content: await promises.readFile(path__default.join(root, ...p.split('/')), 'utf8') })));
+}
+/** Repo-relative paths of the regular files git lists under root; undefined where git cannot tell. */
+async function gitFiles(root, exec, wanted) {
+    let listing;
+    try {
+        listing = await exec('git', ['-C', root, 'ls-files', '-z', '--cached', '--others', '--exclude-standard']);
+    }
+    catch {
+        return undefined; // no git on PATH
+    }
+    if (listing.exitCode !== 0)
+        return undefined; // not a work tree
+    const paths = [...new Set(listing.stdout.split('\0').filter(wanted))];
+    // The index also lists files deleted from the working tree, submodules and symlinks: only regular files count.
+    const regular = await Promise.all(paths.map(async (p) => {
+        try {
+            return (await promises.lstat(path__default.join(root, ...p.split('/')))).isFile();
+        }
+        catch {
+            return false;
+        }
+    }));
+    return paths.filter((_, i) => regular[i]);
+}
+async function walk(root) {
     const found = [];
-    const walk = async (dir) => {
+    const visit = async (dir) => {
         const entries = await promises.readdir(dir, { withFileTypes: true });
         for (const e of entries) {
             if (e.isDirectory()) {
                 if (!SKIP_DIRS.has(e.name))
-                    await walk(path__default.join(dir, e.name));
+                    await visit(path__default.join(dir, e.name));
             }
             else if (e.isFile() && YAML.test(e.name)) {
-                found.push(path__default.join(dir, e.name));
+                found.push(toRepoPath(root, path__default.join(dir, e.name)));
             }
         }
     };
-    await walk(root);
-    found.sort();
-    return Promise.all(found.map(async (abs) => ({ path: toRepoPath(root, abs), content: await promises.readFile(abs, 'utf8') })));
+    await visit(root);
+    return found;
 }
 
 /**
@@ -19673,6 +19876,8 @@ async function applyChanges(root, changes) {
 const acceptedVersionForms = 'Use `latest`, an exact version (`2.9.3` or `v2.9.3`) or a semver range (`~2.8`, `2.x`, `^2.8`, `<2.9`, `>=2.7 <2.9`).';
 /** Characters that semver versions and ranges are made of; anything else (`;`, `$`, quotes, words) is refused. */
 const rangeCharacters = /^[0-9.xX*v~^<>= |-]+$/;
+/** A version with a prerelease or build part (`2.9.0-rc.1`, `v2.9.0+abc`), alone or after an operator. */
+const prerelease = /^[<>=~^]*v?\d+\.\d+\.\d+[-+][0-9A-Za-z.+-]*$/;
 const partial = /^v?(?:0|[1-9]\d*|[xX*])(?:\.(?:0|[1-9]\d*|[xX*])){0,2}$/;
 const comparator = /^(?:[<>]=?|=|~|\^)?(.*)$/;
 /**
@@ -19707,7 +19912,7 @@ function parseVersionSpec(raw, input) {
     if (text.length > maxLength)
         fail(`longer than ${maxLength} characters`);
     if (!rangeCharacters.test(text)) {
-        fail(/-[0-9A-Za-z]/.test(text) || /\+/.test(text)
+        fail(prerelease.test(text)
             ? 'prerelease and build versions are not supported (only stable releases are)'
             : 'it contains characters that are not part of a version or range');
     }
@@ -35146,8 +35351,10 @@ function parseStream(text, file, memo = newParseMemo()) {
     splitDocumentTexts(text).forEach((d, index) => {
         let value = seen.get(d.text);
         if (value === undefined) {
-            value = loadFast(d.text, memo.blocks);
-            if (value === UNSUPPORTED) {
+            const fast = loadFast(d.text, memo.blocks);
+            if (fast !== UNSUPPORTED)
+                value = fast;
+            else {
                 try {
                     value = parseDocuments(d.text, file, d.startLine - 1)[0]?.value ?? null;
                 }
@@ -35278,7 +35485,7 @@ function objectsOf(doc, file, bundle, container) {
     if (!isObj(value))
         return [];
     // `kubectl` and Flux apply the items of a `v1 List` one by one.
-    if (value.apiVersion === 'v1' && value.kind === 'List' && Array.isArray(value.items)) {
+    if (value.apiVersion === 'v1' && value.kind === 'List' && isParsedList(value.items)) {
         return value.items.flatMap((item, i) => looksLikeObject(item) ? [{ file, bundle, doc, root: ['items', i], value: item, container }] : []);
     }
     return looksLikeObject(value) ? [{ file, bundle, doc, root: [], value, container }] : [];
@@ -35345,11 +35552,14 @@ function findingAt(obj, path, severity, rule, message, hint) {
     return { severity, rule, file: obj.file, line: lineOf(obj, path), message, ...(hint ? { hint } : {}) };
 }
 
-/** The API server's limit on a ConfigMap's data (the sum of the values). */
+/** Limits the Kubernetes API server and its clients put on objects, in one place. */
+/** The API server's limit on a ConfigMap's data: the sum of the values' bytes, keys excluded. */
 const CONFIGMAP_MAX_BYTES = 1_048_576;
 /** `kubectl apply` (client-side) stores the whole object in an annotation limited to this many bytes. */
 const CLIENT_SIDE_APPLY_MAX_BYTES = 262_144;
+/** The size of a string as the API server counts it. */
 const utf8Bytes = (s) => Buffer.byteLength(s, 'utf8');
+
 /** binaryData is base64 in YAML; the limit counts the decoded bytes. */
 function base64Bytes(s) {
     const clean = s.replace(/\s+/g, '');
@@ -35458,6 +35668,10 @@ const dnsName = (pattern, max, what) => name => name.length > max
         ? undefined
         : `must be a lowercase ${what}`;
 const subdomain = (max = MAX_SUBDOMAIN) => dnsName(DNS1123_SUBDOMAIN, max, 'RFC 1123 subdomain: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit');
+/** Why a ConfigMap or Secret key is not one the API server accepts (a file name), or undefined. */
+const configKeyProblem = (key) => CONFIG_KEY.test(key) && key.length <= MAX_SUBDOMAIN && !key.startsWith('..')
+    ? undefined
+    : `may only hold letters, digits, "-", "_" and "." (at most ${MAX_SUBDOMAIN} characters, not starting with "..")`;
 const label = dnsName(DNS1123_LABEL, MAX_LABEL, 'RFC 1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit');
 const serviceName = dnsName(DNS1035_LABEL, MAX_LABEL, 'RFC 1035 label: lowercase letters, digits and "-", starting with a letter and ending with a letter or digit');
 const pathSegment = name => name === '.' || name === '..'
@@ -35550,10 +35764,10 @@ function nameFindings(obj) {
             if (!isObj(data))
                 continue;
             for (const key of Object.keys(data)) {
-                if (isTemplated$1(key) ||
-                    (CONFIG_KEY.test(key) && key.length <= MAX_SUBDOMAIN && !key.startsWith('..')))
+                const problem = isTemplated$1(key) ? undefined : configKeyProblem(key);
+                if (problem === undefined)
                     continue;
-                out.push(findingAt(obj, [field, key], 'error', 'object/invalid-key', `${what}: ${field} key "${key}" may only hold letters, digits, "-", "_" and "." (at most ${MAX_SUBDOMAIN} characters, not starting with "..")`, "Mounted as a volume, each key becomes a file name; rename the key (a path goes in the volume's items)."));
+                out.push(findingAt(obj, [field, key], 'error', 'object/invalid-key', `${what}: ${field} key "${key}" ${problem}`, "Mounted as a volume, each key becomes a file name; rename the key (a path goes in the volume's items)."));
             }
         }
     }
@@ -35926,6 +36140,7 @@ const isCalicoNode = (o) => o.value.kind === 'DaemonSet' && isObj(o.value.metada
 
 const CRD_GROUP = 'apiextensions.k8s.io';
 const TOOL_CONFIG = 'no metadata: read as a tool configuration file, not a Kubernetes object';
+const NOT_AFFECTED = 'not written or affected by the upgrade (validate checks it)';
 const isCrd = (o) => o.value.kind === 'CustomResourceDefinition' && groupVersion(o.value.apiVersion).group === CRD_GROUP;
 function groupBy(items, key) {
     const out = new Map();
@@ -35998,8 +36213,11 @@ const parseFinding = (f) => ({
     message: f.message,
     ...(f.hint ? { hint: f.hint } : {})
 });
-/** The per-object rules: identity, schema, size; then duplicates among the objects checked. */
-function checkObjects(objects, ctx) {
+/**
+ * The per-object rules: identity, schema, size; then duplicates among the objects checked. Objects out of scope
+ * are counted as skipped, so that every command counts the same objects of the same tree.
+ */
+function checkObjects(objects, ctx, inScope) {
     const findings = [];
     const skipped = new SkipTally();
     const checked = [];
@@ -36008,6 +36226,10 @@ function checkObjects(objects, ctx) {
         const known = kindIsKnown(obj, ctx);
         if (isToolConfig(obj, known)) {
             skipped.add(obj, TOOL_CONFIG);
+            continue;
+        }
+        if (!inScope(obj)) {
+            skipped.add(obj, NOT_AFFECTED);
             continue;
         }
         checked.push(obj);
@@ -36054,7 +36276,7 @@ function validateRepository(input) {
     };
     const isUpgrade = written.size > 0 || upgraded !== undefined;
     const inScope = (o) => !isUpgrade || written.has(o.file) || upgradedKind(o);
-    const objects = checkObjects(collected.objects.filter(inScope), ctx);
+    const objects = checkObjects(collected.objects, ctx, inScope);
     const findings = [...collected.failures.map(parseFinding), ...objects.findings];
     const flux = findFluxInstalls(collected.streams, groupBy(collected.objects, o => o.bundle));
     findings.push(...flux.findings);
@@ -36302,9 +36524,7 @@ async function buildWithBinary(binary, render, root, exec) {
     }
     let values;
     try {
-        values = parseDocuments(result.stdout, command)
-            .map(d => d.value)
-            .filter((v) => v !== null && typeof v === 'object' && !Array.isArray(v));
+        values = parseDocuments(result.stdout, command).flatMap(d => (isObj(d.value) ? [d.value] : []));
     }
     catch (e) {
         throw new FcuError('tool', `${command} printed output that is not YAML`, {
@@ -67364,7 +67584,7 @@ async function downloadAsset(asset, file, platform, deps) {
         return result.value;
     if (result.status === 404) {
         throw new FcuError('version', `${asset.tool} ${asset.version} has no release asset ${asset.fileName}: ${redactUrl(asset.url)} answered HTTP 404`, {
-            location: { input: versionInput$1(asset.tool) },
+            // The version was resolved from the release list: a download that is not there is the mirror's to answer.
             hint: `Check that ${asset.tool} v${asset.version} is released with a ${platform.os}/${platform.arch} build, and that download-url serves GitHub release downloads.`
         });
     }
@@ -67412,7 +67632,7 @@ async function unpack(asset, file, dest, deps) {
 /** The release notes page as the release list gives it (GHES, a mirror), else its page on github.com. */
 const releaseNotesUrl = (component, tag, releases) => releases.find(r => r.tag === tag)?.htmlUrl ??
     `https://github.com/${componentRepository[component]}/releases/tag/${tag}`;
-const versionInput = (component) => (component === 'flux' ? 'flux-version' : 'calico-version');
+const versionInput = (component) => component === 'flux' ? 'flux-version' : 'calico-version';
 /**
  * Release lists and tool installs, each fetched once per run: the credentials rule (the run token only to the
  * run's own API) is applied here and nowhere else.
@@ -67495,7 +67715,7 @@ async function run(settings, deps, stages = defaultStages) {
     deps.log.info(config.file
         ? `Config file: ${config.file}`
         : `No config file (${settings.config} does not exist): targets are found by content, with no exclusions`);
-    const base = new WorkingTree(await readYamlFiles(root));
+    const base = new WorkingTree(await readYamlFiles(root, { exec: deps.exec }));
     const targets = discoverTargets(base.files(), config);
     deps.log.info(`Found ${targets.length} target(s): ${targets.map(t => `${t.path} (${t.type})`).join(', ') || 'none'}`);
     const upstream = new Upstream(settings, deps);
@@ -67565,10 +67785,12 @@ async function run(settings, deps, stages = defaultStages) {
     else if (settings.dryRun) {
         await applyChanges(root, combined.map(c => ({ path: c.path, content: c.content })));
         result.written = true;
-        result.notes.push(`dry-run: wrote ${combined.length} file(s) to the working tree; no commit, push or pull request.`);
+        result.notes.push(`Wrote ${combined.length} file(s) to the working tree; no commit, push or pull request.`);
     }
     else {
-        result.notes.push('Opening pull requests is not part of this release: nothing was written. Use dry-run: true to write the working tree.');
+        result.notes.push(
+        // Words for both edges: the CLI's --check lands here too, and it has no dry-run flag.
+        'Opening pull requests is not part of this release: nothing was written.');
     }
     return { result, plan };
 }
@@ -67600,9 +67822,15 @@ async function validatePlan(result, plan, outcomes, upstream, calico, deps) {
         const of = components.flatMap(c => outcomes.get(c) ?? []);
         return {
             files: treeAfter(plan, components).files(),
-            written: combinedChanges(plan, components)
-                .filter(c => c.content !== null)
-                .map(c => c.path),
+            // A regenerated target that came out unchanged is what the run would write: the same scope either way.
+            written: [
+                ...new Set([
+                    ...combinedChanges(plan, components)
+                        .filter(c => c.content !== null)
+                        .map(c => c.path),
+                    ...of.flatMap(o => (o.versionTargets ?? []).map(t => t.file))
+                ])
+            ],
             targets: of.flatMap(o => o.versionTargets ?? []),
             upgradedCrds: of.flatMap(o => o.upgradedCrds ?? [])
         };
@@ -67854,118 +68082,335 @@ async function realDeps(log, env) {
     return { deps, dispose: () => rm$1(tempDir, { recursive: true, force: true }) };
 }
 
-/** The CLI's plain summary on stdout: one line per fact, findings as `file:line: severity rule: message`. */
-function renderText(result) {
+function validationCounts(result) {
+    const count = (s) => result.findings.filter(f => f.severity === s).length;
+    return {
+        validated: result.validation.resources,
+        skipped: result.validation.skipped.reduce((n, s) => n + s.count, 0),
+        errors: count('error'),
+        warnings: count('warning'),
+        notChecked: result.validation.skipped.map(s => `${[s.apiVersion, s.kind].filter(Boolean).join(' ') || '(no kind)'} × ${s.count}: ${s.reason}`)
+    };
+}
+/** `Validated 3 object(s): 0 error(s), 0 warning(s); 18 not checked (below).` */
+function countsLine(c) {
+    const head = `Validated ${c.validated} object(s): ${c.errors} error(s), ${c.warnings} warning(s)`;
+    return c.skipped === 0 ? `${head}; every object was checked.` : `${head}; ${c.skipped} not checked:`;
+}
+
+/**
+ * The CLI's plain summary on stdout: one line per fact, findings as `file:line: severity rule: message`, every
+ * engine text in the CLI's words (flags and environment variables, not action inputs).
+ */
+function renderText(result, options = {}) {
+    const cli = (s) => inInterface(s, 'cli');
     const lines = [];
     for (const c of result.components)
-        lines.push(`${c.component}: ${c.from ?? 'none'} -> ${c.to ?? 'none'} (${c.action}: ${c.reason})`);
+        lines.push(`${c.component}: ${c.from ?? 'none'} -> ${c.to ?? 'none'} (${c.action}: ${cli(c.reason)})`);
     for (const t of result.targets)
         lines.push(`target ${t.path} [${t.type}] ${t.from ?? '?'} -> ${t.to ?? '?'}: ${t.status}`);
-    for (const f of result.files)
-        lines.push(`${f.operation} ${f.path} (${f.bytes} bytes)`);
+    for (const f of result.files) {
+        const verb = options.check ? `would be ${f.operation}:` : `${f.operation}`;
+        lines.push(`${verb} ${f.path} (${f.bytes} bytes)`);
+    }
     for (const m of result.migrated)
         lines.push(`migrated ${m.file}${m.line ? `:${m.line}` : ''} ${m.kind}/${m.name} ${m.from} -> ${m.to}`);
     for (const t of result.targets)
         for (const d of t.drift)
             lines.push(`drift ${t.path}${d.line ? `:${d.line}` : ''} ${d.kind}/${d.name} ${d.path}`);
     lines.push(...result.findings.map(findingLine));
-    const errors = result.findings.filter(f => f.severity === 'error').length;
-    const warnings = result.findings.filter(f => f.severity === 'warning').length;
-    lines.push(`${result.validation.resources} object(s) validated: ${errors} error(s), ${warnings} warning(s)`);
-    lines.push(...result.notes);
+    const counts = validationCounts(result);
+    lines.push(countsLine(counts), ...counts.notChecked.map(l => `  ${l}`));
+    lines.push(...result.notes.map(cli));
+    if (options.check && result.changed)
+        lines.push(`${result.files.length} file(s) would change: run upgrade without --check to write them.`);
     return lines.join('\n') + '\n';
 }
+/** One finding on one line, in the CLI's words. */
 function findingLine(f) {
-    const where = formatLocation(f);
-    return `${where ? `${where}: ` : ''}${f.severity} ${f.rule}: ${f.message}${f.hint ? ` (${f.hint})` : ''}`;
+    const where = formatLocation(f, 'cli');
+    const hint = f.hint ? ` (${inInterface(f.hint, 'cli')})` : '';
+    return `${where ? `${where}: ` : ''}${f.severity} ${f.rule}: ${inInterface(f.message, 'cli')}${hint}`;
 }
 
-const USAGE = `Usage: flux-crs-upgrade <command> [options]
-
-Commands:
-  upgrade    regenerate Flux targets for new versions, validate, and write the working tree
-  validate   check the repository as it is (schemas, CRDs, ClusterResourceSet references)
-
-Options (the action's inputs, as flags):
-  -C, --working-directory <dir>   repository root (default: .)
-      --components <list>         flux,calico (default: ${DEFAULTS.components})
-      --flux-version <v>          latest, 2.9.3, ~2.8, 2.x ... (default: latest)
-      --calico-version <v>        latest, 3.31.7, ~3.30 ... (default: latest)
-      --config <file>             config file (default: ${DEFAULT_CONFIG_PATH} if it exists)
-      --releases-api-url <url>    release lists (default: ${DEFAULTS['releases-api-url']})
-      --download-url <url>        release assets (default: ${DEFAULTS['download-url']})
-      --check                     upgrade: report what would change, write nothing
-      --json                      print the result as JSON instead of text
-  -h, --help                      this help
-
-Environment: GITHUB_TOKEN (or RELEASES_TOKEN) authenticates release-list requests.
-Exit codes: 0 ok, 1 findings or failure, 2 usage.
-`;
-const VALUE_FLAGS = new Set([
-    'working-directory',
-    'components',
-    'flux-version',
-    'calico-version',
-    'config',
-    'releases-api-url',
-    'download-url'
-]);
+const COMMANDS = ['upgrade', 'validate'];
+const both = COMMANDS;
+const settingFlag = (setting) => {
+    const n = SETTING_NAMES[setting];
+    return { setting, flag: n.flag, ...(n.short ? { short: n.short } : {}) };
+};
+const OPTIONS = [
+    {
+        ...settingFlag('working-directory'),
+        value: '<dir>',
+        help: `the repository root (default: ${DEFAULTS['working-directory']})`,
+        commands: both
+    },
+    {
+        ...settingFlag('components'),
+        value: '<list>',
+        help: `flux, calico, comma separated (default: ${DEFAULTS.components})`,
+        commands: both
+    },
+    {
+        ...settingFlag('flux-version'),
+        value: '<v>',
+        help: `latest, 2.9.3, ~2.8, 2.x ... (default: ${DEFAULTS['flux-version']})`,
+        commands: ['upgrade']
+    },
+    {
+        ...settingFlag('calico-version'),
+        value: '<v>',
+        help: `latest, 3.31.7, ~3.30 ...; validate: the calicoctl used (default: ${DEFAULTS['calico-version']})`,
+        commands: both
+    },
+    {
+        ...settingFlag('config'),
+        value: '<file>',
+        help: `config file, inside the repository (default: ${DEFAULT_CONFIG_PATH} if it exists)`,
+        commands: both
+    },
+    {
+        ...settingFlag('releases-api-url'),
+        value: '<url>',
+        help: `where release lists come from (default: ${DEFAULTS['releases-api-url']})`,
+        commands: both
+    },
+    {
+        ...settingFlag('download-url'),
+        value: '<url>',
+        help: `where flux and calicoctl are downloaded from (default: ${DEFAULTS['download-url']})`,
+        commands: both
+    },
+    {
+        flag: 'check',
+        help: 'write nothing; exit 1 and list the files when any would change',
+        commands: ['upgrade']
+    },
+    { flag: 'json', help: 'print one JSON document on stdout, whatever happens', commands: both },
+    { flag: 'verbose', help: 'debug lines on stderr (tool cache, downloads)', commands: both },
+    { flag: 'help', short: 'h', help: 'this help', commands: both },
+    { flag: 'version', help: 'print the version', commands: both }
+];
+const SUMMARY = {
+    upgrade: 'regenerate Flux targets for new versions, validate, and write the working tree',
+    validate: 'check the repository as it is (schemas, CRDs, ClusterResourceSet references)'
+};
+const EXAMPLES = {
+    upgrade: [
+        'flux-crs-upgrade upgrade -C path/to/fleet',
+        "flux-crs-upgrade upgrade --flux-version '~2.8' --components flux",
+        'flux-crs-upgrade upgrade --check --json | jq .result.files'
+    ],
+    validate: ['flux-crs-upgrade validate -C path/to/fleet', 'flux-crs-upgrade validate --json | jq .findings']
+};
+const EXIT_CODES = {
+    upgrade: [
+        '0  up to date, or written; no validation error',
+        '1  validation errors (nothing written), a failure, or with --check: files would change',
+        '2  usage: unknown option or command, a bad -C'
+    ],
+    validate: [
+        '0  no validation error (warnings and notices may be printed)',
+        '1  validation errors, or a failure',
+        '2  usage: unknown option or command, a bad -C, an upgrade-only option'
+    ]
+};
+const ENVIRONMENT = [
+    `${SETTING_NAMES.token.env}    authenticates release-list requests to api.github.com`,
+    `${SETTING_NAMES['releases-token'].env}  authenticates requests to --releases-api-url (a mirror, GHES)`
+];
+const optionLine = (o) => {
+    const names = `${o.short ? `-${o.short}, ` : '    '}--${o.flag}${o.value ? ` ${o.value}` : ''}`;
+    return `  ${names.padEnd(34)}${o.help}`;
+};
+function globalHelp(version) {
+    return [
+        `flux-crs-upgrade ${version}: keeps a GitOps fleet's Flux and Calico manifests current.`,
+        '',
+        'Usage: flux-crs-upgrade <command> [options]',
+        '',
+        'Commands:',
+        ...COMMANDS.map(c => `  ${c.padEnd(10)} ${SUMMARY[c]}`),
+        '',
+        'Options: flux-crs-upgrade <command> --help',
+        '  -h, --help       this help',
+        '      --version    print the version',
+        '',
+        'Exit codes: 0 ok, 1 findings or failure (upgrade --check: files would change), 2 usage.',
+        ''
+    ].join('\n');
+}
+function commandHelp(command) {
+    return [
+        `Usage: flux-crs-upgrade ${command} [options]`,
+        '',
+        `${SUMMARY[command]}.`,
+        '',
+        'Options:',
+        ...OPTIONS.filter(o => o.commands.includes(command)).map(optionLine),
+        '',
+        'Environment:',
+        ...ENVIRONMENT.map(l => `  ${l}`),
+        '',
+        'Examples:',
+        ...EXAMPLES[command].map(l => `  ${l}`),
+        '',
+        'Exit codes:',
+        ...EXIT_CODES[command].map(l => `  ${l}`),
+        ''
+    ].join('\n');
+}
 class UsageError extends Error {
+    command;
+    constructor(message, command) {
+        super(message);
+        this.command = command;
+    }
 }
-/** Parses argv and runs the engine; returns the exit code. Progress goes to stderr, the summary to stdout. */
+/** `--json` anywhere on the line: the caller asked for JSON, even when the line itself is wrong. */
+const wantsJson = (argv) => argv.includes('--json');
+const looksLikeOption = (v) => /^-[-A-Za-z]/.test(v);
+/** Parses argv; throws `UsageError` for anything that is not a valid command line. */
+function parseArgs(argv) {
+    // Known before the parse ends, for the "see --help" of an error found on the way.
+    const command = argv.find(a => COMMANDS.includes(a));
+    const settings = new Map();
+    const switches = new Set();
+    let positional;
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (a === '--')
+            throw new UsageError('unexpected argument "--"', command);
+        if (!a.startsWith('-') || a === '-') {
+            if (positional === undefined)
+                positional = a;
+            else
+                throw new UsageError(`unexpected argument "${a}"`, command);
+            continue;
+        }
+        const long = a.startsWith('--');
+        const [name, inline] = long
+            ? a.slice(2).split(/=(.*)/s, 2)
+            : [a.slice(1, 2), a.length > 2 ? a.slice(2) : undefined];
+        const spec = OPTIONS.find(o => (long ? o.flag === name : o.short === name));
+        if (!spec)
+            throw new UsageError(`unknown option ${long ? `--${name}` : `-${name}`}`, command);
+        const shown = long ? `--${spec.flag}` : `-${spec.short}`;
+        if (spec.value === undefined) {
+            if (inline !== undefined)
+                throw new UsageError(`${shown} takes no value`, command);
+            switches.add(spec.flag);
+            continue;
+        }
+        let value = inline;
+        if (value === undefined) {
+            value = argv[++i];
+            if (value === undefined)
+                throw new UsageError(`${shown} needs a value ${spec.value}`, command);
+            // `--flux-version --json` is a forgotten value, not a version called "--json".
+            if (looksLikeOption(value))
+                throw new UsageError(`${shown} needs a value ${spec.value}; ${value} is an option (write ${shown}=${value} to mean it)`, command);
+        }
+        settings.set(spec.setting, value);
+    }
+    if (switches.has('help'))
+        return { kind: 'help', command };
+    if (switches.has('version'))
+        return { kind: 'version' };
+    if (positional === undefined)
+        throw new UsageError('a command is required: upgrade or validate');
+    if (command === undefined || positional !== command)
+        throw new UsageError(`unknown command "${positional}": upgrade or validate`);
+    for (const o of OPTIONS) {
+        const given = o.setting ? settings.has(o.setting) : switches.has(o.flag);
+        if (given && !o.commands.includes(command))
+            throw new UsageError(`--${o.flag} does not apply to ${command}`, command);
+    }
+    return {
+        kind: 'run',
+        command,
+        settings,
+        check: switches.has('check'),
+        json: switches.has('json'),
+        verbose: switches.has('verbose')
+    };
+}
+
+const cli$1 = (s) => inInterface(s, 'cli');
+/** Findings in the CLI's words. */
+const cliFindings = (findings) => findings.map(f => ({ ...f, message: cli$1(f.message), ...(f.hint ? { hint: cli$1(f.hint) } : {}) }));
+/** The error of a run that did not complete, as the document reports it. */
+function cliError(e) {
+    if (isFcuError(e)) {
+        const { file, line, column, input } = e.location;
+        return {
+            kind: e.code,
+            message: cli$1(e.message),
+            ...(file !== undefined ? { file } : {}),
+            ...(line !== undefined ? { line } : {}),
+            ...(column !== undefined ? { column } : {}),
+            ...(input !== undefined ? { input } : {}),
+            ...(e.hint ? { hint: cli$1(e.hint) } : {})
+        };
+    }
+    return { kind: 'internal', message: e instanceof Error ? e.message : String(e) };
+}
+/** The result with its texts (notes, reasons, findings) in the CLI's words. */
+const cliResult = (r) => ({
+    ...r,
+    components: r.components.map(c => ({ ...c, reason: cli$1(c.reason) })),
+    findings: cliFindings(r.findings),
+    notes: r.notes.map(cli$1)
+});
+
+var version="0.1.0";var packageJson = {version:version};
+
+const CLI_VERSION = packageJson.version;
+/**
+ * Parses argv and runs the engine; returns the exit code (0 ok, 1 findings or failure or files that `--check`
+ * would change, 2 usage). Progress goes to stderr; stdout carries the summary, or with `--json` one JSON document.
+ */
 async function cli(argv, io) {
-    let command;
-    const values = new Map();
-    const flags = new Set();
+    const json = wantsJson(argv);
+    const document = (d) => io.stdout(JSON.stringify({ version: 1, ok: d.exitCode === 0, ...d }, null, 2) + '\n');
+    let parsed;
+    let root;
     try {
-        for (let i = 0; i < argv.length; i++) {
-            const a = argv[i];
-            if (a === '-h' || a === '--help') {
-                io.stdout(USAGE);
-                return 0;
-            }
-            if (a === '-C') {
-                if (i + 1 >= argv.length)
-                    throw new UsageError('-C needs a directory');
-                values.set('working-directory', argv[++i]);
-            }
-            else if (a.startsWith('--')) {
-                const [name, inline] = a.slice(2).split(/=(.*)/s, 2);
-                if (VALUE_FLAGS.has(name)) {
-                    const v = inline ?? argv[++i];
-                    if (v === undefined)
-                        throw new UsageError(`--${name} needs a value`);
-                    values.set(name, v);
-                }
-                else if (name === 'check' || name === 'json') {
-                    flags.add(name);
-                }
-                else {
-                    throw new UsageError(`unknown option --${name}`);
-                }
-            }
-            else if (!command) {
-                command = a;
-            }
-            else {
-                throw new UsageError(`unexpected argument "${a}"`);
-            }
+        parsed = parseArgs(argv);
+        if (parsed.kind === 'help') {
+            io.stdout(parsed.command ? commandHelp(parsed.command) : globalHelp(CLI_VERSION));
+            return 0;
         }
-        if (command !== 'upgrade' && command !== 'validate') {
-            throw new UsageError(command ? `unknown command "${command}"` : 'a command is required');
+        if (parsed.kind === 'version') {
+            io.stdout(`${CLI_VERSION}\n`);
+            return 0;
         }
+        root = workingDirectory(parsed.settings.get('working-directory') ?? '.', io.cwd, parsed.command);
     }
     catch (e) {
-        if (e instanceof UsageError) {
-            io.stderr(`flux-crs-upgrade: ${e.message}\n\n${USAGE}`);
-            return 2;
-        }
-        throw e;
+        if (!(e instanceof UsageError))
+            throw e;
+        const see = `flux-crs-upgrade ${e.command ? `${e.command} ` : ''}--help`;
+        io.stderr(`flux-crs-upgrade: ${e.message} (see ${see})\n`);
+        if (json)
+            document({
+                exitCode: 2,
+                command: e.command ?? null,
+                failure: e.message,
+                result: null,
+                findings: [],
+                error: { kind: 'usage', message: e.message, hint: `See ${see}.` }
+            });
+        return 2;
     }
+    const { command, settings: values, check, verbose } = parsed;
+    io.verbose?.(verbose);
+    const say = (m) => inInterface(m, 'cli');
     const log = {
-        info: m => io.stderr(`${m}\n`),
-        warning: m => io.stderr(`warning: ${m}\n`),
-        debug: () => { }
+        info: m => io.stderr(`${say(m)}\n`),
+        warning: m => io.stderr(`warning: ${say(m)}\n`),
+        debug: verbose ? m => io.stderr(`debug: ${say(m)}\n`) : () => { }
     };
     try {
         const settings = readSettings(name => {
@@ -67974,22 +68419,33 @@ async function cli(argv, io) {
             // No pull requests from the CLI: an upgrade writes the working tree unless --check asks only for a report.
             if (name === 'dry-run')
                 return 'true';
-            if (name === 'token')
-                return io.env.GITHUB_TOKEN ?? '';
-            if (name === 'releases-token')
-                return io.env.RELEASES_TOKEN ?? '';
+            const env = SETTING_NAMES[name]?.env;
+            if (env)
+                return io.env[env] ?? '';
             return values.get(name) ?? '';
         });
-        const root = path__default.resolve(io.cwd, settings.workingDirectory);
         // tool-cache keeps tools under RUNNER_TOOL_CACHE; outside Actions keep them in the user's cache between runs.
         const home = io.env.HOME || io.cwd;
         process.env.RUNNER_TOOL_CACHE ||= path__default.join(io.env.XDG_CACHE_HOME || path__default.join(home, '.cache'), 'flux-crs-upgrade', 'tools');
         process.env.RUNNER_TEMP ||= path__default.join(io.env.TMPDIR || '/tmp');
         const { deps, dispose } = await realDeps(log, io.env);
         try {
-            const { result } = await run({ ...settings, workingDirectory: root, dryRun: !flags.has('check') }, deps);
-            io.stdout(flags.has('json') ? JSON.stringify(result, null, 2) + '\n' : renderText(result));
-            return result.findings.some(f => f.severity === 'error') ? 1 : 0;
+            const { result } = await run({ ...settings, workingDirectory: root, dryRun: !check }, deps);
+            const errors = result.findings.filter(f => f.severity === 'error').length;
+            const wouldChange = check && result.changed;
+            const failure = errors > 0
+                ? `Validation found ${errors} error(s)`
+                : wouldChange
+                    ? `${result.files.length} file(s) would change: ${result.files.map(f => f.path).join(', ')}`
+                    : null;
+            const exitCode = failure === null ? 0 : 1;
+            if (json) {
+                const shown = cliResult(result);
+                document({ exitCode, command, failure, result: shown, findings: shown.findings, error: null });
+            }
+            else
+                io.stdout(renderText(result, { check }));
+            return exitCode;
         }
         finally {
             await dispose();
@@ -67997,10 +68453,36 @@ async function cli(argv, io) {
     }
     catch (e) {
         const findings = toFindings$1(e);
-        for (const f of findings)
-            io.stdout(findingLine(f) + '\n');
+        if (json) {
+            const error = cliError(e);
+            document({
+                exitCode: 1,
+                command,
+                failure: error.message,
+                result: null,
+                findings: cliFindings(findings),
+                error
+            });
+        }
+        else
+            for (const f of findings)
+                io.stdout(findingLine(f) + '\n');
         return 1;
     }
+}
+/** `-C`: an existing directory, or a usage error (not an engine failure about the config file it cannot read). */
+function workingDirectory(given, cwd, command) {
+    const root = path__default.resolve(cwd, given);
+    let isDirectory;
+    try {
+        isDirectory = statSync(root).isDirectory();
+    }
+    catch {
+        throw new UsageError(`-C ${given}: no such directory`, command);
+    }
+    if (!isDirectory)
+        throw new UsageError(`-C ${given} is not a directory`, command);
+    return root;
 }
 const invokedDirectly = (() => {
     try {
@@ -68011,18 +68493,26 @@ const invokedDirectly = (() => {
     }
 })();
 if (invokedDirectly) {
-    // Libraries below (tool-cache, exec) write progress to stdout as workflow commands; the CLI's stdout carries
-    // only the summary, so everything else is sent to stderr.
+    // Libraries below (tool-cache, exec) write progress to stdout as workflow commands (`::debug::`, `[command]`):
+    // the CLI's stdout carries only its summary or JSON, so those go to stderr, and only with --verbose.
     const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = process.stderr.write.bind(process.stderr);
+    let verbose = false;
+    process.stdout.write = ((chunk, ...rest) => {
+        if (verbose)
+            return process.stderr.write(chunk, ...rest);
+        const done = rest.find(r => typeof r === 'function');
+        done?.();
+        return true;
+    });
     cli(process.argv.slice(2), {
         stdout: s => write(s),
         stderr: s => process.stderr.write(s),
         env: process.env,
-        cwd: process.cwd()
+        cwd: process.cwd(),
+        verbose: on => (verbose = on)
     }).then(code => {
         process.exitCode = code;
     });
 }
 
-export { cli };
+export { CLI_VERSION, cli };

@@ -1,112 +1,83 @@
 import path from 'node:path'
-import { realpathSync } from 'node:fs'
+import { realpathSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { toFindings } from './errors.js'
 import type { Logger } from './deps.js'
-import { DEFAULT_CONFIG_PATH, DEFAULTS, readSettings } from './settings/inputs.js'
+import { readSettings } from './settings/inputs.js'
+import { inInterface, SETTING_NAMES } from './settings/names.js'
 import { run } from './run.js'
 import { realDeps } from './shell.js'
 import { findingLine, renderText } from './report/text.js'
-
-const USAGE = `Usage: flux-crs-upgrade <command> [options]
-
-Commands:
-  upgrade    regenerate Flux targets for new versions, validate, and write the working tree
-  validate   check the repository as it is (schemas, CRDs, ClusterResourceSet references)
-
-Options (the action's inputs, as flags):
-  -C, --working-directory <dir>   repository root (default: .)
-      --components <list>         flux,calico (default: ${DEFAULTS.components})
-      --flux-version <v>          latest, 2.9.3, ~2.8, 2.x ... (default: latest)
-      --calico-version <v>        latest, 3.31.7, ~3.30 ... (default: latest)
-      --config <file>             config file (default: ${DEFAULT_CONFIG_PATH} if it exists)
-      --releases-api-url <url>    release lists (default: ${DEFAULTS['releases-api-url']})
-      --download-url <url>        release assets (default: ${DEFAULTS['download-url']})
-      --check                     upgrade: report what would change, write nothing
-      --json                      print the result as JSON instead of text
-  -h, --help                      this help
-
-Environment: GITHUB_TOKEN (or RELEASES_TOKEN) authenticates release-list requests.
-Exit codes: 0 ok, 1 findings or failure, 2 usage.
-`
-
-const VALUE_FLAGS = new Set([
-  'working-directory',
-  'components',
-  'flux-version',
-  'calico-version',
-  'config',
-  'releases-api-url',
-  'download-url'
-])
-
-class UsageError extends Error {}
+import { commandHelp, globalHelp, parseArgs, UsageError, wantsJson, type Command } from './cli/args.js'
+import { cliError, cliFindings, cliResult, type CliDocument } from './cli/document.js'
+import packageJson from '../package.json' with { type: 'json' }
 
 export interface CliIo {
   stdout: (s: string) => void
   stderr: (s: string) => void
   env: NodeJS.ProcessEnv
   cwd: string
+  /** Receives whether debug lines are wanted, before anything runs (the process edge filters library output). */
+  verbose?: (on: boolean) => void
 }
 
-/** Parses argv and runs the engine; returns the exit code. Progress goes to stderr, the summary to stdout. */
+export const CLI_VERSION: string = packageJson.version
+
+/**
+ * Parses argv and runs the engine; returns the exit code (0 ok, 1 findings or failure or files that `--check`
+ * would change, 2 usage). Progress goes to stderr; stdout carries the summary, or with `--json` one JSON document.
+ */
 export async function cli(argv: string[], io: CliIo): Promise<number> {
-  let command: string | undefined
-  const values = new Map<string, string>()
-  const flags = new Set<string>()
+  const json = wantsJson(argv)
+  const document = (d: Omit<CliDocument, 'version' | 'ok'>): void =>
+    io.stdout(JSON.stringify({ version: 1, ok: d.exitCode === 0, ...d }, null, 2) + '\n')
+
+  let parsed: ReturnType<typeof parseArgs>
+  let root: string
   try {
-    for (let i = 0; i < argv.length; i++) {
-      const a = argv[i]
-      if (a === '-h' || a === '--help') {
-        io.stdout(USAGE)
-        return 0
-      }
-      if (a === '-C') {
-        if (i + 1 >= argv.length) throw new UsageError('-C needs a directory')
-        values.set('working-directory', argv[++i])
-      } else if (a.startsWith('--')) {
-        const [name, inline] = a.slice(2).split(/=(.*)/s, 2)
-        if (VALUE_FLAGS.has(name)) {
-          const v = inline ?? argv[++i]
-          if (v === undefined) throw new UsageError(`--${name} needs a value`)
-          values.set(name, v)
-        } else if (name === 'check' || name === 'json') {
-          flags.add(name)
-        } else {
-          throw new UsageError(`unknown option --${name}`)
-        }
-      } else if (!command) {
-        command = a
-      } else {
-        throw new UsageError(`unexpected argument "${a}"`)
-      }
+    parsed = parseArgs(argv)
+    if (parsed.kind === 'help') {
+      io.stdout(parsed.command ? commandHelp(parsed.command) : globalHelp(CLI_VERSION))
+      return 0
     }
-    if (command !== 'upgrade' && command !== 'validate') {
-      throw new UsageError(command ? `unknown command "${command}"` : 'a command is required')
+    if (parsed.kind === 'version') {
+      io.stdout(`${CLI_VERSION}\n`)
+      return 0
     }
+    root = workingDirectory(parsed.settings.get('working-directory') ?? '.', io.cwd, parsed.command)
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr(`flux-crs-upgrade: ${e.message}\n\n${USAGE}`)
-      return 2
-    }
-    throw e
+    if (!(e instanceof UsageError)) throw e
+    const see = `flux-crs-upgrade ${e.command ? `${e.command} ` : ''}--help`
+    io.stderr(`flux-crs-upgrade: ${e.message} (see ${see})\n`)
+    if (json)
+      document({
+        exitCode: 2,
+        command: e.command ?? null,
+        failure: e.message,
+        result: null,
+        findings: [],
+        error: { kind: 'usage', message: e.message, hint: `See ${see}.` }
+      })
+    return 2
   }
 
+  const { command, settings: values, check, verbose } = parsed
+  io.verbose?.(verbose)
+  const say = (m: string) => inInterface(m, 'cli')
   const log: Logger = {
-    info: m => io.stderr(`${m}\n`),
-    warning: m => io.stderr(`warning: ${m}\n`),
-    debug: () => {}
+    info: m => io.stderr(`${say(m)}\n`),
+    warning: m => io.stderr(`warning: ${say(m)}\n`),
+    debug: verbose ? m => io.stderr(`debug: ${say(m)}\n`) : () => {}
   }
   try {
     const settings = readSettings(name => {
-      if (name === 'mode') return command!
+      if (name === 'mode') return command
       // No pull requests from the CLI: an upgrade writes the working tree unless --check asks only for a report.
       if (name === 'dry-run') return 'true'
-      if (name === 'token') return io.env.GITHUB_TOKEN ?? ''
-      if (name === 'releases-token') return io.env.RELEASES_TOKEN ?? ''
+      const env = SETTING_NAMES[name]?.env
+      if (env) return io.env[env] ?? ''
       return values.get(name) ?? ''
     })
-    const root = path.resolve(io.cwd, settings.workingDirectory)
     // tool-cache keeps tools under RUNNER_TOOL_CACHE; outside Actions keep them in the user's cache between runs.
     const home = io.env.HOME || io.cwd
     process.env.RUNNER_TOOL_CACHE ||= path.join(
@@ -117,17 +88,52 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
     process.env.RUNNER_TEMP ||= path.join(io.env.TMPDIR || '/tmp')
     const { deps, dispose } = await realDeps(log, io.env)
     try {
-      const { result } = await run({ ...settings, workingDirectory: root, dryRun: !flags.has('check') }, deps)
-      io.stdout(flags.has('json') ? JSON.stringify(result, null, 2) + '\n' : renderText(result))
-      return result.findings.some(f => f.severity === 'error') ? 1 : 0
+      const { result } = await run({ ...settings, workingDirectory: root, dryRun: !check }, deps)
+      const errors = result.findings.filter(f => f.severity === 'error').length
+      const wouldChange = check && result.changed
+      const failure =
+        errors > 0
+          ? `Validation found ${errors} error(s)`
+          : wouldChange
+            ? `${result.files.length} file(s) would change: ${result.files.map(f => f.path).join(', ')}`
+            : null
+      const exitCode = failure === null ? 0 : 1
+      if (json) {
+        const shown = cliResult(result)
+        document({ exitCode, command, failure, result: shown, findings: shown.findings, error: null })
+      } else io.stdout(renderText(result, { check }))
+      return exitCode
     } finally {
       await dispose()
     }
   } catch (e) {
     const findings = toFindings(e)
-    for (const f of findings) io.stdout(findingLine(f) + '\n')
+    if (json) {
+      const error = cliError(e)
+      document({
+        exitCode: 1,
+        command,
+        failure: error.message,
+        result: null,
+        findings: cliFindings(findings),
+        error
+      })
+    } else for (const f of findings) io.stdout(findingLine(f) + '\n')
     return 1
   }
+}
+
+/** `-C`: an existing directory, or a usage error (not an engine failure about the config file it cannot read). */
+function workingDirectory(given: string, cwd: string, command: Command): string {
+  const root = path.resolve(cwd, given)
+  let isDirectory: boolean
+  try {
+    isDirectory = statSync(root).isDirectory()
+  } catch {
+    throw new UsageError(`-C ${given}: no such directory`, command)
+  }
+  if (!isDirectory) throw new UsageError(`-C ${given} is not a directory`, command)
+  return root
 }
 
 const invokedDirectly = (() => {
@@ -139,15 +145,22 @@ const invokedDirectly = (() => {
 })()
 
 if (invokedDirectly) {
-  // Libraries below (tool-cache, exec) write progress to stdout as workflow commands; the CLI's stdout carries
-  // only the summary, so everything else is sent to stderr.
+  // Libraries below (tool-cache, exec) write progress to stdout as workflow commands (`::debug::`, `[command]`):
+  // the CLI's stdout carries only its summary or JSON, so those go to stderr, and only with --verbose.
   const write = process.stdout.write.bind(process.stdout)
-  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write
+  let verbose = false
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    if (verbose) return (process.stderr.write as (c: unknown, ...r: unknown[]) => boolean)(chunk, ...rest)
+    const done = rest.find(r => typeof r === 'function') as (() => void) | undefined
+    done?.()
+    return true
+  }) as typeof process.stdout.write
   cli(process.argv.slice(2), {
     stdout: s => write(s),
     stderr: s => process.stderr.write(s),
     env: process.env,
-    cwd: process.cwd()
+    cwd: process.cwd(),
+    verbose: on => (verbose = on)
   }).then(code => {
     process.exitCode = code
   })

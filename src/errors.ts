@@ -2,6 +2,7 @@
  * Errors are values that carry where they come from. They are thrown inside the engine and caught once, at the
  * edge (`main.ts`, `cli.ts`), where they become annotations and an exit code.
  */
+import { inputLocation, type Interface } from './settings/names.js'
 
 export type Severity = 'error' | 'warning' | 'notice'
 
@@ -77,13 +78,16 @@ export function toFindings(e: unknown): Finding[] {
   return [{ severity: 'error', rule: 'run/internal', message }]
 }
 
-/** Renders a location the way people read them: `file:line:column` or `input flux-version`. */
-export function formatLocation(l: Location): string {
+/**
+ * Renders a location the way people read them: `file:line:column`, or the input as the interface calls it
+ * (`input flux-version` in the action, `--flux-version` in the CLI).
+ */
+export function formatLocation(l: Location, where: Interface = 'action'): string {
   if (l.file)
     return [l.file, l.line, l.line !== undefined ? l.column : undefined]
       .filter(x => x !== undefined)
       .join(':')
-  if (l.input) return `input ${l.input}`
+  if (l.input) return inputLocation(l.input, where)
   return ''
 }
 

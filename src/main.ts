@@ -3,6 +3,7 @@ import path from 'node:path'
 import * as core from '@actions/core'
 import { toFindings, type Finding } from './errors.js'
 import { readSettings } from './settings/inputs.js'
+import { inputLocation } from './settings/names.js'
 import { insideWorkspace } from './workspace/paths.js'
 import { run } from './run.js'
 import { realDeps } from './shell.js'
@@ -70,7 +71,9 @@ function annotate(f: Finding, workspace: string, root: string): void {
     if (f.line) props.startLine = f.line
     if (f.line && f.column) props.startColumn = f.column
   }
-  const message = [f.input ? `input ${f.input}: ${f.message}` : f.message, f.hint].filter(Boolean).join('\n')
+  const message = [f.input ? `${inputLocation(f.input, 'action')}: ${f.message}` : f.message, f.hint]
+    .filter(Boolean)
+    .join('\n')
   if (f.severity === 'error') core.error(message, props)
   else if (f.severity === 'warning') core.warning(message, props)
   else core.notice(message, props)

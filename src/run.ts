@@ -101,7 +101,7 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
       ? `Config file: ${config.file}`
       : `No config file (${settings.config} does not exist): targets are found by content, with no exclusions`
   )
-  const base = new WorkingTree(await readYamlFiles(root))
+  const base = new WorkingTree(await readYamlFiles(root, { exec: deps.exec }))
   const targets = discoverTargets(base.files(), config)
   deps.log.info(
     `Found ${targets.length} target(s): ${targets.map(t => `${t.path} (${t.type})`).join(', ') || 'none'}`
@@ -180,11 +180,12 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
     )
     result.written = true
     result.notes.push(
-      `dry-run: wrote ${combined.length} file(s) to the working tree; no commit, push or pull request.`
+      `Wrote ${combined.length} file(s) to the working tree; no commit, push or pull request.`
     )
   } else {
     result.notes.push(
-      'Opening pull requests is not part of this release: nothing was written. Use dry-run: true to write the working tree.'
+      // Words for both edges: the CLI's --check lands here too, and it has no dry-run flag.
+      'Opening pull requests is not part of this release: nothing was written.'
     )
   }
   return { result, plan }
@@ -226,9 +227,15 @@ async function validatePlan(
     const of = components.flatMap(c => outcomes.get(c) ?? [])
     return {
       files: treeAfter(plan, components).files(),
-      written: combinedChanges(plan, components)
-        .filter(c => c.content !== null)
-        .map(c => c.path),
+      // A regenerated target that came out unchanged is what the run would write: the same scope either way.
+      written: [
+        ...new Set([
+          ...combinedChanges(plan, components)
+            .filter(c => c.content !== null)
+            .map(c => c.path),
+          ...of.flatMap(o => (o.versionTargets ?? []).map(t => t.file))
+        ])
+      ],
       targets: of.flatMap(o => o.versionTargets ?? []),
       upgradedCrds: of.flatMap(o => o.upgradedCrds ?? [])
     }

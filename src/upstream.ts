@@ -13,7 +13,8 @@ const releaseNotesUrl = (component: Component, tag: string, releases: readonly R
   releases.find(r => r.tag === tag)?.htmlUrl ??
   `https://github.com/${componentRepository[component]}/releases/tag/${tag}`
 
-export const versionInput = (component: Component) => (component === 'flux' ? 'flux-version' : 'calico-version')
+export const versionInput = (component: Component) =>
+  component === 'flux' ? 'flux-version' : 'calico-version'
 
 /**
  * Release lists and tool installs, each fetched once per run: the credentials rule (the run token only to the
@@ -94,4 +95,3 @@ export class Upstream {
     return fluxCli(t.path, t.version, this.deps.exec)
   }
 }
-

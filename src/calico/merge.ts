@@ -40,6 +40,8 @@ import { FcuError, type Finding, type Location } from '../errors.js'
 import { splitDocumentTexts } from '../yaml/documents.js'
 import { loadFast, locateFast, UNSUPPORTED } from '../yaml/fast-load.js'
 import { isObject } from '../yaml/values.js'
+import { sealParsed } from '../yaml/readonly.js'
+import { groupVersion } from '../kubernetes/api-version.js'
 
 /** A list item selected by its merge key, e.g. `env[name=CALICO_IPV4POOL_CIDR]`. */
 export interface ItemKey {
@@ -171,7 +173,7 @@ function identityOf(text: string): ObjectId | undefined {
 }
 
 function objectId(apiVersion: string, kind: string, namespace: string, name: string): ObjectId {
-  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : ''
+  const { group } = groupVersion(apiVersion)
   return {
     key: `${group}\u0000${kind}\u0000${namespace}\u0000${name}`,
     display: `${kind} ${namespace ? `${namespace}/` : ''}${name}`
@@ -182,7 +184,7 @@ function loadValue(text: string): unknown {
   const fast = loadFast(text)
   if (fast !== UNSUPPORTED) return fast
   try {
-    return yaml.load(text, { json: true })
+    return sealParsed(yaml.load(text, { json: true }))
   } catch {
     return undefined
   }

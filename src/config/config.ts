@@ -1,4 +1,4 @@
-import { FcuError } from '../errors.js'
+import { FcuError, type Finding } from '../errors.js'
 import { parseDocuments, positionOf, type YamlDocument, type YamlPath } from '../yaml/documents.js'
 import { isObject, type Obj } from '../yaml/values.js'
 
@@ -68,9 +68,24 @@ export function parseConfig(text: string, file: string): RepoConfig {
     })
   }
   const doc = docs[0]
-  const fail = (path: YamlPath, message: string, hint: string): never => {
+  // Every problem is collected, each with its own line, so that one run lists them all: a problem inside a
+  // section skips the rest of that section (its value is unusable), not the other sections.
+  const problems: Finding[] = []
+  const report = (path: YamlPath, message: string, hint: string): void => {
     const { line, column } = positionOf(doc, path)
-    throw new FcuError('config', `${file}:${line}: ${message}`, { location: { file, line, column }, hint })
+    problems.push({ severity: 'error', rule: 'run/config', file, line, column, message, hint })
+  }
+  const fail = (path: YamlPath, message: string, hint: string): never => {
+    report(path, message, hint)
+    throw INVALID
+  }
+  const attempt = <T>(section: () => T): T | undefined => {
+    try {
+      return section()
+    } catch (e) {
+      if (e === INVALID) return undefined
+      throw e
+    }
   }
   const keysOf = (value: unknown, path: YamlPath, allowed: string[]): Obj => {
     if (!isObject(value))
@@ -81,7 +96,7 @@ export function parseConfig(text: string, file: string): RepoConfig {
       )
     for (const k of Object.keys(value)) {
       if (!allowed.includes(k)) {
-        fail(
+        report(
           [...path, k],
           `unknown key "${k}" in ${dotted(path) || 'the config'}`,
           `Allowed keys: ${allowed.join(', ')}.`
@@ -110,76 +125,102 @@ export function parseConfig(text: string, file: string): RepoConfig {
     }
     return value as string[]
   }
+  const installValue = (k: string, v: unknown, p: YamlPath): unknown => {
+    const kind = INSTALL_KEYS[k as keyof InstallOverrides]
+    if (kind === 'string') return str(v, p)
+    if (kind === 'list') return strList(v, p)
+    if (kind === 'boolean') {
+      if (typeof v !== 'boolean')
+        fail(p, `${dotted(p)} must be true or false`, 'Write true or false without quotes.')
+      return v
+    }
+    if (v !== 'debug' && v !== 'info' && v !== 'error')
+      fail(p, `${dotted(p)} must be debug, info or error`, 'Flux controllers accept debug, info or error.')
+    return v
+  }
   const install = (value: unknown, path: YamlPath): InstallOverrides => {
     const o = keysOf(value, path, Object.keys(INSTALL_KEYS))
     const out: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(o)) {
-      const kind = INSTALL_KEYS[k as keyof InstallOverrides]
-      const p = [...path, k]
-      if (kind === 'string') out[k] = str(v, p)
-      else if (kind === 'list') out[k] = strList(v, p)
-      else if (kind === 'boolean') {
-        if (typeof v !== 'boolean')
-          fail(p, `${dotted(p)} must be true or false`, 'Write true or false without quotes.')
-        out[k] = v
-      } else {
-        if (v !== 'debug' && v !== 'info' && v !== 'error')
-          fail(
-            p,
-            `${dotted(p)} must be debug, info or error`,
-            'Flux controllers accept debug, info or error.'
-          )
-        out[k] = v
-      }
+      if (!(k in INSTALL_KEYS)) continue
+      const parsed = attempt(() => installValue(k, v, [...path, k]))
+      if (parsed !== undefined) out[k] = parsed
     }
     return out as InstallOverrides
   }
+  const target = (t: unknown, i: number): ConfiguredTarget => {
+    const o = keysOf(t, ['targets', i], ['path', 'type', 'install'])
+    const path = attempt(() =>
+      relativePath(str(o.path, ['targets', i, 'path']), ['targets', i, 'path'], fail)
+    )
+    const out: ConfiguredTarget = { path: path ?? '' }
+    if (o.type !== undefined) {
+      if (!TARGET_TYPES.includes(o.type as TargetType)) {
+        report(
+          ['targets', i, 'type'],
+          `unknown target type "${String(o.type)}"`,
+          `Types: ${TARGET_TYPES.join(', ')}.`
+        )
+      } else out.type = o.type as TargetType
+    }
+    if (o.install !== undefined) {
+      const overrides = attempt(() => install(o.install, ['targets', i, 'install']))
+      if (overrides) out.install = overrides
+    }
+    return out
+  }
 
-  const root = keysOf(doc.value, [], ['targets', 'exclude', 'flux', 'calico'])
+  const root = attempt(() => keysOf(doc.value, [], ['targets', 'exclude', 'flux', 'calico'])) ?? {}
   const config: RepoConfig = { ...emptyConfig(), file }
   if (root.targets !== undefined) {
     if (!Array.isArray(root.targets))
-      fail(['targets'], 'targets must be a list', 'Write each target as `- path: ...`.')
-    config.targets = (root.targets as unknown[]).map((t, i) => {
-      const o = keysOf(t, ['targets', i], ['path', 'type', 'install'])
-      const path = relativePath(str(o.path, ['targets', i, 'path']), ['targets', i, 'path'], fail)
-      const target: ConfiguredTarget = { path }
-      if (o.type !== undefined) {
-        if (!TARGET_TYPES.includes(o.type as TargetType)) {
-          fail(
-            ['targets', i, 'type'],
-            `unknown target type "${String(o.type)}"`,
-            `Types: ${TARGET_TYPES.join(', ')}.`
-          )
-        }
-        target.type = o.type as TargetType
-      }
-      if (o.install !== undefined) target.install = install(o.install, ['targets', i, 'install'])
-      return target
-    })
+      report(['targets'], 'targets must be a list', 'Write each target as `- path: ...`.')
+    else config.targets = (root.targets as unknown[]).flatMap((t, i) => attempt(() => target(t, i)) ?? [])
   }
   if (root.exclude !== undefined) {
-    config.exclude = strList(root.exclude, ['exclude']).map((g, i) => relativePath(g, ['exclude', i], fail))
+    const globs = attempt(() => strList(root.exclude, ['exclude'])) ?? []
+    config.exclude = globs.flatMap((g, i) => attempt(() => relativePath(g, ['exclude', i], fail)) ?? [])
   }
   if (root.flux !== undefined) {
-    const f = keysOf(root.flux, ['flux'], ['install'])
-    if (f.install !== undefined) config.flux.install = install(f.install, ['flux', 'install'])
+    attempt(() => {
+      const f = keysOf(root.flux, ['flux'], ['install'])
+      if (f.install !== undefined) config.flux.install = install(f.install, ['flux', 'install'])
+    })
   }
   if (root.calico !== undefined) {
-    const c = keysOf(root.calico, ['calico'], ['manifest'])
-    if (c.manifest !== undefined) {
-      const m = str(c.manifest, ['calico', 'manifest'])
-      if (!CALICO_MANIFESTS.includes(m))
-        fail(
-          ['calico', 'manifest'],
-          `unknown Calico manifest "${m}"`,
-          `Manifests: ${CALICO_MANIFESTS.join(', ')}.`
-        )
-      config.calico.manifest = m
-    }
+    attempt(() => {
+      const c = keysOf(root.calico, ['calico'], ['manifest'])
+      if (c.manifest !== undefined) {
+        const m = str(c.manifest, ['calico', 'manifest'])
+        if (!CALICO_MANIFESTS.includes(m))
+          fail(
+            ['calico', 'manifest'],
+            `unknown Calico manifest "${m}"`,
+            `Manifests: ${CALICO_MANIFESTS.join(', ')}.`
+          )
+        config.calico.manifest = m
+      }
+    })
+  }
+  if (problems.length === 1) {
+    const [p] = problems
+    throw new FcuError('config', p.message, {
+      location: { file, line: p.line, column: p.column },
+      hint: p.hint
+    })
+  }
+  if (problems.length > 1) {
+    throw new FcuError('config', `${file} has ${problems.length} errors`, {
+      location: { file },
+      hint: 'Fix each error above; the config is read only when it has none.',
+      findings: problems
+    })
   }
   return config
 }
+
+/** Thrown inside the parse to abandon a section whose value is unusable; never leaves `parseConfig`. */
+const INVALID = Symbol('invalid config section')
 
 /** Paths in the config are repository-relative; `..` and absolute paths would reach outside the workspace. */
 function relativePath(

@@ -17,7 +17,7 @@ export async function loadConfig(root: string, settings: Settings): Promise<Repo
     const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (e as Error).message})`
     throw new FcuError('config', `Config file ${settings.config} ${why}`, {
       location: { input: 'config' },
-      hint: `Create the file, fix the path (relative to the repository root), or leave config empty to read ${DEFAULT_CONFIG_PATH} when it exists.`
+      hint: `Create the file, fix the path (relative to the repository root), or leave out the config input to read ${DEFAULT_CONFIG_PATH} when it exists.`
     })
   }
   return parseConfig(text, path.relative(root, abs).split(path.sep).join('/'))

@@ -1,6 +1,7 @@
 import { positionOf, type YamlDocument } from '../yaml/documents.js'
 import { apiVersionLine } from './apis.js'
 import { isObject } from '../yaml/values.js'
+import { groupVersion } from '../kubernetes/api-version.js'
 
 /**
  * One difference between a file and what `flux install` gives for its header version and options. `was` is the
@@ -48,7 +49,7 @@ function keyed(docs: YamlDocument[]): Map<string, Keyed> {
     if (!isObject(v) || typeof v.kind !== 'string') continue
     const meta = isObject(v.metadata) ? v.metadata : {}
     const apiVersion = typeof v.apiVersion === 'string' ? v.apiVersion : ''
-    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : ''
+    const { group } = groupVersion(apiVersion)
     const ref: ObjectRef = {
       apiVersion,
       kind: v.kind,

@@ -9,6 +9,7 @@ import {
   stringMap,
   type RenderedObject
 } from './resource.js'
+import { groupVersion } from '../kubernetes/api-version.js'
 
 /** A patch `target` (kustomize's `types.Selector`). Name and namespace are anchored regular expressions. */
 export interface TargetSelector {
@@ -41,8 +42,7 @@ export function selectTargets(objects: readonly RenderedObject[], s: TargetSelec
     if (s.kind && kindOf(v) !== s.kind) return false
     if (s.group !== undefined && s.group !== '' && groupOf(v) !== s.group) return false
     if (s.version) {
-      const av = apiVersionOf(v)
-      if ((av.includes('/') ? av.slice(av.indexOf('/') + 1) : av) !== s.version) return false
+      if (groupVersion(apiVersionOf(v)).version !== s.version) return false
     }
     if (name && !name.test(nameOf(v)) && !name.test(o.originalName)) return false
     if (

@@ -1,6 +1,7 @@
 import { formatLocation, type Finding } from '../errors.js'
 import { CLIENT_SIDE_APPLY_MAX_BYTES, CONFIGMAP_MAX_BYTES } from '../kubernetes/limits.js'
 import type { RunResult } from '../result.js'
+import { countsLine, validationCounts } from './counts.js'
 
 /**
  * The job summary (and, later, the PR body) as Markdown. Pure: the same result always renders the same text, so
@@ -83,13 +84,10 @@ export function renderSummary(result: RunResult): string {
   }
 
   out.push(...renderFindings(result.findings))
-  if (result.validation.resources > 0 || result.validation.skipped.length > 0) {
-    const skipped = result.validation.skipped.reduce((n, s) => n + s.count, 0)
-    out.push(`Validated ${result.validation.resources} object(s); ${skipped} skipped (no schema at hand).`)
-    for (const s of result.validation.skipped)
-      out.push(`- ${s.apiVersion} ${s.kind} × ${s.count}: ${esc(s.reason)}`)
-    out.push('')
-  }
+  const counts = validationCounts(result)
+  out.push(countsLine(counts))
+  for (const line of counts.notChecked) out.push(`- ${esc(line)}`)
+  out.push('')
 
   if (result.tools.length > 0) {
     out.push(

@@ -1,28 +1,40 @@
 import { formatLocation, type Finding } from '../errors.js'
 import type { RunResult } from '../result.js'
+import { inInterface } from '../settings/names.js'
+import { countsLine, validationCounts } from './counts.js'
 
-/** The CLI's plain summary on stdout: one line per fact, findings as `file:line: severity rule: message`. */
-export function renderText(result: RunResult): string {
+/**
+ * The CLI's plain summary on stdout: one line per fact, findings as `file:line: severity rule: message`, every
+ * engine text in the CLI's words (flags and environment variables, not action inputs).
+ */
+export function renderText(result: RunResult, options: { check?: boolean } = {}): string {
+  const cli = (s: string) => inInterface(s, 'cli')
   const lines: string[] = []
   for (const c of result.components)
-    lines.push(`${c.component}: ${c.from ?? 'none'} -> ${c.to ?? 'none'} (${c.action}: ${c.reason})`)
+    lines.push(`${c.component}: ${c.from ?? 'none'} -> ${c.to ?? 'none'} (${c.action}: ${cli(c.reason)})`)
   for (const t of result.targets)
     lines.push(`target ${t.path} [${t.type}] ${t.from ?? '?'} -> ${t.to ?? '?'}: ${t.status}`)
-  for (const f of result.files) lines.push(`${f.operation} ${f.path} (${f.bytes} bytes)`)
+  for (const f of result.files) {
+    const verb = options.check ? `would be ${f.operation}:` : `${f.operation}`
+    lines.push(`${verb} ${f.path} (${f.bytes} bytes)`)
+  }
   for (const m of result.migrated)
     lines.push(`migrated ${m.file}${m.line ? `:${m.line}` : ''} ${m.kind}/${m.name} ${m.from} -> ${m.to}`)
   for (const t of result.targets)
     for (const d of t.drift)
       lines.push(`drift ${t.path}${d.line ? `:${d.line}` : ''} ${d.kind}/${d.name} ${d.path}`)
   lines.push(...result.findings.map(findingLine))
-  const errors = result.findings.filter(f => f.severity === 'error').length
-  const warnings = result.findings.filter(f => f.severity === 'warning').length
-  lines.push(`${result.validation.resources} object(s) validated: ${errors} error(s), ${warnings} warning(s)`)
-  lines.push(...result.notes)
+  const counts = validationCounts(result)
+  lines.push(countsLine(counts), ...counts.notChecked.map(l => `  ${l}`))
+  lines.push(...result.notes.map(cli))
+  if (options.check && result.changed)
+    lines.push(`${result.files.length} file(s) would change: run upgrade without --check to write them.`)
   return lines.join('\n') + '\n'
 }
 
+/** One finding on one line, in the CLI's words. */
 export function findingLine(f: Finding): string {
-  const where = formatLocation(f)
-  return `${where ? `${where}: ` : ''}${f.severity} ${f.rule}: ${f.message}${f.hint ? ` (${f.hint})` : ''}`
+  const where = formatLocation(f, 'cli')
+  const hint = f.hint ? ` (${inInterface(f.hint, 'cli')})` : ''
+  return `${where ? `${where}: ` : ''}${f.severity} ${f.rule}: ${inInterface(f.message, 'cli')}${hint}`
 }

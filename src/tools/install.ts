@@ -132,7 +132,7 @@ async function downloadAsset(
       'version',
       `${asset.tool} ${asset.version} has no release asset ${asset.fileName}: ${redactUrl(asset.url)} answered HTTP 404`,
       {
-        location: { input: versionInput(asset.tool) },
+        // The version was resolved from the release list: a download that is not there is the mirror's to answer.
         hint: `Check that ${asset.tool} v${asset.version} is released with a ${platform.os}/${platform.arch} build, and that download-url serves GitHub release downloads.`
       }
     )

@@ -70,9 +70,7 @@ export async function buildWithBinary(
   }
   let values: KubeObject[]
   try {
-    values = parseDocuments(result.stdout, command)
-      .map(d => d.value)
-      .filter(isObject)
+    values = parseDocuments(result.stdout, command).flatMap(d => (isObject(d.value) ? [d.value] : []))
   } catch (e) {
     throw new FcuError('tool', `${command} printed output that is not YAML`, {
       hint: 'Check the kustomize version on the runner.',

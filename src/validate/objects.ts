@@ -13,6 +13,7 @@ import { loadFast, SharedBlocks, UNSUPPORTED } from '../yaml/fast-load.js'
 import { isObject, type Obj } from '../yaml/values.js'
 import { inSkippedDirectory, isYamlPath } from '../workspace/paths.js'
 import { groupVersion } from '../kubernetes/api-version.js'
+import { isParsedList, type ParsedObject, type ParsedValue } from '../yaml/readonly.js'
 
 /**
  * The Kubernetes objects of a repository, as validation sees them: every document of every YAML file, plus the
@@ -36,7 +37,8 @@ export interface ManifestObject {
   doc: YamlDocument
   /** Where the object sits inside `doc.value`: `[]`, or `['items', i]` for the items of a `v1 List`. */
   root: YamlPath
-  value: Obj
+  /** Shared with every object read from the same text: read-only. */
+  readonly value: ParsedObject
   /** The ConfigMap data value the object was read from, when it is not a document of the file itself. */
   container?: DataStream
 }
@@ -191,8 +193,9 @@ export function parseStream(
   splitDocumentTexts(text).forEach((d, index) => {
     let value = seen.get(d.text)
     if (value === undefined) {
-      value = loadFast(d.text, memo.blocks)
-      if (value === UNSUPPORTED) {
+      const fast = loadFast(d.text, memo.blocks)
+      if (fast !== UNSUPPORTED) value = fast
+      else {
         try {
           value = parseDocuments(d.text, file, d.startLine - 1)[0]?.value ?? null
         } catch (e) {
@@ -216,7 +219,7 @@ class ParsedDocument implements YamlDocument {
     readonly file: string,
     readonly index: number,
     private readonly piece: DocumentText,
-    readonly value: unknown
+    readonly value: ParsedValue
   ) {
     this.text = piece.text
   }
@@ -228,7 +231,7 @@ class ParsedDocument implements YamlDocument {
 
 /** What one run has parsed: document values by text, and nested blocks (see `SharedBlocks`). */
 export interface ParseMemo {
-  documents: Map<string, unknown>
+  documents: Map<string, ParsedValue>
   blocks: SharedBlocks
 }
 
@@ -331,7 +334,7 @@ function objectsOf(
   const value = doc.value
   if (!isObject(value)) return []
   // `kubectl` and Flux apply the items of a `v1 List` one by one.
-  if (value.apiVersion === 'v1' && value.kind === 'List' && Array.isArray(value.items)) {
+  if (value.apiVersion === 'v1' && value.kind === 'List' && isParsedList(value.items)) {
     return value.items.flatMap((item, i) =>
       looksLikeObject(item) ? [{ file, bundle, doc, root: ['items', i], value: item, container }] : []
     )

@@ -59,6 +59,7 @@ export type { SourceFile } from './objects.js'
 
 const CRD_GROUP = 'apiextensions.k8s.io'
 const TOOL_CONFIG = 'no metadata: read as a tool configuration file, not a Kubernetes object'
+const NOT_AFFECTED = 'not written or affected by the upgrade (validate checks it)'
 
 const isCrd = (o: ManifestObject): boolean =>
   o.value.kind === 'CustomResourceDefinition' && groupVersion(o.value.apiVersion).group === CRD_GROUP
@@ -115,8 +116,15 @@ const parseFinding = (f: ParseFailure): Finding => ({
   ...(f.hint ? { hint: f.hint } : {})
 })
 
-/** The per-object rules: identity, schema, size; then duplicates among the objects checked. */
-function checkObjects(objects: readonly ManifestObject[], ctx: SchemaContext) {
+/**
+ * The per-object rules: identity, schema, size; then duplicates among the objects checked. Objects out of scope
+ * are counted as skipped, so that every command counts the same objects of the same tree.
+ */
+function checkObjects(
+  objects: readonly ManifestObject[],
+  ctx: SchemaContext,
+  inScope: (o: ManifestObject) => boolean
+) {
   const findings: Finding[] = []
   const skipped = new SkipTally()
   const checked: ManifestObject[] = []
@@ -125,6 +133,10 @@ function checkObjects(objects: readonly ManifestObject[], ctx: SchemaContext) {
     const known = kindIsKnown(obj, ctx)
     if (isToolConfig(obj, known)) {
       skipped.add(obj, TOOL_CONFIG)
+      continue
+    }
+    if (!inScope(obj)) {
+      skipped.add(obj, NOT_AFFECTED)
       continue
     }
     checked.push(obj)
@@ -169,7 +181,7 @@ export function validateRepository(input: ValidationInput): ValidationReport {
   const isUpgrade = written.size > 0 || upgraded !== undefined
   const inScope = (o: ManifestObject): boolean => !isUpgrade || written.has(o.file) || upgradedKind(o)
 
-  const objects = checkObjects(collected.objects.filter(inScope), ctx)
+  const objects = checkObjects(collected.objects, ctx, inScope)
   const findings: Finding[] = [...collected.failures.map(parseFinding), ...objects.findings]
 
   const flux = findFluxInstalls(

@@ -11,6 +11,9 @@ export const acceptedVersionForms =
 /** Characters that semver versions and ranges are made of; anything else (`;`, `$`, quotes, words) is refused. */
 const rangeCharacters = /^[0-9.xX*v~^<>= |-]+$/
 
+/** A version with a prerelease or build part (`2.9.0-rc.1`, `v2.9.0+abc`), alone or after an operator. */
+const prerelease = /^[<>=~^]*v?\d+\.\d+\.\d+[-+][0-9A-Za-z.+-]*$/
+
 const partial = /^v?(?:0|[1-9]\d*|[xX*])(?:\.(?:0|[1-9]\d*|[xX*])){0,2}$/
 const comparator = /^(?:[<>]=?|=|~|\^)?(.*)$/
 
@@ -48,7 +51,7 @@ export function parseVersionSpec(raw: string, input: string): VersionSpec {
   if (text.length > maxLength) fail(`longer than ${maxLength} characters`)
   if (!rangeCharacters.test(text)) {
     fail(
-      /-[0-9A-Za-z]/.test(text) || /\+/.test(text)
+      prerelease.test(text)
         ? 'prerelease and build versions are not supported (only stable releases are)'
         : 'it contains characters that are not part of a version or range'
     )

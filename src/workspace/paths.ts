@@ -9,7 +9,7 @@ export function insideWorkspace(root: string, relative: string, input: string): 
   const abs = path.resolve(root, relative)
   const rel = path.relative(root, abs)
   if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
-    throw new FcuError('input', `${input} "${relative}" is outside the workspace ${root}`, {
+    throw new FcuError('input', `Input ${input} "${relative}" is outside the workspace ${root}`, {
       location: { input },
       hint: 'Give a path relative to the repository root that stays inside it.'
     })

@@ -2,6 +2,7 @@ import yaml from 'js-yaml'
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml'
 import { FcuError } from '../errors.js'
 import { loadFast, locateFast, UNSUPPORTED } from './fast-load.js'
+import { sealParsed, type ParsedValue } from './readonly.js'
 
 /**
  * A multi-document YAML file split into documents that remember where they stand in the file.
@@ -19,8 +20,8 @@ export interface YamlDocument {
   startLine: number
   /** The document's own text, separators excluded. */
   text: string
-  /** The parsed value; null for an empty document (only comments or nothing). */
-  value: unknown
+  /** The parsed value; null for an empty document (only comments or nothing). Shared: read-only. */
+  readonly value: ParsedValue
 }
 
 export type YamlPath = ReadonlyArray<string | number>
@@ -32,6 +33,8 @@ const END_MARKER = /^\.\.\.(?:[ \t].*)?$/
 export interface DocumentText {
   /** 1-based line of the document's first line of text (the line after its `---`). */
   readonly startLine: number
+  /** 0-based offset of `text` in the stream. */
+  readonly offset: number
   readonly text: string
 }
 
@@ -68,7 +71,7 @@ function lineStarts(text: string): number[] {
 class Piece implements DocumentText {
   constructor(
     private readonly lines: LineIndex,
-    private readonly offset: number,
+    readonly offset: number,
     readonly text: string
   ) {}
 
@@ -121,6 +124,43 @@ export function splitDocumentTexts(text: string): DocumentText[] {
   return out
 }
 
+/** A document with the separator lines before it: the chunks of a stream join back to the stream exactly. */
+export interface DocumentChunk {
+  document: DocumentText
+  /** `---` (or `...`) lines before the document's text, the text, and the newline that ends it. */
+  raw: string
+}
+
+/** The stream cut into chunks, one per document of `splitDocumentTexts`, to move whole documents byte for byte. */
+export function splitDocumentChunks(text: string): DocumentChunk[] {
+  const docs = splitDocumentTexts(text)
+  return docs.map((document, i) => {
+    const start = i === 0 ? 0 : Math.min(text.length, docs[i - 1].offset + docs[i - 1].text.length + 1)
+    const end = i === docs.length - 1 ? text.length : document.offset + document.text.length + 1
+    return { document, raw: text.slice(start, end) }
+  })
+}
+
+/** Whether a chunk's first line is a document marker (`---` or `...`). */
+export const startsWithMarker = (raw: string): boolean => {
+  const nl = raw.indexOf('\n')
+  const first = (nl === -1 ? raw : raw.slice(0, nl)).replace(/\r$/, '')
+  return SEPARATOR.test(first) || END_MARKER.test(first)
+}
+
+/**
+ * Chunks (or whole streams) joined into one stream in which each still starts its own document: a chunk that
+ * follows another gets a `---` line if it has none, and a chunk that is followed a final newline.
+ */
+export function joinDocuments(raws: readonly string[]): string {
+  let out = ''
+  for (const [i, raw] of raws.entries()) {
+    if (i > 0 && !out.endsWith('\n')) out += '\n'
+    out += i > 0 && !startsWithMarker(raw) ? `---\n${raw}` : raw
+  }
+  return out
+}
+
 /** Only comments and white space: scans to the first content character instead of splitting into lines. */
 const isBlank = (text: string): boolean => {
   for (let i = 0; i < text.length; i++) {
@@ -143,10 +183,10 @@ export function parseDocuments(text: string, file: string, lineOffset = 0): Yaml
     const startLine = d.startLine + lineOffset
     if (isBlank(d.text)) return { file, index, startLine, text: d.text, value: null }
     const fast = loadFast(d.text)
-    if (fast !== UNSUPPORTED) return { file, index, startLine, text: d.text, value: fast ?? null }
+    if (fast !== UNSUPPORTED) return { file, index, startLine, text: d.text, value: fast }
     try {
-      const value = yaml.load(d.text, { filename: file, json: true })
-      return { file, index, startLine, text: d.text, value: value ?? null }
+      const value = sealParsed(yaml.load(d.text, { filename: file, json: true }) ?? null)
+      return { file, index, startLine, text: d.text, value }
     } catch (e) {
       const mark = (e as { mark?: { line: number; column: number } }).mark
       const reason = (e as { reason?: string }).reason ?? (e as Error).message

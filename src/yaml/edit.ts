@@ -31,6 +31,16 @@ export type Edit =
   | { op: 'insert'; doc?: number; path: YamlPath; after: number; values: ScalarValue[] }
   /** Removes the sequence entry at `path` (its last element is the index). */
   | { op: 'remove'; doc?: number; path: YamlPath }
+  /**
+   * Inserts copies of the sequence entry at `path` after it, each with one scalar inside it (`at`, relative to the
+   * entry) set: a ClusterResourceSet's `{name, kind}` entry for a ConfigMap split into parts.
+   */
+  | {
+      op: 'duplicate'
+      doc?: number
+      path: YamlPath
+      copies: ReadonlyArray<{ at: YamlPath; value: ScalarValue }>
+    }
 
 /** A scalar found by value: where it is, as an edit addresses it and as a person reads it. */
 export interface ScalarRef {
@@ -163,6 +173,7 @@ function locate(text: string, { base, doc }: ParsedDoc, path: YamlPath, file: st
 function spliceFor(text: string, d: ParsedDoc, edit: Edit, file: string): Splice {
   if (edit.op === 'set' || edit.op === 'block') return scalarSplice(text, d, edit, file)
   const seqPath = edit.op === 'insert' ? edit.path : edit.path.slice(0, -1)
+  if (edit.op === 'duplicate') return duplicateSplice(text, d, edit, seqPath, file)
   const seq = locate(text, d, seqPath, file).node
   const i = edit.op === 'insert' ? edit.after : (edit.path[edit.path.length - 1] as number)
   if (!isSeq(seq) || !isNode(seq.items[i]))
@@ -197,6 +208,42 @@ function spliceFor(text: string, d: ParsedDoc, edit: Edit, file: string): Splice
   const colon = text.slice(0, dash).search(/:[ \t\r\n]*$/)
   if (colon < 0) throw bug(file, `cannot empty the list at ${JSON.stringify(seqPath)}`)
   return { start: colon + 1, end: last.offset, text: ' []' }
+}
+
+/** The entry's own text, copied after it once per copy, each with its scalar set (an edit of the copy alone). */
+function duplicateSplice(
+  text: string,
+  d: ParsedDoc,
+  edit: Extract<Edit, { op: 'duplicate' }>,
+  seqPath: YamlPath,
+  file: string
+): Splice {
+  const seq = locate(text, d, seqPath, file).node
+  const i = edit.path[edit.path.length - 1] as number
+  if (!isSeq(seq) || !isNode(seq.items[i]))
+    throw bug(file, `no list entry ${i} at ${JSON.stringify(seqPath)}`)
+  const [start, end] = (seq.items[i] as Node).range!.map(o => o + d.base)
+  if (seq.flow) {
+    const own = text.slice(start, end)
+    const copies = edit.copies.map(
+      c => `, ${applyEdits(own, [{ op: 'set', path: c.at, value: c.value }], file)}`
+    )
+    return { start: end, end, text: copies.join('') }
+  }
+  const dash = dashBefore(text, start)
+  const lineBegin = text.lastIndexOf('\n', (dash ?? 0) - 1) + 1
+  if (dash === undefined || text.slice(lineBegin, dash).trim() !== '') {
+    throw bug(file, `entry ${i} at ${JSON.stringify(seqPath)} does not start its own line`)
+  }
+  const last = lastLineEnd(text, end)
+  // The copy is a one-entry list at the entry's own indentation: a document of its own, edited like any file.
+  const own = text.slice(lineBegin, last.offset)
+  const copies = edit.copies.map(c =>
+    applyEdits(own, [{ op: 'set', path: [0, ...c.at], value: c.value }], file)
+  )
+  return last.offset === text.length
+    ? { start: last.offset, end: last.offset, text: copies.map(c => last.eol + c).join('') }
+    : { start: last.next, end: last.next, text: copies.map(c => c + last.eol).join('') }
 }
 
 function scalarSplice(
@@ -369,7 +416,7 @@ function join(text: string, splices: Splice[], file: string): string {
 /** The edited file must read as the original with exactly the intended changes: anything else is a splice bug. */
 function verify(before: ParsedDoc[], after: ParsedDoc[], edits: readonly Edit[], file: string): void {
   const expected = before.map(d => d.doc.toJS() as unknown)
-  const lists = new Map<unknown[], Map<number, { remove?: boolean; after: ScalarValue[] }>>()
+  const lists = new Map<unknown[], Map<number, { remove?: boolean; after: unknown[] }>>()
   const at = (doc: number, path: YamlPath) => path.reduce((v: any, k) => v?.[k], expected[doc]) // eslint-disable-line @typescript-eslint/no-explicit-any
   for (const e of edits) {
     const doc = e.doc ?? 0
@@ -381,10 +428,19 @@ function verify(before: ParsedDoc[], after: ParsedDoc[], edits: readonly Edit[],
     // Indexes are the original ones: entries change only once every edit is placed.
     const list = at(doc, e.op === 'insert' ? e.path : e.path.slice(0, -1)) as unknown[]
     const index = e.op === 'insert' ? e.after : (e.path[e.path.length - 1] as number)
-    const marks = lists.get(list) ?? new Map<number, { remove?: boolean; after: ScalarValue[] }>()
+    const marks = lists.get(list) ?? new Map<number, { remove?: boolean; after: unknown[] }>()
     const mark = marks.get(index) ?? { after: [] }
     if (e.op === 'insert') mark.after.push(...e.values)
-    else mark.remove = true
+    else if (e.op === 'duplicate') {
+      for (const c of e.copies) {
+        const copy = cloneValue(list[index])
+        if (c.at.length === 0) mark.after.push(c.value)
+        else {
+          c.at.slice(0, -1).reduce((v: any, k) => v[k], copy)[c.at[c.at.length - 1]] = c.value // eslint-disable-line @typescript-eslint/no-explicit-any
+          mark.after.push(copy)
+        }
+      }
+    } else mark.remove = true
     lists.set(list, marks.set(index, mark))
   }
   for (const [list, marks] of lists) {
@@ -403,6 +459,14 @@ function verify(before: ParsedDoc[], after: ParsedDoc[], edits: readonly Edit[],
     )
   }
 }
+
+/** A copy in this realm (structuredClone's objects fail a deep-strict comparison under a test VM). */
+const cloneValue = (v: unknown): unknown =>
+  Array.isArray(v)
+    ? v.map(cloneValue)
+    : v !== null && typeof v === 'object'
+      ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cloneValue(x)]))
+      : v
 
 const bug = (file: string, message: string): FcuError =>
   new FcuError('internal', `editing ${file}: ${message}`, {

@@ -50,6 +50,40 @@ describe('parseConfig', () => {
     expect(e.hint).toContain('exclude')
   })
 
+  it('reports every error at once, each with its own line, and its location only once', () => {
+    const e = configError(
+      [
+        'exlude: [a]',
+        'targets:',
+        '  - path: ../outside.yaml',
+        '    type: flux-thing',
+        '    install:',
+        '      namespce: flux',
+        '      log-level: loud',
+        'calico:',
+        '  manifest: calico-nope.yaml',
+        ''
+      ].join('\n')
+    )
+    expect(e.message).toBe('.github/flux-crs-upgrade.yaml has 6 errors')
+    expect(e.findings.map(f => [f.line, f.message])).toEqual([
+      [1, 'unknown key "exlude" in the config'],
+      [3, '"../outside.yaml" points outside the repository'],
+      [4, 'unknown target type "flux-thing"'],
+      [6, 'unknown key "namespce" in targets[0].install'],
+      [7, 'targets[0].install.log-level must be debug, info or error'],
+      [9, 'unknown Calico manifest "calico-nope.yaml"']
+    ])
+    for (const f of e.findings) {
+      expect(f).toMatchObject({
+        severity: 'error',
+        rule: 'run/config',
+        file: '.github/flux-crs-upgrade.yaml'
+      })
+      expect(f.message).not.toContain('flux-crs-upgrade.yaml')
+    }
+  })
+
   it('names the line of an unknown install option inside a target', () => {
     const e = configError('targets:\n  - path: a.yaml\n    install:\n      namespce: flux\n')
     expect(e.location.line).toBe(4)

@@ -111,7 +111,7 @@ describe('renderSummary', () => {
       '| warning | `infra/crs.yaml:7` | crs/apply-once | strategy ApplyOnce \\| never re-applied | Use Reconcile. |'
     )
     expect(md).toContain('0 error(s), 1 warning(s), 0 notice(s).')
-    expect(md).toContain('Validated 41 object(s); 2 skipped')
+    expect(md).toContain('Validated 41 object(s): 0 error(s), 1 warning(s); 2 not checked:')
   })
 
   it('is deterministic', () => {
@@ -126,7 +126,7 @@ describe('renderText', () => {
     expect(text).toContain(
       'migrated clusters/a/gotk-sync.yaml:3 GitRepository/flux-system source.toolkit.fluxcd.io/v1beta2 -> source.toolkit.fluxcd.io/v1'
     )
-    expect(text).toContain('41 object(s) validated: 0 error(s), 1 warning(s)')
+    expect(text).toContain('Validated 41 object(s): 0 error(s), 1 warning(s); 2 not checked:')
   })
 
   it('formats a finding as file:line: severity rule: message (hint)', () => {
@@ -134,7 +134,35 @@ describe('renderText', () => {
       'infra/crs.yaml:7: warning crs/apply-once: strategy ApplyOnce | never re-applied (Use Reconcile.)'
     )
     expect(findingLine({ severity: 'error', rule: 'run/input', message: 'bad', input: 'flux-version' })).toBe(
-      'input flux-version: error run/input: bad'
+      '--flux-version: error run/input: bad'
+    )
+  })
+
+  it('says what was not checked and why, as the job summary does', () => {
+    const text = renderText(result)
+    const md = renderSummary(result)
+    for (const s of result.validation.skipped) {
+      const line = `${s.apiVersion} ${s.kind} × ${s.count}: ${s.reason}`
+      expect(text).toContain(`  ${line}\n`)
+      expect(md).toContain(`- ${line}\n`)
+    }
+  })
+
+  it('speaks in CLI words: flags and environment variables, not action inputs', () => {
+    const text = renderText({
+      ...result,
+      findings: [
+        {
+          severity: 'error',
+          rule: 'run/network',
+          message: 'releases-api-url answered 401',
+          hint: 'Check releases-token (or `token`), or fix the config input.',
+          input: 'releases-api-url'
+        }
+      ]
+    })
+    expect(text).toContain(
+      '--releases-api-url: error run/network: --releases-api-url answered 401 (Check RELEASES_TOKEN (or GITHUB_TOKEN), or fix --config.)'
     )
   })
 })

@@ -72,6 +72,13 @@ describe('parseVersionSpec', () => {
     )
   })
 
+  it('gives the real reason for words and shell syntax, even with a dash in them', () => {
+    expect(() => parseVersionSpec('latest; rm -rf /', 'flux-version')).toThrow(
+      /characters that are not part of a version or range/
+    )
+    expect(() => parseVersionSpec('~2.9.0-rc.1', 'flux-version')).toThrow(/prerelease/)
+  })
+
   it('bounds the length it accepts', () => {
     expect(() => parseVersionSpec(`>=1.0.0 ${'<9.9.9 '.repeat(30)}`, 'flux-version')).toThrow(/longer than/)
   })

@@ -1,4 +1,12 @@
-import { embeddedOffset, parseDocuments, positionOf, splitDocumentTexts } from '../../src/yaml/documents.js'
+import {
+  embeddedOffset,
+  joinDocuments,
+  parseDocuments,
+  positionOf,
+  splitDocumentChunks,
+  splitDocumentTexts,
+  startsWithMarker
+} from '../../src/yaml/documents.js'
 import { FcuError } from '../../src/errors.js'
 import { allFixtureFiles, haveFixtures } from '../validate/corpus/fixtures.js'
 
@@ -53,6 +61,48 @@ describe('splitDocumentTexts', () => {
     for (const f of allFixtureFiles()) {
       expect(splitDocumentTexts(f.content).map(d => [d.startLine, d.text])).toEqual(byLines(f.content))
     }
+  })
+})
+
+describe('splitDocumentChunks', () => {
+  const streams = [
+    '',
+    'a: 1\n---\nb: 2',
+    '---\na: 1\n---\nb: 2\n',
+    'a: 1\n...\n--- # c\nb: 2\n\n',
+    '---\r\na: 1\r\n---\r\nb: 2\r\n'
+  ]
+
+  it.each(streams)('cuts %j into chunks that join back exactly, one per document', text => {
+    const chunks = splitDocumentChunks(text)
+    expect(chunks.map(c => c.raw).join('')).toBe(text)
+    expect(chunks.map(c => c.document.text)).toEqual(splitDocumentTexts(text).map(d => d.text))
+    for (const c of chunks) expect(c.raw).toContain(c.document.text)
+  })
+
+  ;(haveFixtures ? it : it.skip)('joins every fixture back exactly', () => {
+    for (const f of allFixtureFiles())
+      expect(
+        splitDocumentChunks(f.content)
+          .map(c => c.raw)
+          .join('')
+      ).toBe(f.content)
+  })
+
+  it('gives no chunk for a stream that is only a separator: it has no document', () => {
+    expect(splitDocumentChunks('---')).toEqual([])
+  })
+
+  it('joins moved chunks so that each still starts its own document', () => {
+    const [a, b] = splitDocumentChunks('a: 1\n---\nb: 2').map(c => c.raw)
+    expect(joinDocuments([b, a])).toBe('---\nb: 2\n---\na: 1\n')
+    expect(joinDocuments([a, b])).toBe('a: 1\n---\nb: 2')
+    expect(parseDocuments(joinDocuments([b, a]), 'f').map(d => d.value)).toEqual([{ b: 2 }, { a: 1 }])
+    expect([startsWithMarker('--- # x\n'), startsWithMarker('...\n'), startsWithMarker('----\n')]).toEqual([
+      true,
+      true,
+      false
+    ])
   })
 })
 

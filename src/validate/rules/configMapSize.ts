@@ -2,9 +2,7 @@ import type { Finding } from '../../errors.js'
 import { describe, type ManifestObject } from '../objects.js'
 import { isObject } from '../../yaml/values.js'
 import { findingAt } from './finding.js'
-import { CLIENT_SIDE_APPLY_MAX_BYTES, CONFIGMAP_MAX_BYTES } from '../../kubernetes/limits.js'
-
-const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8')
+import { CLIENT_SIDE_APPLY_MAX_BYTES, CONFIGMAP_MAX_BYTES, utf8Bytes } from '../../kubernetes/limits.js'
 
 /** binaryData is base64 in YAML; the limit counts the decoded bytes. */
 function base64Bytes(s: string): number {

@@ -40,6 +40,15 @@ const subdomain = (max = DNS_SUBDOMAIN_MAX_LENGTH): NameRule =>
     'RFC 1123 subdomain: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit'
   )
 
+/** Why a name is not a valid RFC 1123 subdomain (ConfigMaps, Secrets, most objects), or undefined. */
+export const subdomainProblem: NameRule = subdomain()
+
+/** Why a ConfigMap or Secret key is not one the API server accepts (a file name), or undefined. */
+export const configKeyProblem = (key: string): string | undefined =>
+  CONFIG_KEY.test(key) && key.length <= DNS_SUBDOMAIN_MAX_LENGTH && !key.startsWith('..')
+    ? undefined
+    : `may only hold letters, digits, "-", "_" and "." (at most ${DNS_SUBDOMAIN_MAX_LENGTH} characters, not starting with "..")`
+
 const label = dnsName(
   DNS1123_LABEL,
   DNS_LABEL_MAX_LENGTH,
@@ -176,18 +185,15 @@ export function nameFindings(obj: ManifestObject): Finding[] {
       const data = value[field]
       if (!isObject(data)) continue
       for (const key of Object.keys(data)) {
-        if (
-          isTemplated(key) ||
-          (CONFIG_KEY.test(key) && key.length <= DNS_SUBDOMAIN_MAX_LENGTH && !key.startsWith('..'))
-        )
-          continue
+        const problem = isTemplated(key) ? undefined : configKeyProblem(key)
+        if (problem === undefined) continue
         out.push(
           findingAt(
             obj,
             [field, key],
             'error',
             'object/invalid-key',
-            `${what}: ${field} key "${key}" may only hold letters, digits, "-", "_" and "." (at most ${DNS_SUBDOMAIN_MAX_LENGTH} characters, not starting with "..")`,
+            `${what}: ${field} key "${key}" ${problem}`,
             "Mounted as a volume, each key becomes a file name; rename the key (a path goes in the volume's items)."
           )
         )

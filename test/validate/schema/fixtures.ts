@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { parseDocuments } from '../../../src/yaml/documents.js'
 import { fixturesDir } from '../../helpers/fixtures.js'
+import { isObject } from '../../../src/yaml/values.js'
 
 export { fixturesDir }
 export const haveFixtures = fs.existsSync(fixturesDir)
@@ -23,9 +24,7 @@ export interface Bundle {
 }
 
 const objectsOf = (text: string, file: string): K8sObject[] =>
-  parseDocuments(text, file)
-    .map(d => d.value)
-    .filter((v): v is K8sObject => v !== null && typeof v === 'object' && !Array.isArray(v))
+  parseDocuments(text, file).flatMap(d => (isObject(d.value) ? [d.value] : []))
 
 /** Every YAML fixture, plus every manifest stored in a ConfigMap's data (CRS ConfigMaps), as its own bundle. */
 export function fixtureBundles(): Bundle[] {
