@@ -1,6 +1,11 @@
+import type { RetryDeps } from './http/retry.js'
+import type { ToolCache } from './tools/cache.js'
+import type { ToolPlatform } from './tools/platform.js'
+import type { ToolLookup } from './validate/kustomize-binary.js'
+
 /**
- * The narrow interfaces the engine talks to the world through. `main.ts` and `cli.ts` pass real ones; tests pass
- * real local servers or in-memory fakes.
+ * The narrow interfaces the engine talks to the world through. `main.ts` and `cli.ts` pass real ones
+ * (`src/adapters.ts`); tests pass real local servers or in-memory fakes.
  */
 
 export interface Logger {
@@ -29,5 +34,81 @@ export type Sleep = (ms: number) => Promise<void>
 /** `fetch` as the engine uses it; tests pass the global one pointed at 127.0.0.1 servers. */
 export type Fetch = (
   url: string,
-  init?: { method?: string; headers?: Record<string, string> }
+  init?: {
+    method?: string
+    headers?: Record<string, string>
+    body?: string
+    redirect?: RequestRedirect
+    signal?: AbortSignal
+  }
 ) => Promise<Response>
+
+/**
+ * The GitHub REST API at one base URL, with the token chosen for it. The token goes to that API's origin only:
+ * never to another host a Link or a redirect points at. Rate limits, retries and timeouts are the client's;
+ * what it throws is an `FcuError` (network, rate limit) or a `GitHubApiError` for the caller to word.
+ */
+export interface GitHubApi {
+  /** The API base URL as given: https://api.github.com, https://<host>/api/v3 on GHES, or a mirror. */
+  readonly baseUrl: string
+  /** Whether requests to this API carry a token. */
+  readonly authenticated: boolean
+  /**
+   * The releases of `owner/repo` as the API gives them (newest first), following `Link: rel="next"` for at most
+   * `maxPages` pages of 100; `truncated` when the list went on (or looped) past that.
+   */
+  listReleases(
+    owner: string,
+    repo: string,
+    options: { maxPages: number }
+  ): Promise<{ items: unknown[]; pages: number; truncated: boolean }>
+}
+
+/** A client for the API at `baseUrl`, sending `token` (when given) to that API only. */
+export type GitHubClientFactory = (baseUrl: string, token?: string) => GitHubApi
+
+/** Why a GitHub API call did not give what was asked for, in terms the caller turns into its own message. */
+export type GitHubFailure =
+  /** The base URL is not an http(s) URL. */
+  | 'bad-base-url'
+  /** A final HTTP status: not retried (404, 401, 403 that is no rate limit, ...) or still failing after retries. */
+  | 'status'
+  /** The connection broke, or the time ran out, while the body was read. */
+  | 'broken-body'
+  /** The body is not JSON (a login page, a proxy's error page). */
+  | 'not-json'
+  /** JSON, but not the list the endpoint returns. */
+  | 'not-a-list'
+
+export class GitHubApiError extends Error {
+  constructor(
+    readonly failure: GitHubFailure,
+    message: string,
+    readonly details: {
+      /** The request URL, credentials redacted. */
+      url: string
+      status?: number
+      /** GitHub's `message`, on one line, without the token should a mirror echo it. */
+      serverMessage?: string
+    },
+    options?: { cause?: unknown }
+  ) {
+    super(message, options)
+    this.name = 'GitHubApiError'
+  }
+}
+
+/** Everything the engine needs from outside; `main.ts` and `cli.ts` pass real ones, tests local servers. */
+export interface RunDeps extends RetryDeps {
+  exec: Exec
+  toolCache: ToolCache
+  /** A scratch directory for downloads and migrations; removed by the caller. */
+  tempDir: string
+  platform: ToolPlatform
+  /** `GITHUB_API_URL` of the run: the run token goes to this API only. */
+  runApiUrl?: string
+  /** Finds a program on PATH (kustomize, kubectl); absent means none is used. */
+  which?: ToolLookup
+  /** The GitHub API clients: release lists now, pull requests next. */
+  github: GitHubClientFactory
+}

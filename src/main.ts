@@ -6,7 +6,7 @@ import { readSettings } from './settings/inputs.js'
 import { inputLocation } from './settings/names.js'
 import { insideWorkspace } from './workspace/paths.js'
 import { run } from './run.js'
-import { realDeps } from './shell.js'
+import { realDeps } from './adapters.js'
 import { renderFindings, renderSummary } from './report/summary.js'
 import type { RunResult } from './result.js'
 

@@ -46,6 +46,37 @@ export interface FileOutcome {
 export type { MigratedObject } from './flux/migrate.js'
 import type { MigratedObject } from './flux/migrate.js'
 
+/** A regenerated ClusterResourceSet ConfigMap, as the summary, the JSON report and the PR body list it. */
+export interface ConfigMapOutcome {
+  component: Component
+  file: string
+  name: string
+  namespace?: string
+  from: string
+  to: string
+  /** The file the ConfigMap is in after the run, where its name carried the version. */
+  renamedTo?: string
+  /** The ConfigMap's name after the run (the first part's, when split). */
+  newName: string
+  keys: { key: string; renamedTo?: string }[]
+  /** One per ConfigMap the data now takes (one unless it was split), with its data size. */
+  parts: { name: string; bytes: number }[]
+  /** Calico: the user's changes to upstream's manifest that the new version keeps. */
+  kept: { object: string; path: string; change: string }[]
+  /** Why a data value is not a literal block. */
+  notes: string[]
+  status: 'upgraded' | 'up-to-date' | 'kept-newer'
+}
+
+/** A reference to a renamed file or ConfigMap that the run changed to the new name. */
+export interface ReferenceOutcome {
+  file: string
+  line: number
+  kind: 'file' | 'configmap'
+  from: string
+  to: string
+}
+
 export interface ToolOutcome {
   tool: 'flux' | 'calicoctl'
   version: string
@@ -70,6 +101,8 @@ export interface RunResult {
   targets: TargetOutcome[]
   files: FileOutcome[]
   migrated: MigratedObject[]
+  configMaps: ConfigMapOutcome[]
+  references: ReferenceOutcome[]
   findings: Finding[]
   validation: {
     resources: number

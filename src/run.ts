@@ -1,86 +1,30 @@
 import semver from 'semver'
 import type { Finding } from './errors.js'
-import type { Exec } from './deps.js'
-import type { RetryDeps } from './http/retry.js'
+import type { RunDeps } from './deps.js'
 import { loadConfig } from './config/load.js'
-import type { RepoConfig } from './config/config.js'
 import type { Component, Settings } from './settings/inputs.js'
-import { discoverTargets, type DiscoveredTarget } from './targets/discover.js'
+import { discoverTargets } from './targets/discover.js'
 import { currentCalicoVersion } from './calico/manifest.js'
 import { readYamlFiles } from './workspace/repository.js'
 import { applyChanges } from './workspace/transaction.js'
 import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
-import type { ToolCache } from './tools/install.js'
-import type { ToolPlatform } from './tools/platform.js'
 import { minorOf } from './flux/cli.js'
 import { upgradeFluxComponents } from './flux/upgrade.js'
-import { migrateFluxObjects, type MigratedObject } from './flux/migrate.js'
+import { migrateFluxObjects } from './flux/migrate.js'
 import { parseFluxHeader } from './flux/header.js'
 import { validateRepository, type ValidationInput, type ExpectedVersion } from './validate/validator.js'
 import { validateCalicoResources } from './validate/calicoctl.js'
-import { findKustomizeBinary, referencesWithBinary, type ToolLookup } from './validate/kustomize-binary.js'
+import { findKustomizeBinary, referencesWithBinary } from './validate/kustomize-binary.js'
 import { ChangeSet, combinedChanges, makePlan, planComponents, treeAfter, type Plan } from './plan/plan.js'
-import type { ChangeReason } from './plan/plan.js'
 import { WorkingTree } from './plan/tree.js'
 import { Upstream, versionInput } from './upstream.js'
-import type { ComponentOutcome, RunResult, TargetOutcome } from './result.js'
-
-/** Everything the engine needs from outside; `main.ts` and `cli.ts` pass real ones, tests local servers. */
-export interface RunDeps extends RetryDeps {
-  exec: Exec
-  toolCache: ToolCache
-  /** A scratch directory for downloads and migrations; removed by the caller. */
-  tempDir: string
-  platform: ToolPlatform
-  /** `GITHUB_API_URL` of the run: the run token goes to this API only. */
-  runApiUrl?: string
-  /** Finds a program on PATH (kustomize, kubectl); absent means none is used. */
-  which?: ToolLookup
-}
+import type { Stage, StageOutcome } from './plan/stage.js'
+import type { RunResult, TargetOutcome } from './result.js'
 
 /** A run's report, and the plan of file changes that writing the working tree and publishing consume. */
 export interface RunOutput {
   result: RunResult
   plan: Plan
-}
-
-/** What a stage reads: the repository as its component's earlier stages left it, and the run's shared services. */
-export interface StageContext {
-  tree: WorkingTree
-  spec: VersionSpec
-  targets: readonly DiscoveredTarget[]
-  config: RepoConfig
-  upstream: Upstream
-  deps: RunDeps
-}
-
-export interface StageChange {
-  path: string
-  /** `null` deletes the file. */
-  content: string | null
-  reason: ChangeReason
-  /** With `reason: 'renamed'`: the file this one replaces, removed by the same change. */
-  renamedFrom?: string
-}
-
-/** What a stage returns: its file changes and what the report says of them. Stages change nothing else. */
-export interface StageOutcome {
-  changes: StageChange[]
-  component?: ComponentOutcome
-  targets?: TargetOutcome[]
-  migrated?: MigratedObject[]
-  /** The version each file the stage manages must hold afterwards (validation checks the headers). */
-  versionTargets?: ExpectedVersion[]
-  /** The CRDs the stage's new manifests install: the repository's objects of their kinds are checked against them. */
-  upgradedCrds?: unknown[]
-  fluxInstallRuns?: number
-  notes?: string[]
-}
-
-export interface Stage {
-  component: Component
-  name: string
-  run(ctx: StageContext): Promise<StageOutcome>
 }
 
 /**
@@ -201,6 +145,8 @@ function emptyResult(mode: Settings['mode'], dryRun: boolean): RunResult {
     targets: [],
     files: [],
     migrated: [],
+    configMaps: [],
+    references: [],
     findings: [],
     validation: { resources: 0, skipped: [] },
     tools: [],

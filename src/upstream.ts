@@ -2,10 +2,10 @@ import type { Component, Settings } from './settings/inputs.js'
 import type { VersionSpec } from './versions/spec.js'
 import { componentRepository, resolveVersion, type Release, type Resolution } from './versions/select.js'
 import { listReleases } from './versions/releases.js'
-import { releasesCredentials } from './versions/auth.js'
+import { releasesCredentials, type ReleasesCredentials } from './versions/auth.js'
 import { installTool } from './tools/install.js'
 import { fluxCli, type FluxCli } from './flux/cli.js'
-import type { RunDeps } from './run.js'
+import type { RunDeps } from './deps.js'
 import type { ToolOutcome } from './result.js'
 
 /** The release notes page as the release list gives it (GHES, a mirror), else its page on github.com. */
@@ -25,7 +25,7 @@ export class Upstream {
   private readonly tools = new Map<string, Promise<{ path: string; version: string }>>()
   private readonly token?: string
   private announced = false
-  private readonly message: string
+  private readonly credentials: ReleasesCredentials
 
   constructor(
     private readonly settings: Settings,
@@ -40,7 +40,7 @@ export class Upstream {
       releasesToken: settings.releasesToken
     })
     this.token = credentials.token
-    this.message = credentials.message
+    this.credentials = credentials
   }
 
   /**
@@ -54,12 +54,12 @@ export class Upstream {
   ): Promise<{ selected: Resolution; overall: Resolution; notes: (tag: string) => string }> {
     let list = this.releases.get(component)
     if (!list) {
-      if (!this.announced) this.deps.log.info(this.message)
+      if (!this.announced) this.deps.log[this.credentials.level](this.credentials.message)
       this.announced = true
       list = listReleases(
         componentRepository[component],
-        { baseUrl: this.settings.releasesApiUrl, token: this.token },
-        this.deps
+        this.deps.github(this.settings.releasesApiUrl, this.token),
+        this.deps.log
       )
       this.releases.set(component, list)
     }

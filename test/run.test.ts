@@ -105,6 +105,15 @@ describe('run (upgrade) on the example fleet repository', () => {
     expect(again.tools.every(t => !t.downloaded)).toBe(true)
   })
 
+  it('lists releases from the mirror without a token, saying so, and without a rate-limit warning', async () => {
+    const { deps, logs } = engineDeps(toolCache)
+    await run(settingsFor(root, mirror, { 'dry-run': 'false' }), deps)
+    expect(logs.filter(l => l.includes('Listing releases'))).toEqual([
+      expect.stringMatching(new RegExp(`^Listing releases from ${mirror.apiUrl} without a token`))
+    ])
+    expect(logs.filter(l => l.startsWith('warning:')).join('\n')).not.toMatch(/rate limit/)
+  })
+
   it('computes but writes nothing outside dry-run (publishing is not part of this release)', async () => {
     const before = snapshot(root)
     const { deps } = engineDeps(toolCache)

@@ -8,9 +8,19 @@ export interface RetryPolicy {
   baseDelayMs: number
   /** A server-requested wait (Retry-After, rate-limit reset) longer than this fails instead of waiting. */
   maxWaitMs: number
+  /**
+   * A request with no answer after this long is abandoned and not retried: a server that accepts the connection
+   * and then stalls for this long is not having a blip, and the run should fail in a bounded time. Default 30 s.
+   */
+  timeoutMs?: number
 }
 
-export const defaultRetryPolicy: RetryPolicy = { attempts: 4, baseDelayMs: 1000, maxWaitMs: 60_000 }
+export const defaultRetryPolicy: Required<RetryPolicy> = {
+  attempts: 4,
+  baseDelayMs: 1000,
+  maxWaitMs: 60_000,
+  timeoutMs: 30_000
+}
 
 export interface RetryDeps {
   fetch: Fetch
@@ -35,7 +45,10 @@ export const secondaryRateLimitWaitMs = 60_000
  * How long the server asked us to wait, in ms, or undefined when it did not. A rate-limit reset counts only when
  * the limit is exhausted (429, or `x-ratelimit-remaining: 0`): every GitHub response carries a reset time.
  */
-export function requestedWaitMs(res: Response, now: number): number | undefined {
+export function requestedWaitMs(
+  res: { status: number; headers: Pick<Headers, 'get'> },
+  now: number
+): number | undefined {
   const retryAfter = res.headers.get('retry-after')?.trim()
   if (retryAfter) {
     const seconds = Number(retryAfter)
@@ -70,6 +83,103 @@ async function rateLimitOf(res: Response): Promise<{ limited: boolean; secondary
   return { limited: secondary || res.status === 429, secondary }
 }
 
+/**
+ * A host name that does not resolve (ENOTFOUND; EAI_AGAIN, the resolver giving up) fails the same way a second
+ * later: a typo in a URL or a runner without DNS, not a blip worth four attempts.
+ */
+export function isUnresolvableHost(e: unknown): boolean {
+  return causes(e).some(c => {
+    const code = (c as { code?: unknown }).code
+    return code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+  })
+}
+
+export const timeoutOf = (policy: RetryPolicy): number => policy.timeoutMs ?? defaultRetryPolicy.timeoutMs
+
+/** A request that got no HTTP answer is tried again, unless another try is bound to fail the same way. */
+export const isWorthRetrying = (e: unknown): boolean => !isUnresolvableHost(e) && !isTimeout(e)
+
+/** The failure for a request that got no HTTP answer after `attempts` tries (`what`: "GET <url>"). */
+export function networkError(what: string, e: unknown, attempts: number, policy: RetryPolicy): FcuError {
+  if (isTimeout(e)) {
+    return new FcuError('network', `${what} got no answer within ${timeoutOf(policy) / 1000} s`, {
+      hint: 'The server accepted the connection and then stalled: re-run the job later, or point download-url / releases-api-url at a mirror.',
+      cause: e
+    })
+  }
+  if (isUnresolvableHost(e)) {
+    return new FcuError('network', `${what} failed: the host name does not resolve (${errorText(e)})`, {
+      hint: 'Check the host name in the URL, and that the runner can resolve it (DNS, proxy settings).',
+      cause: e
+    })
+  }
+  return new FcuError(
+    'network',
+    `${what} failed${attempts > 1 ? ` after ${attempts} attempts` : ''}: ${errorText(e)}`,
+    {
+      hint: 'Check that the host is reachable from the runner, or point download-url / releases-api-url at a mirror.',
+      cause: e
+    }
+  )
+}
+
+/** The error a `deadline` aborts with, wherever fetch or a wrapper nests it. */
+export function isTimeout(e: unknown): boolean {
+  return causes(e).some(c => (c as { name?: unknown }).name === 'TimeoutError')
+}
+
+/** `e` and the errors it was caused by, outermost first (bounded: a cause chain can loop). */
+function causes(e: unknown): object[] {
+  const out: object[] = []
+  for (
+    let c = e;
+    typeof c === 'object' && c !== null && out.length < 8;
+    c = (c as { cause?: unknown }).cause
+  ) {
+    out.push(c)
+  }
+  return out
+}
+
+/**
+ * A signal that aborts with a `TimeoutError` after `ms`; `clear` stops the clock (once the headers are in, for a
+ * download whose body may rightly take longer). The timer does not keep the process alive.
+ */
+export function deadline(ms: number): { signal: AbortSignal; clear: () => void } {
+  const controller = new AbortController()
+  const timer = setTimeout(
+    () =>
+      controller.abort(new DOMException(`no answer within ${Math.round(ms / 100) / 10} s`, 'TimeoutError')),
+    ms
+  )
+  timer.unref()
+  return { signal: controller.signal, clear: () => clearTimeout(timer) }
+}
+
+/** The failure for a rate limit this run does not wait out: the wait is too long, or attempts ran out. */
+export function rateLimitError(
+  shown: string,
+  status: number,
+  outcome: { waitMs?: number; now: number; attempts: number; policy: RetryPolicy }
+): FcuError {
+  const { waitMs, now, attempts, policy } = outcome
+  if (waitMs !== undefined && waitMs > policy.maxWaitMs) {
+    const reset = new Date(now + waitMs).toISOString().replace(/\.\d{3}Z$/, 'Z')
+    return new FcuError(
+      'network',
+      `${shown} is rate limited (HTTP ${status}) for another ${Math.ceil(waitMs / 1000)} s (until ${reset}), longer than the ${Math.round(policy.maxWaitMs / 1000)} s this run waits`,
+      { hint: rateLimitHint }
+    )
+  }
+  return new FcuError(
+    'network',
+    `${shown} is still rate limited (HTTP ${status}) after ${attempts} attempts`,
+    {
+      hint: rateLimitHint
+    }
+  )
+}
+
 /** Query parameters that carry credentials on mirrors and signed download URLs. */
 const secretParam = /token|signature|sig$|secret|password|passwd|credential|auth|key/i
 
@@ -96,7 +206,8 @@ export function redactUrl(url: string): string {
  * for rate limits the server says end soon. Returns the final response whatever its status (so callers can turn
  * a 404 into their own message), except for rate limits: a limit that lasts longer than the policy allows, or
  * that is still there after the last attempt, throws, so no caller mistakes a rate-limit 403 for a bad token.
- * Throws too when the network itself failed every time.
+ * Throws too when the network itself failed every time, and at once when the host does not resolve or the server
+ * sends no headers within `policy.timeoutMs`.
  */
 export async function fetchWithRetry(
   url: string,
@@ -107,21 +218,23 @@ export async function fetchWithRetry(
   const attempts = Math.max(1, Math.floor(policy.attempts))
   const now = deps.now ?? Date.now
   const shown = redactUrl(url)
-  let lastError: unknown
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const last = attempt === attempts
     const backoff = policy.baseDelayMs * 2 ** (attempt - 1)
     let res: Response
+    // The clock runs until the headers are in: a body (a 60 MB calicoctl) may rightly take longer.
+    const timer = deadline(timeoutOf(policy))
     try {
-      res = await deps.fetch(url, { method: 'GET', headers: init.headers })
+      res = await deps.fetch(url, { method: 'GET', headers: init.headers, signal: timer.signal })
     } catch (e) {
-      lastError = e
-      if (last) break
+      if (last || !isWorthRetrying(e)) throw networkError(`GET ${shown}`, e, attempt, policy)
       deps.log.info(
         `GET ${shown} failed (${errorText(e)}); retrying in ${backoff} ms (attempt ${attempt + 1} of ${attempts})`
       )
       await deps.sleep(backoff)
       continue
+    } finally {
+      timer.clear()
     }
     const rateLimit = await rateLimitOf(res)
     if (!rateLimit.limited && !isTransientStatus(res.status)) return res
@@ -129,26 +242,18 @@ export async function fetchWithRetry(
     // A server that asks for a long pause is better answered with a clear failure than a job that hangs.
     if (asked !== undefined && asked > policy.maxWaitMs) {
       await res.body?.cancel()
+      if (rateLimit.limited)
+        throw rateLimitError(shown, res.status, { waitMs: asked, now: now(), attempts, policy })
       throw new FcuError(
         'network',
-        `${shown} ${rateLimit.limited ? 'is rate limited' : 'is unavailable'} (HTTP ${res.status}) for another ${Math.ceil(asked / 1000)} s, longer than the ${Math.round(policy.maxWaitMs / 1000)} s this run waits`,
-        {
-          hint: rateLimit.limited
-            ? rateLimitHint
-            : 'Re-run the job later, or point download-url / releases-api-url at a mirror.'
-        }
+        `${shown} is unavailable (HTTP ${res.status}) for another ${Math.ceil(asked / 1000)} s, longer than the ${Math.round(policy.maxWaitMs / 1000)} s this run waits`,
+        { hint: 'Re-run the job later, or point download-url / releases-api-url at a mirror.' }
       )
     }
     if (last) {
       if (!rateLimit.limited) return res
       await res.body?.cancel()
-      throw new FcuError(
-        'network',
-        `${shown} is still rate limited (HTTP ${res.status}) after ${attempts} attempts`,
-        {
-          hint: rateLimitHint
-        }
-      )
+      throw rateLimitError(shown, res.status, { now: now(), attempts, policy })
     }
     const delay = asked ?? backoff
     await res.body?.cancel()
@@ -157,19 +262,21 @@ export async function fetchWithRetry(
     )
     await deps.sleep(delay)
   }
-  throw new FcuError('network', `GET ${shown} failed after ${attempts} attempts: ${errorText(lastError)}`, {
-    hint: 'Check that the host is reachable from the runner, or point download-url / releases-api-url at a mirror.',
-    cause: lastError
-  })
+  throw new FcuError('internal', `GET ${shown}: no attempt was made`)
 }
 
-const rateLimitHint =
+export const rateLimitHint =
   'Authenticate the request (token or releases-token) for a higher limit, or re-run the job after the reset.'
 
-function errorText(e: unknown): string {
-  if (e instanceof Error) {
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause
-    return cause?.code ?? cause?.message ?? e.message
+export function errorText(e: unknown): string {
+  // Not `instanceof Error`: fetch's errors may come from another realm (a test VM).
+  if (typeof e !== 'object' || e === null) return String(e)
+  // The innermost cause says most: fetch's "fetch failed" wraps getaddrinfo's ENOTFOUND, Octokit wraps fetch's.
+  const chain = causes(e).reverse()
+  for (const c of chain) {
+    const code = (c as { code?: unknown }).code
+    if (typeof code === 'string' && code !== '') return code
   }
-  return String(e)
+  const message = (chain[0] as { message?: unknown }).message
+  return typeof message === 'string' && message !== '' ? message : String(e)
 }

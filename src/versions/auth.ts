@@ -7,6 +7,11 @@ export interface ReleasesCredentials {
   source: 'run-token' | 'releases-token' | 'anonymous'
   /** Which credential is used and why, for the caller to log. Never contains a token. */
   message: string
+  /**
+   * How loud: a warning only where anonymous requests hit a limit runs will meet (github.com's 60 an hour); a
+   * GHES or a mirror sets its own, and a warning there would cry wolf.
+   */
+  level: 'info' | 'warning'
 }
 
 /**
@@ -28,22 +33,36 @@ export function releasesCredentials(options: {
   const releasesToken = options.releasesToken?.trim() || undefined
 
   if (releasesApi === runApi && token) {
-    return { token, source: 'run-token', message: `Listing releases from ${releasesApi} with the run token` }
+    return {
+      token,
+      source: 'run-token',
+      message: `Listing releases from ${releasesApi} with the run token`,
+      level: 'info'
+    }
   }
   if (releasesToken) {
     return {
       token: releasesToken,
       source: 'releases-token',
-      message: `Listing releases from ${releasesApi} with releases-token`
+      message: `Listing releases from ${releasesApi} with releases-token`,
+      level: 'info'
     }
   }
   const why =
     releasesApi === runApi
       ? 'no token was given'
       : `it is not the run's own API (${runApi}), so the run token is not sent there, and releases-token is empty`
+  if (releasesApi === defaultApiUrl) {
+    return {
+      source: 'anonymous',
+      message: `Listing releases from ${releasesApi} anonymously: ${why}. Anonymous requests to github.com are limited to 60 an hour; set releases-token if runs hit it.`,
+      level: 'warning'
+    }
+  }
   return {
     source: 'anonymous',
-    message: `Listing releases from ${releasesApi} anonymously: ${why}. Anonymous requests have a low rate limit (60 an hour on github.com); set releases-token if runs hit it.`
+    message: `Listing releases from ${releasesApi} without a token (anonymously): ${why}.`,
+    level: 'info'
   }
 }
 

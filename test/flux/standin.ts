@@ -4,7 +4,7 @@ import path from 'node:path'
 import type { Exec } from '../../src/deps.js'
 import { silentLogger } from '../../src/deps.js'
 import { fluxCli, type FluxCli } from '../../src/flux/cli.js'
-import { realExec } from '../../src/shell.js'
+import { realExec } from '../../src/adapters.js'
 import { standinScript } from '../../support/standins/index.js'
 import { fixturesDir } from '../helpers/fixtures.js'
 

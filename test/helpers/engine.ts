@@ -1,11 +1,11 @@
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { Exec } from '../../src/deps.js'
-import { realExec } from '../../src/shell.js'
+import type { Exec, RunDeps } from '../../src/deps.js'
+import { realExec } from '../../src/adapters.js'
+import { githubClients } from '../../src/github/client.js'
 import { actionsToolCache } from '../../src/tools/install.js'
 import { readSettings, type Settings } from '../../src/settings/inputs.js'
-import type { RunDeps } from '../../src/run.js'
 import type { Mirror } from '../../support/mirror/server.js'
 
 export interface Recorded {
@@ -27,12 +27,16 @@ export function engineDeps(toolCacheDir: string): Recorded {
     commands.push([path.basename(file), ...args])
     return realExec(file, args, options)
   }
-  const deps: RunDeps = {
+  const net: Pick<RunDeps, 'fetch' | 'sleep' | 'log'> = {
     fetch: (url, init) => fetch(url, init),
     sleep: async ms => {
       sleeps.push(ms)
     },
-    log: { info: m => logs.push(m), warning: m => logs.push(`warning: ${m}`), debug: () => {} },
+    log: { info: m => logs.push(m), warning: m => logs.push(`warning: ${m}`), debug: () => {} }
+  }
+  const deps: RunDeps = {
+    ...net,
+    github: githubClients(net),
     exec,
     toolCache: actionsToolCache(),
     tempDir: mkdtempSync(path.join(os.tmpdir(), 'fcu-run-')),

@@ -10,8 +10,12 @@ export interface SeenRequest {
   headers: http.IncomingHttpHeaders
 }
 
-/** What the server does with one request: answer, or drop the connection without a response. */
-export type Reply = { status: number; headers?: Record<string, string>; body?: string } | 'reset'
+/**
+ * What the server does with one request: answer; drop the connection without a response (`reset`); accept it and
+ * never answer (`stall`); or send the headers and part of the body, then nothing more (`stall-body`).
+ */
+export type Reply =
+  { status: number; headers?: Record<string, string>; body?: string } | 'reset' | 'stall' | 'stall-body'
 
 export interface LocalServer {
   /** `http://127.0.0.1:<port>`, no trailing slash. */
@@ -29,6 +33,12 @@ export async function startServer(reply: (req: SeenRequest, index: number) => Re
     const answer = reply(seen, requests.length - 1)
     if (answer === 'reset') {
       req.socket.destroy()
+      return
+    }
+    if (answer === 'stall') return
+    if (answer === 'stall-body') {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' })
+      res.write('[{"tag_name": "v2.9.3"')
       return
     }
     res.writeHead(answer.status, answer.headers ?? {})

@@ -1,3 +1,5 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { FcuError } from '../../src/errors.js'
 import {
@@ -104,7 +106,7 @@ describe('fetchWithRetry against a local server', () => {
     server = await startServer((_req, i) => replies[Math.min(i, replies.length - 1)])
     return server
   }
-  const policy: RetryPolicy = { attempts: 4, baseDelayMs: 1000, maxWaitMs: 60_000 }
+  const policy: RetryPolicy = { attempts: 4, baseDelayMs: 1000, maxWaitMs: 60_000, timeoutMs: 30_000 }
 
   it('retries a 500 and returns the 200 that follows', async () => {
     const s = await serve({ status: 500 }, json(200, { ok: true }))
@@ -195,7 +197,9 @@ describe('fetchWithRetry against a local server', () => {
     )) as FcuError
     expect(error).toBeInstanceOf(FcuError)
     expect(error.code).toBe('network')
-    expect(error.message).toMatch(/rate limited \(HTTP 403\) for another 1800 s, longer than the 60 s/)
+    expect(error.message).toMatch(
+      /rate limited \(HTTP 403\) for another 1800 s \(until 2023-11-14T22:43:20Z\), longer than the 60 s/
+    )
     expect(error.hint).toMatch(/releases-token/)
     expect(s.requests).toHaveLength(1)
     expect(deps.slept).toEqual([])
@@ -251,5 +255,58 @@ describe('fetchWithRetry against a local server', () => {
     expect(s.requests.map(r => r.headers['x-probe'])).toEqual(['yes', 'yes'])
     expect(deps.log.lines.length).toBeGreaterThan(0)
     expect(deps.log.lines.join('\n')).not.toContain('tok-in-url')
+  })
+
+  it('does not retry a host that does not resolve', async () => {
+    const deps = retryDeps(now)
+    const error = (await fetchWithRetry(
+      'http://assets.fcu-test.invalid/flux.tar.gz',
+      {},
+      { ...deps, policy }
+    ).catch((e: unknown) => e)) as FcuError
+    expect(error).toBeInstanceOf(FcuError)
+    expect(error.message).toMatch(
+      /^GET http:\/\/assets\.fcu-test\.invalid\/flux\.tar\.gz failed: the host name does not resolve \((ENOTFOUND|EAI_AGAIN)\)$/
+    )
+    expect(deps.slept).toEqual([])
+    expect(deps.log.lines).toEqual([])
+  })
+
+  it('abandons a server that sends no headers within the timeout, without retrying it', async () => {
+    const s = await serve('stall')
+    const deps = retryDeps(now)
+    const error = (await fetchWithRetry(
+      `${s.url}/x`,
+      {},
+      { ...deps, policy: { ...policy, timeoutMs: 200 } }
+    ).catch((e: unknown) => e)) as FcuError
+    expect(error).toBeInstanceOf(FcuError)
+    expect(error.message).toBe(`GET ${s.url}/x got no answer within 0.2 s`)
+    expect(s.requests).toHaveLength(1)
+    expect(deps.slept).toEqual([])
+  })
+
+  it('lets a body take longer than the timeout once the headers are in (a large download)', async () => {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' })
+      res.write('first ')
+      setTimeout(() => res.end('and last'), 400)
+    })
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = server.address() as AddressInfo
+      const res = await fetchWithRetry(
+        `http://127.0.0.1:${port}/big`,
+        {},
+        {
+          ...retryDeps(now),
+          policy: { ...policy, timeoutMs: 200 }
+        }
+      )
+      expect(await res.text()).toBe('first and last')
+    } finally {
+      server.closeAllConnections()
+      await new Promise(resolve => server.close(resolve))
+    }
   })
 })

@@ -46,6 +46,8 @@ const result: RunResult = {
       reasons: ['regenerated']
     }
   ],
+  configMaps: [],
+  references: [],
   migrated: [
     {
       file: 'clusters/a/gotk-sync.yaml',

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import * as path from 'node:path'
 import type { Exec } from '../../src/deps.js'
-import { realExec } from '../../src/shell.js'
+import { realExec } from '../../src/adapters.js'
 import {
   parseCalicoctlErrors,
   validateArgs,

@@ -65,6 +65,30 @@ describe('releasesCredentials', () => {
     expect(c.message).toMatch(/releases-token/)
   })
 
+  it('warns of the anonymous rate limit only on github.com, where runs meet it', () => {
+    const c = releasesCredentials({ releasesApiUrl: 'https://api.github.com/' })
+    expect(c.level).toBe('warning')
+    expect(c.message).toMatch(/limited to 60 an hour/)
+  })
+
+  it('says plainly that a mirror is asked without a token, with no rate-limit warning', () => {
+    for (const releasesApiUrl of ['http://127.0.0.1:8080/api', 'https://ghes.example.com/api/v3']) {
+      const c = releasesCredentials({ releasesApiUrl, runApiUrl: 'https://api.github.com', token: runToken })
+      expect(c).toMatchObject({ source: 'anonymous', level: 'info' })
+      expect(c.message).toContain(`Listing releases from ${releasesApiUrl} without a token`)
+      expect(c.message).not.toMatch(/rate limit|an hour/)
+    }
+  })
+
+  it('announces a token in use at info level', () => {
+    expect(releasesCredentials({ releasesApiUrl: 'https://api.github.com', token: runToken }).level).toBe(
+      'info'
+    )
+    expect(releasesCredentials({ releasesApiUrl: 'http://127.0.0.1:8080/api', releasesToken }).level).toBe(
+      'info'
+    )
+  })
+
   it('never puts a token in its message', () => {
     const cases = [
       releasesCredentials({ releasesApiUrl: 'https://api.github.com', token: runToken, releasesToken }),

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import os from 'node:os'
 import path from 'node:path'
 import { readYamlFiles } from '../../src/workspace/repository.js'
-import { realExec } from '../../src/shell.js'
+import { realExec } from '../../src/adapters.js'
 
 function tree(files: Record<string, string>): string {
   const root = mkdtempSync(path.join(os.tmpdir(), 'fcu-repo-'))

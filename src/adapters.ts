@@ -3,10 +3,10 @@ import os from 'node:os'
 import path from 'node:path'
 import { getExecOutput } from '@actions/exec'
 import { which } from '@actions/io'
-import type { Exec, Logger } from './deps.js'
+import type { Exec, Logger, RunDeps } from './deps.js'
+import { githubClients } from './github/client.js'
 import { actionsToolCache } from './tools/install.js'
 import { toolPlatform } from './tools/platform.js'
-import type { RunDeps } from './run.js'
 
 /** Runs a program without a shell and without echoing its output into the log (manifests are large). */
 export const realExec: Exec = async (file, args, options = {}) => {
@@ -20,17 +20,24 @@ export const realExec: Exec = async (file, args, options = {}) => {
   return { exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr }
 }
 
-/** The real world for one run: global fetch, timers, tool-cache, a scratch directory removed by `dispose`. */
+/**
+ * The real world for one run: global fetch, timers, tool-cache, the GitHub client, a scratch directory removed by
+ * `dispose`.
+ */
 export async function realDeps(
   log: Logger,
   env: NodeJS.ProcessEnv
 ): Promise<{ deps: RunDeps; dispose: () => Promise<void> }> {
   const base = env.RUNNER_TEMP || os.tmpdir()
   const tempDir = await mkdtemp(path.join(base, 'flux-crs-upgrade-'))
+  const net = {
+    fetch: (url: string, init?: RequestInit) => fetch(url, init),
+    sleep: (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms)),
+    log
+  }
   const deps: RunDeps = {
-    fetch: (url, init) => fetch(url, init),
-    sleep: ms => new Promise(resolve => setTimeout(resolve, ms)),
-    log,
+    ...net,
+    github: githubClients(net),
     exec: realExec,
     toolCache: actionsToolCache(),
     tempDir,
