@@ -1,25 +1,21 @@
-import semver from 'semver'
 import type { Finding } from './errors.js'
 import type { RunDeps } from './deps.js'
 import { loadConfig } from './config/load.js'
 import type { Component, Settings } from './settings/inputs.js'
 import { discoverTargets } from './targets/discover.js'
-import { currentCalicoVersion } from './calico/manifest.js'
 import { readYamlFiles } from './workspace/repository.js'
 import { applyChanges } from './workspace/transaction.js'
 import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
-import { minorOf } from './flux/cli.js'
-import { upgradeFluxComponents } from './flux/upgrade.js'
-import { migrateFluxObjects } from './flux/migrate.js'
-import { parseFluxHeader } from './flux/header.js'
-import { validateRepository, type ValidationInput, type ExpectedVersion } from './validate/validator.js'
+import { validateRepository, type ValidationInput } from './validate/validator.js'
 import { validateCalicoResources } from './validate/calicoctl.js'
 import { findKustomizeBinary, referencesWithBinary } from './validate/kustomize-binary.js'
 import { ChangeSet, combinedChanges, makePlan, planComponents, treeAfter, type Plan } from './plan/plan.js'
 import { WorkingTree } from './plan/tree.js'
 import { Upstream, versionInput } from './upstream.js'
+import { fluxStage } from './flux/stage.js'
+import { calicoStage } from './calico/stage.js'
 import type { Stage, StageOutcome } from './plan/stage.js'
-import type { RunResult, TargetOutcome } from './result.js'
+import type { RunResult } from './result.js'
 
 /** A run's report, and the plan of file changes that writing the working tree and publishing consume. */
 export interface RunOutput {
@@ -90,6 +86,9 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
   result.components = all.flatMap(o => (o.component ? [o.component] : []))
   result.targets = all.flatMap(o => o.targets ?? [])
   result.migrated = all.flatMap(o => o.migrated ?? [])
+  result.configMaps = all.flatMap(o => o.configMaps ?? [])
+  result.references = all.flatMap(o => o.references ?? [])
+  result.findings.push(...all.flatMap(o => o.findings ?? []))
   result.fluxInstallRuns = all.reduce((n, o) => n + (o.fluxInstallRuns ?? 0), 0)
   result.notes.push(...all.flatMap(o => o.notes ?? []))
 
@@ -204,164 +203,7 @@ async function validatePlan(
 
 const findingKey = (f: Finding): string => [f.rule, f.file, f.line, f.message].join('\u0000')
 
-/** gotk-components.yaml targets regenerated at the new version, then the repository's Flux objects migrated. */
-const fluxComponentsStage: Stage = {
-  component: 'flux',
-  name: 'flux-components',
-  async run(ctx) {
-    const fluxTargets = ctx.targets.filter(t => t.type === 'flux-components')
-    if (fluxTargets.length === 0) {
-      // Nothing to upgrade: no release list is fetched for it.
-      return {
-        changes: [],
-        component: {
-          component: 'flux',
-          action: 'skipped',
-          reason: 'no Flux targets in the repository'
-        }
-      }
-    }
-    const headers = fluxTargets.map(t => ({
-      target: t,
-      header: parseFluxHeader(ctx.tree.get(t.path)!, t.path)
-    }))
-    const current = highest(headers.map(h => h.header.version))
-    const { selected, overall, notes } = await ctx.upstream.resolve('flux', ctx.spec, current)
-    ctx.deps.log.info(`flux: ${current ?? 'none'} → ${overall.version} (${overall.reason})`)
-    const outcome: StageOutcome & { targets: TargetOutcome[]; versionTargets: ExpectedVersion[] } = {
-      changes: [],
-      component: {
-        component: 'flux',
-        from: current,
-        to: overall.version,
-        action: overall.action,
-        reason: overall.reason,
-        releaseNotes: notes(overall.tag)
-      },
-      targets: [],
-      versionTargets: []
-    }
-
-    // A target above the selected version stays as it is, unless the version was pinned exactly.
-    const movable = headers.filter(
-      h => ctx.spec.kind === 'exact' || !semver.gt(h.header.version, selected.version)
-    )
-    for (const h of headers.filter(h => !movable.includes(h))) {
-      const v = h.header.version
-      outcome.targets.push({
-        path: h.target.path,
-        type: 'flux-components',
-        component: 'flux',
-        from: v,
-        to: v,
-        status: 'kept-newer',
-        drift: []
-      })
-    }
-    if (movable.length === 0) return outcome
-
-    const up = await upgradeFluxComponents(
-      movable.map(h => ({
-        file: h.target.path,
-        content: ctx.tree.get(h.target.path)!,
-        install: h.target.install
-      })),
-      selected.version,
-      { cli: v => ctx.upstream.flux(v), log: ctx.deps.log }
-    )
-    outcome.fluxInstallRuns = up.installRuns
-    outcome.upgradedCrds = up.crds
-    for (const w of up.writes)
-      outcome.changes.push({ path: w.file, content: w.content, reason: 'regenerated' })
-    for (const r of up.results) {
-      outcome.targets.push({
-        path: r.file,
-        type: 'flux-components',
-        component: 'flux',
-        from: r.from,
-        to: r.to,
-        status: r.changed ? 'upgraded' : 'up-to-date',
-        installArgs: r.installArgs,
-        drift: r.drift
-      })
-      outcome.versionTargets.push({ file: r.file, component: 'flux', version: r.to })
-    }
-
-    // API versions are removed at minor releases: only a minor crossing can strand the repository's own objects.
-    const toMinor = minorOf(selected.version)
-    if (movable.some(h => minorOf(h.header.version) !== toMinor)) {
-      const regenerated = ctx.tree.with(outcome.changes)
-      const migration = await migrateFluxObjects(regenerated.files(), {
-        cli: await ctx.upstream.flux(selected.version),
-        crds: up.crds,
-        exclude: new Set(fluxTargets.map(t => t.path)),
-        tempDir: ctx.deps.tempDir,
-        log: ctx.deps.log
-      })
-      for (const w of migration.writes)
-        outcome.changes.push({ path: w.file, content: w.content, reason: 'migrated' })
-      outcome.migrated = migration.migrated
-    }
-    return outcome
-  }
-}
-
-/** Flux ConfigMaps are detected and validated; regenerating them is not part of this release. */
-const fluxConfigMapStage: Stage = {
-  component: 'flux',
-  name: 'flux-configmap',
-  async run(ctx) {
-    return {
-      changes: [],
-      targets: ctx.targets
-        .filter(t => t.type === 'flux-configmap')
-        .map(t => ({ path: t.path, type: t.type, component: 'flux', status: 'not-supported-yet', drift: [] }))
-    }
-  }
-}
-
-/** Calico is resolved (for the outputs and calicoctl); regenerating its ConfigMaps is not part of this release. */
-const calicoStage: Stage = {
-  component: 'calico',
-  name: 'calico-configmap',
-  async run(ctx) {
-    const calicoTargets = ctx.targets.filter(t => t.type === 'calico-configmap')
-    if (calicoTargets.length === 0) {
-      return {
-        changes: [],
-        component: {
-          component: 'calico',
-          action: 'skipped',
-          reason: 'no Calico ConfigMaps in the repository'
-        }
-      }
-    }
-    const versions = calicoTargets.map(t => currentCalicoVersion(ctx.tree.get(t.path)!))
-    const current = highest(versions.filter((v): v is string => v !== undefined))
-    const { selected, notes } = await ctx.upstream.resolve('calico', ctx.spec, current)
-    return {
-      changes: [],
-      component: {
-        component: 'calico',
-        from: current,
-        to: selected.version,
-        action: 'skipped',
-        reason: 'regenerating Calico ConfigMaps is not part of this release; they are validated as they are',
-        releaseNotes: notes(selected.tag)
-      },
-      targets: calicoTargets.map((t, i) => ({
-        path: t.path,
-        type: t.type,
-        component: 'calico',
-        from: versions[i],
-        status: 'not-supported-yet',
-        drift: []
-      }))
-    }
-  }
-}
-
-export const defaultStages: readonly Stage[] = [fluxComponentsStage, fluxConfigMapStage, calicoStage]
+export const defaultStages: readonly Stage[] = [fluxStage, calicoStage]
 
 /**
  * The repository validator, then calicoctl on the repository's Calico resources. calicoctl is resolved and
@@ -413,11 +255,6 @@ async function recheckWithKustomize(
   result.findings = [...result.findings.filter(f => !f.rule.startsWith('crs/')), ...rechecked.findings].sort(
     byLocation
   )
-}
-
-function highest(versions: string[]): string | undefined {
-  const valid = versions.filter(v => semver.valid(v))
-  return valid.length ? valid.sort(semver.rcompare)[0] : undefined
 }
 
 function byLocation(a: Finding, b: Finding): number {

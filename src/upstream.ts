@@ -5,6 +5,8 @@ import { listReleases } from './versions/releases.js'
 import { releasesCredentials, type ReleasesCredentials } from './versions/auth.js'
 import { installTool } from './tools/install.js'
 import { fluxCli, type FluxCli } from './flux/cli.js'
+import { downloadCalicoManifest, type CalicoManifestSource } from './calico/download.js'
+import type { CalicoManifest } from './calico/manifest.js'
 import type { RunDeps } from './deps.js'
 import type { ToolOutcome } from './result.js'
 
@@ -23,6 +25,7 @@ export const versionInput = (component: Component) =>
 export class Upstream {
   private readonly releases = new Map<Component, Promise<Release[]>>()
   private readonly tools = new Map<string, Promise<{ path: string; version: string }>>()
+  private readonly manifests = new Map<string, Promise<CalicoManifestSource>>()
   private readonly token?: string
   private announced = false
   private readonly credentials: ReleasesCredentials
@@ -93,5 +96,16 @@ export class Upstream {
   async flux(version: string): Promise<FluxCli> {
     const t = await this.install('flux', version)
     return fluxCli(t.path, t.version, this.deps.exec)
+  }
+
+  /** An upstream Calico manifest, downloaded once per run whatever the number of ConfigMaps made from it. */
+  calicoManifest(version: string, manifest: CalicoManifest): Promise<CalicoManifestSource> {
+    const key = `${version}/${manifest}`
+    let p = this.manifests.get(key)
+    if (!p) {
+      p = downloadCalicoManifest(this.settings.downloadUrl, version, manifest, this.deps)
+      this.manifests.set(key, p)
+    }
+    return p
   }
 }

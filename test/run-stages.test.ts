@@ -82,7 +82,8 @@ describe('run with stages', () => {
     expect(flux.map(c => [c.path, c.reasons])).toEqual([
       ['clusters/tmp-mgmt/flux-system/gotk-components.yaml', ['regenerated']],
       ['clusters/tmp-mgmt/flux-system/gotk-sync.yaml', ['migrated']],
-      ['clusters/tmp-mgmt/infrastructure.yaml', ['migrated']]
+      ['clusters/tmp-mgmt/infrastructure.yaml', ['migrated']],
+      ['infrastructure/staging/cm-flux-staging.yaml', ['regenerated']]
     ])
     expect(combinedChanges(plan, ['calico'])).toEqual([])
     const alone = validateRepository({

@@ -157,9 +157,10 @@ describe('run (upgrade) on the example fleet repository', () => {
     const { deps, commands } = engineDeps(toolCache)
     const result = await run(settingsFor(root, mirror, { components: 'flux' }), deps)
     const installs = commands.filter(c => c[1] === 'install')
-    // Two option sets: two runs of the new CLI, and two of the old one for the drift baseline; 11 targets in all.
+    // Two option sets: two runs of the new CLI, and two of the old one for the drift baseline, for 12 targets: the
+    // 10 fleets, the management cluster and the staging Flux ConfigMap (whose install has the default options).
     expect(installs.length).toBe(4)
-    expect(result.targets.filter(t => t.status === 'upgraded')).toHaveLength(11)
+    expect(result.targets.filter(t => t.status === 'upgraded')).toHaveLength(12)
     const upgraded = readFileSync(
       path.join(root, 'clusters/fleet-1/flux-system/gotk-components.yaml'),
       'utf8'

@@ -35,6 +35,8 @@ export interface FluxTargetResult {
   /** The same, structured; null when the pristine output of the header version could not be produced. */
   driftDetail: FluxDrift | null
   changed: boolean
+  /** What `flux install --export` printed for the target at the new version. */
+  content: string
 }
 
 export interface FluxUpgradeResult {
@@ -158,7 +160,8 @@ export async function upgradeFluxComponents(
       installArgs: installArgs(options),
       drift,
       driftDetail,
-      changed
+      changed,
+      content: next.content
     })
   }
 

@@ -5,7 +5,7 @@ import type { DiscoveredTarget } from '../targets/discover.js'
 import type { VersionSpec } from '../versions/spec.js'
 import type { MigratedObject } from '../flux/migrate.js'
 import type { ExpectedVersion } from '../validate/validator.js'
-import type { ComponentOutcome, ConfigMapOutcome, TargetOutcome } from '../result.js'
+import type { ComponentOutcome, ConfigMapOutcome, ReferenceOutcome, TargetOutcome } from '../result.js'
 import type { RunDeps } from '../deps.js'
 import type { Upstream } from '../upstream.js'
 import type { ChangeReason } from './plan.js'
@@ -43,6 +43,8 @@ export interface StageOutcome {
   fluxInstallRuns?: number
   /** ConfigMaps regenerated: from, to, renames, references followed, parts and sizes. */
   configMaps?: ConfigMapOutcome[]
+  /** References to renamed files and ConfigMaps that the stage changed. */
+  references?: ReferenceOutcome[]
   /** Problems that fail the target (a merge conflict): the run writes nothing. */
   findings?: Finding[]
   notes?: string[]

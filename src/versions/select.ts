@@ -198,3 +198,9 @@ function notAvailable(message: string, pivot: string, available: string[], input
     hint: `Set ${input} to one of the available versions, a range such as ~${semver.major(latest)}.${semver.minor(latest)}, or latest.`
   })
 }
+
+/** The highest of the valid semver versions given; undefined when there is none. */
+export function highestVersion(versions: readonly string[]): string | undefined {
+  const valid = versions.filter(v => semver.valid(v))
+  return valid.length ? [...valid].sort(semver.rcompare)[0] : undefined
+}

@@ -227,7 +227,13 @@ export async function startMirror(options: MirrorOptions = {}): Promise<Mirror> 
     const dir = path.resolve(fixturesDir, 'calico', `v${raw[1]}`)
     const file = path.resolve(dir, decodeURIComponent(raw[2]))
     if (!file.startsWith(dir + path.sep)) return undefined
-    return readFile(file).catch(() => undefined)
+    const served = await readFile(file).catch(() => undefined)
+    if (served || raw[2] !== 'calico.yaml') return served
+    // v3.21.5's calico.yaml is in the fixtures as the manifest extracted from the seed layout's ConfigMap.
+    const minor = raw[1].split('.').slice(0, 2).join('.')
+    return readFile(
+      path.resolve(fixturesDir, 'calico', `v${raw[1]}-extracted`, `calico-v${minor}.yaml`)
+    ).catch(() => undefined)
   }
 
   const releaseJson = (repo: Repo, r: ReleaseSpec, id: number) => {
