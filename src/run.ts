@@ -9,7 +9,7 @@ import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
 import { validateRepository, type ValidationInput } from './validate/validator.js'
 import { validateCalicoResources } from './validate/calicoctl.js'
 import { fluxCrdSources } from './validate/flux-crds.js'
-import { findKustomizeBinary, referencesWithBinary } from './validate/kustomize/build-binary.js'
+import { findKustomizeBinary, referencesWithBinary } from './validate/kustomize-binary.js'
 import {
   ChangeSet,
   combinedChanges,

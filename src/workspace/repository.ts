@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import type { Exec } from '../deps.js'
-import { toRepoPath } from './paths.js'
+import { inSkippedDirectory, isSkippedDirectory, isYamlPath, toRepoPath } from './paths.js'
 
 /** The repository as the engine sees it: YAML files by repo-relative path. Read once per run (SPEC §9). */
 export interface RepoFile {
@@ -9,20 +9,15 @@ export interface RepoFile {
   content: string
 }
 
-const SKIP_DIRS = new Set(['.git', 'node_modules', '.terraform', 'vendor'])
-const YAML = /\.ya?ml$/i
-
-const skipped = (repoPath: string): boolean => repoPath.split('/').some(part => SKIP_DIRS.has(part))
-
 /**
  * Lists and reads every YAML file under root, sorted by path so runs are deterministic. Where root is in a git
  * work tree (and `exec` can run git), the files are those git sees: tracked ones and untracked ones that no
  * `.gitignore` excludes, so generated or ignored files (build output, local secrets) are never validated.
- * Elsewhere (no git, no work tree) every file under root is read, except in the SKIP_DIRS folders, which the
- * git listing skips as well.
+ * Elsewhere (no git, no work tree) every file under root is read, except in the folders never read
+ * (`isSkippedDirectory`), which the git listing skips as well.
  */
 export async function readYamlFiles(root: string, options: { exec?: Exec } = {}): Promise<RepoFile[]> {
-  const wanted = (p: string) => YAML.test(p) && !skipped(p)
+  const wanted = (p: string) => isYamlPath(p) && !inSkippedDirectory(p)
   const listed = options.exec ? await gitFiles(root, options.exec, wanted) : undefined
   const found = (listed ?? (await walk(root))).filter(wanted).sort()
   return Promise.all(
@@ -63,8 +58,8 @@ async function walk(root: string): Promise<string[]> {
     const entries = await fs.readdir(dir, { withFileTypes: true })
     for (const e of entries) {
       if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name)) await visit(path.join(dir, e.name))
-      } else if (e.isFile() && YAML.test(e.name)) {
+        if (!isSkippedDirectory(e.name)) await visit(path.join(dir, e.name))
+      } else if (e.isFile() && isYamlPath(e.name)) {
         found.push(toRepoPath(root, path.join(dir, e.name)))
       }
     }
