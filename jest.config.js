@@ -7,6 +7,8 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true, diagnostics: false }]
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  setupFiles: ['<rootDir>/test/setup/freeze-parsed.ts'],
+  // freeze-parsed: parsed values are deep-frozen, so a stage that edits one fails; quiet-runner-log: @actions/*
+  // write runner-log lines to stdout that would bury jest's own output.
+  setupFiles: ['<rootDir>/test/setup/freeze-parsed.ts', '<rootDir>/test/setup/quiet-runner-log.ts'],
   testTimeout: 60000
 }

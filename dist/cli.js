@@ -6,6 +6,7 @@ import require$$1$3, { fileURLToPath } from 'node:url';
 import require$$0 from 'process';
 import require$$0$1 from 'buffer';
 import * as posix from 'node:path/posix';
+import posix__default from 'node:path/posix';
 import { createHash } from 'node:crypto';
 import { mkdir as mkdir$1, mkdtemp, chmod as chmod$1, rm as rm$1, lstat as lstat$1, open as open$1, writeFile as writeFile$1, readFile } from 'node:fs/promises';
 import * as os from 'os';
@@ -162,6 +163,8 @@ function formatLocation(l, where = 'action') {
     return '';
 }
 
+/** The GitHub Actions bot, as GitHub's own actions commit: its user id makes the noreply address link to it. */
+const ACTIONS_BOT = 'github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>';
 /**
  * The config file read when the `config` input is empty. `action.yml` declares `config` without a default on
  * purpose: a runner sends every declared default as if the user had set it, and only an empty value tells "not
@@ -180,6 +183,8 @@ const DEFAULTS$1 = {
     group: 'false',
     draft: 'false',
     'sign-commits': 'false',
+    author: ACTIONS_BOT,
+    committer: ACTIONS_BOT,
     'releases-api-url': 'https://api.github.com',
     'download-url': 'https://github.com'
 };
@@ -197,6 +202,17 @@ function bool$4(get, name) {
         location: { input: name },
         hint: `Set ${name}: true or ${name}: false.`
     });
+}
+function identity$3(get, name) {
+    const raw = get(name).trim() || DEFAULTS$1[name];
+    const m = /^([^<>\n]*?)\s*<([^<>\s]+)>$/.exec(raw);
+    if (!m || m[1] === '') {
+        throw new FcuError('input', `Input ${name} must be "Name <email>", got "${raw}"`, {
+            location: { input: name },
+            hint: `For example ${name}: ${ACTIONS_BOT}`
+        });
+    }
+    return { name: m[1], email: m[2] };
 }
 function url(get, name) {
     const raw = get(name).trim() || DEFAULTS$1[name];
@@ -266,6 +282,9 @@ function readSettings(get) {
         assignees: list(get('assignees')),
         draft: bool$4(get, 'draft'),
         signCommits: bool$4(get, 'sign-commits'),
+        commitMessage: get('commit-message').trim(),
+        author: identity$3(get, 'author'),
+        committer: identity$3(get, 'committer'),
         releasesApiUrl: url(get, 'releases-api-url'),
         downloadUrl: url(get, 'download-url'),
         releasesToken: get('releases-token').trim()
@@ -19776,7 +19795,7 @@ function merge$1(found, c, file) {
 }
 
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.terraform', 'vendor']);
-const YAML$1 = /\.ya?ml$/i;
+const YAML$2 = /\.ya?ml$/i;
 const skipped = (repoPath) => repoPath.split('/').some(part => SKIP_DIRS.has(part));
 /**
  * Lists and reads every YAML file under root, sorted by path so runs are deterministic. Where root is in a git
@@ -19786,7 +19805,7 @@ const skipped = (repoPath) => repoPath.split('/').some(part => SKIP_DIRS.has(par
  * git listing skips as well.
  */
 async function readYamlFiles(root, options = {}) {
-    const wanted = (p) => YAML$1.test(p) && !skipped(p);
+    const wanted = (p) => YAML$2.test(p) && !skipped(p);
     const listed = options.exec ? await gitFiles(root, options.exec, wanted) : undefined;
     const found = (listed ?? (await walk(root))).filter(wanted).sort();
     return Promise.all(found.map(async (p) => ({ path: p, content: await promises.readFile(path__default.join(root, ...p.split('/')), 'utf8') })));
@@ -19823,7 +19842,7 @@ async function walk(root) {
                 if (!SKIP_DIRS.has(e.name))
                     await visit(path__default.join(dir, e.name));
             }
-            else if (e.isFile() && YAML$1.test(e.name)) {
+            else if (e.isFile() && YAML$2.test(e.name)) {
                 found.push(toRepoPath(root, path__default.join(dir, e.name)));
             }
         }
@@ -35351,6 +35370,8 @@ const configKeyProblem = (key) => CONFIG_KEY.test(key) && key.length <= MAX_SUBD
     ? undefined
     : `may only hold letters, digits, "-", "_" and "." (at most ${MAX_SUBDOMAIN} characters, not starting with "..")`;
 const label = dnsName(DNS1123_LABEL, MAX_LABEL, 'RFC 1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit');
+/** Why a name is not an RFC 1123 label (a namespace, a cluster name in a path), or undefined. */
+const labelProblem = label;
 const serviceName = dnsName(DNS1035_LABEL, MAX_LABEL, 'RFC 1035 label: lowercase letters, digits and "-", starting with a letter and ending with a letter or digit');
 const pathSegment = name => name === '.' || name === '..'
     ? `may not be "${name}"`
@@ -36557,6 +36578,17 @@ function combinedChanges(plan, components) {
 }
 /** The repository after the given components' changes (all when omitted). */
 const treeAfter = (plan, components) => plan.base.with(combinedChanges(plan, components));
+/** What a set of changes does to each file, for reports: operation, size, components, reasons, rename. */
+function describeChanges(base, changes) {
+    return changes.map(c => ({
+        path: c.path,
+        operation: c.content === null ? 'deleted' : base.has(c.path) ? 'modified' : 'added',
+        bytes: c.content === null ? 0 : Buffer.byteLength(c.content, 'utf8'),
+        components: c.components,
+        reasons: c.reasons,
+        ...(c.renamedFrom ? { renamedFrom: c.renamedFrom } : {})
+    }));
+}
 function combine(base, list) {
     const path = list[0].path;
     const deleted = list.filter(c => c.content === null);
@@ -68182,6 +68214,23 @@ function renderConfigMap(cm, change) {
     const text = applyEdits$2(cm.text, edits);
     return { text, changed: text !== cm.text, notes };
 }
+/**
+ * A new ConfigMap file in the form `kubectl create configmap --from-file ... -o yaml` gives (keys sorted,
+ * `metadata` last), with the provenance annotations and each value in the project's data form (a literal block
+ * whenever the text can be one). `data` is in the order given to kubectl; keys are sorted as kubectl sorts them.
+ */
+function createConfigMap(name, namespace, data, provenance) {
+    const notes = [];
+    const sorted = [...data].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const out = ['apiVersion: v1\n', 'data:\n'];
+    for (const { key, value } of sorted)
+        out.push(entryText(key, value, 2, 2, notes));
+    out.push('kind: ConfigMap\n', 'metadata:\n', '  annotations:\n');
+    for (const [k, v] of provenanceAnnotations(provenance))
+        out.push(`    ${k}: ${inlineScalar(v, 6 + k.length)}\n`);
+    out.push(`  name: ${inlineScalar(name, 8)}\n`, `  namespace: ${inlineScalar(namespace, 13)}\n`);
+    return { text: out.join(''), changed: true, notes };
+}
 
 /** `flux install`'s defaults (pkg/manifestgen/install MakeDefaultOptions). */
 const DEFAULT_INSTALL_OPTIONS = {
@@ -68821,7 +68870,7 @@ const bug = (file, message) => new FcuError('internal', `editing ${file}: ${mess
 });
 
 const KUSTOMIZATION = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
-const YAML = /\.ya?ml$/i;
+const YAML$1 = /\.ya?ml$/i;
 /** Kustomization fields whose entries are file paths relative to the kustomization. */
 const PATH_LISTS = ['resources', 'components', 'patchesStrategicMerge', 'crds'];
 const PATH_ENTRY_LISTS = ['patches', 'patchesJson6902'];
@@ -68837,7 +68886,7 @@ function followReferences(tree, renames, skip) {
     if (names.length === 0 && files.length === 0)
         return out;
     for (const file of tree.paths()) {
-        if (skip.has(file) || !YAML.test(file))
+        if (skip.has(file) || !YAML$1.test(file))
             continue;
         const text = tree.get(file);
         const isKustomization = KUSTOMIZATION.has(path__default.posix.basename(file));
@@ -70877,14 +70926,7 @@ async function run(settings, deps, stages = defaultStages) {
     result.fluxInstallRuns = all.reduce((n, o) => n + (o.fluxInstallRuns ?? 0), 0);
     result.notes.push(...all.flatMap(o => o.notes ?? []));
     const combined = combinedChanges(plan);
-    result.files = combined.map(c => ({
-        path: c.path,
-        operation: c.content === null ? 'deleted' : base.has(c.path) ? 'modified' : 'added',
-        bytes: c.content === null ? 0 : Buffer.byteLength(c.content, 'utf8'),
-        components: c.components,
-        reasons: c.reasons,
-        ...(c.renamedFrom ? { renamedFrom: c.renamedFrom } : {})
-    }));
+    result.files = describeChanges(base, combined);
     result.changed = combined.length > 0;
     await validatePlan(result, plan, outcomes, upstream, specs.calico, deps);
     result.tools = upstream.installed;
@@ -70894,18 +70936,27 @@ async function run(settings, deps, stages = defaultStages) {
         result.notes.push(`Validation found ${errors} error(s) in what the upgrade would write: nothing was written.`);
         return { result, plan };
     }
-    if (!result.changed) {
-        result.notes.push('Everything is up to date: nothing to write.');
-    }
-    else if (settings.dryRun) {
+    if (settings.dryRun) {
+        if (!result.changed) {
+            result.notes.push('Everything is up to date: nothing to write.');
+            return { result, plan };
+        }
         await applyChanges(root, combined.map(c => ({ path: c.path, content: c.content })));
         result.written = true;
         result.notes.push(`Wrote ${combined.length} file(s) to the working tree; no commit, push or pull request.`);
     }
+    else if (deps.publish) {
+        // Also when nothing changes: a pull request whose base already has the versions is closed.
+        await deps.publish(plan, result);
+        if (!result.changed)
+            result.notes.push('Everything is up to date: nothing to change.');
+    }
+    else if (!result.changed) {
+        result.notes.push('Everything is up to date: nothing to write.');
+    }
     else {
-        result.notes.push(
         // Words for both edges: the CLI's --check lands here too, and it has no dry-run flag.
-        'Opening pull requests is not part of this release: nothing was written.');
+        result.notes.push('Pull requests are opened by the action: nothing was written here.');
     }
     return { result, plan };
 }
@@ -78560,9 +78611,231 @@ function findingLine(f) {
     const hint = f.hint ? ` (${inInterface(f.hint, 'cli')})` : '';
     return `${where ? `${where}: ` : ''}${f.severity} ${f.rule}: ${inInterface(f.message, 'cli')}${hint}`;
 }
+/** init's summary: the versions, each file and what happened to it, the findings, then the notes. */
+function renderInitText(result) {
+    const lines = [
+        `init ${result.directory}: flux ${result.flux.version}` +
+            (result.calico ? `, calico ${result.calico.version}` : '') +
+            (result.clusterResourceSet ? `, ClusterResourceSet ${result.clusterResourceSet}` : '')
+    ];
+    for (const f of result.files)
+        lines.push(`${f.operation} ${f.path} (${f.bytes} bytes)`);
+    lines.push(...result.findings.map(findingLine));
+    const counts = validationCounts(result);
+    lines.push(countsLine(counts), ...counts.notChecked.map(l => `  ${l}`));
+    lines.push(...result.notes.map(s => inInterface(s, 'cli')));
+    return lines.join('\n') + '\n';
+}
 
-const COMMANDS = ['upgrade', 'validate'];
-const both = COMMANDS;
+/** Defaults of init's options that are not settings of the engine. */
+const INIT_DEFAULTS = { branch: 'main' };
+/** Flux's own namespace: `flux install` puts the controllers there, and the sync objects live beside them. */
+const FLUX_NAMESPACE = 'flux-system';
+const FLUX_KEY = 'flux.yaml';
+const CALICO_KEY = 'calico.yaml';
+const DEFAULT_SELECTOR_LABEL = 'cluster.x-k8s.io/cluster-name';
+const input = (name, message, hint) => new FcuError('input', message, { location: { input: name }, hint });
+/** The options a Kubernetes name or a URL must satisfy, checked before anything is downloaded. */
+function checkOptions(o) {
+    const named = (flag, value, rule) => {
+        if (value === undefined)
+            return;
+        const problem = rule(value);
+        if (problem)
+            throw input(flag, `--${flag} ${value} ${problem}`, `Give --${flag} a valid name.`);
+    };
+    named('cluster', o.cluster, labelProblem);
+    named('env', o.env, labelProblem);
+    named('namespace', o.namespace, labelProblem);
+    if (!o.management && o.env === undefined)
+        throw input('env', 'init needs --env for a Cluster API cluster', 'Pass --env <env> (clusters/<env>/<cluster>), or --management.');
+    if (o.management && (o.env !== undefined || o.namespace !== undefined || Object.keys(o.labels).length > 0))
+        throw input('management', '--management writes clusters/<cluster>/flux-system and takes no --env, --namespace or --labels', 'Leave those out, or drop --management to scaffold a Cluster API cluster.');
+    if (!/^(https?|ssh):\/\/[^\s]+$/.test(o.url))
+        throw input('url', `--url ${o.url} is not an http(s) or ssh URL`, 'Give the Git repository Flux syncs from, e.g. ssh://git@github.com/org/fleet.git.');
+    if (o.branch.trim() === '' || /\s/.test(o.branch))
+        throw input('branch', `--branch "${o.branch}" is not a branch name`, 'Give the branch Flux syncs, e.g. main.');
+    if (o.secret !== undefined)
+        named('secret', o.secret, labelProblem);
+    for (const [k, v] of Object.entries(o.labels)) {
+        const problem = labelKeyProblem(k) ?? labelValueProblem(v);
+        if (problem)
+            throw input('labels', `--labels ${k}=${v}: ${problem}`, 'Give labels as key=value, comma separated.');
+    }
+}
+/** `key=value,key=value`, in the order given; a key given twice is an error. */
+function parseLabels(raw) {
+    const out = {};
+    for (const part of raw
+        .split(',')
+        .map(s => s.trim())
+        .filter(s => s !== '')) {
+        const eq = part.indexOf('=');
+        if (eq <= 0)
+            throw input('labels', `--labels ${part} is not key=value`, 'Give labels as key=value, comma separated.');
+        const k = part.slice(0, eq);
+        if (k in out)
+            throw input('labels', `--labels names ${k} twice`, 'Give each label once.');
+        out[k] = part.slice(eq + 1);
+    }
+    return out;
+}
+const clusterPath = (o) => o.management ? `clusters/${o.cluster}` : `clusters/${o.env}/${o.cluster}`;
+/** The GitRepository and Kustomization `flux bootstrap` would write for the cluster, on Flux's `v1` APIs. */
+function syncObjects(o) {
+    const syncPath = o.path ?? `./${clusterPath(o)}`;
+    const q = (v, column) => inlineScalar(v, column);
+    const repository = [
+        'apiVersion: source.toolkit.fluxcd.io/v1',
+        'kind: GitRepository',
+        'metadata:',
+        `  name: ${FLUX_NAMESPACE}`,
+        `  namespace: ${FLUX_NAMESPACE}`,
+        'spec:',
+        '  interval: 1m0s',
+        '  ref:',
+        `    branch: ${q(o.branch, 12)}`,
+        ...(o.secret ? ['  secretRef:', `    name: ${o.secret}`] : []),
+        `  url: ${q(o.url, 7)}`
+    ];
+    const kustomization = [
+        'apiVersion: kustomize.toolkit.fluxcd.io/v1',
+        'kind: Kustomization',
+        'metadata:',
+        `  name: ${FLUX_NAMESPACE}`,
+        `  namespace: ${FLUX_NAMESPACE}`,
+        'spec:',
+        '  interval: 10m0s',
+        `  path: ${q(syncPath, 8)}`,
+        '  prune: true',
+        '  sourceRef:',
+        '    kind: GitRepository',
+        `    name: ${FLUX_NAMESPACE}`
+    ];
+    return `---\n${repository.join('\n')}\n---\n${kustomization.join('\n')}\n`;
+}
+/** The files and kustomization entries of one cluster. */
+function scaffold(o, up) {
+    const sync = syncObjects(o);
+    if (o.management) {
+        const directory = `${clusterPath(o)}/flux-system`;
+        return {
+            directory,
+            files: [
+                { path: `${directory}/gotk-components.yaml`, content: up.flux.install },
+                {
+                    path: `${directory}/gotk-sync.yaml`,
+                    content: `# Flux sync objects, written by flux-crs-upgrade init.\n${sync}`
+                }
+            ],
+            entries: ['gotk-components.yaml', 'gotk-sync.yaml'],
+            configMaps: []
+        };
+    }
+    if (!up.calico)
+        throw new FcuError('internal', 'init of a Cluster API cluster without the Calico manifest');
+    const directory = clusterPath(o);
+    const namespace = o.namespace ?? o.env;
+    const flux = { component: 'flux', version: up.flux.version };
+    const calico = {
+        component: 'calico',
+        version: up.calico.version,
+        source: up.calico.url,
+        sha256: up.calico.sha256
+    };
+    const fluxName = `crs-cm-flux-${up.flux.version}-${o.cluster}`;
+    const calicoName = `crs-cm-calico-${up.calico.version}-${o.cluster}`;
+    const fluxFile = `cm-flux-v${up.flux.version}.yaml`;
+    const calicoFile = `cm-calico-v${up.calico.version}.yaml`;
+    const crsFile = `crs-${o.cluster}.yaml`;
+    const fluxData = joinDocuments([up.flux.install, sync]);
+    const labels = Object.keys(o.labels).length > 0 ? o.labels : { [DEFAULT_SELECTOR_LABEL]: o.cluster };
+    const crs = [
+        '# Installs Calico and Flux into the cluster, written by flux-crs-upgrade init.',
+        'apiVersion: addons.cluster.x-k8s.io/v1beta2',
+        'kind: ClusterResourceSet',
+        'metadata:',
+        `  name: ${o.cluster}`,
+        `  namespace: ${namespace}`,
+        'spec:',
+        '  strategy: Reconcile',
+        '  clusterSelector:',
+        '    matchLabels:',
+        ...Object.entries(labels).map(([k, v]) => `      ${inlineScalar(k, 6)}: ${inlineScalar(v, 8 + k.length)}`),
+        '  resources:',
+        // The CNI first: the nodes are NotReady, and Flux's pods Pending, until Calico runs.
+        '    - kind: ConfigMap',
+        `      name: ${calicoName}`,
+        '    - kind: ConfigMap',
+        `      name: ${fluxName}`
+    ];
+    return {
+        directory,
+        files: [
+            {
+                path: `${directory}/${calicoFile}`,
+                content: createConfigMap(calicoName, namespace, [{ key: CALICO_KEY, value: up.calico.text }], calico)
+                    .text
+            },
+            {
+                path: `${directory}/${fluxFile}`,
+                content: createConfigMap(fluxName, namespace, [{ key: FLUX_KEY, value: fluxData }], flux).text
+            },
+            { path: `${directory}/${crsFile}`, content: crs.join('\n') + '\n' }
+        ],
+        entries: [calicoFile, fluxFile, crsFile],
+        configMaps: [calicoName, fluxName],
+        clusterResourceSet: o.cluster
+    };
+}
+const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+/**
+ * The folder's kustomization with `entries` in its `resources`: an existing file gets the missing ones spliced in
+ * after its last entry (comments, order and style kept); a new one lists the folder's other YAML files first,
+ * since a folder without a kustomization is applied whole by Flux and must stay so.
+ */
+function kustomizationWith(file, existing, entries, siblings) {
+    if (existing === undefined) {
+        const listed = [...siblings.filter(s => !entries.includes(s)).sort(), ...entries];
+        return ([
+            'apiVersion: kustomize.config.k8s.io/v1beta1',
+            'kind: Kustomization',
+            'resources:',
+            ...listed.map(e => `  - ${inlineScalar(e, 4)}`)
+        ].join('\n') + '\n');
+    }
+    // Documents of comments alone (a header before `---`) are no objects.
+    const docs = parseDocuments(existing, file).filter(d => d.value !== null);
+    const value = docs[0]?.value;
+    if (docs.length !== 1 || typeof value !== 'object' || Array.isArray(value)) {
+        throw new FcuError('manifest', `${file} is not one kustomization document`, {
+            location: { file },
+            hint: 'Keep one Kustomization (kustomize.config.k8s.io) in the file, then run init again.'
+        });
+    }
+    const resources = value.resources;
+    const listed = Array.isArray(resources)
+        ? resources.map(r => (typeof r === 'string' ? posix__default.normalize(r) : r))
+        : [];
+    const missing = entries.filter(e => !listed.includes(e));
+    if (missing.length === 0)
+        return existing;
+    if (resources === undefined) {
+        const sep = existing === '' || existing.endsWith('\n') ? '' : '\n';
+        return `${existing}${sep}resources:\n${missing.map(e => `  - ${inlineScalar(e, 4)}`).join('\n')}\n`;
+    }
+    if (!Array.isArray(resources) || resources.length === 0) {
+        throw new FcuError('manifest', `${file}: resources is not a list init can add to`, {
+            location: { file, line: docs[0].startLine },
+            hint: `Add ${missing.join(', ')} to its resources by hand, or give it one entry for init to add after.`
+        });
+    }
+    return applyEdits$1(existing, [{ op: 'insert', doc: docs[0].index, path: ['resources'], after: resources.length - 1, values: missing }], file);
+}
+
+const COMMANDS = ['upgrade', 'validate', 'init'];
+const all = COMMANDS;
+const both = ['upgrade', 'validate'];
 const settingFlag = (setting) => {
     const n = SETTING_NAMES[setting];
     return { setting, flag: n.flag, ...(n.short ? { short: n.short } : {}) };
@@ -78572,7 +78845,7 @@ const OPTIONS = [
         ...settingFlag('working-directory'),
         value: '<dir>',
         help: `the repository root (default: ${DEFAULTS$1['working-directory']})`,
-        commands: both
+        commands: all
     },
     {
         ...settingFlag('components'),
@@ -78584,13 +78857,13 @@ const OPTIONS = [
         ...settingFlag('flux-version'),
         value: '<v>',
         help: `latest, 2.9.3, ~2.8, 2.x ... (default: ${DEFAULTS$1['flux-version']})`,
-        commands: ['upgrade']
+        commands: ['upgrade', 'init']
     },
     {
         ...settingFlag('calico-version'),
         value: '<v>',
-        help: `latest, 3.31.7, ~3.30 ...; validate: the calicoctl used (default: ${DEFAULTS$1['calico-version']})`,
-        commands: both
+        help: `latest, 3.31.7, ~3.30 ...; validate: the calicoctl used; init: the manifest (default: ${DEFAULTS$1['calico-version']})`,
+        commands: all
     },
     {
         ...settingFlag('config'),
@@ -78602,27 +78875,71 @@ const OPTIONS = [
         ...settingFlag('releases-api-url'),
         value: '<url>',
         help: `where release lists come from (default: ${DEFAULTS$1['releases-api-url']})`,
-        commands: both
+        commands: all
     },
     {
         ...settingFlag('download-url'),
         value: '<url>',
-        help: `where flux and calicoctl are downloaded from (default: ${DEFAULTS$1['download-url']})`,
-        commands: both
+        help: `where flux, calicoctl and Calico manifests are downloaded from (default: ${DEFAULTS$1['download-url']})`,
+        commands: all
+    },
+    { flag: 'cluster', value: '<name>', help: 'the cluster to scaffold (required)', commands: ['init'] },
+    {
+        flag: 'env',
+        value: '<env>',
+        help: 'its environment: files go to clusters/<env>/<cluster> (required without --management)',
+        commands: ['init']
+    },
+    {
+        flag: 'management',
+        help: 'a cluster that gets Flux from committed manifests: writes clusters/<cluster>/flux-system',
+        commands: ['init']
+    },
+    { flag: 'url', value: '<url>', help: 'the Git repository Flux syncs from (required)', commands: ['init'] },
+    {
+        flag: 'branch',
+        value: '<branch>',
+        help: `the branch Flux syncs (default: ${INIT_DEFAULTS.branch})`,
+        commands: ['init']
+    },
+    {
+        flag: 'path',
+        value: '<path>',
+        help: "the path the cluster's Flux Kustomization syncs (default: ./clusters/<env>/<cluster>)",
+        commands: ['init']
+    },
+    {
+        flag: 'namespace',
+        value: '<ns>',
+        help: "the ClusterResourceSet's and ConfigMaps' namespace, the Cluster's (default: <env>)",
+        commands: ['init']
+    },
+    {
+        flag: 'secret',
+        value: '<name>',
+        help: 'the Secret the GitRepository authenticates with (secretRef; default: none)',
+        commands: ['init']
+    },
+    {
+        flag: 'labels',
+        value: '<k=v,...>',
+        help: 'the labels the ClusterResourceSet selects the cluster by (default: cluster.x-k8s.io/cluster-name=<cluster>)',
+        commands: ['init']
     },
     {
         flag: 'check',
         help: 'write nothing; exit 1 and list the files when any would change',
         commands: ['upgrade']
     },
-    { flag: 'json', help: 'print one JSON document on stdout, whatever happens', commands: both },
-    { flag: 'verbose', help: 'debug lines on stderr (tool cache, downloads)', commands: both },
-    { flag: 'help', short: 'h', help: 'this help', commands: both },
-    { flag: 'version', help: 'print the version', commands: both }
+    { flag: 'json', help: 'print one JSON document on stdout, whatever happens', commands: all },
+    { flag: 'verbose', help: 'debug lines on stderr (tool cache, downloads)', commands: all },
+    { flag: 'help', short: 'h', help: 'this help', commands: all },
+    { flag: 'version', help: 'print the version', commands: all }
 ];
 const SUMMARY = {
     upgrade: 'regenerate Flux targets for new versions, validate, and write the working tree',
-    validate: 'check the repository as it is (schemas, CRDs, ClusterResourceSet references)'
+    validate: 'check the repository as it is (schemas, CRDs, ClusterResourceSet references)',
+    init: 'scaffold a cluster: Flux and Calico ConfigMaps, a ClusterResourceSet, kustomization entries'
 };
 const EXAMPLES = {
     upgrade: [
@@ -78630,7 +78947,12 @@ const EXAMPLES = {
         "flux-crs-upgrade upgrade --flux-version '~2.8' --components flux",
         'flux-crs-upgrade upgrade --check --json | jq .result.files'
     ],
-    validate: ['flux-crs-upgrade validate -C path/to/fleet', 'flux-crs-upgrade validate --json | jq .findings']
+    validate: ['flux-crs-upgrade validate -C path/to/fleet', 'flux-crs-upgrade validate --json | jq .findings'],
+    init: [
+        'flux-crs-upgrade init --env staging --cluster blue --url ssh://git@github.com/org/fleet.git --secret flux-system',
+        "flux-crs-upgrade init --env prod --cluster eu1 --url https://github.com/org/fleet.git --flux-version '~2.8'",
+        'flux-crs-upgrade init --management --cluster tmp-mgmt --url https://github.com/org/fleet.git'
+    ]
 };
 const EXIT_CODES = {
     upgrade: [
@@ -78642,6 +78964,11 @@ const EXIT_CODES = {
         '0  no validation error (warnings and notices may be printed)',
         '1  validation errors, or a failure',
         '2  usage: unknown option or command, a bad -C, an upgrade-only option'
+    ],
+    init: [
+        '0  written, or nothing to do (the files are already what init writes)',
+        '1  a file init would write exists with other content (named; nothing written), bad options, validation errors, a failure',
+        '2  usage: unknown option or command, a missing --cluster or --url, a bad -C'
     ]
 };
 const ENVIRONMENT = [
@@ -78704,6 +79031,7 @@ function parseArgs(argv) {
     // Known before the parse ends, for the "see --help" of an error found on the way.
     const command = argv.find(a => COMMANDS.includes(a));
     const settings = new Map();
+    const options = new Map();
     const switches = new Set();
     let positional;
     for (let i = 0; i < argv.length; i++) {
@@ -78740,25 +79068,35 @@ function parseArgs(argv) {
             if (looksLikeOption(value))
                 throw new UsageError(`${shown} needs a value ${spec.value}; ${value} is an option (write ${shown}=${value} to mean it)`, command);
         }
-        settings.set(spec.setting, value);
+        if (spec.setting)
+            settings.set(spec.setting, value);
+        else
+            options.set(spec.flag, value);
     }
     if (switches.has('help'))
         return { kind: 'help', command };
     if (switches.has('version'))
         return { kind: 'version' };
+    const commands = `${COMMANDS.slice(0, -1).join(', ')} or ${COMMANDS[COMMANDS.length - 1]}`;
     if (positional === undefined)
-        throw new UsageError('a command is required: upgrade or validate');
+        throw new UsageError(`a command is required: ${commands}`);
     if (command === undefined || positional !== command)
-        throw new UsageError(`unknown command "${positional}": upgrade or validate`);
+        throw new UsageError(`unknown command "${positional}": ${commands}`);
     for (const o of OPTIONS) {
-        const given = o.setting ? settings.has(o.setting) : switches.has(o.flag);
+        const given = o.setting ? settings.has(o.setting) : switches.has(o.flag) || options.has(o.flag);
         if (given && !o.commands.includes(command))
             throw new UsageError(`--${o.flag} does not apply to ${command}`, command);
     }
+    if (command === 'init')
+        for (const required of ['cluster', 'url'])
+            if (!options.has(required))
+                throw new UsageError(`init needs --${required}`, command);
     return {
         kind: 'run',
         command,
         settings,
+        options,
+        switches,
         check: switches.has('check'),
         json: switches.has('json'),
         verbose: switches.has('verbose')
@@ -78791,6 +79129,137 @@ const cliResult = (r) => ({
     findings: cliFindings(r.findings),
     notes: r.notes.map(cli$1)
 });
+/** init's result with its texts in the CLI's words. */
+const cliInitResult = (r) => ({
+    ...r,
+    findings: cliFindings(r.findings),
+    notes: r.notes.map(cli$1)
+});
+
+const YAML = /\.ya?ml$/i;
+async function readIfPresent(root, file) {
+    try {
+        return await promises.readFile(insideWorkspace(root, file, 'target'), 'utf8');
+    }
+    catch (e) {
+        if (e.code === 'ENOENT')
+            return undefined;
+        throw new FcuError('manifest', `${file} cannot be read: ${e.message}`, { location: { file } });
+    }
+}
+/** The YAML files directly in `dir` (repository-relative), as the folder holds them on disk. */
+async function yamlFilesIn(root, dir) {
+    try {
+        const entries = await promises.readdir(insideWorkspace(root, dir, 'target'), { withFileTypes: true });
+        return entries.filter(e => e.isFile() && YAML.test(e.name)).map(e => e.name);
+    }
+    catch (e) {
+        if (e.code === 'ENOENT')
+            return [];
+        throw e;
+    }
+}
+/**
+ * Scaffolds one cluster (SPEC §8): resolves the versions, runs `flux install --export`, downloads Calico's
+ * manifest, and writes the files and kustomization entries, all or nothing, after validating the repository as it
+ * would be. A file init would write that exists with other content (one it did not write, or one edited since) is
+ * refused with its name and nothing is written: init recognises its own files by their exact content, so a rerun
+ * with the same versions and options changes nothing.
+ */
+async function init(settings, options, deps) {
+    checkOptions(options);
+    const fluxSpec = parseVersionSpec(settings.fluxVersion, 'flux-version');
+    const calicoSpec = options.management
+        ? undefined
+        : parseVersionSpec(settings.calicoVersion, 'calico-version');
+    const root = settings.workingDirectory;
+    const upstream = new Upstream(settings, deps);
+    const flux = (await upstream.resolve('flux', fluxSpec)).selected.version;
+    deps.log.info(`flux: ${flux}`);
+    const install = await (await upstream.flux(flux)).installExport([]);
+    const texts = { flux: { version: flux, install } };
+    if (calicoSpec) {
+        const calico = (await upstream.resolve('calico', calicoSpec)).selected.version;
+        deps.log.info(`calico: ${calico}`);
+        const m = await downloadCalicoManifest(settings.downloadUrl, calico, 'calico.yaml', deps);
+        texts.calico = { version: m.version, url: m.url, sha256: m.sha256, text: m.text };
+    }
+    const s = scaffold(options, texts);
+    const files = [];
+    const changes = [];
+    for (const f of s.files) {
+        const existing = await readIfPresent(root, f.path);
+        if (existing !== undefined && existing !== f.content) {
+            throw new FcuError('manifest', `${f.path} exists and is not what init writes for this cluster: init does not overwrite it`, {
+                location: { file: f.path },
+                hint: 'init writes only files it generates. Move or remove the file, or scaffold another --cluster; ' +
+                    'to bring an existing cluster to new versions, run upgrade.'
+            });
+        }
+        files.push({
+            path: f.path,
+            operation: existing === undefined ? 'added' : 'unchanged',
+            bytes: Buffer.byteLength(f.content)
+        });
+        if (existing === undefined)
+            changes.push(f);
+    }
+    const siblings = await yamlFilesIn(root, s.directory);
+    const kustomizationName = KUSTOMIZATION_NAMES.find(n => siblings.includes(n)) ?? KUSTOMIZATION_NAMES[0];
+    const kustomizationPath = `${s.directory}/${kustomizationName}`;
+    const before = await readIfPresent(root, kustomizationPath);
+    const after = kustomizationWith(kustomizationPath, before, s.entries, siblings.filter(n => !KUSTOMIZATION_NAMES.includes(n)));
+    files.push({
+        path: kustomizationPath,
+        operation: before === undefined ? 'added' : before === after ? 'unchanged' : 'modified',
+        bytes: Buffer.byteLength(after)
+    });
+    if (after !== before)
+        changes.push({ path: kustomizationPath, content: after });
+    const result = {
+        mode: 'init',
+        cluster: options.cluster,
+        ...(options.env !== undefined ? { env: options.env } : {}),
+        management: options.management,
+        directory: s.directory,
+        flux: { version: flux },
+        ...(texts.calico
+            ? { calico: { version: texts.calico.version, url: texts.calico.url, sha256: texts.calico.sha256 } }
+            : {}),
+        configMaps: s.configMaps,
+        ...(s.clusterResourceSet ? { clusterResourceSet: s.clusterResourceSet } : {}),
+        changed: changes.length > 0,
+        written: false,
+        files,
+        findings: [],
+        validation: { resources: 0, skipped: [] },
+        tools: upstream.installed,
+        notes: []
+    };
+    // The repository as it would be, validated as an upgrade is: what init writes is checked, and everything that
+    // references it (ClusterResourceSets, kustomizations) across the whole tree.
+    const tree = new WorkingTree(await readYamlFiles(root, { exec: deps.exec })).with(changes);
+    const report = validateRepository({
+        files: tree.files(),
+        written: [...s.files.map(f => f.path), kustomizationPath]
+    });
+    result.findings = report.findings;
+    result.validation = { resources: report.resources, skipped: report.skipped };
+    const errors = report.findings.filter(f => f.severity === 'error').length;
+    if (errors > 0) {
+        result.notes.push(`Validation found ${errors} error(s) in what init would write: nothing was written.`);
+        return result;
+    }
+    if (changes.length === 0) {
+        result.notes.push(`Nothing to do: ${s.directory} already holds what init writes for ${options.cluster}.`);
+        return result;
+    }
+    await applyChanges(root, changes);
+    result.written = true;
+    result.notes.push(`Wrote ${changes.length} file(s) in ${s.directory}.`);
+    deps.log.info(`init: wrote ${changes.map(c => path__default.posix.basename(c.path)).join(', ')} in ${s.directory}`);
+    return result;
+}
 
 var version="0.1.0";var packageJson = {version:version};
 
@@ -78833,6 +79302,7 @@ async function cli(argv, io) {
         return 2;
     }
     const { command, settings: values, check, verbose } = parsed;
+    const options = parsed.options;
     io.verbose?.(verbose);
     const say = (m) => inInterface(m, 'cli');
     const log = {
@@ -78842,8 +79312,9 @@ async function cli(argv, io) {
     };
     try {
         const settings = readSettings(name => {
+            // init reads versions, URLs and tokens as an upgrade does; the mode setting has no init.
             if (name === 'mode')
-                return command;
+                return command === 'init' ? 'upgrade' : command;
             // No pull requests from the CLI: an upgrade writes the working tree unless --check asks only for a report.
             if (name === 'dry-run')
                 return 'true';
@@ -78856,8 +79327,22 @@ async function cli(argv, io) {
         const home = io.env.HOME || io.cwd;
         process.env.RUNNER_TOOL_CACHE ||= path__default.join(io.env.XDG_CACHE_HOME || path__default.join(home, '.cache'), 'flux-crs-upgrade', 'tools');
         process.env.RUNNER_TEMP ||= path__default.join(io.env.TMPDIR || '/tmp');
+        const initOptions = command === 'init' ? readInitOptions(options, parsed.switches) : undefined;
         const { deps, dispose } = await realDeps(log, io.env);
         try {
+            if (initOptions) {
+                const done = await init({ ...settings, workingDirectory: root }, initOptions, deps);
+                const errors = done.findings.filter(f => f.severity === 'error').length;
+                const exitCode = errors > 0 ? 1 : 0;
+                const failure = errors > 0 ? `Validation found ${errors} error(s)` : null;
+                if (json) {
+                    const shown = cliInitResult(done);
+                    document({ exitCode, command, failure, result: shown, findings: shown.findings, error: null });
+                }
+                else
+                    io.stdout(renderInitText(done));
+                return exitCode;
+            }
             const { result } = await run({ ...settings, workingDirectory: root, dryRun: !check }, deps);
             const errors = result.findings.filter(f => f.severity === 'error').length;
             const wouldChange = check && result.changed;
@@ -78897,6 +79382,21 @@ async function cli(argv, io) {
                 io.stdout(findingLine(f) + '\n');
         return 1;
     }
+}
+/** init's options from the command line; the engine checks their values. */
+function readInitOptions(options, switches) {
+    const given = (flag) => options.get(flag);
+    return {
+        cluster: given('cluster'),
+        ...(given('env') !== undefined ? { env: given('env') } : {}),
+        management: switches.has('management'),
+        url: given('url'),
+        branch: given('branch') ?? INIT_DEFAULTS.branch,
+        ...(given('path') !== undefined ? { path: given('path') } : {}),
+        ...(given('namespace') !== undefined ? { namespace: given('namespace') } : {}),
+        ...(given('secret') !== undefined ? { secret: given('secret') } : {}),
+        labels: parseLabels(given('labels') ?? '')
+    };
 }
 /** `-C`: an existing directory, or a usage error (not an engine failure about the config file it cannot read). */
 function workingDirectory(given, cwd, command) {

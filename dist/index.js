@@ -30240,6 +30240,8 @@ function formatLocation(l, where = 'action') {
     return '';
 }
 
+/** The GitHub Actions bot, as GitHub's own actions commit: its user id makes the noreply address link to it. */
+const ACTIONS_BOT = 'github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>';
 /**
  * The config file read when the `config` input is empty. `action.yml` declares `config` without a default on
  * purpose: a runner sends every declared default as if the user had set it, and only an empty value tells "not
@@ -30258,6 +30260,8 @@ const DEFAULTS$1 = {
     group: 'false',
     draft: 'false',
     'sign-commits': 'false',
+    author: ACTIONS_BOT,
+    committer: ACTIONS_BOT,
     'releases-api-url': 'https://api.github.com',
     'download-url': 'https://github.com'
 };
@@ -30275,6 +30279,17 @@ function bool$4(get, name) {
         location: { input: name },
         hint: `Set ${name}: true or ${name}: false.`
     });
+}
+function identity$3(get, name) {
+    const raw = get(name).trim() || DEFAULTS$1[name];
+    const m = /^([^<>\n]*?)\s*<([^<>\s]+)>$/.exec(raw);
+    if (!m || m[1] === '') {
+        throw new FcuError('input', `Input ${name} must be "Name <email>", got "${raw}"`, {
+            location: { input: name },
+            hint: `For example ${name}: ${ACTIONS_BOT}`
+        });
+    }
+    return { name: m[1], email: m[2] };
 }
 function url(get, name) {
     const raw = get(name).trim() || DEFAULTS$1[name];
@@ -30344,6 +30359,9 @@ function readSettings(get) {
         assignees: list(get('assignees')),
         draft: bool$4(get, 'draft'),
         signCommits: bool$4(get, 'sign-commits'),
+        commitMessage: get('commit-message').trim(),
+        author: identity$3(get, 'author'),
+        committer: identity$3(get, 'committer'),
         releasesApiUrl: url(get, 'releases-api-url'),
         downloadUrl: url(get, 'download-url'),
         releasesToken: get('releases-token').trim()
@@ -64010,7 +64028,7 @@ function select(ctx, objects, s, at) {
 function noTarget(ctx, at, source, what) {
     noteAt(ctx, 'warning', 'kustomize/patch-no-target', at, `${source.name} matches no object (${what}) in ${ctx.file}`, 'Check the target kind, name and namespace: kustomize either fails or silently skips a patch that matches nothing.');
 }
-const describeSelector = (s) => Object.entries(s)
+const describeSelector$1 = (s) => Object.entries(s)
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
 /** `patchesStrategicMerge:` — patch files, or inline patches as strings. */
@@ -64066,7 +64084,7 @@ function applyPatches(ctx, objects) {
                 }
                 const targets = select(ctx, result, selector, [...at, 'target']);
                 if (targets.length === 0)
-                    noTarget(ctx, [...at, 'target'], source, describeSelector(selector));
+                    noTarget(ctx, [...at, 'target'], source, describeSelector$1(selector));
                 else
                     applyJson6902(ctx, targets, source, doc);
             }
@@ -64075,7 +64093,7 @@ function applyPatches(ctx, objects) {
                     ? select(ctx, result, selector, [...at, 'target'])
                     : targetsByIdentity(result, doc.value);
                 if (targets.length === 0)
-                    noTarget(ctx, selector ? [...at, 'target'] : at, source, selector ? describeSelector(selector) : `${kindOf(doc.value)} ${nameOf(doc.value)}`);
+                    noTarget(ctx, selector ? [...at, 'target'] : at, source, selector ? describeSelector$1(selector) : `${kindOf(doc.value)} ${nameOf(doc.value)}`);
                 else
                     result = applySmp(ctx, result, targets, source, doc);
             }
@@ -64102,7 +64120,7 @@ function applyPatchesJson6902(ctx, objects) {
             return;
         const targets = select(ctx, objects, selector, [...at, 'target']);
         if (targets.length === 0) {
-            noTarget(ctx, [...at, 'target'], source, describeSelector(selector));
+            noTarget(ctx, [...at, 'target'], source, describeSelector$1(selector));
             return;
         }
         for (const doc of source.documents) {
@@ -64617,7 +64635,7 @@ function renderRepository(files) {
 
 const crsGroup = 'addons.cluster.x-k8s.io/';
 const isClusterResourceSet = (o) => kindOf(o.value) === 'ClusterResourceSet' && String(o.value.apiVersion ?? '').startsWith(crsGroup);
-const isRecord$1 = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isRecord$2 = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 /** Cluster API template variables (`${CLUSTER_NAME}`), which only `clusterctl generate` or Flux substitution fill. */
 const templateVariable = /\$\{[^}]+\}/;
 /** Namespaces match when equal, or when one side has none (it lands wherever it is applied). */
@@ -64665,10 +64683,10 @@ function checkClusterResourceSets(bundle, elsewhere) {
                 message: `${id} uses ${crsGroup}${version}: ${status.message}`,
                 hint: status.hint
             }));
-        const spec = isRecord$1(crs.value.spec) ? crs.value.spec : {};
+        const spec = isRecord$2(crs.value.spec) ? crs.value.spec : {};
         if (spec.strategy === undefined || spec.strategy === 'ApplyOnce') {
             findings.push(finding(crs, spec.strategy === undefined
-                ? isRecord$1(crs.value.spec)
+                ? isRecord$2(crs.value.spec)
                     ? ['spec']
                     : ['kind']
                 : ['spec', 'strategy'], {
@@ -64690,7 +64708,7 @@ function checkClusterResourceSets(bundle, elsewhere) {
         if (!Array.isArray(spec.resources))
             continue;
         spec.resources.forEach((entry, i) => {
-            if (!isRecord$1(entry) || typeof entry.name !== 'string')
+            if (!isRecord$2(entry) || typeof entry.name !== 'string')
                 return;
             const kind = typeof entry.kind === 'string' ? entry.kind : 'ConfigMap';
             if (kind !== 'ConfigMap' && kind !== 'Secret')
@@ -64704,13 +64722,13 @@ function checkClusterResourceSets(bundle, elsewhere) {
 }
 function templatedField(crs) {
     const v = crs.value;
-    const meta = isRecord$1(v.metadata) ? v.metadata : {};
+    const meta = isRecord$2(v.metadata) ? v.metadata : {};
     if (templateVariable.test(String(meta.name ?? '')))
         return ['metadata', 'name'];
     if (templateVariable.test(String(meta.namespace ?? '')))
         return ['metadata', 'namespace'];
-    const resources = isRecord$1(v.spec) && Array.isArray(v.spec.resources) ? v.spec.resources : [];
-    const i = resources.findIndex(r => isRecord$1(r) && templateVariable.test(String(r.name ?? '')));
+    const resources = isRecord$2(v.spec) && Array.isArray(v.spec.resources) ? v.spec.resources : [];
+    const i = resources.findIndex(r => isRecord$2(r) && templateVariable.test(String(r.name ?? '')));
     return i >= 0 ? ['spec', 'resources', i, 'name'] : undefined;
 }
 function checkResource(crs, name, kind, bundle, elsewhere) {
@@ -66084,8 +66102,8 @@ function repositoryFiles(files, documents) {
 
 const calicoctlValidateSince = '3.31.0';
 const calicoApiVersion = 'projectcalico.org/v3';
-const isRecord = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
-const isCalicoResource = (d) => isRecord(d.value) && d.value.apiVersion === calicoApiVersion && typeof d.value.kind === 'string';
+const isRecord$1 = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isCalicoResource = (d) => isRecord$1(d.value) && d.value.apiVersion === calicoApiVersion && typeof d.value.kind === 'string';
 /** The documents of each file that are Calico resources; files without any are left out. */
 function calicoDocuments(files) {
     const out = [];
@@ -66192,7 +66210,7 @@ function parseCalicoctlErrors(message) {
 function keyPaths(value, prefix = [], out = []) {
     if (Array.isArray(value))
         value.forEach((v, i) => keyPaths(v, [...prefix, i], out));
-    else if (isRecord(value))
+    else if (isRecord$1(value))
         for (const [k, v] of Object.entries(value)) {
             out.push([...prefix, k]);
             keyPaths(v, [...prefix, k], out);
@@ -66202,7 +66220,7 @@ function keyPaths(value, prefix = [], out = []) {
 function valueAt$1(value, path) {
     let v = value;
     for (const s of path)
-        v = isRecord(v) || Array.isArray(v) ? v[String(s)] : undefined;
+        v = isRecord$1(v) || Array.isArray(v) ? v[String(s)] : undefined;
     return v;
 }
 /** The document path a calicoctl field name refers to; the closest existing ancestor when the field is absent. */
@@ -66225,11 +66243,11 @@ function pathOfField(doc, field, value) {
         // Prefer the match under spec: calicoctl reports spec fields without the `Spec.` prefix.
         return exact ?? matches.find(p => p[0] === 'spec') ?? matches[0];
     }
-    return isRecord(doc.value.spec) ? ['spec'] : [];
+    return isRecord$1(doc.value.spec) ? ['spec'] : [];
 }
 const describeDoc = (doc) => {
     const v = doc.value;
-    const meta = isRecord(v.metadata) ? v.metadata : {};
+    const meta = isRecord$1(v.metadata) ? v.metadata : {};
     return `${String(v.kind)} ${typeof meta.name === 'string' ? meta.name : '(unnamed)'}`;
 };
 function toFindings(doc, message, version) {
@@ -66629,6 +66647,17 @@ function combinedChanges(plan, components) {
 }
 /** The repository after the given components' changes (all when omitted). */
 const treeAfter = (plan, components) => plan.base.with(combinedChanges(plan, components));
+/** What a set of changes does to each file, for reports: operation, size, components, reasons, rename. */
+function describeChanges(base, changes) {
+    return changes.map(c => ({
+        path: c.path,
+        operation: c.content === null ? 'deleted' : base.has(c.path) ? 'modified' : 'added',
+        bytes: c.content === null ? 0 : Buffer.byteLength(c.content, 'utf8'),
+        components: c.components,
+        reasons: c.reasons,
+        ...(c.renamedFrom ? { renamedFrom: c.renamedFrom } : {})
+    }));
+}
 function combine(base, list) {
     const path = list[0].path;
     const deleted = list.filter(c => c.content === null);
@@ -71274,14 +71303,7 @@ async function run(settings, deps, stages = defaultStages) {
     result.fluxInstallRuns = all.reduce((n, o) => n + (o.fluxInstallRuns ?? 0), 0);
     result.notes.push(...all.flatMap(o => o.notes ?? []));
     const combined = combinedChanges(plan);
-    result.files = combined.map(c => ({
-        path: c.path,
-        operation: c.content === null ? 'deleted' : base.has(c.path) ? 'modified' : 'added',
-        bytes: c.content === null ? 0 : Buffer.byteLength(c.content, 'utf8'),
-        components: c.components,
-        reasons: c.reasons,
-        ...(c.renamedFrom ? { renamedFrom: c.renamedFrom } : {})
-    }));
+    result.files = describeChanges(base, combined);
     result.changed = combined.length > 0;
     await validatePlan(result, plan, outcomes, upstream, specs.calico, deps);
     result.tools = upstream.installed;
@@ -71291,18 +71313,27 @@ async function run(settings, deps, stages = defaultStages) {
         result.notes.push(`Validation found ${errors} error(s) in what the upgrade would write: nothing was written.`);
         return { result, plan };
     }
-    if (!result.changed) {
-        result.notes.push('Everything is up to date: nothing to write.');
-    }
-    else if (settings.dryRun) {
+    if (settings.dryRun) {
+        if (!result.changed) {
+            result.notes.push('Everything is up to date: nothing to write.');
+            return { result, plan };
+        }
         await applyChanges(root, combined.map(c => ({ path: c.path, content: c.content })));
         result.written = true;
         result.notes.push(`Wrote ${combined.length} file(s) to the working tree; no commit, push or pull request.`);
     }
+    else if (deps.publish) {
+        // Also when nothing changes: a pull request whose base already has the versions is closed.
+        await deps.publish(plan, result);
+        if (!result.changed)
+            result.notes.push('Everything is up to date: nothing to change.');
+    }
+    else if (!result.changed) {
+        result.notes.push('Everything is up to date: nothing to write.');
+    }
     else {
-        result.notes.push(
         // Words for both edges: the CLI's --check lands here too, and it has no dry-run flag.
-        'Opening pull requests is not part of this release: nothing was written.');
+        result.notes.push('Pull requests are opened by the action: nothing was written here.');
     }
     return { result, plan };
 }
@@ -72315,6 +72346,15 @@ var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _argume
         step((generator = generator.apply(thisArg, _arguments || [])).next());
     });
 };
+function getAuthString(token, options) {
+    if (!token && !options.auth) {
+        throw new Error('Parameter token or opts.auth is required');
+    }
+    else if (token && options.auth) {
+        throw new Error('Parameters token and opts.auth may not both be specified');
+    }
+    return typeof options.auth === 'string' ? options.auth : `token ${token}`;
+}
 function getProxyAgent(destinationUrl) {
     const hc = new libExports.HttpClient();
     return hc.getAgent(destinationUrl);
@@ -72332,6 +72372,19 @@ function getProxyFetch(destinationUrl) {
 }
 function getApiBaseUrl() {
     return process.env['GITHUB_API_URL'] || 'https://api.github.com';
+}
+function getUserAgentWithOrchestrationId(baseUserAgent) {
+    var _a;
+    const orchId = (_a = process.env['ACTIONS_ORCHESTRATION_ID']) === null || _a === void 0 ? void 0 : _a.trim();
+    if (orchId) {
+        const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+        const tag = `actions_orchestration_id/${sanitizedId}`;
+        if (baseUserAgent === null || baseUserAgent === void 0 ? void 0 : baseUserAgent.includes(tag))
+            return baseUserAgent;
+        const ua = baseUserAgent ? `${baseUserAgent} ` : '';
+        return `${ua}${tag}`;
+    }
+    return baseUserAgent;
 }
 
 function getUserAgent() {
@@ -76694,6 +76747,26 @@ const defaults = {
     }
 };
 const GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(defaults);
+/**
+ * Convience function to correctly format Octokit Options to pass into the constructor.
+ *
+ * @param     token    the repo PAT or GITHUB_TOKEN
+ * @param     options  other options to set
+ */
+function getOctokitOptions(token, options) {
+    const opts = Object.assign({}, options || {}); // Shallow clone - don't mutate the object provided by the caller
+    // Auth
+    const auth = getAuthString(token, opts);
+    if (auth) {
+        opts.auth = auth;
+    }
+    // Orchestration ID
+    const userAgent = getUserAgentWithOrchestrationId(opts.userAgent);
+    if (userAgent) {
+        opts.userAgent = userAgent;
+    }
+    return opts;
+}
 
 var light$1 = {exports: {}};
 
@@ -78897,6 +78970,915 @@ async function realDeps(log, env) {
     return { deps, dispose: () => rm$1(tempDir, { recursive: true, force: true }) };
 }
 
+new Context();
+/**
+ * Returns a hydrated octokit ready to use for GitHub Actions
+ *
+ * @param     token    the repo PAT or GITHUB_TOKEN
+ * @param     options  other options to set
+ */
+function getOctokit(token, options, ...additionalPlugins) {
+    const GitHubWithPlugins = GitHub.plugin(...additionalPlugins);
+    return new GitHubWithPlugins(getOctokitOptions(token, options));
+}
+
+/** The base64 credential of the Authorization header; the caller masks it in the log. */
+const basicCredential = (token) => Buffer.from(`x-access-token:${token}`, 'utf8').toString('base64');
+/** The object id git gives a file's content. */
+const blobSha = (content) => createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
+/** The environment that gives git the token (and nothing else): appended to any GIT_CONFIG_* the job already set. */
+function gitAuthEnv(auth, env) {
+    const first = Number.parseInt(env.GIT_CONFIG_COUNT ?? '0', 10) || 0;
+    const entries = [['core.hooksPath', '/dev/null']];
+    if (auth?.token) {
+        const key = `http.${auth.serverUrl.replace(/\/*$/, '/')}.extraheader`;
+        entries.push([key, ''], [key, `AUTHORIZATION: basic ${basicCredential(auth.token)}`]);
+    }
+    const out = {
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_CONFIG_COUNT: String(first + entries.length)
+    };
+    entries.forEach(([k, v], i) => {
+        out[`GIT_CONFIG_KEY_${first + i}`] = k;
+        out[`GIT_CONFIG_VALUE_${first + i}`] = v;
+    });
+    return out;
+}
+/** The refs a run fetches into, under a namespace of its own; removed by `cleanUp`. */
+const ownRefs = 'refs/flux-crs-upgrade';
+class GitRepository {
+    exec;
+    top;
+    prefix;
+    shallow;
+    env;
+    scratch;
+    constructor(exec, 
+    /** The repository's top level. */
+    top, 
+    /** The working directory's path inside the repository, `''` or ending in `/`. */
+    prefix, shallow, env, scratch) {
+        this.exec = exec;
+        this.top = top;
+        this.prefix = prefix;
+        this.shallow = shallow;
+        this.env = env;
+        this.scratch = scratch;
+    }
+    static async open(exec, workingDirectory, env, tempDir) {
+        const run = async (args) => {
+            const r = await exec('git', args, { cwd: workingDirectory, env });
+            if (r.exitCode !== 0)
+                throw new FcuError('publish', `${workingDirectory} is not a git repository with a checkout (${r.stderr.trim()})`, {
+                    location: { input: 'working-directory' },
+                    hint: 'Check the repository out with actions/checkout before this step.'
+                });
+            return r.stdout.trim();
+        };
+        const top = await run(['rev-parse', '--show-toplevel']);
+        const prefix = await run(['rev-parse', '--show-prefix']);
+        const shallow = (await run(['rev-parse', '--is-shallow-repository'])) === 'true';
+        const scratch = await mkdtemp(path__default.join(tempDir, 'git-'));
+        return new GitRepository(exec, top, prefix, shallow, env, scratch);
+    }
+    async git(args, options = {}) {
+        return this.exec('git', args, {
+            cwd: this.top,
+            env: { ...this.env, ...options.env },
+            input: options.input
+        });
+    }
+    async ok(args, options = {}) {
+        const r = await this.git(args, options);
+        if (r.exitCode !== 0) {
+            throw new FcuError('publish', `git ${args[0]} failed: ${r.stderr.trim() || r.stdout.trim()}`);
+        }
+        return r.stdout;
+    }
+    /** The commit each branch of `origin` points at, for those that exist. */
+    async remoteBranches(branches) {
+        const r = await this.git(['ls-remote', '--heads', 'origin', ...branches.map(b => `refs/heads/${b}`)]);
+        if (r.exitCode !== 0)
+            throw this.remoteError('read the branches of', r.stderr);
+        const out = new Map();
+        for (const line of r.stdout.split('\n')) {
+            const [sha, ref] = line.split('\t');
+            if (ref?.startsWith('refs/heads/'))
+                out.set(ref.slice('refs/heads/'.length), sha);
+        }
+        return out;
+    }
+    /** Fetches branches of `origin`; returns the commit each one was fetched at. */
+    async fetch(branches) {
+        const specs = branches.map(b => `+refs/heads/${b}:${ownRefs}/${b}`);
+        const r = await this.git([
+            'fetch',
+            '--no-tags',
+            '--quiet',
+            ...(this.shallow ? ['--depth=1'] : []),
+            'origin',
+            ...specs
+        ]);
+        if (r.exitCode !== 0)
+            throw this.remoteError('fetch from', r.stderr);
+        const out = new Map();
+        for (const b of branches)
+            out.set(b, (await this.ok(['rev-parse', '--verify', `${ownRefs}/${b}^{commit}`])).trim());
+        return out;
+    }
+    async treeOf(commit) {
+        return (await this.ok(['rev-parse', '--verify', `${commit}^{tree}`])).trim();
+    }
+    /** Every file of a commit's tree, by repository path. */
+    async files(commit) {
+        const out = new Map();
+        for (const entry of (await this.ok(['ls-tree', '-r', '-z', '--full-tree', commit])).split('\0')) {
+            if (!entry)
+                continue;
+            const tab = entry.indexOf('\t');
+            const [mode, , sha] = entry.slice(0, tab).split(' ');
+            out.set(entry.slice(tab + 1), { mode, sha });
+        }
+        return out;
+    }
+    async readBlob(sha) {
+        return this.ok(['cat-file', 'blob', sha]);
+    }
+    /** Writes the contents as blobs in one `git hash-object` run; returns their ids in order. */
+    async writeBlobs(contents) {
+        if (contents.length === 0)
+            return [];
+        const dir = await mkdtemp(path__default.join(this.scratch, 'blobs-'));
+        try {
+            const files = await Promise.all(contents.map(async (c, i) => {
+                const f = path__default.join(dir, String(i));
+                await writeFile$1(f, c, 'utf8');
+                return f;
+            }));
+            const out = await this.ok(['hash-object', '-w', '--no-filters', '--stdin-paths'], {
+                input: files.join('\n') + '\n'
+            });
+            return out.trim().split('\n');
+        }
+        finally {
+            await rm$1(dir, { recursive: true, force: true });
+        }
+    }
+    /** The tree of `base` with the entries set (mode and blob) or removed (`null`), on a scratch index. */
+    async writeTree(base, entries) {
+        const index = path__default.join(this.scratch, 'index');
+        const env = { GIT_INDEX_FILE: index };
+        try {
+            await this.ok(['read-tree', base], { env });
+            const info = entries.map(e => e.sha === null ? `0 ${'0'.repeat(40)}\t${e.path}` : `${e.mode} ${e.sha}\t${e.path}`);
+            if (info.length)
+                await this.ok(['update-index', '-z', '--index-info'], { input: info.join('\0') + '\0', env });
+            return (await this.ok(['write-tree'], { env })).trim();
+        }
+        finally {
+            await rm$1(index, { force: true });
+        }
+    }
+    async commitTree(tree, parent, message, author, committer) {
+        const env = {
+            GIT_AUTHOR_NAME: author.name,
+            GIT_AUTHOR_EMAIL: author.email,
+            GIT_COMMITTER_NAME: committer.name,
+            GIT_COMMITTER_EMAIL: committer.email
+        };
+        return (await this.ok(['commit-tree', tree, '-p', parent, '-F', '-'], { input: message, env })).trim();
+    }
+    /**
+     * Pushes `commit` to the branch, only if the branch is still where it was fetched (`expected`, or absent when
+     * undefined). Returns false when it moved meanwhile.
+     */
+    async push(commit, branch, expected) {
+        const r = await this.git([
+            'push',
+            '--porcelain',
+            `--force-with-lease=refs/heads/${branch}:${expected ?? ''}`,
+            'origin',
+            `${commit}:refs/heads/${branch}`
+        ]);
+        if (r.exitCode === 0)
+            return true;
+        if (/\[(remote )?rejected\]|stale info|fetch first/.test(r.stdout + r.stderr))
+            return false;
+        throw this.remoteError(`push ${branch} to`, r.stderr || r.stdout);
+    }
+    /** Removes the refs this run fetched into. */
+    async cleanUp() {
+        const refs = await this.git(['for-each-ref', '--format=%(refname)', ownRefs]);
+        const lines = refs.stdout.split('\n').filter(Boolean);
+        if (lines.length)
+            await this.git(['update-ref', '--stdin'], { input: lines.map(l => `delete ${l}\n`).join('') });
+        await rm$1(this.scratch, { recursive: true, force: true });
+    }
+    remoteError(what, stderr) {
+        const text = stderr.trim();
+        const denied = /\b403\b|permission|denied|not allowed/i.test(text);
+        return new FcuError('publish', `git could not ${what} origin: ${text}`, {
+            hint: denied
+                ? 'The token needs `contents: write` (permissions: contents: write in the workflow, or a token that may push).'
+                : 'Check that origin is the repository on the run’s GitHub and that the token may read and push it.'
+        });
+    }
+}
+
+/** A final answer of the API: status, GitHub's message, and the messages of its `errors` list. */
+class GitHubRequestError extends Error {
+    operation;
+    status;
+    serverMessage;
+    errors;
+    constructor(operation, status, serverMessage, errors) {
+        super(`${operation}: HTTP ${status}: ${[serverMessage, ...errors].filter(Boolean).join('; ')}`);
+        this.operation = operation;
+        this.status = status;
+        this.serverMessage = serverMessage;
+        this.errors = errors;
+        this.name = 'GitHubRequestError';
+    }
+    /** Whether GitHub's message or one of its errors says `text`. */
+    says(text) {
+        return [this.serverMessage, ...this.errors].some(m => text.test(m));
+    }
+}
+/**
+ * Transient failures (5xx, 429, a secondary rate limit) are tried again with backoff; every other 4xx is final.
+ * Octokit's plugins do this on the project's shared client; this hook does it for the instance passed in.
+ */
+function retryTransient(octokit, o) {
+    const policy = o.policy ?? defaultRetryPolicy;
+    octokit.hook.wrap('request', async (request, options) => {
+        for (let attempt = 1;; attempt++) {
+            try {
+                return await request(options);
+            }
+            catch (e) {
+                const status = e.status;
+                const secondary = status === 403 && /secondary rate limit/i.test(e.message);
+                const transient = typeof status === 'number' && (isTransientStatus(status) || secondary);
+                if (!transient || attempt >= policy.attempts)
+                    throw e;
+                const wait = secondary ? 60_000 : policy.baseDelayMs * 2 ** (attempt - 1);
+                o.log.info(`GitHub answered ${options.method} ${options.url} with ${status}: trying again in ${wait / 1000} s`);
+                await o.sleep(wait);
+            }
+        }
+    });
+}
+function toRequestError(operation, e) {
+    const failure = e;
+    if (typeof failure?.status !== 'number')
+        return e;
+    const data = failure.response?.data;
+    const errors = Array.isArray(data?.errors)
+        ? data.errors.map(x => typeof x === 'string'
+            ? x
+            : typeof x?.message === 'string'
+                ? x.message
+                : [x?.resource, x?.field, x?.code].filter(Boolean).join(' '))
+        : [];
+    const message = typeof data?.message === 'string' ? data.message : failure.message;
+    return new GitHubRequestError(operation, failure.status, message, errors);
+}
+const pullOf = (p) => ({
+    number: p.number,
+    url: p.html_url,
+    title: p.title,
+    body: p.body ?? '',
+    labels: p.labels.flatMap(l => (l.name ? [l.name] : []))
+});
+function octokitPullRequestApi(octokit, o) {
+    retryTransient(octokit, o);
+    const repo = { owner: o.owner, repo: o.repo };
+    const rest = octokit.rest;
+    async function call(operation, fn) {
+        try {
+            return await fn();
+        }
+        catch (e) {
+            throw toRequestError(operation, e);
+        }
+    }
+    return {
+        repository: `${o.owner}/${o.repo}`,
+        defaultBranch: () => call('repos/get', async () => (await rest.repos.get(repo)).data.default_branch),
+        findOpenPullRequest: (branch, base) => call('pulls/list', async () => {
+            const { data } = await rest.pulls.list({ ...repo, state: 'open', head: `${o.owner}:${branch}`, base });
+            return data[0] ? pullOf(data[0]) : undefined;
+        }),
+        createPullRequest: p => call('pulls/create', async () => pullOf((await rest.pulls.create({
+            ...repo,
+            head: p.branch,
+            base: p.base,
+            title: p.title,
+            body: p.body,
+            draft: p.draft,
+            maintainer_can_modify: true
+        })).data)),
+        updatePullRequest: (number, p) => call('pulls/update', async () => pullOf((await rest.pulls.update({ ...repo, pull_number: number, ...p })).data)),
+        comment: (number, body) => call('issues/create-comment', async () => {
+            await rest.issues.createComment({ ...repo, issue_number: number, body });
+        }),
+        labelExists: name => call('issues/get-label', async () => {
+            try {
+                await rest.issues.getLabel({ ...repo, name });
+                return true;
+            }
+            catch (e) {
+                if (e.status === 404)
+                    return false;
+                throw e;
+            }
+        }),
+        createLabel: (name, color, description) => call('issues/create-label', async () => {
+            await rest.issues.createLabel({ ...repo, name, color, description });
+        }),
+        addLabels: (number, labels) => call('issues/add-labels', async () => {
+            await rest.issues.addLabels({ ...repo, issue_number: number, labels });
+        }),
+        requestReviewers: (number, reviewers, teamReviewers) => call('pulls/request-reviewers', async () => {
+            await rest.pulls.requestReviewers({
+                ...repo,
+                pull_number: number,
+                ...(reviewers.length ? { reviewers } : {}),
+                ...(teamReviewers.length ? { team_reviewers: teamReviewers } : {})
+            });
+        }),
+        addAssignees: (number, assignees) => call('issues/add-assignees', async () => {
+            await rest.issues.addAssignees({ ...repo, issue_number: number, assignees });
+        }),
+        branchSha: branch => call('git/get-ref', async () => {
+            try {
+                return (await rest.git.getRef({ ...repo, ref: `heads/${branch}` })).data.object.sha;
+            }
+            catch (e) {
+                if (e.status === 404)
+                    return undefined;
+                throw e;
+            }
+        }),
+        createBranch: (branch, sha) => call('git/create-ref', async () => {
+            await rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha });
+        }),
+        moveBranch: (branch, sha) => call('git/update-ref', async () => {
+            await rest.git.updateRef({ ...repo, ref: `heads/${branch}`, sha, force: true });
+        }),
+        deleteBranch: branch => call('git/delete-ref', async () => {
+            await rest.git.deleteRef({ ...repo, ref: `heads/${branch}` });
+        }),
+        createBlob: content => call('git/create-blob', async () => (await rest.git.createBlob({ ...repo, content: content.toString('base64'), encoding: 'base64' }))
+            .data.sha),
+        createTree: (baseTree, entries) => call('git/create-tree', async () => (await rest.git.createTree({
+            ...repo,
+            base_tree: baseTree,
+            tree: entries.map(e => ({
+                path: e.path,
+                mode: e.mode,
+                type: 'blob',
+                sha: e.sha
+            }))
+        })).data.sha),
+        createCommit: (message, tree, parents) => call('git/create-commit', async () => (await rest.git.createCommit({ ...repo, message, tree, parents })).data.sha)
+    };
+}
+
+const isRecord = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const normalDir = (p) => p.replace(/^\.\//, '').replace(/\/+$/, '').replace(/^\.$/, '');
+function matches(selector, labels) {
+    for (const [k, v] of Object.entries(selector.matchLabels ?? {}))
+        if (String(labels[k]) !== String(v))
+            return false;
+    for (const e of selector.matchExpressions ?? []) {
+        const key = String(e.key);
+        const values = Array.isArray(e.values) ? e.values.map(String) : [];
+        const has = key in labels;
+        const ok = e.operator === 'In'
+            ? has && values.includes(String(labels[key]))
+            : e.operator === 'NotIn'
+                ? !has || !values.includes(String(labels[key]))
+                : e.operator === 'Exists'
+                    ? has
+                    : e.operator === 'DoesNotExist'
+                        ? !has
+                        : false;
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+function describeSelector(selector) {
+    const parts = Object.entries(selector.matchLabels ?? {}).map(([k, v]) => `${k}=${String(v)}`);
+    for (const e of selector.matchExpressions ?? []) {
+        const values = Array.isArray(e.values) ? ` (${e.values.map(String).join(', ')})` : '';
+        parts.push(`${String(e.key)} ${String(e.operator)}${values}`);
+    }
+    return parts.length ? parts.join(', ') : 'every cluster in its namespace';
+}
+const id = (o) => `${namespaceOf(o.value) ?? 'default'}/${nameOf(o.value)}`;
+function afterMerge(tree, changedFiles) {
+    const changed = new Set(changedFiles);
+    const render = renderRepository(new Map(tree.files().map(f => [f.path, f.content])));
+    const bundles = [...render.roots.map(r => r.objects), render.plainObjects];
+    const all = bundles.flat();
+    const flux = [];
+    const applied = new Set();
+    const kustomizations = all.filter(o => kindOf(o.value) === 'Kustomization' && apiVersionOf(o.value).startsWith('kustomize.toolkit.fluxcd.io/'));
+    const seenFlux = new Set();
+    for (const k of kustomizations) {
+        const spec = isRecord(k.value.spec) ? k.value.spec : {};
+        if (typeof spec.path !== 'string' || seenFlux.has(id(k)))
+            continue;
+        seenFlux.add(id(k));
+        const dir = normalDir(spec.path);
+        for (const file of changedFiles) {
+            if (dir !== '' && !file.startsWith(`${dir}/`))
+                continue;
+            applied.add(file);
+            flux.push({
+                file,
+                kustomization: id(k),
+                definedIn: k.source.file,
+                path: spec.path,
+                ...(typeof spec.interval === 'string' ? { interval: spec.interval } : {})
+            });
+        }
+    }
+    const clusters = new Map();
+    for (const o of all) {
+        if (kindOf(o.value) === 'Cluster' && apiVersionOf(o.value).startsWith('cluster.x-k8s.io/'))
+            clusters.set(id(o), o);
+    }
+    const crs = [];
+    const seenCrs = new Set();
+    for (const objects of bundles) {
+        for (const c of objects) {
+            if (kindOf(c.value) !== 'ClusterResourceSet' ||
+                !apiVersionOf(c.value).startsWith('addons.cluster.x-k8s.io/'))
+                continue;
+            const spec = isRecord(c.value.spec) ? c.value.spec : {};
+            const ns = namespaceOf(c.value) ?? 'default';
+            const resources = [];
+            for (const r of Array.isArray(spec.resources) ? spec.resources : []) {
+                if (!isRecord(r))
+                    continue;
+                const kind = String(r.kind ?? 'ConfigMap');
+                const source = objects.find(o => kindOf(o.value) === kind &&
+                    nameOf(o.value) === String(r.name) &&
+                    (namespaceOf(o.value) ?? ns) === ns);
+                if (source && changed.has(source.source.file))
+                    resources.push({ kind, name: String(r.name), file: source.source.file });
+            }
+            if (resources.length === 0 || seenCrs.has(id(c)))
+                continue;
+            seenCrs.add(id(c));
+            for (const r of resources)
+                applied.add(r.file);
+            const selector = (isRecord(spec.clusterSelector) ? spec.clusterSelector : {});
+            crs.push({
+                clusterResourceSet: id(c),
+                definedIn: c.source.file,
+                strategy: spec.strategy === 'Reconcile' ? 'Reconcile' : 'ApplyOnce',
+                resources,
+                selector: describeSelector(selector),
+                clusters: [...clusters.values()]
+                    .filter(cl => (namespaceOf(cl.value) ?? 'default') === ns)
+                    .filter(cl => {
+                    const labels = metadataOf(cl.value).labels;
+                    return matches(selector, isRecord(labels) ? labels : {});
+                })
+                    .map(id)
+                    .sort()
+            });
+        }
+    }
+    return { flux, clusterResourceSets: crs, unapplied: changedFiles.filter(f => !applied.has(f)) };
+}
+
+/**
+ * The pull request body: what changes, why it is safe, and what happens after merge. Pure and deterministic (no
+ * time, no run id): a run that finds nothing new renders the same text, and then writes nothing. GitHub refuses a
+ * body over 65,536 characters; long lists are cut first, with a pointer to the job summary and the JSON report
+ * that hold them whole.
+ */
+const BODY_LIMIT = 65_536;
+const CONFIGMAP_LIMIT = 1_048_576;
+const CLIENT_SIDE_LIMIT = 262_144;
+/** The hidden line by which a later run knows the pull request as its own. */
+const marker = (unit) => `<!-- flux-crs-upgrade:${unit} -->`;
+const esc$1 = (s) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+const code$1 = (s) => '`' + s.replace(/`/g, "'") + '`';
+function pullRequestTitle(components) {
+    const moving = components.filter(c => c.to && c.from !== c.to);
+    const shown = (moving.length ? moving : components.filter(c => c.to)).map(c => c.from && c.from !== c.to ? `${c.component} from ${c.from} to ${c.to}` : `${c.component} ${c.to}`);
+    return shown.length ? `Upgrade ${shown.join(' and ')}` : 'Upgrade Flux and Calico manifests';
+}
+/** The body, at most `limit` characters; `rows` caps each list (Infinity: the whole report, for the job summary). */
+function renderPullRequestBody(input, limit = BODY_LIMIT) {
+    for (const rows of [Infinity, 200, 50, 10, 0]) {
+        const text = render(input, rows);
+        if (text.length <= limit)
+            return text;
+    }
+    const end = `\n\n…cut to fit GitHub's limit: the job summary and the JSON report have it all.\n\n${marker(input.unit)}\n`;
+    const head = render(input, 0).slice(0, Math.max(0, limit - end.length));
+    return head.slice(0, Math.max(0, head.lastIndexOf('\n'))) + end;
+}
+function capped(items, rows, line, out) {
+    for (const item of items.slice(0, rows))
+        out.push(line(item));
+    if (items.length > rows) {
+        out.push('', `…and ${items.length - rows} more: see the job summary and the JSON report of the run.`);
+    }
+}
+function render(input, rows) {
+    const out = [];
+    out.push(`This pull request regenerates the ${input.components.map(c => c.component).join(' and ')} manifests of this repository with the upstream tools, and was validated before it was opened.`, '');
+    out.push('| component | from | to | release notes |', '|---|---|---|---|');
+    for (const c of input.components) {
+        const notes = c.releaseNotes ? `[${c.to}](${c.releaseNotes})` : '—';
+        out.push(`| ${c.component} | ${c.from ?? '—'} | ${c.to ?? '—'} | ${notes} |`);
+    }
+    out.push('');
+    out.push('### Files changed', '', '| file | change | bytes | of the 1 MiB ConfigMap limit |', '|---|---|---|---|');
+    capped(input.files, rows, f => {
+        const share = f.operation === 'deleted' ? '—' : `${((f.bytes / CONFIGMAP_LIMIT) * 100).toFixed(1)} %`;
+        const over = f.bytes > CLIENT_SIDE_LIMIT ? ' (over 256 KiB: apply server-side)' : '';
+        return `| ${code$1(f.path)} | ${f.operation} (${f.reasons.join(', ')}) | ${f.bytes.toLocaleString('en-US')} | ${share}${over} |`;
+    }, out);
+    out.push('');
+    const renamed = input.files.filter(f => f.renamedFrom);
+    const followed = input.files.filter(f => f.reasons.includes('reference-followed'));
+    if (renamed.length || followed.length) {
+        out.push('### Renamed files', '');
+        capped(renamed, rows, f => `- ${code$1(f.renamedFrom)} → ${code$1(f.path)}`, out);
+        if (followed.length) {
+            out.push('', 'References that followed the new names:', '');
+            capped(followed, rows, f => `- ${code$1(f.path)}`, out);
+        }
+        out.push('');
+    }
+    if (input.migrated.length) {
+        out.push('### Migrated objects', '', '| file | object | from | to |', '|---|---|---|---|');
+        capped(input.migrated, rows, m => {
+            const where = m.line ? `${m.file}:${m.line}` : m.file;
+            return `| ${code$1(where)} | ${esc$1(`${m.kind}/${m.namespace ? `${m.namespace}/` : ''}${m.name}`)} | ${code$1(m.from)} | ${code$1(m.to)} |`;
+        }, out);
+        out.push('');
+    }
+    const kept = input.targets.filter(t => t.installArgs && t.installArgs.length > 0);
+    if (kept.length) {
+        out.push('### Kept customisations', '', 'Install options read back from each file and given to `flux install` again:', '');
+        capped(kept, rows, t => `- ${code$1(t.path)}: ${t.installArgs.map(code$1).join(' ')}`, out);
+        out.push('');
+    }
+    const drifted = input.targets.filter(t => t.drift.length > 0);
+    if (drifted.length) {
+        out.push('### Hand edits replaced', '', 'These differed from what `flux install` gives for their version and options; move intended edits to a kustomize patch.', '');
+        capped(drifted.flatMap(t => t.drift.map(d => ({ t, d }))), rows, ({ t, d }) => `- ${code$1(d.line ? `${t.path}:${d.line}` : t.path)} ${esc$1(`${d.kind}/${d.name}`)} ${code$1(d.path)}`, out);
+        out.push('');
+    }
+    const shown = input.findings.filter(f => f.severity !== 'error');
+    out.push('### Validation', '');
+    if (shown.length === 0)
+        out.push('No findings: every object validated against its schema.');
+    else {
+        out.push('| severity | where | rule | finding |', '|---|---|---|---|');
+        capped(shown, rows, f => `| ${f.severity} | ${code$1(formatLocation(f) || '—')} | ${f.rule} | ${esc$1(f.message)} |`, out);
+    }
+    out.push('');
+    out.push('### After merge', '');
+    const a = input.afterMerge;
+    capped(a.flux, rows, f => `- ${code$1(f.file)}: the Flux Kustomization ${code$1(f.kustomization)} (${code$1(f.definedIn)}, path ${code$1(f.path)}) applies it on the cluster that runs it${f.interval ? ` within ${f.interval}` : ''}.`, out);
+    capped(a.clusterResourceSets, rows, c => {
+        const what = c.resources.map(r => `${r.kind} ${code$1(r.name)}`).join(', ');
+        const who = c.clusters.length
+            ? `${c.clusters.length} Cluster object(s) (${c.selector}): ${c.clusters.map(code$1).join(', ')}`
+            : `no Cluster object in this repository (${c.selector})`;
+        return c.strategy === 'Reconcile'
+            ? `- ClusterResourceSet ${code$1(c.clusterResourceSet)} (Reconcile) re-applies ${what} to the existing and new clusters it selects: ${who}.`
+            : `- ClusterResourceSet ${code$1(c.clusterResourceSet)} (ApplyOnce) gives ${what} to clusters created after the merge only; clusters that exist keep what they got. It selects ${who}.`;
+    }, out);
+    if (a.unapplied.length) {
+        out.push('', 'Nothing in this repository applies these files (a Flux Kustomization elsewhere may):', '');
+        capped(a.unapplied, rows, f => `- ${code$1(f)}`, out);
+    }
+    out.push('', marker(input.unit), '');
+    return out.join('\n');
+}
+
+const allowHint = 'In the repository (or organization) settings, Actions → General → Workflow permissions, enable "Allow GitHub Actions to create and approve pull requests"; or pass a GitHub App token or a fine-grained token in `token`.';
+/** How many blobs are sent to the API at once with sign-commits. */
+const blobConcurrency = 4;
+async function publishPullRequests(plan, result, settings, ctx) {
+    try {
+        const base = settings.base || (await ctx.api.defaultBranch());
+        const units = (settings.group
+            ? [{ name: 'all', components: settings.components }]
+            : settings.components.map(c => ({ name: c, components: [c] }))).map(u => ({
+            ...u,
+            branch: `${settings.branchPrefix}${u.name}`
+        }));
+        const remote = await ctx.git.remoteBranches([base, ...units.map(u => u.branch)]);
+        if (!remote.has(base)) {
+            throw new FcuError('publish', `origin has no branch ${base} to open pull requests against`, {
+                location: { input: 'base' },
+                hint: 'Set base to an existing branch, or leave it empty for the default branch.'
+            });
+        }
+        const fetched = await ctx.git.fetch([base, ...units.filter(u => remote.has(u.branch)).map(u => u.branch)]);
+        const state = await baseState(ctx.git, fetched.get(base));
+        for (const unit of units) {
+            const outcome = await publishUnit(unit, base, { ...state, branchSha: fetched.get(unit.branch) }, plan, result, settings, ctx);
+            if (outcome) {
+                result.pullRequests.push(outcome);
+                ctx.log.info(`${unit.name}: pull request ${outcome.number ? `#${outcome.number} ` : ''}${outcome.operation}${outcome.url ? ` (${outcome.url})` : ''}`);
+            }
+        }
+    }
+    catch (e) {
+        if (e instanceof GitHubRequestError)
+            throw apiFailure(e, ctx.api.repository);
+        throw e;
+    }
+    finally {
+        await ctx.git.cleanUp();
+    }
+}
+async function baseState(git, sha) {
+    return { sha, tree: await git.treeOf(sha), files: await git.files(sha) };
+}
+function apiFailure(e, repository) {
+    if (e.status === 403 && e.says(/not permitted to create or approve pull requests/i)) {
+        return new FcuError('publish', `GitHub Actions may not create pull requests in ${repository}: ${e.serverMessage}`, {
+            hint: allowHint
+        });
+    }
+    const hint = e.status === 401
+        ? 'The token is not valid for the run’s GitHub (GITHUB_API_URL).'
+        : e.status === 403 || e.status === 404
+            ? 'The token needs `contents: write` and `pull-requests: write` (the job’s permissions, or a token that has them).'
+            : undefined;
+    return new FcuError('publish', `GitHub refused ${e.operation} in ${repository}: ${e.message.replace(/^[^:]*: /, '')}`, {
+        ...(hint ? { hint } : {})
+    });
+}
+async function publishUnit(unit, base, initial, plan, result, settings, ctx) {
+    const changes = combinedChanges(plan, unit.components);
+    const components = result.components.filter(c => unit.components.includes(c.component) && c.to);
+    const open = await ctx.api.findOpenPullRequest(unit.branch, base);
+    let state = initial;
+    let pushed = false;
+    for (let attempt = 0;; attempt++) {
+        const built = await buildOnBase(changes, plan, state, unit, ctx.git);
+        if (built.tree === state.tree)
+            return closeCurrent(unit, base, open, state, components, ctx);
+        if (state.branchSha && (await ctx.git.treeOf(state.branchSha)) === built.tree)
+            break;
+        const title = pullRequestTitle(components);
+        const message = settings.commitMessage || `${title}\n\n${changes.map(c => `- ${c.path}`).join('\n')}\n`;
+        const ok = settings.signCommits
+            ? await pushThroughApi(built, unit.branch, state, message, ctx)
+            : await ctx.git.push(await ctx.git.commitTree(built.tree, state.sha, message, settings.author, settings.committer), unit.branch, state.branchSha);
+        if (ok) {
+            pushed = true;
+            break;
+        }
+        if (attempt > 0) {
+            throw new FcuError('publish', `${unit.branch} moved again while this run rebuilt and pushed it`, {
+                hint: 'Another workflow or person pushes to this branch; let it finish (or use another branch-prefix) and run again.'
+            });
+        }
+        ctx.log.warning(`${unit.branch} moved on origin since it was fetched: fetching it and ${base} again and rebuilding once`);
+        const again = await ctx.git.fetch([
+            base,
+            ...((await ctx.git.remoteBranches([unit.branch])).has(unit.branch) ? [unit.branch] : [])
+        ]);
+        state = { ...(await baseState(ctx.git, again.get(base))), branchSha: again.get(unit.branch) };
+    }
+    if (pushed)
+        result.written = true;
+    const title = pullRequestTitle(components);
+    const input = bodyInput(unit, base, changes, plan, result);
+    const body = renderPullRequestBody(input);
+    const full = renderPullRequestBody(input, Infinity);
+    const described = { component: unit.name, branch: unit.branch, title, body: full };
+    if (open) {
+        if (open.title === title && open.body === body) {
+            return { ...described, number: open.number, url: open.url, operation: pushed ? 'updated' : 'none' };
+        }
+        const updated = await ctx.api.updatePullRequest(open.number, { title, body });
+        return { ...described, number: updated.number, url: updated.url, operation: 'updated' };
+    }
+    const created = await createPullRequest(unit, base, title, body, settings, ctx);
+    return { ...described, number: created.pr.number, url: created.pr.url, operation: created.operation };
+}
+async function closeCurrent(unit, base, open, state, components, ctx) {
+    if (!open) {
+        ctx.log.info(`${unit.name}: ${base} already has what this run would change: no pull request`);
+        return undefined;
+    }
+    const versions = components.map(c => `${c.component} ${c.to}`).join(' and ') || 'these versions';
+    await ctx.api.comment(open.number, `\`${base}\` already has ${versions}: nothing is left to change, so flux-crs-upgrade closes this pull request and deletes its branch.`);
+    await ctx.api.updatePullRequest(open.number, { state: 'closed' });
+    if (state.branchSha)
+        await ctx.api.deleteBranch(unit.branch);
+    return {
+        component: unit.name,
+        branch: unit.branch,
+        number: open.number,
+        url: open.url,
+        operation: 'closed'
+    };
+}
+/**
+ * The unit's changes on the base as origin has it. Each change was computed from the checkout; where the base
+ * changed the same file since, both edits are merged (or the run stops on a conflict) instead of undoing the base's.
+ */
+async function buildOnBase(changes, plan, state, unit, git) {
+    const entries = [];
+    for (const c of changes) {
+        const repoPath = git.prefix + c.path;
+        const onBase = state.files.get(repoPath);
+        const checkedOut = plan.base.get(c.path);
+        // A file the checkout lacks is new, or one the engine does not read (not YAML): the change stands as it is.
+        const same = checkedOut === undefined ||
+            (onBase !== undefined && onBase.sha === blobSha(Buffer.from(checkedOut, 'utf8')));
+        let content = c.content;
+        if (!same) {
+            if (c.content === null) {
+                if (!onBase)
+                    continue;
+                throw conflict(c.path, unit, 'changed it, and this upgrade removes it');
+            }
+            if (!onBase)
+                throw conflict(c.path, unit, 'removed it, and this upgrade changes it');
+            content = mergeEdits(c.path, checkedOut, [
+                { label: 'base branch', text: await git.readBlob(onBase.sha) },
+                { label: unit.name, text: c.content }
+            ]);
+        }
+        entries.push({ path: repoPath, mode: onBase?.mode ?? '100644', content, sha: null });
+    }
+    const written = entries.filter(e => e.content !== null);
+    const shas = await git.writeBlobs(written.map(e => e.content));
+    written.forEach((e, i) => (e.sha = shas[i]));
+    return { tree: await git.writeTree(state.sha, entries), entries };
+}
+const conflict = (file, unit, what) => new FcuError('publish', `${file}: the base branch ${what} since this checkout`, {
+    location: { file },
+    hint: `Run again on the current base (the ${unit.name} changes are computed from the checkout).`
+});
+/**
+ * The commit through the Git Data API, which GitHub signs: blobs, a tree on the base's, a commit, the ref. The ref
+ * moves only while it is still where it was fetched (GitHub has no compare-and-swap, so it is read just before).
+ */
+async function pushThroughApi(built, branch, state, message, ctx) {
+    const distinct = [
+        ...new Map(built.entries.filter(e => e.content !== null).map(e => [e.sha, e.content])).entries()
+    ];
+    for (let i = 0; i < distinct.length; i += blobConcurrency) {
+        await Promise.all(distinct.slice(i, i + blobConcurrency).map(async ([sha, content]) => {
+            const made = await ctx.api.createBlob(Buffer.from(content, 'utf8'));
+            if (made !== sha)
+                throw new FcuError('publish', `GitHub stored a blob as ${made}, expected ${sha}`);
+        }));
+    }
+    const entries = built.entries.map(e => ({
+        path: e.path,
+        mode: e.mode,
+        sha: e.content === null ? null : e.sha
+    }));
+    const tree = await ctx.api.createTree(state.tree, entries);
+    if (tree !== built.tree) {
+        throw new FcuError('publish', `GitHub built tree ${tree} for ${branch}, not the ${built.tree} this run computed`, {
+            hint: 'A file mode or path differs between the checkout and GitHub; run again without sign-commits to compare.'
+        });
+    }
+    const commit = await ctx.api.createCommit(message, tree, [state.sha]);
+    if (state.branchSha === undefined) {
+        try {
+            await ctx.api.createBranch(branch, commit);
+            return true;
+        }
+        catch (e) {
+            if (e instanceof GitHubRequestError && e.status === 422 && e.says(/already exists/i))
+                return false;
+            throw e;
+        }
+    }
+    if ((await ctx.api.branchSha(branch)) !== state.branchSha)
+        return false;
+    await ctx.api.moveBranch(branch, commit);
+    return true;
+}
+async function createPullRequest(unit, base, title, body, settings, ctx) {
+    let pr;
+    for (let attempt = 1;; attempt++) {
+        try {
+            pr = await ctx.api.createPullRequest({ branch: unit.branch, base, title, body, draft: settings.draft });
+            break;
+        }
+        catch (e) {
+            if (!(e instanceof GitHubRequestError) || e.status !== 422)
+                throw e;
+            if (e.says(/a pull request already exists/i)) {
+                // Another run opened it between the look-up and now: that one is updated instead.
+                const existing = await ctx.api.findOpenPullRequest(unit.branch, base);
+                if (!existing)
+                    throw e;
+                return { pr: await ctx.api.updatePullRequest(existing.number, { title, body }), operation: 'updated' };
+            }
+            // GitHub has not indexed the just-pushed branch yet.
+            if (e.says(/could not resolve to a node/i) && attempt < 4) {
+                ctx.log.info(`GitHub does not resolve ${unit.branch} yet: trying again in ${attempt} s`);
+                await ctx.sleep(attempt * 1000);
+                continue;
+            }
+            throw e;
+        }
+    }
+    await addMetadata(pr, settings, ctx);
+    return { pr, operation: 'created' };
+}
+async function addMetadata(pr, settings, ctx) {
+    if (settings.labels.length) {
+        for (const label of settings.labels) {
+            if (await ctx.api.labelExists(label))
+                continue;
+            try {
+                await ctx.api.createLabel(label, '1f6feb', 'Pull requests opened by flux-crs-upgrade');
+            }
+            catch (e) {
+                // Created meanwhile by someone else: as good.
+                if (!(e instanceof GitHubRequestError && e.status === 422))
+                    throw e;
+            }
+        }
+        await ctx.api.addLabels(pr.number, settings.labels);
+    }
+    if (settings.reviewers.length || settings.teamReviewers.length) {
+        try {
+            await ctx.api.requestReviewers(pr.number, settings.reviewers, settings.teamReviewers);
+        }
+        catch (e) {
+            if (!(e instanceof GitHubRequestError && e.status === 422))
+                throw e;
+            const who = [...settings.reviewers, ...settings.teamReviewers.map(t => `team ${t}`)].join(', ');
+            ctx.log.warning(`Could not request a review of #${pr.number} from ${who}: ${[e.serverMessage, ...e.errors].join(' ')}`);
+        }
+    }
+    if (settings.assignees.length)
+        await ctx.api.addAssignees(pr.number, settings.assignees);
+}
+function bodyInput(unit, base, changes, plan, result) {
+    const tree = plan.base.with(changes);
+    return {
+        unit: unit.name,
+        base,
+        components: result.components.filter(c => unit.components.includes(c.component)),
+        files: describeChanges(plan.base, changes),
+        migrated: unit.components.includes('flux') ? result.migrated : [],
+        targets: result.targets.filter(t => unit.components.includes(t.component)),
+        findings: result.findings,
+        afterMerge: afterMerge(tree, changes.filter(c => c.content !== null).map(c => c.path))
+    };
+}
+
+/**
+ * Publishing wired to the run's GitHub: the REST API at `GITHUB_API_URL` for `GITHUB_REPOSITORY`, and git on the
+ * checkout at the working directory, authenticated for `GITHUB_SERVER_URL` only.
+ */
+function connectPublisher(settings, env, deps) {
+    return async (plan, result) => {
+        const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
+        if (!owner || !repo) {
+            throw new FcuError('publish', 'GITHUB_REPOSITORY is not set: no repository to open pull requests in', {
+                hint: 'Run the action in a GitHub Actions job, or set dry-run: true.'
+            });
+        }
+        if (!settings.token) {
+            throw new FcuError('publish', 'Input token is empty: pushing branches and opening pull requests need one', {
+                location: { input: 'token' },
+                hint: 'Leave token at its default (${{ github.token }}) or pass a GitHub App or fine-grained token.'
+            });
+        }
+        const apiUrl = (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
+        const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+        const api = octokitPullRequestApi(getOctokit(settings.token, { baseUrl: apiUrl }), {
+            owner,
+            repo,
+            sleep: deps.sleep,
+            log: deps.log,
+            policy: deps.policy
+        });
+        const git = await GitRepository.open(deps.exec, settings.workingDirectory, gitAuthEnv({ serverUrl, token: settings.token }, env), deps.tempDir);
+        await publishPullRequests(plan, result, settings, { api, git, log: deps.log, sleep: deps.sleep });
+    };
+}
+
 function validationCounts(result) {
     const count = (s) => result.findings.filter(f => f.severity === s).length;
     return {
@@ -78999,7 +79981,25 @@ function renderSummary(result) {
     }
     for (const n of result.notes)
         out.push(`> ${n}`, '');
+    out.push(...renderPullRequests(result));
     return out.join('\n');
+}
+/** Each pull request the run created, updated or closed, with its whole body (the pull request's may be cut). */
+function renderPullRequests(result) {
+    if (result.pullRequests.length === 0)
+        return [];
+    const out = ['### Pull requests', '', '| branch | pull request | operation |', '|---|---|---|'];
+    for (const p of result.pullRequests) {
+        const link = p.url ? `[#${p.number}](${p.url})` : '—';
+        out.push(`| ${code(p.branch ?? p.component)} | ${link} | ${p.operation} |`);
+    }
+    out.push('');
+    for (const p of result.pullRequests) {
+        if (p.body === undefined)
+            continue;
+        out.push(`#### ${esc(p.title ?? p.component)}`, '', p.body, '');
+    }
+    return out;
 }
 function renderFindings(findings) {
     if (findings.length === 0)
@@ -79028,6 +80028,7 @@ async function main(env = process.env) {
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
     const reportPath = path__default.join(env.RUNNER_TEMP || workspace, 'flux-crs-upgrade-report.json');
     let result;
+    let partial;
     let findings = [];
     let failure;
     let annotateFrom = workspace;
@@ -79035,12 +80036,24 @@ async function main(env = process.env) {
         for (const secret of [getInput('token'), getInput('releases-token')])
             if (secret)
                 setSecret(secret);
+        // The form git sends it in, should anything print a request's headers.
+        if (getInput('token'))
+            setSecret(basicCredential(getInput('token')));
         const settings = readSettings(name => getInput(name));
         const root = insideWorkspace(workspace, settings.workingDirectory, 'working-directory');
         annotateFrom = root;
         const { deps, dispose } = await realDeps({ info: info, warning: warning, debug: debug }, env);
+        const rooted = { ...settings, workingDirectory: root };
+        const publish = connectPublisher(rooted, env, deps);
         try {
-            result = (await run({ ...settings, workingDirectory: root }, deps)).result;
+            result = (await run(rooted, {
+                ...deps,
+                publish: async (plan, r) => {
+                    // Pull requests made before a failure are still reported in the outputs.
+                    partial = r;
+                    await publish(plan, r);
+                }
+            })).result;
         }
         finally {
             await dispose();
@@ -79051,7 +80064,8 @@ async function main(env = process.env) {
             failure = `Validation found ${errors} error(s)`;
     }
     catch (e) {
-        findings = toFindings$1(e);
+        result = partial;
+        findings = [...(partial?.findings ?? []), ...toFindings$1(e)];
         failure =
             findings.find(f => f.severity === 'error' && f.rule.startsWith('run/'))?.message ??
                 `Validation failed with ${findings.filter(f => f.severity === 'error').length} error(s)`;
@@ -79061,11 +80075,14 @@ async function main(env = process.env) {
     const report = { version: 1, ok: failure === undefined, failure, result, findings };
     await writeFile$1(reportPath, JSON.stringify(report, null, 2) + '\n', 'utf8');
     setOutputs(result, reportPath);
-    await summary
-        .addRaw(result
-        ? renderSummary(result)
-        : ['## flux-crs-upgrade failed', '', failure ?? '', '', ...renderFindings(findings)].join('\n'))
-        .write();
+    // Outside a runner (a local run of the bundle) there is no summary file to write to.
+    if (env.GITHUB_STEP_SUMMARY) {
+        await summary
+            .addRaw(result
+            ? (failure ? `> **Failed:** ${failure}\n\n` : '') + renderSummary(result)
+            : ['## flux-crs-upgrade failed', '', failure ?? '', '', ...renderFindings(findings)].join('\n'))
+            .write();
+    }
     if (failure !== undefined) {
         setFailed(failure);
         return 1;
@@ -79100,7 +80117,12 @@ function setOutputs(result, reportPath) {
     setOutput('flux-previous-version', flux?.from ?? '');
     setOutput('calico-version', calico?.to ?? '');
     setOutput('calico-previous-version', calico?.from ?? '');
-    setOutput('pull-requests', JSON.stringify(result?.pullRequests ?? []));
+    setOutput('pull-requests', JSON.stringify((result?.pullRequests ?? []).map(p => ({
+        component: p.component,
+        number: p.number ?? null,
+        url: p.url ?? null,
+        operation: p.operation
+    }))));
     setOutput('pull-request-number', first?.number !== undefined ? String(first.number) : '');
     setOutput('pull-request-url', first?.url ?? '');
     setOutput('pull-request-operation', first?.operation ?? 'none');

@@ -3,7 +3,7 @@ import type { RunResult } from './result.js'
 import type { RetryDeps } from './http/retry.js'
 import type { ToolCache } from './tools/cache.js'
 import type { ToolPlatform } from './tools/platform.js'
-import type { ToolLookup } from './validate/kustomize/build-binary.js'
+import type { ToolLookup } from './validate/kustomize-binary.js'
 
 /**
  * The narrow interfaces the engine talks to the world through. `main.ts` and `cli.ts` pass real ones

@@ -91,3 +91,30 @@ export function formatLocation(l: Location, where: Interface = 'action'): string
   if (l.input) return inputLocation(l.input, where)
   return ''
 }
+
+/** Code-unit order, not the locale's: the same on every machine, so reports and listings do not move between runs. */
+export const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+/**
+ * The one order findings are reported in: by file, then line, then rule and message, so a report reads top to bottom
+ * and two runs over the same repository print the same list.
+ */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    compareText(a.file ?? '', b.file ?? '') ||
+    (a.line ?? 0) - (b.line ?? 0) ||
+    compareText(a.rule, b.rule) ||
+    compareText(a.message, b.message)
+  )
+}
+
+/** Each finding once, the first kept: a base included by several overlays, or checked twice, reports its problem once. */
+export function dedupeFindings(findings: readonly Finding[]): Finding[] {
+  const seen = new Set<string>()
+  return findings.filter(f => {
+    const key = [f.severity, f.rule, f.file, f.line, f.column, f.message].join('\u0000')
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}

@@ -10,7 +10,7 @@ import { validateRepository, type ValidationInput } from './validate/validator.j
 import { validateCalicoResources } from './validate/calicoctl.js'
 import { fluxCrdSources } from './validate/flux-crds.js'
 import { isYamlFile } from './validate/objects.js'
-import { findKustomizeBinary, referencesWithBinary } from './validate/kustomize/build-binary.js'
+import { findKustomizeBinary, referencesWithBinary } from './validate/kustomize-binary.js'
 import {
   ChangeSet,
   combinedChanges,

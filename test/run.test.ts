@@ -2,11 +2,11 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 
 import os from 'node:os'
 import path from 'node:path'
 import { run as runEngine } from '../src/run.js'
-import { FcuError } from '../src/errors.js'
 import { startMirror, type Mirror } from '../support/mirror/server.js'
 import { defaultFixturesDir } from '../support/standins/index.js'
 import { prepareExample, fluxInstallExport } from '../support/example/prepare.js'
 import { engineDeps, settingsFor, snapshot } from './helpers/engine.js'
+import { rejection } from './helpers/errors.js'
 
 const fixtures = defaultFixturesDir()
 /** The run's report; the plan it returns beside it is pinned in test/plan/. */
@@ -26,16 +26,6 @@ function onServedVersions(root: string): void {
     const p = path.join(root, f)
     writeFileSync(p, readFileSync(p, 'utf8').replace(/toolkit\.fluxcd\.io\/v1beta2/g, 'toolkit.fluxcd.io/v1'))
   }
-}
-
-async function failure(p: Promise<unknown>): Promise<FcuError> {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof FcuError) return e
-    throw e
-  }
-  throw new Error('expected the run to fail')
 }
 
 describe('run (upgrade) on the example fleet repository', () => {
@@ -225,7 +215,7 @@ describe('run (upgrade) on the example fleet repository', () => {
     ])('%j', async (inputs, code, input) => {
       const before = snapshot(root)
       const requests = mirror.requests.length
-      const e = await failure(run(settingsFor(root, mirror, inputs), engineDeps(toolCache).deps))
+      const e = await rejection(run(settingsFor(root, mirror, inputs), engineDeps(toolCache).deps))
       expect(e.code).toBe(code)
       expect(e.location.input).toBe(input)
       expect(snapshot(root)).toEqual(before)
@@ -236,7 +226,7 @@ describe('run (upgrade) on the example fleet repository', () => {
       mkdirSync(path.join(root, '.github'))
       writeFileSync(path.join(root, '.github/flux-crs-upgrade.yaml'), 'exclude:\n  - a/**\ntargetz: []\n')
       const before = snapshot(root)
-      const e = await failure(run(settingsFor(root, mirror), engineDeps(toolCache).deps))
+      const e = await rejection(run(settingsFor(root, mirror), engineDeps(toolCache).deps))
       expect(e.location).toMatchObject({ file: '.github/flux-crs-upgrade.yaml', line: 3 })
       expect(snapshot(root)).toEqual(before)
     })
@@ -247,7 +237,7 @@ describe('run (upgrade) on the example fleet repository', () => {
       lines[40] = '  broken: [unclosed'
       writeFileSync(file, lines.join('\n'))
       const before = snapshot(root)
-      const e = await failure(run(settingsFor(root, mirror), engineDeps(toolCache).deps))
+      const e = await rejection(run(settingsFor(root, mirror), engineDeps(toolCache).deps))
       expect(e.code).toBe('manifest')
       expect(e.location.file).toBe(GOTK)
       expect(e.location.line).toBeGreaterThanOrEqual(41)
@@ -264,7 +254,7 @@ describe('run (upgrade) on the example fleet repository', () => {
         )
       )
       const before = snapshot(root)
-      const e = await failure(run(settingsFor(root, mirror), engineDeps(toolCache).deps))
+      const e = await rejection(run(settingsFor(root, mirror), engineDeps(toolCache).deps))
       expect(e.location).toMatchObject({ file: GOTK, line: 4 })
       expect(e.message).toContain('sauce-controller')
       expect(snapshot(root)).toEqual(before)

@@ -39,7 +39,9 @@ import yaml from 'js-yaml'
 import { FcuError, type Finding, type Location } from '../errors.js'
 import { splitDocumentTexts } from '../yaml/documents.js'
 import { loadFast, locateFast, UNSUPPORTED } from '../yaml/fast-load.js'
+import { isObject } from '../yaml/values.js'
 import { sealParsed } from '../yaml/readonly.js'
+import { groupVersion } from '../kubernetes/api-version.js'
 
 /** A list item selected by its merge key, e.g. `env[name=CALICO_IPV4POOL_CIDR]`. */
 export interface ItemKey {
@@ -171,7 +173,7 @@ function identityOf(text: string): ObjectId | undefined {
 }
 
 function objectId(apiVersion: string, kind: string, namespace: string, name: string): ObjectId {
-  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : ''
+  const { group } = groupVersion(apiVersion)
   return {
     key: `${group}\u0000${kind}\u0000${namespace}\u0000${name}`,
     display: `${kind} ${namespace ? `${namespace}/` : ''}${name}`
@@ -190,9 +192,6 @@ function loadValue(text: string): unknown {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Values
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v)
 
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true

@@ -3,7 +3,7 @@ import { highestVersion } from '../versions/select.js'
 import { toFindings, type Finding } from '../errors.js'
 import type { Stage, StageChange } from '../plan/stage.js'
 import type { ConfigMapOutcome, TargetOutcome } from '../result.js'
-import type { Target } from '../targets/discover.js'
+import type { DiscoveredTarget } from '../targets/discover.js'
 import type { WorkingTree } from '../plan/tree.js'
 import { readConfigMaps, type DataEntry } from '../crs/configmap.js'
 import { followReferences, type ConfigMapRename, type Renamed } from '../crs/references.js'
@@ -23,7 +23,7 @@ import { mergeCalicoManifest, mergeConflictError, type KeptCustomisation } from 
  */
 
 interface CalicoData {
-  target: Target
+  target: DiscoveredTarget
   document: number
   entry: DataEntry
   version: string
@@ -144,7 +144,7 @@ export const calicoStage: Stage = {
 
 function findCalicoData(
   tree: WorkingTree,
-  targets: readonly Target[],
+  targets: readonly DiscoveredTarget[],
   configured?: CalicoManifest
 ): CalicoData[] {
   const out: CalicoData[] = []

@@ -1,5 +1,6 @@
 import { FcuError, type Finding } from '../errors.js'
 import { parseDocuments, positionOf, type YamlDocument, type YamlPath } from '../yaml/documents.js'
+import { isObject, type Obj } from '../yaml/values.js'
 
 /**
  * The optional repository config file (`.github/flux-crs-upgrade.yaml`). It adds targets that discovery cannot
@@ -24,6 +25,7 @@ export interface InstallOverrides {
   'cluster-domain'?: string
 }
 
+/** A `targets:` entry of the config file: a path, with a type and install settings that override detection. */
 export interface ConfiguredTarget {
   path: string
   type?: TargetType
@@ -56,9 +58,6 @@ const INSTALL_KEYS: Record<keyof InstallOverrides, 'string' | 'list' | 'boolean'
 
 const CALICO_MANIFESTS = ['calico.yaml', 'calico-typha.yaml', 'calico-vxlan.yaml', 'calico-policy-only.yaml']
 
-type Obj = Record<string, unknown>
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
-
 export function parseConfig(text: string, file: string): RepoConfig {
   const docs = parseDocuments(text, file).filter(d => d.value !== null)
   if (docs.length === 0) return { ...emptyConfig(), file }
@@ -89,7 +88,7 @@ export function parseConfig(text: string, file: string): RepoConfig {
     }
   }
   const keysOf = (value: unknown, path: YamlPath, allowed: string[]): Obj => {
-    if (!isObj(value))
+    if (!isObject(value))
       return fail(
         path,
         `${dotted(path) || 'the config'} must be a mapping`,

@@ -1,9 +1,10 @@
 import { FcuError } from '../errors.js'
 import { isFluxComponentsFile, KNOWN_COMPONENTS, parseFluxHeader, type FluxHeader } from '../flux/header.js'
-import { readInstallOptions, type InstallOptions } from '../flux/options.js'
+import { readInstallOptions, type FluxInstallOptions } from '../flux/options.js'
 import { FLUX_CONTROLLER_VERSIONS } from '../validate/rules/fluxReleases.js'
 import { parseImage } from '../validate/rules/images.js'
 import { joinDocuments, parseDocuments, splitDocumentChunks, type YamlDocument } from '../yaml/documents.js'
+import { isObject, type Obj } from '../yaml/values.js'
 
 /**
  * A Flux ConfigMap's data (SPEC §2, issue 9 item 2): the documents `flux install --export` wrote, and every other
@@ -29,13 +30,11 @@ export interface FluxBundle {
   versionSource: 'header' | 'label' | 'images'
   header?: FluxHeader
   /** The `flux install` options the data was made with, read back as for gotk-components.yaml. */
-  options: InstallOptions
+  options: FluxInstallOptions
 }
 
-type Obj = Record<string, unknown>
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
 const labels = (v: unknown): Obj =>
-  isObj(v) && isObj(v.metadata) && isObj(v.metadata.labels) ? v.metadata.labels : {}
+  isObject(v) && isObject(v.metadata) && isObject(v.metadata.labels) ? v.metadata.labels : {}
 
 /** `flux install` labels every object it writes `app.kubernetes.io/part-of: flux`. */
 const isInstallObject = (v: unknown): boolean => labels(v)['app.kubernetes.io/part-of'] === 'flux'
@@ -44,9 +43,9 @@ const controllerDeployments = (docs: BundleDocument[]) =>
   docs.filter(d => {
     const v = d.doc.value
     return (
-      isObj(v) &&
+      isObject(v) &&
       v.kind === 'Deployment' &&
-      isObj(v.metadata) &&
+      isObject(v.metadata) &&
       KNOWN_COMPONENTS.includes(String(v.metadata.name))
     )
   })
@@ -57,7 +56,7 @@ function containerImages(d: BundleDocument): { component: string; tag?: string }
   const spec = (((v.spec as Obj | undefined)?.template as Obj | undefined)?.spec as Obj | undefined) ?? {}
   const containers = Array.isArray(spec.containers) ? spec.containers : []
   return containers.flatMap(c =>
-    isObj(c) && typeof c.image === 'string' ? [{ component, tag: parseImage(c.image).tag }] : []
+    isObject(c) && typeof c.image === 'string' ? [{ component, tag: parseImage(c.image).tag }] : []
   )
 }
 

@@ -2,6 +2,7 @@ import { FcuError } from '../errors.js'
 import { CONFIGMAP_MAX_BYTES, utf8Bytes } from '../kubernetes/limits.js'
 import { subdomainProblem } from '../validate/rules/names.js'
 import { joinDocuments, parseDocuments, splitDocumentChunks, startsWithMarker } from '../yaml/documents.js'
+import { isObject } from '../yaml/values.js'
 
 /** A document of a manifest as the size report names it. */
 export interface DocumentRef {
@@ -38,9 +39,6 @@ export interface SplitInput {
 
 const bytesText = (n: number): string => n.toLocaleString('en-US')
 
-type Obj = Record<string, unknown>
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
-
 /**
  * The parts a manifest needs (SPEC §2 "Sizes are measured", issue 9 item 7): itself when its UTF-8 bytes fit the
  * ConfigMap limit, else whole documents packed in order into as few parts as sequential filling gives,
@@ -56,10 +54,10 @@ export function splitManifest(input: SplitInput): ManifestPart[] {
   const values = parseDocuments(input.content, input.file, lineOffset)
   const refOf = (i: number, bytes: number): DocumentRef => {
     const v = values[i].value
-    const meta = isObj(v) && isObj(v.metadata) ? v.metadata : {}
+    const meta = isObject(v) && isObject(v.metadata) ? v.metadata : {}
     return {
       index: i,
-      kind: isObj(v) && typeof v.kind === 'string' ? v.kind : '',
+      kind: isObject(v) && typeof v.kind === 'string' ? v.kind : '',
       name: typeof meta.name === 'string' ? meta.name : '',
       line: values[i].startLine,
       bytes

@@ -1,11 +1,10 @@
 import { embeddedOffset, tryParseDocuments, type YamlDocument } from '../yaml/documents.js'
+import { isObject } from '../yaml/values.js'
+import { groupVersion } from '../kubernetes/api-version.js'
 
 /** API groups whose CRDs a Flux install brings. */
 export const isFluxGroup = (group: string): boolean =>
   group.endsWith('.toolkit.fluxcd.io') || group === 'source.extensions.fluxcd.io'
-
-type Obj = Record<string, unknown>
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** `group/Kind` → the versions its CRD serves. */
 export type ServedApis = Map<string, Set<string>>
@@ -14,13 +13,18 @@ export type ServedApis = Map<string, Set<string>>
 export function servedApis(crds: readonly unknown[]): ServedApis {
   const out: ServedApis = new Map()
   for (const crd of crds) {
-    if (!isObj(crd) || crd.kind !== 'CustomResourceDefinition' || !isObj(crd.spec)) continue
+    if (!isObject(crd) || crd.kind !== 'CustomResourceDefinition' || !isObject(crd.spec)) continue
     const { group, names, versions } = crd.spec
-    if (typeof group !== 'string' || !isFluxGroup(group) || !isObj(names) || typeof names.kind !== 'string')
+    if (
+      typeof group !== 'string' ||
+      !isFluxGroup(group) ||
+      !isObject(names) ||
+      typeof names.kind !== 'string'
+    )
       continue
     const served = out.get(`${group}/${names.kind}`) ?? new Set<string>()
     for (const v of Array.isArray(versions) ? versions : []) {
-      if (isObj(v) && v.served === true && typeof v.name === 'string') served.add(v.name)
+      if (isObject(v) && v.served === true && typeof v.name === 'string') served.add(v.name)
     }
     out.set(`${group}/${names.kind}`, served)
   }
@@ -37,10 +41,6 @@ export interface FluxObject {
   namespace?: string
 }
 
-const groupOf = (apiVersion: string) =>
-  apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : ''
-const versionOf = (apiVersion: string) => apiVersion.slice(apiVersion.indexOf('/') + 1)
-
 /** The file line of a document's top-level `apiVersion` key (its first line when the key is not in block style). */
 export function apiVersionLine(doc: YamlDocument): number {
   const at = doc.text.search(/^apiVersion:/m)
@@ -49,9 +49,9 @@ export function apiVersionLine(doc: YamlDocument): number {
 
 function objectOf(doc: YamlDocument, fallbackLine?: number): FluxObject | undefined {
   const v = doc.value
-  if (!isObj(v) || typeof v.apiVersion !== 'string' || typeof v.kind !== 'string') return undefined
-  if (!isFluxGroup(groupOf(v.apiVersion))) return undefined
-  const meta = isObj(v.metadata) ? v.metadata : {}
+  if (!isObject(v) || typeof v.apiVersion !== 'string' || typeof v.kind !== 'string') return undefined
+  if (!isFluxGroup(groupVersion(v.apiVersion).group)) return undefined
+  const meta = isObject(v.metadata) ? v.metadata : {}
   return {
     file: doc.file,
     line: fallbackLine ?? apiVersionLine(doc),
@@ -74,7 +74,7 @@ export function findFluxObjects(file: string, content: string): FluxObject[] {
     const own = objectOf(doc)
     if (own) out.push(own)
     const v = doc.value
-    if (!isObj(v) || v.kind !== 'ConfigMap' || !isObj(v.data)) continue
+    if (!isObject(v) || v.kind !== 'ConfigMap' || !isObject(v.data)) continue
     for (const [key, value] of Object.entries(v.data)) {
       if (typeof value !== 'string' || !value.includes('fluxcd.io/')) continue
       const { lineOffset, exact } = embeddedOffset(doc, ['data', key])
@@ -90,7 +90,7 @@ export function findFluxObjects(file: string, content: string): FluxObject[] {
 /** Objects whose group and kind the CRDs know but whose version they no longer serve. */
 export function unservedObjects(objects: readonly FluxObject[], served: ServedApis): FluxObject[] {
   return objects.filter(o => {
-    const versions = served.get(`${groupOf(o.apiVersion)}/${o.kind}`)
-    return versions !== undefined && !versions.has(versionOf(o.apiVersion))
+    const versions = served.get(`${groupVersion(o.apiVersion).group}/${o.kind}`)
+    return versions !== undefined && !versions.has(groupVersion(o.apiVersion).version)
   })
 }

@@ -19,7 +19,11 @@ export interface FluxCli {
 /** `flux migrate -f` rewrites manifests on disk from Flux 2.7.1 on; older CLIs do not have the command. */
 export const supportsFileMigration = (version: string): boolean => semver.gte(version, '2.7.1')
 
-export const minorOf = (version: string): string => `${semver.major(version)}.${semver.minor(version)}`
+/**
+ * `2.8` of `2.8.3`, `v2.8.3` or `2.8.0-rc.1`: the release line `flux migrate --version` and API removals go by.
+ * Undefined for text that is no version, so a caller reading versions from user files decides what that means.
+ */
+export const minorOf = (version: string): string | undefined => /^v?(\d+\.\d+)/.exec(version)?.[1]
 
 export function fluxCli(path: string, version: string, exec: Exec): FluxCli {
   const run = async (args: string[], cwd?: string) => {

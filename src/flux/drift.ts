@@ -1,5 +1,7 @@
 import { positionOf, type YamlDocument } from '../yaml/documents.js'
 import { apiVersionLine } from './apis.js'
+import { isObject } from '../yaml/values.js'
+import { groupVersion } from '../kubernetes/api-version.js'
 
 /**
  * One difference between a file and what `flux install` gives for its header version and options. `was` is the
@@ -34,9 +36,6 @@ export interface FluxDrift {
   removed: ObjectRef[]
 }
 
-type Obj = Record<string, unknown>
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
-
 interface Keyed {
   doc: YamlDocument
   ref: ObjectRef
@@ -47,10 +46,10 @@ function keyed(docs: YamlDocument[]): Map<string, Keyed> {
   const out = new Map<string, Keyed>()
   for (const doc of docs) {
     const v = doc.value
-    if (!isObj(v) || typeof v.kind !== 'string') continue
-    const meta = isObj(v.metadata) ? v.metadata : {}
+    if (!isObject(v) || typeof v.kind !== 'string') continue
+    const meta = isObject(v.metadata) ? v.metadata : {}
     const apiVersion = typeof v.apiVersion === 'string' ? v.apiVersion : ''
-    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : ''
+    const { group } = groupVersion(apiVersion)
     const ref: ObjectRef = {
       apiVersion,
       kind: v.kind,
@@ -78,7 +77,7 @@ const formatPath = (path: (string | number)[]): string =>
 function equal(a: unknown, b: unknown): boolean {
   if (a === b) return true
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => equal(x, b[i]))
-  if (isObj(a) && isObj(b)) {
+  if (isObject(a) && isObject(b)) {
     const ka = Object.keys(a)
     return ka.length === Object.keys(b).length && ka.every(k => k in b && equal(a[k], b[k]))
   }
@@ -92,7 +91,7 @@ function diff(
   path: (string | number)[],
   out: { path: (string | number)[]; was: unknown; now: unknown }[]
 ) {
-  if (isObj(was) && isObj(now)) {
+  if (isObject(was) && isObject(now)) {
     for (const k of Object.keys(was)) diff(was[k], now[k], [...path, k], out)
     for (const k of Object.keys(now))
       if (!(k in was)) out.push({ path: [...path, k], was: undefined, now: now[k] })

@@ -69,7 +69,8 @@ export async function migrateFluxObjects(
     // directory, so repository paths with other spellings or outside characters would not all be seen.
     const copies = [...stale.keys()].map((file, i) => ({ file, copy: `${String(i).padStart(4, '0')}.yaml` }))
     await Promise.all(copies.map(c => writeFile(path.join(dir, c.copy), stale.get(c.file)!.content)))
-    const said = await o.cli.migrate(dir, minorOf(o.cli.version))
+    // A FluxCli's version is a release's semver, so it has a minor.
+    const said = await o.cli.migrate(dir, minorOf(o.cli.version)!)
     o.log.debug(said)
 
     const result: FluxMigrationResult = { writes: [], migrated: [], unmigrated: [] }

@@ -2,11 +2,12 @@ import { FcuError } from '../errors.js'
 import type { InstallOverrides } from '../config/config.js'
 import { positionOf, type YamlDocument, type YamlPath } from '../yaml/documents.js'
 import { DEFAULT_COMPONENTS, type FluxHeader } from './header.js'
+import { isObject, type Obj } from '../yaml/values.js'
 
 export type LogLevel = 'debug' | 'info' | 'error'
 
 /** The `flux install` options a gotk-components file was made with (SPEC §2 "Options survive"). */
-export interface InstallOptions {
+export interface FluxInstallOptions {
   /** Header order, which is the order of the documents in the file. */
   components: string[]
   namespace: string
@@ -22,7 +23,7 @@ export interface InstallOptions {
 }
 
 /** `flux install`'s defaults (pkg/manifestgen/install MakeDefaultOptions). */
-export const DEFAULT_INSTALL_OPTIONS: Readonly<InstallOptions> = {
+export const DEFAULT_INSTALL_OPTIONS: Readonly<FluxInstallOptions> = {
   components: [...DEFAULT_COMPONENTS],
   namespace: 'flux-system',
   registry: 'ghcr.io/fluxcd',
@@ -36,10 +37,8 @@ export const DEFAULT_INSTALL_OPTIONS: Readonly<InstallOptions> = {
 
 const LOG_LEVELS: readonly string[] = ['debug', 'info', 'error']
 
-type Obj = Record<string, unknown>
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
 const get = (v: unknown, ...path: (string | number)[]): unknown =>
-  path.reduce<unknown>((o, k) => (isObj(o) || Array.isArray(o) ? (o as Obj)[k as string] : undefined), v)
+  path.reduce<unknown>((o, k) => (isObject(o) || Array.isArray(o) ? (o as Obj)[k as string] : undefined), v)
 
 interface Controller {
   doc: YamlDocument
@@ -58,7 +57,7 @@ function controllers(docs: YamlDocument[], components: string[]): Controller[] {
     )
     const podSpec = get(doc?.value, 'spec', 'template', 'spec')
     const container = get(podSpec, 'containers', 0)
-    if (!doc || !isObj(podSpec) || !isObj(container)) continue
+    if (!doc || !isObject(podSpec) || !isObject(container)) continue
     const args = Array.isArray(container.args)
       ? container.args.filter((a): a is string => typeof a === 'string')
       : []
@@ -83,8 +82,8 @@ function badValue(c: Controller, path: YamlPath, what: string, hint: string): Fc
  * where flux's install overlay put them. An option that leaves no trace (the cluster domain without source- and
  * notification-controller) is flux's default, which reproduces the same output.
  */
-export function readInstallOptions(docs: YamlDocument[], header: FluxHeader): InstallOptions {
-  const o: InstallOptions = {
+export function readInstallOptions(docs: YamlDocument[], header: FluxHeader): FluxInstallOptions {
+  const o: FluxInstallOptions = {
     ...DEFAULT_INSTALL_OPTIONS,
     components: [...header.components],
     tolerationKeys: []
@@ -115,7 +114,7 @@ export function readInstallOptions(docs: YamlDocument[], header: FluxHeader): In
     const tolerations = first.podSpec.tolerations
     if (Array.isArray(tolerations)) {
       o.tolerationKeys = tolerations
-        .filter(t => isObj(t) && t.operator === 'Exists' && typeof t.key === 'string')
+        .filter(t => isObject(t) && t.operator === 'Exists' && typeof t.key === 'string')
         .map(t => (t as Obj).key as string)
     }
     const argPath = (c: Controller, flag: string): YamlPath => [
@@ -169,9 +168,9 @@ export function readInstallOptions(docs: YamlDocument[], header: FluxHeader): In
 
 /** A config file's `install:` settings win over what the file says (SPEC §7 `config`). */
 export function applyInstallOverrides(
-  o: InstallOptions,
+  o: FluxInstallOptions,
   overrides: InstallOverrides | undefined
-): InstallOptions {
+): FluxInstallOptions {
   if (!overrides) return o
   const extra = overrides['components-extra'] ?? []
   const base = overrides.components ?? o.components
@@ -195,7 +194,7 @@ const sameList = (a: readonly string[], b: readonly string[]) =>
  * The `flux install --export` flags that reproduce the options (without `--version`). Defaults are left out,
  * except the namespace: flux takes its default from FLUX_SYSTEM_NAMESPACE, which the runner may have set.
  */
-export function installArgs(o: InstallOptions): string[] {
+export function installArgs(o: FluxInstallOptions): string[] {
   const args: string[] = []
   const defaults = DEFAULT_INSTALL_OPTIONS.components
   if (!sameList(o.components, defaults)) {
@@ -220,7 +219,7 @@ export function installArgs(o: InstallOptions): string[] {
 }
 
 /** Two option sets with the same key give the same `flux install` output for a version. */
-export function optionsKey(o: InstallOptions): string {
+export function optionsKey(o: FluxInstallOptions): string {
   return JSON.stringify([
     o.components,
     o.namespace,

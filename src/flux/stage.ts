@@ -5,8 +5,8 @@ import type { Finding } from '../errors.js'
 import type { Stage, StageChange, StageOutcome } from '../plan/stage.js'
 import type { WorkingTree } from '../plan/tree.js'
 import type { ConfigMapOutcome, TargetOutcome } from '../result.js'
-import type { Target } from '../targets/discover.js'
-import type { VersionTarget } from '../validate/validator.js'
+import type { DiscoveredTarget } from '../targets/discover.js'
+import type { ExpectedVersion } from '../validate/validator.js'
 import { joinDocuments, splitDocumentChunks } from '../yaml/documents.js'
 import { readConfigMaps, type DataEntry } from '../crs/configmap.js'
 import { readFluxBundle, type FluxBundle } from '../crs/flux-bundle.js'
@@ -15,7 +15,7 @@ import { upgradeConfigMap } from '../crs/upgrade-configmap.js'
 import { minorOf } from './cli.js'
 import { FLUX_GENERATED, parseFluxHeader } from './header.js'
 import { migrateFluxObjects, type MigratedObject } from './migrate.js'
-import { upgradeFluxComponents, type FluxTarget } from './upgrade.js'
+import { upgradeFluxComponents, type FluxComponentsFile } from './upgrade.js'
 import { isYamlFile } from '../validate/objects.js'
 
 /**
@@ -27,7 +27,7 @@ import { isYamlFile } from '../validate/objects.js'
 
 /** One install the stage regenerates: a whole gotk-components.yaml, or one data key of a Flux ConfigMap. */
 interface Install {
-  target: Target
+  target: DiscoveredTarget
   version: string
   /** The text handed to the upgrade: the file, or the data's install documents (with a header where it had none). */
   content: string
@@ -65,7 +65,7 @@ export const fluxStage: Stage = {
     const outcome: StageOutcome & {
       changes: StageChange[]
       targets: TargetOutcome[]
-      versionTargets: VersionTarget[]
+      versionTargets: ExpectedVersion[]
       configMaps: ConfigMapOutcome[]
       findings: Finding[]
     } = {
@@ -100,7 +100,11 @@ export const fluxStage: Stage = {
     if (movable.length === 0) return outcome
 
     const up = await upgradeFluxComponents(
-      movable.map<FluxTarget>(i => ({ file: i.target.path, content: i.content, install: i.target.install })),
+      movable.map<FluxComponentsFile>(i => ({
+        file: i.target.path,
+        content: i.content,
+        install: i.target.install
+      })),
       to,
       { cli: v => ctx.upstream.flux(v), log: ctx.deps.log }
     )
@@ -226,7 +230,7 @@ export const fluxStage: Stage = {
 
 /** A data key of a Flux ConfigMap that holds no install: migrated with the repository's Flux objects. */
 interface Companion {
-  target: Target
+  target: DiscoveredTarget
   document: number
   entry: DataEntry
 }
@@ -245,7 +249,7 @@ function findCompanions(tree: WorkingTree, installs: readonly Install[]): Compan
 }
 
 /** gotk-components.yaml targets and every data key of a Flux ConfigMap that holds a Flux install. */
-function findInstalls(tree: WorkingTree, targets: readonly Target[]): Install[] {
+function findInstalls(tree: WorkingTree, targets: readonly DiscoveredTarget[]): Install[] {
   const out: Install[] = []
   for (const target of targets) {
     const text = tree.get(target.path)

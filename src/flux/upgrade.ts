@@ -10,10 +10,11 @@ import {
   installArgs,
   optionsKey,
   readInstallOptions,
-  type InstallOptions
+  type FluxInstallOptions
 } from './options.js'
 
-export interface FluxTarget {
+/** A `gotk-components.yaml` the run regenerates, as read from the repository. */
+export interface FluxComponentsFile {
   /** Repository-relative path. */
   file: string
   content: string
@@ -26,7 +27,7 @@ export interface FluxTargetResult {
   /** Header version before, and the version regenerated to (semver without `v`). */
   from: string
   to: string
-  options: InstallOptions
+  options: FluxInstallOptions
   /** The flags given to `flux install --export`. */
   installArgs: string[]
   /** Hand edits: field changes, then objects the file added or lost (whole-object entries have an empty path). */
@@ -64,7 +65,7 @@ interface Rendered {
  * dropped. Pure apart from the injected CLI: nothing is written here.
  */
 export async function upgradeFluxComponents(
-  targets: readonly FluxTarget[],
+  targets: readonly FluxComponentsFile[],
   toVersion: string,
   deps: FluxUpgradeDeps
 ): Promise<FluxUpgradeResult> {
@@ -76,7 +77,7 @@ export async function upgradeFluxComponents(
   }
   let installRuns = 0
   const renders = new Map<string, Promise<Rendered>>()
-  const render = (version: string, options: InstallOptions, file: string): Promise<Rendered> => {
+  const render = (version: string, options: FluxInstallOptions, file: string): Promise<Rendered> => {
     const key = `${version}\u0000${optionsKey(options)}`
     let r = renders.get(key)
     if (!r) {
@@ -110,9 +111,9 @@ export async function upgradeFluxComponents(
   // and regenerated once, so the cost does not grow with the number of clusters beyond writing them (SPEC §9).
   const analyses = new Map<
     string,
-    Promise<{ header: FluxHeader; options: InstallOptions; driftDetail: FluxDrift | null }>
+    Promise<{ header: FluxHeader; options: FluxInstallOptions; driftDetail: FluxDrift | null }>
   >()
-  const analyse = (t: FluxTarget) => {
+  const analyse = (t: FluxComponentsFile) => {
     const key = `${JSON.stringify(t.install ?? null)}\u0000${t.content}`
     let a = analyses.get(key)
     if (!a) {

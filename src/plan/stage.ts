@@ -1,10 +1,10 @@
 import type { Finding } from '../errors.js'
 import type { RepoConfig } from '../config/config.js'
 import type { Component } from '../settings/inputs.js'
-import type { Target } from '../targets/discover.js'
+import type { DiscoveredTarget } from '../targets/discover.js'
 import type { VersionSpec } from '../versions/spec.js'
 import type { MigratedObject } from '../flux/migrate.js'
-import type { VersionTarget } from '../validate/validator.js'
+import type { ExpectedVersion } from '../validate/validator.js'
 import type { ComponentOutcome, ConfigMapOutcome, ReferenceOutcome, TargetOutcome } from '../result.js'
 import type { RunDeps } from '../deps.js'
 import type { Upstream } from '../upstream.js'
@@ -15,7 +15,7 @@ import type { WorkingTree } from './tree.js'
 export interface StageContext {
   tree: WorkingTree
   spec: VersionSpec
-  targets: readonly Target[]
+  targets: readonly DiscoveredTarget[]
   config: RepoConfig
   upstream: Upstream
   deps: RunDeps
@@ -37,7 +37,7 @@ export interface StageOutcome {
   targets?: TargetOutcome[]
   migrated?: MigratedObject[]
   /** The version each file the stage manages must hold afterwards (validation checks the headers). */
-  versionTargets?: VersionTarget[]
+  versionTargets?: ExpectedVersion[]
   /** The CRDs the stage's new manifests install: the repository's objects of their kinds are checked against them. */
   upgradedCrds?: unknown[]
   fluxInstallRuns?: number

@@ -1,5 +1,5 @@
-import { renderRepository, type RenderedObject } from '../validate/kustomize/render.js'
-import { apiVersionOf, kindOf, metadataOf, nameOf, namespaceOf } from '../validate/kustomize/resource.js'
+import { renderRepository, type RenderedObject } from '../kustomize/render.js'
+import { apiVersionOf, kindOf, metadataOf, nameOf, namespaceOf } from '../kustomize/resource.js'
 import type { WorkingTree } from '../plan/tree.js'
 
 /**

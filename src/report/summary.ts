@@ -1,6 +1,6 @@
 import { formatLocation, type Finding } from '../errors.js'
-import type { RunResult } from '../result.js'
 import { CLIENT_SIDE_APPLY_MAX_BYTES, CONFIGMAP_MAX_BYTES } from '../kubernetes/limits.js'
+import type { RunResult } from '../result.js'
 import { countsLine, validationCounts } from './counts.js'
 
 /**

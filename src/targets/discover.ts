@@ -5,7 +5,7 @@ import type { ConfiguredTarget, InstallOverrides, RepoConfig, TargetType } from 
 import type { RepoFile } from '../workspace/repository.js'
 
 /** A file the run manages, and why: found by its content, or named in the config file. */
-export interface Target {
+export interface DiscoveredTarget {
   path: string
   type: TargetType
   source: 'detected' | 'config'
@@ -31,9 +31,9 @@ export function detectTargetType(content: string): TargetType | undefined {
  * detected file or adding files discovery missed. A configured path that does not exist is an error naming the
  * config line's file, not a silent no-op.
  */
-export function discoverTargets(files: RepoFile[], config: RepoConfig): Target[] {
+export function discoverTargets(files: RepoFile[], config: RepoConfig): DiscoveredTarget[] {
   const excluded = (p: string) => config.exclude.some(g => minimatch(p, g, { dot: true }))
-  const byPath = new Map<string, Target>()
+  const byPath = new Map<string, DiscoveredTarget>()
   for (const f of files) {
     if (excluded(f.path)) continue
     const type = detectTargetType(f.content)
@@ -63,7 +63,7 @@ export function discoverTargets(files: RepoFile[], config: RepoConfig): Target[]
     .sort((a, b) => a.path.localeCompare(b.path))
 }
 
-function merge(found: Target | undefined, c: ConfiguredTarget, file: RepoFile): Target {
+function merge(found: DiscoveredTarget | undefined, c: ConfiguredTarget, file: RepoFile): DiscoveredTarget {
   const type = c.type ?? found?.type ?? detectTargetType(file.content)
   if (!type) {
     throw new FcuError(

@@ -19,7 +19,8 @@ export type ToolDeps = RetryDeps & {
   tempDir: string
 }
 
-export interface InstallOptions {
+/** Where a tool's release assets are downloaded from, and for which platform. */
+export interface ToolSource {
   /** `download-url`: github.com or a mirror of its release download and raw paths. */
   downloadUrl: string
   platform: ToolPlatform
@@ -61,7 +62,7 @@ async function isFile(file: string): Promise<boolean> {
 export async function installTool(
   tool: ToolName,
   version: string,
-  opts: InstallOptions,
+  opts: ToolSource,
   deps: ToolDeps
 ): Promise<InstalledTool> {
   const asset = toolAsset(tool, version, opts.downloadUrl, opts.platform)

@@ -1,15 +1,11 @@
 import * as posix from 'node:path/posix'
 import type { Finding } from '../errors.js'
 import type { YamlDocument } from '../yaml/documents.js'
-import { joinPath, kustomizationFileNames } from './kustomize/files.js'
-import type { RepositoryRender } from './kustomize/render.js'
-import {
-  groupVersion,
-  isObj,
-  type CollectedObjects,
-  type ManifestObject,
-  type ParseFailure
-} from './objects.js'
+import { joinPath, kustomizationFileNames } from '../kustomize/files.js'
+import type { RepositoryRender } from '../kustomize/render.js'
+import { groupVersion } from '../kubernetes/api-version.js'
+import { isObject as isObj } from '../yaml/values.js'
+import { type CollectedObjects, type ManifestObject, type ParseFailure } from './objects.js'
 
 /**
  * What Flux applies, as validation sees it. Objects a kustomization renders are checked as rendered (a `_`

@@ -3,6 +3,7 @@ import type { Exec } from '../deps.js'
 import { FcuError, type Finding } from '../errors.js'
 import { positionOf, tryParseDocuments, type YamlDocument, type YamlPath } from '../yaml/documents.js'
 import { isYamlFile } from './objects.js'
+import { isObject } from '../yaml/values.js'
 
 /**
  * `calicoctl validate` (Calico v3.31 and later) on the repository's Calico resources (`projectcalico.org/v3`).
@@ -36,11 +37,8 @@ export interface CalicoValidation {
 export const calicoctlValidateSince = '3.31.0'
 const calicoApiVersion = 'projectcalico.org/v3'
 
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v)
-
 const isCalicoResource = (d: YamlDocument): boolean =>
-  isRecord(d.value) && d.value.apiVersion === calicoApiVersion && typeof d.value.kind === 'string'
+  isObject(d.value) && d.value.apiVersion === calicoApiVersion && typeof d.value.kind === 'string'
 
 /** The documents of each file that are Calico resources; files without any are left out. */
 export function calicoDocuments(files: readonly CalicoFile[]): { path: string; documents: YamlDocument[] }[] {
@@ -162,7 +160,7 @@ export function parseCalicoctlErrors(message: string): { errors: FieldError[]; r
 /** Every key path of a document, for matching calicoctl's field names (`IPpool.CIDR`) to `spec.cidr`. */
 function keyPaths(value: unknown, prefix: YamlPath = [], out: YamlPath[] = []): YamlPath[] {
   if (Array.isArray(value)) value.forEach((v, i) => keyPaths(v, [...prefix, i], out))
-  else if (isRecord(value))
+  else if (isObject(value))
     for (const [k, v] of Object.entries(value)) {
       out.push([...prefix, k])
       keyPaths(v, [...prefix, k], out)
@@ -173,7 +171,7 @@ function keyPaths(value: unknown, prefix: YamlPath = [], out: YamlPath[] = []): 
 function valueAt(value: unknown, path: YamlPath): unknown {
   let v = value
   for (const s of path)
-    v = isRecord(v) || Array.isArray(v) ? (v as Record<string, unknown>)[String(s)] : undefined
+    v = isObject(v) || Array.isArray(v) ? (v as Record<string, unknown>)[String(s)] : undefined
   return v
 }
 
@@ -195,12 +193,12 @@ export function pathOfField(doc: YamlDocument, field: string, value?: string): Y
     // Prefer the match under spec: calicoctl reports spec fields without the `Spec.` prefix.
     return exact ?? matches.find(p => p[0] === 'spec') ?? matches[0]
   }
-  return isRecord((doc.value as Record<string, unknown>).spec) ? ['spec'] : []
+  return isObject((doc.value as Record<string, unknown>).spec) ? ['spec'] : []
 }
 
 const describeDoc = (doc: YamlDocument): string => {
   const v = doc.value as Record<string, unknown>
-  const meta = isRecord(v.metadata) ? v.metadata : {}
+  const meta = isObject(v.metadata) ? v.metadata : {}
   return `${String(v.kind)} ${typeof meta.name === 'string' ? meta.name : '(unnamed)'}`
 }
 

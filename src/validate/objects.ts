@@ -10,9 +10,12 @@ import {
   type YamlPath
 } from '../yaml/documents.js'
 import { loadFast, SharedBlocks, UNSUPPORTED } from '../yaml/fast-load.js'
+import { isObject, type Obj } from '../yaml/values.js'
+import { inSkippedDirectory, isYamlPath } from '../workspace/paths.js'
+import { groupVersion } from '../kubernetes/api-version.js'
 import { isParsedList, type ParsedObject, type ParsedValue } from '../yaml/readonly.js'
 import { apiServerValue } from '../yaml/api-server.js'
-import { locateField, type RenderedObject } from './kustomize/resource.js'
+import { locateField, type RenderedObject } from '../kustomize/resource.js'
 
 /**
  * The Kubernetes objects of a repository, as validation sees them: every document of every YAML file, plus the
@@ -26,8 +29,6 @@ export interface SourceFile {
   path: string
   content: string
 }
-
-export type Obj = Record<string, unknown>
 
 export interface ManifestObject {
   /** The file on disk the object is in (for embedded objects: the ConfigMap's file). */
@@ -84,10 +85,6 @@ export interface ManifestStream {
   container?: DataStream
 }
 
-export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
-
-const YAML_FILE = /\.ya?ml$/i
-const SKIPPED_DIRS = new Set(['.git', 'node_modules'])
 const KUSTOMIZATION_FILES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization'])
 /**
  * Whether a line of `text` starts with `start`. A data value is read as manifests only when it has lines starting
@@ -97,11 +94,7 @@ const KUSTOMIZATION_FILES = new Set(['kustomization.yaml', 'kustomization.yml', 
 const hasLine = (text: string, start: string): boolean =>
   text.startsWith(start) || text.includes(`\n${start}`)
 
-/** Under `.git` or `node_modules`: never part of what the repository applies. */
-export const inSkippedDirectory = (path: string): boolean =>
-  path.split('/').some(segment => SKIPPED_DIRS.has(segment))
-
-export const isYamlFile = (path: string): boolean => YAML_FILE.test(path) && !inSkippedDirectory(path)
+export const isYamlFile = (path: string): boolean => isYamlPath(path) && !inSkippedDirectory(path)
 
 /**
  * A document is read as a Kubernetes object when it has at least two of apiVersion, kind and metadata: a Helm
@@ -109,17 +102,12 @@ export const isYamlFile = (path: string): boolean => YAML_FILE.test(path) && !in
  * own config file.
  */
 export function looksLikeObject(value: unknown): value is Obj {
-  if (!isObj(value)) return false
-  const marks = Number('apiVersion' in value) + Number('kind' in value) + Number(isObj(value.metadata))
+  if (!isObject(value)) return false
+  const marks = Number('apiVersion' in value) + Number('kind' in value) + Number(isObject(value.metadata))
   return marks >= 2
 }
 
 /** apiVersion `group/version` split; the core group is `''`. */
-export function groupVersion(apiVersion: unknown): { group: string; version: string } {
-  const s = typeof apiVersion === 'string' ? apiVersion : ''
-  const slash = s.lastIndexOf('/')
-  return slash < 0 ? { group: '', version: s } : { group: s.slice(0, slash), version: s.slice(slash + 1) }
-}
 
 export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 
@@ -130,7 +118,7 @@ export function identity(obj: Obj): {
   name?: string
   namespace?: string
 } {
-  const meta = isObj(obj.metadata) ? obj.metadata : {}
+  const meta = isObject(obj.metadata) ? obj.metadata : {}
   return {
     apiVersion: str(obj.apiVersion),
     kind: str(obj.kind),
@@ -163,7 +151,7 @@ export function nonResourceFiles(
     const docs = parsed.get(f.path) ?? []
     for (const d of docs) {
       const k = d.value
-      if (!isObj(k)) continue
+      if (!isObject(k)) continue
       const isKustomization =
         KUSTOMIZATION_FILES.has(base) || groupVersion(k.apiVersion).group === KUSTOMIZE_GROUP
       if (!isKustomization) continue
@@ -176,16 +164,16 @@ export function nonResourceFiles(
       const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : [])
       for (const p of list(k.patchesStrategicMerge)) add(p)
       for (const p of [...list(k.patches), ...list(k.patchesJson6902), ...list(k.replacements)]) {
-        if (isObj(p)) add(p.path)
+        if (isObject(p)) add(p.path)
       }
       for (const g of [...list(k.configMapGenerator), ...list(k.secretGenerator)]) {
-        if (!isObj(g)) continue
+        if (!isObject(g)) continue
         // `files` entries may be `key=path`.
         for (const e of list(g.files)) if (typeof e === 'string') add(e.slice(e.indexOf('=') + 1))
         for (const e of list(g.envs)) add(e)
       }
       for (const p of list(k.configurations)) add(p)
-      for (const c of list(k.helmCharts)) if (isObj(c)) add(c.valuesFile)
+      for (const c of list(k.helmCharts)) if (isObject(c)) add(c.valuesFile)
     }
   }
   return out
@@ -299,7 +287,7 @@ function existingPrefix(value: unknown, path: YamlPath): YamlPath {
   for (; i < path.length; i++) {
     const k = path[i]
     if (Array.isArray(v) && typeof k === 'number' && k < v.length) v = v[k]
-    else if (isObj(v) && Object.prototype.hasOwnProperty.call(v, k)) v = v[k]
+    else if (isObject(v) && Object.prototype.hasOwnProperty.call(v, k)) v = v[k]
     else break
   }
   return path.slice(0, i)
@@ -365,7 +353,7 @@ function objectsOf(
   container?: DataStream,
   value: ParsedValue = doc.value
 ): ManifestObject[] {
-  if (!isObj(value)) return []
+  if (!isObject(value)) return []
   // `kubectl` and Flux apply the items of a `v1 List` one by one.
   if (value.apiVersion === 'v1' && value.kind === 'List' && isParsedList(value.items)) {
     return value.items.flatMap((item, i) =>
@@ -378,7 +366,7 @@ function objectsOf(
 /** The data values of a ConfigMap that hold manifests, as streams to read objects from. */
 function manifestValues(cm: ManifestObject): { key: string; text: string }[] {
   const { value } = cm
-  if (value.apiVersion !== 'v1' || value.kind !== 'ConfigMap' || !isObj(value.data)) return []
+  if (value.apiVersion !== 'v1' || value.kind !== 'ConfigMap' || !isObject(value.data)) return []
   const out: { key: string; text: string }[] = []
   for (const [key, text] of Object.entries(value.data)) {
     if (typeof text === 'string' && hasLine(text, 'apiVersion:') && hasLine(text, 'kind:'))

@@ -1,12 +1,13 @@
-import type { Finding } from '../errors.js'
+import { dedupeFindings, type Finding } from '../errors.js'
 import type { YamlPath } from '../yaml/documents.js'
 import {
   renderRepository,
   type RenderedObject,
   type RepositoryFiles,
   type RepositoryRender
-} from './kustomize/render.js'
-import { describeObject, kindOf, locateField, nameOf, namespaceOf } from './kustomize/resource.js'
+} from '../kustomize/render.js'
+import { describeObject, kindOf, locateField, nameOf, namespaceOf } from '../kustomize/resource.js'
+import { isObject } from '../yaml/values.js'
 
 /**
  * Repository-level reference checks on ClusterResourceSets, on objects as kustomize renders them: a base whose CRS
@@ -37,9 +38,6 @@ const crsGroup = 'addons.cluster.x-k8s.io/'
 
 const isClusterResourceSet = (o: RenderedObject): boolean =>
   kindOf(o.value) === 'ClusterResourceSet' && String(o.value.apiVersion ?? '').startsWith(crsGroup)
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v)
 
 /** Cluster API template variables (`${CLUSTER_NAME}`), which only `clusterctl generate` or Flux substitution fill. */
 const templateVariable = /\$\{[^}]+\}/
@@ -105,13 +103,13 @@ export function checkClusterResourceSets(
         })
       )
 
-    const spec = isRecord(crs.value.spec) ? crs.value.spec : {}
+    const spec = isObject(crs.value.spec) ? crs.value.spec : {}
     if (spec.strategy === undefined || spec.strategy === 'ApplyOnce') {
       findings.push(
         finding(
           crs,
           spec.strategy === undefined
-            ? isRecord(crs.value.spec)
+            ? isObject(crs.value.spec)
               ? ['spec']
               : ['kind']
             : ['spec', 'strategy'],
@@ -138,7 +136,7 @@ export function checkClusterResourceSets(
     }
     if (!Array.isArray(spec.resources)) continue
     spec.resources.forEach((entry, i) => {
-      if (!isRecord(entry) || typeof entry.name !== 'string') return
+      if (!isObject(entry) || typeof entry.name !== 'string') return
       const kind = typeof entry.kind === 'string' ? entry.kind : 'ConfigMap'
       if (kind !== 'ConfigMap' && kind !== 'Secret') return
       const problem = checkResource(crs, entry.name, kind, b, elsewhere)
@@ -150,11 +148,11 @@ export function checkClusterResourceSets(
 
 function templatedField(crs: RenderedObject): YamlPath | undefined {
   const v = crs.value
-  const meta = isRecord(v.metadata) ? v.metadata : {}
+  const meta = isObject(v.metadata) ? v.metadata : {}
   if (templateVariable.test(String(meta.name ?? ''))) return ['metadata', 'name']
   if (templateVariable.test(String(meta.namespace ?? ''))) return ['metadata', 'namespace']
-  const resources = isRecord(v.spec) && Array.isArray(v.spec.resources) ? v.spec.resources : []
-  const i = resources.findIndex(r => isRecord(r) && templateVariable.test(String(r.name ?? '')))
+  const resources = isObject(v.spec) && Array.isArray(v.spec.resources) ? v.spec.resources : []
+  const i = resources.findIndex(r => isObject(r) && templateVariable.test(String(r.name ?? '')))
   return i >= 0 ? ['spec', 'resources', i, 'name'] : undefined
 }
 
@@ -255,14 +253,4 @@ export function validateReferences(files: RepositoryFiles): {
 } {
   const render = renderRepository(files)
   return { render, findings: dedupeFindings([...render.findings, ...checkRepositoryReferences(render)]) }
-}
-
-export function dedupeFindings(findings: readonly Finding[]): Finding[] {
-  const seen = new Set<string>()
-  return findings.filter(f => {
-    const key = `${f.severity}|${f.rule}|${f.file}|${f.line}|${f.message}`
-    if (seen.has(key)) return false
-    seen.add(key)
-    return true
-  })
 }

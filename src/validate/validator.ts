@@ -1,24 +1,20 @@
-import type { Finding } from '../errors.js'
+import { compareFindings, compareText, dedupeFindings, type Finding } from '../errors.js'
 import type { YamlDocument } from '../yaml/documents.js'
+import { minorOf } from '../flux/cli.js'
+import { inSkippedDirectory } from '../workspace/paths.js'
 import { crdCatalog, type CrdCatalog } from './schema/index.js'
-import { checkRepositoryReferences, dedupeFindings } from './references.js'
-import { renderRepository } from './kustomize/render.js'
+import { checkRepositoryReferences } from './references.js'
+import { renderRepository } from '../kustomize/render.js'
 import { appliedView, manifestParseFailures, notManifestFiles } from './applied.js'
-import {
-  collectObjects,
-  groupVersion,
-  inSkippedDirectory,
-  type ManifestObject,
-  type ParseFailure,
-  type SourceFile
-} from './objects.js'
+import { collectObjects, type ManifestObject, type ParseFailure, type SourceFile } from './objects.js'
 import { configMapSize } from './rules/configMapSize.js'
 import { duplicates } from './rules/duplicates.js'
 import { isToolConfig, missingFields } from './rules/fields.js'
 import { nameFindings } from './rules/names.js'
 import { findFluxInstalls, imageDrift } from './rules/fluxInstall.js'
 import { checkSchema, kindIsKnown, type BundleCatalog, type SchemaContext } from './rules/schema.js'
-import { targetVersion, type VersionTarget } from './rules/targetVersion.js'
+import { targetVersion, type ExpectedVersion } from './rules/targetVersion.js'
+import { groupVersion } from '../kubernetes/api-version.js'
 
 /**
  * The repository validator (SPEC §5): what `mode: validate` runs on the repository as it is, and what every
@@ -38,7 +34,7 @@ export interface ValidationInput {
    */
   written?: readonly string[]
   /** The version each managed file must hold after the run. */
-  targets?: readonly VersionTarget[]
+  targets?: readonly ExpectedVersion[]
   /** The CRDs of the bundles the upgrade writes: the repository's objects of their kinds are checked against them. */
   upgradedCrds?: readonly unknown[]
   /**
@@ -65,7 +61,7 @@ export interface ValidationReport {
   skipped: SkippedKind[]
 }
 
-export type { VersionTarget } from './rules/targetVersion.js'
+export type { ExpectedVersion } from './rules/targetVersion.js'
 export type { SourceFile } from './objects.js'
 
 const CRD_GROUP = 'apiextensions.k8s.io'
@@ -89,33 +85,8 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 /** The CRDs of each bundle that has any, one catalog per bundle (see `checkSchema` for which one an object uses). */
 function bundleCatalogs(objects: readonly ManifestObject[]): BundleCatalog[] {
   return [...groupBy(objects.filter(isCrd), o => o.bundle).entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => compareText(a, b))
     .map(([bundle, crds]) => ({ bundle, file: crds[0].file, catalog: crdCatalog(crds.map(c => c.value)) }))
-}
-
-const minorOf = (version: string): string | undefined => /^v?(\d+\.\d+)/.exec(version)?.[1]
-
-const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
-
-function compareFindings(a: Finding, b: Finding): number {
-  const fa = a.file ?? ''
-  const fb = b.file ?? ''
-  if (fa !== fb) return fa < fb ? -1 : 1
-  const la = a.line ?? 0
-  const lb = b.line ?? 0
-  if (la !== lb) return la - lb
-  if (a.rule !== b.rule) return a.rule < b.rule ? -1 : 1
-  return a.message < b.message ? -1 : a.message > b.message ? 1 : 0
-}
-
-function dedupe(findings: readonly Finding[]): Finding[] {
-  const seen = new Set<string>()
-  return findings.filter(f => {
-    const key = `${f.severity}\u0000${f.rule}\u0000${f.file}\u0000${f.line}\u0000${f.message}`
-    if (seen.has(key)) return false
-    seen.add(key)
-    return true
-  })
 }
 
 class SkipTally {
@@ -256,7 +227,7 @@ export function validateRepository(input: ValidationInput): ValidationReport {
   findings.push(...dedupeFindings([...render.findings, ...checkRepositoryReferences(render)]))
 
   return {
-    findings: dedupe(findings).sort(compareFindings),
+    findings: dedupeFindings(findings).sort(compareFindings),
     resources: objects.resources,
     skipped: objects.skipped
   }

@@ -4,7 +4,8 @@ import * as posix from 'node:path/posix'
 import type { Exec } from '../deps.js'
 import { CONFIGMAP_MAX_BYTES } from '../kubernetes/limits.js'
 import { tryParseDocuments } from '../yaml/documents.js'
-import { toRepoPath } from './paths.js'
+import { kustomizationFileNames } from '../kustomize/files.js'
+import { inSkippedDirectory, isSkippedDirectory, isYamlPath, toRepoPath } from './paths.js'
 
 /** The repository as the engine sees it: YAML files by repo-relative path. Read once per run (SPEC §9). */
 export interface RepoFile {
@@ -24,9 +25,7 @@ export interface RepositoryRead {
   unread: UnreadFile[]
 }
 
-const SKIP_DIRS = new Set(['.git', 'node_modules', '.terraform', 'vendor'])
-const YAML = /\.ya?ml$/i
-const KUSTOMIZATION = /(^|\/)(kustomization\.ya?ml|Kustomization)$/
+const KUSTOMIZATION = new Set<string>(kustomizationFileNames)
 
 /**
  * A generator input larger than a ConfigMap can hold cannot be applied anyway; the budget bounds what one run
@@ -34,8 +33,6 @@ const KUSTOMIZATION = /(^|\/)(kustomization\.ya?ml|Kustomization)$/
  */
 const GENERATOR_INPUT_MAX_BYTES = CONFIGMAP_MAX_BYTES
 const GENERATOR_INPUTS_BUDGET_BYTES = 64 * CONFIGMAP_MAX_BYTES
-
-const skipped = (repoPath: string): boolean => repoPath.split('/').some(part => SKIP_DIRS.has(part))
 
 /** A listed path; its kind on disk, where the listing tells it (a walk does, git does not). */
 interface Listed {
@@ -57,7 +54,7 @@ async function kindOf(root: string, f: Listed): Promise<Listed['kind']> {
 
 /** The listed YAML files, with the kind of each. */
 async function yamlEntries(root: string, listed: readonly Listed[]): Promise<Listed[]> {
-  const yaml = listed.filter(f => YAML.test(f.path))
+  const yaml = listed.filter(f => isYamlPath(f.path))
   await Promise.all(yaml.map(f => kindOf(root, f)))
   return yaml
 }
@@ -66,8 +63,8 @@ async function yamlEntries(root: string, listed: readonly Listed[]): Promise<Lis
  * Lists and reads every YAML file under root, sorted by path so runs are deterministic. Where root is in a git
  * work tree (and `exec` can run git), the files are those git sees: tracked ones and untracked ones that no
  * `.gitignore` excludes, so generated or ignored files (build output, local secrets) are never validated.
- * Elsewhere (no git, no work tree) every file under root is read, except in the SKIP_DIRS folders, which the
- * git listing skips as well.
+ * Elsewhere (no git, no work tree) every file under root is read, except in the folders never read
+ * (`isSkippedDirectory`), which the git listing skips as well.
  */
 export async function readYamlFiles(root: string, options: { exec?: Exec } = {}): Promise<RepoFile[]> {
   const yaml = await yamlEntries(root, await listFiles(root, options.exec))
@@ -96,7 +93,9 @@ export async function readRepository(root: string, options: { exec?: Exec } = {}
   const realRoot = await fs.realpath(root)
   const unread: UnreadFile[] = []
   let budget = GENERATOR_INPUTS_BUDGET_BYTES
-  const inputs = [...new Set(files.filter(f => KUSTOMIZATION.test(f.path)).flatMap(generatorInputs))].sort()
+  const inputs = [
+    ...new Set(files.filter(f => KUSTOMIZATION.has(posix.basename(f.path))).flatMap(generatorInputs))
+  ].sort()
   for (const p of inputs) {
     const entry = byPath.get(p)
     if (!entry || have.has(p)) continue
@@ -146,7 +145,8 @@ function generatorInputs(file: RepoFile): string[] {
     if (typeof entry !== 'string' || entry === '') return
     const eq = entry.indexOf('=')
     const joined = posix.normalize(posix.join(dir, eq > 0 ? entry.slice(eq + 1) : entry))
-    if (joined.startsWith('../') || joined === '..' || posix.isAbsolute(joined) || skipped(joined)) return
+    if (joined.startsWith('../') || joined === '..' || posix.isAbsolute(joined) || inSkippedDirectory(joined))
+      return
     out.push(joined)
   }
   for (const doc of tryParseDocuments(file.content, file.path).documents) {
@@ -177,7 +177,7 @@ function readAll(root: string, listed: readonly Listed[]): Promise<RepoFile[]> {
 }
 
 /**
- * The files and symlinks under root, repository-relative, outside SKIP_DIRS: git's listing where root is
+ * The files and symlinks under root, repository-relative, outside the folders never read: git's listing where root is
  * in a work tree, else a walk of the directory.
  */
 async function listFiles(root: string, exec: Exec | undefined): Promise<Listed[]> {
@@ -193,7 +193,7 @@ async function gitFiles(root: string, exec: Exec): Promise<Listed[] | undefined>
     return undefined // no git on PATH
   }
   if (listing.exitCode !== 0) return undefined // not a work tree
-  const paths = [...new Set(listing.stdout.split('\0').filter(p => p !== '' && !skipped(p)))]
+  const paths = [...new Set(listing.stdout.split('\0').filter(p => p !== '' && !inSkippedDirectory(p)))]
   // The index also lists files deleted from the working tree, submodules and symlinks: `kindOf` tells them apart.
   return paths.map(p => ({ path: p }))
 }
@@ -204,7 +204,7 @@ async function walk(root: string): Promise<Listed[]> {
     const entries = await fs.readdir(dir, { withFileTypes: true })
     for (const e of entries) {
       if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name)) await visit(path.join(dir, e.name))
+        if (!isSkippedDirectory(e.name)) await visit(path.join(dir, e.name))
       } else if (e.isFile() || e.isSymbolicLink()) {
         const kind = e.isFile() ? 'file' : 'symlink'
         found.push({ path: toRepoPath(root, path.join(dir, e.name)), kind })

@@ -26,7 +26,7 @@ export type ParsedValue =
   | ReadonlyArray<ParsedValue>
   | { readonly [key: string]: ParsedValue }
 
-/** A mapping of a parsed value (what `isObj` narrows a `ParsedValue` to). */
+/** A mapping of a parsed value (what `isObject` narrows a `ParsedValue` to). */
 export type ParsedObject = { readonly [key: string]: ParsedValue }
 
 /** `Array.isArray` for parsed values: it narrows to a mutable `any[]`, this to what the value is. */

@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs'
 import * as path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fixturesDir } from '../helpers/fixtures.js'
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-export const fixturesDir = path.resolve(repoRoot, '../shared/fixtures')
+export { fixturesDir }
 export const haveFixtures = existsSync(path.join(fixturesDir, 'calico'))
 if (!haveFixtures) console.warn(`${fixturesDir} is absent: Calico manifest tests are skipped`)
 export const describeIfFixtures = haveFixtures ? describe : describe.skip

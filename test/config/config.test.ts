@@ -1,15 +1,9 @@
 import { parseConfig } from '../../src/config/config.js'
 import { FcuError } from '../../src/errors.js'
+import { thrown } from '../helpers/errors.js'
 
-function configError(text: string): FcuError {
-  try {
-    parseConfig(text, '.github/flux-crs-upgrade.yaml')
-  } catch (e) {
-    if (e instanceof FcuError) return e
-    throw e
-  }
-  throw new Error('expected a config error')
-}
+const configError = (text: string): FcuError =>
+  thrown(() => parseConfig(text, '.github/flux-crs-upgrade.yaml'))
 
 describe('parseConfig', () => {
   it('reads targets, exclusions and install options', () => {

@@ -2,19 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { Exec } from '../../src/deps.js'
-import { FcuError } from '../../src/errors.js'
-import { fluxCli, supportsFileMigration } from '../../src/flux/cli.js'
+import { fluxCli, minorOf, supportsFileMigration } from '../../src/flux/cli.js'
 import { Standins } from './standin.js'
-
-const rejection = async (p: Promise<unknown>): Promise<FcuError> => {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof FcuError) return e
-    throw e
-  }
-  throw new Error('expected an FcuError')
-}
+import { rejection } from '../helpers/errors.js'
 
 describe('fluxCli', () => {
   const s = new Standins(null)
@@ -71,5 +61,15 @@ describe('fluxCli', () => {
       true,
       true
     ])
+  })
+})
+
+describe('minorOf', () => {
+  it('is the release line of a version, with or without the v and a pre-release', () => {
+    expect(['2.8.3', 'v2.8.3', '2.8.0-rc.1', 'v2.10.0'].map(minorOf)).toEqual(['2.8', '2.8', '2.8', '2.10'])
+  })
+
+  it('is undefined for text that is no version', () => {
+    expect(['latest', '', 'x2.8.3', '2'].map(minorOf)).toEqual([undefined, undefined, undefined, undefined])
   })
 })

@@ -6,6 +6,7 @@ import { migrateFluxObjects } from '../../src/flux/migrate.js'
 import { upgradeFluxComponents } from '../../src/flux/upgrade.js'
 import { readYamlFiles } from '../../src/workspace/repository.js'
 import { fixturesDir, hasFixtures, Standins } from './standin.js'
+import { crdObject, crdVersion } from '../helpers/crds.js'
 
 const GOTK = 'clusters/prod/flux-system/gotk-components.yaml'
 
@@ -278,16 +279,12 @@ describe.each([
 
 describe('served API versions', () => {
   it('come from the CRDs, and only versions they no longer serve need migrating', () => {
-    const crd = (kind: string, versions: [string, boolean][]) => ({
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: `${kind.toLowerCase()}s.notification.toolkit.fluxcd.io` },
-      spec: {
-        group: 'notification.toolkit.fluxcd.io',
-        names: { kind },
-        versions: versions.map(([name, served]) => ({ name, served, storage: name === 'v1beta3' }))
-      }
-    })
+    const crd = (kind: string, versions: [string, boolean][]) =>
+      crdObject(
+        'notification.toolkit.fluxcd.io',
+        kind,
+        versions.map(([name, served]) => crdVersion(name, undefined, { served, storage: name === 'v1beta3' }))
+      )
     const served = servedApis([
       crd('Alert', [
         ['v1beta2', false],

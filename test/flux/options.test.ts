@@ -6,34 +6,22 @@ import {
   installArgs,
   optionsKey,
   readInstallOptions,
-  type InstallOptions
+  type FluxInstallOptions
 } from '../../src/flux/options.js'
 import { parseDocuments } from '../../src/yaml/documents.js'
 import { describeWithFixtures, fixture, fixturesDir, Standins } from './standin.js'
+import { customInstallOptions } from '../helpers/flux-install.js'
 
 const read = (text: string, file = 'gotk-components.yaml') =>
   readInstallOptions(parseDocuments(text, file), parseFluxHeader(text, file))
 
-const custom: InstallOptions = {
-  components: [
-    'source-controller',
-    'kustomize-controller',
-    'helm-controller',
-    'notification-controller',
-    'image-reflector-controller',
-    'image-automation-controller'
-  ],
-  namespace: 'gitops',
-  registry: 'registry.example.com:5000/mirror/fluxcd',
-  imagePullSecret: 'regcred',
-  tolerationKeys: ['dedicated', 'node-role.kubernetes.io/control-plane'],
-  watchAllNamespaces: false,
-  logLevel: 'debug',
-  networkPolicy: false,
-  clusterDomain: 'k8s.internal'
+// A registry with a port and a path, which the image reference must keep whole.
+const custom: FluxInstallOptions = {
+  ...customInstallOptions,
+  registry: 'registry.example.com:5000/mirror/fluxcd'
 }
 
-const variants: [string, InstallOptions][] = [
+const variants: [string, FluxInstallOptions][] = [
   ['defaults', { ...DEFAULT_INSTALL_OPTIONS }],
   ['every option changed', custom],
   [
@@ -73,8 +61,8 @@ describe('optionsKey', () => {
   it('is the same for equal options and differs when any option differs', () => {
     expect(optionsKey({ ...custom, tolerationKeys: [...custom.tolerationKeys] })).toBe(optionsKey(custom))
     const keys = new Set(
-      (Object.keys(custom) as (keyof InstallOptions)[]).map(k =>
-        optionsKey({ ...custom, [k]: (DEFAULT_INSTALL_OPTIONS as InstallOptions)[k] })
+      (Object.keys(custom) as (keyof FluxInstallOptions)[]).map(k =>
+        optionsKey({ ...custom, [k]: (DEFAULT_INSTALL_OPTIONS as FluxInstallOptions)[k] })
       )
     )
     expect(keys.size).toBe(Object.keys(custom).length)

@@ -1,17 +1,14 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Exec } from '../../src/deps.js'
 import { silentLogger } from '../../src/deps.js'
 import { fluxCli, type FluxCli } from '../../src/flux/cli.js'
 import { realExec } from '../../src/adapters.js'
 import { standinScript } from '../../support/standins/index.js'
+import { fixturesDir } from '../helpers/fixtures.js'
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-
-/** The shared real-world fixtures; absent in a fresh clone, where the tests that need them skip. */
-export const fixturesDir = path.resolve(repoRoot, '../shared/fixtures')
+export { fixturesDir }
 export const hasFixtures = existsSync(path.join(fixturesDir, 'flux'))
 if (!hasFixtures)
   console.log(`flux fixture tests skipped: ${fixturesDir} is absent (a fresh clone has no ../shared)`)

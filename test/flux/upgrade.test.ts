@@ -3,49 +3,19 @@ import path from 'node:path'
 import yaml from 'js-yaml'
 import { FcuError } from '../../src/errors.js'
 import { parseFluxHeader } from '../../src/flux/header.js'
-import {
-  DEFAULT_INSTALL_OPTIONS,
-  installArgs,
-  readInstallOptions,
-  type InstallOptions
-} from '../../src/flux/options.js'
-import { upgradeFluxComponents, type FluxTarget } from '../../src/flux/upgrade.js'
+import { DEFAULT_INSTALL_OPTIONS, installArgs, readInstallOptions } from '../../src/flux/options.js'
+import { upgradeFluxComponents, type FluxComponentsFile } from '../../src/flux/upgrade.js'
 import { parseDocuments } from '../../src/yaml/documents.js'
 import { describeWithFixtures, fixture, fixtureExists, fixturesDir, Standins } from './standin.js'
+import { rejection } from '../helpers/errors.js'
+import { customInstallOptions } from '../helpers/flux-install.js'
 
 const VERSIONS = ['2.2.2', '2.3.0', '2.4.0', '2.5.1', '2.7.5', '2.8.3', '2.9.3']
 
-const custom: InstallOptions = {
-  components: [
-    'source-controller',
-    'kustomize-controller',
-    'helm-controller',
-    'notification-controller',
-    'image-reflector-controller',
-    'image-automation-controller'
-  ],
-  namespace: 'gitops',
-  registry: 'registry.example.com/mirror',
-  imagePullSecret: 'regcred',
-  tolerationKeys: ['dedicated', 'node-role.kubernetes.io/control-plane'],
-  watchAllNamespaces: false,
-  logLevel: 'debug',
-  networkPolicy: false,
-  clusterDomain: 'k8s.internal'
-}
+const custom = customInstallOptions
 
 const readBack = (text: string) =>
   readInstallOptions(parseDocuments(text, 'f.yaml'), parseFluxHeader(text, 'f.yaml'))
-
-const rejection = async (p: Promise<unknown>): Promise<FcuError> => {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof FcuError) return e
-    throw e
-  }
-  throw new Error('expected an FcuError')
-}
 
 // Everything a file made with `custom` must still show after an upgrade, read from the raw text and the objects.
 function expectCustomOptions(text: string) {
@@ -79,7 +49,7 @@ describeWithFixtures('upgrading the real fixtures', () => {
   it.each([...pairs('default'), ...pairs('image')])(
     '%s components: every older fixture upgrades to v%s byte for byte, and a second run changes nothing',
     async (set, to, older) => {
-      const targets: FluxTarget[] = older.map(v => ({
+      const targets: FluxComponentsFile[] = older.map(v => ({
         file: `clusters/v${v}/gotk-components.yaml`,
         content: fixture(v, set)
       }))

@@ -1,17 +1,10 @@
 import { readSettings } from '../../src/settings/inputs.js'
 import { FcuError } from '../../src/errors.js'
+import { thrown } from '../helpers/errors.js'
 
 const from = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? ''
 
-function inputError(inputs: Record<string, string>): FcuError {
-  try {
-    readSettings(from(inputs))
-  } catch (e) {
-    if (e instanceof FcuError) return e
-    throw e
-  }
-  throw new Error('expected an input error')
-}
+const inputError = (inputs: Record<string, string>): FcuError => thrown(() => readSettings(from(inputs)))
 
 describe('readSettings', () => {
   it('applies the defaults of SPEC §7 when nothing is set', () => {

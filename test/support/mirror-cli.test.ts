@@ -2,9 +2,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import * as path from 'node:path'
 import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+import { repoRoot } from '../helpers/fixtures.js'
 
 describe('mirror CLI', () => {
   it('prints url and apiUrl as JSON, serves them, and exits 0 on SIGTERM', async () => {

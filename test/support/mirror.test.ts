@@ -2,14 +2,12 @@ import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { request } from 'node:http'
 import * as path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { gunzipSync } from 'node:zlib'
 import * as tar from 'tar'
 import { defaultFixturesDir, standinScript } from '../../support/standins/index.js'
 import { defaultReleases, startMirror, type Mirror } from '../../support/mirror/server.js'
+import { fixturesDir as fixtures } from '../helpers/fixtures.js'
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-const fixtures = path.resolve(repoRoot, '../shared/fixtures')
 const describeIfFixtures = existsSync(fixtures) ? describe : describe.skip
 if (!existsSync(fixtures)) console.warn(`${fixtures} is absent: raw manifest tests are skipped`)
 

@@ -1,20 +1,10 @@
-import { FcuError } from '../../src/errors.js'
 import { checksumFor, parseChecksums } from '../../src/tools/checksums.js'
+import { thrown } from '../helpers/errors.js'
 
 const URL_ = 'https://github.com/fluxcd/flux2/releases/download/v2.9.3/flux_2.9.3_checksums.txt'
 const a = 'a'.repeat(64)
 const b = 'b'.repeat(64)
 const c = 'c'.repeat(64)
-
-function thrown(fn: () => unknown): FcuError {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof FcuError) return e
-    throw e
-  }
-  throw new Error('expected an FcuError')
-}
 
 describe('parseChecksums / checksumFor', () => {
   it('reads sha256sum text and binary lines, CRLF and blank lines', () => {

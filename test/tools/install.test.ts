@@ -9,6 +9,7 @@ import { toolAsset, type ToolName } from '../../src/tools/assets.js'
 import { actionsToolCache, installTool, type ToolDeps } from '../../src/tools/install.js'
 import type { ToolPlatform } from '../../src/tools/platform.js'
 import { startMirror, type Mirror } from '../../support/mirror/server.js'
+import { rejection } from '../helpers/errors.js'
 
 const run = promisify(execFile)
 const linuxAmd64: ToolPlatform = { os: 'linux', arch: 'amd64' }
@@ -56,15 +57,6 @@ const assetPath = (tool: ToolName, version: string, platform: ToolPlatform = lin
 const checksumPath = (tool: ToolName, version: string) =>
   new URL(toolAsset(tool, version, mirror.url, linuxAmd64).checksumUrl).pathname
 const requestsFor = (p: string) => mirror.requests.filter(r => r.path === p)
-
-async function failure(promise: Promise<unknown>): Promise<FcuError> {
-  const result = await promise.then(
-    () => undefined,
-    (e: unknown) => e
-  )
-  if (!(result instanceof FcuError)) throw new Error(`expected an FcuError, got ${String(result)}`)
-  return result
-}
 
 /** After a failed install: nothing in the tool cache and no download left in the temp dir. */
 function expectNothingLeft(tool: ToolName, version: string, deps: ToolDeps): void {
@@ -124,7 +116,7 @@ describe('installTool verification', () => {
   it('refuses an asset whose sha256 differs from the checksum file, and caches nothing', async () => {
     const { deps } = harness()
     mirror.fault(assetPath('flux', '2.9.3'), { kind: 'corrupt' })
-    const e = await failure(install('flux', '2.9.3', deps))
+    const e = await rejection(install('flux', '2.9.3', deps))
     expect(e.code).toBe('integrity')
     expect(e.message).toContain('flux_2.9.3_linux_amd64.tar.gz')
     expect(e.message).toContain(`${mirror.url}${checksumPath('flux', '2.9.3')}`)
@@ -138,7 +130,7 @@ describe('installTool verification', () => {
   it('refuses an asset the checksum file does not list', async () => {
     const { deps } = harness()
     mirror.fault(assetPath('calicoctl', '3.30.7'), { kind: 'omit-checksum' })
-    const e = await failure(install('calicoctl', '3.30.7', deps))
+    const e = await rejection(install('calicoctl', '3.30.7', deps))
     expect(e.code).toBe('integrity')
     expect(e.message).toContain(`${mirror.url}${checksumPath('calicoctl', '3.30.7')}`)
     expect(e.message).toContain('calicoctl-linux-amd64')
@@ -148,7 +140,7 @@ describe('installTool verification', () => {
   it('refuses a truncated archive whose checksum matches, at extraction', async () => {
     const { deps } = harness()
     mirror.fault(assetPath('flux', '2.7.5'), { kind: 'truncated-archive' })
-    const e = await failure(install('flux', '2.7.5', deps))
+    const e = await rejection(install('flux', '2.7.5', deps))
     expect(e.code).toBe('integrity')
     expect(e.message).toMatch(/corrupt/)
     expect(e.message).toContain('flux_2.7.5_linux_amd64.tar.gz')
@@ -158,7 +150,7 @@ describe('installTool verification', () => {
   it('refuses flux when the release has no checksum file', async () => {
     const { deps } = harness()
     mirror.fault(checksumPath('flux', '2.9.3'), { kind: 'status', statuses: [404] })
-    const e = await failure(install('flux', '2.9.3', deps))
+    const e = await rejection(install('flux', '2.9.3', deps))
     expect(e.code).toBe('integrity')
     expect(e.message).toContain(checksumPath('flux', '2.9.3'))
     expectNothingLeft('flux', '2.9.3', deps)
@@ -182,7 +174,7 @@ describe('installTool verification', () => {
   it('fails when SHA256SUMS exists but cannot be fetched', async () => {
     const { deps, warnings } = harness()
     mirror.fault(checksumPath('calicoctl', '3.31.7'), { kind: 'status', statuses: [500, 500, 500, 500] })
-    const e = await failure(install('calicoctl', '3.31.7', deps))
+    const e = await rejection(install('calicoctl', '3.31.7', deps))
     expect(e.code).toBe('network')
     expect(e.message).toContain('HTTP 500')
     expect(warnings).toEqual([])
@@ -193,7 +185,7 @@ describe('installTool verification', () => {
 describe('installTool downloads', () => {
   it('reports a release without the asset as a version error after one request', async () => {
     const { deps, sleep } = harness()
-    const e = await failure(install('flux', '2.0.99', deps))
+    const e = await rejection(install('flux', '2.0.99', deps))
     expect(e.code).toBe('version')
     expect(e.message).toContain(`${mirror.url}${assetPath('flux', '2.0.99')}`)
     // The version came from the release list: the download host is to blame, not the flux-version input.
@@ -206,7 +198,7 @@ describe('installTool downloads', () => {
   it('does not retry a 403 that is not a rate limit', async () => {
     const { deps, sleep } = harness()
     mirror.fault(assetPath('flux', '2.9.3'), { kind: 'status', statuses: [403] })
-    const e = await failure(install('flux', '2.9.3', deps))
+    const e = await rejection(install('flux', '2.9.3', deps))
     expect(e.code).toBe('network')
     expect(mirror.requests).toHaveLength(1)
     expect(sleep).not.toHaveBeenCalled()
@@ -261,7 +253,7 @@ describe('installTool downloads', () => {
 
   it('refuses a version that is not exact, without a request', async () => {
     const { deps } = harness()
-    const e = await failure(install('flux', '~2.8', deps))
+    const e = await rejection(install('flux', '~2.8', deps))
     expect(e.code).toBe('version')
     expect(e.location.input).toBe('flux-version')
     expect(mirror.requests).toEqual([])

@@ -10,7 +10,7 @@ import {
   type CalicoFile
 } from '../../src/validate/calicoctl.js'
 import { standinScript } from '../../support/standins/index.js'
-import { lineOf } from './kustomize/helpers.js'
+import { lineOf } from '../helpers/text.js'
 
 const goodPool = `apiVersion: projectcalico.org/v3
 kind: IPPool

@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs'
 import * as path from 'node:path'
 import type { Finding } from '../../src/errors.js'
 import { checkClusterResourceSets, validateReferences } from '../../src/validate/references.js'
-import { renderKustomization } from '../../src/validate/kustomize/render.js'
-import { fixturesDir, lineOf, linesOf, loadTree } from './kustomize/helpers.js'
+import { renderKustomization } from '../../src/kustomize/render.js'
+import { fixturesDir } from '../helpers/fixtures.js'
+import { lineOf, linesOf, loadTree } from '../helpers/text.js'
 
 const baseCrs = `apiVersion: addons.cluster.x-k8s.io/v1beta2
 kind: ClusterResourceSet

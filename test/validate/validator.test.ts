@@ -1,6 +1,7 @@
 import yaml from 'js-yaml'
 import { validateRepository, type SourceFile, type ValidationReport } from '../../src/validate/validator.js'
 import { allFixtureFiles, fixtureCrds, haveFixtures, readFixture } from './corpus/fixtures.js'
+import { widgetCrdText } from '../helpers/crds.js'
 
 const describeIf = haveFixtures ? describe : describe.skip
 if (!haveFixtures)
@@ -66,6 +67,21 @@ describe('validateRepository on small repositories', () => {
     })
     expect(r.findings).toEqual([])
     expect(r.resources).toBe(0)
+  })
+
+  it('ignores the folders the repository reader never reads, wherever they are', () => {
+    const broken = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n   bad: indent\n'
+    const paths = [
+      'vendor/a.yaml',
+      'infra/.terraform/modules/b.yaml',
+      'apps/node_modules/c.yaml',
+      'x/.git/d.yaml'
+    ]
+    const r = validateRepository({ files: paths.map(path => ({ path, content: broken })) })
+    expect(r.findings).toEqual([])
+    expect(
+      validateRepository({ files: [{ path: 'vendored/a.yaml', content: broken }] }).findings
+    ).not.toEqual([])
   })
 
   it('does not check kustomize patches or generator inputs as objects', () => {
@@ -154,26 +170,7 @@ describe('upgrade scope', () => {
     path: 'apps/web.yaml',
     content: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: "two"\n'
   }
-  const crd = [
-    'apiVersion: apiextensions.k8s.io/v1',
-    'kind: CustomResourceDefinition',
-    'metadata:',
-    '  name: widgets.example.com',
-    'spec:',
-    '  group: example.com',
-    '  names: {kind: Widget, plural: widgets}',
-    '  scope: Namespaced',
-    '  versions:',
-    '    - name: v2',
-    '      served: true',
-    '      storage: true',
-    '      schema:',
-    '        openAPIV3Schema:',
-    '          type: object',
-    '          properties:',
-    '            spec: {type: object, properties: {size: {type: integer}}}',
-    ''
-  ].join('\n')
+  const crd = widgetCrdText('size', 'v2')
   const widget = (version: string, spec: string) => ({
     path: 'apps/widget.yaml',
     content: `apiVersion: example.com/${version}\nkind: Widget\nmetadata:\n  name: w\nspec:\n${spec}\n`

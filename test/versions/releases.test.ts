@@ -11,6 +11,7 @@ import {
   type Reply,
   type SeenRequest
 } from '../http/localServer.js'
+import { rejection } from '../helpers/errors.js'
 
 const token = 'ghp_secretTokenValue0123456789'
 const now = 1_700_000_000_000
@@ -48,15 +49,6 @@ const visibleText = (e: FcuError, lines: string[]) =>
 /** The release list through the real client, as the engine wires it. */
 const list = (repo: string, api: { baseUrl: string; token?: string }, deps = retryDeps(now)) =>
   listReleases(repo, githubClients(deps)(api.baseUrl, api.token), deps.log)
-
-async function failure(p: Promise<unknown>): Promise<FcuError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err
-  )
-  if (!(e instanceof FcuError)) throw new Error(`expected an FcuError, got ${String(e)}`)
-  return e
-}
 
 describe('listReleases', () => {
   it('follows Link rel="next" over three pages, in order, as GitHub paginates', async () => {
@@ -180,7 +172,7 @@ describe('listReleases', () => {
   it('turns a 404 into a version error about releases-api-url, without retrying', async () => {
     const s = await serve(() => json(404, { message: 'Not Found' }))
     const deps = retryDeps(now)
-    const e = await failure(list('fluxcd/flux2', { baseUrl: `${s.url}/wrong`, token }, deps))
+    const e = await rejection(list('fluxcd/flux2', { baseUrl: `${s.url}/wrong`, token }, deps))
     expect(e.code).toBe('version')
     expect(e.location).toEqual({ input: 'releases-api-url' })
     expect(e.message).toContain('fluxcd/flux2')
@@ -197,7 +189,7 @@ describe('listReleases', () => {
       json(status, { message: `Bad credentials: ${String(req.headers.authorization)}` })
     )
     const deps = retryDeps(now)
-    const e = await failure(list('fluxcd/flux2', { baseUrl: s.url, token }, deps))
+    const e = await rejection(list('fluxcd/flux2', { baseUrl: s.url, token }, deps))
     expect(e.code).toBe('network')
     expect(e.location).toEqual({ input: 'releases-api-url' })
     expect(e.message).toContain(`HTTP ${status}`)
@@ -234,7 +226,7 @@ describe('listReleases', () => {
       )
     )
     const deps = retryDeps(now)
-    const e = await failure(list('fluxcd/flux2', { baseUrl: s.url }, deps))
+    const e = await rejection(list('fluxcd/flux2', { baseUrl: s.url }, deps))
     expect(e.code).toBe('network')
     expect(e.message).toMatch(/rate limited \(HTTP 403\) for another 3000 s/)
     expect(e.hint).toMatch(/releases-token/)
@@ -258,14 +250,14 @@ describe('listReleases', () => {
       headers: { 'content-type': 'text/html' },
       body: '<html>login</html>'
     }))
-    const e = await failure(list('fluxcd/flux2', { baseUrl: s.url }, retryDeps(now)))
+    const e = await rejection(list('fluxcd/flux2', { baseUrl: s.url }, retryDeps(now)))
     expect(e.code).toBe('network')
     expect(e.message).toMatch(/did not answer with JSON/)
     expect(e.hint).toMatch(/api\/v3/)
   })
 
   it('rejects a base URL that is not a URL, naming releases-api-url', async () => {
-    const e = await failure(list('fluxcd/flux2', { baseUrl: 'api.github.com' }, retryDeps(now)))
+    const e = await rejection(list('fluxcd/flux2', { baseUrl: 'api.github.com' }, retryDeps(now)))
     expect(e.code).toBe('input')
     expect(e.location).toEqual({ input: 'releases-api-url' })
   })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
-import { FcuError } from '../../src/errors.js'
 import { resolveVersion, stableVersions, type Release } from '../../src/versions/select.js'
 import { parseVersionSpec } from '../../src/versions/spec.js'
+import { thrown } from '../helpers/errors.js'
 
 const release = (tag: string, publishedAt?: string, flags: Partial<Release> = {}): Release => ({
   tag,
@@ -44,16 +44,6 @@ const resolveFlux = (raw: string, current?: string) =>
     current,
     input: 'flux-version'
   })
-
-function thrown(f: () => unknown): FcuError {
-  try {
-    f()
-  } catch (e) {
-    if (e instanceof FcuError) return e
-    throw e
-  }
-  throw new Error('expected an FcuError')
-}
 
 describe('stableVersions', () => {
   it('keeps stable semver releases only, highest first, without v', () => {

@@ -1,8 +1,8 @@
 import yaml from 'js-yaml'
 import { applyEdits, findEntries, findScalars, type Edit } from '../../src/yaml/edit.js'
-import { FcuError } from '../../src/errors.js'
 import { parseDocuments, splitDocumentTexts } from '../../src/yaml/documents.js'
 import { haveFixtures, readFixture } from '../validate/corpus/fixtures.js'
+import { thrown } from '../helpers/errors.js'
 
 const FILE = 'clusters/dev/kustomization.yaml'
 
@@ -58,16 +58,6 @@ function changedLines(before: string, after: string): [string, string][] {
   const b = after.split('\n')
   expect(b).toHaveLength(a.length)
   return a.flatMap((l, i) => (l === b[i] ? [] : [[l, b[i]] as [string, string]]))
-}
-
-function caught(f: () => unknown): FcuError {
-  try {
-    f()
-  } catch (e) {
-    if (e instanceof FcuError) return e
-    throw e
-  }
-  throw new Error('expected an FcuError')
 }
 
 describe('setting a scalar', () => {
@@ -134,7 +124,7 @@ describe('setting a scalar', () => {
     expect(doc).toBe(3) // the empty document between `...` and `---` counts
     const out = edit(text, { op: 'set', doc, path: ['name'], value: 'c2' })
     expect(out).toBe(text.replace('name: c', 'name: c2'))
-    expect(caught(() => edit(text, { op: 'set', doc: 4, path: ['name'], value: 'x' })).code).toBe('internal')
+    expect(thrown(() => edit(text, { op: 'set', doc: 4, path: ['name'], value: 'x' })).code).toBe('internal')
   })
 
   it('edits a ClusterResourceSet: metadata.name, apiVersion and a resource name (1-space indentation)', () => {
@@ -321,7 +311,7 @@ describe('replacing a value by a literal block', () => {
 
 describe('refusing edits', () => {
   it('refuses overlapping edits', () => {
-    const e = caught(() =>
+    const e = thrown(() =>
       edit(
         KUSTOMIZATION,
         { op: 'set', path: ['images', 0], value: 'a' },
@@ -333,16 +323,16 @@ describe('refusing edits', () => {
   })
 
   it('refuses a path that is not there, or not a scalar', () => {
-    expect(caught(() => edit(KUSTOMIZATION, { op: 'set', path: ['nope'], value: 'a' })).message).toMatch(
+    expect(thrown(() => edit(KUSTOMIZATION, { op: 'set', path: ['nope'], value: 'a' })).message).toMatch(
       /nope/
     )
-    expect(caught(() => edit(KUSTOMIZATION, { op: 'set', path: ['images'], value: 'a' })).code).toBe(
+    expect(thrown(() => edit(KUSTOMIZATION, { op: 'set', path: ['images'], value: 'a' })).code).toBe(
       'internal'
     )
   })
 
   it('reports a file that does not parse as a manifest error at its line', () => {
-    const e = caught(() => edit('a: 1\n---\nb: [\n', { op: 'set', path: ['a'], value: 2 }))
+    const e = thrown(() => edit('a: 1\n---\nb: [\n', { op: 'set', path: ['a'], value: 2 }))
     expect(e.code).toBe('manifest')
     expect(e.location.file).toBe(FILE)
     expect(e.location.line).toBeGreaterThanOrEqual(3)
@@ -350,7 +340,7 @@ describe('refusing edits', () => {
 
   it('refuses, as a bug naming the file, a splice that would not read back as intended', () => {
     // The alias would follow the anchored value: the editor notices instead of writing it.
-    const e = caught(() => edit('a: &v one\nb: *v\n', { op: 'set', path: ['a'], value: 'two' }))
+    const e = thrown(() => edit('a: &v one\nb: *v\n', { op: 'set', path: ['a'], value: 'two' }))
     expect(e.code).toBe('internal')
     expect(e.message).toMatch(/read back/)
     expect(e.location.file).toBe(FILE)

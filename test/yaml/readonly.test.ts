@@ -1,5 +1,5 @@
 import { collectObjects } from '../../src/validate/objects.js'
-import { renderRepository } from '../../src/validate/kustomize/render.js'
+import { renderRepository } from '../../src/kustomize/render.js'
 import { parseDocuments } from '../../src/yaml/documents.js'
 import { deepFreeze, FREEZE_PARSED } from '../../src/yaml/readonly.js'
 

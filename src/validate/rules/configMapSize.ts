@@ -1,5 +1,6 @@
 import type { Finding } from '../../errors.js'
-import { describe, isObj, type ManifestObject } from '../objects.js'
+import { describe, type ManifestObject } from '../objects.js'
+import { isObject } from '../../yaml/values.js'
 import { findingAt } from './finding.js'
 import { CLIENT_SIDE_APPLY_MAX_BYTES, CONFIGMAP_MAX_BYTES, utf8Bytes } from '../../kubernetes/limits.js'
 
@@ -13,8 +14,9 @@ function base64Bytes(s: string): number {
 /** The size the API server measures: data values' UTF-8 bytes plus binaryData's decoded bytes, keys excluded. */
 export function configMapDataBytes(cm: Record<string, unknown>): number {
   let total = 0
-  if (isObj(cm.data)) for (const v of Object.values(cm.data)) if (typeof v === 'string') total += utf8Bytes(v)
-  if (isObj(cm.binaryData))
+  if (isObject(cm.data))
+    for (const v of Object.values(cm.data)) if (typeof v === 'string') total += utf8Bytes(v)
+  if (isObject(cm.binaryData))
     for (const v of Object.values(cm.binaryData)) if (typeof v === 'string') total += base64Bytes(v)
   return total
 }

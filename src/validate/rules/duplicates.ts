@@ -1,6 +1,7 @@
 import type { Finding } from '../../errors.js'
-import { describe, groupVersion, identity, lineOf, type ManifestObject } from '../objects.js'
+import { describe, identity, lineOf, type ManifestObject } from '../objects.js'
 import { findingAt } from './finding.js'
+import { groupVersion } from '../../kubernetes/api-version.js'
 
 /**
  * `object/duplicate`: two objects with the same group, kind, namespace and name in one bundle (a file, or one

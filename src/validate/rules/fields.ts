@@ -1,5 +1,6 @@
 import type { Finding } from '../../errors.js'
-import { describe, isObj, type ManifestObject } from '../objects.js'
+import { describe, type ManifestObject } from '../objects.js'
+import { isObject } from '../../yaml/values.js'
 import { findingAt } from './finding.js'
 
 /**
@@ -13,10 +14,10 @@ export function missingFields(obj: ManifestObject, kindIsKnown: boolean): Findin
   if (typeof value.apiVersion !== 'string' || value.apiVersion === '') missing.push('apiVersion')
   if (typeof value.kind !== 'string' || value.kind === '') missing.push('kind')
   const meta = value.metadata
-  const hasName = isObj(meta) && typeof meta.name === 'string' && meta.name !== ''
-  if (!hasName && (isObj(meta) || kindIsKnown || missing.length > 0)) missing.push('metadata.name')
+  const hasName = isObject(meta) && typeof meta.name === 'string' && meta.name !== ''
+  if (!hasName && (isObject(meta) || kindIsKnown || missing.length > 0)) missing.push('metadata.name')
   if (missing.length === 0) return undefined
-  const where = missing.length === 1 && missing[0] === 'metadata.name' && isObj(meta) ? ['metadata'] : []
+  const where = missing.length === 1 && missing[0] === 'metadata.name' && isObject(meta) ? ['metadata'] : []
   return findingAt(
     obj,
     where,
@@ -30,4 +31,4 @@ export function missingFields(obj: ManifestObject, kindIsKnown: boolean): Findin
 
 /** The objects of a kind with no schema and no metadata: configuration files of tools, not API objects. */
 export const isToolConfig = (obj: ManifestObject, kindIsKnown: boolean): boolean =>
-  !kindIsKnown && !isObj(obj.value.metadata)
+  !kindIsKnown && !isObject(obj.value.metadata)

@@ -1,4 +1,5 @@
-import { isObj, type ManifestObject } from '../objects.js'
+import { type ManifestObject } from '../objects.js'
+import { isObject } from '../../yaml/values.js'
 import type { YamlPath } from '../../yaml/documents.js'
 
 /** A container image of a workload, with the path of its `image` field. */
@@ -28,13 +29,15 @@ export function workloadImages(obj: ManifestObject): ContainerImage[] {
   const v = obj.value
   if (typeof v.kind !== 'string' || !WORKLOAD_KINDS.has(v.kind)) return []
   const spec =
-    isObj(v.spec) && isObj(v.spec.template) && isObj(v.spec.template.spec) ? v.spec.template.spec : {}
+    isObject(v.spec) && isObject(v.spec.template) && isObject(v.spec.template.spec)
+      ? v.spec.template.spec
+      : {}
   const out: ContainerImage[] = []
   for (const field of ['initContainers', 'containers']) {
     const list = spec[field]
     if (!Array.isArray(list)) continue
     list.forEach((c, i) => {
-      if (!isObj(c) || typeof c.image !== 'string') return
+      if (!isObject(c) || typeof c.image !== 'string') return
       out.push({
         container: typeof c.name === 'string' ? c.name : '',
         image: c.image,

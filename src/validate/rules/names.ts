@@ -1,6 +1,9 @@
 import type { Finding } from '../../errors.js'
-import { describe, groupVersion, isObj, type ManifestObject } from '../objects.js'
+import { describe, type ManifestObject } from '../objects.js'
+import { isObject } from '../../yaml/values.js'
 import { findingAt } from './finding.js'
+import { DNS_LABEL_MAX_LENGTH, DNS_SUBDOMAIN_MAX_LENGTH } from '../../kubernetes/limits.js'
+import { groupVersion } from '../../kubernetes/api-version.js'
 
 /**
  * The name rules the API server applies outside the OpenAPI schema (apimachinery's object-meta validation), for
@@ -10,8 +13,6 @@ import { findingAt } from './finding.js'
  * and so is any value that a later substitution fills (`${CLUSTER_NAME}`).
  */
 
-const MAX_LABEL = 63
-const MAX_SUBDOMAIN = 253
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/
@@ -32,7 +33,7 @@ const dnsName =
         ? undefined
         : `must be a lowercase ${what}`
 
-const subdomain = (max = MAX_SUBDOMAIN): NameRule =>
+const subdomain = (max = DNS_SUBDOMAIN_MAX_LENGTH): NameRule =>
   dnsName(
     DNS1123_SUBDOMAIN,
     max,
@@ -44,13 +45,13 @@ export const subdomainProblem: NameRule = subdomain()
 
 /** Why a ConfigMap or Secret key is not one the API server accepts (a file name), or undefined. */
 export const configKeyProblem = (key: string): string | undefined =>
-  CONFIG_KEY.test(key) && key.length <= MAX_SUBDOMAIN && !key.startsWith('..')
+  CONFIG_KEY.test(key) && key.length <= DNS_SUBDOMAIN_MAX_LENGTH && !key.startsWith('..')
     ? undefined
-    : `may only hold letters, digits, "-", "_" and "." (at most ${MAX_SUBDOMAIN} characters, not starting with "..")`
+    : `may only hold letters, digits, "-", "_" and "." (at most ${DNS_SUBDOMAIN_MAX_LENGTH} characters, not starting with "..")`
 
 const label = dnsName(
   DNS1123_LABEL,
-  MAX_LABEL,
+  DNS_LABEL_MAX_LENGTH,
   'RFC 1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit'
 )
 
@@ -59,7 +60,7 @@ export const labelProblem: NameRule = label
 
 const serviceName = dnsName(
   DNS1035_LABEL,
-  MAX_LABEL,
+  DNS_LABEL_MAX_LENGTH,
   'RFC 1035 label: lowercase letters, digits and "-", starting with a letter and ending with a letter or digit'
 )
 
@@ -99,10 +100,10 @@ export function labelKeyProblem(key: string): string | undefined {
   const slash = key.indexOf('/')
   const prefix = slash < 0 ? undefined : key.slice(0, slash)
   const name = slash < 0 ? key : key.slice(slash + 1)
-  if (prefix !== undefined && (prefix.length > MAX_SUBDOMAIN || !DNS1123_SUBDOMAIN.test(prefix)))
+  if (prefix !== undefined && (prefix.length > DNS_SUBDOMAIN_MAX_LENGTH || !DNS1123_SUBDOMAIN.test(prefix)))
     return `its prefix "${prefix}" must be a lowercase RFC 1123 subdomain`
-  if (name.length === 0 || name.length > MAX_LABEL)
-    return `its name part must be 1 to ${MAX_LABEL} characters`
+  if (name.length === 0 || name.length > DNS_LABEL_MAX_LENGTH)
+    return `its name part must be 1 to ${DNS_LABEL_MAX_LENGTH} characters`
   if (!QUALIFIED_PART.test(name))
     return 'its name part may hold letters, digits, "-", "_" and ".", starting and ending with a letter or digit'
   return undefined
@@ -110,7 +111,8 @@ export function labelKeyProblem(key: string): string | undefined {
 
 export function labelValueProblem(value: string): string | undefined {
   if (value === '') return undefined
-  if (value.length > MAX_LABEL) return `must be no more than ${MAX_LABEL} characters (it has ${value.length})`
+  if (value.length > DNS_LABEL_MAX_LENGTH)
+    return `must be no more than ${DNS_LABEL_MAX_LENGTH} characters (it has ${value.length})`
   if (!QUALIFIED_PART.test(value))
     return 'may hold letters, digits, "-", "_" and ".", starting and ending with a letter or digit'
   return undefined
@@ -122,7 +124,7 @@ const NAME_HINT =
 /** Name, namespace, label and ConfigMap/Secret key syntax of one object. */
 export function nameFindings(obj: ManifestObject): Finding[] {
   const value = obj.value
-  const meta = isObj(value.metadata) ? value.metadata : undefined
+  const meta = isObject(value.metadata) ? value.metadata : undefined
   if (!meta) return []
   const out: Finding[] = []
   const what = describe(value)
@@ -158,7 +160,7 @@ export function nameFindings(obj: ManifestObject): Finding[] {
         )
       )
   }
-  if (isObj(meta.labels)) {
+  if (isObject(meta.labels)) {
     for (const [key, v] of Object.entries(meta.labels)) {
       if (isTemplated(key)) continue
       const keyProblem = labelKeyProblem(key)
@@ -184,7 +186,7 @@ export function nameFindings(obj: ManifestObject): Finding[] {
   if (group === '' && (value.kind === 'ConfigMap' || value.kind === 'Secret')) {
     for (const field of value.kind === 'ConfigMap' ? ['data', 'binaryData'] : ['data', 'stringData']) {
       const data = value[field]
-      if (!isObj(data)) continue
+      if (!isObject(data)) continue
       for (const key of Object.keys(data)) {
         const problem = isTemplated(key) ? undefined : configKeyProblem(key)
         if (problem === undefined) continue

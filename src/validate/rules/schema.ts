@@ -8,8 +8,10 @@ import {
   type CrdCatalog,
   type SchemaIssue
 } from '../schema/index.js'
-import { describe, groupVersion, isObj, type ManifestObject } from '../objects.js'
+import { describe, type ManifestObject } from '../objects.js'
+import { isObject } from '../../yaml/values.js'
 import { findingAt } from './finding.js'
+import { groupVersion } from '../../kubernetes/api-version.js'
 
 /**
  * Schema checks of one object: built-in kinds against the Kubernetes definitions, custom resources against the
@@ -53,7 +55,7 @@ function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
   let v = root
   for (const k of path) {
     if (Array.isArray(v) && typeof k === 'number') v = v[k]
-    else if (isObj(v)) v = v[k]
+    else if (isObject(v)) v = v[k]
     else return undefined
   }
   return v

@@ -1,11 +1,12 @@
 import type { Finding } from '../../errors.js'
-import { isObj, type ManifestObject } from '../objects.js'
+import { type ManifestObject } from '../objects.js'
+import { isObject } from '../../yaml/values.js'
 import { fileLine, type FluxInstall } from './fluxInstall.js'
 import { findingAt } from './finding.js'
 import { workloadImages } from './images.js'
 
-/** A file the run manages, and the version it must hold after the run. */
-export interface VersionTarget {
+/** The version a managed file must hold after the run (what `header/version-mismatch` checks). */
+export interface ExpectedVersion {
   file: string
   component: 'flux' | 'calico'
   version: string
@@ -18,7 +19,7 @@ const bare = (v: string): string => v.trim().replace(/^v/, '')
  * record is the header `flux install` writes; Calico manifests have none, so it is the calico-node image tag.
  */
 export function targetVersion(
-  target: VersionTarget,
+  target: ExpectedVersion,
   installs: readonly FluxInstall[],
   objects: readonly ManifestObject[]
 ): Finding[] {
@@ -85,4 +86,4 @@ export function targetVersion(
 }
 
 const isCalicoNode = (o: ManifestObject): boolean =>
-  o.value.kind === 'DaemonSet' && isObj(o.value.metadata) && o.value.metadata.name === 'calico-node'
+  o.value.kind === 'DaemonSet' && isObject(o.value.metadata) && o.value.metadata.name === 'calico-node'

@@ -1,3 +1,4 @@
+import { isObject } from '../../yaml/values.js'
 import { formatCheck } from './formats.js'
 import {
   closest,
@@ -74,7 +75,7 @@ function report(
 }
 
 const TYPE_TESTS: Record<string, (v: unknown) => boolean> = {
-  object: v => v !== null && typeof v === 'object' && !Array.isArray(v),
+  object: isObject,
   array: v => Array.isArray(v),
   string: v => typeof v === 'string',
   integer: v => Number.isInteger(v),
@@ -552,8 +553,7 @@ export class SchemaCompiler {
         const seen = new Map<string, number>()
         for (let i = 0; i < arr.length; i++) {
           const item = arr[i]
-          const isMap =
-            mapKeys.length > 0 && item !== null && typeof item === 'object' && !Array.isArray(item)
+          const isMap = mapKeys.length > 0 && isObject(item)
           const key = isMap
             ? stableKey(mapKeys.map(k => (item as Record<string, unknown>)[k] ?? null))
             : stableKey(item)

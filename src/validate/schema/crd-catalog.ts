@@ -2,6 +2,8 @@ import { objectMetaNode } from './builtin.js'
 import { SchemaCompiler, runNode, type CompiledNode, type SchemaProblem } from './compile.js'
 import type { SchemaIssue } from './issues.js'
 import type { JsonSchema } from './json-schema.js'
+import { isObject } from '../../yaml/values.js'
+import { groupVersion } from '../../kubernetes/api-version.js'
 
 /**
  * The custom resource definitions of a bundle, looked up by group and kind, with each version's schema compiled
@@ -35,8 +37,6 @@ export interface CrdSchemaProblem extends SchemaProblem {
   version: string
 }
 
-type Loose = Record<string, unknown>
-const isObject = (v: unknown): v is Loose => v !== null && typeof v === 'object' && !Array.isArray(v)
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 const schemaOf = (v: unknown): JsonSchema | undefined =>
   isObject(v) && isObject(v.openAPIV3Schema) ? (v.openAPIV3Schema as JsonSchema) : undefined
@@ -90,10 +90,6 @@ function readCrd(obj: unknown): CrdInfo | undefined {
   }
 }
 
-const groupOf = (apiVersion: string): string =>
-  apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : ''
-const versionOf = (apiVersion: string): string => apiVersion.slice(apiVersion.indexOf('/') + 1)
-
 export class CrdCatalog {
   readonly crds: readonly CrdInfo[]
   private readonly byKey = new Map<string, CrdInfo>()
@@ -114,7 +110,7 @@ export class CrdCatalog {
 
   /** The CRD for the group of `apiVersion`, whether or not it serves that version (see `validateCustomResource`). */
   byApiVersionKind(apiVersion: string, kind: string): CrdInfo | undefined {
-    return this.byGroupKind(groupOf(apiVersion), kind)
+    return this.byGroupKind(groupVersion(apiVersion).group, kind)
   }
 
   /**
@@ -182,7 +178,7 @@ export function validateCustomResource(catalog: CrdCatalog, obj: unknown): Custo
   const crd = catalog.byApiVersionKind(apiVersion, kind)
   if (!crd || !apiVersion.includes('/')) return { status: 'no-crd', issues: [], served: [] }
   const served = crd.versions.filter(v => v.served).map(v => v.name)
-  const version = crd.versions.find(v => v.name === versionOf(apiVersion))
+  const version = crd.versions.find(v => v.name === groupVersion(apiVersion).version)
   if (!version || !version.served) return { status: 'version-not-served', issues: [], served }
   return { status: 'ok', issues: runNode(catalog.validator(crd, version).node, obj), served }
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { validateRepository, type VersionTarget } from '../../../src/validate/validator.js'
+import { validateRepository, type ExpectedVersion } from '../../../src/validate/validator.js'
 import { fixtureCrds, haveFixtures } from './fixtures.js'
 
 /**
@@ -22,7 +22,7 @@ interface Case {
   content: string
   expected: string[]
   crds: string[]
-  targets: VersionTarget[]
+  targets: ExpectedVersion[]
 }
 
 function readCase(name: string): Case {
@@ -48,7 +48,7 @@ function readCase(name: string): Case {
     crds: values('upgraded-crds'),
     targets: values('target').map(t => {
       const [component, version] = t.split(/\s+/)
-      return { file, component: component as VersionTarget['component'], version }
+      return { file, component: component as ExpectedVersion['component'], version }
     })
   }
 }

@@ -1,11 +1,10 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import yaml from 'js-yaml'
+import { fixturesDir } from '../../helpers/fixtures.js'
 
 /** The shared upstream fixtures (../shared/fixtures); absent in a fresh clone, where the tests that need them skip. */
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
-export const fixturesDir = path.resolve(repoRoot, '../shared/fixtures')
+export { fixturesDir }
 export const haveFixtures = fs.existsSync(fixturesDir)
 
 export const readFixture = (relative: string): string =>

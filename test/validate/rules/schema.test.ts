@@ -1,27 +1,6 @@
 import yaml from 'js-yaml'
 import { validateRepository } from '../../../src/validate/validator.js'
-
-/** A one-version Widget CRD whose spec has a single integer field named `field`. */
-const widgetCrd = (field: string, version = 'v1') =>
-  [
-    'apiVersion: apiextensions.k8s.io/v1',
-    'kind: CustomResourceDefinition',
-    'metadata:',
-    '  name: widgets.example.com',
-    'spec:',
-    '  group: example.com',
-    '  names: {kind: Widget, plural: widgets}',
-    '  scope: Namespaced',
-    '  versions:',
-    `    - name: ${version}`,
-    '      served: true',
-    '      storage: true',
-    '      schema:',
-    '        openAPIV3Schema:',
-    '          type: object',
-    `          properties: {spec: {type: object, properties: {${field}: {type: integer}}}}`,
-    ''
-  ].join('\n')
+import { widgetCrdText as widgetCrd } from '../../helpers/crds.js'
 
 const widget = (field: string) =>
   `apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  ${field}: 1\n`

@@ -5,23 +5,9 @@ import {
   type SchemaIssue
 } from '../../../src/validate/schema/index.js'
 import { describeIfFixtures, fixtureBundles, haveFixtures, readObjects, type K8sObject } from './fixtures.js'
+import { crdObject as crd, crdVersion as version } from '../../helpers/crds.js'
 
 const rules = (issues: SchemaIssue[]) => issues.map(i => [i.rule, i.path])
-
-const crd = (group: string, kind: string, versions: object[], extra: object = {}): K8sObject => ({
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: `${kind.toLowerCase()}s.${group}` },
-  spec: { group, names: { kind, plural: `${kind.toLowerCase()}s` }, scope: 'Namespaced', versions, ...extra }
-})
-
-const version = (name: string, schema: object | undefined, flags: object = {}) => ({
-  name,
-  served: true,
-  storage: false,
-  ...(schema ? { schema: { openAPIV3Schema: schema } } : {}),
-  ...flags
-})
 
 describe('crdCatalog', () => {
   const widgetSchema = {

@@ -1,12 +1,11 @@
 /** The shared real-world fixtures as bundles of parsed objects, for the schema tests. */
 import fs from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseDocuments } from '../../../src/yaml/documents.js'
-import { isObj } from '../../../src/validate/objects.js'
+import { fixturesDir } from '../../helpers/fixtures.js'
+import { isObject } from '../../../src/yaml/values.js'
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
-export const fixturesDir = path.resolve(repoRoot, '../shared/fixtures')
+export { fixturesDir }
 export const haveFixtures = fs.existsSync(fixturesDir)
 export const describeIfFixtures = haveFixtures ? describe : describe.skip
 if (!haveFixtures) console.log(`schema tests on real manifests skipped: ${fixturesDir} is absent`)
@@ -25,7 +24,7 @@ export interface Bundle {
 }
 
 const objectsOf = (text: string, file: string): K8sObject[] =>
-  parseDocuments(text, file).flatMap(d => (isObj(d.value) ? [d.value] : []))
+  parseDocuments(text, file).flatMap(d => (isObject(d.value) ? [d.value] : []))
 
 /** Every YAML fixture, plus every manifest stored in a ConfigMap's data (CRS ConfigMaps), as its own bundle. */
 export function fixtureBundles(): Bundle[] {

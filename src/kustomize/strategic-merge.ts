@@ -1,4 +1,4 @@
-import type { YamlPath } from '../../yaml/documents.js'
+import type { YamlPath } from '../yaml/documents.js'
 import { deepClone } from './json-patch.js'
 import {
   containersAlong,
@@ -9,6 +9,7 @@ import {
   type Origin,
   type Trace
 } from './trace.js'
+import { isObject } from '../yaml/values.js'
 
 /**
  * Strategic merge, the pragmatic subset that kustomize's kyaml merge gives fleet manifests:
@@ -36,9 +37,6 @@ const builtinMergeKeys: Readonly<Record<string, string>> = {
   ownerReferences: 'uid',
   webhooks: 'name'
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v)
 
 /** Built-in API groups are the core group, the dot-less ones (`apps`, `batch`) and `*.k8s.io` (not `x-k8s.io`). */
 export function isBuiltinApiVersion(apiVersion: unknown): boolean {

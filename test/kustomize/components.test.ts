@@ -1,6 +1,6 @@
-import { renderKustomization, renderRepository } from '../../../src/validate/kustomize/render.js'
-import { locateField } from '../../../src/validate/kustomize/resource.js'
-import { lineOf } from './helpers.js'
+import { renderKustomization, renderRepository } from '../../src/kustomize/render.js'
+import { locateField } from '../../src/kustomize/resource.js'
+import { lineOf } from '../helpers/text.js'
 
 const names = (objects: { value: Record<string, unknown> }[]) =>
   objects.map(o => {

@@ -1,10 +1,6 @@
-import {
-  renderKustomization,
-  renderRepository,
-  type RenderedObject
-} from '../../../src/validate/kustomize/render.js'
-import { locateField } from '../../../src/validate/kustomize/resource.js'
-import { lineOf } from './helpers.js'
+import { renderKustomization, renderRepository, type RenderedObject } from '../../src/kustomize/render.js'
+import { locateField } from '../../src/kustomize/resource.js'
+import { lineOf } from '../helpers/text.js'
 
 const find = (objects: readonly RenderedObject[], kind: string, name?: string) => {
   const o = objects.find(

@@ -6,8 +6,10 @@ import {
   metadataOf,
   nameOf,
   namespaceOf,
+  stringMap,
   type RenderedObject
 } from './resource.js'
+import { groupVersion } from '../kubernetes/api-version.js'
 
 /** A patch `target` (kustomize's `types.Selector`). Name and namespace are anchored regular expressions. */
 export interface TargetSelector {
@@ -40,8 +42,7 @@ export function selectTargets(objects: readonly RenderedObject[], s: TargetSelec
     if (s.kind && kindOf(v) !== s.kind) return false
     if (s.group !== undefined && s.group !== '' && groupOf(v) !== s.group) return false
     if (s.version) {
-      const av = apiVersionOf(v)
-      if ((av.includes('/') ? av.slice(av.indexOf('/') + 1) : av) !== s.version) return false
+      if (groupVersion(apiVersionOf(v)).version !== s.version) return false
     }
     if (name && !name.test(nameOf(v)) && !name.test(o.originalName)) return false
     if (
@@ -51,17 +52,15 @@ export function selectTargets(objects: readonly RenderedObject[], s: TargetSelec
     )
       return false
     const meta = metadataOf(v)
-    if (s.labelSelector && !matchesLabelSelector(asStringMap(meta.labels), s.labelSelector)) return false
-    if (s.annotationSelector && !matchesLabelSelector(asStringMap(meta.annotations), s.annotationSelector))
+    if (s.labelSelector && !matchesLabelSelector(stringMap(meta.labels) ?? {}, s.labelSelector)) return false
+    if (
+      s.annotationSelector &&
+      !matchesLabelSelector(stringMap(meta.annotations) ?? {}, s.annotationSelector)
+    )
       return false
     return true
   })
 }
-
-const asStringMap = (v: unknown): Record<string, string> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v)
-    ? Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, String(x)]))
-    : {}
 
 /** Kubernetes label selector syntax: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`, comma-joined. */
 export function matchesLabelSelector(labels: Record<string, string>, selector: string): boolean {

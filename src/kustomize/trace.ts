@@ -1,4 +1,4 @@
-import { positionOf, type YamlDocument, type YamlPath } from '../../yaml/documents.js'
+import { positionOf, type YamlDocument, type YamlPath } from '../yaml/documents.js'
 
 /** A node in a source document: the place a rendered value was written. */
 export interface Origin {

@@ -1,11 +1,6 @@
+/** Finding lines in test text, and reading a folder as the renderer takes a repository. */
 import { readdirSync, readFileSync } from 'node:fs'
 import * as path from 'node:path'
-import { fileURLToPath } from 'node:url'
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
-
-/** The shared real-world fixtures (`../shared/fixtures`); absent in a fresh clone. */
-export const fixturesDir = path.resolve(repoRoot, '../shared/fixtures')
 
 /** The 1-based line of the first line of `text` that contains `needle`, searching from the first line with `after`. */
 export function lineOf(text: string, needle: string, after?: string): number {

@@ -1,6 +1,7 @@
 import * as posix from 'node:path/posix'
-import type { Finding } from '../../errors.js'
-import type { YamlDocument, YamlPath } from '../../yaml/documents.js'
+import { dedupeFindings, type Finding } from '../errors.js'
+import type { YamlDocument, YamlPath } from '../yaml/documents.js'
+import { isYamlPath } from '../workspace/paths.js'
 import { noteAt, type KustomizationContext } from './context.js'
 import { FileIndex, isOutsideRepository, isRemoteReference, joinPath, type RepositoryFiles } from './files.js'
 import { runGenerators } from './generators.js'
@@ -24,6 +25,7 @@ import {
   type RenderedObject
 } from './resource.js'
 import { applyLabelsAndAnnotations, applyNamePrefixSuffix, applyNamespace } from './transformers.js'
+import { isObject } from '../yaml/values.js'
 
 export type { RenderedObject } from './resource.js'
 export type { RepositoryFiles } from './files.js'
@@ -110,11 +112,6 @@ interface Accumulated {
   incomplete?: string
 }
 
-const isYamlFile = (p: string): boolean => /\.ya?ml$/i.test(p)
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v)
-
 const isFluxKustomization = (v: KubeObject): boolean =>
   kindOf(v) === 'Kustomization' && String(v.apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/')
 
@@ -178,7 +175,7 @@ export class KustomizeRenderer {
       dir,
       file: files[0],
       objects,
-      findings: dedupe(acc.findings),
+      findings: dedupeFindings(acc.findings),
       complete: acc.incomplete === undefined,
       ...(acc.incomplete ? { incompleteReason: acc.incomplete } : {})
     }
@@ -208,7 +205,7 @@ export class KustomizeRenderer {
     ])
     const plainObjects: RenderedObject[] = []
     for (const file of this.index.files.keys()) {
-      if (!isYamlFile(file) || this.claimed.has(file)) continue
+      if (!isYamlPath(file) || this.claimed.has(file)) continue
       const dir = posix.dirname(file) === '.' ? '' : posix.dirname(file)
       if (kustomizationDirs.has(dir)) continue
       const { documents, error } = this.index.documents(file)
@@ -225,7 +222,7 @@ export class KustomizeRenderer {
     const roots = kustomizations.filter(
       k => !this.isComponent(k.dir) && (!this.included.has(k.dir) || fluxPaths.has(k.dir))
     )
-    return { kustomizations, roots, plainObjects, findings: dedupe(findings) }
+    return { kustomizations, roots, plainObjects, findings: dedupeFindings(findings) }
   }
 
   private isComponent(dir: string): boolean {
@@ -528,17 +525,6 @@ export class KustomizeRenderer {
     )
     return undefined
   }
-}
-
-/** Each finding once: a base included by several overlays reports its own problems once. */
-function dedupe(findings: readonly Finding[]): Finding[] {
-  const seen = new Set<string>()
-  return findings.filter(f => {
-    const key = `${f.severity}|${f.rule}|${f.file}|${f.line}|${f.column}|${f.message}`
-    if (seen.has(key)) return false
-    seen.add(key)
-    return true
-  })
 }
 
 /** Renders every kustomization of a repository; see `KustomizeRenderer`. */

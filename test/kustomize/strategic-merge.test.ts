@@ -1,9 +1,7 @@
-import { parseDocuments } from '../../../src/yaml/documents.js'
-import { applyStrategicMerge, isBuiltinApiVersion } from '../../../src/validate/kustomize/strategic-merge.js'
-import { locateInTrace, traceOf } from '../../../src/validate/kustomize/trace.js'
-
-const lineOf = (text: string, needle: string): number =>
-  text.split('\n').findIndex(l => l.includes(needle)) + 1
+import { parseDocuments } from '../../src/yaml/documents.js'
+import { applyStrategicMerge, isBuiltinApiVersion } from '../../src/kustomize/strategic-merge.js'
+import { locateInTrace, traceOf } from '../../src/kustomize/trace.js'
+import { lineOf } from '../helpers/text.js'
 
 /** The fields these tests read; `unknown` where they only compare whole values. */
 interface Deployment {

@@ -1,10 +1,17 @@
-import type { Exec } from '../../deps.js'
-import { FcuError, type Finding } from '../../errors.js'
-import { parseDocuments } from '../../yaml/documents.js'
-import { isObj } from '../objects.js'
-import { renderRepository, type KustomizationRender, type RepositoryFiles } from './render.js'
-import { checkRepositoryReferences, dedupeFindings } from '../references.js'
-import { groupOf, kindOf, nameOf, namespaceOf, type KubeObject, type RenderedObject } from './resource.js'
+import type { Exec } from '../deps.js'
+import { dedupeFindings, FcuError, type Finding } from '../errors.js'
+import { parseDocuments } from '../yaml/documents.js'
+import { renderRepository, type KustomizationRender, type RepositoryFiles } from '../kustomize/render.js'
+import { checkRepositoryReferences } from './references.js'
+import { isObject } from '../yaml/values.js'
+import {
+  groupOf,
+  kindOf,
+  nameOf,
+  namespaceOf,
+  type KubeObject,
+  type RenderedObject
+} from '../kustomize/resource.js'
 
 /**
  * The optional shell around the renderer: when the runner has `kustomize` (or `kubectl`, whose `kustomize`
@@ -63,7 +70,7 @@ export async function buildWithBinary(
   }
   let values: KubeObject[]
   try {
-    values = parseDocuments(result.stdout, command).flatMap(d => (isObj(d.value) ? [d.value] : []))
+    values = parseDocuments(result.stdout, command).flatMap(d => (isObject(d.value) ? [d.value] : []))
   } catch (e) {
     throw new FcuError('tool', `${command} printed output that is not YAML`, {
       hint: 'Check the kustomize version on the runner.',

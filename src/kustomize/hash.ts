@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { isObject } from '../yaml/values.js'
 
 /**
  * The name suffix kustomize gives generated ConfigMaps and Secrets (sigs.k8s.io/kustomize/api/hasher): the sha256 of
@@ -12,14 +13,11 @@ export function generatedNameHash(object: Record<string, unknown>): string {
     object.kind === 'Secret'
       ? { kind: 'Secret', type: field(object.type), name: field(meta.name), data: field(object.data) }
       : { kind: 'ConfigMap', name: field(meta.name), data: field(object.data) }
-  if (object.kind === 'Secret' && isMap(object.stringData)) encoded.stringData = object.stringData
-  if (object.kind !== 'Secret' && isMap(object.binaryData)) encoded.binaryData = object.binaryData
+  if (object.kind === 'Secret' && isObject(object.stringData)) encoded.stringData = object.stringData
+  if (object.kind !== 'Secret' && isObject(object.binaryData)) encoded.binaryData = object.binaryData
   const hex = createHash('sha256').update(goJson(encoded), 'utf8').digest('hex')
   return [...hex.slice(0, 10)].map(c => ({ '0': 'g', '1': 'h', '3': 'k', a: 'm', e: 't' })[c] ?? c).join('')
 }
-
-const isMap = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v)
 
 /** `encoding/json.Marshal`: map keys sorted, and `<`, `>`, `&`, U+2028, U+2029 escaped as Go does. */
 export function goJson(value: unknown): string {

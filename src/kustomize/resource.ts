@@ -1,6 +1,8 @@
-import type { YamlPath } from '../../yaml/documents.js'
+import type { YamlPath } from '../yaml/documents.js'
 import { deepClone } from './json-patch.js'
 import { cloneTrace, locateInTrace, type Trace } from './trace.js'
+import { isObject } from '../yaml/values.js'
+import { groupVersion } from '../kubernetes/api-version.js'
 
 export type KubeObject = Record<string, unknown>
 
@@ -20,10 +22,11 @@ export interface RenderedObject {
   hashSuffix?: boolean
 }
 
-export const metadataOf = (o: KubeObject): Record<string, unknown> =>
-  o.metadata !== null && typeof o.metadata === 'object' && !Array.isArray(o.metadata)
-    ? (o.metadata as Record<string, unknown>)
-    : {}
+export const metadataOf = (o: KubeObject): Record<string, unknown> => (isObject(o.metadata) ? o.metadata : {})
+
+/** A map of labels or annotations, its values as strings; undefined when `v` is not a map. */
+export const stringMap = (v: unknown): Record<string, string> | undefined =>
+  isObject(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)])) : undefined
 
 export const nameOf = (o: KubeObject): string => String(metadataOf(o).name ?? '')
 export const namespaceOf = (o: KubeObject): string | undefined => {
@@ -32,10 +35,7 @@ export const namespaceOf = (o: KubeObject): string | undefined => {
 }
 export const kindOf = (o: KubeObject): string => String(o.kind ?? '')
 export const apiVersionOf = (o: KubeObject): string => String(o.apiVersion ?? '')
-export const groupOf = (o: KubeObject): string => {
-  const v = apiVersionOf(o)
-  return v.includes('/') ? v.slice(0, v.indexOf('/')) : ''
-}
+export const groupOf = (o: KubeObject): string => groupVersion(apiVersionOf(o)).group
 
 /** `group/kind namespace/name`, how messages name an object. */
 export function describeObject(o: KubeObject): string {

@@ -1,9 +1,10 @@
 import * as posix from 'node:path/posix'
-import type { YamlPath } from '../../yaml/documents.js'
+import type { YamlPath } from '../yaml/documents.js'
 import { noteAt, type KustomizationContext } from './context.js'
 import { joinPath } from './files.js'
 import { kindOf, metadataOf, nameOf, namespaceOf, type RenderedObject } from './resource.js'
 import { cloneTrace, setTrace, traceOf, type Trace } from './trace.js'
+import { isObject } from '../yaml/values.js'
 
 /**
  * `configMapGenerator` and `secretGenerator`: literals, files and env files become a ConfigMap or Secret whose name
@@ -46,8 +47,7 @@ interface GeneratorOptions {
   immutable?: boolean
 }
 
-const asOptions = (v: unknown): GeneratorOptions =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as GeneratorOptions) : {}
+const asOptions = (v: unknown): GeneratorOptions => (isObject(v) ? (v as GeneratorOptions) : {})
 
 /** Strips one pair of matching quotes around a literal value, as kustomize does for `key="value"`. */
 function unquote(value: string): string {

@@ -1,6 +1,6 @@
-import type { YamlPath } from '../../yaml/documents.js'
+import type { YamlPath } from '../yaml/documents.js'
 import { noteAt, type KustomizationContext } from './context.js'
-import { isClusterScoped, kindOf, metadataOf, nameOf, type RenderedObject } from './resource.js'
+import { isClusterScoped, kindOf, metadataOf, nameOf, stringMap, type RenderedObject } from './resource.js'
 import { containersAlong, setTrace, traceOf } from './trace.js'
 
 /** Kinds kustomize never prefixes or suffixes (prefixSuffixFieldSpecsToSkip). */
@@ -84,11 +84,6 @@ function labelPaths(kind: string, selectors: boolean, templates: boolean): YamlP
   }
   return paths
 }
-
-const stringMap = (v: unknown): Record<string, string> | undefined =>
-  v !== null && typeof v === 'object' && !Array.isArray(v)
-    ? Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, String(x)]))
-    : undefined
 
 function addPairs(
   ctx: KustomizationContext,

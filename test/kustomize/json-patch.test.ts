@@ -1,9 +1,7 @@
-import { parseDocuments } from '../../../src/yaml/documents.js'
-import { applyJsonPatch, JsonPatchError, parsePointer } from '../../../src/validate/kustomize/json-patch.js'
-import { locateInTrace, traceOf, type Trace } from '../../../src/validate/kustomize/trace.js'
-
-const lineOf = (text: string, needle: string): number =>
-  text.split('\n').findIndex(l => l.includes(needle)) + 1
+import { parseDocuments } from '../../src/yaml/documents.js'
+import { applyJsonPatch, JsonPatchError, parsePointer } from '../../src/kustomize/json-patch.js'
+import { locateInTrace, traceOf, type Trace } from '../../src/kustomize/trace.js'
+import { lineOf } from '../helpers/text.js'
 
 /** A target document and a patch document, both parsed from text so that traces resolve to real lines. */
 function setup(target: string, patch: string) {

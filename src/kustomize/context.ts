@@ -1,5 +1,5 @@
-import type { Finding, Severity } from '../../errors.js'
-import { positionOf, type YamlDocument, type YamlPath } from '../../yaml/documents.js'
+import type { Finding, Severity } from '../errors.js'
+import { positionOf, type YamlDocument, type YamlPath } from '../yaml/documents.js'
 import type { FileIndex } from './files.js'
 
 /** One kustomization being rendered: its file, its parsed content, and where its findings go. */

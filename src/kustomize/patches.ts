@@ -4,7 +4,7 @@ import {
   tryParseDocuments,
   type YamlDocument,
   type YamlPath
-} from '../../yaml/documents.js'
+} from '../yaml/documents.js'
 import { noteAt, type KustomizationContext } from './context.js'
 import { joinPath } from './files.js'
 import { applyJsonPatch, deepClone, JsonPatchError } from './json-patch.js'
@@ -21,6 +21,7 @@ import {
 import { selectTargets, type TargetSelector } from './select.js'
 import { applyStrategicMerge } from './strategic-merge.js'
 import type { Origin } from './trace.js'
+import { isObject } from '../yaml/values.js'
 
 /** A patch's documents and where their content is written: a patch file, or a block in the kustomization. */
 interface PatchSource {
@@ -29,9 +30,6 @@ interface PatchSource {
   /** For messages: `infrastructure/staging/patch.yaml`, or `the inline patch at patches.0.patch in <file>`. */
   name: string
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v)
 
 function loadPatch(
   ctx: KustomizationContext,

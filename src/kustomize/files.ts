@@ -1,6 +1,6 @@
 import * as posix from 'node:path/posix'
-import type { Finding } from '../../errors.js'
-import { tryParseDocuments, type YamlDocument } from '../../yaml/documents.js'
+import type { Finding } from '../errors.js'
+import { tryParseDocuments, type YamlDocument } from '../yaml/documents.js'
 
 /**
  * The repository as the renderer sees it: repository-relative POSIX paths to file text, or to documents someone

@@ -1,8 +1,8 @@
-import type { Exec } from '../../../src/deps.js'
-import { buildWithBinary, findKustomizeBinary } from '../../../src/validate/kustomize/build-binary.js'
-import { renderKustomization } from '../../../src/validate/kustomize/render.js'
-import { locateField } from '../../../src/validate/kustomize/resource.js'
-import { lineOf } from './helpers.js'
+import type { Exec } from '../../src/deps.js'
+import { buildWithBinary, findKustomizeBinary } from '../../src/validate/kustomize-binary.js'
+import { renderKustomization } from '../../src/kustomize/render.js'
+import { locateField } from '../../src/kustomize/resource.js'
+import { lineOf } from '../helpers/text.js'
 
 const crs = `apiVersion: addons.cluster.x-k8s.io/v1beta2
 kind: ClusterResourceSet

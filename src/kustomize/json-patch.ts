@@ -1,4 +1,4 @@
-import type { YamlPath } from '../../yaml/documents.js'
+import type { YamlPath } from '../yaml/documents.js'
 import {
   containersAlong,
   extractTrace,
@@ -9,6 +9,7 @@ import {
   type Origin,
   type Trace
 } from './trace.js'
+import { isObject } from '../yaml/values.js'
 
 /**
  * RFC 6902 JSON Patch, as kustomize applies `patchesJson6902` and JSON6902 `patches` (through evanphx/json-patch):
@@ -42,9 +43,6 @@ export function parsePointer(pointer: string): string[] {
     .split('/')
     .map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'))
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v)
 
 const arrayIndex = /^(?:0|[1-9][0-9]*)$/
 
