@@ -3,7 +3,7 @@ import type { RunDeps } from './deps.js'
 import { loadConfig } from './config/load.js'
 import type { Component, Settings } from './settings/inputs.js'
 import { discoverTargets } from './targets/discover.js'
-import { readRepository } from './workspace/repository.js'
+import { readRepository, type UnreadFile } from './workspace/repository.js'
 import { applyChanges } from './workspace/transaction.js'
 import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
 import { validateRepository, type ValidationInput } from './validate/validator.js'
@@ -74,7 +74,13 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
       v => upstream.flux(v),
       deps.log
     )
-    await validateInto(result, { files: base.files(), crdSources }, upstream, specs.calico, deps)
+    await validateInto(
+      result,
+      { files: base.files(), crdSources, unread: read.unread },
+      upstream,
+      specs.calico,
+      deps
+    )
     await recheckWithKustomize(result, base, root, deps)
     result.tools = upstream.installed
     return { result, plan }
@@ -119,7 +125,7 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
   result.files = describeChanges(base, combined)
   result.changed = combined.length > 0
 
-  await validatePlan(result, plan, outcomes, upstream, specs.calico, deps)
+  await validatePlan(result, plan, outcomes, { upstream, calico: specs.calico, unread: read.unread }, deps)
   result.tools = upstream.installed
   // A run whose result does not validate writes nothing; the caller reports the findings and fails.
   const errors = result.findings.filter(f => f.severity === 'error').length
@@ -186,14 +192,18 @@ async function validatePlan(
   result: RunResult,
   plan: Plan,
   outcomes: ReadonlyMap<Component, StageOutcome[]>,
-  upstream: Upstream,
-  calico: VersionSpec | undefined,
+  {
+    upstream,
+    calico,
+    unread
+  }: { upstream: Upstream; calico: VersionSpec | undefined; unread: readonly UnreadFile[] },
   deps: RunDeps
 ): Promise<void> {
   const input = (components: readonly Component[]): ValidationInput => {
     const of = components.flatMap(c => outcomes.get(c) ?? [])
     return {
       files: treeAfter(plan, components).files(),
+      unread,
       // A regenerated target that came out unchanged is what the run would write: the same scope either way.
       written: [
         ...new Set([

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { run } from '../src/run.js'
@@ -60,6 +60,24 @@ describe('run (validate) on a generated home-lab fleet on disk', () => {
     expect(show.filter(l => l.startsWith('error'))).toEqual([])
     expect(result.findings.filter(f => f.rule === 'kustomize/missing-file')).toEqual([])
     expect(result.validation.resources).toBeGreaterThan(20)
+  })
+
+  it('says a generator input that is a symlink out of the repository is outside it, not that it does not exist', async () => {
+    const root = writeFleet(generateFleet())
+    const dir = 'kubernetes/apps/ns-0/app-0-0/app'
+    const elsewhere = mkdtempSync(path.join(os.tmpdir(), 'fcu-elsewhere-'))
+    writeFileSync(path.join(elsewhere, 'script.sh'), '#!/bin/sh\n')
+    rmSync(path.join(root, dir, 'resources/script.sh'))
+    symlinkSync(path.join(elsewhere, 'script.sh'), path.join(root, dir, 'resources/script.sh'))
+    const errors = (await validate(root)).findings.filter(f => f.severity === 'error')
+    expect(errors.map(f => [f.rule, f.file, f.message])).toEqual([
+      [
+        'kustomize/missing-file',
+        `${dir}/kustomization.yaml`,
+        expect.stringContaining('a symlink to a file outside the repository, which is not followed')
+      ]
+    ])
+    expect(errors[0].message).not.toContain('does not exist')
   })
 
   it('still reports a generator input that is not there, at its line', async () => {

@@ -9,6 +9,9 @@ import { tryParseDocuments, type YamlDocument } from '../yaml/documents.js'
  */
 export type RepositoryFiles = ReadonlyMap<string, string | readonly YamlDocument[]>
 
+/** Why the repository reader left out a file that a kustomization names (see `readRepository`). */
+export type UnreadReason = 'outside-repository' | 'too-large'
+
 export const kustomizationFileNames = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const
 
 /** Parsed documents and directory lookups over one `RepositoryFiles`, computed once per render. */
@@ -16,7 +19,10 @@ export class FileIndex {
   private readonly parsed = new Map<string, { documents: readonly YamlDocument[]; error?: Finding }>()
   private readonly directories = new Set<string>()
 
-  constructor(readonly files: RepositoryFiles) {
+  constructor(
+    readonly files: RepositoryFiles,
+    private readonly unread: ReadonlyMap<string, UnreadReason> = new Map()
+  ) {
     for (const file of files.keys()) {
       let dir = posix.dirname(file)
       while (dir !== '.' && dir !== '/' && !this.directories.has(dir)) {
@@ -29,6 +35,27 @@ export class FileIndex {
 
   hasFile(path: string): boolean {
     return this.files.has(path)
+  }
+
+  /** Why a named file is not among the files: the end of the message that says so, and what to do. */
+  absence(path: string): { text: string; hint: string } {
+    switch (this.unread.get(path)) {
+      case 'outside-repository':
+        return {
+          text: ', a symlink to a file outside the repository, which is not followed (nor does kustomize-controller)',
+          hint: 'Put the file itself in the repository: Flux reads only what its source holds.'
+        }
+      case 'too-large':
+        return {
+          text: ', which is larger than a ConfigMap or Secret can hold (1 MiB), and was not read',
+          hint: 'Keep generator inputs under 1 MiB: the API server rejects larger ConfigMaps and Secrets.'
+        }
+      default:
+        return {
+          text: ', which does not exist',
+          hint: 'Fix the path (it is relative to the kustomization directory) or add the file.'
+        }
+    }
   }
 
   isDirectory(path: string): boolean {

@@ -100,13 +100,14 @@ function generateOne(
     const path = joinPath(ctx.dir, eq > 0 ? text.slice(eq + 1) : text)
     const content = ctx.files.text(path)
     if (content === undefined) {
+      const absent = ctx.files.absence(path)
       noteAt(
         ctx,
         'error',
         'kustomize/missing-file',
         at('files', j),
-        `${field} ${name} in ${ctx.file} reads ${path}, which does not exist`,
-        'Fix the path (it is relative to the kustomization directory) or add the file.'
+        `${field} ${name} in ${ctx.file} reads ${path}${absent.text}`,
+        absent.hint
       )
       return
     }
@@ -120,12 +121,14 @@ function generateOne(
     const path = joinPath(ctx.dir, String(entry))
     const content = ctx.files.text(path)
     if (content === undefined) {
+      const absent = ctx.files.absence(path)
       noteAt(
         ctx,
         'error',
         'kustomize/missing-file',
         entryPath,
-        `${field} ${name} in ${ctx.file} reads ${path}, which does not exist`
+        `${field} ${name} in ${ctx.file} reads ${path}${absent.text}`,
+        absent.hint
       )
       continue
     }

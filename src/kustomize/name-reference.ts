@@ -79,12 +79,14 @@ export function loadNameReferences(
     const file = joinPath(ctx.dir, String(entry))
     claim(file)
     if (!ctx.files.hasFile(file)) {
+      const absent = ctx.files.absence(file)
       noteAt(
         ctx,
         'error',
         'kustomize/missing-file',
         ['configurations', i],
-        `${ctx.file} names ${file}, which does not exist`
+        `${ctx.file} names ${file}${absent.text}`,
+        absent.hint
       )
       return
     }

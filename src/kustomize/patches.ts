@@ -39,13 +39,14 @@ function loadPatch(
   if (typeof ref.path === 'string') {
     const file = joinPath(ctx.dir, ref.path)
     if (!ctx.files.hasFile(file)) {
+      const absent = ctx.files.absence(file)
       noteAt(
         ctx,
         'error',
         'kustomize/missing-file',
         declaredAt,
-        `${ctx.file} patches with ${file}, which does not exist`,
-        'Fix the path (it is relative to the kustomization directory) or add the file.'
+        `${ctx.file} patches with ${file}${absent.text}`,
+        absent.hint
       )
       return undefined
     }

@@ -3,7 +3,14 @@ import { dedupeFindings, type Finding } from '../errors.js'
 import type { YamlDocument, YamlPath } from '../yaml/documents.js'
 import { isYamlPath } from '../workspace/paths.js'
 import { noteAt, type KustomizationContext } from './context.js'
-import { FileIndex, isOutsideRepository, isRemoteReference, joinPath, type RepositoryFiles } from './files.js'
+import {
+  FileIndex,
+  isOutsideRepository,
+  isRemoteReference,
+  joinPath,
+  type RepositoryFiles,
+  type UnreadReason
+} from './files.js'
 import { runGenerators } from './generators.js'
 import { generatedNameHash } from './hash.js'
 import { deepClone } from './json-patch.js'
@@ -154,8 +161,9 @@ export class KustomizeRenderer {
   private readonly claimed = new Set<string>()
   private readonly included = new Set<string>()
 
-  constructor(files: RepositoryFiles) {
-    this.index = new FileIndex(files)
+  /** `unread`: files the repository reader left out, and why (so a finding says that, not "does not exist"). */
+  constructor(files: RepositoryFiles, unread?: ReadonlyMap<string, UnreadReason>) {
+    this.index = new FileIndex(files, unread)
   }
 
   /** `kustomize build <dir>`. */
@@ -515,21 +523,25 @@ export class KustomizeRenderer {
       const sub = this.accumulate(path, stack)
       return { ...sub, objects: sub.objects.map(cloneRendered) }
     }
+    const absent = this.index.absence(path)
     noteAt(
       ctx,
       'error',
       'kustomize/missing-resource',
       at,
-      `${ctx.file} includes ${path}, which does not exist; kustomize build fails`,
-      'Fix the path (it is relative to the kustomization directory) or add the file.'
+      `${ctx.file} includes ${path}${absent.text}; kustomize build fails`,
+      absent.hint
     )
     return undefined
   }
 }
 
 /** Renders every kustomization of a repository; see `KustomizeRenderer`. */
-export function renderRepository(files: RepositoryFiles): RepositoryRender {
-  return new KustomizeRenderer(files).renderRepository()
+export function renderRepository(
+  files: RepositoryFiles,
+  unread?: ReadonlyMap<string, UnreadReason>
+): RepositoryRender {
+  return new KustomizeRenderer(files, unread).renderRepository()
 }
 
 /** `kustomize build <dir>` over the given files; undefined when the directory has no kustomization. */

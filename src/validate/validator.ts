@@ -5,6 +5,7 @@ import { inSkippedDirectory } from '../workspace/paths.js'
 import { crdCatalog, type CrdCatalog } from './schema/index.js'
 import { checkRepositoryReferences } from './references.js'
 import { renderRepository } from '../kustomize/render.js'
+import type { UnreadReason } from '../kustomize/files.js'
 import { appliedView, manifestParseFailures, notManifestFiles } from './applied.js'
 import { collectObjects, type ManifestObject, type ParseFailure, type SourceFile } from './objects.js'
 import { configMapSize } from './rules/configMapSize.js'
@@ -42,6 +43,8 @@ export interface ValidationInput {
    * in play (`flux install --export`), for repositories whose Flux comes from bootstrap, the operator or a chart.
    */
   crdSources?: readonly { name: string; crds: readonly unknown[] }[]
+  /** Files kustomizations name that the repository reader did not read, and why (`readRepository`). */
+  unread?: readonly { path: string; reason: UnreadReason }[]
 }
 
 export interface SkippedKind {
@@ -199,7 +202,10 @@ export function validateRepository(input: ValidationInput): ValidationReport {
 
   const texts = new Map(input.files.map(f => [f.path, f.content]))
   const skip = notManifestFiles(input.files.map(f => f.path))
-  const render = renderRepository(repositoryFiles(input.files, collected.documents))
+  const render = renderRepository(
+    repositoryFiles(input.files, collected.documents),
+    new Map((input.unread ?? []).map(u => [u.path, u.reason]))
+  )
   const view = appliedView(collected, render, skip, written)
   const objects = checkObjects(view.objects, ctx, inScope, view.unapplied)
   const claimed = new Set(render.findings.filter(f => f.rule === 'yaml/parse').map(f => f.file))

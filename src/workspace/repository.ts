@@ -4,7 +4,7 @@ import * as posix from 'node:path/posix'
 import type { Exec } from '../deps.js'
 import { CONFIGMAP_MAX_BYTES } from '../kubernetes/limits.js'
 import { tryParseDocuments } from '../yaml/documents.js'
-import { kustomizationFileNames } from '../kustomize/files.js'
+import { kustomizationFileNames, type UnreadReason } from '../kustomize/files.js'
 import { inSkippedDirectory, isSkippedDirectory, isYamlPath, toRepoPath } from './paths.js'
 
 /** The repository as the engine sees it: YAML files by repo-relative path. Read once per run (SPEC §9). */
@@ -16,7 +16,7 @@ export interface RepoFile {
 /** A file a kustomization names that was not read, and why; the renderer says so rather than "does not exist". */
 export interface UnreadFile {
   path: string
-  reason: 'outside-repository' | 'too-large'
+  reason: UnreadReason
 }
 
 /** YAML files, plus the files of any type that kustomizations read into ConfigMaps and Secrets. */

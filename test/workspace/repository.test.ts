@@ -104,7 +104,8 @@ describe('readRepository', () => {
 
   const prepare = () => {
     const root = tree(app)
-    const elsewhere = tree({ 'outside.sh': 'echo outside\n' })
+    const elsewhere = tree({ 'outside.sh': 'echo outside\n', 'outside.yaml': 'kind: Outside\n' })
+    symlinkSync(path.join(elsewhere, 'outside.yaml'), path.join(root, 'app/outside.yaml'))
     symlinkSync('resources/script.sh', path.join(root, 'app/linked.sh'))
     symlinkSync(path.join(elsewhere, 'outside.sh'), path.join(root, 'app/outside.sh'))
     writeFileSync(path.join(root, 'app/big.bin'), Buffer.alloc(1_048_577, 'x'))
@@ -128,7 +129,8 @@ describe('readRepository', () => {
     const read = await readRepository(prepare())
     expect(read.unread).toEqual([
       { path: 'app/big.bin', reason: 'too-large' },
-      { path: 'app/outside.sh', reason: 'outside-repository' }
+      { path: 'app/outside.sh', reason: 'outside-repository' },
+      { path: 'app/outside.yaml', reason: 'outside-repository' }
     ])
   })
 
