@@ -9,6 +9,7 @@ import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
 import { validateRepository, type ValidationInput } from './validate/validator.js'
 import { validateCalicoResources } from './validate/calicoctl.js'
 import { fluxCrdSources } from './validate/flux-crds.js'
+import { Baseline } from './validate/baseline.js'
 import { isYamlFile } from './validate/objects.js'
 import { findKustomizeBinary, referencesWithBinary } from './validate/kustomize-binary.js'
 import {
@@ -219,18 +220,31 @@ async function validatePlan(
   }
   const changing = planComponents(plan)
   await validateInto(result, input([...outcomes.keys()]), upstream, calico, deps)
-  if (changing.length < 2) return
+  const alone: { component: Component; findings: Finding[] }[] = []
+  if (changing.length >= 2) {
+    for (const component of changing) {
+      const only = emptyResult(result.mode, result.dryRun)
+      await validateInto(only, input([component]), upstream, calico, deps)
+      alone.push({ component, findings: only.findings })
+    }
+  }
+  // The repository as read, against the CRDs it had: what fails there is not what this upgrade breaks. Only
+  // checked when there is an error to weigh, so a clean upgrade costs no second validation.
+  let baseline = new Baseline([])
+  if ([result, ...alone].some(r => r.findings.some(f => f.severity === 'error'))) {
+    const before = emptyResult(result.mode, result.dryRun)
+    await validateInto(before, { files: plan.base.files(), unread }, upstream, calico, deps)
+    baseline = new Baseline(before.findings)
+  }
   const seen = new Set(result.findings.map(findingKey))
-  for (const component of changing) {
-    const alone = emptyResult(result.mode, result.dryRun)
-    await validateInto(alone, input([component]), upstream, calico, deps)
-    for (const f of alone.findings) {
-      if (seen.has(findingKey(f))) continue
+  for (const { component, findings } of alone) {
+    for (const f of findings) {
+      if (seen.has(findingKey(f)) || baseline.has(f)) continue
       seen.add(findingKey(f))
       result.findings.push({ ...f, message: `${f.message} (with only the ${component} changes applied)` })
     }
   }
-  result.findings.sort(byLocation)
+  result.findings = baseline.mark(result.findings).sort(byLocation)
 }
 
 const findingKey = (f: Finding): string => [f.rule, f.file, f.line, f.message].join('\u0000')

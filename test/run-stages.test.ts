@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { defaultStages, run } from '../src/run.js'
@@ -70,6 +70,35 @@ describe('run with stages', () => {
         line: 8
       })
     )
+    expect(result.written).toBe(false)
+    expect(snapshot(root)).toEqual(before)
+  })
+
+  it('an error the upgrade brings stops it, beside one the repository already had, which is a warning', async () => {
+    writeFileSync(
+      path.join(root, 'clusters/tmp-mgmt/apps.yaml'),
+      'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  namespace: flux-system\nspec:\n  interval: 5m\n  url: https://github.com/example/apps.git\n'
+    )
+    const before = snapshot(root)
+    const adds = stage('flux', async () => ({
+      changes: [{ path: 'infrastructure/staging/extra.yaml', content: BAD_DEPLOYMENT, reason: 'regenerated' }]
+    }))
+    const { result } = await run(settingsFor(root, mirror), engineDeps(toolCache).deps, [
+      ...defaultStages,
+      adds
+    ])
+    const shown = (severity: string) =>
+      result.findings.filter(f => f.severity === severity).map(f => [f.file, f.line, f.rule])
+    expect(shown('error')).toEqual([
+      ['infrastructure/staging/extra.yaml', 5, 'schema/required'],
+      ['infrastructure/staging/extra.yaml', 8, 'schema/unknown-field']
+    ])
+    expect(shown('warning')).toContainEqual(['clusters/tmp-mgmt/apps.yaml', 3, 'object/missing-field'])
+    expect(
+      result.findings
+        .find(f => f.file === 'clusters/tmp-mgmt/apps.yaml')
+        ?.message.endsWith('(already failing before this upgrade)')
+    ).toBe(true)
     expect(result.written).toBe(false)
     expect(snapshot(root)).toEqual(before)
   })

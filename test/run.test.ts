@@ -187,22 +187,21 @@ describe('run (upgrade) on the example fleet repository', () => {
     )
   })
 
-  it('writes nothing when what it would write does not validate, and reports each error with its line', async () => {
-    // A repository object of a kind the upgrade changes, which no longer validates with the new CRDs in scope.
+  it('upgrades a repository with an error it already had, and reports that error as a warning marked so', async () => {
+    // A repository object of a kind the upgrade checks, broken before the upgrade whatever the CRDs.
     writeFileSync(
       path.join(root, 'clusters/tmp-mgmt/apps.yaml'),
       'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  namespace: flux-system\nspec:\n  interval: 5m\n  url: https://github.com/example/apps.git\n'
     )
-    const before = snapshot(root)
     const result = await run(settingsFor(root, mirror, { components: 'flux' }), engineDeps(toolCache).deps)
-    expect(result.written).toBe(false)
-    expect(snapshot(root)).toEqual(before)
-    const errors = result.findings.filter(f => f.severity === 'error')
-    expect(errors.map(f => [f.file, f.line, f.rule])).toEqual([
-      ['clusters/tmp-mgmt/apps.yaml', 3, 'object/missing-field']
+    expect(result.findings.filter(f => f.severity === 'error')).toEqual([])
+    const already = result.findings.filter(f => f.message.endsWith('(already failing before this upgrade)'))
+    expect(already.map(f => [f.severity, f.file, f.line, f.rule])).toEqual([
+      ['warning', 'clusters/tmp-mgmt/apps.yaml', 3, 'object/missing-field']
     ])
-    expect(errors[0].message).toContain('metadata.name')
-    expect(result.notes.join(' ')).toContain('nothing was written')
+    expect(already[0].message).toContain('metadata.name')
+    expect(result.written).toBe(true)
+    expect(readFileSync(path.join(root, GOTK), 'utf8')).toContain('v2.9.3')
   })
 
   describe('bad input leaves the working tree untouched and names what to fix', () => {

@@ -1,6 +1,7 @@
 import { formatLocation, type Finding } from '../errors.js'
 import { CLIENT_SIDE_APPLY_MAX_BYTES, CONFIGMAP_MAX_BYTES } from '../kubernetes/limits.js'
 import type { RunResult } from '../result.js'
+import { isAlreadyFailing } from '../validate/baseline.js'
 import { countsLine, validationCounts } from './counts.js'
 
 /**
@@ -145,17 +146,31 @@ function renderPullRequests(result: RunResult): string[] {
   return out
 }
 
-export function renderFindings(findings: Finding[]): string[] {
-  if (findings.length === 0) return ['### Validation', '', 'No findings.', '']
+export function renderFindings(all: Finding[]): string[] {
+  const already = all.filter(isAlreadyFailing)
+  const findings = all.filter(f => !isAlreadyFailing(f))
+  const out = ['### Validation', '']
   const count = (s: Finding['severity']) => findings.filter(f => f.severity === s).length
-  const out = [
-    '### Validation',
-    '',
-    `${count('error')} error(s), ${count('warning')} warning(s), ${count('notice')} notice(s).`,
-    '',
-    '| severity | where | rule | finding | what to do |',
-    '|---|---|---|---|---|'
-  ]
+  if (findings.length === 0) out.push('No findings.', '')
+  else
+    out.push(
+      `${count('error')} error(s), ${count('warning')} warning(s), ${count('notice')} notice(s).`,
+      '',
+      ...findingsTable(findings)
+    )
+  if (already.length > 0)
+    out.push(
+      '### Already failing before this upgrade',
+      '',
+      `${already.length} error(s) the repository had before this upgrade, against the CRDs it had: reported as warnings, they do not stop it.`,
+      '',
+      ...findingsTable(already)
+    )
+  return out
+}
+
+function findingsTable(findings: readonly Finding[]): string[] {
+  const out = ['| severity | where | rule | finding | what to do |', '|---|---|---|---|---|']
   for (const f of findings) {
     out.push(
       `| ${f.severity} | ${code(formatLocation(f) || '—')} | ${f.rule} | ${esc(f.message)} | ${esc(f.hint ?? '')} |`

@@ -112,6 +112,22 @@ const result: RunResult = {
 describe('renderSummary', () => {
   const md = renderSummary(result)
 
+  it('lists the errors the repository had before the upgrade in their own section, apart from the others', () => {
+    const already = {
+      severity: 'warning' as const,
+      rule: 'object/missing-field',
+      file: 'apps/broken.yaml',
+      line: 3,
+      message: 'GitRepository has no metadata.name (already failing before this upgrade)'
+    }
+    const out = renderSummary({ ...result, findings: [...result.findings, already] })
+    const section = out.slice(out.indexOf('### Already failing before this upgrade'))
+    expect(section).toContain('1 error(s) the repository had before this upgrade')
+    expect(section).toContain('| warning | `apps/broken.yaml:3` | object/missing-field |')
+    expect(out.slice(0, out.indexOf('### Already failing'))).not.toContain('apps/broken.yaml')
+    expect(md).not.toContain('### Already failing')
+  })
+
   it('has the version table with the release notes link', () => {
     expect(md).toContain(
       '| flux | 2.7.5 | 2.9.3 | upgrade: upgrade 2.7.5 → 2.9.3 | [2.9.3](https://github.com/fluxcd/flux2/releases/tag/v2.9.3) |'
