@@ -108,13 +108,23 @@ export function compareFindings(a: Finding, b: Finding): number {
   )
 }
 
-/** Each finding once, the first kept: a base included by several overlays, or checked twice, reports its problem once. */
+const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, notice: 2 }
+
+/**
+ * Each finding once (issue 11, item 8): the same rule at the same file and line with the same message is one
+ * finding, whatever its column, the first kept. Where the copies differ in severity (a base that one applied and
+ * one unapplied overlay include), the most severe one is kept, at the first one's place in the list.
+ */
 export function dedupeFindings(findings: readonly Finding[]): Finding[] {
-  const seen = new Set<string>()
-  return findings.filter(f => {
-    const key = [f.severity, f.rule, f.file, f.line, f.column, f.message].join('\u0000')
-    if (seen.has(key)) return false
-    seen.add(key)
-    return true
-  })
+  const kept = new Map<string, number>()
+  const out: Finding[] = []
+  for (const f of findings) {
+    const key = [f.rule, f.file, f.line, f.message].join('\u0000')
+    const at = kept.get(key)
+    if (at === undefined) {
+      kept.set(key, out.length)
+      out.push(f)
+    } else if (SEVERITY_RANK[f.severity] < SEVERITY_RANK[out[at].severity]) out[at] = f
+  }
+  return out
 }

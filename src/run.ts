@@ -1,4 +1,4 @@
-import type { Finding } from './errors.js'
+import { compareFindings, dedupeFindings, type Finding } from './errors.js'
 import type { RunDeps } from './deps.js'
 import { loadConfig } from './config/load.js'
 import type { Component, Settings } from './settings/inputs.js'
@@ -244,7 +244,7 @@ async function validatePlan(
       result.findings.push({ ...f, message: `${f.message} (with only the ${component} changes applied)` })
     }
   }
-  result.findings = baseline.mark(result.findings).sort(byLocation)
+  result.findings = dedupeFindings(baseline.mark(result.findings)).sort(compareFindings)
 }
 
 const findingKey = (f: Finding): string => [f.rule, f.file, f.line, f.message].join('\u0000')
@@ -275,7 +275,7 @@ async function validateInto(
     result.findings.push(...checked.findings)
     if (checked.skipped) result.notes.push(checked.skipped)
   }
-  result.findings.sort(byLocation)
+  result.findings = dedupeFindings(result.findings).sort(compareFindings)
 }
 
 /**
@@ -301,11 +301,8 @@ async function recheckWithKustomize(
   deps.log.info(
     `${binary.kind} built ${rechecked.rebuilt.join(', ')}: ClusterResourceSet references checked on its output`
   )
-  result.findings = [...result.findings.filter(f => !f.rule.startsWith('crs/')), ...rechecked.findings].sort(
-    byLocation
-  )
-}
-
-function byLocation(a: Finding, b: Finding): number {
-  return (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0)
+  result.findings = dedupeFindings([
+    ...result.findings.filter(f => !f.rule.startsWith('crs/')),
+    ...rechecked.findings
+  ]).sort(compareFindings)
 }

@@ -31,19 +31,30 @@ describe('the order findings are reported in', () => {
 })
 
 describe('dedupeFindings', () => {
-  it('keeps the first of findings with the same severity, rule, place and message', () => {
+  it('keeps the first of findings with the same rule, file, line and message, whatever the column', () => {
     const first = finding({ file: 'a.yaml', line: 3, hint: 'first' })
-    const findings = [first, finding({ file: 'a.yaml', line: 3, hint: 'second' })]
+    const findings = [
+      first,
+      finding({ file: 'a.yaml', line: 3, hint: 'second' }),
+      finding({ file: 'a.yaml', line: 3, column: 5 })
+    ]
     expect(dedupeFindings(findings)).toEqual([first])
   })
 
-  it('keeps findings that differ in any of those', () => {
+  it('keeps the most severe of copies that differ in severity, where the first stood', () => {
+    const warning = finding({ file: 'a.yaml', line: 3, severity: 'warning' })
+    const other = finding({ file: 'b.yaml', line: 1 })
+    const error = finding({ file: 'a.yaml', line: 3, severity: 'error', hint: 'applied' })
+    expect(
+      dedupeFindings([warning, other, error, finding({ file: 'a.yaml', line: 3, severity: 'notice' })])
+    ).toEqual([error, other])
+  })
+
+  it('keeps findings that differ in rule, file, line or message', () => {
     const findings = [
       finding({ file: 'a.yaml', line: 3 }),
-      finding({ file: 'a.yaml', line: 3, column: 5 }),
       finding({ file: 'a.yaml', line: 4 }),
       finding({ file: 'b.yaml', line: 3 }),
-      finding({ file: 'a.yaml', line: 3, severity: 'warning' }),
       finding({ file: 'a.yaml', line: 3, rule: 'other' }),
       finding({ file: 'a.yaml', line: 3, message: 'other' })
     ]
