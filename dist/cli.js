@@ -162,6 +162,29 @@ function formatLocation(l, where = 'action') {
         return inputLocation(l.input, where);
     return '';
 }
+/** Code-unit order, not the locale's: the same on every machine, so reports and listings do not move between runs. */
+const compareText = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+/**
+ * The one order findings are reported in: by file, then line, then rule and message, so a report reads top to bottom
+ * and two runs over the same repository print the same list.
+ */
+function compareFindings(a, b) {
+    return (compareText(a.file ?? '', b.file ?? '') ||
+        (a.line ?? 0) - (b.line ?? 0) ||
+        compareText(a.rule, b.rule) ||
+        compareText(a.message, b.message));
+}
+/** Each finding once, the first kept: a base included by several overlays, or checked twice, reports its problem once. */
+function dedupeFindings(findings) {
+    const seen = new Set();
+    return findings.filter(f => {
+        const key = [f.severity, f.rule, f.file, f.line, f.column, f.message].join('\u0000');
+        if (seen.has(key))
+            return false;
+        seen.add(key);
+        return true;
+    });
+}
 
 /** The GitHub Actions bot, as GitHub's own actions commit: its user id makes the noreply address link to it. */
 const ACTIONS_BOT = 'github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>';
@@ -308,6 +331,14 @@ function insideWorkspace(root, relative, input) {
 }
 /** Repository-relative POSIX path, the form every finding and report uses. */
 const toRepoPath = (root, abs) => path__default.relative(root, abs).split(path__default.sep).join('/');
+/** Folders never read: version control, installed dependencies and vendored or tool-state trees, none of them applied. */
+const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules', '.terraform', 'vendor']);
+/** Whether a folder of this name is never read (the name alone, as a directory walk sees it). */
+const isSkippedDirectory = (name) => SKIPPED_DIRECTORIES.has(name);
+/** Whether a repository-relative POSIX path lies under a folder never read. */
+const inSkippedDirectory = (repoPath) => repoPath.split('/').some(isSkippedDirectory);
+/** A YAML file by its name: `.yaml` or `.yml`, in any case. */
+const isYamlPath = (p) => /\.ya?ml$/i.test(p);
 
 function getDefaultExportFromCjs$1(x) {
   return x && x.__esModule && Object.prototype.hasOwnProperty.call(x, "default") ? x["default"] : x;
@@ -13451,6 +13482,9 @@ function embeddedOffset(doc, path) {
     return { lineOffset: keyPos.line - 1, exact: false };
 }
 
+/** Whether a parsed value is a mapping: not null, not a list, not a scalar. */
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
 const TARGET_TYPES = ['flux-components', 'flux-configmap', 'calico-configmap'];
 const emptyConfig = () => ({ targets: [], exclude: [], flux: {}, calico: {} });
 const INSTALL_KEYS = {
@@ -13466,7 +13500,6 @@ const INSTALL_KEYS = {
     'cluster-domain': 'string'
 };
 const CALICO_MANIFESTS = ['calico.yaml', 'calico-typha.yaml', 'calico-vxlan.yaml', 'calico-policy-only.yaml'];
-const isObj$6 = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 function parseConfig(text, file) {
     const docs = parseDocuments(text, file).filter(d => d.value !== null);
     if (docs.length === 0)
@@ -13500,7 +13533,7 @@ function parseConfig(text, file) {
         }
     };
     const keysOf = (value, path, allowed) => {
-        if (!isObj$6(value))
+        if (!isObject(value))
             return fail(path, `${dotted(path) || 'the config'} must be a mapping`, 'See the README for the config format.');
         for (const k of Object.keys(value)) {
             if (!allowed.includes(k)) {
@@ -19794,18 +19827,15 @@ function merge$1(found, c, file) {
     return { path: c.path, type, source: 'config', ...(c.install ? { install: c.install } : {}) };
 }
 
-const SKIP_DIRS = new Set(['.git', 'node_modules', '.terraform', 'vendor']);
-const YAML$2 = /\.ya?ml$/i;
-const skipped = (repoPath) => repoPath.split('/').some(part => SKIP_DIRS.has(part));
 /**
  * Lists and reads every YAML file under root, sorted by path so runs are deterministic. Where root is in a git
  * work tree (and `exec` can run git), the files are those git sees: tracked ones and untracked ones that no
  * `.gitignore` excludes, so generated or ignored files (build output, local secrets) are never validated.
- * Elsewhere (no git, no work tree) every file under root is read, except in the SKIP_DIRS folders, which the
- * git listing skips as well.
+ * Elsewhere (no git, no work tree) every file under root is read, except in the folders never read
+ * (`isSkippedDirectory`), which the git listing skips as well.
  */
 async function readYamlFiles(root, options = {}) {
-    const wanted = (p) => YAML$2.test(p) && !skipped(p);
+    const wanted = (p) => isYamlPath(p) && !inSkippedDirectory(p);
     const listed = options.exec ? await gitFiles(root, options.exec, wanted) : undefined;
     const found = (listed ?? (await walk(root))).filter(wanted).sort();
     return Promise.all(found.map(async (p) => ({ path: p, content: await promises.readFile(path__default.join(root, ...p.split('/')), 'utf8') })));
@@ -19839,10 +19869,10 @@ async function walk(root) {
         const entries = await promises.readdir(dir, { withFileTypes: true });
         for (const e of entries) {
             if (e.isDirectory()) {
-                if (!SKIP_DIRS.has(e.name))
+                if (!isSkippedDirectory(e.name))
                     await visit(path__default.join(dir, e.name));
             }
-            else if (e.isFile() && YAML$2.test(e.name)) {
+            else if (e.isFile() && isYamlPath(e.name)) {
                 found.push(toRepoPath(root, path__default.join(dir, e.name)));
             }
         }
@@ -19961,6 +19991,43 @@ function parseVersionSpec(raw, input) {
 function printable(text) {
     const flat = [...text].map(c => (c < ' ' || c === '\u007f' ? ' ' : c)).join('');
     return flat.length > 40 ? `${flat.slice(0, 40)}…` : flat;
+}
+
+/** `flux migrate -f` rewrites manifests on disk from Flux 2.7.1 on; older CLIs do not have the command. */
+const supportsFileMigration = (version) => semver.gte(version, '2.7.1');
+/**
+ * `2.8` of `2.8.3`, `v2.8.3` or `2.8.0-rc.1`: the release line `flux migrate --version` and API removals go by.
+ * Undefined for text that is no version, so a caller reading versions from user files decides what that means.
+ */
+const minorOf = (version) => /^v?(\d+\.\d+)/.exec(version)?.[1];
+function fluxCli(path, version, exec) {
+    const run = async (args, cwd) => {
+        const r = await exec(path, args, cwd === undefined ? undefined : { cwd });
+        if (r.exitCode !== 0) {
+            const said = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-5).join(' | ');
+            throw new FcuError('tool', `\`flux ${args.join(' ')}\` (flux ${version}) failed with exit code ${r.exitCode}: ${said}`, {
+                hint: "The message above is flux's own; check the install options read from the file, or run the same command locally."
+            });
+        }
+        return r;
+    };
+    return {
+        version,
+        async installExport(args) {
+            const full = ['install', '--export', ...args];
+            const r = await run(full);
+            if (!r.stdout.includes(FLUX_GENERATED)) {
+                throw new FcuError('tool', `\`flux ${full.join(' ')}\` (flux ${version}) printed no flux manifest`, {
+                    hint: 'The flux binary at hand does not behave like the released CLI; clear the tool cache and run again.'
+                });
+            }
+            return r.stdout;
+        },
+        async migrate(dir, minor) {
+            const r = await run(['migrate', '-f', '.', '--version', minor, '--yes'], dir);
+            return r.stderr + r.stdout;
+        }
+    };
 }
 
 var kinds={"admissionregistration.k8s.io/v1/MutatingAdmissionPolicy":"IoK8sApiAdmissionregistrationV1MutatingAdmissionPolicy","admissionregistration.k8s.io/v1/MutatingAdmissionPolicyBinding":"IoK8sApiAdmissionregistrationV1MutatingAdmissionPolicyBinding","admissionregistration.k8s.io/v1/MutatingWebhookConfiguration":"IoK8sApiAdmissionregistrationV1MutatingWebhookConfiguration","admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy":"IoK8sApiAdmissionregistrationV1ValidatingAdmissionPolicy","admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding":"IoK8sApiAdmissionregistrationV1ValidatingAdmissionPolicyBinding","admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration":"IoK8sApiAdmissionregistrationV1ValidatingWebhookConfiguration","apiextensions.k8s.io/v1/CustomResourceDefinition":"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinition","apiregistration.k8s.io/v1/APIService":"IoK8sKubeAggregatorPkgApisApiregistrationV1APIService","apps/v1/ControllerRevision":"IoK8sApiAppsV1ControllerRevision","apps/v1/DaemonSet":"IoK8sApiAppsV1DaemonSet","apps/v1/Deployment":"IoK8sApiAppsV1Deployment","apps/v1/ReplicaSet":"IoK8sApiAppsV1ReplicaSet","apps/v1/StatefulSet":"IoK8sApiAppsV1StatefulSet","authentication.k8s.io/v1/SelfSubjectReview":"IoK8sApiAuthenticationV1SelfSubjectReview","authentication.k8s.io/v1/TokenRequest":"IoK8sApiAuthenticationV1TokenRequest","authentication.k8s.io/v1/TokenReview":"IoK8sApiAuthenticationV1TokenReview","authorization.k8s.io/v1/LocalSubjectAccessReview":"IoK8sApiAuthorizationV1LocalSubjectAccessReview","authorization.k8s.io/v1/SelfSubjectAccessReview":"IoK8sApiAuthorizationV1SelfSubjectAccessReview","authorization.k8s.io/v1/SelfSubjectRulesReview":"IoK8sApiAuthorizationV1SelfSubjectRulesReview","authorization.k8s.io/v1/SubjectAccessReview":"IoK8sApiAuthorizationV1SubjectAccessReview","autoscaling/v1/HorizontalPodAutoscaler":"IoK8sApiAutoscalingV1HorizontalPodAutoscaler","autoscaling/v1/Scale":"IoK8sApiAutoscalingV1Scale","autoscaling/v2/HorizontalPodAutoscaler":"IoK8sApiAutoscalingV2HorizontalPodAutoscaler","batch/v1/CronJob":"IoK8sApiBatchV1CronJob","batch/v1/Job":"IoK8sApiBatchV1Job","certificates.k8s.io/v1/CertificateSigningRequest":"IoK8sApiCertificatesV1CertificateSigningRequest","coordination.k8s.io/v1/Lease":"IoK8sApiCoordinationV1Lease","discovery.k8s.io/v1/EndpointSlice":"IoK8sApiDiscoveryV1EndpointSlice","events.k8s.io/v1/Event":"IoK8sApiEventsV1Event","flowcontrol.apiserver.k8s.io/v1/FlowSchema":"IoK8sApiFlowcontrolV1FlowSchema","flowcontrol.apiserver.k8s.io/v1/PriorityLevelConfiguration":"IoK8sApiFlowcontrolV1PriorityLevelConfiguration","networking.k8s.io/v1/IPAddress":"IoK8sApiNetworkingV1IPAddress","networking.k8s.io/v1/Ingress":"IoK8sApiNetworkingV1Ingress","networking.k8s.io/v1/IngressClass":"IoK8sApiNetworkingV1IngressClass","networking.k8s.io/v1/NetworkPolicy":"IoK8sApiNetworkingV1NetworkPolicy","networking.k8s.io/v1/ServiceCIDR":"IoK8sApiNetworkingV1ServiceCIDR","node.k8s.io/v1/RuntimeClass":"IoK8sApiNodeV1RuntimeClass","policy/v1/Eviction":"IoK8sApiPolicyV1Eviction","policy/v1/PodDisruptionBudget":"IoK8sApiPolicyV1PodDisruptionBudget","rbac.authorization.k8s.io/v1/ClusterRole":"IoK8sApiRbacV1ClusterRole","rbac.authorization.k8s.io/v1/ClusterRoleBinding":"IoK8sApiRbacV1ClusterRoleBinding","rbac.authorization.k8s.io/v1/Role":"IoK8sApiRbacV1Role","rbac.authorization.k8s.io/v1/RoleBinding":"IoK8sApiRbacV1RoleBinding","resource.k8s.io/v1/DeviceClass":"IoK8sApiResourceV1DeviceClass","resource.k8s.io/v1/ResourceClaim":"IoK8sApiResourceV1ResourceClaim","resource.k8s.io/v1/ResourceClaimTemplate":"IoK8sApiResourceV1ResourceClaimTemplate","resource.k8s.io/v1/ResourceSlice":"IoK8sApiResourceV1ResourceSlice","scheduling.k8s.io/v1/PriorityClass":"IoK8sApiSchedulingV1PriorityClass","storage.k8s.io/v1/CSIDriver":"IoK8sApiStorageV1CSIDriver","storage.k8s.io/v1/CSINode":"IoK8sApiStorageV1CSINode","storage.k8s.io/v1/CSIStorageCapacity":"IoK8sApiStorageV1CSIStorageCapacity","storage.k8s.io/v1/StorageClass":"IoK8sApiStorageV1StorageClass","storage.k8s.io/v1/VolumeAttachment":"IoK8sApiStorageV1VolumeAttachment","storage.k8s.io/v1/VolumeAttributesClass":"IoK8sApiStorageV1VolumeAttributesClass","v1/Binding":"IoK8sApiCoreV1Binding","v1/ComponentStatus":"IoK8sApiCoreV1ComponentStatus","v1/ConfigMap":"IoK8sApiCoreV1ConfigMap","v1/Endpoints":"IoK8sApiCoreV1Endpoints","v1/Event":"IoK8sApiCoreV1Event","v1/LimitRange":"IoK8sApiCoreV1LimitRange","v1/Namespace":"IoK8sApiCoreV1Namespace","v1/Node":"IoK8sApiCoreV1Node","v1/PersistentVolume":"IoK8sApiCoreV1PersistentVolume","v1/PersistentVolumeClaim":"IoK8sApiCoreV1PersistentVolumeClaim","v1/Pod":"IoK8sApiCoreV1Pod","v1/PodTemplate":"IoK8sApiCoreV1PodTemplate","v1/ReplicationController":"IoK8sApiCoreV1ReplicationController","v1/ResourceQuota":"IoK8sApiCoreV1ResourceQuota","v1/Secret":"IoK8sApiCoreV1Secret","v1/Service":"IoK8sApiCoreV1Service","v1/ServiceAccount":"IoK8sApiCoreV1ServiceAccount"};var removed=["admissionregistration.k8s.io/v1beta1/MutatingWebhookConfiguration","admissionregistration.k8s.io/v1beta1/ValidatingWebhookConfiguration","apiextensions.k8s.io/v1beta1/CustomResourceDefinition","apiregistration.k8s.io/v1beta1/APIService","apps/v1beta1/ControllerRevision","apps/v1beta1/Deployment","apps/v1beta1/DeploymentRollback","apps/v1beta1/Scale","apps/v1beta1/StatefulSet","apps/v1beta2/ControllerRevision","apps/v1beta2/DaemonSet","apps/v1beta2/Deployment","apps/v1beta2/ReplicaSet","apps/v1beta2/Scale","apps/v1beta2/StatefulSet","authentication.k8s.io/v1beta1/TokenReview","authorization.k8s.io/v1beta1/LocalSubjectAccessReview","authorization.k8s.io/v1beta1/SelfSubjectAccessReview","authorization.k8s.io/v1beta1/SelfSubjectRulesReview","authorization.k8s.io/v1beta1/SubjectAccessReview","autoscaling/v2beta1/HorizontalPodAutoscaler","autoscaling/v2beta2/HorizontalPodAutoscaler","batch/v1beta1/CronJob","certificates.k8s.io/v1beta1/CertificateSigningRequest","coordination.k8s.io/v1beta1/Lease","discovery.k8s.io/v1beta1/EndpointSlice","events.k8s.io/v1beta1/Event","extensions/v1beta1/DaemonSet","extensions/v1beta1/Deployment","extensions/v1beta1/DeploymentRollback","extensions/v1beta1/Ingress","extensions/v1beta1/NetworkPolicy","extensions/v1beta1/PodSecurityPolicy","extensions/v1beta1/ReplicaSet","extensions/v1beta1/Scale","flowcontrol.apiserver.k8s.io/v1beta1/FlowSchema","flowcontrol.apiserver.k8s.io/v1beta1/PriorityLevelConfiguration","flowcontrol.apiserver.k8s.io/v1beta2/FlowSchema","flowcontrol.apiserver.k8s.io/v1beta2/PriorityLevelConfiguration","flowcontrol.apiserver.k8s.io/v1beta3/FlowSchema","flowcontrol.apiserver.k8s.io/v1beta3/PriorityLevelConfiguration","networking.k8s.io/v1beta1/Ingress","networking.k8s.io/v1beta1/IngressClass","node.k8s.io/v1beta1/RuntimeClass","policy/v1beta1/Eviction","policy/v1beta1/PodDisruptionBudget","policy/v1beta1/PodSecurityPolicy","rbac.authorization.k8s.io/v1beta1/ClusterRole","rbac.authorization.k8s.io/v1beta1/ClusterRoleBinding","rbac.authorization.k8s.io/v1beta1/Role","rbac.authorization.k8s.io/v1beta1/RoleBinding","scheduling.k8s.io/v1beta1/PriorityClass","storage.k8s.io/v1beta1/CSIDriver","storage.k8s.io/v1beta1/CSINode","storage.k8s.io/v1beta1/CSIStorageCapacity","storage.k8s.io/v1beta1/StorageClass","storage.k8s.io/v1beta1/VolumeAttachment"];var definitions={IoK8sApiAdmissionregistrationV1ApplyConfiguration:{type:"object",properties:{expression:{type:"string"}}},IoK8sApiAdmissionregistrationV1AuditAnnotation:{type:"object",properties:{key:{type:"string"},valueExpression:{type:"string"}},required:["key","valueExpression"]},IoK8sApiAdmissionregistrationV1ExpressionWarning:{type:"object",properties:{fieldRef:{type:"string"},warning:{type:"string"}},required:["fieldRef","warning"]},IoK8sApiAdmissionregistrationV1JSONPatch:{type:"object",properties:{expression:{type:"string"}}},IoK8sApiAdmissionregistrationV1MatchCondition:{type:"object",properties:{expression:{type:"string"},name:{type:"string"}},required:["expression","name"]},IoK8sApiAdmissionregistrationV1MatchResources:{type:"object",properties:{excludeResourceRules:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1NamedRuleWithOperations"}},matchPolicy:{type:"string","enum":["Equivalent","Exact"]},namespaceSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},objectSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},resourceRules:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1NamedRuleWithOperations"}}}},IoK8sApiAdmissionregistrationV1MutatingAdmissionPolicy:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAdmissionregistrationV1MutatingAdmissionPolicySpec"}}},IoK8sApiAdmissionregistrationV1MutatingAdmissionPolicyBinding:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAdmissionregistrationV1MutatingAdmissionPolicyBindingSpec"}}},IoK8sApiAdmissionregistrationV1MutatingAdmissionPolicyBindingSpec:{type:"object",properties:{matchResources:{$ref:"IoK8sApiAdmissionregistrationV1MatchResources"},paramRef:{$ref:"IoK8sApiAdmissionregistrationV1ParamRef"},policyName:{type:"string"}}},IoK8sApiAdmissionregistrationV1MutatingAdmissionPolicySpec:{type:"object",properties:{failurePolicy:{type:"string","enum":["Fail","Ignore"]},matchConditions:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1MatchCondition"}},matchConstraints:{$ref:"IoK8sApiAdmissionregistrationV1MatchResources"},mutations:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1Mutation"}},paramKind:{$ref:"IoK8sApiAdmissionregistrationV1ParamKind"},reinvocationPolicy:{type:"string","enum":["IfNeeded","Never"]},variables:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1Variable"}}}},IoK8sApiAdmissionregistrationV1MutatingWebhook:{type:"object",properties:{admissionReviewVersions:{type:"array",items:{type:"string"}},clientConfig:{$ref:"IoK8sApiAdmissionregistrationV1WebhookClientConfig"},failurePolicy:{type:"string","enum":["Fail","Ignore"]},matchConditions:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1MatchCondition"}},matchPolicy:{type:"string","enum":["Equivalent","Exact"]},name:{type:"string"},namespaceSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},objectSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},reinvocationPolicy:{type:"string","enum":["IfNeeded","Never"]},rules:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1RuleWithOperations"}},sideEffects:{type:"string","enum":["None","NoneOnDryRun","Some","Unknown"]},timeoutSeconds:{type:"integer",format:"int32"}},required:["admissionReviewVersions","clientConfig","name","sideEffects"]},IoK8sApiAdmissionregistrationV1MutatingWebhookConfiguration:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},webhooks:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1MutatingWebhook"}}}},IoK8sApiAdmissionregistrationV1Mutation:{type:"object",properties:{applyConfiguration:{$ref:"IoK8sApiAdmissionregistrationV1ApplyConfiguration"},jsonPatch:{$ref:"IoK8sApiAdmissionregistrationV1JSONPatch"},patchType:{type:"string","enum":["ApplyConfiguration","JSONPatch"]}},required:["patchType"]},IoK8sApiAdmissionregistrationV1NamedRuleWithOperations:{type:"object",properties:{apiGroups:{type:"array",items:{type:"string"}},apiVersions:{type:"array",items:{type:"string"}},operations:{type:"array",items:{type:"string","enum":["*","CONNECT","CREATE","DELETE","UPDATE"]}},resourceNames:{type:"array",items:{type:"string"}},resources:{type:"array",items:{type:"string"}},scope:{type:"string","enum":["*","Cluster","Namespaced"]}}},IoK8sApiAdmissionregistrationV1ParamKind:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"}}},IoK8sApiAdmissionregistrationV1ParamRef:{type:"object",properties:{name:{type:"string"},namespace:{type:"string"},parameterNotFoundAction:{type:"string"},selector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"}}},IoK8sApiAdmissionregistrationV1RuleWithOperations:{type:"object",properties:{apiGroups:{type:"array",items:{type:"string"}},apiVersions:{type:"array",items:{type:"string"}},operations:{type:"array",items:{type:"string","enum":["*","CONNECT","CREATE","DELETE","UPDATE"]}},resources:{type:"array",items:{type:"string"}},scope:{type:"string","enum":["*","Cluster","Namespaced"]}}},IoK8sApiAdmissionregistrationV1ServiceReference:{type:"object",properties:{name:{type:"string"},namespace:{type:"string"},path:{type:"string"},port:{type:"integer",format:"int32"}},required:["name","namespace"]},IoK8sApiAdmissionregistrationV1TypeChecking:{type:"object",properties:{expressionWarnings:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1ExpressionWarning"}}}},IoK8sApiAdmissionregistrationV1ValidatingAdmissionPolicy:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAdmissionregistrationV1ValidatingAdmissionPolicySpec"},status:{$ref:"IoK8sApiAdmissionregistrationV1ValidatingAdmissionPolicyStatus"}}},IoK8sApiAdmissionregistrationV1ValidatingAdmissionPolicyBinding:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAdmissionregistrationV1ValidatingAdmissionPolicyBindingSpec"}},required:["spec"]},IoK8sApiAdmissionregistrationV1ValidatingAdmissionPolicyBindingSpec:{type:"object",properties:{matchResources:{$ref:"IoK8sApiAdmissionregistrationV1MatchResources"},paramRef:{$ref:"IoK8sApiAdmissionregistrationV1ParamRef"},policyName:{type:"string"},validationActions:{type:"array",items:{type:"string","enum":["Audit","Deny","Warn"]}}},required:["policyName","validationActions"]},IoK8sApiAdmissionregistrationV1ValidatingAdmissionPolicySpec:{type:"object",properties:{auditAnnotations:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1AuditAnnotation"}},failurePolicy:{type:"string","enum":["Fail","Ignore"]},matchConditions:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1MatchCondition"}},matchConstraints:{$ref:"IoK8sApiAdmissionregistrationV1MatchResources"},paramKind:{$ref:"IoK8sApiAdmissionregistrationV1ParamKind"},validations:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1Validation"}},variables:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1Variable"}}}},IoK8sApiAdmissionregistrationV1ValidatingAdmissionPolicyStatus:{type:"object",properties:{conditions:{type:"array",items:{$ref:"IoK8sApimachineryPkgApisMetaV1Condition"}},observedGeneration:{type:"integer",format:"int64"},typeChecking:{$ref:"IoK8sApiAdmissionregistrationV1TypeChecking"}}},IoK8sApiAdmissionregistrationV1ValidatingWebhook:{type:"object",properties:{admissionReviewVersions:{type:"array",items:{type:"string"}},clientConfig:{$ref:"IoK8sApiAdmissionregistrationV1WebhookClientConfig"},failurePolicy:{type:"string","enum":["Fail","Ignore"]},matchConditions:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1MatchCondition"}},matchPolicy:{type:"string","enum":["Equivalent","Exact"]},name:{type:"string"},namespaceSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},objectSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},rules:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1RuleWithOperations"}},sideEffects:{type:"string","enum":["None","NoneOnDryRun","Some","Unknown"]},timeoutSeconds:{type:"integer",format:"int32"}},required:["admissionReviewVersions","clientConfig","name","sideEffects"]},IoK8sApiAdmissionregistrationV1ValidatingWebhookConfiguration:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},webhooks:{type:"array",items:{$ref:"IoK8sApiAdmissionregistrationV1ValidatingWebhook"}}}},IoK8sApiAdmissionregistrationV1Validation:{type:"object",properties:{expression:{type:"string"},message:{type:"string"},messageExpression:{type:"string"},reason:{type:"string"}},required:["expression"]},IoK8sApiAdmissionregistrationV1Variable:{type:"object",properties:{expression:{type:"string"},name:{type:"string"}},required:["expression","name"]},IoK8sApiAdmissionregistrationV1WebhookClientConfig:{type:"object",properties:{caBundle:{type:"string"},service:{$ref:"IoK8sApiAdmissionregistrationV1ServiceReference"},url:{type:"string"}}},IoK8sApiAppsV1ControllerRevision:{type:"object",properties:{apiVersion:{type:"string"},data:{$ref:"IoK8sApimachineryPkgRuntimeRawExtension"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},revision:{type:"integer",format:"int64"}},required:["revision"]},IoK8sApiAppsV1DaemonSet:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAppsV1DaemonSetSpec"},status:{$ref:"IoK8sApiAppsV1DaemonSetStatus"}}},IoK8sApiAppsV1DaemonSetCondition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiAppsV1DaemonSetSpec:{type:"object",properties:{minReadySeconds:{type:"integer",format:"int32"},revisionHistoryLimit:{type:"integer",format:"int32"},selector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},template:{$ref:"IoK8sApiCoreV1PodTemplateSpec"},updateStrategy:{$ref:"IoK8sApiAppsV1DaemonSetUpdateStrategy"}},required:["selector","template"]},IoK8sApiAppsV1DaemonSetStatus:{type:"object",properties:{collisionCount:{type:"integer",format:"int32"},conditions:{type:"array",items:{$ref:"IoK8sApiAppsV1DaemonSetCondition"}},currentNumberScheduled:{type:"integer",format:"int32"},desiredNumberScheduled:{type:"integer",format:"int32"},numberAvailable:{type:"integer",format:"int32"},numberMisscheduled:{type:"integer",format:"int32"},numberReady:{type:"integer",format:"int32"},numberUnavailable:{type:"integer",format:"int32"},observedGeneration:{type:"integer",format:"int64"},updatedNumberScheduled:{type:"integer",format:"int32"}},required:["currentNumberScheduled","desiredNumberScheduled","numberMisscheduled","numberReady"]},IoK8sApiAppsV1DaemonSetUpdateStrategy:{type:"object",properties:{rollingUpdate:{$ref:"IoK8sApiAppsV1RollingUpdateDaemonSet"},type:{type:"string","enum":["OnDelete","RollingUpdate"]}}},IoK8sApiAppsV1Deployment:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAppsV1DeploymentSpec"},status:{$ref:"IoK8sApiAppsV1DeploymentStatus"}}},IoK8sApiAppsV1DeploymentCondition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},lastUpdateTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiAppsV1DeploymentSpec:{type:"object",properties:{minReadySeconds:{type:"integer",format:"int32"},paused:{type:"boolean"},progressDeadlineSeconds:{type:"integer",format:"int32"},replicas:{type:"integer",format:"int32"},revisionHistoryLimit:{type:"integer",format:"int32"},selector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},strategy:{$ref:"IoK8sApiAppsV1DeploymentStrategy"},template:{$ref:"IoK8sApiCoreV1PodTemplateSpec"}},required:["selector","template"]},IoK8sApiAppsV1DeploymentStatus:{type:"object",properties:{availableReplicas:{type:"integer",format:"int32"},collisionCount:{type:"integer",format:"int32"},conditions:{type:"array",items:{$ref:"IoK8sApiAppsV1DeploymentCondition"}},observedGeneration:{type:"integer",format:"int64"},readyReplicas:{type:"integer",format:"int32"},replicas:{type:"integer",format:"int32"},terminatingReplicas:{type:"integer",format:"int32"},unavailableReplicas:{type:"integer",format:"int32"},updatedReplicas:{type:"integer",format:"int32"}}},IoK8sApiAppsV1DeploymentStrategy:{type:"object",properties:{rollingUpdate:{$ref:"IoK8sApiAppsV1RollingUpdateDeployment"},type:{type:"string","enum":["Recreate","RollingUpdate"]}}},IoK8sApiAppsV1ReplicaSet:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAppsV1ReplicaSetSpec"},status:{$ref:"IoK8sApiAppsV1ReplicaSetStatus"}}},IoK8sApiAppsV1ReplicaSetCondition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiAppsV1ReplicaSetSpec:{type:"object",properties:{minReadySeconds:{type:"integer",format:"int32"},replicas:{type:"integer",format:"int32"},selector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},template:{$ref:"IoK8sApiCoreV1PodTemplateSpec"}},required:["selector"]},IoK8sApiAppsV1ReplicaSetStatus:{type:"object",properties:{availableReplicas:{type:"integer",format:"int32"},conditions:{type:"array",items:{$ref:"IoK8sApiAppsV1ReplicaSetCondition"}},fullyLabeledReplicas:{type:"integer",format:"int32"},observedGeneration:{type:"integer",format:"int64"},readyReplicas:{type:"integer",format:"int32"},replicas:{type:"integer",format:"int32"},terminatingReplicas:{type:"integer",format:"int32"}},required:["replicas"]},IoK8sApiAppsV1RollingUpdateDaemonSet:{type:"object",properties:{maxSurge:{$ref:"IoK8sApimachineryPkgUtilIntstrIntOrString"},maxUnavailable:{$ref:"IoK8sApimachineryPkgUtilIntstrIntOrString"}}},IoK8sApiAppsV1RollingUpdateDeployment:{type:"object",properties:{maxSurge:{$ref:"IoK8sApimachineryPkgUtilIntstrIntOrString"},maxUnavailable:{$ref:"IoK8sApimachineryPkgUtilIntstrIntOrString"}}},IoK8sApiAppsV1RollingUpdateStatefulSetStrategy:{type:"object",properties:{maxUnavailable:{$ref:"IoK8sApimachineryPkgUtilIntstrIntOrString"},partition:{type:"integer",format:"int32"}}},IoK8sApiAppsV1StatefulSet:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAppsV1StatefulSetSpec"},status:{$ref:"IoK8sApiAppsV1StatefulSetStatus"}}},IoK8sApiAppsV1StatefulSetCondition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiAppsV1StatefulSetOrdinals:{type:"object",properties:{start:{type:"integer",format:"int32"}}},IoK8sApiAppsV1StatefulSetPersistentVolumeClaimRetentionPolicy:{type:"object",properties:{whenDeleted:{type:"string"},whenScaled:{type:"string"}}},IoK8sApiAppsV1StatefulSetSpec:{type:"object",properties:{minReadySeconds:{type:"integer",format:"int32"},ordinals:{$ref:"IoK8sApiAppsV1StatefulSetOrdinals"},persistentVolumeClaimRetentionPolicy:{$ref:"IoK8sApiAppsV1StatefulSetPersistentVolumeClaimRetentionPolicy"},podManagementPolicy:{type:"string","enum":["OrderedReady","Parallel"]},replicas:{type:"integer",format:"int32"},revisionHistoryLimit:{type:"integer",format:"int32"},selector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},serviceName:{type:"string"},template:{$ref:"IoK8sApiCoreV1PodTemplateSpec"},updateStrategy:{$ref:"IoK8sApiAppsV1StatefulSetUpdateStrategy"},volumeClaimTemplates:{type:"array",items:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoreV1PersistentVolumeClaimSpec"},status:{$ref:"IoK8sApiCoreV1PersistentVolumeClaimStatus"}}}}},required:["selector","template"]},IoK8sApiAppsV1StatefulSetStatus:{type:"object",properties:{availableReplicas:{type:"integer",format:"int32"},collisionCount:{type:"integer",format:"int32"},conditions:{type:"array",items:{$ref:"IoK8sApiAppsV1StatefulSetCondition"}},currentReplicas:{type:"integer",format:"int32"},currentRevision:{type:"string"},observedGeneration:{type:"integer",format:"int64"},readyReplicas:{type:"integer",format:"int32"},replicas:{type:"integer",format:"int32"},updateRevision:{type:"string"},updatedReplicas:{type:"integer",format:"int32"}},required:["replicas"]},IoK8sApiAppsV1StatefulSetUpdateStrategy:{type:"object",properties:{rollingUpdate:{$ref:"IoK8sApiAppsV1RollingUpdateStatefulSetStrategy"},type:{type:"string","enum":["OnDelete","RollingUpdate"]}}},IoK8sApiAuthenticationV1BoundObjectReference:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},name:{type:"string"},uid:{type:"string"}}},IoK8sApiAuthenticationV1SelfSubjectReview:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},status:{$ref:"IoK8sApiAuthenticationV1SelfSubjectReviewStatus"}}},IoK8sApiAuthenticationV1SelfSubjectReviewStatus:{type:"object",properties:{userInfo:{$ref:"IoK8sApiAuthenticationV1UserInfo"}}},IoK8sApiAuthenticationV1TokenRequest:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAuthenticationV1TokenRequestSpec"},status:{$ref:"IoK8sApiAuthenticationV1TokenRequestStatus"}}},IoK8sApiAuthenticationV1TokenRequestSpec:{type:"object",properties:{audiences:{type:"array",items:{type:"string"}},boundObjectRef:{$ref:"IoK8sApiAuthenticationV1BoundObjectReference"},expirationSeconds:{type:"integer",format:"int64"}}},IoK8sApiAuthenticationV1TokenRequestStatus:{type:"object",properties:{expirationTimestamp:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},token:{type:"string"}}},IoK8sApiAuthenticationV1TokenReview:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAuthenticationV1TokenReviewSpec"},status:{$ref:"IoK8sApiAuthenticationV1TokenReviewStatus"}},required:["spec"]},IoK8sApiAuthenticationV1TokenReviewSpec:{type:"object",properties:{audiences:{type:"array",items:{type:"string"}},token:{type:"string"}},required:["token"]},IoK8sApiAuthenticationV1TokenReviewStatus:{type:"object",properties:{audiences:{type:"array",items:{type:"string"}},authenticated:{type:"boolean"},error:{type:"string"},user:{$ref:"IoK8sApiAuthenticationV1UserInfo"}}},IoK8sApiAuthenticationV1UserInfo:{type:"object",properties:{extra:{type:"object",additionalProperties:{type:"array",items:{type:"string"}}},groups:{type:"array",items:{type:"string"}},uid:{type:"string"},username:{type:"string"}}},IoK8sApiAuthorizationV1FieldSelectorAttributes:{type:"object",properties:{rawSelector:{type:"string"},requirements:{type:"array",items:{$ref:"IoK8sApimachineryPkgApisMetaV1FieldSelectorRequirement"}}}},IoK8sApiAuthorizationV1LabelSelectorAttributes:{type:"object",properties:{rawSelector:{type:"string"},requirements:{type:"array",items:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelectorRequirement"}}}},IoK8sApiAuthorizationV1LocalSubjectAccessReview:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAuthorizationV1SubjectAccessReviewSpec"},status:{$ref:"IoK8sApiAuthorizationV1SubjectAccessReviewStatus"}},required:["spec"]},IoK8sApiAuthorizationV1NonResourceAttributes:{type:"object",properties:{path:{type:"string"},verb:{type:"string"}}},IoK8sApiAuthorizationV1NonResourceRule:{type:"object",properties:{nonResourceURLs:{type:"array",items:{type:"string"}},verbs:{type:"array",items:{type:"string"}}},required:["verbs"]},IoK8sApiAuthorizationV1ResourceAttributes:{type:"object",properties:{fieldSelector:{$ref:"IoK8sApiAuthorizationV1FieldSelectorAttributes"},group:{type:"string"},labelSelector:{$ref:"IoK8sApiAuthorizationV1LabelSelectorAttributes"},name:{type:"string"},namespace:{type:"string"},resource:{type:"string"},subresource:{type:"string"},verb:{type:"string"},version:{type:"string"}}},IoK8sApiAuthorizationV1ResourceRule:{type:"object",properties:{apiGroups:{type:"array",items:{type:"string"}},resourceNames:{type:"array",items:{type:"string"}},resources:{type:"array",items:{type:"string"}},verbs:{type:"array",items:{type:"string"}}},required:["verbs"]},IoK8sApiAuthorizationV1SelfSubjectAccessReview:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAuthorizationV1SelfSubjectAccessReviewSpec"},status:{$ref:"IoK8sApiAuthorizationV1SubjectAccessReviewStatus"}},required:["spec"]},IoK8sApiAuthorizationV1SelfSubjectAccessReviewSpec:{type:"object",properties:{nonResourceAttributes:{$ref:"IoK8sApiAuthorizationV1NonResourceAttributes"},resourceAttributes:{$ref:"IoK8sApiAuthorizationV1ResourceAttributes"}}},IoK8sApiAuthorizationV1SelfSubjectRulesReview:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAuthorizationV1SelfSubjectRulesReviewSpec"},status:{$ref:"IoK8sApiAuthorizationV1SubjectRulesReviewStatus"}},required:["spec"]},IoK8sApiAuthorizationV1SelfSubjectRulesReviewSpec:{type:"object",properties:{namespace:{type:"string"}}},IoK8sApiAuthorizationV1SubjectAccessReview:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAuthorizationV1SubjectAccessReviewSpec"},status:{$ref:"IoK8sApiAuthorizationV1SubjectAccessReviewStatus"}},required:["spec"]},IoK8sApiAuthorizationV1SubjectAccessReviewSpec:{type:"object",properties:{extra:{type:"object",additionalProperties:{type:"array",items:{type:"string"}}},groups:{type:"array",items:{type:"string"}},nonResourceAttributes:{$ref:"IoK8sApiAuthorizationV1NonResourceAttributes"},resourceAttributes:{$ref:"IoK8sApiAuthorizationV1ResourceAttributes"},uid:{type:"string"},user:{type:"string"}}},IoK8sApiAuthorizationV1SubjectAccessReviewStatus:{type:"object",properties:{allowed:{type:"boolean"},denied:{type:"boolean"},evaluationError:{type:"string"},reason:{type:"string"}},required:["allowed"]},IoK8sApiAuthorizationV1SubjectRulesReviewStatus:{type:"object",properties:{evaluationError:{type:"string"},incomplete:{type:"boolean"},nonResourceRules:{type:"array",items:{$ref:"IoK8sApiAuthorizationV1NonResourceRule"}},resourceRules:{type:"array",items:{$ref:"IoK8sApiAuthorizationV1ResourceRule"}}},required:["incomplete","nonResourceRules","resourceRules"]},IoK8sApiAutoscalingV1CrossVersionObjectReference:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},name:{type:"string"}},required:["kind","name"]},IoK8sApiAutoscalingV1HorizontalPodAutoscaler:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAutoscalingV1HorizontalPodAutoscalerSpec"},status:{$ref:"IoK8sApiAutoscalingV1HorizontalPodAutoscalerStatus"}},required:["spec"]},IoK8sApiAutoscalingV1HorizontalPodAutoscalerSpec:{type:"object",properties:{maxReplicas:{type:"integer",format:"int32"},minReplicas:{type:"integer",format:"int32"},scaleTargetRef:{$ref:"IoK8sApiAutoscalingV1CrossVersionObjectReference"},targetCPUUtilizationPercentage:{type:"integer",format:"int32"}},required:["maxReplicas","scaleTargetRef"]},IoK8sApiAutoscalingV1HorizontalPodAutoscalerStatus:{type:"object",properties:{currentCPUUtilizationPercentage:{type:"integer",format:"int32"},currentReplicas:{type:"integer",format:"int32"},desiredReplicas:{type:"integer",format:"int32"},lastScaleTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},observedGeneration:{type:"integer",format:"int64"}},required:["currentReplicas","desiredReplicas"]},IoK8sApiAutoscalingV1Scale:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAutoscalingV1ScaleSpec"},status:{$ref:"IoK8sApiAutoscalingV1ScaleStatus"}}},IoK8sApiAutoscalingV1ScaleSpec:{type:"object",properties:{replicas:{type:"integer",format:"int32"}}},IoK8sApiAutoscalingV1ScaleStatus:{type:"object",properties:{replicas:{type:"integer",format:"int32"},selector:{type:"string"}},required:["replicas"]},IoK8sApiAutoscalingV2ContainerResourceMetricSource:{type:"object",properties:{container:{type:"string"},name:{type:"string"},target:{$ref:"IoK8sApiAutoscalingV2MetricTarget"}},required:["container","name","target"]},IoK8sApiAutoscalingV2ContainerResourceMetricStatus:{type:"object",properties:{container:{type:"string"},current:{$ref:"IoK8sApiAutoscalingV2MetricValueStatus"},name:{type:"string"}},required:["container","current","name"]},IoK8sApiAutoscalingV2CrossVersionObjectReference:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},name:{type:"string"}},required:["kind","name"]},IoK8sApiAutoscalingV2ExternalMetricSource:{type:"object",properties:{metric:{$ref:"IoK8sApiAutoscalingV2MetricIdentifier"},target:{$ref:"IoK8sApiAutoscalingV2MetricTarget"}},required:["metric","target"]},IoK8sApiAutoscalingV2ExternalMetricStatus:{type:"object",properties:{current:{$ref:"IoK8sApiAutoscalingV2MetricValueStatus"},metric:{$ref:"IoK8sApiAutoscalingV2MetricIdentifier"}},required:["current","metric"]},IoK8sApiAutoscalingV2HPAScalingPolicy:{type:"object",properties:{periodSeconds:{type:"integer",format:"int32"},type:{type:"string"},value:{type:"integer",format:"int32"}},required:["periodSeconds","type","value"]},IoK8sApiAutoscalingV2HPAScalingRules:{type:"object",properties:{policies:{type:"array",items:{$ref:"IoK8sApiAutoscalingV2HPAScalingPolicy"}},selectPolicy:{type:"string"},stabilizationWindowSeconds:{type:"integer",format:"int32"},tolerance:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}}},IoK8sApiAutoscalingV2HorizontalPodAutoscaler:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiAutoscalingV2HorizontalPodAutoscalerSpec"},status:{$ref:"IoK8sApiAutoscalingV2HorizontalPodAutoscalerStatus"}},required:["spec"]},IoK8sApiAutoscalingV2HorizontalPodAutoscalerBehavior:{type:"object",properties:{scaleDown:{$ref:"IoK8sApiAutoscalingV2HPAScalingRules"},scaleUp:{$ref:"IoK8sApiAutoscalingV2HPAScalingRules"}}},IoK8sApiAutoscalingV2HorizontalPodAutoscalerCondition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiAutoscalingV2HorizontalPodAutoscalerSpec:{type:"object",properties:{behavior:{$ref:"IoK8sApiAutoscalingV2HorizontalPodAutoscalerBehavior"},maxReplicas:{type:"integer",format:"int32"},metrics:{type:"array",items:{$ref:"IoK8sApiAutoscalingV2MetricSpec"}},minReplicas:{type:"integer",format:"int32"},scaleTargetRef:{$ref:"IoK8sApiAutoscalingV2CrossVersionObjectReference"}},required:["maxReplicas","scaleTargetRef"]},IoK8sApiAutoscalingV2HorizontalPodAutoscalerStatus:{type:"object",properties:{conditions:{type:"array",items:{$ref:"IoK8sApiAutoscalingV2HorizontalPodAutoscalerCondition"}},currentMetrics:{type:"array",items:{$ref:"IoK8sApiAutoscalingV2MetricStatus"}},currentReplicas:{type:"integer",format:"int32"},desiredReplicas:{type:"integer",format:"int32"},lastScaleTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},observedGeneration:{type:"integer",format:"int64"}},required:["desiredReplicas"]},IoK8sApiAutoscalingV2MetricIdentifier:{type:"object",properties:{name:{type:"string"},selector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"}},required:["name"]},IoK8sApiAutoscalingV2MetricSpec:{type:"object",properties:{containerResource:{$ref:"IoK8sApiAutoscalingV2ContainerResourceMetricSource"},external:{$ref:"IoK8sApiAutoscalingV2ExternalMetricSource"},object:{$ref:"IoK8sApiAutoscalingV2ObjectMetricSource"},pods:{$ref:"IoK8sApiAutoscalingV2PodsMetricSource"},resource:{$ref:"IoK8sApiAutoscalingV2ResourceMetricSource"},type:{type:"string"}},required:["type"]},IoK8sApiAutoscalingV2MetricStatus:{type:"object",properties:{containerResource:{$ref:"IoK8sApiAutoscalingV2ContainerResourceMetricStatus"},external:{$ref:"IoK8sApiAutoscalingV2ExternalMetricStatus"},object:{$ref:"IoK8sApiAutoscalingV2ObjectMetricStatus"},pods:{$ref:"IoK8sApiAutoscalingV2PodsMetricStatus"},resource:{$ref:"IoK8sApiAutoscalingV2ResourceMetricStatus"},type:{type:"string"}},required:["type"]},IoK8sApiAutoscalingV2MetricTarget:{type:"object",properties:{averageUtilization:{type:"integer",format:"int32"},averageValue:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"},type:{type:"string"},value:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},required:["type"]},IoK8sApiAutoscalingV2MetricValueStatus:{type:"object",properties:{averageUtilization:{type:"integer",format:"int32"},averageValue:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"},value:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}}},IoK8sApiAutoscalingV2ObjectMetricSource:{type:"object",properties:{describedObject:{$ref:"IoK8sApiAutoscalingV2CrossVersionObjectReference"},metric:{$ref:"IoK8sApiAutoscalingV2MetricIdentifier"},target:{$ref:"IoK8sApiAutoscalingV2MetricTarget"}},required:["describedObject","metric","target"]},IoK8sApiAutoscalingV2ObjectMetricStatus:{type:"object",properties:{current:{$ref:"IoK8sApiAutoscalingV2MetricValueStatus"},describedObject:{$ref:"IoK8sApiAutoscalingV2CrossVersionObjectReference"},metric:{$ref:"IoK8sApiAutoscalingV2MetricIdentifier"}},required:["current","describedObject","metric"]},IoK8sApiAutoscalingV2PodsMetricSource:{type:"object",properties:{metric:{$ref:"IoK8sApiAutoscalingV2MetricIdentifier"},target:{$ref:"IoK8sApiAutoscalingV2MetricTarget"}},required:["metric","target"]},IoK8sApiAutoscalingV2PodsMetricStatus:{type:"object",properties:{current:{$ref:"IoK8sApiAutoscalingV2MetricValueStatus"},metric:{$ref:"IoK8sApiAutoscalingV2MetricIdentifier"}},required:["current","metric"]},IoK8sApiAutoscalingV2ResourceMetricSource:{type:"object",properties:{name:{type:"string"},target:{$ref:"IoK8sApiAutoscalingV2MetricTarget"}},required:["name","target"]},IoK8sApiAutoscalingV2ResourceMetricStatus:{type:"object",properties:{current:{$ref:"IoK8sApiAutoscalingV2MetricValueStatus"},name:{type:"string"}},required:["current","name"]},IoK8sApiBatchV1CronJob:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiBatchV1CronJobSpec"},status:{$ref:"IoK8sApiBatchV1CronJobStatus"}},required:["spec"]},IoK8sApiBatchV1CronJobSpec:{type:"object",properties:{concurrencyPolicy:{type:"string","enum":["Allow","Forbid","Replace"]},failedJobsHistoryLimit:{type:"integer",format:"int32"},jobTemplate:{$ref:"IoK8sApiBatchV1JobTemplateSpec"},schedule:{type:"string"},startingDeadlineSeconds:{type:"integer",format:"int64"},successfulJobsHistoryLimit:{type:"integer",format:"int32"},suspend:{type:"boolean"},timeZone:{type:"string"}},required:["jobTemplate","schedule"]},IoK8sApiBatchV1CronJobStatus:{type:"object",properties:{active:{type:"array",items:{$ref:"IoK8sApiCoreV1ObjectReference"}},lastScheduleTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},lastSuccessfulTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"}}},IoK8sApiBatchV1Job:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiBatchV1JobSpec"},status:{$ref:"IoK8sApiBatchV1JobStatus"}}},IoK8sApiBatchV1JobCondition:{type:"object",properties:{lastProbeTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiBatchV1JobSpec:{type:"object",properties:{activeDeadlineSeconds:{type:"integer",format:"int64"},backoffLimit:{type:"integer",format:"int32"},backoffLimitPerIndex:{type:"integer",format:"int32"},completionMode:{type:"string","enum":["Indexed","NonIndexed"]},completions:{type:"integer",format:"int32"},managedBy:{type:"string"},manualSelector:{type:"boolean"},maxFailedIndexes:{type:"integer",format:"int32"},parallelism:{type:"integer",format:"int32"},podFailurePolicy:{$ref:"IoK8sApiBatchV1PodFailurePolicy"},podReplacementPolicy:{type:"string","enum":["Failed","TerminatingOrFailed"]},selector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},successPolicy:{$ref:"IoK8sApiBatchV1SuccessPolicy"},suspend:{type:"boolean"},template:{$ref:"IoK8sApiCoreV1PodTemplateSpec"},ttlSecondsAfterFinished:{type:"integer",format:"int32"}},required:["template"]},IoK8sApiBatchV1JobStatus:{type:"object",properties:{active:{type:"integer",format:"int32"},completedIndexes:{type:"string"},completionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},conditions:{type:"array",items:{$ref:"IoK8sApiBatchV1JobCondition"}},failed:{type:"integer",format:"int32"},failedIndexes:{type:"string"},ready:{type:"integer",format:"int32"},startTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},succeeded:{type:"integer",format:"int32"},terminating:{type:"integer",format:"int32"},uncountedTerminatedPods:{$ref:"IoK8sApiBatchV1UncountedTerminatedPods"}}},IoK8sApiBatchV1JobTemplateSpec:{type:"object",properties:{metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiBatchV1JobSpec"}}},IoK8sApiBatchV1PodFailurePolicy:{type:"object",properties:{rules:{type:"array",items:{$ref:"IoK8sApiBatchV1PodFailurePolicyRule"}}},required:["rules"]},IoK8sApiBatchV1PodFailurePolicyOnExitCodesRequirement:{type:"object",properties:{containerName:{type:"string"},operator:{type:"string","enum":["In","NotIn"]},values:{type:"array",items:{type:"number"}}},required:["operator","values"]},IoK8sApiBatchV1PodFailurePolicyOnPodConditionsPattern:{type:"object",properties:{status:{type:"string"},type:{type:"string"}},required:["type"]},IoK8sApiBatchV1PodFailurePolicyRule:{type:"object",properties:{action:{type:"string","enum":["Count","FailIndex","FailJob","Ignore"]},onExitCodes:{$ref:"IoK8sApiBatchV1PodFailurePolicyOnExitCodesRequirement"},onPodConditions:{type:"array",items:{$ref:"IoK8sApiBatchV1PodFailurePolicyOnPodConditionsPattern"}}},required:["action"]},IoK8sApiBatchV1SuccessPolicy:{type:"object",properties:{rules:{type:"array",items:{$ref:"IoK8sApiBatchV1SuccessPolicyRule"}}},required:["rules"]},IoK8sApiBatchV1SuccessPolicyRule:{type:"object",properties:{succeededCount:{type:"integer",format:"int32"},succeededIndexes:{type:"string"}}},IoK8sApiBatchV1UncountedTerminatedPods:{type:"object",properties:{failed:{type:"array",items:{type:"string"}},succeeded:{type:"array",items:{type:"string"}}}},IoK8sApiCertificatesV1CertificateSigningRequest:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCertificatesV1CertificateSigningRequestSpec"},status:{$ref:"IoK8sApiCertificatesV1CertificateSigningRequestStatus"}},required:["spec"]},IoK8sApiCertificatesV1CertificateSigningRequestCondition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},lastUpdateTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiCertificatesV1CertificateSigningRequestSpec:{type:"object",properties:{expirationSeconds:{type:"integer",format:"int32"},extra:{type:"object",additionalProperties:{type:"array",items:{type:"string"}}},groups:{type:"array",items:{type:"string"}},request:{type:"string"},signerName:{type:"string"},uid:{type:"string"},usages:{type:"array",items:{type:"string","enum":["any","cert sign","client auth","code signing","content commitment","crl sign","data encipherment","decipher only","digital signature","email protection","encipher only","ipsec end system","ipsec tunnel","ipsec user","key agreement","key encipherment","microsoft sgc","netscape sgc","ocsp signing","s/mime","server auth","signing","timestamping"]}},username:{type:"string"}},required:["request","signerName"]},IoK8sApiCertificatesV1CertificateSigningRequestStatus:{type:"object",properties:{certificate:{type:"string"},conditions:{type:"array",items:{$ref:"IoK8sApiCertificatesV1CertificateSigningRequestCondition"}}}},IoK8sApiCoordinationV1Lease:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoordinationV1LeaseSpec"}}},IoK8sApiCoordinationV1LeaseSpec:{type:"object",properties:{acquireTime:{$ref:"IoK8sApimachineryPkgApisMetaV1MicroTime"},holderIdentity:{type:"string"},leaseDurationSeconds:{type:"integer",format:"int32"},leaseTransitions:{type:"integer",format:"int32"},preferredHolder:{type:"string"},renewTime:{$ref:"IoK8sApimachineryPkgApisMetaV1MicroTime"},strategy:{type:"string"}}},IoK8sApiCoreV1AWSElasticBlockStoreVolumeSource:{type:"object",properties:{fsType:{type:"string"},partition:{type:"integer",format:"int32"},readOnly:{type:"boolean"},volumeID:{type:"string"}},required:["volumeID"]},IoK8sApiCoreV1Affinity:{type:"object",properties:{nodeAffinity:{$ref:"IoK8sApiCoreV1NodeAffinity"},podAffinity:{$ref:"IoK8sApiCoreV1PodAffinity"},podAntiAffinity:{$ref:"IoK8sApiCoreV1PodAntiAffinity"}}},IoK8sApiCoreV1AppArmorProfile:{type:"object",properties:{localhostProfile:{type:"string"},type:{type:"string","enum":["Localhost","RuntimeDefault","Unconfined"]}},required:["type"]},IoK8sApiCoreV1AttachedVolume:{type:"object",properties:{devicePath:{type:"string"},name:{type:"string"}},required:["devicePath","name"]},IoK8sApiCoreV1AzureDiskVolumeSource:{type:"object",properties:{cachingMode:{type:"string","enum":["None","ReadOnly","ReadWrite"]},diskName:{type:"string"},diskURI:{type:"string"},fsType:{type:"string"},kind:{type:"string","enum":["Dedicated","Managed","Shared"]},readOnly:{type:"boolean"}},required:["diskName","diskURI"]},IoK8sApiCoreV1AzureFilePersistentVolumeSource:{type:"object",properties:{readOnly:{type:"boolean"},secretName:{type:"string"},secretNamespace:{type:"string"},shareName:{type:"string"}},required:["secretName","shareName"]},IoK8sApiCoreV1AzureFileVolumeSource:{type:"object",properties:{readOnly:{type:"boolean"},secretName:{type:"string"},shareName:{type:"string"}},required:["secretName","shareName"]},IoK8sApiCoreV1Binding:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},target:{$ref:"IoK8sApiCoreV1ObjectReference"}},required:["target"]},IoK8sApiCoreV1CSIPersistentVolumeSource:{type:"object",properties:{controllerExpandSecretRef:{$ref:"IoK8sApiCoreV1SecretReference"},controllerPublishSecretRef:{$ref:"IoK8sApiCoreV1SecretReference"},driver:{type:"string"},fsType:{type:"string"},nodeExpandSecretRef:{$ref:"IoK8sApiCoreV1SecretReference"},nodePublishSecretRef:{$ref:"IoK8sApiCoreV1SecretReference"},nodeStageSecretRef:{$ref:"IoK8sApiCoreV1SecretReference"},readOnly:{type:"boolean"},volumeAttributes:{type:"object",additionalProperties:{type:"string"}},volumeHandle:{type:"string"}},required:["driver","volumeHandle"]},IoK8sApiCoreV1CSIVolumeSource:{type:"object",properties:{driver:{type:"string"},fsType:{type:"string"},nodePublishSecretRef:{$ref:"IoK8sApiCoreV1LocalObjectReference"},readOnly:{type:"boolean"},volumeAttributes:{type:"object",additionalProperties:{type:"string"}}},required:["driver"]},IoK8sApiCoreV1Capabilities:{type:"object",properties:{add:{type:"array",items:{type:"string"}},drop:{type:"array",items:{type:"string"}}}},IoK8sApiCoreV1CephFSPersistentVolumeSource:{type:"object",properties:{monitors:{type:"array",items:{type:"string"}},path:{type:"string"},readOnly:{type:"boolean"},secretFile:{type:"string"},secretRef:{$ref:"IoK8sApiCoreV1SecretReference"},user:{type:"string"}},required:["monitors"]},IoK8sApiCoreV1CephFSVolumeSource:{type:"object",properties:{monitors:{type:"array",items:{type:"string"}},path:{type:"string"},readOnly:{type:"boolean"},secretFile:{type:"string"},secretRef:{$ref:"IoK8sApiCoreV1LocalObjectReference"},user:{type:"string"}},required:["monitors"]},IoK8sApiCoreV1CinderPersistentVolumeSource:{type:"object",properties:{fsType:{type:"string"},readOnly:{type:"boolean"},secretRef:{$ref:"IoK8sApiCoreV1SecretReference"},volumeID:{type:"string"}},required:["volumeID"]},IoK8sApiCoreV1CinderVolumeSource:{type:"object",properties:{fsType:{type:"string"},readOnly:{type:"boolean"},secretRef:{$ref:"IoK8sApiCoreV1LocalObjectReference"},volumeID:{type:"string"}},required:["volumeID"]},IoK8sApiCoreV1ClientIPConfig:{type:"object",properties:{timeoutSeconds:{type:"integer",format:"int32"}}},IoK8sApiCoreV1ClusterTrustBundleProjection:{type:"object",properties:{labelSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},name:{type:"string"},optional:{type:"boolean"},path:{type:"string"},signerName:{type:"string"}},required:["path"]},IoK8sApiCoreV1ComponentCondition:{type:"object",properties:{error:{type:"string"},message:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiCoreV1ComponentStatus:{type:"object",properties:{apiVersion:{type:"string"},conditions:{type:"array",items:{$ref:"IoK8sApiCoreV1ComponentCondition"}},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"}}},IoK8sApiCoreV1ConfigMap:{type:"object",properties:{apiVersion:{type:"string"},binaryData:{type:"object",additionalProperties:{type:"string",format:"byte"}},data:{type:"object",additionalProperties:{type:"string"}},immutable:{type:"boolean"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"}}},IoK8sApiCoreV1ConfigMapEnvSource:{type:"object",properties:{name:{type:"string"},optional:{type:"boolean"}}},IoK8sApiCoreV1ConfigMapKeySelector:{type:"object",properties:{key:{type:"string"},name:{type:"string"},optional:{type:"boolean"}},required:["key"]},IoK8sApiCoreV1ConfigMapNodeConfigSource:{type:"object",properties:{kubeletConfigKey:{type:"string"},name:{type:"string"},namespace:{type:"string"},resourceVersion:{type:"string"},uid:{type:"string"}},required:["kubeletConfigKey","name","namespace"]},IoK8sApiCoreV1ConfigMapProjection:{type:"object",properties:{items:{type:"array",items:{$ref:"IoK8sApiCoreV1KeyToPath"}},name:{type:"string"},optional:{type:"boolean"}}},IoK8sApiCoreV1ConfigMapVolumeSource:{type:"object",properties:{defaultMode:{type:"integer",format:"int32"},items:{type:"array",items:{$ref:"IoK8sApiCoreV1KeyToPath"}},name:{type:"string"},optional:{type:"boolean"}}},IoK8sApiCoreV1Container:{type:"object",properties:{args:{type:"array",items:{type:"string"}},command:{type:"array",items:{type:"string"}},env:{type:"array",items:{$ref:"IoK8sApiCoreV1EnvVar"}},envFrom:{type:"array",items:{$ref:"IoK8sApiCoreV1EnvFromSource"}},image:{type:"string"},imagePullPolicy:{type:"string","enum":["Always","IfNotPresent","Never"]},lifecycle:{$ref:"IoK8sApiCoreV1Lifecycle"},livenessProbe:{$ref:"IoK8sApiCoreV1Probe"},name:{type:"string"},ports:{type:"array",items:{$ref:"IoK8sApiCoreV1ContainerPort"}},readinessProbe:{$ref:"IoK8sApiCoreV1Probe"},resizePolicy:{type:"array",items:{$ref:"IoK8sApiCoreV1ContainerResizePolicy"}},resources:{$ref:"IoK8sApiCoreV1ResourceRequirements"},restartPolicy:{type:"string"},restartPolicyRules:{type:"array",items:{$ref:"IoK8sApiCoreV1ContainerRestartRule"}},securityContext:{$ref:"IoK8sApiCoreV1SecurityContext"},startupProbe:{$ref:"IoK8sApiCoreV1Probe"},stdin:{type:"boolean"},stdinOnce:{type:"boolean"},terminationMessagePath:{type:"string"},terminationMessagePolicy:{type:"string","enum":["FallbackToLogsOnError","File"]},tty:{type:"boolean"},volumeDevices:{type:"array",items:{$ref:"IoK8sApiCoreV1VolumeDevice"}},volumeMounts:{type:"array",items:{$ref:"IoK8sApiCoreV1VolumeMount"}},workingDir:{type:"string"}},required:["name"]},IoK8sApiCoreV1ContainerExtendedResourceRequest:{type:"object",properties:{containerName:{type:"string"},requestName:{type:"string"},resourceName:{type:"string"}},required:["containerName","requestName","resourceName"]},IoK8sApiCoreV1ContainerImage:{type:"object",properties:{names:{type:"array",items:{type:"string"}},sizeBytes:{type:"integer",format:"int64"}}},IoK8sApiCoreV1ContainerPort:{type:"object",properties:{containerPort:{type:"integer",format:"int32"},hostIP:{type:"string"},hostPort:{type:"integer",format:"int32"},name:{type:"string"},protocol:{type:"string","enum":["SCTP","TCP","UDP"]}},required:["containerPort"]},IoK8sApiCoreV1ContainerResizePolicy:{type:"object",properties:{resourceName:{type:"string"},restartPolicy:{type:"string"}},required:["resourceName","restartPolicy"]},IoK8sApiCoreV1ContainerRestartRule:{type:"object",properties:{action:{type:"string"},exitCodes:{$ref:"IoK8sApiCoreV1ContainerRestartRuleOnExitCodes"}},required:["action"]},IoK8sApiCoreV1ContainerRestartRuleOnExitCodes:{type:"object",properties:{operator:{type:"string"},values:{type:"array",items:{type:"number"}}},required:["operator"]},IoK8sApiCoreV1ContainerState:{type:"object",properties:{running:{$ref:"IoK8sApiCoreV1ContainerStateRunning"},terminated:{$ref:"IoK8sApiCoreV1ContainerStateTerminated"},waiting:{$ref:"IoK8sApiCoreV1ContainerStateWaiting"}}},IoK8sApiCoreV1ContainerStateRunning:{type:"object",properties:{startedAt:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"}}},IoK8sApiCoreV1ContainerStateTerminated:{type:"object",properties:{containerID:{type:"string"},exitCode:{type:"integer",format:"int32"},finishedAt:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},signal:{type:"integer",format:"int32"},startedAt:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"}},required:["exitCode"]},IoK8sApiCoreV1ContainerStateWaiting:{type:"object",properties:{message:{type:"string"},reason:{type:"string"}}},IoK8sApiCoreV1ContainerStatus:{type:"object",properties:{allocatedResources:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},allocatedResourcesStatus:{type:"array",items:{$ref:"IoK8sApiCoreV1ResourceStatus"}},containerID:{type:"string"},image:{type:"string"},imageID:{type:"string"},lastState:{$ref:"IoK8sApiCoreV1ContainerState"},name:{type:"string"},ready:{type:"boolean"},resources:{$ref:"IoK8sApiCoreV1ResourceRequirements"},restartCount:{type:"integer",format:"int32"},started:{type:"boolean"},state:{$ref:"IoK8sApiCoreV1ContainerState"},stopSignal:{type:"string","enum":["SIGABRT","SIGALRM","SIGBUS","SIGCHLD","SIGCLD","SIGCONT","SIGFPE","SIGHUP","SIGILL","SIGINT","SIGIO","SIGIOT","SIGKILL","SIGPIPE","SIGPOLL","SIGPROF","SIGPWR","SIGQUIT","SIGRTMAX","SIGRTMAX-1","SIGRTMAX-10","SIGRTMAX-11","SIGRTMAX-12","SIGRTMAX-13","SIGRTMAX-14","SIGRTMAX-2","SIGRTMAX-3","SIGRTMAX-4","SIGRTMAX-5","SIGRTMAX-6","SIGRTMAX-7","SIGRTMAX-8","SIGRTMAX-9","SIGRTMIN","SIGRTMIN+1","SIGRTMIN+10","SIGRTMIN+11","SIGRTMIN+12","SIGRTMIN+13","SIGRTMIN+14","SIGRTMIN+15","SIGRTMIN+2","SIGRTMIN+3","SIGRTMIN+4","SIGRTMIN+5","SIGRTMIN+6","SIGRTMIN+7","SIGRTMIN+8","SIGRTMIN+9","SIGSEGV","SIGSTKFLT","SIGSTOP","SIGSYS","SIGTERM","SIGTRAP","SIGTSTP","SIGTTIN","SIGTTOU","SIGURG","SIGUSR1","SIGUSR2","SIGVTALRM","SIGWINCH","SIGXCPU","SIGXFSZ"]},user:{$ref:"IoK8sApiCoreV1ContainerUser"},volumeMounts:{type:"array",items:{$ref:"IoK8sApiCoreV1VolumeMountStatus"}}},required:["image","imageID","name","ready","restartCount"]},IoK8sApiCoreV1ContainerUser:{type:"object",properties:{linux:{$ref:"IoK8sApiCoreV1LinuxContainerUser"}}},IoK8sApiCoreV1DaemonEndpoint:{type:"object",properties:{Port:{type:"integer",format:"int32"}},required:["Port"]},IoK8sApiCoreV1DownwardAPIProjection:{type:"object",properties:{items:{type:"array",items:{$ref:"IoK8sApiCoreV1DownwardAPIVolumeFile"}}}},IoK8sApiCoreV1DownwardAPIVolumeFile:{type:"object",properties:{fieldRef:{$ref:"IoK8sApiCoreV1ObjectFieldSelector"},mode:{type:"integer",format:"int32"},path:{type:"string"},resourceFieldRef:{$ref:"IoK8sApiCoreV1ResourceFieldSelector"}},required:["path"]},IoK8sApiCoreV1DownwardAPIVolumeSource:{type:"object",properties:{defaultMode:{type:"integer",format:"int32"},items:{type:"array",items:{$ref:"IoK8sApiCoreV1DownwardAPIVolumeFile"}}}},IoK8sApiCoreV1EmptyDirVolumeSource:{type:"object",properties:{medium:{type:"string"},sizeLimit:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}}},IoK8sApiCoreV1EndpointAddress:{type:"object",properties:{hostname:{type:"string"},ip:{type:"string"},nodeName:{type:"string"},targetRef:{$ref:"IoK8sApiCoreV1ObjectReference"}},required:["ip"]},IoK8sApiCoreV1EndpointPort:{type:"object",properties:{appProtocol:{type:"string"},name:{type:"string"},port:{type:"integer",format:"int32"},protocol:{type:"string","enum":["SCTP","TCP","UDP"]}},required:["port"]},IoK8sApiCoreV1EndpointSubset:{type:"object",properties:{addresses:{type:"array",items:{$ref:"IoK8sApiCoreV1EndpointAddress"}},notReadyAddresses:{type:"array",items:{$ref:"IoK8sApiCoreV1EndpointAddress"}},ports:{type:"array",items:{$ref:"IoK8sApiCoreV1EndpointPort"}}}},IoK8sApiCoreV1Endpoints:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},subsets:{type:"array",items:{$ref:"IoK8sApiCoreV1EndpointSubset"}}}},IoK8sApiCoreV1EnvFromSource:{type:"object",properties:{configMapRef:{$ref:"IoK8sApiCoreV1ConfigMapEnvSource"},prefix:{type:"string"},secretRef:{$ref:"IoK8sApiCoreV1SecretEnvSource"}}},IoK8sApiCoreV1EnvVar:{type:"object",properties:{name:{type:"string"},value:{type:"string"},valueFrom:{$ref:"IoK8sApiCoreV1EnvVarSource"}},required:["name"]},IoK8sApiCoreV1EnvVarSource:{type:"object",properties:{configMapKeyRef:{$ref:"IoK8sApiCoreV1ConfigMapKeySelector"},fieldRef:{$ref:"IoK8sApiCoreV1ObjectFieldSelector"},fileKeyRef:{$ref:"IoK8sApiCoreV1FileKeySelector"},resourceFieldRef:{$ref:"IoK8sApiCoreV1ResourceFieldSelector"},secretKeyRef:{$ref:"IoK8sApiCoreV1SecretKeySelector"}}},IoK8sApiCoreV1EphemeralContainer:{type:"object",properties:{args:{type:"array",items:{type:"string"}},command:{type:"array",items:{type:"string"}},env:{type:"array",items:{$ref:"IoK8sApiCoreV1EnvVar"}},envFrom:{type:"array",items:{$ref:"IoK8sApiCoreV1EnvFromSource"}},image:{type:"string"},imagePullPolicy:{type:"string","enum":["Always","IfNotPresent","Never"]},lifecycle:{$ref:"IoK8sApiCoreV1Lifecycle"},livenessProbe:{$ref:"IoK8sApiCoreV1Probe"},name:{type:"string"},ports:{type:"array",items:{$ref:"IoK8sApiCoreV1ContainerPort"}},readinessProbe:{$ref:"IoK8sApiCoreV1Probe"},resizePolicy:{type:"array",items:{$ref:"IoK8sApiCoreV1ContainerResizePolicy"}},resources:{$ref:"IoK8sApiCoreV1ResourceRequirements"},restartPolicy:{type:"string"},restartPolicyRules:{type:"array",items:{$ref:"IoK8sApiCoreV1ContainerRestartRule"}},securityContext:{$ref:"IoK8sApiCoreV1SecurityContext"},startupProbe:{$ref:"IoK8sApiCoreV1Probe"},stdin:{type:"boolean"},stdinOnce:{type:"boolean"},targetContainerName:{type:"string"},terminationMessagePath:{type:"string"},terminationMessagePolicy:{type:"string","enum":["FallbackToLogsOnError","File"]},tty:{type:"boolean"},volumeDevices:{type:"array",items:{$ref:"IoK8sApiCoreV1VolumeDevice"}},volumeMounts:{type:"array",items:{$ref:"IoK8sApiCoreV1VolumeMount"}},workingDir:{type:"string"}},required:["name"]},IoK8sApiCoreV1EphemeralVolumeSource:{type:"object",properties:{volumeClaimTemplate:{$ref:"IoK8sApiCoreV1PersistentVolumeClaimTemplate"}}},IoK8sApiCoreV1Event:{type:"object",properties:{action:{type:"string"},apiVersion:{type:"string"},count:{type:"integer",format:"int32"},eventTime:{$ref:"IoK8sApimachineryPkgApisMetaV1MicroTime"},firstTimestamp:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},involvedObject:{$ref:"IoK8sApiCoreV1ObjectReference"},kind:{type:"string"},lastTimestamp:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},reason:{type:"string"},related:{$ref:"IoK8sApiCoreV1ObjectReference"},reportingComponent:{type:"string"},reportingInstance:{type:"string"},series:{$ref:"IoK8sApiCoreV1EventSeries"},source:{$ref:"IoK8sApiCoreV1EventSource"},type:{type:"string"}},required:["involvedObject","metadata"]},IoK8sApiCoreV1EventSeries:{type:"object",properties:{count:{type:"integer",format:"int32"},lastObservedTime:{$ref:"IoK8sApimachineryPkgApisMetaV1MicroTime"}}},IoK8sApiCoreV1EventSource:{type:"object",properties:{component:{type:"string"},host:{type:"string"}}},IoK8sApiCoreV1ExecAction:{type:"object",properties:{command:{type:"array",items:{type:"string"}}}},IoK8sApiCoreV1FCVolumeSource:{type:"object",properties:{fsType:{type:"string"},lun:{type:"integer",format:"int32"},readOnly:{type:"boolean"},targetWWNs:{type:"array",items:{type:"string"}},wwids:{type:"array",items:{type:"string"}}}},IoK8sApiCoreV1FileKeySelector:{type:"object",properties:{key:{type:"string"},optional:{type:"boolean"},path:{type:"string"},volumeName:{type:"string"}},required:["key","path","volumeName"]},IoK8sApiCoreV1FlexPersistentVolumeSource:{type:"object",properties:{driver:{type:"string"},fsType:{type:"string"},options:{type:"object",additionalProperties:{type:"string"}},readOnly:{type:"boolean"},secretRef:{$ref:"IoK8sApiCoreV1SecretReference"}},required:["driver"]},IoK8sApiCoreV1FlexVolumeSource:{type:"object",properties:{driver:{type:"string"},fsType:{type:"string"},options:{type:"object",additionalProperties:{type:"string"}},readOnly:{type:"boolean"},secretRef:{$ref:"IoK8sApiCoreV1LocalObjectReference"}},required:["driver"]},IoK8sApiCoreV1FlockerVolumeSource:{type:"object",properties:{datasetName:{type:"string"},datasetUUID:{type:"string"}}},IoK8sApiCoreV1GCEPersistentDiskVolumeSource:{type:"object",properties:{fsType:{type:"string"},partition:{type:"integer",format:"int32"},pdName:{type:"string"},readOnly:{type:"boolean"}},required:["pdName"]},IoK8sApiCoreV1GRPCAction:{type:"object",properties:{port:{type:"integer",format:"int32"},service:{type:"string"}},required:["port"]},IoK8sApiCoreV1GitRepoVolumeSource:{type:"object",properties:{directory:{type:"string"},repository:{type:"string"},revision:{type:"string"}},required:["repository"]},IoK8sApiCoreV1GlusterfsPersistentVolumeSource:{type:"object",properties:{endpoints:{type:"string"},endpointsNamespace:{type:"string"},path:{type:"string"},readOnly:{type:"boolean"}},required:["endpoints","path"]},IoK8sApiCoreV1GlusterfsVolumeSource:{type:"object",properties:{endpoints:{type:"string"},path:{type:"string"},readOnly:{type:"boolean"}},required:["endpoints","path"]},IoK8sApiCoreV1HTTPGetAction:{type:"object",properties:{host:{type:"string"},httpHeaders:{type:"array",items:{$ref:"IoK8sApiCoreV1HTTPHeader"}},path:{type:"string"},port:{$ref:"IoK8sApimachineryPkgUtilIntstrIntOrString"},scheme:{type:"string","enum":["HTTP","HTTPS"]}},required:["port"]},IoK8sApiCoreV1HTTPHeader:{type:"object",properties:{name:{type:"string"},value:{type:"string"}},required:["name","value"]},IoK8sApiCoreV1HostAlias:{type:"object",properties:{hostnames:{type:"array",items:{type:"string"}},ip:{type:"string"}},required:["ip"]},IoK8sApiCoreV1HostIP:{type:"object",properties:{ip:{type:"string"}},required:["ip"]},IoK8sApiCoreV1HostPathVolumeSource:{type:"object",properties:{path:{type:"string"},type:{type:"string","enum":["","BlockDevice","CharDevice","Directory","DirectoryOrCreate","File","FileOrCreate","Socket"]}},required:["path"]},IoK8sApiCoreV1ISCSIPersistentVolumeSource:{type:"object",properties:{chapAuthDiscovery:{type:"boolean"},chapAuthSession:{type:"boolean"},fsType:{type:"string"},initiatorName:{type:"string"},iqn:{type:"string"},iscsiInterface:{type:"string"},lun:{type:"integer",format:"int32"},portals:{type:"array",items:{type:"string"}},readOnly:{type:"boolean"},secretRef:{$ref:"IoK8sApiCoreV1SecretReference"},targetPortal:{type:"string"}},required:["iqn","lun","targetPortal"]},IoK8sApiCoreV1ISCSIVolumeSource:{type:"object",properties:{chapAuthDiscovery:{type:"boolean"},chapAuthSession:{type:"boolean"},fsType:{type:"string"},initiatorName:{type:"string"},iqn:{type:"string"},iscsiInterface:{type:"string"},lun:{type:"integer",format:"int32"},portals:{type:"array",items:{type:"string"}},readOnly:{type:"boolean"},secretRef:{$ref:"IoK8sApiCoreV1LocalObjectReference"},targetPortal:{type:"string"}},required:["iqn","lun","targetPortal"]},IoK8sApiCoreV1ImageVolumeSource:{type:"object",properties:{pullPolicy:{type:"string","enum":["Always","IfNotPresent","Never"]},reference:{type:"string"}}},IoK8sApiCoreV1ImageVolumeStatus:{type:"object",properties:{imageRef:{type:"string"}},required:["imageRef"]},IoK8sApiCoreV1KeyToPath:{type:"object",properties:{key:{type:"string"},mode:{type:"integer",format:"int32"},path:{type:"string"}},required:["key","path"]},IoK8sApiCoreV1Lifecycle:{type:"object",properties:{postStart:{$ref:"IoK8sApiCoreV1LifecycleHandler"},preStop:{$ref:"IoK8sApiCoreV1LifecycleHandler"},stopSignal:{type:"string","enum":["SIGABRT","SIGALRM","SIGBUS","SIGCHLD","SIGCLD","SIGCONT","SIGFPE","SIGHUP","SIGILL","SIGINT","SIGIO","SIGIOT","SIGKILL","SIGPIPE","SIGPOLL","SIGPROF","SIGPWR","SIGQUIT","SIGRTMAX","SIGRTMAX-1","SIGRTMAX-10","SIGRTMAX-11","SIGRTMAX-12","SIGRTMAX-13","SIGRTMAX-14","SIGRTMAX-2","SIGRTMAX-3","SIGRTMAX-4","SIGRTMAX-5","SIGRTMAX-6","SIGRTMAX-7","SIGRTMAX-8","SIGRTMAX-9","SIGRTMIN","SIGRTMIN+1","SIGRTMIN+10","SIGRTMIN+11","SIGRTMIN+12","SIGRTMIN+13","SIGRTMIN+14","SIGRTMIN+15","SIGRTMIN+2","SIGRTMIN+3","SIGRTMIN+4","SIGRTMIN+5","SIGRTMIN+6","SIGRTMIN+7","SIGRTMIN+8","SIGRTMIN+9","SIGSEGV","SIGSTKFLT","SIGSTOP","SIGSYS","SIGTERM","SIGTRAP","SIGTSTP","SIGTTIN","SIGTTOU","SIGURG","SIGUSR1","SIGUSR2","SIGVTALRM","SIGWINCH","SIGXCPU","SIGXFSZ"]}}},IoK8sApiCoreV1LifecycleHandler:{type:"object",properties:{exec:{$ref:"IoK8sApiCoreV1ExecAction"},httpGet:{$ref:"IoK8sApiCoreV1HTTPGetAction"},sleep:{$ref:"IoK8sApiCoreV1SleepAction"},tcpSocket:{$ref:"IoK8sApiCoreV1TCPSocketAction"}}},IoK8sApiCoreV1LimitRange:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoreV1LimitRangeSpec"}}},IoK8sApiCoreV1LimitRangeItem:{type:"object",properties:{"default":{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},defaultRequest:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},max:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},maxLimitRequestRatio:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},min:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},type:{type:"string"}},required:["type"]},IoK8sApiCoreV1LimitRangeSpec:{type:"object",properties:{limits:{type:"array",items:{$ref:"IoK8sApiCoreV1LimitRangeItem"}}},required:["limits"]},IoK8sApiCoreV1LinuxContainerUser:{type:"object",properties:{gid:{type:"integer",format:"int64"},supplementalGroups:{type:"array",items:{type:"number"}},uid:{type:"integer",format:"int64"}},required:["gid","uid"]},IoK8sApiCoreV1LoadBalancerIngress:{type:"object",properties:{hostname:{type:"string"},ip:{type:"string"},ipMode:{type:"string"},ports:{type:"array",items:{$ref:"IoK8sApiCoreV1PortStatus"}}}},IoK8sApiCoreV1LoadBalancerStatus:{type:"object",properties:{ingress:{type:"array",items:{$ref:"IoK8sApiCoreV1LoadBalancerIngress"}}}},IoK8sApiCoreV1LocalObjectReference:{type:"object",properties:{name:{type:"string"}}},IoK8sApiCoreV1LocalVolumeSource:{type:"object",properties:{fsType:{type:"string"},path:{type:"string"}},required:["path"]},IoK8sApiCoreV1ModifyVolumeStatus:{type:"object",properties:{status:{type:"string","enum":["InProgress","Infeasible","Pending"]},targetVolumeAttributesClassName:{type:"string"}},required:["status"]},IoK8sApiCoreV1NFSVolumeSource:{type:"object",properties:{path:{type:"string"},readOnly:{type:"boolean"},server:{type:"string"}},required:["path","server"]},IoK8sApiCoreV1Namespace:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoreV1NamespaceSpec"},status:{$ref:"IoK8sApiCoreV1NamespaceStatus"}}},IoK8sApiCoreV1NamespaceCondition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiCoreV1NamespaceSpec:{type:"object",properties:{finalizers:{type:"array",items:{type:"string"}}}},IoK8sApiCoreV1NamespaceStatus:{type:"object",properties:{conditions:{type:"array",items:{$ref:"IoK8sApiCoreV1NamespaceCondition"}},phase:{type:"string","enum":["Active","Terminating"]}}},IoK8sApiCoreV1Node:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoreV1NodeSpec"},status:{$ref:"IoK8sApiCoreV1NodeStatus"}}},IoK8sApiCoreV1NodeAddress:{type:"object",properties:{address:{type:"string"},type:{type:"string"}},required:["address","type"]},IoK8sApiCoreV1NodeAffinity:{type:"object",properties:{preferredDuringSchedulingIgnoredDuringExecution:{type:"array",items:{$ref:"IoK8sApiCoreV1PreferredSchedulingTerm"}},requiredDuringSchedulingIgnoredDuringExecution:{$ref:"IoK8sApiCoreV1NodeSelector"}}},IoK8sApiCoreV1NodeAllocatableResourceClaimStatus:{type:"object",properties:{containers:{type:"array",items:{type:"string"}},resourceClaimName:{type:"string"},resources:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}}},required:["resourceClaimName","resources"]},IoK8sApiCoreV1NodeCondition:{type:"object",properties:{lastHeartbeatTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiCoreV1NodeConfigSource:{type:"object",properties:{configMap:{$ref:"IoK8sApiCoreV1ConfigMapNodeConfigSource"}}},IoK8sApiCoreV1NodeConfigStatus:{type:"object",properties:{active:{$ref:"IoK8sApiCoreV1NodeConfigSource"},assigned:{$ref:"IoK8sApiCoreV1NodeConfigSource"},error:{type:"string"},lastKnownGood:{$ref:"IoK8sApiCoreV1NodeConfigSource"}}},IoK8sApiCoreV1NodeDaemonEndpoints:{type:"object",properties:{kubeletEndpoint:{$ref:"IoK8sApiCoreV1DaemonEndpoint"}}},IoK8sApiCoreV1NodeFeatures:{type:"object",properties:{supplementalGroupsPolicy:{type:"boolean"}}},IoK8sApiCoreV1NodeRuntimeHandler:{type:"object",properties:{features:{$ref:"IoK8sApiCoreV1NodeRuntimeHandlerFeatures"},name:{type:"string"}}},IoK8sApiCoreV1NodeRuntimeHandlerFeatures:{type:"object",properties:{recursiveReadOnlyMounts:{type:"boolean"},userNamespaces:{type:"boolean"}}},IoK8sApiCoreV1NodeSelector:{type:"object",properties:{nodeSelectorTerms:{type:"array",items:{$ref:"IoK8sApiCoreV1NodeSelectorTerm"}}},required:["nodeSelectorTerms"]},IoK8sApiCoreV1NodeSelectorRequirement:{type:"object",properties:{key:{type:"string"},operator:{type:"string","enum":["DoesNotExist","Exists","Gt","In","Lt","NotIn"]},values:{type:"array",items:{type:"string"}}},required:["key","operator"]},IoK8sApiCoreV1NodeSelectorTerm:{type:"object",properties:{matchExpressions:{type:"array",items:{$ref:"IoK8sApiCoreV1NodeSelectorRequirement"}},matchFields:{type:"array",items:{$ref:"IoK8sApiCoreV1NodeSelectorRequirement"}}}},IoK8sApiCoreV1NodeSpec:{type:"object",properties:{configSource:{$ref:"IoK8sApiCoreV1NodeConfigSource"},externalID:{type:"string"},podCIDR:{type:"string"},podCIDRs:{type:"array",items:{type:"string"}},providerID:{type:"string"},taints:{type:"array",items:{$ref:"IoK8sApiCoreV1Taint"}},unschedulable:{type:"boolean"}}},IoK8sApiCoreV1NodeStatus:{type:"object",properties:{addresses:{type:"array",items:{$ref:"IoK8sApiCoreV1NodeAddress"}},allocatable:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},capacity:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},conditions:{type:"array",items:{$ref:"IoK8sApiCoreV1NodeCondition"}},config:{$ref:"IoK8sApiCoreV1NodeConfigStatus"},daemonEndpoints:{$ref:"IoK8sApiCoreV1NodeDaemonEndpoints"},declaredFeatures:{type:"array",items:{type:"string"}},features:{$ref:"IoK8sApiCoreV1NodeFeatures"},images:{type:"array",items:{$ref:"IoK8sApiCoreV1ContainerImage"}},nodeInfo:{$ref:"IoK8sApiCoreV1NodeSystemInfo"},phase:{type:"string","enum":["Pending","Running","Terminated"]},runtimeHandlers:{type:"array",items:{$ref:"IoK8sApiCoreV1NodeRuntimeHandler"}},volumesAttached:{type:"array",items:{$ref:"IoK8sApiCoreV1AttachedVolume"}},volumesInUse:{type:"array",items:{type:"string"}}}},IoK8sApiCoreV1NodeSwapStatus:{type:"object",properties:{capacity:{type:"integer",format:"int64"}}},IoK8sApiCoreV1NodeSystemInfo:{type:"object",properties:{architecture:{type:"string"},bootID:{type:"string"},containerRuntimeVersion:{type:"string"},kernelVersion:{type:"string"},kubeProxyVersion:{type:"string"},kubeletVersion:{type:"string"},machineID:{type:"string"},operatingSystem:{type:"string"},osImage:{type:"string"},swap:{$ref:"IoK8sApiCoreV1NodeSwapStatus"},systemUUID:{type:"string"}},required:["architecture","bootID","containerRuntimeVersion","kernelVersion","kubeProxyVersion","kubeletVersion","machineID","operatingSystem","osImage","systemUUID"]},IoK8sApiCoreV1ObjectFieldSelector:{type:"object",properties:{apiVersion:{type:"string"},fieldPath:{type:"string"}},required:["fieldPath"]},IoK8sApiCoreV1ObjectReference:{type:"object",properties:{apiVersion:{type:"string"},fieldPath:{type:"string"},kind:{type:"string"},name:{type:"string"},namespace:{type:"string"},resourceVersion:{type:"string"},uid:{type:"string"}}},IoK8sApiCoreV1PersistentVolume:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoreV1PersistentVolumeSpec"},status:{$ref:"IoK8sApiCoreV1PersistentVolumeStatus"}}},IoK8sApiCoreV1PersistentVolumeClaim:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoreV1PersistentVolumeClaimSpec"},status:{$ref:"IoK8sApiCoreV1PersistentVolumeClaimStatus"}}},IoK8sApiCoreV1PersistentVolumeClaimCondition:{type:"object",properties:{lastProbeTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiCoreV1PersistentVolumeClaimSpec:{type:"object",properties:{accessModes:{type:"array",items:{type:"string","enum":["ReadOnlyMany","ReadWriteMany","ReadWriteOnce","ReadWriteOncePod"]}},dataSource:{$ref:"IoK8sApiCoreV1TypedLocalObjectReference"},dataSourceRef:{$ref:"IoK8sApiCoreV1TypedObjectReference"},resources:{$ref:"IoK8sApiCoreV1VolumeResourceRequirements"},selector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},storageClassName:{type:"string"},volumeAttributesClassName:{type:"string"},volumeMode:{type:"string","enum":["Block","Filesystem"]},volumeName:{type:"string"}}},IoK8sApiCoreV1PersistentVolumeClaimStatus:{type:"object",properties:{accessModes:{type:"array",items:{type:"string","enum":["ReadOnlyMany","ReadWriteMany","ReadWriteOnce","ReadWriteOncePod"]}},allocatedResourceStatuses:{type:"object",additionalProperties:{type:"string","enum":["ControllerResizeInProgress","ControllerResizeInfeasible","NodeResizeInProgress","NodeResizeInfeasible","NodeResizePending"]}},allocatedResources:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},capacity:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},conditions:{type:"array",items:{$ref:"IoK8sApiCoreV1PersistentVolumeClaimCondition"}},currentVolumeAttributesClassName:{type:"string"},modifyVolumeStatus:{$ref:"IoK8sApiCoreV1ModifyVolumeStatus"},phase:{type:"string","enum":["Bound","Lost","Pending"]}}},IoK8sApiCoreV1PersistentVolumeClaimTemplate:{type:"object",properties:{metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoreV1PersistentVolumeClaimSpec"}},required:["spec"]},IoK8sApiCoreV1PersistentVolumeClaimVolumeSource:{type:"object",properties:{claimName:{type:"string"},readOnly:{type:"boolean"}},required:["claimName"]},IoK8sApiCoreV1PersistentVolumeSpec:{type:"object",properties:{accessModes:{type:"array",items:{type:"string","enum":["ReadOnlyMany","ReadWriteMany","ReadWriteOnce","ReadWriteOncePod"]}},awsElasticBlockStore:{$ref:"IoK8sApiCoreV1AWSElasticBlockStoreVolumeSource"},azureDisk:{$ref:"IoK8sApiCoreV1AzureDiskVolumeSource"},azureFile:{$ref:"IoK8sApiCoreV1AzureFilePersistentVolumeSource"},capacity:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},cephfs:{$ref:"IoK8sApiCoreV1CephFSPersistentVolumeSource"},cinder:{$ref:"IoK8sApiCoreV1CinderPersistentVolumeSource"},claimRef:{$ref:"IoK8sApiCoreV1ObjectReference"},csi:{$ref:"IoK8sApiCoreV1CSIPersistentVolumeSource"},fc:{$ref:"IoK8sApiCoreV1FCVolumeSource"},flexVolume:{$ref:"IoK8sApiCoreV1FlexPersistentVolumeSource"},flocker:{$ref:"IoK8sApiCoreV1FlockerVolumeSource"},gcePersistentDisk:{$ref:"IoK8sApiCoreV1GCEPersistentDiskVolumeSource"},glusterfs:{$ref:"IoK8sApiCoreV1GlusterfsPersistentVolumeSource"},hostPath:{$ref:"IoK8sApiCoreV1HostPathVolumeSource"},iscsi:{$ref:"IoK8sApiCoreV1ISCSIPersistentVolumeSource"},local:{$ref:"IoK8sApiCoreV1LocalVolumeSource"},mountOptions:{type:"array",items:{type:"string"}},nfs:{$ref:"IoK8sApiCoreV1NFSVolumeSource"},nodeAffinity:{$ref:"IoK8sApiCoreV1VolumeNodeAffinity"},persistentVolumeReclaimPolicy:{type:"string","enum":["Delete","Recycle","Retain"]},photonPersistentDisk:{$ref:"IoK8sApiCoreV1PhotonPersistentDiskVolumeSource"},portworxVolume:{$ref:"IoK8sApiCoreV1PortworxVolumeSource"},quobyte:{$ref:"IoK8sApiCoreV1QuobyteVolumeSource"},rbd:{$ref:"IoK8sApiCoreV1RBDPersistentVolumeSource"},scaleIO:{$ref:"IoK8sApiCoreV1ScaleIOPersistentVolumeSource"},storageClassName:{type:"string"},storageos:{$ref:"IoK8sApiCoreV1StorageOSPersistentVolumeSource"},volumeAttributesClassName:{type:"string"},volumeMode:{type:"string","enum":["Block","Filesystem"]},vsphereVolume:{$ref:"IoK8sApiCoreV1VsphereVirtualDiskVolumeSource"}}},IoK8sApiCoreV1PersistentVolumeStatus:{type:"object",properties:{lastPhaseTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},phase:{type:"string","enum":["Available","Bound","Failed","Pending","Released"]},reason:{type:"string"}}},IoK8sApiCoreV1PhotonPersistentDiskVolumeSource:{type:"object",properties:{fsType:{type:"string"},pdID:{type:"string"}},required:["pdID"]},IoK8sApiCoreV1Pod:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoreV1PodSpec"},status:{$ref:"IoK8sApiCoreV1PodStatus"}}},IoK8sApiCoreV1PodAffinity:{type:"object",properties:{preferredDuringSchedulingIgnoredDuringExecution:{type:"array",items:{$ref:"IoK8sApiCoreV1WeightedPodAffinityTerm"}},requiredDuringSchedulingIgnoredDuringExecution:{type:"array",items:{$ref:"IoK8sApiCoreV1PodAffinityTerm"}}}},IoK8sApiCoreV1PodAffinityTerm:{type:"object",properties:{labelSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},matchLabelKeys:{type:"array",items:{type:"string"}},mismatchLabelKeys:{type:"array",items:{type:"string"}},namespaceSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},namespaces:{type:"array",items:{type:"string"}},topologyKey:{type:"string"}},required:["topologyKey"]},IoK8sApiCoreV1PodAntiAffinity:{type:"object",properties:{preferredDuringSchedulingIgnoredDuringExecution:{type:"array",items:{$ref:"IoK8sApiCoreV1WeightedPodAffinityTerm"}},requiredDuringSchedulingIgnoredDuringExecution:{type:"array",items:{$ref:"IoK8sApiCoreV1PodAffinityTerm"}}}},IoK8sApiCoreV1PodCertificateProjection:{type:"object",properties:{certificateChainPath:{type:"string"},credentialBundlePath:{type:"string"},keyPath:{type:"string"},keyType:{type:"string"},maxExpirationSeconds:{type:"integer",format:"int32"},signerName:{type:"string"},userAnnotations:{type:"object",additionalProperties:{type:"string"}}},required:["keyType","signerName"]},IoK8sApiCoreV1PodCondition:{type:"object",properties:{lastProbeTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},observedGeneration:{type:"integer",format:"int64"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiCoreV1PodDNSConfig:{type:"object",properties:{nameservers:{type:"array",items:{type:"string"}},options:{type:"array",items:{$ref:"IoK8sApiCoreV1PodDNSConfigOption"}},searches:{type:"array",items:{type:"string"}}}},IoK8sApiCoreV1PodDNSConfigOption:{type:"object",properties:{name:{type:"string"},value:{type:"string"}}},IoK8sApiCoreV1PodExtendedResourceClaimStatus:{type:"object",properties:{requestMappings:{type:"array",items:{$ref:"IoK8sApiCoreV1ContainerExtendedResourceRequest"}},resourceClaimName:{type:"string"}},required:["requestMappings","resourceClaimName"]},IoK8sApiCoreV1PodIP:{type:"object",properties:{ip:{type:"string"}},required:["ip"]},IoK8sApiCoreV1PodOS:{type:"object",properties:{name:{type:"string"}},required:["name"]},IoK8sApiCoreV1PodReadinessGate:{type:"object",properties:{conditionType:{type:"string"}},required:["conditionType"]},IoK8sApiCoreV1PodResourceClaim:{type:"object",properties:{name:{type:"string"},resourceClaimName:{type:"string"},resourceClaimTemplateName:{type:"string"}},required:["name"]},IoK8sApiCoreV1PodResourceClaimStatus:{type:"object",properties:{name:{type:"string"},resourceClaimName:{type:"string"}},required:["name"]},IoK8sApiCoreV1PodSchedulingGate:{type:"object",properties:{name:{type:"string"}},required:["name"]},IoK8sApiCoreV1PodSchedulingGroup:{type:"object",properties:{podGroupName:{type:"string"}}},IoK8sApiCoreV1PodSecurityContext:{type:"object",properties:{appArmorProfile:{$ref:"IoK8sApiCoreV1AppArmorProfile"},fsGroup:{type:"integer",format:"int64"},fsGroupChangePolicy:{type:"string","enum":["Always","OnRootMismatch"]},runAsGroup:{type:"integer",format:"int64"},runAsNonRoot:{type:"boolean"},runAsUser:{type:"integer",format:"int64"},seLinuxChangePolicy:{type:"string"},seLinuxOptions:{$ref:"IoK8sApiCoreV1SELinuxOptions"},seccompProfile:{$ref:"IoK8sApiCoreV1SeccompProfile"},supplementalGroups:{type:"array",items:{type:"number"}},supplementalGroupsPolicy:{type:"string","enum":["Merge","Strict"]},sysctls:{type:"array",items:{$ref:"IoK8sApiCoreV1Sysctl"}},windowsOptions:{$ref:"IoK8sApiCoreV1WindowsSecurityContextOptions"}}},IoK8sApiCoreV1PodSpec:{type:"object",properties:{activeDeadlineSeconds:{type:"integer",format:"int64"},affinity:{$ref:"IoK8sApiCoreV1Affinity"},automountServiceAccountToken:{type:"boolean"},containers:{type:"array",items:{$ref:"IoK8sApiCoreV1Container"}},dnsConfig:{$ref:"IoK8sApiCoreV1PodDNSConfig"},dnsPolicy:{type:"string","enum":["ClusterFirst","ClusterFirstWithHostNet","Default","None"]},enableServiceLinks:{type:"boolean"},ephemeralContainers:{type:"array",items:{$ref:"IoK8sApiCoreV1EphemeralContainer"}},hostAliases:{type:"array",items:{$ref:"IoK8sApiCoreV1HostAlias"}},hostIPC:{type:"boolean"},hostNetwork:{type:"boolean"},hostPID:{type:"boolean"},hostUsers:{type:"boolean"},hostname:{type:"string"},hostnameOverride:{type:"string"},imagePullSecrets:{type:"array",items:{$ref:"IoK8sApiCoreV1LocalObjectReference"}},initContainers:{type:"array",items:{$ref:"IoK8sApiCoreV1Container"}},nodeName:{type:"string"},nodeSelector:{type:"object",additionalProperties:{type:"string"}},os:{$ref:"IoK8sApiCoreV1PodOS"},overhead:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},preemptionPolicy:{type:"string","enum":["Never","PreemptLowerPriority"]},priority:{type:"integer",format:"int32"},priorityClassName:{type:"string"},readinessGates:{type:"array",items:{$ref:"IoK8sApiCoreV1PodReadinessGate"}},resourceClaims:{type:"array",items:{$ref:"IoK8sApiCoreV1PodResourceClaim"}},resources:{$ref:"IoK8sApiCoreV1ResourceRequirements"},restartPolicy:{type:"string","enum":["Always","Never","OnFailure"]},runtimeClassName:{type:"string"},schedulerName:{type:"string"},schedulingGates:{type:"array",items:{$ref:"IoK8sApiCoreV1PodSchedulingGate"}},schedulingGroup:{$ref:"IoK8sApiCoreV1PodSchedulingGroup"},securityContext:{$ref:"IoK8sApiCoreV1PodSecurityContext"},serviceAccount:{type:"string"},serviceAccountName:{type:"string"},setHostnameAsFQDN:{type:"boolean"},shareProcessNamespace:{type:"boolean"},subdomain:{type:"string"},terminationGracePeriodSeconds:{type:"integer",format:"int64"},tolerations:{type:"array",items:{$ref:"IoK8sApiCoreV1Toleration"}},topologySpreadConstraints:{type:"array",items:{$ref:"IoK8sApiCoreV1TopologySpreadConstraint"}},volumes:{type:"array",items:{$ref:"IoK8sApiCoreV1Volume"}}},required:["containers"]},IoK8sApiCoreV1PodStatus:{type:"object",properties:{allocatedResources:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},conditions:{type:"array",items:{$ref:"IoK8sApiCoreV1PodCondition"}},containerStatuses:{type:"array",items:{$ref:"IoK8sApiCoreV1ContainerStatus"}},ephemeralContainerStatuses:{type:"array",items:{$ref:"IoK8sApiCoreV1ContainerStatus"}},extendedResourceClaimStatus:{$ref:"IoK8sApiCoreV1PodExtendedResourceClaimStatus"},hostIP:{type:"string"},hostIPs:{type:"array",items:{$ref:"IoK8sApiCoreV1HostIP"}},initContainerStatuses:{type:"array",items:{$ref:"IoK8sApiCoreV1ContainerStatus"}},message:{type:"string"},nodeAllocatableResourceClaimStatuses:{type:"array",items:{$ref:"IoK8sApiCoreV1NodeAllocatableResourceClaimStatus"}},nominatedNodeName:{type:"string"},observedGeneration:{type:"integer",format:"int64"},phase:{type:"string","enum":["Failed","Pending","Running","Succeeded","Unknown"]},podIP:{type:"string"},podIPs:{type:"array",items:{$ref:"IoK8sApiCoreV1PodIP"}},qosClass:{type:"string","enum":["BestEffort","Burstable","Guaranteed"]},reason:{type:"string"},resize:{type:"string"},resourceClaimStatuses:{type:"array",items:{$ref:"IoK8sApiCoreV1PodResourceClaimStatus"}},resources:{$ref:"IoK8sApiCoreV1ResourceRequirements"},startTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"}}},IoK8sApiCoreV1PodTemplate:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},template:{$ref:"IoK8sApiCoreV1PodTemplateSpec"}}},IoK8sApiCoreV1PodTemplateSpec:{type:"object",properties:{metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoreV1PodSpec"}}},IoK8sApiCoreV1PortStatus:{type:"object",properties:{error:{type:"string"},port:{type:"integer",format:"int32"},protocol:{type:"string","enum":["SCTP","TCP","UDP"]}},required:["port","protocol"]},IoK8sApiCoreV1PortworxVolumeSource:{type:"object",properties:{fsType:{type:"string"},readOnly:{type:"boolean"},volumeID:{type:"string"}},required:["volumeID"]},IoK8sApiCoreV1PreferredSchedulingTerm:{type:"object",properties:{preference:{$ref:"IoK8sApiCoreV1NodeSelectorTerm"},weight:{type:"integer",format:"int32"}},required:["preference","weight"]},IoK8sApiCoreV1Probe:{type:"object",properties:{exec:{$ref:"IoK8sApiCoreV1ExecAction"},failureThreshold:{type:"integer",format:"int32"},grpc:{$ref:"IoK8sApiCoreV1GRPCAction"},httpGet:{$ref:"IoK8sApiCoreV1HTTPGetAction"},initialDelaySeconds:{type:"integer",format:"int32"},periodSeconds:{type:"integer",format:"int32"},successThreshold:{type:"integer",format:"int32"},tcpSocket:{$ref:"IoK8sApiCoreV1TCPSocketAction"},terminationGracePeriodSeconds:{type:"integer",format:"int64"},timeoutSeconds:{type:"integer",format:"int32"}}},IoK8sApiCoreV1ProjectedVolumeSource:{type:"object",properties:{defaultMode:{type:"integer",format:"int32"},sources:{type:"array",items:{$ref:"IoK8sApiCoreV1VolumeProjection"}}}},IoK8sApiCoreV1QuobyteVolumeSource:{type:"object",properties:{group:{type:"string"},readOnly:{type:"boolean"},registry:{type:"string"},tenant:{type:"string"},user:{type:"string"},volume:{type:"string"}},required:["registry","volume"]},IoK8sApiCoreV1RBDPersistentVolumeSource:{type:"object",properties:{fsType:{type:"string"},image:{type:"string"},keyring:{type:"string"},monitors:{type:"array",items:{type:"string"}},pool:{type:"string"},readOnly:{type:"boolean"},secretRef:{$ref:"IoK8sApiCoreV1SecretReference"},user:{type:"string"}},required:["image","monitors"]},IoK8sApiCoreV1RBDVolumeSource:{type:"object",properties:{fsType:{type:"string"},image:{type:"string"},keyring:{type:"string"},monitors:{type:"array",items:{type:"string"}},pool:{type:"string"},readOnly:{type:"boolean"},secretRef:{$ref:"IoK8sApiCoreV1LocalObjectReference"},user:{type:"string"}},required:["image","monitors"]},IoK8sApiCoreV1ReplicationController:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoreV1ReplicationControllerSpec"},status:{$ref:"IoK8sApiCoreV1ReplicationControllerStatus"}}},IoK8sApiCoreV1ReplicationControllerCondition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiCoreV1ReplicationControllerSpec:{type:"object",properties:{minReadySeconds:{type:"integer",format:"int32"},replicas:{type:"integer",format:"int32"},selector:{type:"object",additionalProperties:{type:"string"}},template:{$ref:"IoK8sApiCoreV1PodTemplateSpec"}}},IoK8sApiCoreV1ReplicationControllerStatus:{type:"object",properties:{availableReplicas:{type:"integer",format:"int32"},conditions:{type:"array",items:{$ref:"IoK8sApiCoreV1ReplicationControllerCondition"}},fullyLabeledReplicas:{type:"integer",format:"int32"},observedGeneration:{type:"integer",format:"int64"},readyReplicas:{type:"integer",format:"int32"},replicas:{type:"integer",format:"int32"}},required:["replicas"]},IoK8sApiCoreV1ResourceClaim:{type:"object",properties:{name:{type:"string"},request:{type:"string"}},required:["name"]},IoK8sApiCoreV1ResourceFieldSelector:{type:"object",properties:{containerName:{type:"string"},divisor:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"},resource:{type:"string"}},required:["resource"]},IoK8sApiCoreV1ResourceHealth:{type:"object",properties:{health:{type:"string"},message:{type:"string"},resourceID:{type:"string"}},required:["resourceID"]},IoK8sApiCoreV1ResourceQuota:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoreV1ResourceQuotaSpec"},status:{$ref:"IoK8sApiCoreV1ResourceQuotaStatus"}}},IoK8sApiCoreV1ResourceQuotaSpec:{type:"object",properties:{hard:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},scopeSelector:{$ref:"IoK8sApiCoreV1ScopeSelector"},scopes:{type:"array",items:{type:"string","enum":["BestEffort","CrossNamespacePodAffinity","NotBestEffort","NotTerminating","PriorityClass","Terminating","VolumeAttributesClass"]}}}},IoK8sApiCoreV1ResourceQuotaStatus:{type:"object",properties:{hard:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},used:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}}}},IoK8sApiCoreV1ResourceRequirements:{type:"object",properties:{claims:{type:"array",items:{$ref:"IoK8sApiCoreV1ResourceClaim"}},limits:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},requests:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}}}},IoK8sApiCoreV1ResourceStatus:{type:"object",properties:{name:{type:"string"},resources:{type:"array",items:{$ref:"IoK8sApiCoreV1ResourceHealth"}}},required:["name"]},IoK8sApiCoreV1SELinuxOptions:{type:"object",properties:{level:{type:"string"},role:{type:"string"},type:{type:"string"},user:{type:"string"}}},IoK8sApiCoreV1ScaleIOPersistentVolumeSource:{type:"object",properties:{fsType:{type:"string"},gateway:{type:"string"},protectionDomain:{type:"string"},readOnly:{type:"boolean"},secretRef:{$ref:"IoK8sApiCoreV1SecretReference"},sslEnabled:{type:"boolean"},storageMode:{type:"string"},storagePool:{type:"string"},system:{type:"string"},volumeName:{type:"string"}},required:["gateway","secretRef","system"]},IoK8sApiCoreV1ScaleIOVolumeSource:{type:"object",properties:{fsType:{type:"string"},gateway:{type:"string"},protectionDomain:{type:"string"},readOnly:{type:"boolean"},secretRef:{$ref:"IoK8sApiCoreV1LocalObjectReference"},sslEnabled:{type:"boolean"},storageMode:{type:"string"},storagePool:{type:"string"},system:{type:"string"},volumeName:{type:"string"}},required:["gateway","secretRef","system"]},IoK8sApiCoreV1ScopeSelector:{type:"object",properties:{matchExpressions:{type:"array",items:{$ref:"IoK8sApiCoreV1ScopedResourceSelectorRequirement"}}}},IoK8sApiCoreV1ScopedResourceSelectorRequirement:{type:"object",properties:{operator:{type:"string","enum":["DoesNotExist","Exists","In","NotIn"]},scopeName:{type:"string","enum":["BestEffort","CrossNamespacePodAffinity","NotBestEffort","NotTerminating","PriorityClass","Terminating","VolumeAttributesClass"]},values:{type:"array",items:{type:"string"}}},required:["operator","scopeName"]},IoK8sApiCoreV1SeccompProfile:{type:"object",properties:{localhostProfile:{type:"string"},type:{type:"string","enum":["Localhost","RuntimeDefault","Unconfined"]}},required:["type"]},IoK8sApiCoreV1Secret:{type:"object",properties:{apiVersion:{type:"string"},data:{type:"object",additionalProperties:{type:"string",format:"byte"}},immutable:{type:"boolean"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},stringData:{type:"object",additionalProperties:{type:"string"}},type:{type:"string"}}},IoK8sApiCoreV1SecretEnvSource:{type:"object",properties:{name:{type:"string"},optional:{type:"boolean"}}},IoK8sApiCoreV1SecretKeySelector:{type:"object",properties:{key:{type:"string"},name:{type:"string"},optional:{type:"boolean"}},required:["key"]},IoK8sApiCoreV1SecretProjection:{type:"object",properties:{items:{type:"array",items:{$ref:"IoK8sApiCoreV1KeyToPath"}},name:{type:"string"},optional:{type:"boolean"}}},IoK8sApiCoreV1SecretReference:{type:"object",properties:{name:{type:"string"},namespace:{type:"string"}}},IoK8sApiCoreV1SecretVolumeSource:{type:"object",properties:{defaultMode:{type:"integer",format:"int32"},items:{type:"array",items:{$ref:"IoK8sApiCoreV1KeyToPath"}},optional:{type:"boolean"},secretName:{type:"string"}}},IoK8sApiCoreV1SecurityContext:{type:"object",properties:{allowPrivilegeEscalation:{type:"boolean"},appArmorProfile:{$ref:"IoK8sApiCoreV1AppArmorProfile"},capabilities:{$ref:"IoK8sApiCoreV1Capabilities"},privileged:{type:"boolean"},procMount:{type:"string","enum":["Default","Unmasked"]},readOnlyRootFilesystem:{type:"boolean"},runAsGroup:{type:"integer",format:"int64"},runAsNonRoot:{type:"boolean"},runAsUser:{type:"integer",format:"int64"},seLinuxOptions:{$ref:"IoK8sApiCoreV1SELinuxOptions"},seccompProfile:{$ref:"IoK8sApiCoreV1SeccompProfile"},windowsOptions:{$ref:"IoK8sApiCoreV1WindowsSecurityContextOptions"}}},IoK8sApiCoreV1Service:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiCoreV1ServiceSpec"},status:{$ref:"IoK8sApiCoreV1ServiceStatus"}}},IoK8sApiCoreV1ServiceAccount:{type:"object",properties:{apiVersion:{type:"string"},automountServiceAccountToken:{type:"boolean"},imagePullSecrets:{type:"array",items:{$ref:"IoK8sApiCoreV1LocalObjectReference"}},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},secrets:{type:"array",items:{$ref:"IoK8sApiCoreV1ObjectReference"}}}},IoK8sApiCoreV1ServiceAccountTokenProjection:{type:"object",properties:{audience:{type:"string"},expirationSeconds:{type:"integer",format:"int64"},path:{type:"string"}},required:["path"]},IoK8sApiCoreV1ServicePort:{type:"object",properties:{appProtocol:{type:"string"},name:{type:"string"},nodePort:{type:"integer",format:"int32"},port:{type:"integer",format:"int32"},protocol:{type:"string","enum":["SCTP","TCP","UDP"]},targetPort:{$ref:"IoK8sApimachineryPkgUtilIntstrIntOrString"}},required:["port"]},IoK8sApiCoreV1ServiceSpec:{type:"object",properties:{allocateLoadBalancerNodePorts:{type:"boolean"},clusterIP:{type:"string"},clusterIPs:{type:"array",items:{type:"string"}},externalIPs:{type:"array",items:{type:"string"}},externalName:{type:"string"},externalTrafficPolicy:{type:"string","enum":["Cluster","Local"]},healthCheckNodePort:{type:"integer",format:"int32"},internalTrafficPolicy:{type:"string","enum":["Cluster","Local"]},ipFamilies:{type:"array",items:{type:"string","enum":["","IPv4","IPv6"]}},ipFamilyPolicy:{type:"string","enum":["PreferDualStack","RequireDualStack","SingleStack"]},loadBalancerClass:{type:"string"},loadBalancerIP:{type:"string"},loadBalancerSourceRanges:{type:"array",items:{type:"string"}},ports:{type:"array",items:{$ref:"IoK8sApiCoreV1ServicePort"}},publishNotReadyAddresses:{type:"boolean"},selector:{type:"object",additionalProperties:{type:"string"}},sessionAffinity:{type:"string","enum":["ClientIP","None"]},sessionAffinityConfig:{$ref:"IoK8sApiCoreV1SessionAffinityConfig"},trafficDistribution:{type:"string"},type:{type:"string","enum":["ClusterIP","ExternalName","LoadBalancer","NodePort"]}}},IoK8sApiCoreV1ServiceStatus:{type:"object",properties:{conditions:{type:"array",items:{$ref:"IoK8sApimachineryPkgApisMetaV1Condition"}},loadBalancer:{$ref:"IoK8sApiCoreV1LoadBalancerStatus"}}},IoK8sApiCoreV1SessionAffinityConfig:{type:"object",properties:{clientIP:{$ref:"IoK8sApiCoreV1ClientIPConfig"}}},IoK8sApiCoreV1SleepAction:{type:"object",properties:{seconds:{type:"integer",format:"int64"}},required:["seconds"]},IoK8sApiCoreV1StorageOSPersistentVolumeSource:{type:"object",properties:{fsType:{type:"string"},readOnly:{type:"boolean"},secretRef:{$ref:"IoK8sApiCoreV1ObjectReference"},volumeName:{type:"string"},volumeNamespace:{type:"string"}}},IoK8sApiCoreV1StorageOSVolumeSource:{type:"object",properties:{fsType:{type:"string"},readOnly:{type:"boolean"},secretRef:{$ref:"IoK8sApiCoreV1LocalObjectReference"},volumeName:{type:"string"},volumeNamespace:{type:"string"}}},IoK8sApiCoreV1Sysctl:{type:"object",properties:{name:{type:"string"},value:{type:"string"}},required:["name","value"]},IoK8sApiCoreV1TCPSocketAction:{type:"object",properties:{host:{type:"string"},port:{$ref:"IoK8sApimachineryPkgUtilIntstrIntOrString"}},required:["port"]},IoK8sApiCoreV1Taint:{type:"object",properties:{effect:{type:"string","enum":["NoExecute","NoSchedule","PreferNoSchedule"]},key:{type:"string"},timeAdded:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},value:{type:"string"}},required:["effect","key"]},IoK8sApiCoreV1Toleration:{type:"object",properties:{effect:{type:"string","enum":["NoExecute","NoSchedule","PreferNoSchedule"]},key:{type:"string"},operator:{type:"string","enum":["Equal","Exists","Gt","Lt"]},tolerationSeconds:{type:"integer",format:"int64"},value:{type:"string"}}},IoK8sApiCoreV1TopologySelectorLabelRequirement:{type:"object",properties:{key:{type:"string"},values:{type:"array",items:{type:"string"}}},required:["key","values"]},IoK8sApiCoreV1TopologySelectorTerm:{type:"object",properties:{matchLabelExpressions:{type:"array",items:{$ref:"IoK8sApiCoreV1TopologySelectorLabelRequirement"}}}},IoK8sApiCoreV1TopologySpreadConstraint:{type:"object",properties:{labelSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},matchLabelKeys:{type:"array",items:{type:"string"}},maxSkew:{type:"integer",format:"int32"},minDomains:{type:"integer",format:"int32"},nodeAffinityPolicy:{type:"string","enum":["Honor","Ignore"]},nodeTaintsPolicy:{type:"string","enum":["Honor","Ignore"]},topologyKey:{type:"string"},whenUnsatisfiable:{type:"string","enum":["DoNotSchedule","ScheduleAnyway"]}},required:["maxSkew","topologyKey","whenUnsatisfiable"]},IoK8sApiCoreV1TypedLocalObjectReference:{type:"object",properties:{apiGroup:{type:"string"},kind:{type:"string"},name:{type:"string"}},required:["kind","name"]},IoK8sApiCoreV1TypedObjectReference:{type:"object",properties:{apiGroup:{type:"string"},kind:{type:"string"},name:{type:"string"},namespace:{type:"string"}},required:["kind","name"]},IoK8sApiCoreV1Volume:{type:"object",properties:{awsElasticBlockStore:{$ref:"IoK8sApiCoreV1AWSElasticBlockStoreVolumeSource"},azureDisk:{$ref:"IoK8sApiCoreV1AzureDiskVolumeSource"},azureFile:{$ref:"IoK8sApiCoreV1AzureFileVolumeSource"},cephfs:{$ref:"IoK8sApiCoreV1CephFSVolumeSource"},cinder:{$ref:"IoK8sApiCoreV1CinderVolumeSource"},configMap:{$ref:"IoK8sApiCoreV1ConfigMapVolumeSource"},csi:{$ref:"IoK8sApiCoreV1CSIVolumeSource"},downwardAPI:{$ref:"IoK8sApiCoreV1DownwardAPIVolumeSource"},emptyDir:{$ref:"IoK8sApiCoreV1EmptyDirVolumeSource"},ephemeral:{$ref:"IoK8sApiCoreV1EphemeralVolumeSource"},fc:{$ref:"IoK8sApiCoreV1FCVolumeSource"},flexVolume:{$ref:"IoK8sApiCoreV1FlexVolumeSource"},flocker:{$ref:"IoK8sApiCoreV1FlockerVolumeSource"},gcePersistentDisk:{$ref:"IoK8sApiCoreV1GCEPersistentDiskVolumeSource"},gitRepo:{$ref:"IoK8sApiCoreV1GitRepoVolumeSource"},glusterfs:{$ref:"IoK8sApiCoreV1GlusterfsVolumeSource"},hostPath:{$ref:"IoK8sApiCoreV1HostPathVolumeSource"},image:{$ref:"IoK8sApiCoreV1ImageVolumeSource"},iscsi:{$ref:"IoK8sApiCoreV1ISCSIVolumeSource"},name:{type:"string"},nfs:{$ref:"IoK8sApiCoreV1NFSVolumeSource"},persistentVolumeClaim:{$ref:"IoK8sApiCoreV1PersistentVolumeClaimVolumeSource"},photonPersistentDisk:{$ref:"IoK8sApiCoreV1PhotonPersistentDiskVolumeSource"},portworxVolume:{$ref:"IoK8sApiCoreV1PortworxVolumeSource"},projected:{$ref:"IoK8sApiCoreV1ProjectedVolumeSource"},quobyte:{$ref:"IoK8sApiCoreV1QuobyteVolumeSource"},rbd:{$ref:"IoK8sApiCoreV1RBDVolumeSource"},scaleIO:{$ref:"IoK8sApiCoreV1ScaleIOVolumeSource"},secret:{$ref:"IoK8sApiCoreV1SecretVolumeSource"},storageos:{$ref:"IoK8sApiCoreV1StorageOSVolumeSource"},vsphereVolume:{$ref:"IoK8sApiCoreV1VsphereVirtualDiskVolumeSource"}},required:["name"]},IoK8sApiCoreV1VolumeDevice:{type:"object",properties:{devicePath:{type:"string"},name:{type:"string"}},required:["devicePath","name"]},IoK8sApiCoreV1VolumeMount:{type:"object",properties:{mountPath:{type:"string"},mountPropagation:{type:"string","enum":["Bidirectional","HostToContainer","None"]},name:{type:"string"},readOnly:{type:"boolean"},recursiveReadOnly:{type:"string"},subPath:{type:"string"},subPathExpr:{type:"string"}},required:["mountPath","name"]},IoK8sApiCoreV1VolumeMountStatus:{type:"object",properties:{mountPath:{type:"string"},name:{type:"string"},readOnly:{type:"boolean"},recursiveReadOnly:{type:"string"},volumeStatus:{$ref:"IoK8sApiCoreV1VolumeStatus"}},required:["mountPath","name"]},IoK8sApiCoreV1VolumeNodeAffinity:{type:"object",properties:{required:{$ref:"IoK8sApiCoreV1NodeSelector"}}},IoK8sApiCoreV1VolumeProjection:{type:"object",properties:{clusterTrustBundle:{$ref:"IoK8sApiCoreV1ClusterTrustBundleProjection"},configMap:{$ref:"IoK8sApiCoreV1ConfigMapProjection"},downwardAPI:{$ref:"IoK8sApiCoreV1DownwardAPIProjection"},podCertificate:{$ref:"IoK8sApiCoreV1PodCertificateProjection"},secret:{$ref:"IoK8sApiCoreV1SecretProjection"},serviceAccountToken:{$ref:"IoK8sApiCoreV1ServiceAccountTokenProjection"}}},IoK8sApiCoreV1VolumeResourceRequirements:{type:"object",properties:{limits:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},requests:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}}}},IoK8sApiCoreV1VolumeStatus:{type:"object",properties:{image:{$ref:"IoK8sApiCoreV1ImageVolumeStatus"}}},IoK8sApiCoreV1VsphereVirtualDiskVolumeSource:{type:"object",properties:{fsType:{type:"string"},storagePolicyID:{type:"string"},storagePolicyName:{type:"string"},volumePath:{type:"string"}},required:["volumePath"]},IoK8sApiCoreV1WeightedPodAffinityTerm:{type:"object",properties:{podAffinityTerm:{$ref:"IoK8sApiCoreV1PodAffinityTerm"},weight:{type:"integer",format:"int32"}},required:["podAffinityTerm","weight"]},IoK8sApiCoreV1WindowsSecurityContextOptions:{type:"object",properties:{gmsaCredentialSpec:{type:"string"},gmsaCredentialSpecName:{type:"string"},hostProcess:{type:"boolean"},runAsUserName:{type:"string"}}},IoK8sApiDiscoveryV1Endpoint:{type:"object",properties:{addresses:{type:"array",items:{type:"string"}},conditions:{$ref:"IoK8sApiDiscoveryV1EndpointConditions"},deprecatedTopology:{type:"object",additionalProperties:{type:"string"}},hints:{$ref:"IoK8sApiDiscoveryV1EndpointHints"},hostname:{type:"string"},nodeName:{type:"string"},targetRef:{$ref:"IoK8sApiCoreV1ObjectReference"},zone:{type:"string"}},required:["addresses"]},IoK8sApiDiscoveryV1EndpointConditions:{type:"object",properties:{ready:{type:"boolean"},serving:{type:"boolean"},terminating:{type:"boolean"}}},IoK8sApiDiscoveryV1EndpointHints:{type:"object",properties:{forNodes:{type:"array",items:{$ref:"IoK8sApiDiscoveryV1ForNode"}},forZones:{type:"array",items:{$ref:"IoK8sApiDiscoveryV1ForZone"}}}},IoK8sApiDiscoveryV1EndpointPort:{type:"object",properties:{appProtocol:{type:"string"},name:{type:"string"},port:{type:"integer",format:"int32"},protocol:{type:"string","enum":["SCTP","TCP","UDP"]}}},IoK8sApiDiscoveryV1EndpointSlice:{type:"object",properties:{addressType:{type:"string","enum":["FQDN","IPv4","IPv6"]},apiVersion:{type:"string"},endpoints:{type:"array",items:{$ref:"IoK8sApiDiscoveryV1Endpoint"}},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},ports:{type:"array",items:{$ref:"IoK8sApiDiscoveryV1EndpointPort"}}},required:["addressType"]},IoK8sApiDiscoveryV1ForNode:{type:"object",properties:{name:{type:"string"}},required:["name"]},IoK8sApiDiscoveryV1ForZone:{type:"object",properties:{name:{type:"string"}},required:["name"]},IoK8sApiEventsV1Event:{type:"object",properties:{action:{type:"string"},apiVersion:{type:"string"},deprecatedCount:{type:"integer",format:"int32"},deprecatedFirstTimestamp:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},deprecatedLastTimestamp:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},deprecatedSource:{$ref:"IoK8sApiCoreV1EventSource"},eventTime:{$ref:"IoK8sApimachineryPkgApisMetaV1MicroTime"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},note:{type:"string"},reason:{type:"string"},regarding:{$ref:"IoK8sApiCoreV1ObjectReference"},related:{$ref:"IoK8sApiCoreV1ObjectReference"},reportingController:{type:"string"},reportingInstance:{type:"string"},series:{$ref:"IoK8sApiEventsV1EventSeries"},type:{type:"string"}},required:["eventTime"]},IoK8sApiEventsV1EventSeries:{type:"object",properties:{count:{type:"integer",format:"int32"},lastObservedTime:{$ref:"IoK8sApimachineryPkgApisMetaV1MicroTime"}},required:["count","lastObservedTime"]},IoK8sApiFlowcontrolV1ExemptPriorityLevelConfiguration:{type:"object",properties:{lendablePercent:{type:"integer",format:"int32"},nominalConcurrencyShares:{type:"integer",format:"int32"}}},IoK8sApiFlowcontrolV1FlowDistinguisherMethod:{type:"object",properties:{type:{type:"string"}},required:["type"]},IoK8sApiFlowcontrolV1FlowSchema:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiFlowcontrolV1FlowSchemaSpec"},status:{$ref:"IoK8sApiFlowcontrolV1FlowSchemaStatus"}}},IoK8sApiFlowcontrolV1FlowSchemaCondition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}}},IoK8sApiFlowcontrolV1FlowSchemaSpec:{type:"object",properties:{distinguisherMethod:{$ref:"IoK8sApiFlowcontrolV1FlowDistinguisherMethod"},matchingPrecedence:{type:"integer",format:"int32"},priorityLevelConfiguration:{$ref:"IoK8sApiFlowcontrolV1PriorityLevelConfigurationReference"},rules:{type:"array",items:{$ref:"IoK8sApiFlowcontrolV1PolicyRulesWithSubjects"}}},required:["priorityLevelConfiguration"]},IoK8sApiFlowcontrolV1FlowSchemaStatus:{type:"object",properties:{conditions:{type:"array",items:{$ref:"IoK8sApiFlowcontrolV1FlowSchemaCondition"}}}},IoK8sApiFlowcontrolV1GroupSubject:{type:"object",properties:{name:{type:"string"}},required:["name"]},IoK8sApiFlowcontrolV1LimitResponse:{type:"object",properties:{queuing:{$ref:"IoK8sApiFlowcontrolV1QueuingConfiguration"},type:{type:"string"}},required:["type"]},IoK8sApiFlowcontrolV1LimitedPriorityLevelConfiguration:{type:"object",properties:{borrowingLimitPercent:{type:"integer",format:"int32"},lendablePercent:{type:"integer",format:"int32"},limitResponse:{$ref:"IoK8sApiFlowcontrolV1LimitResponse"},nominalConcurrencyShares:{type:"integer",format:"int32"}}},IoK8sApiFlowcontrolV1NonResourcePolicyRule:{type:"object",properties:{nonResourceURLs:{type:"array",items:{type:"string"}},verbs:{type:"array",items:{type:"string"}}},required:["nonResourceURLs","verbs"]},IoK8sApiFlowcontrolV1PolicyRulesWithSubjects:{type:"object",properties:{nonResourceRules:{type:"array",items:{$ref:"IoK8sApiFlowcontrolV1NonResourcePolicyRule"}},resourceRules:{type:"array",items:{$ref:"IoK8sApiFlowcontrolV1ResourcePolicyRule"}},subjects:{type:"array",items:{$ref:"IoK8sApiFlowcontrolV1Subject"}}},required:["subjects"]},IoK8sApiFlowcontrolV1PriorityLevelConfiguration:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiFlowcontrolV1PriorityLevelConfigurationSpec"},status:{$ref:"IoK8sApiFlowcontrolV1PriorityLevelConfigurationStatus"}}},IoK8sApiFlowcontrolV1PriorityLevelConfigurationCondition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}}},IoK8sApiFlowcontrolV1PriorityLevelConfigurationReference:{type:"object",properties:{name:{type:"string"}},required:["name"]},IoK8sApiFlowcontrolV1PriorityLevelConfigurationSpec:{type:"object",properties:{exempt:{$ref:"IoK8sApiFlowcontrolV1ExemptPriorityLevelConfiguration"},limited:{$ref:"IoK8sApiFlowcontrolV1LimitedPriorityLevelConfiguration"},type:{type:"string"}},required:["type"]},IoK8sApiFlowcontrolV1PriorityLevelConfigurationStatus:{type:"object",properties:{conditions:{type:"array",items:{$ref:"IoK8sApiFlowcontrolV1PriorityLevelConfigurationCondition"}}}},IoK8sApiFlowcontrolV1QueuingConfiguration:{type:"object",properties:{handSize:{type:"integer",format:"int32"},queueLengthLimit:{type:"integer",format:"int32"},queues:{type:"integer",format:"int32"}}},IoK8sApiFlowcontrolV1ResourcePolicyRule:{type:"object",properties:{apiGroups:{type:"array",items:{type:"string"}},clusterScope:{type:"boolean"},namespaces:{type:"array",items:{type:"string"}},resources:{type:"array",items:{type:"string"}},verbs:{type:"array",items:{type:"string"}}},required:["apiGroups","resources","verbs"]},IoK8sApiFlowcontrolV1ServiceAccountSubject:{type:"object",properties:{name:{type:"string"},namespace:{type:"string"}},required:["name","namespace"]},IoK8sApiFlowcontrolV1Subject:{type:"object",properties:{group:{$ref:"IoK8sApiFlowcontrolV1GroupSubject"},kind:{type:"string"},serviceAccount:{$ref:"IoK8sApiFlowcontrolV1ServiceAccountSubject"},user:{$ref:"IoK8sApiFlowcontrolV1UserSubject"}},required:["kind"]},IoK8sApiFlowcontrolV1UserSubject:{type:"object",properties:{name:{type:"string"}},required:["name"]},IoK8sApiNetworkingV1HTTPIngressPath:{type:"object",properties:{backend:{$ref:"IoK8sApiNetworkingV1IngressBackend"},path:{type:"string"},pathType:{type:"string","enum":["Exact","ImplementationSpecific","Prefix"]}},required:["backend","pathType"]},IoK8sApiNetworkingV1HTTPIngressRuleValue:{type:"object",properties:{paths:{type:"array",items:{$ref:"IoK8sApiNetworkingV1HTTPIngressPath"}}},required:["paths"]},IoK8sApiNetworkingV1IPAddress:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiNetworkingV1IPAddressSpec"}},required:["spec"]},IoK8sApiNetworkingV1IPAddressSpec:{type:"object",properties:{parentRef:{$ref:"IoK8sApiNetworkingV1ParentReference"}},required:["parentRef"]},IoK8sApiNetworkingV1IPBlock:{type:"object",properties:{cidr:{type:"string"},except:{type:"array",items:{type:"string"}}},required:["cidr"]},IoK8sApiNetworkingV1Ingress:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiNetworkingV1IngressSpec"},status:{$ref:"IoK8sApiNetworkingV1IngressStatus"}}},IoK8sApiNetworkingV1IngressBackend:{type:"object",properties:{resource:{$ref:"IoK8sApiCoreV1TypedLocalObjectReference"},service:{$ref:"IoK8sApiNetworkingV1IngressServiceBackend"}}},IoK8sApiNetworkingV1IngressClass:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiNetworkingV1IngressClassSpec"}}},IoK8sApiNetworkingV1IngressClassParametersReference:{type:"object",properties:{apiGroup:{type:"string"},kind:{type:"string"},name:{type:"string"},namespace:{type:"string"},scope:{type:"string"}},required:["kind","name"]},IoK8sApiNetworkingV1IngressClassSpec:{type:"object",properties:{controller:{type:"string"},parameters:{$ref:"IoK8sApiNetworkingV1IngressClassParametersReference"}}},IoK8sApiNetworkingV1IngressLoadBalancerIngress:{type:"object",properties:{hostname:{type:"string"},ip:{type:"string"},ports:{type:"array",items:{$ref:"IoK8sApiNetworkingV1IngressPortStatus"}}}},IoK8sApiNetworkingV1IngressLoadBalancerStatus:{type:"object",properties:{ingress:{type:"array",items:{$ref:"IoK8sApiNetworkingV1IngressLoadBalancerIngress"}}}},IoK8sApiNetworkingV1IngressPortStatus:{type:"object",properties:{error:{type:"string"},port:{type:"integer",format:"int32"},protocol:{type:"string","enum":["SCTP","TCP","UDP"]}},required:["port","protocol"]},IoK8sApiNetworkingV1IngressRule:{type:"object",properties:{host:{type:"string"},http:{$ref:"IoK8sApiNetworkingV1HTTPIngressRuleValue"}}},IoK8sApiNetworkingV1IngressServiceBackend:{type:"object",properties:{name:{type:"string"},port:{$ref:"IoK8sApiNetworkingV1ServiceBackendPort"}},required:["name"]},IoK8sApiNetworkingV1IngressSpec:{type:"object",properties:{defaultBackend:{$ref:"IoK8sApiNetworkingV1IngressBackend"},ingressClassName:{type:"string"},rules:{type:"array",items:{$ref:"IoK8sApiNetworkingV1IngressRule"}},tls:{type:"array",items:{$ref:"IoK8sApiNetworkingV1IngressTLS"}}}},IoK8sApiNetworkingV1IngressStatus:{type:"object",properties:{loadBalancer:{$ref:"IoK8sApiNetworkingV1IngressLoadBalancerStatus"}}},IoK8sApiNetworkingV1IngressTLS:{type:"object",properties:{hosts:{type:"array",items:{type:"string"}},secretName:{type:"string"}}},IoK8sApiNetworkingV1NetworkPolicy:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiNetworkingV1NetworkPolicySpec"}}},IoK8sApiNetworkingV1NetworkPolicyEgressRule:{type:"object",properties:{ports:{type:"array",items:{$ref:"IoK8sApiNetworkingV1NetworkPolicyPort"}},to:{type:"array",items:{$ref:"IoK8sApiNetworkingV1NetworkPolicyPeer"}}}},IoK8sApiNetworkingV1NetworkPolicyIngressRule:{type:"object",properties:{from:{type:"array",items:{$ref:"IoK8sApiNetworkingV1NetworkPolicyPeer"}},ports:{type:"array",items:{$ref:"IoK8sApiNetworkingV1NetworkPolicyPort"}}}},IoK8sApiNetworkingV1NetworkPolicyPeer:{type:"object",properties:{ipBlock:{$ref:"IoK8sApiNetworkingV1IPBlock"},namespaceSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},podSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"}}},IoK8sApiNetworkingV1NetworkPolicyPort:{type:"object",properties:{endPort:{type:"integer",format:"int32"},port:{$ref:"IoK8sApimachineryPkgUtilIntstrIntOrString"},protocol:{type:"string","enum":["SCTP","TCP","UDP"]}}},IoK8sApiNetworkingV1NetworkPolicySpec:{type:"object",properties:{egress:{type:"array",items:{$ref:"IoK8sApiNetworkingV1NetworkPolicyEgressRule"}},ingress:{type:"array",items:{$ref:"IoK8sApiNetworkingV1NetworkPolicyIngressRule"}},podSelector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},policyTypes:{type:"array",items:{type:"string","enum":["Egress","Ingress"]}}}},IoK8sApiNetworkingV1ParentReference:{type:"object",properties:{group:{type:"string"},name:{type:"string"},namespace:{type:"string"},resource:{type:"string"}},required:["name","resource"]},IoK8sApiNetworkingV1ServiceBackendPort:{type:"object",properties:{name:{type:"string"},number:{type:"integer",format:"int32"}}},IoK8sApiNetworkingV1ServiceCIDR:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiNetworkingV1ServiceCIDRSpec"},status:{$ref:"IoK8sApiNetworkingV1ServiceCIDRStatus"}}},IoK8sApiNetworkingV1ServiceCIDRSpec:{type:"object",properties:{cidrs:{type:"array",items:{type:"string"}}}},IoK8sApiNetworkingV1ServiceCIDRStatus:{type:"object",properties:{conditions:{type:"array",items:{$ref:"IoK8sApimachineryPkgApisMetaV1Condition"}}}},IoK8sApiNodeV1Overhead:{type:"object",properties:{podFixed:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}}}},IoK8sApiNodeV1RuntimeClass:{type:"object",properties:{apiVersion:{type:"string"},handler:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},overhead:{$ref:"IoK8sApiNodeV1Overhead"},scheduling:{$ref:"IoK8sApiNodeV1Scheduling"}},required:["handler"]},IoK8sApiNodeV1Scheduling:{type:"object",properties:{nodeSelector:{type:"object",additionalProperties:{type:"string"}},tolerations:{type:"array",items:{$ref:"IoK8sApiCoreV1Toleration"}}}},IoK8sApiPolicyV1Eviction:{type:"object",properties:{apiVersion:{type:"string"},deleteOptions:{$ref:"IoK8sApimachineryPkgApisMetaV1DeleteOptions"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"}}},IoK8sApiPolicyV1PodDisruptionBudget:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiPolicyV1PodDisruptionBudgetSpec"},status:{$ref:"IoK8sApiPolicyV1PodDisruptionBudgetStatus"}}},IoK8sApiPolicyV1PodDisruptionBudgetSpec:{type:"object",properties:{maxUnavailable:{$ref:"IoK8sApimachineryPkgUtilIntstrIntOrString"},minAvailable:{$ref:"IoK8sApimachineryPkgUtilIntstrIntOrString"},selector:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},unhealthyPodEvictionPolicy:{type:"string","enum":["AlwaysAllow","IfHealthyBudget"]}}},IoK8sApiPolicyV1PodDisruptionBudgetStatus:{type:"object",properties:{conditions:{type:"array",items:{$ref:"IoK8sApimachineryPkgApisMetaV1Condition"}},currentHealthy:{type:"integer",format:"int32"},desiredHealthy:{type:"integer",format:"int32"},disruptedPods:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"}},disruptionsAllowed:{type:"integer",format:"int32"},expectedPods:{type:"integer",format:"int32"},observedGeneration:{type:"integer",format:"int64"}}},IoK8sApiRbacV1AggregationRule:{type:"object",properties:{clusterRoleSelectors:{type:"array",items:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"}}}},IoK8sApiRbacV1ClusterRole:{type:"object",properties:{aggregationRule:{$ref:"IoK8sApiRbacV1AggregationRule"},apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},rules:{type:"array",items:{$ref:"IoK8sApiRbacV1PolicyRule"}}}},IoK8sApiRbacV1ClusterRoleBinding:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},roleRef:{$ref:"IoK8sApiRbacV1RoleRef"},subjects:{type:"array",items:{$ref:"IoK8sApiRbacV1Subject"}}},required:["roleRef"]},IoK8sApiRbacV1PolicyRule:{type:"object",properties:{apiGroups:{type:"array",items:{type:"string"}},nonResourceURLs:{type:"array",items:{type:"string"}},resourceNames:{type:"array",items:{type:"string"}},resources:{type:"array",items:{type:"string"}},verbs:{type:"array",items:{type:"string"}}},required:["verbs"]},IoK8sApiRbacV1Role:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},rules:{type:"array",items:{$ref:"IoK8sApiRbacV1PolicyRule"}}}},IoK8sApiRbacV1RoleBinding:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},roleRef:{$ref:"IoK8sApiRbacV1RoleRef"},subjects:{type:"array",items:{$ref:"IoK8sApiRbacV1Subject"}}},required:["roleRef"]},IoK8sApiRbacV1RoleRef:{type:"object",properties:{apiGroup:{type:"string"},kind:{type:"string"},name:{type:"string"}},required:["kind","name"]},IoK8sApiRbacV1Subject:{type:"object",properties:{apiGroup:{type:"string"},kind:{type:"string"},name:{type:"string"},namespace:{type:"string"}},required:["kind","name"]},IoK8sApiResourceV1AllocatedDeviceStatus:{type:"object",properties:{conditions:{type:"array",items:{$ref:"IoK8sApimachineryPkgApisMetaV1Condition"}},data:{$ref:"IoK8sApimachineryPkgRuntimeRawExtension"},device:{type:"string"},driver:{type:"string"},networkData:{$ref:"IoK8sApiResourceV1NetworkDeviceData"},pool:{type:"string"},shareID:{type:"string"}},required:["device","driver","pool"]},IoK8sApiResourceV1AllocationResult:{type:"object",properties:{allocationTimestamp:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},devices:{$ref:"IoK8sApiResourceV1DeviceAllocationResult"},nodeSelector:{$ref:"IoK8sApiCoreV1NodeSelector"}}},IoK8sApiResourceV1CELDeviceSelector:{type:"object",properties:{expression:{type:"string"}},required:["expression"]},IoK8sApiResourceV1CapacityRequestPolicy:{type:"object",properties:{"default":{$ref:"IoK8sApimachineryPkgApiResourceQuantity"},validRange:{$ref:"IoK8sApiResourceV1CapacityRequestPolicyRange"},validValues:{type:"array",items:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}}}},IoK8sApiResourceV1CapacityRequestPolicyRange:{type:"object",properties:{max:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"},min:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"},step:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},required:["min"]},IoK8sApiResourceV1CapacityRequirements:{type:"object",properties:{requests:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}}}},IoK8sApiResourceV1Counter:{type:"object",properties:{value:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},required:["value"]},IoK8sApiResourceV1CounterSet:{type:"object",properties:{counters:{type:"object",additionalProperties:{$ref:"IoK8sApiResourceV1Counter"}},name:{type:"string"}},required:["counters","name"]},IoK8sApiResourceV1Device:{type:"object",properties:{allNodes:{type:"boolean"},allowMultipleAllocations:{type:"boolean"},attributes:{type:"object",additionalProperties:{$ref:"IoK8sApiResourceV1DeviceAttribute"}},bindingConditions:{type:"array",items:{type:"string"}},bindingFailureConditions:{type:"array",items:{type:"string"}},bindsToNode:{type:"boolean"},capacity:{type:"object",additionalProperties:{$ref:"IoK8sApiResourceV1DeviceCapacity"}},consumesCounters:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceCounterConsumption"}},name:{type:"string"},nodeAllocatableResourceMappings:{type:"object",additionalProperties:{$ref:"IoK8sApiResourceV1NodeAllocatableResourceMapping"}},nodeName:{type:"string"},nodeSelector:{$ref:"IoK8sApiCoreV1NodeSelector"},taints:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceTaint"}}},required:["name"]},IoK8sApiResourceV1DeviceAllocationConfiguration:{type:"object",properties:{opaque:{$ref:"IoK8sApiResourceV1OpaqueDeviceConfiguration"},requests:{type:"array",items:{type:"string"}},source:{type:"string","enum":["FromClaim","FromClass"]}},required:["source"]},IoK8sApiResourceV1DeviceAllocationResult:{type:"object",properties:{config:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceAllocationConfiguration"}},results:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceRequestAllocationResult"}}}},IoK8sApiResourceV1DeviceAttribute:{type:"object",properties:{bool:{type:"boolean"},bools:{type:"array",items:{type:"boolean"}},int:{type:"integer",format:"int64"},ints:{type:"array",items:{type:"number"}},string:{type:"string"},strings:{type:"array",items:{type:"string"}},version:{type:"string"},versions:{type:"array",items:{type:"string"}}}},IoK8sApiResourceV1DeviceCapacity:{type:"object",properties:{requestPolicy:{$ref:"IoK8sApiResourceV1CapacityRequestPolicy"},value:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},required:["value"]},IoK8sApiResourceV1DeviceClaim:{type:"object",properties:{config:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceClaimConfiguration"}},constraints:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceConstraint"}},requests:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceRequest"}}}},IoK8sApiResourceV1DeviceClaimConfiguration:{type:"object",properties:{opaque:{$ref:"IoK8sApiResourceV1OpaqueDeviceConfiguration"},requests:{type:"array",items:{type:"string"}}}},IoK8sApiResourceV1DeviceClass:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiResourceV1DeviceClassSpec"}},required:["spec"]},IoK8sApiResourceV1DeviceClassConfiguration:{type:"object",properties:{opaque:{$ref:"IoK8sApiResourceV1OpaqueDeviceConfiguration"}}},IoK8sApiResourceV1DeviceClassSpec:{type:"object",properties:{config:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceClassConfiguration"}},extendedResourceName:{type:"string"},selectors:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceSelector"}}}},IoK8sApiResourceV1DeviceConstraint:{type:"object",properties:{distinctAttribute:{type:"string"},matchAttribute:{type:"string"},requests:{type:"array",items:{type:"string"}}}},IoK8sApiResourceV1DeviceCounterConsumption:{type:"object",properties:{counterSet:{type:"string"},counters:{type:"object",additionalProperties:{$ref:"IoK8sApiResourceV1Counter"}}},required:["counterSet","counters"]},IoK8sApiResourceV1DeviceRequest:{type:"object",properties:{exactly:{$ref:"IoK8sApiResourceV1ExactDeviceRequest"},firstAvailable:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceSubRequest"}},name:{type:"string"}},required:["name"]},IoK8sApiResourceV1DeviceRequestAllocationResult:{type:"object",properties:{adminAccess:{type:"boolean"},bindingConditions:{type:"array",items:{type:"string"}},bindingFailureConditions:{type:"array",items:{type:"string"}},consumedCapacity:{type:"object",additionalProperties:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"}},device:{type:"string"},driver:{type:"string"},pool:{type:"string"},request:{type:"string"},shareID:{type:"string"},tolerations:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceToleration"}}},required:["device","driver","pool","request"]},IoK8sApiResourceV1DeviceSelector:{type:"object",properties:{cel:{$ref:"IoK8sApiResourceV1CELDeviceSelector"}}},IoK8sApiResourceV1DeviceSubRequest:{type:"object",properties:{allocationMode:{type:"string","enum":["All","ExactCount"]},capacity:{$ref:"IoK8sApiResourceV1CapacityRequirements"},count:{type:"integer",format:"int64"},deviceClassName:{type:"string"},name:{type:"string"},selectors:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceSelector"}},tolerations:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceToleration"}}},required:["deviceClassName","name"]},IoK8sApiResourceV1DeviceTaint:{type:"object",properties:{effect:{type:"string","enum":["NoExecute","NoSchedule","None"]},key:{type:"string"},timeAdded:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},value:{type:"string"}},required:["effect","key"]},IoK8sApiResourceV1DeviceToleration:{type:"object",properties:{effect:{type:"string","enum":["NoExecute","NoSchedule","None"]},key:{type:"string"},operator:{type:"string","enum":["Equal","Exists"]},tolerationSeconds:{type:"integer",format:"int64"},value:{type:"string"}}},IoK8sApiResourceV1ExactDeviceRequest:{type:"object",properties:{adminAccess:{type:"boolean"},allocationMode:{type:"string","enum":["All","ExactCount"]},capacity:{$ref:"IoK8sApiResourceV1CapacityRequirements"},count:{type:"integer",format:"int64"},deviceClassName:{type:"string"},selectors:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceSelector"}},tolerations:{type:"array",items:{$ref:"IoK8sApiResourceV1DeviceToleration"}}},required:["deviceClassName"]},IoK8sApiResourceV1NetworkDeviceData:{type:"object",properties:{hardwareAddress:{type:"string"},interfaceName:{type:"string"},ips:{type:"array",items:{type:"string"}}}},IoK8sApiResourceV1NodeAllocatableResourceMapping:{type:"object",properties:{allocationMultiplier:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"},capacityKey:{type:"string"}}},IoK8sApiResourceV1OpaqueDeviceConfiguration:{type:"object",properties:{driver:{type:"string"},parameters:{$ref:"IoK8sApimachineryPkgRuntimeRawExtension"}},required:["driver","parameters"]},IoK8sApiResourceV1ResourceClaim:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiResourceV1ResourceClaimSpec"},status:{$ref:"IoK8sApiResourceV1ResourceClaimStatus"}},required:["spec"]},IoK8sApiResourceV1ResourceClaimConsumerReference:{type:"object",properties:{apiGroup:{type:"string"},name:{type:"string"},resource:{type:"string"},uid:{type:"string"}},required:["name","resource","uid"]},IoK8sApiResourceV1ResourceClaimSpec:{type:"object",properties:{devices:{$ref:"IoK8sApiResourceV1DeviceClaim"}}},IoK8sApiResourceV1ResourceClaimStatus:{type:"object",properties:{allocation:{$ref:"IoK8sApiResourceV1AllocationResult"},devices:{type:"array",items:{$ref:"IoK8sApiResourceV1AllocatedDeviceStatus"}},reservedFor:{type:"array",items:{$ref:"IoK8sApiResourceV1ResourceClaimConsumerReference"}}}},IoK8sApiResourceV1ResourceClaimTemplate:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiResourceV1ResourceClaimTemplateSpec"}},required:["spec"]},IoK8sApiResourceV1ResourceClaimTemplateSpec:{type:"object",properties:{metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiResourceV1ResourceClaimSpec"}},required:["spec"]},IoK8sApiResourceV1ResourcePool:{type:"object",properties:{generation:{type:"integer",format:"int64"},name:{type:"string"},resourceSliceCount:{type:"integer",format:"int64"}},required:["generation","name","resourceSliceCount"]},IoK8sApiResourceV1ResourceSlice:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiResourceV1ResourceSliceSpec"}},required:["spec"]},IoK8sApiResourceV1ResourceSliceSpec:{type:"object",properties:{allNodes:{type:"boolean"},devices:{type:"array",items:{$ref:"IoK8sApiResourceV1Device"}},driver:{type:"string"},nodeName:{type:"string"},nodeSelector:{$ref:"IoK8sApiCoreV1NodeSelector"},perDeviceNodeSelection:{type:"boolean"},pool:{$ref:"IoK8sApiResourceV1ResourcePool"},sharedCounters:{type:"array",items:{$ref:"IoK8sApiResourceV1CounterSet"}}},required:["driver","pool"]},IoK8sApiSchedulingV1PriorityClass:{type:"object",properties:{apiVersion:{type:"string"},description:{type:"string"},globalDefault:{type:"boolean"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},preemptionPolicy:{type:"string","enum":["Never","PreemptLowerPriority"]},value:{type:"integer",format:"int32"}}},IoK8sApiStorageV1CSIDriver:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiStorageV1CSIDriverSpec"}},required:["spec"]},IoK8sApiStorageV1CSIDriverSpec:{type:"object",properties:{attachRequired:{type:"boolean"},fsGroupPolicy:{type:"string"},nodeAllocatableUpdatePeriodSeconds:{type:"integer",format:"int64"},podInfoOnMount:{type:"boolean"},preventPodSchedulingIfMissing:{type:"boolean"},requiresRepublish:{type:"boolean"},seLinuxMount:{type:"boolean"},serviceAccountTokenInSecrets:{type:"boolean"},storageCapacity:{type:"boolean"},tokenRequests:{type:"array",items:{$ref:"IoK8sApiStorageV1TokenRequest"}},volumeLifecycleModes:{type:"array",items:{type:"string"}}}},IoK8sApiStorageV1CSINode:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiStorageV1CSINodeSpec"}},required:["spec"]},IoK8sApiStorageV1CSINodeDriver:{type:"object",properties:{allocatable:{$ref:"IoK8sApiStorageV1VolumeNodeResources"},name:{type:"string"},nodeID:{type:"string"},topologyKeys:{type:"array",items:{type:"string"}}},required:["name","nodeID"]},IoK8sApiStorageV1CSINodeSpec:{type:"object",properties:{drivers:{type:"array",items:{$ref:"IoK8sApiStorageV1CSINodeDriver"}}},required:["drivers"]},IoK8sApiStorageV1CSIStorageCapacity:{type:"object",properties:{apiVersion:{type:"string"},capacity:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"},kind:{type:"string"},maximumVolumeSize:{$ref:"IoK8sApimachineryPkgApiResourceQuantity"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},nodeTopology:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelector"},storageClassName:{type:"string"}},required:["storageClassName"]},IoK8sApiStorageV1StorageClass:{type:"object",properties:{allowVolumeExpansion:{type:"boolean"},allowedTopologies:{type:"array",items:{$ref:"IoK8sApiCoreV1TopologySelectorTerm"}},apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},mountOptions:{type:"array",items:{type:"string"}},parameters:{type:"object",additionalProperties:{type:"string"}},provisioner:{type:"string"},reclaimPolicy:{type:"string","enum":["Delete","Recycle","Retain"]},volumeBindingMode:{type:"string","enum":["Immediate","WaitForFirstConsumer"]}},required:["provisioner"]},IoK8sApiStorageV1TokenRequest:{type:"object",properties:{audience:{type:"string"},expirationSeconds:{type:"integer",format:"int64"}},required:["audience"]},IoK8sApiStorageV1VolumeAttachment:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiStorageV1VolumeAttachmentSpec"},status:{$ref:"IoK8sApiStorageV1VolumeAttachmentStatus"}},required:["spec"]},IoK8sApiStorageV1VolumeAttachmentSource:{type:"object",properties:{inlineVolumeSpec:{$ref:"IoK8sApiCoreV1PersistentVolumeSpec"},persistentVolumeName:{type:"string"}}},IoK8sApiStorageV1VolumeAttachmentSpec:{type:"object",properties:{attacher:{type:"string"},nodeName:{type:"string"},source:{$ref:"IoK8sApiStorageV1VolumeAttachmentSource"}},required:["attacher","nodeName","source"]},IoK8sApiStorageV1VolumeAttachmentStatus:{type:"object",properties:{attachError:{$ref:"IoK8sApiStorageV1VolumeError"},attached:{type:"boolean"},attachmentMetadata:{type:"object",additionalProperties:{type:"string"}},detachError:{$ref:"IoK8sApiStorageV1VolumeError"}},required:["attached"]},IoK8sApiStorageV1VolumeAttributesClass:{type:"object",properties:{apiVersion:{type:"string"},driverName:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},parameters:{type:"object",additionalProperties:{type:"string"}}},required:["driverName"]},IoK8sApiStorageV1VolumeError:{type:"object",properties:{errorCode:{type:"integer",format:"int32"},message:{type:"string"},time:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"}}},IoK8sApiStorageV1VolumeNodeResources:{type:"object",properties:{count:{type:"integer",format:"int32"}}},IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceColumnDefinition:{type:"object",properties:{description:{type:"string"},format:{type:"string"},jsonPath:{type:"string"},name:{type:"string"},priority:{type:"integer",format:"int32"},type:{type:"string"}},required:["jsonPath","name","type"]},IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceConversion:{type:"object",properties:{strategy:{type:"string"},webhook:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1WebhookConversion"}},required:["strategy"]},IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinition:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinitionSpec"},status:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinitionStatus"}},required:["spec"]},IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinitionCondition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},observedGeneration:{type:"integer",format:"int64"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinitionNames:{type:"object",properties:{categories:{type:"array",items:{type:"string"}},kind:{type:"string"},listKind:{type:"string"},plural:{type:"string"},shortNames:{type:"array",items:{type:"string"}},singular:{type:"string"}},required:["kind","plural"]},IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinitionSpec:{type:"object",properties:{conversion:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceConversion"},group:{type:"string"},names:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinitionNames"},preserveUnknownFields:{type:"boolean"},scope:{type:"string"},versions:{type:"array",items:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinitionVersion"}}},required:["group","names","scope","versions"]},IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinitionStatus:{type:"object",properties:{acceptedNames:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinitionNames"},conditions:{type:"array",items:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinitionCondition"}},observedGeneration:{type:"integer",format:"int64"},storedVersions:{type:"array",items:{type:"string"}}}},IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinitionVersion:{type:"object",properties:{additionalPrinterColumns:{type:"array",items:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceColumnDefinition"}},deprecated:{type:"boolean"},deprecationWarning:{type:"string"},name:{type:"string"},schema:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceValidation"},selectableFields:{type:"array",items:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1SelectableField"}},served:{type:"boolean"},storage:{type:"boolean"},subresources:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceSubresources"}},required:["name","served","storage"]},IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceSubresourceScale:{type:"object",properties:{labelSelectorPath:{type:"string"},specReplicasPath:{type:"string"},statusReplicasPath:{type:"string"}},required:["specReplicasPath","statusReplicasPath"]},IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceSubresourceStatus:{},IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceSubresources:{type:"object",properties:{scale:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceSubresourceScale"},status:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceSubresourceStatus"}}},IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceValidation:{type:"object",properties:{openAPIV3Schema:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaProps"}}},IoK8sApiextensionsApiserverPkgApisApiextensionsV1ExternalDocumentation:{type:"object",properties:{description:{type:"string"},url:{type:"string"}}},IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSON:{},IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaProps:{type:"object",properties:{$ref:{type:"string"},$schema:{type:"string"},additionalItems:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaPropsOrBool"},additionalProperties:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaPropsOrBool"},allOf:{type:"array",items:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaProps"}},anyOf:{type:"array",items:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaProps"}},"default":{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSON"},definitions:{type:"object",additionalProperties:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaProps"}},dependencies:{type:"object",additionalProperties:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaPropsOrStringArray"}},description:{type:"string"},"enum":{type:"array",items:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSON"}},example:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSON"},exclusiveMaximum:{type:"boolean"},exclusiveMinimum:{type:"boolean"},externalDocs:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1ExternalDocumentation"},format:{type:"string"},id:{type:"string"},items:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaPropsOrArray"},maxItems:{type:"number"},maxLength:{type:"number"},maxProperties:{type:"number"},maximum:{type:"number"},minItems:{type:"number"},minLength:{type:"number"},minProperties:{type:"number"},minimum:{type:"number"},multipleOf:{type:"number"},not:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaProps"},nullable:{type:"boolean"},oneOf:{type:"array",items:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaProps"}},pattern:{type:"string"},patternProperties:{type:"object",additionalProperties:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaProps"}},properties:{type:"object",additionalProperties:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaProps"}},required:{type:"array",items:{type:"string"}},title:{type:"string"},type:{type:"string"},uniqueItems:{type:"boolean"},"x-kubernetes-embedded-resource":{type:"boolean"},"x-kubernetes-int-or-string":{type:"boolean"},"x-kubernetes-list-map-keys":{type:"array",items:{type:"string"}},"x-kubernetes-list-type":{type:"string"},"x-kubernetes-map-type":{type:"string"},"x-kubernetes-preserve-unknown-fields":{type:"boolean"},"x-kubernetes-validations":{type:"array",items:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1ValidationRule"}}}},IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaPropsOrArray:{},IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaPropsOrBool:{},IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSONSchemaPropsOrStringArray:{},IoK8sApiextensionsApiserverPkgApisApiextensionsV1SelectableField:{type:"object",properties:{jsonPath:{type:"string"}},required:["jsonPath"]},IoK8sApiextensionsApiserverPkgApisApiextensionsV1ServiceReference:{type:"object",properties:{name:{type:"string"},namespace:{type:"string"},path:{type:"string"},port:{type:"integer",format:"int32"}},required:["name","namespace"]},IoK8sApiextensionsApiserverPkgApisApiextensionsV1ValidationRule:{type:"object",properties:{fieldPath:{type:"string"},message:{type:"string"},messageExpression:{type:"string"},optionalOldSelf:{type:"boolean"},reason:{type:"string","enum":["FieldValueDuplicate","FieldValueForbidden","FieldValueInvalid","FieldValueRequired"]},rule:{type:"string"}},required:["rule"]},IoK8sApiextensionsApiserverPkgApisApiextensionsV1WebhookClientConfig:{type:"object",properties:{caBundle:{type:"string"},service:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1ServiceReference"},url:{type:"string"}}},IoK8sApiextensionsApiserverPkgApisApiextensionsV1WebhookConversion:{type:"object",properties:{clientConfig:{$ref:"IoK8sApiextensionsApiserverPkgApisApiextensionsV1WebhookClientConfig"},conversionReviewVersions:{type:"array",items:{type:"string"}}},required:["conversionReviewVersions"]},IoK8sApimachineryPkgApiResourceQuantity:{},IoK8sApimachineryPkgApisMetaV1Condition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},observedGeneration:{type:"integer",format:"int64"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["lastTransitionTime","message","reason","status","type"]},IoK8sApimachineryPkgApisMetaV1DeleteOptions:{type:"object",properties:{apiVersion:{type:"string"},dryRun:{type:"array",items:{type:"string"}},gracePeriodSeconds:{type:"integer",format:"int64"},ignoreStoreReadErrorWithClusterBreakingPotential:{type:"boolean"},kind:{type:"string"},orphanDependents:{type:"boolean"},preconditions:{$ref:"IoK8sApimachineryPkgApisMetaV1Preconditions"},propagationPolicy:{type:"string"}}},IoK8sApimachineryPkgApisMetaV1FieldSelectorRequirement:{type:"object",properties:{key:{type:"string"},operator:{type:"string"},values:{type:"array",items:{type:"string"}}},required:["key","operator"]},IoK8sApimachineryPkgApisMetaV1FieldsV1:{},IoK8sApimachineryPkgApisMetaV1LabelSelector:{type:"object",properties:{matchExpressions:{type:"array",items:{$ref:"IoK8sApimachineryPkgApisMetaV1LabelSelectorRequirement"}},matchLabels:{type:"object",additionalProperties:{type:"string"}}}},IoK8sApimachineryPkgApisMetaV1LabelSelectorRequirement:{type:"object",properties:{key:{type:"string"},operator:{type:"string"},values:{type:"array",items:{type:"string"}}},required:["key","operator"]},IoK8sApimachineryPkgApisMetaV1ManagedFieldsEntry:{type:"object",properties:{apiVersion:{type:"string"},fieldsType:{type:"string"},fieldsV1:{$ref:"IoK8sApimachineryPkgApisMetaV1FieldsV1"},manager:{type:"string"},operation:{type:"string"},subresource:{type:"string"},time:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"}}},IoK8sApimachineryPkgApisMetaV1MicroTime:{type:"string"},IoK8sApimachineryPkgApisMetaV1ObjectMeta:{type:"object",properties:{annotations:{type:"object",additionalProperties:{type:"string"}},creationTimestamp:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},deletionGracePeriodSeconds:{type:"integer",format:"int64"},deletionTimestamp:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},finalizers:{type:"array",items:{type:"string"}},generateName:{type:"string"},generation:{type:"integer",format:"int64"},labels:{type:"object",additionalProperties:{type:"string"}},managedFields:{type:"array",items:{$ref:"IoK8sApimachineryPkgApisMetaV1ManagedFieldsEntry"}},name:{type:"string"},namespace:{type:"string"},ownerReferences:{type:"array",items:{$ref:"IoK8sApimachineryPkgApisMetaV1OwnerReference"}},resourceVersion:{type:"string"},selfLink:{type:"string"},uid:{type:"string"}}},IoK8sApimachineryPkgApisMetaV1OwnerReference:{type:"object",properties:{apiVersion:{type:"string"},blockOwnerDeletion:{type:"boolean"},controller:{type:"boolean"},kind:{type:"string"},name:{type:"string"},uid:{type:"string"}},required:["apiVersion","kind","name","uid"]},IoK8sApimachineryPkgApisMetaV1Preconditions:{type:"object",properties:{resourceVersion:{type:"string"},uid:{type:"string"}}},IoK8sApimachineryPkgApisMetaV1Time:{type:"string"},IoK8sApimachineryPkgRuntimeRawExtension:{},IoK8sApimachineryPkgUtilIntstrIntOrString:{},IoK8sKubeAggregatorPkgApisApiregistrationV1APIService:{type:"object",properties:{apiVersion:{type:"string"},kind:{type:"string"},metadata:{$ref:"IoK8sApimachineryPkgApisMetaV1ObjectMeta"},spec:{$ref:"IoK8sKubeAggregatorPkgApisApiregistrationV1APIServiceSpec"},status:{$ref:"IoK8sKubeAggregatorPkgApisApiregistrationV1APIServiceStatus"}}},IoK8sKubeAggregatorPkgApisApiregistrationV1APIServiceCondition:{type:"object",properties:{lastTransitionTime:{$ref:"IoK8sApimachineryPkgApisMetaV1Time"},message:{type:"string"},reason:{type:"string"},status:{type:"string"},type:{type:"string"}},required:["status","type"]},IoK8sKubeAggregatorPkgApisApiregistrationV1APIServiceSpec:{type:"object",properties:{caBundle:{type:"string"},group:{type:"string"},groupPriorityMinimum:{type:"integer",format:"int32"},insecureSkipTLSVerify:{type:"boolean"},service:{$ref:"IoK8sKubeAggregatorPkgApisApiregistrationV1ServiceReference"},version:{type:"string"},versionPriority:{type:"integer",format:"int32"}},required:["groupPriorityMinimum","versionPriority"]},IoK8sKubeAggregatorPkgApisApiregistrationV1APIServiceStatus:{type:"object",properties:{conditions:{type:"array",items:{$ref:"IoK8sKubeAggregatorPkgApisApiregistrationV1APIServiceCondition"}}}},IoK8sKubeAggregatorPkgApisApiregistrationV1ServiceReference:{type:"object",properties:{name:{type:"string"},namespace:{type:"string"},port:{type:"integer",format:"int32"}}}};var data = {kinds:kinds,removed:removed,definitions:definitions};
@@ -31884,7 +31951,7 @@ function report(ctx, rule, message, hint, child) {
     ctx.issues.push({ path, rule, message: `${formatPath$1(path)}: ${message}`, ...(hint ? { hint } : {}) });
 }
 const TYPE_TESTS = {
-    object: v => v !== null && typeof v === 'object' && !Array.isArray(v),
+    object: isObject,
     array: v => Array.isArray(v),
     string: v => typeof v === 'string',
     integer: v => Number.isInteger(v),
@@ -32316,7 +32383,7 @@ class SchemaCompiler {
                 const seen = new Map();
                 for (let i = 0; i < arr.length; i++) {
                     const item = arr[i];
-                    const isMap = mapKeys.length > 0 && item !== null && typeof item === 'object' && !Array.isArray(item);
+                    const isMap = mapKeys.length > 0 && isObject(item);
                     const key = isMap
                         ? stableKey(mapKeys.map(k => item[k] ?? null))
                         : stableKey(item);
@@ -32528,16 +32595,22 @@ function objectMetaNode() {
     return engine().compiler.compile({ $ref: OBJECT_META });
 }
 
-const isObject$5 = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** The group and version of an `apiVersion`: `apps/v1` is group `apps`, version `v1`; the core group is `''`. */
+function groupVersion(apiVersion) {
+    const s = typeof apiVersion === 'string' ? apiVersion : '';
+    const slash = s.lastIndexOf('/');
+    return slash < 0 ? { group: '', version: s } : { group: s.slice(0, slash), version: s.slice(slash + 1) };
+}
+
 const str$1 = (v) => (typeof v === 'string' ? v : undefined);
-const schemaOf = (v) => isObject$5(v) && isObject$5(v.openAPIV3Schema) ? v.openAPIV3Schema : undefined;
+const schemaOf = (v) => isObject(v) && isObject(v.openAPIV3Schema) ? v.openAPIV3Schema : undefined;
 /** Reads a CustomResourceDefinition (apiextensions.k8s.io v1 or v1beta1); undefined if it is not one. */
 function readCrd(obj) {
-    if (!isObject$5(obj) || obj.kind !== 'CustomResourceDefinition')
+    if (!isObject(obj) || obj.kind !== 'CustomResourceDefinition')
         return undefined;
     const spec = obj.spec;
-    const names = isObject$5(spec) ? spec.names : undefined;
-    if (!isObject$5(spec) || !isObject$5(names))
+    const names = isObject(spec) ? spec.names : undefined;
+    if (!isObject(spec) || !isObject(names))
         return undefined;
     const group = str$1(spec.group);
     const kind = str$1(names.kind);
@@ -32548,7 +32621,7 @@ function readCrd(obj) {
     const sharedSchema = schemaOf(spec.validation);
     let versions = [];
     if (Array.isArray(spec.versions)) {
-        versions = spec.versions.filter(isObject$5).map(v => {
+        versions = spec.versions.filter(isObject).map(v => {
             const schema = schemaOf(v.schema) ?? sharedSchema;
             return {
                 name: str$1(v.name) ?? '',
@@ -32571,7 +32644,7 @@ function readCrd(obj) {
             }
         ];
     }
-    const metadata = isObject$5(obj.metadata) ? obj.metadata : {};
+    const metadata = isObject(obj.metadata) ? obj.metadata : {};
     return {
         crdName: str$1(metadata.name) ?? `${str$1(names.plural) ?? kind.toLowerCase()}.${group}`,
         group,
@@ -32582,8 +32655,6 @@ function readCrd(obj) {
         preserveUnknownFields: spec.preserveUnknownFields === true || (legacy && spec.preserveUnknownFields !== false)
     };
 }
-const groupOf$2 = (apiVersion) => apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
-const versionOf$1 = (apiVersion) => apiVersion.slice(apiVersion.indexOf('/') + 1);
 class CrdCatalog {
     crds;
     byKey = new Map();
@@ -32599,7 +32670,7 @@ class CrdCatalog {
     }
     /** The CRD for the group of `apiVersion`, whether or not it serves that version (see `validateCustomResource`). */
     byApiVersionKind(apiVersion, kind) {
-        return this.byGroupKind(groupOf$2(apiVersion), kind);
+        return this.byGroupKind(groupVersion(apiVersion).group, kind);
     }
     /**
      * The compiled validator of one version of a CRD, built on first use; `eager` compiles all of it at once (for
@@ -32638,14 +32709,14 @@ function crdCatalog(objects) {
 }
 /** Validates a custom resource against the `openAPIV3Schema` of its CRD version. */
 function validateCustomResource(catalog, obj) {
-    const o = isObject$5(obj) ? obj : {};
+    const o = isObject(obj) ? obj : {};
     const apiVersion = str$1(o.apiVersion) ?? '';
     const kind = str$1(o.kind) ?? '';
     const crd = catalog.byApiVersionKind(apiVersion, kind);
     if (!crd || !apiVersion.includes('/'))
         return { status: 'no-crd', issues: [], served: [] };
     const served = crd.versions.filter(v => v.served).map(v => v.name);
-    const version = crd.versions.find(v => v.name === versionOf$1(apiVersion));
+    const version = crd.versions.find(v => v.name === groupVersion(apiVersion).version);
     if (!version || !version.served)
         return { status: 'version-not-served', issues: [], served };
     return { status: 'ok', issues: runNode(catalog.validator(crd, version).node, obj), served };
@@ -32917,14 +32988,13 @@ function parsePointer(pointer) {
         .split('/')
         .map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
-const isObject$4 = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const arrayIndex = /^(?:0|[1-9][0-9]*)$/;
 function deepEqual$1(a, b) {
     if (a === b)
         return true;
     if (Array.isArray(a) && Array.isArray(b))
         return a.length === b.length && a.every((x, i) => deepEqual$1(x, b[i]));
-    if (isObject$4(a) && isObject$4(b)) {
+    if (isObject(a) && isObject(b)) {
         const ka = Object.keys(a);
         const kb = Object.keys(b);
         return (ka.length === kb.length &&
@@ -32959,7 +33029,7 @@ function resolveParent(root, segments, describe) {
             path.push(Number(s));
             current = current[Number(s)];
         }
-        else if (isObject$4(current)) {
+        else if (isObject(current)) {
             if (!Object.prototype.hasOwnProperty.call(current, s))
                 throw new Error(`${describe()}: no key "${s}"`);
             path.push(s);
@@ -32980,7 +33050,7 @@ function resolveParent(root, segments, describe) {
 function exists$1(r) {
     if (Array.isArray(r.parent))
         return typeof r.key === 'number' && r.key < r.parent.length;
-    return isObject$4(r.parent) && Object.prototype.hasOwnProperty.call(r.parent, r.key);
+    return isObject(r.parent) && Object.prototype.hasOwnProperty.call(r.parent, r.key);
 }
 function read(r) {
     return r.parent[r.key];
@@ -32991,7 +33061,7 @@ function read(r) {
  */
 function applyJsonPatch(root, trace, operations, originOf) {
     operations.forEach((raw, index) => {
-        if (!isObject$4(raw))
+        if (!isObject(raw))
             throw new JsonPatchError(`operation ${index} is not a map`, index, 'op');
         const op = raw.op;
         const pointer = raw.path;
@@ -33034,7 +33104,7 @@ function applyJsonPatch(root, trace, operations, originOf) {
                 r.parent.splice(at, 0, value);
                 insertTrace(trace, r.path.slice(0, -1), containersAlong(root, r.path.slice(0, -1)), at, length, valueTrace);
             }
-            else if (isObject$4(r.parent)) {
+            else if (isObject(r.parent)) {
                 r.parent[r.key] = value;
                 setTrace(trace, r.path, containersAlong(root, r.path), valueTrace);
             }
@@ -33137,9 +33207,9 @@ function applyJsonPatch(root, trace, operations, originOf) {
     return root;
 }
 
-const metadataOf = (o) => o.metadata !== null && typeof o.metadata === 'object' && !Array.isArray(o.metadata)
-    ? o.metadata
-    : {};
+const metadataOf = (o) => (isObject(o.metadata) ? o.metadata : {});
+/** A map of labels or annotations, its values as strings; undefined when `v` is not a map. */
+const stringMap = (v) => isObject(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)])) : undefined;
 const nameOf = (o) => String(metadataOf(o).name ?? '');
 const namespaceOf = (o) => {
     const ns = metadataOf(o).namespace;
@@ -33147,10 +33217,7 @@ const namespaceOf = (o) => {
 };
 const kindOf = (o) => String(o.kind ?? '');
 const apiVersionOf = (o) => String(o.apiVersion ?? '');
-const groupOf$1 = (o) => {
-    const v = apiVersionOf(o);
-    return v.includes('/') ? v.slice(0, v.indexOf('/')) : '';
-};
+const groupOf = (o) => groupVersion(apiVersionOf(o)).group;
 /** `group/kind namespace/name`, how messages name an object. */
 function describeObject(o) {
     const ns = namespaceOf(o);
@@ -33224,7 +33291,7 @@ function runGenerators(ctx, objects) {
     }
     return result;
 }
-const asOptions = (v) => v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
+const asOptions = (v) => (isObject(v) ? v : {});
 /** Strips one pair of matching quotes around a literal value, as kustomize does for `key="value"`. */
 function unquote(value) {
     if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value[value.length - 1] === value[0])
@@ -33386,14 +33453,13 @@ function generatedNameHash(object) {
     const encoded = object.kind === 'Secret'
         ? { kind: 'Secret', type: field(object.type), name: field(meta.name), data: field(object.data) }
         : { kind: 'ConfigMap', name: field(meta.name), data: field(object.data) };
-    if (object.kind === 'Secret' && isMap(object.stringData))
+    if (object.kind === 'Secret' && isObject(object.stringData))
         encoded.stringData = object.stringData;
-    if (object.kind !== 'Secret' && isMap(object.binaryData))
+    if (object.kind !== 'Secret' && isObject(object.binaryData))
         encoded.binaryData = object.binaryData;
     const hex = createHash('sha256').update(goJson(encoded), 'utf8').digest('hex');
     return [...hex.slice(0, 10)].map(c => ({ '0': 'g', '1': 'h', '3': 'k', a: 'm', e: 't' })[c] ?? c).join('');
 }
-const isMap = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 /** `encoding/json.Marshal`: map keys sorted, and `<`, `>`, `&`, U+2028, U+2029 escaped as Go does. */
 function goJson(value) {
     if (value === null || value === undefined)
@@ -33531,7 +33597,7 @@ function visitStrings(value, segments, set) {
 function fixNameReferences(objects, references) {
     for (const ref of references) {
         const renamed = objects.filter(o => kindOf(o.value) === ref.kind &&
-            (ref.group === undefined || groupOf$1(o.value) === ref.group) &&
+            (ref.group === undefined || groupOf(o.value) === ref.group) &&
             o.previousNames.length > 0);
         if (renamed.length === 0)
             continue;
@@ -33540,7 +33606,7 @@ function fixNameReferences(objects, references) {
             for (const referrer of objects) {
                 if (spec.kind && kindOf(referrer.value) !== spec.kind)
                     continue;
-                if (spec.group !== undefined && groupOf$1(referrer.value) !== spec.group)
+                if (spec.group !== undefined && groupOf(referrer.value) !== spec.group)
                     continue;
                 const ns = namespaceOf(referrer.value) ?? 'default';
                 visitStrings(referrer.value, segments, (container, key, v) => {
@@ -33575,11 +33641,10 @@ function selectTargets(objects, s) {
         const v = o.value;
         if (s.kind && kindOf(v) !== s.kind)
             return false;
-        if (s.group !== undefined && s.group !== '' && groupOf$1(v) !== s.group)
+        if (s.group !== undefined && s.group !== '' && groupOf(v) !== s.group)
             return false;
         if (s.version) {
-            const av = apiVersionOf(v);
-            if ((av.includes('/') ? av.slice(av.indexOf('/') + 1) : av) !== s.version)
+            if (groupVersion(apiVersionOf(v)).version !== s.version)
                 return false;
         }
         if (name && !name.test(nameOf(v)) && !name.test(o.originalName))
@@ -33589,16 +33654,14 @@ function selectTargets(objects, s) {
             !namespace.test(effectiveNamespace(o, o.originalNamespace)))
             return false;
         const meta = metadataOf(v);
-        if (s.labelSelector && !matchesLabelSelector(asStringMap(meta.labels), s.labelSelector))
+        if (s.labelSelector && !matchesLabelSelector(stringMap(meta.labels) ?? {}, s.labelSelector))
             return false;
-        if (s.annotationSelector && !matchesLabelSelector(asStringMap(meta.annotations), s.annotationSelector))
+        if (s.annotationSelector &&
+            !matchesLabelSelector(stringMap(meta.annotations) ?? {}, s.annotationSelector))
             return false;
         return true;
     });
 }
-const asStringMap = (v) => v !== null && typeof v === 'object' && !Array.isArray(v)
-    ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]))
-    : {};
 /** Kubernetes label selector syntax: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`, comma-joined. */
 function matchesLabelSelector(labels, selector) {
     const requirements = [];
@@ -33663,7 +33726,6 @@ const builtinMergeKeys = {
     ownerReferences: 'uid',
     webhooks: 'name'
 };
-const isObject$3 = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 /** Built-in API groups are the core group, the dot-less ones (`apps`, `batch`) and `*.k8s.io` (not `x-k8s.io`). */
 function isBuiltinApiVersion(apiVersion) {
     if (typeof apiVersion !== 'string')
@@ -33677,7 +33739,7 @@ function isBuiltinApiVersion(apiVersion) {
 function mergeKeyFor(field, dest, patch) {
     if (field === 'ports') {
         const all = [...dest, ...patch];
-        return all.some(e => isObject$3(e) && 'containerPort' in e) ? 'containerPort' : 'port';
+        return all.some(e => isObject(e) && 'containerPort' in e) ? 'containerPort' : 'port';
     }
     return builtinMergeKeys[field];
 }
@@ -33685,8 +33747,8 @@ const DELETE = Symbol('delete');
 /** Removes merge directives from a value that is added as it is. */
 function stripDirectives(value) {
     if (Array.isArray(value))
-        return value.filter(e => !(isObject$3(e) && e.$patch === 'delete')).map(e => stripDirectives(e));
-    if (isObject$3(value)) {
+        return value.filter(e => !(isObject(e) && e.$patch === 'delete')).map(e => stripDirectives(e));
+    if (isObject(value)) {
         const out = {};
         for (const [k, v] of Object.entries(value)) {
             if (k === '$patch' ||
@@ -33752,7 +33814,7 @@ function mergeMap(ctx, dest, patch, path, patchPath) {
             }
             continue;
         }
-        if (isObject$3(value) && isObject$3(current)) {
+        if (isObject(value) && isObject(current)) {
             const merged = mergeMap(ctx, current, value, childPath, childPatchPath);
             if (merged === DELETE) {
                 delete dest[key];
@@ -33767,7 +33829,7 @@ function mergeMap(ctx, dest, patch, path, patchPath) {
             dest[key] = mergeList(ctx, key, current, value, childPath, childPatchPath);
             continue;
         }
-        if (isObject$3(value) && value.$patch === 'delete')
+        if (isObject(value) && value.$patch === 'delete')
             continue;
         dest[key] = stripDirectives(deepClone(value));
         setTrace(ctx.trace, childPath, containersAlong(ctx.root, childPath), originAt(ctx, childPatchPath));
@@ -33776,15 +33838,15 @@ function mergeMap(ctx, dest, patch, path, patchPath) {
 }
 function mergeList(ctx, field, dest, patch, path, patchPath) {
     const replaceWhole = () => {
-        const replaced = stripDirectives(deepClone(patch.filter(e => !(isObject$3(e) && e.$patch === 'replace'))));
+        const replaced = stripDirectives(deepClone(patch.filter(e => !(isObject(e) && e.$patch === 'replace'))));
         // The list is written into its parent before the trace is recorded, so the containers along the path are right.
         const parent = containersAlong(ctx.root, path);
         setTrace(ctx.trace, path, parent, originAt(ctx, patchPath));
         return replaced;
     };
     const mergeKey = ctx.builtin ? mergeKeyFor(field, dest, patch) : undefined;
-    const explicitReplace = patch.some(e => isObject$3(e) && e.$patch === 'replace');
-    if (!mergeKey || explicitReplace || !patch.every(isObject$3) || !dest.every(isObject$3))
+    const explicitReplace = patch.some(e => isObject(e) && e.$patch === 'replace');
+    if (!mergeKey || explicitReplace || !patch.every(isObject) || !dest.every(isObject))
         return replaceWhole();
     patch.forEach((item, j) => {
         const element = item;
@@ -33815,7 +33877,6 @@ function mergeList(ctx, field, dest, patch, path, patchPath) {
     return dest;
 }
 
-const isObject$2 = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 function loadPatch(ctx, declaredAt, ref) {
     if (typeof ref.path === 'string') {
         const file = joinPath(ctx.dir, ref.path);
@@ -33869,7 +33930,7 @@ function applySmp(ctx, objects, targets, source, doc) {
     // The patch's own identity only selects its target; it never renames it.
     delete patch.apiVersion;
     delete patch.kind;
-    if (isObject$2(patch.metadata)) {
+    if (isObject(patch.metadata)) {
         const meta = { ...patch.metadata };
         delete meta.name;
         delete meta.namespace;
@@ -33914,11 +33975,11 @@ function applyJson6902(ctx, targets, source, doc) {
 /** The objects a strategic-merge patch without `target` names by its own kind, name and namespace. */
 function targetsByIdentity(objects, patch) {
     const kind = kindOf(patch);
-    const group = groupOf$1(patch);
+    const group = groupOf(patch);
     const name = nameOf(patch);
     const ns = namespaceOf(patch);
     const candidates = objects.filter(o => kindOf(o.value) === kind &&
-        groupOf$1(o.value) === group &&
+        groupOf(o.value) === group &&
         (nameOf(o.value) === name || o.originalName === name || o.previousNames.includes(name)));
     const inNamespace = candidates.filter(o => (namespaceOf(o.value) ?? 'default') === (ns ?? 'default') ||
         (o.originalNamespace ?? 'default') === (ns ?? 'default'));
@@ -33927,7 +33988,7 @@ function targetsByIdentity(objects, patch) {
     return inNamespace.length > 0 ? inNamespace : candidates.length === 1 ? candidates : [];
 }
 function parseTarget(ctx, raw, at) {
-    if (!isObject$2(raw)) {
+    if (!isObject(raw)) {
         noteAt(ctx, 'error', 'kustomize/invalid', at, `the patch target in ${ctx.file} must be a map`);
         return undefined;
     }
@@ -33973,7 +34034,7 @@ function applyPatchesStrategicMerge(ctx, objects) {
         if (!source)
             return;
         for (const doc of source.documents) {
-            if (!isObject$2(doc.value))
+            if (!isObject(doc.value))
                 continue;
             const targets = targetsByIdentity(result, doc.value);
             if (targets.length === 0) {
@@ -33993,7 +34054,7 @@ function applyPatches(ctx, objects) {
     let result = objects;
     list.forEach((entry, i) => {
         const at = ['patches', i];
-        if (!isObject$2(entry)) {
+        if (!isObject(entry)) {
             noteAt(ctx, 'error', 'kustomize/invalid', at, `patches entry ${i} in ${ctx.file} must be a map`);
             return;
         }
@@ -34017,7 +34078,7 @@ function applyPatches(ctx, objects) {
                 else
                     applyJson6902(ctx, targets, source, doc);
             }
-            else if (isObject$2(doc.value)) {
+            else if (isObject(doc.value)) {
                 const targets = selector
                     ? select(ctx, result, selector, [...at, 'target'])
                     : targetsByIdentity(result, doc.value);
@@ -34037,7 +34098,7 @@ function applyPatchesJson6902(ctx, objects) {
         return;
     list.forEach((entry, i) => {
         const at = ['patchesJson6902', i];
-        if (!isObject$2(entry)) {
+        if (!isObject(entry)) {
             noteAt(ctx, 'error', 'kustomize/invalid', at, `patchesJson6902 entry ${i} in ${ctx.file} must be a map`);
             return;
         }
@@ -34144,9 +34205,6 @@ function labelPaths(kind, selectors, templates) {
     }
     return paths;
 }
-const stringMap = (v) => v !== null && typeof v === 'object' && !Array.isArray(v)
-    ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]))
-    : undefined;
 function addPairs(ctx, o, base, pairs, origin) {
     for (const [k, v] of Object.entries(pairs))
         setField(o, [...base, k], v, ctx, [...origin, k]);
@@ -34226,8 +34284,6 @@ const knownFields = new Set([
     'components',
     ...Object.keys(unsupportedFields)
 ]);
-const isYamlFile$1 = (p) => /\.ya?ml$/i.test(p);
-const isObject$1 = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isFluxKustomization = (v) => kindOf(v) === 'Kustomization' && String(v.apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/');
 /**
  * The objects a parsed document holds: itself, or the items of a `List`. Objects a kustomization may patch are
@@ -34236,7 +34292,7 @@ const isFluxKustomization = (v) => kindOf(v) === 'Kustomization' && String(v.api
  */
 function objectsOfDocument(doc, copy = true) {
     const value = doc.value;
-    if (!isObject$1(value))
+    if (!isObject(value))
         return [];
     const make = (v, path) => typeof v.kind === 'string' && nameOf(v) !== ''
         ? {
@@ -34250,7 +34306,7 @@ function objectsOfDocument(doc, copy = true) {
         : undefined;
     if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
         return value.items
-            .flatMap((item, i) => (isObject$1(item) ? [make(item, ['items', i])] : []))
+            .flatMap((item, i) => (isObject(item) ? [make(item, ['items', i])] : []))
             .filter(o => o !== undefined);
     }
     const one = make(value, []);
@@ -34288,7 +34344,7 @@ class KustomizeRenderer {
             dir,
             file: files[0],
             objects,
-            findings: dedupe$2(acc.findings),
+            findings: dedupeFindings(acc.findings),
             complete: acc.incomplete === undefined,
             ...(acc.incomplete ? { incompleteReason: acc.incomplete } : {})
         };
@@ -34318,7 +34374,7 @@ class KustomizeRenderer {
         ]);
         const plainObjects = [];
         for (const file of this.index.files.keys()) {
-            if (!isYamlFile$1(file) || this.claimed.has(file))
+            if (!isYamlPath(file) || this.claimed.has(file))
                 continue;
             const dir = posix.dirname(file) === '.' ? '' : posix.dirname(file);
             if (kustomizationDirs.has(dir))
@@ -34334,16 +34390,16 @@ class KustomizeRenderer {
             if (!isFluxKustomization(o.value))
                 continue;
             const spec = o.value.spec;
-            if (isObject$1(spec) && typeof spec.path === 'string')
+            if (isObject(spec) && typeof spec.path === 'string')
                 fluxPaths.add(joinPath('', spec.path));
         }
         const roots = kustomizations.filter(k => !this.isComponent(k.dir) && (!this.included.has(k.dir) || fluxPaths.has(k.dir)));
-        return { kustomizations, roots, plainObjects, findings: dedupe$2(findings) };
+        return { kustomizations, roots, plainObjects, findings: dedupeFindings(findings) };
     }
     isComponent(dir) {
         const file = this.index.kustomizationIn(dir)[0];
         const doc = file ? this.index.documents(file).documents[0] : undefined;
-        return isObject$1(doc?.value) && doc.value.kind === 'Component';
+        return isObject(doc?.value) && doc.value.kind === 'Component';
     }
     accumulate(dir, stack) {
         const cached = this.accumulated.get(dir);
@@ -34367,7 +34423,7 @@ class KustomizeRenderer {
         if (error)
             findings.push(error);
         const doc = documents.find(d => d.value !== null);
-        if (!doc || !isObject$1(doc.value)) {
+        if (!doc || !isObject(doc.value)) {
             if (!error)
                 findings.push({
                     severity: 'error',
@@ -34493,10 +34549,10 @@ class KustomizeRenderer {
         const list = (k) => (Array.isArray(ctx.spec[k]) ? ctx.spec[k] : []);
         list('patchesStrategicMerge').forEach(claim);
         for (const k of ['patches', 'patchesJson6902'])
-            list(k).forEach(e => isObject$1(e) && claim(e.path));
+            list(k).forEach(e => isObject(e) && claim(e.path));
         for (const k of ['configMapGenerator', 'secretGenerator']) {
             for (const g of list(k)) {
-                if (!isObject$1(g))
+                if (!isObject(g))
                     continue;
                 for (const f of [
                     ...(Array.isArray(g.files) ? g.files : []),
@@ -34546,17 +34602,6 @@ class KustomizeRenderer {
         return undefined;
     }
 }
-/** Each finding once: a base included by several overlays reports its own problems once. */
-function dedupe$2(findings) {
-    const seen = new Set();
-    return findings.filter(f => {
-        const key = `${f.severity}|${f.rule}|${f.file}|${f.line}|${f.column}|${f.message}`;
-        if (seen.has(key))
-            return false;
-        seen.add(key);
-        return true;
-    });
-}
 /** Renders every kustomization of a repository; see `KustomizeRenderer`. */
 function renderRepository(files) {
     return new KustomizeRenderer(files).renderRepository();
@@ -34564,7 +34609,6 @@ function renderRepository(files) {
 
 const crsGroup = 'addons.cluster.x-k8s.io/';
 const isClusterResourceSet = (o) => kindOf(o.value) === 'ClusterResourceSet' && String(o.value.apiVersion ?? '').startsWith(crsGroup);
-const isRecord$1 = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 /** Cluster API template variables (`${CLUSTER_NAME}`), which only `clusterctl generate` or Flux substitution fill. */
 const templateVariable = /\$\{[^}]+\}/;
 /** Namespaces match when equal, or when one side has none (it lands wherever it is applied). */
@@ -34612,10 +34656,10 @@ function checkClusterResourceSets(bundle, elsewhere) {
                 message: `${id} uses ${crsGroup}${version}: ${status.message}`,
                 hint: status.hint
             }));
-        const spec = isRecord$1(crs.value.spec) ? crs.value.spec : {};
+        const spec = isObject(crs.value.spec) ? crs.value.spec : {};
         if (spec.strategy === undefined || spec.strategy === 'ApplyOnce') {
             findings.push(finding(crs, spec.strategy === undefined
-                ? isRecord$1(crs.value.spec)
+                ? isObject(crs.value.spec)
                     ? ['spec']
                     : ['kind']
                 : ['spec', 'strategy'], {
@@ -34637,7 +34681,7 @@ function checkClusterResourceSets(bundle, elsewhere) {
         if (!Array.isArray(spec.resources))
             continue;
         spec.resources.forEach((entry, i) => {
-            if (!isRecord$1(entry) || typeof entry.name !== 'string')
+            if (!isObject(entry) || typeof entry.name !== 'string')
                 return;
             const kind = typeof entry.kind === 'string' ? entry.kind : 'ConfigMap';
             if (kind !== 'ConfigMap' && kind !== 'Secret')
@@ -34651,13 +34695,13 @@ function checkClusterResourceSets(bundle, elsewhere) {
 }
 function templatedField(crs) {
     const v = crs.value;
-    const meta = isRecord$1(v.metadata) ? v.metadata : {};
+    const meta = isObject(v.metadata) ? v.metadata : {};
     if (templateVariable.test(String(meta.name ?? '')))
         return ['metadata', 'name'];
     if (templateVariable.test(String(meta.namespace ?? '')))
         return ['metadata', 'namespace'];
-    const resources = isRecord$1(v.spec) && Array.isArray(v.spec.resources) ? v.spec.resources : [];
-    const i = resources.findIndex(r => isRecord$1(r) && templateVariable.test(String(r.name ?? '')));
+    const resources = isObject(v.spec) && Array.isArray(v.spec.resources) ? v.spec.resources : [];
+    const i = resources.findIndex(r => isObject(r) && templateVariable.test(String(r.name ?? '')));
     return i >= 0 ? ['spec', 'resources', i, 'name'] : undefined;
 }
 function checkResource(crs, name, kind, bundle, elsewhere) {
@@ -34733,335 +34777,6 @@ function checkRepositoryReferences(render) {
     const index = indexBundles(bundles);
     return dedupeFindings(bundles.flatMap(b => checkClusterResourceSets(b, index)));
 }
-function dedupeFindings(findings) {
-    const seen = new Set();
-    return findings.filter(f => {
-        const key = `${f.severity}|${f.rule}|${f.file}|${f.line}|${f.message}`;
-        if (seen.has(key))
-            return false;
-        seen.add(key);
-        return true;
-    });
-}
-
-const isObj$5 = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
-const YAML_FILE = /\.ya?ml$/i;
-const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
-const KUSTOMIZATION_FILES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
-/**
- * Whether a line of `text` starts with `start`. A data value is read as manifests only when it has lines starting
- * `apiVersion:` and `kind:`; a Calico `cni_network_config` JSON or a shell script must stay data. (indexOf, not a
- * multi-line regular expression: the operator's ConfigMap alone is 1.6 MB.)
- */
-const hasLine = (text, start) => text.startsWith(start) || text.includes(`\n${start}`);
-/** Under `.git` or `node_modules`: never part of what the repository applies. */
-const inSkippedDirectory = (path) => path.split('/').some(segment => SKIPPED_DIRS.has(segment));
-const isYamlFile = (path) => YAML_FILE.test(path) && !inSkippedDirectory(path);
-/**
- * A document is read as a Kubernetes object when it has at least two of apiVersion, kind and metadata: a Helm
- * `Chart.yaml` (apiVersion only) or a values file with a top-level `kind:` is not one, and neither is the action's
- * own config file.
- */
-function looksLikeObject(value) {
-    if (!isObj$5(value))
-        return false;
-    const marks = Number('apiVersion' in value) + Number('kind' in value) + Number(isObj$5(value.metadata));
-    return marks >= 2;
-}
-/** apiVersion `group/version` split; the core group is `''`. */
-function groupVersion(apiVersion) {
-    const s = typeof apiVersion === 'string' ? apiVersion : '';
-    const slash = s.lastIndexOf('/');
-    return slash < 0 ? { group: '', version: s } : { group: s.slice(0, slash), version: s.slice(slash + 1) };
-}
-const str = (v) => (typeof v === 'string' ? v : undefined);
-/** The `metadata` fields identity rules need, read defensively (a broken object must not crash validation). */
-function identity(obj) {
-    const meta = isObj$5(obj.metadata) ? obj.metadata : {};
-    return {
-        apiVersion: str(obj.apiVersion),
-        kind: str(obj.kind),
-        name: str(meta.name),
-        namespace: str(meta.namespace)
-    };
-}
-/** `Kind 'namespace/name'` for messages. */
-function describe$2(obj) {
-    const { kind, name, namespace } = identity(obj);
-    const id = name === undefined ? '(no name)' : namespace ? `${namespace}/${name}` : name;
-    return `${kind ?? 'object'} '${id}'`;
-}
-const KUSTOMIZE_GROUP = 'kustomize.config.k8s.io';
-/**
- * Files that a kustomization uses as something other than resources: patches are partial objects, generator
- * inputs (`configMapGenerator.files`, Helm values) are data. Checking them as objects would report missing
- * fields on every healthy overlay.
- */
-function nonResourceFiles(files, parsed) {
-    const out = new Set();
-    for (const f of files) {
-        const base = posix$1.basename(f.path);
-        const docs = parsed.get(f.path) ?? [];
-        for (const d of docs) {
-            const k = d.value;
-            if (!isObj$5(k))
-                continue;
-            const isKustomization = KUSTOMIZATION_FILES.has(base) || groupVersion(k.apiVersion).group === KUSTOMIZE_GROUP;
-            if (!isKustomization)
-                continue;
-            const dir = posix$1.dirname(f.path);
-            const add = (p) => {
-                // Inline patches are YAML text, not paths.
-                if (typeof p === 'string' && !p.includes('\n') && !p.includes(': '))
-                    out.add(posix$1.normalize(posix$1.join(dir, p)));
-            };
-            const list = (v) => (Array.isArray(v) ? v : []);
-            for (const p of list(k.patchesStrategicMerge))
-                add(p);
-            for (const p of [...list(k.patches), ...list(k.patchesJson6902), ...list(k.replacements)]) {
-                if (isObj$5(p))
-                    add(p.path);
-            }
-            for (const g of [...list(k.configMapGenerator), ...list(k.secretGenerator)]) {
-                if (!isObj$5(g))
-                    continue;
-                // `files` entries may be `key=path`.
-                for (const e of list(g.files))
-                    if (typeof e === 'string')
-                        add(e.slice(e.indexOf('=') + 1));
-                for (const e of list(g.envs))
-                    add(e);
-            }
-            for (const p of list(k.configurations))
-                add(p);
-            for (const c of list(k.helmCharts))
-                if (isObj$5(c))
-                    add(c.valuesFile);
-        }
-    }
-    return out;
-}
-/**
- * Every document of a YAML stream, each parsed once: by the fast loader, or by js-yaml for what the fast loader
- * leaves to it (which is also where syntax errors get their message and position). A broken document is reported
- * and skipped; the documents after it are still read.
- *
- * `memo` holds what this run has parsed: a fleet repeats the same Flux install and Calico manifest in every
- * cluster's ConfigMap, so each distinct document is parsed only once, and each distinct nested block (a CRD
- * version's schema that did not change between releases) too. Equal texts then share one value, which is why
- * values are read-only.
- */
-function parseStream(text, file, memo = newParseMemo()) {
-    const documents = [];
-    const errors = [];
-    const seen = memo.documents;
-    splitDocumentTexts(text).forEach((d, index) => {
-        let value = seen.get(d.text);
-        if (value === undefined) {
-            const fast = loadFast(d.text, memo.blocks);
-            if (fast !== UNSUPPORTED)
-                value = fast;
-            else {
-                try {
-                    value = parseDocuments(d.text, file, d.startLine - 1)[0]?.value ?? null;
-                }
-                catch (e) {
-                    if (!(e instanceof FcuError))
-                        throw e;
-                    errors.push(e);
-                    return;
-                }
-            }
-            seen.set(d.text, value);
-        }
-        documents.push(new ParsedDocument(file, index, d, value));
-    });
-    return { documents, errors };
-}
-/** A document of a stream; its line is worked out only when something is reported in it. */
-class ParsedDocument {
-    file;
-    index;
-    piece;
-    value;
-    text;
-    constructor(file, index, piece, value) {
-        this.file = file;
-        this.index = index;
-        this.piece = piece;
-        this.value = value;
-        this.text = piece.text;
-    }
-    get startLine() {
-        return this.piece.startLine;
-    }
-}
-const newParseMemo = () => ({ documents: new Map(), blocks: new SharedBlocks() });
-/** A parse error from `documents.ts` as a failure at a file position. */
-function failureOf(e, file, mapLine) {
-    return {
-        file,
-        line: e.location.line === undefined ? undefined : mapLine(e.location.line),
-        column: e.location.column,
-        message: e.message,
-        hint: e.hint
-    };
-}
-/**
- * The file line of a position inside an object. For a manifest inside a literal block (`|`) lines map one to
- * one onto the file; inside a quoted or folded value they cannot, so the data key's line stands for all of them.
- */
-function lineOf$2(obj, path = [], at = 'key') {
-    return placeOf(obj, path, at).line;
-}
-/** The file and line of a position inside an object: for a rendered one, the file that wrote that field. */
-function placeOf(obj, path = [], at = 'key') {
-    if (obj.rendered)
-        return locateField(obj.rendered, path, at);
-    return { file: obj.file, line: writtenLineOf(obj, path, at) };
-}
-function writtenLineOf(obj, path, at) {
-    // A field that is not there (a required one) is reported at the deepest part of its path that is.
-    const present = existingPrefix(obj.value, path);
-    const where = present.length < path.length ? 'key' : at;
-    const local = () => positionOf(obj.doc, [...obj.root, ...present], where).line;
-    return obj.container ? streamLine(obj.container, local) : local();
-}
-function existingPrefix(value, path) {
-    let v = value;
-    let i = 0;
-    for (; i < path.length; i++) {
-        const k = path[i];
-        if (Array.isArray(v) && typeof k === 'number' && k < v.length)
-            v = v[k];
-        else if (isObj$5(v) && Object.prototype.hasOwnProperty.call(v, k))
-            v = v[k];
-        else
-            break;
-    }
-    return path.slice(0, i);
-}
-/** Maps a 1-based line of a ConfigMap data value's text onto the file. */
-function streamLine(stream, localLine) {
-    const { configMap } = stream;
-    const local = () => (typeof localLine === 'number' ? localLine : localLine());
-    const at = configMap.container ? undefined : dataKeyLine(configMap, stream.key);
-    if (at)
-        return at.exact ? at.line + local() : at.line;
-    const keyPath = [...configMap.root, 'data', stream.key];
-    const { lineOffset, exact } = embeddedOffset(configMap.doc, keyPath);
-    if (exact && !configMap.container)
-        return local() + lineOffset;
-    return lineOf$2(configMap, ['data', stream.key]);
-}
-const dataKeyLines = new WeakMap();
-/**
- * The file line of a data key of a ConfigMap document, and whether its value is a literal block, read from the text
- * for the layout every tool writes (`data:` at column 0, keys one level in). A finding inside a Flux or Calico
- * ConfigMap then costs a line scan instead of a full YAML parse with positions; any other layout returns
- * undefined and goes the general way.
- */
-function dataKeyLine(cm, key) {
-    if (cm.root.length > 0)
-        return undefined;
-    let keys = dataKeyLines.get(cm);
-    if (!keys) {
-        keys = new Map();
-        dataKeyLines.set(cm, keys);
-        const text = cm.doc.text;
-        const data = /^data:[ \t\r]*(#.*)?$/m.exec(text);
-        let indent = -1;
-        let line = data ? text.slice(0, data.index).split('\n').length : 0;
-        // Line by line without splitting the document: a ConfigMap written by kubectl holds a whole manifest in one
-        // quoted value, thousands of lines that are only skipped here.
-        for (let p = data ? text.indexOf('\n', data.index) + 1 : 0; data && p > 0 && p < text.length; line++) {
-            const e = text.indexOf('\n', p);
-            const end = e < 0 ? text.length : e;
-            const next = e < 0 ? text.length : e + 1;
-            const c = text.charCodeAt(p);
-            if (c !== 0x20) {
-                if (c !== 0x23 /* # */ && c !== 0x0a && c !== 0x0d && c !== 0x09)
-                    break;
-            }
-            else if (indent < 0 || text.charCodeAt(p + indent) !== 0x20) {
-                const m = /^( +)(?:"([^"\\]*)"|'((?:[^']|'')*)'|([^\s#'"][^:]*?)) *: *(.*)$/.exec(text.slice(p, end));
-                if (m && (indent < 0 || m[1].length === indent)) {
-                    indent = m[1].length;
-                    const name = m[2] !== undefined ? m[2] : m[3] !== undefined ? m[3].replace(/''/g, "'") : m[4];
-                    keys.set(name, { line: cm.doc.startLine + line, exact: /^\|[-+0-9]*\s*(#.*)?$/.test(m[5]) });
-                }
-            }
-            p = next;
-        }
-    }
-    return keys.get(key);
-}
-function objectsOf(doc, file, bundle, container) {
-    const value = doc.value;
-    if (!isObj$5(value))
-        return [];
-    // `kubectl` and Flux apply the items of a `v1 List` one by one.
-    if (value.apiVersion === 'v1' && value.kind === 'List' && isParsedList(value.items)) {
-        return value.items.flatMap((item, i) => looksLikeObject(item) ? [{ file, bundle, doc, root: ['items', i], value: item, container }] : []);
-    }
-    return looksLikeObject(value) ? [{ file, bundle, doc, root: [], value, container }] : [];
-}
-/** The data values of a ConfigMap that hold manifests, as streams to read objects from. */
-function manifestValues(cm) {
-    const { value } = cm;
-    if (value.apiVersion !== 'v1' || value.kind !== 'ConfigMap' || !isObj$5(value.data))
-        return [];
-    const out = [];
-    for (const [key, text] of Object.entries(value.data)) {
-        if (typeof text === 'string' && hasLine(text, 'apiVersion:') && hasLine(text, 'kind:'))
-            out.push({ key, text });
-    }
-    return out;
-}
-/**
- * Reads every object of the repository: each YAML file parsed once, ConfigMap manifests expanded one level (a
- * ConfigMap inside a ConfigMap's manifests is data of the workload cluster, not something applied here).
- */
-function collectObjects(files) {
-    const failures = [];
-    const parsed = new Map();
-    const seen = newParseMemo();
-    const yamlFiles = files.filter(f => isYamlFile(f.path));
-    for (const f of yamlFiles) {
-        const { documents, errors } = parseStream(f.content, f.path, seen);
-        parsed.set(f.path, documents);
-        for (const e of errors)
-            failures.push(failureOf(e, f.path, line => line));
-    }
-    const notResources = nonResourceFiles(yamlFiles, parsed);
-    const objects = [];
-    const streams = [];
-    for (const f of yamlFiles) {
-        if (notResources.has(f.path))
-            continue;
-        streams.push({ file: f.path, bundle: f.path, text: f.content });
-        for (const doc of parsed.get(f.path) ?? []) {
-            for (const obj of objectsOf(doc, f.path, f.path)) {
-                if (groupVersion(obj.value.apiVersion).group === KUSTOMIZE_GROUP)
-                    continue;
-                objects.push(obj);
-                for (const { key, text } of manifestValues(obj)) {
-                    const container = { configMap: obj, key };
-                    const { name, namespace } = identity(obj.value);
-                    const bundle = `${f.path}#${namespace ?? ''}/${name ?? ''}/${key}`;
-                    streams.push({ file: f.path, bundle, text, container });
-                    // Positions inside the value are local to it; `lineOf` maps them onto the file when a finding needs one.
-                    const inner = parseStream(text, f.path, seen);
-                    for (const e of inner.errors)
-                        failures.push(failureOf(e, f.path, line => streamLine(container, line)));
-                    for (const d of inner.documents)
-                        objects.push(...objectsOf(d, f.path, bundle, container));
-                }
-            }
-        }
-    }
-    return { documents: parsed, objects, failures, streams };
-}
 
 const FLUX_KUSTOMIZE_GROUP = 'kustomize.toolkit.fluxcd.io';
 const KUSTOMIZATION$1 = new Set(kustomizationFileNames);
@@ -35086,7 +34801,7 @@ function fluxKustomizations(objects) {
             continue;
         if (groupVersion(o.value.apiVersion).group !== FLUX_KUSTOMIZE_GROUP)
             continue;
-        const spec = isObj$5(o.value.spec) ? o.value.spec : {};
+        const spec = isObject(o.value.spec) ? o.value.spec : {};
         const path = typeof spec.path === 'string' ? spec.path : '';
         if (path.includes('${'))
             continue;
@@ -35241,6 +34956,315 @@ written = new Set()) {
     return { objects, unapplied, findings };
 }
 
+const KUSTOMIZATION_FILES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
+/**
+ * Whether a line of `text` starts with `start`. A data value is read as manifests only when it has lines starting
+ * `apiVersion:` and `kind:`; a Calico `cni_network_config` JSON or a shell script must stay data. (indexOf, not a
+ * multi-line regular expression: the operator's ConfigMap alone is 1.6 MB.)
+ */
+const hasLine = (text, start) => text.startsWith(start) || text.includes(`\n${start}`);
+const isYamlFile = (path) => isYamlPath(path) && !inSkippedDirectory(path);
+/**
+ * A document is read as a Kubernetes object when it has at least two of apiVersion, kind and metadata: a Helm
+ * `Chart.yaml` (apiVersion only) or a values file with a top-level `kind:` is not one, and neither is the action's
+ * own config file.
+ */
+function looksLikeObject(value) {
+    if (!isObject(value))
+        return false;
+    const marks = Number('apiVersion' in value) + Number('kind' in value) + Number(isObject(value.metadata));
+    return marks >= 2;
+}
+/** apiVersion `group/version` split; the core group is `''`. */
+const str = (v) => (typeof v === 'string' ? v : undefined);
+/** The `metadata` fields identity rules need, read defensively (a broken object must not crash validation). */
+function identity(obj) {
+    const meta = isObject(obj.metadata) ? obj.metadata : {};
+    return {
+        apiVersion: str(obj.apiVersion),
+        kind: str(obj.kind),
+        name: str(meta.name),
+        namespace: str(meta.namespace)
+    };
+}
+/** `Kind 'namespace/name'` for messages. */
+function describe$2(obj) {
+    const { kind, name, namespace } = identity(obj);
+    const id = name === undefined ? '(no name)' : namespace ? `${namespace}/${name}` : name;
+    return `${kind ?? 'object'} '${id}'`;
+}
+const KUSTOMIZE_GROUP = 'kustomize.config.k8s.io';
+/**
+ * Files that a kustomization uses as something other than resources: patches are partial objects, generator
+ * inputs (`configMapGenerator.files`, Helm values) are data. Checking them as objects would report missing
+ * fields on every healthy overlay.
+ */
+function nonResourceFiles(files, parsed) {
+    const out = new Set();
+    for (const f of files) {
+        const base = posix$1.basename(f.path);
+        const docs = parsed.get(f.path) ?? [];
+        for (const d of docs) {
+            const k = d.value;
+            if (!isObject(k))
+                continue;
+            const isKustomization = KUSTOMIZATION_FILES.has(base) || groupVersion(k.apiVersion).group === KUSTOMIZE_GROUP;
+            if (!isKustomization)
+                continue;
+            const dir = posix$1.dirname(f.path);
+            const add = (p) => {
+                // Inline patches are YAML text, not paths.
+                if (typeof p === 'string' && !p.includes('\n') && !p.includes(': '))
+                    out.add(posix$1.normalize(posix$1.join(dir, p)));
+            };
+            const list = (v) => (Array.isArray(v) ? v : []);
+            for (const p of list(k.patchesStrategicMerge))
+                add(p);
+            for (const p of [...list(k.patches), ...list(k.patchesJson6902), ...list(k.replacements)]) {
+                if (isObject(p))
+                    add(p.path);
+            }
+            for (const g of [...list(k.configMapGenerator), ...list(k.secretGenerator)]) {
+                if (!isObject(g))
+                    continue;
+                // `files` entries may be `key=path`.
+                for (const e of list(g.files))
+                    if (typeof e === 'string')
+                        add(e.slice(e.indexOf('=') + 1));
+                for (const e of list(g.envs))
+                    add(e);
+            }
+            for (const p of list(k.configurations))
+                add(p);
+            for (const c of list(k.helmCharts))
+                if (isObject(c))
+                    add(c.valuesFile);
+        }
+    }
+    return out;
+}
+/**
+ * Every document of a YAML stream, each parsed once: by the fast loader, or by js-yaml for what the fast loader
+ * leaves to it (which is also where syntax errors get their message and position). A broken document is reported
+ * and skipped; the documents after it are still read.
+ *
+ * `memo` holds what this run has parsed: a fleet repeats the same Flux install and Calico manifest in every
+ * cluster's ConfigMap, so each distinct document is parsed only once, and each distinct nested block (a CRD
+ * version's schema that did not change between releases) too. Equal texts then share one value, which is why
+ * values are read-only.
+ */
+function parseStream(text, file, memo = newParseMemo()) {
+    const documents = [];
+    const errors = [];
+    const seen = memo.documents;
+    splitDocumentTexts(text).forEach((d, index) => {
+        let value = seen.get(d.text);
+        if (value === undefined) {
+            const fast = loadFast(d.text, memo.blocks);
+            if (fast !== UNSUPPORTED)
+                value = fast;
+            else {
+                try {
+                    value = parseDocuments(d.text, file, d.startLine - 1)[0]?.value ?? null;
+                }
+                catch (e) {
+                    if (!(e instanceof FcuError))
+                        throw e;
+                    errors.push(e);
+                    return;
+                }
+            }
+            seen.set(d.text, value);
+        }
+        documents.push(new ParsedDocument(file, index, d, value));
+    });
+    return { documents, errors };
+}
+/** A document of a stream; its line is worked out only when something is reported in it. */
+class ParsedDocument {
+    file;
+    index;
+    piece;
+    value;
+    text;
+    constructor(file, index, piece, value) {
+        this.file = file;
+        this.index = index;
+        this.piece = piece;
+        this.value = value;
+        this.text = piece.text;
+    }
+    get startLine() {
+        return this.piece.startLine;
+    }
+}
+const newParseMemo = () => ({ documents: new Map(), blocks: new SharedBlocks() });
+/** A parse error from `documents.ts` as a failure at a file position. */
+function failureOf(e, file, mapLine) {
+    return {
+        file,
+        line: e.location.line === undefined ? undefined : mapLine(e.location.line),
+        column: e.location.column,
+        message: e.message,
+        hint: e.hint
+    };
+}
+/**
+ * The file line of a position inside an object. For a manifest inside a literal block (`|`) lines map one to
+ * one onto the file; inside a quoted or folded value they cannot, so the data key's line stands for all of them.
+ */
+function lineOf$2(obj, path = [], at = 'key') {
+    return placeOf(obj, path, at).line;
+}
+/** The file and line of a position inside an object: for a rendered one, the file that wrote that field. */
+function placeOf(obj, path = [], at = 'key') {
+    if (obj.rendered)
+        return locateField(obj.rendered, path, at);
+    return { file: obj.file, line: writtenLineOf(obj, path, at) };
+}
+function writtenLineOf(obj, path, at) {
+    // A field that is not there (a required one) is reported at the deepest part of its path that is.
+    const present = existingPrefix(obj.value, path);
+    const where = present.length < path.length ? 'key' : at;
+    const local = () => positionOf(obj.doc, [...obj.root, ...present], where).line;
+    return obj.container ? streamLine(obj.container, local) : local();
+}
+function existingPrefix(value, path) {
+    let v = value;
+    let i = 0;
+    for (; i < path.length; i++) {
+        const k = path[i];
+        if (Array.isArray(v) && typeof k === 'number' && k < v.length)
+            v = v[k];
+        else if (isObject(v) && Object.prototype.hasOwnProperty.call(v, k))
+            v = v[k];
+        else
+            break;
+    }
+    return path.slice(0, i);
+}
+/** Maps a 1-based line of a ConfigMap data value's text onto the file. */
+function streamLine(stream, localLine) {
+    const { configMap } = stream;
+    const local = () => (typeof localLine === 'number' ? localLine : localLine());
+    const at = configMap.container ? undefined : dataKeyLine(configMap, stream.key);
+    if (at)
+        return at.exact ? at.line + local() : at.line;
+    const keyPath = [...configMap.root, 'data', stream.key];
+    const { lineOffset, exact } = embeddedOffset(configMap.doc, keyPath);
+    if (exact && !configMap.container)
+        return local() + lineOffset;
+    return lineOf$2(configMap, ['data', stream.key]);
+}
+const dataKeyLines = new WeakMap();
+/**
+ * The file line of a data key of a ConfigMap document, and whether its value is a literal block, read from the text
+ * for the layout every tool writes (`data:` at column 0, keys one level in). A finding inside a Flux or Calico
+ * ConfigMap then costs a line scan instead of a full YAML parse with positions; any other layout returns
+ * undefined and goes the general way.
+ */
+function dataKeyLine(cm, key) {
+    if (cm.root.length > 0)
+        return undefined;
+    let keys = dataKeyLines.get(cm);
+    if (!keys) {
+        keys = new Map();
+        dataKeyLines.set(cm, keys);
+        const text = cm.doc.text;
+        const data = /^data:[ \t\r]*(#.*)?$/m.exec(text);
+        let indent = -1;
+        let line = data ? text.slice(0, data.index).split('\n').length : 0;
+        // Line by line without splitting the document: a ConfigMap written by kubectl holds a whole manifest in one
+        // quoted value, thousands of lines that are only skipped here.
+        for (let p = data ? text.indexOf('\n', data.index) + 1 : 0; data && p > 0 && p < text.length; line++) {
+            const e = text.indexOf('\n', p);
+            const end = e < 0 ? text.length : e;
+            const next = e < 0 ? text.length : e + 1;
+            const c = text.charCodeAt(p);
+            if (c !== 0x20) {
+                if (c !== 0x23 /* # */ && c !== 0x0a && c !== 0x0d && c !== 0x09)
+                    break;
+            }
+            else if (indent < 0 || text.charCodeAt(p + indent) !== 0x20) {
+                const m = /^( +)(?:"([^"\\]*)"|'((?:[^']|'')*)'|([^\s#'"][^:]*?)) *: *(.*)$/.exec(text.slice(p, end));
+                if (m && (indent < 0 || m[1].length === indent)) {
+                    indent = m[1].length;
+                    const name = m[2] !== undefined ? m[2] : m[3] !== undefined ? m[3].replace(/''/g, "'") : m[4];
+                    keys.set(name, { line: cm.doc.startLine + line, exact: /^\|[-+0-9]*\s*(#.*)?$/.test(m[5]) });
+                }
+            }
+            p = next;
+        }
+    }
+    return keys.get(key);
+}
+function objectsOf(doc, file, bundle, container) {
+    const value = doc.value;
+    if (!isObject(value))
+        return [];
+    // `kubectl` and Flux apply the items of a `v1 List` one by one.
+    if (value.apiVersion === 'v1' && value.kind === 'List' && isParsedList(value.items)) {
+        return value.items.flatMap((item, i) => looksLikeObject(item) ? [{ file, bundle, doc, root: ['items', i], value: item, container }] : []);
+    }
+    return looksLikeObject(value) ? [{ file, bundle, doc, root: [], value, container }] : [];
+}
+/** The data values of a ConfigMap that hold manifests, as streams to read objects from. */
+function manifestValues(cm) {
+    const { value } = cm;
+    if (value.apiVersion !== 'v1' || value.kind !== 'ConfigMap' || !isObject(value.data))
+        return [];
+    const out = [];
+    for (const [key, text] of Object.entries(value.data)) {
+        if (typeof text === 'string' && hasLine(text, 'apiVersion:') && hasLine(text, 'kind:'))
+            out.push({ key, text });
+    }
+    return out;
+}
+/**
+ * Reads every object of the repository: each YAML file parsed once, ConfigMap manifests expanded one level (a
+ * ConfigMap inside a ConfigMap's manifests is data of the workload cluster, not something applied here).
+ */
+function collectObjects(files) {
+    const failures = [];
+    const parsed = new Map();
+    const seen = newParseMemo();
+    const yamlFiles = files.filter(f => isYamlFile(f.path));
+    for (const f of yamlFiles) {
+        const { documents, errors } = parseStream(f.content, f.path, seen);
+        parsed.set(f.path, documents);
+        for (const e of errors)
+            failures.push(failureOf(e, f.path, line => line));
+    }
+    const notResources = nonResourceFiles(yamlFiles, parsed);
+    const objects = [];
+    const streams = [];
+    for (const f of yamlFiles) {
+        if (notResources.has(f.path))
+            continue;
+        streams.push({ file: f.path, bundle: f.path, text: f.content });
+        for (const doc of parsed.get(f.path) ?? []) {
+            for (const obj of objectsOf(doc, f.path, f.path)) {
+                if (groupVersion(obj.value.apiVersion).group === KUSTOMIZE_GROUP)
+                    continue;
+                objects.push(obj);
+                for (const { key, text } of manifestValues(obj)) {
+                    const container = { configMap: obj, key };
+                    const { name, namespace } = identity(obj.value);
+                    const bundle = `${f.path}#${namespace ?? ''}/${name ?? ''}/${key}`;
+                    streams.push({ file: f.path, bundle, text, container });
+                    // Positions inside the value are local to it; `lineOf` maps them onto the file when a finding needs one.
+                    const inner = parseStream(text, f.path, seen);
+                    for (const e of inner.errors)
+                        failures.push(failureOf(e, f.path, line => streamLine(container, line)));
+                    for (const d of inner.documents)
+                        objects.push(...objectsOf(d, f.path, bundle, container));
+                }
+            }
+        }
+    }
+    return { documents: parsed, objects, failures, streams };
+}
+
 /** A finding about a field of an object, placed at that field's line in the file on disk. */
 function findingAt(obj, path, severity, rule, message, hint) {
     const { file, line } = placeOf(obj, path);
@@ -35248,12 +35272,19 @@ function findingAt(obj, path, severity, rule, message, hint) {
 }
 
 /** Limits the Kubernetes API server and its clients put on objects, in one place. */
-/** The API server's limit on a ConfigMap's data: the sum of the values' bytes, keys excluded. */
+/** The API server's limit on a ConfigMap's data: the sum of the values' bytes, keys excluded (1 MiB). */
 const CONFIGMAP_MAX_BYTES = 1_048_576;
-/** `kubectl apply` (client-side) stores the whole object in an annotation limited to this many bytes. */
+/**
+ * `kubectl apply` (client-side) stores the whole object in the `last-applied-configuration` annotation, and an
+ * object's annotations may hold 256 KiB at the most: a larger object must be applied server-side.
+ */
 const CLIENT_SIDE_APPLY_MAX_BYTES = 262_144;
 /** The size of a string as the API server counts it. */
 const utf8Bytes = (s) => Buffer.byteLength(s, 'utf8');
+/** An RFC 1123 or RFC 1035 label: most names, a label key's name part, a label value. */
+const DNS_LABEL_MAX_LENGTH = 63;
+/** An RFC 1123 subdomain: most object names, a label key's prefix. */
+const DNS_SUBDOMAIN_MAX_LENGTH = 253;
 
 /** binaryData is base64 in YAML; the limit counts the decoded bytes. */
 function base64Bytes(s) {
@@ -35264,11 +35295,11 @@ function base64Bytes(s) {
 /** The size the API server measures: data values' UTF-8 bytes plus binaryData's decoded bytes, keys excluded. */
 function configMapDataBytes(cm) {
     let total = 0;
-    if (isObj$5(cm.data))
+    if (isObject(cm.data))
         for (const v of Object.values(cm.data))
             if (typeof v === 'string')
                 total += utf8Bytes(v);
-    if (isObj$5(cm.binaryData))
+    if (isObject(cm.binaryData))
         for (const v of Object.values(cm.binaryData))
             if (typeof v === 'string')
                 total += base64Bytes(v);
@@ -35329,17 +35360,17 @@ function missingFields(obj, kindIsKnown) {
     if (typeof value.kind !== 'string' || value.kind === '')
         missing.push('kind');
     const meta = value.metadata;
-    const hasName = isObj$5(meta) && typeof meta.name === 'string' && meta.name !== '';
-    if (!hasName && (isObj$5(meta) || kindIsKnown || missing.length > 0))
+    const hasName = isObject(meta) && typeof meta.name === 'string' && meta.name !== '';
+    if (!hasName && (isObject(meta) || kindIsKnown || missing.length > 0))
         missing.push('metadata.name');
     if (missing.length === 0)
         return undefined;
-    const where = missing.length === 1 && missing[0] === 'metadata.name' && isObj$5(meta) ? ['metadata'] : [];
+    const where = missing.length === 1 && missing[0] === 'metadata.name' && isObject(meta) ? ['metadata'] : [];
     return findingAt(obj, where, 'error', 'object/missing-field', `${describe$2(value)} has no ${missing.join(', ')}`, 'Every object needs apiVersion, kind and metadata.name; if this file is a kustomize patch, list it under ' +
         '`patches` in its kustomization.yaml.');
 }
 /** The objects of a kind with no schema and no metadata: configuration files of tools, not API objects. */
-const isToolConfig = (obj, kindIsKnown) => !kindIsKnown && !isObj$5(obj.value.metadata);
+const isToolConfig = (obj, kindIsKnown) => !kindIsKnown && !isObject(obj.value.metadata);
 
 /**
  * The name rules the API server applies outside the OpenAPI schema (apimachinery's object-meta validation), for
@@ -35348,8 +35379,6 @@ const isToolConfig = (obj, kindIsKnown) => !kindIsKnown && !isObj$5(obj.value.me
  * names follow another rule (RBAC roles allow `system:...`, a ClusterTrustBundle `signer:bundle`) is left alone,
  * and so is any value that a later substitution fills (`${CLUSTER_NAME}`).
  */
-const MAX_LABEL = 63;
-const MAX_SUBDOMAIN = 253;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -35362,17 +35391,17 @@ const dnsName = (pattern, max, what) => name => name.length > max
     : pattern.test(name)
         ? undefined
         : `must be a lowercase ${what}`;
-const subdomain = (max = MAX_SUBDOMAIN) => dnsName(DNS1123_SUBDOMAIN, max, 'RFC 1123 subdomain: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit');
+const subdomain = (max = DNS_SUBDOMAIN_MAX_LENGTH) => dnsName(DNS1123_SUBDOMAIN, max, 'RFC 1123 subdomain: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit');
 /** Why a name is not a valid RFC 1123 subdomain (ConfigMaps, Secrets, most objects), or undefined. */
 const subdomainProblem = subdomain();
 /** Why a ConfigMap or Secret key is not one the API server accepts (a file name), or undefined. */
-const configKeyProblem = (key) => CONFIG_KEY.test(key) && key.length <= MAX_SUBDOMAIN && !key.startsWith('..')
+const configKeyProblem = (key) => CONFIG_KEY.test(key) && key.length <= DNS_SUBDOMAIN_MAX_LENGTH && !key.startsWith('..')
     ? undefined
-    : `may only hold letters, digits, "-", "_" and "." (at most ${MAX_SUBDOMAIN} characters, not starting with "..")`;
-const label = dnsName(DNS1123_LABEL, MAX_LABEL, 'RFC 1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit');
+    : `may only hold letters, digits, "-", "_" and "." (at most ${DNS_SUBDOMAIN_MAX_LENGTH} characters, not starting with "..")`;
+const label = dnsName(DNS1123_LABEL, DNS_LABEL_MAX_LENGTH, 'RFC 1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit');
 /** Why a name is not an RFC 1123 label (a namespace, a cluster name in a path), or undefined. */
 const labelProblem = label;
-const serviceName = dnsName(DNS1035_LABEL, MAX_LABEL, 'RFC 1035 label: lowercase letters, digits and "-", starting with a letter and ending with a letter or digit');
+const serviceName = dnsName(DNS1035_LABEL, DNS_LABEL_MAX_LENGTH, 'RFC 1035 label: lowercase letters, digits and "-", starting with a letter and ending with a letter or digit');
 const pathSegment = name => name === '.' || name === '..'
     ? `may not be "${name}"`
     : /[/%]/.test(name)
@@ -35402,10 +35431,10 @@ function labelKeyProblem(key) {
     const slash = key.indexOf('/');
     const prefix = slash < 0 ? undefined : key.slice(0, slash);
     const name = slash < 0 ? key : key.slice(slash + 1);
-    if (prefix !== undefined && (prefix.length > MAX_SUBDOMAIN || !DNS1123_SUBDOMAIN.test(prefix)))
+    if (prefix !== undefined && (prefix.length > DNS_SUBDOMAIN_MAX_LENGTH || !DNS1123_SUBDOMAIN.test(prefix)))
         return `its prefix "${prefix}" must be a lowercase RFC 1123 subdomain`;
-    if (name.length === 0 || name.length > MAX_LABEL)
-        return `its name part must be 1 to ${MAX_LABEL} characters`;
+    if (name.length === 0 || name.length > DNS_LABEL_MAX_LENGTH)
+        return `its name part must be 1 to ${DNS_LABEL_MAX_LENGTH} characters`;
     if (!QUALIFIED_PART.test(name))
         return 'its name part may hold letters, digits, "-", "_" and ".", starting and ending with a letter or digit';
     return undefined;
@@ -35413,8 +35442,8 @@ function labelKeyProblem(key) {
 function labelValueProblem(value) {
     if (value === '')
         return undefined;
-    if (value.length > MAX_LABEL)
-        return `must be no more than ${MAX_LABEL} characters (it has ${value.length})`;
+    if (value.length > DNS_LABEL_MAX_LENGTH)
+        return `must be no more than ${DNS_LABEL_MAX_LENGTH} characters (it has ${value.length})`;
     if (!QUALIFIED_PART.test(value))
         return 'may hold letters, digits, "-", "_" and ".", starting and ending with a letter or digit';
     return undefined;
@@ -35423,7 +35452,7 @@ const NAME_HINT = 'Kubernetes rejects the object with this name; rename it (and 
 /** Name, namespace, label and ConfigMap/Secret key syntax of one object. */
 function nameFindings(obj) {
     const value = obj.value;
-    const meta = isObj$5(value.metadata) ? value.metadata : undefined;
+    const meta = isObject(value.metadata) ? value.metadata : undefined;
     if (!meta)
         return [];
     const out = [];
@@ -35442,7 +35471,7 @@ function nameFindings(obj) {
         if (problem)
             out.push(findingAt(obj, ['metadata', 'namespace'], 'error', 'object/invalid-name', `${what}: metadata.namespace ${problem}`, 'A namespace name follows the rules of a Namespace object.'));
     }
-    if (isObj$5(meta.labels)) {
+    if (isObject(meta.labels)) {
         for (const [key, v] of Object.entries(meta.labels)) {
             if (isTemplated$1(key))
                 continue;
@@ -35460,7 +35489,7 @@ function nameFindings(obj) {
     if (group === '' && (value.kind === 'ConfigMap' || value.kind === 'Secret')) {
         for (const field of value.kind === 'ConfigMap' ? ['data', 'binaryData'] : ['data', 'stringData']) {
             const data = value[field];
-            if (!isObj$5(data))
+            if (!isObject(data))
                 continue;
             for (const key of Object.keys(data)) {
                 const problem = isTemplated$1(key) ? undefined : configKeyProblem(key);
@@ -35543,14 +35572,16 @@ function workloadImages(obj) {
     const v = obj.value;
     if (typeof v.kind !== 'string' || !WORKLOAD_KINDS.has(v.kind))
         return [];
-    const spec = isObj$5(v.spec) && isObj$5(v.spec.template) && isObj$5(v.spec.template.spec) ? v.spec.template.spec : {};
+    const spec = isObject(v.spec) && isObject(v.spec.template) && isObject(v.spec.template.spec)
+        ? v.spec.template.spec
+        : {};
     const out = [];
     for (const field of ['initContainers', 'containers']) {
         const list = spec[field];
         if (!Array.isArray(list))
             continue;
         list.forEach((c, i) => {
-            if (!isObj$5(c) || typeof c.image !== 'string')
+            if (!isObject(c) || typeof c.image !== 'string')
                 return;
             out.push({
                 container: typeof c.name === 'string' ? c.name : '',
@@ -35641,7 +35672,7 @@ function valueAt$2(root, path) {
     for (const k of path) {
         if (Array.isArray(v) && typeof k === 'number')
             v = v[k];
-        else if (isObj$5(v))
+        else if (isObject(v))
             v = v[k];
         else
             return undefined;
@@ -35845,7 +35876,7 @@ function targetVersion(target, installs, objects) {
         .filter(({ img }) => bare(img.tag ?? '') !== want)
         .map(({ o, img }) => findingAt(o, img.path, 'error', 'header/version-mismatch', `${target.file} runs calico-node ${img.tag ?? '(untagged)'}, but the target version is v${want}`, hint));
 }
-const isCalicoNode = (o) => o.value.kind === 'DaemonSet' && isObj$5(o.value.metadata) && o.value.metadata.name === 'calico-node';
+const isCalicoNode = (o) => o.value.kind === 'DaemonSet' && isObject(o.value.metadata) && o.value.metadata.name === 'calico-node';
 
 const CRD_GROUP = 'apiextensions.k8s.io';
 const TOOL_CONFIG = 'no metadata: read as a tool configuration file, not a Kubernetes object';
@@ -35866,33 +35897,8 @@ function groupBy(items, key) {
 /** The CRDs of each bundle that has any, one catalog per bundle (see `checkSchema` for which one an object uses). */
 function bundleCatalogs(objects) {
     return [...groupBy(objects.filter(isCrd), o => o.bundle).entries()]
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .sort(([a], [b]) => compareText(a, b))
         .map(([bundle, crds]) => ({ bundle, file: crds[0].file, catalog: crdCatalog(crds.map(c => c.value)) }));
-}
-const minorOf$1 = (version) => /^v?(\d+\.\d+)/.exec(version)?.[1];
-const compareText = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
-function compareFindings(a, b) {
-    const fa = a.file ?? '';
-    const fb = b.file ?? '';
-    if (fa !== fb)
-        return fa < fb ? -1 : 1;
-    const la = a.line ?? 0;
-    const lb = b.line ?? 0;
-    if (la !== lb)
-        return la - lb;
-    if (a.rule !== b.rule)
-        return a.rule < b.rule ? -1 : 1;
-    return a.message < b.message ? -1 : a.message > b.message ? 1 : 0;
-}
-function dedupe$1(findings) {
-    const seen = new Set();
-    return findings.filter(f => {
-        const key = `${f.severity}\u0000${f.rule}\u0000${f.file}\u0000${f.line}\u0000${f.message}`;
-        if (seen.has(key))
-            return false;
-        seen.add(key);
-        return true;
-    });
 }
 class SkipTally {
     byKey = new Map();
@@ -35977,7 +35983,7 @@ function validateRepository(input) {
         bundles: bundleCatalogs(collected.objects),
         upgraded,
         written,
-        fluxMinor: fluxTarget ? minorOf$1(fluxTarget.version) : undefined,
+        fluxMinor: fluxTarget ? minorOf(fluxTarget.version) : undefined,
         external: (input.crdSources ?? []).map(s => ({ name: s.name, catalog: crdCatalog([...s.crds]) }))
     };
     // Kinds whose CRDs the upgrade brings: the upgraded bundles', and those of the files the run wrote.
@@ -36017,7 +36023,7 @@ function validateRepository(input) {
         findings.push(...targetVersion(target, flux.installs, collected.objects));
     findings.push(...dedupeFindings([...render.findings, ...checkRepositoryReferences(render)]));
     return {
-        findings: dedupe$1(findings).sort(compareFindings),
+        findings: dedupeFindings(findings).sort(compareFindings),
         resources: objects.resources,
         skipped: objects.skipped
     };
@@ -36033,8 +36039,7 @@ function repositoryFiles(files, documents) {
 
 const calicoctlValidateSince = '3.31.0';
 const calicoApiVersion = 'projectcalico.org/v3';
-const isRecord = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
-const isCalicoResource = (d) => isRecord(d.value) && d.value.apiVersion === calicoApiVersion && typeof d.value.kind === 'string';
+const isCalicoResource = (d) => isObject(d.value) && d.value.apiVersion === calicoApiVersion && typeof d.value.kind === 'string';
 /** The documents of each file that are Calico resources; files without any are left out. */
 function calicoDocuments(files) {
     const out = [];
@@ -36141,7 +36146,7 @@ function parseCalicoctlErrors(message) {
 function keyPaths(value, prefix = [], out = []) {
     if (Array.isArray(value))
         value.forEach((v, i) => keyPaths(v, [...prefix, i], out));
-    else if (isRecord(value))
+    else if (isObject(value))
         for (const [k, v] of Object.entries(value)) {
             out.push([...prefix, k]);
             keyPaths(v, [...prefix, k], out);
@@ -36151,7 +36156,7 @@ function keyPaths(value, prefix = [], out = []) {
 function valueAt$1(value, path) {
     let v = value;
     for (const s of path)
-        v = isRecord(v) || Array.isArray(v) ? v[String(s)] : undefined;
+        v = isObject(v) || Array.isArray(v) ? v[String(s)] : undefined;
     return v;
 }
 /** The document path a calicoctl field name refers to; the closest existing ancestor when the field is absent. */
@@ -36174,11 +36179,11 @@ function pathOfField(doc, field, value) {
         // Prefer the match under spec: calicoctl reports spec fields without the `Spec.` prefix.
         return exact ?? matches.find(p => p[0] === 'spec') ?? matches[0];
     }
-    return isRecord(doc.value.spec) ? ['spec'] : [];
+    return isObject(doc.value.spec) ? ['spec'] : [];
 }
 const describeDoc = (doc) => {
     const v = doc.value;
-    const meta = isRecord(v.metadata) ? v.metadata : {};
+    const meta = isObject(v.metadata) ? v.metadata : {};
     return `${String(v.kind)} ${typeof meta.name === 'string' ? meta.name : '(unnamed)'}`;
 };
 function toFindings(doc, message, version) {
@@ -36311,7 +36316,7 @@ async function buildWithBinary(binary, render, root, exec) {
     }
     let values;
     try {
-        values = parseDocuments(result.stdout, command).flatMap(d => (isObj$5(d.value) ? [d.value] : []));
+        values = parseDocuments(result.stdout, command).flatMap(d => (isObject(d.value) ? [d.value] : []));
     }
     catch (e) {
         throw new FcuError('tool', `${command} printed output that is not YAML`, {
@@ -36329,7 +36334,7 @@ async function buildWithBinary(binary, render, root, exec) {
 }
 /** Pairs each built object with the in-process render's object of the same identity, for its source lines. */
 function attachSources(values, render) {
-    const key = (v) => `${groupOf$1(v)}|${kindOf(v)}|${namespaceOf(v) ?? ''}|${nameOf(v)}`;
+    const key = (v) => `${groupOf(v)}|${kindOf(v)}|${namespaceOf(v) ?? ''}|${nameOf(v)}`;
     const known = new Map(render.objects.map(o => [key(o.value), o]));
     return values.map(value => {
         const match = known.get(key(value));
@@ -67452,39 +67457,6 @@ async function unpack(asset, file, dest, deps) {
     return dest;
 }
 
-/** `flux migrate -f` rewrites manifests on disk from Flux 2.7.1 on; older CLIs do not have the command. */
-const supportsFileMigration = (version) => semver.gte(version, '2.7.1');
-const minorOf = (version) => `${semver.major(version)}.${semver.minor(version)}`;
-function fluxCli(path, version, exec) {
-    const run = async (args, cwd) => {
-        const r = await exec(path, args, cwd === undefined ? undefined : { cwd });
-        if (r.exitCode !== 0) {
-            const said = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-5).join(' | ');
-            throw new FcuError('tool', `\`flux ${args.join(' ')}\` (flux ${version}) failed with exit code ${r.exitCode}: ${said}`, {
-                hint: "The message above is flux's own; check the install options read from the file, or run the same command locally."
-            });
-        }
-        return r;
-    };
-    return {
-        version,
-        async installExport(args) {
-            const full = ['install', '--export', ...args];
-            const r = await run(full);
-            if (!r.stdout.includes(FLUX_GENERATED)) {
-                throw new FcuError('tool', `\`flux ${full.join(' ')}\` (flux ${version}) printed no flux manifest`, {
-                    hint: 'The flux binary at hand does not behave like the released CLI; clear the tool cache and run again.'
-                });
-            }
-            return r.stdout;
-        },
-        async migrate(dir, minor) {
-            const r = await run(['migrate', '-f', '.', '--version', minor, '--yes'], dir);
-            return r.stderr + r.stdout;
-        }
-    };
-}
-
 /**
  * The largest manifest accepted. Upstream's largest (tigera-operator.yaml v3.29) is 1.6 MB and a ConfigMap holds 1
  * MiB; a mirror that answers with something far larger is broken, and reading it whole would only cost memory.
@@ -68245,8 +68217,7 @@ const DEFAULT_INSTALL_OPTIONS = {
     clusterDomain: 'cluster.local'
 };
 const LOG_LEVELS = ['debug', 'info', 'error'];
-const isObj$4 = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
-const get = (v, ...path) => path.reduce((o, k) => (isObj$4(o) || Array.isArray(o) ? o[k] : undefined), v);
+const get = (v, ...path) => path.reduce((o, k) => (isObject(o) || Array.isArray(o) ? o[k] : undefined), v);
 // The controller Deployments of the header's components, in header order: flux patches every one the same way.
 function controllers(docs, components) {
     const out = [];
@@ -68254,7 +68225,7 @@ function controllers(docs, components) {
         const doc = docs.find(d => get(d.value, 'kind') === 'Deployment' && get(d.value, 'metadata', 'name') === component);
         const podSpec = get(doc?.value, 'spec', 'template', 'spec');
         const container = get(podSpec, 'containers', 0);
-        if (!doc || !isObj$4(podSpec) || !isObj$4(container))
+        if (!doc || !isObject(podSpec) || !isObject(container))
             continue;
         const args = Array.isArray(container.args)
             ? container.args.filter((a) => typeof a === 'string')
@@ -68308,7 +68279,7 @@ function readInstallOptions(docs, header) {
         const tolerations = first.podSpec.tolerations;
         if (Array.isArray(tolerations)) {
             o.tolerationKeys = tolerations
-                .filter(t => isObj$4(t) && t.operator === 'Exists' && typeof t.key === 'string')
+                .filter(t => isObject(t) && t.operator === 'Exists' && typeof t.key === 'string')
                 .map(t => t.key);
         }
         const argPath = (c, flag) => [
@@ -68412,15 +68383,14 @@ function optionsKey(o) {
     ]);
 }
 
-const isObj$3 = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
-const labels = (v) => isObj$3(v) && isObj$3(v.metadata) && isObj$3(v.metadata.labels) ? v.metadata.labels : {};
+const labels = (v) => isObject(v) && isObject(v.metadata) && isObject(v.metadata.labels) ? v.metadata.labels : {};
 /** `flux install` labels every object it writes `app.kubernetes.io/part-of: flux`. */
 const isInstallObject = (v) => labels(v)['app.kubernetes.io/part-of'] === 'flux';
 const controllerDeployments = (docs) => docs.filter(d => {
     const v = d.doc.value;
-    return (isObj$3(v) &&
+    return (isObject(v) &&
         v.kind === 'Deployment' &&
-        isObj$3(v.metadata) &&
+        isObject(v.metadata) &&
         KNOWN_COMPONENTS.includes(String(v.metadata.name)));
 });
 function containerImages(d) {
@@ -68428,7 +68398,7 @@ function containerImages(d) {
     const component = String(v.metadata.name);
     const spec = v.spec?.template?.spec ?? {};
     const containers = Array.isArray(spec.containers) ? spec.containers : [];
-    return containers.flatMap(c => isObj$3(c) && typeof c.image === 'string' ? [{ component, tag: parseImage$1(c.image).tag }] : []);
+    return containers.flatMap(c => isObject(c) && typeof c.image === 'string' ? [{ component, tag: parseImage$1(c.image).tag }] : []);
 }
 // The release whose controller versions are exactly the image tags (the table lists the releases the project knows).
 function versionFromImages(install) {
@@ -69037,7 +69007,6 @@ function lineOf(text, file, doc, at, value) {
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const bytesText = (n) => n.toLocaleString('en-US');
-const isObj$2 = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 /**
  * The parts a manifest needs (SPEC §2 "Sizes are measured", issue 9 item 7): itself when its UTF-8 bytes fit the
  * ConfigMap limit, else whole documents packed in order into as few parts as sequential filling gives,
@@ -69053,10 +69022,10 @@ function splitManifest(input) {
     const values = parseDocuments(input.content, input.file, lineOffset);
     const refOf = (i, bytes) => {
         const v = values[i].value;
-        const meta = isObj$2(v) && isObj$2(v.metadata) ? v.metadata : {};
+        const meta = isObject(v) && isObject(v.metadata) ? v.metadata : {};
         return {
             index: i,
-            kind: isObj$2(v) && typeof v.kind === 'string' ? v.kind : '',
+            kind: isObject(v) && typeof v.kind === 'string' ? v.kind : '',
             name: typeof meta.name === 'string' ? meta.name : '',
             line: values[i].startLine,
             bytes
@@ -69289,27 +69258,27 @@ function renderSplit(u, cm, name, data, notes) {
 
 /** API groups whose CRDs a Flux install brings. */
 const isFluxGroup = (group) => group.endsWith('.toolkit.fluxcd.io') || group === 'source.extensions.fluxcd.io';
-const isObj$1 = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** What a set of CRDs serves, for the Flux groups only. CRDs are parsed objects (`kind: CustomResourceDefinition`). */
 function servedApis(crds) {
     const out = new Map();
     for (const crd of crds) {
-        if (!isObj$1(crd) || crd.kind !== 'CustomResourceDefinition' || !isObj$1(crd.spec))
+        if (!isObject(crd) || crd.kind !== 'CustomResourceDefinition' || !isObject(crd.spec))
             continue;
         const { group, names, versions } = crd.spec;
-        if (typeof group !== 'string' || !isFluxGroup(group) || !isObj$1(names) || typeof names.kind !== 'string')
+        if (typeof group !== 'string' ||
+            !isFluxGroup(group) ||
+            !isObject(names) ||
+            typeof names.kind !== 'string')
             continue;
         const served = out.get(`${group}/${names.kind}`) ?? new Set();
         for (const v of Array.isArray(versions) ? versions : []) {
-            if (isObj$1(v) && v.served === true && typeof v.name === 'string')
+            if (isObject(v) && v.served === true && typeof v.name === 'string')
                 served.add(v.name);
         }
         out.set(`${group}/${names.kind}`, served);
     }
     return out;
 }
-const groupOf = (apiVersion) => apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
-const versionOf = (apiVersion) => apiVersion.slice(apiVersion.indexOf('/') + 1);
 /** The file line of a document's top-level `apiVersion` key (its first line when the key is not in block style). */
 function apiVersionLine(doc) {
     const at = doc.text.search(/^apiVersion:/m);
@@ -69317,11 +69286,11 @@ function apiVersionLine(doc) {
 }
 function objectOf(doc, fallbackLine) {
     const v = doc.value;
-    if (!isObj$1(v) || typeof v.apiVersion !== 'string' || typeof v.kind !== 'string')
+    if (!isObject(v) || typeof v.apiVersion !== 'string' || typeof v.kind !== 'string')
         return undefined;
-    if (!isFluxGroup(groupOf(v.apiVersion)))
+    if (!isFluxGroup(groupVersion(v.apiVersion).group))
         return undefined;
-    const meta = isObj$1(v.metadata) ? v.metadata : {};
+    const meta = isObject(v.metadata) ? v.metadata : {};
     return {
         file: doc.file,
         line: fallbackLine ?? apiVersionLine(doc),
@@ -69345,7 +69314,7 @@ function findFluxObjects(file, content) {
         if (own)
             out.push(own);
         const v = doc.value;
-        if (!isObj$1(v) || v.kind !== 'ConfigMap' || !isObj$1(v.data))
+        if (!isObject(v) || v.kind !== 'ConfigMap' || !isObject(v.data))
             continue;
         for (const [key, value] of Object.entries(v.data)) {
             if (typeof value !== 'string' || !value.includes('fluxcd.io/'))
@@ -69363,8 +69332,8 @@ function findFluxObjects(file, content) {
 /** Objects whose group and kind the CRDs know but whose version they no longer serve. */
 function unservedObjects(objects, served) {
     return objects.filter(o => {
-        const versions = served.get(`${groupOf(o.apiVersion)}/${o.kind}`);
-        return versions !== undefined && !versions.has(versionOf(o.apiVersion));
+        const versions = served.get(`${groupVersion(o.apiVersion).group}/${o.kind}`);
+        return versions !== undefined && !versions.has(groupVersion(o.apiVersion).version);
     });
 }
 
@@ -69397,6 +69366,7 @@ async function migrateFluxObjects(files, o) {
         // directory, so repository paths with other spellings or outside characters would not all be seen.
         const copies = [...stale.keys()].map((file, i) => ({ file, copy: `${String(i).padStart(4, '0')}.yaml` }));
         await Promise.all(copies.map(c => writeFile$1(path__default.join(dir, c.copy), stale.get(c.file).content)));
+        // A FluxCli's version is a release's semver, so it has a minor.
         const said = await o.cli.migrate(dir, minorOf(o.cli.version));
         o.log.debug(said);
         const result = { writes: [], migrated: [], unmigrated: [] };
@@ -69433,17 +69403,16 @@ async function migrateFluxObjects(files, o) {
     }
 }
 
-const isObj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 // Objects are matched by group, kind, namespace and name: a changed apiVersion version is a field difference.
 function keyed(docs) {
     const out = new Map();
     for (const doc of docs) {
         const v = doc.value;
-        if (!isObj(v) || typeof v.kind !== 'string')
+        if (!isObject(v) || typeof v.kind !== 'string')
             continue;
-        const meta = isObj(v.metadata) ? v.metadata : {};
+        const meta = isObject(v.metadata) ? v.metadata : {};
         const apiVersion = typeof v.apiVersion === 'string' ? v.apiVersion : '';
-        const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+        const { group } = groupVersion(apiVersion);
         const ref = {
             apiVersion,
             kind: v.kind,
@@ -69469,7 +69438,7 @@ function equal(a, b) {
         return true;
     if (Array.isArray(a) && Array.isArray(b))
         return a.length === b.length && a.every((x, i) => equal(x, b[i]));
-    if (isObj(a) && isObj(b)) {
+    if (isObject(a) && isObject(b)) {
         const ka = Object.keys(a);
         return ka.length === Object.keys(b).length && ka.every(k => k in b && equal(a[k], b[k]));
     }
@@ -69477,7 +69446,7 @@ function equal(a, b) {
 }
 // Leaf-level differences; a subtree only one side has is reported once, not field by field.
 function diff(was, now, path, out) {
-    if (isObj(was) && isObj(now)) {
+    if (isObject(was) && isObject(now)) {
         for (const k of Object.keys(was))
             diff(was[k], now[k], [...path, k], out);
         for (const k of Object.keys(now))
@@ -69701,7 +69670,11 @@ const fluxStage = {
         }
         if (movable.length === 0)
             return outcome;
-        const up = await upgradeFluxComponents(movable.map(i => ({ file: i.target.path, content: i.content, install: i.target.install })), to, { cli: v => ctx.upstream.flux(v), log: ctx.deps.log });
+        const up = await upgradeFluxComponents(movable.map(i => ({
+            file: i.target.path,
+            content: i.content,
+            install: i.target.install
+        })), to, { cli: v => ctx.upstream.flux(v), log: ctx.deps.log });
         outcome.fluxInstallRuns = up.installRuns;
         outcome.upgradedCrds = up.crds;
         const results = new Map(movable.map((i, n) => [i, up.results[n]]));
@@ -70054,7 +70027,7 @@ function identityOf(text) {
     return objectId(value.apiVersion, value.kind, typeof metadata.namespace === 'string' ? metadata.namespace : '', metadata.name);
 }
 function objectId(apiVersion, kind, namespace, name) {
-    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+    const { group } = groupVersion(apiVersion);
     return {
         key: `${group}\u0000${kind}\u0000${namespace}\u0000${name}`,
         display: `${kind} ${namespace ? `${namespace}/` : ''}${name}`
@@ -70073,7 +70046,6 @@ function loadValue(text) {
 }
 // ---------------------------------------------------------------------------------------------------------------
 // Values
-const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 function deepEqual(a, b) {
     if (a === b)
         return true;
@@ -70784,17 +70756,24 @@ const calicoStage = {
                         failed = true;
                     }
                 }
-                if (failed || values.size === 0)
+                // Up to date too: the ConfigMap is listed, and stays in the validation's scope on every run.
+                if (failed)
                     continue;
+                const from = highestVersion(ofDocument.map(d => d.version));
                 const upgraded = upgradeConfigMap({
                     component: 'calico',
                     file,
                     text,
                     document,
                     values,
-                    from: highestVersion(ofDocument.map(d => d.version)),
-                    to,
-                    provenance: { component: 'calico', version: to, source: source.url, sha256: source.sha256 },
+                    from,
+                    // Nothing moved (up to date, or above a range's pick): the names stay as they are.
+                    to: values.size === 0 ? from : to,
+                    provenance: {
+                        component: 'calico',
+                        version: to,
+                        ...(source ? { source: source.url, sha256: source.sha256 } : {})
+                    },
                     kept: kept.map(k => ({ object: k.object, path: k.path, change: k.change }))
                 });
                 text = upgraded.change.content;
@@ -70996,7 +70975,8 @@ async function validatePlan(result, plan, outcomes, upstream, calico, deps) {
                     ...combinedChanges(plan, components)
                         .filter(c => c.content !== null)
                         .map(c => c.path),
-                    ...of.flatMap(o => (o.versionTargets ?? []).map(t => t.file))
+                    ...of.flatMap(o => (o.versionTargets ?? []).map(t => t.file)),
+                    ...of.flatMap(o => (o.configMaps ?? []).map(c => c.renamedTo ?? c.file))
                 ])
             ],
             targets: of.flatMap(o => o.versionTargets ?? []),
