@@ -11,6 +11,10 @@ export interface PullRequest {
   title: string
   body: string
   labels: string[]
+  assignees: string[]
+  /** Users and team slugs asked for a review and yet to give one (GitHub drops those who have reviewed). */
+  reviewers: string[]
+  teamReviewers: string[]
 }
 
 export interface TreeEntry {
@@ -106,12 +110,18 @@ const pullOf = (p: {
   title: string
   body?: string | null
   labels: { name?: string }[]
+  assignees?: { login: string }[] | null
+  requested_reviewers?: { login: string }[] | null
+  requested_teams?: { slug: string }[] | null
 }): PullRequest => ({
   number: p.number,
   url: p.html_url,
   title: p.title,
   body: p.body ?? '',
-  labels: p.labels.flatMap(l => (l.name ? [l.name] : []))
+  labels: p.labels.flatMap(l => (l.name ? [l.name] : [])),
+  assignees: (p.assignees ?? []).map(u => u.login),
+  reviewers: (p.requested_reviewers ?? []).map(u => u.login),
+  teamReviewers: (p.requested_teams ?? []).map(t => t.slug)
 })
 
 export function octokitPullRequestApi(octokit: GitHubOctokit, o: OctokitApiOptions): PullRequestApi {
