@@ -194,7 +194,8 @@ async function validatePlan(
           ...combinedChanges(plan, components)
             .filter(c => c.content !== null)
             .map(c => c.path),
-          ...of.flatMap(o => (o.versionTargets ?? []).map(t => t.file))
+          ...of.flatMap(o => (o.versionTargets ?? []).map(t => t.file)),
+          ...of.flatMap(o => (o.configMaps ?? []).map(c => c.renamedTo ?? c.file))
         ])
       ],
       targets: of.flatMap(o => o.versionTargets ?? []),

@@ -101,16 +101,23 @@ export const calicoStage: Stage = {
             failed = true
           }
         }
-        if (failed || values.size === 0) continue
+        // Up to date too: the ConfigMap is listed, and stays in the validation's scope on every run.
+        if (failed) continue
+        const from = highestVersion(ofDocument.map(d => d.version))!
         const upgraded = upgradeConfigMap({
           component: 'calico',
           file,
           text,
           document,
           values,
-          from: highestVersion(ofDocument.map(d => d.version))!,
-          to,
-          provenance: { component: 'calico', version: to, source: source!.url, sha256: source!.sha256 },
+          from,
+          // Nothing moved (up to date, or above a range's pick): the names stay as they are.
+          to: values.size === 0 ? from : to,
+          provenance: {
+            component: 'calico',
+            version: to,
+            ...(source ? { source: source.url, sha256: source.sha256 } : {})
+          },
           kept: kept.map(k => ({ object: k.object, path: k.path, change: k.change }))
         })
         text = upgraded.change.content!
