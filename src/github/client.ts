@@ -1,7 +1,7 @@
 import { GitHub } from '@actions/github/lib/utils'
 import type { Octokit } from '@octokit/core'
 import { retry } from '@octokit/plugin-retry'
-import { throttling } from '@octokit/plugin-throttling'
+import { throttling, type ThrottlingOptions } from '@octokit/plugin-throttling'
 import { GitHubApiError, type Fetch, type GitHubApi, type GitHubClientFactory, type Logger } from '../deps.js'
 import {
   deadline,
@@ -25,8 +25,34 @@ import { nextLink } from './link.js'
  * The real GitHub client: Octokit from `@actions/github` with the retry and throttling plugins. The plugins decide
  * when a request is sent again; how long to wait, and whether to try at all, is this module's rule (the same
  * policy as `fetchWithRetry`), and the waits go through the injected `sleep`, so tests never wait for real: both
- * plugins are told to wait 0 ms themselves.
+ * plugins are told to wait 0 ms themselves, and the throttling plugin's spacing of writes (real timers) is replaced
+ * by this module's, on the same sleep.
  */
+
+/** The configured Octokit: REST methods with the retries, rate-limit waits and write spacing of this module. */
+export type GitHubOctokit = InstanceType<typeof GitHub>
+
+/**
+ * The Octokit of the shared client, for callers that need the REST API beyond `GitHubApi` (pull requests). The
+ * token rule is the same: it goes to `baseUrl`'s origin only.
+ */
+export const githubOctokit = (baseUrl: string, token: string | undefined, deps: RetryDeps): GitHubOctokit =>
+  new OctokitClient(baseUrl, token?.trim() || undefined, deps).octokit()
+
+/**
+ * GitHub asks for mutating requests to be made one at a time, at least a second apart, to stay clear of its
+ * secondary rate limits.
+ * https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#avoid-concurrent-requests
+ */
+const writeSpacingMs = 1000
+
+/**
+ * Stands in for the throttling plugin's limiter groups for writes and notifications, which space requests on real
+ * timers: the spacing is `OctokitClient.inWriteTurn`'s. The plugin still handles the rate-limit answers.
+ */
+const unspaced = {
+  key: () => ({ schedule: (_options: unknown, task: () => Promise<unknown>) => task() })
+} as unknown as NonNullable<Extract<ThrottlingOptions, { onRateLimit: unknown }>['write']>
 
 /** What every request carries: the REST API's media type and version, as GitHub documents them. */
 const apiHeaders = { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' }
@@ -54,6 +80,7 @@ const isOctokitFailure = (e: unknown): e is OctokitFailure =>
 
 /** The request options object Octokit hands every hook of one call, the same across its retries. */
 interface HookOptions {
+  method: string
   url: string
   headers: Record<string, string>
   request: { retries?: number }
@@ -86,6 +113,9 @@ class OctokitClient implements GitHubApi {
   private readonly attempts = new WeakMap<object, number>()
   /** The last rate-limit answer of a call, for the throttling handlers (which are given the call, not the answer). */
   private readonly limited = new WeakMap<object, OctokitFailure>()
+  /** The last write's turn: writes go one at a time. */
+  private writeQueue: Promise<unknown> = Promise.resolve()
+  private lastWriteAt = -Infinity
 
   constructor(
     readonly baseUrl: string,
@@ -222,7 +252,7 @@ class OctokitClient implements GitHubApi {
     return `${u.origin}${u.pathname.replace(/\/+$/, '')}`
   }
 
-  private octokit(): InstanceType<typeof GitHub> {
+  octokit(): GitHubOctokit {
     if (this.octokitInstance) return this.octokitInstance
     const base = this.base()
     const Client = GitHub.plugin(this.attemptPolicy, retry, throttling)
@@ -234,7 +264,13 @@ class OctokitClient implements GitHubApi {
       request: { fetch: this.fetchFor(new URL(base).origin) },
       // The plugins only count and re-send; the waits are ours (see attemptPolicy and onRateLimit).
       retry: { retries: this.policy.attempts - 1, retryAfterBaseValue: 0 },
-      throttle: { retryAfterBaseValue: 0, onRateLimit: onLimit, onSecondaryRateLimit: onLimit }
+      throttle: {
+        retryAfterBaseValue: 0,
+        onRateLimit: onLimit,
+        onSecondaryRateLimit: onLimit,
+        write: unspaced,
+        notifications: unspaced
+      }
     })
     return this.octokitInstance
   }
@@ -274,7 +310,9 @@ class OctokitClient implements GitHubApi {
       const attempt = (this.attempts.get(options) ?? 0) + 1
       this.attempts.set(options, attempt)
       try {
-        return await request(options)
+        return options.method === 'GET' || options.method === 'HEAD'
+          ? await request(options)
+          : await this.inWriteTurn(async () => request(options))
       } catch (e) {
         if (!isOctokitFailure(e)) throw e
         if (rateLimitOf(e) !== undefined) {
@@ -289,12 +327,24 @@ class OctokitClient implements GitHubApi {
         }
         const what = e.response ? `answered HTTP ${e.status}` : `failed (${errorText(e.cause ?? e)})`
         this.deps.log.info(
-          `GET ${redactUrl(e.request.url)} ${what}; retrying in ${delay} ms (attempt ${attempt + 1} of ${this.policy.attempts})`
+          `${options.method} ${redactUrl(e.request.url)} ${what}; retrying in ${delay} ms (attempt ${attempt + 1} of ${this.policy.attempts})`
         )
         await this.deps.sleep(delay)
         throw e
       }
     })
+  }
+
+  /** Runs `send` once the previous write has finished and at least `writeSpacingMs` after it started. */
+  private inWriteTurn<T>(send: () => Promise<T>): Promise<T> {
+    const turn = this.writeQueue.then(async () => {
+      const wait = this.lastWriteAt + writeSpacingMs - this.now()
+      if (wait > 0) await this.deps.sleep(wait)
+      this.lastWriteAt = this.now()
+      return send()
+    })
+    this.writeQueue = turn.catch(() => undefined)
+    return turn
   }
 
   /** The wait before another try, or undefined when there is to be none. */
@@ -322,7 +372,7 @@ class OctokitClient implements GitHubApi {
     const waitMs = (e && this.limitWaitMs(e)) ?? retryAfterSeconds * 1000
     if (waitMs > this.policy.maxWaitMs || retryCount + 1 >= this.policy.attempts) return false
     this.deps.log.info(
-      `GET ${redactUrl(e?.request.url ?? (options as HookOptions).url)} is rate limited (HTTP ${e?.status ?? 403}); waiting ${Math.ceil(waitMs / 1000)} s for the reset (attempt ${retryCount + 2} of ${this.policy.attempts})`
+      `${(options as HookOptions).method} ${redactUrl(e?.request.url ?? (options as HookOptions).url)} is rate limited (HTTP ${e?.status ?? 403}); waiting ${Math.ceil(waitMs / 1000)} s for the reset (attempt ${retryCount + 2} of ${this.policy.attempts})`
     )
     await this.deps.sleep(waitMs)
     // After the wait, a fresh round: a 5xx that follows gets its own retries.

@@ -1,8 +1,8 @@
-import { getOctokit } from '@actions/github'
 import { FcuError } from '../errors.js'
 import type { Plan } from '../plan/plan.js'
 import type { RunResult } from '../result.js'
 import type { RunDeps } from '../deps.js'
+import { githubOctokit } from '../github/client.js'
 import type { Settings } from '../settings/inputs.js'
 import { GitRepository, gitAuthEnv } from './git.js'
 import { octokitPullRequestApi } from './github.js'
@@ -36,13 +36,8 @@ export function connectPublisher(
     }
     const apiUrl = (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '')
     const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
-    const api = octokitPullRequestApi(getOctokit(settings.token, { baseUrl: apiUrl }), {
-      owner,
-      repo,
-      sleep: deps.sleep,
-      log: deps.log,
-      policy: deps.policy
-    })
+    // The run token goes to the run's API only; retries and rate limits are the shared client's.
+    const api = octokitPullRequestApi(githubOctokit(apiUrl, settings.token, deps), { owner, repo })
     const git = await GitRepository.open(
       deps.exec,
       settings.workingDirectory,

@@ -1,10 +1,8 @@
-import type { getOctokit } from '@actions/github'
-import type { Logger, Sleep } from '../deps.js'
-import { defaultRetryPolicy, isTransientStatus, type RetryPolicy } from '../http/retry.js'
+import type { GitHubOctokit } from '../github/client.js'
 
 /**
- * The GitHub calls publishing makes, typed to what it needs, and their implementation on an Octokit instance. The
- * whole implementation is this file, so that it can move onto the project's one GitHub client as it is.
+ * The GitHub calls publishing makes, typed to what it needs, and their implementation on the shared client's Octokit
+ * (`githubOctokit`), which retries transient failures and waits out rate limits: a failure that reaches here is final.
  */
 
 export interface PullRequest {
@@ -13,6 +11,10 @@ export interface PullRequest {
   title: string
   body: string
   labels: string[]
+  assignees: string[]
+  /** Users and team slugs asked for a review and yet to give one (GitHub drops those who have reviewed). */
+  reviewers: string[]
+  teamReviewers: string[]
 }
 
 export interface TreeEntry {
@@ -74,39 +76,9 @@ export interface PullRequestApi {
   createCommit(message: string, tree: string, parents: string[]): Promise<string>
 }
 
-export type Octokit = ReturnType<typeof getOctokit>
-
 export interface OctokitApiOptions {
   owner: string
   repo: string
-  sleep: Sleep
-  log: Logger
-  policy?: RetryPolicy
-}
-
-/**
- * Transient failures (5xx, 429, a secondary rate limit) are tried again with backoff; every other 4xx is final.
- * Octokit's plugins do this on the project's shared client; this hook does it for the instance passed in.
- */
-function retryTransient(octokit: Octokit, o: OctokitApiOptions): void {
-  const policy = o.policy ?? defaultRetryPolicy
-  octokit.hook.wrap('request', async (request, options) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await request(options)
-      } catch (e) {
-        const status = (e as { status?: unknown }).status
-        const secondary = status === 403 && /secondary rate limit/i.test((e as Error).message)
-        const transient = typeof status === 'number' && (isTransientStatus(status) || secondary)
-        if (!transient || attempt >= policy.attempts) throw e
-        const wait = secondary ? 60_000 : policy.baseDelayMs * 2 ** (attempt - 1)
-        o.log.info(
-          `GitHub answered ${options.method} ${options.url} with ${status}: trying again in ${wait / 1000} s`
-        )
-        await o.sleep(wait)
-      }
-    }
-  })
 }
 
 interface OctokitError {
@@ -138,16 +110,21 @@ const pullOf = (p: {
   title: string
   body?: string | null
   labels: { name?: string }[]
+  assignees?: { login: string }[] | null
+  requested_reviewers?: { login: string }[] | null
+  requested_teams?: { slug: string }[] | null
 }): PullRequest => ({
   number: p.number,
   url: p.html_url,
   title: p.title,
   body: p.body ?? '',
-  labels: p.labels.flatMap(l => (l.name ? [l.name] : []))
+  labels: p.labels.flatMap(l => (l.name ? [l.name] : [])),
+  assignees: (p.assignees ?? []).map(u => u.login),
+  reviewers: (p.requested_reviewers ?? []).map(u => u.login),
+  teamReviewers: (p.requested_teams ?? []).map(t => t.slug)
 })
 
-export function octokitPullRequestApi(octokit: Octokit, o: OctokitApiOptions): PullRequestApi {
-  retryTransient(octokit, o)
+export function octokitPullRequestApi(octokit: GitHubOctokit, o: OctokitApiOptions): PullRequestApi {
   const repo = { owner: o.owner, repo: o.repo }
   const rest = octokit.rest
   async function call<T>(operation: string, fn: () => Promise<T>): Promise<T> {

@@ -176,8 +176,11 @@ async function publishUnit(
   const full = renderPullRequestBody(input, Infinity)
   const described = { component: unit.name, branch: unit.branch, title, body: full }
   if (open) {
+    // Metadata set since the pull request was opened (or added to it by hand and removed) is applied now.
+    const added = await addMetadata(open, settings, ctx)
     if (open.title === title && open.body === body) {
-      return { ...described, number: open.number, url: open.url, operation: pushed ? 'updated' : 'none' }
+      const operation = pushed || added ? 'updated' : 'none'
+      return { ...described, number: open.number, url: open.url, operation }
     }
     const updated = await ctx.api.updatePullRequest(open.number, { title, body })
     return { ...described, number: updated.number, url: updated.url, operation: 'updated' }
@@ -336,6 +339,7 @@ async function createPullRequest(
         // Another run opened it between the look-up and now: that one is updated instead.
         const existing = await ctx.api.findOpenPullRequest(unit.branch, base)
         if (!existing) throw e
+        await addMetadata(existing, settings, ctx)
         return { pr: await ctx.api.updatePullRequest(existing.number, { title, body }), operation: 'updated' }
       }
       // GitHub has not indexed the just-pushed branch yet.
@@ -351,9 +355,24 @@ async function createPullRequest(
   return { pr, operation: 'created' }
 }
 
-async function addMetadata(pr: PullRequest, settings: Settings, ctx: PublishContext): Promise<void> {
-  if (settings.labels.length) {
-    for (const label of settings.labels) {
+/** What `wanted` has that `present` lacks; names compared as GitHub does, without regard to case. */
+const missing = (wanted: string[], present: string[]): string[] => {
+  const have = new Set(present.map(n => n.toLowerCase()))
+  return wanted.filter(n => !have.has(n.toLowerCase()))
+}
+
+/**
+ * Labels, review requests and assignees the pull request lacks, so that a rerun with nothing new writes nothing.
+ * Whether the pull request gained any.
+ */
+async function addMetadata(pr: PullRequest, settings: Settings, ctx: PublishContext): Promise<boolean> {
+  const labels = missing(settings.labels, pr.labels)
+  const reviewers = missing(settings.reviewers, pr.reviewers)
+  const teamReviewers = missing(settings.teamReviewers, pr.teamReviewers)
+  const assignees = missing(settings.assignees, pr.assignees)
+  let added = labels.length + assignees.length > 0
+  if (labels.length) {
+    for (const label of labels) {
       if (await ctx.api.labelExists(label)) continue
       try {
         await ctx.api.createLabel(label, '1f6feb', 'Pull requests opened by flux-crs-upgrade')
@@ -362,20 +381,22 @@ async function addMetadata(pr: PullRequest, settings: Settings, ctx: PublishCont
         if (!(e instanceof GitHubRequestError && e.status === 422)) throw e
       }
     }
-    await ctx.api.addLabels(pr.number, settings.labels)
+    await ctx.api.addLabels(pr.number, labels)
   }
-  if (settings.reviewers.length || settings.teamReviewers.length) {
+  if (reviewers.length || teamReviewers.length) {
     try {
-      await ctx.api.requestReviewers(pr.number, settings.reviewers, settings.teamReviewers)
+      await ctx.api.requestReviewers(pr.number, reviewers, teamReviewers)
+      added = true
     } catch (e) {
       if (!(e instanceof GitHubRequestError && e.status === 422)) throw e
-      const who = [...settings.reviewers, ...settings.teamReviewers.map(t => `team ${t}`)].join(', ')
+      const who = [...reviewers, ...teamReviewers.map(t => `team ${t}`)].join(', ')
       ctx.log.warning(
         `Could not request a review of #${pr.number} from ${who}: ${[e.serverMessage, ...e.errors].join(' ')}`
       )
     }
   }
-  if (settings.assignees.length) await ctx.api.addAssignees(pr.number, settings.assignees)
+  if (assignees.length) await ctx.api.addAssignees(pr.number, assignees)
+  return added
 }
 
 function bodyInput(

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { GitHubApiError } from '../../src/deps.js'
 import { FcuError } from '../../src/errors.js'
-import { githubClients } from '../../src/github/client.js'
+import { githubClients, githubOctokit } from '../../src/github/client.js'
 import { defaultRetryPolicy, type RetryPolicy } from '../../src/http/retry.js'
 import {
   json,
@@ -226,5 +226,47 @@ describe('the GitHub client (Octokit with the retry and throttling plugins)', ()
       expect(s.requests).toHaveLength(1)
       expect(deps.slept).toEqual([])
     })
+  })
+})
+
+describe('the shared Octokit, as publishing uses it', () => {
+  const octokit = (baseUrl: string) => {
+    const deps = retryDeps(now)
+    return { octokit: githubOctokit(baseUrl, token, deps), deps }
+  }
+  const createLabel = (o: ReturnType<typeof octokit>['octokit'], name: string) =>
+    o.rest.issues.createLabel({ owner: 'example-org', repo: 'fleet', name })
+
+  it('sends writes one at a time, a second apart, waiting through the injected sleep', async () => {
+    const s = await serve(() => json(201, {}))
+    const { octokit: o, deps } = octokit(s.url)
+    await Promise.all(['a', 'b', 'c'].map(name => createLabel(o, name)))
+    await o.rest.repos.get({ owner: 'example-org', repo: 'fleet' })
+    expect(s.requests.map(r => r.method)).toEqual(['POST', 'POST', 'POST', 'GET'])
+    // The clock stands still here, so each write after the first waits the whole second; the read waits not at all.
+    expect(deps.slept).toEqual([1000, 1000])
+    expect(s.requests.every(r => r.headers.authorization === `Bearer ${token}`)).toBe(true)
+  })
+
+  it('retries a write that got a 5xx, and not one that got a 4xx', async () => {
+    const s = await serveInOrder({ status: 502 }, json(201, {}), json(422, { message: 'Validation Failed' }))
+    const { octokit: o, deps } = octokit(s.url)
+    await createLabel(o, 'a')
+    expect(deps.log.lines.filter(l => l.includes('retrying'))).toEqual([
+      `info: POST ${s.url}/repos/example-org/fleet/labels answered HTTP 502; retrying in 1000 ms (attempt 2 of 4)`
+    ])
+    await expect(createLabel(o, 'b')).rejects.toMatchObject({ status: 422 })
+    expect(s.requests).toHaveLength(3)
+  })
+
+  it('waits out a secondary rate limit on a write through the injected sleep', async () => {
+    const s = await serveInOrder(
+      json(403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes.' }),
+      json(201, {})
+    )
+    const { octokit: o, deps } = octokit(s.url)
+    await createLabel(o, 'a')
+    expect(s.requests).toHaveLength(2)
+    expect(deps.slept).toContain(60_000)
   })
 })

@@ -1,7 +1,7 @@
-import { getOctokit } from '@actions/github'
 import { ChangeSet, makePlan } from '../../src/plan/plan.js'
 import { WorkingTree } from '../../src/plan/tree.js'
 import { GitRepository, gitAuthEnv } from '../../src/publish/git.js'
+import { githubOctokit } from '../../src/github/client.js'
 import { octokitPullRequestApi } from '../../src/publish/github.js'
 import { publishPullRequests } from '../../src/publish/publish.js'
 import { readSettings } from '../../src/settings/inputs.js'
@@ -42,12 +42,14 @@ describe('a large signed commit', () => {
       findings: [],
       pullRequests: []
     } as unknown as RunResult
-    const api = octokitPullRequestApi(getOctokit(TOKEN, { baseUrl: fleet.github.apiUrl }), {
-      owner: 'example-org',
-      repo: 'fleet',
-      sleep: async () => {},
-      log: silentLogger
-    })
+    const api = octokitPullRequestApi(
+      githubOctokit(fleet.github.apiUrl, TOKEN, {
+        fetch: (url, init) => fetch(url, init),
+        sleep: async () => {},
+        log: silentLogger
+      }),
+      { owner: 'example-org', repo: 'fleet' }
+    )
     const git = await GitRepository.open(
       realExec,
       fleet.workspace,

@@ -112,6 +112,39 @@ describe('publishing pull requests from the engine', () => {
     expect(fleet.github.problems).toEqual([])
   })
 
+  it('applies labels, reviewers and assignees added since to the open pull request, only what it lacks', async () => {
+    await publishRun({ labels: 'dependencies' })
+    const before = fleet.github.writes().length
+    const more = {
+      labels: 'dependencies, flux',
+      reviewers: 'octocat',
+      'team-reviewers': 'platform',
+      assignees: 'octocat'
+    }
+    const { result } = await publishRun(more)
+    expect(result.pullRequests).toEqual([expect.objectContaining({ number: 1, operation: 'updated' })])
+    expect(fleet.github.pulls[0]).toMatchObject({
+      labels: ['dependencies', 'flux'],
+      reviewers: ['octocat'],
+      teamReviewers: ['platform'],
+      assignees: ['octocat']
+    })
+    const added = fleet.github.writes().slice(before)
+    expect(added.map(w => w.operationId)).toEqual([
+      'issues/create-label',
+      'issues/add-labels',
+      'pulls/request-reviewers',
+      'issues/add-assignees'
+    ])
+    expect(added[1].body).toEqual({ labels: ['flux'] })
+    // Nothing new: nothing written.
+    const settled = fleet.github.writes().length
+    const again = await publishRun(more)
+    expect(again.result.pullRequests).toEqual([expect.objectContaining({ number: 1, operation: 'none' })])
+    expect(fleet.github.writes().length).toBe(settled)
+    expect(fleet.github.problems).toEqual([])
+  })
+
   it('updates the same pull request and branch for a newer release, on the base as it is now', async () => {
     await publishRun({ 'flux-version': '2.8.3' })
     expect(fleet.github.pulls[0].title).toBe('Upgrade flux from 2.7.5 to 2.8.3')
@@ -169,6 +202,9 @@ describe('publishing pull requests from the engine', () => {
     )
     const { result, sleeps, logs } = await publishRun()
     expect(result.pullRequests).toEqual([expect.objectContaining({ number: 1, operation: 'created' })])
+    expect(logs.join('\n')).toMatch(
+      /POST \S+\/pulls answered HTTP 502; retrying in 1000 ms \(attempt 2 of 4\)/
+    )
     expect(sleeps).toContain(1000)
     expect(logs.join('\n')).toContain('moved on origin since it was fetched')
     // Rebuilt on the base: the other commit is replaced, not kept.
@@ -294,8 +330,9 @@ describe('publishing pull requests from the engine', () => {
         }
       ]
     })
-    const { result, sleeps } = await publishRun()
+    const { result, sleeps, logs } = await publishRun()
     expect(result.pullRequests).toEqual([expect.objectContaining({ number: 1, operation: 'created' })])
+    expect(logs).toContain('GitHub does not resolve flux-crs-upgrade/flux yet: trying again in 1 s')
     expect(sleeps).toContain(1000)
 
     await fleet.close()
