@@ -174,16 +174,26 @@ function compareFindings(a, b) {
         compareText(a.rule, b.rule) ||
         compareText(a.message, b.message));
 }
-/** Each finding once, the first kept: a base included by several overlays, or checked twice, reports its problem once. */
+const SEVERITY_RANK = { error: 0, warning: 1, notice: 2 };
+/**
+ * Each finding once (issue 11, item 8): the same rule at the same file and line with the same message is one
+ * finding, whatever its column, the first kept. Where the copies differ in severity (a base that one applied and
+ * one unapplied overlay include), the most severe one is kept, at the first one's place in the list.
+ */
 function dedupeFindings(findings) {
-    const seen = new Set();
-    return findings.filter(f => {
-        const key = [f.severity, f.rule, f.file, f.line, f.column, f.message].join('\u0000');
-        if (seen.has(key))
-            return false;
-        seen.add(key);
-        return true;
-    });
+    const kept = new Map();
+    const out = [];
+    for (const f of findings) {
+        const key = [f.rule, f.file, f.line, f.message].join('\u0000');
+        const at = kept.get(key);
+        if (at === undefined) {
+            kept.set(key, out.length);
+            out.push(f);
+        }
+        else if (SEVERITY_RANK[f.severity] < SEVERITY_RANK[out[at].severity])
+            out[at] = f;
+    }
+    return out;
 }
 
 /** The GitHub Actions bot, as GitHub's own actions commit: its user id makes the noreply address link to it. */
@@ -19827,6 +19837,159 @@ function merge$1(found, c, file) {
     return { path: c.path, type, source: 'config', ...(c.install ? { install: c.install } : {}) };
 }
 
+/** Limits the Kubernetes API server and its clients put on objects, in one place. */
+/** The API server's limit on a ConfigMap's data: the sum of the values' bytes, keys excluded (1 MiB). */
+const CONFIGMAP_MAX_BYTES = 1_048_576;
+/**
+ * `kubectl apply` (client-side) stores the whole object in the `last-applied-configuration` annotation, and an
+ * object's annotations may hold 256 KiB at the most: a larger object must be applied server-side.
+ */
+const CLIENT_SIDE_APPLY_MAX_BYTES = 262_144;
+/** The size of a string as the API server counts it. */
+const utf8Bytes = (s) => Buffer.byteLength(s, 'utf8');
+/** An RFC 1123 or RFC 1035 label: most names, a label key's name part, a label value. */
+const DNS_LABEL_MAX_LENGTH = 63;
+/** An RFC 1123 subdomain: most object names, a label key's prefix. */
+const DNS_SUBDOMAIN_MAX_LENGTH = 253;
+
+const kustomizationFileNames = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+/** Parsed documents and directory lookups over one `RepositoryFiles`, computed once per render. */
+class FileIndex {
+    files;
+    unread;
+    parsed = new Map();
+    directories = new Set();
+    constructor(files, unread = new Map()) {
+        this.files = files;
+        this.unread = unread;
+        for (const file of files.keys()) {
+            let dir = posix.dirname(file);
+            while (dir !== '.' && dir !== '/' && !this.directories.has(dir)) {
+                this.directories.add(dir);
+                dir = posix.dirname(dir);
+            }
+        }
+        this.directories.add('');
+    }
+    hasFile(path) {
+        return this.files.has(path);
+    }
+    /** Why a named file is not among the files: the end of the message that says so, and what to do. */
+    absence(path) {
+        switch (this.unread.get(path)) {
+            case 'outside-repository':
+                return {
+                    text: ', a symlink to a file outside the repository, which is not followed (nor does kustomize-controller)',
+                    hint: 'Put the file itself in the repository: Flux reads only what its source holds.'
+                };
+            case 'too-large':
+                return {
+                    text: ', which is larger than a ConfigMap or Secret can hold (1 MiB), and was not read',
+                    hint: 'Keep generator inputs under 1 MiB: the API server rejects larger ConfigMaps and Secrets.'
+                };
+            default:
+                return {
+                    text: ', which does not exist',
+                    hint: 'Fix the path (it is relative to the kustomization directory) or add the file.'
+                };
+        }
+    }
+    isDirectory(path) {
+        return this.directories.has(path);
+    }
+    /** The text of a file (for generator sources); undefined when the caller passed it pre-parsed or not at all. */
+    text(path) {
+        const entry = this.files.get(path);
+        if (typeof entry === 'string')
+            return entry;
+        if (entry)
+            return entry.map(d => d.text).join('\n---\n');
+        return undefined;
+    }
+    documents(path) {
+        let result = this.parsed.get(path);
+        if (!result) {
+            const entry = this.files.get(path);
+            if (entry === undefined)
+                result = { documents: [] };
+            else if (typeof entry !== 'string')
+                result = { documents: entry };
+            else {
+                const { documents, error } = tryParseDocuments(entry, path);
+                result = {
+                    documents,
+                    ...(error
+                        ? {
+                            error: {
+                                severity: 'error',
+                                rule: 'yaml/parse',
+                                message: error.message,
+                                ...error.location,
+                                ...(error.hint ? { hint: error.hint } : {})
+                            }
+                        }
+                        : {})
+                };
+            }
+            this.parsed.set(path, result);
+        }
+        return result;
+    }
+    /** The kustomization file of a directory; more than one is an error kustomize reports too. */
+    kustomizationIn(dir) {
+        return kustomizationFileNames
+            .map(n => joinPath(dir, n))
+            .filter(p => this.files.has(p) && !this.holdsFluxObject(p));
+    }
+    /** A file named kustomization.yaml that holds a Flux `Kustomization` object is a manifest, not kustomize input. */
+    holdsFluxObject(path) {
+        const first = this.documents(path).documents.find(d => d.value !== null)?.value;
+        return (first !== null &&
+            typeof first === 'object' &&
+            String(first.apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/'));
+    }
+}
+/** Joins and normalizes repository paths; `''` is the repository root. */
+function joinPath(dir, relative) {
+    const joined = posix.normalize(posix.join(dir === '' ? '.' : dir, relative));
+    return joined === '.' ? '' : joined.replace(/\/$/, '');
+}
+const isOutsideRepository = (path) => path === '..' || path.startsWith('../') || path.startsWith('/');
+/** Kustomize's remote targets: URLs, `github.com/...` shorthands, `git::` / `ssh://` and `?ref=` forms. */
+function isRemoteReference(entry) {
+    return (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry) ||
+        entry.startsWith('git::') ||
+        entry.startsWith('git@') ||
+        /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(entry) ||
+        /[?&]ref=/.test(entry));
+}
+
+const KUSTOMIZATION$2 = new Set(kustomizationFileNames);
+/**
+ * A generator input larger than a ConfigMap can hold cannot be applied anyway; the budget bounds what one run
+ * reads into memory however many kustomizations name large files.
+ */
+const GENERATOR_INPUT_MAX_BYTES = CONFIGMAP_MAX_BYTES;
+const GENERATOR_INPUTS_BUDGET_BYTES = 64 * CONFIGMAP_MAX_BYTES;
+/** The kind on disk: lstat only for the paths read, so listing a large repository stays one git call. */
+async function kindOf$1(root, f) {
+    if (f.kind)
+        return f.kind;
+    try {
+        const stat = await promises.lstat(path__default.join(root, ...f.path.split('/')));
+        f.kind = stat.isFile() ? 'file' : stat.isSymbolicLink() ? 'symlink' : 'other';
+    }
+    catch {
+        f.kind = 'other'; // in the index, deleted from the working tree
+    }
+    return f.kind;
+}
+/** The listed YAML files, with the kind of each. */
+async function yamlEntries(root, listed) {
+    const yaml = listed.filter(f => isYamlPath(f.path));
+    await Promise.all(yaml.map(f => kindOf$1(root, f)));
+    return yaml;
+}
 /**
  * Lists and reads every YAML file under root, sorted by path so runs are deterministic. Where root is in a git
  * work tree (and `exec` can run git), the files are those git sees: tracked ones and untracked ones that no
@@ -19835,13 +19998,123 @@ function merge$1(found, c, file) {
  * (`isSkippedDirectory`), which the git listing skips as well.
  */
 async function readYamlFiles(root, options = {}) {
-    const wanted = (p) => isYamlPath(p) && !inSkippedDirectory(p);
-    const listed = options.exec ? await gitFiles(root, options.exec, wanted) : undefined;
-    const found = (listed ?? (await walk(root))).filter(wanted).sort();
-    return Promise.all(found.map(async (p) => ({ path: p, content: await promises.readFile(path__default.join(root, ...p.split('/')), 'utf8') })));
+    const yaml = await yamlEntries(root, await listFiles(root, options.exec));
+    return readAll(root, yaml.filter(f => f.kind === 'file'));
 }
-/** Repo-relative paths of the regular files git lists under root; undefined where git cannot tell. */
-async function gitFiles(root, exec, wanted) {
+/**
+ * The YAML files (as `readYamlFiles`), and the non-YAML files that `configMapGenerator` / `secretGenerator`
+ * entries (`files`, `envs`, `env`) of the kustomizations among them name, as kustomize-controller reads them: a
+ * symlink is followed while it resolves inside the repository. A named file that is a symlink leading out of the
+ * repository, or larger than a ConfigMap holds, is not read and is listed in `unread`. Only files the listing
+ * has are read, so a file git ignores is as absent as it is for Flux.
+ */
+async function readRepository(root, options = {}) {
+    const listed = await listFiles(root, options.exec);
+    const byPath = new Map(listed.map(f => [f.path, f]));
+    const yaml = await yamlEntries(root, listed);
+    const files = await readAll(root, yaml.filter(f => f.kind === 'file'));
+    const have = new Set(files.map(f => f.path));
+    const realRoot = await promises.realpath(root);
+    const unread = [];
+    let budget = GENERATOR_INPUTS_BUDGET_BYTES;
+    const inputs = [
+        ...new Set(files.filter(f => KUSTOMIZATION$2.has(posix.basename(f.path))).flatMap(generatorInputs))
+    ].sort();
+    for (const p of inputs) {
+        const entry = byPath.get(p);
+        if (!entry || have.has(p))
+            continue;
+        const kind = await kindOf$1(root, entry);
+        if (kind === 'other')
+            continue;
+        const abs = path__default.join(root, ...p.split('/'));
+        let real;
+        try {
+            real = await promises.realpath(abs);
+        }
+        catch {
+            continue; // a dangling symlink: the renderer reports the file missing
+        }
+        const rel = path__default.relative(realRoot, real);
+        if (rel.startsWith('..') || path__default.isAbsolute(rel)) {
+            unread.push({ path: p, reason: 'outside-repository' });
+            continue;
+        }
+        const stat = await promises.stat(real);
+        if (!stat.isFile())
+            continue;
+        if (stat.size > GENERATOR_INPUT_MAX_BYTES || stat.size > budget) {
+            unread.push({ path: p, reason: 'too-large' });
+            continue;
+        }
+        budget -= stat.size;
+        files.push({ path: p, content: await promises.readFile(real, 'utf8') });
+        have.add(p);
+    }
+    // A YAML resource that is a symlink leading out of the repository is not followed either; say so where named.
+    for (const f of yaml) {
+        if (f.kind !== 'symlink' || have.has(f.path))
+            continue;
+        const real = await promises.realpath(path__default.join(root, ...f.path.split('/'))).catch(() => undefined);
+        if (!real)
+            continue;
+        const rel = path__default.relative(realRoot, real);
+        if (rel.startsWith('..') || path__default.isAbsolute(rel))
+            unread.push({ path: f.path, reason: 'outside-repository' });
+    }
+    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    unread.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return { files, unread };
+}
+/** The repository paths a kustomization file's generators read, resolved against its directory. */
+function generatorInputs(file) {
+    const dir = posix.dirname(file.path);
+    const out = [];
+    const add = (entry) => {
+        if (typeof entry !== 'string' || entry === '')
+            return;
+        const eq = entry.indexOf('=');
+        const joined = posix.normalize(posix.join(dir, eq > 0 ? entry.slice(eq + 1) : entry));
+        if (joined.startsWith('../') || joined === '..' || posix.isAbsolute(joined) || inSkippedDirectory(joined))
+            return;
+        out.push(joined);
+    };
+    for (const doc of tryParseDocuments(file.content, file.path).documents) {
+        const spec = doc.value;
+        if (spec === null || typeof spec !== 'object' || Array.isArray(spec))
+            continue;
+        for (const field of ['configMapGenerator', 'secretGenerator']) {
+            const generators = spec[field];
+            if (!Array.isArray(generators))
+                continue;
+            for (const g of generators) {
+                if (g === null || typeof g !== 'object')
+                    continue;
+                const args = g;
+                for (const key of ['files', 'envs'])
+                    if (Array.isArray(args[key]))
+                        args[key].forEach(add);
+                add(args.env);
+            }
+        }
+    }
+    return out;
+}
+function readAll(root, listed) {
+    return Promise.all([...listed]
+        .map(f => f.path)
+        .sort()
+        .map(async (p) => ({ path: p, content: await promises.readFile(path__default.join(root, ...p.split('/')), 'utf8') })));
+}
+/**
+ * The files and symlinks under root, repository-relative, outside the folders never read: git's listing where root is
+ * in a work tree, else a walk of the directory.
+ */
+async function listFiles(root, exec) {
+    return (exec ? await gitFiles(root, exec) : undefined) ?? (await walk(root));
+}
+/** What git lists under root; undefined where git cannot tell. */
+async function gitFiles(root, exec) {
     let listing;
     try {
         listing = await exec('git', ['-C', root, 'ls-files', '-z', '--cached', '--others', '--exclude-standard']);
@@ -19851,17 +20124,9 @@ async function gitFiles(root, exec, wanted) {
     }
     if (listing.exitCode !== 0)
         return undefined; // not a work tree
-    const paths = [...new Set(listing.stdout.split('\0').filter(wanted))];
-    // The index also lists files deleted from the working tree, submodules and symlinks: only regular files count.
-    const regular = await Promise.all(paths.map(async (p) => {
-        try {
-            return (await promises.lstat(path__default.join(root, ...p.split('/')))).isFile();
-        }
-        catch {
-            return false;
-        }
-    }));
-    return paths.filter((_, i) => regular[i]);
+    const paths = [...new Set(listing.stdout.split('\0').filter(p => p !== '' && !inSkippedDirectory(p)))];
+    // The index also lists files deleted from the working tree, submodules and symlinks: `kindOf` tells them apart.
+    return paths.map(p => ({ path: p }));
 }
 async function walk(root) {
     const found = [];
@@ -19872,8 +20137,9 @@ async function walk(root) {
                 if (!isSkippedDirectory(e.name))
                     await visit(path__default.join(dir, e.name));
             }
-            else if (e.isFile() && isYamlPath(e.name)) {
-                found.push(toRepoPath(root, path__default.join(dir, e.name)));
+            else if (e.isFile() || e.isSymbolicLink()) {
+                const kind = e.isFile() ? 'file' : 'symlink';
+                found.push({ path: toRepoPath(root, path__default.join(dir, e.name)), kind });
             }
         }
     };
@@ -32728,96 +32994,6 @@ function noteAt(ctx, severity, rule, path, message, hint) {
     ctx.findings.push({ severity, rule, file: ctx.file, line, column, message, ...(hint ? { hint } : {}) });
 }
 
-const kustomizationFileNames = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
-/** Parsed documents and directory lookups over one `RepositoryFiles`, computed once per render. */
-class FileIndex {
-    files;
-    parsed = new Map();
-    directories = new Set();
-    constructor(files) {
-        this.files = files;
-        for (const file of files.keys()) {
-            let dir = posix.dirname(file);
-            while (dir !== '.' && dir !== '/' && !this.directories.has(dir)) {
-                this.directories.add(dir);
-                dir = posix.dirname(dir);
-            }
-        }
-        this.directories.add('');
-    }
-    hasFile(path) {
-        return this.files.has(path);
-    }
-    isDirectory(path) {
-        return this.directories.has(path);
-    }
-    /** The text of a file (for generator sources); undefined when the caller passed it pre-parsed or not at all. */
-    text(path) {
-        const entry = this.files.get(path);
-        if (typeof entry === 'string')
-            return entry;
-        if (entry)
-            return entry.map(d => d.text).join('\n---\n');
-        return undefined;
-    }
-    documents(path) {
-        let result = this.parsed.get(path);
-        if (!result) {
-            const entry = this.files.get(path);
-            if (entry === undefined)
-                result = { documents: [] };
-            else if (typeof entry !== 'string')
-                result = { documents: entry };
-            else {
-                const { documents, error } = tryParseDocuments(entry, path);
-                result = {
-                    documents,
-                    ...(error
-                        ? {
-                            error: {
-                                severity: 'error',
-                                rule: 'yaml/parse',
-                                message: error.message,
-                                ...error.location,
-                                ...(error.hint ? { hint: error.hint } : {})
-                            }
-                        }
-                        : {})
-                };
-            }
-            this.parsed.set(path, result);
-        }
-        return result;
-    }
-    /** The kustomization file of a directory; more than one is an error kustomize reports too. */
-    kustomizationIn(dir) {
-        return kustomizationFileNames
-            .map(n => joinPath(dir, n))
-            .filter(p => this.files.has(p) && !this.holdsFluxObject(p));
-    }
-    /** A file named kustomization.yaml that holds a Flux `Kustomization` object is a manifest, not kustomize input. */
-    holdsFluxObject(path) {
-        const first = this.documents(path).documents.find(d => d.value !== null)?.value;
-        return (first !== null &&
-            typeof first === 'object' &&
-            String(first.apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/'));
-    }
-}
-/** Joins and normalizes repository paths; `''` is the repository root. */
-function joinPath(dir, relative) {
-    const joined = posix.normalize(posix.join(dir === '' ? '.' : dir, relative));
-    return joined === '.' ? '' : joined.replace(/\/$/, '');
-}
-const isOutsideRepository = (path) => path === '..' || path.startsWith('../') || path.startsWith('/');
-/** Kustomize's remote targets: URLs, `github.com/...` shorthands, `git::` / `ssh://` and `?ref=` forms. */
-function isRemoteReference(entry) {
-    return (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry) ||
-        entry.startsWith('git::') ||
-        entry.startsWith('git@') ||
-        /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(entry) ||
-        /[?&]ref=/.test(entry));
-}
-
 const traceOf = (origin) => ({ origin });
 /** The origin of the value at `path`: the deepest traced node, extended by the rest of the path. */
 function resolveOrigin(trace, path) {
@@ -33328,7 +33504,8 @@ function generateOne(ctx, kind, field, i, args, objects) {
         const path = joinPath(ctx.dir, eq > 0 ? text.slice(eq + 1) : text);
         const content = ctx.files.text(path);
         if (content === undefined) {
-            noteAt(ctx, 'error', 'kustomize/missing-file', at('files', j), `${field} ${name} in ${ctx.file} reads ${path}, which does not exist`, 'Fix the path (it is relative to the kustomization directory) or add the file.');
+            const absent = ctx.files.absence(path);
+            noteAt(ctx, 'error', 'kustomize/missing-file', at('files', j), `${field} ${name} in ${ctx.file} reads ${path}${absent.text}`, absent.hint);
             return;
         }
         put(key, content, at('files', j));
@@ -33341,7 +33518,8 @@ function generateOne(ctx, kind, field, i, args, objects) {
         const path = joinPath(ctx.dir, String(entry));
         const content = ctx.files.text(path);
         if (content === undefined) {
-            noteAt(ctx, 'error', 'kustomize/missing-file', entryPath, `${field} ${name} in ${ctx.file} reads ${path}, which does not exist`);
+            const absent = ctx.files.absence(path);
+            noteAt(ctx, 'error', 'kustomize/missing-file', entryPath, `${field} ${name} in ${ctx.file} reads ${path}${absent.text}`, absent.hint);
             continue;
         }
         for (const raw of content.split(/\r?\n/)) {
@@ -33535,7 +33713,8 @@ function loadNameReferences(ctx, claim) {
         const file = joinPath(ctx.dir, String(entry));
         claim(file);
         if (!ctx.files.hasFile(file)) {
-            noteAt(ctx, 'error', 'kustomize/missing-file', ['configurations', i], `${ctx.file} names ${file}, which does not exist`);
+            const absent = ctx.files.absence(file);
+            noteAt(ctx, 'error', 'kustomize/missing-file', ['configurations', i], `${ctx.file} names ${file}${absent.text}`, absent.hint);
             return;
         }
         const { documents, error } = ctx.files.documents(file);
@@ -33881,7 +34060,8 @@ function loadPatch(ctx, declaredAt, ref) {
     if (typeof ref.path === 'string') {
         const file = joinPath(ctx.dir, ref.path);
         if (!ctx.files.hasFile(file)) {
-            noteAt(ctx, 'error', 'kustomize/missing-file', declaredAt, `${ctx.file} patches with ${file}, which does not exist`, 'Fix the path (it is relative to the kustomization directory) or add the file.');
+            const absent = ctx.files.absence(file);
+            noteAt(ctx, 'error', 'kustomize/missing-file', declaredAt, `${ctx.file} patches with ${file}${absent.text}`, absent.hint);
             return undefined;
         }
         const { documents, error } = ctx.files.documents(file);
@@ -34322,8 +34502,9 @@ class KustomizeRenderer {
     accumulated = new Map();
     claimed = new Set();
     included = new Set();
-    constructor(files) {
-        this.index = new FileIndex(files);
+    /** `unread`: files the repository reader left out, and why (so a finding says that, not "does not exist"). */
+    constructor(files, unread) {
+        this.index = new FileIndex(files, unread);
     }
     /** `kustomize build <dir>`. */
     build(dir) {
@@ -34598,13 +34779,14 @@ class KustomizeRenderer {
             const sub = this.accumulate(path, stack);
             return { ...sub, objects: sub.objects.map(cloneRendered) };
         }
-        noteAt(ctx, 'error', 'kustomize/missing-resource', at, `${ctx.file} includes ${path}, which does not exist; kustomize build fails`, 'Fix the path (it is relative to the kustomization directory) or add the file.');
+        const absent = this.index.absence(path);
+        noteAt(ctx, 'error', 'kustomize/missing-resource', at, `${ctx.file} includes ${path}${absent.text}; kustomize build fails`, absent.hint);
         return undefined;
     }
 }
 /** Renders every kustomization of a repository; see `KustomizeRenderer`. */
-function renderRepository(files) {
-    return new KustomizeRenderer(files).renderRepository();
+function renderRepository(files, unread) {
+    return new KustomizeRenderer(files, unread).renderRepository();
 }
 
 const crsGroup = 'addons.cluster.x-k8s.io/';
@@ -34956,6 +35138,53 @@ written = new Set()) {
     return { objects, unapplied, findings };
 }
 
+/**
+ * Values as `sigs.k8s.io/yaml` reads them (goyaml.v2, YAML 1.1): unquoted `y`, `yes`, `on`, `n`, `no`, `off` (in
+ * their three spellings) are booleans there, strings in YAML 1.2 (js-yaml, and kustomize's kyaml, which writes them
+ * back quoted). Only what the API server decodes straight from text reads this way: the manifests a
+ * ClusterResourceSet applies from ConfigMap data, for example. A document of a kustomize build does not.
+ */
+const WORDS = new Map([
+    ...['y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON', 'true', 'True', 'TRUE'].map(w => [w, true]),
+    ...['n', 'N', 'no', 'No', 'NO', 'off', 'Off', 'OFF', 'false', 'False', 'FALSE'].map(w => [w, false])
+]);
+// Same tag as js-yaml's own bool type, so this one replaces it among the implicit types (quoted scalars never
+// resolve implicitly: `"on"` stays a string).
+const yaml11Bool = new yaml.Type('tag:yaml.org,2002:bool', {
+    kind: 'scalar',
+    resolve: (data) => typeof data === 'string' && WORDS.has(data),
+    construct: (data) => WORDS.get(data),
+    predicate: (v) => typeof v === 'boolean',
+    represent: { lowercase: (v) => (v ? 'true' : 'false') },
+    defaultStyle: 'lowercase'
+});
+const SCHEMA = yaml.DEFAULT_SCHEMA.extend({ implicit: [yaml11Bool] });
+/**
+ * A plain YAML 1.1 boolean word alone as a value or list item on a line. A prefilter: a line inside a block scalar
+ * may match too, which costs one parse and changes nothing; flow collections (`[on, off]`) are not looked at.
+ */
+const CANDIDATE = /^[ \t]*(?:- +)*(?:[^\s#'"-][^#\n]*?: +)?(?:[yYnN]|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)[ \t]*(?:#.*)?$/m;
+/**
+ * The value of one YAML document (`text`, already parsed as `value` by the YAML 1.2 loaders) as the API server
+ * decodes it. The same value when the text has no YAML 1.1 boolean word, or does not parse with the 1.1 types.
+ */
+function apiServerValue(text, value, memo) {
+    if (!CANDIDATE.test(text))
+        return value;
+    const known = memo?.get(text);
+    if (known !== undefined)
+        return known;
+    let read = value;
+    try {
+        read = sealParsed(yaml.load(text, { schema: SCHEMA, json: true }) ?? null);
+    }
+    catch {
+        // The YAML 1.2 parse succeeded; a document only a 1.1 reading rejects keeps that reading.
+    }
+    memo?.set(text, read);
+    return read;
+}
+
 const KUSTOMIZATION_FILES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
 /**
  * Whether a line of `text` starts with `start`. A data value is read as manifests only when it has lines starting
@@ -35198,8 +35427,7 @@ function dataKeyLine(cm, key) {
     }
     return keys.get(key);
 }
-function objectsOf(doc, file, bundle, container) {
-    const value = doc.value;
+function objectsOf(doc, file, bundle, container, value = doc.value) {
     if (!isObject(value))
         return [];
     // `kubectl` and Flux apply the items of a `v1 List` one by one.
@@ -35228,6 +35456,7 @@ function collectObjects(files) {
     const failures = [];
     const parsed = new Map();
     const seen = newParseMemo();
+    const yaml11 = new Map();
     const yamlFiles = files.filter(f => isYamlFile(f.path));
     for (const f of yamlFiles) {
         const { documents, errors } = parseStream(f.content, f.path, seen);
@@ -35256,8 +35485,9 @@ function collectObjects(files) {
                     const inner = parseStream(text, f.path, seen);
                     for (const e of inner.errors)
                         failures.push(failureOf(e, f.path, line => streamLine(container, line)));
+                    // The ClusterResourceSet controller decodes these with sigs.k8s.io/yaml: YAML 1.1 booleans.
                     for (const d of inner.documents)
-                        objects.push(...objectsOf(d, f.path, bundle, container));
+                        objects.push(...objectsOf(d, f.path, bundle, container, apiServerValue(d.text, d.value, yaml11)));
                 }
             }
         }
@@ -35270,21 +35500,6 @@ function findingAt(obj, path, severity, rule, message, hint) {
     const { file, line } = placeOf(obj, path);
     return { severity, rule, file, line, message, ...(hint ? { hint } : {}) };
 }
-
-/** Limits the Kubernetes API server and its clients put on objects, in one place. */
-/** The API server's limit on a ConfigMap's data: the sum of the values' bytes, keys excluded (1 MiB). */
-const CONFIGMAP_MAX_BYTES = 1_048_576;
-/**
- * `kubectl apply` (client-side) stores the whole object in the `last-applied-configuration` annotation, and an
- * object's annotations may hold 256 KiB at the most: a larger object must be applied server-side.
- */
-const CLIENT_SIDE_APPLY_MAX_BYTES = 262_144;
-/** The size of a string as the API server counts it. */
-const utf8Bytes = (s) => Buffer.byteLength(s, 'utf8');
-/** An RFC 1123 or RFC 1035 label: most names, a label key's name part, a label value. */
-const DNS_LABEL_MAX_LENGTH = 63;
-/** An RFC 1123 subdomain: most object names, a label key's prefix. */
-const DNS_SUBDOMAIN_MAX_LENGTH = 253;
 
 /** binaryData is base64 in YAML; the limit counts the decoded bytes. */
 function base64Bytes(s) {
@@ -36000,7 +36215,7 @@ function validateRepository(input) {
     const inScope = (o) => !isUpgrade || written.has(o.file) || upgradedKind(o);
     const texts = new Map(input.files.map(f => [f.path, f.content]));
     const skip = notManifestFiles(input.files.map(f => f.path));
-    const render = renderRepository(repositoryFiles(input.files, collected.documents));
+    const render = renderRepository(repositoryFiles(input.files, collected.documents), new Map((input.unread ?? []).map(u => [u.path, u.reason])));
     const view = appliedView(collected, render, skip, written);
     const objects = checkObjects(view.objects, ctx, inScope, view.unapplied);
     const claimed = new Set(render.findings.filter(f => f.rule === 'yaml/parse').map(f => f.file));
@@ -36044,7 +36259,8 @@ const isCalicoResource = (d) => isObject(d.value) && d.value.apiVersion === cali
 function calicoDocuments(files) {
     const out = [];
     for (const f of files) {
-        if (!f.content.includes(calicoApiVersion))
+        // A generator input (a script applying Calico resources) is no manifest.
+        if (!isYamlFile(f.path) || !f.content.includes(calicoApiVersion))
             continue;
         const { documents } = tryParseDocuments(f.content, f.path);
         const calico = documents.filter(isCalicoResource);
@@ -36275,6 +36491,29 @@ async function fluxCrdSources(files, version, cli, log) {
             throw e;
         log.warning(`Flux objects without CRDs in the repository are not checked: ${e.message}`);
         return [];
+    }
+}
+
+/**
+ * An upgrade stops on what it breaks, not on what was broken before it: an error the repository as read already
+ * has (same rule, file, line and message, checked against the CRDs it had) is kept as a warning so that a broken
+ * file elsewhere neither holds every future upgrade hostage nor goes unseen.
+ */
+const ALREADY_FAILING = '(already failing before this upgrade)';
+const key = (f) => [f.rule, f.file, f.line, f.message].join('\u0000');
+/** The errors of the repository as read. */
+class Baseline {
+    failing;
+    constructor(before) {
+        this.failing = new Set(before.filter(f => f.severity === 'error').map(key));
+    }
+    /** Whether the repository as read has this error already. */
+    has(f) {
+        return f.severity === 'error' && this.failing.has(key(f));
+    }
+    /** The findings with each error the repository already had demoted to a warning and marked. */
+    mark(findings) {
+        return findings.map(f => this.has(f) ? { ...f, severity: 'warning', message: `${f.message} ${ALREADY_FAILING}` } : f);
     }
 }
 
@@ -69711,7 +69950,9 @@ const fluxStage = {
                     content: c.entry.value
                 }))
             ];
-            const migration = await migrateFluxObjects([...regenerated.files(), ...virtual.filter(v => v.content !== '')], {
+            const migration = await migrateFluxObjects(
+            // Generator inputs in the tree are no manifests: only YAML files hold Flux objects.
+            [...regenerated.files().filter(f => isYamlFile(f.path)), ...virtual.filter(v => v.content !== '')], {
                 cli: await ctx.upstream.flux(to),
                 crds: up.crds,
                 exclude: new Set(installs.filter(i => !i.inData).map(i => i.target.path)),
@@ -70853,8 +71094,10 @@ async function run(settings, deps, stages = defaultStages) {
     deps.log.info(config.file
         ? `Config file: ${config.file}`
         : `No config file (${settings.config} does not exist): targets are found by content, with no exclusions`);
-    const base = new WorkingTree(await readYamlFiles(root, { exec: deps.exec }));
-    const targets = discoverTargets(base.files(), config);
+    const read = await readRepository(root, { exec: deps.exec });
+    const base = new WorkingTree(read.files);
+    // Generator inputs (scripts, env files) are in the tree for the renderer; targets are YAML files.
+    const targets = discoverTargets(base.files().filter(f => isYamlFile(f.path)), config);
     deps.log.info(`Found ${targets.length} target(s): ${targets.map(t => `${t.path} (${t.type})`).join(', ') || 'none'}`);
     const upstream = new Upstream(settings, deps);
     const result = emptyResult(settings.mode, settings.dryRun);
@@ -70862,7 +71105,7 @@ async function run(settings, deps, stages = defaultStages) {
         const plan = makePlan(base, []);
         const flux = specs.flux;
         const crdSources = await fluxCrdSources(base.files(), async () => (await upstream.resolve('flux', flux ?? parseVersionSpec('latest', 'flux-version'))).selected.version, v => upstream.flux(v), deps.log);
-        await validateInto(result, { files: base.files(), crdSources }, upstream, specs.calico, deps);
+        await validateInto(result, { files: base.files(), crdSources, unread: read.unread }, upstream, specs.calico, deps);
         await recheckWithKustomize(result, base, root, deps);
         result.tools = upstream.installed;
         return { result, plan };
@@ -70907,7 +71150,7 @@ async function run(settings, deps, stages = defaultStages) {
     const combined = combinedChanges(plan);
     result.files = describeChanges(base, combined);
     result.changed = combined.length > 0;
-    await validatePlan(result, plan, outcomes, upstream, specs.calico, deps);
+    await validatePlan(result, plan, outcomes, { upstream, calico: specs.calico, unread: read.unread }, deps);
     result.tools = upstream.installed;
     // A run whose result does not validate writes nothing; the caller reports the findings and fails.
     const errors = result.findings.filter(f => f.severity === 'error').length;
@@ -70964,11 +71207,12 @@ function emptyResult(mode, dryRun) {
  * component's changes alone: that is what one pull request per component merges. A finding that only one
  * component's change has is reported with that component named.
  */
-async function validatePlan(result, plan, outcomes, upstream, calico, deps) {
+async function validatePlan(result, plan, outcomes, { upstream, calico, unread }, deps) {
     const input = (components) => {
         const of = components.flatMap(c => outcomes.get(c) ?? []);
         return {
             files: treeAfter(plan, components).files(),
+            unread,
             // A regenerated target that came out unchanged is what the run would write: the same scope either way.
             written: [
                 ...new Set([
@@ -70985,20 +71229,32 @@ async function validatePlan(result, plan, outcomes, upstream, calico, deps) {
     };
     const changing = planComponents(plan);
     await validateInto(result, input([...outcomes.keys()]), upstream, calico, deps);
-    if (changing.length < 2)
-        return;
+    const alone = [];
+    if (changing.length >= 2) {
+        for (const component of changing) {
+            const only = emptyResult(result.mode, result.dryRun);
+            await validateInto(only, input([component]), upstream, calico, deps);
+            alone.push({ component, findings: only.findings });
+        }
+    }
+    // The repository as read, against the CRDs it had: what fails there is not what this upgrade breaks. Only
+    // checked when there is an error to weigh, so a clean upgrade costs no second validation.
+    let baseline = new Baseline([]);
+    if ([result, ...alone].some(r => r.findings.some(f => f.severity === 'error'))) {
+        const before = emptyResult(result.mode, result.dryRun);
+        await validateInto(before, { files: plan.base.files(), unread }, upstream, calico, deps);
+        baseline = new Baseline(before.findings);
+    }
     const seen = new Set(result.findings.map(findingKey));
-    for (const component of changing) {
-        const alone = emptyResult(result.mode, result.dryRun);
-        await validateInto(alone, input([component]), upstream, calico, deps);
-        for (const f of alone.findings) {
-            if (seen.has(findingKey(f)))
+    for (const { component, findings } of alone) {
+        for (const f of findings) {
+            if (seen.has(findingKey(f)) || baseline.has(f))
                 continue;
             seen.add(findingKey(f));
             result.findings.push({ ...f, message: `${f.message} (with only the ${component} changes applied)` });
         }
     }
-    result.findings.sort(byLocation);
+    result.findings = dedupeFindings(baseline.mark(result.findings)).sort(compareFindings);
 }
 const findingKey = (f) => [f.rule, f.file, f.line, f.message].join('\u0000');
 const defaultStages = [fluxStage, calicoStage];
@@ -71010,7 +71266,8 @@ async function validateInto(result, input, upstream, calico, deps) {
     const report = validateRepository(input);
     result.validation = { resources: report.resources, skipped: report.skipped };
     result.findings.push(...report.findings);
-    if (calico && input.files.some(f => /apiVersion:\s*["']?projectcalico\.org\/v3/.test(f.content))) {
+    if (calico &&
+        input.files.some(f => isYamlFile(f.path) && /apiVersion:\s*["']?projectcalico\.org\/v3/.test(f.content))) {
         const { selected } = await upstream.resolve('calico', calico);
         const tool = await upstream.install('calicoctl', selected.version);
         const checked = await validateCalicoResources(input.files, tool, deps.exec);
@@ -71018,7 +71275,7 @@ async function validateInto(result, input, upstream, calico, deps) {
         if (checked.skipped)
             result.notes.push(checked.skipped);
     }
-    result.findings.sort(byLocation);
+    result.findings = dedupeFindings(result.findings).sort(compareFindings);
 }
 /**
  * Where the in-process kustomize render is incomplete (components, replacements, remote bases), the runner's own
@@ -71033,10 +71290,10 @@ async function recheckWithKustomize(result, tree, root, deps) {
     if (!rechecked)
         return;
     deps.log.info(`${binary.kind} built ${rechecked.rebuilt.join(', ')}: ClusterResourceSet references checked on its output`);
-    result.findings = [...result.findings.filter(f => !f.rule.startsWith('crs/')), ...rechecked.findings].sort(byLocation);
-}
-function byLocation(a, b) {
-    return (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0);
+    result.findings = dedupeFindings([
+        ...result.findings.filter(f => !f.rule.startsWith('crs/')),
+        ...rechecked.findings
+    ]).sort(compareFindings);
 }
 
 class Context {
@@ -78205,11 +78462,18 @@ function nextLink(header, base) {
 }
 
 /**
- * The real GitHub client: Octokit from `@actions/github` with the retry and throttling plugins. The plugins decide
- * when a request is sent again; how long to wait, and whether to try at all, is this module's rule (the same
- * policy as `fetchWithRetry`), and the waits go through the injected `sleep`, so tests never wait for real: both
- * plugins are told to wait 0 ms themselves.
+ * GitHub asks for mutating requests to be made one at a time, at least a second apart, to stay clear of its
+ * secondary rate limits.
+ * https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#avoid-concurrent-requests
  */
+const writeSpacingMs = 1000;
+/**
+ * Stands in for the throttling plugin's limiter groups for writes and notifications, which space requests on real
+ * timers: the spacing is `OctokitClient.inWriteTurn`'s. The plugin still handles the rate-limit answers.
+ */
+const unspaced = {
+    key: () => ({ schedule: (_options, task) => task() })
+};
 /** What every request carries: the REST API's media type and version, as GitHub documents them. */
 const apiHeaders = { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' };
 const userAgent = 'flux-crs-upgrade';
@@ -78250,6 +78514,9 @@ class OctokitClient {
     attempts = new WeakMap();
     /** The last rate-limit answer of a call, for the throttling handlers (which are given the call, not the answer). */
     limited = new WeakMap();
+    /** The last write's turn: writes go one at a time. */
+    writeQueue = Promise.resolve();
+    lastWriteAt = -Infinity;
     constructor(baseUrl, token, deps) {
         this.baseUrl = baseUrl;
         this.token = token;
@@ -78381,7 +78648,13 @@ class OctokitClient {
             request: { fetch: this.fetchFor(new URL(base).origin) },
             // The plugins only count and re-send; the waits are ours (see attemptPolicy and onRateLimit).
             retry: { retries: this.policy.attempts - 1, retryAfterBaseValue: 0 },
-            throttle: { retryAfterBaseValue: 0, onRateLimit: onLimit, onSecondaryRateLimit: onLimit }
+            throttle: {
+                retryAfterBaseValue: 0,
+                onRateLimit: onLimit,
+                onSecondaryRateLimit: onLimit,
+                write: unspaced,
+                notifications: unspaced
+            }
         });
         return this.octokitInstance;
     }
@@ -78421,7 +78694,9 @@ class OctokitClient {
             const attempt = (this.attempts.get(options) ?? 0) + 1;
             this.attempts.set(options, attempt);
             try {
-                return await request(options);
+                return options.method === 'GET' || options.method === 'HEAD'
+                    ? await request(options)
+                    : await this.inWriteTurn(async () => request(options));
             }
             catch (e) {
                 if (!isOctokitFailure(e))
@@ -78437,12 +78712,24 @@ class OctokitClient {
                     throw e;
                 }
                 const what = e.response ? `answered HTTP ${e.status}` : `failed (${errorText(e.cause ?? e)})`;
-                this.deps.log.info(`GET ${redactUrl(e.request.url)} ${what}; retrying in ${delay} ms (attempt ${attempt + 1} of ${this.policy.attempts})`);
+                this.deps.log.info(`${options.method} ${redactUrl(e.request.url)} ${what}; retrying in ${delay} ms (attempt ${attempt + 1} of ${this.policy.attempts})`);
                 await this.deps.sleep(delay);
                 throw e;
             }
         });
     };
+    /** Runs `send` once the previous write has finished and at least `writeSpacingMs` after it started. */
+    inWriteTurn(send) {
+        const turn = this.writeQueue.then(async () => {
+            const wait = this.lastWriteAt + writeSpacingMs - this.now();
+            if (wait > 0)
+                await this.deps.sleep(wait);
+            this.lastWriteAt = this.now();
+            return send();
+        });
+        this.writeQueue = turn.catch(() => undefined);
+        return turn;
+    }
     /** The wait before another try, or undefined when there is to be none. */
     retryDelay(e, attempt) {
         const backoff = this.policy.baseDelayMs * 2 ** (attempt - 1);
@@ -78465,7 +78752,7 @@ class OctokitClient {
         const waitMs = (e && this.limitWaitMs(e)) ?? retryAfterSeconds * 1000;
         if (waitMs > this.policy.maxWaitMs || retryCount + 1 >= this.policy.attempts)
             return false;
-        this.deps.log.info(`GET ${redactUrl(e?.request.url ?? options.url)} is rate limited (HTTP ${e?.status ?? 403}); waiting ${Math.ceil(waitMs / 1000)} s for the reset (attempt ${retryCount + 2} of ${this.policy.attempts})`);
+        this.deps.log.info(`${options.method} ${redactUrl(e?.request.url ?? options.url)} is rate limited (HTTP ${e?.status ?? 403}); waiting ${Math.ceil(waitMs / 1000)} s for the reset (attempt ${retryCount + 2} of ${this.policy.attempts})`);
         await this.deps.sleep(waitMs);
         // After the wait, a fresh round: a 5xx that follows gets its own retries.
         this.attempts.delete(options);
