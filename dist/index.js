@@ -28935,7 +28935,7 @@ var __awaiter$5 = (undefined && undefined.__awaiter) || function (thisArg, _argu
 };
 const { chmod, copyFile: copyFile$1, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink, unlink } = fs.promises;
 // export const {open} = 'fs'
-const IS_WINDOWS$2 = process.platform === 'win32';
+const IS_WINDOWS$1 = process.platform === 'win32';
 /**
  * Custom implementation of readlink to ensure Windows junctions
  * maintain trailing backslash for backward compatibility with Node.js < 24
@@ -28952,7 +28952,7 @@ function readlink(fsPath) {
         const result = yield fs.promises.readlink(fsPath);
         // On Windows, restore Node 20 behavior: add trailing backslash to all results
         // since junctions on Windows are always directory links
-        if (IS_WINDOWS$2 && !result.endsWith('\\')) {
+        if (IS_WINDOWS$1 && !result.endsWith('\\')) {
             return `${result}\\`;
         }
         return result;
@@ -28982,7 +28982,7 @@ function isRooted(p) {
     if (!p) {
         throw new Error('isRooted() parameter "p" cannot be empty');
     }
-    if (IS_WINDOWS$2) {
+    if (IS_WINDOWS$1) {
         return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
         ); // e.g. C: or C:\hello
     }
@@ -29008,7 +29008,7 @@ function tryGetExecutablePath(filePath, extensions) {
             }
         }
         if (stats && stats.isFile()) {
-            if (IS_WINDOWS$2) {
+            if (IS_WINDOWS$1) {
                 // on Windows, test for valid extension
                 const upperExt = path$1.extname(filePath).toUpperCase();
                 if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
@@ -29036,7 +29036,7 @@ function tryGetExecutablePath(filePath, extensions) {
                 }
             }
             if (stats && stats.isFile()) {
-                if (IS_WINDOWS$2) {
+                if (IS_WINDOWS$1) {
                     // preserve the case of the actual file (since an extension was appended)
                     try {
                         const directory = path$1.dirname(filePath);
@@ -29066,7 +29066,7 @@ function tryGetExecutablePath(filePath, extensions) {
 }
 function normalizeSeparators(p) {
     p = p || '';
-    if (IS_WINDOWS$2) {
+    if (IS_WINDOWS$1) {
         // convert slashes on Windows
         p = p.replace(/\//g, '\\');
         // remove redundant slashes
@@ -29145,7 +29145,7 @@ function cp(source_1, dest_1) {
  */
 function rmRF(inputPath) {
     return __awaiter$4(this, void 0, void 0, function* () {
-        if (IS_WINDOWS$2) {
+        if (IS_WINDOWS$1) {
             // Check for invalid characters
             // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
             if (/[*"<>|]/.test(inputPath)) {
@@ -29196,7 +29196,7 @@ function which(tool, check) {
         if (check) {
             const result = yield which(tool, false);
             if (!result) {
-                if (IS_WINDOWS$2) {
+                if (IS_WINDOWS$1) {
                     throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
                 }
                 else {
@@ -29224,7 +29224,7 @@ function findInPath(tool) {
         }
         // build the list of extensions to try
         const extensions = [];
-        if (IS_WINDOWS$2 && process.env['PATHEXT']) {
+        if (IS_WINDOWS$1 && process.env['PATHEXT']) {
             for (const extension of process.env['PATHEXT'].split(path$1.delimiter)) {
                 if (extension) {
                     extensions.push(extension);
@@ -29319,7 +29319,7 @@ function copyFile(srcFile, destFile, force) {
             }
             // Copy over symlink
             const symlinkFull = yield readlink(srcFile);
-            yield symlink(symlinkFull, destFile, IS_WINDOWS$2 ? 'junction' : null);
+            yield symlink(symlinkFull, destFile, IS_WINDOWS$1 ? 'junction' : null);
         }
         else if (!(yield exists$1(destFile)) || force) {
             yield copyFile$1(srcFile, destFile);
@@ -29337,7 +29337,7 @@ var __awaiter$3 = (undefined && undefined.__awaiter) || function (thisArg, _argu
     });
 };
 /* eslint-disable @typescript-eslint/unbound-method */
-const IS_WINDOWS$1 = process.platform === 'win32';
+const IS_WINDOWS = process.platform === 'win32';
 /*
  * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
  */
@@ -29360,7 +29360,7 @@ class ToolRunner extends events$1.EventEmitter {
         const toolPath = this._getSpawnFileName();
         const args = this._getSpawnArgs(options);
         let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
-        if (IS_WINDOWS$1) {
+        if (IS_WINDOWS) {
             // Windows + cmd file
             if (this._isCmdFile()) {
                 cmd += toolPath;
@@ -29414,7 +29414,7 @@ class ToolRunner extends events$1.EventEmitter {
         }
     }
     _getSpawnFileName() {
-        if (IS_WINDOWS$1) {
+        if (IS_WINDOWS) {
             if (this._isCmdFile()) {
                 return process.env['COMSPEC'] || 'cmd.exe';
             }
@@ -29422,7 +29422,7 @@ class ToolRunner extends events$1.EventEmitter {
         return this.toolPath;
     }
     _getSpawnArgs(options) {
-        if (IS_WINDOWS$1) {
+        if (IS_WINDOWS) {
             if (this._isCmdFile()) {
                 let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
                 for (const a of this.args) {
@@ -29679,7 +29679,7 @@ class ToolRunner extends events$1.EventEmitter {
             // root the tool path if it is unrooted and contains relative pathing
             if (!isRooted(this.toolPath) &&
                 (this.toolPath.includes('/') ||
-                    (IS_WINDOWS$1 && this.toolPath.includes('\\')))) {
+                    (IS_WINDOWS && this.toolPath.includes('\\')))) {
                 // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
                 this.toolPath = path$1.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
             }
@@ -30090,15 +30090,6 @@ function setOutput(name, value) {
 function setFailed(message) {
     process.exitCode = ExitCode.Failure;
     error(message);
-}
-//-----------------------------------------------------------------------
-// Logging Commands
-//-----------------------------------------------------------------------
-/**
- * Gets whether Actions Step Debug is on or not
- */
-function isDebug() {
-    return process.env['RUNNER_DEBUG'] === '1';
 }
 /**
  * Writes debug message to user log
@@ -67671,66 +67662,8 @@ var __awaiter$1 = (undefined && undefined.__awaiter) || function (thisArg, _argu
         step((generator = generator.apply(thisArg, _arguments || [])).next());
     });
 };
-const IS_WINDOWS = process.platform === 'win32';
+process.platform === 'win32';
 process.platform === 'darwin';
-/**
- * Extract a compressed tar archive
- *
- * @param file     path to the tar
- * @param dest     destination directory. Optional.
- * @param flags    flags for the tar command to use for extraction. Defaults to 'xz' (extracting gzipped tars). Optional.
- * @returns        path to the destination directory
- */
-function extractTar(file_1, dest_1) {
-    return __awaiter$1(this, arguments, void 0, function* (file, dest, flags = 'xz') {
-        if (!file) {
-            throw new Error("parameter 'file' is required");
-        }
-        // Create dest
-        dest = yield _createExtractFolder(dest);
-        // Determine whether GNU tar
-        debug('Checking tar --version');
-        let versionOutput = '';
-        yield exec('tar --version', [], {
-            ignoreReturnCode: true,
-            silent: true,
-            listeners: {
-                stdout: (data) => (versionOutput += data.toString()),
-                stderr: (data) => (versionOutput += data.toString())
-            }
-        });
-        debug(versionOutput.trim());
-        const isGnuTar = versionOutput.toUpperCase().includes('GNU TAR');
-        // Initialize args
-        let args;
-        if (flags instanceof Array) {
-            args = flags;
-        }
-        else {
-            args = [flags];
-        }
-        if (isDebug() && !flags.includes('v')) {
-            args.push('-v');
-        }
-        let destArg = dest;
-        let fileArg = file;
-        if (IS_WINDOWS && isGnuTar) {
-            args.push('--force-local');
-            destArg = dest.replace(/\\/g, '/');
-            // Technically only the dest needs to have `/` but for aesthetic consistency
-            // convert slashes in the file arg too.
-            fileArg = file.replace(/\\/g, '/');
-        }
-        if (isGnuTar) {
-            // Suppress warnings when using GNU tar to extract archives created by BSD tar
-            args.push('--warning=no-unknown-keyword');
-            args.push('--overwrite');
-        }
-        args.push('-C', destArg, '-f', fileArg);
-        yield exec(`tar`, args);
-        return dest;
-    });
-}
 /**
  * Caches a directory and installs it into the tool cacheDir
  *
@@ -67852,16 +67785,6 @@ function findAllVersions(toolName, arch) {
     }
     return versions;
 }
-function _createExtractFolder(dest) {
-    return __awaiter$1(this, void 0, void 0, function* () {
-        if (!dest) {
-            // create a temp dir
-            dest = path$1.join(_getTempDirectory(), crypto.randomUUID());
-        }
-        yield mkdirP(dest);
-        return dest;
-    });
-}
 function _createToolPath(tool, version, arch) {
     return __awaiter$1(this, void 0, void 0, function* () {
         const folderPath = path$1.join(_getCacheDirectory(), tool, semverExports.clean(version) || version, arch || '');
@@ -67930,25 +67853,27 @@ function _getCacheDirectory() {
     ok(cacheDirectory, 'Expected RUNNER_TOOL_CACHE to be defined');
     return cacheDirectory;
 }
-/**
- * Gets RUNNER_TEMP
- */
-function _getTempDirectory() {
-    const tempDirectory = process.env['RUNNER_TEMP'] || '';
-    ok(tempDirectory, 'Expected RUNNER_TEMP to be defined');
-    return tempDirectory;
-}
 
 /**
  * The runner's tool cache. tool-cache reads RUNNER_TOOL_CACHE and RUNNER_TEMP on every call (not at import), and
- * writes `::debug::` lines and the tar command line to stdout.
+ * writes `::debug::` lines (which the runner hides). Archives are extracted here rather than by tool-cache, whose
+ * `tar` echoes its command line into the action's log and the CLI's terminal.
  */
 function actionsToolCache() {
     return {
         find: (tool, version, arch) => find(tool, version, arch),
         cacheDir: (sourceDir, tool, version, arch) => cacheDir(sourceDir, tool, version, arch),
         cacheFile: (sourceFile, targetFile, tool, version, arch) => cacheFile(sourceFile, targetFile, tool, version, arch),
-        extractTar: (file, dest) => extractTar(file, dest)
+        extractTar: async (file, dest) => {
+            await mkdir$1(dest, { recursive: true });
+            const out = await getExecOutput('tar', ['-xzf', file, '-C', dest], {
+                silent: true,
+                ignoreReturnCode: true
+            });
+            if (out.exitCode !== 0)
+                throw new Error(`tar exited with ${out.exitCode}: ${out.stderr.trim()}`);
+            return dest;
+        }
     };
 }
 

@@ -56,6 +56,9 @@ describe.each(runtimes)('dist/index.js under %s', (_name, node) => {
     expect(run.stdout).toContain(
       'No config file (.github/flux-crs-upgrade.yaml does not exist): targets are found by content'
     )
+    // The tools were downloaded and extracted, and no command line reached the log (only hidden ::debug:: lines).
+    expect(run.stdout).toContain('Downloading flux 2.9.3')
+    expect(run.stdout).not.toContain('[command]')
     expect(run.outputs).toMatchObject({
       changed: 'true',
       'flux-version': '2.9.3',

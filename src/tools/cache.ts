@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises'
+import { getExecOutput } from '@actions/exec'
 import * as tc from '@actions/tool-cache'
 
 /**
@@ -22,7 +24,8 @@ export interface ToolCache {
 
 /**
  * The runner's tool cache. tool-cache reads RUNNER_TOOL_CACHE and RUNNER_TEMP on every call (not at import), and
- * writes `::debug::` lines and the tar command line to stdout.
+ * writes `::debug::` lines (which the runner hides). Archives are extracted here rather than by tool-cache, whose
+ * `tar` echoes its command line into the action's log and the CLI's terminal.
  */
 export function actionsToolCache(): ToolCache {
   return {
@@ -30,6 +33,14 @@ export function actionsToolCache(): ToolCache {
     cacheDir: (sourceDir, tool, version, arch) => tc.cacheDir(sourceDir, tool, version, arch),
     cacheFile: (sourceFile, targetFile, tool, version, arch) =>
       tc.cacheFile(sourceFile, targetFile, tool, version, arch),
-    extractTar: (file, dest) => tc.extractTar(file, dest)
+    extractTar: async (file, dest) => {
+      await mkdir(dest, { recursive: true })
+      const out = await getExecOutput('tar', ['-xzf', file, '-C', dest], {
+        silent: true,
+        ignoreReturnCode: true
+      })
+      if (out.exitCode !== 0) throw new Error(`tar exited with ${out.exitCode}: ${out.stderr.trim()}`)
+      return dest
+    }
   }
 }
