@@ -33,8 +33,9 @@ export function configMap(name: string, namespace: string, key: string, content:
   return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\ndata:\n  ${key}: |\n${body}\n`
 }
 
-const STAGING_SYNC = `---
-apiVersion: source.toolkit.fluxcd.io/v1
+/** A cluster's sync objects (GitRepository + Kustomization of `clusters/<cluster>`) on a Flux API version. */
+export const syncObjects = (cluster: string, api: 'v1beta2' | 'v1' = 'v1'): string => `---
+apiVersion: source.toolkit.fluxcd.io/${api}
 kind: GitRepository
 metadata:
   name: flux-system
@@ -45,14 +46,14 @@ spec:
     branch: main
   url: https://github.com/example/fleet.git
 ---
-apiVersion: kustomize.toolkit.fluxcd.io/v1
+apiVersion: kustomize.toolkit.fluxcd.io/${api}
 kind: Kustomization
 metadata:
   name: flux-system
   namespace: flux-system
 spec:
   interval: 10m0s
-  path: ./clusters/staging
+  path: ./clusters/${cluster}
   prune: true
   sourceRef:
     kind: GitRepository
@@ -69,6 +70,6 @@ export function prepareExample(dest: string, fluxVersion: string, fixturesDir: s
   writeFileSync(path.join(dest, 'clusters/tmp-mgmt/flux-system/gotk-components.yaml'), install)
   writeFileSync(
     path.join(dest, 'infrastructure/staging/cm-flux-staging.yaml'),
-    configMap('crs-cm-flux-staging', 'staging', 'flux.yaml', install + STAGING_SYNC)
+    configMap('crs-cm-flux-staging', 'staging', 'flux.yaml', install + syncObjects('staging'))
   )
 }

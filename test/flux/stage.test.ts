@@ -5,7 +5,7 @@ import yaml from 'js-yaml'
 import { run } from '../../src/run.js'
 import { startMirror, type Mirror } from '../../support/mirror/server.js'
 import { defaultFixturesDir } from '../../support/standins/index.js'
-import { fluxInstallExport } from '../../support/example/prepare.js'
+import { fluxInstallExport, syncObjects } from '../../support/example/prepare.js'
 import { kubectlConfigMap } from '../helpers/kubectl-configmap.js'
 import { engineDeps, settingsFor, snapshot } from '../helpers/engine.js'
 
@@ -16,31 +16,7 @@ import { engineDeps, settingsFor, snapshot } from '../helpers/engine.js'
  */
 const fixtures = defaultFixturesDir()
 
-const sync = (cluster: string, api: 'v1beta2' | 'v1') => `---
-apiVersion: source.toolkit.fluxcd.io/${api}
-kind: GitRepository
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 1m0s
-  ref:
-    branch: main
-  url: https://github.com/example/fleet.git
----
-apiVersion: kustomize.toolkit.fluxcd.io/${api}
-kind: Kustomization
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 10m0s
-  path: ./clusters/${cluster}
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-`
+const sync = syncObjects
 
 const KUSTOMIZATION = `# mgmt: Flux reaches the workload clusters through a ClusterResourceSet.
 resources:
