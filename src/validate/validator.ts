@@ -204,7 +204,8 @@ export function validateRepository(input: ValidationInput): ValidationReport {
   const skip = notManifestFiles(input.files.map(f => f.path))
   const render = renderRepository(
     repositoryFiles(input.files, collected.documents),
-    new Map((input.unread ?? []).map(u => [u.path, u.reason]))
+    new Map((input.unread ?? []).map(u => [u.path, u.reason])),
+    skip
   )
   const view = appliedView(collected, render, skip, written)
   const objects = checkObjects(view.objects, ctx, inScope, view.unapplied)
