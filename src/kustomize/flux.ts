@@ -26,6 +26,8 @@ export interface FluxBuild {
   overlay: YamlDocument
   /** Present when `postBuild` substitutes something. */
   vars?: Variables
+  /** Equal for two builds that render the same. */
+  key: string
 }
 
 const FLUX_KUSTOMIZE_GROUP = 'kustomize.toolkit.fluxcd.io'
@@ -245,7 +247,8 @@ export function fluxBuilds(
       file: origin.doc.file,
       dir: c.dir,
       overlay: specDocument(origin.doc, origin.path, c.spec),
-      ...(vars && (vars.values.size > 0 || always) ? { vars } : {})
+      ...(vars && (vars.values.size > 0 || always) ? { vars } : {}),
+      key: JSON.stringify([key, origin.doc.file, vars ? [...vars.values] : [], vars?.complete])
     })
   }
   return out

@@ -78,6 +78,9 @@ export interface RepositoryRender {
   findings: Finding[]
 }
 
+/** Rounds of Flux builds: a Kustomization applied by one applied by one ... this deep. */
+const MAX_FLUX_ROUNDS = 6
+
 /** Fields this renderer does not apply, and whether they can change which objects exist or what they are called. */
 const unsupportedFields: Readonly<Record<string, boolean>> = {
   generators: true,
@@ -255,15 +258,51 @@ export class KustomizeRenderer {
     const plainRoots = kustomizations.filter(
       k => !this.isComponent(k.dir) && (!this.included.has(k.dir) || fluxPaths.has(k.dir))
     )
-    const builds = fluxBuilds([...plainObjects, ...plainRoots.flatMap(k => k.objects)], d =>
-      this.index.isDirectory(d)
-    )
-    const fluxRenders = builds.map(b => this.buildFlux(b))
+    const { builds, renders: fluxRenders } = this.buildAllFlux([
+      ...plainObjects,
+      ...plainRoots.flatMap(k => k.objects)
+    ])
     for (const r of fluxRenders) findings.push(...r.findings)
     // What a Flux build includes is checked as that build renders it, not again on its own.
     const covered = this.closure(builds.map(b => b.dir))
     const roots = [...fluxRenders, ...plainRoots.filter(k => !covered.has(k.dir))]
     return { kustomizations, roots, plainObjects, findings: dedupeFindings(findings) }
+  }
+
+  /**
+   * Every Flux build, with each Flux Kustomization as the build that applies it renders it (a parent's
+   * `targetNamespace`, patches and variables): the Kustomizations of the plain render first, then, round by
+   * round, those the Flux builds print, until nothing changes (bounded: a chain deeper than this is rare).
+   */
+  private buildAllFlux(plain: readonly RenderedObject[]): {
+    builds: FluxBuild[]
+    renders: KustomizationRender[]
+  } {
+    const cache = new Map<string, KustomizationRender>()
+    const originKey = (o: RenderedObject) =>
+      o.trace.origin
+        ? `${o.trace.origin.doc.file}#${o.trace.origin.doc.index}#${o.trace.origin.path.join('/')}`
+        : ''
+    let objects = plain
+    let builds: FluxBuild[] = []
+    let renders: KustomizationRender[] = []
+    for (let round = 0; round < MAX_FLUX_ROUNDS; round++) {
+      const next = fluxBuilds(objects, d => this.index.isDirectory(d))
+      const same = next.length === builds.length && next.every((b, i) => b.key === builds[i].key)
+      if (same && round > 0) break
+      builds = next
+      renders = builds.map(b => {
+        const known = cache.get(b.key)
+        if (known) return known
+        const render = this.buildFlux(b)
+        cache.set(b.key, render)
+        return render
+      })
+      const printed = renders.flatMap(r => r.objects)
+      const replaced = new Set(printed.filter(isFluxKustomization).map(originKey))
+      objects = [...plain.filter(o => !isFluxKustomization(o) || !replaced.has(originKey(o))), ...printed]
+    }
+    return { builds, renders }
   }
 
   /** The directories `dirs` are and include, transitively (resources, components, generated lists). */

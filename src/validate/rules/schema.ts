@@ -88,8 +88,8 @@ interface CrdSource {
 
 /**
  * The CRD that will serve an object where it is applied: its own bundle's (a Flux ConfigMap installs its CRDs
- * with its sync objects); else the nearest bundle in the same directory tree (a cluster's folder and its
- * `flux-system`); else the upgraded CRDs; else the nearest anywhere. A repository bundle the run wrote is the
+ * with its sync objects); else the install of the cluster folder the object is in (a cluster's folder and its
+ * `flux-system`); else the upgraded CRDs; else the Flux in play; else the nearest anywhere. A repository bundle the run wrote is the
  * upgrade's. Preferring a cluster's own CRDs keeps a cluster that the upgrade leaves alone on its API versions.
  */
 function crdSource(
@@ -104,16 +104,19 @@ function crdSource(
   })
   let best: BundleCatalog | undefined
   let bestShared = -1
+  let mine: BundleCatalog | undefined
   for (const b of ctx.bundles) {
     if (!b.catalog.byGroupKind(group, kind)) continue
     if (b.bundle === obj.bundle) return from(b)
+    const root = clusterFolder(b.file)
+    if (within(obj.file, root) && (!mine || clusterFolder(mine.file).length < root.length)) mine = b
     const shared = sharedPrefix(b.file, obj.file)
     if (shared > bestShared) {
       best = b
       bestShared = shared
     }
   }
-  if (best && bestShared > 0) return from(best)
+  if (mine) return from(mine)
   if (ctx.upgraded?.byGroupKind(group, kind)) return { catalog: ctx.upgraded, source: 'upgrade' }
   // An object no cluster's folder claims goes to the Flux in play before another cluster's install: that one may
   // be a cluster left on an old release.
@@ -121,6 +124,18 @@ function crdSource(
   if (external) return { catalog: external.catalog, source: 'external', name: external.name }
   return best ? from(best) : undefined
 }
+
+/**
+ * The folder of the cluster a bundle installs: its own directory, or the one above when that is `flux-system`
+ * (what `flux bootstrap` writes). Sharing only `clusters/` with another cluster's install says nothing.
+ */
+function clusterFolder(file: string): string {
+  const parts = file.split('/').slice(0, -1)
+  if (parts[parts.length - 1] === 'flux-system') parts.pop()
+  return parts.join('/')
+}
+
+const within = (file: string, dir: string): boolean => dir === '' || file.startsWith(`${dir}/`)
 
 /** How many leading directories two repository paths share. */
 function sharedPrefix(a: string, b: string): number {
