@@ -38,6 +38,7 @@ import { isObject } from '../yaml/values.js'
 
 export type { RenderedObject } from './resource.js'
 export type { RepositoryFiles } from './files.js'
+export type { FluxBuild } from './flux.js'
 
 /** What `kustomize build <dir>` gives for one kustomization, as far as this renderer can tell. */
 export interface KustomizationRender {
@@ -57,10 +58,10 @@ export interface KustomizationRender {
   /** What made the render incomplete, for messages: `components is not applied`. */
   incompleteReason?: string
   /**
-   * Set when this is what a Flux `Kustomization` applies (its settings over `dir`, variables substituted): its name
-   * and file. `file` is then the kustomization file of `dir`, or the Flux Kustomization's when `dir` has none.
+   * Set when this is what a Flux `Kustomization` applies (its settings over `dir`, variables substituted). `file`
+   * is then the kustomization file of `dir`, or the Flux Kustomization's when `dir` has none.
    */
-  flux?: { name: string; file: string }
+  flux?: FluxBuild
 }
 
 export interface RepositoryRender {
@@ -193,7 +194,7 @@ export class KustomizeRenderer {
     const file = this.index.kustomizationIn(flux.dir)[0] ?? flux.file
     const render = this.finish(flux.dir, file, this.accumulateUncached(flux.dir, [], [], flux))
     if (flux.vars) for (const o of render.objects) substituteObject(o, flux.vars)
-    return { ...render, flux: { name: flux.name, file: flux.file } }
+    return { ...render, flux }
   }
 
   /** The end of a build, on copies: hash suffixes of generated names, then name references. */

@@ -203,7 +203,7 @@ export function validateRepository(input: ValidationInput): ValidationReport {
   const texts = new Map(input.files.map(f => [f.path, f.content]))
   const skip = notManifestFiles(input.files.map(f => f.path))
   const render = renderRepository(
-    repositoryFiles(input.files, collected.documents),
+    repositoryFiles(input.files, collected.documents, new Set(collected.failures.map(f => f.file))),
     new Map((input.unread ?? []).map(u => [u.path, u.reason])),
     skip
   )
@@ -243,9 +243,13 @@ export function validateRepository(input: ValidationInput): ValidationReport {
 /** The files as the kustomize renderer takes them: YAML already parsed here, anything else as text. */
 function repositoryFiles(
   files: readonly SourceFile[],
-  documents: ReadonlyMap<string, YamlDocument[]>
+  documents: ReadonlyMap<string, YamlDocument[]>,
+  failed: ReadonlySet<string>
 ): Map<string, string | readonly YamlDocument[]> {
   const out = new Map<string, string | readonly YamlDocument[]>()
-  for (const f of files) if (!inSkippedDirectory(f.path)) out.set(f.path, documents.get(f.path) ?? f.content)
+  // A file that does not parse goes as text: where a kustomization lists it, the renderer reports it.
+  for (const f of files)
+    if (!inSkippedDirectory(f.path))
+      out.set(f.path, (!failed.has(f.path) && documents.get(f.path)) || f.content)
   return out
 }
