@@ -9,6 +9,7 @@ import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
 import { validateRepository, type ValidationInput } from './validate/validator.js'
 import { validateCalicoResources } from './validate/calicoctl.js'
 import { fluxCrdSources } from './validate/flux-crds.js'
+import { calicoCrdSources } from './validate/calico-crds.js'
 import { Baseline } from './validate/baseline.js'
 import { isYamlFile } from './validate/objects.js'
 import { findKustomizeBinary, referencesWithBinary } from './validate/kustomize-binary.js'
@@ -74,6 +75,15 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
         (await upstream.resolve('flux', flux ?? parseVersionSpec('latest', 'flux-version'))).selected.version,
       v => upstream.flux(v),
       deps.log
+    )
+    const calico = specs.calico
+    crdSources.push(
+      ...(await calicoCrdSources(
+        base.files(),
+        async () => (calico ? (await upstream.resolve('calico', calico)).selected.version : undefined),
+        v => upstream.calicoManifest(v, 'calico.yaml'),
+        deps.log
+      ))
     )
     await validateInto(
       result,
