@@ -274,7 +274,12 @@ async function validateInto(
   deps: RunDeps
 ): Promise<void> {
   const report = validateRepository(input)
-  result.validation = { resources: report.resources, skipped: report.skipped }
+  result.validation = {
+    resources: report.resources,
+    skipped: report.skipped,
+    schemas: report.schemas,
+    groups: report.groups
+  }
   result.findings.push(...report.findings)
   if (
     calico &&

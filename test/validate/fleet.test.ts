@@ -37,6 +37,19 @@ describeIf('validating a generated home-lab fleet', () => {
     const r = validate(generateFleet())
     expect(show(r).filter(l => l.startsWith('error'))).toEqual([])
     expect(r.skipped.filter(s => s.apiVersion.includes('fluxcd'))).toEqual([])
+    // The summary says what checked what: the built-in API, the CRDs of the Flux in play; and counts by group.
+    expect(r.schemas.map(s => s.source).sort()).toEqual([
+      'Kubernetes API (built in)',
+      'flux install --export (flux v2.7.5)'
+    ])
+    const group = (g: string) => r.groups.find(x => x.group === g)
+    // Nine applications, each a HelmRelease rendered by its own Flux Kustomization (and checked once).
+    expect(group('helm.toolkit.fluxcd.io')).toEqual({
+      group: 'helm.toolkit.fluxcd.io',
+      validated: 9,
+      skipped: 0
+    })
+    expect(group('apps')).toEqual({ group: 'apps', validated: 1, skipped: 0 })
     console.log(show(r).join('\n'))
   })
 })

@@ -41,8 +41,13 @@ export interface SchemaContext {
   external?: readonly { name: string; catalog: CrdCatalog }[]
 }
 
+/** `against`: the schema set the object was checked against, for the summary (`flux install --export (flux v2.7.5)`). */
 export type SchemaOutcome =
-  { status: 'validated'; findings: Finding[] } | { status: 'skipped'; reason: string; findings: Finding[] }
+  | { status: 'validated'; findings: Finding[]; against: string }
+  | { status: 'skipped'; reason: string; findings: Finding[] }
+
+/** The name of the built-in schema set: Kubernetes' OpenAPI, bundled with this tool. */
+export const BUILTIN_SCHEMAS = 'Kubernetes API (built in)'
 
 const BUILTIN_KINDS = builtinKinds()
 const BUILTIN_GROUPS = new Set(
@@ -82,7 +87,7 @@ function issueFindings(obj: ManifestObject, issues: readonly SchemaIssue[], agai
 interface CrdSource {
   catalog: CrdCatalog
   source: 'upgrade' | 'repository' | 'external'
-  /** For external CRDs: where they came from. */
+  /** For external CRDs: where they came from; for a repository's, the file that holds them. */
   name?: string
 }
 
@@ -100,7 +105,8 @@ function crdSource(
 ): CrdSource | undefined {
   const from = (b: BundleCatalog): CrdSource => ({
     catalog: b.catalog,
-    source: ctx.written?.has(b.file) ? 'upgrade' : 'repository'
+    source: ctx.written?.has(b.file) ? 'upgrade' : 'repository',
+    name: b.file
   })
   let best: BundleCatalog | undefined
   let bestShared = -1
@@ -161,6 +167,12 @@ function migrateHint(obj: ManifestObject, group: string, served: string[], fluxM
 
 function validateAgainst(obj: ManifestObject, crdSource: CrdSource, ctx: SchemaContext): SchemaOutcome {
   const { catalog, source } = crdSource
+  const against =
+    source === 'external'
+      ? (crdSource.name ?? 'CRDs from outside the repository')
+      : source === 'upgrade'
+        ? `the CRDs the upgrade writes${crdSource.name ? ` (${crdSource.name})` : ''}`
+        : `the repository's CRDs in ${crdSource.name ?? 'the repository'}`
   const { apiVersion, kind } = obj.value as { apiVersion: string; kind: string }
   const { group, version } = groupVersion(apiVersion)
   const result = validateCustomResource(catalog, obj.value)
@@ -186,7 +198,7 @@ function validateAgainst(obj: ManifestObject, crdSource: CrdSource, ctx: SchemaC
             `${describe(obj.value)} uses ${apiVersion}, which the CRD ${crdName} ${source === 'external' ? `of ${crdSource.name}` : 'in this repository'} does not serve (served: ${served})`,
             migrateHint(obj, group, result.served, ctx.fluxMinor)
           )
-    return { status: 'validated', findings: [finding] }
+    return { status: 'validated', findings: [finding], against }
   }
   const findings = issueFindings(
     obj,
@@ -216,7 +228,7 @@ function validateAgainst(obj: ManifestObject, crdSource: CrdSource, ctx: SchemaC
       )
     )
   }
-  return { status: 'validated', findings }
+  return { status: 'validated', findings, against }
 }
 
 /** Validates one object that has a string apiVersion and kind. */
@@ -224,7 +236,7 @@ export function checkSchema(obj: ManifestObject, ctx: SchemaContext): SchemaOutc
   const { apiVersion, kind } = obj.value as { apiVersion: string; kind: string }
   const builtin = validateBuiltin(obj.value)
   if (builtin.status === 'ok')
-    return { status: 'validated', findings: issueFindings(obj, builtin.issues, '') }
+    return { status: 'validated', findings: issueFindings(obj, builtin.issues, ''), against: BUILTIN_SCHEMAS }
 
   const { group } = groupVersion(apiVersion)
   const crd = crdSource(obj, ctx, group, kind)
@@ -270,7 +282,7 @@ export function checkSchema(obj: ManifestObject, ctx: SchemaContext): SchemaOutc
   }
   return {
     status: 'skipped',
-    reason: 'no CRD for it in the repository, the upgraded bundles or the Flux install in play',
+    reason: 'no CRD for it in the repository, the upgraded bundles or the Flux and Calico installs in play',
     findings: []
   }
 }
