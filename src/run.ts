@@ -12,7 +12,7 @@ import { fluxCrdSources } from './validate/flux-crds.js'
 import { calicoCrdSources } from './validate/calico-crds.js'
 import { Baseline } from './validate/baseline.js'
 import { isYamlFile } from './validate/objects.js'
-import { findKustomizeBinary, referencesWithBinary } from './validate/kustomize-binary.js'
+import { findKustomizeBinary, referencesWithBinary, withRecheck } from './validate/kustomize-binary.js'
 import {
   ChangeSet,
   combinedChanges,
@@ -92,7 +92,7 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
       specs.calico,
       deps
     )
-    await recheckWithKustomize(result, base, root, deps)
+    await recheckWithKustomize(result, base, root, read.unread, deps)
     result.tools = upstream.installed
     return { result, plan }
   }
@@ -303,6 +303,7 @@ async function recheckWithKustomize(
   result: RunResult,
   tree: WorkingTree,
   root: string,
+  unread: readonly UnreadFile[],
   deps: RunDeps
 ): Promise<void> {
   const binary = deps.which ? await findKustomizeBinary(deps.which) : undefined
@@ -311,14 +312,15 @@ async function recheckWithKustomize(
     new Map(tree.files().map(f => [f.path, f.content])),
     binary,
     root,
-    deps.exec
+    deps.exec,
+    new Map(unread.map(u => [u.path, u.reason]))
   )
   if (!rechecked) return
-  deps.log.info(
-    `${binary.kind} built ${rechecked.rebuilt.join(', ')}: ClusterResourceSet references checked on its output`
-  )
-  result.findings = dedupeFindings([
-    ...result.findings.filter(f => !f.rule.startsWith('crs/')),
-    ...rechecked.findings
-  ]).sort(compareFindings)
+  if (rechecked.rebuilt.length > 0)
+    deps.log.info(
+      `${binary.kind} built ${rechecked.rebuilt.join(', ')}: ClusterResourceSet references checked on its output`
+    )
+  if (rechecked.failed.length > 0)
+    deps.log.info(`${binary.kind} failed to build ${rechecked.failed.join(', ')} (reported as errors)`)
+  result.findings = withRecheck(result.findings, rechecked).sort(compareFindings)
 }
