@@ -284,26 +284,35 @@ export class KustomizeRenderer {
       o.trace.origin
         ? `${o.trace.origin.doc.file}#${o.trace.origin.doc.index}#${o.trace.origin.path.join('/')}`
         : ''
+    const build = (b: FluxBuild): KustomizationRender => {
+      const known = cache.get(b.key)
+      if (known) return known
+      const render = this.buildFlux(b)
+      cache.set(b.key, render)
+      return render
+    }
+    // Only a build that prints Flux Kustomizations can change another: those are built round by round, the
+    // others (most of them: the applications) once, at the end.
+    const fluxFiles = plain
+      .filter(isFluxKustomization)
+      .flatMap(o => (o.trace.origin ? [o.trace.origin.doc.file] : []))
+    const printsFlux = (b: FluxBuild): boolean =>
+      this.index.kustomizationIn(b.dir).length > 0
+        ? (this.accumulated.get(b.dir)?.objects.some(isFluxKustomization) ?? true)
+        : fluxFiles.some(f => b.dir === '' || f.startsWith(`${b.dir}/`))
     let objects = plain
-    let builds: FluxBuild[] = []
-    let renders: KustomizationRender[] = []
+    let parents: FluxBuild[] = []
     for (let round = 0; round < MAX_FLUX_ROUNDS; round++) {
-      const next = fluxBuilds(objects, d => this.index.isDirectory(d))
-      const same = next.length === builds.length && next.every((b, i) => b.key === builds[i].key)
+      const next = fluxBuilds(objects, d => this.index.isDirectory(d)).filter(printsFlux)
+      const same = next.length === parents.length && next.every((b, i) => b.key === parents[i].key)
       if (same && round > 0) break
-      builds = next
-      renders = builds.map(b => {
-        const known = cache.get(b.key)
-        if (known) return known
-        const render = this.buildFlux(b)
-        cache.set(b.key, render)
-        return render
-      })
-      const printed = renders.flatMap(r => r.objects)
+      parents = next
+      const printed = parents.flatMap(b => build(b).objects)
       const replaced = new Set(printed.filter(isFluxKustomization).map(originKey))
       objects = [...plain.filter(o => !isFluxKustomization(o) || !replaced.has(originKey(o))), ...printed]
     }
-    return { builds, renders }
+    const builds = fluxBuilds(objects, d => this.index.isDirectory(d))
+    return { builds, renders: builds.map(build) }
   }
 
   /** The directories `dirs` are and include, transitively (resources, components, generated lists). */
