@@ -5,6 +5,7 @@ import { proxyAwareFetch, type ProxyFetch } from '../../src/http/proxy.js'
 import { prepareExample } from '../../support/example/prepare.js'
 import { startMirror, type Mirror } from '../../support/mirror/server.js'
 import { startCountingProxy, type CountingProxy } from '../../support/proxy.js'
+import { ensureNode24 } from '../../support/node24.js'
 import { runAction } from '../../support/runner.js'
 import { defaultFixturesDir } from '../../support/standins/index.js'
 import { startServer, type LocalServer } from './localServer.js'
@@ -143,7 +144,12 @@ describe('one way out', () => {
   })
 })
 
-describe('the bundled action behind a proxy', () => {
+// On the runtime action.yml declares when this machine can have it: undici's proxy agent inside the bundle must work
+// with the Node that runs it, not only with the one running the tests.
+const node24 = ensureNode24()
+const node = 'node' in node24 ? node24.node : process.execPath
+
+describe(`the bundled action behind a proxy, under node ${'node' in node24 ? '24' : process.versions.node}`, () => {
   let proxy: CountingProxy
   let mirror: Mirror
   beforeAll(async () => {
@@ -162,6 +168,7 @@ describe('the bundled action behind a proxy', () => {
     const behind = (u: string) => u.replace('127.0.0.1', 'mirror.example.test')
     const run = await runAction({
       workspace,
+      node,
       inputs: {
         'dry-run': 'true',
         'releases-api-url': behind(mirror.apiUrl),
