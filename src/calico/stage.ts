@@ -15,6 +15,7 @@ import {
   type CalicoManifest
 } from './manifest.js'
 import { mergeCalicoManifest, mergeConflictError, type KeptCustomisation } from './merge.js'
+import { timed } from '../timing.js'
 
 /**
  * The Calico component: each Calico ClusterResourceSet ConfigMap moved to the new version's upstream manifest,
@@ -81,11 +82,15 @@ export const calicoStage: Stage = {
             continue
           }
           try {
-            const [base, theirs] = await Promise.all([
-              ctx.upstream.calicoManifest(d.version, d.manifest),
-              ctx.upstream.calicoManifest(to, d.manifest)
-            ])
-            const merged = mergeCalicoManifest({ base: base.text, ours: d.entry.value, theirs: theirs.text })
+            const [base, theirs] = await timed(ctx.deps.log, 'calico-download', () =>
+              Promise.all([
+                ctx.upstream.calicoManifest(d.version, d.manifest),
+                ctx.upstream.calicoManifest(to, d.manifest)
+              ])
+            )
+            const merged = await timed(ctx.deps.log, 'calico-merge', () =>
+              mergeCalicoManifest({ base: base.text, ours: d.entry.value, theirs: theirs.text })
+            )
             if (!merged.ok) {
               throw mergeConflictError(merged.conflicts, { file, line: d.entry.line }, to)
             }
