@@ -20,8 +20,11 @@ const isPrintable = (c: number): boolean =>
   (c >= 0xa0 && c <= 0xd7ff) ||
   (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff)
 
-/** What is not printable ASCII, by code point: the only characters that can rule a block out. */
-const NOT_PRINTABLE_ASCII = /[^\n\x20-\x7e]/gu
+/**
+ * What is not printable ASCII, by UTF-16 unit: the only characters that can rule a block out. Without the `u` flag
+ * the scan stays a fast native one on texts that hold non-ASCII characters; surrogate pairs are joined below.
+ */
+const NOT_PRINTABLE_ASCII = /[^\n\x20-\x7e]/g
 
 /**
  * Why a text cannot be a literal block, or undefined when it can. A tab is allowed in block content by YAML, but
@@ -30,8 +33,12 @@ const NOT_PRINTABLE_ASCII = /[^\n\x20-\x7e]/gu
  */
 export function literalBlockProblem(value: string): string | undefined {
   // A native scan to the few characters outside printable ASCII (a ConfigMap's data runs to megabytes).
+  let pairEnd = -1
   for (const m of value.matchAll(NOT_PRINTABLE_ASCII)) {
-    const c = m[0].codePointAt(0)!
+    // The low half of a pair whose code point was looked at with its high half.
+    if (m.index === pairEnd) continue
+    const c = value.codePointAt(m.index)!
+    if (c >= 0x10000) pairEnd = m.index + 1
     const at = () => `(line ${lineAt(value, m.index)} of the value)`
     if (c === 0x09) return `it holds a tab ${at()}`
     if (c === 0x0d) return `it holds a carriage return ${at()}`
