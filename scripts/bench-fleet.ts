@@ -146,7 +146,11 @@ export async function upgradeRun(
     // Stopped with KILL past the time limit; GNU time still reports the peak it had reached.
     wrapper: [
       ...rssWrapper(scratch, rssFile),
-      ...(existsSync('/usr/bin/timeout') ? ['/usr/bin/timeout', '-s', 'KILL', String(timeoutS)] : [])
+      // --foreground: timeout kills node alone and reaps it (without it, it kills its own group, itself included,
+      // and GNU time reports timeout's RSS instead of node's).
+      ...(existsSync('/usr/bin/timeout')
+        ? ['/usr/bin/timeout', '--foreground', '-s', 'KILL', String(timeoutS)]
+        : [])
     ],
     toolCache,
     event: { name: 'workflow_dispatch', inputs: { 'dry-run': 'true' } },
