@@ -28,6 +28,7 @@ import { fluxStage } from './flux/stage.js'
 import { calicoStage } from './calico/stage.js'
 import type { Stage, StageOutcome } from './plan/stage.js'
 import type { RunResult } from './result.js'
+import { timed } from './timing.js'
 
 /** A run's report, and the plan of file changes that writing the working tree and publishing consume. */
 export interface RunOutput {
@@ -53,13 +54,16 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
       ? `Config file: ${config.file}`
       : `No config file (${settings.config} does not exist): targets are found by content, with no exclusions`
   )
-  const read = await readRepository(root, { exec: deps.exec })
-  const base = new WorkingTree(read.files)
-  // Generator inputs (scripts, env files) are in the tree for the renderer; targets are YAML files.
-  const targets = discoverTargets(
-    base.files().filter(f => isYamlFile(f.path)),
-    config
-  )
+  const { read, base, targets } = await timed(deps.log, 'read', async () => {
+    const read = await readRepository(root, { exec: deps.exec })
+    const base = new WorkingTree(read.files)
+    // Generator inputs (scripts, env files) are in the tree for the renderer; targets are YAML files.
+    const targets = discoverTargets(
+      base.files().filter(f => isYamlFile(f.path)),
+      config
+    )
+    return { read, base, targets }
+  })
   deps.log.info(
     `Found ${targets.length} target(s): ${targets.map(t => `${t.path} (${t.type})`).join(', ') || 'none'}`
   )
@@ -103,14 +107,16 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
     const set = new ChangeSet(component, base)
     const done: StageOutcome[] = []
     for (const stage of stages.filter(s => s.component === component)) {
-      const outcome = await stage.run({
-        tree: set.tree,
-        spec: specs[component]!,
-        targets,
-        config,
-        upstream,
-        deps
-      })
+      const outcome = await timed(deps.log, `stage-${stage.name}`, () =>
+        stage.run({
+          tree: set.tree,
+          spec: specs[component]!,
+          targets,
+          config,
+          upstream,
+          deps
+        })
+      )
       for (const c of outcome.changes) {
         if (c.renamedFrom) set.rename(c.renamedFrom, c.path, c.content ?? '')
         else if (c.content === null) set.delete(c.path, c.reason)
@@ -121,7 +127,10 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
     sets.push(set)
     outcomes.set(component, done)
   }
-  const plan = makePlan(base, sets)
+  const { plan, combined } = await timed(deps.log, 'plan', () => {
+    const plan = makePlan(base, sets)
+    return { plan, combined: combinedChanges(plan) }
+  })
   const all = [...outcomes.values()].flat()
   result.components = all.flatMap(o => (o.component ? [o.component] : []))
   result.targets = all.flatMap(o => o.targets ?? [])
@@ -132,11 +141,12 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
   result.fluxInstallRuns = all.reduce((n, o) => n + (o.fluxInstallRuns ?? 0), 0)
   result.notes.push(...all.flatMap(o => o.notes ?? []))
 
-  const combined = combinedChanges(plan)
   result.files = describeChanges(base, combined)
   result.changed = combined.length > 0
 
-  await validatePlan(result, plan, outcomes, { upstream, calico: specs.calico, unread: read.unread }, deps)
+  await timed(deps.log, 'validate', () =>
+    validatePlan(result, plan, outcomes, { upstream, calico: specs.calico, unread: read.unread }, deps)
+  )
   result.tools = upstream.installed
   // A run whose result does not validate writes nothing; the caller reports the findings and fails.
   const errors = result.findings.filter(f => f.severity === 'error').length
@@ -152,9 +162,11 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
       result.notes.push('Everything is up to date: nothing to write.')
       return { result, plan }
     }
-    await applyChanges(
-      root,
-      combined.map(c => ({ path: c.path, content: c.content }))
+    await timed(deps.log, 'write', () =>
+      applyChanges(
+        root,
+        combined.map(c => ({ path: c.path, content: c.content }))
+      )
     )
     result.written = true
     result.notes.push(

@@ -63,6 +63,8 @@ export interface RunOptions {
   toolCache?: string
   /** Extra variables (a proxy, PATH); they cannot set inputs: those go through `inputs`. */
   env?: Record<string, string>
+  /** A command the node process runs under (`/usr/bin/time -f %M -o <file>` for its peak RSS). */
+  wrapper?: string[]
 }
 
 /**
@@ -147,7 +149,12 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     sent[inputVariable(input.name)] = value
   }
 
-  const child = spawn(options.node ?? process.execPath, [path.join(repoRoot, 'dist/index.js')], {
+  const [file, ...args] = [
+    ...(options.wrapper ?? []),
+    options.node ?? process.execPath,
+    path.join(repoRoot, 'dist/index.js')
+  ]
+  const child = spawn(file, args, {
     cwd: options.workspace,
     env: sent,
     stdio: ['ignore', 'pipe', 'pipe']
