@@ -27,6 +27,7 @@ import { fluxStage } from './flux/stage.js'
 import { calicoStage } from './calico/stage.js'
 import type { Stage, StageOutcome } from './plan/stage.js'
 import type { RunResult } from './result.js'
+import { pushAll } from './arrays.js'
 
 /** A run's report, and the plan of file changes that writing the working tree and publishing consume. */
 export interface RunOutput {
@@ -118,9 +119,15 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
   result.migrated = all.flatMap(o => o.migrated ?? [])
   result.configMaps = all.flatMap(o => o.configMaps ?? [])
   result.references = all.flatMap(o => o.references ?? [])
-  result.findings.push(...all.flatMap(o => o.findings ?? []))
+  pushAll(
+    result.findings,
+    all.flatMap(o => o.findings ?? [])
+  )
   result.fluxInstallRuns = all.reduce((n, o) => n + (o.fluxInstallRuns ?? 0), 0)
-  result.notes.push(...all.flatMap(o => o.notes ?? []))
+  pushAll(
+    result.notes,
+    all.flatMap(o => o.notes ?? [])
+  )
 
   const combined = combinedChanges(plan)
   result.files = describeChanges(base, combined)
@@ -265,7 +272,7 @@ async function validateInto(
 ): Promise<void> {
   const report = validateRepository(input)
   result.validation = { resources: report.resources, skipped: report.skipped }
-  result.findings.push(...report.findings)
+  pushAll(result.findings, report.findings)
   if (
     calico &&
     input.files.some(f => isYamlFile(f.path) && /apiVersion:\s*["']?projectcalico\.org\/v3/.test(f.content))
@@ -273,7 +280,7 @@ async function validateInto(
     const { selected } = await upstream.resolve('calico', calico)
     const tool = await upstream.install('calicoctl', selected.version)
     const checked = await validateCalicoResources(input.files, tool, deps.exec)
-    result.findings.push(...checked.findings)
+    pushAll(result.findings, checked.findings)
     if (checked.skipped) result.notes.push(checked.skipped)
   }
   result.findings = dedupeFindings(result.findings).sort(compareFindings)

@@ -33,6 +33,7 @@ import {
 } from './resource.js'
 import { applyLabelsAndAnnotations, applyNamePrefixSuffix, applyNamespace } from './transformers.js'
 import { isObject } from '../yaml/values.js'
+import { pushAll } from '../arrays.js'
 
 export type { RenderedObject } from './resource.js'
 export type { RepositoryFiles } from './files.js'
@@ -204,7 +205,7 @@ export class KustomizeRenderer {
       const render = this.build(dir)
       if (!render) continue
       kustomizations.push(render)
-      findings.push(...render.findings)
+      pushAll(findings, render.findings)
     }
 
     const kustomizationDirs = new Set([
@@ -218,7 +219,7 @@ export class KustomizeRenderer {
       if (kustomizationDirs.has(dir)) continue
       const { documents, error } = this.index.documents(file)
       if (error) findings.push(error)
-      for (const doc of documents) plainObjects.push(...objectsOfDocument(doc, false))
+      for (const doc of documents) pushAll(plainObjects, objectsOfDocument(doc, false))
     }
 
     const fluxPaths = new Set<string>()
@@ -334,8 +335,8 @@ export class KustomizeRenderer {
           return
         }
         if (included.incomplete) ctx.markIncomplete(included.incomplete)
-        nameReferences.push(...included.nameReferences)
-        findings.push(...included.findings)
+        pushAll(nameReferences, included.nameReferences)
+        pushAll(findings, included.findings)
         for (const o of included.objects) {
           const clash = objects.find(
             x =>
@@ -369,7 +370,10 @@ export class KustomizeRenderer {
     applyNamePrefixSuffix(ctx, objects)
     applyLabelsAndAnnotations(ctx, objects)
     applyPatchesJson6902(ctx, objects)
-    nameReferences.push(...loadNameReferences(ctx, f => this.claimed.add(f)))
+    pushAll(
+      nameReferences,
+      loadNameReferences(ctx, f => this.claimed.add(f))
+    )
     this.claimFileReferences(ctx)
 
     return { objects, nameReferences, findings, ...(incomplete ? { incomplete } : {}) }
@@ -431,8 +435,8 @@ export class KustomizeRenderer {
       this.included.add(path)
       const sub = this.accumulateUncached(path, stack, current)
       if (sub.incomplete) ctx.markIncomplete(sub.incomplete)
-      nameReferences.push(...sub.nameReferences)
-      ctx.findings.push(...sub.findings)
+      pushAll(nameReferences, sub.nameReferences)
+      pushAll(ctx.findings, sub.findings)
       current = sub.objects
     })
     return current

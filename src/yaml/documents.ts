@@ -3,6 +3,7 @@ import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'y
 import { FcuError } from '../errors.js'
 import { loadFast, locateFast, UNSUPPORTED } from './fast-load.js'
 import { sealParsed, type ParsedValue } from './readonly.js'
+import { pushAll } from '../arrays.js'
 
 /**
  * A multi-document YAML file split into documents that remember where they stand in the file.
@@ -213,7 +214,10 @@ export function tryParseDocuments(
       const docs: YamlDocument[] = []
       for (const [index, d] of splitDocumentTexts(text).entries()) {
         try {
-          docs.push(...parseDocuments(d.text, file, lineOffset + d.startLine - 1).map(x => ({ ...x, index })))
+          pushAll(
+            docs,
+            parseDocuments(d.text, file, lineOffset + d.startLine - 1).map(x => ({ ...x, index }))
+          )
         } catch {
           break
         }
