@@ -35,12 +35,12 @@
  * Only the objects that differ in all three inputs are parsed into node trees (usually calico-config and the
  * calico-node DaemonSet): a 540 KB manifest of CRDs costs a split and a header scan per document.
  */
-import yaml from 'js-yaml'
 import { FcuError, type Finding, type Location } from '../errors.js'
 import { splitDocumentTexts } from '../yaml/documents.js'
 import { loadFast, locateFast, UNSUPPORTED } from '../yaml/fast-load.js'
 import { isObject } from '../yaml/values.js'
 import { sealParsed } from '../yaml/readonly.js'
+import { loadBounded } from '../yaml/load.js'
 import { groupVersion } from '../kubernetes/api-version.js'
 import { pushAll } from '../arrays.js'
 
@@ -185,7 +185,7 @@ function loadValue(text: string): unknown {
   const fast = loadFast(text)
   if (fast !== UNSUPPORTED) return fast
   try {
-    return sealParsed(yaml.load(text, { json: true }))
+    return sealParsed(loadBounded(text))
   } catch {
     return undefined
   }

@@ -1,7 +1,7 @@
-import yaml from 'js-yaml'
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml'
 import { FcuError } from '../errors.js'
 import { loadFast, locateFast, UNSUPPORTED } from './fast-load.js'
+import { loadBounded, YAML_MAX_DEPTH, YamlLimitError } from './load.js'
 import { sealParsed, type ParsedValue } from './readonly.js'
 import { pushAll } from '../arrays.js'
 
@@ -186,14 +186,26 @@ export function parseDocuments(text: string, file: string, lineOffset = 0): Yaml
     const fast = loadFast(d.text)
     if (fast !== UNSUPPORTED) return { file, index, startLine, text: d.text, value: fast }
     try {
-      const value = sealParsed(yaml.load(d.text, { filename: file, json: true }) ?? null)
+      const value = sealParsed(loadBounded(d.text) ?? null)
       return { file, index, startLine, text: d.text, value }
     } catch (e) {
+      if (e instanceof YamlLimitError)
+        throw new FcuError(
+          'manifest',
+          `${file}: the YAML document at line ${startLine} is refused: ${e.reason}`,
+          {
+            location: { file, line: startLine + e.line },
+            hint: e.hint,
+            cause: e
+          }
+        )
       const mark = (e as { mark?: { line: number; column: number } }).mark
       const reason = (e as { reason?: string }).reason ?? (e as Error).message
       throw new FcuError('manifest', `${file} does not parse as YAML: ${reason}`, {
         location: { file, line: startLine + (mark?.line ?? 0), column: mark ? mark.column + 1 : undefined },
-        hint: 'Fix the YAML syntax at that line (indentation, a missing colon, an unquoted special character).',
+        hint: /maxDepth/.test(reason)
+          ? `Nest the document at most ${YAML_MAX_DEPTH} levels deep: deeper nesting is refused so that no reader's recursion depends on the input.`
+          : 'Fix the YAML syntax at that line (indentation, a missing colon, an unquoted special character).',
         cause: e
       })
     }

@@ -1,0 +1,146 @@
+/**
+ * Hostile input (issue 14, item 3): files a new user, a careless generator or an attacker's pull request can put in
+ * a repository. Each case pins the message the run prints and that the work is bounded by structure (an error
+ * before expansion, no recursion the input can deepen), not by a clock.
+ */
+import { parseConfig } from '../../src/config/config.js'
+import { FcuError } from '../../src/errors.js'
+import { validateRepository } from '../../src/validate/validator.js'
+import { YAML_MAX_EXPANDED } from '../../src/yaml/load.js'
+
+/** Nine anchors of nine aliases each: 9^9 (387 million) strings once expanded, about 250 characters of text. */
+export function aliasBomb(indent: string): string {
+  const lines = [`${indent}a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]`]
+  const names = 'abcdefghi'
+  for (let i = 1; i < names.length; i++) {
+    const prev = `*${names[i - 1]}`
+    lines.push(`${indent}${names[i]}: &${names[i]} [${Array(9).fill(prev).join(',')}]`)
+  }
+  return lines.join('\n')
+}
+
+const helmRelease = (values: string): string =>
+  [
+    'apiVersion: helm.toolkit.fluxcd.io/v2',
+    'kind: HelmRelease',
+    'metadata:',
+    '  name: podinfo',
+    '  namespace: default',
+    'spec:',
+    '  interval: 1m',
+    '  chart:',
+    '    spec:',
+    '      chart: podinfo',
+    '      sourceRef: {kind: HelmRepository, name: podinfo}',
+    '  values:',
+    values,
+    ''
+  ].join('\n')
+
+const errorsOf = (files: { path: string; content: string }[]) =>
+  validateRepository({ files }).findings.filter(f => f.severity === 'error')
+
+describe('a YAML alias bomb ("billion laughs")', () => {
+  it("in a HelmRelease's spec.values is refused at its first alias, before anything expands it", () => {
+    const errors = errorsOf([{ path: 'apps/podinfo.yaml', content: helmRelease(aliasBomb('    ')) }])
+    expect(errors).toEqual([
+      expect.objectContaining({
+        rule: 'yaml/parse',
+        file: 'apps/podinfo.yaml',
+        line: 14,
+        message:
+          'apps/podinfo.yaml: the YAML document at line 1 is refused: its aliases expand it to more than ' +
+          "3,145,728 characters (the API server's request limit)",
+        hint: expect.stringContaining('Write the repeated values out')
+      })
+    ])
+  })
+
+  it("in the manifests of a ConfigMap's data is refused at the file line of its first alias", () => {
+    const manifest = helmRelease(aliasBomb('        '))
+    const content = [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      '  name: crs-cm-apps',
+      '  namespace: default',
+      'data:',
+      '  apps.yaml: |',
+      ...manifest
+        .trimEnd()
+        .split('\n')
+        .map(l => `    ${l}`),
+      ''
+    ].join('\n')
+    const errors = errorsOf([{ path: 'crs/cm-apps.yaml', content }])
+    expect(errors).toEqual([
+      expect.objectContaining({
+        rule: 'yaml/parse',
+        file: 'crs/cm-apps.yaml',
+        // Line 14 of the embedded manifest, whose first line is the file's line 8.
+        line: 21,
+        message: expect.stringContaining('its aliases expand it to more than 3,145,728 characters')
+      })
+    ])
+  })
+
+  it('in the config file is a config error naming the file and line', () => {
+    const text = `flux:\n  install:\n    log-level: debug\nbomb:\n${aliasBomb('  ')}\n`
+    let thrown: unknown
+    try {
+      parseConfig(text, '.github/flux-crs-upgrade.yaml')
+    } catch (e) {
+      thrown = e
+    }
+    expect(thrown).toBeInstanceOf(FcuError)
+    expect(thrown).toMatchObject({
+      location: { file: '.github/flux-crs-upgrade.yaml', line: 6 },
+      message: expect.stringContaining('its aliases expand it to more than 3,145,728 characters')
+    })
+  })
+
+  it('keeps ordinary anchors: a block reused a few times reads as before', () => {
+    const values = [
+      '    base: &base {replicas: 2, image: {tag: "1.0"}}',
+      '    blue: *base',
+      '    green: *base'
+    ].join('\n')
+    expect(errorsOf([{ path: 'apps/podinfo.yaml', content: helmRelease(values) }])).toEqual([])
+    expect(YAML_MAX_EXPANDED).toBe(3 * 1024 * 1024)
+  })
+})
+
+describe('documents whose shape would decide the depth of a recursion', () => {
+  it('a flow-style kind: List of 126,000 items on one line validates (no call takes one argument per item)', () => {
+    const items = Array.from(
+      { length: 126_000 },
+      (_, i) =>
+        `{apiVersion: v1, kind: ConfigMap, metadata: {name: cm-${i}, namespace: default}, data: {k: v}}`
+    )
+    const content = `{apiVersion: v1, kind: List, items: [${items.join(', ')}]}\n`
+    const r = validateRepository({ files: [{ path: 'list.yaml', content }] })
+    expect(r.findings.filter(f => f.severity === 'error')).toEqual([])
+    expect(r.resources).toBe(126_000)
+  }, 120_000)
+
+  it('10,000 nested flow sequences are refused while parsing, at 100 levels, with the file position', () => {
+    const content = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: ${'['.repeat(10_000)}${']'.repeat(10_000)}\n`
+    expect(errorsOf([{ path: 'deep.yaml', content }])).toEqual([
+      expect.objectContaining({
+        rule: 'yaml/parse',
+        file: 'deep.yaml',
+        line: 4,
+        message: 'deep.yaml does not parse as YAML: nesting exceeded maxDepth (100)',
+        hint: expect.stringContaining('Nest the document at most 100 levels deep')
+      })
+    ])
+  })
+
+  it('10,000 nested block mappings are refused the same way', () => {
+    const nested = Array.from({ length: 10_000 }, (_, i) => `${' '.repeat(i + 2)}k${i}:`).join('\n')
+    const content = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n${nested} x\n`
+    expect(errorsOf([{ path: 'deep.yaml', content }])).toEqual([
+      expect.objectContaining({ rule: 'yaml/parse', message: expect.stringContaining('maxDepth (100)') })
+    ])
+  })
+})
