@@ -7,6 +7,7 @@ import type { Exec, Logger, RunDeps } from './deps.js'
 import { githubClients } from './github/client.js'
 import { actionsToolCache } from './tools/install.js'
 import { toolPlatform } from './tools/platform.js'
+import { NETWORK_BUDGET_MS, NetworkBudget } from './http/budget.js'
 
 /** Runs a program without a shell and without echoing its output into the log (manifests are large). */
 export const realExec: Exec = async (file, args, options = {}) => {
@@ -30,9 +31,12 @@ export async function realDeps(
 ): Promise<{ deps: RunDeps; dispose: () => Promise<void> }> {
   const base = env.RUNNER_TEMP || os.tmpdir()
   const tempDir = await mkdtemp(path.join(base, 'flux-crs-upgrade-'))
+  // One budget for every wait of the run: release lists, downloads, pull requests, and the pauses between retries.
   const net = {
-    fetch: (url: string, init?: RequestInit) => fetch(url, init),
-    sleep: (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms)),
+    ...new NetworkBudget(NETWORK_BUDGET_MS).wrap({
+      fetch: (url, init) => fetch(url, init),
+      sleep: ms => new Promise<void>(resolve => setTimeout(resolve, ms))
+    }),
     log
   }
   const deps: RunDeps = {
