@@ -3,7 +3,16 @@
  * a repository. Each case pins the message the run prints and that the work is bounded by structure (an error
  * before expansion, no recursion the input can deepen), not by a clock.
  */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { parseConfig } from '../../src/config/config.js'
+import { loadConfig } from '../../src/config/load.js'
+import { readSettings, type Settings } from '../../src/settings/inputs.js'
+import { insideWorkspace } from '../../src/workspace/paths.js'
+import { readRepository } from '../../src/workspace/repository.js'
+import { applyChanges } from '../../src/workspace/transaction.js'
+import { rejection, thrown } from '../helpers/errors.js'
 import { FcuError } from '../../src/errors.js'
 import { validateRepository } from '../../src/validate/validator.js'
 import { YAML_MAX_EXPANDED } from '../../src/yaml/load.js'
@@ -142,5 +151,65 @@ describe('documents whose shape would decide the depth of a recursion', () => {
     expect(errorsOf([{ path: 'deep.yaml', content }])).toEqual([
       expect.objectContaining({ rule: 'yaml/parse', message: expect.stringContaining('maxDepth (100)') })
     ])
+  })
+})
+
+describe('paths that lead out of the workspace', () => {
+  let workspace: string
+  let outside: string
+  beforeEach(() => {
+    const base = mkdtempSync(path.join(os.tmpdir(), 'fcu-hostile-'))
+    workspace = path.join(base, 'workspace')
+    outside = path.join(base, 'outside')
+    mkdirSync(path.join(workspace, '.github'), { recursive: true })
+    mkdirSync(outside)
+    writeFileSync(path.join(outside, 'secret.yaml'), 'flux: {install: {log-level: debug}}\n')
+  })
+  const settings = (config: string): Settings => ({
+    ...readSettings(name => (name === 'config' ? config : '')),
+    workingDirectory: workspace
+  })
+
+  it.each([
+    ['../../etc/passwd', 'Input config "../../etc/passwd" is outside the workspace'],
+    ['/etc/passwd', 'Input config "/etc/passwd" is outside the workspace']
+  ])('config %s is refused before anything is read', async (config, message) => {
+    const e = await rejection(loadConfig(workspace, settings(config)))
+    expect(e.message).toBe(`${message} ${workspace}`)
+    expect(e.location).toEqual({ input: 'config' })
+  })
+
+  it('a config file that is a symlink to a file outside is refused, not read', async () => {
+    symlinkSync(path.join(outside, 'secret.yaml'), path.join(workspace, '.github/flux-crs-upgrade.yaml'))
+    const e = await rejection(loadConfig(workspace, settings('')))
+    expect(e.message).toBe(
+      `Input config ".github/flux-crs-upgrade.yaml" leads through a symlink to ${path.join(outside, 'secret.yaml')}, outside the workspace ${workspace}`
+    )
+  })
+
+  it('working-directory ../.. is refused', () => {
+    expect(thrown(() => insideWorkspace(workspace, '../..', 'working-directory')).message).toBe(
+      `Input working-directory "../.." is outside the workspace ${workspace}`
+    )
+  })
+
+  it('a write into a folder that is a symlink leading out is refused, and nothing is written anywhere', async () => {
+    symlinkSync(outside, path.join(workspace, 'clusters'))
+    const e = await rejection(applyChanges(workspace, [{ path: 'clusters/new.yaml', content: 'x: 1\n' }]))
+    expect(e.message).toContain(
+      `"clusters/new.yaml" leads through a symlink to ${path.join(outside, 'new.yaml')}`
+    )
+    expect(readdirSync(outside)).toEqual(['secret.yaml'])
+  })
+
+  it('a target file that is a symlink to a file outside is neither read nor written through', async () => {
+    symlinkSync(path.join(outside, 'secret.yaml'), path.join(workspace, 'gotk-components.yaml'))
+    const read = await readRepository(workspace)
+    expect(read.files.map(f => f.path)).toEqual([])
+    expect(read.unread).toEqual([{ path: 'gotk-components.yaml', reason: 'outside-repository' }])
+    await rejection(applyChanges(workspace, [{ path: 'gotk-components.yaml', content: 'x: 1\n' }]))
+    expect(readFileSync(path.join(outside, 'secret.yaml'), 'utf8')).toBe(
+      'flux: {install: {log-level: debug}}\n'
+    )
   })
 })
