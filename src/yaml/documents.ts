@@ -201,6 +201,20 @@ export function parseDocuments(text: string, file: string, lineOffset = 0): Yaml
         )
       const mark = (e as { mark?: { line: number; column: number } }).mark
       const reason = (e as { reason?: string }).reason ?? (e as Error).message
+      const duplicate = reason === 'duplicated mapping key' && mark ? duplicateKey(d.text, mark) : undefined
+      if (duplicate)
+        throw new FcuError(
+          'manifest',
+          `${file}: key "${duplicate.key}" appears twice in one mapping` +
+            (duplicate.firstLine === undefined
+              ? ''
+              : `, at lines ${startLine + duplicate.firstLine} and ${startLine + mark!.line}`),
+          {
+            location: { file, line: startLine + mark!.line, column: mark!.column + 1 },
+            hint: 'Keep one of them: kubectl and the API server refuse a key given twice, and which value a tool keeps differs.',
+            cause: e
+          }
+        )
       throw new FcuError('manifest', `${file} does not parse as YAML: ${reason}`, {
         location: { file, line: startLine + (mark?.line ?? 0), column: mark ? mark.column + 1 : undefined },
         hint: /maxDepth/.test(reason)
@@ -210,6 +224,37 @@ export function parseDocuments(text: string, file: string, lineOffset = 0): Yaml
       })
     }
   })
+}
+
+/**
+ * The key js-yaml found twice (at `mark`, 0-based), and the 0-based line of its first occurrence in a block
+ * mapping: the nearest line above at the same column with the same key, before the mapping ends (a line that
+ * starts left of it). Flow mappings (`{a: 1, a: 2}`) get the second position only.
+ */
+function duplicateKey(
+  text: string,
+  mark: { line: number; column: number }
+): { key: string; firstLine?: number } | undefined {
+  const lines = text.split('\n')
+  const at = lines[mark.line]?.slice(mark.column)
+  const m = at === undefined ? null : /^(?:"([^"]*)"|'([^']*)'|([^:#]+?))[ \t]*:/.exec(at)
+  if (!m) return undefined
+  const key = m[1] ?? m[2] ?? m[3]
+  const col = mark.column
+  for (let i = mark.line - 1; i >= 0; i--) {
+    const line = lines[i].replace(/\r$/, '')
+    const content = line.search(/\S/)
+    if (content === -1 || line[content] === '#') continue
+    const prefix = line.slice(0, col)
+    if (/^[ -]*$/.test(prefix) && line.length > col) {
+      if (line.slice(col).startsWith(m[0])) return { key, firstLine: i }
+      // A sequence entry's first line at this column: the mapping starts here.
+      if (prefix.includes('-')) break
+      continue
+    }
+    if (line.search(/\S/) < col) break
+  }
+  return { key }
 }
 
 /** Parses, and returns findings-friendly errors instead of throwing: for validation that reports everything. */

@@ -27,10 +27,11 @@ export class YamlLimitError extends Error {
   }
 }
 
-/** `yaml.load` (`json: true`), bounded: throws js-yaml's own errors, and `YamlLimitError`. */
+/** `yaml.load`, bounded: throws js-yaml's own errors (a duplicate key among them), and `YamlLimitError`. */
 export function loadBounded(text: string, schema?: yaml.Schema): unknown {
   // `maxDepth` is js-yaml's since 4.1.1; its type definitions do not list it yet.
-  const options: yaml.LoadOptions & { maxDepth: number } = { json: true, maxDepth: YAML_MAX_DEPTH }
+  // Not `json: true`: a key twice in one mapping is an error, as for kubectl and the API server's strict decoding.
+  const options: yaml.LoadOptions & { maxDepth: number } = { maxDepth: YAML_MAX_DEPTH }
   const value = yaml.load(text, schema ? { ...options, schema } : options)
   // Only an alias shares a node (js-yaml gives every other node its own object); no `*`, no alias.
   if (typeof value === 'object' && value !== null && text.includes('*')) checkExpansion(value, text)

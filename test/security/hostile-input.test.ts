@@ -3,7 +3,15 @@
  * a repository. Each case pins the message the run prints and that the work is bounded by structure (an error
  * before expansion, no recursion the input can deepen), not by a clock.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parseConfig } from '../../src/config/config.js'
@@ -12,6 +20,7 @@ import { readSettings, type Settings } from '../../src/settings/inputs.js'
 import { insideWorkspace } from '../../src/workspace/paths.js'
 import { readRepository } from '../../src/workspace/repository.js'
 import { applyChanges } from '../../src/workspace/transaction.js'
+import { firstInvalidUtf8, MAX_YAML_FILE_BYTES } from '../../src/workspace/text.js'
 import { rejection, thrown } from '../helpers/errors.js'
 import { FcuError } from '../../src/errors.js'
 import { validateRepository } from '../../src/validate/validator.js'
@@ -211,5 +220,94 @@ describe('paths that lead out of the workspace', () => {
     expect(readFileSync(path.join(outside, 'secret.yaml'), 'utf8')).toBe(
       'flux: {install: {log-level: debug}}\n'
     )
+  })
+})
+
+describe('manifests as text', () => {
+  let root: string
+  beforeEach(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'fcu-text-'))
+  })
+  const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: default\ndata:\n'
+
+  it('a YAML file over 16 MiB is refused, naming the file and the limit, before it is read', async () => {
+    const big = path.join(root, 'big.yaml')
+    writeFileSync(big, cm)
+    truncateSync(big, MAX_YAML_FILE_BYTES + 1)
+    const e = await rejection(readRepository(root))
+    expect(e.message).toBe(
+      'big.yaml is 16,777,217 bytes, over the 16,777,216 bytes a YAML file may have here'
+    )
+    expect(e.location).toEqual({ file: 'big.yaml' })
+  })
+
+  it('a file that is not UTF-8 is refused with the line and byte offset of the first bad byte', async () => {
+    writeFileSync(
+      path.join(root, 'latin1.yaml'),
+      Buffer.concat([Buffer.from(`${cm}  a: caf`), Buffer.from([0xe9, 0x0a])])
+    )
+    const e = await rejection(readRepository(root))
+    expect(e.message).toBe('latin1.yaml is not UTF-8: byte 86 (line 7) is 0xe9')
+    expect(e.location).toEqual({ file: 'latin1.yaml', line: 7 })
+    expect(e.hint).toContain('Save the file as UTF-8')
+  })
+
+  it.each([
+    ['an overlong form', [0xc0, 0xaf], 0],
+    ['a surrogate', [0x61, 0xed, 0xa0, 0x80], 1],
+    ['a truncated sequence', [0x61, 0x62, 0xe2, 0x82], 2],
+    ['past U+10FFFF', [0xf4, 0x90, 0x80, 0x80], 0]
+  ])('finds %s', (_what, bytes, offset) => {
+    expect(firstInvalidUtf8(Uint8Array.from(bytes))).toBe(offset)
+  })
+
+  it('keeps a byte order mark, CRLF line ends and tabs in values as they are on disk', async () => {
+    const crlf = `\uFEFF${cm}  a: "x\\ty"\n  b: x\ty\n`.replace(/\n/g, '\r\n')
+    writeFileSync(path.join(root, 'crlf.yaml'), crlf)
+    const read = await readRepository(root)
+    expect(read.files).toEqual([{ path: 'crlf.yaml', content: crlf }])
+    const r = validateRepository({ files: read.files })
+    expect(r.findings).toEqual([])
+    expect(r.resources).toBe(1)
+  })
+
+  it('a tab in indentation is a parse error at its line', () => {
+    expect(errorsOf([{ path: 'tab.yaml', content: `${cm}\ta: "1"\n` }])).toEqual([
+      expect.objectContaining({
+        rule: 'yaml/parse',
+        line: 7,
+        message: 'tab.yaml does not parse as YAML: tab characters must not be used in indentation'
+      })
+    ])
+  })
+
+  it('a key twice in one mapping is an error naming both lines, in block and flow style', () => {
+    const block = `${cm}  a: "1"\n  b: "2"\n  a: "3"\n`
+    const flow = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: default, name: y}\n'
+    const items =
+      'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: x}\n  kind: Secret\n'
+    expect(
+      errorsOf([
+        { path: 'block.yaml', content: block },
+        { path: 'flow.yaml', content: flow },
+        { path: 'items.yaml', content: items }
+      ]).map(f => [f.file, f.line, f.message])
+    ).toEqual([
+      ['block.yaml', 9, 'block.yaml: key "a" appears twice in one mapping, at lines 7 and 9'],
+      ['flow.yaml', 3, 'flow.yaml: key "name" appears twice in one mapping'],
+      ['items.yaml', 7, 'items.yaml: key "kind" appears twice in one mapping, at lines 5 and 7']
+    ])
+  })
+
+  it('a ConfigMap data key "../../x" is an invalid key, and only ever a key', () => {
+    const errors = errorsOf([{ path: 'cm.yaml', content: `${cm}  ../../x: hello\n` }])
+    expect(errors).toEqual([
+      expect.objectContaining({
+        rule: 'object/invalid-key',
+        line: 7,
+        message:
+          'ConfigMap \'default/x\': data key "../../x" may only hold letters, digits, "-", "_" and "." (at most 253 characters, not starting with "..")'
+      })
+    ])
   })
 })
