@@ -14,7 +14,9 @@ import {
 } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { realExec } from '../../src/adapters.js'
 import { parseConfig } from '../../src/config/config.js'
+import { GIT_STALL_SECONDS, gitAuthEnv } from '../../src/publish/git.js'
 import { loadConfig } from '../../src/config/load.js'
 import { readSettings, type Settings } from '../../src/settings/inputs.js'
 import { insideWorkspace } from '../../src/workspace/paths.js'
@@ -22,6 +24,7 @@ import { readRepository } from '../../src/workspace/repository.js'
 import { applyChanges } from '../../src/workspace/transaction.js'
 import { firstInvalidUtf8, MAX_YAML_FILE_BYTES } from '../../src/workspace/text.js'
 import { rejection, thrown } from '../helpers/errors.js'
+import { startServer } from '../http/localServer.js'
 import { FcuError } from '../../src/errors.js'
 import { validateRepository } from '../../src/validate/validator.js'
 import { YAML_MAX_EXPANDED } from '../../src/yaml/load.js'
@@ -310,4 +313,37 @@ describe('manifests as text', () => {
       })
     ])
   })
+})
+
+describe('a git remote that accepts the connection and never answers', () => {
+  it('is given up by git after 30 s without progress, through the environment every git command gets', async () => {
+    const env = gitAuthEnv(undefined, {})
+    const entries = Object.fromEntries(
+      Array.from({ length: Number(env.GIT_CONFIG_COUNT) }, (_, i) => [
+        env[`GIT_CONFIG_KEY_${i}`],
+        env[`GIT_CONFIG_VALUE_${i}`]
+      ])
+    )
+    expect(entries).toMatchObject({ 'http.lowSpeedLimit': '1', 'http.lowSpeedTime': '30' })
+    expect(GIT_STALL_SECONDS).toBe(30)
+
+    // The same mechanism with the time cut to 1 s (a later entry wins): git itself gives up on the stalled remote.
+    const server = await startServer(() => 'stall')
+    try {
+      const n = Number(env.GIT_CONFIG_COUNT)
+      const shortened = {
+        ...env,
+        GIT_CONFIG_COUNT: String(n + 1),
+        [`GIT_CONFIG_KEY_${n}`]: 'http.lowSpeedTime',
+        [`GIT_CONFIG_VALUE_${n}`]: '1'
+      }
+      const r = await realExec('git', ['ls-remote', `${server.url}/example-org/fleet.git`], {
+        env: shortened
+      })
+      expect(r.exitCode).not.toBe(0)
+      expect(r.stderr).toMatch(/too slow|Operation timed out|low speed/i)
+    } finally {
+      await server.close()
+    }
+  }, 30_000)
 })
