@@ -190,15 +190,11 @@ export function parseDocuments(text: string, file: string, lineOffset = 0): Yaml
       return { file, index, startLine, text: d.text, value }
     } catch (e) {
       if (e instanceof YamlLimitError)
-        throw new FcuError(
-          'manifest',
-          `${file}: the YAML document at line ${startLine} is refused: ${e.reason}`,
-          {
-            location: { file, line: startLine + e.line },
-            hint: e.hint,
-            cause: e
-          }
-        )
+        throw new FcuError('manifest', `${file}: a YAML document is refused: ${e.reason}`, {
+          location: { file, line: startLine + e.line },
+          hint: e.hint,
+          cause: e
+        })
       const mark = (e as { mark?: { line: number; column: number } }).mark
       const reason = (e as { reason?: string }).reason ?? (e as Error).message
       const duplicate = reason === 'duplicated mapping key' && mark ? duplicateKey(d.text, mark) : undefined
