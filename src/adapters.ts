@@ -5,6 +5,7 @@ import { getExecOutput } from '@actions/exec'
 import { which } from '@actions/io'
 import type { Exec, Logger, RunDeps } from './deps.js'
 import { githubClients } from './github/client.js'
+import { proxyAwareFetch } from './http/proxy.js'
 import { actionsToolCache } from './tools/install.js'
 import { toolPlatform } from './tools/platform.js'
 import { NETWORK_BUDGET_MS, NetworkBudget } from './http/budget.js'
@@ -22,8 +23,8 @@ export const realExec: Exec = async (file, args, options = {}) => {
 }
 
 /**
- * The real world for one run: global fetch, timers, tool-cache, the GitHub client, a scratch directory removed by
- * `dispose`.
+ * The real world for one run: fetch through the runner's proxy settings, timers, tool-cache, the GitHub client, a
+ * scratch directory removed by `dispose`.
  */
 export async function realDeps(
   log: Logger,
@@ -31,10 +32,11 @@ export async function realDeps(
 ): Promise<{ deps: RunDeps; dispose: () => Promise<void> }> {
   const base = env.RUNNER_TEMP || os.tmpdir()
   const tempDir = await mkdtemp(path.join(base, 'flux-crs-upgrade-'))
+  const http = proxyAwareFetch()
   // One budget for every wait of the run: release lists, downloads, pull requests, and the pauses between retries.
   const net = {
     ...new NetworkBudget(NETWORK_BUDGET_MS).wrap({
-      fetch: (url, init) => fetch(url, init),
+      fetch: http.fetch,
       sleep: ms => new Promise<void>(resolve => setTimeout(resolve, ms))
     }),
     log
@@ -49,5 +51,11 @@ export async function realDeps(
     runApiUrl: env.GITHUB_API_URL || 'https://api.github.com',
     which: async name => (await which(name, false)) || undefined
   }
-  return { deps, dispose: () => rm(tempDir, { recursive: true, force: true }) }
+  return {
+    deps,
+    dispose: async () => {
+      await http.close()
+      await rm(tempDir, { recursive: true, force: true })
+    }
+  }
 }
