@@ -29,6 +29,7 @@ import { calicoStage } from './calico/stage.js'
 import type { Stage, StageOutcome } from './plan/stage.js'
 import type { RunResult } from './result.js'
 import { timed } from './timing.js'
+import { pushAll } from './arrays.js'
 
 /** A run's report, and the plan of file changes that writing the working tree and publishing consume. */
 export interface RunOutput {
@@ -137,9 +138,15 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
   result.migrated = all.flatMap(o => o.migrated ?? [])
   result.configMaps = all.flatMap(o => o.configMaps ?? [])
   result.references = all.flatMap(o => o.references ?? [])
-  result.findings.push(...all.flatMap(o => o.findings ?? []))
+  pushAll(
+    result.findings,
+    all.flatMap(o => o.findings ?? [])
+  )
   result.fluxInstallRuns = all.reduce((n, o) => n + (o.fluxInstallRuns ?? 0), 0)
-  result.notes.push(...all.flatMap(o => o.notes ?? []))
+  pushAll(
+    result.notes,
+    all.flatMap(o => o.notes ?? [])
+  )
 
   result.files = describeChanges(base, combined)
   result.changed = combined.length > 0
@@ -292,7 +299,7 @@ async function validateInto(
     schemas: report.schemas,
     groups: report.groups
   }
-  result.findings.push(...report.findings)
+  pushAll(result.findings, report.findings)
   if (
     calico &&
     input.files.some(f => isYamlFile(f.path) && /apiVersion:\s*["']?projectcalico\.org\/v3/.test(f.content))
@@ -300,7 +307,7 @@ async function validateInto(
     const { selected } = await upstream.resolve('calico', calico)
     const tool = await upstream.install('calicoctl', selected.version)
     const checked = await validateCalicoResources(input.files, tool, deps.exec)
-    result.findings.push(...checked.findings)
+    pushAll(result.findings, checked.findings)
     if (checked.skipped) result.notes.push(checked.skipped)
   }
   result.findings = dedupeFindings(result.findings).sort(compareFindings)

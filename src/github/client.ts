@@ -20,6 +20,7 @@ import {
   type RetryPolicy
 } from '../http/retry.js'
 import { nextLink } from './link.js'
+import { pushAll } from '../arrays.js'
 
 /**
  * The real GitHub client: Octokit from `@actions/github` with the retry and throttling plugins. The plugins decide
@@ -151,7 +152,7 @@ class OctokitClient implements GitHubApi {
           url: redactUrl(url)
         })
       }
-      items.push(...(page.body as unknown[]))
+      pushAll(items, page.body as unknown[])
       next = nextLink(page.link, url)
     }
     return { items, pages, truncated: false }

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { FcuError } from '../errors.js'
 import type { Exec } from '../deps.js'
 import type { Identity } from '../settings/inputs.js'
+import { defaultRetryPolicy } from '../http/retry.js'
 
 /**
  * The repository's git, for building and pushing pull request branches without touching the working tree or the
@@ -35,10 +36,19 @@ export const basicCredential = (token: string): string =>
 export const blobSha = (content: Buffer): string =>
   createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex')
 
-/** The environment that gives git the token (and nothing else): appended to any GIT_CONFIG_* the job already set. */
+/** Seconds a git transfer may go without progress: the request timeout of `defaultRetryPolicy`. */
+export const GIT_STALL_SECONDS = defaultRetryPolicy.timeoutMs / 1000
+
+/** The environment that gives git the token (and its hooks and stall bound): appended to any GIT_CONFIG_* the job already set. */
 export function gitAuthEnv(auth: GitAuth | undefined, env: NodeJS.ProcessEnv): Record<string, string> {
   const first = Number.parseInt(env.GIT_CONFIG_COUNT ?? '0', 10) || 0
-  const entries: [string, string][] = [['core.hooksPath', '/dev/null']]
+  const entries: [string, string][] = [
+    ['core.hooksPath', '/dev/null'],
+    // A remote that accepts the connection and then stalls: git gives up after 30 s below 1 byte/s, the same bound
+    // as every HTTP request of the run, instead of waiting as long as the job lives.
+    ['http.lowSpeedLimit', '1'],
+    ['http.lowSpeedTime', String(GIT_STALL_SECONDS)]
+  ]
   if (auth?.token) {
     const key = `http.${auth.serverUrl.replace(/\/*$/, '/')}.extraheader`
     entries.push([key, ''], [key, `AUTHORIZATION: basic ${basicCredential(auth.token)}`])

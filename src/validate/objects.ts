@@ -16,6 +16,7 @@ import { groupVersion } from '../kubernetes/api-version.js'
 import { isParsedList, type ParsedObject, type ParsedValue } from '../yaml/readonly.js'
 import { apiServerValue } from '../yaml/api-server.js'
 import { locateField, type RenderedObject } from '../kustomize/resource.js'
+import { pushAll } from '../arrays.js'
 
 /**
  * The Kubernetes objects of a repository, as validation sees them: every document of every YAML file, plus the
@@ -411,7 +412,7 @@ export function collectObjects(files: readonly SourceFile[]): CollectedObjects {
             failures.push(failureOf(e, f.path, line => streamLine(container, line)))
           // The ClusterResourceSet controller decodes these with sigs.k8s.io/yaml: YAML 1.1 booleans.
           for (const d of inner.documents)
-            objects.push(...objectsOf(d, f.path, bundle, container, apiServerValue(d.text, d.value, yaml11)))
+            pushAll(objects, objectsOf(d, f.path, bundle, container, apiServerValue(d.text, d.value, yaml11)))
         }
       }
     }

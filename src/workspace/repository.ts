@@ -6,6 +6,7 @@ import { CONFIGMAP_MAX_BYTES } from '../kubernetes/limits.js'
 import { tryParseDocuments } from '../yaml/documents.js'
 import { kustomizationFileNames, type UnreadReason } from '../kustomize/files.js'
 import { inSkippedDirectory, isSkippedDirectory, isYamlPath, toRepoPath } from './paths.js'
+import { readUtf8File } from './text.js'
 
 /** The repository as the engine sees it: YAML files by repo-relative path. Read once per run (SPEC §9). */
 export interface RepoFile {
@@ -172,7 +173,7 @@ function readAll(root: string, listed: readonly Listed[]): Promise<RepoFile[]> {
     [...listed]
       .map(f => f.path)
       .sort()
-      .map(async p => ({ path: p, content: await fs.readFile(path.join(root, ...p.split('/')), 'utf8') }))
+      .map(async p => ({ path: p, content: await readUtf8File(path.join(root, ...p.split('/')), p) }))
   )
 }
 

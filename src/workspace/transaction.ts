@@ -34,6 +34,7 @@ export async function applyChanges(root: string, changes: FileChange[]): Promise
     }
   } catch (e) {
     await Promise.all(staged.filter(s => s.tmp).map(s => fs.rm(s.tmp!, { force: true })))
+    if (e instanceof FcuError) throw e // a path refused, with its own message
     throw new FcuError('internal', `Could not stage changes: ${(e as Error).message}`, { cause: e })
   }
 
