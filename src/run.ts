@@ -144,7 +144,8 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
     }
     await applyChanges(
       root,
-      combined.map(c => ({ path: c.path, content: c.content }))
+      combined.map(c => ({ path: c.path, content: c.content })),
+      { files: deps.files, stagingDir: deps.tempDir }
     )
     result.written = true
     result.notes.push(
