@@ -22,10 +22,11 @@ export const nodeFiles: Files = {
   mkdir: dir => fs.mkdir(dir).then(() => undefined),
   rmdir: dir => fs.rmdir(dir),
   lstat: file => fs.lstat(file).catch(e => (missing(e) ? undefined : Promise.reject(e))),
-  writable: file => fs.access(file, constants.W_OK).then(
-    () => true,
-    () => false
-  )
+  writable: file =>
+    fs.access(file, constants.W_OK).then(
+      () => true,
+      () => false
+    )
 }
 
 export interface ApplyOptions {

@@ -192,7 +192,9 @@ describe('applyChanges under faults', () => {
     expect(tree(root)).toEqual(before)
   })
   if (asRoot)
-    console.warn('read-only target file not tested: running as root, who may write any file (the directory case is)')
+    console.warn(
+      'read-only target file not tested: running as root, who may write any file (the directory case is)'
+    )
 })
 
 describe('insideWorkspace', () => {
