@@ -354,7 +354,7 @@ async function putBack(
   settings: Settings,
   ctx: PublishContext
 ): Promise<void> {
-  const where = pushed.before ? `back to ${pushed.before.slice(0, 12)}` : 'deleted'
+  const undo = pushed.before ? `moved back to ${pushed.before.slice(0, 12)}` : 'deleted'
   try {
     let done: boolean
     if (!settings.signCommits) done = await ctx.git.restoreBranch(branch, pushed.commit, pushed.before)
@@ -364,10 +364,10 @@ async function putBack(
       else await ctx.api.deleteBranch(branch)
       done = true
     }
-    if (done) ctx.log.info(`${branch}: the run failed after pushing it, so it was put ${where}`)
+    if (done) ctx.log.info(`${branch}: the run failed after pushing it, so it was ${undo}`)
     else ctx.log.warning(`${branch} moved after this run pushed it: left as it is`)
   } catch (e) {
-    ctx.log.warning(`${branch} could not be put ${where}: ${(e as Error).message}`)
+    ctx.log.warning(`${branch} could not be ${undo}: ${(e as Error).message}`)
   }
 }
 
