@@ -32,16 +32,21 @@ export interface Bench {
   toolCache: string
 }
 
-export async function startBench(): Promise<Bench> {
-  const mirror = await startMirror({ fixturesDir: fixtures })
+/** A bench with a mirror of its own, or a second fleet on another bench's mirror (which stays open). */
+export async function startBench(shared?: Mirror): Promise<Bench> {
+  const mirror = shared ?? (await startMirror({ fixturesDir: fixtures }))
   const fleet = await startFleet({ token: TOKEN, fixtures })
-  return { mirror, fleet, toolCache: mkdtempSync(path.join(os.tmpdir(), 'fcu-faults-tc-')) }
+  const b = { mirror, fleet, toolCache: mkdtempSync(path.join(os.tmpdir(), 'fcu-faults-tc-')) }
+  if (!shared) owned.add(b)
+  return b
 }
+
+const owned = new WeakSet<Bench>()
 
 export async function stopBench(b: Bench | undefined): Promise<void> {
   if (!b) return
   await b.fleet.close()
-  await b.mirror.close()
+  if (owned.has(b)) await b.mirror.close()
 }
 
 export interface Outcome {
