@@ -43,7 +43,9 @@ export function declaredInputs(actionYml = path.join(repoRoot, 'action.yml')): D
 export const inputVariable = (name: string): string => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`
 
 export type RunnerEvent =
-  { name: 'schedule'; schedule?: string } | { name: 'workflow_dispatch'; inputs?: Record<string, string> }
+  | { name: 'schedule'; schedule?: string }
+  | { name: 'workflow_dispatch'; inputs?: Record<string, string | boolean> }
+  | { name: 'pull_request'; number?: number; head?: string }
 
 export interface RunOptions {
   workspace: string
@@ -114,8 +116,14 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     GITHUB_REPOSITORY_OWNER: repository.split('/')[0],
     GITHUB_EVENT_NAME: event.name,
     GITHUB_EVENT_PATH: eventPath,
-    GITHUB_REF: 'refs/heads/main',
-    GITHUB_REF_NAME: 'main',
+    ...(event.name === 'pull_request'
+      ? {
+          GITHUB_REF: `refs/pull/${event.number ?? 1}/merge`,
+          GITHUB_REF_NAME: `${event.number ?? 1}/merge`,
+          GITHUB_HEAD_REF: event.head ?? 'topic',
+          GITHUB_BASE_REF: 'main'
+        }
+      : { GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main' }),
     GITHUB_REF_TYPE: 'branch',
     GITHUB_SHA: '0'.repeat(40),
     GITHUB_WORKFLOW: 'flux-upgrade',
@@ -183,6 +191,16 @@ function eventPayload(event: RunnerEvent, repository: string, serverUrl: string)
     html_url: `${serverUrl}/${repository}`
   }
   if (event.name === 'schedule') return { schedule: event.schedule ?? '17 6 * * 1', repository: repo }
+  if (event.name === 'pull_request') {
+    const number = event.number ?? 1
+    return {
+      action: 'synchronize',
+      number,
+      pull_request: { number, head: { ref: event.head ?? 'topic' }, base: { ref: 'main' } },
+      repository: repo,
+      sender: { login: 'octocat', type: 'User' }
+    }
+  }
   return {
     inputs: event.inputs ?? {},
     ref: 'refs/heads/main',
