@@ -172,7 +172,8 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
     await timed(deps.log, 'write', () =>
       applyChanges(
         root,
-        combined.map(c => ({ path: c.path, content: c.content }))
+        combined.map(c => ({ path: c.path, content: c.content })),
+        { files: deps.files, stagingDir: deps.tempDir }
       )
     )
     result.written = true

@@ -264,7 +264,7 @@ export class KustomizeRenderer {
       ...plainObjects,
       ...plainRoots.flatMap(k => k.objects)
     ])
-    for (const r of fluxRenders) findings.push(...r.findings)
+    for (const r of fluxRenders) pushAll(findings, r.findings)
     // What a Flux build includes is checked as that build renders it, not again on its own.
     const covered = this.closure(builds.map(b => b.dir))
     const roots = [...fluxRenders, ...plainRoots.filter(k => !covered.has(k.dir))]
@@ -324,7 +324,7 @@ export class KustomizeRenderer {
       const d = queue.pop()!
       if (out.has(d)) continue
       out.add(d)
-      queue.push(...(this.includes.get(d) ?? []))
+      pushAll(queue, this.includes.get(d) ?? [])
     }
     return out
   }
