@@ -70,6 +70,7 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
   )
   const upstream = new Upstream(settings, deps)
   const result = emptyResult(settings.mode, settings.dryRun)
+  pushAll(result.findings, read.refused)
 
   if (settings.mode === 'validate') {
     const plan = makePlan(base, [])

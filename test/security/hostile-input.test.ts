@@ -20,7 +20,7 @@ import { GIT_STALL_SECONDS, gitAuthEnv } from '../../src/publish/git.js'
 import { loadConfig } from '../../src/config/load.js'
 import { readSettings, type Settings } from '../../src/settings/inputs.js'
 import { insideWorkspace } from '../../src/workspace/paths.js'
-import { readRepository } from '../../src/workspace/repository.js'
+import { readRepository, readYamlFiles } from '../../src/workspace/repository.js'
 import { applyChanges } from '../../src/workspace/transaction.js'
 import { firstInvalidUtf8, MAX_YAML_FILE_BYTES } from '../../src/workspace/text.js'
 import { rejection, thrown } from '../helpers/errors.js'
@@ -232,12 +232,16 @@ describe('manifests as text', () => {
     root = mkdtempSync(path.join(os.tmpdir(), 'fcu-text-'))
   })
   const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: default\ndata:\n'
+  const kustomization = (...resources: string[]) => ({
+    path: 'kustomization.yaml',
+    content: `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${resources.map(r => `  - ${r}\n`).join('')}`
+  })
 
   it('a YAML file over 16 MiB is refused, naming the file and the limit, before it is read', async () => {
     const big = path.join(root, 'big.yaml')
     writeFileSync(big, cm)
     truncateSync(big, MAX_YAML_FILE_BYTES + 1)
-    const e = await rejection(readRepository(root))
+    const e = await rejection(readYamlFiles(root))
     expect(e.message).toBe(
       'big.yaml is 16,777,217 bytes, over the 16,777,216 bytes a YAML file may have here'
     )
@@ -249,10 +253,41 @@ describe('manifests as text', () => {
       path.join(root, 'latin1.yaml'),
       Buffer.concat([Buffer.from(`${cm}  a: caf`), Buffer.from([0xe9, 0x0a])])
     )
-    const e = await rejection(readRepository(root))
+    const e = await rejection(readYamlFiles(root))
     expect(e.message).toBe('latin1.yaml is not UTF-8: byte 86 (line 7) is 0xe9')
     expect(e.location).toEqual({ file: 'latin1.yaml', line: 7 })
     expect(e.hint).toContain('Save the file as UTF-8')
+  })
+
+  it('reading the repository for a run, a refused file is a warning, not a stop; a kustomization listing it is an error', async () => {
+    writeFileSync(path.join(root, 'ok.yaml'), cm)
+    writeFileSync(
+      path.join(root, 'latin1.yaml'),
+      Buffer.concat([Buffer.from('app: caf'), Buffer.from([0xe9, 0x0a])])
+    )
+    const read = await readRepository(root)
+    expect(read.files.map(f => f.path)).toEqual(['ok.yaml'])
+    expect(read.refused).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        rule: 'yaml/unreadable',
+        file: 'latin1.yaml',
+        line: 1,
+        message: 'latin1.yaml is not UTF-8: byte 8 (line 1) is 0xe9: not read, so not validated'
+      })
+    ])
+    expect(read.unread).toEqual([{ path: 'latin1.yaml', reason: 'refused' }])
+    const report = validateRepository({
+      files: read.files.concat(kustomization('latin1.yaml')),
+      unread: read.unread
+    })
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({
+        severity: 'error',
+        file: 'kustomization.yaml',
+        message: expect.stringContaining('latin1.yaml, which was not read: it is not UTF-8 text')
+      })
+    )
   })
 
   it.each([
