@@ -42,10 +42,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
       result = (
         await run(rooted, {
           ...deps,
-          publish: async (plan, r) => {
+          publish: async (plan, r, findingsOf) => {
             // Pull requests made before a failure are still reported in the outputs.
             partial = r
-            await publish(plan, r)
+            await publish(plan, r, findingsOf)
           }
         })
       ).result

@@ -47,10 +47,15 @@ export type RunnerEvent =
 
 export interface RunOptions {
   workspace: string
-  /** The workflow's `with:`; every other declared input gets its `action.yml` default, as on a runner. */
+  /**
+   * The workflow step's `with:`; every other declared input gets its `action.yml` default, as on a runner. Values
+   * may hold `${{ ... }}` expressions, evaluated as the runner does before the step starts (see `evaluate`).
+   */
   inputs?: Record<string, string>
   /** What `${{ github.token }}` expands to; empty when not given. */
   token?: string
+  /** The repository's configuration variables, `${{ vars.NAME }}`. */
+  vars?: Record<string, string>
   event?: RunnerEvent
   /** The run's own GitHub (`GITHUB_API_URL`, `GITHUB_SERVER_URL`); github.com when not given. */
   apiUrl?: string
@@ -65,22 +70,16 @@ export interface RunOptions {
 
 /**
  * Runs the bundled action (`dist/index.js`) in the environment a runner gives a node action step: every input of
- * `action.yml` as `INPUT_<NAME>` with its default filled in (`${{ github.token }}` → the token, other expressions
- * empty), the `GITHUB_*` and `RUNNER_*` variables, an event payload, and the file commands. An input the action does
- * not declare is refused: a runner would only warn, and a test that sets one tests nothing. Asynchronous, so a
- * server in the calling process keeps answering.
+ * `action.yml` as `INPUT_<NAME>` (`inputsSent`), the `GITHUB_*` and `RUNNER_*` variables, an event payload, and the
+ * file commands. An input the action does not declare is refused: a runner would only warn, and a test that sets
+ * one tests nothing. Asynchronous, so a server in the calling process keeps answering.
  */
 export async function runAction(options: RunOptions): Promise<ActionRun> {
-  const declared = declaredInputs()
-  const given = options.inputs ?? {}
-  const unknown = Object.keys(given).filter(k => !declared.some(d => d.name === k))
-  if (unknown.length > 0) {
-    throw new Error(`action.yml declares no input ${unknown.join(', ')}: a runner would not pass it`)
-  }
   for (const k of Object.keys(options.env ?? {})) {
     if (k.startsWith('INPUT_')) throw new Error(`set inputs through "inputs", not env (${k})`)
   }
 
+  const inputs = inputsSent(options)
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'fcu-runner-'))
   const files = {
     GITHUB_OUTPUT: path.join(scratch, 'output'),
@@ -134,10 +133,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     RUNNER_TOOL_CACHE: options.toolCache ?? path.join(scratch, 'tool-cache'),
     ...options.env
   }
-  for (const input of declared) {
-    const value = given[input.name] ?? expandDefault(input.default ?? '', options.token ?? '')
-    sent[inputVariable(input.name)] = value
-  }
+  Object.assign(sent, inputs)
 
   const child = spawn(options.node ?? process.execPath, [path.join(repoRoot, 'dist/index.js')], {
     cwd: options.workspace,
@@ -166,11 +162,124 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   }
 }
 
-/** A default as the runner evaluates it: the token expression becomes the token, any other expression empty. */
-function expandDefault(value: string, token: string): string {
-  return value.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (_, expr: string) =>
-    expr === 'github.token' || expr === 'secrets.GITHUB_TOKEN' ? token : ''
+/**
+ * The `INPUT_*` variables a runner sets for the step: each declared input from the step's `with:`, or else its
+ * `action.yml` default, expressions evaluated. A dispatch payload's inputs reach the action only through `with:`
+ * (`${{ inputs.x }}`): the runner never turns them into `INPUT_*` itself.
+ */
+export function inputsSent(
+  options: Pick<RunOptions, 'inputs' | 'token' | 'event' | 'repository' | 'vars'>
+): Record<string, string> {
+  const declared = declaredInputs()
+  const given = options.inputs ?? {}
+  const unknown = Object.keys(given).filter(k => !declared.some(d => d.name === k))
+  if (unknown.length > 0) {
+    throw new Error(`action.yml declares no input ${unknown.join(', ')}: a runner would not pass it`)
+  }
+  const contexts = expressionContexts(
+    options.event ?? { name: 'schedule' },
+    options.token ?? '',
+    options.repository ?? 'example-org/fleet',
+    options.vars ?? {}
   )
+  const sent: Record<string, string> = {}
+  for (const input of declared) {
+    const written = given[input.name]
+    sent[inputVariable(input.name)] =
+      written === undefined
+        ? interpolate(input.default ?? '', contexts, `the default of ${input.name}`)
+        : interpolate(written, contexts, `with: ${input.name}`)
+  }
+  return sent
+}
+
+/**
+ * What a step's `${{ }}` expressions can read. A `workflow_dispatch` run's `inputs` and `github.event.inputs` are
+ * the payload's inputs (GitHub fills in the workflow's declared defaults before it sends the event); every other
+ * event has no inputs, so `${{ inputs.x }}` is empty there, and the action sees its own default for an empty input.
+ */
+export interface ExpressionContexts {
+  github: Record<string, unknown>
+  inputs: Record<string, unknown>
+  secrets: Record<string, string>
+  vars: Record<string, string>
+}
+
+function expressionContexts(
+  event: RunnerEvent,
+  token: string,
+  repository: string,
+  vars: Record<string, string>
+): ExpressionContexts {
+  const inputs = event.name === 'workflow_dispatch' ? { ...(event.inputs ?? {}) } : {}
+  return {
+    github: {
+      event_name: event.name,
+      event: event.name === 'workflow_dispatch' ? { inputs } : { schedule: event.schedule ?? '17 6 * * 1' },
+      repository,
+      token
+    },
+    inputs,
+    secrets: { GITHUB_TOKEN: token },
+    vars
+  }
+}
+
+/** Expands each `${{ expr }}` of a `with:` value into the string the runner would pass. */
+export function interpolate(value: string, contexts: ExpressionContexts, where: string): string {
+  return value.replace(/\$\{\{([\s\S]*?)\}\}/g, (_, expr: string) =>
+    asString(evaluate(expr, contexts, where))
+  )
+}
+
+/**
+ * The part of GitHub's expression language a workflow's `with:` uses for inputs: context paths (`inputs.x`,
+ * `github.event.inputs.x`, `github.event_name`, `secrets.NAME`, `vars.NAME`, hyphens allowed), string, number, boolean and null
+ * literals, and `a || b` (the first truthy operand, as GitHub's `||` returns). Anything else is refused rather
+ * than guessed, so a test never passes on an expression the harness misread.
+ */
+export function evaluate(expr: string, contexts: ExpressionContexts, where = 'expression'): unknown {
+  const operands = expr.split('||').map(s => s.trim())
+  if (operands.some(o => o === '')) throw new Error(`${where}: cannot evaluate "${expr.trim()}"`)
+  let value: unknown
+  for (const operand of operands) {
+    value = operandValue(operand, contexts, where)
+    if (truthy(value)) return value
+  }
+  return value
+}
+
+function operandValue(operand: string, contexts: ExpressionContexts, where: string): unknown {
+  if (/^'(?:[^']|'')*'$/.test(operand)) return operand.slice(1, -1).replace(/''/g, "'")
+  if (operand === 'true' || operand === 'false') return operand === 'true'
+  if (operand === 'null') return null
+  if (/^-?\d+(\.\d+)?$/.test(operand)) return Number(operand)
+  if (!/^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/.test(operand)) {
+    throw new Error(`${where}: the runner harness does not evaluate "${operand}"`)
+  }
+  const [root, ...rest] = operand.split('.')
+  if (!(root in contexts)) throw new Error(`${where}: unknown context "${root}"`)
+  let value: unknown = contexts[root as keyof ExpressionContexts]
+  for (const key of rest) {
+    // A missing property is null in GitHub's expressions, never an error.
+    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined
+  }
+  return value ?? null
+}
+
+const truthy = (v: unknown): boolean => v !== null && v !== undefined && v !== false && v !== '' && v !== 0
+
+const asString = (v: unknown): string =>
+  v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v)
+
+/** The `with:` of one step of a workflow file, as written (expressions unexpanded), found by its `id`. */
+export function workflowStepWith(workflow: string, job: string, stepId: string): Record<string, string> {
+  const doc = yaml.load(workflow) as {
+    jobs?: Record<string, { steps?: { id?: string; with?: Record<string, unknown> }[] }>
+  }
+  const step = doc.jobs?.[job]?.steps?.find(s => s.id === stepId)
+  if (!step) throw new Error(`the workflow has no step with id ${stepId} in job ${job}`)
+  return Object.fromEntries(Object.entries(step.with ?? {}).map(([k, v]) => [k, String(v)]))
 }
 
 function eventPayload(event: RunnerEvent, repository: string, serverUrl: string): Record<string, unknown> {
