@@ -5,6 +5,7 @@ import { getExecOutput } from '@actions/exec'
 import { which } from '@actions/io'
 import type { Exec, Logger, RunDeps } from './deps.js'
 import { githubClients } from './github/client.js'
+import { proxyAwareFetch } from './http/proxy.js'
 import { actionsToolCache } from './tools/install.js'
 import { toolPlatform } from './tools/platform.js'
 
@@ -21,8 +22,8 @@ export const realExec: Exec = async (file, args, options = {}) => {
 }
 
 /**
- * The real world for one run: global fetch, timers, tool-cache, the GitHub client, a scratch directory removed by
- * `dispose`.
+ * The real world for one run: fetch through the runner's proxy settings, timers, tool-cache, the GitHub client, a
+ * scratch directory removed by `dispose`.
  */
 export async function realDeps(
   log: Logger,
@@ -30,8 +31,9 @@ export async function realDeps(
 ): Promise<{ deps: RunDeps; dispose: () => Promise<void> }> {
   const base = env.RUNNER_TEMP || os.tmpdir()
   const tempDir = await mkdtemp(path.join(base, 'flux-crs-upgrade-'))
+  const http = proxyAwareFetch()
   const net = {
-    fetch: (url: string, init?: RequestInit) => fetch(url, init),
+    fetch: http.fetch,
     sleep: (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms)),
     log
   }
@@ -45,5 +47,11 @@ export async function realDeps(
     runApiUrl: env.GITHUB_API_URL || 'https://api.github.com',
     which: async name => (await which(name, false)) || undefined
   }
-  return { deps, dispose: () => rm(tempDir, { recursive: true, force: true }) }
+  return {
+    deps,
+    dispose: async () => {
+      await http.close()
+      await rm(tempDir, { recursive: true, force: true })
+    }
+  }
 }

@@ -4,6 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import yaml from 'js-yaml'
+import { Evaluator, Lexer, Parser, data } from '@actions/expressions'
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -43,7 +44,9 @@ export function declaredInputs(actionYml = path.join(repoRoot, 'action.yml')): D
 export const inputVariable = (name: string): string => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`
 
 export type RunnerEvent =
-  { name: 'schedule'; schedule?: string } | { name: 'workflow_dispatch'; inputs?: Record<string, string> }
+  | { name: 'schedule'; schedule?: string }
+  | { name: 'workflow_dispatch'; inputs?: Record<string, string | boolean> }
+  | { name: 'pull_request'; number?: number; head?: string }
 
 export interface RunOptions {
   workspace: string
@@ -113,8 +116,14 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     GITHUB_REPOSITORY_OWNER: repository.split('/')[0],
     GITHUB_EVENT_NAME: event.name,
     GITHUB_EVENT_PATH: eventPath,
-    GITHUB_REF: 'refs/heads/main',
-    GITHUB_REF_NAME: 'main',
+    ...(event.name === 'pull_request'
+      ? {
+          GITHUB_REF: `refs/pull/${event.number ?? 1}/merge`,
+          GITHUB_REF_NAME: `${event.number ?? 1}/merge`,
+          GITHUB_HEAD_REF: event.head ?? 'topic',
+          GITHUB_BASE_REF: 'main'
+        }
+      : { GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main' }),
     GITHUB_REF_TYPE: 'branch',
     GITHUB_SHA: '0'.repeat(40),
     GITHUB_WORKFLOW: 'flux-upgrade',
@@ -168,7 +177,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
  * (`${{ inputs.x }}`): the runner never turns them into `INPUT_*` itself.
  */
 export function inputsSent(
-  options: Pick<RunOptions, 'inputs' | 'token' | 'event' | 'repository' | 'vars'>
+  options: Pick<RunOptions, 'inputs' | 'token' | 'event' | 'repository' | 'serverUrl' | 'vars'>
 ): Record<string, string> {
   const declared = declaredInputs()
   const given = options.inputs ?? {}
@@ -176,110 +185,66 @@ export function inputsSent(
   if (unknown.length > 0) {
     throw new Error(`action.yml declares no input ${unknown.join(', ')}: a runner would not pass it`)
   }
+  const event = options.event ?? { name: 'schedule' }
+  const repository = options.repository ?? 'example-org/fleet'
   const contexts = expressionContexts(
-    options.event ?? { name: 'schedule' },
+    eventPayload(event, repository, options.serverUrl ?? 'https://github.com'),
+    event,
     options.token ?? '',
-    options.repository ?? 'example-org/fleet',
+    repository,
     options.vars ?? {}
   )
-  const sent: Record<string, string> = {}
-  for (const input of declared) {
-    const written = given[input.name]
-    sent[inputVariable(input.name)] =
-      written === undefined
-        ? interpolate(input.default ?? '', contexts, `the default of ${input.name}`)
-        : interpolate(written, contexts, `with: ${input.name}`)
-  }
-  return sent
+  const written = evaluateWith(
+    Object.fromEntries(declared.map(input => [input.name, given[input.name] ?? input.default ?? ''])),
+    contexts
+  )
+  return Object.fromEntries(declared.map(input => [inputVariable(input.name), written[input.name]]))
 }
 
 /**
- * What a step's `${{ }}` expressions can read. A `workflow_dispatch` run's `inputs` and `github.event.inputs` are
- * the payload's inputs (GitHub fills in the workflow's declared defaults before it sends the event); every other
- * event has no inputs, so `${{ inputs.x }}` is empty there, and the action sees its own default for an empty input.
+ * What a step's `${{ }}` expressions can read. `github.event` is the event's payload: a `workflow_dispatch` run's
+ * `inputs` (and `github.event.inputs`) are the payload's inputs (GitHub fills in the workflow's declared defaults
+ * before it sends the event); every other event has no inputs, so `${{ inputs.x }}` is empty there, and the action
+ * sees its own default for an empty input.
  */
-export interface ExpressionContexts {
-  github: Record<string, unknown>
-  inputs: Record<string, unknown>
-  secrets: Record<string, string>
-  vars: Record<string, string>
-}
-
 function expressionContexts(
+  payload: Record<string, unknown>,
   event: RunnerEvent,
   token: string,
   repository: string,
   vars: Record<string, string>
-): ExpressionContexts {
-  const inputs = event.name === 'workflow_dispatch' ? { ...(event.inputs ?? {}) } : {}
+): Record<string, unknown> {
   return {
-    github: {
-      event_name: event.name,
-      event: event.name === 'workflow_dispatch' ? { inputs } : { schedule: event.schedule ?? '17 6 * * 1' },
-      repository,
-      token
-    },
-    inputs,
+    github: { event_name: event.name, event: payload, repository, token },
+    inputs: event.name === 'workflow_dispatch' ? (payload.inputs ?? {}) : {},
     secrets: { GITHUB_TOKEN: token },
     vars
   }
 }
 
-/** Expands each `${{ expr }}` of a `with:` value into the string the runner would pass. */
-export function interpolate(value: string, contexts: ExpressionContexts, where: string): string {
-  return value.replace(/\$\{\{([\s\S]*?)\}\}/g, (_, expr: string) =>
-    asString(evaluate(expr, contexts, where))
-  )
-}
-
 /**
- * The part of GitHub's expression language a workflow's `with:` uses for inputs: context paths (`inputs.x`,
- * `github.event.inputs.x`, `github.event_name`, `secrets.NAME`, `vars.NAME`, hyphens allowed), string, number, boolean and null
- * literals, and `a || b` (the first truthy operand, as GitHub's `||` returns). Anything else is refused rather
- * than guessed, so a test never passes on an expression the harness misread.
+ * Each value with its `${{ expr }}` expanded by GitHub's own expression evaluator (`@actions/expressions`) against
+ * `contexts`, into the string a runner passes; a context the expressions name that is not given is an error.
  */
-export function evaluate(expr: string, contexts: ExpressionContexts, where = 'expression'): unknown {
-  const operands = expr.split('||').map(s => s.trim())
-  if (operands.some(o => o === '')) throw new Error(`${where}: cannot evaluate "${expr.trim()}"`)
-  let value: unknown
-  for (const operand of operands) {
-    value = operandValue(operand, contexts, where)
-    if (truthy(value)) return value
+export function evaluateWith(
+  values: Record<string, unknown>,
+  contexts: Record<string, unknown>
+): Record<string, string> {
+  const names = Object.keys(contexts)
+  const ctx = JSON.parse(JSON.stringify(contexts), data.reviver) as data.Dictionary
+  const evaluate = (expr: string): string => {
+    const lexed = new Lexer(expr).lex()
+    const ast = new Parser(lexed.tokens, names, []).parse()
+    return new Evaluator(ast, ctx).evaluate().coerceString()
   }
-  return value
-}
-
-function operandValue(operand: string, contexts: ExpressionContexts, where: string): unknown {
-  if (/^'(?:[^']|'')*'$/.test(operand)) return operand.slice(1, -1).replace(/''/g, "'")
-  if (operand === 'true' || operand === 'false') return operand === 'true'
-  if (operand === 'null') return null
-  if (/^-?\d+(\.\d+)?$/.test(operand)) return Number(operand)
-  if (!/^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/.test(operand)) {
-    throw new Error(`${where}: the runner harness does not evaluate "${operand}"`)
-  }
-  const [root, ...rest] = operand.split('.')
-  if (!(root in contexts)) throw new Error(`${where}: unknown context "${root}"`)
-  let value: unknown = contexts[root as keyof ExpressionContexts]
-  for (const key of rest) {
-    // A missing property is null in GitHub's expressions, never an error.
-    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined
-  }
-  return value ?? null
-}
-
-const truthy = (v: unknown): boolean => v !== null && v !== undefined && v !== false && v !== '' && v !== 0
-
-const asString = (v: unknown): string =>
-  v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v)
-
-/** The `with:` of one step of a workflow file, as written (expressions unexpanded), found by its `id`. */
-export function workflowStepWith(workflow: string, job: string, stepId: string): Record<string, string> {
-  const doc = yaml.load(workflow) as {
-    jobs?: Record<string, { steps?: { id?: string; with?: Record<string, unknown> }[] }>
-  }
-  const step = doc.jobs?.[job]?.steps?.find(s => s.id === stepId)
-  if (!step) throw new Error(`the workflow has no step with id ${stepId} in job ${job}`)
-  return Object.fromEntries(Object.entries(step.with ?? {}).map(([k, v]) => [k, String(v)]))
+  return Object.fromEntries(
+    Object.entries(values).map(([k, v]) => [
+      k,
+      typeof v === 'string'
+        ? v.replace(/\$\{\{([\s\S]*?)\}\}/g, (_, expr: string) => evaluate(expr.trim()))
+        : String(v)
+    ])
+  )
 }
 
 function eventPayload(event: RunnerEvent, repository: string, serverUrl: string): Record<string, unknown> {
@@ -292,6 +257,16 @@ function eventPayload(event: RunnerEvent, repository: string, serverUrl: string)
     html_url: `${serverUrl}/${repository}`
   }
   if (event.name === 'schedule') return { schedule: event.schedule ?? '17 6 * * 1', repository: repo }
+  if (event.name === 'pull_request') {
+    const number = event.number ?? 1
+    return {
+      action: 'synchronize',
+      number,
+      pull_request: { number, head: { ref: event.head ?? 'topic' }, base: { ref: 'main' } },
+      repository: repo,
+      sender: { login: 'octocat', type: 'User' }
+    }
+  }
   return {
     inputs: event.inputs ?? {},
     ref: 'refs/heads/main',

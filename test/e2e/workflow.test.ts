@@ -3,7 +3,8 @@ import path from 'node:path'
 import { startMirror, type Mirror } from '../../support/mirror/server.js'
 import { defaultFixturesDir } from '../../support/standins/index.js'
 import { addCalico } from '../../support/example/prepare.js'
-import { runAction, workflowStepWith, type ActionRun, type RunnerEvent } from '../../support/runner.js'
+import { runAction, type ActionRun, type RunnerEvent } from '../../support/runner.js'
+import { workflowSteps } from '../helpers/workflows.js'
 import { ensureNode24 } from '../../support/node24.js'
 import { startFleet, git, type Fleet } from '../../support/github/fleet.js'
 
@@ -87,6 +88,11 @@ describeE2e('a scheduled and a dispatched workflow run, end to end on Node 24', 
   const pushes = () => fleet.github.writes().filter(r => r.path.endsWith('git-receive-pack'))
   const apiWrites = () => fleet.github.writes().filter(r => !r.path.endsWith('git-receive-pack'))
 
+  // The step that uses the action, its `with:` as written: the harness evaluates it against each run's event.
+  const step = Object.fromEntries(
+    Object.entries(workflowSteps(WORKFLOW).find(s => s.uses === './')!.with).map(([k, v]) => [k, String(v)])
+  )
+
   async function workflowRun(event: RunnerEvent): Promise<ActionRun & { workspace: string }> {
     const workspace = fleet.checkout()
     const run = await runAction({
@@ -98,7 +104,7 @@ describeE2e('a scheduled and a dispatched workflow run, end to end on Node 24', 
       apiUrl: fleet.github.apiUrl,
       serverUrl: fleet.github.serverUrl,
       repository: 'example-org/fleet',
-      inputs: workflowStepWith(WORKFLOW, 'upgrade', 'upgrade')
+      inputs: step
     })
     expect(run.stderr).toBe('')
     expect(run.stdout).not.toMatch(/^::error/m)
