@@ -195,6 +195,96 @@ function prepareKeyValueMessage(key, value) {
     return `${key}<<${delimiter}${os.EOL}${convertedValue}${os.EOL}${delimiter}`;
 }
 
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+
 var commonjsGlobal = typeof globalThis !== 'undefined' ? globalThis : typeof window !== 'undefined' ? window : typeof global !== 'undefined' ? global : typeof self !== 'undefined' ? self : {};
 
 function getDefaultExportFromCjs$1 (x) {
@@ -79068,6 +79158,41 @@ function octokitLog(log) {
     };
 }
 
+/**
+ * Node's global fetch ignores `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`, so behind a proxy every request of the
+ * action (release lists, downloads, the GitHub API) would fail. Each URL is sent through the proxy that
+ * `@actions/http-client` chooses for it: the rule every toolkit request (tool-cache, @actions/github) follows, so the
+ * action reaches the same hosts the same way as the rest of the job (lower-case variable first; `NO_PROXY` entries
+ * match a host, `host:port` or a domain suffix, `*` matches all; loopback addresses always go direct). Proxy
+ * credentials in the variable's URL become a `Proxy-Authorization` header (undici reads them from the URL); the
+ * proxy URL itself is never logged.
+ */
+function proxyAwareFetch(direct = (url, init) => fetch(url, init)) {
+    const agents = new Map();
+    const agentFor = (proxy) => {
+        let agent = agents.get(proxy.href);
+        if (!agent) {
+            agent = new undiciExports.ProxyAgent({ uri: proxy.href });
+            agents.set(proxy.href, agent);
+        }
+        return agent;
+    };
+    return {
+        fetch: (url, init) => {
+            const proxy = getProxyUrl(new URL(url));
+            if (!proxy)
+                return direct(url, init);
+            // undici's own fetch: the dispatcher must come from the same undici as the fetch that uses it, and the one
+            // inside Node differs by Node version.
+            return undiciExports.fetch(url, { ...init, dispatcher: agentFor(proxy) });
+        },
+        close: async () => {
+            await Promise.all([...agents.values()].map(a => a.close()));
+            agents.clear();
+        }
+    };
+}
+
 const OS = { linux: 'linux', darwin: 'darwin' };
 const ARCH = { x64: 'amd64', arm64: 'arm64' };
 /** Maps Node's `process.platform` / `process.arch` to the release asset names; other runners are unsupported. */
@@ -79092,14 +79217,15 @@ const realExec = async (file, args, options = {}) => {
     return { exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr };
 };
 /**
- * The real world for one run: global fetch, timers, tool-cache, the GitHub client, a scratch directory removed by
- * `dispose`.
+ * The real world for one run: fetch through the runner's proxy settings, timers, tool-cache, the GitHub client, a
+ * scratch directory removed by `dispose`.
  */
 async function realDeps(log, env) {
     const base = env.RUNNER_TEMP || os$1.tmpdir();
     const tempDir = await mkdtemp(path__default.join(base, 'flux-crs-upgrade-'));
+    const http = proxyAwareFetch();
     const net = {
-        fetch: (url, init) => fetch(url, init),
+        fetch: http.fetch,
         sleep: (ms) => new Promise(resolve => setTimeout(resolve, ms)),
         log
     };
@@ -79113,7 +79239,13 @@ async function realDeps(log, env) {
         runApiUrl: env.GITHUB_API_URL || 'https://api.github.com',
         which: async (name) => (await which(name, false)) || undefined
     };
-    return { deps, dispose: () => rm$1(tempDir, { recursive: true, force: true }) };
+    return {
+        deps,
+        dispose: async () => {
+            await http.close();
+            await rm$1(tempDir, { recursive: true, force: true });
+        }
+    };
 }
 
 /** The base64 credential of the Authorization header; the caller masks it in the log. */

@@ -111,6 +111,10 @@ export interface RunResult {
   validation: {
     resources: number
     skipped: { apiVersion: string; kind: string; count: number; reason: string }[]
+    /** Where the schemas came from, and how many objects each checked. */
+    schemas?: { source: string; objects: number }[]
+    /** Objects validated and not checked, by API group (`core` for the core group). */
+    groups?: { group: string; validated: number; skipped: number }[]
   }
   tools: ToolOutcome[]
   /** `flux install --export` runs this run made, for the scale contract (one per distinct option set). */

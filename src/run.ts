@@ -9,9 +9,10 @@ import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
 import { validateRepository, type ValidationInput } from './validate/validator.js'
 import { validateCalicoResources } from './validate/calicoctl.js'
 import { fluxCrdSources } from './validate/flux-crds.js'
+import { calicoCrdSources } from './validate/calico-crds.js'
 import { Baseline } from './validate/baseline.js'
 import { isYamlFile } from './validate/objects.js'
-import { findKustomizeBinary, referencesWithBinary } from './validate/kustomize-binary.js'
+import { findKustomizeBinary, referencesWithBinary, withRecheck } from './validate/kustomize-binary.js'
 import {
   ChangeSet,
   combinedChanges,
@@ -27,6 +28,7 @@ import { fluxStage } from './flux/stage.js'
 import { calicoStage } from './calico/stage.js'
 import type { Stage, StageOutcome } from './plan/stage.js'
 import type { RunResult } from './result.js'
+import { timed } from './timing.js'
 
 /** A run's report, and the plan of file changes that writing the working tree and publishing consume. */
 export interface RunOutput {
@@ -52,13 +54,16 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
       ? `Config file: ${config.file}`
       : `No config file (${settings.config} does not exist): targets are found by content, with no exclusions`
   )
-  const read = await readRepository(root, { exec: deps.exec })
-  const base = new WorkingTree(read.files)
-  // Generator inputs (scripts, env files) are in the tree for the renderer; targets are YAML files.
-  const targets = discoverTargets(
-    base.files().filter(f => isYamlFile(f.path)),
-    config
-  )
+  const { read, base, targets } = await timed(deps.log, 'read', async () => {
+    const read = await readRepository(root, { exec: deps.exec })
+    const base = new WorkingTree(read.files)
+    // Generator inputs (scripts, env files) are in the tree for the renderer; targets are YAML files.
+    const targets = discoverTargets(
+      base.files().filter(f => isYamlFile(f.path)),
+      config
+    )
+    return { read, base, targets }
+  })
   deps.log.info(
     `Found ${targets.length} target(s): ${targets.map(t => `${t.path} (${t.type})`).join(', ') || 'none'}`
   )
@@ -75,6 +80,15 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
       v => upstream.flux(v),
       deps.log
     )
+    const calico = specs.calico
+    crdSources.push(
+      ...(await calicoCrdSources(
+        base.files(),
+        async () => (calico ? (await upstream.resolve('calico', calico)).selected.version : undefined),
+        v => upstream.calicoManifest(v, 'calico.yaml'),
+        deps.log
+      ))
+    )
     await validateInto(
       result,
       { files: base.files(), crdSources, unread: read.unread },
@@ -82,7 +96,7 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
       specs.calico,
       deps
     )
-    await recheckWithKustomize(result, base, root, deps)
+    await recheckWithKustomize(result, base, root, read.unread, deps)
     result.tools = upstream.installed
     return { result, plan }
   }
@@ -93,14 +107,16 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
     const set = new ChangeSet(component, base)
     const done: StageOutcome[] = []
     for (const stage of stages.filter(s => s.component === component)) {
-      const outcome = await stage.run({
-        tree: set.tree,
-        spec: specs[component]!,
-        targets,
-        config,
-        upstream,
-        deps
-      })
+      const outcome = await timed(deps.log, `stage-${stage.name}`, () =>
+        stage.run({
+          tree: set.tree,
+          spec: specs[component]!,
+          targets,
+          config,
+          upstream,
+          deps
+        })
+      )
       for (const c of outcome.changes) {
         if (c.renamedFrom) set.rename(c.renamedFrom, c.path, c.content ?? '')
         else if (c.content === null) set.delete(c.path, c.reason)
@@ -111,7 +127,10 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
     sets.push(set)
     outcomes.set(component, done)
   }
-  const plan = makePlan(base, sets)
+  const { plan, combined } = await timed(deps.log, 'plan', () => {
+    const plan = makePlan(base, sets)
+    return { plan, combined: combinedChanges(plan) }
+  })
   const all = [...outcomes.values()].flat()
   result.components = all.flatMap(o => (o.component ? [o.component] : []))
   result.targets = all.flatMap(o => o.targets ?? [])
@@ -122,16 +141,11 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
   result.fluxInstallRuns = all.reduce((n, o) => n + (o.fluxInstallRuns ?? 0), 0)
   result.notes.push(...all.flatMap(o => o.notes ?? []))
 
-  const combined = combinedChanges(plan)
   result.files = describeChanges(base, combined)
   result.changed = combined.length > 0
 
-  const alone = await validatePlan(
-    result,
-    plan,
-    outcomes,
-    { upstream, calico: specs.calico, unread: read.unread },
-    deps
+  const alone = await timed(deps.log, 'validate', () =>
+    validatePlan(result, plan, outcomes, { upstream, calico: specs.calico, unread: read.unread }, deps)
   )
   // What one component's pull request merges is validated alone when several change files; otherwise (one
   // component, or one pull request for all) the run's own validation is that of the pull request.
@@ -152,9 +166,11 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
       result.notes.push('Everything is up to date: nothing to write.')
       return { result, plan }
     }
-    await applyChanges(
-      root,
-      combined.map(c => ({ path: c.path, content: c.content }))
+    await timed(deps.log, 'write', () =>
+      applyChanges(
+        root,
+        combined.map(c => ({ path: c.path, content: c.content }))
+      )
     )
     result.written = true
     result.notes.push(
@@ -281,7 +297,12 @@ async function validateInto(
   deps: RunDeps
 ): Promise<void> {
   const report = validateRepository(input)
-  result.validation = { resources: report.resources, skipped: report.skipped }
+  result.validation = {
+    resources: report.resources,
+    skipped: report.skipped,
+    schemas: report.schemas,
+    groups: report.groups
+  }
   result.findings.push(...report.findings)
   if (
     calico &&
@@ -305,6 +326,7 @@ async function recheckWithKustomize(
   result: RunResult,
   tree: WorkingTree,
   root: string,
+  unread: readonly UnreadFile[],
   deps: RunDeps
 ): Promise<void> {
   const binary = deps.which ? await findKustomizeBinary(deps.which) : undefined
@@ -313,14 +335,15 @@ async function recheckWithKustomize(
     new Map(tree.files().map(f => [f.path, f.content])),
     binary,
     root,
-    deps.exec
+    deps.exec,
+    new Map(unread.map(u => [u.path, u.reason]))
   )
   if (!rechecked) return
-  deps.log.info(
-    `${binary.kind} built ${rechecked.rebuilt.join(', ')}: ClusterResourceSet references checked on its output`
-  )
-  result.findings = dedupeFindings([
-    ...result.findings.filter(f => !f.rule.startsWith('crs/')),
-    ...rechecked.findings
-  ]).sort(compareFindings)
+  if (rechecked.rebuilt.length > 0)
+    deps.log.info(
+      `${binary.kind} built ${rechecked.rebuilt.join(', ')}: ClusterResourceSet references checked on its output`
+    )
+  if (rechecked.failed.length > 0)
+    deps.log.info(`${binary.kind} failed to build ${rechecked.failed.join(', ')} (reported as errors)`)
+  result.findings = withRecheck(result.findings, rechecked).sort(compareFindings)
 }

@@ -4,7 +4,10 @@
  * kustomization renames, a shared component, Flux Kustomizations per application with `${VAR}` substitutions,
  * HelmReleases on OCIRepositories, ConfigMap generators reading shell scripts and an application config file with
  * a custom tag, Secret generators reading env files, a Helm chart folder, a CI workflow and a stray template that
- * nothing applies. Deterministic: the same size gives the same files, so tests can point at lines and the
+ * nothing applies. What Flux applies differs from what is written: the apps' Kustomization takes its variables from
+ * a ConfigMap of cluster settings and passes them on; an infrastructure path with no kustomization.yaml (the
+ * controller lists its manifests) gets a target namespace, a name prefix, a JSON6902 patch that fixes a value the
+ * file has wrong, a default for an unset variable and a literal one. Deterministic: the same size gives the same files, so tests can point at lines and the
  * benchmark compares like with like.
  */
 
@@ -78,10 +81,108 @@ export function generateFleet(options: FleetOptions = {}): Map<string, string> {
       '    kind: GitRepository',
       '    name: flux-system',
       '  postBuild:',
-      '    substitute:',
-      '      CLUSTER_DOMAIN: example.org'
+      '    substituteFrom:',
+      '      - kind: ConfigMap',
+      '        name: cluster-settings'
     )
   )
+  put(
+    'clusters/main/cluster-settings.yaml',
+    lines(
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      '  name: cluster-settings',
+      '  namespace: flux-system',
+      'data:',
+      '  CLUSTER_DOMAIN: example.org',
+      '  PULL_POLICY: IfNotPresent'
+    )
+  )
+  put(
+    'clusters/main/infrastructure.yaml',
+    lines(
+      'apiVersion: kustomize.toolkit.fluxcd.io/v1',
+      'kind: Kustomization',
+      'metadata:',
+      '  name: infrastructure',
+      '  namespace: flux-system',
+      'spec:',
+      '  interval: 1h',
+      '  path: ./kubernetes/infrastructure',
+      '  prune: true',
+      '  sourceRef:',
+      '    kind: GitRepository',
+      '    name: flux-system',
+      '  targetNamespace: infrastructure',
+      '  namePrefix: infra-',
+      '  patches:',
+      '    - patch: |-',
+      '        - op: replace',
+      '          path: /spec/template/spec/containers/0/imagePullPolicy',
+      '          value: ${PULL_POLICY}',
+      '      target:',
+      '        kind: Deployment',
+      '        name: web',
+      '  postBuild:',
+      '    substitute:',
+      '      WEB_TAG: "1.27"',
+      '    substituteFrom:',
+      '      - kind: ConfigMap',
+      '        name: cluster-settings'
+    )
+  )
+  // No kustomization.yaml: the controller generates one listing the manifests, and the directory that has one.
+  put(
+    'kubernetes/infrastructure/namespace.yaml',
+    lines('apiVersion: v1', 'kind: Namespace', 'metadata:', '  name: _')
+  )
+  put(
+    'kubernetes/infrastructure/web/deployment.yaml',
+    lines(
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: web',
+      'spec:',
+      '  replicas: ${WEB_REPLICAS:=2}',
+      '  strategy:',
+      '    type: ${WEB_ROLLOUT:=RollingUpdate}',
+      '  selector:',
+      '    matchLabels:',
+      '      app: web',
+      '  template:',
+      '    metadata:',
+      '      labels:',
+      '        app: web',
+      '    spec:',
+      '      containers:',
+      '        - name: web',
+      '          image: nginx:${WEB_TAG}',
+      '          imagePullPolicy: Sometimes'
+    )
+  )
+  put(
+    'kubernetes/infrastructure/monitoring/kustomization.yaml',
+    lines(
+      'apiVersion: kustomize.config.k8s.io/v1beta1',
+      'kind: Kustomization',
+      'resources:',
+      '  - ./configmap.yaml'
+    )
+  )
+  put(
+    'kubernetes/infrastructure/monitoring/configmap.yaml',
+    lines(
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      '  name: dashboards',
+      'data:',
+      '  domain: grafana.${CLUSTER_DOMAIN}'
+    )
+  )
+  put('kubernetes/infrastructure/.sops.yaml', lines('creation_rules:', '  - age: age1example'))
 
   put(
     'kubernetes/components/common/kustomization.yaml',
@@ -137,7 +238,8 @@ export function generateFleet(options: FleetOptions = {}): Map<string, string> {
           '  timeout: 5m',
           '  postBuild:',
           '    substitute:',
-          `      APP: ${app}`
+          `      APP: ${app}`,
+          '      DOMAIN: ${CLUSTER_DOMAIN}'
         )
       )
       const generator =
@@ -233,7 +335,7 @@ export function generateFleet(options: FleetOptions = {}): Map<string, string> {
           '    ingress:',
           '      app:',
           '        hosts:',
-          '          - host: "${APP}.${CLUSTER_DOMAIN}"'
+          '          - host: "${APP}.${DOMAIN}"'
         )
       )
     }

@@ -69,6 +69,8 @@ export interface RunOptions {
   toolCache?: string
   /** Extra variables (a proxy, PATH); they cannot set inputs: those go through `inputs`. */
   env?: Record<string, string>
+  /** A command the node process runs under (`/usr/bin/time -f %M -o <file>` for its peak RSS). */
+  wrapper?: string[]
 }
 
 /**
@@ -144,7 +146,12 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   }
   Object.assign(sent, inputs)
 
-  const child = spawn(options.node ?? process.execPath, [path.join(repoRoot, 'dist/index.js')], {
+  const [file, ...args] = [
+    ...(options.wrapper ?? []),
+    options.node ?? process.execPath,
+    path.join(repoRoot, 'dist/index.js')
+  ]
+  const child = spawn(file, args, {
     cwd: options.workspace,
     env: sent,
     stdio: ['ignore', 'pipe', 'pipe']

@@ -344,7 +344,9 @@ describe('run (validate) on the example fleet repository', () => {
       name === 'kustomize' ? fakeKustomize(built('calico-addon')) : undefined
     )
     // git is asked which files the repository has (here: none, no work tree), then kustomize builds.
-    expect(healthy.commands.filter(c => c[0] !== 'git')).toEqual([['kustomize', 'build', 'infra']])
+    expect(healthy.commands.filter(c => c[0] !== 'git')).toEqual([
+      ['kustomize', 'build', '--load-restrictor', 'LoadRestrictionsNone', 'infra']
+    ])
     expect(healthy.crs).toEqual([])
 
     const broken = await validate(async name =>

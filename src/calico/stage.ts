@@ -5,7 +5,7 @@ import type { Stage, StageChange } from '../plan/stage.js'
 import type { ConfigMapOutcome, TargetOutcome } from '../result.js'
 import type { DiscoveredTarget } from '../targets/discover.js'
 import type { WorkingTree } from '../plan/tree.js'
-import { readConfigMaps, type DataEntry } from '../crs/configmap.js'
+import { readConfigMaps, type ConfigMapSource, type DataEntry } from '../crs/configmap.js'
 import { followReferences, type ConfigMapRename, type Renamed } from '../crs/references.js'
 import { upgradeConfigMap } from '../crs/upgrade-configmap.js'
 import {
@@ -15,6 +15,7 @@ import {
   type CalicoManifest
 } from './manifest.js'
 import { mergeCalicoManifest, mergeConflictError, type KeptCustomisation } from './merge.js'
+import { timed } from '../timing.js'
 
 /**
  * The Calico component: each Calico ClusterResourceSet ConfigMap moved to the new version's upstream manifest,
@@ -24,6 +25,8 @@ import { mergeCalicoManifest, mergeConflictError, type KeptCustomisation } from 
 
 interface CalicoData {
   target: DiscoveredTarget
+  /** Every ConfigMap of the target's file as read here, handed to the upgrade so that it does not parse again. */
+  read: readonly ConfigMapSource[]
   document: number
   entry: DataEntry
   version: string
@@ -81,11 +84,15 @@ export const calicoStage: Stage = {
             continue
           }
           try {
-            const [base, theirs] = await Promise.all([
-              ctx.upstream.calicoManifest(d.version, d.manifest),
-              ctx.upstream.calicoManifest(to, d.manifest)
-            ])
-            const merged = mergeCalicoManifest({ base: base.text, ours: d.entry.value, theirs: theirs.text })
+            const [base, theirs] = await timed(ctx.deps.log, 'calico-download', () =>
+              Promise.all([
+                ctx.upstream.calicoManifest(d.version, d.manifest),
+                ctx.upstream.calicoManifest(to, d.manifest)
+              ])
+            )
+            const merged = await timed(ctx.deps.log, 'calico-merge', () =>
+              mergeCalicoManifest({ base: base.text, ours: d.entry.value, theirs: theirs.text })
+            )
             if (!merged.ok) {
               throw mergeConflictError(merged.conflicts, { file, line: d.entry.line }, to)
             }
@@ -108,6 +115,7 @@ export const calicoStage: Stage = {
           component: 'calico',
           file,
           text,
+          read: ofDocument[0].read,
           document,
           values,
           from,
@@ -159,13 +167,14 @@ function findCalicoData(
     if (target.type !== 'calico-configmap') continue
     const text = tree.get(target.path)
     if (text === undefined) continue
-    for (const cm of readConfigMaps(text, target.path)) {
+    const read = readConfigMaps(text, target.path)
+    for (const cm of read) {
       for (const entry of cm.data) {
         if (!CALICO_NODE.test(entry.value)) continue
         const version = currentCalicoVersion(entry.value)
         if (!version) continue
         const manifest = configured ?? recogniseCalicoManifest(entry.value) ?? 'calico.yaml'
-        out.push({ target, document: cm.document, entry, version, manifest })
+        out.push({ target, read, document: cm.document, entry, version, manifest })
       }
     }
   }

@@ -54,13 +54,15 @@ export function followReferences(
   const names = renames.configMaps.filter(r => r.to.length !== 1 || r.to[0] !== r.from)
   const files = renames.files.filter(r => r.from !== r.to)
   if (names.length === 0 && files.length === 0) return out
+  // One scan of each file for any of the old names: a search per name and file grows with clusters squared (each
+  // cluster renames its own ConfigMaps, and every file is a megabyte of manifests).
+  const anyName = anyOf(names.map(n => n.from))
+  const anyFile = anyOf(files.map(f => path.posix.basename(f.from)))
   for (const file of tree.paths()) {
     if (skip.has(file) || !YAML.test(file)) continue
     const text = tree.get(file)!
     const isKustomization = KUSTOMIZATION.has(path.posix.basename(file))
-    const relevant =
-      names.some(n => text.includes(n.from)) ||
-      (isKustomization && files.some(f => text.includes(path.posix.basename(f.from))))
+    const relevant = anyName?.test(text) || (isKustomization && anyFile?.test(text))
     if (!relevant) continue
     const edits: Edit[] = []
     const followed: FollowedReference[] = []
@@ -222,3 +224,9 @@ function lineOf(text: string, file: string, doc: number, at: (string | number)[]
 }
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/** A pattern that finds any of `words` as a substring, or undefined for none. */
+function anyOf(words: readonly string[]): RegExp | undefined {
+  const unique = [...new Set(words)]
+  return unique.length === 0 ? undefined : new RegExp(unique.map(escape).join('|'))
+}

@@ -28,6 +28,8 @@ export interface ConfigMapUpgrade {
   to: string
   provenance: Provenance
   kept?: ConfigMapOutcome['kept']
+  /** The file's ConfigMaps as the caller read them; used when read from this same `text`, so it is not parsed again. */
+  read?: readonly ConfigMapSource[]
 }
 
 export interface ConfigMapUpgradeResult {
@@ -38,7 +40,7 @@ export interface ConfigMapUpgradeResult {
 }
 
 export function upgradeConfigMap(u: ConfigMapUpgrade): ConfigMapUpgradeResult {
-  const cm = configMapAt(u.text, u.file, u.document)
+  const cm = configMapAt(u)
   const name = followVersion(cm.name.value, u.from, u.to, 'configmap').name
   const keys = cm.data.map(d => ({ key: d.key, next: followVersion(d.key, u.from, u.to, 'key').name }))
   const data = cm.data.map((d, i) => ({
@@ -95,8 +97,10 @@ export function upgradeConfigMap(u: ConfigMapUpgrade): ConfigMapUpgradeResult {
   }
 }
 
-function configMapAt(text: string, file: string, document: number): ConfigMapSource {
-  const cm = readConfigMaps(text, file).find(c => c.document === document)
+function configMapAt({ text, file, document, read }: ConfigMapUpgrade): ConfigMapSource {
+  // A ConfigMap holds megabytes: a caller that read the file already hands its reading over.
+  const all = read && read.length > 0 && read[0].text === text ? read : readConfigMaps(text, file)
+  const cm = all.find(c => c.document === document)
   if (!cm)
     throw new FcuError('internal', `${file}: no ConfigMap in document ${document + 1}`, {
       location: { file }

@@ -8,7 +8,7 @@ import type { ConfigMapOutcome, TargetOutcome } from '../result.js'
 import type { DiscoveredTarget } from '../targets/discover.js'
 import type { ExpectedVersion } from '../validate/validator.js'
 import { joinDocuments, splitDocumentChunks } from '../yaml/documents.js'
-import { readConfigMaps, type DataEntry } from '../crs/configmap.js'
+import { readConfigMaps, type ConfigMapSource, type DataEntry } from '../crs/configmap.js'
 import { readFluxBundle, type FluxBundle } from '../crs/flux-bundle.js'
 import { followReferences, type ConfigMapRename, type Renamed } from '../crs/references.js'
 import { upgradeConfigMap } from '../crs/upgrade-configmap.js'
@@ -50,7 +50,9 @@ export const fluxStage: Stage = {
   component: 'flux',
   name: 'flux',
   async run(ctx) {
-    const installs = findInstalls(ctx.tree, ctx.targets)
+    // Each ConfigMap file is parsed once here, and that reading serves every later step of the stage.
+    const read = new Map<string, ConfigMapSource[]>()
+    const installs = findInstalls(ctx.tree, ctx.targets, read)
     if (installs.length === 0) {
       // Nothing to upgrade: no release list is fetched for it.
       return {
@@ -132,7 +134,7 @@ export const fluxStage: Stage = {
     // API versions are removed at minor releases: only a minor crossing can strand the repository's own objects.
     const inData = movable.filter(i => i.inData)
     const migratedData = new Map<Install, string>()
-    const companions = findCompanions(ctx.tree, inData)
+    const companions = findCompanions(ctx.tree, inData, read)
     const migratedCompanions = new Map<Companion, string>()
     if (movable.some(i => minorOf(i.version) !== minorOf(to))) {
       const regenerated = ctx.tree.with(outcome.changes)
@@ -200,6 +202,7 @@ export const fluxStage: Stage = {
           component: 'flux',
           file,
           text,
+          read: read.get(file),
           document,
           values,
           from,
@@ -235,11 +238,15 @@ interface Companion {
   entry: DataEntry
 }
 
-function findCompanions(tree: WorkingTree, installs: readonly Install[]): Companion[] {
+function findCompanions(
+  tree: WorkingTree,
+  installs: readonly Install[],
+  read: ReadonlyMap<string, ConfigMapSource[]>
+): Companion[] {
   const out: Companion[] = []
   for (const file of new Set(installs.map(i => i.target.path))) {
     const target = installs.find(i => i.target.path === file)!.target
-    for (const cm of readConfigMaps(tree.get(file)!, file)) {
+    for (const cm of read.get(file) ?? readConfigMaps(tree.get(file)!, file)) {
       if (!installs.some(i => i.target.path === file && i.inData!.document === cm.document)) continue
       for (const entry of cm.data)
         if (!FLUX_DATA.test(entry.value)) out.push({ target, document: cm.document, entry })
@@ -248,8 +255,15 @@ function findCompanions(tree: WorkingTree, installs: readonly Install[]): Compan
   return out
 }
 
-/** gotk-components.yaml targets and every data key of a Flux ConfigMap that holds a Flux install. */
-function findInstalls(tree: WorkingTree, targets: readonly DiscoveredTarget[]): Install[] {
+/**
+ * gotk-components.yaml targets and every data key of a Flux ConfigMap that holds a Flux install; the ConfigMaps
+ * read go into `read` by file.
+ */
+function findInstalls(
+  tree: WorkingTree,
+  targets: readonly DiscoveredTarget[],
+  read: Map<string, ConfigMapSource[]>
+): Install[] {
   const out: Install[] = []
   for (const target of targets) {
     const text = tree.get(target.path)
@@ -259,7 +273,9 @@ function findInstalls(tree: WorkingTree, targets: readonly DiscoveredTarget[]): 
       continue
     }
     if (target.type !== 'flux-configmap') continue
-    for (const cm of readConfigMaps(text, target.path)) {
+    const configMaps = readConfigMaps(text, target.path)
+    read.set(target.path, configMaps)
+    for (const cm of configMaps) {
       for (const entry of cm.data) {
         if (!FLUX_DATA.test(entry.value)) continue
         const bundle = readFluxBundle(entry.value, target.path)

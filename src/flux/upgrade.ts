@@ -3,6 +3,7 @@ import { FcuError, isFcuError } from '../errors.js'
 import type { InstallOverrides } from '../config/config.js'
 import { parseDocuments, type YamlDocument } from '../yaml/documents.js'
 import type { FluxCli } from './cli.js'
+import { timed } from '../timing.js'
 import { compareWithPristine, driftEntries, type DriftEntry, type FluxDrift } from './drift.js'
 import { parseFluxHeader, type FluxHeader } from './header.js'
 import {
@@ -84,7 +85,7 @@ export async function upgradeFluxComponents(
       r = (async () => {
         const cli = await cliOf(version)
         installRuns++
-        const content = await cli.installExport(installArgs(options))
+        const content = await timed(deps.log, 'flux-render', () => cli.installExport(installArgs(options)))
         const printed = parseFluxHeader(content, `flux ${version} output`).version
         if (printed !== version) {
           throw new FcuError(
@@ -119,7 +120,7 @@ export async function upgradeFluxComponents(
     if (!a) {
       a = (async () => {
         const header = parseFluxHeader(t.content, t.file)
-        const docs = parseDocuments(t.content, t.file)
+        const docs = await timed(deps.log, 'flux-compare', () => parseDocuments(t.content, t.file))
         const found = readInstallOptions(docs, header)
         const options = applyInstallOverrides(found, t.install)
         let driftDetail: FluxDrift | null = null
@@ -129,7 +130,7 @@ export async function upgradeFluxComponents(
           driftDetail =
             pristine.content === t.content
               ? { changed: [], added: [], removed: [] }
-              : compareWithPristine(docs, pristine.docs())
+              : await timed(deps.log, 'flux-compare', () => compareWithPristine(docs, pristine.docs()))
         } catch (e) {
           if (!isFcuError(e) || e.code === 'manifest') throw e
           deps.log.warning(

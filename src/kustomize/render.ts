@@ -32,10 +32,13 @@ import {
   type RenderedObject
 } from './resource.js'
 import { applyLabelsAndAnnotations, applyNamePrefixSuffix, applyNamespace } from './transformers.js'
+import { fluxBuilds, generatedResources, isFluxKustomization, type FluxBuild } from './flux.js'
+import { substituteObject } from './substitute.js'
 import { isObject } from '../yaml/values.js'
 
 export type { RenderedObject } from './resource.js'
 export type { RepositoryFiles } from './files.js'
+export type { FluxBuild } from './flux.js'
 
 /** What `kustomize build <dir>` gives for one kustomization, as far as this renderer can tell. */
 export interface KustomizationRender {
@@ -54,14 +57,20 @@ export interface KustomizationRender {
   complete: boolean
   /** What made the render incomplete, for messages: `components is not applied`. */
   incompleteReason?: string
+  /**
+   * Set when this is what a Flux `Kustomization` applies (its settings over `dir`, variables substituted). `file`
+   * is then the kustomization file of `dir`, or the Flux Kustomization's when `dir` has none.
+   */
+  flux?: FluxBuild
 }
 
 export interface RepositoryRender {
   /** Every kustomization in the repository, by directory. */
   kustomizations: KustomizationRender[]
   /**
-   * The kustomizations that something applies on its own: those no other kustomization includes, and those a Flux
-   * `Kustomization`'s `spec.path` points at. A base that only overlays include is not a root.
+   * The kustomizations that something applies on its own: what each Flux `Kustomization` of the repository builds
+   * (see `fluxBuilds`), then the kustomizations no other kustomization and no Flux build includes. A base that only
+   * overlays include is not a root.
    */
   roots: KustomizationRender[]
   /** Objects in YAML files that no kustomization includes and that do not sit next to a kustomization file. */
@@ -69,6 +78,9 @@ export interface RepositoryRender {
   /** Every finding of every kustomization, once, plus files that do not parse. */
   findings: Finding[]
 }
+
+/** Rounds of Flux builds: a Kustomization applied by one applied by one ... this deep. */
+const MAX_FLUX_ROUNDS = 6
 
 /** Fields this renderer does not apply, and whether they can change which objects exist or what they are called. */
 const unsupportedFields: Readonly<Record<string, boolean>> = {
@@ -119,9 +131,6 @@ interface Accumulated {
   incomplete?: string
 }
 
-const isFluxKustomization = (v: KubeObject): boolean =>
-  kindOf(v) === 'Kustomization' && String(v.apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/')
-
 /**
  * The objects a parsed document holds: itself, or the items of a `List`. Objects a kustomization may patch are
  * copies; plain manifests outside any kustomization are never patched, so they share the parsed value (copying a
@@ -160,6 +169,10 @@ export class KustomizeRenderer {
   private readonly accumulated = new Map<string, Accumulated>()
   private readonly claimed = new Set<string>()
   private readonly included = new Set<string>()
+  /** The directories each kustomization includes directly (resources and components). */
+  private readonly includes = new Map<string, Set<string>>()
+  /** Files that are no manifests (Helm charts): a generated kustomization does not list them. */
+  private skip: (file: string) => boolean = () => false
 
   /** `unread`: files the repository reader left out, and why (so a finding says that, not "does not exist"). */
   constructor(files: RepositoryFiles, unread?: ReadonlyMap<string, UnreadReason>) {
@@ -170,7 +183,22 @@ export class KustomizeRenderer {
   build(dir: string): KustomizationRender | undefined {
     const files = this.index.kustomizationIn(dir)
     if (files.length === 0) return undefined
-    const acc = this.accumulate(dir, [])
+    return this.finish(dir, files[0], this.accumulate(dir, []))
+  }
+
+  /**
+   * What kustomize-controller builds for one Flux Kustomization: its settings over `dir` (see `FluxBuild`), its
+   * variables substituted in the output.
+   */
+  buildFlux(flux: FluxBuild): KustomizationRender {
+    const file = this.index.kustomizationIn(flux.dir)[0] ?? flux.file
+    const render = this.finish(flux.dir, file, this.accumulateUncached(flux.dir, [], [], flux))
+    if (flux.vars) for (const o of render.objects) substituteObject(o, flux.vars)
+    return { ...render, flux }
+  }
+
+  /** The end of a build, on copies: hash suffixes of generated names, then name references. */
+  private finish(dir: string, file: string, acc: Accumulated): KustomizationRender {
     const objects = acc.objects.map(cloneRendered)
     for (const o of objects) {
       if (!o.hashSuffix) continue
@@ -181,7 +209,7 @@ export class KustomizeRenderer {
     fixNameReferences(objects, [...builtinNameReferences, ...acc.nameReferences])
     return {
       dir,
-      file: files[0],
+      file,
       objects,
       findings: dedupeFindings(acc.findings),
       complete: acc.incomplete === undefined,
@@ -190,7 +218,8 @@ export class KustomizeRenderer {
   }
 
   /** Every kustomization of the repository, the roots among them, and the objects outside any of them. */
-  renderRepository(): RepositoryRender {
+  renderRepository(skip: (file: string) => boolean = () => false): RepositoryRender {
+    this.skip = skip
     const dirs = [...this.index.files.keys()]
       .filter(p => /(^|\/)(kustomization\.ya?ml|Kustomization)$/.test(p))
       .map(p => posix.dirname(p))
@@ -223,14 +252,99 @@ export class KustomizeRenderer {
 
     const fluxPaths = new Set<string>()
     for (const o of [...plainObjects, ...kustomizations.flatMap(k => k.objects)]) {
-      if (!isFluxKustomization(o.value)) continue
+      if (!isFluxKustomization(o)) continue
       const spec = o.value.spec
       if (isObject(spec) && typeof spec.path === 'string') fluxPaths.add(joinPath('', spec.path))
     }
-    const roots = kustomizations.filter(
+    const plainRoots = kustomizations.filter(
       k => !this.isComponent(k.dir) && (!this.included.has(k.dir) || fluxPaths.has(k.dir))
     )
+    const { builds, renders: fluxRenders } = this.buildAllFlux([
+      ...plainObjects,
+      ...plainRoots.flatMap(k => k.objects)
+    ])
+    for (const r of fluxRenders) findings.push(...r.findings)
+    // What a Flux build includes is checked as that build renders it, not again on its own.
+    const covered = this.closure(builds.map(b => b.dir))
+    const roots = [...fluxRenders, ...plainRoots.filter(k => !covered.has(k.dir))]
     return { kustomizations, roots, plainObjects, findings: dedupeFindings(findings) }
+  }
+
+  /**
+   * Every Flux build, with each Flux Kustomization as the build that applies it renders it (a parent's
+   * `targetNamespace`, patches and variables): the Kustomizations of the plain render first, then, round by
+   * round, those the Flux builds print, until nothing changes (bounded: a chain deeper than this is rare).
+   */
+  private buildAllFlux(plain: readonly RenderedObject[]): {
+    builds: FluxBuild[]
+    renders: KustomizationRender[]
+  } {
+    const cache = new Map<string, KustomizationRender>()
+    const originKey = (o: RenderedObject) =>
+      o.trace.origin
+        ? `${o.trace.origin.doc.file}#${o.trace.origin.doc.index}#${o.trace.origin.path.join('/')}`
+        : ''
+    const build = (b: FluxBuild): KustomizationRender => {
+      const known = cache.get(b.key)
+      if (known) return known
+      const render = this.buildFlux(b)
+      cache.set(b.key, render)
+      return render
+    }
+    // Only a build that prints Flux Kustomizations can change another: those are built round by round, the
+    // others (most of them: the applications) once, at the end.
+    const fluxFiles = plain
+      .filter(isFluxKustomization)
+      .flatMap(o => (o.trace.origin ? [o.trace.origin.doc.file] : []))
+    const printsFlux = (b: FluxBuild): boolean =>
+      this.index.kustomizationIn(b.dir).length > 0
+        ? (this.accumulated.get(b.dir)?.objects.some(isFluxKustomization) ?? true)
+        : fluxFiles.some(f => b.dir === '' || f.startsWith(`${b.dir}/`))
+    let objects = plain
+    let parents: FluxBuild[] = []
+    for (let round = 0; round < MAX_FLUX_ROUNDS; round++) {
+      const next = fluxBuilds(objects, d => this.index.isDirectory(d)).filter(printsFlux)
+      const same = next.length === parents.length && next.every((b, i) => b.key === parents[i].key)
+      if (same && round > 0) break
+      parents = next
+      const printed = parents.flatMap(b => build(b).objects)
+      const replaced = new Set(printed.filter(isFluxKustomization).map(originKey))
+      objects = [...plain.filter(o => !isFluxKustomization(o) || !replaced.has(originKey(o))), ...printed]
+    }
+    const builds = fluxBuilds(objects, d => this.index.isDirectory(d))
+    return { builds, renders: builds.map(build) }
+  }
+
+  /** The directories `dirs` are and include, transitively (resources, components, generated lists). */
+  private closure(dirs: readonly string[]): Set<string> {
+    const out = new Set<string>()
+    const queue = [...dirs]
+    while (queue.length > 0) {
+      const d = queue.pop()!
+      if (out.has(d)) continue
+      out.add(d)
+      queue.push(...(this.includes.get(d) ?? []))
+    }
+    return out
+  }
+
+  /**
+   * A Flux Kustomization's spec as its build reads it: with `ignoreMissingComponents`, a component that is not
+   * there is passed over (left as null, so that the others keep their positions).
+   */
+  private fluxSpec(dir: string, spec: Record<string, unknown>): Record<string, unknown> {
+    if (spec.ignoreMissingComponents !== true || !Array.isArray(spec.components)) return spec
+    const components = spec.components.map(c =>
+      typeof c === 'string' && this.index.isDirectory(joinPath(dir, c)) ? c : null
+    )
+    return { ...spec, components }
+  }
+
+  private markIncluded(by: string, dir: string): void {
+    this.included.add(dir)
+    const set = this.includes.get(by) ?? new Set<string>()
+    set.add(dir)
+    this.includes.set(by, set)
   }
 
   private isComponent(dir: string): boolean {
@@ -251,36 +365,60 @@ export class KustomizeRenderer {
    * One kustomization's resources, generators, patches and transformers. A Component starts from its parent's
    * objects (`base`) and transforms them along with its own, so it is accumulated anew for every parent.
    */
-  private accumulateUncached(dir: string, stack: string[], base: RenderedObject[] = []): Accumulated {
+  private accumulateUncached(
+    dir: string,
+    stack: string[],
+    base: RenderedObject[] = [],
+    flux?: FluxBuild
+  ): Accumulated {
     const candidates = this.index.kustomizationIn(dir)
-    const file = candidates[0]
-    for (const f of candidates) this.claimed.add(f)
     const findings: Finding[] = []
-    const { documents, error } = this.index.documents(file)
-    if (error) findings.push(error)
-    const doc = documents.find(d => d.value !== null)
-    if (!doc || !isObject(doc.value)) {
-      if (!error)
-        findings.push({
-          severity: 'error',
-          rule: 'kustomize/invalid',
-          file,
-          line: 1,
-          message: `${file} is not a kustomization (it holds no map)`
-        })
-      return { objects: [], nameReferences: [], findings, incomplete: `${file} could not be read` }
-    }
     let incomplete: string | undefined
-    const ctx: KustomizationContext = {
+    const markIncomplete = (reason: string) => {
+      incomplete ??= reason
+    }
+    // What the Flux Kustomization adds is noted at its own lines.
+    const fluxCtx: KustomizationContext | undefined = flux && {
       dir,
-      file,
-      doc,
-      spec: doc.value,
+      file: flux.file,
+      doc: flux.overlay,
+      spec: this.fluxSpec(dir, flux.overlay.value as Record<string, unknown>),
       files: this.index,
       findings,
-      markIncomplete: reason => {
-        incomplete ??= reason
+      markIncomplete
+    }
+    let ctx: KustomizationContext
+    if (fluxCtx && candidates.length === 0) {
+      // kustomize-controller generates the kustomization of a path that has none.
+      ctx = {
+        ...fluxCtx,
+        spec: {
+          resources: generatedResources(
+            this.index.files.keys(),
+            dir,
+            d => this.index.kustomizationIn(d).length > 0,
+            this.skip
+          )
+        }
       }
+    } else {
+      const file = candidates[0]
+      for (const f of candidates) this.claimed.add(f)
+      const { documents, error } = this.index.documents(file)
+      if (error) findings.push(error)
+      const doc = documents.find(d => d.value !== null)
+      if (!doc || !isObject(doc.value)) {
+        if (!error)
+          findings.push({
+            severity: 'error',
+            rule: 'kustomize/invalid',
+            file,
+            line: 1,
+            message: `${file} is not a kustomization (it holds no map)`
+          })
+        return { objects: [], nameReferences: [], findings, incomplete: `${file} could not be read` }
+      }
+      ctx = { dir, file, doc, spec: doc.value, files: this.index, findings, markIncomplete }
     }
     if (candidates.length > 1)
       noteAt(
@@ -295,13 +433,13 @@ export class KustomizeRenderer {
     for (const key of Object.keys(ctx.spec)) {
       if (key in unsupportedFields) {
         if (unsupportedFields[key])
-          ctx.markIncomplete(`${file} uses ${key}, which this validator does not apply`)
+          ctx.markIncomplete(`${ctx.file} uses ${key}, which this validator does not apply`)
         noteAt(
           ctx,
           'notice',
           'kustomize/unsupported',
           [key],
-          `${file}: ${key} is not applied by this validator${
+          `${ctx.file}: ${key} is not applied by this validator${
             unsupportedFields[key] ? '; objects it adds or renames are not checked' : ''
           }`,
           'Install kustomize (or kubectl) on the runner to check the output of the real build instead.'
@@ -312,7 +450,7 @@ export class KustomizeRenderer {
           'notice',
           'kustomize/unknown-field',
           [key],
-          `${file}: ${key} is not a kustomization field`
+          `${ctx.file}: ${key} is not a kustomization field`
         )
       }
     }
@@ -323,14 +461,14 @@ export class KustomizeRenderer {
       const list = ctx.spec[field]
       if (list === undefined || list === null) continue
       if (!Array.isArray(list)) {
-        noteAt(ctx, 'error', 'kustomize/invalid', [field], `${field} in ${file} must be a list`)
+        noteAt(ctx, 'error', 'kustomize/invalid', [field], `${field} in ${ctx.file} must be a list`)
         continue
       }
       list.forEach((entry, i) => {
         const included = this.include(ctx, [...stack, dir], String(entry), [field, i])
         if (!included) {
           // What the entry would have added is unknown, so nothing can be concluded from its absence.
-          ctx.markIncomplete(`${file} includes ${String(entry)}, which could not be rendered`)
+          ctx.markIncomplete(`${ctx.file} includes ${String(entry)}, which could not be rendered`)
           return
         }
         if (included.incomplete) ctx.markIncomplete(included.incomplete)
@@ -361,12 +499,27 @@ export class KustomizeRenderer {
     }
 
     objects = this.applyComponents(ctx, [...stack, dir], objects, nameReferences)
+    if (fluxCtx) objects = this.applyComponents(fluxCtx, [...stack, dir], objects, nameReferences)
 
     objects = runGenerators(ctx, objects)
     objects = applyPatchesStrategicMerge(ctx, objects)
     objects = applyPatches(ctx, objects)
-    applyNamespace(ctx, objects)
-    applyNamePrefixSuffix(ctx, objects)
+    if (fluxCtx) objects = applyPatches(fluxCtx, objects)
+    const fluxSpec = fluxCtx?.spec ?? {}
+    // The generator replaces the kustomization's namespace and name affixes with the Flux Kustomization's.
+    if (typeof fluxSpec.targetNamespace === 'string') applyNamespace(fluxCtx!, objects, 'targetNamespace')
+    else applyNamespace(ctx, objects)
+    applyNamePrefixSuffix(
+      {
+        ...ctx,
+        spec: {
+          ...ctx.spec,
+          ...(typeof fluxSpec.namePrefix === 'string' ? { namePrefix: fluxSpec.namePrefix } : {}),
+          ...(typeof fluxSpec.nameSuffix === 'string' ? { nameSuffix: fluxSpec.nameSuffix } : {})
+        }
+      },
+      objects
+    )
     applyLabelsAndAnnotations(ctx, objects)
     applyPatchesJson6902(ctx, objects)
     nameReferences.push(...loadNameReferences(ctx, f => this.claimed.add(f)))
@@ -390,6 +543,7 @@ export class KustomizeRenderer {
     }
     let current = objects
     list.forEach((entry, i) => {
+      if (entry === null) return
       const at: YamlPath = ['components', i]
       const path = joinPath(ctx.dir, String(entry))
       const unusable = (reason: string, severity: 'notice' | 'error', message: string, hint?: string) => {
@@ -428,7 +582,7 @@ export class KustomizeRenderer {
         )
         return
       }
-      this.included.add(path)
+      this.markIncluded(ctx.dir, path)
       const sub = this.accumulateUncached(path, stack, current)
       if (sub.incomplete) ctx.markIncomplete(sub.incomplete)
       nameReferences.push(...sub.nameReferences)
@@ -519,7 +673,7 @@ export class KustomizeRenderer {
         )
         return undefined
       }
-      this.included.add(path)
+      this.markIncluded(ctx.dir, path)
       const sub = this.accumulate(path, stack)
       return { ...sub, objects: sub.objects.map(cloneRendered) }
     }
@@ -539,9 +693,10 @@ export class KustomizeRenderer {
 /** Renders every kustomization of a repository; see `KustomizeRenderer`. */
 export function renderRepository(
   files: RepositoryFiles,
-  unread?: ReadonlyMap<string, UnreadReason>
+  unread?: ReadonlyMap<string, UnreadReason>,
+  skip?: (file: string) => boolean
 ): RepositoryRender {
-  return new KustomizeRenderer(files, unread).renderRepository()
+  return new KustomizeRenderer(files, unread).renderRepository(skip)
 }
 
 /** `kustomize build <dir>` over the given files; undefined when the directory has no kustomization. */

@@ -24,12 +24,19 @@ function setField(
   setTrace(o.trace, path, containersAlong(o.value, path), traceOf({ doc: ctx.doc, path: origin }))
 }
 
-/** `namespace:` puts every namespaced object in the namespace (cluster-scoped ones keep none). */
-export function applyNamespace(ctx: KustomizationContext, objects: RenderedObject[]): void {
-  const ns = ctx.spec.namespace
+/**
+ * `namespace:` puts every namespaced object in the namespace (cluster-scoped ones keep none). `field` is where
+ * the namespace is written: a Flux Kustomization's `targetNamespace` takes the place of the kustomization's.
+ */
+export function applyNamespace(
+  ctx: KustomizationContext,
+  objects: RenderedObject[],
+  field = 'namespace'
+): void {
+  const ns = ctx.spec[field]
   if (ns === undefined || ns === null || ns === '') return
   if (typeof ns !== 'string') {
-    noteAt(ctx, 'error', 'kustomize/invalid', ['namespace'], `namespace in ${ctx.file} must be a string`)
+    noteAt(ctx, 'error', 'kustomize/invalid', [field], `${field} in ${ctx.file} must be a string`)
     return
   }
   for (const o of objects) {
@@ -39,12 +46,12 @@ export function applyNamespace(ctx: KustomizationContext, objects: RenderedObjec
       const name = nameOf(o.value)
       if (name !== ns) {
         o.previousNames.push(name)
-        setField(o, ['metadata', 'name'], ns, ctx, ['namespace'])
+        setField(o, ['metadata', 'name'], ns, ctx, [field])
       }
       continue
     }
     if (isClusterScoped(o.value)) continue
-    setField(o, ['metadata', 'namespace'], ns, ctx, ['namespace'])
+    setField(o, ['metadata', 'namespace'], ns, ctx, [field])
   }
 }
 

@@ -2,7 +2,7 @@ import { formatLocation, type Finding } from '../errors.js'
 import { CLIENT_SIDE_APPLY_MAX_BYTES, CONFIGMAP_MAX_BYTES } from '../kubernetes/limits.js'
 import type { RunResult } from '../result.js'
 import { isAlreadyFailing } from '../validate/baseline.js'
-import { countsLine, validationCounts } from './counts.js'
+import { countsLine, detailLines, validationCounts } from './counts.js'
 
 /**
  * The job summary (and, later, the PR body) as Markdown. Pure: the same result always renders the same text, so
@@ -117,6 +117,8 @@ export function renderSummary(result: RunResult): string {
   const counts = validationCounts(result)
   out.push(countsLine(counts))
   for (const line of counts.notChecked) out.push(`- ${esc(line)}`)
+  const details = detailLines(counts, '- ')
+  if (details.length > 0) out.push('', ...details.map(l => (l.startsWith('- ') ? `- ${esc(l.slice(2))}` : l)))
   out.push('')
 
   if (result.tools.length > 0) {

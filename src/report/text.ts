@@ -2,7 +2,7 @@ import { formatLocation, type Finding } from '../errors.js'
 import type { RunResult } from '../result.js'
 import type { InitResult } from '../init/init.js'
 import { inInterface } from '../settings/names.js'
-import { countsLine, validationCounts } from './counts.js'
+import { countsLine, detailLines, validationCounts } from './counts.js'
 
 /**
  * The CLI's plain summary on stdout: one line per fact, findings as `file:line: severity rule: message`, every
@@ -35,7 +35,7 @@ export function renderText(result: RunResult, options: { check?: boolean } = {})
       lines.push(`drift ${t.path}${d.line ? `:${d.line}` : ''} ${d.kind}/${d.name} ${d.path}`)
   lines.push(...result.findings.map(findingLine))
   const counts = validationCounts(result)
-  lines.push(countsLine(counts), ...counts.notChecked.map(l => `  ${l}`))
+  lines.push(countsLine(counts), ...counts.notChecked.map(l => `  ${l}`), ...detailLines(counts, '  '))
   lines.push(...result.notes.map(cli))
   if (options.check && result.changed)
     lines.push(`${result.files.length} file(s) would change: run upgrade without --check to write them.`)

@@ -126,7 +126,7 @@ export function appliedView(
   written: ReadonlySet<string> = new Set()
 ): AppliedView {
   const rendered = new Set<YamlDocument>()
-  for (const k of render.kustomizations)
+  for (const k of [...render.kustomizations, ...render.roots])
     for (const o of k.objects) if (o.trace.origin) rendered.add(o.trace.origin.doc)
 
   const kustomizeDirs = new Set(

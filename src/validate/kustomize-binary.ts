@@ -1,7 +1,9 @@
+import os from 'node:os'
 import type { Exec } from '../deps.js'
 import { dedupeFindings, FcuError, type Finding } from '../errors.js'
 import { parseDocuments } from '../yaml/documents.js'
 import { renderRepository, type KustomizationRender, type RepositoryFiles } from '../kustomize/render.js'
+import type { UnreadReason } from '../kustomize/files.js'
 import { checkRepositoryReferences } from './references.js'
 import { isObject } from '../yaml/values.js'
 import {
@@ -47,7 +49,9 @@ export async function buildWithBinary(
   exec: Exec
 ): Promise<KustomizationRender> {
   const dir = render.dir === '' ? '.' : render.dir
-  const args = binary.kind === 'kustomize' ? ['build', dir] : ['kustomize', dir]
+  // Load restrictions off, as kustomize-controller builds: a kustomization may read files above its directory.
+  const restrictor = ['--load-restrictor', 'LoadRestrictionsNone']
+  const args = binary.kind === 'kustomize' ? ['build', ...restrictor, dir] : ['kustomize', ...restrictor, dir]
   const result = await exec(binary.path, args, { cwd: root })
   const command = `${binary.kind} ${args.join(' ')}`
   if (result.exitCode !== 0) {
@@ -114,21 +118,101 @@ function firstLines(text: string): string {
  * complete (components, replacements, remote bases, ...) are built by the real binary. Returns undefined when every
  * render was complete, so the caller keeps its own findings: the binary runs only where it adds something.
  */
+export interface Recheck {
+  binary: KustomizeBinary
+  /** ClusterResourceSet findings on the built output, and the builds that failed. */
+  findings: Finding[]
+  /** Kustomization files the binary built, and those it failed on. */
+  rebuilt: string[]
+  failed: string[]
+  /** The in-process renderer's "not applied" notices about what the binary built (they carry an install hint). */
+  superseded: Finding[]
+}
+
 export async function referencesWithBinary(
   files: RepositoryFiles,
   binary: KustomizeBinary,
   root: string,
-  exec: Exec
-): Promise<{ findings: Finding[]; rebuilt: string[] } | undefined> {
-  const render = renderRepository(files)
-  const incomplete = render.roots.filter(k => !k.complete)
+  exec: Exec,
+  unread?: ReadonlyMap<string, UnreadReason>
+): Promise<Recheck | undefined> {
+  const render = renderRepository(files, unread)
+  // What a Flux Kustomization builds is its settings over the path: the binary builds the path alone, which is the
+  // same only where those settings change no object (variables are substituted afterwards either way).
+  const incomplete = render.roots.filter(k => !k.complete && (!k.flux || settingsChangeNothing(k)))
   if (incomplete.length === 0) return undefined
-  const built = new Map<string, KustomizationRender>()
-  for (const k of incomplete) built.set(k.dir, await buildWithBinary(binary, k, root, exec))
-  const roots = render.roots.map(k => built.get(k.dir) ?? k)
+  const rebuilt = await mapBounded(incomplete, binaryConcurrency(), k =>
+    buildWithBinary(binary, k, root, exec)
+  )
+  const built = new Map(incomplete.map((k, i) => [k, rebuilt[i]]))
+  const roots = render.roots.map(k => built.get(k) ?? k)
   const findings = dedupeFindings([
     ...[...built.values()].flatMap(k => k.findings),
     ...checkRepositoryReferences({ ...render, roots })
   ])
-  return { findings, rebuilt: [...built.values()].map(k => k.file) }
+  const ok = incomplete.filter(k => built.get(k)!.complete)
+  return {
+    binary,
+    findings,
+    rebuilt: ok.map(k => k.file),
+    failed: incomplete.filter(k => !built.get(k)!.complete).map(k => k.file),
+    superseded: ok.flatMap(k => k.findings.filter(f => f.rule === 'kustomize/unsupported'))
+  }
+}
+
+const findingKey = (f: Finding): string => [f.rule, f.file, f.line, f.message].join('\u0000')
+
+/**
+ * The run's findings once the binary's builds are in: ClusterResourceSet findings from them, and the notices about
+ * what the in-process renderer skips reworded where the binary built it (no advice to install what ran).
+ */
+export function withRecheck(findings: readonly Finding[], recheck: Recheck): Finding[] {
+  const superseded = new Set(recheck.superseded.map(findingKey))
+  return dedupeFindings([
+    ...findings
+      .filter(f => !f.rule.startsWith('crs/'))
+      .map(f => {
+        if (!superseded.has(findingKey(f))) return f
+        const { hint: _hint, ...rest } = f
+        return {
+          ...rest,
+          message: `${f.message.replace(/; objects it adds or renames are not checked$/, '')}; ${recheck.binary.kind} built this kustomization, and ClusterResourceSet references were checked on its output`
+        }
+      }),
+    ...recheck.findings
+  ])
+}
+
+/** The Flux settings that make a build differ from `kustomize build` of the path. */
+const FLUX_SETTINGS = ['targetNamespace', 'namePrefix', 'nameSuffix', 'patches', 'components', 'images']
+
+function settingsChangeNothing(k: KustomizationRender): boolean {
+  const spec = k.flux?.overlay.value
+  return (
+    k.file !== k.flux?.file &&
+    typeof spec === 'object' &&
+    spec !== null &&
+    FLUX_SETTINGS.every(f => (spec as Record<string, unknown>)[f] === undefined)
+  )
+}
+
+/** Binary builds at once: each is a process that mostly waits on the disk, but the runner's cores are few. */
+const binaryConcurrency = (): number => Math.max(1, Math.min(4, os.availableParallelism()))
+
+/** `fn` over `items`, at most `limit` at a time; results in the order of `items`. */
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>
+): Promise<R[]> {
+  const out = new Array<R>(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i])
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return out
 }

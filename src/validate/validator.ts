@@ -62,6 +62,21 @@ export interface ValidationReport {
   resources: number
   /** Objects that could not be checked against a schema, by apiVersion and kind. */
   skipped: SkippedKind[]
+  /** Where the schemas came from (the built-in API, a repository file, `flux install`, a Calico manifest), and how many objects each checked. */
+  schemas: SchemaSet[]
+  /** Objects validated and skipped, by API group (`core` for the core group). */
+  groups: GroupCount[]
+}
+
+export interface SchemaSet {
+  source: string
+  objects: number
+}
+
+export interface GroupCount {
+  group: string
+  validated: number
+  skipped: number
 }
 
 export type { ExpectedVersion } from './rules/targetVersion.js'
@@ -142,15 +157,27 @@ function checkObjects(
   const findings: Finding[] = []
   const skipped = new SkipTally()
   const checked: ManifestObject[] = []
+  const schemas = new Map<string, number>()
+  const groups = new Map<string, GroupCount>()
+  const tally = (obj: ManifestObject, validated: boolean) => {
+    const group =
+      typeof obj.value.apiVersion === 'string' ? groupVersion(obj.value.apiVersion).group || 'core' : '(none)'
+    const g = groups.get(group) ?? { group, validated: 0, skipped: 0 }
+    if (validated) g.validated++
+    else g.skipped++
+    groups.set(group, g)
+  }
   let resources = 0
   for (const obj of objects) {
     const known = kindIsKnown(obj, ctx)
     if (isToolConfig(obj, known)) {
       skipped.add(obj, TOOL_CONFIG)
+      tally(obj, false)
       continue
     }
     if (!inScope(obj)) {
       skipped.add(obj, NOT_AFFECTED)
+      tally(obj, false)
       continue
     }
     // Kustomize reports duplicates within a build itself (kustomize/duplicate-id).
@@ -161,8 +188,11 @@ function checkObjects(
     if (typeof obj.value.apiVersion === 'string' && typeof obj.value.kind === 'string') {
       const outcome = checkSchema(obj, ctx)
       own.push(...outcome.findings)
-      if (outcome.status === 'validated') resources++
-      else skipped.add(obj, outcome.reason)
+      if (outcome.status === 'validated') {
+        resources++
+        schemas.set(outcome.against, (schemas.get(outcome.against) ?? 0) + 1)
+      } else skipped.add(obj, outcome.reason)
+      tally(obj, outcome.status === 'validated')
       const size = configMapSize(obj)
       if (size) own.push(size)
       own.push(...nameFindings(obj))
@@ -170,7 +200,15 @@ function checkObjects(
     findings.push(...(unapplied.has(obj.file) ? own.map(demote) : own))
   }
   findings.push(...duplicates(checked).map(f => (f.file && unapplied.has(f.file) ? demote(f) : f)))
-  return { findings, resources, skipped: skipped.list() }
+  return {
+    findings,
+    resources,
+    skipped: skipped.list(),
+    schemas: [...schemas]
+      .map(([source, n]) => ({ source, objects: n }))
+      .sort((a, b) => b.objects - a.objects || compareText(a.source, b.source)),
+    groups: [...groups.values()].sort((a, b) => compareText(a.group, b.group))
+  }
 }
 
 /** Validates a repository (or the result of an upgrade) and reports every finding with its file line. */
@@ -203,8 +241,9 @@ export function validateRepository(input: ValidationInput): ValidationReport {
   const texts = new Map(input.files.map(f => [f.path, f.content]))
   const skip = notManifestFiles(input.files.map(f => f.path))
   const render = renderRepository(
-    repositoryFiles(input.files, collected.documents),
-    new Map((input.unread ?? []).map(u => [u.path, u.reason]))
+    repositoryFiles(input.files, collected.documents, new Set(collected.failures.map(f => f.file))),
+    new Map((input.unread ?? []).map(u => [u.path, u.reason])),
+    skip
   )
   const view = appliedView(collected, render, skip, written)
   const objects = checkObjects(view.objects, ctx, inScope, view.unapplied)
@@ -235,16 +274,22 @@ export function validateRepository(input: ValidationInput): ValidationReport {
   return {
     findings: dedupeFindings(findings).sort(compareFindings),
     resources: objects.resources,
-    skipped: objects.skipped
+    skipped: objects.skipped,
+    schemas: objects.schemas,
+    groups: objects.groups
   }
 }
 
 /** The files as the kustomize renderer takes them: YAML already parsed here, anything else as text. */
 function repositoryFiles(
   files: readonly SourceFile[],
-  documents: ReadonlyMap<string, YamlDocument[]>
+  documents: ReadonlyMap<string, YamlDocument[]>,
+  failed: ReadonlySet<string>
 ): Map<string, string | readonly YamlDocument[]> {
   const out = new Map<string, string | readonly YamlDocument[]>()
-  for (const f of files) if (!inSkippedDirectory(f.path)) out.set(f.path, documents.get(f.path) ?? f.content)
+  // A file that does not parse goes as text: where a kustomization lists it, the renderer reports it.
+  for (const f of files)
+    if (!inSkippedDirectory(f.path))
+      out.set(f.path, (!failed.has(f.path) && documents.get(f.path)) || f.content)
   return out
 }

@@ -170,3 +170,57 @@ describe('following versioned renames', () => {
     })
   })
 })
+
+describe('followReferences across a fleet', () => {
+  it("follows each cluster's renames in time that does not grow with clusters times files", () => {
+    const clusters = 300
+    const manifest = 'kind: CustomResourceDefinition\n# a megabyte of manifests, no names\n'.repeat(4_000)
+    const files = new Map<string, string>()
+    for (let i = 0; i < clusters; i++) {
+      files.set(
+        `clusters/c${i}/crs.yaml`,
+        `kind: ClusterResourceSet\nspec:\n  resources:\n    - name: crs-cm-flux-2.8.3-c${i}\n      kind: ConfigMap\n`
+      )
+      files.set(`clusters/c${i}/calico.yaml`, manifest + `# c${i}\n`)
+    }
+    const renames = {
+      files: [],
+      configMaps: Array.from({ length: clusters }, (_, i) => ({
+        from: `crs-cm-flux-2.8.3-c${i}`,
+        to: [`crs-cm-flux-2.9.3-c${i}`]
+      }))
+    }
+    const start = performance.now()
+    const r = followReferences(new WorkingTree(files), renames, new Set())
+    // A search per name and file took 41 s here; one scan per file about 3 s.
+    expect(performance.now() - start).toBeLessThan(15_000)
+    expect(r.changes).toHaveLength(clusters)
+    // A name with regex characters is matched literally: `.` in a version is no wildcard.
+    expect(r.changes.find(c => c.path === 'clusters/c7/crs.yaml')?.content).toContain(
+      '- name: crs-cm-flux-2.9.3-c7\n'
+    )
+    expect(r.followed.filter(f => f.file === 'clusters/c7/crs.yaml')).toEqual([
+      {
+        file: 'clusters/c7/crs.yaml',
+        line: 4,
+        kind: 'configmap',
+        from: 'crs-cm-flux-2.8.3-c7',
+        to: 'crs-cm-flux-2.9.3-c7'
+      }
+    ])
+  })
+
+  it('leaves a file that holds a name only with other characters where a regex would take any', () => {
+    const tree = new WorkingTree(
+      new Map([
+        ['crs.yaml', 'kind: ClusterResourceSet\nspec:\n  resources:\n    - name: crs-cm-flux-2x8x3-c1\n']
+      ])
+    )
+    const r = followReferences(
+      tree,
+      { files: [], configMaps: [{ from: 'crs-cm-flux-2.8.3-c1', to: ['x'] }] },
+      new Set()
+    )
+    expect(r.changes).toEqual([])
+  })
+})

@@ -101,6 +101,15 @@ const result: RunResult = {
         count: 2,
         reason: 'no CRD in the repository'
       }
+    ],
+    schemas: [
+      { source: 'Kubernetes API (built in)', objects: 30 },
+      { source: 'flux install --export (flux v2.9.3)', objects: 11 }
+    ],
+    groups: [
+      { group: 'cluster.x-k8s.io', validated: 0, skipped: 2 },
+      { group: 'core', validated: 30, skipped: 0 },
+      { group: 'source.toolkit.fluxcd.io', validated: 11, skipped: 0 }
     ]
   },
   tools: [{ tool: 'flux', version: '2.9.3', downloaded: true }],
@@ -194,6 +203,21 @@ describe('renderText', () => {
       expect(text).toContain(`  ${line}\n`)
       expect(md).toContain(`- ${line}\n`)
     }
+  })
+
+  it('names where each schema set came from and counts objects by API group, as the job summary does', () => {
+    const text = renderText(result)
+    const md = renderSummary(result)
+    expect(text).toContain(
+      'Schemas:\n  Kubernetes API (built in): 30 object(s)\n  flux install --export (flux v2.9.3): 11 object(s)\n'
+    )
+    expect(text).toContain(
+      'By API group:\n  cluster.x-k8s.io: 0 validated, 2 not checked\n  core: 30 validated\n'
+    )
+    expect(md).toContain(
+      'Schemas:\n- Kubernetes API (built in): 30 object(s)\n- flux install --export (flux v2.9.3): 11 object(s)\n'
+    )
+    expect(md).toContain('- cluster.x-k8s.io: 0 validated, 2 not checked\n')
   })
 
   it('speaks in CLI words: flags and environment variables, not action inputs', () => {

@@ -37,6 +37,19 @@ describeIf('validating a generated home-lab fleet', () => {
     const r = validate(generateFleet())
     expect(show(r).filter(l => l.startsWith('error'))).toEqual([])
     expect(r.skipped.filter(s => s.apiVersion.includes('fluxcd'))).toEqual([])
+    // The summary says what checked what: the built-in API, the CRDs of the Flux in play; and counts by group.
+    expect(r.schemas.map(s => s.source).sort()).toEqual([
+      'Kubernetes API (built in)',
+      'flux install --export (flux v2.7.5)'
+    ])
+    const group = (g: string) => r.groups.find(x => x.group === g)
+    // Nine applications, each a HelmRelease rendered by its own Flux Kustomization (and checked once).
+    expect(group('helm.toolkit.fluxcd.io')).toEqual({
+      group: 'helm.toolkit.fluxcd.io',
+      validated: 9,
+      skipped: 0
+    })
+    expect(group('apps')).toEqual({ group: 'apps', validated: 1, skipped: 0 })
     console.log(show(r).join('\n'))
   })
 })
@@ -55,6 +68,7 @@ interface Fault {
 }
 
 const app = 'kubernetes/apps/ns-0/app-0-0'
+const infra = 'clusters/main/infrastructure.yaml'
 const faults: Fault[] = [
   {
     name: 'a duration a HelmRelease cannot have',
@@ -163,6 +177,85 @@ const faults: Fault[] = [
     to: '  - ./app-2-0/kustomization.yaml',
     rule: 'kustomize/missing-resource',
     line: '  - ./app-2-0/kustomization.yaml'
+  },
+  {
+    name: 'without the Flux Kustomization patch that fixes it, a pull policy outside the enum',
+    file: infra,
+    from: '  patches:\n    - patch: |-\n        - op: replace\n          path: /spec/template/spec/containers/0/imagePullPolicy\n          value: ${PULL_POLICY}\n      target:\n        kind: Deployment\n        name: web\n',
+    to: '',
+    rule: 'schema/enum',
+    at: 'kubernetes/infrastructure/web/deployment.yaml',
+    line: 'imagePullPolicy: Sometimes'
+  },
+  {
+    name: 'a Flux Kustomization patch that writes a value outside the enum, at the patch line',
+    file: infra,
+    from: 'value: ${PULL_POLICY}',
+    to: 'value: Sometimes',
+    rule: 'schema/enum',
+    line: 'value: Sometimes'
+  },
+  {
+    name: 'a variable of the cluster settings (substituteFrom) that breaks an enum, where it is used',
+    file: 'clusters/main/cluster-settings.yaml',
+    from: 'PULL_POLICY: IfNotPresent',
+    to: 'PULL_POLICY: Sometimes',
+    rule: 'schema/enum',
+    at: infra,
+    line: 'value: ${PULL_POLICY}'
+  },
+  {
+    name: 'a literal postBuild.substitute value that breaks an enum over a ${VAR:=default}',
+    file: infra,
+    from: '      WEB_TAG: "1.27"',
+    to: '      WEB_TAG: "1.27"\n      WEB_ROLLOUT: Rolling',
+    rule: 'schema/enum',
+    at: 'kubernetes/infrastructure/web/deployment.yaml',
+    line: 'type: ${WEB_ROLLOUT:=RollingUpdate}'
+  },
+  {
+    name: 'a substituted number where a string must be (replicas, unquoted, is an integer; a name is not)',
+    file: infra,
+    from: '      WEB_TAG: "1.27"',
+    to: '      WEB_TAG: "1.27"\n      WEB_REPLICAS: two',
+    rule: 'schema/type',
+    at: 'kubernetes/infrastructure/web/deployment.yaml',
+    line: 'replicas: ${WEB_REPLICAS:=2}'
+  },
+  {
+    name: 'a path with no kustomization.yaml and no targetNamespace: the `_` placeholder stays',
+    file: infra,
+    from: '  targetNamespace: infrastructure\n',
+    to: '',
+    rule: 'object/invalid-name',
+    at: 'kubernetes/infrastructure/namespace.yaml',
+    line: '  name: _'
+  },
+  {
+    name: 'a targetNamespace that is no namespace name, at its line',
+    file: infra,
+    from: 'targetNamespace: infrastructure',
+    to: 'targetNamespace: Infrastructure',
+    rule: 'object/invalid-name',
+    line: 'targetNamespace: Infrastructure'
+  },
+  {
+    name: 'a namePrefix that makes names invalid, at the name it prefixes',
+    file: infra,
+    from: 'namePrefix: infra-',
+    to: 'namePrefix: Infra_',
+    rule: 'object/invalid-name',
+    at: 'kubernetes/infrastructure/web/deployment.yaml',
+    line: '  name: web'
+  },
+  {
+    // Not a manifest by its looks, but under a path without kustomization.yaml: the controller's generated
+    // kustomization lists it, and its build fails on it.
+    name: 'a YAML file the generated kustomization lists that does not parse (an app config with a custom tag)',
+    file: 'kubernetes/infrastructure/web/config.yaml',
+    to: 'server:\n  port: 8080\n  token: !env_var APP_TOKEN\n',
+    rule: 'yaml/parse',
+    line: '  token: !env_var APP_TOKEN'
   },
   {
     name: 'a HelmRelease chartRef kind outside the enum',

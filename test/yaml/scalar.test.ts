@@ -68,6 +68,23 @@ describe('literal blocks', () => {
     expect(literalBlock('a\tb\n', 2, 2)).toBeUndefined()
     expect(literalBlock('', 2, 2)).toBeUndefined()
   })
+
+  it('accepts printable text beyond ASCII, and finds a problem after it at its line', () => {
+    expect(literalBlockProblem('description: it’s “quoted” — é, 中文, \u00a0 😀\n')).toBeUndefined()
+    expect(literalBlockProblem('é\n😀\nok\n\u00a0\tb')).toBe('it holds a tab (line 4 of the value)')
+    expect(literalBlockProblem('😀\n\ud800')).toBe(
+      'it holds the control character U+D800 (line 2 of the value)'
+    )
+  })
+
+  it('indents every line of a megabyte value but the empty ones, in time linear in its size', () => {
+    const value = 'key: value ’\n\n  nested: x\n'.repeat(50_000)
+    const start = performance.now()
+    const block = literalBlock(value, 2, 2)!
+    expect(performance.now() - start).toBeLessThan(1000)
+    expect(block.startsWith('|\n    key: value ’\n\n      nested: x\n    key:')).toBe(true)
+    expect(readBack(block)).toEqual([value, value])
+  })
 })
 
 describe('data values', () => {

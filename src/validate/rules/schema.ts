@@ -41,8 +41,13 @@ export interface SchemaContext {
   external?: readonly { name: string; catalog: CrdCatalog }[]
 }
 
+/** `against`: the schema set the object was checked against, for the summary (`flux install --export (flux v2.7.5)`). */
 export type SchemaOutcome =
-  { status: 'validated'; findings: Finding[] } | { status: 'skipped'; reason: string; findings: Finding[] }
+  | { status: 'validated'; findings: Finding[]; against: string }
+  | { status: 'skipped'; reason: string; findings: Finding[] }
+
+/** The name of the built-in schema set: Kubernetes' OpenAPI, bundled with this tool. */
+export const BUILTIN_SCHEMAS = 'Kubernetes API (built in)'
 
 const BUILTIN_KINDS = builtinKinds()
 const BUILTIN_GROUPS = new Set(
@@ -82,14 +87,14 @@ function issueFindings(obj: ManifestObject, issues: readonly SchemaIssue[], agai
 interface CrdSource {
   catalog: CrdCatalog
   source: 'upgrade' | 'repository' | 'external'
-  /** For external CRDs: where they came from. */
+  /** For external CRDs: where they came from; for a repository's, the file that holds them. */
   name?: string
 }
 
 /**
  * The CRD that will serve an object where it is applied: its own bundle's (a Flux ConfigMap installs its CRDs
- * with its sync objects); else the nearest bundle in the same directory tree (a cluster's folder and its
- * `flux-system`); else the upgraded CRDs; else the nearest anywhere. A repository bundle the run wrote is the
+ * with its sync objects); else the install of the cluster folder the object is in (a cluster's folder and its
+ * `flux-system`); else the upgraded CRDs; else the Flux in play; else the nearest anywhere. A repository bundle the run wrote is the
  * upgrade's. Preferring a cluster's own CRDs keeps a cluster that the upgrade leaves alone on its API versions.
  */
 function crdSource(
@@ -100,20 +105,24 @@ function crdSource(
 ): CrdSource | undefined {
   const from = (b: BundleCatalog): CrdSource => ({
     catalog: b.catalog,
-    source: ctx.written?.has(b.file) ? 'upgrade' : 'repository'
+    source: ctx.written?.has(b.file) ? 'upgrade' : 'repository',
+    name: b.file
   })
   let best: BundleCatalog | undefined
   let bestShared = -1
+  let mine: BundleCatalog | undefined
   for (const b of ctx.bundles) {
     if (!b.catalog.byGroupKind(group, kind)) continue
     if (b.bundle === obj.bundle) return from(b)
+    const root = clusterFolder(b.file)
+    if (within(obj.file, root) && (!mine || clusterFolder(mine.file).length < root.length)) mine = b
     const shared = sharedPrefix(b.file, obj.file)
     if (shared > bestShared) {
       best = b
       bestShared = shared
     }
   }
-  if (best && bestShared > 0) return from(best)
+  if (mine) return from(mine)
   if (ctx.upgraded?.byGroupKind(group, kind)) return { catalog: ctx.upgraded, source: 'upgrade' }
   // An object no cluster's folder claims goes to the Flux in play before another cluster's install: that one may
   // be a cluster left on an old release.
@@ -121,6 +130,18 @@ function crdSource(
   if (external) return { catalog: external.catalog, source: 'external', name: external.name }
   return best ? from(best) : undefined
 }
+
+/**
+ * The folder of the cluster a bundle installs: its own directory, or the one above when that is `flux-system`
+ * (what `flux bootstrap` writes). Sharing only `clusters/` with another cluster's install says nothing.
+ */
+function clusterFolder(file: string): string {
+  const parts = file.split('/').slice(0, -1)
+  if (parts[parts.length - 1] === 'flux-system') parts.pop()
+  return parts.join('/')
+}
+
+const within = (file: string, dir: string): boolean => dir === '' || file.startsWith(`${dir}/`)
 
 /** How many leading directories two repository paths share. */
 function sharedPrefix(a: string, b: string): number {
@@ -146,6 +167,12 @@ function migrateHint(obj: ManifestObject, group: string, served: string[], fluxM
 
 function validateAgainst(obj: ManifestObject, crdSource: CrdSource, ctx: SchemaContext): SchemaOutcome {
   const { catalog, source } = crdSource
+  const against =
+    source === 'external'
+      ? (crdSource.name ?? 'CRDs from outside the repository')
+      : source === 'upgrade'
+        ? `the CRDs the upgrade writes${crdSource.name ? ` (${crdSource.name})` : ''}`
+        : `the repository's CRDs in ${crdSource.name ?? 'the repository'}`
   const { apiVersion, kind } = obj.value as { apiVersion: string; kind: string }
   const { group, version } = groupVersion(apiVersion)
   const result = validateCustomResource(catalog, obj.value)
@@ -171,7 +198,7 @@ function validateAgainst(obj: ManifestObject, crdSource: CrdSource, ctx: SchemaC
             `${describe(obj.value)} uses ${apiVersion}, which the CRD ${crdName} ${source === 'external' ? `of ${crdSource.name}` : 'in this repository'} does not serve (served: ${served})`,
             migrateHint(obj, group, result.served, ctx.fluxMinor)
           )
-    return { status: 'validated', findings: [finding] }
+    return { status: 'validated', findings: [finding], against }
   }
   const findings = issueFindings(
     obj,
@@ -201,7 +228,7 @@ function validateAgainst(obj: ManifestObject, crdSource: CrdSource, ctx: SchemaC
       )
     )
   }
-  return { status: 'validated', findings }
+  return { status: 'validated', findings, against }
 }
 
 /** Validates one object that has a string apiVersion and kind. */
@@ -209,7 +236,7 @@ export function checkSchema(obj: ManifestObject, ctx: SchemaContext): SchemaOutc
   const { apiVersion, kind } = obj.value as { apiVersion: string; kind: string }
   const builtin = validateBuiltin(obj.value)
   if (builtin.status === 'ok')
-    return { status: 'validated', findings: issueFindings(obj, builtin.issues, '') }
+    return { status: 'validated', findings: issueFindings(obj, builtin.issues, ''), against: BUILTIN_SCHEMAS }
 
   const { group } = groupVersion(apiVersion)
   const crd = crdSource(obj, ctx, group, kind)
@@ -255,7 +282,7 @@ export function checkSchema(obj: ManifestObject, ctx: SchemaContext): SchemaOutc
   }
   return {
     status: 'skipped',
-    reason: 'no CRD for it in the repository, the upgraded bundles or the Flux install in play',
+    reason: 'no CRD for it in the repository, the upgraded bundles or the Flux and Calico installs in play',
     findings: []
   }
 }
