@@ -1,4 +1,6 @@
 import type { Plan } from './plan/plan.js'
+import type { Finding } from './errors.js'
+import type { Component } from './settings/inputs.js'
 import type { RunResult } from './result.js'
 import type { RetryDeps } from './http/retry.js'
 import type { ToolCache } from './tools/cache.js'
@@ -152,5 +154,8 @@ export interface RunDeps extends RetryDeps {
    * Publishes a validated plan (branches and pull requests), recording them in `result.pullRequests`. Absent (the
    * CLI): outside dry-run nothing is written.
    */
-  publish?: (plan: Plan, result: RunResult) => Promise<void>
+  publish?: (plan: Plan, result: RunResult, findingsOf: FindingsOf) => Promise<void>
 }
+
+/** The validation findings of the repository with these components' changes: what one pull request merges. */
+export type FindingsOf = (components: readonly Component[]) => Finding[]

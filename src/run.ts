@@ -1,5 +1,5 @@
 import { compareFindings, dedupeFindings, type Finding } from './errors.js'
-import type { RunDeps } from './deps.js'
+import type { FindingsOf, RunDeps } from './deps.js'
 import { loadConfig } from './config/load.js'
 import type { Component, Settings } from './settings/inputs.js'
 import { discoverTargets } from './targets/discover.js'
@@ -152,9 +152,13 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
   result.files = describeChanges(base, combined)
   result.changed = combined.length > 0
 
-  await timed(deps.log, 'validate', () =>
+  const alone = await timed(deps.log, 'validate', () =>
     validatePlan(result, plan, outcomes, { upstream, calico: specs.calico, unread: read.unread }, deps)
   )
+  // What one component's pull request merges is validated alone when several change files; otherwise (one
+  // component, or one pull request for all) the run's own validation is that of the pull request.
+  const findingsOf: FindingsOf = components =>
+    (components.length === 1 ? alone.get(components[0]) : undefined) ?? result.findings
   result.tools = upstream.installed
   // A run whose result does not validate writes nothing; the caller reports the findings and fails.
   const errors = result.findings.filter(f => f.severity === 'error').length
@@ -183,7 +187,7 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
     )
   } else if (deps.publish) {
     // Also when nothing changes: a pull request whose base already has the versions is closed.
-    await deps.publish(plan, result)
+    await deps.publish(plan, result, findingsOf)
     if (!result.changed) result.notes.push('Everything is up to date: nothing to change.')
   } else if (!result.changed) {
     result.notes.push('Everything is up to date: nothing to write.')
@@ -218,7 +222,8 @@ function emptyResult(mode: Settings['mode'], dryRun: boolean): RunResult {
 /**
  * Validates the repository with every component's changes, and, where several components change files, with each
  * component's changes alone: that is what one pull request per component merges. A finding that only one
- * component's change has is reported with that component named.
+ * component's change has is reported with that component named. Returns each component's own findings (its
+ * stages' and its tree's), when several change files.
  */
 async function validatePlan(
   result: RunResult,
@@ -230,7 +235,7 @@ async function validatePlan(
     unread
   }: { upstream: Upstream; calico: VersionSpec | undefined; unread: readonly UnreadFile[] },
   deps: RunDeps
-): Promise<void> {
+): Promise<Map<Component, Finding[]>> {
   const input = (components: readonly Component[]): ValidationInput => {
     const of = components.flatMap(c => outcomes.get(c) ?? [])
     return {
@@ -277,6 +282,12 @@ async function validatePlan(
     }
   }
   result.findings = dedupeFindings(baseline.mark(result.findings)).sort(compareFindings)
+  const own = new Map<Component, Finding[]>()
+  for (const { component, findings } of alone) {
+    const staged = (outcomes.get(component) ?? []).flatMap(o => o.findings ?? [])
+    own.set(component, dedupeFindings(baseline.mark([...staged, ...findings])).sort(compareFindings))
+  }
+  return own
 }
 
 const findingKey = (f: Finding): string => [f.rule, f.file, f.line, f.message].join('\u0000')

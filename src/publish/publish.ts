@@ -1,5 +1,5 @@
-import { FcuError } from '../errors.js'
-import type { Logger, Sleep } from '../deps.js'
+import { FcuError, type Finding } from '../errors.js'
+import type { FindingsOf, Logger, Sleep } from '../deps.js'
 import { combinedChanges, describeChanges, type CombinedChange, type Plan } from '../plan/plan.js'
 import { mergeEdits } from '../plan/merge-lines.js'
 import type { Component, Settings } from '../settings/inputs.js'
@@ -47,7 +47,9 @@ export async function publishPullRequests(
   plan: Plan,
   result: RunResult,
   settings: Settings,
-  ctx: PublishContext
+  ctx: PublishContext,
+  /** Each pull request's body lists the findings of what it merges; the run's own when absent. */
+  findingsOf: FindingsOf = () => result.findings
 ): Promise<void> {
   try {
     const base = settings.base || (await ctx.api.defaultBranch())
@@ -76,7 +78,8 @@ export async function publishPullRequests(
         plan,
         result,
         settings,
-        ctx
+        ctx,
+        findingsOf
       )
       if (outcome) {
         result.pullRequests.push(outcome)
@@ -129,7 +132,8 @@ async function publishUnit(
   plan: Plan,
   result: RunResult,
   settings: Settings,
-  ctx: PublishContext
+  ctx: PublishContext,
+  findingsOf: FindingsOf
 ): Promise<PullRequestOutcome | undefined> {
   const changes = combinedChanges(plan, unit.components)
   const components = result.components.filter(c => unit.components.includes(c.component) && c.to)
@@ -194,7 +198,7 @@ async function openOrUpdate(
 ): Promise<PullRequestOutcome> {
   const components = result.components.filter(c => unit.components.includes(c.component) && c.to)
   const title = pullRequestTitle(components)
-  const input = bodyInput(unit, base, changes, plan, result)
+  const input = bodyInput(unit, base, changes, plan, result, findingsOf(unit.components))
   const body = renderPullRequestBody(input)
   const full = renderPullRequestBody(input, Infinity)
   const described = { component: unit.name, branch: unit.branch, title, body: full }
@@ -458,7 +462,8 @@ function bodyInput(
   base: string,
   changes: CombinedChange[],
   plan: Plan,
-  result: RunResult
+  result: RunResult,
+  findings: Finding[]
 ): BodyInput {
   const tree = plan.base.with(changes)
   return {
@@ -468,7 +473,7 @@ function bodyInput(
     files: describeChanges(plan.base, changes),
     migrated: unit.components.includes('flux') ? result.migrated : [],
     targets: result.targets.filter(t => unit.components.includes(t.component)),
-    findings: result.findings,
+    findings,
     afterMerge: afterMerge(
       tree,
       changes.filter(c => c.content !== null).map(c => c.path)
