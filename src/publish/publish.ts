@@ -169,10 +169,22 @@ async function publishUnit(
     ])
     state = { ...(await baseState(ctx.git, again.get(base)!)), branchSha: again.get(unit.branch) }
   }
-  if (!pushed) return openOrUpdate(unit, base, open, false, changes, plan, result, settings, ctx)
+  if (!pushed) return openOrUpdate(unit, base, open, false, changes, plan, result, settings, ctx, findingsOf)
   const progress = { opened: false }
   try {
-    const outcome = await openOrUpdate(unit, base, open, true, changes, plan, result, settings, ctx, progress)
+    const outcome = await openOrUpdate(
+      unit,
+      base,
+      open,
+      true,
+      changes,
+      plan,
+      result,
+      settings,
+      ctx,
+      findingsOf,
+      progress
+    )
     result.written = true
     return outcome
   } catch (e) {
@@ -194,6 +206,7 @@ async function openOrUpdate(
   result: RunResult,
   settings: Settings,
   ctx: PublishContext,
+  findingsOf: FindingsOf,
   progress: { opened: boolean } = { opened: false }
 ): Promise<PullRequestOutcome> {
   const components = result.components.filter(c => unit.components.includes(c.component) && c.to)
