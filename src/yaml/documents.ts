@@ -175,6 +175,36 @@ const isBlank = (text: string): boolean => {
 }
 
 /**
+ * Document values by text, for the stages that read the same documents again and again: a fleet's Flux ConfigMaps
+ * each hold the same install, read once to find it and once more to migrate the objects beside it. A value is a
+ * function of its text and read-only (see `readonly.ts`), so equal texts share one. Bounded by the text it holds:
+ * past that it starts over, so a long-lived process (the test suite) keeps no more than that.
+ */
+class ValueMemo {
+  private readonly values = new Map<string, ParsedValue>()
+  private chars = 0
+
+  constructor(private readonly maxChars: number) {}
+
+  get(text: string): ParsedValue | undefined {
+    return this.values.get(text)
+  }
+
+  put(text: string, value: ParsedValue): ParsedValue {
+    if (text.length > this.maxChars) return value
+    if (this.chars + text.length > this.maxChars) {
+      this.values.clear()
+      this.chars = 0
+    }
+    this.values.set(text, value)
+    this.chars += text.length
+    return value
+  }
+}
+
+const parsedValues = new ValueMemo(16 << 20)
+
+/**
  * Parses every document of a stream. A document that does not parse throws a `manifest` error with the file line;
  * `lineOffset` shifts positions for streams embedded in another file (a ConfigMap's data value).
  */
@@ -182,11 +212,14 @@ export function parseDocuments(text: string, file: string, lineOffset = 0): Yaml
   return splitDocumentTexts(text).map((d, index) => {
     const startLine = d.startLine + lineOffset
     if (isBlank(d.text)) return { file, index, startLine, text: d.text, value: null }
+    const known = parsedValues.get(d.text)
+    if (known !== undefined) return { file, index, startLine, text: d.text, value: known }
     const fast = loadFast(d.text)
-    if (fast !== UNSUPPORTED) return { file, index, startLine, text: d.text, value: fast }
+    if (fast !== UNSUPPORTED)
+      return { file, index, startLine, text: d.text, value: parsedValues.put(d.text, fast) }
     try {
       const value = sealParsed(yaml.load(d.text, { filename: file, json: true }) ?? null)
-      return { file, index, startLine, text: d.text, value }
+      return { file, index, startLine, text: d.text, value: parsedValues.put(d.text, value) }
     } catch (e) {
       const mark = (e as { mark?: { line: number; column: number } }).mark
       const reason = (e as { reason?: string }).reason ?? (e as Error).message
@@ -277,6 +310,18 @@ export function positionOf(
   path: YamlPath,
   at: 'key' | 'value' = 'key'
 ): { line: number; column: number } {
+  // A document read once serves every validation of a run (see `CollectCache`): each asks the same positions.
+  let known = positions.get(doc)
+  if (!known) positions.set(doc, (known = new Map()))
+  const key = `${at}\u0000${JSON.stringify(path)}`
+  const found = known.get(key) ?? locateIn(doc, path, at)
+  known.set(key, found)
+  return { ...found }
+}
+
+const positions = new WeakMap<YamlDocument, Map<string, { line: number; column: number }>>()
+
+function locateIn(doc: YamlDocument, path: YamlPath, at: 'key' | 'value'): { line: number; column: number } {
   // Building the \`yaml\` package's node tree costs far more than reading a small document again with the fast
   // loader, which gives the same position; a document asked about often gets the tree, built once.
   const asked = (fastLookups.get(doc) ?? 0) + 1
