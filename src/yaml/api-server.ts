@@ -44,9 +44,13 @@ export function apiServerValue(
   value: ParsedValue,
   memo?: Map<string, ParsedValue>
 ): ParsedValue {
-  if (!CANDIDATE.test(text)) return value
+  // Asked first: the same document repeats across a fleet, and the test below reads all of it.
   const known = memo?.get(text)
   if (known !== undefined) return known
+  if (!CANDIDATE.test(text)) {
+    memo?.set(text, value)
+    return value
+  }
   let read: ParsedValue = value
   try {
     read = sealParsed(yaml.load(text, { schema: SCHEMA, json: true }) ?? null)
