@@ -11,6 +11,7 @@ import {
 } from '../yaml/documents.js'
 import { loadFast, SharedBlocks, UNSUPPORTED } from '../yaml/fast-load.js'
 import { isObject, type Obj } from '../yaml/values.js'
+import { textKey } from '../yaml/text-key.js'
 import { inSkippedDirectory, isYamlPath } from '../workspace/paths.js'
 import { groupVersion } from '../kubernetes/api-version.js'
 import { isParsedList, type ParsedObject, type ParsedValue } from '../yaml/readonly.js'
@@ -198,7 +199,8 @@ export function parseStream(
   const errors: FcuError[] = []
   const seen = memo.documents
   splitDocumentTexts(text).forEach((d, index) => {
-    let value = seen.get(d.text)
+    const key = textKey(d.text)
+    let value = seen.get(key)
     if (value === undefined) {
       const fast = loadFast(d.text, memo.blocks)
       if (fast !== UNSUPPORTED) value = fast
@@ -211,7 +213,7 @@ export function parseStream(
           return
         }
       }
-      seen.set(d.text, value)
+      seen.set(key, value)
     }
     documents.push(new ParsedDocument(file, index, d, value))
   })

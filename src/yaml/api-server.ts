@@ -1,5 +1,6 @@
 import yaml from 'js-yaml'
 import { sealParsed, type ParsedValue } from './readonly.js'
+import { textKey } from './text-key.js'
 
 /**
  * Values as `sigs.k8s.io/yaml` reads them (goyaml.v2, YAML 1.1): unquoted `y`, `yes`, `on`, `n`, `no`, `off` (in
@@ -45,10 +46,11 @@ export function apiServerValue(
   memo?: Map<string, ParsedValue>
 ): ParsedValue {
   // Asked first: the same document repeats across a fleet, and the test below reads all of it.
-  const known = memo?.get(text)
+  const key = memo ? textKey(text) : ''
+  const known = memo?.get(key)
   if (known !== undefined) return known
   if (!CANDIDATE.test(text)) {
-    memo?.set(text, value)
+    memo?.set(key, value)
     return value
   }
   let read: ParsedValue = value
@@ -57,6 +59,6 @@ export function apiServerValue(
   } catch {
     // The YAML 1.2 parse succeeded; a document only a 1.1 reading rejects keeps that reading.
   }
-  memo?.set(text, read)
+  memo?.set(key, read)
   return read
 }

@@ -3,6 +3,7 @@ import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'y
 import { FcuError } from '../errors.js'
 import { loadFast, locateFast, UNSUPPORTED } from './fast-load.js'
 import { sealParsed, type ParsedValue } from './readonly.js'
+import { textKey } from './text-key.js'
 
 /**
  * A multi-document YAML file split into documents that remember where they stand in the file.
@@ -187,7 +188,7 @@ class ValueMemo {
   constructor(private readonly maxChars: number) {}
 
   get(text: string): ParsedValue | undefined {
-    return this.values.get(text)
+    return this.values.get(textKey(text))
   }
 
   put(text: string, value: ParsedValue): ParsedValue {
@@ -196,7 +197,7 @@ class ValueMemo {
       this.values.clear()
       this.chars = 0
     }
-    this.values.set(text, value)
+    this.values.set(textKey(text), value)
     this.chars += text.length
     return value
   }
