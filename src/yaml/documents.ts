@@ -187,17 +187,20 @@ class ValueMemo {
 
   constructor(private readonly maxChars: number) {}
 
-  get(text: string): ParsedValue | undefined {
-    return this.values.get(textKey(text))
+  /** The key of `text` for `get` and `put`: computed once, a long text's costs a digest. */
+  readonly key = textKey
+
+  get(key: string): ParsedValue | undefined {
+    return this.values.get(key)
   }
 
-  put(text: string, value: ParsedValue): ParsedValue {
+  put(key: string, text: string, value: ParsedValue): ParsedValue {
     if (text.length > this.maxChars) return value
     if (this.chars + text.length > this.maxChars) {
       this.values.clear()
       this.chars = 0
     }
-    this.values.set(textKey(text), value)
+    this.values.set(key, value)
     this.chars += text.length
     return value
   }
@@ -213,14 +216,15 @@ export function parseDocuments(text: string, file: string, lineOffset = 0): Yaml
   return splitDocumentTexts(text).map((d, index) => {
     const startLine = d.startLine + lineOffset
     if (isBlank(d.text)) return { file, index, startLine, text: d.text, value: null }
-    const known = parsedValues.get(d.text)
+    const key = parsedValues.key(d.text)
+    const known = parsedValues.get(key)
     if (known !== undefined) return { file, index, startLine, text: d.text, value: known }
     const fast = loadFast(d.text)
     if (fast !== UNSUPPORTED)
-      return { file, index, startLine, text: d.text, value: parsedValues.put(d.text, fast) }
+      return { file, index, startLine, text: d.text, value: parsedValues.put(key, d.text, fast) }
     try {
       const value = sealParsed(yaml.load(d.text, { filename: file, json: true }) ?? null)
-      return { file, index, startLine, text: d.text, value: parsedValues.put(d.text, value) }
+      return { file, index, startLine, text: d.text, value: parsedValues.put(key, d.text, value) }
     } catch (e) {
       const mark = (e as { mark?: { line: number; column: number } }).mark
       const reason = (e as { reason?: string }).reason ?? (e as Error).message
