@@ -36,13 +36,13 @@ import require$$1$5 from 'node:dns';
 import require$$5$3, { StringDecoder } from 'string_decoder';
 import * as child$1 from 'child_process';
 import { setTimeout as setTimeout$1 } from 'timers';
-import { promises as promises$1 } from 'node:fs';
+import { realpathSync, promises as promises$1, constants as constants$7 } from 'node:fs';
 import require$$0$6 from 'process';
 import require$$0$7 from 'buffer';
 import * as posix from 'node:path/posix';
 import { createHash } from 'node:crypto';
-import 'stream';
 import os$1 from 'node:os';
+import 'stream';
 
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -30430,6 +30430,29 @@ function url(get, name) {
     }
     return raw.replace(/\/+$/, '');
 }
+/**
+ * A branch name or prefix as `git check-ref-format` takes it: no space, control character, `~^:?*[\`, `..` or
+ * `@{`, no part that starts with `.` or ends with `.lock`, no empty part, no leading `-`. Refused here with the
+ * input named, rather than by git in the middle of a push; git runs without a shell, so any other character (`$`,
+ * `;`, a backtick) is only a character.
+ */
+function gitRef(name, value, prefix) {
+    // A prefix is judged as the branch names it starts: followed by a component name.
+    const full = prefix ? `${value}flux` : value;
+    const bad = 
+    // eslint-disable-next-line no-control-regex
+    /[\x00-\x20\x7f~^:?*[\\]|\.\.|@\{/.test(full) ||
+        full.startsWith('-') ||
+        full.endsWith('.') ||
+        full.split('/').some(p => p === '' || p.startsWith('.') || p.endsWith('.lock'));
+    if (bad) {
+        throw new FcuError('input', `Input ${name} is not a valid git branch name${prefix ? ' prefix' : ''}: ${JSON.stringify(value)}`, {
+            location: { input: name },
+            hint: 'Use letters, digits and - _ . / (no spaces, no "..", no ~^:?*[\\ or control characters).'
+        });
+    }
+    return value;
+}
 function readSettings(get) {
     const mode = (get('mode').trim() || DEFAULTS$1.mode);
     if (mode !== 'upgrade' && mode !== 'validate') {
@@ -30464,8 +30487,8 @@ function readSettings(get) {
         workingDirectory: get('working-directory').trim() || DEFAULTS$1['working-directory'],
         dryRun: bool$4(get, 'dry-run'),
         token: get('token').trim(),
-        base: get('base').trim(),
-        branchPrefix: get('branch-prefix').trim() || DEFAULTS$1['branch-prefix'],
+        base: get('base').trim() === '' ? '' : gitRef('base', get('base').trim(), false),
+        branchPrefix: gitRef('branch-prefix', get('branch-prefix').trim() || DEFAULTS$1['branch-prefix'], true),
         group: bool$4(get, 'group'),
         labels: list(get('labels')),
         reviewers: list(get('reviewers')),
@@ -30484,18 +30507,43 @@ function readSettings(get) {
 
 /**
  * Resolves a user-given path against the workspace and refuses anything that lands outside it: a config file or
- * target named `../../etc/passwd` must never be read or written.
+ * target named `../../etc/passwd`, an absolute path elsewhere, or a path inside whose file or folders are symlinks
+ * leading out (`.github/flux-crs-upgrade.yaml -> /etc/passwd`, a folder linked to `/tmp`) must never be read or
+ * written.
  */
 function insideWorkspace(root, relative, input) {
     const abs = path__default.resolve(root, relative);
-    const rel = path__default.relative(root, abs);
-    if (rel === '..' || rel.startsWith(`..${path__default.sep}`) || path__default.isAbsolute(rel)) {
-        throw new FcuError('input', `Input ${input} "${relative}" is outside the workspace ${root}`, {
-            location: { input },
-            hint: 'Give a path relative to the repository root that stays inside it.'
-        });
-    }
+    const outside = (how) => new FcuError('input', `Input ${input} "${relative}" ${how} the workspace ${root}`, {
+        location: { input },
+        hint: 'Give a path relative to the repository root that stays inside it, without symlinks leading out.'
+    });
+    if (!isWithin(root, abs))
+        throw outside('is outside');
+    const real = realPathOf(abs);
+    if (real !== abs && !isWithin(realPathOf(root), real))
+        throw outside(`leads through a symlink to ${real}, outside`);
     return abs;
+}
+const isWithin = (root, abs) => {
+    const rel = path__default.relative(root, abs);
+    return !(rel === '..' || rel.startsWith(`..${path__default.sep}`) || path__default.isAbsolute(rel));
+};
+/**
+ * Where `abs` is on disk with every symlink resolved: the real path of its deepest existing ancestor (the path
+ * itself when it exists) with the rest appended, so a file about to be created is judged by its folder.
+ */
+function realPathOf(abs) {
+    const rest = [];
+    for (let p = abs;; p = path__default.dirname(p)) {
+        try {
+            return path__default.join(realpathSync(p), ...rest.reverse());
+        }
+        catch {
+            if (path__default.dirname(p) === p)
+                return abs;
+            rest.push(path__default.basename(p));
+        }
+    }
 }
 /** Repository-relative POSIX path, the form every finding and report uses. */
 const toRepoPath = (root, abs) => path__default.relative(root, abs).split(path__default.sep).join('/');
@@ -30508,3070 +30556,70 @@ const inSkippedDirectory = (repoPath) => repoPath.split('/').some(isSkippedDirec
 /** A YAML file by its name: `.yaml` or `.yml`, in any case. */
 const isYamlPath = (p) => /\.ya?ml$/i.test(p);
 
-function getDefaultExportFromCjs(x) {
-  return x && x.__esModule && Object.prototype.hasOwnProperty.call(x, "default") ? x["default"] : x;
-}
-var jsYaml = {};
-var loader = {};
-var common = {};
-var hasRequiredCommon;
-function requireCommon() {
-  if (hasRequiredCommon) return common;
-  hasRequiredCommon = 1;
-  function isNothing(subject) {
-    return typeof subject === "undefined" || subject === null;
-  }
-  function isObject(subject) {
-    return typeof subject === "object" && subject !== null;
-  }
-  function toArray(sequence) {
-    if (Array.isArray(sequence)) return sequence;
-    else if (isNothing(sequence)) return [];
-    return [sequence];
-  }
-  function extend(target, source) {
-    if (source) {
-      const sourceKeys = Object.keys(source);
-      for (let index = 0, length = sourceKeys.length; index < length; index += 1) {
-        const key = sourceKeys[index];
-        target[key] = source[key];
-      }
-    }
-    return target;
-  }
-  function repeat(string, count) {
-    let result = "";
-    for (let cycle = 0; cycle < count; cycle += 1) {
-      result += string;
-    }
-    return result;
-  }
-  function isNegativeZero(number) {
-    return number === 0 && Number.NEGATIVE_INFINITY === 1 / number;
-  }
-  common.isNothing = isNothing;
-  common.isObject = isObject;
-  common.toArray = toArray;
-  common.repeat = repeat;
-  common.isNegativeZero = isNegativeZero;
-  common.extend = extend;
-  return common;
-}
-var exception;
-var hasRequiredException;
-function requireException() {
-  if (hasRequiredException) return exception;
-  hasRequiredException = 1;
-  function formatError(exception2, compact) {
-    let where = "";
-    const message = exception2.reason || "(unknown reason)";
-    if (!exception2.mark) return message;
-    if (exception2.mark.name) {
-      where += 'in "' + exception2.mark.name + '" ';
-    }
-    where += "(" + (exception2.mark.line + 1) + ":" + (exception2.mark.column + 1) + ")";
-    if (!compact && exception2.mark.snippet) {
-      where += "\n\n" + exception2.mark.snippet;
-    }
-    return message + " " + where;
-  }
-  function YAMLException2(reason, mark) {
-    Error.call(this);
-    this.name = "YAMLException";
-    this.reason = reason;
-    this.mark = mark;
-    this.message = formatError(this, false);
-    if (Error.captureStackTrace) {
-      Error.captureStackTrace(this, this.constructor);
-    } else {
-      this.stack = new Error().stack || "";
-    }
-  }
-  YAMLException2.prototype = Object.create(Error.prototype);
-  YAMLException2.prototype.constructor = YAMLException2;
-  YAMLException2.prototype.toString = function toString(compact) {
-    return this.name + ": " + formatError(this, compact);
-  };
-  exception = YAMLException2;
-  return exception;
-}
-var snippet;
-var hasRequiredSnippet;
-function requireSnippet() {
-  if (hasRequiredSnippet) return snippet;
-  hasRequiredSnippet = 1;
-  const common2 = requireCommon();
-  function getLine(buffer, lineStart, lineEnd, position, maxLineLength) {
-    let head = "";
-    let tail = "";
-    const maxHalfLength = Math.floor(maxLineLength / 2) - 1;
-    if (position - lineStart > maxHalfLength) {
-      head = " ... ";
-      lineStart = position - maxHalfLength + head.length;
-    }
-    if (lineEnd - position > maxHalfLength) {
-      tail = " ...";
-      lineEnd = position + maxHalfLength - tail.length;
-    }
-    return {
-      str: head + buffer.slice(lineStart, lineEnd).replace(/\t/g, "→") + tail,
-      pos: position - lineStart + head.length
-      // relative position
-    };
-  }
-  function padStart(string, max) {
-    return common2.repeat(" ", max - string.length) + string;
-  }
-  function makeSnippet(mark, options) {
-    options = Object.create(options || null);
-    if (!mark.buffer) return null;
-    if (!options.maxLength) options.maxLength = 79;
-    if (typeof options.indent !== "number") options.indent = 1;
-    if (typeof options.linesBefore !== "number") options.linesBefore = 3;
-    if (typeof options.linesAfter !== "number") options.linesAfter = 2;
-    const re = /\r?\n|\r|\0/g;
-    const lineStarts = [0];
-    const lineEnds = [];
-    let match;
-    let foundLineNo = -1;
-    while (match = re.exec(mark.buffer)) {
-      lineEnds.push(match.index);
-      lineStarts.push(match.index + match[0].length);
-      if (mark.position <= match.index && foundLineNo < 0) {
-        foundLineNo = lineStarts.length - 2;
-      }
-    }
-    if (foundLineNo < 0) foundLineNo = lineStarts.length - 1;
-    let result = "";
-    const lineNoLength = Math.min(mark.line + options.linesAfter, lineEnds.length).toString().length;
-    const maxLineLength = options.maxLength - (options.indent + lineNoLength + 3);
-    for (let i = 1; i <= options.linesBefore; i++) {
-      if (foundLineNo - i < 0) break;
-      const line2 = getLine(
-        mark.buffer,
-        lineStarts[foundLineNo - i],
-        lineEnds[foundLineNo - i],
-        mark.position - (lineStarts[foundLineNo] - lineStarts[foundLineNo - i]),
-        maxLineLength
-      );
-      result = common2.repeat(" ", options.indent) + padStart((mark.line - i + 1).toString(), lineNoLength) + " | " + line2.str + "\n" + result;
-    }
-    const line = getLine(mark.buffer, lineStarts[foundLineNo], lineEnds[foundLineNo], mark.position, maxLineLength);
-    result += common2.repeat(" ", options.indent) + padStart((mark.line + 1).toString(), lineNoLength) + " | " + line.str + "\n";
-    result += common2.repeat("-", options.indent + lineNoLength + 3 + line.pos) + "^\n";
-    for (let i = 1; i <= options.linesAfter; i++) {
-      if (foundLineNo + i >= lineEnds.length) break;
-      const line2 = getLine(
-        mark.buffer,
-        lineStarts[foundLineNo + i],
-        lineEnds[foundLineNo + i],
-        mark.position - (lineStarts[foundLineNo] - lineStarts[foundLineNo + i]),
-        maxLineLength
-      );
-      result += common2.repeat(" ", options.indent) + padStart((mark.line + i + 1).toString(), lineNoLength) + " | " + line2.str + "\n";
-    }
-    return result.replace(/\n$/, "");
-  }
-  snippet = makeSnippet;
-  return snippet;
-}
-var type;
-var hasRequiredType;
-function requireType() {
-  if (hasRequiredType) return type;
-  hasRequiredType = 1;
-  const YAMLException2 = requireException();
-  const TYPE_CONSTRUCTOR_OPTIONS = [
-    "kind",
-    "multi",
-    "resolve",
-    "construct",
-    "instanceOf",
-    "predicate",
-    "represent",
-    "representName",
-    "defaultStyle",
-    "styleAliases"
-  ];
-  const YAML_NODE_KINDS = [
-    "scalar",
-    "sequence",
-    "mapping"
-  ];
-  function compileStyleAliases(map2) {
-    const result = {};
-    if (map2 !== null) {
-      Object.keys(map2).forEach(function(style) {
-        map2[style].forEach(function(alias) {
-          result[String(alias)] = style;
+/**
+ * The largest YAML file a run reads: 16 MiB. No Kubernetes object is over 3 MiB (the API server's request limit)
+ * and a ConfigMap's data over 1 MiB; a file larger than this is no manifest a cluster could take, and refusing it
+ * before reading bounds what one file costs (a run holds about ten times the text it parses).
+ */
+const MAX_YAML_FILE_BYTES = 16 * 1024 * 1024;
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/**
+ * A repository file as text: refused, with file and limit named, past `MAX_YAML_FILE_BYTES`; refused, with the
+ * line and byte offset of the first bad byte, when it is not UTF-8 (YAML is Unicode text, and a silently replaced
+ * byte would be written back changed). A byte order mark stays in the text, so a file written back keeps it.
+ */
+async function readUtf8File(abs, file) {
+    const { size } = await promises$1.stat(abs);
+    if (size > MAX_YAML_FILE_BYTES) {
+        throw new FcuError('manifest', `${file} is ${size.toLocaleString('en-US')} bytes, over the ${MAX_YAML_FILE_BYTES.toLocaleString('en-US')} bytes a YAML file may have here`, {
+            location: { file },
+            hint: 'No Kubernetes object is over 3 MiB: split the file into smaller ones, or keep it out of the files git lists (.gitignore).'
         });
-      });
     }
-    return result;
-  }
-  function Type2(tag, options) {
-    options = options || {};
-    Object.keys(options).forEach(function(name) {
-      if (TYPE_CONSTRUCTOR_OPTIONS.indexOf(name) === -1) {
-        throw new YAMLException2('Unknown option "' + name + '" is met in definition of "' + tag + '" YAML type.');
-      }
-    });
-    this.options = options;
-    this.tag = tag;
-    this.kind = options["kind"] || null;
-    this.resolve = options["resolve"] || function() {
-      return true;
-    };
-    this.construct = options["construct"] || function(data) {
-      return data;
-    };
-    this.instanceOf = options["instanceOf"] || null;
-    this.predicate = options["predicate"] || null;
-    this.represent = options["represent"] || null;
-    this.representName = options["representName"] || null;
-    this.defaultStyle = options["defaultStyle"] || null;
-    this.multi = options["multi"] || false;
-    this.styleAliases = compileStyleAliases(options["styleAliases"] || null);
-    if (YAML_NODE_KINDS.indexOf(this.kind) === -1) {
-      throw new YAMLException2('Unknown kind "' + this.kind + '" is specified for "' + tag + '" YAML type.');
-    }
-  }
-  type = Type2;
-  return type;
-}
-var schema$3;
-var hasRequiredSchema$4;
-function requireSchema$4() {
-  if (hasRequiredSchema$4) return schema$3;
-  hasRequiredSchema$4 = 1;
-  const YAMLException2 = requireException();
-  const Type2 = requireType();
-  function compileList(schema2, name) {
-    const result = [];
-    schema2[name].forEach(function(currentType) {
-      let newIndex = result.length;
-      result.forEach(function(previousType, previousIndex) {
-        if (previousType.tag === currentType.tag && previousType.kind === currentType.kind && previousType.multi === currentType.multi) {
-          newIndex = previousIndex;
-        }
-      });
-      result[newIndex] = currentType;
-    });
-    return result;
-  }
-  function compileMap() {
-    const result = {
-      scalar: {},
-      sequence: {},
-      mapping: {},
-      fallback: {},
-      multi: {
-        scalar: [],
-        sequence: [],
-        mapping: [],
-        fallback: []
-      }
-    };
-    function collectType(type2) {
-      if (type2.multi) {
-        result.multi[type2.kind].push(type2);
-        result.multi["fallback"].push(type2);
-      } else {
-        result[type2.kind][type2.tag] = result["fallback"][type2.tag] = type2;
-      }
-    }
-    for (let index = 0, length = arguments.length; index < length; index += 1) {
-      arguments[index].forEach(collectType);
-    }
-    return result;
-  }
-  function Schema2(definition) {
-    return this.extend(definition);
-  }
-  Schema2.prototype.extend = function extend(definition) {
-    let implicit = [];
-    let explicit = [];
-    if (definition instanceof Type2) {
-      explicit.push(definition);
-    } else if (Array.isArray(definition)) {
-      explicit = explicit.concat(definition);
-    } else if (definition && (Array.isArray(definition.implicit) || Array.isArray(definition.explicit))) {
-      if (definition.implicit) implicit = implicit.concat(definition.implicit);
-      if (definition.explicit) explicit = explicit.concat(definition.explicit);
-    } else {
-      throw new YAMLException2("Schema.extend argument should be a Type, [ Type ], or a schema definition ({ implicit: [...], explicit: [...] })");
-    }
-    implicit.forEach(function(type2) {
-      if (!(type2 instanceof Type2)) {
-        throw new YAMLException2("Specified list of YAML types (or a single Type object) contains a non-Type object.");
-      }
-      if (type2.loadKind && type2.loadKind !== "scalar") {
-        throw new YAMLException2("There is a non-scalar type in the implicit list of a schema. Implicit resolving of such types is not supported.");
-      }
-      if (type2.multi) {
-        throw new YAMLException2("There is a multi type in the implicit list of a schema. Multi tags can only be listed as explicit.");
-      }
-    });
-    explicit.forEach(function(type2) {
-      if (!(type2 instanceof Type2)) {
-        throw new YAMLException2("Specified list of YAML types (or a single Type object) contains a non-Type object.");
-      }
-    });
-    const result = Object.create(Schema2.prototype);
-    result.implicit = (this.implicit || []).concat(implicit);
-    result.explicit = (this.explicit || []).concat(explicit);
-    result.compiledImplicit = compileList(result, "implicit");
-    result.compiledExplicit = compileList(result, "explicit");
-    result.compiledTypeMap = compileMap(result.compiledImplicit, result.compiledExplicit);
-    return result;
-  };
-  schema$3 = Schema2;
-  return schema$3;
-}
-var str$2;
-var hasRequiredStr;
-function requireStr() {
-  if (hasRequiredStr) return str$2;
-  hasRequiredStr = 1;
-  const Type2 = requireType();
-  str$2 = new Type2("tag:yaml.org,2002:str", {
-    kind: "scalar",
-    construct: function(data) {
-      return data !== null ? data : "";
-    }
-  });
-  return str$2;
-}
-var seq$1;
-var hasRequiredSeq$1;
-function requireSeq$1() {
-  if (hasRequiredSeq$1) return seq$1;
-  hasRequiredSeq$1 = 1;
-  const Type2 = requireType();
-  seq$1 = new Type2("tag:yaml.org,2002:seq", {
-    kind: "sequence",
-    construct: function(data) {
-      return data !== null ? data : [];
-    }
-  });
-  return seq$1;
-}
-var map$1;
-var hasRequiredMap$1;
-function requireMap$1() {
-  if (hasRequiredMap$1) return map$1;
-  hasRequiredMap$1 = 1;
-  const Type2 = requireType();
-  map$1 = new Type2("tag:yaml.org,2002:map", {
-    kind: "mapping",
-    construct: function(data) {
-      return data !== null ? data : {};
-    }
-  });
-  return map$1;
-}
-var failsafe;
-var hasRequiredFailsafe;
-function requireFailsafe() {
-  if (hasRequiredFailsafe) return failsafe;
-  hasRequiredFailsafe = 1;
-  const Schema2 = requireSchema$4();
-  failsafe = new Schema2({
-    explicit: [
-      requireStr(),
-      requireSeq$1(),
-      requireMap$1()
-    ]
-  });
-  return failsafe;
-}
-var _null$1;
-var hasRequired_null$1;
-function require_null$1() {
-  if (hasRequired_null$1) return _null$1;
-  hasRequired_null$1 = 1;
-  const Type2 = requireType();
-  function resolveYamlNull(data) {
-    if (data === null) return true;
-    const max = data.length;
-    return max === 1 && data === "~" || max === 4 && (data === "null" || data === "Null" || data === "NULL");
-  }
-  function constructYamlNull() {
-    return null;
-  }
-  function isNull(object) {
-    return object === null;
-  }
-  _null$1 = new Type2("tag:yaml.org,2002:null", {
-    kind: "scalar",
-    resolve: resolveYamlNull,
-    construct: constructYamlNull,
-    predicate: isNull,
-    represent: {
-      canonical: function() {
-        return "~";
-      },
-      lowercase: function() {
-        return "null";
-      },
-      uppercase: function() {
-        return "NULL";
-      },
-      camelcase: function() {
-        return "Null";
-      },
-      empty: function() {
-        return "";
-      }
-    },
-    defaultStyle: "lowercase"
-  });
-  return _null$1;
-}
-var bool$3;
-var hasRequiredBool$2;
-function requireBool$2() {
-  if (hasRequiredBool$2) return bool$3;
-  hasRequiredBool$2 = 1;
-  const Type2 = requireType();
-  function resolveYamlBoolean(data) {
-    if (data === null) return false;
-    const max = data.length;
-    return max === 4 && (data === "true" || data === "True" || data === "TRUE") || max === 5 && (data === "false" || data === "False" || data === "FALSE");
-  }
-  function constructYamlBoolean(data) {
-    return data === "true" || data === "True" || data === "TRUE";
-  }
-  function isBoolean(object) {
-    return Object.prototype.toString.call(object) === "[object Boolean]";
-  }
-  bool$3 = new Type2("tag:yaml.org,2002:bool", {
-    kind: "scalar",
-    resolve: resolveYamlBoolean,
-    construct: constructYamlBoolean,
-    predicate: isBoolean,
-    represent: {
-      lowercase: function(object) {
-        return object ? "true" : "false";
-      },
-      uppercase: function(object) {
-        return object ? "TRUE" : "FALSE";
-      },
-      camelcase: function(object) {
-        return object ? "True" : "False";
-      }
-    },
-    defaultStyle: "lowercase"
-  });
-  return bool$3;
-}
-var int$2;
-var hasRequiredInt$2;
-function requireInt$2() {
-  if (hasRequiredInt$2) return int$2;
-  hasRequiredInt$2 = 1;
-  const common2 = requireCommon();
-  const Type2 = requireType();
-  function isHexCode(c) {
-    return c >= 48 && c <= 57 || c >= 65 && c <= 70 || c >= 97 && c <= 102;
-  }
-  function isOctCode(c) {
-    return c >= 48 && c <= 55;
-  }
-  function isDecCode(c) {
-    return c >= 48 && c <= 57;
-  }
-  function resolveYamlInteger(data) {
-    if (data === null) return false;
-    const max = data.length;
-    let index = 0;
-    let hasDigits = false;
-    if (!max) return false;
-    let ch = data[index];
-    if (ch === "-" || ch === "+") {
-      ch = data[++index];
-    }
-    if (ch === "0") {
-      if (index + 1 === max) return true;
-      ch = data[++index];
-      if (ch === "b") {
-        index++;
-        for (; index < max; index++) {
-          ch = data[index];
-          if (ch !== "0" && ch !== "1") return false;
-          hasDigits = true;
-        }
-        return hasDigits && isFinite(parseYamlInteger(data));
-      }
-      if (ch === "x") {
-        index++;
-        for (; index < max; index++) {
-          if (!isHexCode(data.charCodeAt(index))) return false;
-          hasDigits = true;
-        }
-        return hasDigits && isFinite(parseYamlInteger(data));
-      }
-      if (ch === "o") {
-        index++;
-        for (; index < max; index++) {
-          if (!isOctCode(data.charCodeAt(index))) return false;
-          hasDigits = true;
-        }
-        return hasDigits && isFinite(parseYamlInteger(data));
-      }
-    }
-    for (; index < max; index++) {
-      if (!isDecCode(data.charCodeAt(index))) {
-        return false;
-      }
-      hasDigits = true;
-    }
-    if (!hasDigits) return false;
-    return isFinite(parseYamlInteger(data));
-  }
-  function parseYamlInteger(data) {
-    let value = data;
-    let sign = 1;
-    let ch = value[0];
-    if (ch === "-" || ch === "+") {
-      if (ch === "-") sign = -1;
-      value = value.slice(1);
-      ch = value[0];
-    }
-    if (value === "0") return 0;
-    if (ch === "0") {
-      if (value[1] === "b") return sign * parseInt(value.slice(2), 2);
-      if (value[1] === "x") return sign * parseInt(value.slice(2), 16);
-      if (value[1] === "o") return sign * parseInt(value.slice(2), 8);
-    }
-    return sign * parseInt(value, 10);
-  }
-  function constructYamlInteger(data) {
-    return parseYamlInteger(data);
-  }
-  function isInteger(object) {
-    return Object.prototype.toString.call(object) === "[object Number]" && (object % 1 === 0 && !common2.isNegativeZero(object));
-  }
-  int$2 = new Type2("tag:yaml.org,2002:int", {
-    kind: "scalar",
-    resolve: resolveYamlInteger,
-    construct: constructYamlInteger,
-    predicate: isInteger,
-    represent: {
-      binary: function(obj) {
-        return obj >= 0 ? "0b" + obj.toString(2) : "-0b" + obj.toString(2).slice(1);
-      },
-      octal: function(obj) {
-        return obj >= 0 ? "0o" + obj.toString(8) : "-0o" + obj.toString(8).slice(1);
-      },
-      decimal: function(obj) {
-        return obj.toString(10);
-      },
-      hexadecimal: function(obj) {
-        return obj >= 0 ? "0x" + obj.toString(16).toUpperCase() : "-0x" + obj.toString(16).toUpperCase().slice(1);
-      }
-    },
-    defaultStyle: "decimal",
-    styleAliases: {
-      binary: [2, "bin"],
-      octal: [8, "oct"],
-      decimal: [10, "dec"],
-      hexadecimal: [16, "hex"]
-    }
-  });
-  return int$2;
-}
-var float$2;
-var hasRequiredFloat$2;
-function requireFloat$2() {
-  if (hasRequiredFloat$2) return float$2;
-  hasRequiredFloat$2 = 1;
-  const common2 = requireCommon();
-  const Type2 = requireType();
-  const YAML_FLOAT_PATTERN = new RegExp(
-    // 2.5e4, 2.5 and integers
-    "^(?:[-+]?(?:[0-9]+)(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|\\.[0-9]+(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$"
-  );
-  const YAML_FLOAT_SPECIAL_PATTERN = new RegExp(
-    "^(?:[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$"
-  );
-  function resolveYamlFloat(data) {
-    if (data === null) return false;
-    if (!YAML_FLOAT_PATTERN.test(data)) {
-      return false;
-    }
-    if (isFinite(parseFloat(data, 10))) {
-      return true;
-    }
-    return YAML_FLOAT_SPECIAL_PATTERN.test(data);
-  }
-  function constructYamlFloat(data) {
-    let value = data.toLowerCase();
-    const sign = value[0] === "-" ? -1 : 1;
-    if ("+-".indexOf(value[0]) >= 0) {
-      value = value.slice(1);
-    }
-    if (value === ".inf") {
-      return sign === 1 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-    } else if (value === ".nan") {
-      return NaN;
-    }
-    return sign * parseFloat(value, 10);
-  }
-  const SCIENTIFIC_WITHOUT_DOT = /^[-+]?[0-9]+e/;
-  function representYamlFloat(object, style) {
-    if (isNaN(object)) {
-      switch (style) {
-        case "lowercase":
-          return ".nan";
-        case "uppercase":
-          return ".NAN";
-        case "camelcase":
-          return ".NaN";
-      }
-    } else if (Number.POSITIVE_INFINITY === object) {
-      switch (style) {
-        case "lowercase":
-          return ".inf";
-        case "uppercase":
-          return ".INF";
-        case "camelcase":
-          return ".Inf";
-      }
-    } else if (Number.NEGATIVE_INFINITY === object) {
-      switch (style) {
-        case "lowercase":
-          return "-.inf";
-        case "uppercase":
-          return "-.INF";
-        case "camelcase":
-          return "-.Inf";
-      }
-    } else if (common2.isNegativeZero(object)) {
-      return "-0.0";
-    }
-    const res = object.toString(10);
-    return SCIENTIFIC_WITHOUT_DOT.test(res) ? res.replace("e", ".e") : res;
-  }
-  function isFloat(object) {
-    return Object.prototype.toString.call(object) === "[object Number]" && (object % 1 !== 0 || common2.isNegativeZero(object));
-  }
-  float$2 = new Type2("tag:yaml.org,2002:float", {
-    kind: "scalar",
-    resolve: resolveYamlFloat,
-    construct: constructYamlFloat,
-    predicate: isFloat,
-    represent: representYamlFloat,
-    defaultStyle: "lowercase"
-  });
-  return float$2;
-}
-var json;
-var hasRequiredJson;
-function requireJson() {
-  if (hasRequiredJson) return json;
-  hasRequiredJson = 1;
-  json = requireFailsafe().extend({
-    implicit: [
-      require_null$1(),
-      requireBool$2(),
-      requireInt$2(),
-      requireFloat$2()
-    ]
-  });
-  return json;
-}
-var core;
-var hasRequiredCore;
-function requireCore() {
-  if (hasRequiredCore) return core;
-  hasRequiredCore = 1;
-  core = requireJson();
-  return core;
-}
-var timestamp$1;
-var hasRequiredTimestamp$1;
-function requireTimestamp$1() {
-  if (hasRequiredTimestamp$1) return timestamp$1;
-  hasRequiredTimestamp$1 = 1;
-  const Type2 = requireType();
-  const YAML_DATE_REGEXP = new RegExp(
-    "^([0-9][0-9][0-9][0-9])-([0-9][0-9])-([0-9][0-9])$"
-  );
-  const YAML_TIMESTAMP_REGEXP = new RegExp(
-    "^([0-9][0-9][0-9][0-9])-([0-9][0-9]?)-([0-9][0-9]?)(?:[Tt]|[ \\t]+)([0-9][0-9]?):([0-9][0-9]):([0-9][0-9])(?:\\.([0-9]*))?(?:[ \\t]*(Z|([-+])([0-9][0-9]?)(?::([0-9][0-9]))?))?$"
-  );
-  function resolveYamlTimestamp(data) {
-    if (data === null) return false;
-    if (YAML_DATE_REGEXP.exec(data) !== null) return true;
-    if (YAML_TIMESTAMP_REGEXP.exec(data) !== null) return true;
-    return false;
-  }
-  function constructYamlTimestamp(data) {
-    let fraction = 0;
-    let delta = null;
-    let match = YAML_DATE_REGEXP.exec(data);
-    if (match === null) match = YAML_TIMESTAMP_REGEXP.exec(data);
-    if (match === null) throw new Error("Date resolve error");
-    const year = +match[1];
-    const month = +match[2] - 1;
-    const day = +match[3];
-    if (!match[4]) {
-      return new Date(Date.UTC(year, month, day));
-    }
-    const hour = +match[4];
-    const minute = +match[5];
-    const second = +match[6];
-    if (match[7]) {
-      fraction = match[7].slice(0, 3);
-      while (fraction.length < 3) {
-        fraction += "0";
-      }
-      fraction = +fraction;
-    }
-    if (match[9]) {
-      const tzHour = +match[10];
-      const tzMinute = +(match[11] || 0);
-      delta = (tzHour * 60 + tzMinute) * 6e4;
-      if (match[9] === "-") delta = -delta;
-    }
-    const date = new Date(Date.UTC(year, month, day, hour, minute, second, fraction));
-    if (delta) date.setTime(date.getTime() - delta);
-    return date;
-  }
-  function representYamlTimestamp(object) {
-    return object.toISOString();
-  }
-  timestamp$1 = new Type2("tag:yaml.org,2002:timestamp", {
-    kind: "scalar",
-    resolve: resolveYamlTimestamp,
-    construct: constructYamlTimestamp,
-    instanceOf: Date,
-    represent: representYamlTimestamp
-  });
-  return timestamp$1;
-}
-var merge$3;
-var hasRequiredMerge$1;
-function requireMerge$1() {
-  if (hasRequiredMerge$1) return merge$3;
-  hasRequiredMerge$1 = 1;
-  const Type2 = requireType();
-  function resolveYamlMerge(data) {
-    return data === "<<" || data === null;
-  }
-  merge$3 = new Type2("tag:yaml.org,2002:merge", {
-    kind: "scalar",
-    resolve: resolveYamlMerge
-  });
-  return merge$3;
-}
-var binary$1;
-var hasRequiredBinary$1;
-function requireBinary$1() {
-  if (hasRequiredBinary$1) return binary$1;
-  hasRequiredBinary$1 = 1;
-  const Type2 = requireType();
-  const BASE64_MAP = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\n\r";
-  function resolveYamlBinary(data) {
-    if (data === null) return false;
-    let bitlen = 0;
-    const max = data.length;
-    const map2 = BASE64_MAP;
-    for (let idx = 0; idx < max; idx++) {
-      const code = map2.indexOf(data.charAt(idx));
-      if (code > 64) continue;
-      if (code < 0) return false;
-      bitlen += 6;
-    }
-    return bitlen % 8 === 0;
-  }
-  function constructYamlBinary(data) {
-    const input = data.replace(/[\r\n=]/g, "");
-    const max = input.length;
-    const map2 = BASE64_MAP;
-    let bits = 0;
-    const result = [];
-    for (let idx = 0; idx < max; idx++) {
-      if (idx % 4 === 0 && idx) {
-        result.push(bits >> 16 & 255);
-        result.push(bits >> 8 & 255);
-        result.push(bits & 255);
-      }
-      bits = bits << 6 | map2.indexOf(input.charAt(idx));
-    }
-    const tailbits = max % 4 * 6;
-    if (tailbits === 0) {
-      result.push(bits >> 16 & 255);
-      result.push(bits >> 8 & 255);
-      result.push(bits & 255);
-    } else if (tailbits === 18) {
-      result.push(bits >> 10 & 255);
-      result.push(bits >> 2 & 255);
-    } else if (tailbits === 12) {
-      result.push(bits >> 4 & 255);
-    }
-    return new Uint8Array(result);
-  }
-  function representYamlBinary(object) {
-    let result = "";
-    let bits = 0;
-    const max = object.length;
-    const map2 = BASE64_MAP;
-    for (let idx = 0; idx < max; idx++) {
-      if (idx % 3 === 0 && idx) {
-        result += map2[bits >> 18 & 63];
-        result += map2[bits >> 12 & 63];
-        result += map2[bits >> 6 & 63];
-        result += map2[bits & 63];
-      }
-      bits = (bits << 8) + object[idx];
-    }
-    const tail = max % 3;
-    if (tail === 0) {
-      result += map2[bits >> 18 & 63];
-      result += map2[bits >> 12 & 63];
-      result += map2[bits >> 6 & 63];
-      result += map2[bits & 63];
-    } else if (tail === 2) {
-      result += map2[bits >> 10 & 63];
-      result += map2[bits >> 4 & 63];
-      result += map2[bits << 2 & 63];
-      result += map2[64];
-    } else if (tail === 1) {
-      result += map2[bits >> 2 & 63];
-      result += map2[bits << 4 & 63];
-      result += map2[64];
-      result += map2[64];
-    }
-    return result;
-  }
-  function isBinary(obj) {
-    return Object.prototype.toString.call(obj) === "[object Uint8Array]";
-  }
-  binary$1 = new Type2("tag:yaml.org,2002:binary", {
-    kind: "scalar",
-    resolve: resolveYamlBinary,
-    construct: constructYamlBinary,
-    predicate: isBinary,
-    represent: representYamlBinary
-  });
-  return binary$1;
-}
-var omap$1;
-var hasRequiredOmap$1;
-function requireOmap$1() {
-  if (hasRequiredOmap$1) return omap$1;
-  hasRequiredOmap$1 = 1;
-  const Type2 = requireType();
-  const _hasOwnProperty = Object.prototype.hasOwnProperty;
-  const _toString = Object.prototype.toString;
-  function resolveYamlOmap(data) {
-    if (data === null) return true;
-    const objectKeys = {};
-    const object = data;
-    for (let index = 0, length = object.length; index < length; index += 1) {
-      const pair = object[index];
-      let pairHasKey = false;
-      if (_toString.call(pair) !== "[object Object]") return false;
-      let pairKey;
-      for (pairKey in pair) {
-        if (_hasOwnProperty.call(pair, pairKey)) {
-          if (!pairHasKey) pairHasKey = true;
-          else return false;
-        }
-      }
-      if (!pairHasKey) return false;
-      if (_hasOwnProperty.call(objectKeys, pairKey)) return false;
-      Object.defineProperty(objectKeys, pairKey, { value: true });
-    }
-    return true;
-  }
-  function constructYamlOmap(data) {
-    return data !== null ? data : [];
-  }
-  omap$1 = new Type2("tag:yaml.org,2002:omap", {
-    kind: "sequence",
-    resolve: resolveYamlOmap,
-    construct: constructYamlOmap
-  });
-  return omap$1;
-}
-var pairs$1;
-var hasRequiredPairs$1;
-function requirePairs$1() {
-  if (hasRequiredPairs$1) return pairs$1;
-  hasRequiredPairs$1 = 1;
-  const Type2 = requireType();
-  const _toString = Object.prototype.toString;
-  function resolveYamlPairs(data) {
-    if (data === null) return true;
-    const object = data;
-    const result = new Array(object.length);
-    for (let index = 0, length = object.length; index < length; index += 1) {
-      const pair = object[index];
-      if (_toString.call(pair) !== "[object Object]") return false;
-      const keys = Object.keys(pair);
-      if (keys.length !== 1) return false;
-      result[index] = [keys[0], pair[keys[0]]];
-    }
-    return true;
-  }
-  function constructYamlPairs(data) {
-    if (data === null) return [];
-    const object = data;
-    const result = new Array(object.length);
-    for (let index = 0, length = object.length; index < length; index += 1) {
-      const pair = object[index];
-      const keys = Object.keys(pair);
-      result[index] = [keys[0], pair[keys[0]]];
-    }
-    return result;
-  }
-  pairs$1 = new Type2("tag:yaml.org,2002:pairs", {
-    kind: "sequence",
-    resolve: resolveYamlPairs,
-    construct: constructYamlPairs
-  });
-  return pairs$1;
-}
-var set$1;
-var hasRequiredSet$1;
-function requireSet$1() {
-  if (hasRequiredSet$1) return set$1;
-  hasRequiredSet$1 = 1;
-  const Type2 = requireType();
-  const _hasOwnProperty = Object.prototype.hasOwnProperty;
-  function resolveYamlSet(data) {
-    if (data === null) return true;
-    const object = data;
-    for (const key in object) {
-      if (_hasOwnProperty.call(object, key)) {
-        if (object[key] !== null) return false;
-      }
-    }
-    return true;
-  }
-  function constructYamlSet(data) {
-    return data !== null ? data : {};
-  }
-  set$1 = new Type2("tag:yaml.org,2002:set", {
-    kind: "mapping",
-    resolve: resolveYamlSet,
-    construct: constructYamlSet
-  });
-  return set$1;
-}
-var _default;
-var hasRequired_default;
-function require_default() {
-  if (hasRequired_default) return _default;
-  hasRequired_default = 1;
-  _default = requireCore().extend({
-    implicit: [
-      requireTimestamp$1(),
-      requireMerge$1()
-    ],
-    explicit: [
-      requireBinary$1(),
-      requireOmap$1(),
-      requirePairs$1(),
-      requireSet$1()
-    ]
-  });
-  return _default;
-}
-var hasRequiredLoader;
-function requireLoader() {
-  if (hasRequiredLoader) return loader;
-  hasRequiredLoader = 1;
-  const common2 = requireCommon();
-  const YAMLException2 = requireException();
-  const makeSnippet = requireSnippet();
-  const DEFAULT_SCHEMA2 = require_default();
-  const _hasOwnProperty = Object.prototype.hasOwnProperty;
-  const CONTEXT_FLOW_IN = 1;
-  const CONTEXT_FLOW_OUT = 2;
-  const CONTEXT_BLOCK_IN = 3;
-  const CONTEXT_BLOCK_OUT = 4;
-  const CHOMPING_CLIP = 1;
-  const CHOMPING_STRIP = 2;
-  const CHOMPING_KEEP = 3;
-  const PATTERN_NON_PRINTABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/;
-  const PATTERN_NON_ASCII_LINE_BREAKS = /[\x85\u2028\u2029]/;
-  const PATTERN_FLOW_INDICATORS = /[,\[\]{}]/;
-  const PATTERN_TAG_HANDLE = /^(?:!|!!|![0-9A-Za-z-]+!)$/;
-  const PATTERN_TAG_URI = /^(?:!|[^,\[\]{}])(?:%[0-9a-f]{2}|[0-9a-z\-#;/?:@&=+$,_.!~*'()\[\]])*$/i;
-  function _class(obj) {
-    return Object.prototype.toString.call(obj);
-  }
-  function isEol(c) {
-    return c === 10 || c === 13;
-  }
-  function isWhiteSpace(c) {
-    return c === 9 || c === 32;
-  }
-  function isWsOrEol(c) {
-    return c === 9 || c === 32 || c === 10 || c === 13;
-  }
-  function isFlowIndicator(c) {
-    return c === 44 || c === 91 || c === 93 || c === 123 || c === 125;
-  }
-  function fromHexCode(c) {
-    if (c >= 48 && c <= 57) {
-      return c - 48;
-    }
-    const lc = c | 32;
-    if (lc >= 97 && lc <= 102) {
-      return lc - 97 + 10;
-    }
-    return -1;
-  }
-  function escapedHexLen(c) {
-    if (c === 120) {
-      return 2;
-    }
-    if (c === 117) {
-      return 4;
-    }
-    if (c === 85) {
-      return 8;
-    }
-    return 0;
-  }
-  function fromDecimalCode(c) {
-    if (c >= 48 && c <= 57) {
-      return c - 48;
-    }
-    return -1;
-  }
-  function simpleEscapeSequence(c) {
-    switch (c) {
-      case 48:
-        return "\0";
-      case 97:
-        return "\x07";
-      case 98:
-        return "\b";
-      case 116:
-        return "	";
-      case 9:
-        return "	";
-      case 110:
-        return "\n";
-      case 118:
-        return "\v";
-      case 102:
-        return "\f";
-      case 114:
-        return "\r";
-      case 101:
-        return "\x1B";
-      case 32:
-        return " ";
-      case 34:
-        return '"';
-      case 47:
-        return "/";
-      case 92:
-        return "\\";
-      case 78:
-        return "";
-      case 95:
-        return " ";
-      case 76:
-        return "\u2028";
-      case 80:
-        return "\u2029";
-      default:
-        return "";
-    }
-  }
-  function charFromCodepoint(c) {
-    if (c <= 65535) {
-      return String.fromCharCode(c);
-    }
-    return String.fromCharCode(
-      (c - 65536 >> 10) + 55296,
-      (c - 65536 & 1023) + 56320
-    );
-  }
-  function setProperty(object, key, value) {
-    if (key === "__proto__") {
-      Object.defineProperty(object, key, {
-        configurable: true,
-        enumerable: true,
-        writable: true,
-        value
-      });
-    } else {
-      object[key] = value;
-    }
-  }
-  const simpleEscapeCheck = new Array(256);
-  const simpleEscapeMap = new Array(256);
-  for (let i = 0; i < 256; i++) {
-    simpleEscapeCheck[i] = simpleEscapeSequence(i) ? 1 : 0;
-    simpleEscapeMap[i] = simpleEscapeSequence(i);
-  }
-  function State(input, options) {
-    this.input = input;
-    this.filename = options["filename"] || null;
-    this.schema = options["schema"] || DEFAULT_SCHEMA2;
-    this.onWarning = options["onWarning"] || null;
-    this.legacy = options["legacy"] || false;
-    this.json = options["json"] || false;
-    this.listener = options["listener"] || null;
-    this.maxDepth = typeof options["maxDepth"] === "number" ? options["maxDepth"] : 100;
-    this.maxTotalMergeKeys = typeof options["maxTotalMergeKeys"] === "number" ? options["maxTotalMergeKeys"] : 1e4;
-    this.implicitTypes = this.schema.compiledImplicit;
-    this.typeMap = this.schema.compiledTypeMap;
-    this.length = input.length;
-    this.position = 0;
-    this.line = 0;
-    this.lineStart = 0;
-    this.lineIndent = 0;
-    this.depth = 0;
-    this.totalMergeKeys = 0;
-    this.firstTabInLine = -1;
-    this.documents = [];
-    this.anchorMapTransactions = [];
-  }
-  function generateError(state, message) {
-    const mark = {
-      name: state.filename,
-      buffer: state.input.slice(0, -1),
-      // omit trailing \0
-      position: state.position,
-      line: state.line,
-      column: state.position - state.lineStart
-    };
-    mark.snippet = makeSnippet(mark);
-    return new YAMLException2(message, mark);
-  }
-  function throwError(state, message) {
-    throw generateError(state, message);
-  }
-  function throwWarning(state, message) {
-    if (state.onWarning) {
-      state.onWarning.call(null, generateError(state, message));
-    }
-  }
-  function storeAnchor(state, name, value) {
-    const transactions = state.anchorMapTransactions;
-    if (transactions.length !== 0) {
-      const transaction = transactions[transactions.length - 1];
-      if (!_hasOwnProperty.call(transaction, name)) {
-        transaction[name] = {
-          existed: _hasOwnProperty.call(state.anchorMap, name),
-          value: state.anchorMap[name]
-        };
-      }
-    }
-    state.anchorMap[name] = value;
-  }
-  function beginAnchorTransaction(state) {
-    state.anchorMapTransactions.push(/* @__PURE__ */ Object.create(null));
-  }
-  function commitAnchorTransaction(state) {
-    const transaction = state.anchorMapTransactions.pop();
-    const transactions = state.anchorMapTransactions;
-    if (transactions.length === 0) return;
-    const parent = transactions[transactions.length - 1];
-    const names = Object.keys(transaction);
-    for (let index = 0, length = names.length; index < length; index += 1) {
-      const name = names[index];
-      if (!_hasOwnProperty.call(parent, name)) {
-        parent[name] = transaction[name];
-      }
-    }
-  }
-  function rollbackAnchorTransaction(state) {
-    const transaction = state.anchorMapTransactions.pop();
-    const names = Object.keys(transaction);
-    for (let index = names.length - 1; index >= 0; index -= 1) {
-      const entry = transaction[names[index]];
-      if (entry.existed) {
-        state.anchorMap[names[index]] = entry.value;
-      } else {
-        delete state.anchorMap[names[index]];
-      }
-    }
-  }
-  function snapshotState(state) {
-    return {
-      position: state.position,
-      line: state.line,
-      lineStart: state.lineStart,
-      lineIndent: state.lineIndent,
-      firstTabInLine: state.firstTabInLine,
-      tag: state.tag,
-      anchor: state.anchor,
-      kind: state.kind,
-      result: state.result
-    };
-  }
-  function restoreState(state, snapshot) {
-    state.position = snapshot.position;
-    state.line = snapshot.line;
-    state.lineStart = snapshot.lineStart;
-    state.lineIndent = snapshot.lineIndent;
-    state.firstTabInLine = snapshot.firstTabInLine;
-    state.tag = snapshot.tag;
-    state.anchor = snapshot.anchor;
-    state.kind = snapshot.kind;
-    state.result = snapshot.result;
-  }
-  const directiveHandlers = {
-    YAML: function handleYamlDirective(state, name, args) {
-      if (state.version !== null) {
-        throwError(state, "duplication of %YAML directive");
-      }
-      if (args.length !== 1) {
-        throwError(state, "YAML directive accepts exactly one argument");
-      }
-      const match = /^([0-9]+)\.([0-9]+)$/.exec(args[0]);
-      if (match === null) {
-        throwError(state, "ill-formed argument of the YAML directive");
-      }
-      const major = parseInt(match[1], 10);
-      const minor = parseInt(match[2], 10);
-      if (major !== 1) {
-        throwError(state, "unacceptable YAML version of the document");
-      }
-      state.version = args[0];
-      state.checkLineBreaks = minor < 2;
-      if (minor !== 1 && minor !== 2) {
-        throwWarning(state, "unsupported YAML version of the document");
-      }
-    },
-    TAG: function handleTagDirective(state, name, args) {
-      let prefix;
-      if (args.length !== 2) {
-        throwError(state, "TAG directive accepts exactly two arguments");
-      }
-      const handle = args[0];
-      prefix = args[1];
-      if (!PATTERN_TAG_HANDLE.test(handle)) {
-        throwError(state, "ill-formed tag handle (first argument) of the TAG directive");
-      }
-      if (_hasOwnProperty.call(state.tagMap, handle)) {
-        throwError(state, 'there is a previously declared suffix for "' + handle + '" tag handle');
-      }
-      if (!PATTERN_TAG_URI.test(prefix)) {
-        throwError(state, "ill-formed tag prefix (second argument) of the TAG directive");
-      }
-      try {
-        prefix = decodeURIComponent(prefix);
-      } catch (err) {
-        throwError(state, "tag prefix is malformed: " + prefix);
-      }
-      state.tagMap[handle] = prefix;
-    }
-  };
-  function captureSegment(state, start, end, checkJson) {
-    if (start < end) {
-      const _result = state.input.slice(start, end);
-      if (checkJson) {
-        for (let _position = 0, _length = _result.length; _position < _length; _position += 1) {
-          const _character = _result.charCodeAt(_position);
-          if (!(_character === 9 || _character >= 32 && _character <= 1114111)) {
-            throwError(state, "expected valid JSON character");
-          }
-        }
-      } else if (PATTERN_NON_PRINTABLE.test(_result)) {
-        throwError(state, "the stream contains non-printable characters");
-      }
-      state.result += _result;
-    }
-  }
-  function chargeMergeWork(state) {
-    state.totalMergeKeys++;
-    if (state.maxTotalMergeKeys !== -1 && state.totalMergeKeys > state.maxTotalMergeKeys) {
-      throwError(state, "merge keys exceeded maxTotalMergeKeys (" + state.maxTotalMergeKeys + ")");
-    }
-  }
-  function mergeMappings(state, destination, source, overridableKeys) {
-    if (!common2.isObject(source)) {
-      throwError(state, "cannot merge mappings; the provided source object is unacceptable");
-    }
-    chargeMergeWork(state);
-    const sourceKeys = Object.keys(source);
-    for (let index = 0, quantity = sourceKeys.length; index < quantity; index += 1) {
-      const key = sourceKeys[index];
-      chargeMergeWork(state);
-      if (!_hasOwnProperty.call(destination, key)) {
-        setProperty(destination, key, source[key]);
-        overridableKeys[key] = true;
-      }
-    }
-  }
-  function storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, valueNode, startLine, startLineStart, startPos) {
-    if (Array.isArray(keyNode)) {
-      keyNode = Array.prototype.slice.call(keyNode);
-      for (let index = 0, quantity = keyNode.length; index < quantity; index += 1) {
-        if (Array.isArray(keyNode[index])) {
-          throwError(state, "nested arrays are not supported inside keys");
-        }
-        if (typeof keyNode === "object" && _class(keyNode[index]) === "[object Object]") {
-          keyNode[index] = "[object Object]";
-        }
-      }
-    }
-    if (typeof keyNode === "object" && _class(keyNode) === "[object Object]") {
-      keyNode = "[object Object]";
-    }
-    keyNode = String(keyNode);
-    if (_result === null) {
-      _result = {};
-    }
-    if (keyTag === "tag:yaml.org,2002:merge") {
-      if (Array.isArray(valueNode)) {
-        if (valueNode.length > 100) {
-          throwError(state, "abnormal merge sequence size");
-        }
-        for (let index = 0, quantity = valueNode.length; index < quantity; index += 1) {
-          mergeMappings(state, _result, valueNode[index], overridableKeys);
-        }
-      } else {
-        mergeMappings(state, _result, valueNode, overridableKeys);
-      }
-    } else {
-      if (!state.json && !_hasOwnProperty.call(overridableKeys, keyNode) && _hasOwnProperty.call(_result, keyNode)) {
-        state.line = startLine || state.line;
-        state.lineStart = startLineStart || state.lineStart;
-        state.position = startPos || state.position;
-        throwError(state, "duplicated mapping key");
-      }
-      setProperty(_result, keyNode, valueNode);
-      delete overridableKeys[keyNode];
-    }
-    return _result;
-  }
-  function readLineBreak(state) {
-    const ch = state.input.charCodeAt(state.position);
-    if (ch === 10) {
-      state.position++;
-    } else if (ch === 13) {
-      state.position++;
-      if (state.input.charCodeAt(state.position) === 10) {
-        state.position++;
-      }
-    } else {
-      throwError(state, "a line break is expected");
-    }
-    state.line += 1;
-    state.lineStart = state.position;
-    state.firstTabInLine = -1;
-  }
-  function skipSeparationSpace(state, allowComments, checkIndent) {
-    let lineBreaks = 0;
-    let ch = state.input.charCodeAt(state.position);
-    while (ch !== 0) {
-      while (isWhiteSpace(ch)) {
-        if (ch === 9 && state.firstTabInLine === -1) {
-          state.firstTabInLine = state.position;
-        }
-        ch = state.input.charCodeAt(++state.position);
-      }
-      if (allowComments && ch === 35) {
-        do {
-          ch = state.input.charCodeAt(++state.position);
-        } while (ch !== 10 && ch !== 13 && ch !== 0);
-      }
-      if (isEol(ch)) {
-        readLineBreak(state);
-        ch = state.input.charCodeAt(state.position);
-        lineBreaks++;
-        state.lineIndent = 0;
-        while (ch === 32) {
-          state.lineIndent++;
-          ch = state.input.charCodeAt(++state.position);
-        }
-      } else {
-        break;
-      }
-    }
-    if (checkIndent !== -1 && lineBreaks !== 0 && state.lineIndent < checkIndent) {
-      throwWarning(state, "deficient indentation");
-    }
-    return lineBreaks;
-  }
-  function testDocumentSeparator(state) {
-    let _position = state.position;
-    let ch = state.input.charCodeAt(_position);
-    if ((ch === 45 || ch === 46) && ch === state.input.charCodeAt(_position + 1) && ch === state.input.charCodeAt(_position + 2)) {
-      _position += 3;
-      ch = state.input.charCodeAt(_position);
-      if (ch === 0 || isWsOrEol(ch)) {
-        return true;
-      }
-    }
-    return false;
-  }
-  function writeFoldedLines(state, count) {
-    if (count === 1) {
-      state.result += " ";
-    } else if (count > 1) {
-      state.result += common2.repeat("\n", count - 1);
-    }
-  }
-  function readPlainScalar(state, nodeIndent, withinFlowCollection) {
-    let captureStart;
-    let captureEnd;
-    let hasPendingContent;
-    let _line;
-    let _lineStart;
-    let _lineIndent;
-    const _kind = state.kind;
-    const _result = state.result;
-    let ch = state.input.charCodeAt(state.position);
-    if (isWsOrEol(ch) || isFlowIndicator(ch) || ch === 35 || ch === 38 || ch === 42 || ch === 33 || ch === 124 || ch === 62 || ch === 39 || ch === 34 || ch === 37 || ch === 64 || ch === 96) {
-      return false;
-    }
-    if (ch === 63 || ch === 45) {
-      const following = state.input.charCodeAt(state.position + 1);
-      if (isWsOrEol(following) || withinFlowCollection && isFlowIndicator(following)) {
-        return false;
-      }
-    }
-    state.kind = "scalar";
-    state.result = "";
-    captureStart = captureEnd = state.position;
-    hasPendingContent = false;
-    while (ch !== 0) {
-      if (ch === 58) {
-        const following = state.input.charCodeAt(state.position + 1);
-        if (isWsOrEol(following) || withinFlowCollection && isFlowIndicator(following)) {
-          break;
-        }
-      } else if (ch === 35) {
-        const preceding = state.input.charCodeAt(state.position - 1);
-        if (isWsOrEol(preceding)) {
-          break;
-        }
-      } else if (state.position === state.lineStart && testDocumentSeparator(state) || withinFlowCollection && isFlowIndicator(ch)) {
-        break;
-      } else if (isEol(ch)) {
-        _line = state.line;
-        _lineStart = state.lineStart;
-        _lineIndent = state.lineIndent;
-        skipSeparationSpace(state, false, -1);
-        if (state.lineIndent >= nodeIndent) {
-          hasPendingContent = true;
-          ch = state.input.charCodeAt(state.position);
-          continue;
-        } else {
-          state.position = captureEnd;
-          state.line = _line;
-          state.lineStart = _lineStart;
-          state.lineIndent = _lineIndent;
-          break;
-        }
-      }
-      if (hasPendingContent) {
-        captureSegment(state, captureStart, captureEnd, false);
-        writeFoldedLines(state, state.line - _line);
-        captureStart = captureEnd = state.position;
-        hasPendingContent = false;
-      }
-      if (!isWhiteSpace(ch)) {
-        captureEnd = state.position + 1;
-      }
-      ch = state.input.charCodeAt(++state.position);
-    }
-    captureSegment(state, captureStart, captureEnd, false);
-    if (state.result) {
-      return true;
-    }
-    state.kind = _kind;
-    state.result = _result;
-    return false;
-  }
-  function readSingleQuotedScalar(state, nodeIndent) {
-    let captureStart;
-    let captureEnd;
-    let ch = state.input.charCodeAt(state.position);
-    if (ch !== 39) {
-      return false;
-    }
-    state.kind = "scalar";
-    state.result = "";
-    state.position++;
-    captureStart = captureEnd = state.position;
-    while ((ch = state.input.charCodeAt(state.position)) !== 0) {
-      if (ch === 39) {
-        captureSegment(state, captureStart, state.position, true);
-        ch = state.input.charCodeAt(++state.position);
-        if (ch === 39) {
-          captureStart = state.position;
-          state.position++;
-          captureEnd = state.position;
-        } else {
-          return true;
-        }
-      } else if (isEol(ch)) {
-        captureSegment(state, captureStart, captureEnd, true);
-        writeFoldedLines(state, skipSeparationSpace(state, false, nodeIndent));
-        captureStart = captureEnd = state.position;
-      } else if (state.position === state.lineStart && testDocumentSeparator(state)) {
-        throwError(state, "unexpected end of the document within a single quoted scalar");
-      } else {
-        state.position++;
-        if (!isWhiteSpace(ch)) {
-          captureEnd = state.position;
-        }
-      }
-    }
-    throwError(state, "unexpected end of the stream within a single quoted scalar");
-  }
-  function readDoubleQuotedScalar(state, nodeIndent) {
-    let captureStart;
-    let captureEnd;
-    let tmp;
-    let ch = state.input.charCodeAt(state.position);
-    if (ch !== 34) {
-      return false;
-    }
-    state.kind = "scalar";
-    state.result = "";
-    state.position++;
-    captureStart = captureEnd = state.position;
-    while ((ch = state.input.charCodeAt(state.position)) !== 0) {
-      if (ch === 34) {
-        captureSegment(state, captureStart, state.position, true);
-        state.position++;
-        return true;
-      } else if (ch === 92) {
-        captureSegment(state, captureStart, state.position, true);
-        ch = state.input.charCodeAt(++state.position);
-        if (isEol(ch)) {
-          skipSeparationSpace(state, false, nodeIndent);
-        } else if (ch < 256 && simpleEscapeCheck[ch]) {
-          state.result += simpleEscapeMap[ch];
-          state.position++;
-        } else if ((tmp = escapedHexLen(ch)) > 0) {
-          let hexLength = tmp;
-          let hexResult = 0;
-          for (; hexLength > 0; hexLength--) {
-            ch = state.input.charCodeAt(++state.position);
-            if ((tmp = fromHexCode(ch)) >= 0) {
-              hexResult = (hexResult << 4) + tmp;
-            } else {
-              throwError(state, "expected hexadecimal character");
-            }
-          }
-          state.result += charFromCodepoint(hexResult);
-          state.position++;
-        } else {
-          throwError(state, "unknown escape sequence");
-        }
-        captureStart = captureEnd = state.position;
-      } else if (isEol(ch)) {
-        captureSegment(state, captureStart, captureEnd, true);
-        writeFoldedLines(state, skipSeparationSpace(state, false, nodeIndent));
-        captureStart = captureEnd = state.position;
-      } else if (state.position === state.lineStart && testDocumentSeparator(state)) {
-        throwError(state, "unexpected end of the document within a double quoted scalar");
-      } else {
-        state.position++;
-        if (!isWhiteSpace(ch)) {
-          captureEnd = state.position;
-        }
-      }
-    }
-    throwError(state, "unexpected end of the stream within a double quoted scalar");
-  }
-  function readFlowCollection(state, nodeIndent) {
-    let readNext = true;
-    let _line;
-    let _lineStart;
-    let _pos;
-    const _tag = state.tag;
-    let _result;
-    const _anchor = state.anchor;
-    let terminator;
-    let isPair;
-    let isExplicitPair;
-    let isMapping;
-    const overridableKeys = /* @__PURE__ */ Object.create(null);
-    let keyNode;
-    let keyTag;
-    let valueNode;
-    let ch = state.input.charCodeAt(state.position);
-    if (ch === 91) {
-      terminator = 93;
-      isMapping = false;
-      _result = [];
-    } else if (ch === 123) {
-      terminator = 125;
-      isMapping = true;
-      _result = {};
-    } else {
-      return false;
-    }
-    if (state.anchor !== null) {
-      storeAnchor(state, state.anchor, _result);
-    }
-    ch = state.input.charCodeAt(++state.position);
-    while (ch !== 0) {
-      skipSeparationSpace(state, true, nodeIndent);
-      ch = state.input.charCodeAt(state.position);
-      if (ch === terminator) {
-        state.position++;
-        state.tag = _tag;
-        state.anchor = _anchor;
-        state.kind = isMapping ? "mapping" : "sequence";
-        state.result = _result;
-        return true;
-      } else if (!readNext) {
-        throwError(state, "missed comma between flow collection entries");
-      } else if (ch === 44) {
-        throwError(state, "expected the node content, but found ','");
-      }
-      keyTag = keyNode = valueNode = null;
-      isPair = isExplicitPair = false;
-      if (ch === 63) {
-        const following = state.input.charCodeAt(state.position + 1);
-        if (isWsOrEol(following)) {
-          isPair = isExplicitPair = true;
-          state.position++;
-          skipSeparationSpace(state, true, nodeIndent);
-        }
-      }
-      _line = state.line;
-      _lineStart = state.lineStart;
-      _pos = state.position;
-      composeNode(state, nodeIndent, CONTEXT_FLOW_IN, false, true);
-      keyTag = state.tag;
-      keyNode = state.result;
-      skipSeparationSpace(state, true, nodeIndent);
-      ch = state.input.charCodeAt(state.position);
-      if ((isExplicitPair || state.line === _line) && ch === 58) {
-        isPair = true;
-        ch = state.input.charCodeAt(++state.position);
-        skipSeparationSpace(state, true, nodeIndent);
-        composeNode(state, nodeIndent, CONTEXT_FLOW_IN, false, true);
-        valueNode = state.result;
-      }
-      if (isMapping) {
-        storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, valueNode, _line, _lineStart, _pos);
-      } else if (isPair) {
-        _result.push(storeMappingPair(state, null, overridableKeys, keyTag, keyNode, valueNode, _line, _lineStart, _pos));
-      } else {
-        _result.push(keyNode);
-      }
-      skipSeparationSpace(state, true, nodeIndent);
-      ch = state.input.charCodeAt(state.position);
-      if (ch === 44) {
-        readNext = true;
-        ch = state.input.charCodeAt(++state.position);
-      } else {
-        readNext = false;
-      }
-    }
-    throwError(state, "unexpected end of the stream within a flow collection");
-  }
-  function readBlockScalar(state, nodeIndent) {
-    let folding;
-    let chomping = CHOMPING_CLIP;
-    let didReadContent = false;
-    let detectedIndent = false;
-    let textIndent = nodeIndent;
-    let emptyLines = 0;
-    let atMoreIndented = false;
-    let tmp;
-    let ch = state.input.charCodeAt(state.position);
-    if (ch === 124) {
-      folding = false;
-    } else if (ch === 62) {
-      folding = true;
-    } else {
-      return false;
-    }
-    state.kind = "scalar";
-    state.result = "";
-    while (ch !== 0) {
-      ch = state.input.charCodeAt(++state.position);
-      if (ch === 43 || ch === 45) {
-        if (CHOMPING_CLIP === chomping) {
-          chomping = ch === 43 ? CHOMPING_KEEP : CHOMPING_STRIP;
-        } else {
-          throwError(state, "repeat of a chomping mode identifier");
-        }
-      } else if ((tmp = fromDecimalCode(ch)) >= 0) {
-        if (tmp === 0) {
-          throwError(state, "bad explicit indentation width of a block scalar; it cannot be less than one");
-        } else if (!detectedIndent) {
-          textIndent = nodeIndent + tmp - 1;
-          detectedIndent = true;
-        } else {
-          throwError(state, "repeat of an indentation width identifier");
-        }
-      } else {
-        break;
-      }
-    }
-    if (isWhiteSpace(ch)) {
-      do {
-        ch = state.input.charCodeAt(++state.position);
-      } while (isWhiteSpace(ch));
-      if (ch === 35) {
-        do {
-          ch = state.input.charCodeAt(++state.position);
-        } while (!isEol(ch) && ch !== 0);
-      }
-    }
-    while (ch !== 0) {
-      readLineBreak(state);
-      state.lineIndent = 0;
-      ch = state.input.charCodeAt(state.position);
-      while ((!detectedIndent || state.lineIndent < textIndent) && ch === 32) {
-        state.lineIndent++;
-        ch = state.input.charCodeAt(++state.position);
-      }
-      if (!detectedIndent && state.lineIndent > textIndent) {
-        textIndent = state.lineIndent;
-      }
-      if (isEol(ch)) {
-        emptyLines++;
-        continue;
-      }
-      if (!detectedIndent && textIndent === 0) {
-        throwError(state, "missing indentation for block scalar");
-      }
-      if (state.lineIndent < textIndent) {
-        if (chomping === CHOMPING_KEEP) {
-          state.result += common2.repeat("\n", didReadContent ? 1 + emptyLines : emptyLines);
-        } else if (chomping === CHOMPING_CLIP) {
-          if (didReadContent) {
-            state.result += "\n";
-          }
-        }
-        break;
-      }
-      if (folding) {
-        if (isWhiteSpace(ch)) {
-          atMoreIndented = true;
-          state.result += common2.repeat("\n", didReadContent ? 1 + emptyLines : emptyLines);
-        } else if (atMoreIndented) {
-          atMoreIndented = false;
-          state.result += common2.repeat("\n", emptyLines + 1);
-        } else if (emptyLines === 0) {
-          if (didReadContent) {
-            state.result += " ";
-          }
-        } else {
-          state.result += common2.repeat("\n", emptyLines);
-        }
-      } else {
-        state.result += common2.repeat("\n", didReadContent ? 1 + emptyLines : emptyLines);
-      }
-      didReadContent = true;
-      detectedIndent = true;
-      emptyLines = 0;
-      const captureStart = state.position;
-      while (!isEol(ch) && ch !== 0) {
-        ch = state.input.charCodeAt(++state.position);
-      }
-      captureSegment(state, captureStart, state.position, false);
-    }
-    return true;
-  }
-  function readBlockSequence(state, nodeIndent) {
-    const _tag = state.tag;
-    const _anchor = state.anchor;
-    const _result = [];
-    let detected = false;
-    if (state.firstTabInLine !== -1) return false;
-    if (state.anchor !== null) {
-      storeAnchor(state, state.anchor, _result);
-    }
-    let ch = state.input.charCodeAt(state.position);
-    while (ch !== 0) {
-      if (state.firstTabInLine !== -1) {
-        state.position = state.firstTabInLine;
-        throwError(state, "tab characters must not be used in indentation");
-      }
-      if (ch !== 45) {
-        break;
-      }
-      const following = state.input.charCodeAt(state.position + 1);
-      if (!isWsOrEol(following)) {
-        break;
-      }
-      detected = true;
-      state.position++;
-      if (skipSeparationSpace(state, true, -1)) {
-        if (state.lineIndent <= nodeIndent) {
-          _result.push(null);
-          ch = state.input.charCodeAt(state.position);
-          continue;
-        }
-      }
-      const _line = state.line;
-      composeNode(state, nodeIndent, CONTEXT_BLOCK_IN, false, true);
-      _result.push(state.result);
-      skipSeparationSpace(state, true, -1);
-      ch = state.input.charCodeAt(state.position);
-      if ((state.line === _line || state.lineIndent > nodeIndent) && ch !== 0) {
-        throwError(state, "bad indentation of a sequence entry");
-      } else if (state.lineIndent < nodeIndent) {
-        break;
-      }
-    }
-    if (detected) {
-      state.tag = _tag;
-      state.anchor = _anchor;
-      state.kind = "sequence";
-      state.result = _result;
-      return true;
-    }
-    return false;
-  }
-  function readBlockMapping(state, nodeIndent, flowIndent) {
-    let allowCompact;
-    let _keyLine;
-    let _keyLineStart;
-    let _keyPos;
-    const _tag = state.tag;
-    const _anchor = state.anchor;
-    const _result = {};
-    const overridableKeys = /* @__PURE__ */ Object.create(null);
-    let keyTag = null;
-    let keyNode = null;
-    let valueNode = null;
-    let atExplicitKey = false;
-    let detected = false;
-    if (state.firstTabInLine !== -1) return false;
-    if (state.anchor !== null) {
-      storeAnchor(state, state.anchor, _result);
-    }
-    let ch = state.input.charCodeAt(state.position);
-    while (ch !== 0) {
-      if (!atExplicitKey && state.firstTabInLine !== -1) {
-        state.position = state.firstTabInLine;
-        throwError(state, "tab characters must not be used in indentation");
-      }
-      const following = state.input.charCodeAt(state.position + 1);
-      const _line = state.line;
-      if ((ch === 63 || ch === 58) && isWsOrEol(following)) {
-        if (ch === 63) {
-          if (atExplicitKey) {
-            storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, null, _keyLine, _keyLineStart, _keyPos);
-            keyTag = keyNode = valueNode = null;
-          }
-          detected = true;
-          atExplicitKey = true;
-          allowCompact = true;
-        } else if (atExplicitKey) {
-          atExplicitKey = false;
-          allowCompact = true;
-        } else {
-          throwError(state, "incomplete explicit mapping pair; a key node is missed; or followed by a non-tabulated empty line");
-        }
-        state.position += 1;
-        ch = following;
-      } else {
-        _keyLine = state.line;
-        _keyLineStart = state.lineStart;
-        _keyPos = state.position;
-        if (!composeNode(state, flowIndent, CONTEXT_FLOW_OUT, false, true)) {
-          break;
-        }
-        if (state.line === _line) {
-          ch = state.input.charCodeAt(state.position);
-          while (isWhiteSpace(ch)) {
-            ch = state.input.charCodeAt(++state.position);
-          }
-          if (ch === 58) {
-            ch = state.input.charCodeAt(++state.position);
-            if (!isWsOrEol(ch)) {
-              throwError(state, "a whitespace character is expected after the key-value separator within a block mapping");
-            }
-            if (atExplicitKey) {
-              storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, null, _keyLine, _keyLineStart, _keyPos);
-              keyTag = keyNode = valueNode = null;
-            }
-            detected = true;
-            atExplicitKey = false;
-            allowCompact = false;
-            keyTag = state.tag;
-            keyNode = state.result;
-          } else if (detected) {
-            throwError(state, "can not read an implicit mapping pair; a colon is missed");
-          } else {
-            state.tag = _tag;
-            state.anchor = _anchor;
-            return true;
-          }
-        } else if (detected) {
-          throwError(state, "can not read a block mapping entry; a multiline key may not be an implicit key");
-        } else {
-          state.tag = _tag;
-          state.anchor = _anchor;
-          return true;
-        }
-      }
-      if (state.line === _line || state.lineIndent > nodeIndent) {
-        if (atExplicitKey) {
-          _keyLine = state.line;
-          _keyLineStart = state.lineStart;
-          _keyPos = state.position;
-        }
-        if (composeNode(state, nodeIndent, CONTEXT_BLOCK_OUT, true, allowCompact)) {
-          if (atExplicitKey) {
-            keyNode = state.result;
-          } else {
-            valueNode = state.result;
-          }
-        }
-        if (!atExplicitKey) {
-          storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, valueNode, _keyLine, _keyLineStart, _keyPos);
-          keyTag = keyNode = valueNode = null;
-        }
-        skipSeparationSpace(state, true, -1);
-        ch = state.input.charCodeAt(state.position);
-      }
-      if ((state.line === _line || state.lineIndent > nodeIndent) && ch !== 0) {
-        throwError(state, "bad indentation of a mapping entry");
-      } else if (state.lineIndent < nodeIndent) {
-        break;
-      }
-    }
-    if (atExplicitKey) {
-      storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, null, _keyLine, _keyLineStart, _keyPos);
-    }
-    if (detected) {
-      state.tag = _tag;
-      state.anchor = _anchor;
-      state.kind = "mapping";
-      state.result = _result;
-    }
-    return detected;
-  }
-  function readTagProperty(state) {
-    let isVerbatim = false;
-    let isNamed = false;
-    let tagHandle;
-    let tagName;
-    let ch = state.input.charCodeAt(state.position);
-    if (ch !== 33) return false;
-    if (state.tag !== null) {
-      throwError(state, "duplication of a tag property");
-    }
-    ch = state.input.charCodeAt(++state.position);
-    if (ch === 60) {
-      isVerbatim = true;
-      ch = state.input.charCodeAt(++state.position);
-    } else if (ch === 33) {
-      isNamed = true;
-      tagHandle = "!!";
-      ch = state.input.charCodeAt(++state.position);
-    } else {
-      tagHandle = "!";
-    }
-    let _position = state.position;
-    if (isVerbatim) {
-      do {
-        ch = state.input.charCodeAt(++state.position);
-      } while (ch !== 0 && ch !== 62);
-      if (state.position < state.length) {
-        tagName = state.input.slice(_position, state.position);
-        ch = state.input.charCodeAt(++state.position);
-      } else {
-        throwError(state, "unexpected end of the stream within a verbatim tag");
-      }
-    } else {
-      while (ch !== 0 && !isWsOrEol(ch)) {
-        if (ch === 33) {
-          if (!isNamed) {
-            tagHandle = state.input.slice(_position - 1, state.position + 1);
-            if (!PATTERN_TAG_HANDLE.test(tagHandle)) {
-              throwError(state, "named tag handle cannot contain such characters");
-            }
-            isNamed = true;
-            _position = state.position + 1;
-          } else {
-            throwError(state, "tag suffix cannot contain exclamation marks");
-          }
-        }
-        ch = state.input.charCodeAt(++state.position);
-      }
-      tagName = state.input.slice(_position, state.position);
-      if (PATTERN_FLOW_INDICATORS.test(tagName)) {
-        throwError(state, "tag suffix cannot contain flow indicator characters");
-      }
-    }
-    if (tagName && !PATTERN_TAG_URI.test(tagName)) {
-      throwError(state, "tag name cannot contain such characters: " + tagName);
-    }
+    const bytes = await promises$1.readFile(abs);
     try {
-      tagName = decodeURIComponent(tagName);
-    } catch (err) {
-      throwError(state, "tag name is malformed: " + tagName);
+        return UTF8.decode(bytes);
     }
-    if (isVerbatim) {
-      state.tag = tagName;
-    } else if (_hasOwnProperty.call(state.tagMap, tagHandle)) {
-      state.tag = state.tagMap[tagHandle] + tagName;
-    } else if (tagHandle === "!") {
-      state.tag = "!" + tagName;
-    } else if (tagHandle === "!!") {
-      state.tag = "tag:yaml.org,2002:" + tagName;
-    } else {
-      throwError(state, 'undeclared tag handle "' + tagHandle + '"');
+    catch {
+        const offset = firstInvalidUtf8(bytes);
+        let line = 1;
+        for (let i = bytes.indexOf(0x0a); i >= 0 && i < offset; i = bytes.indexOf(0x0a, i + 1))
+            line++;
+        throw new FcuError('manifest', `${file} is not UTF-8: byte ${offset} (line ${line}) is 0x${bytes[offset].toString(16).padStart(2, '0')}`, {
+            location: { file, line },
+            hint: 'Save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8); YAML files are Unicode text.'
+        });
     }
-    return true;
-  }
-  function readAnchorProperty(state) {
-    let ch = state.input.charCodeAt(state.position);
-    if (ch !== 38) return false;
-    if (state.anchor !== null) {
-      throwError(state, "duplication of an anchor property");
-    }
-    ch = state.input.charCodeAt(++state.position);
-    const _position = state.position;
-    while (ch !== 0 && !isWsOrEol(ch) && !isFlowIndicator(ch)) {
-      ch = state.input.charCodeAt(++state.position);
-    }
-    if (state.position === _position) {
-      throwError(state, "name of an anchor node must contain at least one character");
-    }
-    state.anchor = state.input.slice(_position, state.position);
-    return true;
-  }
-  function readAlias(state) {
-    let ch = state.input.charCodeAt(state.position);
-    if (ch !== 42) return false;
-    ch = state.input.charCodeAt(++state.position);
-    const _position = state.position;
-    while (ch !== 0 && !isWsOrEol(ch) && !isFlowIndicator(ch)) {
-      ch = state.input.charCodeAt(++state.position);
-    }
-    if (state.position === _position) {
-      throwError(state, "name of an alias node must contain at least one character");
-    }
-    const alias = state.input.slice(_position, state.position);
-    if (!_hasOwnProperty.call(state.anchorMap, alias)) {
-      throwError(state, 'unidentified alias "' + alias + '"');
-    }
-    state.result = state.anchorMap[alias];
-    skipSeparationSpace(state, true, -1);
-    return true;
-  }
-  function tryReadBlockMappingFromProperty(state, propertyStart, nodeIndent, flowIndent) {
-    const fallbackState = snapshotState(state);
-    beginAnchorTransaction(state);
-    restoreState(state, propertyStart);
-    state.tag = null;
-    state.anchor = null;
-    state.kind = null;
-    state.result = null;
-    if (readBlockMapping(state, nodeIndent, flowIndent) && state.kind === "mapping") {
-      commitAnchorTransaction(state);
-      return true;
-    }
-    rollbackAnchorTransaction(state);
-    restoreState(state, fallbackState);
-    return false;
-  }
-  function composeNode(state, parentIndent, nodeContext, allowToSeek, allowCompact) {
-    let allowBlockScalars;
-    let allowBlockCollections;
-    let indentStatus = 1;
-    let atNewLine = false;
-    let hasContent = false;
-    let propertyStart = null;
-    let type2;
-    let flowIndent;
-    let blockIndent;
-    if (state.depth >= state.maxDepth) {
-      throwError(state, "nesting exceeded maxDepth (" + state.maxDepth + ")");
-    }
-    state.depth += 1;
-    if (state.listener !== null) {
-      state.listener("open", state);
-    }
-    state.tag = null;
-    state.anchor = null;
-    state.kind = null;
-    state.result = null;
-    const allowBlockStyles = allowBlockScalars = allowBlockCollections = CONTEXT_BLOCK_OUT === nodeContext || CONTEXT_BLOCK_IN === nodeContext;
-    if (allowToSeek) {
-      if (skipSeparationSpace(state, true, -1)) {
-        atNewLine = true;
-        if (state.lineIndent > parentIndent) {
-          indentStatus = 1;
-        } else if (state.lineIndent === parentIndent) {
-          indentStatus = 0;
-        } else if (state.lineIndent < parentIndent) {
-          indentStatus = -1;
-        }
-      }
-    }
-    if (indentStatus === 1) {
-      while (true) {
-        const ch = state.input.charCodeAt(state.position);
-        const propertyState = snapshotState(state);
-        if (atNewLine && (ch === 33 && state.tag !== null || ch === 38 && state.anchor !== null)) {
-          break;
-        }
-        if (!readTagProperty(state) && !readAnchorProperty(state)) {
-          break;
-        }
-        if (propertyStart === null) {
-          propertyStart = propertyState;
-        }
-        if (skipSeparationSpace(state, true, -1)) {
-          atNewLine = true;
-          allowBlockCollections = allowBlockStyles;
-          if (state.lineIndent > parentIndent) {
-            indentStatus = 1;
-          } else if (state.lineIndent === parentIndent) {
-            indentStatus = 0;
-          } else if (state.lineIndent < parentIndent) {
-            indentStatus = -1;
-          }
-        } else {
-          allowBlockCollections = false;
-        }
-      }
-    }
-    if (allowBlockCollections) {
-      allowBlockCollections = atNewLine || allowCompact;
-    }
-    if (indentStatus === 1 || CONTEXT_BLOCK_OUT === nodeContext) {
-      if (CONTEXT_FLOW_IN === nodeContext || CONTEXT_FLOW_OUT === nodeContext) {
-        flowIndent = parentIndent;
-      } else {
-        flowIndent = parentIndent + 1;
-      }
-      blockIndent = state.position - state.lineStart;
-      if (indentStatus === 1) {
-        if (allowBlockCollections && (readBlockSequence(state, blockIndent) || readBlockMapping(state, blockIndent, flowIndent)) || readFlowCollection(state, flowIndent)) {
-          hasContent = true;
-        } else {
-          const ch = state.input.charCodeAt(state.position);
-          if (propertyStart !== null && allowBlockStyles && !allowBlockCollections && ch !== 124 && ch !== 62 && tryReadBlockMappingFromProperty(
-            state,
-            propertyStart,
-            propertyStart.position - propertyStart.lineStart,
-            flowIndent
-          )) {
-            hasContent = true;
-          } else if (allowBlockScalars && readBlockScalar(state, flowIndent) || readSingleQuotedScalar(state, flowIndent) || readDoubleQuotedScalar(state, flowIndent)) {
-            hasContent = true;
-          } else if (readAlias(state)) {
-            hasContent = true;
-            if (state.tag !== null || state.anchor !== null) {
-              throwError(state, "alias node should not have any properties");
-            }
-          } else if (readPlainScalar(state, flowIndent, CONTEXT_FLOW_IN === nodeContext)) {
-            hasContent = true;
-            if (state.tag === null) {
-              state.tag = "?";
-            }
-          }
-          if (state.anchor !== null) {
-            storeAnchor(state, state.anchor, state.result);
-          }
-        }
-      } else if (indentStatus === 0) {
-        hasContent = allowBlockCollections && readBlockSequence(state, blockIndent);
-      }
-    }
-    if (state.tag === null) {
-      if (state.anchor !== null) {
-        storeAnchor(state, state.anchor, state.result);
-      }
-    } else if (state.tag === "?") {
-      if (state.result !== null && state.kind !== "scalar") {
-        throwError(state, 'unacceptable node kind for !<?> tag; it should be "scalar", not "' + state.kind + '"');
-      }
-      for (let typeIndex = 0, typeQuantity = state.implicitTypes.length; typeIndex < typeQuantity; typeIndex += 1) {
-        type2 = state.implicitTypes[typeIndex];
-        if (type2.resolve(state.result)) {
-          state.result = type2.construct(state.result);
-          state.tag = type2.tag;
-          if (state.anchor !== null) {
-            storeAnchor(state, state.anchor, state.result);
-          }
-          break;
-        }
-      }
-    } else if (state.tag !== "!") {
-      if (_hasOwnProperty.call(state.typeMap[state.kind || "fallback"], state.tag)) {
-        type2 = state.typeMap[state.kind || "fallback"][state.tag];
-      } else {
-        type2 = null;
-        const typeList = state.typeMap.multi[state.kind || "fallback"];
-        for (let typeIndex = 0, typeQuantity = typeList.length; typeIndex < typeQuantity; typeIndex += 1) {
-          if (state.tag.slice(0, typeList[typeIndex].tag.length) === typeList[typeIndex].tag) {
-            type2 = typeList[typeIndex];
-            break;
-          }
-        }
-      }
-      if (!type2) {
-        throwError(state, "unknown tag !<" + state.tag + ">");
-      }
-      if (state.result !== null && type2.kind !== state.kind) {
-        throwError(state, "unacceptable node kind for !<" + state.tag + '> tag; it should be "' + type2.kind + '", not "' + state.kind + '"');
-      }
-      if (!type2.resolve(state.result, state.tag)) {
-        throwError(state, "cannot resolve a node with !<" + state.tag + "> explicit tag");
-      } else {
-        state.result = type2.construct(state.result, state.tag);
-        if (state.anchor !== null) {
-          storeAnchor(state, state.anchor, state.result);
-        }
-      }
-    }
-    if (state.listener !== null) {
-      state.listener("close", state);
-    }
-    state.depth -= 1;
-    return state.tag !== null || state.anchor !== null || hasContent;
-  }
-  function readDocument(state) {
-    const documentStart = state.position;
-    let hasDirectives = false;
-    let ch;
-    state.version = null;
-    state.checkLineBreaks = state.legacy;
-    state.tagMap = /* @__PURE__ */ Object.create(null);
-    state.anchorMap = /* @__PURE__ */ Object.create(null);
-    while ((ch = state.input.charCodeAt(state.position)) !== 0) {
-      skipSeparationSpace(state, true, -1);
-      ch = state.input.charCodeAt(state.position);
-      if (state.lineIndent > 0 || ch !== 37) {
-        break;
-      }
-      hasDirectives = true;
-      ch = state.input.charCodeAt(++state.position);
-      let _position = state.position;
-      while (ch !== 0 && !isWsOrEol(ch)) {
-        ch = state.input.charCodeAt(++state.position);
-      }
-      const directiveName = state.input.slice(_position, state.position);
-      const directiveArgs = [];
-      if (directiveName.length < 1) {
-        throwError(state, "directive name must not be less than one character in length");
-      }
-      while (ch !== 0) {
-        while (isWhiteSpace(ch)) {
-          ch = state.input.charCodeAt(++state.position);
-        }
-        if (ch === 35) {
-          do {
-            ch = state.input.charCodeAt(++state.position);
-          } while (ch !== 0 && !isEol(ch));
-          break;
-        }
-        if (isEol(ch)) break;
-        _position = state.position;
-        while (ch !== 0 && !isWsOrEol(ch)) {
-          ch = state.input.charCodeAt(++state.position);
-        }
-        directiveArgs.push(state.input.slice(_position, state.position));
-      }
-      if (ch !== 0) readLineBreak(state);
-      if (_hasOwnProperty.call(directiveHandlers, directiveName)) {
-        directiveHandlers[directiveName](state, directiveName, directiveArgs);
-      } else {
-        throwWarning(state, 'unknown document directive "' + directiveName + '"');
-      }
-    }
-    skipSeparationSpace(state, true, -1);
-    if (state.lineIndent === 0 && state.input.charCodeAt(state.position) === 45 && state.input.charCodeAt(state.position + 1) === 45 && state.input.charCodeAt(state.position + 2) === 45) {
-      state.position += 3;
-      skipSeparationSpace(state, true, -1);
-    } else if (hasDirectives) {
-      throwError(state, "directives end mark is expected");
-    }
-    composeNode(state, state.lineIndent - 1, CONTEXT_BLOCK_OUT, false, true);
-    skipSeparationSpace(state, true, -1);
-    if (state.checkLineBreaks && PATTERN_NON_ASCII_LINE_BREAKS.test(state.input.slice(documentStart, state.position))) {
-      throwWarning(state, "non-ASCII line breaks are interpreted as content");
-    }
-    state.documents.push(state.result);
-    if (state.position === state.lineStart && testDocumentSeparator(state)) {
-      if (state.input.charCodeAt(state.position) === 46) {
-        state.position += 3;
-        skipSeparationSpace(state, true, -1);
-      }
-      return;
-    }
-    if (state.position < state.length - 1) {
-      throwError(state, "end of the stream or a document separator is expected");
-    }
-  }
-  function loadDocuments(input, options) {
-    input = String(input);
-    options = options || {};
-    if (input.length !== 0) {
-      if (input.charCodeAt(input.length - 1) !== 10 && input.charCodeAt(input.length - 1) !== 13) {
-        input += "\n";
-      }
-      if (input.charCodeAt(0) === 65279) {
-        input = input.slice(1);
-      }
-    }
-    const state = new State(input, options);
-    const nullpos = input.indexOf("\0");
-    if (nullpos !== -1) {
-      state.position = nullpos;
-      throwError(state, "null byte is not allowed in input");
-    }
-    state.input += "\0";
-    while (state.input.charCodeAt(state.position) === 32) {
-      state.lineIndent += 1;
-      state.position += 1;
-    }
-    while (state.position < state.length - 1) {
-      readDocument(state);
-    }
-    return state.documents;
-  }
-  function loadAll2(input, iterator, options) {
-    if (iterator !== null && typeof iterator === "object" && typeof options === "undefined") {
-      options = iterator;
-      iterator = null;
-    }
-    const documents = loadDocuments(input, options);
-    if (typeof iterator !== "function") {
-      return documents;
-    }
-    for (let index = 0, length = documents.length; index < length; index += 1) {
-      iterator(documents[index]);
-    }
-  }
-  function load2(input, options) {
-    const documents = loadDocuments(input, options);
-    if (documents.length === 0) {
-      return void 0;
-    } else if (documents.length === 1) {
-      return documents[0];
-    }
-    throw new YAMLException2("expected a single document in the stream, but found more");
-  }
-  loader.loadAll = loadAll2;
-  loader.load = load2;
-  return loader;
 }
-var dumper = {};
-var hasRequiredDumper;
-function requireDumper() {
-  if (hasRequiredDumper) return dumper;
-  hasRequiredDumper = 1;
-  const common2 = requireCommon();
-  const YAMLException2 = requireException();
-  const DEFAULT_SCHEMA2 = require_default();
-  const _toString = Object.prototype.toString;
-  const _hasOwnProperty = Object.prototype.hasOwnProperty;
-  const CHAR_BOM = 65279;
-  const CHAR_TAB = 9;
-  const CHAR_LINE_FEED = 10;
-  const CHAR_CARRIAGE_RETURN = 13;
-  const CHAR_SPACE = 32;
-  const CHAR_EXCLAMATION = 33;
-  const CHAR_DOUBLE_QUOTE = 34;
-  const CHAR_SHARP = 35;
-  const CHAR_PERCENT = 37;
-  const CHAR_AMPERSAND = 38;
-  const CHAR_SINGLE_QUOTE = 39;
-  const CHAR_ASTERISK = 42;
-  const CHAR_COMMA = 44;
-  const CHAR_MINUS = 45;
-  const CHAR_COLON = 58;
-  const CHAR_EQUALS = 61;
-  const CHAR_GREATER_THAN = 62;
-  const CHAR_QUESTION = 63;
-  const CHAR_COMMERCIAL_AT = 64;
-  const CHAR_LEFT_SQUARE_BRACKET = 91;
-  const CHAR_RIGHT_SQUARE_BRACKET = 93;
-  const CHAR_GRAVE_ACCENT = 96;
-  const CHAR_LEFT_CURLY_BRACKET = 123;
-  const CHAR_VERTICAL_LINE = 124;
-  const CHAR_RIGHT_CURLY_BRACKET = 125;
-  const ESCAPE_SEQUENCES = {};
-  ESCAPE_SEQUENCES[0] = "\\0";
-  ESCAPE_SEQUENCES[7] = "\\a";
-  ESCAPE_SEQUENCES[8] = "\\b";
-  ESCAPE_SEQUENCES[9] = "\\t";
-  ESCAPE_SEQUENCES[10] = "\\n";
-  ESCAPE_SEQUENCES[11] = "\\v";
-  ESCAPE_SEQUENCES[12] = "\\f";
-  ESCAPE_SEQUENCES[13] = "\\r";
-  ESCAPE_SEQUENCES[27] = "\\e";
-  ESCAPE_SEQUENCES[34] = '\\"';
-  ESCAPE_SEQUENCES[92] = "\\\\";
-  ESCAPE_SEQUENCES[133] = "\\N";
-  ESCAPE_SEQUENCES[160] = "\\_";
-  ESCAPE_SEQUENCES[8232] = "\\L";
-  ESCAPE_SEQUENCES[8233] = "\\P";
-  const DEPRECATED_BOOLEANS_SYNTAX = [
-    "y",
-    "Y",
-    "yes",
-    "Yes",
-    "YES",
-    "on",
-    "On",
-    "ON",
-    "n",
-    "N",
-    "no",
-    "No",
-    "NO",
-    "off",
-    "Off",
-    "OFF"
-  ];
-  const DEPRECATED_BASE60_SYNTAX = /^[-+]?[0-9_]+(?::[0-9_]+)+(?:\.[0-9_]*)?$/;
-  function compileStyleMap(schema2, map2) {
-    if (map2 === null) return {};
-    const result = {};
-    const keys = Object.keys(map2);
-    for (let index = 0, length = keys.length; index < length; index += 1) {
-      let tag = keys[index];
-      let style = String(map2[tag]);
-      if (tag.slice(0, 2) === "!!") {
-        tag = "tag:yaml.org,2002:" + tag.slice(2);
-      }
-      const type2 = schema2.compiledTypeMap["fallback"][tag];
-      if (type2 && _hasOwnProperty.call(type2.styleAliases, style)) {
-        style = type2.styleAliases[style];
-      }
-      result[tag] = style;
-    }
-    return result;
-  }
-  function encodeHex(character) {
-    let handle;
-    let length;
-    const string = character.toString(16).toUpperCase();
-    if (character <= 255) {
-      handle = "x";
-      length = 2;
-    } else if (character <= 65535) {
-      handle = "u";
-      length = 4;
-    } else if (character <= 4294967295) {
-      handle = "U";
-      length = 8;
-    } else {
-      throw new YAMLException2("code point within a string may not be greater than 0xFFFFFFFF");
-    }
-    return "\\" + handle + common2.repeat("0", length - string.length) + string;
-  }
-  const QUOTING_TYPE_SINGLE = 1;
-  const QUOTING_TYPE_DOUBLE = 2;
-  function State(options) {
-    this.schema = options["schema"] || DEFAULT_SCHEMA2;
-    this.indent = Math.max(1, options["indent"] || 2);
-    this.noArrayIndent = options["noArrayIndent"] || false;
-    this.skipInvalid = options["skipInvalid"] || false;
-    this.flowLevel = common2.isNothing(options["flowLevel"]) ? -1 : options["flowLevel"];
-    this.styleMap = compileStyleMap(this.schema, options["styles"] || null);
-    this.sortKeys = options["sortKeys"] || false;
-    this.lineWidth = options["lineWidth"] || 80;
-    this.noRefs = options["noRefs"] || false;
-    this.noCompatMode = options["noCompatMode"] || false;
-    this.condenseFlow = options["condenseFlow"] || false;
-    this.quotingType = options["quotingType"] === '"' ? QUOTING_TYPE_DOUBLE : QUOTING_TYPE_SINGLE;
-    this.forceQuotes = options["forceQuotes"] || false;
-    this.replacer = typeof options["replacer"] === "function" ? options["replacer"] : null;
-    this.implicitTypes = this.schema.compiledImplicit;
-    this.explicitTypes = this.schema.compiledExplicit;
-    this.tag = null;
-    this.result = "";
-    this.duplicates = [];
-    this.usedDuplicates = null;
-  }
-  function indentString(string, spaces) {
-    const ind = common2.repeat(" ", spaces);
-    let position = 0;
-    let result = "";
-    const length = string.length;
-    while (position < length) {
-      let line;
-      const next = string.indexOf("\n", position);
-      if (next === -1) {
-        line = string.slice(position);
-        position = length;
-      } else {
-        line = string.slice(position, next + 1);
-        position = next + 1;
-      }
-      if (line.length && line !== "\n") result += ind;
-      result += line;
-    }
-    return result;
-  }
-  function generateNextLine(state, level) {
-    return "\n" + common2.repeat(" ", state.indent * level);
-  }
-  function testImplicitResolving(state, str2) {
-    for (let index = 0, length = state.implicitTypes.length; index < length; index += 1) {
-      const type2 = state.implicitTypes[index];
-      if (type2.resolve(str2)) {
-        return true;
-      }
-    }
-    return false;
-  }
-  function isWhitespace(c) {
-    return c === CHAR_SPACE || c === CHAR_TAB;
-  }
-  function isPrintable(c) {
-    return c >= 32 && c <= 126 || c >= 161 && c <= 55295 && c !== 8232 && c !== 8233 || c >= 57344 && c <= 65533 && c !== CHAR_BOM || c >= 65536 && c <= 1114111;
-  }
-  function isNsCharOrWhitespace(c) {
-    return isPrintable(c) && c !== CHAR_BOM && // - b-char
-    c !== CHAR_CARRIAGE_RETURN && c !== CHAR_LINE_FEED;
-  }
-  function isPlainSafe(c, prev, inblock) {
-    const cIsNsCharOrWhitespace = isNsCharOrWhitespace(c);
-    const cIsNsChar = cIsNsCharOrWhitespace && !isWhitespace(c);
-    return (
-      // ns-plain-safe
-      (inblock ? cIsNsCharOrWhitespace : cIsNsCharOrWhitespace && // - c-flow-indicator
-      c !== CHAR_COMMA && c !== CHAR_LEFT_SQUARE_BRACKET && c !== CHAR_RIGHT_SQUARE_BRACKET && c !== CHAR_LEFT_CURLY_BRACKET && c !== CHAR_RIGHT_CURLY_BRACKET) && // ns-plain-char
-      c !== CHAR_SHARP && // false on '#'
-      !(prev === CHAR_COLON && !cIsNsChar) || // false on ': '
-      isNsCharOrWhitespace(prev) && !isWhitespace(prev) && c === CHAR_SHARP || // change to true on '[^ ]#'
-      prev === CHAR_COLON && cIsNsChar
-    );
-  }
-  function isPlainSafeFirst(c) {
-    return isPrintable(c) && c !== CHAR_BOM && !isWhitespace(c) && // - s-white
-    // - (c-indicator ::=
-    // “-” | “?” | “:” | “,” | “[” | “]” | “{” | “}”
-    c !== CHAR_MINUS && c !== CHAR_QUESTION && c !== CHAR_COLON && c !== CHAR_COMMA && c !== CHAR_LEFT_SQUARE_BRACKET && c !== CHAR_RIGHT_SQUARE_BRACKET && c !== CHAR_LEFT_CURLY_BRACKET && c !== CHAR_RIGHT_CURLY_BRACKET && // | “#” | “&” | “*” | “!” | “|” | “=” | “>” | “'” | “"”
-    c !== CHAR_SHARP && c !== CHAR_AMPERSAND && c !== CHAR_ASTERISK && c !== CHAR_EXCLAMATION && c !== CHAR_VERTICAL_LINE && c !== CHAR_EQUALS && c !== CHAR_GREATER_THAN && c !== CHAR_SINGLE_QUOTE && c !== CHAR_DOUBLE_QUOTE && // | “%” | “@” | “`”)
-    c !== CHAR_PERCENT && c !== CHAR_COMMERCIAL_AT && c !== CHAR_GRAVE_ACCENT;
-  }
-  function isPlainSafeLast(c) {
-    return !isWhitespace(c) && c !== CHAR_COLON;
-  }
-  function codePointAt(string, pos) {
-    const first = string.charCodeAt(pos);
-    let second;
-    if (first >= 55296 && first <= 56319 && pos + 1 < string.length) {
-      second = string.charCodeAt(pos + 1);
-      if (second >= 56320 && second <= 57343) {
-        return (first - 55296) * 1024 + second - 56320 + 65536;
-      }
-    }
-    return first;
-  }
-  function needIndentIndicator(string) {
-    const leadingSpaceRe = /^\n* /;
-    return leadingSpaceRe.test(string);
-  }
-  const STYLE_PLAIN = 1;
-  const STYLE_SINGLE = 2;
-  const STYLE_LITERAL = 3;
-  const STYLE_FOLDED = 4;
-  const STYLE_DOUBLE = 5;
-  function chooseScalarStyle(string, singleLineOnly, indentPerLevel, lineWidth, testAmbiguousType, quotingType, forceQuotes, inblock) {
-    let i;
-    let char = 0;
-    let prevChar = null;
-    let hasLineBreak = false;
-    let hasFoldableLine = false;
-    const shouldTrackWidth = lineWidth !== -1;
-    let previousLineBreak = -1;
-    let plain = isPlainSafeFirst(codePointAt(string, 0)) && isPlainSafeLast(codePointAt(string, string.length - 1));
-    if (singleLineOnly || forceQuotes) {
-      for (i = 0; i < string.length; char >= 65536 ? i += 2 : i++) {
-        char = codePointAt(string, i);
-        if (!isPrintable(char)) {
-          return STYLE_DOUBLE;
+/** The offset of the first byte that does not belong to a well-formed UTF-8 sequence. */
+function firstInvalidUtf8(bytes) {
+    for (let i = 0; i < bytes.length;) {
+        const b = bytes[i];
+        const [length, min] = b < 0x80
+            ? [1, 0]
+            : b >= 0xc2 && b < 0xe0
+                ? [2, 0x80]
+                : b >= 0xe0 && b < 0xf0
+                    ? [3, 0x800]
+                    : b >= 0xf0 && b < 0xf5
+                        ? [4, 0x10000]
+                        : [0, 0];
+        if (length === 0 || i + length > bytes.length)
+            return i;
+        let cp = length === 1 ? b : b & (0xff >> (length + 1));
+        for (let k = 1; k < length; k++) {
+            const c = bytes[i + k];
+            if ((c & 0xc0) !== 0x80)
+                return i;
+            cp = (cp << 6) | (c & 0x3f);
         }
-        plain = plain && isPlainSafe(char, prevChar, inblock);
-        prevChar = char;
-      }
-    } else {
-      for (i = 0; i < string.length; char >= 65536 ? i += 2 : i++) {
-        char = codePointAt(string, i);
-        if (char === CHAR_LINE_FEED) {
-          hasLineBreak = true;
-          if (shouldTrackWidth) {
-            hasFoldableLine = hasFoldableLine || // Foldable line = too long, and not more-indented.
-            i - previousLineBreak - 1 > lineWidth && string[previousLineBreak + 1] !== " ";
-            previousLineBreak = i;
-          }
-        } else if (!isPrintable(char)) {
-          return STYLE_DOUBLE;
-        }
-        plain = plain && isPlainSafe(char, prevChar, inblock);
-        prevChar = char;
-      }
-      hasFoldableLine = hasFoldableLine || shouldTrackWidth && (i - previousLineBreak - 1 > lineWidth && string[previousLineBreak + 1] !== " ");
+        // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8 either.
+        if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+            return i;
+        i += length;
     }
-    if (!hasLineBreak && !hasFoldableLine) {
-      if (plain && !forceQuotes && !testAmbiguousType(string)) {
-        return STYLE_PLAIN;
-      }
-      return quotingType === QUOTING_TYPE_DOUBLE ? STYLE_DOUBLE : STYLE_SINGLE;
-    }
-    if (indentPerLevel > 9 && needIndentIndicator(string)) {
-      return STYLE_DOUBLE;
-    }
-    if (!forceQuotes) {
-      return hasFoldableLine ? STYLE_FOLDED : STYLE_LITERAL;
-    }
-    return quotingType === QUOTING_TYPE_DOUBLE ? STYLE_DOUBLE : STYLE_SINGLE;
-  }
-  function writeScalar(state, string, level, iskey, inblock) {
-    state.dump = (function() {
-      if (string.length === 0) {
-        return state.quotingType === QUOTING_TYPE_DOUBLE ? '""' : "''";
-      }
-      if (!state.noCompatMode) {
-        if (DEPRECATED_BOOLEANS_SYNTAX.indexOf(string) !== -1 || DEPRECATED_BASE60_SYNTAX.test(string)) {
-          return state.quotingType === QUOTING_TYPE_DOUBLE ? '"' + string + '"' : "'" + string + "'";
-        }
-      }
-      const indent = state.indent * Math.max(1, level);
-      const lineWidth = state.lineWidth === -1 ? -1 : Math.max(Math.min(state.lineWidth, 40), state.lineWidth - indent);
-      const singleLineOnly = iskey || // No block styles in flow mode.
-      state.flowLevel > -1 && level >= state.flowLevel;
-      function testAmbiguity(string2) {
-        return testImplicitResolving(state, string2);
-      }
-      switch (chooseScalarStyle(
-        string,
-        singleLineOnly,
-        state.indent,
-        lineWidth,
-        testAmbiguity,
-        state.quotingType,
-        state.forceQuotes && !iskey,
-        inblock
-      )) {
-        case STYLE_PLAIN:
-          return string;
-        case STYLE_SINGLE:
-          return "'" + string.replace(/'/g, "''") + "'";
-        case STYLE_LITERAL:
-          return "|" + blockHeader(string, state.indent) + dropEndingNewline(indentString(string, indent));
-        case STYLE_FOLDED:
-          return ">" + blockHeader(string, state.indent) + dropEndingNewline(indentString(foldString(string, lineWidth), indent));
-        case STYLE_DOUBLE:
-          return '"' + escapeString(string) + '"';
-        default:
-          throw new YAMLException2("impossible error: invalid scalar style");
-      }
-    })();
-  }
-  function blockHeader(string, indentPerLevel) {
-    const indentIndicator = needIndentIndicator(string) ? String(indentPerLevel) : "";
-    const clip = string[string.length - 1] === "\n";
-    const keep = clip && (string[string.length - 2] === "\n" || string === "\n");
-    const chomp = keep ? "+" : clip ? "" : "-";
-    return indentIndicator + chomp + "\n";
-  }
-  function dropEndingNewline(string) {
-    return string[string.length - 1] === "\n" ? string.slice(0, -1) : string;
-  }
-  function foldString(string, width) {
-    const lineRe = /(\n+)([^\n]*)/g;
-    let result = (function() {
-      let nextLF = string.indexOf("\n");
-      nextLF = nextLF !== -1 ? nextLF : string.length;
-      lineRe.lastIndex = nextLF;
-      return foldLine(string.slice(0, nextLF), width);
-    })();
-    let prevMoreIndented = string[0] === "\n" || string[0] === " ";
-    let moreIndented;
-    let match;
-    while (match = lineRe.exec(string)) {
-      const prefix = match[1];
-      const line = match[2];
-      moreIndented = line[0] === " ";
-      result += prefix + (!prevMoreIndented && !moreIndented && line !== "" ? "\n" : "") + foldLine(line, width);
-      prevMoreIndented = moreIndented;
-    }
-    return result;
-  }
-  function foldLine(line, width) {
-    if (line === "" || line[0] === " ") return line;
-    const breakRe = / [^ ]/g;
-    let match;
-    let start = 0;
-    let end;
-    let curr = 0;
-    let next = 0;
-    let result = "";
-    while (match = breakRe.exec(line)) {
-      next = match.index;
-      if (next - start > width) {
-        end = curr > start ? curr : next;
-        result += "\n" + line.slice(start, end);
-        start = end + 1;
-      }
-      curr = next;
-    }
-    result += "\n";
-    if (line.length - start > width && curr > start) {
-      result += line.slice(start, curr) + "\n" + line.slice(curr + 1);
-    } else {
-      result += line.slice(start);
-    }
-    return result.slice(1);
-  }
-  function escapeString(string) {
-    let result = "";
-    let char = 0;
-    for (let i = 0; i < string.length; char >= 65536 ? i += 2 : i++) {
-      char = codePointAt(string, i);
-      const escapeSeq = ESCAPE_SEQUENCES[char];
-      if (!escapeSeq && isPrintable(char)) {
-        result += string[i];
-        if (char >= 65536) result += string[i + 1];
-      } else {
-        result += escapeSeq || encodeHex(char);
-      }
-    }
-    return result;
-  }
-  function writeFlowSequence(state, level, object) {
-    let _result = "";
-    const _tag = state.tag;
-    for (let index = 0, length = object.length; index < length; index += 1) {
-      let value = object[index];
-      if (state.replacer) {
-        value = state.replacer.call(object, String(index), value);
-      }
-      if (writeNode(state, level, value, false, false) || typeof value === "undefined" && writeNode(state, level, null, false, false)) {
-        if (_result !== "") _result += "," + (!state.condenseFlow ? " " : "");
-        _result += state.dump;
-      }
-    }
-    state.tag = _tag;
-    state.dump = "[" + _result + "]";
-  }
-  function writeBlockSequence(state, level, object, compact) {
-    let _result = "";
-    const _tag = state.tag;
-    for (let index = 0, length = object.length; index < length; index += 1) {
-      let value = object[index];
-      if (state.replacer) {
-        value = state.replacer.call(object, String(index), value);
-      }
-      if (writeNode(state, level + 1, value, true, true, false, true) || typeof value === "undefined" && writeNode(state, level + 1, null, true, true, false, true)) {
-        if (!compact || _result !== "") {
-          _result += generateNextLine(state, level);
-        }
-        if (state.dump && CHAR_LINE_FEED === state.dump.charCodeAt(0)) {
-          _result += "-";
-        } else {
-          _result += "- ";
-        }
-        _result += state.dump;
-      }
-    }
-    state.tag = _tag;
-    state.dump = _result || "[]";
-  }
-  function writeFlowMapping(state, level, object) {
-    let _result = "";
-    const _tag = state.tag;
-    const objectKeyList = Object.keys(object);
-    for (let index = 0, length = objectKeyList.length; index < length; index += 1) {
-      let pairBuffer = "";
-      if (_result !== "") pairBuffer += ", ";
-      if (state.condenseFlow) pairBuffer += '"';
-      const objectKey = objectKeyList[index];
-      let objectValue = object[objectKey];
-      if (state.replacer) {
-        objectValue = state.replacer.call(object, objectKey, objectValue);
-      }
-      if (!writeNode(state, level, objectKey, false, false)) {
-        continue;
-      }
-      if (state.dump.length > 1024) pairBuffer += "? ";
-      pairBuffer += state.dump + (state.condenseFlow ? '"' : "") + ":" + (state.condenseFlow ? "" : " ");
-      if (!writeNode(state, level, objectValue, false, false)) {
-        continue;
-      }
-      pairBuffer += state.dump;
-      _result += pairBuffer;
-    }
-    state.tag = _tag;
-    state.dump = "{" + _result + "}";
-  }
-  function writeBlockMapping(state, level, object, compact) {
-    let _result = "";
-    const _tag = state.tag;
-    const objectKeyList = Object.keys(object);
-    if (state.sortKeys === true) {
-      objectKeyList.sort();
-    } else if (typeof state.sortKeys === "function") {
-      objectKeyList.sort(state.sortKeys);
-    } else if (state.sortKeys) {
-      throw new YAMLException2("sortKeys must be a boolean or a function");
-    }
-    for (let index = 0, length = objectKeyList.length; index < length; index += 1) {
-      let pairBuffer = "";
-      if (!compact || _result !== "") {
-        pairBuffer += generateNextLine(state, level);
-      }
-      const objectKey = objectKeyList[index];
-      let objectValue = object[objectKey];
-      if (state.replacer) {
-        objectValue = state.replacer.call(object, objectKey, objectValue);
-      }
-      if (!writeNode(state, level + 1, objectKey, true, true, true)) {
-        continue;
-      }
-      const explicitPair = state.tag !== null && state.tag !== "?" || state.dump && state.dump.length > 1024;
-      if (explicitPair) {
-        if (state.dump && CHAR_LINE_FEED === state.dump.charCodeAt(0)) {
-          pairBuffer += "?";
-        } else {
-          pairBuffer += "? ";
-        }
-      }
-      pairBuffer += state.dump;
-      if (explicitPair) {
-        pairBuffer += generateNextLine(state, level);
-      }
-      if (!writeNode(state, level + 1, objectValue, true, explicitPair)) {
-        continue;
-      }
-      if (state.dump && CHAR_LINE_FEED === state.dump.charCodeAt(0)) {
-        pairBuffer += ":";
-      } else {
-        pairBuffer += ": ";
-      }
-      pairBuffer += state.dump;
-      _result += pairBuffer;
-    }
-    state.tag = _tag;
-    state.dump = _result || "{}";
-  }
-  function detectType(state, object, explicit) {
-    const typeList = explicit ? state.explicitTypes : state.implicitTypes;
-    for (let index = 0, length = typeList.length; index < length; index += 1) {
-      const type2 = typeList[index];
-      if ((type2.instanceOf || type2.predicate) && (!type2.instanceOf || typeof object === "object" && object instanceof type2.instanceOf) && (!type2.predicate || type2.predicate(object))) {
-        if (explicit) {
-          if (type2.multi && type2.representName) {
-            state.tag = type2.representName(object);
-          } else {
-            state.tag = type2.tag;
-          }
-        } else {
-          state.tag = "?";
-        }
-        if (type2.represent) {
-          const style = state.styleMap[type2.tag] || type2.defaultStyle;
-          let _result;
-          if (_toString.call(type2.represent) === "[object Function]") {
-            _result = type2.represent(object, style);
-          } else if (_hasOwnProperty.call(type2.represent, style)) {
-            _result = type2.represent[style](object, style);
-          } else {
-            throw new YAMLException2("!<" + type2.tag + '> tag resolver accepts not "' + style + '" style');
-          }
-          state.dump = _result;
-        }
-        return true;
-      }
-    }
-    return false;
-  }
-  function writeNode(state, level, object, block, compact, iskey, isblockseq) {
-    state.tag = null;
-    state.dump = object;
-    if (!detectType(state, object, false)) {
-      detectType(state, object, true);
-    }
-    const type2 = _toString.call(state.dump);
-    const inblock = block;
-    if (block) {
-      block = state.flowLevel < 0 || state.flowLevel > level;
-    }
-    const objectOrArray = type2 === "[object Object]" || type2 === "[object Array]";
-    let duplicateIndex;
-    let duplicate;
-    if (objectOrArray) {
-      duplicateIndex = state.duplicates.indexOf(object);
-      duplicate = duplicateIndex !== -1;
-    }
-    if (state.tag !== null && state.tag !== "?" || duplicate || state.indent !== 2 && level > 0) {
-      compact = false;
-    }
-    if (duplicate && state.usedDuplicates[duplicateIndex]) {
-      state.dump = "*ref_" + duplicateIndex;
-    } else {
-      if (objectOrArray && duplicate && !state.usedDuplicates[duplicateIndex]) {
-        state.usedDuplicates[duplicateIndex] = true;
-      }
-      if (type2 === "[object Object]") {
-        if (block && Object.keys(state.dump).length !== 0) {
-          writeBlockMapping(state, level, state.dump, compact);
-          if (duplicate) {
-            state.dump = "&ref_" + duplicateIndex + state.dump;
-          }
-        } else {
-          writeFlowMapping(state, level, state.dump);
-          if (duplicate) {
-            state.dump = "&ref_" + duplicateIndex + " " + state.dump;
-          }
-        }
-      } else if (type2 === "[object Array]") {
-        if (block && state.dump.length !== 0) {
-          if (state.noArrayIndent && !isblockseq && level > 0) {
-            writeBlockSequence(state, level - 1, state.dump, compact);
-          } else {
-            writeBlockSequence(state, level, state.dump, compact);
-          }
-          if (duplicate) {
-            state.dump = "&ref_" + duplicateIndex + state.dump;
-          }
-        } else {
-          writeFlowSequence(state, level, state.dump);
-          if (duplicate) {
-            state.dump = "&ref_" + duplicateIndex + " " + state.dump;
-          }
-        }
-      } else if (type2 === "[object String]") {
-        if (state.tag !== "?") {
-          writeScalar(state, state.dump, level, iskey, inblock);
-        }
-      } else if (type2 === "[object Undefined]") {
-        return false;
-      } else {
-        if (state.skipInvalid) return false;
-        throw new YAMLException2("unacceptable kind of an object to dump " + type2);
-      }
-      if (state.tag !== null && state.tag !== "?") {
-        let tagStr = encodeURI(
-          state.tag[0] === "!" ? state.tag.slice(1) : state.tag
-        ).replace(/!/g, "%21");
-        if (state.tag[0] === "!") {
-          tagStr = "!" + tagStr;
-        } else if (tagStr.slice(0, 18) === "tag:yaml.org,2002:") {
-          tagStr = "!!" + tagStr.slice(18);
-        } else {
-          tagStr = "!<" + tagStr + ">";
-        }
-        state.dump = tagStr + " " + state.dump;
-      }
-    }
-    return true;
-  }
-  function getDuplicateReferences(object, state) {
-    const objects = [];
-    const duplicatesIndexes = [];
-    inspectNode(object, objects, duplicatesIndexes);
-    const length = duplicatesIndexes.length;
-    for (let index = 0; index < length; index += 1) {
-      state.duplicates.push(objects[duplicatesIndexes[index]]);
-    }
-    state.usedDuplicates = new Array(length);
-  }
-  function inspectNode(object, objects, duplicatesIndexes) {
-    if (object !== null && typeof object === "object") {
-      const index = objects.indexOf(object);
-      if (index !== -1) {
-        if (duplicatesIndexes.indexOf(index) === -1) {
-          duplicatesIndexes.push(index);
-        }
-      } else {
-        objects.push(object);
-        if (Array.isArray(object)) {
-          for (let i = 0, length = object.length; i < length; i += 1) {
-            inspectNode(object[i], objects, duplicatesIndexes);
-          }
-        } else {
-          const objectKeyList = Object.keys(object);
-          for (let i = 0, length = objectKeyList.length; i < length; i += 1) {
-            inspectNode(object[objectKeyList[i]], objects, duplicatesIndexes);
-          }
-        }
-      }
-    }
-  }
-  function dump2(input, options) {
-    options = options || {};
-    const state = new State(options);
-    if (!state.noRefs) getDuplicateReferences(input, state);
-    let value = input;
-    if (state.replacer) {
-      value = state.replacer.call({ "": value }, "", value);
-    }
-    if (writeNode(state, 0, value, true, true)) return state.dump + "\n";
-    return "";
-  }
-  dumper.dump = dump2;
-  return dumper;
+    return bytes.length;
 }
-var hasRequiredJsYaml;
-function requireJsYaml() {
-  if (hasRequiredJsYaml) return jsYaml;
-  hasRequiredJsYaml = 1;
-  const loader2 = requireLoader();
-  const dumper2 = requireDumper();
-  function renamed(from, to) {
-    return function() {
-      throw new Error("Function yaml." + from + " is removed in js-yaml 4. Use yaml." + to + " instead, which is now safe by default.");
-    };
-  }
-  jsYaml.Type = requireType();
-  jsYaml.Schema = requireSchema$4();
-  jsYaml.FAILSAFE_SCHEMA = requireFailsafe();
-  jsYaml.JSON_SCHEMA = requireJson();
-  jsYaml.CORE_SCHEMA = requireCore();
-  jsYaml.DEFAULT_SCHEMA = require_default();
-  jsYaml.load = loader2.load;
-  jsYaml.loadAll = loader2.loadAll;
-  jsYaml.dump = dumper2.dump;
-  jsYaml.YAMLException = requireException();
-  jsYaml.types = {
-    binary: requireBinary$1(),
-    float: requireFloat$2(),
-    map: requireMap$1(),
-    null: require_null$1(),
-    pairs: requirePairs$1(),
-    set: requireSet$1(),
-    timestamp: requireTimestamp$1(),
-    bool: requireBool$2(),
-    int: requireInt$2(),
-    merge: requireMerge$1(),
-    omap: requireOmap$1(),
-    seq: requireSeq$1(),
-    str: requireStr()
-  };
-  jsYaml.safeLoad = renamed("safeLoad", "load");
-  jsYaml.safeLoadAll = renamed("safeLoadAll", "loadAll");
-  jsYaml.safeDump = renamed("safeDump", "dump");
-  return jsYaml;
-}
-var jsYamlExports = requireJsYaml();
-const yaml = /* @__PURE__ */ getDefaultExportFromCjs(jsYamlExports);
-const {
-  Type: Type$1,
-  Schema: Schema$1,
-  FAILSAFE_SCHEMA,
-  JSON_SCHEMA,
-  CORE_SCHEMA,
-  DEFAULT_SCHEMA,
-  load,
-  loadAll,
-  dump,
-  YAMLException,
-  types: types$1,
-  safeLoad,
-  safeLoadAll,
-  safeDump
-} = yaml;
 
 var dist = {};
 
@@ -35619,13 +32667,13 @@ function requireLog () {
 	return log;
 }
 
-var merge$2 = {};
+var merge$3 = {};
 
-var hasRequiredMerge;
+var hasRequiredMerge$1;
 
-function requireMerge () {
-	if (hasRequiredMerge) return merge$2;
-	hasRequiredMerge = 1;
+function requireMerge$1 () {
+	if (hasRequiredMerge$1) return merge$3;
+	hasRequiredMerge$1 = 1;
 
 	var identity = requireIdentity();
 	var Scalar = requireScalar();
@@ -35693,10 +32741,10 @@ function requireMerge () {
 	    return ctx && identity.isAlias(value) ? value.resolve(ctx.doc, ctx) : value;
 	}
 
-	merge$2.addMergeToJSMap = addMergeToJSMap;
-	merge$2.isMergeKey = isMergeKey;
-	merge$2.merge = merge;
-	return merge$2;
+	merge$3.addMergeToJSMap = addMergeToJSMap;
+	merge$3.isMergeKey = isMergeKey;
+	merge$3.merge = merge;
+	return merge$3;
 }
 
 var hasRequiredAddPairToJSMap;
@@ -35706,7 +32754,7 @@ function requireAddPairToJSMap () {
 	hasRequiredAddPairToJSMap = 1;
 
 	var log = requireLog();
-	var merge = requireMerge();
+	var merge = requireMerge$1();
 	var stringify = requireStringify();
 	var identity = requireIdentity();
 	var toJS = requireToJS();
@@ -35817,9 +32865,9 @@ function requirePair () {
 	return Pair;
 }
 
-var Schema = {};
+var Schema$1 = {};
 
-var map = {};
+var map$1 = {};
 
 var YAMLMap = {};
 
@@ -36141,16 +33189,16 @@ function requireYAMLMap () {
 	return YAMLMap;
 }
 
-var hasRequiredMap;
+var hasRequiredMap$1;
 
-function requireMap () {
-	if (hasRequiredMap) return map;
-	hasRequiredMap = 1;
+function requireMap$1 () {
+	if (hasRequiredMap$1) return map$1;
+	hasRequiredMap$1 = 1;
 
 	var identity = requireIdentity();
 	var YAMLMap = requireYAMLMap();
 
-	const map$1 = {
+	const map = {
 	    collection: 'map',
 	    default: true,
 	    nodeClass: YAMLMap.YAMLMap,
@@ -36163,11 +33211,11 @@ function requireMap () {
 	    createNode: (schema, obj, ctx) => YAMLMap.YAMLMap.from(schema, obj, ctx)
 	};
 
-	map.map = map$1;
-	return map;
+	map$1.map = map;
+	return map$1;
 }
 
-var seq = {};
+var seq$1 = {};
 
 var YAMLSeq = {};
 
@@ -36293,16 +33341,16 @@ function requireYAMLSeq () {
 	return YAMLSeq;
 }
 
-var hasRequiredSeq;
+var hasRequiredSeq$1;
 
-function requireSeq () {
-	if (hasRequiredSeq) return seq;
-	hasRequiredSeq = 1;
+function requireSeq$1 () {
+	if (hasRequiredSeq$1) return seq$1;
+	hasRequiredSeq$1 = 1;
 
 	var identity = requireIdentity();
 	var YAMLSeq = requireYAMLSeq();
 
-	const seq$1 = {
+	const seq = {
 	    collection: 'seq',
 	    default: true,
 	    nodeClass: YAMLSeq.YAMLSeq,
@@ -36315,8 +33363,8 @@ function requireSeq () {
 	    createNode: (schema, obj, ctx) => YAMLSeq.YAMLSeq.from(schema, obj, ctx)
 	};
 
-	seq.seq = seq$1;
-	return seq;
+	seq$1.seq = seq;
+	return seq$1;
 }
 
 var string = {};
@@ -36346,13 +33394,13 @@ function requireString () {
 
 var tags = {};
 
-var _null = {};
+var _null$1 = {};
 
-var hasRequired_null;
+var hasRequired_null$1;
 
-function require_null () {
-	if (hasRequired_null) return _null;
-	hasRequired_null = 1;
+function require_null$1 () {
+	if (hasRequired_null$1) return _null$1;
+	hasRequired_null$1 = 1;
 
 	var Scalar = requireScalar();
 
@@ -36368,17 +33416,17 @@ function require_null () {
 	        : ctx.options.nullStr
 	};
 
-	_null.nullTag = nullTag;
-	return _null;
+	_null$1.nullTag = nullTag;
+	return _null$1;
 }
 
-var bool$2 = {};
+var bool$3 = {};
 
-var hasRequiredBool$1;
+var hasRequiredBool$2;
 
-function requireBool$1 () {
-	if (hasRequiredBool$1) return bool$2;
-	hasRequiredBool$1 = 1;
+function requireBool$2 () {
+	if (hasRequiredBool$2) return bool$3;
+	hasRequiredBool$2 = 1;
 
 	var Scalar = requireScalar();
 
@@ -36398,11 +33446,11 @@ function requireBool$1 () {
 	    }
 	};
 
-	bool$2.boolTag = boolTag;
-	return bool$2;
+	bool$3.boolTag = boolTag;
+	return bool$3;
 }
 
-var float$1 = {};
+var float$2 = {};
 
 var stringifyNumber = {};
 
@@ -36440,11 +33488,11 @@ function requireStringifyNumber () {
 	return stringifyNumber;
 }
 
-var hasRequiredFloat$1;
+var hasRequiredFloat$2;
 
-function requireFloat$1 () {
-	if (hasRequiredFloat$1) return float$1;
-	hasRequiredFloat$1 = 1;
+function requireFloat$2 () {
+	if (hasRequiredFloat$2) return float$2;
+	hasRequiredFloat$2 = 1;
 
 	var Scalar = requireScalar();
 	var stringifyNumber = requireStringifyNumber();
@@ -36488,19 +33536,19 @@ function requireFloat$1 () {
 	    stringify: stringifyNumber.stringifyNumber
 	};
 
-	float$1.float = float;
-	float$1.floatExp = floatExp;
-	float$1.floatNaN = floatNaN;
-	return float$1;
+	float$2.float = float;
+	float$2.floatExp = floatExp;
+	float$2.floatNaN = floatNaN;
+	return float$2;
 }
 
-var int$1 = {};
+var int$2 = {};
 
-var hasRequiredInt$1;
+var hasRequiredInt$2;
 
-function requireInt$1 () {
-	if (hasRequiredInt$1) return int$1;
-	hasRequiredInt$1 = 1;
+function requireInt$2 () {
+	if (hasRequiredInt$2) return int$2;
+	hasRequiredInt$2 = 1;
 
 	var stringifyNumber = requireStringifyNumber();
 
@@ -36539,27 +33587,27 @@ function requireInt$1 () {
 	    stringify: node => intStringify(node, 16, '0x')
 	};
 
-	int$1.int = int;
-	int$1.intHex = intHex;
-	int$1.intOct = intOct;
-	return int$1;
+	int$2.int = int;
+	int$2.intHex = intHex;
+	int$2.intOct = intOct;
+	return int$2;
 }
 
-var schema$2 = {};
+var schema$3 = {};
 
-var hasRequiredSchema$3;
+var hasRequiredSchema$4;
 
-function requireSchema$3 () {
-	if (hasRequiredSchema$3) return schema$2;
-	hasRequiredSchema$3 = 1;
+function requireSchema$4 () {
+	if (hasRequiredSchema$4) return schema$3;
+	hasRequiredSchema$4 = 1;
 
-	var map = requireMap();
-	var _null = require_null();
-	var seq = requireSeq();
+	var map = requireMap$1();
+	var _null = require_null$1();
+	var seq = requireSeq$1();
 	var string = requireString();
-	var bool = requireBool$1();
-	var float = requireFloat$1();
-	var int = requireInt$1();
+	var bool = requireBool$2();
+	var float = requireFloat$2();
+	var int = requireInt$2();
 
 	const schema = [
 	    map.map,
@@ -36575,21 +33623,21 @@ function requireSchema$3 () {
 	    float.float
 	];
 
-	schema$2.schema = schema;
-	return schema$2;
+	schema$3.schema = schema;
+	return schema$3;
 }
 
-var schema$1 = {};
+var schema$2 = {};
 
-var hasRequiredSchema$2;
+var hasRequiredSchema$3;
 
-function requireSchema$2 () {
-	if (hasRequiredSchema$2) return schema$1;
-	hasRequiredSchema$2 = 1;
+function requireSchema$3 () {
+	if (hasRequiredSchema$3) return schema$2;
+	hasRequiredSchema$3 = 1;
 
 	var Scalar = requireScalar();
-	var map = requireMap();
-	var seq = requireSeq();
+	var map = requireMap$1();
+	var seq = requireSeq$1();
 
 	function intIdentify(value) {
 	    return typeof value === 'bigint' || Number.isInteger(value);
@@ -36648,23 +33696,23 @@ function requireSchema$2 () {
 	};
 	const schema = [map.map, seq.seq].concat(jsonScalars, jsonError);
 
-	schema$1.schema = schema;
-	return schema$1;
+	schema$2.schema = schema;
+	return schema$2;
 }
 
-var binary = {};
+var binary$1 = {};
 
-var hasRequiredBinary;
+var hasRequiredBinary$1;
 
-function requireBinary () {
-	if (hasRequiredBinary) return binary;
-	hasRequiredBinary = 1;
+function requireBinary$1 () {
+	if (hasRequiredBinary$1) return binary$1;
+	hasRequiredBinary$1 = 1;
 
 	var node_buffer = require$$0$7;
 	var Scalar = requireScalar();
 	var stringifyString = requireStringifyString();
 
-	const binary$1 = {
+	const binary = {
 	    identify: value => value instanceof Uint8Array, // Buffer inherits from Uint8Array
 	    default: false,
 	    tag: 'tag:yaml.org,2002:binary',
@@ -36727,19 +33775,19 @@ function requireBinary () {
 	    }
 	};
 
-	binary.binary = binary$1;
-	return binary;
+	binary$1.binary = binary;
+	return binary$1;
 }
 
-var omap = {};
+var omap$1 = {};
 
-var pairs = {};
+var pairs$1 = {};
 
-var hasRequiredPairs;
+var hasRequiredPairs$1;
 
-function requirePairs () {
-	if (hasRequiredPairs) return pairs;
-	hasRequiredPairs = 1;
+function requirePairs$1 () {
+	if (hasRequiredPairs$1) return pairs$1;
+	hasRequiredPairs$1 = 1;
 
 	var identity = requireIdentity();
 	var Pair = requirePair();
@@ -36810,7 +33858,7 @@ function requirePairs () {
 	        }
 	    return pairs;
 	}
-	const pairs$1 = {
+	const pairs = {
 	    collection: 'seq',
 	    default: false,
 	    tag: 'tag:yaml.org,2002:pairs',
@@ -36818,23 +33866,23 @@ function requirePairs () {
 	    createNode: createPairs
 	};
 
-	pairs.createPairs = createPairs;
-	pairs.pairs = pairs$1;
-	pairs.resolvePairs = resolvePairs;
-	return pairs;
+	pairs$1.createPairs = createPairs;
+	pairs$1.pairs = pairs;
+	pairs$1.resolvePairs = resolvePairs;
+	return pairs$1;
 }
 
-var hasRequiredOmap;
+var hasRequiredOmap$1;
 
-function requireOmap () {
-	if (hasRequiredOmap) return omap;
-	hasRequiredOmap = 1;
+function requireOmap$1 () {
+	if (hasRequiredOmap$1) return omap$1;
+	hasRequiredOmap$1 = 1;
 
 	var identity = requireIdentity();
 	var toJS = requireToJS();
 	var YAMLMap = requireYAMLMap();
 	var YAMLSeq = requireYAMLSeq();
-	var pairs = requirePairs();
+	var pairs = requirePairs$1();
 
 	class YAMLOMap extends YAMLSeq.YAMLSeq {
 	    constructor() {
@@ -36879,7 +33927,7 @@ function requireOmap () {
 	    }
 	}
 	YAMLOMap.tag = 'tag:yaml.org,2002:omap';
-	const omap$1 = {
+	const omap = {
 	    collection: 'seq',
 	    identify: value => value instanceof Map,
 	    nodeClass: YAMLOMap,
@@ -36903,20 +33951,20 @@ function requireOmap () {
 	    createNode: (schema, iterable, ctx) => YAMLOMap.from(schema, iterable, ctx)
 	};
 
-	omap.YAMLOMap = YAMLOMap;
-	omap.omap = omap$1;
-	return omap;
+	omap$1.YAMLOMap = YAMLOMap;
+	omap$1.omap = omap;
+	return omap$1;
 }
 
-var schema = {};
+var schema$1 = {};
 
-var bool$1 = {};
+var bool$2 = {};
 
-var hasRequiredBool;
+var hasRequiredBool$1;
 
-function requireBool () {
-	if (hasRequiredBool) return bool$1;
-	hasRequiredBool = 1;
+function requireBool$1 () {
+	if (hasRequiredBool$1) return bool$2;
+	hasRequiredBool$1 = 1;
 
 	var Scalar = requireScalar();
 
@@ -36943,18 +33991,18 @@ function requireBool () {
 	    stringify: boolStringify
 	};
 
-	bool$1.falseTag = falseTag;
-	bool$1.trueTag = trueTag;
-	return bool$1;
+	bool$2.falseTag = falseTag;
+	bool$2.trueTag = trueTag;
+	return bool$2;
 }
 
-var float = {};
+var float$1 = {};
 
-var hasRequiredFloat;
+var hasRequiredFloat$1;
 
-function requireFloat () {
-	if (hasRequiredFloat) return float;
-	hasRequiredFloat = 1;
+function requireFloat$1 () {
+	if (hasRequiredFloat$1) return float$1;
+	hasRequiredFloat$1 = 1;
 
 	var Scalar = requireScalar();
 	var stringifyNumber = requireStringifyNumber();
@@ -36983,7 +34031,7 @@ function requireFloat () {
 	        return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node);
 	    }
 	};
-	const float$1 = {
+	const float = {
 	    identify: value => typeof value === 'number',
 	    default: true,
 	    tag: 'tag:yaml.org,2002:float',
@@ -37001,19 +34049,19 @@ function requireFloat () {
 	    stringify: stringifyNumber.stringifyNumber
 	};
 
-	float.float = float$1;
-	float.floatExp = floatExp;
-	float.floatNaN = floatNaN;
-	return float;
+	float$1.float = float;
+	float$1.floatExp = floatExp;
+	float$1.floatNaN = floatNaN;
+	return float$1;
 }
 
-var int = {};
+var int$1 = {};
 
-var hasRequiredInt;
+var hasRequiredInt$1;
 
-function requireInt () {
-	if (hasRequiredInt) return int;
-	hasRequiredInt = 1;
+function requireInt$1 () {
+	if (hasRequiredInt$1) return int$1;
+	hasRequiredInt$1 = 1;
 
 	var stringifyNumber = requireStringifyNumber();
 
@@ -37067,7 +34115,7 @@ function requireInt () {
 	    resolve: (str, _onError, opt) => intResolve(str, 1, 8, opt),
 	    stringify: node => intStringify(node, 8, '0')
 	};
-	const int$1 = {
+	const int = {
 	    identify: intIdentify,
 	    default: true,
 	    tag: 'tag:yaml.org,2002:int',
@@ -37085,20 +34133,20 @@ function requireInt () {
 	    stringify: node => intStringify(node, 16, '0x')
 	};
 
-	int.int = int$1;
-	int.intBin = intBin;
-	int.intHex = intHex;
-	int.intOct = intOct;
-	return int;
+	int$1.int = int;
+	int$1.intBin = intBin;
+	int$1.intHex = intHex;
+	int$1.intOct = intOct;
+	return int$1;
 }
 
-var set = {};
+var set$1 = {};
 
-var hasRequiredSet;
+var hasRequiredSet$1;
 
-function requireSet () {
-	if (hasRequiredSet) return set;
-	hasRequiredSet = 1;
+function requireSet$1 () {
+	if (hasRequiredSet$1) return set$1;
+	hasRequiredSet$1 = 1;
 
 	var identity = requireIdentity();
 	var Pair = requirePair();
@@ -37172,7 +34220,7 @@ function requireSet () {
 	    }
 	}
 	YAMLSet.tag = 'tag:yaml.org,2002:set';
-	const set$1 = {
+	const set = {
 	    collection: 'map',
 	    identify: value => value instanceof Set,
 	    nodeClass: YAMLSet,
@@ -37192,18 +34240,18 @@ function requireSet () {
 	    }
 	};
 
-	set.YAMLSet = YAMLSet;
-	set.set = set$1;
-	return set;
+	set$1.YAMLSet = YAMLSet;
+	set$1.set = set;
+	return set$1;
 }
 
-var timestamp = {};
+var timestamp$1 = {};
 
-var hasRequiredTimestamp;
+var hasRequiredTimestamp$1;
 
-function requireTimestamp () {
-	if (hasRequiredTimestamp) return timestamp;
-	hasRequiredTimestamp = 1;
+function requireTimestamp$1 () {
+	if (hasRequiredTimestamp$1) return timestamp$1;
+	hasRequiredTimestamp$1 = 1;
 
 	var stringifyNumber = requireStringifyNumber();
 
@@ -37273,7 +34321,7 @@ function requireTimestamp () {
 	    resolve: str => parseSexagesimal(str, false),
 	    stringify: stringifySexagesimal
 	};
-	const timestamp$1 = {
+	const timestamp = {
 	    identify: value => value instanceof Date,
 	    default: true,
 	    tag: 'tag:yaml.org,2002:timestamp',
@@ -37287,7 +34335,7 @@ function requireTimestamp () {
 	        '(?:[ \\t]*(Z|[-+][012]?[0-9](?::[0-9]{2})?))?' + // Z | +5 | -03:30
 	        ')?$'),
 	    resolve(str) {
-	        const match = str.match(timestamp$1.test);
+	        const match = str.match(timestamp.test);
 	        if (!match)
 	            throw new Error('!!timestamp expects a date, starting with yyyy-mm-dd');
 	        const [, year, month, day, hour, minute, second] = match.map(Number);
@@ -37305,33 +34353,33 @@ function requireTimestamp () {
 	    stringify: ({ value }) => value?.toISOString().replace(/(T00:00:00)?\.000Z$/, '') ?? ''
 	};
 
-	timestamp.floatTime = floatTime;
-	timestamp.intTime = intTime;
-	timestamp.timestamp = timestamp$1;
-	return timestamp;
+	timestamp$1.floatTime = floatTime;
+	timestamp$1.intTime = intTime;
+	timestamp$1.timestamp = timestamp;
+	return timestamp$1;
 }
 
-var hasRequiredSchema$1;
+var hasRequiredSchema$2;
 
-function requireSchema$1 () {
-	if (hasRequiredSchema$1) return schema;
-	hasRequiredSchema$1 = 1;
+function requireSchema$2 () {
+	if (hasRequiredSchema$2) return schema$1;
+	hasRequiredSchema$2 = 1;
 
-	var map = requireMap();
-	var _null = require_null();
-	var seq = requireSeq();
+	var map = requireMap$1();
+	var _null = require_null$1();
+	var seq = requireSeq$1();
 	var string = requireString();
-	var binary = requireBinary();
-	var bool = requireBool();
-	var float = requireFloat();
-	var int = requireInt();
-	var merge = requireMerge();
-	var omap = requireOmap();
-	var pairs = requirePairs();
-	var set = requireSet();
-	var timestamp = requireTimestamp();
+	var binary = requireBinary$1();
+	var bool = requireBool$1();
+	var float = requireFloat$1();
+	var int = requireInt$1();
+	var merge = requireMerge$1();
+	var omap = requireOmap$1();
+	var pairs = requirePairs$1();
+	var set = requireSet$1();
+	var timestamp = requireTimestamp$1();
 
-	const schema$1 = [
+	const schema = [
 	    map.map,
 	    seq.seq,
 	    string.string,
@@ -37355,8 +34403,8 @@ function requireSchema$1 () {
 	    timestamp.timestamp
 	];
 
-	schema.schema = schema$1;
-	return schema;
+	schema$1.schema = schema;
+	return schema$1;
 }
 
 var hasRequiredTags;
@@ -37365,22 +34413,22 @@ function requireTags () {
 	if (hasRequiredTags) return tags;
 	hasRequiredTags = 1;
 
-	var map = requireMap();
-	var _null = require_null();
-	var seq = requireSeq();
+	var map = requireMap$1();
+	var _null = require_null$1();
+	var seq = requireSeq$1();
 	var string = requireString();
-	var bool = requireBool$1();
-	var float = requireFloat$1();
-	var int = requireInt$1();
-	var schema = requireSchema$3();
-	var schema$1 = requireSchema$2();
-	var binary = requireBinary();
-	var merge = requireMerge();
-	var omap = requireOmap();
-	var pairs = requirePairs();
-	var schema$2 = requireSchema$1();
-	var set = requireSet();
-	var timestamp = requireTimestamp();
+	var bool = requireBool$2();
+	var float = requireFloat$2();
+	var int = requireInt$2();
+	var schema = requireSchema$4();
+	var schema$1 = requireSchema$3();
+	var binary = requireBinary$1();
+	var merge = requireMerge$1();
+	var omap = requireOmap$1();
+	var pairs = requirePairs$1();
+	var schema$2 = requireSchema$2();
+	var set = requireSet$1();
+	var timestamp = requireTimestamp$1();
 
 	const schemas = new Map([
 	    ['core', schema.schema],
@@ -37465,20 +34513,20 @@ function requireTags () {
 	return tags;
 }
 
-var hasRequiredSchema;
+var hasRequiredSchema$1;
 
-function requireSchema () {
-	if (hasRequiredSchema) return Schema;
-	hasRequiredSchema = 1;
+function requireSchema$1 () {
+	if (hasRequiredSchema$1) return Schema$1;
+	hasRequiredSchema$1 = 1;
 
 	var identity = requireIdentity();
-	var map = requireMap();
-	var seq = requireSeq();
+	var map = requireMap$1();
+	var seq = requireSeq$1();
 	var string = requireString();
 	var tags = requireTags();
 
 	const sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-	let Schema$1 = class Schema {
+	class Schema {
 	    constructor({ compat, customTags, merge, resolveKnownTags, schema, sortMapEntries, toStringDefaults }) {
 	        this.compat = Array.isArray(compat)
 	            ? tags.getTags(compat, 'compat')
@@ -37505,10 +34553,10 @@ function requireSchema () {
 	        copy.tags = this.tags.slice();
 	        return copy;
 	    }
-	};
+	}
 
-	Schema.Schema = Schema$1;
-	return Schema;
+	Schema$1.Schema = Schema;
+	return Schema$1;
 }
 
 var stringifyDocument = {};
@@ -37618,7 +34666,7 @@ function requireDocument () {
 	var identity = requireIdentity();
 	var Pair = requirePair();
 	var toJS = requireToJS();
-	var Schema = requireSchema();
+	var Schema = requireSchema$1();
 	var stringifyDocument = requireStringifyDocument();
 	var anchors = requireAnchors();
 	var applyReviver = requireApplyReviver();
@@ -42234,7 +39282,7 @@ function requireDist () {
 
 	var composer = requireComposer();
 	var Document = requireDocument();
-	var Schema = requireSchema();
+	var Schema = requireSchema$1();
 	var errors = requireErrors();
 	var Alias = requireAlias();
 	var identity = requireIdentity();
@@ -42284,6 +39332,3071 @@ function requireDist () {
 }
 
 var distExports = requireDist();
+
+function getDefaultExportFromCjs(x) {
+  return x && x.__esModule && Object.prototype.hasOwnProperty.call(x, "default") ? x["default"] : x;
+}
+var jsYaml = {};
+var loader = {};
+var common = {};
+var hasRequiredCommon;
+function requireCommon() {
+  if (hasRequiredCommon) return common;
+  hasRequiredCommon = 1;
+  function isNothing(subject) {
+    return typeof subject === "undefined" || subject === null;
+  }
+  function isObject(subject) {
+    return typeof subject === "object" && subject !== null;
+  }
+  function toArray(sequence) {
+    if (Array.isArray(sequence)) return sequence;
+    else if (isNothing(sequence)) return [];
+    return [sequence];
+  }
+  function extend(target, source) {
+    if (source) {
+      const sourceKeys = Object.keys(source);
+      for (let index = 0, length = sourceKeys.length; index < length; index += 1) {
+        const key = sourceKeys[index];
+        target[key] = source[key];
+      }
+    }
+    return target;
+  }
+  function repeat(string, count) {
+    let result = "";
+    for (let cycle = 0; cycle < count; cycle += 1) {
+      result += string;
+    }
+    return result;
+  }
+  function isNegativeZero(number) {
+    return number === 0 && Number.NEGATIVE_INFINITY === 1 / number;
+  }
+  common.isNothing = isNothing;
+  common.isObject = isObject;
+  common.toArray = toArray;
+  common.repeat = repeat;
+  common.isNegativeZero = isNegativeZero;
+  common.extend = extend;
+  return common;
+}
+var exception;
+var hasRequiredException;
+function requireException() {
+  if (hasRequiredException) return exception;
+  hasRequiredException = 1;
+  function formatError(exception2, compact) {
+    let where = "";
+    const message = exception2.reason || "(unknown reason)";
+    if (!exception2.mark) return message;
+    if (exception2.mark.name) {
+      where += 'in "' + exception2.mark.name + '" ';
+    }
+    where += "(" + (exception2.mark.line + 1) + ":" + (exception2.mark.column + 1) + ")";
+    if (!compact && exception2.mark.snippet) {
+      where += "\n\n" + exception2.mark.snippet;
+    }
+    return message + " " + where;
+  }
+  function YAMLException2(reason, mark) {
+    Error.call(this);
+    this.name = "YAMLException";
+    this.reason = reason;
+    this.mark = mark;
+    this.message = formatError(this, false);
+    if (Error.captureStackTrace) {
+      Error.captureStackTrace(this, this.constructor);
+    } else {
+      this.stack = new Error().stack || "";
+    }
+  }
+  YAMLException2.prototype = Object.create(Error.prototype);
+  YAMLException2.prototype.constructor = YAMLException2;
+  YAMLException2.prototype.toString = function toString(compact) {
+    return this.name + ": " + formatError(this, compact);
+  };
+  exception = YAMLException2;
+  return exception;
+}
+var snippet;
+var hasRequiredSnippet;
+function requireSnippet() {
+  if (hasRequiredSnippet) return snippet;
+  hasRequiredSnippet = 1;
+  const common2 = requireCommon();
+  function getLine(buffer, lineStart, lineEnd, position, maxLineLength) {
+    let head = "";
+    let tail = "";
+    const maxHalfLength = Math.floor(maxLineLength / 2) - 1;
+    if (position - lineStart > maxHalfLength) {
+      head = " ... ";
+      lineStart = position - maxHalfLength + head.length;
+    }
+    if (lineEnd - position > maxHalfLength) {
+      tail = " ...";
+      lineEnd = position + maxHalfLength - tail.length;
+    }
+    return {
+      str: head + buffer.slice(lineStart, lineEnd).replace(/\t/g, "→") + tail,
+      pos: position - lineStart + head.length
+      // relative position
+    };
+  }
+  function padStart(string, max) {
+    return common2.repeat(" ", max - string.length) + string;
+  }
+  function makeSnippet(mark, options) {
+    options = Object.create(options || null);
+    if (!mark.buffer) return null;
+    if (!options.maxLength) options.maxLength = 79;
+    if (typeof options.indent !== "number") options.indent = 1;
+    if (typeof options.linesBefore !== "number") options.linesBefore = 3;
+    if (typeof options.linesAfter !== "number") options.linesAfter = 2;
+    const re = /\r?\n|\r|\0/g;
+    const lineStarts = [0];
+    const lineEnds = [];
+    let match;
+    let foundLineNo = -1;
+    while (match = re.exec(mark.buffer)) {
+      lineEnds.push(match.index);
+      lineStarts.push(match.index + match[0].length);
+      if (mark.position <= match.index && foundLineNo < 0) {
+        foundLineNo = lineStarts.length - 2;
+      }
+    }
+    if (foundLineNo < 0) foundLineNo = lineStarts.length - 1;
+    let result = "";
+    const lineNoLength = Math.min(mark.line + options.linesAfter, lineEnds.length).toString().length;
+    const maxLineLength = options.maxLength - (options.indent + lineNoLength + 3);
+    for (let i = 1; i <= options.linesBefore; i++) {
+      if (foundLineNo - i < 0) break;
+      const line2 = getLine(
+        mark.buffer,
+        lineStarts[foundLineNo - i],
+        lineEnds[foundLineNo - i],
+        mark.position - (lineStarts[foundLineNo] - lineStarts[foundLineNo - i]),
+        maxLineLength
+      );
+      result = common2.repeat(" ", options.indent) + padStart((mark.line - i + 1).toString(), lineNoLength) + " | " + line2.str + "\n" + result;
+    }
+    const line = getLine(mark.buffer, lineStarts[foundLineNo], lineEnds[foundLineNo], mark.position, maxLineLength);
+    result += common2.repeat(" ", options.indent) + padStart((mark.line + 1).toString(), lineNoLength) + " | " + line.str + "\n";
+    result += common2.repeat("-", options.indent + lineNoLength + 3 + line.pos) + "^\n";
+    for (let i = 1; i <= options.linesAfter; i++) {
+      if (foundLineNo + i >= lineEnds.length) break;
+      const line2 = getLine(
+        mark.buffer,
+        lineStarts[foundLineNo + i],
+        lineEnds[foundLineNo + i],
+        mark.position - (lineStarts[foundLineNo] - lineStarts[foundLineNo + i]),
+        maxLineLength
+      );
+      result += common2.repeat(" ", options.indent) + padStart((mark.line + i + 1).toString(), lineNoLength) + " | " + line2.str + "\n";
+    }
+    return result.replace(/\n$/, "");
+  }
+  snippet = makeSnippet;
+  return snippet;
+}
+var type;
+var hasRequiredType;
+function requireType() {
+  if (hasRequiredType) return type;
+  hasRequiredType = 1;
+  const YAMLException2 = requireException();
+  const TYPE_CONSTRUCTOR_OPTIONS = [
+    "kind",
+    "multi",
+    "resolve",
+    "construct",
+    "instanceOf",
+    "predicate",
+    "represent",
+    "representName",
+    "defaultStyle",
+    "styleAliases"
+  ];
+  const YAML_NODE_KINDS = [
+    "scalar",
+    "sequence",
+    "mapping"
+  ];
+  function compileStyleAliases(map2) {
+    const result = {};
+    if (map2 !== null) {
+      Object.keys(map2).forEach(function(style) {
+        map2[style].forEach(function(alias) {
+          result[String(alias)] = style;
+        });
+      });
+    }
+    return result;
+  }
+  function Type2(tag, options) {
+    options = options || {};
+    Object.keys(options).forEach(function(name) {
+      if (TYPE_CONSTRUCTOR_OPTIONS.indexOf(name) === -1) {
+        throw new YAMLException2('Unknown option "' + name + '" is met in definition of "' + tag + '" YAML type.');
+      }
+    });
+    this.options = options;
+    this.tag = tag;
+    this.kind = options["kind"] || null;
+    this.resolve = options["resolve"] || function() {
+      return true;
+    };
+    this.construct = options["construct"] || function(data) {
+      return data;
+    };
+    this.instanceOf = options["instanceOf"] || null;
+    this.predicate = options["predicate"] || null;
+    this.represent = options["represent"] || null;
+    this.representName = options["representName"] || null;
+    this.defaultStyle = options["defaultStyle"] || null;
+    this.multi = options["multi"] || false;
+    this.styleAliases = compileStyleAliases(options["styleAliases"] || null);
+    if (YAML_NODE_KINDS.indexOf(this.kind) === -1) {
+      throw new YAMLException2('Unknown kind "' + this.kind + '" is specified for "' + tag + '" YAML type.');
+    }
+  }
+  type = Type2;
+  return type;
+}
+var schema;
+var hasRequiredSchema;
+function requireSchema() {
+  if (hasRequiredSchema) return schema;
+  hasRequiredSchema = 1;
+  const YAMLException2 = requireException();
+  const Type2 = requireType();
+  function compileList(schema2, name) {
+    const result = [];
+    schema2[name].forEach(function(currentType) {
+      let newIndex = result.length;
+      result.forEach(function(previousType, previousIndex) {
+        if (previousType.tag === currentType.tag && previousType.kind === currentType.kind && previousType.multi === currentType.multi) {
+          newIndex = previousIndex;
+        }
+      });
+      result[newIndex] = currentType;
+    });
+    return result;
+  }
+  function compileMap() {
+    const result = {
+      scalar: {},
+      sequence: {},
+      mapping: {},
+      fallback: {},
+      multi: {
+        scalar: [],
+        sequence: [],
+        mapping: [],
+        fallback: []
+      }
+    };
+    function collectType(type2) {
+      if (type2.multi) {
+        result.multi[type2.kind].push(type2);
+        result.multi["fallback"].push(type2);
+      } else {
+        result[type2.kind][type2.tag] = result["fallback"][type2.tag] = type2;
+      }
+    }
+    for (let index = 0, length = arguments.length; index < length; index += 1) {
+      arguments[index].forEach(collectType);
+    }
+    return result;
+  }
+  function Schema2(definition) {
+    return this.extend(definition);
+  }
+  Schema2.prototype.extend = function extend(definition) {
+    let implicit = [];
+    let explicit = [];
+    if (definition instanceof Type2) {
+      explicit.push(definition);
+    } else if (Array.isArray(definition)) {
+      explicit = explicit.concat(definition);
+    } else if (definition && (Array.isArray(definition.implicit) || Array.isArray(definition.explicit))) {
+      if (definition.implicit) implicit = implicit.concat(definition.implicit);
+      if (definition.explicit) explicit = explicit.concat(definition.explicit);
+    } else {
+      throw new YAMLException2("Schema.extend argument should be a Type, [ Type ], or a schema definition ({ implicit: [...], explicit: [...] })");
+    }
+    implicit.forEach(function(type2) {
+      if (!(type2 instanceof Type2)) {
+        throw new YAMLException2("Specified list of YAML types (or a single Type object) contains a non-Type object.");
+      }
+      if (type2.loadKind && type2.loadKind !== "scalar") {
+        throw new YAMLException2("There is a non-scalar type in the implicit list of a schema. Implicit resolving of such types is not supported.");
+      }
+      if (type2.multi) {
+        throw new YAMLException2("There is a multi type in the implicit list of a schema. Multi tags can only be listed as explicit.");
+      }
+    });
+    explicit.forEach(function(type2) {
+      if (!(type2 instanceof Type2)) {
+        throw new YAMLException2("Specified list of YAML types (or a single Type object) contains a non-Type object.");
+      }
+    });
+    const result = Object.create(Schema2.prototype);
+    result.implicit = (this.implicit || []).concat(implicit);
+    result.explicit = (this.explicit || []).concat(explicit);
+    result.compiledImplicit = compileList(result, "implicit");
+    result.compiledExplicit = compileList(result, "explicit");
+    result.compiledTypeMap = compileMap(result.compiledImplicit, result.compiledExplicit);
+    return result;
+  };
+  schema = Schema2;
+  return schema;
+}
+var str$3;
+var hasRequiredStr;
+function requireStr() {
+  if (hasRequiredStr) return str$3;
+  hasRequiredStr = 1;
+  const Type2 = requireType();
+  str$3 = new Type2("tag:yaml.org,2002:str", {
+    kind: "scalar",
+    construct: function(data) {
+      return data !== null ? data : "";
+    }
+  });
+  return str$3;
+}
+var seq;
+var hasRequiredSeq;
+function requireSeq() {
+  if (hasRequiredSeq) return seq;
+  hasRequiredSeq = 1;
+  const Type2 = requireType();
+  seq = new Type2("tag:yaml.org,2002:seq", {
+    kind: "sequence",
+    construct: function(data) {
+      return data !== null ? data : [];
+    }
+  });
+  return seq;
+}
+var map;
+var hasRequiredMap;
+function requireMap() {
+  if (hasRequiredMap) return map;
+  hasRequiredMap = 1;
+  const Type2 = requireType();
+  map = new Type2("tag:yaml.org,2002:map", {
+    kind: "mapping",
+    construct: function(data) {
+      return data !== null ? data : {};
+    }
+  });
+  return map;
+}
+var failsafe;
+var hasRequiredFailsafe;
+function requireFailsafe() {
+  if (hasRequiredFailsafe) return failsafe;
+  hasRequiredFailsafe = 1;
+  const Schema2 = requireSchema();
+  failsafe = new Schema2({
+    explicit: [
+      requireStr(),
+      requireSeq(),
+      requireMap()
+    ]
+  });
+  return failsafe;
+}
+var _null;
+var hasRequired_null;
+function require_null() {
+  if (hasRequired_null) return _null;
+  hasRequired_null = 1;
+  const Type2 = requireType();
+  function resolveYamlNull(data) {
+    if (data === null) return true;
+    const max = data.length;
+    return max === 1 && data === "~" || max === 4 && (data === "null" || data === "Null" || data === "NULL");
+  }
+  function constructYamlNull() {
+    return null;
+  }
+  function isNull(object) {
+    return object === null;
+  }
+  _null = new Type2("tag:yaml.org,2002:null", {
+    kind: "scalar",
+    resolve: resolveYamlNull,
+    construct: constructYamlNull,
+    predicate: isNull,
+    represent: {
+      canonical: function() {
+        return "~";
+      },
+      lowercase: function() {
+        return "null";
+      },
+      uppercase: function() {
+        return "NULL";
+      },
+      camelcase: function() {
+        return "Null";
+      },
+      empty: function() {
+        return "";
+      }
+    },
+    defaultStyle: "lowercase"
+  });
+  return _null;
+}
+var bool$1;
+var hasRequiredBool;
+function requireBool() {
+  if (hasRequiredBool) return bool$1;
+  hasRequiredBool = 1;
+  const Type2 = requireType();
+  function resolveYamlBoolean(data) {
+    if (data === null) return false;
+    const max = data.length;
+    return max === 4 && (data === "true" || data === "True" || data === "TRUE") || max === 5 && (data === "false" || data === "False" || data === "FALSE");
+  }
+  function constructYamlBoolean(data) {
+    return data === "true" || data === "True" || data === "TRUE";
+  }
+  function isBoolean(object) {
+    return Object.prototype.toString.call(object) === "[object Boolean]";
+  }
+  bool$1 = new Type2("tag:yaml.org,2002:bool", {
+    kind: "scalar",
+    resolve: resolveYamlBoolean,
+    construct: constructYamlBoolean,
+    predicate: isBoolean,
+    represent: {
+      lowercase: function(object) {
+        return object ? "true" : "false";
+      },
+      uppercase: function(object) {
+        return object ? "TRUE" : "FALSE";
+      },
+      camelcase: function(object) {
+        return object ? "True" : "False";
+      }
+    },
+    defaultStyle: "lowercase"
+  });
+  return bool$1;
+}
+var int;
+var hasRequiredInt;
+function requireInt() {
+  if (hasRequiredInt) return int;
+  hasRequiredInt = 1;
+  const common2 = requireCommon();
+  const Type2 = requireType();
+  function isHexCode(c) {
+    return c >= 48 && c <= 57 || c >= 65 && c <= 70 || c >= 97 && c <= 102;
+  }
+  function isOctCode(c) {
+    return c >= 48 && c <= 55;
+  }
+  function isDecCode(c) {
+    return c >= 48 && c <= 57;
+  }
+  function resolveYamlInteger(data) {
+    if (data === null) return false;
+    const max = data.length;
+    let index = 0;
+    let hasDigits = false;
+    if (!max) return false;
+    let ch = data[index];
+    if (ch === "-" || ch === "+") {
+      ch = data[++index];
+    }
+    if (ch === "0") {
+      if (index + 1 === max) return true;
+      ch = data[++index];
+      if (ch === "b") {
+        index++;
+        for (; index < max; index++) {
+          ch = data[index];
+          if (ch !== "0" && ch !== "1") return false;
+          hasDigits = true;
+        }
+        return hasDigits && isFinite(parseYamlInteger(data));
+      }
+      if (ch === "x") {
+        index++;
+        for (; index < max; index++) {
+          if (!isHexCode(data.charCodeAt(index))) return false;
+          hasDigits = true;
+        }
+        return hasDigits && isFinite(parseYamlInteger(data));
+      }
+      if (ch === "o") {
+        index++;
+        for (; index < max; index++) {
+          if (!isOctCode(data.charCodeAt(index))) return false;
+          hasDigits = true;
+        }
+        return hasDigits && isFinite(parseYamlInteger(data));
+      }
+    }
+    for (; index < max; index++) {
+      if (!isDecCode(data.charCodeAt(index))) {
+        return false;
+      }
+      hasDigits = true;
+    }
+    if (!hasDigits) return false;
+    return isFinite(parseYamlInteger(data));
+  }
+  function parseYamlInteger(data) {
+    let value = data;
+    let sign = 1;
+    let ch = value[0];
+    if (ch === "-" || ch === "+") {
+      if (ch === "-") sign = -1;
+      value = value.slice(1);
+      ch = value[0];
+    }
+    if (value === "0") return 0;
+    if (ch === "0") {
+      if (value[1] === "b") return sign * parseInt(value.slice(2), 2);
+      if (value[1] === "x") return sign * parseInt(value.slice(2), 16);
+      if (value[1] === "o") return sign * parseInt(value.slice(2), 8);
+    }
+    return sign * parseInt(value, 10);
+  }
+  function constructYamlInteger(data) {
+    return parseYamlInteger(data);
+  }
+  function isInteger(object) {
+    return Object.prototype.toString.call(object) === "[object Number]" && (object % 1 === 0 && !common2.isNegativeZero(object));
+  }
+  int = new Type2("tag:yaml.org,2002:int", {
+    kind: "scalar",
+    resolve: resolveYamlInteger,
+    construct: constructYamlInteger,
+    predicate: isInteger,
+    represent: {
+      binary: function(obj) {
+        return obj >= 0 ? "0b" + obj.toString(2) : "-0b" + obj.toString(2).slice(1);
+      },
+      octal: function(obj) {
+        return obj >= 0 ? "0o" + obj.toString(8) : "-0o" + obj.toString(8).slice(1);
+      },
+      decimal: function(obj) {
+        return obj.toString(10);
+      },
+      hexadecimal: function(obj) {
+        return obj >= 0 ? "0x" + obj.toString(16).toUpperCase() : "-0x" + obj.toString(16).toUpperCase().slice(1);
+      }
+    },
+    defaultStyle: "decimal",
+    styleAliases: {
+      binary: [2, "bin"],
+      octal: [8, "oct"],
+      decimal: [10, "dec"],
+      hexadecimal: [16, "hex"]
+    }
+  });
+  return int;
+}
+var float;
+var hasRequiredFloat;
+function requireFloat() {
+  if (hasRequiredFloat) return float;
+  hasRequiredFloat = 1;
+  const common2 = requireCommon();
+  const Type2 = requireType();
+  const YAML_FLOAT_PATTERN = new RegExp(
+    // 2.5e4, 2.5 and integers
+    "^(?:[-+]?(?:[0-9]+)(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|\\.[0-9]+(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$"
+  );
+  const YAML_FLOAT_SPECIAL_PATTERN = new RegExp(
+    "^(?:[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$"
+  );
+  function resolveYamlFloat(data) {
+    if (data === null) return false;
+    if (!YAML_FLOAT_PATTERN.test(data)) {
+      return false;
+    }
+    if (isFinite(parseFloat(data, 10))) {
+      return true;
+    }
+    return YAML_FLOAT_SPECIAL_PATTERN.test(data);
+  }
+  function constructYamlFloat(data) {
+    let value = data.toLowerCase();
+    const sign = value[0] === "-" ? -1 : 1;
+    if ("+-".indexOf(value[0]) >= 0) {
+      value = value.slice(1);
+    }
+    if (value === ".inf") {
+      return sign === 1 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+    } else if (value === ".nan") {
+      return NaN;
+    }
+    return sign * parseFloat(value, 10);
+  }
+  const SCIENTIFIC_WITHOUT_DOT = /^[-+]?[0-9]+e/;
+  function representYamlFloat(object, style) {
+    if (isNaN(object)) {
+      switch (style) {
+        case "lowercase":
+          return ".nan";
+        case "uppercase":
+          return ".NAN";
+        case "camelcase":
+          return ".NaN";
+      }
+    } else if (Number.POSITIVE_INFINITY === object) {
+      switch (style) {
+        case "lowercase":
+          return ".inf";
+        case "uppercase":
+          return ".INF";
+        case "camelcase":
+          return ".Inf";
+      }
+    } else if (Number.NEGATIVE_INFINITY === object) {
+      switch (style) {
+        case "lowercase":
+          return "-.inf";
+        case "uppercase":
+          return "-.INF";
+        case "camelcase":
+          return "-.Inf";
+      }
+    } else if (common2.isNegativeZero(object)) {
+      return "-0.0";
+    }
+    const res = object.toString(10);
+    return SCIENTIFIC_WITHOUT_DOT.test(res) ? res.replace("e", ".e") : res;
+  }
+  function isFloat(object) {
+    return Object.prototype.toString.call(object) === "[object Number]" && (object % 1 !== 0 || common2.isNegativeZero(object));
+  }
+  float = new Type2("tag:yaml.org,2002:float", {
+    kind: "scalar",
+    resolve: resolveYamlFloat,
+    construct: constructYamlFloat,
+    predicate: isFloat,
+    represent: representYamlFloat,
+    defaultStyle: "lowercase"
+  });
+  return float;
+}
+var json;
+var hasRequiredJson;
+function requireJson() {
+  if (hasRequiredJson) return json;
+  hasRequiredJson = 1;
+  json = requireFailsafe().extend({
+    implicit: [
+      require_null(),
+      requireBool(),
+      requireInt(),
+      requireFloat()
+    ]
+  });
+  return json;
+}
+var core;
+var hasRequiredCore;
+function requireCore() {
+  if (hasRequiredCore) return core;
+  hasRequiredCore = 1;
+  core = requireJson();
+  return core;
+}
+var timestamp;
+var hasRequiredTimestamp;
+function requireTimestamp() {
+  if (hasRequiredTimestamp) return timestamp;
+  hasRequiredTimestamp = 1;
+  const Type2 = requireType();
+  const YAML_DATE_REGEXP = new RegExp(
+    "^([0-9][0-9][0-9][0-9])-([0-9][0-9])-([0-9][0-9])$"
+  );
+  const YAML_TIMESTAMP_REGEXP = new RegExp(
+    "^([0-9][0-9][0-9][0-9])-([0-9][0-9]?)-([0-9][0-9]?)(?:[Tt]|[ \\t]+)([0-9][0-9]?):([0-9][0-9]):([0-9][0-9])(?:\\.([0-9]*))?(?:[ \\t]*(Z|([-+])([0-9][0-9]?)(?::([0-9][0-9]))?))?$"
+  );
+  function resolveYamlTimestamp(data) {
+    if (data === null) return false;
+    if (YAML_DATE_REGEXP.exec(data) !== null) return true;
+    if (YAML_TIMESTAMP_REGEXP.exec(data) !== null) return true;
+    return false;
+  }
+  function constructYamlTimestamp(data) {
+    let fraction = 0;
+    let delta = null;
+    let match = YAML_DATE_REGEXP.exec(data);
+    if (match === null) match = YAML_TIMESTAMP_REGEXP.exec(data);
+    if (match === null) throw new Error("Date resolve error");
+    const year = +match[1];
+    const month = +match[2] - 1;
+    const day = +match[3];
+    if (!match[4]) {
+      return new Date(Date.UTC(year, month, day));
+    }
+    const hour = +match[4];
+    const minute = +match[5];
+    const second = +match[6];
+    if (match[7]) {
+      fraction = match[7].slice(0, 3);
+      while (fraction.length < 3) {
+        fraction += "0";
+      }
+      fraction = +fraction;
+    }
+    if (match[9]) {
+      const tzHour = +match[10];
+      const tzMinute = +(match[11] || 0);
+      delta = (tzHour * 60 + tzMinute) * 6e4;
+      if (match[9] === "-") delta = -delta;
+    }
+    const date = new Date(Date.UTC(year, month, day, hour, minute, second, fraction));
+    if (delta) date.setTime(date.getTime() - delta);
+    return date;
+  }
+  function representYamlTimestamp(object) {
+    return object.toISOString();
+  }
+  timestamp = new Type2("tag:yaml.org,2002:timestamp", {
+    kind: "scalar",
+    resolve: resolveYamlTimestamp,
+    construct: constructYamlTimestamp,
+    instanceOf: Date,
+    represent: representYamlTimestamp
+  });
+  return timestamp;
+}
+var merge$2;
+var hasRequiredMerge;
+function requireMerge() {
+  if (hasRequiredMerge) return merge$2;
+  hasRequiredMerge = 1;
+  const Type2 = requireType();
+  function resolveYamlMerge(data) {
+    return data === "<<" || data === null;
+  }
+  merge$2 = new Type2("tag:yaml.org,2002:merge", {
+    kind: "scalar",
+    resolve: resolveYamlMerge
+  });
+  return merge$2;
+}
+var binary;
+var hasRequiredBinary;
+function requireBinary() {
+  if (hasRequiredBinary) return binary;
+  hasRequiredBinary = 1;
+  const Type2 = requireType();
+  const BASE64_MAP = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\n\r";
+  function resolveYamlBinary(data) {
+    if (data === null) return false;
+    let bitlen = 0;
+    const max = data.length;
+    const map2 = BASE64_MAP;
+    for (let idx = 0; idx < max; idx++) {
+      const code = map2.indexOf(data.charAt(idx));
+      if (code > 64) continue;
+      if (code < 0) return false;
+      bitlen += 6;
+    }
+    return bitlen % 8 === 0;
+  }
+  function constructYamlBinary(data) {
+    const input = data.replace(/[\r\n=]/g, "");
+    const max = input.length;
+    const map2 = BASE64_MAP;
+    let bits = 0;
+    const result = [];
+    for (let idx = 0; idx < max; idx++) {
+      if (idx % 4 === 0 && idx) {
+        result.push(bits >> 16 & 255);
+        result.push(bits >> 8 & 255);
+        result.push(bits & 255);
+      }
+      bits = bits << 6 | map2.indexOf(input.charAt(idx));
+    }
+    const tailbits = max % 4 * 6;
+    if (tailbits === 0) {
+      result.push(bits >> 16 & 255);
+      result.push(bits >> 8 & 255);
+      result.push(bits & 255);
+    } else if (tailbits === 18) {
+      result.push(bits >> 10 & 255);
+      result.push(bits >> 2 & 255);
+    } else if (tailbits === 12) {
+      result.push(bits >> 4 & 255);
+    }
+    return new Uint8Array(result);
+  }
+  function representYamlBinary(object) {
+    let result = "";
+    let bits = 0;
+    const max = object.length;
+    const map2 = BASE64_MAP;
+    for (let idx = 0; idx < max; idx++) {
+      if (idx % 3 === 0 && idx) {
+        result += map2[bits >> 18 & 63];
+        result += map2[bits >> 12 & 63];
+        result += map2[bits >> 6 & 63];
+        result += map2[bits & 63];
+      }
+      bits = (bits << 8) + object[idx];
+    }
+    const tail = max % 3;
+    if (tail === 0) {
+      result += map2[bits >> 18 & 63];
+      result += map2[bits >> 12 & 63];
+      result += map2[bits >> 6 & 63];
+      result += map2[bits & 63];
+    } else if (tail === 2) {
+      result += map2[bits >> 10 & 63];
+      result += map2[bits >> 4 & 63];
+      result += map2[bits << 2 & 63];
+      result += map2[64];
+    } else if (tail === 1) {
+      result += map2[bits >> 2 & 63];
+      result += map2[bits << 4 & 63];
+      result += map2[64];
+      result += map2[64];
+    }
+    return result;
+  }
+  function isBinary(obj) {
+    return Object.prototype.toString.call(obj) === "[object Uint8Array]";
+  }
+  binary = new Type2("tag:yaml.org,2002:binary", {
+    kind: "scalar",
+    resolve: resolveYamlBinary,
+    construct: constructYamlBinary,
+    predicate: isBinary,
+    represent: representYamlBinary
+  });
+  return binary;
+}
+var omap;
+var hasRequiredOmap;
+function requireOmap() {
+  if (hasRequiredOmap) return omap;
+  hasRequiredOmap = 1;
+  const Type2 = requireType();
+  const _hasOwnProperty = Object.prototype.hasOwnProperty;
+  const _toString = Object.prototype.toString;
+  function resolveYamlOmap(data) {
+    if (data === null) return true;
+    const objectKeys = {};
+    const object = data;
+    for (let index = 0, length = object.length; index < length; index += 1) {
+      const pair = object[index];
+      let pairHasKey = false;
+      if (_toString.call(pair) !== "[object Object]") return false;
+      let pairKey;
+      for (pairKey in pair) {
+        if (_hasOwnProperty.call(pair, pairKey)) {
+          if (!pairHasKey) pairHasKey = true;
+          else return false;
+        }
+      }
+      if (!pairHasKey) return false;
+      if (_hasOwnProperty.call(objectKeys, pairKey)) return false;
+      Object.defineProperty(objectKeys, pairKey, { value: true });
+    }
+    return true;
+  }
+  function constructYamlOmap(data) {
+    return data !== null ? data : [];
+  }
+  omap = new Type2("tag:yaml.org,2002:omap", {
+    kind: "sequence",
+    resolve: resolveYamlOmap,
+    construct: constructYamlOmap
+  });
+  return omap;
+}
+var pairs;
+var hasRequiredPairs;
+function requirePairs() {
+  if (hasRequiredPairs) return pairs;
+  hasRequiredPairs = 1;
+  const Type2 = requireType();
+  const _toString = Object.prototype.toString;
+  function resolveYamlPairs(data) {
+    if (data === null) return true;
+    const object = data;
+    const result = new Array(object.length);
+    for (let index = 0, length = object.length; index < length; index += 1) {
+      const pair = object[index];
+      if (_toString.call(pair) !== "[object Object]") return false;
+      const keys = Object.keys(pair);
+      if (keys.length !== 1) return false;
+      result[index] = [keys[0], pair[keys[0]]];
+    }
+    return true;
+  }
+  function constructYamlPairs(data) {
+    if (data === null) return [];
+    const object = data;
+    const result = new Array(object.length);
+    for (let index = 0, length = object.length; index < length; index += 1) {
+      const pair = object[index];
+      const keys = Object.keys(pair);
+      result[index] = [keys[0], pair[keys[0]]];
+    }
+    return result;
+  }
+  pairs = new Type2("tag:yaml.org,2002:pairs", {
+    kind: "sequence",
+    resolve: resolveYamlPairs,
+    construct: constructYamlPairs
+  });
+  return pairs;
+}
+var set;
+var hasRequiredSet;
+function requireSet() {
+  if (hasRequiredSet) return set;
+  hasRequiredSet = 1;
+  const Type2 = requireType();
+  const _hasOwnProperty = Object.prototype.hasOwnProperty;
+  function resolveYamlSet(data) {
+    if (data === null) return true;
+    const object = data;
+    for (const key in object) {
+      if (_hasOwnProperty.call(object, key)) {
+        if (object[key] !== null) return false;
+      }
+    }
+    return true;
+  }
+  function constructYamlSet(data) {
+    return data !== null ? data : {};
+  }
+  set = new Type2("tag:yaml.org,2002:set", {
+    kind: "mapping",
+    resolve: resolveYamlSet,
+    construct: constructYamlSet
+  });
+  return set;
+}
+var _default;
+var hasRequired_default;
+function require_default() {
+  if (hasRequired_default) return _default;
+  hasRequired_default = 1;
+  _default = requireCore().extend({
+    implicit: [
+      requireTimestamp(),
+      requireMerge()
+    ],
+    explicit: [
+      requireBinary(),
+      requireOmap(),
+      requirePairs(),
+      requireSet()
+    ]
+  });
+  return _default;
+}
+var hasRequiredLoader;
+function requireLoader() {
+  if (hasRequiredLoader) return loader;
+  hasRequiredLoader = 1;
+  const common2 = requireCommon();
+  const YAMLException2 = requireException();
+  const makeSnippet = requireSnippet();
+  const DEFAULT_SCHEMA2 = require_default();
+  const _hasOwnProperty = Object.prototype.hasOwnProperty;
+  const CONTEXT_FLOW_IN = 1;
+  const CONTEXT_FLOW_OUT = 2;
+  const CONTEXT_BLOCK_IN = 3;
+  const CONTEXT_BLOCK_OUT = 4;
+  const CHOMPING_CLIP = 1;
+  const CHOMPING_STRIP = 2;
+  const CHOMPING_KEEP = 3;
+  const PATTERN_NON_PRINTABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/;
+  const PATTERN_NON_ASCII_LINE_BREAKS = /[\x85\u2028\u2029]/;
+  const PATTERN_FLOW_INDICATORS = /[,\[\]{}]/;
+  const PATTERN_TAG_HANDLE = /^(?:!|!!|![0-9A-Za-z-]+!)$/;
+  const PATTERN_TAG_URI = /^(?:!|[^,\[\]{}])(?:%[0-9a-f]{2}|[0-9a-z\-#;/?:@&=+$,_.!~*'()\[\]])*$/i;
+  function _class(obj) {
+    return Object.prototype.toString.call(obj);
+  }
+  function isEol(c) {
+    return c === 10 || c === 13;
+  }
+  function isWhiteSpace(c) {
+    return c === 9 || c === 32;
+  }
+  function isWsOrEol(c) {
+    return c === 9 || c === 32 || c === 10 || c === 13;
+  }
+  function isFlowIndicator(c) {
+    return c === 44 || c === 91 || c === 93 || c === 123 || c === 125;
+  }
+  function fromHexCode(c) {
+    if (c >= 48 && c <= 57) {
+      return c - 48;
+    }
+    const lc = c | 32;
+    if (lc >= 97 && lc <= 102) {
+      return lc - 97 + 10;
+    }
+    return -1;
+  }
+  function escapedHexLen(c) {
+    if (c === 120) {
+      return 2;
+    }
+    if (c === 117) {
+      return 4;
+    }
+    if (c === 85) {
+      return 8;
+    }
+    return 0;
+  }
+  function fromDecimalCode(c) {
+    if (c >= 48 && c <= 57) {
+      return c - 48;
+    }
+    return -1;
+  }
+  function simpleEscapeSequence(c) {
+    switch (c) {
+      case 48:
+        return "\0";
+      case 97:
+        return "\x07";
+      case 98:
+        return "\b";
+      case 116:
+        return "	";
+      case 9:
+        return "	";
+      case 110:
+        return "\n";
+      case 118:
+        return "\v";
+      case 102:
+        return "\f";
+      case 114:
+        return "\r";
+      case 101:
+        return "\x1B";
+      case 32:
+        return " ";
+      case 34:
+        return '"';
+      case 47:
+        return "/";
+      case 92:
+        return "\\";
+      case 78:
+        return "";
+      case 95:
+        return " ";
+      case 76:
+        return "\u2028";
+      case 80:
+        return "\u2029";
+      default:
+        return "";
+    }
+  }
+  function charFromCodepoint(c) {
+    if (c <= 65535) {
+      return String.fromCharCode(c);
+    }
+    return String.fromCharCode(
+      (c - 65536 >> 10) + 55296,
+      (c - 65536 & 1023) + 56320
+    );
+  }
+  function setProperty(object, key, value) {
+    if (key === "__proto__") {
+      Object.defineProperty(object, key, {
+        configurable: true,
+        enumerable: true,
+        writable: true,
+        value
+      });
+    } else {
+      object[key] = value;
+    }
+  }
+  const simpleEscapeCheck = new Array(256);
+  const simpleEscapeMap = new Array(256);
+  for (let i = 0; i < 256; i++) {
+    simpleEscapeCheck[i] = simpleEscapeSequence(i) ? 1 : 0;
+    simpleEscapeMap[i] = simpleEscapeSequence(i);
+  }
+  function State(input, options) {
+    this.input = input;
+    this.filename = options["filename"] || null;
+    this.schema = options["schema"] || DEFAULT_SCHEMA2;
+    this.onWarning = options["onWarning"] || null;
+    this.legacy = options["legacy"] || false;
+    this.json = options["json"] || false;
+    this.listener = options["listener"] || null;
+    this.maxDepth = typeof options["maxDepth"] === "number" ? options["maxDepth"] : 100;
+    this.maxTotalMergeKeys = typeof options["maxTotalMergeKeys"] === "number" ? options["maxTotalMergeKeys"] : 1e4;
+    this.implicitTypes = this.schema.compiledImplicit;
+    this.typeMap = this.schema.compiledTypeMap;
+    this.length = input.length;
+    this.position = 0;
+    this.line = 0;
+    this.lineStart = 0;
+    this.lineIndent = 0;
+    this.depth = 0;
+    this.totalMergeKeys = 0;
+    this.firstTabInLine = -1;
+    this.documents = [];
+    this.anchorMapTransactions = [];
+  }
+  function generateError(state, message) {
+    const mark = {
+      name: state.filename,
+      buffer: state.input.slice(0, -1),
+      // omit trailing \0
+      position: state.position,
+      line: state.line,
+      column: state.position - state.lineStart
+    };
+    mark.snippet = makeSnippet(mark);
+    return new YAMLException2(message, mark);
+  }
+  function throwError(state, message) {
+    throw generateError(state, message);
+  }
+  function throwWarning(state, message) {
+    if (state.onWarning) {
+      state.onWarning.call(null, generateError(state, message));
+    }
+  }
+  function storeAnchor(state, name, value) {
+    const transactions = state.anchorMapTransactions;
+    if (transactions.length !== 0) {
+      const transaction = transactions[transactions.length - 1];
+      if (!_hasOwnProperty.call(transaction, name)) {
+        transaction[name] = {
+          existed: _hasOwnProperty.call(state.anchorMap, name),
+          value: state.anchorMap[name]
+        };
+      }
+    }
+    state.anchorMap[name] = value;
+  }
+  function beginAnchorTransaction(state) {
+    state.anchorMapTransactions.push(/* @__PURE__ */ Object.create(null));
+  }
+  function commitAnchorTransaction(state) {
+    const transaction = state.anchorMapTransactions.pop();
+    const transactions = state.anchorMapTransactions;
+    if (transactions.length === 0) return;
+    const parent = transactions[transactions.length - 1];
+    const names = Object.keys(transaction);
+    for (let index = 0, length = names.length; index < length; index += 1) {
+      const name = names[index];
+      if (!_hasOwnProperty.call(parent, name)) {
+        parent[name] = transaction[name];
+      }
+    }
+  }
+  function rollbackAnchorTransaction(state) {
+    const transaction = state.anchorMapTransactions.pop();
+    const names = Object.keys(transaction);
+    for (let index = names.length - 1; index >= 0; index -= 1) {
+      const entry = transaction[names[index]];
+      if (entry.existed) {
+        state.anchorMap[names[index]] = entry.value;
+      } else {
+        delete state.anchorMap[names[index]];
+      }
+    }
+  }
+  function snapshotState(state) {
+    return {
+      position: state.position,
+      line: state.line,
+      lineStart: state.lineStart,
+      lineIndent: state.lineIndent,
+      firstTabInLine: state.firstTabInLine,
+      tag: state.tag,
+      anchor: state.anchor,
+      kind: state.kind,
+      result: state.result
+    };
+  }
+  function restoreState(state, snapshot) {
+    state.position = snapshot.position;
+    state.line = snapshot.line;
+    state.lineStart = snapshot.lineStart;
+    state.lineIndent = snapshot.lineIndent;
+    state.firstTabInLine = snapshot.firstTabInLine;
+    state.tag = snapshot.tag;
+    state.anchor = snapshot.anchor;
+    state.kind = snapshot.kind;
+    state.result = snapshot.result;
+  }
+  const directiveHandlers = {
+    YAML: function handleYamlDirective(state, name, args) {
+      if (state.version !== null) {
+        throwError(state, "duplication of %YAML directive");
+      }
+      if (args.length !== 1) {
+        throwError(state, "YAML directive accepts exactly one argument");
+      }
+      const match = /^([0-9]+)\.([0-9]+)$/.exec(args[0]);
+      if (match === null) {
+        throwError(state, "ill-formed argument of the YAML directive");
+      }
+      const major = parseInt(match[1], 10);
+      const minor = parseInt(match[2], 10);
+      if (major !== 1) {
+        throwError(state, "unacceptable YAML version of the document");
+      }
+      state.version = args[0];
+      state.checkLineBreaks = minor < 2;
+      if (minor !== 1 && minor !== 2) {
+        throwWarning(state, "unsupported YAML version of the document");
+      }
+    },
+    TAG: function handleTagDirective(state, name, args) {
+      let prefix;
+      if (args.length !== 2) {
+        throwError(state, "TAG directive accepts exactly two arguments");
+      }
+      const handle = args[0];
+      prefix = args[1];
+      if (!PATTERN_TAG_HANDLE.test(handle)) {
+        throwError(state, "ill-formed tag handle (first argument) of the TAG directive");
+      }
+      if (_hasOwnProperty.call(state.tagMap, handle)) {
+        throwError(state, 'there is a previously declared suffix for "' + handle + '" tag handle');
+      }
+      if (!PATTERN_TAG_URI.test(prefix)) {
+        throwError(state, "ill-formed tag prefix (second argument) of the TAG directive");
+      }
+      try {
+        prefix = decodeURIComponent(prefix);
+      } catch (err) {
+        throwError(state, "tag prefix is malformed: " + prefix);
+      }
+      state.tagMap[handle] = prefix;
+    }
+  };
+  function captureSegment(state, start, end, checkJson) {
+    if (start < end) {
+      const _result = state.input.slice(start, end);
+      if (checkJson) {
+        for (let _position = 0, _length = _result.length; _position < _length; _position += 1) {
+          const _character = _result.charCodeAt(_position);
+          if (!(_character === 9 || _character >= 32 && _character <= 1114111)) {
+            throwError(state, "expected valid JSON character");
+          }
+        }
+      } else if (PATTERN_NON_PRINTABLE.test(_result)) {
+        throwError(state, "the stream contains non-printable characters");
+      }
+      state.result += _result;
+    }
+  }
+  function chargeMergeWork(state) {
+    state.totalMergeKeys++;
+    if (state.maxTotalMergeKeys !== -1 && state.totalMergeKeys > state.maxTotalMergeKeys) {
+      throwError(state, "merge keys exceeded maxTotalMergeKeys (" + state.maxTotalMergeKeys + ")");
+    }
+  }
+  function mergeMappings(state, destination, source, overridableKeys) {
+    if (!common2.isObject(source)) {
+      throwError(state, "cannot merge mappings; the provided source object is unacceptable");
+    }
+    chargeMergeWork(state);
+    const sourceKeys = Object.keys(source);
+    for (let index = 0, quantity = sourceKeys.length; index < quantity; index += 1) {
+      const key = sourceKeys[index];
+      chargeMergeWork(state);
+      if (!_hasOwnProperty.call(destination, key)) {
+        setProperty(destination, key, source[key]);
+        overridableKeys[key] = true;
+      }
+    }
+  }
+  function storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, valueNode, startLine, startLineStart, startPos) {
+    if (Array.isArray(keyNode)) {
+      keyNode = Array.prototype.slice.call(keyNode);
+      for (let index = 0, quantity = keyNode.length; index < quantity; index += 1) {
+        if (Array.isArray(keyNode[index])) {
+          throwError(state, "nested arrays are not supported inside keys");
+        }
+        if (typeof keyNode === "object" && _class(keyNode[index]) === "[object Object]") {
+          keyNode[index] = "[object Object]";
+        }
+      }
+    }
+    if (typeof keyNode === "object" && _class(keyNode) === "[object Object]") {
+      keyNode = "[object Object]";
+    }
+    keyNode = String(keyNode);
+    if (_result === null) {
+      _result = {};
+    }
+    if (keyTag === "tag:yaml.org,2002:merge") {
+      if (Array.isArray(valueNode)) {
+        if (valueNode.length > 100) {
+          throwError(state, "abnormal merge sequence size");
+        }
+        for (let index = 0, quantity = valueNode.length; index < quantity; index += 1) {
+          mergeMappings(state, _result, valueNode[index], overridableKeys);
+        }
+      } else {
+        mergeMappings(state, _result, valueNode, overridableKeys);
+      }
+    } else {
+      if (!state.json && !_hasOwnProperty.call(overridableKeys, keyNode) && _hasOwnProperty.call(_result, keyNode)) {
+        state.line = startLine || state.line;
+        state.lineStart = startLineStart || state.lineStart;
+        state.position = startPos || state.position;
+        throwError(state, "duplicated mapping key");
+      }
+      setProperty(_result, keyNode, valueNode);
+      delete overridableKeys[keyNode];
+    }
+    return _result;
+  }
+  function readLineBreak(state) {
+    const ch = state.input.charCodeAt(state.position);
+    if (ch === 10) {
+      state.position++;
+    } else if (ch === 13) {
+      state.position++;
+      if (state.input.charCodeAt(state.position) === 10) {
+        state.position++;
+      }
+    } else {
+      throwError(state, "a line break is expected");
+    }
+    state.line += 1;
+    state.lineStart = state.position;
+    state.firstTabInLine = -1;
+  }
+  function skipSeparationSpace(state, allowComments, checkIndent) {
+    let lineBreaks = 0;
+    let ch = state.input.charCodeAt(state.position);
+    while (ch !== 0) {
+      while (isWhiteSpace(ch)) {
+        if (ch === 9 && state.firstTabInLine === -1) {
+          state.firstTabInLine = state.position;
+        }
+        ch = state.input.charCodeAt(++state.position);
+      }
+      if (allowComments && ch === 35) {
+        do {
+          ch = state.input.charCodeAt(++state.position);
+        } while (ch !== 10 && ch !== 13 && ch !== 0);
+      }
+      if (isEol(ch)) {
+        readLineBreak(state);
+        ch = state.input.charCodeAt(state.position);
+        lineBreaks++;
+        state.lineIndent = 0;
+        while (ch === 32) {
+          state.lineIndent++;
+          ch = state.input.charCodeAt(++state.position);
+        }
+      } else {
+        break;
+      }
+    }
+    if (checkIndent !== -1 && lineBreaks !== 0 && state.lineIndent < checkIndent) {
+      throwWarning(state, "deficient indentation");
+    }
+    return lineBreaks;
+  }
+  function testDocumentSeparator(state) {
+    let _position = state.position;
+    let ch = state.input.charCodeAt(_position);
+    if ((ch === 45 || ch === 46) && ch === state.input.charCodeAt(_position + 1) && ch === state.input.charCodeAt(_position + 2)) {
+      _position += 3;
+      ch = state.input.charCodeAt(_position);
+      if (ch === 0 || isWsOrEol(ch)) {
+        return true;
+      }
+    }
+    return false;
+  }
+  function writeFoldedLines(state, count) {
+    if (count === 1) {
+      state.result += " ";
+    } else if (count > 1) {
+      state.result += common2.repeat("\n", count - 1);
+    }
+  }
+  function readPlainScalar(state, nodeIndent, withinFlowCollection) {
+    let captureStart;
+    let captureEnd;
+    let hasPendingContent;
+    let _line;
+    let _lineStart;
+    let _lineIndent;
+    const _kind = state.kind;
+    const _result = state.result;
+    let ch = state.input.charCodeAt(state.position);
+    if (isWsOrEol(ch) || isFlowIndicator(ch) || ch === 35 || ch === 38 || ch === 42 || ch === 33 || ch === 124 || ch === 62 || ch === 39 || ch === 34 || ch === 37 || ch === 64 || ch === 96) {
+      return false;
+    }
+    if (ch === 63 || ch === 45) {
+      const following = state.input.charCodeAt(state.position + 1);
+      if (isWsOrEol(following) || withinFlowCollection && isFlowIndicator(following)) {
+        return false;
+      }
+    }
+    state.kind = "scalar";
+    state.result = "";
+    captureStart = captureEnd = state.position;
+    hasPendingContent = false;
+    while (ch !== 0) {
+      if (ch === 58) {
+        const following = state.input.charCodeAt(state.position + 1);
+        if (isWsOrEol(following) || withinFlowCollection && isFlowIndicator(following)) {
+          break;
+        }
+      } else if (ch === 35) {
+        const preceding = state.input.charCodeAt(state.position - 1);
+        if (isWsOrEol(preceding)) {
+          break;
+        }
+      } else if (state.position === state.lineStart && testDocumentSeparator(state) || withinFlowCollection && isFlowIndicator(ch)) {
+        break;
+      } else if (isEol(ch)) {
+        _line = state.line;
+        _lineStart = state.lineStart;
+        _lineIndent = state.lineIndent;
+        skipSeparationSpace(state, false, -1);
+        if (state.lineIndent >= nodeIndent) {
+          hasPendingContent = true;
+          ch = state.input.charCodeAt(state.position);
+          continue;
+        } else {
+          state.position = captureEnd;
+          state.line = _line;
+          state.lineStart = _lineStart;
+          state.lineIndent = _lineIndent;
+          break;
+        }
+      }
+      if (hasPendingContent) {
+        captureSegment(state, captureStart, captureEnd, false);
+        writeFoldedLines(state, state.line - _line);
+        captureStart = captureEnd = state.position;
+        hasPendingContent = false;
+      }
+      if (!isWhiteSpace(ch)) {
+        captureEnd = state.position + 1;
+      }
+      ch = state.input.charCodeAt(++state.position);
+    }
+    captureSegment(state, captureStart, captureEnd, false);
+    if (state.result) {
+      return true;
+    }
+    state.kind = _kind;
+    state.result = _result;
+    return false;
+  }
+  function readSingleQuotedScalar(state, nodeIndent) {
+    let captureStart;
+    let captureEnd;
+    let ch = state.input.charCodeAt(state.position);
+    if (ch !== 39) {
+      return false;
+    }
+    state.kind = "scalar";
+    state.result = "";
+    state.position++;
+    captureStart = captureEnd = state.position;
+    while ((ch = state.input.charCodeAt(state.position)) !== 0) {
+      if (ch === 39) {
+        captureSegment(state, captureStart, state.position, true);
+        ch = state.input.charCodeAt(++state.position);
+        if (ch === 39) {
+          captureStart = state.position;
+          state.position++;
+          captureEnd = state.position;
+        } else {
+          return true;
+        }
+      } else if (isEol(ch)) {
+        captureSegment(state, captureStart, captureEnd, true);
+        writeFoldedLines(state, skipSeparationSpace(state, false, nodeIndent));
+        captureStart = captureEnd = state.position;
+      } else if (state.position === state.lineStart && testDocumentSeparator(state)) {
+        throwError(state, "unexpected end of the document within a single quoted scalar");
+      } else {
+        state.position++;
+        if (!isWhiteSpace(ch)) {
+          captureEnd = state.position;
+        }
+      }
+    }
+    throwError(state, "unexpected end of the stream within a single quoted scalar");
+  }
+  function readDoubleQuotedScalar(state, nodeIndent) {
+    let captureStart;
+    let captureEnd;
+    let tmp;
+    let ch = state.input.charCodeAt(state.position);
+    if (ch !== 34) {
+      return false;
+    }
+    state.kind = "scalar";
+    state.result = "";
+    state.position++;
+    captureStart = captureEnd = state.position;
+    while ((ch = state.input.charCodeAt(state.position)) !== 0) {
+      if (ch === 34) {
+        captureSegment(state, captureStart, state.position, true);
+        state.position++;
+        return true;
+      } else if (ch === 92) {
+        captureSegment(state, captureStart, state.position, true);
+        ch = state.input.charCodeAt(++state.position);
+        if (isEol(ch)) {
+          skipSeparationSpace(state, false, nodeIndent);
+        } else if (ch < 256 && simpleEscapeCheck[ch]) {
+          state.result += simpleEscapeMap[ch];
+          state.position++;
+        } else if ((tmp = escapedHexLen(ch)) > 0) {
+          let hexLength = tmp;
+          let hexResult = 0;
+          for (; hexLength > 0; hexLength--) {
+            ch = state.input.charCodeAt(++state.position);
+            if ((tmp = fromHexCode(ch)) >= 0) {
+              hexResult = (hexResult << 4) + tmp;
+            } else {
+              throwError(state, "expected hexadecimal character");
+            }
+          }
+          state.result += charFromCodepoint(hexResult);
+          state.position++;
+        } else {
+          throwError(state, "unknown escape sequence");
+        }
+        captureStart = captureEnd = state.position;
+      } else if (isEol(ch)) {
+        captureSegment(state, captureStart, captureEnd, true);
+        writeFoldedLines(state, skipSeparationSpace(state, false, nodeIndent));
+        captureStart = captureEnd = state.position;
+      } else if (state.position === state.lineStart && testDocumentSeparator(state)) {
+        throwError(state, "unexpected end of the document within a double quoted scalar");
+      } else {
+        state.position++;
+        if (!isWhiteSpace(ch)) {
+          captureEnd = state.position;
+        }
+      }
+    }
+    throwError(state, "unexpected end of the stream within a double quoted scalar");
+  }
+  function readFlowCollection(state, nodeIndent) {
+    let readNext = true;
+    let _line;
+    let _lineStart;
+    let _pos;
+    const _tag = state.tag;
+    let _result;
+    const _anchor = state.anchor;
+    let terminator;
+    let isPair;
+    let isExplicitPair;
+    let isMapping;
+    const overridableKeys = /* @__PURE__ */ Object.create(null);
+    let keyNode;
+    let keyTag;
+    let valueNode;
+    let ch = state.input.charCodeAt(state.position);
+    if (ch === 91) {
+      terminator = 93;
+      isMapping = false;
+      _result = [];
+    } else if (ch === 123) {
+      terminator = 125;
+      isMapping = true;
+      _result = {};
+    } else {
+      return false;
+    }
+    if (state.anchor !== null) {
+      storeAnchor(state, state.anchor, _result);
+    }
+    ch = state.input.charCodeAt(++state.position);
+    while (ch !== 0) {
+      skipSeparationSpace(state, true, nodeIndent);
+      ch = state.input.charCodeAt(state.position);
+      if (ch === terminator) {
+        state.position++;
+        state.tag = _tag;
+        state.anchor = _anchor;
+        state.kind = isMapping ? "mapping" : "sequence";
+        state.result = _result;
+        return true;
+      } else if (!readNext) {
+        throwError(state, "missed comma between flow collection entries");
+      } else if (ch === 44) {
+        throwError(state, "expected the node content, but found ','");
+      }
+      keyTag = keyNode = valueNode = null;
+      isPair = isExplicitPair = false;
+      if (ch === 63) {
+        const following = state.input.charCodeAt(state.position + 1);
+        if (isWsOrEol(following)) {
+          isPair = isExplicitPair = true;
+          state.position++;
+          skipSeparationSpace(state, true, nodeIndent);
+        }
+      }
+      _line = state.line;
+      _lineStart = state.lineStart;
+      _pos = state.position;
+      composeNode(state, nodeIndent, CONTEXT_FLOW_IN, false, true);
+      keyTag = state.tag;
+      keyNode = state.result;
+      skipSeparationSpace(state, true, nodeIndent);
+      ch = state.input.charCodeAt(state.position);
+      if ((isExplicitPair || state.line === _line) && ch === 58) {
+        isPair = true;
+        ch = state.input.charCodeAt(++state.position);
+        skipSeparationSpace(state, true, nodeIndent);
+        composeNode(state, nodeIndent, CONTEXT_FLOW_IN, false, true);
+        valueNode = state.result;
+      }
+      if (isMapping) {
+        storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, valueNode, _line, _lineStart, _pos);
+      } else if (isPair) {
+        _result.push(storeMappingPair(state, null, overridableKeys, keyTag, keyNode, valueNode, _line, _lineStart, _pos));
+      } else {
+        _result.push(keyNode);
+      }
+      skipSeparationSpace(state, true, nodeIndent);
+      ch = state.input.charCodeAt(state.position);
+      if (ch === 44) {
+        readNext = true;
+        ch = state.input.charCodeAt(++state.position);
+      } else {
+        readNext = false;
+      }
+    }
+    throwError(state, "unexpected end of the stream within a flow collection");
+  }
+  function readBlockScalar(state, nodeIndent) {
+    let folding;
+    let chomping = CHOMPING_CLIP;
+    let didReadContent = false;
+    let detectedIndent = false;
+    let textIndent = nodeIndent;
+    let emptyLines = 0;
+    let atMoreIndented = false;
+    let tmp;
+    let ch = state.input.charCodeAt(state.position);
+    if (ch === 124) {
+      folding = false;
+    } else if (ch === 62) {
+      folding = true;
+    } else {
+      return false;
+    }
+    state.kind = "scalar";
+    state.result = "";
+    while (ch !== 0) {
+      ch = state.input.charCodeAt(++state.position);
+      if (ch === 43 || ch === 45) {
+        if (CHOMPING_CLIP === chomping) {
+          chomping = ch === 43 ? CHOMPING_KEEP : CHOMPING_STRIP;
+        } else {
+          throwError(state, "repeat of a chomping mode identifier");
+        }
+      } else if ((tmp = fromDecimalCode(ch)) >= 0) {
+        if (tmp === 0) {
+          throwError(state, "bad explicit indentation width of a block scalar; it cannot be less than one");
+        } else if (!detectedIndent) {
+          textIndent = nodeIndent + tmp - 1;
+          detectedIndent = true;
+        } else {
+          throwError(state, "repeat of an indentation width identifier");
+        }
+      } else {
+        break;
+      }
+    }
+    if (isWhiteSpace(ch)) {
+      do {
+        ch = state.input.charCodeAt(++state.position);
+      } while (isWhiteSpace(ch));
+      if (ch === 35) {
+        do {
+          ch = state.input.charCodeAt(++state.position);
+        } while (!isEol(ch) && ch !== 0);
+      }
+    }
+    while (ch !== 0) {
+      readLineBreak(state);
+      state.lineIndent = 0;
+      ch = state.input.charCodeAt(state.position);
+      while ((!detectedIndent || state.lineIndent < textIndent) && ch === 32) {
+        state.lineIndent++;
+        ch = state.input.charCodeAt(++state.position);
+      }
+      if (!detectedIndent && state.lineIndent > textIndent) {
+        textIndent = state.lineIndent;
+      }
+      if (isEol(ch)) {
+        emptyLines++;
+        continue;
+      }
+      if (!detectedIndent && textIndent === 0) {
+        throwError(state, "missing indentation for block scalar");
+      }
+      if (state.lineIndent < textIndent) {
+        if (chomping === CHOMPING_KEEP) {
+          state.result += common2.repeat("\n", didReadContent ? 1 + emptyLines : emptyLines);
+        } else if (chomping === CHOMPING_CLIP) {
+          if (didReadContent) {
+            state.result += "\n";
+          }
+        }
+        break;
+      }
+      if (folding) {
+        if (isWhiteSpace(ch)) {
+          atMoreIndented = true;
+          state.result += common2.repeat("\n", didReadContent ? 1 + emptyLines : emptyLines);
+        } else if (atMoreIndented) {
+          atMoreIndented = false;
+          state.result += common2.repeat("\n", emptyLines + 1);
+        } else if (emptyLines === 0) {
+          if (didReadContent) {
+            state.result += " ";
+          }
+        } else {
+          state.result += common2.repeat("\n", emptyLines);
+        }
+      } else {
+        state.result += common2.repeat("\n", didReadContent ? 1 + emptyLines : emptyLines);
+      }
+      didReadContent = true;
+      detectedIndent = true;
+      emptyLines = 0;
+      const captureStart = state.position;
+      while (!isEol(ch) && ch !== 0) {
+        ch = state.input.charCodeAt(++state.position);
+      }
+      captureSegment(state, captureStart, state.position, false);
+    }
+    return true;
+  }
+  function readBlockSequence(state, nodeIndent) {
+    const _tag = state.tag;
+    const _anchor = state.anchor;
+    const _result = [];
+    let detected = false;
+    if (state.firstTabInLine !== -1) return false;
+    if (state.anchor !== null) {
+      storeAnchor(state, state.anchor, _result);
+    }
+    let ch = state.input.charCodeAt(state.position);
+    while (ch !== 0) {
+      if (state.firstTabInLine !== -1) {
+        state.position = state.firstTabInLine;
+        throwError(state, "tab characters must not be used in indentation");
+      }
+      if (ch !== 45) {
+        break;
+      }
+      const following = state.input.charCodeAt(state.position + 1);
+      if (!isWsOrEol(following)) {
+        break;
+      }
+      detected = true;
+      state.position++;
+      if (skipSeparationSpace(state, true, -1)) {
+        if (state.lineIndent <= nodeIndent) {
+          _result.push(null);
+          ch = state.input.charCodeAt(state.position);
+          continue;
+        }
+      }
+      const _line = state.line;
+      composeNode(state, nodeIndent, CONTEXT_BLOCK_IN, false, true);
+      _result.push(state.result);
+      skipSeparationSpace(state, true, -1);
+      ch = state.input.charCodeAt(state.position);
+      if ((state.line === _line || state.lineIndent > nodeIndent) && ch !== 0) {
+        throwError(state, "bad indentation of a sequence entry");
+      } else if (state.lineIndent < nodeIndent) {
+        break;
+      }
+    }
+    if (detected) {
+      state.tag = _tag;
+      state.anchor = _anchor;
+      state.kind = "sequence";
+      state.result = _result;
+      return true;
+    }
+    return false;
+  }
+  function readBlockMapping(state, nodeIndent, flowIndent) {
+    let allowCompact;
+    let _keyLine;
+    let _keyLineStart;
+    let _keyPos;
+    const _tag = state.tag;
+    const _anchor = state.anchor;
+    const _result = {};
+    const overridableKeys = /* @__PURE__ */ Object.create(null);
+    let keyTag = null;
+    let keyNode = null;
+    let valueNode = null;
+    let atExplicitKey = false;
+    let detected = false;
+    if (state.firstTabInLine !== -1) return false;
+    if (state.anchor !== null) {
+      storeAnchor(state, state.anchor, _result);
+    }
+    let ch = state.input.charCodeAt(state.position);
+    while (ch !== 0) {
+      if (!atExplicitKey && state.firstTabInLine !== -1) {
+        state.position = state.firstTabInLine;
+        throwError(state, "tab characters must not be used in indentation");
+      }
+      const following = state.input.charCodeAt(state.position + 1);
+      const _line = state.line;
+      if ((ch === 63 || ch === 58) && isWsOrEol(following)) {
+        if (ch === 63) {
+          if (atExplicitKey) {
+            storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, null, _keyLine, _keyLineStart, _keyPos);
+            keyTag = keyNode = valueNode = null;
+          }
+          detected = true;
+          atExplicitKey = true;
+          allowCompact = true;
+        } else if (atExplicitKey) {
+          atExplicitKey = false;
+          allowCompact = true;
+        } else {
+          throwError(state, "incomplete explicit mapping pair; a key node is missed; or followed by a non-tabulated empty line");
+        }
+        state.position += 1;
+        ch = following;
+      } else {
+        _keyLine = state.line;
+        _keyLineStart = state.lineStart;
+        _keyPos = state.position;
+        if (!composeNode(state, flowIndent, CONTEXT_FLOW_OUT, false, true)) {
+          break;
+        }
+        if (state.line === _line) {
+          ch = state.input.charCodeAt(state.position);
+          while (isWhiteSpace(ch)) {
+            ch = state.input.charCodeAt(++state.position);
+          }
+          if (ch === 58) {
+            ch = state.input.charCodeAt(++state.position);
+            if (!isWsOrEol(ch)) {
+              throwError(state, "a whitespace character is expected after the key-value separator within a block mapping");
+            }
+            if (atExplicitKey) {
+              storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, null, _keyLine, _keyLineStart, _keyPos);
+              keyTag = keyNode = valueNode = null;
+            }
+            detected = true;
+            atExplicitKey = false;
+            allowCompact = false;
+            keyTag = state.tag;
+            keyNode = state.result;
+          } else if (detected) {
+            throwError(state, "can not read an implicit mapping pair; a colon is missed");
+          } else {
+            state.tag = _tag;
+            state.anchor = _anchor;
+            return true;
+          }
+        } else if (detected) {
+          throwError(state, "can not read a block mapping entry; a multiline key may not be an implicit key");
+        } else {
+          state.tag = _tag;
+          state.anchor = _anchor;
+          return true;
+        }
+      }
+      if (state.line === _line || state.lineIndent > nodeIndent) {
+        if (atExplicitKey) {
+          _keyLine = state.line;
+          _keyLineStart = state.lineStart;
+          _keyPos = state.position;
+        }
+        if (composeNode(state, nodeIndent, CONTEXT_BLOCK_OUT, true, allowCompact)) {
+          if (atExplicitKey) {
+            keyNode = state.result;
+          } else {
+            valueNode = state.result;
+          }
+        }
+        if (!atExplicitKey) {
+          storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, valueNode, _keyLine, _keyLineStart, _keyPos);
+          keyTag = keyNode = valueNode = null;
+        }
+        skipSeparationSpace(state, true, -1);
+        ch = state.input.charCodeAt(state.position);
+      }
+      if ((state.line === _line || state.lineIndent > nodeIndent) && ch !== 0) {
+        throwError(state, "bad indentation of a mapping entry");
+      } else if (state.lineIndent < nodeIndent) {
+        break;
+      }
+    }
+    if (atExplicitKey) {
+      storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, null, _keyLine, _keyLineStart, _keyPos);
+    }
+    if (detected) {
+      state.tag = _tag;
+      state.anchor = _anchor;
+      state.kind = "mapping";
+      state.result = _result;
+    }
+    return detected;
+  }
+  function readTagProperty(state) {
+    let isVerbatim = false;
+    let isNamed = false;
+    let tagHandle;
+    let tagName;
+    let ch = state.input.charCodeAt(state.position);
+    if (ch !== 33) return false;
+    if (state.tag !== null) {
+      throwError(state, "duplication of a tag property");
+    }
+    ch = state.input.charCodeAt(++state.position);
+    if (ch === 60) {
+      isVerbatim = true;
+      ch = state.input.charCodeAt(++state.position);
+    } else if (ch === 33) {
+      isNamed = true;
+      tagHandle = "!!";
+      ch = state.input.charCodeAt(++state.position);
+    } else {
+      tagHandle = "!";
+    }
+    let _position = state.position;
+    if (isVerbatim) {
+      do {
+        ch = state.input.charCodeAt(++state.position);
+      } while (ch !== 0 && ch !== 62);
+      if (state.position < state.length) {
+        tagName = state.input.slice(_position, state.position);
+        ch = state.input.charCodeAt(++state.position);
+      } else {
+        throwError(state, "unexpected end of the stream within a verbatim tag");
+      }
+    } else {
+      while (ch !== 0 && !isWsOrEol(ch)) {
+        if (ch === 33) {
+          if (!isNamed) {
+            tagHandle = state.input.slice(_position - 1, state.position + 1);
+            if (!PATTERN_TAG_HANDLE.test(tagHandle)) {
+              throwError(state, "named tag handle cannot contain such characters");
+            }
+            isNamed = true;
+            _position = state.position + 1;
+          } else {
+            throwError(state, "tag suffix cannot contain exclamation marks");
+          }
+        }
+        ch = state.input.charCodeAt(++state.position);
+      }
+      tagName = state.input.slice(_position, state.position);
+      if (PATTERN_FLOW_INDICATORS.test(tagName)) {
+        throwError(state, "tag suffix cannot contain flow indicator characters");
+      }
+    }
+    if (tagName && !PATTERN_TAG_URI.test(tagName)) {
+      throwError(state, "tag name cannot contain such characters: " + tagName);
+    }
+    try {
+      tagName = decodeURIComponent(tagName);
+    } catch (err) {
+      throwError(state, "tag name is malformed: " + tagName);
+    }
+    if (isVerbatim) {
+      state.tag = tagName;
+    } else if (_hasOwnProperty.call(state.tagMap, tagHandle)) {
+      state.tag = state.tagMap[tagHandle] + tagName;
+    } else if (tagHandle === "!") {
+      state.tag = "!" + tagName;
+    } else if (tagHandle === "!!") {
+      state.tag = "tag:yaml.org,2002:" + tagName;
+    } else {
+      throwError(state, 'undeclared tag handle "' + tagHandle + '"');
+    }
+    return true;
+  }
+  function readAnchorProperty(state) {
+    let ch = state.input.charCodeAt(state.position);
+    if (ch !== 38) return false;
+    if (state.anchor !== null) {
+      throwError(state, "duplication of an anchor property");
+    }
+    ch = state.input.charCodeAt(++state.position);
+    const _position = state.position;
+    while (ch !== 0 && !isWsOrEol(ch) && !isFlowIndicator(ch)) {
+      ch = state.input.charCodeAt(++state.position);
+    }
+    if (state.position === _position) {
+      throwError(state, "name of an anchor node must contain at least one character");
+    }
+    state.anchor = state.input.slice(_position, state.position);
+    return true;
+  }
+  function readAlias(state) {
+    let ch = state.input.charCodeAt(state.position);
+    if (ch !== 42) return false;
+    ch = state.input.charCodeAt(++state.position);
+    const _position = state.position;
+    while (ch !== 0 && !isWsOrEol(ch) && !isFlowIndicator(ch)) {
+      ch = state.input.charCodeAt(++state.position);
+    }
+    if (state.position === _position) {
+      throwError(state, "name of an alias node must contain at least one character");
+    }
+    const alias = state.input.slice(_position, state.position);
+    if (!_hasOwnProperty.call(state.anchorMap, alias)) {
+      throwError(state, 'unidentified alias "' + alias + '"');
+    }
+    state.result = state.anchorMap[alias];
+    skipSeparationSpace(state, true, -1);
+    return true;
+  }
+  function tryReadBlockMappingFromProperty(state, propertyStart, nodeIndent, flowIndent) {
+    const fallbackState = snapshotState(state);
+    beginAnchorTransaction(state);
+    restoreState(state, propertyStart);
+    state.tag = null;
+    state.anchor = null;
+    state.kind = null;
+    state.result = null;
+    if (readBlockMapping(state, nodeIndent, flowIndent) && state.kind === "mapping") {
+      commitAnchorTransaction(state);
+      return true;
+    }
+    rollbackAnchorTransaction(state);
+    restoreState(state, fallbackState);
+    return false;
+  }
+  function composeNode(state, parentIndent, nodeContext, allowToSeek, allowCompact) {
+    let allowBlockScalars;
+    let allowBlockCollections;
+    let indentStatus = 1;
+    let atNewLine = false;
+    let hasContent = false;
+    let propertyStart = null;
+    let type2;
+    let flowIndent;
+    let blockIndent;
+    if (state.depth >= state.maxDepth) {
+      throwError(state, "nesting exceeded maxDepth (" + state.maxDepth + ")");
+    }
+    state.depth += 1;
+    if (state.listener !== null) {
+      state.listener("open", state);
+    }
+    state.tag = null;
+    state.anchor = null;
+    state.kind = null;
+    state.result = null;
+    const allowBlockStyles = allowBlockScalars = allowBlockCollections = CONTEXT_BLOCK_OUT === nodeContext || CONTEXT_BLOCK_IN === nodeContext;
+    if (allowToSeek) {
+      if (skipSeparationSpace(state, true, -1)) {
+        atNewLine = true;
+        if (state.lineIndent > parentIndent) {
+          indentStatus = 1;
+        } else if (state.lineIndent === parentIndent) {
+          indentStatus = 0;
+        } else if (state.lineIndent < parentIndent) {
+          indentStatus = -1;
+        }
+      }
+    }
+    if (indentStatus === 1) {
+      while (true) {
+        const ch = state.input.charCodeAt(state.position);
+        const propertyState = snapshotState(state);
+        if (atNewLine && (ch === 33 && state.tag !== null || ch === 38 && state.anchor !== null)) {
+          break;
+        }
+        if (!readTagProperty(state) && !readAnchorProperty(state)) {
+          break;
+        }
+        if (propertyStart === null) {
+          propertyStart = propertyState;
+        }
+        if (skipSeparationSpace(state, true, -1)) {
+          atNewLine = true;
+          allowBlockCollections = allowBlockStyles;
+          if (state.lineIndent > parentIndent) {
+            indentStatus = 1;
+          } else if (state.lineIndent === parentIndent) {
+            indentStatus = 0;
+          } else if (state.lineIndent < parentIndent) {
+            indentStatus = -1;
+          }
+        } else {
+          allowBlockCollections = false;
+        }
+      }
+    }
+    if (allowBlockCollections) {
+      allowBlockCollections = atNewLine || allowCompact;
+    }
+    if (indentStatus === 1 || CONTEXT_BLOCK_OUT === nodeContext) {
+      if (CONTEXT_FLOW_IN === nodeContext || CONTEXT_FLOW_OUT === nodeContext) {
+        flowIndent = parentIndent;
+      } else {
+        flowIndent = parentIndent + 1;
+      }
+      blockIndent = state.position - state.lineStart;
+      if (indentStatus === 1) {
+        if (allowBlockCollections && (readBlockSequence(state, blockIndent) || readBlockMapping(state, blockIndent, flowIndent)) || readFlowCollection(state, flowIndent)) {
+          hasContent = true;
+        } else {
+          const ch = state.input.charCodeAt(state.position);
+          if (propertyStart !== null && allowBlockStyles && !allowBlockCollections && ch !== 124 && ch !== 62 && tryReadBlockMappingFromProperty(
+            state,
+            propertyStart,
+            propertyStart.position - propertyStart.lineStart,
+            flowIndent
+          )) {
+            hasContent = true;
+          } else if (allowBlockScalars && readBlockScalar(state, flowIndent) || readSingleQuotedScalar(state, flowIndent) || readDoubleQuotedScalar(state, flowIndent)) {
+            hasContent = true;
+          } else if (readAlias(state)) {
+            hasContent = true;
+            if (state.tag !== null || state.anchor !== null) {
+              throwError(state, "alias node should not have any properties");
+            }
+          } else if (readPlainScalar(state, flowIndent, CONTEXT_FLOW_IN === nodeContext)) {
+            hasContent = true;
+            if (state.tag === null) {
+              state.tag = "?";
+            }
+          }
+          if (state.anchor !== null) {
+            storeAnchor(state, state.anchor, state.result);
+          }
+        }
+      } else if (indentStatus === 0) {
+        hasContent = allowBlockCollections && readBlockSequence(state, blockIndent);
+      }
+    }
+    if (state.tag === null) {
+      if (state.anchor !== null) {
+        storeAnchor(state, state.anchor, state.result);
+      }
+    } else if (state.tag === "?") {
+      if (state.result !== null && state.kind !== "scalar") {
+        throwError(state, 'unacceptable node kind for !<?> tag; it should be "scalar", not "' + state.kind + '"');
+      }
+      for (let typeIndex = 0, typeQuantity = state.implicitTypes.length; typeIndex < typeQuantity; typeIndex += 1) {
+        type2 = state.implicitTypes[typeIndex];
+        if (type2.resolve(state.result)) {
+          state.result = type2.construct(state.result);
+          state.tag = type2.tag;
+          if (state.anchor !== null) {
+            storeAnchor(state, state.anchor, state.result);
+          }
+          break;
+        }
+      }
+    } else if (state.tag !== "!") {
+      if (_hasOwnProperty.call(state.typeMap[state.kind || "fallback"], state.tag)) {
+        type2 = state.typeMap[state.kind || "fallback"][state.tag];
+      } else {
+        type2 = null;
+        const typeList = state.typeMap.multi[state.kind || "fallback"];
+        for (let typeIndex = 0, typeQuantity = typeList.length; typeIndex < typeQuantity; typeIndex += 1) {
+          if (state.tag.slice(0, typeList[typeIndex].tag.length) === typeList[typeIndex].tag) {
+            type2 = typeList[typeIndex];
+            break;
+          }
+        }
+      }
+      if (!type2) {
+        throwError(state, "unknown tag !<" + state.tag + ">");
+      }
+      if (state.result !== null && type2.kind !== state.kind) {
+        throwError(state, "unacceptable node kind for !<" + state.tag + '> tag; it should be "' + type2.kind + '", not "' + state.kind + '"');
+      }
+      if (!type2.resolve(state.result, state.tag)) {
+        throwError(state, "cannot resolve a node with !<" + state.tag + "> explicit tag");
+      } else {
+        state.result = type2.construct(state.result, state.tag);
+        if (state.anchor !== null) {
+          storeAnchor(state, state.anchor, state.result);
+        }
+      }
+    }
+    if (state.listener !== null) {
+      state.listener("close", state);
+    }
+    state.depth -= 1;
+    return state.tag !== null || state.anchor !== null || hasContent;
+  }
+  function readDocument(state) {
+    const documentStart = state.position;
+    let hasDirectives = false;
+    let ch;
+    state.version = null;
+    state.checkLineBreaks = state.legacy;
+    state.tagMap = /* @__PURE__ */ Object.create(null);
+    state.anchorMap = /* @__PURE__ */ Object.create(null);
+    while ((ch = state.input.charCodeAt(state.position)) !== 0) {
+      skipSeparationSpace(state, true, -1);
+      ch = state.input.charCodeAt(state.position);
+      if (state.lineIndent > 0 || ch !== 37) {
+        break;
+      }
+      hasDirectives = true;
+      ch = state.input.charCodeAt(++state.position);
+      let _position = state.position;
+      while (ch !== 0 && !isWsOrEol(ch)) {
+        ch = state.input.charCodeAt(++state.position);
+      }
+      const directiveName = state.input.slice(_position, state.position);
+      const directiveArgs = [];
+      if (directiveName.length < 1) {
+        throwError(state, "directive name must not be less than one character in length");
+      }
+      while (ch !== 0) {
+        while (isWhiteSpace(ch)) {
+          ch = state.input.charCodeAt(++state.position);
+        }
+        if (ch === 35) {
+          do {
+            ch = state.input.charCodeAt(++state.position);
+          } while (ch !== 0 && !isEol(ch));
+          break;
+        }
+        if (isEol(ch)) break;
+        _position = state.position;
+        while (ch !== 0 && !isWsOrEol(ch)) {
+          ch = state.input.charCodeAt(++state.position);
+        }
+        directiveArgs.push(state.input.slice(_position, state.position));
+      }
+      if (ch !== 0) readLineBreak(state);
+      if (_hasOwnProperty.call(directiveHandlers, directiveName)) {
+        directiveHandlers[directiveName](state, directiveName, directiveArgs);
+      } else {
+        throwWarning(state, 'unknown document directive "' + directiveName + '"');
+      }
+    }
+    skipSeparationSpace(state, true, -1);
+    if (state.lineIndent === 0 && state.input.charCodeAt(state.position) === 45 && state.input.charCodeAt(state.position + 1) === 45 && state.input.charCodeAt(state.position + 2) === 45) {
+      state.position += 3;
+      skipSeparationSpace(state, true, -1);
+    } else if (hasDirectives) {
+      throwError(state, "directives end mark is expected");
+    }
+    composeNode(state, state.lineIndent - 1, CONTEXT_BLOCK_OUT, false, true);
+    skipSeparationSpace(state, true, -1);
+    if (state.checkLineBreaks && PATTERN_NON_ASCII_LINE_BREAKS.test(state.input.slice(documentStart, state.position))) {
+      throwWarning(state, "non-ASCII line breaks are interpreted as content");
+    }
+    state.documents.push(state.result);
+    if (state.position === state.lineStart && testDocumentSeparator(state)) {
+      if (state.input.charCodeAt(state.position) === 46) {
+        state.position += 3;
+        skipSeparationSpace(state, true, -1);
+      }
+      return;
+    }
+    if (state.position < state.length - 1) {
+      throwError(state, "end of the stream or a document separator is expected");
+    }
+  }
+  function loadDocuments(input, options) {
+    input = String(input);
+    options = options || {};
+    if (input.length !== 0) {
+      if (input.charCodeAt(input.length - 1) !== 10 && input.charCodeAt(input.length - 1) !== 13) {
+        input += "\n";
+      }
+      if (input.charCodeAt(0) === 65279) {
+        input = input.slice(1);
+      }
+    }
+    const state = new State(input, options);
+    const nullpos = input.indexOf("\0");
+    if (nullpos !== -1) {
+      state.position = nullpos;
+      throwError(state, "null byte is not allowed in input");
+    }
+    state.input += "\0";
+    while (state.input.charCodeAt(state.position) === 32) {
+      state.lineIndent += 1;
+      state.position += 1;
+    }
+    while (state.position < state.length - 1) {
+      readDocument(state);
+    }
+    return state.documents;
+  }
+  function loadAll2(input, iterator, options) {
+    if (iterator !== null && typeof iterator === "object" && typeof options === "undefined") {
+      options = iterator;
+      iterator = null;
+    }
+    const documents = loadDocuments(input, options);
+    if (typeof iterator !== "function") {
+      return documents;
+    }
+    for (let index = 0, length = documents.length; index < length; index += 1) {
+      iterator(documents[index]);
+    }
+  }
+  function load2(input, options) {
+    const documents = loadDocuments(input, options);
+    if (documents.length === 0) {
+      return void 0;
+    } else if (documents.length === 1) {
+      return documents[0];
+    }
+    throw new YAMLException2("expected a single document in the stream, but found more");
+  }
+  loader.loadAll = loadAll2;
+  loader.load = load2;
+  return loader;
+}
+var dumper = {};
+var hasRequiredDumper;
+function requireDumper() {
+  if (hasRequiredDumper) return dumper;
+  hasRequiredDumper = 1;
+  const common2 = requireCommon();
+  const YAMLException2 = requireException();
+  const DEFAULT_SCHEMA2 = require_default();
+  const _toString = Object.prototype.toString;
+  const _hasOwnProperty = Object.prototype.hasOwnProperty;
+  const CHAR_BOM = 65279;
+  const CHAR_TAB = 9;
+  const CHAR_LINE_FEED = 10;
+  const CHAR_CARRIAGE_RETURN = 13;
+  const CHAR_SPACE = 32;
+  const CHAR_EXCLAMATION = 33;
+  const CHAR_DOUBLE_QUOTE = 34;
+  const CHAR_SHARP = 35;
+  const CHAR_PERCENT = 37;
+  const CHAR_AMPERSAND = 38;
+  const CHAR_SINGLE_QUOTE = 39;
+  const CHAR_ASTERISK = 42;
+  const CHAR_COMMA = 44;
+  const CHAR_MINUS = 45;
+  const CHAR_COLON = 58;
+  const CHAR_EQUALS = 61;
+  const CHAR_GREATER_THAN = 62;
+  const CHAR_QUESTION = 63;
+  const CHAR_COMMERCIAL_AT = 64;
+  const CHAR_LEFT_SQUARE_BRACKET = 91;
+  const CHAR_RIGHT_SQUARE_BRACKET = 93;
+  const CHAR_GRAVE_ACCENT = 96;
+  const CHAR_LEFT_CURLY_BRACKET = 123;
+  const CHAR_VERTICAL_LINE = 124;
+  const CHAR_RIGHT_CURLY_BRACKET = 125;
+  const ESCAPE_SEQUENCES = {};
+  ESCAPE_SEQUENCES[0] = "\\0";
+  ESCAPE_SEQUENCES[7] = "\\a";
+  ESCAPE_SEQUENCES[8] = "\\b";
+  ESCAPE_SEQUENCES[9] = "\\t";
+  ESCAPE_SEQUENCES[10] = "\\n";
+  ESCAPE_SEQUENCES[11] = "\\v";
+  ESCAPE_SEQUENCES[12] = "\\f";
+  ESCAPE_SEQUENCES[13] = "\\r";
+  ESCAPE_SEQUENCES[27] = "\\e";
+  ESCAPE_SEQUENCES[34] = '\\"';
+  ESCAPE_SEQUENCES[92] = "\\\\";
+  ESCAPE_SEQUENCES[133] = "\\N";
+  ESCAPE_SEQUENCES[160] = "\\_";
+  ESCAPE_SEQUENCES[8232] = "\\L";
+  ESCAPE_SEQUENCES[8233] = "\\P";
+  const DEPRECATED_BOOLEANS_SYNTAX = [
+    "y",
+    "Y",
+    "yes",
+    "Yes",
+    "YES",
+    "on",
+    "On",
+    "ON",
+    "n",
+    "N",
+    "no",
+    "No",
+    "NO",
+    "off",
+    "Off",
+    "OFF"
+  ];
+  const DEPRECATED_BASE60_SYNTAX = /^[-+]?[0-9_]+(?::[0-9_]+)+(?:\.[0-9_]*)?$/;
+  function compileStyleMap(schema2, map2) {
+    if (map2 === null) return {};
+    const result = {};
+    const keys = Object.keys(map2);
+    for (let index = 0, length = keys.length; index < length; index += 1) {
+      let tag = keys[index];
+      let style = String(map2[tag]);
+      if (tag.slice(0, 2) === "!!") {
+        tag = "tag:yaml.org,2002:" + tag.slice(2);
+      }
+      const type2 = schema2.compiledTypeMap["fallback"][tag];
+      if (type2 && _hasOwnProperty.call(type2.styleAliases, style)) {
+        style = type2.styleAliases[style];
+      }
+      result[tag] = style;
+    }
+    return result;
+  }
+  function encodeHex(character) {
+    let handle;
+    let length;
+    const string = character.toString(16).toUpperCase();
+    if (character <= 255) {
+      handle = "x";
+      length = 2;
+    } else if (character <= 65535) {
+      handle = "u";
+      length = 4;
+    } else if (character <= 4294967295) {
+      handle = "U";
+      length = 8;
+    } else {
+      throw new YAMLException2("code point within a string may not be greater than 0xFFFFFFFF");
+    }
+    return "\\" + handle + common2.repeat("0", length - string.length) + string;
+  }
+  const QUOTING_TYPE_SINGLE = 1;
+  const QUOTING_TYPE_DOUBLE = 2;
+  function State(options) {
+    this.schema = options["schema"] || DEFAULT_SCHEMA2;
+    this.indent = Math.max(1, options["indent"] || 2);
+    this.noArrayIndent = options["noArrayIndent"] || false;
+    this.skipInvalid = options["skipInvalid"] || false;
+    this.flowLevel = common2.isNothing(options["flowLevel"]) ? -1 : options["flowLevel"];
+    this.styleMap = compileStyleMap(this.schema, options["styles"] || null);
+    this.sortKeys = options["sortKeys"] || false;
+    this.lineWidth = options["lineWidth"] || 80;
+    this.noRefs = options["noRefs"] || false;
+    this.noCompatMode = options["noCompatMode"] || false;
+    this.condenseFlow = options["condenseFlow"] || false;
+    this.quotingType = options["quotingType"] === '"' ? QUOTING_TYPE_DOUBLE : QUOTING_TYPE_SINGLE;
+    this.forceQuotes = options["forceQuotes"] || false;
+    this.replacer = typeof options["replacer"] === "function" ? options["replacer"] : null;
+    this.implicitTypes = this.schema.compiledImplicit;
+    this.explicitTypes = this.schema.compiledExplicit;
+    this.tag = null;
+    this.result = "";
+    this.duplicates = [];
+    this.usedDuplicates = null;
+  }
+  function indentString(string, spaces) {
+    const ind = common2.repeat(" ", spaces);
+    let position = 0;
+    let result = "";
+    const length = string.length;
+    while (position < length) {
+      let line;
+      const next = string.indexOf("\n", position);
+      if (next === -1) {
+        line = string.slice(position);
+        position = length;
+      } else {
+        line = string.slice(position, next + 1);
+        position = next + 1;
+      }
+      if (line.length && line !== "\n") result += ind;
+      result += line;
+    }
+    return result;
+  }
+  function generateNextLine(state, level) {
+    return "\n" + common2.repeat(" ", state.indent * level);
+  }
+  function testImplicitResolving(state, str2) {
+    for (let index = 0, length = state.implicitTypes.length; index < length; index += 1) {
+      const type2 = state.implicitTypes[index];
+      if (type2.resolve(str2)) {
+        return true;
+      }
+    }
+    return false;
+  }
+  function isWhitespace(c) {
+    return c === CHAR_SPACE || c === CHAR_TAB;
+  }
+  function isPrintable(c) {
+    return c >= 32 && c <= 126 || c >= 161 && c <= 55295 && c !== 8232 && c !== 8233 || c >= 57344 && c <= 65533 && c !== CHAR_BOM || c >= 65536 && c <= 1114111;
+  }
+  function isNsCharOrWhitespace(c) {
+    return isPrintable(c) && c !== CHAR_BOM && // - b-char
+    c !== CHAR_CARRIAGE_RETURN && c !== CHAR_LINE_FEED;
+  }
+  function isPlainSafe(c, prev, inblock) {
+    const cIsNsCharOrWhitespace = isNsCharOrWhitespace(c);
+    const cIsNsChar = cIsNsCharOrWhitespace && !isWhitespace(c);
+    return (
+      // ns-plain-safe
+      (inblock ? cIsNsCharOrWhitespace : cIsNsCharOrWhitespace && // - c-flow-indicator
+      c !== CHAR_COMMA && c !== CHAR_LEFT_SQUARE_BRACKET && c !== CHAR_RIGHT_SQUARE_BRACKET && c !== CHAR_LEFT_CURLY_BRACKET && c !== CHAR_RIGHT_CURLY_BRACKET) && // ns-plain-char
+      c !== CHAR_SHARP && // false on '#'
+      !(prev === CHAR_COLON && !cIsNsChar) || // false on ': '
+      isNsCharOrWhitespace(prev) && !isWhitespace(prev) && c === CHAR_SHARP || // change to true on '[^ ]#'
+      prev === CHAR_COLON && cIsNsChar
+    );
+  }
+  function isPlainSafeFirst(c) {
+    return isPrintable(c) && c !== CHAR_BOM && !isWhitespace(c) && // - s-white
+    // - (c-indicator ::=
+    // “-” | “?” | “:” | “,” | “[” | “]” | “{” | “}”
+    c !== CHAR_MINUS && c !== CHAR_QUESTION && c !== CHAR_COLON && c !== CHAR_COMMA && c !== CHAR_LEFT_SQUARE_BRACKET && c !== CHAR_RIGHT_SQUARE_BRACKET && c !== CHAR_LEFT_CURLY_BRACKET && c !== CHAR_RIGHT_CURLY_BRACKET && // | “#” | “&” | “*” | “!” | “|” | “=” | “>” | “'” | “"”
+    c !== CHAR_SHARP && c !== CHAR_AMPERSAND && c !== CHAR_ASTERISK && c !== CHAR_EXCLAMATION && c !== CHAR_VERTICAL_LINE && c !== CHAR_EQUALS && c !== CHAR_GREATER_THAN && c !== CHAR_SINGLE_QUOTE && c !== CHAR_DOUBLE_QUOTE && // | “%” | “@” | “`”)
+    c !== CHAR_PERCENT && c !== CHAR_COMMERCIAL_AT && c !== CHAR_GRAVE_ACCENT;
+  }
+  function isPlainSafeLast(c) {
+    return !isWhitespace(c) && c !== CHAR_COLON;
+  }
+  function codePointAt(string, pos) {
+    const first = string.charCodeAt(pos);
+    let second;
+    if (first >= 55296 && first <= 56319 && pos + 1 < string.length) {
+      second = string.charCodeAt(pos + 1);
+      if (second >= 56320 && second <= 57343) {
+        return (first - 55296) * 1024 + second - 56320 + 65536;
+      }
+    }
+    return first;
+  }
+  function needIndentIndicator(string) {
+    const leadingSpaceRe = /^\n* /;
+    return leadingSpaceRe.test(string);
+  }
+  const STYLE_PLAIN = 1;
+  const STYLE_SINGLE = 2;
+  const STYLE_LITERAL = 3;
+  const STYLE_FOLDED = 4;
+  const STYLE_DOUBLE = 5;
+  function chooseScalarStyle(string, singleLineOnly, indentPerLevel, lineWidth, testAmbiguousType, quotingType, forceQuotes, inblock) {
+    let i;
+    let char = 0;
+    let prevChar = null;
+    let hasLineBreak = false;
+    let hasFoldableLine = false;
+    const shouldTrackWidth = lineWidth !== -1;
+    let previousLineBreak = -1;
+    let plain = isPlainSafeFirst(codePointAt(string, 0)) && isPlainSafeLast(codePointAt(string, string.length - 1));
+    if (singleLineOnly || forceQuotes) {
+      for (i = 0; i < string.length; char >= 65536 ? i += 2 : i++) {
+        char = codePointAt(string, i);
+        if (!isPrintable(char)) {
+          return STYLE_DOUBLE;
+        }
+        plain = plain && isPlainSafe(char, prevChar, inblock);
+        prevChar = char;
+      }
+    } else {
+      for (i = 0; i < string.length; char >= 65536 ? i += 2 : i++) {
+        char = codePointAt(string, i);
+        if (char === CHAR_LINE_FEED) {
+          hasLineBreak = true;
+          if (shouldTrackWidth) {
+            hasFoldableLine = hasFoldableLine || // Foldable line = too long, and not more-indented.
+            i - previousLineBreak - 1 > lineWidth && string[previousLineBreak + 1] !== " ";
+            previousLineBreak = i;
+          }
+        } else if (!isPrintable(char)) {
+          return STYLE_DOUBLE;
+        }
+        plain = plain && isPlainSafe(char, prevChar, inblock);
+        prevChar = char;
+      }
+      hasFoldableLine = hasFoldableLine || shouldTrackWidth && (i - previousLineBreak - 1 > lineWidth && string[previousLineBreak + 1] !== " ");
+    }
+    if (!hasLineBreak && !hasFoldableLine) {
+      if (plain && !forceQuotes && !testAmbiguousType(string)) {
+        return STYLE_PLAIN;
+      }
+      return quotingType === QUOTING_TYPE_DOUBLE ? STYLE_DOUBLE : STYLE_SINGLE;
+    }
+    if (indentPerLevel > 9 && needIndentIndicator(string)) {
+      return STYLE_DOUBLE;
+    }
+    if (!forceQuotes) {
+      return hasFoldableLine ? STYLE_FOLDED : STYLE_LITERAL;
+    }
+    return quotingType === QUOTING_TYPE_DOUBLE ? STYLE_DOUBLE : STYLE_SINGLE;
+  }
+  function writeScalar(state, string, level, iskey, inblock) {
+    state.dump = (function() {
+      if (string.length === 0) {
+        return state.quotingType === QUOTING_TYPE_DOUBLE ? '""' : "''";
+      }
+      if (!state.noCompatMode) {
+        if (DEPRECATED_BOOLEANS_SYNTAX.indexOf(string) !== -1 || DEPRECATED_BASE60_SYNTAX.test(string)) {
+          return state.quotingType === QUOTING_TYPE_DOUBLE ? '"' + string + '"' : "'" + string + "'";
+        }
+      }
+      const indent = state.indent * Math.max(1, level);
+      const lineWidth = state.lineWidth === -1 ? -1 : Math.max(Math.min(state.lineWidth, 40), state.lineWidth - indent);
+      const singleLineOnly = iskey || // No block styles in flow mode.
+      state.flowLevel > -1 && level >= state.flowLevel;
+      function testAmbiguity(string2) {
+        return testImplicitResolving(state, string2);
+      }
+      switch (chooseScalarStyle(
+        string,
+        singleLineOnly,
+        state.indent,
+        lineWidth,
+        testAmbiguity,
+        state.quotingType,
+        state.forceQuotes && !iskey,
+        inblock
+      )) {
+        case STYLE_PLAIN:
+          return string;
+        case STYLE_SINGLE:
+          return "'" + string.replace(/'/g, "''") + "'";
+        case STYLE_LITERAL:
+          return "|" + blockHeader(string, state.indent) + dropEndingNewline(indentString(string, indent));
+        case STYLE_FOLDED:
+          return ">" + blockHeader(string, state.indent) + dropEndingNewline(indentString(foldString(string, lineWidth), indent));
+        case STYLE_DOUBLE:
+          return '"' + escapeString(string) + '"';
+        default:
+          throw new YAMLException2("impossible error: invalid scalar style");
+      }
+    })();
+  }
+  function blockHeader(string, indentPerLevel) {
+    const indentIndicator = needIndentIndicator(string) ? String(indentPerLevel) : "";
+    const clip = string[string.length - 1] === "\n";
+    const keep = clip && (string[string.length - 2] === "\n" || string === "\n");
+    const chomp = keep ? "+" : clip ? "" : "-";
+    return indentIndicator + chomp + "\n";
+  }
+  function dropEndingNewline(string) {
+    return string[string.length - 1] === "\n" ? string.slice(0, -1) : string;
+  }
+  function foldString(string, width) {
+    const lineRe = /(\n+)([^\n]*)/g;
+    let result = (function() {
+      let nextLF = string.indexOf("\n");
+      nextLF = nextLF !== -1 ? nextLF : string.length;
+      lineRe.lastIndex = nextLF;
+      return foldLine(string.slice(0, nextLF), width);
+    })();
+    let prevMoreIndented = string[0] === "\n" || string[0] === " ";
+    let moreIndented;
+    let match;
+    while (match = lineRe.exec(string)) {
+      const prefix = match[1];
+      const line = match[2];
+      moreIndented = line[0] === " ";
+      result += prefix + (!prevMoreIndented && !moreIndented && line !== "" ? "\n" : "") + foldLine(line, width);
+      prevMoreIndented = moreIndented;
+    }
+    return result;
+  }
+  function foldLine(line, width) {
+    if (line === "" || line[0] === " ") return line;
+    const breakRe = / [^ ]/g;
+    let match;
+    let start = 0;
+    let end;
+    let curr = 0;
+    let next = 0;
+    let result = "";
+    while (match = breakRe.exec(line)) {
+      next = match.index;
+      if (next - start > width) {
+        end = curr > start ? curr : next;
+        result += "\n" + line.slice(start, end);
+        start = end + 1;
+      }
+      curr = next;
+    }
+    result += "\n";
+    if (line.length - start > width && curr > start) {
+      result += line.slice(start, curr) + "\n" + line.slice(curr + 1);
+    } else {
+      result += line.slice(start);
+    }
+    return result.slice(1);
+  }
+  function escapeString(string) {
+    let result = "";
+    let char = 0;
+    for (let i = 0; i < string.length; char >= 65536 ? i += 2 : i++) {
+      char = codePointAt(string, i);
+      const escapeSeq = ESCAPE_SEQUENCES[char];
+      if (!escapeSeq && isPrintable(char)) {
+        result += string[i];
+        if (char >= 65536) result += string[i + 1];
+      } else {
+        result += escapeSeq || encodeHex(char);
+      }
+    }
+    return result;
+  }
+  function writeFlowSequence(state, level, object) {
+    let _result = "";
+    const _tag = state.tag;
+    for (let index = 0, length = object.length; index < length; index += 1) {
+      let value = object[index];
+      if (state.replacer) {
+        value = state.replacer.call(object, String(index), value);
+      }
+      if (writeNode(state, level, value, false, false) || typeof value === "undefined" && writeNode(state, level, null, false, false)) {
+        if (_result !== "") _result += "," + (!state.condenseFlow ? " " : "");
+        _result += state.dump;
+      }
+    }
+    state.tag = _tag;
+    state.dump = "[" + _result + "]";
+  }
+  function writeBlockSequence(state, level, object, compact) {
+    let _result = "";
+    const _tag = state.tag;
+    for (let index = 0, length = object.length; index < length; index += 1) {
+      let value = object[index];
+      if (state.replacer) {
+        value = state.replacer.call(object, String(index), value);
+      }
+      if (writeNode(state, level + 1, value, true, true, false, true) || typeof value === "undefined" && writeNode(state, level + 1, null, true, true, false, true)) {
+        if (!compact || _result !== "") {
+          _result += generateNextLine(state, level);
+        }
+        if (state.dump && CHAR_LINE_FEED === state.dump.charCodeAt(0)) {
+          _result += "-";
+        } else {
+          _result += "- ";
+        }
+        _result += state.dump;
+      }
+    }
+    state.tag = _tag;
+    state.dump = _result || "[]";
+  }
+  function writeFlowMapping(state, level, object) {
+    let _result = "";
+    const _tag = state.tag;
+    const objectKeyList = Object.keys(object);
+    for (let index = 0, length = objectKeyList.length; index < length; index += 1) {
+      let pairBuffer = "";
+      if (_result !== "") pairBuffer += ", ";
+      if (state.condenseFlow) pairBuffer += '"';
+      const objectKey = objectKeyList[index];
+      let objectValue = object[objectKey];
+      if (state.replacer) {
+        objectValue = state.replacer.call(object, objectKey, objectValue);
+      }
+      if (!writeNode(state, level, objectKey, false, false)) {
+        continue;
+      }
+      if (state.dump.length > 1024) pairBuffer += "? ";
+      pairBuffer += state.dump + (state.condenseFlow ? '"' : "") + ":" + (state.condenseFlow ? "" : " ");
+      if (!writeNode(state, level, objectValue, false, false)) {
+        continue;
+      }
+      pairBuffer += state.dump;
+      _result += pairBuffer;
+    }
+    state.tag = _tag;
+    state.dump = "{" + _result + "}";
+  }
+  function writeBlockMapping(state, level, object, compact) {
+    let _result = "";
+    const _tag = state.tag;
+    const objectKeyList = Object.keys(object);
+    if (state.sortKeys === true) {
+      objectKeyList.sort();
+    } else if (typeof state.sortKeys === "function") {
+      objectKeyList.sort(state.sortKeys);
+    } else if (state.sortKeys) {
+      throw new YAMLException2("sortKeys must be a boolean or a function");
+    }
+    for (let index = 0, length = objectKeyList.length; index < length; index += 1) {
+      let pairBuffer = "";
+      if (!compact || _result !== "") {
+        pairBuffer += generateNextLine(state, level);
+      }
+      const objectKey = objectKeyList[index];
+      let objectValue = object[objectKey];
+      if (state.replacer) {
+        objectValue = state.replacer.call(object, objectKey, objectValue);
+      }
+      if (!writeNode(state, level + 1, objectKey, true, true, true)) {
+        continue;
+      }
+      const explicitPair = state.tag !== null && state.tag !== "?" || state.dump && state.dump.length > 1024;
+      if (explicitPair) {
+        if (state.dump && CHAR_LINE_FEED === state.dump.charCodeAt(0)) {
+          pairBuffer += "?";
+        } else {
+          pairBuffer += "? ";
+        }
+      }
+      pairBuffer += state.dump;
+      if (explicitPair) {
+        pairBuffer += generateNextLine(state, level);
+      }
+      if (!writeNode(state, level + 1, objectValue, true, explicitPair)) {
+        continue;
+      }
+      if (state.dump && CHAR_LINE_FEED === state.dump.charCodeAt(0)) {
+        pairBuffer += ":";
+      } else {
+        pairBuffer += ": ";
+      }
+      pairBuffer += state.dump;
+      _result += pairBuffer;
+    }
+    state.tag = _tag;
+    state.dump = _result || "{}";
+  }
+  function detectType(state, object, explicit) {
+    const typeList = explicit ? state.explicitTypes : state.implicitTypes;
+    for (let index = 0, length = typeList.length; index < length; index += 1) {
+      const type2 = typeList[index];
+      if ((type2.instanceOf || type2.predicate) && (!type2.instanceOf || typeof object === "object" && object instanceof type2.instanceOf) && (!type2.predicate || type2.predicate(object))) {
+        if (explicit) {
+          if (type2.multi && type2.representName) {
+            state.tag = type2.representName(object);
+          } else {
+            state.tag = type2.tag;
+          }
+        } else {
+          state.tag = "?";
+        }
+        if (type2.represent) {
+          const style = state.styleMap[type2.tag] || type2.defaultStyle;
+          let _result;
+          if (_toString.call(type2.represent) === "[object Function]") {
+            _result = type2.represent(object, style);
+          } else if (_hasOwnProperty.call(type2.represent, style)) {
+            _result = type2.represent[style](object, style);
+          } else {
+            throw new YAMLException2("!<" + type2.tag + '> tag resolver accepts not "' + style + '" style');
+          }
+          state.dump = _result;
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+  function writeNode(state, level, object, block, compact, iskey, isblockseq) {
+    state.tag = null;
+    state.dump = object;
+    if (!detectType(state, object, false)) {
+      detectType(state, object, true);
+    }
+    const type2 = _toString.call(state.dump);
+    const inblock = block;
+    if (block) {
+      block = state.flowLevel < 0 || state.flowLevel > level;
+    }
+    const objectOrArray = type2 === "[object Object]" || type2 === "[object Array]";
+    let duplicateIndex;
+    let duplicate;
+    if (objectOrArray) {
+      duplicateIndex = state.duplicates.indexOf(object);
+      duplicate = duplicateIndex !== -1;
+    }
+    if (state.tag !== null && state.tag !== "?" || duplicate || state.indent !== 2 && level > 0) {
+      compact = false;
+    }
+    if (duplicate && state.usedDuplicates[duplicateIndex]) {
+      state.dump = "*ref_" + duplicateIndex;
+    } else {
+      if (objectOrArray && duplicate && !state.usedDuplicates[duplicateIndex]) {
+        state.usedDuplicates[duplicateIndex] = true;
+      }
+      if (type2 === "[object Object]") {
+        if (block && Object.keys(state.dump).length !== 0) {
+          writeBlockMapping(state, level, state.dump, compact);
+          if (duplicate) {
+            state.dump = "&ref_" + duplicateIndex + state.dump;
+          }
+        } else {
+          writeFlowMapping(state, level, state.dump);
+          if (duplicate) {
+            state.dump = "&ref_" + duplicateIndex + " " + state.dump;
+          }
+        }
+      } else if (type2 === "[object Array]") {
+        if (block && state.dump.length !== 0) {
+          if (state.noArrayIndent && !isblockseq && level > 0) {
+            writeBlockSequence(state, level - 1, state.dump, compact);
+          } else {
+            writeBlockSequence(state, level, state.dump, compact);
+          }
+          if (duplicate) {
+            state.dump = "&ref_" + duplicateIndex + state.dump;
+          }
+        } else {
+          writeFlowSequence(state, level, state.dump);
+          if (duplicate) {
+            state.dump = "&ref_" + duplicateIndex + " " + state.dump;
+          }
+        }
+      } else if (type2 === "[object String]") {
+        if (state.tag !== "?") {
+          writeScalar(state, state.dump, level, iskey, inblock);
+        }
+      } else if (type2 === "[object Undefined]") {
+        return false;
+      } else {
+        if (state.skipInvalid) return false;
+        throw new YAMLException2("unacceptable kind of an object to dump " + type2);
+      }
+      if (state.tag !== null && state.tag !== "?") {
+        let tagStr = encodeURI(
+          state.tag[0] === "!" ? state.tag.slice(1) : state.tag
+        ).replace(/!/g, "%21");
+        if (state.tag[0] === "!") {
+          tagStr = "!" + tagStr;
+        } else if (tagStr.slice(0, 18) === "tag:yaml.org,2002:") {
+          tagStr = "!!" + tagStr.slice(18);
+        } else {
+          tagStr = "!<" + tagStr + ">";
+        }
+        state.dump = tagStr + " " + state.dump;
+      }
+    }
+    return true;
+  }
+  function getDuplicateReferences(object, state) {
+    const objects = [];
+    const duplicatesIndexes = [];
+    inspectNode(object, objects, duplicatesIndexes);
+    const length = duplicatesIndexes.length;
+    for (let index = 0; index < length; index += 1) {
+      state.duplicates.push(objects[duplicatesIndexes[index]]);
+    }
+    state.usedDuplicates = new Array(length);
+  }
+  function inspectNode(object, objects, duplicatesIndexes) {
+    if (object !== null && typeof object === "object") {
+      const index = objects.indexOf(object);
+      if (index !== -1) {
+        if (duplicatesIndexes.indexOf(index) === -1) {
+          duplicatesIndexes.push(index);
+        }
+      } else {
+        objects.push(object);
+        if (Array.isArray(object)) {
+          for (let i = 0, length = object.length; i < length; i += 1) {
+            inspectNode(object[i], objects, duplicatesIndexes);
+          }
+        } else {
+          const objectKeyList = Object.keys(object);
+          for (let i = 0, length = objectKeyList.length; i < length; i += 1) {
+            inspectNode(object[objectKeyList[i]], objects, duplicatesIndexes);
+          }
+        }
+      }
+    }
+  }
+  function dump2(input, options) {
+    options = options || {};
+    const state = new State(options);
+    if (!state.noRefs) getDuplicateReferences(input, state);
+    let value = input;
+    if (state.replacer) {
+      value = state.replacer.call({ "": value }, "", value);
+    }
+    if (writeNode(state, 0, value, true, true)) return state.dump + "\n";
+    return "";
+  }
+  dumper.dump = dump2;
+  return dumper;
+}
+var hasRequiredJsYaml;
+function requireJsYaml() {
+  if (hasRequiredJsYaml) return jsYaml;
+  hasRequiredJsYaml = 1;
+  const loader2 = requireLoader();
+  const dumper2 = requireDumper();
+  function renamed(from, to) {
+    return function() {
+      throw new Error("Function yaml." + from + " is removed in js-yaml 4. Use yaml." + to + " instead, which is now safe by default.");
+    };
+  }
+  jsYaml.Type = requireType();
+  jsYaml.Schema = requireSchema();
+  jsYaml.FAILSAFE_SCHEMA = requireFailsafe();
+  jsYaml.JSON_SCHEMA = requireJson();
+  jsYaml.CORE_SCHEMA = requireCore();
+  jsYaml.DEFAULT_SCHEMA = require_default();
+  jsYaml.load = loader2.load;
+  jsYaml.loadAll = loader2.loadAll;
+  jsYaml.dump = dumper2.dump;
+  jsYaml.YAMLException = requireException();
+  jsYaml.types = {
+    binary: requireBinary(),
+    float: requireFloat(),
+    map: requireMap(),
+    null: require_null(),
+    pairs: requirePairs(),
+    set: requireSet(),
+    timestamp: requireTimestamp(),
+    bool: requireBool(),
+    int: requireInt(),
+    merge: requireMerge(),
+    omap: requireOmap(),
+    seq: requireSeq(),
+    str: requireStr()
+  };
+  jsYaml.safeLoad = renamed("safeLoad", "load");
+  jsYaml.safeLoadAll = renamed("safeLoadAll", "loadAll");
+  jsYaml.safeDump = renamed("safeDump", "dump");
+  return jsYaml;
+}
+var jsYamlExports = requireJsYaml();
+const yaml = /* @__PURE__ */ getDefaultExportFromCjs(jsYamlExports);
+const {
+  Type: Type$1,
+  Schema,
+  FAILSAFE_SCHEMA,
+  JSON_SCHEMA,
+  CORE_SCHEMA,
+  DEFAULT_SCHEMA,
+  load,
+  loadAll,
+  dump,
+  YAMLException,
+  types: types$1,
+  safeLoad,
+  safeLoadAll,
+  safeDump
+} = yaml;
 
 /**
  * Parsed values are shared: the fast loader hands one value to every place a block of text repeats (see
@@ -42780,6 +42893,9 @@ class Loader {
             if (onRoute)
                 this.valueAt[level] = start;
             this.onRoute = level;
+            // A key twice is an error for Kubernetes' decoders; js-yaml reports it with its position.
+            if (Object.hasOwn(out, key))
+                bail();
             out[key] = value;
             const m = this.nextContent();
             if (m < indent)
@@ -43220,7 +43336,7 @@ class Loader {
                 skip();
                 const v = this.flowScalarOrCollection(q);
                 q = v.end;
-                if (first.key === '__proto__')
+                if (first.key === '__proto__' || Object.hasOwn(outMap, first.key))
                     bail();
                 outMap[first.key] = v.value;
                 skip();
@@ -43358,6 +43474,133 @@ function locateFast(text, path, at) {
             return UNSUPPORTED;
     }
     return best < 0 ? 0 : best;
+}
+
+/** Limits the Kubernetes API server and its clients put on objects, in one place. */
+/** The API server's limit on a ConfigMap's data: the sum of the values' bytes, keys excluded (1 MiB). */
+const CONFIGMAP_MAX_BYTES = 1_048_576;
+/**
+ * `kubectl apply` (client-side) stores the whole object in the `last-applied-configuration` annotation, and an
+ * object's annotations may hold 256 KiB at the most: a larger object must be applied server-side.
+ */
+const CLIENT_SIDE_APPLY_MAX_BYTES = 262_144;
+/** The size of a string as the API server counts it. */
+const utf8Bytes = (s) => Buffer.byteLength(s, 'utf8');
+/** An RFC 1123 or RFC 1035 label: most names, a label key's name part, a label value. */
+const DNS_LABEL_MAX_LENGTH = 63;
+/** An RFC 1123 subdomain: most object names, a label key's prefix. */
+const DNS_SUBDOMAIN_MAX_LENGTH = 253;
+/**
+ * The API server refuses a request body over 3 MiB (`MaxRequestBodyBytes`), and etcd an object over 1.5 MiB: no
+ * Kubernetes object, nor any file a Kubernetes tool reads, is larger once its YAML aliases are expanded.
+ */
+const API_REQUEST_MAX_BYTES = 3 * 1024 * 1024;
+
+/**
+ * js-yaml with bounds on what a document may cost once read. js-yaml caps nesting (`maxDepth`, 100 levels) and
+ * merge keys, but not aliases: nine levels of nine aliases ("billion laughs") read in microseconds into a value
+ * that every walker after it (schema checks, hashing, serialising) expands to 387 million leaves. The value is
+ * measured as it would be expanded, once per distinct node, and refused past the limits.
+ */
+/** Nesting js-yaml accepts: deeper documents are refused while parsing, before any walker meets them. */
+const YAML_MAX_DEPTH = 100;
+/** Uses of an alias to a collection in one document; hand-written anchors reuse a block a few times. */
+const YAML_MAX_ALIASES = 10_000;
+/** The size of a document's value with every alias expanded: characters of keys and strings, one per other node. */
+const YAML_MAX_EXPANDED = API_REQUEST_MAX_BYTES;
+/** A document over one of the bounds: `reason` says which, `line` (0-based, in the text) where its first alias is. */
+class YamlLimitError extends Error {
+    reason;
+    line;
+    hint;
+    constructor(reason, line, hint) {
+        super(reason);
+        this.reason = reason;
+        this.line = line;
+        this.hint = hint;
+        this.name = 'YamlLimitError';
+    }
+}
+/** `yaml.load`, bounded: throws js-yaml's own errors (a duplicate key among them), and `YamlLimitError`. */
+function loadBounded(text, schema) {
+    // `maxDepth` is js-yaml's since 4.1.1; its type definitions do not list it yet.
+    // Not `json: true`: a key twice in one mapping is an error, as for kubectl and the API server's strict decoding.
+    const options = { maxDepth: YAML_MAX_DEPTH };
+    const value = yaml.load(text, schema ? { ...options, schema } : options);
+    // Only an alias shares a node (js-yaml gives every other node its own object); no `*`, no alias.
+    if (typeof value === 'object' && value !== null && text.includes('*'))
+        checkExpansion(value, text);
+    return value;
+}
+const ALIAS = /(?:^|[\s[{,:-])\*[^\s,[\]{}]+/m;
+/** 0-based line of the first alias in `text`: where to look, since the value no longer knows. */
+function firstAliasLine(text) {
+    const m = ALIAS.exec(text);
+    if (!m)
+        return 0;
+    let line = 0;
+    for (let i = text.indexOf('\n'); i >= 0 && i < m.index + m[0].indexOf('*'); i = text.indexOf('\n', i + 1))
+        line++;
+    return line;
+}
+/**
+ * Walks the value once per distinct node (iteratively: its depth is the input's), adding up the expanded size
+ * bottom-up, and throws past the limits or on a cycle (an alias to a collection inside itself, which js-yaml
+ * builds as a cyclic object that no walker would leave).
+ */
+function checkExpansion(root, text) {
+    const size = new Map();
+    const entered = new Set();
+    const stack = [{ node: root, done: false }];
+    let aliases = 0;
+    const fail = (reason, hint) => {
+        throw new YamlLimitError(reason, firstAliasLine(text), hint);
+    };
+    const bombHint = 'Write the repeated values out, or reuse fewer of them: a document whose aliases expand past the limit is an ' +
+        'alias bomb ("billion laughs") and no Kubernetes object can be that large.';
+    while (stack.length > 0) {
+        const { node, done } = stack.pop();
+        const children = Array.isArray(node) ? node : Object.values(node);
+        if (done) {
+            let total = 1;
+            if (!Array.isArray(node))
+                for (const k of Object.keys(node))
+                    total += k.length;
+            for (const c of children)
+                total += typeof c === 'string' ? c.length : typeof c === 'object' && c !== null ? size.get(c) : 1;
+            if (total > YAML_MAX_EXPANDED)
+                fail(`its aliases expand it to more than ${YAML_MAX_EXPANDED.toLocaleString('en-US')} characters (the API server's request limit)`, bombHint);
+            size.set(node, total);
+            entered.delete(node);
+            continue;
+        }
+        if (size.has(node)) {
+            // A node met again is a node an alias shares (js-yaml gives every other node its own object).
+            if (++aliases > YAML_MAX_ALIASES)
+                fail(`it uses aliases more than ${YAML_MAX_ALIASES.toLocaleString('en-US')} times`, bombHint);
+            continue;
+        }
+        entered.add(node);
+        stack.push({ node, done: true });
+        for (const c of children) {
+            if (typeof c !== 'object' || c === null)
+                continue;
+            if (entered.has(c))
+                fail('an alias refers to a collection that contains it (a cycle)', 'Remove the alias that points into its own anchor.');
+            stack.push({ node: c, done: false });
+        }
+    }
+}
+
+/**
+ * Appends `items` to `target` in place and returns `target`. `target.push(...items)` passes every item as an
+ * argument, and V8 refuses calls with more than about 120,000 of them ("Maximum call stack size exceeded"): a
+ * flow-style `kind: List` of that many items, or as many findings, must not decide whether a run survives.
+ */
+function pushAll$1(target, items) {
+    for (const item of items)
+        target.push(item);
+    return target;
 }
 
 const SEPARATOR = /^---(?:[ \t].*)?$/;
@@ -43511,19 +43754,69 @@ function parseDocuments(text, file, lineOffset = 0) {
         if (fast !== UNSUPPORTED)
             return { file, index, startLine, text: d.text, value: fast };
         try {
-            const value = sealParsed(yaml.load(d.text, { filename: file, json: true }) ?? null);
+            const value = sealParsed(loadBounded(d.text) ?? null);
             return { file, index, startLine, text: d.text, value };
         }
         catch (e) {
+            if (e instanceof YamlLimitError)
+                throw new FcuError('manifest', `${file}: a YAML document is refused: ${e.reason}`, {
+                    location: { file, line: startLine + e.line },
+                    hint: e.hint,
+                    cause: e
+                });
             const mark = e.mark;
             const reason = e.reason ?? e.message;
+            const duplicate = reason === 'duplicated mapping key' && mark ? duplicateKey(d.text, mark) : undefined;
+            if (duplicate)
+                throw new FcuError('manifest', `${file}: key "${duplicate.key}" appears twice in one mapping` +
+                    (duplicate.firstLine === undefined
+                        ? ''
+                        : `, at lines ${startLine + duplicate.firstLine} and ${startLine + mark.line}`), {
+                    location: { file, line: startLine + mark.line, column: mark.column + 1 },
+                    hint: 'Keep one of them: kubectl and the API server refuse a key given twice, and which value a tool keeps differs.',
+                    cause: e
+                });
             throw new FcuError('manifest', `${file} does not parse as YAML: ${reason}`, {
                 location: { file, line: startLine + (mark?.line ?? 0), column: mark ? mark.column + 1 : undefined },
-                hint: 'Fix the YAML syntax at that line (indentation, a missing colon, an unquoted special character).',
+                hint: /maxDepth/.test(reason)
+                    ? `Nest the document at most ${YAML_MAX_DEPTH} levels deep: deeper nesting is refused so that no reader's recursion depends on the input.`
+                    : 'Fix the YAML syntax at that line (indentation, a missing colon, an unquoted special character).',
                 cause: e
             });
         }
     });
+}
+/**
+ * The key js-yaml found twice (at `mark`, 0-based), and the 0-based line of its first occurrence in a block
+ * mapping: the nearest line above at the same column with the same key, before the mapping ends (a line that
+ * starts left of it). Flow mappings (`{a: 1, a: 2}`) get the second position only.
+ */
+function duplicateKey(text, mark) {
+    const lines = text.split('\n');
+    const at = lines[mark.line]?.slice(mark.column);
+    const m = at === undefined ? null : /^(?:"([^"]*)"|'([^']*)'|([^:#]+?))[ \t]*:/.exec(at);
+    if (!m)
+        return undefined;
+    const key = m[1] ?? m[2] ?? m[3];
+    const col = mark.column;
+    for (let i = mark.line - 1; i >= 0; i--) {
+        const line = lines[i].replace(/\r$/, '');
+        const content = line.search(/\S/);
+        if (content === -1 || line[content] === '#')
+            continue;
+        const prefix = line.slice(0, col);
+        if (/^[ -]*$/.test(prefix) && line.length > col) {
+            if (line.slice(col).startsWith(m[0]))
+                return { key, firstLine: i };
+            // A sequence entry's first line at this column: the mapping starts here.
+            if (prefix.includes('-'))
+                break;
+            continue;
+        }
+        if (line.search(/\S/) < col)
+            break;
+    }
+    return { key };
 }
 /** Parses, and returns findings-friendly errors instead of throwing: for validation that reports everything. */
 function tryParseDocuments(text, file, lineOffset = 0) {
@@ -43536,7 +43829,7 @@ function tryParseDocuments(text, file, lineOffset = 0) {
             const docs = [];
             for (const [index, d] of splitDocumentTexts(text).entries()) {
                 try {
-                    docs.push(...parseDocuments(d.text, file, lineOffset + d.startLine - 1).map(x => ({ ...x, index })));
+                    pushAll$1(docs, parseDocuments(d.text, file, lineOffset + d.startLine - 1).map(x => ({ ...x, index })));
                 }
                 catch {
                     break;
@@ -43828,9 +44121,11 @@ async function loadConfig(root, settings) {
     const abs = insideWorkspace(root, settings.config, 'config');
     let text;
     try {
-        text = await promises$1.readFile(abs, 'utf8');
+        text = await readUtf8File(abs, settings.config);
     }
     catch (e) {
+        if (e instanceof FcuError)
+            throw e;
         const code = e.code;
         if (code === 'ENOENT' && !settings.configExplicit)
             return emptyConfig();
@@ -49989,21 +50284,6 @@ function merge$1(found, c, file) {
     return { path: c.path, type, source: 'config', ...(c.install ? { install: c.install } : {}) };
 }
 
-/** Limits the Kubernetes API server and its clients put on objects, in one place. */
-/** The API server's limit on a ConfigMap's data: the sum of the values' bytes, keys excluded (1 MiB). */
-const CONFIGMAP_MAX_BYTES = 1_048_576;
-/**
- * `kubectl apply` (client-side) stores the whole object in the `last-applied-configuration` annotation, and an
- * object's annotations may hold 256 KiB at the most: a larger object must be applied server-side.
- */
-const CLIENT_SIDE_APPLY_MAX_BYTES = 262_144;
-/** The size of a string as the API server counts it. */
-const utf8Bytes = (s) => Buffer.byteLength(s, 'utf8');
-/** An RFC 1123 or RFC 1035 label: most names, a label key's name part, a label value. */
-const DNS_LABEL_MAX_LENGTH = 63;
-/** An RFC 1123 subdomain: most object names, a label key's prefix. */
-const DNS_SUBDOMAIN_MAX_LENGTH = 253;
-
 const kustomizationFileNames = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 /** Parsed documents and directory lookups over one `RepositoryFiles`, computed once per render. */
 class FileIndex {
@@ -50038,6 +50318,11 @@ class FileIndex {
                 return {
                     text: ', which is larger than a ConfigMap or Secret can hold (1 MiB), and was not read',
                     hint: 'Keep generator inputs under 1 MiB: the API server rejects larger ConfigMaps and Secrets.'
+                };
+            case 'refused':
+                return {
+                    text: ', which was not read: it is not UTF-8 text or is over the size a YAML file may have (see its warning)',
+                    hint: 'Save the file as UTF-8 and keep it under 16 MiB: kustomize-controller cannot read it either.'
                 };
             default:
                 return {
@@ -50153,10 +50438,10 @@ async function readRepository(root, options = {}) {
     const listed = await listFiles(root, options.exec);
     const byPath = new Map(listed.map(f => [f.path, f]));
     const yaml = await yamlEntries(root, listed);
-    const files = await readAll(root, yaml.filter(f => f.kind === 'file'));
+    const { files, refused } = await readAll(root, yaml.filter(f => f.kind === 'file'));
     const have = new Set(files.map(f => f.path));
     const realRoot = await promises$1.realpath(root);
-    const unread = [];
+    const unread = refused.map(r => ({ path: r.path, reason: 'refused' }));
     let budget = GENERATOR_INPUTS_BUDGET_BYTES;
     const inputs = [
         ...new Set(files.filter(f => KUSTOMIZATION$2.has(posix.basename(f.path))).flatMap(generatorInputs))
@@ -50205,7 +50490,18 @@ async function readRepository(root, options = {}) {
     }
     files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     unread.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    return { files, unread };
+    return {
+        files,
+        unread,
+        refused: refused.map(({ path: file, error }) => ({
+            severity: 'warning',
+            rule: 'yaml/unreadable',
+            ...error.location,
+            file,
+            message: `${error.message}: not read, so not validated`,
+            hint: error.hint
+        }))
+    };
 }
 /** The repository paths a kustomization file's generators read, resolved against its directory. */
 function generatorInputs(file) {
@@ -50241,11 +50537,24 @@ function generatorInputs(file) {
     }
     return out;
 }
-function readAll(root, listed) {
-    return Promise.all([...listed]
+async function readAll(root, listed) {
+    const read = await Promise.all([...listed]
         .map(f => f.path)
         .sort()
-        .map(async (p) => ({ path: p, content: await promises$1.readFile(path__default.join(root, ...p.split('/')), 'utf8') })));
+        .map(async (p) => {
+        try {
+            return { path: p, content: await readUtf8File(path__default.join(root, ...p.split('/')), p) };
+        }
+        catch (e) {
+            if (e instanceof FcuError && e.code === 'manifest')
+                return { path: p, error: e };
+            throw e;
+        }
+    }));
+    return {
+        files: read.filter((r) => 'content' in r),
+        refused: read.filter((r) => 'error' in r)
+    };
 }
 /**
  * The files and symlinks under root, repository-relative, outside the folders never read: git's listing where root is
@@ -50288,57 +50597,175 @@ async function walk(root) {
     return found;
 }
 
+const missing$1 = (e) => e.code === 'ENOENT';
+/** The real filesystem. */
+const nodeFiles = {
+    // `wx`: a staging name is fresh; an existing file there (planted, or a collision) fails instead of being followed.
+    writeFile: (file, data, mode) => promises$1.writeFile(file, data, { encoding: 'utf8', flag: 'wx', mode }),
+    rename: (from, to) => promises$1.rename(from, to),
+    link: (existing, created) => promises$1.link(existing, created),
+    remove: file => promises$1.rm(file, { force: true }),
+    mkdir: dir => promises$1.mkdir(dir).then(() => undefined),
+    rmdir: dir => promises$1.rmdir(dir),
+    lstat: file => promises$1.lstat(file).catch(e => (missing$1(e) ? undefined : Promise.reject(e))),
+    writable: file => promises$1.access(file, constants$7.W_OK).then(() => true, () => false)
+};
 /**
- * Applies every change or none. New contents go to temporary files beside their targets first (same filesystem,
- * so the final rename is atomic); only when all are written are they renamed into place. If a rename fails, the
- * ones already done are put back from backups, so a failed run leaves the tree as it found it.
+ * Applies every change or none, and never leaves a file half written. Each new content is written in full to a
+ * temporary file on the target's filesystem (the run's scratch directory when it shares it, so a killed run leaves
+ * nothing in the workspace); only when all are written does each replace its target by one rename, which a crash
+ * cannot split: at every moment each file is either its old content or its new one. A failure before the renames
+ * changes nothing; a failure during them puts back the files already replaced, from hard links made beforehand.
  */
-async function applyChanges(root, changes) {
+async function applyChanges(root, changes, options = {}) {
+    const files = options.files ?? nodeFiles;
+    const suffix = `fcu-${process.pid}-${Date.now().toString(36)}`;
+    const stagingDev = options.stagingDir ? (await files.lstat(options.stagingDir))?.dev : undefined;
     const staged = [];
-    const suffix = `.fcu-${process.pid}-${Date.now()}`;
+    const created = [];
+    const discard = async () => {
+        for (const s of staged) {
+            if (s.tmp)
+                await files.remove(s.tmp).catch(() => { });
+            if (!s.committed)
+                await files.remove(s.backup).catch(() => { });
+        }
+        // Folders this run made, deepest first; one that is not empty (someone wrote into it) stays.
+        for (const dir of [...created].reverse())
+            await files.rmdir(dir).catch(() => { });
+    };
+    let current = '';
     try {
-        for (const c of changes) {
-            const abs = insideWorkspace(root, c.path, 'target');
-            const existed = await promises$1
-                .stat(abs)
-                .then(() => true)
-                .catch(() => false);
-            const entry = { abs, existed };
-            if (c.content !== null) {
-                await promises$1.mkdir(path__default.dirname(abs), { recursive: true });
-                entry.tmp = abs + suffix + '.tmp';
-                await promises$1.writeFile(entry.tmp, c.content, 'utf8');
+        const targets = changes.map(c => ({ c, abs: insideWorkspace(root, c.path, 'target') }));
+        // Every target is checked before anything is written: a directory or a read-only file where a file is written
+        // fails the run while the tree is untouched.
+        const before = new Map();
+        for (const { c, abs } of targets) {
+            current = c.path;
+            const stat = await files.lstat(abs);
+            before.set(abs, stat);
+            if (stat && stat.isDirectory()) {
+                throw new FcuError('write', `Cannot write ${c.path}: it is a directory, not a file`, {
+                    location: { file: c.path },
+                    hint: 'Move the directory away (the upgrade writes a file at this path), or exclude the file in the config.'
+                });
             }
-            staged.push(entry);
+            if (stat && stat.isFile() && c.content !== null && !(await files.writable(abs))) {
+                throw new FcuError('write', `Cannot write ${c.path}: the file is read-only`, {
+                    location: { file: c.path },
+                    hint: 'Make the file writable (chmod u+w) for the job, or exclude it in the config.'
+                });
+            }
+        }
+        let n = 0;
+        for (const { c, abs } of targets) {
+            current = c.path;
+            const stat = before.get(abs);
+            const dir = path__default.dirname(abs);
+            const dev = await deviceOf(files, dir);
+            const here = stagingDev !== undefined && dev === stagingDev;
+            const id = `${suffix}-${n++}`;
+            const stage = (kind) => here
+                ? path__default.join(options.stagingDir, `${id}.${kind}`)
+                : path__default.join(dir, `.${path__default.basename(abs)}.${id}.${kind}`);
+            const entry = { rel: c.path, abs, backup: stage('bak'), existed: stat !== undefined };
+            if (c.content !== null) {
+                for (const d of await makeDirs(files, dir))
+                    created.push(d);
+                entry.tmp = stage('tmp');
+                staged.push(entry);
+                await files.writeFile(entry.tmp, c.content, stat ? stat.mode & 0o7777 : undefined);
+            }
+            else
+                staged.push(entry);
         }
     }
     catch (e) {
-        await Promise.all(staged.filter(s => s.tmp).map(s => promises$1.rm(s.tmp, { force: true })));
-        throw new FcuError('internal', `Could not stage changes: ${e.message}`, { cause: e });
+        await discard();
+        throw writeError(e, current, 'nothing was written');
     }
-    const done = [];
     try {
         for (const s of staged) {
-            if (s.existed) {
-                s.backup = s.abs + suffix + '.bak';
-                await promises$1.rename(s.abs, s.backup);
+            current = s.rel;
+            if (s.tmp) {
+                if (s.existed)
+                    await files.link(s.abs, s.backup);
+                await files.rename(s.tmp, s.abs);
+                s.tmp = undefined;
             }
-            done.push(s);
-            if (s.tmp)
-                await promises$1.rename(s.tmp, s.abs);
+            else if (s.existed)
+                await files.rename(s.abs, s.backup);
+            s.committed = true;
         }
     }
     catch (e) {
-        for (const s of done.reverse()) {
-            if (s.tmp)
-                await promises$1.rm(s.abs, { force: true }).catch(() => { });
-            if (s.backup)
-                await promises$1.rename(s.backup, s.abs).catch(() => { });
+        for (const s of [...staged].reverse()) {
+            if (!s.committed)
+                continue;
+            if (s.existed)
+                await files.rename(s.backup, s.abs).catch(() => { });
+            else
+                await files.remove(s.abs).catch(() => { });
+            s.committed = false;
         }
-        await Promise.all(staged.filter(s => s.tmp).map(s => promises$1.rm(s.tmp, { force: true })));
-        throw new FcuError('internal', `Could not write changes; the working tree was restored: ${e.message}`, { cause: e });
+        await discard();
+        throw writeError(e, current, 'the working tree was restored');
     }
-    await Promise.all(done.filter(s => s.backup).map(s => promises$1.rm(s.backup, { force: true })));
+    for (const s of staged)
+        if (s.existed)
+            await files.remove(s.backup).catch(() => { });
+}
+/** The filesystem of `dir`, or of its nearest existing parent when it is still to be made. */
+async function deviceOf(files, dir) {
+    for (let d = dir;; d = path__default.dirname(d)) {
+        const stat = await files.lstat(d);
+        if (stat)
+            return stat.dev;
+        if (path__default.dirname(d) === d)
+            return undefined;
+    }
+}
+/** Makes `dir` and the parents it lacks; returns those it made, outermost first. */
+async function makeDirs(files, dir) {
+    const lacking = [];
+    for (let d = dir; !(await files.lstat(d)); d = path__default.dirname(d)) {
+        lacking.unshift(d);
+        if (path__default.dirname(d) === d)
+            break;
+    }
+    const made = [];
+    for (const d of lacking) {
+        await files.mkdir(d);
+        made.push(d);
+    }
+    return made;
+}
+const reasons = {
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'the disk quota is exhausted',
+    EROFS: 'the filesystem is read-only',
+    EACCES: 'permission denied',
+    EPERM: 'the operation is not permitted',
+    ENOTDIR: 'a parent of it is a file, not a directory',
+    EISDIR: 'it is a directory, not a file'
+};
+function writeError(e, file, outcome) {
+    if (e instanceof FcuError)
+        return e;
+    const code = e.code;
+    const reason = typeof code === 'string' && reasons[code]
+        ? `${reasons[code]} (${code})`
+        : e instanceof Error
+            ? e.message
+            : String(e);
+    const full = code === 'ENOSPC' || code === 'EDQUOT';
+    return new FcuError('write', `Could not write ${file}: ${reason}; ${outcome}`, {
+        location: { file },
+        hint: full
+            ? 'Free space on the runner (the workspace and RUNNER_TEMP) and run again.'
+            : 'Check that the job may write the working tree (its owner and permissions) and run again.',
+        cause: e
+    });
 }
 
 const acceptedVersionForms = 'Use `latest`, an exact version (`2.9.3` or `v2.9.3`) or a semver range (`~2.8`, `2.x`, `^2.8`, `<2.9`, `>=2.7 <2.9`).';
@@ -62505,7 +62932,7 @@ class SchemaCompiler {
                 });
             }
         }
-        anyType.push(...this.combinatorChecks(s, at));
+        pushAll$1(anyType, this.combinatorChecks(s, at));
         const stringCheck = this.stringChecks(s, at);
         const numberCheck = this.numberChecks(s);
         const objectCheck = this.objectChecks(s, mode, at, types);
@@ -63009,7 +63436,7 @@ function groupVersion(apiVersion) {
     return slash < 0 ? { group: '', version: s } : { group: s.slice(0, slash), version: s.slice(slash + 1) };
 }
 
-const str$1 = (v) => (typeof v === 'string' ? v : undefined);
+const str$2 = (v) => (typeof v === 'string' ? v : undefined);
 const schemaOf = (v) => isObject(v) && isObject(v.openAPIV3Schema) ? v.openAPIV3Schema : undefined;
 /** Reads a CustomResourceDefinition (apiextensions.k8s.io v1 or v1beta1); undefined if it is not one. */
 function readCrd(obj) {
@@ -63019,8 +63446,8 @@ function readCrd(obj) {
     const names = isObject(spec) ? spec.names : undefined;
     if (!isObject(spec) || !isObject(names))
         return undefined;
-    const group = str$1(spec.group);
-    const kind = str$1(names.kind);
+    const group = str$2(spec.group);
+    const kind = str$2(names.kind);
     if (!group || !kind)
         return undefined;
     const legacy = obj.apiVersion === 'apiextensions.k8s.io/v1beta1';
@@ -63031,7 +63458,7 @@ function readCrd(obj) {
         versions = spec.versions.filter(isObject).map(v => {
             const schema = schemaOf(v.schema) ?? sharedSchema;
             return {
-                name: str$1(v.name) ?? '',
+                name: str$2(v.name) ?? '',
                 served: v.served !== false,
                 storage: v.storage === true,
                 deprecated: v.deprecated === true,
@@ -63053,10 +63480,10 @@ function readCrd(obj) {
     }
     const metadata = isObject(obj.metadata) ? obj.metadata : {};
     return {
-        crdName: str$1(metadata.name) ?? `${str$1(names.plural) ?? kind.toLowerCase()}.${group}`,
+        crdName: str$2(metadata.name) ?? `${str$2(names.plural) ?? kind.toLowerCase()}.${group}`,
         group,
         kind,
-        plural: str$1(names.plural) ?? '',
+        plural: str$2(names.plural) ?? '',
         scope: spec.scope === 'Cluster' ? 'Cluster' : 'Namespaced',
         versions,
         preserveUnknownFields: spec.preserveUnknownFields === true || (legacy && spec.preserveUnknownFields !== false)
@@ -63117,8 +63544,8 @@ function crdCatalog(objects) {
 /** Validates a custom resource against the `openAPIV3Schema` of its CRD version. */
 function validateCustomResource(catalog, obj) {
     const o = isObject(obj) ? obj : {};
-    const apiVersion = str$1(o.apiVersion) ?? '';
-    const kind = str$1(o.kind) ?? '';
+    const apiVersion = str$2(o.apiVersion) ?? '';
+    const kind = str$2(o.kind) ?? '';
     const crd = catalog.byApiVersionKind(apiVersion, kind);
     if (!crd || !apiVersion.includes('/'))
         return { status: 'no-crd', issues: [], served: [] };
@@ -64460,13 +64887,16 @@ function setField(o, path, value, ctx, origin) {
     current[String(path[path.length - 1])] = value;
     setTrace(o.trace, path, containersAlong(o.value, path), traceOf({ doc: ctx.doc, path: origin }));
 }
-/** `namespace:` puts every namespaced object in the namespace (cluster-scoped ones keep none). */
-function applyNamespace(ctx, objects) {
-    const ns = ctx.spec.namespace;
+/**
+ * `namespace:` puts every namespaced object in the namespace (cluster-scoped ones keep none). `field` is where
+ * the namespace is written: a Flux Kustomization's `targetNamespace` takes the place of the kustomization's.
+ */
+function applyNamespace(ctx, objects, field = 'namespace') {
+    const ns = ctx.spec[field];
     if (ns === undefined || ns === null || ns === '')
         return;
     if (typeof ns !== 'string') {
-        noteAt(ctx, 'error', 'kustomize/invalid', ['namespace'], `namespace in ${ctx.file} must be a string`);
+        noteAt(ctx, 'error', 'kustomize/invalid', [field], `${field} in ${ctx.file} must be a string`);
         return;
     }
     for (const o of objects) {
@@ -64476,13 +64906,13 @@ function applyNamespace(ctx, objects) {
             const name = nameOf(o.value);
             if (name !== ns) {
                 o.previousNames.push(name);
-                setField(o, ['metadata', 'name'], ns, ctx, ['namespace']);
+                setField(o, ['metadata', 'name'], ns, ctx, [field]);
             }
             continue;
         }
         if (isClusterScoped(o.value))
             continue;
-        setField(o, ['metadata', 'namespace'], ns, ctx, ['namespace']);
+        setField(o, ['metadata', 'namespace'], ns, ctx, [field]);
     }
 }
 /** `namePrefix:` / `nameSuffix:`; references to renamed objects are fixed at the end of the build. */
@@ -64566,6 +64996,374 @@ function applyLabelsAndAnnotations(ctx, objects) {
     }
 }
 
+const FLUX_KUSTOMIZE_GROUP$1 = 'kustomize.toolkit.fluxcd.io';
+const SOURCE_KINDS = new Set(['GitRepository', 'OCIRepository', 'Bucket']);
+const SOURCE_GROUP = 'source.toolkit.fluxcd.io';
+const isFluxKustomization = (o) => kindOf(o.value) === 'Kustomization' && groupOf(o.value) === FLUX_KUSTOMIZE_GROUP$1;
+/**
+ * Files source-controller leaves out of every artifact (sourceignore's defaults: VCS and CI files, images and
+ * archives, `.sops.yaml`, `.flux.yaml`, `.goreleaser.yml`), so the controller never sees them.
+ */
+function excludedFromArtifact(path) {
+    const parts = path.split('/');
+    const base = parts[parts.length - 1];
+    if (parts.slice(0, -1).some(p => p === '.github' || p === '.circleci' || p === '.git'))
+        return true;
+    return ([
+        '.travis.yml',
+        '.gitlab-ci.yml',
+        'appveyor.yml',
+        '.drone.yml',
+        'cloudbuild.yaml',
+        'codeship-services.yml',
+        'codeship-steps.yml',
+        '.goreleaser.yml',
+        '.sops.yaml',
+        '.flux.yaml'
+    ].includes(base) || /\.(jpe?g|gif|png|wmv|flv|tar\.gz|zip)$/.test(base));
+}
+/**
+ * The `resources` of the kustomization the controller generates for a path that has none: every `.yaml`/`.yml`
+ * file under it, walked in lexical order, except that a directory holding a kustomization is listed itself and
+ * not entered. `hasKustomization` tells those directories; `skip` leaves out what is no manifest (Helm charts).
+ */
+function generatedResources(files, dir, hasKustomization, skip) {
+    const prefix = dir === '' ? '' : `${dir}/`;
+    const out = new Set();
+    for (const file of [...files].filter(f => f.startsWith(prefix)).sort()) {
+        const rel = file.slice(prefix.length);
+        const parts = rel.split('/');
+        let sub;
+        for (let i = 1; i < parts.length; i++) {
+            const d = joinPath(dir, parts.slice(0, i).join('/'));
+            if (hasKustomization(d)) {
+                sub = `./${parts.slice(0, i).join('/')}`;
+                break;
+            }
+        }
+        if (sub !== undefined)
+            out.add(sub);
+        else if (/\.ya?ml$/.test(rel) && !excludedFromArtifact(file) && !skip(file))
+            out.add(`./${rel}`);
+    }
+    return [...out];
+}
+/** The document holding only `spec` of the object at `root` of `doc`, at the file's lines and columns. */
+function specDocument(doc, root, spec) {
+    const { line, column } = positionOf(doc, [...root, 'spec']);
+    const lines = doc.text.split('\n');
+    const first = line - doc.startLine + 1;
+    let last = first;
+    while (last < lines.length &&
+        (lines[last].trim() === '' || /^\s*#/.test(lines[last]) || indent(lines[last]) >= column))
+        last++;
+    const text = lines.slice(first, last).join('\n');
+    let same = false;
+    try {
+        same = isDeepStrictEqual(yaml.load(text, { json: true }), valueAt$3(doc.value, [...root, 'spec']));
+    }
+    catch {
+        same = false;
+    }
+    // A spec written in flow style (or not where it was looked for): every position is the `spec:` line.
+    return same
+        ? { file: doc.file, index: doc.index, startLine: doc.startLine + first, text, value: spec }
+        : { file: doc.file, index: doc.index, startLine: line, text: '', value: spec };
+}
+const indent = (line) => line.length - line.trimStart().length;
+function valueAt$3(v, path) {
+    for (const k of path)
+        v = Array.isArray(v) || isObject(v) ? v[k] : undefined;
+    return v;
+}
+const str$1 = (v) => (typeof v === 'string' ? v : undefined);
+function decodeBase64(v) {
+    if (!/^[A-Za-z0-9+/=\s]*$/.test(v))
+        return undefined;
+    return Buffer.from(v, 'base64').toString('utf8');
+}
+/** The key-value pairs a ConfigMap or Secret of the repository gives `postBuild.substituteFrom`. */
+function dataOf(o) {
+    const out = new Map();
+    if (kindOf(o.value) === 'Secret') {
+        // A SOPS-encrypted Secret holds ciphertext: its values are the cluster's.
+        if (o.value.sops !== undefined)
+            return undefined;
+        for (const [k, v] of Object.entries(isObject(o.value.data) ? o.value.data : {})) {
+            const text = typeof v === 'string' ? decodeBase64(v) : undefined;
+            if (text === undefined)
+                return undefined;
+            out.set(k, text);
+        }
+        for (const [k, v] of Object.entries(isObject(o.value.stringData) ? o.value.stringData : {}))
+            if (typeof v === 'string')
+                out.set(k, v);
+        return out;
+    }
+    for (const [k, v] of Object.entries(isObject(o.value.data) ? o.value.data : {}))
+        if (typeof v === 'string')
+            out.set(k, v);
+    return out;
+}
+/**
+ * The variables of a Flux Kustomization: `substituteFrom` in order, then `substitute` over them. A source the
+ * repository does not hold (or holds encrypted, or more than once with different values) makes the set incomplete.
+ */
+function variablesOf(postBuild, namespace, objects) {
+    const values = new Map();
+    let complete = true;
+    const put = (k, v) => {
+        // A value with an expression of its own is filled by another substitution this build does not make.
+        if (v.includes('${')) {
+            values.delete(k);
+            complete = false;
+        }
+        else
+            values.set(k, v.replace(/\n/g, ''));
+    };
+    const from = Array.isArray(postBuild.substituteFrom) ? postBuild.substituteFrom : [];
+    for (const ref of from) {
+        const kind = isObject(ref) ? str$1(ref.kind) : undefined;
+        const name = isObject(ref) ? str$1(ref.name) : undefined;
+        const candidates = objects.filter(o => kindOf(o.value) === kind &&
+            groupOf(o.value) === '' &&
+            nameOf(o.value) === name &&
+            (namespace === undefined || (namespaceOf(o.value) ?? namespace) === namespace));
+        const data = candidates.map(dataOf);
+        const first = data[0];
+        if (first === undefined || data.some(d => d === undefined || !isDeepStrictEqual(d, first))) {
+            complete = false;
+            continue;
+        }
+        for (const [k, v] of first)
+            put(k, v);
+    }
+    const literal = isObject(postBuild.substitute) ? postBuild.substitute : {};
+    for (const [k, v] of Object.entries(literal)) {
+        if (typeof v === 'string')
+            put(k, v);
+        else
+            complete = false;
+    }
+    return { values, complete };
+}
+/**
+ * The Flux Kustomizations among `objects` that build this repository, each once. A sourceRef names this
+ * repository when it is the source of a Kustomization that applies its own file (what `flux bootstrap` writes);
+ * without one in the repository, any Git, OCI or Bucket source whose `spec.path` is a directory of the repository
+ * (other than the root, which every repository has) is taken as this one.
+ */
+function fluxBuilds(objects, isDirectory) {
+    const candidates = [];
+    for (const o of objects) {
+        if (!isFluxKustomization(o) || !o.trace.origin)
+            continue;
+        const spec = isObject(o.value.spec) ? o.value.spec : undefined;
+        const path = spec ? (str$1(spec.path) ?? '') : undefined;
+        if (!spec || path === undefined || path.includes('${'))
+            continue;
+        const ref = isObject(spec.sourceRef) ? spec.sourceRef : {};
+        const kind = str$1(ref.kind);
+        if (!kind ||
+            !SOURCE_KINDS.has(kind) ||
+            (str$1(ref.apiVersion) && !str$1(ref.apiVersion).startsWith(SOURCE_GROUP)))
+            continue;
+        const dir = joinPath('', path.replace(/^\/+/, ''));
+        if (dir.startsWith('..') || !isDirectory(dir))
+            continue;
+        const ns = namespaceOf(o.value);
+        candidates.push({
+            o,
+            spec,
+            dir,
+            source: `${kind}/${str$1(ref.namespace) ?? ns ?? ''}/${str$1(ref.name) ?? ''}`
+        });
+    }
+    const within = (file, dir) => dir === '' || file.startsWith(`${dir}/`);
+    const own = new Set(candidates.filter(c => within(c.o.trace.origin.doc.file, c.dir)).map(c => c.source));
+    const seen = new Set();
+    const out = [];
+    for (const c of candidates) {
+        if (own.size > 0 ? !own.has(c.source) : c.dir === '')
+            continue;
+        const ns = namespaceOf(c.o.value);
+        const key = JSON.stringify([ns, nameOf(c.o.value), c.spec]);
+        if (seen.has(key))
+            continue;
+        seen.add(key);
+        const origin = c.o.trace.origin;
+        const postBuild = isObject(c.spec.postBuild) ? c.spec.postBuild : undefined;
+        const vars = postBuild ? variablesOf(postBuild, ns, objects) : undefined;
+        const always = postBuild?.substituteStrategy === 'Always';
+        out.push({
+            name: `${ns ? `${ns}/` : ''}${nameOf(c.o.value)}`,
+            file: origin.doc.file,
+            dir: c.dir,
+            overlay: specDocument(origin.doc, origin.path, c.spec),
+            ...(vars && (vars.values.size > 0 || always) ? { vars } : {}),
+            key: JSON.stringify([key, origin.doc.file, vars ? [...vars.values] : [], vars?.complete])
+        });
+    }
+    return out;
+}
+
+const NAME = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
+/** `${NAME}` and the default forms `${NAME:=x}`, `${NAME:-x}`, `${NAME=x}`, `${NAME-x}` (no nesting). */
+const EXPRESSION = /\$\{([^{}]*)\}/g;
+const DEFAULT = /^([_a-zA-Z][_a-zA-Z0-9]*)(:?[=-])([^${}]*)$/;
+/** The label or annotation that turns substitution off for one object. */
+const DISABLE_KEY = 'kustomize.toolkit.fluxcd.io/substitute';
+/** The substituted text, or undefined when some expression in it is not known here. */
+function substituteText(text, vars) {
+    // An escaped `$${` is written out as `${`: a literal the cluster keeps, so the string stays unjudged.
+    if (text.includes('$${'))
+        return undefined;
+    let unknown = false;
+    const out = text.replace(EXPRESSION, (whole, body) => {
+        if (NAME.test(body)) {
+            const v = vars.values.get(body);
+            if (v === undefined)
+                unknown = true;
+            return v ?? whole;
+        }
+        const m = DEFAULT.exec(body);
+        if (!m) {
+            // String functions (`${#VAR}`, `${VAR^^}`, ...) are left to the cluster.
+            unknown = true;
+            return whole;
+        }
+        const [, name, op, fallback] = m;
+        const v = vars.values.get(name);
+        if (v === undefined && !vars.complete) {
+            unknown = true;
+            return whole;
+        }
+        const emptyCounts = op.startsWith(':');
+        return v === undefined || (emptyCounts && v === '') ? fallback : v;
+    });
+    return unknown ? undefined : out;
+}
+/** How the scalar at `path` of `doc` is written, when the document's text there holds that very string. */
+function scalarStyle(doc, path, value) {
+    let v = doc.value;
+    for (const k of path)
+        v = Array.isArray(v) || isObject(v) ? v[k] : undefined;
+    if (v !== value)
+        return 'unknown';
+    const { line, column } = positionOf(doc, path, 'value');
+    const text = doc.text.split('\n')[line - doc.startLine] ?? '';
+    const c = text.charAt(column - 1);
+    if (c === '"')
+        return 'double';
+    if (c === "'")
+        return 'single';
+    if (c === '|' || c === '>')
+        return 'block';
+    return 'plain';
+}
+const YAML11_BOOL = new Map([
+    ...['y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON', 'true', 'True', 'TRUE'].map(w => [w, true]),
+    ...['n', 'N', 'no', 'No', 'NO', 'off', 'Off', 'OFF', 'false', 'False', 'FALSE'].map(w => [w, false])
+]);
+const YAML11_NULL = new Set(['', '~', 'null', 'Null', 'NULL']);
+const DECIMAL = /^[-+]?(?:0|[1-9][0-9_]*)$/;
+const OCTAL = /^[-+]?0[0-7_]+$/;
+const HEX = /^[-+]?0x[0-9a-fA-F_]+$/;
+const FLOAT = /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?$|^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$/;
+const SPECIAL_FLOAT = /^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$/;
+/** A plain scalar as goyaml.v2 resolves it; undefined for text whose reading this does not know for sure. */
+function plainValue(text) {
+    // Text that would change the YAML's structure once written in place (a `: `, a comment, a flow collection, an
+    // anchor...) is not judged.
+    if (/: |\s#|^[-?:,[\]{}#&*!|>'"%@`]|\n|:$/.test(text) || text !== text.trim())
+        return undefined;
+    if (YAML11_BOOL.has(text))
+        return YAML11_BOOL.get(text);
+    if (YAML11_NULL.has(text))
+        return null;
+    const digits = text.replace(/_/g, '');
+    if (DECIMAL.test(text))
+        return Number(digits);
+    if (HEX.test(text))
+        return (digits.startsWith('-') ? -1 : 1) * parseInt(digits.replace(/^[-+]?0x/, ''), 16);
+    if (OCTAL.test(text))
+        return (digits.startsWith('-') ? -1 : 1) * parseInt(digits.replace(/^[-+]?0/, ''), 8);
+    if (FLOAT.test(text) && text !== '.')
+        return Number(digits);
+    if (SPECIAL_FLOAT.test(text))
+        return text.includes('nan') || text.includes('NaN') || text.includes('NAN')
+            ? NaN
+            : text.startsWith('-')
+                ? -Infinity
+                : Infinity;
+    return text;
+}
+/** The value a substituted string takes once the text is read back; undefined when that is not known. */
+function readBack(result, style) {
+    switch (style) {
+        case 'block':
+            return result;
+        case 'double':
+            return /["\\]/.test(result) ? undefined : result;
+        case 'single':
+            return result.includes("'") ? undefined : result;
+        case 'plain':
+            return plainValue(result);
+        default: {
+            // Written who knows how (a generator's data, a patch quoted as a whole): only a reading that cannot be
+            // anything but the same string is taken.
+            const v = plainValue(result);
+            return typeof v === 'string' ? v : undefined;
+        }
+    }
+}
+const disabled = (o) => {
+    const meta = isObject(o.value.metadata) ? o.value.metadata : {};
+    const flag = (m) => isObject(m) && m[DISABLE_KEY] === 'disabled';
+    return flag(meta.labels) || flag(meta.annotations);
+};
+/**
+ * Substitutes the variables in one rendered object in place (keys are left alone, as they are in practice). Each
+ * value keeps the trace of the line that held its `${...}`: a finding on the substituted value points there.
+ */
+function substituteObject(o, vars) {
+    if (disabled(o))
+        return;
+    // One path stack for the walk: most values hold no `${`, and copying a path per node is what would cost.
+    const path = [];
+    const visit = (node) => {
+        if (typeof node === 'string') {
+            if (!node.includes('${'))
+                return node;
+            const result = substituteText(node, vars);
+            if (result === undefined)
+                return node;
+            const origin = resolveOrigin(o.trace, path);
+            const style = origin ? scalarStyle(origin.doc, origin.path, node) : 'unknown';
+            const value = readBack(result, style);
+            return value === undefined ? node : value;
+        }
+        if (Array.isArray(node)) {
+            for (let i = 0; i < node.length; i++) {
+                path.push(i);
+                node[i] = visit(node[i]);
+                path.pop();
+            }
+        }
+        else if (isObject(node)) {
+            for (const k of Object.keys(node)) {
+                path.push(k);
+                node[k] = visit(node[k]);
+                path.pop();
+            }
+        }
+        return node;
+    };
+    visit(o.value);
+}
+
+/** Rounds of Flux builds: a Kustomization applied by one applied by one ... this deep. */
+const MAX_FLUX_ROUNDS = 6;
 /** Fields this renderer does not apply, and whether they can change which objects exist or what they are called. */
 const unsupportedFields = {
     generators: true,
@@ -64605,7 +65403,6 @@ const knownFields = new Set([
     'components',
     ...Object.keys(unsupportedFields)
 ]);
-const isFluxKustomization = (v) => kindOf(v) === 'Kustomization' && String(v.apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/');
 /**
  * The objects a parsed document holds: itself, or the items of a `List`. Objects a kustomization may patch are
  * copies; plain manifests outside any kustomization are never patched, so they share the parsed value (copying a
@@ -64643,6 +65440,10 @@ class KustomizeRenderer {
     accumulated = new Map();
     claimed = new Set();
     included = new Set();
+    /** The directories each kustomization includes directly (resources and components). */
+    includes = new Map();
+    /** Files that are no manifests (Helm charts): a generated kustomization does not list them. */
+    skip = () => false;
     /** `unread`: files the repository reader left out, and why (so a finding says that, not "does not exist"). */
     constructor(files, unread) {
         this.index = new FileIndex(files, unread);
@@ -64652,7 +65453,22 @@ class KustomizeRenderer {
         const files = this.index.kustomizationIn(dir);
         if (files.length === 0)
             return undefined;
-        const acc = this.accumulate(dir, []);
+        return this.finish(dir, files[0], this.accumulate(dir, []));
+    }
+    /**
+     * What kustomize-controller builds for one Flux Kustomization: its settings over `dir` (see `FluxBuild`), its
+     * variables substituted in the output.
+     */
+    buildFlux(flux) {
+        const file = this.index.kustomizationIn(flux.dir)[0] ?? flux.file;
+        const render = this.finish(flux.dir, file, this.accumulateUncached(flux.dir, [], [], flux));
+        if (flux.vars)
+            for (const o of render.objects)
+                substituteObject(o, flux.vars);
+        return { ...render, flux };
+    }
+    /** The end of a build, on copies: hash suffixes of generated names, then name references. */
+    finish(dir, file, acc) {
         const objects = acc.objects.map(cloneRendered);
         for (const o of objects) {
             if (!o.hashSuffix)
@@ -64664,7 +65480,7 @@ class KustomizeRenderer {
         fixNameReferences(objects, [...builtinNameReferences, ...acc.nameReferences]);
         return {
             dir,
-            file: files[0],
+            file,
             objects,
             findings: dedupeFindings(acc.findings),
             complete: acc.incomplete === undefined,
@@ -64672,7 +65488,8 @@ class KustomizeRenderer {
         };
     }
     /** Every kustomization of the repository, the roots among them, and the objects outside any of them. */
-    renderRepository() {
+    renderRepository(skip = () => false) {
+        this.skip = skip;
         const dirs = [...this.index.files.keys()]
             .filter(p => /(^|\/)(kustomization\.ya?ml|Kustomization)$/.test(p))
             .map(p => posix.dirname(p))
@@ -64688,7 +65505,7 @@ class KustomizeRenderer {
             if (!render)
                 continue;
             kustomizations.push(render);
-            findings.push(...render.findings);
+            pushAll$1(findings, render.findings);
         }
         const kustomizationDirs = new Set([
             ...kustomizations.map(k => k.dir),
@@ -64705,18 +65522,97 @@ class KustomizeRenderer {
             if (error)
                 findings.push(error);
             for (const doc of documents)
-                plainObjects.push(...objectsOfDocument(doc, false));
+                pushAll$1(plainObjects, objectsOfDocument(doc, false));
         }
         const fluxPaths = new Set();
         for (const o of [...plainObjects, ...kustomizations.flatMap(k => k.objects)]) {
-            if (!isFluxKustomization(o.value))
+            if (!isFluxKustomization(o))
                 continue;
             const spec = o.value.spec;
             if (isObject(spec) && typeof spec.path === 'string')
                 fluxPaths.add(joinPath('', spec.path));
         }
-        const roots = kustomizations.filter(k => !this.isComponent(k.dir) && (!this.included.has(k.dir) || fluxPaths.has(k.dir)));
+        const plainRoots = kustomizations.filter(k => !this.isComponent(k.dir) && (!this.included.has(k.dir) || fluxPaths.has(k.dir)));
+        const { builds, renders: fluxRenders } = this.buildAllFlux([
+            ...plainObjects,
+            ...plainRoots.flatMap(k => k.objects)
+        ]);
+        for (const r of fluxRenders)
+            pushAll$1(findings, r.findings);
+        // What a Flux build includes is checked as that build renders it, not again on its own.
+        const covered = this.closure(builds.map(b => b.dir));
+        const roots = [...fluxRenders, ...plainRoots.filter(k => !covered.has(k.dir))];
         return { kustomizations, roots, plainObjects, findings: dedupeFindings(findings) };
+    }
+    /**
+     * Every Flux build, with each Flux Kustomization as the build that applies it renders it (a parent's
+     * `targetNamespace`, patches and variables): the Kustomizations of the plain render first, then, round by
+     * round, those the Flux builds print, until nothing changes (bounded: a chain deeper than this is rare).
+     */
+    buildAllFlux(plain) {
+        const cache = new Map();
+        const originKey = (o) => o.trace.origin
+            ? `${o.trace.origin.doc.file}#${o.trace.origin.doc.index}#${o.trace.origin.path.join('/')}`
+            : '';
+        const build = (b) => {
+            const known = cache.get(b.key);
+            if (known)
+                return known;
+            const render = this.buildFlux(b);
+            cache.set(b.key, render);
+            return render;
+        };
+        // Only a build that prints Flux Kustomizations can change another: those are built round by round, the
+        // others (most of them: the applications) once, at the end.
+        const fluxFiles = plain
+            .filter(isFluxKustomization)
+            .flatMap(o => (o.trace.origin ? [o.trace.origin.doc.file] : []));
+        const printsFlux = (b) => this.index.kustomizationIn(b.dir).length > 0
+            ? (this.accumulated.get(b.dir)?.objects.some(isFluxKustomization) ?? true)
+            : fluxFiles.some(f => b.dir === '' || f.startsWith(`${b.dir}/`));
+        let objects = plain;
+        let parents = [];
+        for (let round = 0; round < MAX_FLUX_ROUNDS; round++) {
+            const next = fluxBuilds(objects, d => this.index.isDirectory(d)).filter(printsFlux);
+            const same = next.length === parents.length && next.every((b, i) => b.key === parents[i].key);
+            if (same && round > 0)
+                break;
+            parents = next;
+            const printed = parents.flatMap(b => build(b).objects);
+            const replaced = new Set(printed.filter(isFluxKustomization).map(originKey));
+            objects = [...plain.filter(o => !isFluxKustomization(o) || !replaced.has(originKey(o))), ...printed];
+        }
+        const builds = fluxBuilds(objects, d => this.index.isDirectory(d));
+        return { builds, renders: builds.map(build) };
+    }
+    /** The directories `dirs` are and include, transitively (resources, components, generated lists). */
+    closure(dirs) {
+        const out = new Set();
+        const queue = [...dirs];
+        while (queue.length > 0) {
+            const d = queue.pop();
+            if (out.has(d))
+                continue;
+            out.add(d);
+            pushAll$1(queue, this.includes.get(d) ?? []);
+        }
+        return out;
+    }
+    /**
+     * A Flux Kustomization's spec as its build reads it: with `ignoreMissingComponents`, a component that is not
+     * there is passed over (left as null, so that the others keep their positions).
+     */
+    fluxSpec(dir, spec) {
+        if (spec.ignoreMissingComponents !== true || !Array.isArray(spec.components))
+            return spec;
+        const components = spec.components.map(c => typeof c === 'string' && this.index.isDirectory(joinPath(dir, c)) ? c : null);
+        return { ...spec, components };
+    }
+    markIncluded(by, dir) {
+        this.included.add(dir);
+        const set = this.includes.get(by) ?? new Set();
+        set.add(dir);
+        this.includes.set(by, set);
     }
     isComponent(dir) {
         const file = this.index.kustomizationIn(dir)[0];
@@ -64735,49 +65631,64 @@ class KustomizeRenderer {
      * One kustomization's resources, generators, patches and transformers. A Component starts from its parent's
      * objects (`base`) and transforms them along with its own, so it is accumulated anew for every parent.
      */
-    accumulateUncached(dir, stack, base = []) {
+    accumulateUncached(dir, stack, base = [], flux) {
         const candidates = this.index.kustomizationIn(dir);
-        const file = candidates[0];
-        for (const f of candidates)
-            this.claimed.add(f);
         const findings = [];
-        const { documents, error } = this.index.documents(file);
-        if (error)
-            findings.push(error);
-        const doc = documents.find(d => d.value !== null);
-        if (!doc || !isObject(doc.value)) {
-            if (!error)
-                findings.push({
-                    severity: 'error',
-                    rule: 'kustomize/invalid',
-                    file,
-                    line: 1,
-                    message: `${file} is not a kustomization (it holds no map)`
-                });
-            return { objects: [], nameReferences: [], findings, incomplete: `${file} could not be read` };
-        }
         let incomplete;
-        const ctx = {
+        const markIncomplete = (reason) => {
+            incomplete ??= reason;
+        };
+        // What the Flux Kustomization adds is noted at its own lines.
+        const fluxCtx = flux && {
             dir,
-            file,
-            doc,
-            spec: doc.value,
+            file: flux.file,
+            doc: flux.overlay,
+            spec: this.fluxSpec(dir, flux.overlay.value),
             files: this.index,
             findings,
-            markIncomplete: reason => {
-                incomplete ??= reason;
-            }
+            markIncomplete
         };
+        let ctx;
+        if (fluxCtx && candidates.length === 0) {
+            // kustomize-controller generates the kustomization of a path that has none.
+            ctx = {
+                ...fluxCtx,
+                spec: {
+                    resources: generatedResources(this.index.files.keys(), dir, d => this.index.kustomizationIn(d).length > 0, this.skip)
+                }
+            };
+        }
+        else {
+            const file = candidates[0];
+            for (const f of candidates)
+                this.claimed.add(f);
+            const { documents, error } = this.index.documents(file);
+            if (error)
+                findings.push(error);
+            const doc = documents.find(d => d.value !== null);
+            if (!doc || !isObject(doc.value)) {
+                if (!error)
+                    findings.push({
+                        severity: 'error',
+                        rule: 'kustomize/invalid',
+                        file,
+                        line: 1,
+                        message: `${file} is not a kustomization (it holds no map)`
+                    });
+                return { objects: [], nameReferences: [], findings, incomplete: `${file} could not be read` };
+            }
+            ctx = { dir, file, doc, spec: doc.value, files: this.index, findings, markIncomplete };
+        }
         if (candidates.length > 1)
             noteAt(ctx, 'error', 'kustomize/multiple-kustomizations', [], `${dir || 'the repository root'} holds ${candidates.map(c => posix.basename(c)).join(' and ')}; kustomize refuses to choose`, 'Keep one kustomization file per directory.');
         for (const key of Object.keys(ctx.spec)) {
             if (key in unsupportedFields) {
                 if (unsupportedFields[key])
-                    ctx.markIncomplete(`${file} uses ${key}, which this validator does not apply`);
-                noteAt(ctx, 'notice', 'kustomize/unsupported', [key], `${file}: ${key} is not applied by this validator${unsupportedFields[key] ? '; objects it adds or renames are not checked' : ''}`, 'Install kustomize (or kubectl) on the runner to check the output of the real build instead.');
+                    ctx.markIncomplete(`${ctx.file} uses ${key}, which this validator does not apply`);
+                noteAt(ctx, 'notice', 'kustomize/unsupported', [key], `${ctx.file}: ${key} is not applied by this validator${unsupportedFields[key] ? '; objects it adds or renames are not checked' : ''}`, 'Install kustomize (or kubectl) on the runner to check the output of the real build instead.');
             }
             else if (!knownFields.has(key)) {
-                noteAt(ctx, 'notice', 'kustomize/unknown-field', [key], `${file}: ${key} is not a kustomization field`);
+                noteAt(ctx, 'notice', 'kustomize/unknown-field', [key], `${ctx.file}: ${key} is not a kustomization field`);
             }
         }
         const nameReferences = [];
@@ -64787,20 +65698,20 @@ class KustomizeRenderer {
             if (list === undefined || list === null)
                 continue;
             if (!Array.isArray(list)) {
-                noteAt(ctx, 'error', 'kustomize/invalid', [field], `${field} in ${file} must be a list`);
+                noteAt(ctx, 'error', 'kustomize/invalid', [field], `${field} in ${ctx.file} must be a list`);
                 continue;
             }
             list.forEach((entry, i) => {
                 const included = this.include(ctx, [...stack, dir], String(entry), [field, i]);
                 if (!included) {
                     // What the entry would have added is unknown, so nothing can be concluded from its absence.
-                    ctx.markIncomplete(`${file} includes ${String(entry)}, which could not be rendered`);
+                    ctx.markIncomplete(`${ctx.file} includes ${String(entry)}, which could not be rendered`);
                     return;
                 }
                 if (included.incomplete)
                     ctx.markIncomplete(included.incomplete);
-                nameReferences.push(...included.nameReferences);
-                findings.push(...included.findings);
+                pushAll$1(nameReferences, included.nameReferences);
+                pushAll$1(findings, included.findings);
                 for (const o of included.objects) {
                     const clash = objects.find(x => kindOf(x.value) === kindOf(o.value) &&
                         nameOf(x.value) === nameOf(o.value) &&
@@ -64815,14 +65726,30 @@ class KustomizeRenderer {
             });
         }
         objects = this.applyComponents(ctx, [...stack, dir], objects, nameReferences);
+        if (fluxCtx)
+            objects = this.applyComponents(fluxCtx, [...stack, dir], objects, nameReferences);
         objects = runGenerators(ctx, objects);
         objects = applyPatchesStrategicMerge(ctx, objects);
         objects = applyPatches(ctx, objects);
-        applyNamespace(ctx, objects);
-        applyNamePrefixSuffix(ctx, objects);
+        if (fluxCtx)
+            objects = applyPatches(fluxCtx, objects);
+        const fluxSpec = fluxCtx?.spec ?? {};
+        // The generator replaces the kustomization's namespace and name affixes with the Flux Kustomization's.
+        if (typeof fluxSpec.targetNamespace === 'string')
+            applyNamespace(fluxCtx, objects, 'targetNamespace');
+        else
+            applyNamespace(ctx, objects);
+        applyNamePrefixSuffix({
+            ...ctx,
+            spec: {
+                ...ctx.spec,
+                ...(typeof fluxSpec.namePrefix === 'string' ? { namePrefix: fluxSpec.namePrefix } : {}),
+                ...(typeof fluxSpec.nameSuffix === 'string' ? { nameSuffix: fluxSpec.nameSuffix } : {})
+            }
+        }, objects);
         applyLabelsAndAnnotations(ctx, objects);
         applyPatchesJson6902(ctx, objects);
-        nameReferences.push(...loadNameReferences(ctx, f => this.claimed.add(f)));
+        pushAll$1(nameReferences, loadNameReferences(ctx, f => this.claimed.add(f)));
         this.claimFileReferences(ctx);
         return { objects, nameReferences, findings, ...(incomplete ? { incomplete } : {}) };
     }
@@ -64837,6 +65764,8 @@ class KustomizeRenderer {
         }
         let current = objects;
         list.forEach((entry, i) => {
+            if (entry === null)
+                return;
             const at = ['components', i];
             const path = joinPath(ctx.dir, String(entry));
             const unusable = (reason, severity, message, hint) => {
@@ -64855,12 +65784,12 @@ class KustomizeRenderer {
                 unusable(`${ctx.file} uses ${path} in a cycle`, 'error', `${ctx.file} uses the component ${path}, which includes it back`);
                 return;
             }
-            this.included.add(path);
+            this.markIncluded(ctx.dir, path);
             const sub = this.accumulateUncached(path, stack, current);
             if (sub.incomplete)
                 ctx.markIncomplete(sub.incomplete);
-            nameReferences.push(...sub.nameReferences);
-            ctx.findings.push(...sub.findings);
+            pushAll$1(nameReferences, sub.nameReferences);
+            pushAll$1(ctx.findings, sub.findings);
             current = sub.objects;
         });
         return current;
@@ -64916,7 +65845,7 @@ class KustomizeRenderer {
                 noteAt(ctx, 'error', 'kustomize/cycle', at, `${ctx.file} includes ${path}, which includes it back (${[...stack.slice(stack.indexOf(path)), path].join(' → ')})`, 'Break the cycle: a base must not include the overlays built on it.');
                 return undefined;
             }
-            this.included.add(path);
+            this.markIncluded(ctx.dir, path);
             const sub = this.accumulate(path, stack);
             return { ...sub, objects: sub.objects.map(cloneRendered) };
         }
@@ -64926,8 +65855,8 @@ class KustomizeRenderer {
     }
 }
 /** Renders every kustomization of a repository; see `KustomizeRenderer`. */
-function renderRepository(files, unread) {
-    return new KustomizeRenderer(files, unread).renderRepository();
+function renderRepository(files, unread, skip) {
+    return new KustomizeRenderer(files, unread).renderRepository(skip);
 }
 
 const crsGroup = 'addons.cluster.x-k8s.io/';
@@ -65192,7 +66121,7 @@ function appliedView(collected, render, skip,
 /** Files the run wrote: checked in full, whatever applies them (an upgrade must not pass on a demoted error). */
 written = new Set()) {
     const rendered = new Set();
-    for (const k of render.kustomizations)
+    for (const k of [...render.kustomizations, ...render.roots])
         for (const o of k.objects)
             if (o.trace.origin)
                 rendered.add(o.trace.origin.doc);
@@ -65317,7 +66246,7 @@ function apiServerValue(text, value, memo) {
         return known;
     let read = value;
     try {
-        read = sealParsed(yaml.load(text, { schema: SCHEMA, json: true }) ?? null);
+        read = sealParsed(loadBounded(text, SCHEMA) ?? null);
     }
     catch {
         // The YAML 1.2 parse succeeded; a document only a 1.1 reading rejects keeps that reading.
@@ -65628,7 +66557,7 @@ function collectObjects(files) {
                         failures.push(failureOf(e, f.path, line => streamLine(container, line)));
                     // The ClusterResourceSet controller decodes these with sigs.k8s.io/yaml: YAML 1.1 booleans.
                     for (const d of inner.documents)
-                        objects.push(...objectsOf(d, f.path, bundle, container, apiServerValue(d.text, d.value, yaml11)));
+                        pushAll$1(objects, objectsOf(d, f.path, bundle, container, apiServerValue(d.text, d.value, yaml11)));
                 }
             }
         }
@@ -66017,6 +66946,8 @@ function imageDrift(install, generated) {
     return findings;
 }
 
+/** The name of the built-in schema set: Kubernetes' OpenAPI, bundled with this tool. */
+const BUILTIN_SCHEMAS = 'Kubernetes API (built in)';
 const BUILTIN_KINDS = builtinKinds();
 const BUILTIN_GROUPS = new Set([...BUILTIN_KINDS].map(k => groupVersion(k.slice(0, k.lastIndexOf('/'))).group));
 const TEMPLATE = '${';
@@ -66048,30 +66979,35 @@ function issueFindings(obj, issues, against) {
 }
 /**
  * The CRD that will serve an object where it is applied: its own bundle's (a Flux ConfigMap installs its CRDs
- * with its sync objects); else the nearest bundle in the same directory tree (a cluster's folder and its
- * `flux-system`); else the upgraded CRDs; else the nearest anywhere. A repository bundle the run wrote is the
+ * with its sync objects); else the install of the cluster folder the object is in (a cluster's folder and its
+ * `flux-system`); else the upgraded CRDs; else the Flux in play; else the nearest anywhere. A repository bundle the run wrote is the
  * upgrade's. Preferring a cluster's own CRDs keeps a cluster that the upgrade leaves alone on its API versions.
  */
 function crdSource(obj, ctx, group, kind) {
     const from = (b) => ({
         catalog: b.catalog,
-        source: ctx.written?.has(b.file) ? 'upgrade' : 'repository'
+        source: ctx.written?.has(b.file) ? 'upgrade' : 'repository',
+        name: b.file
     });
     let best;
     let bestShared = -1;
+    let mine;
     for (const b of ctx.bundles) {
         if (!b.catalog.byGroupKind(group, kind))
             continue;
         if (b.bundle === obj.bundle)
             return from(b);
+        const root = clusterFolder(b.file);
+        if (within(obj.file, root) && (!mine || clusterFolder(mine.file).length < root.length))
+            mine = b;
         const shared = sharedPrefix(b.file, obj.file);
         if (shared > bestShared) {
             best = b;
             bestShared = shared;
         }
     }
-    if (best && bestShared > 0)
-        return from(best);
+    if (mine)
+        return from(mine);
     if (ctx.upgraded?.byGroupKind(group, kind))
         return { catalog: ctx.upgraded, source: 'upgrade' };
     // An object no cluster's folder claims goes to the Flux in play before another cluster's install: that one may
@@ -66081,6 +67017,17 @@ function crdSource(obj, ctx, group, kind) {
         return { catalog: external.catalog, source: 'external', name: external.name };
     return best ? from(best) : undefined;
 }
+/**
+ * The folder of the cluster a bundle installs: its own directory, or the one above when that is `flux-system`
+ * (what `flux bootstrap` writes). Sharing only `clusters/` with another cluster's install says nothing.
+ */
+function clusterFolder(file) {
+    const parts = file.split('/').slice(0, -1);
+    if (parts[parts.length - 1] === 'flux-system')
+        parts.pop();
+    return parts.join('/');
+}
+const within = (file, dir) => dir === '' || file.startsWith(`${dir}/`);
 /** How many leading directories two repository paths share. */
 function sharedPrefix(a, b) {
     const x = a.split('/');
@@ -66101,6 +67048,11 @@ function migrateHint(obj, group, served, fluxMinor) {
 }
 function validateAgainst(obj, crdSource, ctx) {
     const { catalog, source } = crdSource;
+    const against = source === 'external'
+        ? (crdSource.name ?? 'CRDs from outside the repository')
+        : source === 'upgrade'
+            ? `the CRDs the upgrade writes${crdSource.name ? ` (${crdSource.name})` : ''}`
+            : `the repository's CRDs in ${crdSource.name ?? 'the repository'}`;
     const { apiVersion, kind } = obj.value;
     const { group, version } = groupVersion(apiVersion);
     const result = validateCustomResource(catalog, obj.value);
@@ -66111,7 +67063,7 @@ function validateAgainst(obj, crdSource, ctx) {
         const finding = source === 'upgrade'
             ? findingAt(obj, ['apiVersion'], 'error', 'upgrade/version-not-served', `${describe$2(obj.value)} uses ${apiVersion}, which the upgraded CRD ${crdName} no longer serves (served: ${served})`, migrateHint(obj, group, result.served, ctx.fluxMinor))
             : findingAt(obj, ['apiVersion'], 'error', 'schema/version-not-served', `${describe$2(obj.value)} uses ${apiVersion}, which the CRD ${crdName} ${source === 'external' ? `of ${crdSource.name}` : 'in this repository'} does not serve (served: ${served})`, migrateHint(obj, group, result.served, ctx.fluxMinor));
-        return { status: 'validated', findings: [finding] };
+        return { status: 'validated', findings: [finding], against };
     }
     const findings = issueFindings(obj, result.issues, source === 'upgrade'
         ? ` (against the upgraded CRD ${crdName})`
@@ -66123,14 +67075,14 @@ function validateAgainst(obj, crdSource, ctx) {
         findings.push(findingAt(obj, ['apiVersion'], 'warning', 'schema/deprecated-version', `${describe$2(obj.value)} uses ${apiVersion}, which ${crdName} marks deprecated` +
             (v.deprecationWarning ? `: ${v.deprecationWarning}` : ''), migrateHint(obj, group, result.served.filter(s => s !== version), ctx.fluxMinor)));
     }
-    return { status: 'validated', findings };
+    return { status: 'validated', findings, against };
 }
 /** Validates one object that has a string apiVersion and kind. */
 function checkSchema(obj, ctx) {
     const { apiVersion, kind } = obj.value;
     const builtin = validateBuiltin(obj.value);
     if (builtin.status === 'ok')
-        return { status: 'validated', findings: issueFindings(obj, builtin.issues, '') };
+        return { status: 'validated', findings: issueFindings(obj, builtin.issues, ''), against: BUILTIN_SCHEMAS };
     const { group } = groupVersion(apiVersion);
     const crd = crdSource(obj, ctx, group, kind);
     if (crd)
@@ -66161,7 +67113,7 @@ function checkSchema(obj, ctx) {
     }
     return {
         status: 'skipped',
-        reason: 'no CRD for it in the repository, the upgraded bundles or the Flux install in play',
+        reason: 'no CRD for it in the repository, the upgraded bundles or the Flux and Calico installs in play',
         findings: []
     };
 }
@@ -66292,15 +67244,28 @@ function checkObjects(objects, ctx, inScope, unapplied) {
     const findings = [];
     const skipped = new SkipTally();
     const checked = [];
+    const schemas = new Map();
+    const groups = new Map();
+    const tally = (obj, validated) => {
+        const group = typeof obj.value.apiVersion === 'string' ? groupVersion(obj.value.apiVersion).group || 'core' : '(none)';
+        const g = groups.get(group) ?? { group, validated: 0, skipped: 0 };
+        if (validated)
+            g.validated++;
+        else
+            g.skipped++;
+        groups.set(group, g);
+    };
     let resources = 0;
     for (const obj of objects) {
         const known = kindIsKnown(obj, ctx);
         if (isToolConfig(obj, known)) {
             skipped.add(obj, TOOL_CONFIG);
+            tally(obj, false);
             continue;
         }
         if (!inScope(obj)) {
             skipped.add(obj, NOT_AFFECTED);
+            tally(obj, false);
             continue;
         }
         // Kustomize reports duplicates within a build itself (kustomize/duplicate-id).
@@ -66312,20 +67277,31 @@ function checkObjects(objects, ctx, inScope, unapplied) {
             own.push(missing);
         if (typeof obj.value.apiVersion === 'string' && typeof obj.value.kind === 'string') {
             const outcome = checkSchema(obj, ctx);
-            own.push(...outcome.findings);
-            if (outcome.status === 'validated')
+            pushAll$1(own, outcome.findings);
+            if (outcome.status === 'validated') {
                 resources++;
+                schemas.set(outcome.against, (schemas.get(outcome.against) ?? 0) + 1);
+            }
             else
                 skipped.add(obj, outcome.reason);
+            tally(obj, outcome.status === 'validated');
             const size = configMapSize(obj);
             if (size)
                 own.push(size);
-            own.push(...nameFindings(obj));
+            pushAll$1(own, nameFindings(obj));
         }
-        findings.push(...(unapplied.has(obj.file) ? own.map(demote) : own));
+        pushAll$1(findings, unapplied.has(obj.file) ? own.map(demote) : own);
     }
-    findings.push(...duplicates(checked).map(f => (f.file && unapplied.has(f.file) ? demote(f) : f)));
-    return { findings, resources, skipped: skipped.list() };
+    pushAll$1(findings, duplicates(checked).map(f => (f.file && unapplied.has(f.file) ? demote(f) : f)));
+    return {
+        findings,
+        resources,
+        skipped: skipped.list(),
+        schemas: [...schemas]
+            .map(([source, n]) => ({ source, objects: n }))
+            .sort((a, b) => b.objects - a.objects || compareText(a.source, b.source)),
+        groups: [...groups.values()].sort((a, b) => compareText(a.group, b.group))
+    };
 }
 /** Validates a repository (or the result of an upgrade) and reports every finding with its file line. */
 function validateRepository(input) {
@@ -66354,7 +67330,7 @@ function validateRepository(input) {
     const inScope = (o) => !isUpgrade || written.has(o.file) || upgradedKind(o);
     const texts = new Map(input.files.map(f => [f.path, f.content]));
     const skip = notManifestFiles(input.files.map(f => f.path));
-    const render = renderRepository(repositoryFiles(input.files, collected.documents), new Map((input.unread ?? []).map(u => [u.path, u.reason])));
+    const render = renderRepository(repositoryFiles(input.files, collected.documents, new Set(collected.failures.map(f => f.file))), new Map((input.unread ?? []).map(u => [u.path, u.reason])), skip);
     const view = appliedView(collected, render, skip, written);
     const objects = checkObjects(view.objects, ctx, inScope, view.unapplied);
     const claimed = new Set(render.findings.filter(f => f.rule === 'yaml/parse').map(f => f.file));
@@ -66367,27 +67343,30 @@ function validateRepository(input) {
         ...view.findings
     ];
     const flux = findFluxInstalls(collected.streams, groupBy(collected.objects, o => o.bundle));
-    findings.push(...flux.findings);
+    pushAll$1(findings, flux.findings);
     // Installs this run generated are pristine `flux install` output: the reference for any other install of the
     // same release that the run left alone (a target already at the version, an excluded one).
     const generated = flux.installs.filter(i => written.has(i.stream.file));
     for (const install of flux.installs)
-        findings.push(...imageDrift(install, generated));
+        pushAll$1(findings, imageDrift(install, generated));
     for (const target of input.targets ?? [])
-        findings.push(...targetVersion(target, flux.installs, collected.objects));
-    findings.push(...dedupeFindings([...render.findings, ...checkRepositoryReferences(render)]));
+        pushAll$1(findings, targetVersion(target, flux.installs, collected.objects));
+    pushAll$1(findings, dedupeFindings([...render.findings, ...checkRepositoryReferences(render)]));
     return {
         findings: dedupeFindings(findings).sort(compareFindings),
         resources: objects.resources,
-        skipped: objects.skipped
+        skipped: objects.skipped,
+        schemas: objects.schemas,
+        groups: objects.groups
     };
 }
 /** The files as the kustomize renderer takes them: YAML already parsed here, anything else as text. */
-function repositoryFiles(files, documents) {
+function repositoryFiles(files, documents, failed) {
     const out = new Map();
+    // A file that does not parse goes as text: where a kustomization lists it, the renderer reports it.
     for (const f of files)
         if (!inSkippedDirectory(f.path))
-            out.set(f.path, documents.get(f.path) ?? f.content);
+            out.set(f.path, (!failed.has(f.path) && documents.get(f.path)) || f.content);
     return out;
 }
 
@@ -66433,7 +67412,7 @@ async function validateCalicoResources(files, calicoctl, exec) {
         if (run.ok)
             continue;
         if (target.documents.length === 1) {
-            findings.push(...toFindings(target.documents[0], run.message, version));
+            pushAll$1(findings, toFindings(target.documents[0], run.message, version));
             continue;
         }
         let attributed = false;
@@ -66442,10 +67421,10 @@ async function validateCalicoResources(files, calicoctl, exec) {
             if (single.ok || single.unsupported)
                 continue;
             attributed = true;
-            findings.push(...toFindings(doc, single.message, version));
+            pushAll$1(findings, toFindings(doc, single.message, version));
         }
         if (!attributed)
-            findings.push(...toFindings(target.documents[0], run.message, version));
+            pushAll$1(findings, toFindings(target.documents[0], run.message, version));
     }
     return { findings };
 }
@@ -66634,6 +67613,122 @@ async function fluxCrdSources(files, version, cli, log) {
 }
 
 /**
+ * Which upstream Calico manifest a text holds, and at which version. Both are read from the text itself (a
+ * ConfigMap's data value, or a whole ConfigMap file: the patterns do not depend on indentation or on the `\"` of a
+ * double-quoted scalar), so the same functions serve target discovery and the upgrade.
+ */
+/** The manifest installs Calico publishes under `manifests/` that this project upgrades. */
+const calicoManifests = [
+    'calico.yaml',
+    'calico-typha.yaml',
+    'calico-vxlan.yaml',
+    'calico-policy-only.yaml'
+];
+const isCalicoManifest = (name) => calicoManifests.includes(name);
+/**
+ * The calico-node image: the manifest carries no version header, and the image is what actually runs. From v3.31
+ * images move from docker.io to quay.io, and fleets pull from mirrors, so the registry is not part of the match.
+ */
+const CALICO_NODE_IMAGE = /image:\s*\\?["']?(?:[\w.-]+(?::\d+)?\/)*calico\/node:v(\d+\.\d+\.\d+)\b/;
+/** The Calico version (`3.26.4`) a manifest deploys, from its calico-node image tag; undefined without one. */
+function currentCalicoVersion(content) {
+    return CALICO_NODE_IMAGE.exec(content)?.[1];
+}
+/** A key of the `calico-config` ConfigMap's data, plain or quoted, inside a block or an escaped scalar. */
+const configKey = (key) => new RegExp(`\\b${key}:[ \\t]*\\\\?["']?([\\w-]*)`);
+const TYPHA_SERVICE = configKey('typha_service_name');
+const CALICO_BACKEND = configKey('calico_backend');
+/** The calico-node env var policy-only sets literally (the networked manifests read it from calico-config). */
+const BACKEND_NONE = /name:[ \t]*\\?["']?CALICO_NETWORKING_BACKEND\b\\?["']?(?:\\n|\s)+value:[ \t]*\\?["']?none\b/;
+/**
+ * The upstream manifest a text was made from, or undefined when it holds no `calico-config` ConfigMap. The four
+ * manifests are renderings of one Helm chart (`charts/calico`) with different values
+ * (`charts/values/<manifest>`), and these are the traces those values leave in `calico-config` and calico-node:
+ *
+ * - `calico-policy-only.yaml` (`network: none`, typha, host-local IPAM): no `calico_backend` key, and
+ *   calico-node's `CALICO_NETWORKING_BACKEND` is the literal `none`;
+ * - `calico-vxlan.yaml` (`vxlan: true`): `calico_backend: "vxlan"` (no BIRD);
+ * - `calico-typha.yaml` (`typha.enabled`): `typha_service_name: "calico-typha"` (and the calico-typha Deployment);
+ * - `calico.yaml`: `typha_service_name: "none"`, `calico_backend: "bird"`.
+ *
+ * Checked in that order, so a hand-made mix (vxlan with typha turned on) reads as the manifest its backend came
+ * from; the config file's `calico.manifest` overrides the guess.
+ */
+function recogniseCalicoManifest(content) {
+    const typha = TYPHA_SERVICE.exec(content)?.[1];
+    const backend = CALICO_BACKEND.exec(content)?.[1];
+    if (typha === undefined && backend === undefined)
+        return undefined;
+    if (BACKEND_NONE.test(content) || (backend === undefined && typha !== undefined))
+        return 'calico-policy-only.yaml';
+    if (backend === 'vxlan')
+        return 'calico-vxlan.yaml';
+    if (typha !== undefined && typha !== 'none' && typha !== '')
+        return 'calico-typha.yaml';
+    return 'calico.yaml';
+}
+
+/**
+ * The CRDs of the Calico in play, for `crd.projectcalico.org` objects (IPPool, FelixConfiguration, BGPPeer, ...)
+ * in a repository that does not hold Calico's CRDs itself (Calico from the tigera-operator chart, or installed by
+ * hand): the CRDs of the upstream `calico.yaml` of that version. The version is the repository's own (the
+ * calico-node image it deploys, or the tigera-operator chart version of a HelmRelease), else the one
+ * `calico-version` resolves to when Calico is among the components; without either, those objects stay skipped.
+ * `projectcalico.org/v3` resources are the Calico API server's, not CRDs: calicoctl checks them.
+ */
+const CALICO_CRD_API = /^apiVersion:\s*["']?crd\.projectcalico\.org\//m;
+const OPERATOR_CHART = /chart:\s*["']?tigera-operator["']?[\s\S]{0,400}?version:\s*["']?v?(\d+\.\d+\.\d+)/;
+const newest = (versions) => versions.sort((a, b) => {
+    const x = a.split('.').map(Number);
+    const y = b.split('.').map(Number);
+    return y[0] - x[0] || y[1] - x[1] || y[2] - x[2];
+})[0];
+/** The Calico version the repository deploys: the highest calico-node image or tigera-operator chart version. */
+function repositoryCalicoVersion(files) {
+    const found = [];
+    for (const f of files) {
+        const image = currentCalicoVersion(f.content);
+        if (image)
+            found.push(image);
+        const chart = OPERATOR_CHART.exec(f.content)?.[1];
+        if (chart)
+            found.push(chart);
+    }
+    return newest(found);
+}
+/**
+ * The CRDs of upstream `calico.yaml` at the version in play, as a CRD source; none when the repository has no
+ * `crd.projectcalico.org` object or no version is known. A failed download is logged and those objects stay
+ * skipped: the check of everything else goes on.
+ */
+async function calicoCrdSources(files, version, manifest, log) {
+    if (!files.some(f => CALICO_CRD_API.test(f.content)))
+        return [];
+    try {
+        const v = repositoryCalicoVersion(files) ?? (await version());
+        if (!v) {
+            log.info('crd.projectcalico.org objects are not checked: no Calico version in the repository or in play');
+            return [];
+        }
+        const source = await manifest(v);
+        const crds = parseStream(source.text, source.url)
+            .documents.map(d => d.value)
+            .filter(v => typeof v === 'object' &&
+            v !== null &&
+            v.kind === 'CustomResourceDefinition');
+        const name = `Calico manifest calico.yaml (calico v${source.version.replace(/^v/, '')})`;
+        log.info(`Calico CRDs for objects the repository has no CRDs for: ${name}`);
+        return [{ name, crds }];
+    }
+    catch (e) {
+        if (!(e instanceof FcuError))
+            throw e;
+        log.warning(`crd.projectcalico.org objects without CRDs in the repository are not checked: ${e.message}`);
+        return [];
+    }
+}
+
+/**
  * An upgrade stops on what it breaks, not on what was broken before it: an error the repository as read already
  * has (same rule, file, line and message, checked against the CRDs it had) is kept as a warning so that a broken
  * file elsewhere neither holds every future upgrade hostage nor goes unseen.
@@ -66673,7 +67768,9 @@ async function findKustomizeBinary(lookup) {
  */
 async function buildWithBinary(binary, render, root, exec) {
     const dir = render.dir === '' ? '.' : render.dir;
-    const args = binary.kind === 'kustomize' ? ['build', dir] : ['kustomize', dir];
+    // Load restrictions off, as kustomize-controller builds: a kustomization may read files above its directory.
+    const restrictor = ['--load-restrictor', 'LoadRestrictionsNone'];
+    const args = binary.kind === 'kustomize' ? ['build', ...restrictor, dir] : ['kustomize', ...restrictor, dir];
     const result = await exec(binary.path, args, { cwd: root });
     const command = `${binary.kind} ${args.join(' ')}`;
     if (result.exitCode !== 0) {
@@ -66733,25 +67830,74 @@ function firstLines(text) {
     const lines = text.trim().split('\n').slice(0, 3).join(' ');
     return lines.length > 300 ? `${lines.slice(0, 300)}…` : lines;
 }
-/**
- * ClusterResourceSet findings for the whole repository once the kustomizations the in-process renderer could not
- * complete (components, replacements, remote bases, ...) are built by the real binary. Returns undefined when every
- * render was complete, so the caller keeps its own findings: the binary runs only where it adds something.
- */
-async function referencesWithBinary(files, binary, root, exec) {
-    const render = renderRepository(files);
-    const incomplete = render.roots.filter(k => !k.complete);
+async function referencesWithBinary(files, binary, root, exec, unread) {
+    const render = renderRepository(files, unread);
+    // What a Flux Kustomization builds is its settings over the path: the binary builds the path alone, which is the
+    // same only where those settings change no object (variables are substituted afterwards either way).
+    const incomplete = render.roots.filter(k => !k.complete && (!k.flux || settingsChangeNothing(k)));
     if (incomplete.length === 0)
         return undefined;
-    const built = new Map();
-    for (const k of incomplete)
-        built.set(k.dir, await buildWithBinary(binary, k, root, exec));
-    const roots = render.roots.map(k => built.get(k.dir) ?? k);
+    const rebuilt = await mapBounded(incomplete, binaryConcurrency(), k => buildWithBinary(binary, k, root, exec));
+    const built = new Map(incomplete.map((k, i) => [k, rebuilt[i]]));
+    const roots = render.roots.map(k => built.get(k) ?? k);
     const findings = dedupeFindings([
         ...[...built.values()].flatMap(k => k.findings),
         ...checkRepositoryReferences({ ...render, roots })
     ]);
-    return { findings, rebuilt: [...built.values()].map(k => k.file) };
+    const ok = incomplete.filter(k => built.get(k).complete);
+    return {
+        binary,
+        findings,
+        rebuilt: ok.map(k => k.file),
+        failed: incomplete.filter(k => !built.get(k).complete).map(k => k.file),
+        superseded: ok.flatMap(k => k.findings.filter(f => f.rule === 'kustomize/unsupported'))
+    };
+}
+const findingKey$1 = (f) => [f.rule, f.file, f.line, f.message].join('\u0000');
+/**
+ * The run's findings once the binary's builds are in: ClusterResourceSet findings from them, and the notices about
+ * what the in-process renderer skips reworded where the binary built it (no advice to install what ran).
+ */
+function withRecheck(findings, recheck) {
+    const superseded = new Set(recheck.superseded.map(findingKey$1));
+    return dedupeFindings([
+        ...findings
+            .filter(f => !f.rule.startsWith('crs/'))
+            .map(f => {
+            if (!superseded.has(findingKey$1(f)))
+                return f;
+            const { hint: _hint, ...rest } = f;
+            return {
+                ...rest,
+                message: `${f.message.replace(/; objects it adds or renames are not checked$/, '')}; ${recheck.binary.kind} built this kustomization, and ClusterResourceSet references were checked on its output`
+            };
+        }),
+        ...recheck.findings
+    ]);
+}
+/** The Flux settings that make a build differ from `kustomize build` of the path. */
+const FLUX_SETTINGS = ['targetNamespace', 'namePrefix', 'nameSuffix', 'patches', 'components', 'images'];
+function settingsChangeNothing(k) {
+    const spec = k.flux?.overlay.value;
+    return (k.file !== k.flux?.file &&
+        typeof spec === 'object' &&
+        spec !== null &&
+        FLUX_SETTINGS.every(f => spec[f] === undefined));
+}
+/** Binary builds at once: each is a process that mostly waits on the disk, but the runner's cores are few. */
+const binaryConcurrency = () => Math.max(1, Math.min(4, os$1.availableParallelism()));
+/** `fn` over `items`, at most `limit` at a time; results in the order of `items`. */
+async function mapBounded(items, limit, fn) {
+    const out = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const i = next++;
+            out[i] = await fn(items[i]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    return out;
 }
 
 // src/diff3.mjs
@@ -66852,10 +67998,10 @@ function mergeEdits(file, base, edits) {
     for (const h of hunks) {
         if (h.start < at)
             continue; // the same hunk from another component
-        out.push(...o.slice(at, h.start), ...h.content);
+        pushAll$1(pushAll$1(out, o.slice(at, h.start)), h.content);
         at = h.end;
     }
-    out.push(...o.slice(at));
+    pushAll$1(out, o.slice(at));
     return out.join('');
 }
 const sameHunk = (a, b) => a.start === b.start && a.end === b.end && a.content.join('') === b.content.join('');
@@ -67254,10 +68400,18 @@ function isUnresolvableHost(e) {
     });
 }
 const timeoutOf = (policy) => policy.timeoutMs ?? defaultRetryPolicy.timeoutMs;
+/**
+ * An error of ours that a wrapper (fetch, Octokit) nests: a fetch that stops the run says why itself (the run's
+ * network budget is spent), and is neither retried nor worded again.
+ */
+const ownError = (e) => causes(e).find((c) => c instanceof FcuError);
 /** A request that got no HTTP answer is tried again, unless another try is bound to fail the same way. */
-const isWorthRetrying = (e) => !isUnresolvableHost(e) && !isTimeout(e);
+const isWorthRetrying = (e) => !isUnresolvableHost(e) && !isTimeout(e) && ownError(e) === undefined;
 /** The failure for a request that got no HTTP answer after `attempts` tries (`what`: "GET <url>"). */
 function networkError(what, e, attempts, policy) {
+    const own = ownError(e);
+    if (own)
+        return own;
     if (isTimeout(e)) {
         return new FcuError('network', `${what} got no answer within ${timeoutOf(policy) / 1000} s`, {
             hint: 'The server accepted the connection and then stalled: re-run the job later, or point download-url / releases-api-url at a mirror.',
@@ -67651,20 +68805,39 @@ function declaredLength(res) {
     const n = value === null ? NaN : Number(value);
     return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
-async function* chunksOf(res) {
+/** The next chunk, or a `network` error when none comes within `idleMs`: a body that stalls is not waited on. */
+async function readWithin(reader, idleMs, stalled) {
+    let timer;
+    const idle = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(stalled()), idleMs);
+        timer.unref();
+    });
+    try {
+        return await Promise.race([reader.read(), idle]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+async function* chunksOf(res, url, idleMs) {
     if (res.body === null)
         return;
     const expected = declaredLength(res);
     const reader = res.body.getReader();
     let received = 0;
     let finished = false;
+    const stalled = () => new FcuError('network', `GET ${redactUrl(url)} stalled: no byte of the body came for ${idleMs / 1000} s (after ${received} bytes)`, {
+        hint: 'The server sent the headers and then stopped: re-run the job later, or point download-url at a mirror.'
+    });
     try {
         for (;;) {
             let next;
             try {
-                next = await reader.read();
+                next = await readWithin(reader, idleMs, stalled);
             }
             catch (e) {
+                if (e instanceof FcuError)
+                    throw e;
                 throw new BrokenBody(`the connection broke after ${received} bytes`, { cause: e });
             }
             if (next.done)
@@ -67698,7 +68871,7 @@ async function download(url, deps, consume) {
             return { ok: false, status: res.status };
         }
         try {
-            return { ok: true, value: await consume(chunksOf(res)) };
+            return { ok: true, value: await consume(chunksOf(res, url, timeoutOf(policy))) };
         }
         catch (e) {
             if (!(e instanceof BrokenBody))
@@ -68055,9 +69228,14 @@ async function downloadAsset(asset, file, platform, deps) {
             hint: `Check that ${asset.tool} v${asset.version} is released with a ${platform.os}/${platform.arch} build, and that download-url serves GitHub release downloads.`
         });
     }
-    throw new FcuError('network', `GET ${redactUrl(asset.url)} answered HTTP ${result.status}`, {
+    // A 5xx came back on every attempt: the host is failing, not refusing.
+    const failing = isTransientStatus(result.status);
+    const attempts = Math.max(1, Math.floor((deps.policy ?? defaultRetryPolicy).attempts));
+    throw new FcuError('network', `GET ${redactUrl(asset.url)} answered HTTP ${result.status}${failing && attempts > 1 ? ` after ${attempts} attempts` : ''}`, {
         location: { input: 'download-url' },
-        hint: 'The download host refused the request; check download-url and that the runner may reach it.'
+        hint: failing
+            ? 'The download host keeps failing: re-run the job later, or point download-url at a mirror.'
+            : 'The download host refused the request; check download-url and that the runner may reach it.'
     });
 }
 async function verify$1(asset, actual, deps) {
@@ -68242,32 +69420,45 @@ const isPrintable = (c) => c === 0x0a ||
     (c >= 0xa0 && c <= 0xd7ff) ||
     (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff);
 /**
+ * What is not printable ASCII, by UTF-16 unit: the only characters that can rule a block out. Without the `u` flag
+ * the scan stays a fast native one on texts that hold non-ASCII characters; surrogate pairs are joined below.
+ */
+const NOT_PRINTABLE_ASCII = /[^\n\x20-\x7e]/g;
+/**
  * Why a text cannot be a literal block, or undefined when it can. A tab is allowed in block content by YAML, but
  * SPEC §2 keeps it quoted (as kubectl does); CR, NEL and the Unicode line separators would be read back as line
  * breaks by some parser; other control characters have no literal form at all.
  */
 function literalBlockProblem(value) {
-    let line = 1;
-    for (const ch of value) {
-        const c = ch.codePointAt(0);
-        if (c === 0x0a) {
-            line++;
+    // A native scan to the few characters outside printable ASCII (a ConfigMap's data runs to megabytes).
+    let pairEnd = -1;
+    for (const m of value.matchAll(NOT_PRINTABLE_ASCII)) {
+        // The low half of a pair whose code point was looked at with its high half.
+        if (m.index === pairEnd)
             continue;
-        }
-        const at = `(line ${line} of the value)`;
+        const c = value.codePointAt(m.index);
+        if (c >= 0x10000)
+            pairEnd = m.index + 1;
+        const at = () => `(line ${lineAt(value, m.index)} of the value)`;
         if (c === 0x09)
-            return `it holds a tab ${at}`;
+            return `it holds a tab ${at()}`;
         if (c === 0x0d)
-            return `it holds a carriage return ${at}`;
+            return `it holds a carriage return ${at()}`;
         if (isLineBreakChar(c))
-            return `it holds the line separator U+${hex(c, 4)} ${at}`;
+            return `it holds the line separator U+${hex(c, 4)} ${at()}`;
         if (c >= 0x10000)
             continue;
         if (!isPrintable(c))
-            return `it holds the control character U+${hex(c, 4)} ${at}`;
+            return `it holds the control character U+${hex(c, 4)} ${at()}`;
     }
     return undefined;
 }
+const lineAt = (text, index) => {
+    let line = 1;
+    for (let i = text.indexOf('\n'); i !== -1 && i < index; i = text.indexOf('\n', i + 1))
+        line++;
+    return line;
+};
 /**
  * A literal block scalar (header line and content lines, ending in a newline) whose content sits `indent` columns
  * deeper than `parentIndent` (the column of its key), or undefined when the text cannot be one. Chomping and
@@ -68289,8 +69480,7 @@ function literalBlock$1(value, parentIndent, indent) {
     const pad = ' '.repeat(parentIndent + indent);
     const body = value.endsWith('\n') ? value.slice(0, -1) : value;
     // Empty lines carry no indentation, as go-yaml writes them.
-    const lines = body.split('\n').map(l => (l === '' ? '' : pad + l));
-    return `${header}\n${lines.join('\n')}\n`;
+    return `${header}\n${body.replace(/^(?=.)/gm, pad)}\n`;
 }
 const hex = (c, width) => c.toString(16).toUpperCase().padStart(width, '0');
 const ESCAPES = {
@@ -68819,9 +70009,9 @@ function renderConfigMap(cm, change) {
         edits.push({ ...cm.name.span, text: nameText(cm.name, change.name, columnOf$2(c, cm.name.span.start)) });
     const dataChanges = change.data !== undefined && !sameData(cm, change.data);
     if (change.data !== undefined && dataChanges)
-        edits.push(...dataEdits(c, root, cm, change.data, notes));
+        pushAll$1(edits, dataEdits(c, root, cm, change.data, notes));
     if (change.provenance && dataChanges)
-        edits.push(...provenanceEdits(c, root, cm, change.provenance));
+        pushAll$1(edits, provenanceEdits(c, root, cm, change.provenance));
     const text = applyEdits$2(cm.text, edits);
     return { text, changed: text !== cm.text, notes };
 }
@@ -69421,7 +70611,7 @@ function verify(before, after, edits, file) {
         const marks = lists.get(list) ?? new Map();
         const mark = marks.get(index) ?? { after: [] };
         if (e.op === 'insert')
-            mark.after.push(...e.values);
+            pushAll$1(mark.after, e.values);
         else if (e.op === 'duplicate') {
             for (const c of e.copies) {
                 const copy = cloneValue(list[index]);
@@ -69442,7 +70632,8 @@ function verify(before, after, edits, file) {
             ...(marks.get(i)?.remove ? [] : [v]),
             ...(marks.get(i)?.after ?? [])
         ]);
-        list.splice(0, list.length, ...next);
+        list.length = 0;
+        pushAll$1(list, next);
     }
     const actual = after.map(d => d.doc.toJS());
     const wrong = expected.findIndex((v, i) => !isDeepStrictEqual(v, actual[i]));
@@ -69477,13 +70668,16 @@ function followReferences(tree, renames, skip) {
     const files = renames.files.filter(r => r.from !== r.to);
     if (names.length === 0 && files.length === 0)
         return out;
+    // One scan of each file for any of the old names: a search per name and file grows with clusters squared (each
+    // cluster renames its own ConfigMaps, and every file is a megabyte of manifests).
+    const anyName = anyOf(names.map(n => n.from));
+    const anyFile = anyOf(files.map(f => path__default.posix.basename(f.from)));
     for (const file of tree.paths()) {
         if (skip.has(file) || !YAML.test(file))
             continue;
         const text = tree.get(file);
         const isKustomization = KUSTOMIZATION.has(path__default.posix.basename(file));
-        const relevant = names.some(n => text.includes(n.from)) ||
-            (isKustomization && files.some(f => text.includes(path__default.posix.basename(f.from))));
+        const relevant = anyName?.test(text) || (isKustomization && anyFile?.test(text));
         if (!relevant)
             continue;
         const edits = [];
@@ -69494,7 +70688,7 @@ function followReferences(tree, renames, skip) {
         if (edits.length === 0)
             continue;
         out.changes.push({ path: file, content: applyEdits$1(text, edits, file) });
-        out.followed.push(...followed.sort((a, b) => a.line - b.line));
+        pushAll$1(out.followed, followed.sort((a, b) => a.line - b.line));
     }
     return out;
 }
@@ -69627,6 +70821,11 @@ function lineOf(text, file, doc, at, value) {
     return ref?.line ?? 1;
 }
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A pattern that finds any of `words` as a substring, or undefined for none. */
+function anyOf(words) {
+    const unique = [...new Set(words)];
+    return unique.length === 0 ? undefined : new RegExp(unique.map(escape).join('|'));
+}
 
 const bytesText = (n) => n.toLocaleString('en-US');
 /**
@@ -69787,7 +70986,7 @@ function followVersion(name, current, next, kind) {
 }
 
 function upgradeConfigMap(u) {
-    const cm = configMapAt(u.text, u.file, u.document);
+    const cm = configMapAt(u);
     const name = followVersion(cm.name.value, u.from, u.to, 'configmap').name;
     const keys = cm.data.map(d => ({ key: d.key, next: followVersion(d.key, u.from, u.to, 'key').name }));
     const data = cm.data.map((d, i) => ({
@@ -69802,7 +71001,7 @@ function upgradeConfigMap(u) {
     if (bytes <= CONFIGMAP_MAX_BYTES) {
         const r = renderConfigMap(cm, { name, data, provenance: u.provenance });
         text = r.text;
-        notes.push(...r.notes.map(n => `${n.key}: ${n.reason}`));
+        pushAll$1(notes, r.notes.map(n => `${n.key}: ${n.reason}`));
         parts = [{ name, bytes }];
     }
     else {
@@ -69837,8 +71036,10 @@ function upgradeConfigMap(u) {
         }
     };
 }
-function configMapAt(text, file, document) {
-    const cm = readConfigMaps(text, file).find(c => c.document === document);
+function configMapAt({ text, file, document, read }) {
+    // A ConfigMap holds megabytes: a caller that read the file already hands its reading over.
+    const all = read && read.length > 0 && read[0].text === text ? read : readConfigMaps(text, file);
+    const cm = all.find(c => c.document === document);
     if (!cm)
         throw new FcuError('internal', `${file}: no ConfigMap in document ${document + 1}`, {
             location: { file }
@@ -69870,7 +71071,7 @@ function renderSplit(u, cm, name, data, notes) {
             data: [{ key: p.key, value: p.content, from: data[0].from }],
             provenance: u.provenance
         });
-        notes.push(...r.notes.map(n => `${p.name} ${n.key}: ${n.reason}`));
+        pushAll$1(notes, r.notes.map(n => `${p.name} ${n.key}: ${n.reason}`));
         return splitDocumentChunks(r.text)[cm.document].raw;
     });
     const chunks = splitDocumentChunks(u.text).map(c => c.raw);
@@ -70014,7 +71215,7 @@ async function migrateFluxObjects(files, o) {
                     });
                 }
             });
-            result.unmigrated.push(...unservedObjects(now, served));
+            pushAll$1(result.unmigrated, unservedObjects(now, served));
         }
         o.log.info(`flux migrate: ${result.migrated.length} object(s) in ${result.writes.length} file(s) moved to served API versions` +
             (result.unmigrated.length > 0 ? `; ${result.unmigrated.length} could not be migrated` : ''));
@@ -70022,6 +71223,20 @@ async function migrateFluxObjects(files, o) {
     }
     finally {
         await rm$1(dir, { recursive: true, force: true });
+    }
+}
+
+/**
+ * Where a run's time goes, on debug lines (`timing <phase>: <ms> ms`) that `npm run bench` sums per phase and a
+ * user sees with `--verbose` or `ACTIONS_STEP_DEBUG`. Phases that run concurrently each count their own time.
+ */
+async function timed(log, phase, work) {
+    const start = performance.now();
+    try {
+        return await work();
+    }
+    finally {
+        log.debug(`timing ${phase}: ${(performance.now() - start).toFixed(1)} ms`);
     }
 }
 
@@ -70160,7 +71375,7 @@ async function upgradeFluxComponents(targets, toVersion, deps) {
             r = (async () => {
                 const cli = await cliOf(version);
                 installRuns++;
-                const content = await cli.installExport(installArgs(options));
+                const content = await timed(deps.log, 'flux-render', () => cli.installExport(installArgs(options)));
                 const printed = parseFluxHeader(content, `flux ${version} output`).version;
                 if (printed !== version) {
                     throw new FcuError('tool', `flux ${cli.version} printed a manifest for ${printed}, not ${version}`, {
@@ -70187,7 +71402,7 @@ async function upgradeFluxComponents(targets, toVersion, deps) {
         if (!a) {
             a = (async () => {
                 const header = parseFluxHeader(t.content, t.file);
-                const docs = parseDocuments(t.content, t.file);
+                const docs = await timed(deps.log, 'flux-compare', () => parseDocuments(t.content, t.file));
                 const found = readInstallOptions(docs, header);
                 const options = applyInstallOverrides(found, t.install);
                 let driftDetail = null;
@@ -70197,7 +71412,7 @@ async function upgradeFluxComponents(targets, toVersion, deps) {
                     driftDetail =
                         pristine.content === t.content
                             ? { changed: [], added: [], removed: [] }
-                            : compareWithPristine(docs, pristine.docs());
+                            : await timed(deps.log, 'flux-compare', () => compareWithPristine(docs, pristine.docs()));
                 }
                 catch (e) {
                     if (!isFcuError(e) || e.code === 'manifest')
@@ -70250,7 +71465,9 @@ const fluxStage = {
     component: 'flux',
     name: 'flux',
     async run(ctx) {
-        const installs = findInstalls(ctx.tree, ctx.targets);
+        // Each ConfigMap file is parsed once here, and that reading serves every later step of the stage.
+        const read = new Map();
+        const installs = findInstalls(ctx.tree, ctx.targets, read);
         if (installs.length === 0) {
             // Nothing to upgrade: no release list is fetched for it.
             return {
@@ -70320,7 +71537,7 @@ const fluxStage = {
         // API versions are removed at minor releases: only a minor crossing can strand the repository's own objects.
         const inData = movable.filter(i => i.inData);
         const migratedData = new Map();
-        const companions = findCompanions(ctx.tree, inData);
+        const companions = findCompanions(ctx.tree, inData, read);
         const migratedCompanions = new Map();
         if (movable.some(i => minorOf(i.version) !== minorOf(to))) {
             const regenerated = ctx.tree.with(outcome.changes);
@@ -70389,6 +71606,7 @@ const fluxStage = {
                     component: 'flux',
                     file,
                     text,
+                    read: read.get(file),
                     document,
                     values,
                     from,
@@ -70402,8 +71620,8 @@ const fluxStage = {
                 });
                 text = upgraded.change.content;
                 change = upgraded.change;
-                renames.files.push(...upgraded.files);
-                renames.configMaps.push(...upgraded.configMaps);
+                pushAll$1(renames.files, upgraded.files);
+                pushAll$1(renames.configMaps, upgraded.configMaps);
                 outcome.configMaps.push(upgraded.outcome);
             }
             if (change && text !== ctx.tree.get(file))
@@ -70418,11 +71636,11 @@ const fluxStage = {
         return outcome;
     }
 };
-function findCompanions(tree, installs) {
+function findCompanions(tree, installs, read) {
     const out = [];
     for (const file of new Set(installs.map(i => i.target.path))) {
         const target = installs.find(i => i.target.path === file).target;
-        for (const cm of readConfigMaps(tree.get(file), file)) {
+        for (const cm of read.get(file) ?? readConfigMaps(tree.get(file), file)) {
             if (!installs.some(i => i.target.path === file && i.inData.document === cm.document))
                 continue;
             for (const entry of cm.data)
@@ -70432,8 +71650,11 @@ function findCompanions(tree, installs) {
     }
     return out;
 }
-/** gotk-components.yaml targets and every data key of a Flux ConfigMap that holds a Flux install. */
-function findInstalls(tree, targets) {
+/**
+ * gotk-components.yaml targets and every data key of a Flux ConfigMap that holds a Flux install; the ConfigMaps
+ * read go into `read` by file.
+ */
+function findInstalls(tree, targets, read) {
     const out = [];
     for (const target of targets) {
         const text = tree.get(target.path);
@@ -70445,7 +71666,9 @@ function findInstalls(tree, targets) {
         }
         if (target.type !== 'flux-configmap')
             continue;
-        for (const cm of readConfigMaps(text, target.path)) {
+        const configMaps = readConfigMaps(text, target.path);
+        read.set(target.path, configMaps);
+        for (const cm of configMaps) {
             for (const entry of cm.data) {
                 if (!FLUX_DATA.test(entry.value))
                     continue;
@@ -70488,62 +71711,6 @@ const dedupe = (items) => {
         return seen.has(k) ? false : (seen.add(k), true);
     });
 };
-
-/**
- * Which upstream Calico manifest a text holds, and at which version. Both are read from the text itself (a
- * ConfigMap's data value, or a whole ConfigMap file: the patterns do not depend on indentation or on the `\"` of a
- * double-quoted scalar), so the same functions serve target discovery and the upgrade.
- */
-/** The manifest installs Calico publishes under `manifests/` that this project upgrades. */
-const calicoManifests = [
-    'calico.yaml',
-    'calico-typha.yaml',
-    'calico-vxlan.yaml',
-    'calico-policy-only.yaml'
-];
-const isCalicoManifest = (name) => calicoManifests.includes(name);
-/**
- * The calico-node image: the manifest carries no version header, and the image is what actually runs. From v3.31
- * images move from docker.io to quay.io, and fleets pull from mirrors, so the registry is not part of the match.
- */
-const CALICO_NODE_IMAGE = /image:\s*\\?["']?(?:[\w.-]+(?::\d+)?\/)*calico\/node:v(\d+\.\d+\.\d+)\b/;
-/** The Calico version (`3.26.4`) a manifest deploys, from its calico-node image tag; undefined without one. */
-function currentCalicoVersion(content) {
-    return CALICO_NODE_IMAGE.exec(content)?.[1];
-}
-/** A key of the `calico-config` ConfigMap's data, plain or quoted, inside a block or an escaped scalar. */
-const configKey = (key) => new RegExp(`\\b${key}:[ \\t]*\\\\?["']?([\\w-]*)`);
-const TYPHA_SERVICE = configKey('typha_service_name');
-const CALICO_BACKEND = configKey('calico_backend');
-/** The calico-node env var policy-only sets literally (the networked manifests read it from calico-config). */
-const BACKEND_NONE = /name:[ \t]*\\?["']?CALICO_NETWORKING_BACKEND\b\\?["']?(?:\\n|\s)+value:[ \t]*\\?["']?none\b/;
-/**
- * The upstream manifest a text was made from, or undefined when it holds no `calico-config` ConfigMap. The four
- * manifests are renderings of one Helm chart (`charts/calico`) with different values
- * (`charts/values/<manifest>`), and these are the traces those values leave in `calico-config` and calico-node:
- *
- * - `calico-policy-only.yaml` (`network: none`, typha, host-local IPAM): no `calico_backend` key, and
- *   calico-node's `CALICO_NETWORKING_BACKEND` is the literal `none`;
- * - `calico-vxlan.yaml` (`vxlan: true`): `calico_backend: "vxlan"` (no BIRD);
- * - `calico-typha.yaml` (`typha.enabled`): `typha_service_name: "calico-typha"` (and the calico-typha Deployment);
- * - `calico.yaml`: `typha_service_name: "none"`, `calico_backend: "bird"`.
- *
- * Checked in that order, so a hand-made mix (vxlan with typha turned on) reads as the manifest its backend came
- * from; the config file's `calico.manifest` overrides the guess.
- */
-function recogniseCalicoManifest(content) {
-    const typha = TYPHA_SERVICE.exec(content)?.[1];
-    const backend = CALICO_BACKEND.exec(content)?.[1];
-    if (typha === undefined && backend === undefined)
-        return undefined;
-    if (BACKEND_NONE.test(content) || (backend === undefined && typha !== undefined))
-        return 'calico-policy-only.yaml';
-    if (backend === 'vxlan')
-        return 'calico-vxlan.yaml';
-    if (typha !== undefined && typha !== 'none' && typha !== '')
-        return 'calico-typha.yaml';
-    return 'calico.yaml';
-}
 
 /**
  * The three-way merge that carries a fleet's customisations of a Calico manifest to a new release:
@@ -70662,7 +71829,7 @@ function loadValue(text) {
     if (fast !== UNSUPPORTED)
         return fast;
     try {
-        return sealParsed(yaml.load(text, { json: true }));
+        return sealParsed(loadBounded(text));
     }
     catch {
         return undefined;
@@ -71260,13 +72427,13 @@ function mergeCalicoManifest(input) {
         if (t.text === b.text) {
             const changes = [];
             changesOf(loadValue(b.text), loadValue(o.text), loadValue(t.text), [], changes);
-            kept.push(...changes.map(c => keptOf(object, c)));
+            pushAll$1(kept, changes.map(c => keptOf(object, c)));
             edits.push({ start: t.start, end: t.coreEnd, text: oursCore });
             return;
         }
         const merged = mergeObject(object, trimBreaks(b.text), oursCore, trimBreaks(t.text));
-        kept.push(...merged.kept);
-        conflicts.push(...merged.conflicts);
+        pushAll$1(kept, merged.kept);
+        pushAll$1(conflicts, merged.conflicts);
         if (merged.text !== undefined)
             edits.push({ start: t.start, end: t.coreEnd, text: merged.text });
     });
@@ -71361,16 +72528,16 @@ const calicoStage = {
                         continue;
                     }
                     try {
-                        const [base, theirs] = await Promise.all([
+                        const [base, theirs] = await timed(ctx.deps.log, 'calico-download', () => Promise.all([
                             ctx.upstream.calicoManifest(d.version, d.manifest),
                             ctx.upstream.calicoManifest(to, d.manifest)
-                        ]);
-                        const merged = mergeCalicoManifest({ base: base.text, ours: d.entry.value, theirs: theirs.text });
+                        ]));
+                        const merged = await timed(ctx.deps.log, 'calico-merge', () => mergeCalicoManifest({ base: base.text, ours: d.entry.value, theirs: theirs.text }));
                         if (!merged.ok) {
                             throw mergeConflictError(merged.conflicts, { file, line: d.entry.line }, to);
                         }
                         values.set(d.entry.key, merged.text);
-                        kept.push(...merged.kept);
+                        pushAll$1(kept, merged.kept);
                         source = { url: theirs.url, sha256: theirs.sha256 };
                         targets.push(targetOutcome(d, to, 'upgraded'));
                     }
@@ -71388,6 +72555,7 @@ const calicoStage = {
                     component: 'calico',
                     file,
                     text,
+                    read: ofDocument[0].read,
                     document,
                     values,
                     from,
@@ -71402,8 +72570,8 @@ const calicoStage = {
                 });
                 text = upgraded.change.content;
                 change = upgraded.change;
-                renames.files.push(...upgraded.files);
-                renames.configMaps.push(...upgraded.configMaps);
+                pushAll$1(renames.files, upgraded.files);
+                pushAll$1(renames.configMaps, upgraded.configMaps);
                 configMaps.push(upgraded.outcome);
             }
             if (change && text !== ctx.tree.get(file))
@@ -71438,7 +72606,8 @@ function findCalicoData(tree, targets, configured) {
         const text = tree.get(target.path);
         if (text === undefined)
             continue;
-        for (const cm of readConfigMaps(text, target.path)) {
+        const read = readConfigMaps(text, target.path);
+        for (const cm of read) {
             for (const entry of cm.data) {
                 if (!CALICO_NODE.test(entry.value))
                     continue;
@@ -71446,7 +72615,7 @@ function findCalicoData(tree, targets, configured) {
                 if (!version)
                     continue;
                 const manifest = configured ?? recogniseCalicoManifest(entry.value) ?? 'calico.yaml';
-                out.push({ target, document: cm.document, entry, version, manifest });
+                out.push({ target, read, document: cm.document, entry, version, manifest });
             }
         }
     }
@@ -71477,19 +72646,25 @@ async function run(settings, deps, stages = defaultStages) {
     deps.log.info(config.file
         ? `Config file: ${config.file}`
         : `No config file (${settings.config} does not exist): targets are found by content, with no exclusions`);
-    const read = await readRepository(root, { exec: deps.exec });
-    const base = new WorkingTree(read.files);
-    // Generator inputs (scripts, env files) are in the tree for the renderer; targets are YAML files.
-    const targets = discoverTargets(base.files().filter(f => isYamlFile(f.path)), config);
+    const { read, base, targets } = await timed(deps.log, 'read', async () => {
+        const read = await readRepository(root, { exec: deps.exec });
+        const base = new WorkingTree(read.files);
+        // Generator inputs (scripts, env files) are in the tree for the renderer; targets are YAML files.
+        const targets = discoverTargets(base.files().filter(f => isYamlFile(f.path)), config);
+        return { read, base, targets };
+    });
     deps.log.info(`Found ${targets.length} target(s): ${targets.map(t => `${t.path} (${t.type})`).join(', ') || 'none'}`);
     const upstream = new Upstream(settings, deps);
     const result = emptyResult(settings.mode, settings.dryRun);
+    pushAll$1(result.findings, read.refused);
     if (settings.mode === 'validate') {
         const plan = makePlan(base, []);
         const flux = specs.flux;
         const crdSources = await fluxCrdSources(base.files(), async () => (await upstream.resolve('flux', flux ?? parseVersionSpec('latest', 'flux-version'))).selected.version, v => upstream.flux(v), deps.log);
+        const calico = specs.calico;
+        crdSources.push(...(await calicoCrdSources(base.files(), async () => (calico ? (await upstream.resolve('calico', calico)).selected.version : undefined), v => upstream.calicoManifest(v, 'calico.yaml'), deps.log)));
         await validateInto(result, { files: base.files(), crdSources, unread: read.unread }, upstream, specs.calico, deps);
-        await recheckWithKustomize(result, base, root, deps);
+        await recheckWithKustomize(result, base, root, read.unread, deps);
         result.tools = upstream.installed;
         return { result, plan };
     }
@@ -71499,14 +72674,14 @@ async function run(settings, deps, stages = defaultStages) {
         const set = new ChangeSet(component, base);
         const done = [];
         for (const stage of stages.filter(s => s.component === component)) {
-            const outcome = await stage.run({
+            const outcome = await timed(deps.log, `stage-${stage.name}`, () => stage.run({
                 tree: set.tree,
                 spec: specs[component],
                 targets,
                 config,
                 upstream,
                 deps
-            });
+            }));
             for (const c of outcome.changes) {
                 if (c.renamedFrom)
                     set.rename(c.renamedFrom, c.path, c.content ?? '');
@@ -71520,20 +72695,25 @@ async function run(settings, deps, stages = defaultStages) {
         sets.push(set);
         outcomes.set(component, done);
     }
-    const plan = makePlan(base, sets);
+    const { plan, combined } = await timed(deps.log, 'plan', () => {
+        const plan = makePlan(base, sets);
+        return { plan, combined: combinedChanges(plan) };
+    });
     const all = [...outcomes.values()].flat();
     result.components = all.flatMap(o => (o.component ? [o.component] : []));
     result.targets = all.flatMap(o => o.targets ?? []);
     result.migrated = all.flatMap(o => o.migrated ?? []);
     result.configMaps = all.flatMap(o => o.configMaps ?? []);
     result.references = all.flatMap(o => o.references ?? []);
-    result.findings.push(...all.flatMap(o => o.findings ?? []));
+    pushAll$1(result.findings, all.flatMap(o => o.findings ?? []));
     result.fluxInstallRuns = all.reduce((n, o) => n + (o.fluxInstallRuns ?? 0), 0);
-    result.notes.push(...all.flatMap(o => o.notes ?? []));
-    const combined = combinedChanges(plan);
+    pushAll$1(result.notes, all.flatMap(o => o.notes ?? []));
     result.files = describeChanges(base, combined);
     result.changed = combined.length > 0;
-    await validatePlan(result, plan, outcomes, { upstream, calico: specs.calico, unread: read.unread }, deps);
+    const alone = await timed(deps.log, 'validate', () => validatePlan(result, plan, outcomes, { upstream, calico: specs.calico, unread: read.unread }, deps));
+    // What one component's pull request merges is validated alone when several change files; otherwise (one
+    // component, or one pull request for all) the run's own validation is that of the pull request.
+    const findingsOf = components => (components.length === 1 ? alone.get(components[0]) : undefined) ?? result.findings;
     result.tools = upstream.installed;
     // A run whose result does not validate writes nothing; the caller reports the findings and fails.
     const errors = result.findings.filter(f => f.severity === 'error').length;
@@ -71546,13 +72726,13 @@ async function run(settings, deps, stages = defaultStages) {
             result.notes.push('Everything is up to date: nothing to write.');
             return { result, plan };
         }
-        await applyChanges(root, combined.map(c => ({ path: c.path, content: c.content })));
+        await timed(deps.log, 'write', () => applyChanges(root, combined.map(c => ({ path: c.path, content: c.content })), { files: deps.files, stagingDir: deps.tempDir }));
         result.written = true;
         result.notes.push(`Wrote ${combined.length} file(s) to the working tree; no commit, push or pull request.`);
     }
     else if (deps.publish) {
         // Also when nothing changes: a pull request whose base already has the versions is closed.
-        await deps.publish(plan, result);
+        await deps.publish(plan, result, findingsOf);
         if (!result.changed)
             result.notes.push('Everything is up to date: nothing to change.');
     }
@@ -71588,7 +72768,8 @@ function emptyResult(mode, dryRun) {
 /**
  * Validates the repository with every component's changes, and, where several components change files, with each
  * component's changes alone: that is what one pull request per component merges. A finding that only one
- * component's change has is reported with that component named.
+ * component's change has is reported with that component named. Returns each component's own findings (its
+ * stages' and its tree's), when several change files.
  */
 async function validatePlan(result, plan, outcomes, { upstream, calico, unread }, deps) {
     const input = (components) => {
@@ -71638,6 +72819,12 @@ async function validatePlan(result, plan, outcomes, { upstream, calico, unread }
         }
     }
     result.findings = dedupeFindings(baseline.mark(result.findings)).sort(compareFindings);
+    const own = new Map();
+    for (const { component, findings } of alone) {
+        const staged = (outcomes.get(component) ?? []).flatMap(o => o.findings ?? []);
+        own.set(component, dedupeFindings(baseline.mark([...staged, ...findings])).sort(compareFindings));
+    }
+    return own;
 }
 const findingKey = (f) => [f.rule, f.file, f.line, f.message].join('\u0000');
 const defaultStages = [fluxStage, calicoStage];
@@ -71647,14 +72834,19 @@ const defaultStages = [fluxStage, calicoStage];
  */
 async function validateInto(result, input, upstream, calico, deps) {
     const report = validateRepository(input);
-    result.validation = { resources: report.resources, skipped: report.skipped };
-    result.findings.push(...report.findings);
+    result.validation = {
+        resources: report.resources,
+        skipped: report.skipped,
+        schemas: report.schemas,
+        groups: report.groups
+    };
+    pushAll$1(result.findings, report.findings);
     if (calico &&
         input.files.some(f => isYamlFile(f.path) && /apiVersion:\s*["']?projectcalico\.org\/v3/.test(f.content))) {
         const { selected } = await upstream.resolve('calico', calico);
         const tool = await upstream.install('calicoctl', selected.version);
         const checked = await validateCalicoResources(input.files, tool, deps.exec);
-        result.findings.push(...checked.findings);
+        pushAll$1(result.findings, checked.findings);
         if (checked.skipped)
             result.notes.push(checked.skipped);
     }
@@ -71665,18 +72857,18 @@ async function validateInto(result, input, upstream, calico, deps) {
  * `kustomize` (or `kubectl kustomize`) builds those kustomizations and the ClusterResourceSet checks are made again
  * on its output. Only for the repository as it is on disk: an upgrade's changes exist only in memory until written.
  */
-async function recheckWithKustomize(result, tree, root, deps) {
+async function recheckWithKustomize(result, tree, root, unread, deps) {
     const binary = deps.which ? await findKustomizeBinary(deps.which) : undefined;
     if (!binary)
         return;
-    const rechecked = await referencesWithBinary(new Map(tree.files().map(f => [f.path, f.content])), binary, root, deps.exec);
+    const rechecked = await referencesWithBinary(new Map(tree.files().map(f => [f.path, f.content])), binary, root, deps.exec, new Map(unread.map(u => [u.path, u.reason])));
     if (!rechecked)
         return;
-    deps.log.info(`${binary.kind} built ${rechecked.rebuilt.join(', ')}: ClusterResourceSet references checked on its output`);
-    result.findings = dedupeFindings([
-        ...result.findings.filter(f => !f.rule.startsWith('crs/')),
-        ...rechecked.findings
-    ]).sort(compareFindings);
+    if (rechecked.rebuilt.length > 0)
+        deps.log.info(`${binary.kind} built ${rechecked.rebuilt.join(', ')}: ClusterResourceSet references checked on its output`);
+    if (rechecked.failed.length > 0)
+        deps.log.info(`${binary.kind} failed to build ${rechecked.failed.join(', ')} (reported as errors)`);
+    result.findings = withRecheck(result.findings, rechecked).sort(compareFindings);
 }
 
 class Context {
@@ -78934,7 +80126,7 @@ class OctokitClient {
                     url: redactUrl(url)
                 });
             }
-            items.push(...page.body);
+            pushAll$1(items, page.body);
             next = nextLink(page.link, url);
         }
         return { items, pages, truncated: false };
@@ -79082,9 +80274,20 @@ class OctokitClient {
             const attempt = (this.attempts.get(options) ?? 0) + 1;
             this.attempts.set(options, attempt);
             try {
-                return options.method === 'GET' || options.method === 'HEAD'
+                const response = options.method === 'GET' || options.method === 'HEAD'
                     ? await request(options)
                     : await this.inWriteTurn(async () => request(options));
+                // Octokit hands back the text of a JSON answer it cannot parse (a proxy's page, a body cut short): callers
+                // would read fields of a string. (No Content has no body to parse.)
+                if (typeof response.data === 'string' &&
+                    response.status !== 204 &&
+                    response.status !== 205 &&
+                    options.request.parseSuccessResponseBody !== false) {
+                    throw new FcuError('network', `${options.method} ${redactUrl(response.url)} answered HTTP ${response.status} with a body that is not JSON`, {
+                        hint: 'Another server (a proxy, a login page) answered for the API, or the connection broke off: check GITHUB_API_URL and re-run the job.'
+                    });
+                }
+                return response;
             }
             catch (e) {
                 if (!isOctokitFailure(e))
@@ -79097,6 +80300,9 @@ class OctokitClient {
                 const delay = attempt < this.policy.attempts ? this.retryDelay(e, attempt) : undefined;
                 if (delay === undefined) {
                     options.request.retries = 0;
+                    // No answer at all (a stall, a reset, DNS): Octokit would call it "HTTP 500: Unknown Error".
+                    if (!e.response)
+                        throw networkError(`${options.method} ${redactUrl(e.request.url)}`, e, attempt, this.policy);
                     throw e;
                 }
                 const what = e.response ? `answered HTTP ${e.status}` : `failed (${errorText(e.cause ?? e)})`;
@@ -79205,6 +80411,73 @@ function toolPlatform(nodePlatform, nodeArch) {
     return { os, arch };
 }
 
+/**
+ * The run's bound on network waits, retries included: 5 minutes. Each request already gives up after 30 s
+ * without headers, and a download after 30 s without a byte, but a run makes a dozen requests, each with up to
+ * four attempts and backoff between them: without a total, a slow or failing mirror could hold a job for a
+ * quarter of an hour. A healthy run waits seconds.
+ */
+const NETWORK_BUDGET_MS = 5 * 60_000;
+/** The time a run has waited on the network (for headers, and between retries), against its bound. */
+class NetworkBudget {
+    totalMs;
+    now;
+    spentMs = 0;
+    constructor(totalMs = NETWORK_BUDGET_MS, now = Date.now) {
+        this.totalMs = totalMs;
+        this.now = now;
+    }
+    get remainingMs() {
+        return Math.max(0, this.totalMs - this.spentMs);
+    }
+    spend(ms) {
+        this.spentMs += ms;
+    }
+    /** `fetch` and `sleep` that spend this budget, and stop the run with a clear error once it is spent. */
+    wrap(net) {
+        return {
+            fetch: async (url, init = {}) => {
+                if (this.remainingMs <= 0)
+                    throw this.spent(`GET ${redactUrl(url)} was not sent`);
+                const timer = deadline(this.remainingMs);
+                const started = this.now();
+                try {
+                    return await net.fetch(url, {
+                        ...init,
+                        signal: init.signal ? AbortSignal.any([init.signal, timer.signal]) : timer.signal
+                    });
+                }
+                catch (e) {
+                    // Our own deadline, not the request's: the request's timeout is shorter and reads as its own error.
+                    if (timer.signal.aborted && !init.signal?.aborted) {
+                        // Spent, whatever the clock says: a timer may fire a millisecond before it is due.
+                        this.spend(this.totalMs);
+                        throw this.spent(`${init.method ?? 'GET'} ${redactUrl(url)} was abandoned`, e);
+                    }
+                    throw e;
+                }
+                finally {
+                    // The clock stops at the headers: a body (a 60 MB calicoctl) has its own stall timeout.
+                    timer.clear();
+                    this.spend(this.now() - started);
+                }
+            },
+            sleep: async (ms) => {
+                if (ms > this.remainingMs)
+                    throw this.spent(`a retry in ${Math.ceil(ms / 1000)} s would pass it`);
+                this.spend(ms);
+                await net.sleep(ms);
+            }
+        };
+    }
+    spent(what, cause) {
+        return new FcuError('network', `The run's network budget of ${Math.round(this.totalMs / 1000)} s (waiting for answers and between retries) is spent: ${what}`, {
+            hint: 'The servers are stalling or failing: re-run the job later, or point download-url / releases-api-url at a reachable mirror.',
+            ...(cause === undefined ? {} : { cause })
+        });
+    }
+}
+
 /** Runs a program without a shell and without echoing its output into the log (manifests are large). */
 const realExec = async (file, args, options = {}) => {
     const out = await getExecOutput(file, args, {
@@ -79224,9 +80497,12 @@ async function realDeps(log, env) {
     const base = env.RUNNER_TEMP || os$1.tmpdir();
     const tempDir = await mkdtemp(path__default.join(base, 'flux-crs-upgrade-'));
     const http = proxyAwareFetch();
+    // One budget for every wait of the run: release lists, downloads, pull requests, and the pauses between retries.
     const net = {
-        fetch: http.fetch,
-        sleep: (ms) => new Promise(resolve => setTimeout(resolve, ms)),
+        ...new NetworkBudget(NETWORK_BUDGET_MS).wrap({
+            fetch: http.fetch,
+            sleep: ms => new Promise(resolve => setTimeout(resolve, ms))
+        }),
         log
     };
     const deps = {
@@ -79252,10 +80528,18 @@ async function realDeps(log, env) {
 const basicCredential = (token) => Buffer.from(`x-access-token:${token}`, 'utf8').toString('base64');
 /** The object id git gives a file's content. */
 const blobSha = (content) => createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
-/** The environment that gives git the token (and nothing else): appended to any GIT_CONFIG_* the job already set. */
+/** Seconds a git transfer may go without progress: the request timeout of `defaultRetryPolicy`. */
+const GIT_STALL_SECONDS = defaultRetryPolicy.timeoutMs / 1000;
+/** The environment that gives git the token (and its hooks and stall bound): appended to any GIT_CONFIG_* the job already set. */
 function gitAuthEnv(auth, env) {
     const first = Number.parseInt(env.GIT_CONFIG_COUNT ?? '0', 10) || 0;
-    const entries = [['core.hooksPath', '/dev/null']];
+    const entries = [
+        ['core.hooksPath', '/dev/null'],
+        // A remote that accepts the connection and then stalls: git gives up after 30 s below 1 byte/s, the same bound
+        // as every HTTP request of the run, instead of waiting as long as the job lives.
+        ['http.lowSpeedLimit', '1'],
+        ['http.lowSpeedTime', String(GIT_STALL_SECONDS)]
+    ];
     if (auth?.token) {
         const key = `http.${auth.serverUrl.replace(/\/*$/, '/')}.extraheader`;
         entries.push([key, ''], [key, `AUTHORIZATION: basic ${basicCredential(auth.token)}`]);
@@ -79270,6 +80554,11 @@ function gitAuthEnv(auth, env) {
     });
     return out;
 }
+/**
+ * Why git refuses a push when the branch is not where the lease expected: checked before sending (`stale info`,
+ * `fetch first`), or by origin when another push won the race for the ref.
+ */
+const movedMeanwhile = /stale info|fetch first|non-fast-forward|already exists|failed to update ref|cannot lock ref|incorrect old value/i;
 /** The refs a run fetches into, under a namespace of its own; removed by `cleanUp`. */
 const ownRefs = 'refs/flux-crs-upgrade';
 class GitRepository {
@@ -79428,9 +80717,38 @@ class GitRepository {
         ]);
         if (r.exitCode === 0)
             return true;
-        if (/\[(remote )?rejected\]|stale info|fetch first/.test(r.stdout + r.stderr))
+        const refused = /^!\t[^\t]*\t\[(remote rejected|rejected)\] \((.*)\)$/m.exec(r.stdout);
+        if (!refused)
+            throw this.remoteError(`push ${branch} to`, r.stderr || r.stdout);
+        if (movedMeanwhile.test(refused[2]))
             return false;
-        throw this.remoteError(`push ${branch} to`, r.stderr || r.stdout);
+        // A hook or a branch protection rule said no: pushing again gets the same answer.
+        const said = r.stderr
+            .split('\n')
+            .filter(l => l.startsWith('remote: '))
+            .map(l => l.slice('remote: '.length).trim())
+            .filter(Boolean);
+        throw new FcuError('publish', `origin refused the push of ${branch}: ${refused[2]}${said.length ? ` (${said.join(' ')})` : ''}`, {
+            hint: 'A hook or a branch protection rule on origin refuses this branch: allow the action to push branches under branch-prefix, or choose another branch-prefix.'
+        });
+    }
+    /**
+     * Moves the branch back to `before` (deletes it when undefined), only while it still points at `pushed`. Whether it
+     * did.
+     */
+    async restoreBranch(branch, pushed, before) {
+        const r = await this.git([
+            'push',
+            '--porcelain',
+            `--force-with-lease=refs/heads/${branch}:${pushed}`,
+            'origin',
+            `${before ?? ''}:refs/heads/${branch}`
+        ]);
+        if (r.exitCode === 0)
+            return true;
+        if (/^!\t/m.test(r.stdout))
+            return false;
+        throw this.remoteError(`put back ${branch} on`, r.stderr || r.stdout);
     }
     /** Removes the refs this run fetched into. */
     async cleanUp() {
@@ -79816,7 +81134,9 @@ function render(input, rows) {
 const allowHint = 'In the repository (or organization) settings, Actions → General → Workflow permissions, enable "Allow GitHub Actions to create and approve pull requests"; or pass a GitHub App token or a fine-grained token in `token`.';
 /** How many blobs are sent to the API at once with sign-commits. */
 const blobConcurrency = 4;
-async function publishPullRequests(plan, result, settings, ctx) {
+async function publishPullRequests(plan, result, settings, ctx, 
+/** Each pull request's body lists the findings of what it merges; the run's own when absent. */
+findingsOf = () => result.findings) {
     try {
         const base = settings.base || (await ctx.api.defaultBranch());
         const units = (settings.group
@@ -79835,7 +81155,7 @@ async function publishPullRequests(plan, result, settings, ctx) {
         const fetched = await ctx.git.fetch([base, ...units.filter(u => remote.has(u.branch)).map(u => u.branch)]);
         const state = await baseState(ctx.git, fetched.get(base));
         for (const unit of units) {
-            const outcome = await publishUnit(unit, base, { ...state, branchSha: fetched.get(unit.branch) }, plan, result, settings, ctx);
+            const outcome = await publishUnit(unit, base, { ...state, branchSha: fetched.get(unit.branch) }, plan, result, settings, ctx, findingsOf);
             if (outcome) {
                 result.pullRequests.push(outcome);
                 ctx.log.info(`${unit.name}: pull request ${outcome.number ? `#${outcome.number} ` : ''}${outcome.operation}${outcome.url ? ` (${outcome.url})` : ''}`);
@@ -79869,12 +81189,13 @@ function apiFailure(e, repository) {
         ...(hint ? { hint } : {})
     });
 }
-async function publishUnit(unit, base, initial, plan, result, settings, ctx) {
+async function publishUnit(unit, base, initial, plan, result, settings, ctx, findingsOf) {
     const changes = combinedChanges(plan, unit.components);
     const components = result.components.filter(c => unit.components.includes(c.component) && c.to);
     const open = await ctx.api.findOpenPullRequest(unit.branch, base);
     let state = initial;
-    let pushed = false;
+    /** The commit this run pushed, and where the branch was before. */
+    let pushed;
     for (let attempt = 0;; attempt++) {
         const built = await buildOnBase(changes, plan, state, unit, ctx.git);
         if (built.tree === state.tree)
@@ -79883,11 +81204,11 @@ async function publishUnit(unit, base, initial, plan, result, settings, ctx) {
             break;
         const title = pullRequestTitle(components);
         const message = settings.commitMessage || `${title}\n\n${changes.map(c => `- ${c.path}`).join('\n')}\n`;
-        const ok = settings.signCommits
+        const commit = settings.signCommits
             ? await pushThroughApi(built, unit.branch, state, message, ctx)
-            : await ctx.git.push(await ctx.git.commitTree(built.tree, state.sha, message, settings.author, settings.committer), unit.branch, state.branchSha);
-        if (ok) {
-            pushed = true;
+            : await ctx.git.commitTree(built.tree, state.sha, message, settings.author, settings.committer);
+        if (commit && (settings.signCommits || (await ctx.git.push(commit, unit.branch, state.branchSha)))) {
+            pushed = { commit, before: state.branchSha };
             break;
         }
         if (attempt > 0) {
@@ -79902,10 +81223,27 @@ async function publishUnit(unit, base, initial, plan, result, settings, ctx) {
         ]);
         state = { ...(await baseState(ctx.git, again.get(base))), branchSha: again.get(unit.branch) };
     }
-    if (pushed)
+    if (!pushed)
+        return openOrUpdate(unit, base, open, false, changes, plan, result, settings, ctx, findingsOf);
+    const progress = { opened: false };
+    try {
+        const outcome = await openOrUpdate(unit, base, open, true, changes, plan, result, settings, ctx, findingsOf, progress);
         result.written = true;
+        return outcome;
+    }
+    catch (e) {
+        // No pull request shows the pushed commit yet: the branch goes back to where it was, so a failed run leaves
+        // origin as it found it (a later run pushes it again).
+        if (!progress.opened)
+            await putBack(unit.branch, pushed, settings, ctx);
+        throw e;
+    }
+}
+/** Opens or updates the unit's pull request for what its branch now holds. */
+async function openOrUpdate(unit, base, open, pushed, changes, plan, result, settings, ctx, findingsOf, progress = { opened: false }) {
+    const components = result.components.filter(c => unit.components.includes(c.component) && c.to);
     const title = pullRequestTitle(components);
-    const input = bodyInput(unit, base, changes, plan, result);
+    const input = bodyInput(unit, base, changes, plan, result, findingsOf(unit.components));
     const body = renderPullRequestBody(input);
     const full = renderPullRequestBody(input, Infinity);
     const described = { component: unit.name, branch: unit.branch, title, body: full };
@@ -79919,7 +81257,7 @@ async function publishUnit(unit, base, initial, plan, result, settings, ctx) {
         const updated = await ctx.api.updatePullRequest(open.number, { title, body });
         return { ...described, number: updated.number, url: updated.url, operation: 'updated' };
     }
-    const created = await createPullRequest(unit, base, title, body, settings, ctx);
+    const created = await createPullRequest(unit, base, title, body, settings, ctx, progress);
     return { ...described, number: created.pr.number, url: created.pr.url, operation: created.operation };
 }
 async function closeCurrent(unit, base, open, state, components, ctx) {
@@ -80008,20 +81346,49 @@ async function pushThroughApi(built, branch, state, message, ctx) {
     if (state.branchSha === undefined) {
         try {
             await ctx.api.createBranch(branch, commit);
-            return true;
+            return commit;
         }
         catch (e) {
             if (e instanceof GitHubRequestError && e.status === 422 && e.says(/already exists/i))
-                return false;
+                return undefined;
             throw e;
         }
     }
     if ((await ctx.api.branchSha(branch)) !== state.branchSha)
-        return false;
+        return undefined;
     await ctx.api.moveBranch(branch, commit);
-    return true;
+    return commit;
 }
-async function createPullRequest(unit, base, title, body, settings, ctx) {
+/**
+ * The branch as it was before this run pushed `pushed.commit`: deleted when the run made it, moved back otherwise;
+ * only while it still holds that commit, so a push by someone else meanwhile stays. A failure here is logged: the
+ * error that led here is the one to report.
+ */
+async function putBack(branch, pushed, settings, ctx) {
+    const undo = pushed.before ? `moved back to ${pushed.before.slice(0, 12)}` : 'deleted';
+    try {
+        let done;
+        if (!settings.signCommits)
+            done = await ctx.git.restoreBranch(branch, pushed.commit, pushed.before);
+        else if ((await ctx.api.branchSha(branch)) !== pushed.commit)
+            done = false;
+        else {
+            if (pushed.before)
+                await ctx.api.moveBranch(branch, pushed.before);
+            else
+                await ctx.api.deleteBranch(branch);
+            done = true;
+        }
+        if (done)
+            ctx.log.info(`${branch}: the run failed after pushing it, so it was ${undo}`);
+        else
+            ctx.log.warning(`${branch} moved after this run pushed it: left as it is`);
+    }
+    catch (e) {
+        ctx.log.warning(`${branch} could not be ${undo}: ${e.message}`);
+    }
+}
+async function createPullRequest(unit, base, title, body, settings, ctx, progress) {
     let pr;
     for (let attempt = 1;; attempt++) {
         try {
@@ -80036,6 +81403,7 @@ async function createPullRequest(unit, base, title, body, settings, ctx) {
                 const existing = await ctx.api.findOpenPullRequest(unit.branch, base);
                 if (!existing)
                     throw e;
+                progress.opened = true;
                 await addMetadata(existing, settings, ctx);
                 return { pr: await ctx.api.updatePullRequest(existing.number, { title, body }), operation: 'updated' };
             }
@@ -80048,6 +81416,7 @@ async function createPullRequest(unit, base, title, body, settings, ctx) {
             throw e;
         }
     }
+    progress.opened = true;
     await addMetadata(pr, settings, ctx);
     return { pr, operation: 'created' };
 }
@@ -80097,7 +81466,7 @@ async function addMetadata(pr, settings, ctx) {
         await ctx.api.addAssignees(pr.number, assignees);
     return added;
 }
-function bodyInput(unit, base, changes, plan, result) {
+function bodyInput(unit, base, changes, plan, result, findings) {
     const tree = plan.base.with(changes);
     return {
         unit: unit.name,
@@ -80106,7 +81475,7 @@ function bodyInput(unit, base, changes, plan, result) {
         files: describeChanges(plan.base, changes),
         migrated: unit.components.includes('flux') ? result.migrated : [],
         targets: result.targets.filter(t => unit.components.includes(t.component)),
-        findings: result.findings,
+        findings,
         afterMerge: afterMerge(tree, changes.filter(c => c.content !== null).map(c => c.path))
     };
 }
@@ -80116,7 +81485,7 @@ function bodyInput(unit, base, changes, plan, result) {
  * checkout at the working directory, authenticated for `GITHUB_SERVER_URL` only.
  */
 function connectPublisher(settings, env, deps) {
-    return async (plan, result) => {
+    return async (plan, result, findingsOf) => {
         const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
         if (!owner || !repo) {
             throw new FcuError('publish', 'GITHUB_REPOSITORY is not set: no repository to open pull requests in', {
@@ -80134,7 +81503,7 @@ function connectPublisher(settings, env, deps) {
         // The run token goes to the run's API only; retries and rate limits are the shared client's.
         const api = octokitPullRequestApi(githubOctokit(apiUrl, settings.token, deps), { owner, repo });
         const git = await GitRepository.open(deps.exec, settings.workingDirectory, gitAuthEnv({ serverUrl, token: settings.token }, env), deps.tempDir);
-        await publishPullRequests(plan, result, settings, { api, git, log: deps.log, sleep: deps.sleep });
+        await publishPullRequests(plan, result, settings, { api, git, log: deps.log, sleep: deps.sleep }, findingsOf);
     };
 }
 
@@ -80145,8 +81514,17 @@ function validationCounts(result) {
         skipped: result.validation.skipped.reduce((n, s) => n + s.count, 0),
         errors: count('error'),
         warnings: count('warning'),
-        notChecked: result.validation.skipped.map(s => `${[s.apiVersion, s.kind].filter(Boolean).join(' ') || '(no kind)'} × ${s.count}: ${s.reason}`)
+        notChecked: result.validation.skipped.map(s => `${[s.apiVersion, s.kind].filter(Boolean).join(' ') || '(no kind)'} × ${s.count}: ${s.reason}`),
+        schemas: (result.validation.schemas ?? []).map(s => `${s.source}: ${s.objects} object(s)`),
+        groups: (result.validation.groups ?? []).map(g => `${g.group}: ${g.validated} validated${g.skipped > 0 ? `, ${g.skipped} not checked` : ''}`)
     };
+}
+/** The lines under the counts: what each schema set checked, then each API group. */
+function detailLines(c, bullet) {
+    return [
+        ...(c.schemas.length > 0 ? ['Schemas:', ...c.schemas.map(l => `${bullet}${l}`)] : []),
+        ...(c.groups.length > 0 ? ['By API group:', ...c.groups.map(l => `${bullet}${l}`)] : [])
+    ];
 }
 /** `Validated 3 object(s): 0 error(s), 0 warning(s); 18 not checked (below).` */
 function countsLine(c) {
@@ -80200,7 +81578,8 @@ function renderSummary(result) {
             const kept = c.kept.length === 0 ? '—' : c.kept.map(k => `${esc(k.object)} ${code(k.path)}`).join('<br>');
             out.push(`| ${esc(name)} | ${c.from} | ${c.to} | ${file} | ${parts} | ${kept} |`);
         }
-        out.push('', ...result.configMaps.flatMap(c => c.notes.map(n => `- ${code(c.file)}: ${esc(n)}`)));
+        out.push('');
+        pushAll$1(out, result.configMaps.flatMap(c => c.notes.map(n => `- ${code(c.file)}: ${esc(n)}`)));
         if (result.references.length > 0) {
             out.push('References that follow the new names:', '');
             for (const r of result.references)
@@ -80229,18 +81608,21 @@ function renderSummary(result) {
         }
         out.push('');
     }
-    out.push(...renderFindings(result.findings));
+    pushAll$1(out, renderFindings(result.findings));
     const counts = validationCounts(result);
     out.push(countsLine(counts));
     for (const line of counts.notChecked)
         out.push(`- ${esc(line)}`);
+    const details = detailLines(counts, '- ');
+    if (details.length > 0)
+        out.push('', ...details.map(l => (l.startsWith('- ') ? `- ${esc(l.slice(2))}` : l)));
     out.push('');
     if (result.tools.length > 0) {
         out.push(`Tools: ${result.tools.map(t => `${t.tool} ${t.version} (${t.downloaded ? 'downloaded, verified' : 'from the tool cache'})`).join(', ')}.`, '');
     }
     for (const n of result.notes)
         out.push(`> ${n}`, '');
-    out.push(...renderPullRequests(result));
+    pushAll$1(out, renderPullRequests(result));
     return out.join('\n');
 }
 /** Each pull request the run created, updated or closed, with its whole body (the pull request's may be cut). */
@@ -80310,10 +81692,10 @@ async function main(env = process.env) {
         try {
             result = (await run(rooted, {
                 ...deps,
-                publish: async (plan, r) => {
+                publish: async (plan, r, findingsOf) => {
                     // Pull requests made before a failure are still reported in the outputs.
                     partial = r;
-                    await publish(plan, r);
+                    await publish(plan, r, findingsOf);
                 }
             })).result;
         }

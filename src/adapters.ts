@@ -8,6 +8,7 @@ import { githubClients } from './github/client.js'
 import { proxyAwareFetch } from './http/proxy.js'
 import { actionsToolCache } from './tools/install.js'
 import { toolPlatform } from './tools/platform.js'
+import { NETWORK_BUDGET_MS, NetworkBudget } from './http/budget.js'
 
 /** Runs a program without a shell and without echoing its output into the log (manifests are large). */
 export const realExec: Exec = async (file, args, options = {}) => {
@@ -32,9 +33,12 @@ export async function realDeps(
   const base = env.RUNNER_TEMP || os.tmpdir()
   const tempDir = await mkdtemp(path.join(base, 'flux-crs-upgrade-'))
   const http = proxyAwareFetch()
+  // One budget for every wait of the run: release lists, downloads, pull requests, and the pauses between retries.
   const net = {
-    fetch: http.fetch,
-    sleep: (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms)),
+    ...new NetworkBudget(NETWORK_BUDGET_MS).wrap({
+      fetch: http.fetch,
+      sleep: ms => new Promise<void>(resolve => setTimeout(resolve, ms))
+    }),
     log
   }
   const deps: RunDeps = {

@@ -1,4 +1,6 @@
 import type { Plan } from './plan/plan.js'
+import type { Finding } from './errors.js'
+import type { Component } from './settings/inputs.js'
 import type { RunResult } from './result.js'
 import type { RetryDeps } from './http/retry.js'
 import type { ToolCache } from './tools/cache.js'
@@ -100,12 +102,47 @@ export class GitHubApiError extends Error {
   }
 }
 
+/** What a file's path holds, as `lstat` sees it (a symlink is not followed). */
+export interface FileStat {
+  isFile(): boolean
+  isDirectory(): boolean
+  isSymbolicLink(): boolean
+  /** The filesystem it is on: a rename is atomic only within one. */
+  dev: number
+  mode: number
+}
+
+/**
+ * The file operations writing the working tree needs (`src/workspace/transaction.ts`), each one step a crash
+ * cannot split. Tests inject failures through it: a disk that fills midway, a process killed between two renames.
+ */
+export interface Files {
+  /** Creates a new file (never an existing one) holding `data`. */
+  writeFile(file: string, data: string, mode?: number): Promise<void>
+  rename(from: string, to: string): Promise<void>
+  link(existing: string, created: string): Promise<void>
+  /** Removes a file; nothing when it is not there. */
+  remove(file: string): Promise<void>
+  mkdir(dir: string): Promise<void>
+  rmdir(dir: string): Promise<void>
+  /** undefined when nothing is there. */
+  lstat(file: string): Promise<FileStat | undefined>
+  /** Whether this process may write the file (false for a read-only file, root aside). */
+  writable(file: string): Promise<boolean>
+}
+
 /** Everything the engine needs from outside; `main.ts` and `cli.ts` pass real ones, tests local servers. */
 export interface RunDeps extends RetryDeps {
   exec: Exec
   toolCache: ToolCache
-  /** A scratch directory for downloads and migrations; removed by the caller. */
+  /**
+   * A scratch directory for downloads, migrations and staged writes; removed by the caller. On a runner it is under
+   * RUNNER_TEMP, on the workspace's filesystem, so a write staged there is renamed into place atomically and a killed
+   * run leaves its temporary files there, not in the workspace.
+   */
   tempDir: string
+  /** Writing the working tree; the real filesystem when absent. */
+  files?: Files
   platform: ToolPlatform
   /** `GITHUB_API_URL` of the run: the run token goes to this API only. */
   runApiUrl?: string
@@ -117,5 +154,8 @@ export interface RunDeps extends RetryDeps {
    * Publishes a validated plan (branches and pull requests), recording them in `result.pullRequests`. Absent (the
    * CLI): outside dry-run nothing is written.
    */
-  publish?: (plan: Plan, result: RunResult) => Promise<void>
+  publish?: (plan: Plan, result: RunResult, findingsOf: FindingsOf) => Promise<void>
 }
+
+/** The validation findings of the repository with these components' changes: what one pull request merges. */
+export type FindingsOf = (components: readonly Component[]) => Finding[]

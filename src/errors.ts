@@ -38,6 +38,7 @@ export type ErrorCode =
   | 'tool' // a tool that failed to run or printed something unusable
   | 'validation' // validation found errors
   | 'publish' // pushing a branch or opening a pull request failed
+  | 'write' // the working tree could not be written (a full disk, a directory where a file goes); nothing changed
   | 'internal'
 
 export class FcuError extends Error {

@@ -5,7 +5,7 @@ import { toFindings, type Finding } from './errors.js'
 import { readSettings } from './settings/inputs.js'
 import { inputLocation } from './settings/names.js'
 import { insideWorkspace } from './workspace/paths.js'
-import { run } from './run.js'
+import { run as runEngine } from './run.js'
 import { realDeps } from './adapters.js'
 import { connectPublisher } from './publish/connect.js'
 import { basicCredential } from './publish/git.js'
@@ -40,12 +40,12 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     const publish = connectPublisher(rooted, env, deps)
     try {
       result = (
-        await run(rooted, {
+        await runEngine(rooted, {
           ...deps,
-          publish: async (plan, r) => {
+          publish: async (plan, r, findingsOf) => {
             // Pull requests made before a failure are still reported in the outputs.
             partial = r
-            await publish(plan, r)
+            await publish(plan, r, findingsOf)
           }
         })
       ).result
@@ -123,4 +123,12 @@ function setOutputs(result: RunResult | undefined, reportPath: string): void {
   core.setOutput('pull-request-url', first?.url ?? '')
   core.setOutput('pull-request-operation', first?.operation ?? 'none')
   core.setOutput('report', reportPath)
+}
+
+/**
+ * The entry `@github/local-action` calls (`npx @github/local-action . src/main.ts .env.example`, README "Local
+ * runs"): it stubs `@actions/core`, imports this module and awaits `run()`; a failure is reported by setFailed.
+ */
+export async function run(): Promise<void> {
+  await main()
 }

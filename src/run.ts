@@ -1,5 +1,5 @@
 import { compareFindings, dedupeFindings, type Finding } from './errors.js'
-import type { RunDeps } from './deps.js'
+import type { FindingsOf, RunDeps } from './deps.js'
 import { loadConfig } from './config/load.js'
 import type { Component, Settings } from './settings/inputs.js'
 import { discoverTargets } from './targets/discover.js'
@@ -29,6 +29,7 @@ import { calicoStage } from './calico/stage.js'
 import type { Stage, StageOutcome } from './plan/stage.js'
 import type { RunResult } from './result.js'
 import { timed } from './timing.js'
+import { pushAll } from './arrays.js'
 
 /** A run's report, and the plan of file changes that writing the working tree and publishing consume. */
 export interface RunOutput {
@@ -69,6 +70,7 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
   )
   const upstream = new Upstream(settings, deps)
   const result = emptyResult(settings.mode, settings.dryRun)
+  pushAll(result.findings, read.refused)
 
   if (settings.mode === 'validate') {
     const plan = makePlan(base, [])
@@ -137,16 +139,26 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
   result.migrated = all.flatMap(o => o.migrated ?? [])
   result.configMaps = all.flatMap(o => o.configMaps ?? [])
   result.references = all.flatMap(o => o.references ?? [])
-  result.findings.push(...all.flatMap(o => o.findings ?? []))
+  pushAll(
+    result.findings,
+    all.flatMap(o => o.findings ?? [])
+  )
   result.fluxInstallRuns = all.reduce((n, o) => n + (o.fluxInstallRuns ?? 0), 0)
-  result.notes.push(...all.flatMap(o => o.notes ?? []))
+  pushAll(
+    result.notes,
+    all.flatMap(o => o.notes ?? [])
+  )
 
   result.files = describeChanges(base, combined)
   result.changed = combined.length > 0
 
-  await timed(deps.log, 'validate', () =>
+  const alone = await timed(deps.log, 'validate', () =>
     validatePlan(result, plan, outcomes, { upstream, calico: specs.calico, unread: read.unread }, deps)
   )
+  // What one component's pull request merges is validated alone when several change files; otherwise (one
+  // component, or one pull request for all) the run's own validation is that of the pull request.
+  const findingsOf: FindingsOf = components =>
+    (components.length === 1 ? alone.get(components[0]) : undefined) ?? result.findings
   result.tools = upstream.installed
   // A run whose result does not validate writes nothing; the caller reports the findings and fails.
   const errors = result.findings.filter(f => f.severity === 'error').length
@@ -165,7 +177,8 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
     await timed(deps.log, 'write', () =>
       applyChanges(
         root,
-        combined.map(c => ({ path: c.path, content: c.content }))
+        combined.map(c => ({ path: c.path, content: c.content })),
+        { files: deps.files, stagingDir: deps.tempDir }
       )
     )
     result.written = true
@@ -174,7 +187,7 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
     )
   } else if (deps.publish) {
     // Also when nothing changes: a pull request whose base already has the versions is closed.
-    await deps.publish(plan, result)
+    await deps.publish(plan, result, findingsOf)
     if (!result.changed) result.notes.push('Everything is up to date: nothing to change.')
   } else if (!result.changed) {
     result.notes.push('Everything is up to date: nothing to write.')
@@ -209,7 +222,8 @@ function emptyResult(mode: Settings['mode'], dryRun: boolean): RunResult {
 /**
  * Validates the repository with every component's changes, and, where several components change files, with each
  * component's changes alone: that is what one pull request per component merges. A finding that only one
- * component's change has is reported with that component named.
+ * component's change has is reported with that component named. Returns each component's own findings (its
+ * stages' and its tree's), when several change files.
  */
 async function validatePlan(
   result: RunResult,
@@ -221,7 +235,7 @@ async function validatePlan(
     unread
   }: { upstream: Upstream; calico: VersionSpec | undefined; unread: readonly UnreadFile[] },
   deps: RunDeps
-): Promise<void> {
+): Promise<Map<Component, Finding[]>> {
   const input = (components: readonly Component[]): ValidationInput => {
     const of = components.flatMap(c => outcomes.get(c) ?? [])
     return {
@@ -269,6 +283,12 @@ async function validatePlan(
     }
   }
   result.findings = dedupeFindings(baseline.mark(result.findings)).sort(compareFindings)
+  const own = new Map<Component, Finding[]>()
+  for (const { component, findings } of alone) {
+    const staged = (outcomes.get(component) ?? []).flatMap(o => o.findings ?? [])
+    own.set(component, dedupeFindings(baseline.mark([...staged, ...findings])).sort(compareFindings))
+  }
+  return own
 }
 
 const findingKey = (f: Finding): string => [f.rule, f.file, f.line, f.message].join('\u0000')
@@ -294,7 +314,7 @@ async function validateInto(
     schemas: report.schemas,
     groups: report.groups
   }
-  result.findings.push(...report.findings)
+  pushAll(result.findings, report.findings)
   if (
     calico &&
     input.files.some(f => isYamlFile(f.path) && /apiVersion:\s*["']?projectcalico\.org\/v3/.test(f.content))
@@ -302,7 +322,7 @@ async function validateInto(
     const { selected } = await upstream.resolve('calico', calico)
     const tool = await upstream.install('calicoctl', selected.version)
     const checked = await validateCalicoResources(input.files, tool, deps.exec)
-    result.findings.push(...checked.findings)
+    pushAll(result.findings, checked.findings)
     if (checked.skipped) result.notes.push(checked.skipped)
   }
   result.findings = dedupeFindings(result.findings).sort(compareFindings)

@@ -4,6 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import yaml from 'js-yaml'
+import { Evaluator, Lexer, Parser, data } from '@actions/expressions'
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -49,10 +50,15 @@ export type RunnerEvent =
 
 export interface RunOptions {
   workspace: string
-  /** The workflow's `with:`; every other declared input gets its `action.yml` default, as on a runner. */
+  /**
+   * The workflow step's `with:`; every other declared input gets its `action.yml` default, as on a runner. Values
+   * may hold `${{ ... }}` expressions, evaluated as the runner does before the step starts (see `evaluate`).
+   */
   inputs?: Record<string, string>
   /** What `${{ github.token }}` expands to; empty when not given. */
   token?: string
+  /** The repository's configuration variables, `${{ vars.NAME }}`. */
+  vars?: Record<string, string>
   event?: RunnerEvent
   /** The run's own GitHub (`GITHUB_API_URL`, `GITHUB_SERVER_URL`); github.com when not given. */
   apiUrl?: string
@@ -69,22 +75,16 @@ export interface RunOptions {
 
 /**
  * Runs the bundled action (`dist/index.js`) in the environment a runner gives a node action step: every input of
- * `action.yml` as `INPUT_<NAME>` with its default filled in (`${{ github.token }}` → the token, other expressions
- * empty), the `GITHUB_*` and `RUNNER_*` variables, an event payload, and the file commands. An input the action does
- * not declare is refused: a runner would only warn, and a test that sets one tests nothing. Asynchronous, so a
- * server in the calling process keeps answering.
+ * `action.yml` as `INPUT_<NAME>` (`inputsSent`), the `GITHUB_*` and `RUNNER_*` variables, an event payload, and the
+ * file commands. An input the action does not declare is refused: a runner would only warn, and a test that sets
+ * one tests nothing. Asynchronous, so a server in the calling process keeps answering.
  */
 export async function runAction(options: RunOptions): Promise<ActionRun> {
-  const declared = declaredInputs()
-  const given = options.inputs ?? {}
-  const unknown = Object.keys(given).filter(k => !declared.some(d => d.name === k))
-  if (unknown.length > 0) {
-    throw new Error(`action.yml declares no input ${unknown.join(', ')}: a runner would not pass it`)
-  }
   for (const k of Object.keys(options.env ?? {})) {
     if (k.startsWith('INPUT_')) throw new Error(`set inputs through "inputs", not env (${k})`)
   }
 
+  const inputs = inputsSent(options)
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'fcu-runner-'))
   const files = {
     GITHUB_OUTPUT: path.join(scratch, 'output'),
@@ -144,10 +144,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     RUNNER_TOOL_CACHE: options.toolCache ?? path.join(scratch, 'tool-cache'),
     ...options.env
   }
-  for (const input of declared) {
-    const value = given[input.name] ?? expandDefault(input.default ?? '', options.token ?? '')
-    sent[inputVariable(input.name)] = value
-  }
+  Object.assign(sent, inputs)
 
   const [file, ...args] = [
     ...(options.wrapper ?? []),
@@ -181,10 +178,79 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   }
 }
 
-/** A default as the runner evaluates it: the token expression becomes the token, any other expression empty. */
-function expandDefault(value: string, token: string): string {
-  return value.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (_, expr: string) =>
-    expr === 'github.token' || expr === 'secrets.GITHUB_TOKEN' ? token : ''
+/**
+ * The `INPUT_*` variables a runner sets for the step: each declared input from the step's `with:`, or else its
+ * `action.yml` default, expressions evaluated. A dispatch payload's inputs reach the action only through `with:`
+ * (`${{ inputs.x }}`): the runner never turns them into `INPUT_*` itself.
+ */
+export function inputsSent(
+  options: Pick<RunOptions, 'inputs' | 'token' | 'event' | 'repository' | 'serverUrl' | 'vars'>
+): Record<string, string> {
+  const declared = declaredInputs()
+  const given = options.inputs ?? {}
+  const unknown = Object.keys(given).filter(k => !declared.some(d => d.name === k))
+  if (unknown.length > 0) {
+    throw new Error(`action.yml declares no input ${unknown.join(', ')}: a runner would not pass it`)
+  }
+  const event = options.event ?? { name: 'schedule' }
+  const repository = options.repository ?? 'example-org/fleet'
+  const contexts = expressionContexts(
+    eventPayload(event, repository, options.serverUrl ?? 'https://github.com'),
+    event,
+    options.token ?? '',
+    repository,
+    options.vars ?? {}
+  )
+  const written = evaluateWith(
+    Object.fromEntries(declared.map(input => [input.name, given[input.name] ?? input.default ?? ''])),
+    contexts
+  )
+  return Object.fromEntries(declared.map(input => [inputVariable(input.name), written[input.name]]))
+}
+
+/**
+ * What a step's `${{ }}` expressions can read. `github.event` is the event's payload: a `workflow_dispatch` run's
+ * `inputs` (and `github.event.inputs`) are the payload's inputs (GitHub fills in the workflow's declared defaults
+ * before it sends the event); every other event has no inputs, so `${{ inputs.x }}` is empty there, and the action
+ * sees its own default for an empty input.
+ */
+function expressionContexts(
+  payload: Record<string, unknown>,
+  event: RunnerEvent,
+  token: string,
+  repository: string,
+  vars: Record<string, string>
+): Record<string, unknown> {
+  return {
+    github: { event_name: event.name, event: payload, repository, token },
+    inputs: event.name === 'workflow_dispatch' ? (payload.inputs ?? {}) : {},
+    secrets: { GITHUB_TOKEN: token },
+    vars
+  }
+}
+
+/**
+ * Each value with its `${{ expr }}` expanded by GitHub's own expression evaluator (`@actions/expressions`) against
+ * `contexts`, into the string a runner passes; a context the expressions name that is not given is an error.
+ */
+export function evaluateWith(
+  values: Record<string, unknown>,
+  contexts: Record<string, unknown>
+): Record<string, string> {
+  const names = Object.keys(contexts)
+  const ctx = JSON.parse(JSON.stringify(contexts), data.reviver) as data.Dictionary
+  const evaluate = (expr: string): string => {
+    const lexed = new Lexer(expr).lex()
+    const ast = new Parser(lexed.tokens, names, []).parse()
+    return new Evaluator(ast, ctx).evaluate().coerceString()
+  }
+  return Object.fromEntries(
+    Object.entries(values).map(([k, v]) => [
+      k,
+      typeof v === 'string'
+        ? v.replace(/\$\{\{([\s\S]*?)\}\}/g, (_, expr: string) => evaluate(expr.trim()))
+        : String(v)
+    ])
   )
 }
 

@@ -35,13 +35,14 @@
  * Only the objects that differ in all three inputs are parsed into node trees (usually calico-config and the
  * calico-node DaemonSet): a 540 KB manifest of CRDs costs a split and a header scan per document.
  */
-import yaml from 'js-yaml'
 import { FcuError, type Finding, type Location } from '../errors.js'
 import { splitDocumentTexts } from '../yaml/documents.js'
 import { loadFast, locateFast, UNSUPPORTED } from '../yaml/fast-load.js'
 import { isObject } from '../yaml/values.js'
 import { sealParsed } from '../yaml/readonly.js'
+import { loadBounded } from '../yaml/load.js'
 import { groupVersion } from '../kubernetes/api-version.js'
+import { pushAll } from '../arrays.js'
 
 /** A list item selected by its merge key, e.g. `env[name=CALICO_IPV4POOL_CIDR]`. */
 export interface ItemKey {
@@ -184,7 +185,7 @@ function loadValue(text: string): unknown {
   const fast = loadFast(text)
   if (fast !== UNSUPPORTED) return fast
   try {
-    return sealParsed(yaml.load(text, { json: true }))
+    return sealParsed(loadBounded(text))
   } catch {
     return undefined
   }
@@ -811,13 +812,16 @@ export function mergeCalicoManifest(input: CalicoMergeInput): CalicoMergeResult 
     if (t.text === b.text) {
       const changes: Change[] = []
       changesOf(loadValue(b.text), loadValue(o.text), loadValue(t.text), [], changes)
-      kept.push(...changes.map(c => keptOf(object, c)))
+      pushAll(
+        kept,
+        changes.map(c => keptOf(object, c))
+      )
       edits.push({ start: t.start, end: t.coreEnd, text: oursCore })
       return
     }
     const merged = mergeObject(object, trimBreaks(b.text), oursCore, trimBreaks(t.text))
-    kept.push(...merged.kept)
-    conflicts.push(...merged.conflicts)
+    pushAll(kept, merged.kept)
+    pushAll(conflicts, merged.conflicts)
     if (merged.text !== undefined) edits.push({ start: t.start, end: t.coreEnd, text: merged.text })
   })
 

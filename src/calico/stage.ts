@@ -22,6 +22,7 @@ import {
   type KeptCustomisation
 } from './merge.js'
 import { timed } from '../timing.js'
+import { pushAll } from '../arrays.js'
 
 /**
  * The Calico component: each Calico ClusterResourceSet ConfigMap moved to the new version's upstream manifest,
@@ -105,7 +106,7 @@ export const calicoStage: Stage = {
               throw mergeConflictError(merged.conflicts, { file, line: d.entry.line }, to)
             }
             values.set(d.entry.key, merged.text)
-            kept.push(...merged.kept)
+            pushAll(kept, merged.kept)
             source = { url: theirs.url, sha256: theirs.sha256 }
             targets.push(targetOutcome(d, to, 'upgraded'))
           } catch (e) {
@@ -138,8 +139,8 @@ export const calicoStage: Stage = {
         })
         text = upgraded.change.content!
         change = upgraded.change
-        renames.files.push(...upgraded.files)
-        renames.configMaps.push(...upgraded.configMaps)
+        pushAll(renames.files, upgraded.files)
+        pushAll(renames.configMaps, upgraded.configMaps)
         configMaps.push(upgraded.outcome)
       }
       if (change && text !== ctx.tree.get(file)) changes.push({ ...change, content: text })

@@ -1,8 +1,8 @@
 import path from 'node:path'
-import { promises as fs } from 'node:fs'
 import { FcuError } from '../errors.js'
 import { DEFAULT_CONFIG_PATH, type Settings } from '../settings/inputs.js'
 import { insideWorkspace } from '../workspace/paths.js'
+import { readUtf8File } from '../workspace/text.js'
 import { emptyConfig, parseConfig, type RepoConfig } from './config.js'
 
 /** Reads the config file named by the `config` input; a missing default file means no config (`file` unset). */
@@ -10,8 +10,9 @@ export async function loadConfig(root: string, settings: Settings): Promise<Repo
   const abs = insideWorkspace(root, settings.config, 'config')
   let text: string
   try {
-    text = await fs.readFile(abs, 'utf8')
+    text = await readUtf8File(abs, settings.config)
   } catch (e) {
+    if (e instanceof FcuError) throw e
     const code = (e as NodeJS.ErrnoException).code
     if (code === 'ENOENT' && !settings.configExplicit) return emptyConfig()
     const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (e as Error).message})`

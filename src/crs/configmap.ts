@@ -1,6 +1,7 @@
 import { isMap, isScalar, LineCounter, parseAllDocuments, type Node, type Pair, type YAMLMap } from 'yaml'
 import { FcuError } from '../errors.js'
 import { dataScalar, doubleQuoted, inlineScalar } from '../yaml/scalar.js'
+import { pushAll } from '../arrays.js'
 
 /**
  * A ConfigMap file as people really have it (issue 9 item 1): `kubectl create configmap --from-file
@@ -561,8 +562,8 @@ export function renderConfigMap(cm: ConfigMapSource, change: ConfigMapChange): R
   if (change.name !== undefined && change.name !== cm.name.value)
     edits.push({ ...cm.name.span, text: nameText(cm.name, change.name, columnOf(c, cm.name.span.start)) })
   const dataChanges = change.data !== undefined && !sameData(cm, change.data)
-  if (change.data !== undefined && dataChanges) edits.push(...dataEdits(c, root, cm, change.data, notes))
-  if (change.provenance && dataChanges) edits.push(...provenanceEdits(c, root, cm, change.provenance))
+  if (change.data !== undefined && dataChanges) pushAll(edits, dataEdits(c, root, cm, change.data, notes))
+  if (change.provenance && dataChanges) pushAll(edits, provenanceEdits(c, root, cm, change.provenance))
   const text = applyEdits(cm.text, edits)
   return { text, changed: text !== cm.text, notes }
 }

@@ -2,6 +2,7 @@ import path from 'node:path'
 import { applyEdits, findScalars, type Edit } from '../yaml/edit.js'
 import { tryParseDocuments } from '../yaml/documents.js'
 import type { WorkingTree } from '../plan/tree.js'
+import { pushAll } from '../arrays.js'
 
 /**
  * Following a versioned rename through the repository (SPEC §2): kustomizations that list a renamed file (in
@@ -70,7 +71,10 @@ export function followReferences(
     nameEdits(file, text, names, isKustomization, edits, followed)
     if (edits.length === 0) continue
     out.changes.push({ path: file, content: applyEdits(text, edits, file) })
-    out.followed.push(...followed.sort((a, b) => a.line - b.line))
+    pushAll(
+      out.followed,
+      followed.sort((a, b) => a.line - b.line)
+    )
   }
   return out
 }

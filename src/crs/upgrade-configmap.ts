@@ -9,6 +9,7 @@ import { readConfigMaps, renderConfigMap, type ConfigMapSource, type Provenance 
 import type { ConfigMapRename, Renamed } from './references.js'
 import { splitManifest } from './split.js'
 import { followVersion } from './versioned-name.js'
+import { pushAll } from '../arrays.js'
 
 /**
  * One ClusterResourceSet ConfigMap moved to a new version: its data values replaced, the names that carry the
@@ -56,7 +57,10 @@ export function upgradeConfigMap(u: ConfigMapUpgrade): ConfigMapUpgradeResult {
   if (bytes <= CONFIGMAP_MAX_BYTES) {
     const r = renderConfigMap(cm, { name, data, provenance: u.provenance })
     text = r.text
-    notes.push(...r.notes.map(n => `${n.key}: ${n.reason}`))
+    pushAll(
+      notes,
+      r.notes.map(n => `${n.key}: ${n.reason}`)
+    )
     parts = [{ name, bytes }]
   } else {
     ;({ text, parts } = renderSplit(u, cm, name, data, notes))
@@ -143,7 +147,10 @@ function renderSplit(
       data: [{ key: p.key, value: p.content, from: data[0].from }],
       provenance: u.provenance
     })
-    notes.push(...r.notes.map(n => `${p.name} ${n.key}: ${n.reason}`))
+    pushAll(
+      notes,
+      r.notes.map(n => `${p.name} ${n.key}: ${n.reason}`)
+    )
     return splitDocumentChunks(r.text)[cm.document].raw
   })
   const chunks = splitDocumentChunks(u.text).map(c => c.raw)

@@ -5,6 +5,7 @@ import type { Logger } from '../deps.js'
 import { findFluxObjects, servedApis, unservedObjects, type FluxObject } from './apis.js'
 import { minorOf, supportsFileMigration, type FluxCli } from './cli.js'
 import { isFluxComponentsFile } from './header.js'
+import { pushAll } from '../arrays.js'
 
 /** An object whose apiVersion the migration rewrote; `line` is its `apiVersion` line, the same before and after. */
 export interface MigratedObject {
@@ -95,7 +96,7 @@ export async function migrateFluxObjects(
           })
         }
       })
-      result.unmigrated.push(...unservedObjects(now, served))
+      pushAll(result.unmigrated, unservedObjects(now, served))
     }
     o.log.info(
       `flux migrate: ${result.migrated.length} object(s) in ${result.writes.length} file(s) moved to served API versions` +

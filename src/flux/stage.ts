@@ -17,6 +17,7 @@ import { FLUX_GENERATED, parseFluxHeader } from './header.js'
 import { migrateFluxObjects, type MigratedObject } from './migrate.js'
 import { upgradeFluxComponents, type FluxComponentsFile } from './upgrade.js'
 import { isYamlFile } from '../validate/objects.js'
+import { pushAll } from '../arrays.js'
 
 /**
  * The Flux component: every `flux install --export` in the repository (gotk-components.yaml files, and the install
@@ -216,8 +217,8 @@ export const fluxStage: Stage = {
         })
         text = upgraded.change.content!
         change = upgraded.change
-        renames.files.push(...upgraded.files)
-        renames.configMaps.push(...upgraded.configMaps)
+        pushAll(renames.files, upgraded.files)
+        pushAll(renames.configMaps, upgraded.configMaps)
         outcome.configMaps.push(upgraded.outcome)
       }
       if (change && text !== ctx.tree.get(file)) outcome.changes.push({ ...change, content: text })

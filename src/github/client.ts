@@ -2,6 +2,7 @@ import { GitHub } from '@actions/github/lib/utils'
 import type { Octokit } from '@octokit/core'
 import { retry } from '@octokit/plugin-retry'
 import { throttling, type ThrottlingOptions } from '@octokit/plugin-throttling'
+import { FcuError } from '../errors.js'
 import { GitHubApiError, type Fetch, type GitHubApi, type GitHubClientFactory, type Logger } from '../deps.js'
 import {
   deadline,
@@ -20,6 +21,7 @@ import {
   type RetryPolicy
 } from '../http/retry.js'
 import { nextLink } from './link.js'
+import { pushAll } from '../arrays.js'
 
 /**
  * The real GitHub client: Octokit from `@actions/github` with the retry and throttling plugins. The plugins decide
@@ -83,7 +85,7 @@ interface HookOptions {
   method: string
   url: string
   headers: Record<string, string>
-  request: { retries?: number }
+  request: { retries?: number; parseSuccessResponseBody?: boolean }
 }
 
 /**
@@ -151,7 +153,7 @@ class OctokitClient implements GitHubApi {
           url: redactUrl(url)
         })
       }
-      items.push(...(page.body as unknown[]))
+      pushAll(items, page.body as unknown[])
       next = nextLink(page.link, url)
     }
     return { items, pages, truncated: false }
@@ -310,9 +312,27 @@ class OctokitClient implements GitHubApi {
       const attempt = (this.attempts.get(options) ?? 0) + 1
       this.attempts.set(options, attempt)
       try {
-        return options.method === 'GET' || options.method === 'HEAD'
-          ? await request(options)
-          : await this.inWriteTurn(async () => request(options))
+        const response =
+          options.method === 'GET' || options.method === 'HEAD'
+            ? await request(options)
+            : await this.inWriteTurn(async () => request(options))
+        // Octokit hands back the text of a JSON answer it cannot parse (a proxy's page, a body cut short): callers
+        // would read fields of a string. (No Content has no body to parse.)
+        if (
+          typeof response.data === 'string' &&
+          response.status !== 204 &&
+          response.status !== 205 &&
+          options.request.parseSuccessResponseBody !== false
+        ) {
+          throw new FcuError(
+            'network',
+            `${options.method} ${redactUrl(response.url)} answered HTTP ${response.status} with a body that is not JSON`,
+            {
+              hint: 'Another server (a proxy, a login page) answered for the API, or the connection broke off: check GITHUB_API_URL and re-run the job.'
+            }
+          )
+        }
+        return response
       } catch (e) {
         if (!isOctokitFailure(e)) throw e
         if (rateLimitOf(e) !== undefined) {
@@ -323,6 +343,9 @@ class OctokitClient implements GitHubApi {
         const delay = attempt < this.policy.attempts ? this.retryDelay(e, attempt) : undefined
         if (delay === undefined) {
           options.request.retries = 0
+          // No answer at all (a stall, a reset, DNS): Octokit would call it "HTTP 500: Unknown Error".
+          if (!e.response)
+            throw networkError(`${options.method} ${redactUrl(e.request.url)}`, e, attempt, this.policy)
           throw e
         }
         const what = e.response ? `answered HTTP ${e.status}` : `failed (${errorText(e.cause ?? e)})`

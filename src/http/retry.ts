@@ -96,11 +96,21 @@ export function isUnresolvableHost(e: unknown): boolean {
 
 export const timeoutOf = (policy: RetryPolicy): number => policy.timeoutMs ?? defaultRetryPolicy.timeoutMs
 
+/**
+ * An error of ours that a wrapper (fetch, Octokit) nests: a fetch that stops the run says why itself (the run's
+ * network budget is spent), and is neither retried nor worded again.
+ */
+export const ownError = (e: unknown): FcuError | undefined =>
+  causes(e).find((c): c is FcuError => c instanceof FcuError)
+
 /** A request that got no HTTP answer is tried again, unless another try is bound to fail the same way. */
-export const isWorthRetrying = (e: unknown): boolean => !isUnresolvableHost(e) && !isTimeout(e)
+export const isWorthRetrying = (e: unknown): boolean =>
+  !isUnresolvableHost(e) && !isTimeout(e) && ownError(e) === undefined
 
 /** The failure for a request that got no HTTP answer after `attempts` tries (`what`: "GET <url>"). */
 export function networkError(what: string, e: unknown, attempts: number, policy: RetryPolicy): FcuError {
+  const own = ownError(e)
+  if (own) return own
   if (isTimeout(e)) {
     return new FcuError('network', `${what} got no answer within ${timeoutOf(policy) / 1000} s`, {
       hint: 'The server accepted the connection and then stalled: re-run the job later, or point download-url / releases-api-url at a mirror.',

@@ -173,7 +173,7 @@ export async function init(settings: Settings, options: InitOptions, deps: RunDe
     result.notes.push(`Nothing to do: ${s.directory} already holds what init writes for ${options.cluster}.`)
     return result
   }
-  await applyChanges(root, changes)
+  await applyChanges(root, changes, { files: deps.files, stagingDir: deps.tempDir })
   result.written = true
   result.notes.push(`Wrote ${changes.length} file(s) in ${s.directory}.`)
   deps.log.info(`init: wrote ${changes.map(c => path.posix.basename(c.path)).join(', ')} in ${s.directory}`)

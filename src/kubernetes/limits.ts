@@ -17,3 +17,9 @@ export const DNS_LABEL_MAX_LENGTH = 63
 
 /** An RFC 1123 subdomain: most object names, a label key's prefix. */
 export const DNS_SUBDOMAIN_MAX_LENGTH = 253
+
+/**
+ * The API server refuses a request body over 3 MiB (`MaxRequestBodyBytes`), and etcd an object over 1.5 MiB: no
+ * Kubernetes object, nor any file a Kubernetes tool reads, is larger once its YAML aliases are expanded.
+ */
+export const API_REQUEST_MAX_BYTES = 3 * 1024 * 1024

@@ -10,7 +10,7 @@ import { tryParseDocuments, type YamlDocument } from '../yaml/documents.js'
 export type RepositoryFiles = ReadonlyMap<string, string | readonly YamlDocument[]>
 
 /** Why the repository reader left out a file that a kustomization names (see `readRepository`). */
-export type UnreadReason = 'outside-repository' | 'too-large'
+export type UnreadReason = 'outside-repository' | 'too-large' | 'refused'
 
 export const kustomizationFileNames = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const
 
@@ -49,6 +49,11 @@ export class FileIndex {
         return {
           text: ', which is larger than a ConfigMap or Secret can hold (1 MiB), and was not read',
           hint: 'Keep generator inputs under 1 MiB: the API server rejects larger ConfigMaps and Secrets.'
+        }
+      case 'refused':
+        return {
+          text: ', which was not read: it is not UTF-8 text or is over the size a YAML file may have (see its warning)',
+          hint: 'Save the file as UTF-8 and keep it under 16 MiB: kustomize-controller cannot read it either.'
         }
       default:
         return {

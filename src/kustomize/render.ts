@@ -35,6 +35,7 @@ import { applyLabelsAndAnnotations, applyNamePrefixSuffix, applyNamespace } from
 import { fluxBuilds, generatedResources, isFluxKustomization, type FluxBuild } from './flux.js'
 import { substituteObject } from './substitute.js'
 import { isObject } from '../yaml/values.js'
+import { pushAll } from '../arrays.js'
 
 export type { RenderedObject } from './resource.js'
 export type { RepositoryFiles } from './files.js'
@@ -233,7 +234,7 @@ export class KustomizeRenderer {
       const render = this.build(dir)
       if (!render) continue
       kustomizations.push(render)
-      findings.push(...render.findings)
+      pushAll(findings, render.findings)
     }
 
     const kustomizationDirs = new Set([
@@ -247,7 +248,7 @@ export class KustomizeRenderer {
       if (kustomizationDirs.has(dir)) continue
       const { documents, error } = this.index.documents(file)
       if (error) findings.push(error)
-      for (const doc of documents) plainObjects.push(...objectsOfDocument(doc, false))
+      for (const doc of documents) pushAll(plainObjects, objectsOfDocument(doc, false))
     }
 
     const fluxPaths = new Set<string>()
@@ -263,7 +264,7 @@ export class KustomizeRenderer {
       ...plainObjects,
       ...plainRoots.flatMap(k => k.objects)
     ])
-    for (const r of fluxRenders) findings.push(...r.findings)
+    for (const r of fluxRenders) pushAll(findings, r.findings)
     // What a Flux build includes is checked as that build renders it, not again on its own.
     const covered = this.closure(builds.map(b => b.dir))
     const roots = [...fluxRenders, ...plainRoots.filter(k => !covered.has(k.dir))]
@@ -323,7 +324,7 @@ export class KustomizeRenderer {
       const d = queue.pop()!
       if (out.has(d)) continue
       out.add(d)
-      queue.push(...(this.includes.get(d) ?? []))
+      pushAll(queue, this.includes.get(d) ?? [])
     }
     return out
   }
@@ -472,8 +473,8 @@ export class KustomizeRenderer {
           return
         }
         if (included.incomplete) ctx.markIncomplete(included.incomplete)
-        nameReferences.push(...included.nameReferences)
-        findings.push(...included.findings)
+        pushAll(nameReferences, included.nameReferences)
+        pushAll(findings, included.findings)
         for (const o of included.objects) {
           const clash = objects.find(
             x =>
@@ -522,7 +523,10 @@ export class KustomizeRenderer {
     )
     applyLabelsAndAnnotations(ctx, objects)
     applyPatchesJson6902(ctx, objects)
-    nameReferences.push(...loadNameReferences(ctx, f => this.claimed.add(f)))
+    pushAll(
+      nameReferences,
+      loadNameReferences(ctx, f => this.claimed.add(f))
+    )
     this.claimFileReferences(ctx)
 
     return { objects, nameReferences, findings, ...(incomplete ? { incomplete } : {}) }
@@ -585,8 +589,8 @@ export class KustomizeRenderer {
       this.markIncluded(ctx.dir, path)
       const sub = this.accumulateUncached(path, stack, current)
       if (sub.incomplete) ctx.markIncomplete(sub.incomplete)
-      nameReferences.push(...sub.nameReferences)
-      ctx.findings.push(...sub.findings)
+      pushAll(nameReferences, sub.nameReferences)
+      pushAll(ctx.findings, sub.findings)
       current = sub.objects
     })
     return current

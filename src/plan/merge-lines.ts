@@ -1,5 +1,6 @@
 import { diffIndices } from 'node-diff3'
 import { FcuError } from '../errors.js'
+import { pushAll } from '../arrays.js'
 
 /**
  * Combines several edits of one file, each made from the same base text, into one text: the case of a file two
@@ -38,10 +39,10 @@ export function mergeEdits(
   let at = 0
   for (const h of hunks) {
     if (h.start < at) continue // the same hunk from another component
-    out.push(...o.slice(at, h.start), ...h.content)
+    pushAll(pushAll(out, o.slice(at, h.start)), h.content)
     at = h.end
   }
-  out.push(...o.slice(at))
+  pushAll(out, o.slice(at))
   return out.join('')
 }
 

@@ -1,7 +1,7 @@
 import { FcuError } from '../errors.js'
 import type { Plan } from '../plan/plan.js'
 import type { RunResult } from '../result.js'
-import type { RunDeps } from '../deps.js'
+import type { FindingsOf, RunDeps } from '../deps.js'
 import { githubOctokit } from '../github/client.js'
 import type { Settings } from '../settings/inputs.js'
 import { GitRepository, gitAuthEnv } from './git.js'
@@ -16,8 +16,8 @@ export function connectPublisher(
   settings: Settings,
   env: NodeJS.ProcessEnv,
   deps: RunDeps
-): (plan: Plan, result: RunResult) => Promise<void> {
-  return async (plan, result) => {
+): (plan: Plan, result: RunResult, findingsOf: FindingsOf) => Promise<void> {
+  return async (plan, result, findingsOf) => {
     const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/')
     if (!owner || !repo) {
       throw new FcuError('publish', 'GITHUB_REPOSITORY is not set: no repository to open pull requests in', {
@@ -44,6 +44,12 @@ export function connectPublisher(
       gitAuthEnv({ serverUrl, token: settings.token }, env),
       deps.tempDir
     )
-    await publishPullRequests(plan, result, settings, { api, git, log: deps.log, sleep: deps.sleep })
+    await publishPullRequests(
+      plan,
+      result,
+      settings,
+      { api, git, log: deps.log, sleep: deps.sleep },
+      findingsOf
+    )
   }
 }

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { FcuError } from '../errors.js'
 import type { Exec } from '../deps.js'
 import type { Identity } from '../settings/inputs.js'
+import { defaultRetryPolicy } from '../http/retry.js'
 
 /**
  * The repository's git, for building and pushing pull request branches without touching the working tree or the
@@ -35,10 +36,19 @@ export const basicCredential = (token: string): string =>
 export const blobSha = (content: Buffer): string =>
   createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex')
 
-/** The environment that gives git the token (and nothing else): appended to any GIT_CONFIG_* the job already set. */
+/** Seconds a git transfer may go without progress: the request timeout of `defaultRetryPolicy`. */
+export const GIT_STALL_SECONDS = defaultRetryPolicy.timeoutMs / 1000
+
+/** The environment that gives git the token (and its hooks and stall bound): appended to any GIT_CONFIG_* the job already set. */
 export function gitAuthEnv(auth: GitAuth | undefined, env: NodeJS.ProcessEnv): Record<string, string> {
   const first = Number.parseInt(env.GIT_CONFIG_COUNT ?? '0', 10) || 0
-  const entries: [string, string][] = [['core.hooksPath', '/dev/null']]
+  const entries: [string, string][] = [
+    ['core.hooksPath', '/dev/null'],
+    // A remote that accepts the connection and then stalls: git gives up after 30 s below 1 byte/s, the same bound
+    // as every HTTP request of the run, instead of waiting as long as the job lives.
+    ['http.lowSpeedLimit', '1'],
+    ['http.lowSpeedTime', String(GIT_STALL_SECONDS)]
+  ]
   if (auth?.token) {
     const key = `http.${auth.serverUrl.replace(/\/*$/, '/')}.extraheader`
     entries.push([key, ''], [key, `AUTHORIZATION: basic ${basicCredential(auth.token)}`])
@@ -53,6 +63,13 @@ export function gitAuthEnv(auth: GitAuth | undefined, env: NodeJS.ProcessEnv): R
   })
   return out
 }
+
+/**
+ * Why git refuses a push when the branch is not where the lease expected: checked before sending (`stale info`,
+ * `fetch first`), or by origin when another push won the race for the ref.
+ */
+const movedMeanwhile =
+  /stale info|fetch first|non-fast-forward|already exists|failed to update ref|cannot lock ref|incorrect old value/i
 
 /** The refs a run fetches into, under a namespace of its own; removed by `cleanUp`. */
 const ownRefs = 'refs/flux-crs-upgrade'
@@ -239,8 +256,39 @@ export class GitRepository {
       `${commit}:refs/heads/${branch}`
     ])
     if (r.exitCode === 0) return true
-    if (/\[(remote )?rejected\]|stale info|fetch first/.test(r.stdout + r.stderr)) return false
-    throw this.remoteError(`push ${branch} to`, r.stderr || r.stdout)
+    const refused = /^!\t[^\t]*\t\[(remote rejected|rejected)\] \((.*)\)$/m.exec(r.stdout)
+    if (!refused) throw this.remoteError(`push ${branch} to`, r.stderr || r.stdout)
+    if (movedMeanwhile.test(refused[2])) return false
+    // A hook or a branch protection rule said no: pushing again gets the same answer.
+    const said = r.stderr
+      .split('\n')
+      .filter(l => l.startsWith('remote: '))
+      .map(l => l.slice('remote: '.length).trim())
+      .filter(Boolean)
+    throw new FcuError(
+      'publish',
+      `origin refused the push of ${branch}: ${refused[2]}${said.length ? ` (${said.join(' ')})` : ''}`,
+      {
+        hint: 'A hook or a branch protection rule on origin refuses this branch: allow the action to push branches under branch-prefix, or choose another branch-prefix.'
+      }
+    )
+  }
+
+  /**
+   * Moves the branch back to `before` (deletes it when undefined), only while it still points at `pushed`. Whether it
+   * did.
+   */
+  async restoreBranch(branch: string, pushed: string, before: string | undefined): Promise<boolean> {
+    const r = await this.git([
+      'push',
+      '--porcelain',
+      `--force-with-lease=refs/heads/${branch}:${pushed}`,
+      'origin',
+      `${before ?? ''}:refs/heads/${branch}`
+    ])
+    if (r.exitCode === 0) return true
+    if (/^!\t/m.test(r.stdout)) return false
+    throw this.remoteError(`put back ${branch} on`, r.stderr || r.stdout)
   }
 
   /** Removes the refs this run fetched into. */

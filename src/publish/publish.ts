@@ -1,5 +1,5 @@
-import { FcuError } from '../errors.js'
-import type { Logger, Sleep } from '../deps.js'
+import { FcuError, type Finding } from '../errors.js'
+import type { FindingsOf, Logger, Sleep } from '../deps.js'
 import { combinedChanges, describeChanges, type CombinedChange, type Plan } from '../plan/plan.js'
 import { mergeEdits } from '../plan/merge-lines.js'
 import type { Component, Settings } from '../settings/inputs.js'
@@ -47,7 +47,9 @@ export async function publishPullRequests(
   plan: Plan,
   result: RunResult,
   settings: Settings,
-  ctx: PublishContext
+  ctx: PublishContext,
+  /** Each pull request's body lists the findings of what it merges; the run's own when absent. */
+  findingsOf: FindingsOf = () => result.findings
 ): Promise<void> {
   try {
     const base = settings.base || (await ctx.api.defaultBranch())
@@ -76,7 +78,8 @@ export async function publishPullRequests(
         plan,
         result,
         settings,
-        ctx
+        ctx,
+        findingsOf
       )
       if (outcome) {
         result.pullRequests.push(outcome)
@@ -129,29 +132,27 @@ async function publishUnit(
   plan: Plan,
   result: RunResult,
   settings: Settings,
-  ctx: PublishContext
+  ctx: PublishContext,
+  findingsOf: FindingsOf
 ): Promise<PullRequestOutcome | undefined> {
   const changes = combinedChanges(plan, unit.components)
   const components = result.components.filter(c => unit.components.includes(c.component) && c.to)
   const open = await ctx.api.findOpenPullRequest(unit.branch, base)
 
   let state = initial
-  let pushed = false
+  /** The commit this run pushed, and where the branch was before. */
+  let pushed: { commit: string; before: string | undefined } | undefined
   for (let attempt = 0; ; attempt++) {
     const built = await buildOnBase(changes, plan, state, unit, ctx.git)
     if (built.tree === state.tree) return closeCurrent(unit, base, open, state, components, ctx)
     if (state.branchSha && (await ctx.git.treeOf(state.branchSha)) === built.tree) break
     const title = pullRequestTitle(components)
     const message = settings.commitMessage || `${title}\n\n${changes.map(c => `- ${c.path}`).join('\n')}\n`
-    const ok = settings.signCommits
+    const commit = settings.signCommits
       ? await pushThroughApi(built, unit.branch, state, message, ctx)
-      : await ctx.git.push(
-          await ctx.git.commitTree(built.tree, state.sha, message, settings.author, settings.committer),
-          unit.branch,
-          state.branchSha
-        )
-    if (ok) {
-      pushed = true
+      : await ctx.git.commitTree(built.tree, state.sha, message, settings.author, settings.committer)
+    if (commit && (settings.signCommits || (await ctx.git.push(commit, unit.branch, state.branchSha)))) {
+      pushed = { commit, before: state.branchSha }
       break
     }
     if (attempt > 0) {
@@ -168,10 +169,49 @@ async function publishUnit(
     ])
     state = { ...(await baseState(ctx.git, again.get(base)!)), branchSha: again.get(unit.branch) }
   }
-  if (pushed) result.written = true
+  if (!pushed) return openOrUpdate(unit, base, open, false, changes, plan, result, settings, ctx, findingsOf)
+  const progress = { opened: false }
+  try {
+    const outcome = await openOrUpdate(
+      unit,
+      base,
+      open,
+      true,
+      changes,
+      plan,
+      result,
+      settings,
+      ctx,
+      findingsOf,
+      progress
+    )
+    result.written = true
+    return outcome
+  } catch (e) {
+    // No pull request shows the pushed commit yet: the branch goes back to where it was, so a failed run leaves
+    // origin as it found it (a later run pushes it again).
+    if (!progress.opened) await putBack(unit.branch, pushed, settings, ctx)
+    throw e
+  }
+}
 
+/** Opens or updates the unit's pull request for what its branch now holds. */
+async function openOrUpdate(
+  unit: Unit,
+  base: string,
+  open: PullRequest | undefined,
+  pushed: boolean,
+  changes: CombinedChange[],
+  plan: Plan,
+  result: RunResult,
+  settings: Settings,
+  ctx: PublishContext,
+  findingsOf: FindingsOf,
+  progress: { opened: boolean } = { opened: false }
+): Promise<PullRequestOutcome> {
+  const components = result.components.filter(c => unit.components.includes(c.component) && c.to)
   const title = pullRequestTitle(components)
-  const input = bodyInput(unit, base, changes, plan, result)
+  const input = bodyInput(unit, base, changes, plan, result, findingsOf(unit.components))
   const body = renderPullRequestBody(input)
   const full = renderPullRequestBody(input, Infinity)
   const described = { component: unit.name, branch: unit.branch, title, body: full }
@@ -185,7 +225,7 @@ async function publishUnit(
     const updated = await ctx.api.updatePullRequest(open.number, { title, body })
     return { ...described, number: updated.number, url: updated.url, operation: 'updated' }
   }
-  const created = await createPullRequest(unit, base, title, body, settings, ctx)
+  const created = await createPullRequest(unit, base, title, body, settings, ctx, progress)
   return { ...described, number: created.pr.number, url: created.pr.url, operation: created.operation }
 }
 
@@ -278,7 +318,7 @@ async function pushThroughApi(
   state: BaseState,
   message: string,
   ctx: PublishContext
-): Promise<boolean> {
+): Promise<string | undefined> {
   const distinct = [
     ...new Map(built.entries.filter(e => e.content !== null).map(e => [e.sha!, e.content!])).entries()
   ]
@@ -309,15 +349,43 @@ async function pushThroughApi(
   if (state.branchSha === undefined) {
     try {
       await ctx.api.createBranch(branch, commit)
-      return true
+      return commit
     } catch (e) {
-      if (e instanceof GitHubRequestError && e.status === 422 && e.says(/already exists/i)) return false
+      if (e instanceof GitHubRequestError && e.status === 422 && e.says(/already exists/i)) return undefined
       throw e
     }
   }
-  if ((await ctx.api.branchSha(branch)) !== state.branchSha) return false
+  if ((await ctx.api.branchSha(branch)) !== state.branchSha) return undefined
   await ctx.api.moveBranch(branch, commit)
-  return true
+  return commit
+}
+
+/**
+ * The branch as it was before this run pushed `pushed.commit`: deleted when the run made it, moved back otherwise;
+ * only while it still holds that commit, so a push by someone else meanwhile stays. A failure here is logged: the
+ * error that led here is the one to report.
+ */
+async function putBack(
+  branch: string,
+  pushed: { commit: string; before: string | undefined },
+  settings: Settings,
+  ctx: PublishContext
+): Promise<void> {
+  const undo = pushed.before ? `moved back to ${pushed.before.slice(0, 12)}` : 'deleted'
+  try {
+    let done: boolean
+    if (!settings.signCommits) done = await ctx.git.restoreBranch(branch, pushed.commit, pushed.before)
+    else if ((await ctx.api.branchSha(branch)) !== pushed.commit) done = false
+    else {
+      if (pushed.before) await ctx.api.moveBranch(branch, pushed.before)
+      else await ctx.api.deleteBranch(branch)
+      done = true
+    }
+    if (done) ctx.log.info(`${branch}: the run failed after pushing it, so it was ${undo}`)
+    else ctx.log.warning(`${branch} moved after this run pushed it: left as it is`)
+  } catch (e) {
+    ctx.log.warning(`${branch} could not be ${undo}: ${(e as Error).message}`)
+  }
 }
 
 async function createPullRequest(
@@ -326,7 +394,8 @@ async function createPullRequest(
   title: string,
   body: string,
   settings: Settings,
-  ctx: PublishContext
+  ctx: PublishContext,
+  progress: { opened: boolean }
 ): Promise<{ pr: PullRequest; operation: 'created' | 'updated' }> {
   let pr: PullRequest
   for (let attempt = 1; ; attempt++) {
@@ -339,6 +408,7 @@ async function createPullRequest(
         // Another run opened it between the look-up and now: that one is updated instead.
         const existing = await ctx.api.findOpenPullRequest(unit.branch, base)
         if (!existing) throw e
+        progress.opened = true
         await addMetadata(existing, settings, ctx)
         return { pr: await ctx.api.updatePullRequest(existing.number, { title, body }), operation: 'updated' }
       }
@@ -351,6 +421,7 @@ async function createPullRequest(
       throw e
     }
   }
+  progress.opened = true
   await addMetadata(pr, settings, ctx)
   return { pr, operation: 'created' }
 }
@@ -404,7 +475,8 @@ function bodyInput(
   base: string,
   changes: CombinedChange[],
   plan: Plan,
-  result: RunResult
+  result: RunResult,
+  findings: Finding[]
 ): BodyInput {
   const tree = plan.base.with(changes)
   return {
@@ -414,7 +486,7 @@ function bodyInput(
     files: describeChanges(plan.base, changes),
     migrated: unit.components.includes('flux') ? result.migrated : [],
     targets: result.targets.filter(t => unit.components.includes(t.component)),
-    findings: result.findings,
+    findings,
     afterMerge: afterMerge(
       tree,
       changes.filter(c => c.content !== null).map(c => c.path)

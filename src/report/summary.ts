@@ -3,6 +3,7 @@ import { CLIENT_SIDE_APPLY_MAX_BYTES, CONFIGMAP_MAX_BYTES } from '../kubernetes/
 import type { RunResult } from '../result.js'
 import { isAlreadyFailing } from '../validate/baseline.js'
 import { countsLine, detailLines, validationCounts } from './counts.js'
+import { pushAll } from '../arrays.js'
 
 /**
  * The job summary (and, later, the PR body) as Markdown. Pure: the same result always renders the same text, so
@@ -74,7 +75,11 @@ export function renderSummary(result: RunResult): string {
         c.kept.length === 0 ? '—' : c.kept.map(k => `${esc(k.object)} ${code(k.path)}`).join('<br>')
       out.push(`| ${esc(name)} | ${c.from} | ${c.to} | ${file} | ${parts} | ${kept} |`)
     }
-    out.push('', ...result.configMaps.flatMap(c => c.notes.map(n => `- ${code(c.file)}: ${esc(n)}`)))
+    out.push('')
+    pushAll(
+      out,
+      result.configMaps.flatMap(c => c.notes.map(n => `- ${code(c.file)}: ${esc(n)}`))
+    )
     if (result.references.length > 0) {
       out.push('References that follow the new names:', '')
       for (const r of result.references)
@@ -113,7 +118,7 @@ export function renderSummary(result: RunResult): string {
     out.push('')
   }
 
-  out.push(...renderFindings(result.findings))
+  pushAll(out, renderFindings(result.findings))
   const counts = validationCounts(result)
   out.push(countsLine(counts))
   for (const line of counts.notChecked) out.push(`- ${esc(line)}`)
@@ -128,7 +133,7 @@ export function renderSummary(result: RunResult): string {
     )
   }
   for (const n of result.notes) out.push(`> ${n}`, '')
-  out.push(...renderPullRequests(result))
+  pushAll(out, renderPullRequests(result))
   return out.join('\n')
 }
 

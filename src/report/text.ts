@@ -3,6 +3,7 @@ import type { RunResult } from '../result.js'
 import type { InitResult } from '../init/init.js'
 import { inInterface } from '../settings/names.js'
 import { countsLine, detailLines, validationCounts } from './counts.js'
+import { pushAll } from '../arrays.js'
 
 /**
  * The CLI's plain summary on stdout: one line per fact, findings as `file:line: severity rule: message`, every
@@ -33,10 +34,10 @@ export function renderText(result: RunResult, options: { check?: boolean } = {})
   for (const t of result.targets)
     for (const d of t.drift)
       lines.push(`drift ${t.path}${d.line ? `:${d.line}` : ''} ${d.kind}/${d.name} ${d.path}`)
-  lines.push(...result.findings.map(findingLine))
+  pushAll(lines, result.findings.map(findingLine))
   const counts = validationCounts(result)
   lines.push(countsLine(counts), ...counts.notChecked.map(l => `  ${l}`), ...detailLines(counts, '  '))
-  lines.push(...result.notes.map(cli))
+  pushAll(lines, result.notes.map(cli))
   if (options.check && result.changed)
     lines.push(`${result.files.length} file(s) would change: run upgrade without --check to write them.`)
   return lines.join('\n') + '\n'
@@ -57,9 +58,12 @@ export function renderInitText(result: InitResult): string {
       (result.clusterResourceSet ? `, ClusterResourceSet ${result.clusterResourceSet}` : '')
   ]
   for (const f of result.files) lines.push(`${f.operation} ${f.path} (${f.bytes} bytes)`)
-  lines.push(...result.findings.map(findingLine))
+  pushAll(lines, result.findings.map(findingLine))
   const counts = validationCounts(result)
   lines.push(countsLine(counts), ...counts.notChecked.map(l => `  ${l}`))
-  lines.push(...result.notes.map(s => inInterface(s, 'cli')))
+  pushAll(
+    lines,
+    result.notes.map(s => inInterface(s, 'cli'))
+  )
   return lines.join('\n') + '\n'
 }

@@ -127,6 +127,34 @@ function url(get: InputLookup, name: 'releases-api-url' | 'download-url'): strin
   return raw.replace(/\/+$/, '')
 }
 
+/**
+ * A branch name or prefix as `git check-ref-format` takes it: no space, control character, `~^:?*[\`, `..` or
+ * `@{`, no part that starts with `.` or ends with `.lock`, no empty part, no leading `-`. Refused here with the
+ * input named, rather than by git in the middle of a push; git runs without a shell, so any other character (`$`,
+ * `;`, a backtick) is only a character.
+ */
+function gitRef(name: 'base' | 'branch-prefix', value: string, prefix: boolean): string {
+  // A prefix is judged as the branch names it starts: followed by a component name.
+  const full = prefix ? `${value}flux` : value
+  const bad =
+    // eslint-disable-next-line no-control-regex
+    /[\x00-\x20\x7f~^:?*[\\]|\.\.|@\{/.test(full) ||
+    full.startsWith('-') ||
+    full.endsWith('.') ||
+    full.split('/').some(p => p === '' || p.startsWith('.') || p.endsWith('.lock'))
+  if (bad) {
+    throw new FcuError(
+      'input',
+      `Input ${name} is not a valid git branch name${prefix ? ' prefix' : ''}: ${JSON.stringify(value)}`,
+      {
+        location: { input: name },
+        hint: 'Use letters, digits and - _ . / (no spaces, no "..", no ~^:?*[\\ or control characters).'
+      }
+    )
+  }
+  return value
+}
+
 export function readSettings(get: InputLookup): Settings {
   const mode = (get('mode').trim() || DEFAULTS.mode) as Mode
   if (mode !== 'upgrade' && mode !== 'validate') {
@@ -161,8 +189,8 @@ export function readSettings(get: InputLookup): Settings {
     workingDirectory: get('working-directory').trim() || DEFAULTS['working-directory'],
     dryRun: bool(get, 'dry-run'),
     token: get('token').trim(),
-    base: get('base').trim(),
-    branchPrefix: get('branch-prefix').trim() || DEFAULTS['branch-prefix'],
+    base: get('base').trim() === '' ? '' : gitRef('base', get('base').trim(), false),
+    branchPrefix: gitRef('branch-prefix', get('branch-prefix').trim() || DEFAULTS['branch-prefix'], true),
     group: bool(get, 'group'),
     labels: list(get('labels')),
     reviewers: list(get('reviewers')),

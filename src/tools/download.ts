@@ -1,5 +1,5 @@
 import { FcuError } from '../errors.js'
-import { defaultRetryPolicy, fetchWithRetry, redactUrl, type RetryDeps } from '../http/retry.js'
+import { defaultRetryPolicy, fetchWithRetry, redactUrl, timeoutOf, type RetryDeps } from '../http/retry.js'
 
 export type DownloadResult<T> = { ok: true; value: T } | { ok: false; status: number }
 
@@ -15,18 +15,45 @@ function declaredLength(res: Response): number | undefined {
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined
 }
 
-async function* chunksOf(res: Response): AsyncGenerator<Uint8Array> {
+/** The next chunk, or a `network` error when none comes within `idleMs`: a body that stalls is not waited on. */
+async function readWithin(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  idleMs: number,
+  stalled: () => FcuError
+): Promise<ReadableStreamReadResult<Uint8Array>> {
+  let timer: NodeJS.Timeout | undefined
+  const idle = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(stalled()), idleMs)
+    timer.unref()
+  })
+  try {
+    return await Promise.race([reader.read(), idle])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function* chunksOf(res: Response, url: string, idleMs: number): AsyncGenerator<Uint8Array> {
   if (res.body === null) return
   const expected = declaredLength(res)
   const reader = res.body.getReader()
   let received = 0
   let finished = false
+  const stalled = () =>
+    new FcuError(
+      'network',
+      `GET ${redactUrl(url)} stalled: no byte of the body came for ${idleMs / 1000} s (after ${received} bytes)`,
+      {
+        hint: 'The server sent the headers and then stopped: re-run the job later, or point download-url at a mirror.'
+      }
+    )
   try {
     for (;;) {
       let next: ReadableStreamReadResult<Uint8Array>
       try {
-        next = await reader.read()
+        next = await readWithin(reader, idleMs, stalled)
       } catch (e) {
+        if (e instanceof FcuError) throw e
         throw new BrokenBody(`the connection broke after ${received} bytes`, { cause: e })
       }
       if (next.done) break
@@ -62,7 +89,7 @@ export async function download<T>(
       return { ok: false, status: res.status }
     }
     try {
-      return { ok: true, value: await consume(chunksOf(res)) }
+      return { ok: true, value: await consume(chunksOf(res, url, timeoutOf(policy))) }
     } catch (e) {
       if (!(e instanceof BrokenBody)) throw e
       if (attempt >= policy.attempts) {

@@ -3,7 +3,7 @@ import { chmod, lstat, mkdir, mkdtemp, open, rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import semver from 'semver'
 import { FcuError } from '../errors.js'
-import { redactUrl, type RetryDeps } from '../http/retry.js'
+import { defaultRetryPolicy, isTransientStatus, redactUrl, type RetryDeps } from '../http/retry.js'
 import { toolAsset, type ToolAsset, type ToolName } from './assets.js'
 import type { ToolCache } from './cache.js'
 import { checksumFor, parseChecksums } from './checksums.js'
@@ -137,10 +137,19 @@ async function downloadAsset(
       }
     )
   }
-  throw new FcuError('network', `GET ${redactUrl(asset.url)} answered HTTP ${result.status}`, {
-    location: { input: 'download-url' },
-    hint: 'The download host refused the request; check download-url and that the runner may reach it.'
-  })
+  // A 5xx came back on every attempt: the host is failing, not refusing.
+  const failing = isTransientStatus(result.status)
+  const attempts = Math.max(1, Math.floor((deps.policy ?? defaultRetryPolicy).attempts))
+  throw new FcuError(
+    'network',
+    `GET ${redactUrl(asset.url)} answered HTTP ${result.status}${failing && attempts > 1 ? ` after ${attempts} attempts` : ''}`,
+    {
+      location: { input: 'download-url' },
+      hint: failing
+        ? 'The download host keeps failing: re-run the job later, or point download-url at a mirror.'
+        : 'The download host refused the request; check download-url and that the runner may reach it.'
+    }
+  )
 }
 
 async function verify(asset: ToolAsset, actual: string, deps: ToolDeps): Promise<void> {

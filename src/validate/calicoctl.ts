@@ -4,6 +4,7 @@ import { FcuError, type Finding } from '../errors.js'
 import { positionOf, tryParseDocuments, type YamlDocument, type YamlPath } from '../yaml/documents.js'
 import { isYamlFile } from './objects.js'
 import { isObject } from '../yaml/values.js'
+import { pushAll } from '../arrays.js'
 
 /**
  * `calicoctl validate` (Calico v3.31 and later) on the repository's Calico resources (`projectcalico.org/v3`).
@@ -81,7 +82,7 @@ export async function validateCalicoResources(
       return { findings, skipped: `calicoctl v${version} has no validate command: ${run.unsupported}` }
     if (run.ok) continue
     if (target.documents.length === 1) {
-      findings.push(...toFindings(target.documents[0], run.message, version))
+      pushAll(findings, toFindings(target.documents[0], run.message, version))
       continue
     }
     let attributed = false
@@ -89,9 +90,9 @@ export async function validateCalicoResources(
       const single = await validate(calicoctl, exec, [doc])
       if (single.ok || single.unsupported) continue
       attributed = true
-      findings.push(...toFindings(doc, single.message, version))
+      pushAll(findings, toFindings(doc, single.message, version))
     }
-    if (!attributed) findings.push(...toFindings(target.documents[0], run.message, version))
+    if (!attributed) pushAll(findings, toFindings(target.documents[0], run.message, version))
   }
   return { findings }
 }

@@ -17,6 +17,7 @@ import { groupVersion } from '../kubernetes/api-version.js'
 import { isParsedList, type ParsedObject, type ParsedValue } from '../yaml/readonly.js'
 import { apiServerValue } from '../yaml/api-server.js'
 import { locateField, type RenderedObject } from '../kustomize/resource.js'
+import { pushAll } from '../arrays.js'
 
 /**
  * The Kubernetes objects of a repository, as validation sees them: every document of every YAML file, plus the
@@ -432,8 +433,7 @@ function readFile(f: SourceFile, memo: ParseMemo, yaml11: Map<string, ParsedValu
           innerFailures.push(failureOf(e, f.path, line => streamLine(container, line)))
         // The ClusterResourceSet controller decodes these with sigs.k8s.io/yaml: YAML 1.1 booleans.
         for (const d of inner.documents)
-          for (const o of objectsOf(d, f.path, bundle, container, apiServerValue(d.text, d.value, yaml11)))
-            objects.push(o)
+          pushAll(objects, objectsOf(d, f.path, bundle, container, apiServerValue(d.text, d.value, yaml11)))
       }
     }
   }
@@ -452,22 +452,18 @@ export function collectObjects(
   const parsed = new Map<string, YamlDocument[]>()
   const yamlFiles = files.filter(f => isYamlFile(f.path))
   const read = yamlFiles.map(f => cache.file(f))
-  // Appended one by one: a file can hold more objects than a call takes arguments (a `List` of 100,000 items).
-  const append = <T>(to: T[], items: readonly T[]) => {
-    for (const item of items) to.push(item)
-  }
   yamlFiles.forEach((f, i) => {
     parsed.set(f.path, read[i].documents)
-    append(failures, read[i].failures)
+    pushAll(failures, read[i].failures)
   })
   const notResources = nonResourceFiles(yamlFiles, parsed)
   const objects: ManifestObject[] = []
   const streams: ManifestStream[] = []
   yamlFiles.forEach((f, i) => {
     if (notResources.has(f.path)) return
-    append(failures, read[i].innerFailures)
-    append(objects, read[i].objects)
-    append(streams, read[i].streams)
+    pushAll(failures, read[i].innerFailures)
+    pushAll(objects, read[i].objects)
+    pushAll(streams, read[i].streams)
   })
   return { documents: parsed, objects, failures, streams }
 }

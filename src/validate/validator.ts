@@ -22,6 +22,7 @@ import { findFluxInstalls, imageDrift } from './rules/fluxInstall.js'
 import { checkSchema, kindIsKnown, type BundleCatalog, type SchemaContext } from './rules/schema.js'
 import { targetVersion, type ExpectedVersion } from './rules/targetVersion.js'
 import { groupVersion } from '../kubernetes/api-version.js'
+import { pushAll } from '../arrays.js'
 
 /**
  * The repository validator (SPEC §5): what `mode: validate` runs on the repository as it is, and what every
@@ -194,7 +195,7 @@ function checkObjects(
     if (missing) own.push(missing)
     if (typeof obj.value.apiVersion === 'string' && typeof obj.value.kind === 'string') {
       const outcome = checkSchema(obj, ctx)
-      own.push(...outcome.findings)
+      pushAll(own, outcome.findings)
       if (outcome.status === 'validated') {
         resources++
         schemas.set(outcome.against, (schemas.get(outcome.against) ?? 0) + 1)
@@ -202,11 +203,14 @@ function checkObjects(
       tally(obj, outcome.status === 'validated')
       const size = configMapSize(obj)
       if (size) own.push(size)
-      own.push(...nameFindings(obj))
+      pushAll(own, nameFindings(obj))
     }
-    findings.push(...(unapplied.has(obj.file) ? own.map(demote) : own))
+    pushAll(findings, unapplied.has(obj.file) ? own.map(demote) : own)
   }
-  findings.push(...duplicates(checked).map(f => (f.file && unapplied.has(f.file) ? demote(f) : f)))
+  pushAll(
+    findings,
+    duplicates(checked).map(f => (f.file && unapplied.has(f.file) ? demote(f) : f))
+  )
   return {
     findings,
     resources,
@@ -271,15 +275,15 @@ export function validateRepository(input: ValidationInput, cache?: CollectCache)
     collected.streams,
     groupBy(collected.objects, o => o.bundle)
   )
-  findings.push(...flux.findings)
+  pushAll(findings, flux.findings)
   // Installs this run generated are pristine `flux install` output: the reference for any other install of the
   // same release that the run left alone (a target already at the version, an excluded one).
   const generated = flux.installs.filter(i => written.has(i.stream.file))
-  for (const install of flux.installs) findings.push(...imageDrift(install, generated))
+  for (const install of flux.installs) pushAll(findings, imageDrift(install, generated))
   for (const target of input.targets ?? [])
-    findings.push(...targetVersion(target, flux.installs, collected.objects))
+    pushAll(findings, targetVersion(target, flux.installs, collected.objects))
 
-  findings.push(...dedupeFindings([...render.findings, ...checkRepositoryReferences(render)]))
+  pushAll(findings, dedupeFindings([...render.findings, ...checkRepositoryReferences(render)]))
 
   return {
     findings: dedupeFindings(findings).sort(compareFindings),

@@ -1,20 +1,46 @@
+import { realpathSync } from 'node:fs'
 import path from 'node:path'
 import { FcuError } from '../errors.js'
 
 /**
  * Resolves a user-given path against the workspace and refuses anything that lands outside it: a config file or
- * target named `../../etc/passwd` must never be read or written.
+ * target named `../../etc/passwd`, an absolute path elsewhere, or a path inside whose file or folders are symlinks
+ * leading out (`.github/flux-crs-upgrade.yaml -> /etc/passwd`, a folder linked to `/tmp`) must never be read or
+ * written.
  */
 export function insideWorkspace(root: string, relative: string, input: string): string {
   const abs = path.resolve(root, relative)
-  const rel = path.relative(root, abs)
-  if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
-    throw new FcuError('input', `Input ${input} "${relative}" is outside the workspace ${root}`, {
+  const outside = (how: string): FcuError =>
+    new FcuError('input', `Input ${input} "${relative}" ${how} the workspace ${root}`, {
       location: { input },
-      hint: 'Give a path relative to the repository root that stays inside it.'
+      hint: 'Give a path relative to the repository root that stays inside it, without symlinks leading out.'
     })
-  }
+  if (!isWithin(root, abs)) throw outside('is outside')
+  const real = realPathOf(abs)
+  if (real !== abs && !isWithin(realPathOf(root), real))
+    throw outside(`leads through a symlink to ${real}, outside`)
   return abs
+}
+
+const isWithin = (root: string, abs: string): boolean => {
+  const rel = path.relative(root, abs)
+  return !(rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel))
+}
+
+/**
+ * Where `abs` is on disk with every symlink resolved: the real path of its deepest existing ancestor (the path
+ * itself when it exists) with the rest appended, so a file about to be created is judged by its folder.
+ */
+function realPathOf(abs: string): string {
+  const rest: string[] = []
+  for (let p = abs; ; p = path.dirname(p)) {
+    try {
+      return path.join(realpathSync(p), ...rest.reverse())
+    } catch {
+      if (path.dirname(p) === p) return abs
+      rest.push(path.basename(p))
+    }
+  }
 }
 
 /** Repository-relative POSIX path, the form every finding and report uses. */

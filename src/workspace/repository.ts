@@ -6,6 +6,8 @@ import { CONFIGMAP_MAX_BYTES } from '../kubernetes/limits.js'
 import { tryParseDocuments } from '../yaml/documents.js'
 import { kustomizationFileNames, type UnreadReason } from '../kustomize/files.js'
 import { inSkippedDirectory, isSkippedDirectory, isYamlPath, toRepoPath } from './paths.js'
+import { readUtf8File } from './text.js'
+import { FcuError, type Finding } from '../errors.js'
 
 /** The repository as the engine sees it: YAML files by repo-relative path. Read once per run (SPEC §9). */
 export interface RepoFile {
@@ -23,6 +25,12 @@ export interface UnreadFile {
 export interface RepositoryRead {
   files: RepoFile[]
   unread: UnreadFile[]
+  /**
+   * YAML files refused unread (over the size limit, not UTF-8), as warnings: most are no manifest (an application's
+   * Latin-1 config), and one file must not stop a run over the whole repository. A kustomization that lists one gets
+   * an error from the renderer, as for any file it cannot read.
+   */
+  refused: Finding[]
 }
 
 const KUSTOMIZATION = new Set<string>(kustomizationFileNames)
@@ -68,10 +76,12 @@ async function yamlEntries(root: string, listed: readonly Listed[]): Promise<Lis
  */
 export async function readYamlFiles(root: string, options: { exec?: Exec } = {}): Promise<RepoFile[]> {
   const yaml = await yamlEntries(root, await listFiles(root, options.exec))
-  return readAll(
+  const { files, refused } = await readAll(
     root,
     yaml.filter(f => f.kind === 'file')
   )
+  if (refused.length > 0) throw refused[0].error
+  return files
 }
 
 /**
@@ -85,13 +95,13 @@ export async function readRepository(root: string, options: { exec?: Exec } = {}
   const listed = await listFiles(root, options.exec)
   const byPath = new Map(listed.map(f => [f.path, f]))
   const yaml = await yamlEntries(root, listed)
-  const files = await readAll(
+  const { files, refused } = await readAll(
     root,
     yaml.filter(f => f.kind === 'file')
   )
   const have = new Set(files.map(f => f.path))
   const realRoot = await fs.realpath(root)
-  const unread: UnreadFile[] = []
+  const unread: UnreadFile[] = refused.map(r => ({ path: r.path, reason: 'refused' }))
   let budget = GENERATOR_INPUTS_BUDGET_BYTES
   const inputs = [
     ...new Set(files.filter(f => KUSTOMIZATION.has(posix.basename(f.path))).flatMap(generatorInputs))
@@ -134,7 +144,18 @@ export async function readRepository(root: string, options: { exec?: Exec } = {}
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   unread.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-  return { files, unread }
+  return {
+    files,
+    unread,
+    refused: refused.map(({ path: file, error }) => ({
+      severity: 'warning',
+      rule: 'yaml/unreadable',
+      ...error.location,
+      file,
+      message: `${error.message}: not read, so not validated`,
+      hint: error.hint
+    }))
+  }
 }
 
 /** The repository paths a kustomization file's generators read, resolved against its directory. */
@@ -167,13 +188,27 @@ function generatorInputs(file: RepoFile): string[] {
   return out
 }
 
-function readAll(root: string, listed: readonly Listed[]): Promise<RepoFile[]> {
-  return Promise.all(
+async function readAll(
+  root: string,
+  listed: readonly Listed[]
+): Promise<{ files: RepoFile[]; refused: { path: string; error: FcuError }[] }> {
+  const read = await Promise.all(
     [...listed]
       .map(f => f.path)
       .sort()
-      .map(async p => ({ path: p, content: await fs.readFile(path.join(root, ...p.split('/')), 'utf8') }))
+      .map(async p => {
+        try {
+          return { path: p, content: await readUtf8File(path.join(root, ...p.split('/')), p) }
+        } catch (e) {
+          if (e instanceof FcuError && e.code === 'manifest') return { path: p, error: e }
+          throw e
+        }
+      })
   )
+  return {
+    files: read.filter((r): r is RepoFile => 'content' in r),
+    refused: read.filter((r): r is { path: string; error: FcuError } => 'error' in r)
+  }
 }
 
 /**

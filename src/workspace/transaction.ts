@@ -1,6 +1,7 @@
-import { promises as fs } from 'node:fs'
+import { constants, promises as fs } from 'node:fs'
 import path from 'node:path'
 import { FcuError } from '../errors.js'
+import type { Files } from '../deps.js'
 import { insideWorkspace } from './paths.js'
 
 /** One change to the working tree: new content, or null to delete the file. */
@@ -9,55 +10,193 @@ export interface FileChange {
   content: string | null
 }
 
+const missing = (e: unknown): boolean => (e as { code?: unknown }).code === 'ENOENT'
+
+/** The real filesystem. */
+export const nodeFiles: Files = {
+  // `wx`: a staging name is fresh; an existing file there (planted, or a collision) fails instead of being followed.
+  writeFile: (file, data, mode) => fs.writeFile(file, data, { encoding: 'utf8', flag: 'wx', mode }),
+  rename: (from, to) => fs.rename(from, to),
+  link: (existing, created) => fs.link(existing, created),
+  remove: file => fs.rm(file, { force: true }),
+  mkdir: dir => fs.mkdir(dir).then(() => undefined),
+  rmdir: dir => fs.rmdir(dir),
+  lstat: file => fs.lstat(file).catch(e => (missing(e) ? undefined : Promise.reject(e))),
+  writable: file =>
+    fs.access(file, constants.W_OK).then(
+      () => true,
+      () => false
+    )
+}
+
+export interface ApplyOptions {
+  files?: Files
+  /**
+   * Where new contents and backups are staged (the run's scratch directory) when it is on the target's filesystem;
+   * elsewhere they are staged beside the target, as hidden `.<name>.fcu-*` files.
+   */
+  stagingDir?: string
+}
+
+interface Staged {
+  rel: string
+  abs: string
+  /** The new content, written and ready to be renamed over `abs`; absent for a deletion. */
+  tmp?: string
+  /** A hard link to the file as it was (or the file itself, for a deletion), for putting it back. */
+  backup: string
+  existed: boolean
+  /** Whether `abs` is already the new content (or gone), so a rollback must put the backup back. */
+  committed?: boolean
+}
+
 /**
- * Applies every change or none. New contents go to temporary files beside their targets first (same filesystem,
- * so the final rename is atomic); only when all are written are they renamed into place. If a rename fails, the
- * ones already done are put back from backups, so a failed run leaves the tree as it found it.
+ * Applies every change or none, and never leaves a file half written. Each new content is written in full to a
+ * temporary file on the target's filesystem (the run's scratch directory when it shares it, so a killed run leaves
+ * nothing in the workspace); only when all are written does each replace its target by one rename, which a crash
+ * cannot split: at every moment each file is either its old content or its new one. A failure before the renames
+ * changes nothing; a failure during them puts back the files already replaced, from hard links made beforehand.
  */
-export async function applyChanges(root: string, changes: FileChange[]): Promise<void> {
-  const staged: { abs: string; tmp?: string; backup?: string; existed: boolean }[] = []
-  const suffix = `.fcu-${process.pid}-${Date.now()}`
-  try {
-    for (const c of changes) {
-      const abs = insideWorkspace(root, c.path, 'target')
-      const existed = await fs
-        .stat(abs)
-        .then(() => true)
-        .catch(() => false)
-      const entry: { abs: string; tmp?: string; existed: boolean } = { abs, existed }
-      if (c.content !== null) {
-        await fs.mkdir(path.dirname(abs), { recursive: true })
-        entry.tmp = abs + suffix + '.tmp'
-        await fs.writeFile(entry.tmp, c.content, 'utf8')
-      }
-      staged.push(entry)
+export async function applyChanges(
+  root: string,
+  changes: FileChange[],
+  options: ApplyOptions = {}
+): Promise<void> {
+  const files = options.files ?? nodeFiles
+  const suffix = `fcu-${process.pid}-${Date.now().toString(36)}`
+  const stagingDev = options.stagingDir ? (await files.lstat(options.stagingDir))?.dev : undefined
+  const staged: Staged[] = []
+  const created: string[] = []
+
+  const discard = async () => {
+    for (const s of staged) {
+      if (s.tmp) await files.remove(s.tmp).catch(() => {})
+      if (!s.committed) await files.remove(s.backup).catch(() => {})
     }
-  } catch (e) {
-    await Promise.all(staged.filter(s => s.tmp).map(s => fs.rm(s.tmp!, { force: true })))
-    throw new FcuError('internal', `Could not stage changes: ${(e as Error).message}`, { cause: e })
+    // Folders this run made, deepest first; one that is not empty (someone wrote into it) stays.
+    for (const dir of [...created].reverse()) await files.rmdir(dir).catch(() => {})
   }
 
-  const done: typeof staged = []
+  let current = ''
   try {
-    for (const s of staged) {
-      if (s.existed) {
-        s.backup = s.abs + suffix + '.bak'
-        await fs.rename(s.abs, s.backup)
+    const targets = changes.map(c => ({ c, abs: insideWorkspace(root, c.path, 'target') }))
+    // Every target is checked before anything is written: a directory or a read-only file where a file is written
+    // fails the run while the tree is untouched.
+    const before = new Map<string, Awaited<ReturnType<Files['lstat']>>>()
+    for (const { c, abs } of targets) {
+      current = c.path
+      const stat = await files.lstat(abs)
+      before.set(abs, stat)
+      if (stat && stat.isDirectory()) {
+        throw new FcuError('write', `Cannot write ${c.path}: it is a directory, not a file`, {
+          location: { file: c.path },
+          hint: 'Move the directory away (the upgrade writes a file at this path), or exclude the file in the config.'
+        })
       }
-      done.push(s)
-      if (s.tmp) await fs.rename(s.tmp, s.abs)
+      if (stat && stat.isFile() && c.content !== null && !(await files.writable(abs))) {
+        throw new FcuError('write', `Cannot write ${c.path}: the file is read-only`, {
+          location: { file: c.path },
+          hint: 'Make the file writable (chmod u+w) for the job, or exclude it in the config.'
+        })
+      }
+    }
+    let n = 0
+    for (const { c, abs } of targets) {
+      current = c.path
+      const stat = before.get(abs)
+      const dir = path.dirname(abs)
+      const dev = await deviceOf(files, dir)
+      const here = stagingDev !== undefined && dev === stagingDev
+      const id = `${suffix}-${n++}`
+      const stage = (kind: string) =>
+        here
+          ? path.join(options.stagingDir!, `${id}.${kind}`)
+          : path.join(dir, `.${path.basename(abs)}.${id}.${kind}`)
+      const entry: Staged = { rel: c.path, abs, backup: stage('bak'), existed: stat !== undefined }
+      if (c.content !== null) {
+        for (const d of await makeDirs(files, dir)) created.push(d)
+        entry.tmp = stage('tmp')
+        staged.push(entry)
+        await files.writeFile(entry.tmp, c.content, stat ? stat.mode & 0o7777 : undefined)
+      } else staged.push(entry)
     }
   } catch (e) {
-    for (const s of done.reverse()) {
-      if (s.tmp) await fs.rm(s.abs, { force: true }).catch(() => {})
-      if (s.backup) await fs.rename(s.backup, s.abs).catch(() => {})
-    }
-    await Promise.all(staged.filter(s => s.tmp).map(s => fs.rm(s.tmp!, { force: true })))
-    throw new FcuError(
-      'internal',
-      `Could not write changes; the working tree was restored: ${(e as Error).message}`,
-      { cause: e }
-    )
+    await discard()
+    throw writeError(e, current, 'nothing was written')
   }
-  await Promise.all(done.filter(s => s.backup).map(s => fs.rm(s.backup!, { force: true })))
+
+  try {
+    for (const s of staged) {
+      current = s.rel
+      if (s.tmp) {
+        if (s.existed) await files.link(s.abs, s.backup)
+        await files.rename(s.tmp, s.abs)
+        s.tmp = undefined
+      } else if (s.existed) await files.rename(s.abs, s.backup)
+      s.committed = true
+    }
+  } catch (e) {
+    for (const s of [...staged].reverse()) {
+      if (!s.committed) continue
+      if (s.existed) await files.rename(s.backup, s.abs).catch(() => {})
+      else await files.remove(s.abs).catch(() => {})
+      s.committed = false
+    }
+    await discard()
+    throw writeError(e, current, 'the working tree was restored')
+  }
+  for (const s of staged) if (s.existed) await files.remove(s.backup).catch(() => {})
+}
+
+/** The filesystem of `dir`, or of its nearest existing parent when it is still to be made. */
+async function deviceOf(files: Files, dir: string): Promise<number | undefined> {
+  for (let d = dir; ; d = path.dirname(d)) {
+    const stat = await files.lstat(d)
+    if (stat) return stat.dev
+    if (path.dirname(d) === d) return undefined
+  }
+}
+
+/** Makes `dir` and the parents it lacks; returns those it made, outermost first. */
+async function makeDirs(files: Files, dir: string): Promise<string[]> {
+  const lacking: string[] = []
+  for (let d = dir; !(await files.lstat(d)); d = path.dirname(d)) {
+    lacking.unshift(d)
+    if (path.dirname(d) === d) break
+  }
+  const made: string[] = []
+  for (const d of lacking) {
+    await files.mkdir(d)
+    made.push(d)
+  }
+  return made
+}
+
+const reasons: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is exhausted',
+  EROFS: 'the filesystem is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'the operation is not permitted',
+  ENOTDIR: 'a parent of it is a file, not a directory',
+  EISDIR: 'it is a directory, not a file'
+}
+
+function writeError(e: unknown, file: string, outcome: string): FcuError {
+  if (e instanceof FcuError) return e
+  const code = (e as { code?: unknown }).code
+  const reason =
+    typeof code === 'string' && reasons[code]
+      ? `${reasons[code]} (${code})`
+      : e instanceof Error
+        ? e.message
+        : String(e)
+  const full = code === 'ENOSPC' || code === 'EDQUOT'
+  return new FcuError('write', `Could not write ${file}: ${reason}; ${outcome}`, {
+    location: { file },
+    hint: full
+      ? 'Free space on the runner (the workspace and RUNNER_TEMP) and run again.'
+      : 'Check that the job may write the working tree (its owner and permissions) and run again.',
+    cause: e
+  })
 }

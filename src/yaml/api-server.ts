@@ -1,4 +1,5 @@
 import yaml from 'js-yaml'
+import { loadBounded } from './load.js'
 import { sealParsed, type ParsedValue } from './readonly.js'
 import { textKey } from './text-key.js'
 
@@ -55,7 +56,7 @@ export function apiServerValue(
   }
   let read: ParsedValue = value
   try {
-    read = sealParsed(yaml.load(text, { schema: SCHEMA, json: true }) ?? null)
+    read = sealParsed(loadBounded(text, SCHEMA) ?? null)
   } catch {
     // The YAML 1.2 parse succeeded; a document only a 1.1 reading rejects keeps that reading.
   }

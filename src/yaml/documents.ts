@@ -1,9 +1,10 @@
-import yaml from 'js-yaml'
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml'
 import { FcuError } from '../errors.js'
 import { loadFast, locateFast, UNSUPPORTED } from './fast-load.js'
+import { loadBounded, YAML_MAX_DEPTH, YamlLimitError } from './load.js'
 import { sealParsed, type ParsedValue } from './readonly.js'
 import { textKey } from './text-key.js'
+import { pushAll } from '../arrays.js'
 
 /**
  * A multi-document YAML file split into documents that remember where they stand in the file.
@@ -223,18 +224,71 @@ export function parseDocuments(text: string, file: string, lineOffset = 0): Yaml
     if (fast !== UNSUPPORTED)
       return { file, index, startLine, text: d.text, value: parsedValues.put(key, d.text, fast) }
     try {
-      const value = sealParsed(yaml.load(d.text, { filename: file, json: true }) ?? null)
+      const value = sealParsed(loadBounded(d.text) ?? null)
       return { file, index, startLine, text: d.text, value: parsedValues.put(key, d.text, value) }
     } catch (e) {
+      if (e instanceof YamlLimitError)
+        throw new FcuError('manifest', `${file}: a YAML document is refused: ${e.reason}`, {
+          location: { file, line: startLine + e.line },
+          hint: e.hint,
+          cause: e
+        })
       const mark = (e as { mark?: { line: number; column: number } }).mark
       const reason = (e as { reason?: string }).reason ?? (e as Error).message
+      const duplicate = reason === 'duplicated mapping key' && mark ? duplicateKey(d.text, mark) : undefined
+      if (duplicate)
+        throw new FcuError(
+          'manifest',
+          `${file}: key "${duplicate.key}" appears twice in one mapping` +
+            (duplicate.firstLine === undefined
+              ? ''
+              : `, at lines ${startLine + duplicate.firstLine} and ${startLine + mark!.line}`),
+          {
+            location: { file, line: startLine + mark!.line, column: mark!.column + 1 },
+            hint: 'Keep one of them: kubectl and the API server refuse a key given twice, and which value a tool keeps differs.',
+            cause: e
+          }
+        )
       throw new FcuError('manifest', `${file} does not parse as YAML: ${reason}`, {
         location: { file, line: startLine + (mark?.line ?? 0), column: mark ? mark.column + 1 : undefined },
-        hint: 'Fix the YAML syntax at that line (indentation, a missing colon, an unquoted special character).',
+        hint: /maxDepth/.test(reason)
+          ? `Nest the document at most ${YAML_MAX_DEPTH} levels deep: deeper nesting is refused so that no reader's recursion depends on the input.`
+          : 'Fix the YAML syntax at that line (indentation, a missing colon, an unquoted special character).',
         cause: e
       })
     }
   })
+}
+
+/**
+ * The key js-yaml found twice (at `mark`, 0-based), and the 0-based line of its first occurrence in a block
+ * mapping: the nearest line above at the same column with the same key, before the mapping ends (a line that
+ * starts left of it). Flow mappings (`{a: 1, a: 2}`) get the second position only.
+ */
+function duplicateKey(
+  text: string,
+  mark: { line: number; column: number }
+): { key: string; firstLine?: number } | undefined {
+  const lines = text.split('\n')
+  const at = lines[mark.line]?.slice(mark.column)
+  const m = at === undefined ? null : /^(?:"([^"]*)"|'([^']*)'|([^:#]+?))[ \t]*:/.exec(at)
+  if (!m) return undefined
+  const key = m[1] ?? m[2] ?? m[3]
+  const col = mark.column
+  for (let i = mark.line - 1; i >= 0; i--) {
+    const line = lines[i].replace(/\r$/, '')
+    const content = line.search(/\S/)
+    if (content === -1 || line[content] === '#') continue
+    const prefix = line.slice(0, col)
+    if (/^[ -]*$/.test(prefix) && line.length > col) {
+      if (line.slice(col).startsWith(m[0])) return { key, firstLine: i }
+      // A sequence entry's first line at this column: the mapping starts here.
+      if (prefix.includes('-')) break
+      continue
+    }
+    if (line.search(/\S/) < col) break
+  }
+  return { key }
 }
 
 /** Parses, and returns findings-friendly errors instead of throwing: for validation that reports everything. */
@@ -251,7 +305,10 @@ export function tryParseDocuments(
       const docs: YamlDocument[] = []
       for (const [index, d] of splitDocumentTexts(text).entries()) {
         try {
-          docs.push(...parseDocuments(d.text, file, lineOffset + d.startLine - 1).map(x => ({ ...x, index })))
+          pushAll(
+            docs,
+            parseDocuments(d.text, file, lineOffset + d.startLine - 1).map(x => ({ ...x, index }))
+          )
         } catch {
           break
         }

@@ -13,6 +13,7 @@ import {
 } from 'yaml'
 import { FcuError } from '../errors.js'
 import { splitDocumentTexts, type YamlPath } from './documents.js'
+import { pushAll } from '../arrays.js'
 
 /**
  * Edits to files the user owns. The original text is spliced at node positions from the `yaml` package, so that
@@ -430,7 +431,7 @@ function verify(before: ParsedDoc[], after: ParsedDoc[], edits: readonly Edit[],
     const index = e.op === 'insert' ? e.after : (e.path[e.path.length - 1] as number)
     const marks = lists.get(list) ?? new Map<number, { remove?: boolean; after: unknown[] }>()
     const mark = marks.get(index) ?? { after: [] }
-    if (e.op === 'insert') mark.after.push(...e.values)
+    if (e.op === 'insert') pushAll(mark.after, e.values)
     else if (e.op === 'duplicate') {
       for (const c of e.copies) {
         const copy = cloneValue(list[index])
@@ -448,7 +449,8 @@ function verify(before: ParsedDoc[], after: ParsedDoc[], edits: readonly Edit[],
       ...(marks.get(i)?.remove ? [] : [v]),
       ...(marks.get(i)?.after ?? [])
     ])
-    list.splice(0, list.length, ...next)
+    list.length = 0
+    pushAll(list, next)
   }
   const actual = after.map(d => d.doc.toJS() as unknown)
   const wrong = expected.findIndex((v, i) => !isDeepStrictEqual(v, actual[i]))

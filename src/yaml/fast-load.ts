@@ -462,6 +462,8 @@ class Loader {
       } else value = this.inline(p, indent)
       if (onRoute) this.valueAt[level] = start
       this.onRoute = level
+      // A key twice is an error for Kubernetes' decoders; js-yaml reports it with its position.
+      if (Object.hasOwn(out, key)) bail()
       out[key] = value
       const m = this.nextContent()
       if (m < indent) return out
@@ -855,7 +857,7 @@ class Loader {
         skip()
         const v = this.flowScalarOrCollection(q)
         q = v.end
-        if (first.key === '__proto__') bail()
+        if (first.key === '__proto__' || Object.hasOwn(outMap, first.key as string)) bail()
         outMap[first.key as string] = v.value
         skip()
       } else {

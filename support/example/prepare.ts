@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { chmodSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -72,4 +72,56 @@ export function prepareExample(dest: string, fluxVersion: string, fixturesDir: s
     path.join(dest, 'infrastructure/staging/cm-flux-staging.yaml'),
     configMap('crs-cm-flux-staging', 'staging', 'flux.yaml', install + syncObjects('staging'))
   )
+}
+
+/**
+ * Adds Calico to the example's staging environment, as a fleet installs it in workload clusters: upstream's
+ * `calico.yaml` of `version` (from the shared fixtures) in a ConfigMap whose file and object names carry the minor
+ * version, with one customisation (the veth MTU), a ClusterResourceSet that carries it to the clusters, and its
+ * entries in the staging kustomization. Returns the ConfigMap's path.
+ */
+export function addCalico(dest: string, version: string, fixturesDir: string): string {
+  const minor = version.split('.').slice(0, 2).join('.')
+  const upstream = readFileSync(path.join(fixturesDir, 'calico', `v${version}`, 'calico.yaml'), 'utf8')
+  const mtu = '  veth_mtu: "0"\n'
+  if (upstream.split(mtu).length !== 2) throw new Error(`calico.yaml v${version} has no single ${mtu.trim()}`)
+  const file = `infrastructure/staging/cm-calico-v${minor}.yaml`
+  writeFileSync(
+    path.join(dest, file),
+    configMap(
+      `crs-cm-calico-v${minor}`,
+      'staging',
+      'calico.yaml',
+      upstream.replace(mtu, '  veth_mtu: "1440"\n')
+    )
+  )
+  writeFileSync(
+    path.join(dest, 'infrastructure/staging/crs-calico.yaml'),
+    [
+      'apiVersion: addons.cluster.x-k8s.io/v1beta2',
+      'kind: ClusterResourceSet',
+      'metadata:',
+      '  name: calico',
+      '  namespace: staging',
+      'spec:',
+      '  strategy: Reconcile',
+      '  clusterSelector:',
+      '    matchLabels:',
+      '      flux: enabled',
+      '  resources:',
+      `    - name: crs-cm-calico-v${minor}`,
+      '      kind: ConfigMap',
+      ''
+    ].join('\n')
+  )
+  const kustomization = path.join(dest, 'infrastructure/staging/kustomization.yaml')
+  const listed = '  - cm-flux-staging.yaml\n'
+  writeFileSync(
+    kustomization,
+    readFileSync(kustomization, 'utf8').replace(
+      listed,
+      `${listed}  - crs-calico.yaml\n  - cm-calico-v${minor}.yaml\n`
+    )
+  )
+  return file
 }

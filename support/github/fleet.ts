@@ -19,6 +19,8 @@ export interface Fleet {
   other: string
   /** The header actions/checkout persisted, as it stands in .git/config. */
   checkoutHeader: string
+  /** A new workspace cloned from origin's `main` as actions/checkout leaves one: each workflow run gets its own. */
+  checkout(): string
   /** Commits the files in `other` and pushes them to origin's `branch`. */
   pushAsOther(files: Record<string, string | null>, message: string, branch?: string): string
   /** What a branch of origin holds: path → content. */
@@ -67,17 +69,23 @@ export async function startFleet(options: {
   git(other, ['commit', '--quiet', '-m', 'Fleet'])
   git(other, ['push', '--quiet', bareDir, 'main'])
 
-  const workspace = path.join(root, 'workspace')
-  git(root, ['clone', '--quiet', bareDir, workspace])
-  git(workspace, ['remote', 'set-url', 'origin', github.cloneUrl])
   const checkoutHeader = `AUTHORIZATION: basic ${Buffer.from('x-access-token:ghs_checkout_credential').toString('base64')}`
-  git(workspace, ['config', '--local', `http.${github.serverUrl}/.extraheader`, checkoutHeader])
+  let checkouts = 0
+  const checkout = (): string => {
+    const workspace = path.join(root, checkouts++ === 0 ? 'workspace' : `workspace-${checkouts}`)
+    git(root, ['clone', '--quiet', bareDir, workspace])
+    git(workspace, ['remote', 'set-url', 'origin', github.cloneUrl])
+    git(workspace, ['config', '--local', `http.${github.serverUrl}/.extraheader`, checkoutHeader])
+    return workspace
+  }
+  const workspace = checkout()
 
   return {
     github,
     workspace,
     other,
     checkoutHeader,
+    checkout,
     pushAsOther(files, message, branch = 'main') {
       // A branch origin does not have yet starts from main.
       const from = git(bareDir, ['branch', '--list', branch]).trim() ? branch : 'main'

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import os from 'node:os'
@@ -60,6 +60,10 @@ export interface Fault {
   message?: string
   errors?: unknown[]
   headers?: Record<string, string>
+  /** Accept the request and never answer (until the double closes). */
+  stall?: boolean
+  /** Sent as the body instead of GitHub's error JSON (a proxy's page, a cut-off answer). */
+  rawBody?: string
   /** Runs instead of answering: a race another actor wins between two calls. Then the request is served. */
   before?: () => void
   times?: number
@@ -93,6 +97,11 @@ export interface GitHubDouble {
   fail(fault: Fault): void
   /** Runs once, before the next push is received (e.g. another actor moves the branch). */
   beforeNextPush(fn: () => void): void
+  /**
+   * Installs a pre-receive hook in the bare repository that refuses every push with `message` on stderr (a
+   * policy hook or branch protection); undefined removes it.
+   */
+  refusePushes(message: string | undefined): void
   /** The requests that change state (neither GET nor a git fetch). */
   writes(): RecordedRequest[]
   close(): Promise<void>
@@ -147,8 +156,21 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
     actionsMayCreatePullRequests: true,
     fail: f => faults.push({ times: 1, ...f }),
     beforeNextPush: fn => pushHooks.push(fn),
+    refusePushes: message => {
+      const hook = path.join(bareDir, 'hooks', 'pre-receive')
+      if (message === undefined) return rmSync(hook, { force: true })
+      mkdirSync(path.dirname(hook), { recursive: true })
+      writeFileSync(
+        hook,
+        `#!/bin/sh\ncat >/dev/null\necho '${message.replace(/'/g, `'\\''`)}' >&2\nexit 1\n`,
+        {
+          mode: 0o755
+        }
+      )
+    },
     writes: () => d.requests.filter(r => r.method !== 'GET' && !r.path.endsWith('git-upload-pack')),
     close: async () => {
+      server.closeAllConnections()
       await new Promise<void>(resolve => server.close(() => resolve()))
       if (!options.bareDir) rmSync(scratch, { recursive: true, force: true })
     }
@@ -605,8 +627,13 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
     const fault = faults.find(f => f.operationId === op.operationId && (f.times ?? 1) > 0)
     if (fault) {
       fault.times = (fault.times ?? 1) - 1
+      if (fault.stall) return
       if (fault.before) fault.before()
-      else {
+      else if (fault.rawBody !== undefined) {
+        record.status = fault.status
+        res.writeHead(fault.status, { 'content-type': 'application/json; charset=utf-8' })
+        return void res.end(fault.rawBody)
+      } else {
         const answer = {
           ...error(fault.status, fault.message ?? 'Server Error', fault.errors),
           headers: fault.headers

@@ -45,6 +45,10 @@ export type Fault =
   | { kind: 'omit-checksum' }
   /** Once: drop the connection without answering. */
   | { kind: 'reset' }
+  /** Accept the request and never answer (until the mirror closes). */
+  | { kind: 'stall' }
+  /** Answer with this body instead (a proxy's login page, a cut-off JSON list). */
+  | { kind: 'body'; status?: number; body: string; contentType?: string }
 
 export interface MirrorRequest {
   method: string
@@ -300,6 +304,13 @@ export async function startMirror(options: MirrorOptions = {}): Promise<Mirror> 
     if (fault?.kind === 'reset') {
       faults.delete(url.pathname)
       req.socket.destroy()
+      return
+    }
+    if (fault?.kind === 'stall') return
+    if (fault?.kind === 'body') {
+      send(res, fault.status ?? 200, Buffer.from(fault.body), {
+        'content-type': fault.contentType ?? 'application/json; charset=utf-8'
+      })
       return
     }
     if (fault?.kind === 'status') {

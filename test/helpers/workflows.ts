@@ -1,4 +1,3 @@
-import { Evaluator, Lexer, Parser, data } from '@actions/expressions'
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser'
 import { parseAction } from '@actions/workflow-parser/actions/action-parser'
 import { createRequire } from 'node:module'
@@ -67,27 +66,6 @@ export function matrixRows(text: string, job: string): Record<string, unknown>[]
   return include && include.length > 0 ? include.map(r => ({ ...r })) : [{}]
 }
 
-/**
- * A step's `with:` as the runner hands it to the action: each `${{ }}` evaluated by GitHub's expression evaluator
- * against the given contexts (JSON, as a runner builds them from the event payload), the result as a string.
- */
-export function evaluateWith(
-  values: Record<string, unknown>,
-  contexts: Record<string, unknown>
-): Record<string, string> {
-  const names = Object.keys(contexts)
-  const ctx = JSON.parse(JSON.stringify(contexts), data.reviver) as data.Dictionary
-  const evaluate = (expr: string): string => {
-    const lexed = new Lexer(expr).lex()
-    const ast = new Parser(lexed.tokens, names, []).parse()
-    return new Evaluator(ast, ctx).evaluate().coerceString()
-  }
-  return Object.fromEntries(
-    Object.entries(values).map(([k, v]) => [
-      k,
-      typeof v === 'string'
-        ? v.replace(/\$\{\{([\s\S]*?)\}\}/g, (_, expr: string) => evaluate(expr.trim()))
-        : String(v)
-    ])
-  )
-}
+// A step's `with:` as the runner hands it to the action: one evaluator (GitHub's own) for the examples and the
+// runner harness, in support/runner.ts.
+export { evaluateWith } from '../../support/runner.js'

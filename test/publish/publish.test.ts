@@ -101,6 +101,19 @@ describe('publishing pull requests from the engine', () => {
     ).toBe(fleet.checkoutHeader)
   })
 
+  it('lists in each pull request the findings of what it merges, not those of the other component', async () => {
+    // Over the client-side apply limit: a warning on the Calico ConfigMap, which only the Calico branch holds.
+    const big = calicoCm(`v3.31.0 ${'x'.repeat(300_000)}`)
+    const { result } = await publishRun({}, [...defaultStages, calicoStage(big)])
+    const warning = (f: { rule: string; file?: string }) =>
+      f.rule === 'configmap/over-client-side-apply-limit' && f.file === CALICO_CM
+    expect(result.findings.filter(warning)).toHaveLength(1)
+    const [flux, calico] = fleet.github.pulls
+    expect(calico.body).toContain(`\`${CALICO_CM}:`)
+    expect(flux.body).not.toContain(CALICO_CM)
+    expect(fleet.github.problems).toEqual([])
+  })
+
   it('changes nothing on a second run: no push and no API write', async () => {
     await publishRun()
     const writes = fleet.github.writes().length

@@ -5,11 +5,13 @@ import {
   readdirSync,
   writeFileSync,
   existsSync,
-  chmodSync
+  chmodSync,
+  statSync
 } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { applyChanges } from '../../src/workspace/transaction.js'
+import { applyChanges, nodeFiles } from '../../src/workspace/transaction.js'
+import type { Files } from '../../src/deps.js'
 import { readYamlFiles } from '../../src/workspace/repository.js'
 import { insideWorkspace } from '../../src/workspace/paths.js'
 import { FcuError } from '../../src/errors.js'
@@ -73,6 +75,126 @@ describe('applyChanges', () => {
     expect(tree(root)).toEqual(before)
     expect(existsSync(path.join(root, '..', 'escape.yaml'))).toBe(false)
   })
+})
+
+/** The real filesystem, with every path written recorded and a failure injected where `fail` says. */
+function faultyFiles(fail: (op: keyof Files, file: string, count: number) => Error | undefined): {
+  files: Files
+  written: string[]
+} {
+  const written: string[] = []
+  const counts = new Map<string, number>()
+  const wrap =
+    <K extends keyof Files>(op: K) =>
+    async (...args: Parameters<Files[K]>): Promise<Awaited<ReturnType<Files[K]>>> => {
+      const n = (counts.get(op) ?? 0) + 1
+      counts.set(op, n)
+      const e = fail(op, String(args[0]), n)
+      if (e) throw e
+      if (op === 'writeFile') written.push(String(args[0]))
+      return (nodeFiles[op] as (...a: unknown[]) => Promise<Awaited<ReturnType<Files[K]>>>)(...args)
+    }
+  const files = Object.fromEntries(
+    (Object.keys(nodeFiles) as (keyof Files)[]).map(op => [op, wrap(op)])
+  ) as unknown as Files
+  return { files, written }
+}
+
+const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
+
+describe('applyChanges under faults', () => {
+  let root: string
+  let staging: string
+  const changes = [
+    { path: 'a/keep.yaml', content: 'keep: 2\n' },
+    { path: 'b/c/new.yaml', content: 'new: 1\n' },
+    { path: 'a/old.yaml', content: null }
+  ]
+  beforeEach(() => {
+    const base = mkdtempSync(path.join(os.tmpdir(), 'fcu-txf-'))
+    root = path.join(base, 'work')
+    staging = path.join(base, 'temp')
+    mkdirSync(path.join(root, 'a'), { recursive: true })
+    mkdirSync(staging)
+    writeFileSync(path.join(root, 'a/old.yaml'), 'old: 1\n')
+    writeFileSync(path.join(root, 'a/keep.yaml'), 'keep: 1\n', { mode: 0o755 })
+  })
+
+  it('stages every new content in the scratch directory when it shares the filesystem, and keeps file modes', async () => {
+    const { files, written } = faultyFiles(() => undefined)
+    await applyChanges(root, changes, { files, stagingDir: staging })
+    expect(written).toHaveLength(2)
+    for (const w of written) expect(path.dirname(w)).toBe(staging)
+    expect(tree(root)).toEqual({ 'a/keep.yaml': 'keep: 2\n', 'b/c/new.yaml': 'new: 1\n' })
+    expect(statSync(path.join(root, 'a/keep.yaml')).mode & 0o777).toBe(0o755)
+    expect(readdirSync(staging)).toEqual([])
+  })
+
+  it('stages beside the target, hidden, without a scratch directory, and leaves none behind', async () => {
+    const { files, written } = faultyFiles(() => undefined)
+    await applyChanges(root, changes, { files })
+    expect(written.map(w => path.basename(w))).toEqual([
+      expect.stringMatching(/^\.keep\.yaml\.fcu-\d+-\w+-0\.tmp$/),
+      expect.stringMatching(/^\.new\.yaml\.fcu-\d+-\w+-1\.tmp$/)
+    ])
+    expect(tree(root)).toEqual({ 'a/keep.yaml': 'keep: 2\n', 'b/c/new.yaml': 'new: 1\n' })
+  })
+
+  it('fails on a full disk midway with the file and the reason, and changes nothing', async () => {
+    const before = tree(root)
+    // The first file is staged; the second write finds the disk full.
+    const { files } = faultyFiles((op, _f, n) => (op === 'writeFile' && n === 2 ? enospc() : undefined))
+    const error = await applyChanges(root, changes, { files, stagingDir: staging }).catch(e => e)
+    expect(error).toBeInstanceOf(FcuError)
+    expect(error).toMatchObject({
+      code: 'write',
+      message: 'Could not write b/c/new.yaml: no space left on the device (ENOSPC); nothing was written',
+      location: { file: 'b/c/new.yaml' },
+      hint: 'Free space on the runner (the workspace and RUNNER_TEMP) and run again.'
+    })
+    expect(tree(root)).toEqual(before)
+    // No folder made for the new file is left, and nothing staged stays in the scratch directory.
+    expect(existsSync(path.join(root, 'b'))).toBe(false)
+    expect(readdirSync(staging)).toEqual([])
+  })
+
+  it('puts back the files already replaced when a rename fails midway', async () => {
+    const before = tree(root)
+    const { files } = faultyFiles((op, _f, n) =>
+      op === 'rename' && n === 2 ? Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }) : undefined
+    )
+    await expect(applyChanges(root, changes, { files, stagingDir: staging })).rejects.toThrow(
+      'Could not write b/c/new.yaml: EIO: i/o error; the working tree was restored'
+    )
+    expect(tree(root)).toEqual(before)
+    expect(readdirSync(staging)).toEqual([])
+  })
+
+  it('refuses a directory where a file is written before writing anything', async () => {
+    const before = tree(root)
+    mkdirSync(path.join(root, 'b/c/new.yaml'), { recursive: true })
+    const { files, written } = faultyFiles(() => undefined)
+    await expect(applyChanges(root, changes, { files, stagingDir: staging })).rejects.toMatchObject({
+      code: 'write',
+      message: 'Cannot write b/c/new.yaml: it is a directory, not a file'
+    })
+    expect(written).toEqual([])
+    expect(tree(root)).toEqual(before)
+  })
+
+  const asRoot = process.getuid?.() === 0
+  ;(asRoot ? it.skip : it)('refuses a read-only target file before writing anything', async () => {
+    const before = tree(root)
+    chmodSync(path.join(root, 'a/keep.yaml'), 0o444)
+    await expect(applyChanges(root, changes, { stagingDir: staging })).rejects.toThrow(
+      'Cannot write a/keep.yaml: the file is read-only'
+    )
+    expect(tree(root)).toEqual(before)
+  })
+  if (asRoot)
+    console.warn(
+      'read-only target file not tested: running as root, who may write any file (the directory case is)'
+    )
 })
 
 describe('insideWorkspace', () => {

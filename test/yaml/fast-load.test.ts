@@ -80,8 +80,9 @@ describe('loadFast', () => {
       for (let m = 1 + Math.floor(random() * 3); m > 0; m--) text = mutate(text, random, pick)
       if (readsAsJsYaml(text, loadFast(text))) handled++
     }
-    // The excerpts must mostly stay readable, or the comparison would prove little.
-    expect(handled).toBeGreaterThan(iterations / 4)
+    // The excerpts must mostly stay readable, or the comparison would prove little. (Flattened to column 0, an
+    // excerpt often holds a key twice, which is left to js-yaml to refuse: about a fifth stay readable.)
+    expect(handled).toBeGreaterThan(iterations / 5)
   })
 
   ;(haveFixtures ? it : it.skip)('points at every key and item where the yaml package puts it', () => {

@@ -14,6 +14,7 @@ import {
 import type { JsonSchema } from './json-schema.js'
 import { compilePattern } from './patterns.js'
 import { celValue, compileRule, fieldPathSegments } from './cel.js'
+import { pushAll } from '../../arrays.js'
 
 /**
  * Compiles a structural schema into closures, once per schema, and validates values with them the way the API
@@ -223,7 +224,7 @@ export class SchemaCompiler {
         })
       }
     }
-    anyType.push(...this.combinatorChecks(s, at))
+    pushAll(anyType, this.combinatorChecks(s, at))
     const stringCheck = this.stringChecks(s, at)
     const numberCheck = this.numberChecks(s)
     const objectCheck = this.objectChecks(s, mode, at, types)
