@@ -6,7 +6,7 @@ import { discoverTargets } from './targets/discover.js'
 import { readRepository, type UnreadFile } from './workspace/repository.js'
 import { applyChanges } from './workspace/transaction.js'
 import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
-import { validateRepository, type ValidationInput } from './validate/validator.js'
+import { CollectCache, validateRepository, type ValidationInput } from './validate/validator.js'
 import { validateCalicoResources } from './validate/calicoctl.js'
 import { fluxCrdSources } from './validate/flux-crds.js'
 import { calicoCrdSources } from './validate/calico-crds.js'
@@ -256,12 +256,13 @@ async function validatePlan(
     }
   }
   const changing = planComponents(plan)
-  await validateInto(result, input([...outcomes.keys()]), upstream, calico, deps)
+  const cache = new CollectCache()
+  await validateInto(result, input([...outcomes.keys()]), upstream, calico, deps, cache)
   const alone: { component: Component; findings: Finding[] }[] = []
   if (changing.length >= 2) {
     for (const component of changing) {
       const only = emptyResult(result.mode, result.dryRun)
-      await validateInto(only, input([component]), upstream, calico, deps)
+      await validateInto(only, input([component]), upstream, calico, deps, cache)
       alone.push({ component, findings: only.findings })
     }
   }
@@ -270,7 +271,7 @@ async function validatePlan(
   let baseline = new Baseline([])
   if ([result, ...alone].some(r => r.findings.some(f => f.severity === 'error'))) {
     const before = emptyResult(result.mode, result.dryRun)
-    await validateInto(before, { files: plan.base.files(), unread }, upstream, calico, deps)
+    await validateInto(before, { files: plan.base.files(), unread }, upstream, calico, deps, cache)
     baseline = new Baseline(before.findings)
   }
   const seen = new Set(result.findings.map(findingKey))
@@ -303,9 +304,10 @@ async function validateInto(
   input: ValidationInput,
   upstream: Upstream,
   calico: VersionSpec | undefined,
-  deps: RunDeps
+  deps: RunDeps,
+  cache?: CollectCache
 ): Promise<void> {
-  const report = validateRepository(input)
+  const report = validateRepository(input, cache)
   result.validation = {
     resources: report.resources,
     skipped: report.skipped,

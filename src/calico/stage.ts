@@ -14,7 +14,13 @@ import {
   recogniseCalicoManifest,
   type CalicoManifest
 } from './manifest.js'
-import { mergeCalicoManifest, mergeConflictError, type KeptCustomisation } from './merge.js'
+import {
+  mergeCalicoManifest,
+  mergeConflictError,
+  type CalicoMergeInput,
+  type CalicoMergeResult,
+  type KeptCustomisation
+} from './merge.js'
 import { timed } from '../timing.js'
 import { pushAll } from '../arrays.js'
 
@@ -66,6 +72,8 @@ export const calicoStage: Stage = {
     const changes: StageChange[] = []
     const renames = { files: [] as Renamed[], configMaps: [] as ConfigMapRename[] }
 
+    // A fleet holds the same manifest in every cluster's ConfigMap: each distinct one is merged once.
+    const merges = new MergeMemo()
     const byFile = new Map<string, CalicoData[]>()
     for (const d of found) byFile.set(d.target.path, [...(byFile.get(d.target.path) ?? []), d])
     for (const [file, list] of byFile) {
@@ -92,7 +100,7 @@ export const calicoStage: Stage = {
               ])
             )
             const merged = await timed(ctx.deps.log, 'calico-merge', () =>
-              mergeCalicoManifest({ base: base.text, ours: d.entry.value, theirs: theirs.text })
+              merges.merge({ base: base.text, ours: d.entry.value, theirs: theirs.text })
             )
             if (!merged.ok) {
               throw mergeConflictError(merged.conflicts, { file, line: d.entry.line }, to)
@@ -191,3 +199,24 @@ const targetOutcome = (d: CalicoData, to: string, status: TargetOutcome['status'
   status,
   drift: []
 })
+
+/**
+ * Three-way merges by their texts. The merge is a function of the three texts alone, and its result is only read,
+ * so equal inputs share one result.
+ */
+class MergeMemo {
+  private readonly known = new Map<string, Map<string, Map<string, CalicoMergeResult>>>()
+
+  merge(input: CalicoMergeInput): CalicoMergeResult {
+    const byBase = this.known.get(input.base) ?? new Map<string, Map<string, CalicoMergeResult>>()
+    this.known.set(input.base, byBase)
+    const byTheirs = byBase.get(input.theirs) ?? new Map<string, CalicoMergeResult>()
+    byBase.set(input.theirs, byTheirs)
+    let result = byTheirs.get(input.ours)
+    if (!result) {
+      result = mergeCalicoManifest(input)
+      byTheirs.set(input.ours, result)
+    }
+    return result
+  }
+}

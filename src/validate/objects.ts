@@ -11,6 +11,7 @@ import {
 } from '../yaml/documents.js'
 import { loadFast, SharedBlocks, UNSUPPORTED } from '../yaml/fast-load.js'
 import { isObject, type Obj } from '../yaml/values.js'
+import { textKey } from '../yaml/text-key.js'
 import { inSkippedDirectory, isYamlPath } from '../workspace/paths.js'
 import { groupVersion } from '../kubernetes/api-version.js'
 import { isParsedList, type ParsedObject, type ParsedValue } from '../yaml/readonly.js'
@@ -199,7 +200,8 @@ export function parseStream(
   const errors: FcuError[] = []
   const seen = memo.documents
   splitDocumentTexts(text).forEach((d, index) => {
-    let value = seen.get(d.text)
+    const key = textKey(d.text)
+    let value = seen.get(key)
     if (value === undefined) {
       const fast = loadFast(d.text, memo.blocks)
       if (fast !== UNSUPPORTED) value = fast
@@ -212,7 +214,7 @@ export function parseStream(
           return
         }
       }
-      seen.set(d.text, value)
+      seen.set(key, value)
     }
     documents.push(new ParsedDocument(file, index, d, value))
   })
@@ -376,46 +378,92 @@ function manifestValues(cm: ManifestObject): { key: string; text: string }[] {
   return out
 }
 
+/** What `collectObjects` reads from one file, as a resource file (its objects and streams) and as any YAML file. */
+interface FileObjects {
+  content: string
+  documents: YamlDocument[]
+  /** Parse failures of the file itself. */
+  failures: ParseFailure[]
+  /** Parse failures inside its ConfigMap manifests (only reported when the file is a resource). */
+  innerFailures: ParseFailure[]
+  objects: ManifestObject[]
+  streams: ManifestStream[]
+}
+
+/**
+ * What one run has read, for every validation of that run: an upgrade validates the tree with all its changes, with
+ * each component's alone, and sometimes as read, and those trees share most files. A file of the same path and
+ * content yields the same documents and objects every time (they depend on nothing else), so each is read once;
+ * whether it is a resource at all depends on the tree's kustomizations and is decided per validation.
+ */
+export class CollectCache {
+  readonly memo: ParseMemo = newParseMemo()
+  readonly yaml11 = new Map<string, ParsedValue>()
+  private readonly files = new Map<string, FileObjects[]>()
+
+  file(f: SourceFile): FileObjects {
+    const versions = this.files.get(f.path) ?? []
+    const known = versions.find(v => v.content === f.content)
+    if (known) return known
+    const read = readFile(f, this.memo, this.yaml11)
+    versions.push(read)
+    this.files.set(f.path, versions)
+    return read
+  }
+}
+
+function readFile(f: SourceFile, memo: ParseMemo, yaml11: Map<string, ParsedValue>): FileObjects {
+  const { documents, errors } = parseStream(f.content, f.path, memo)
+  const failures = errors.map(e => failureOf(e, f.path, line => line))
+  const innerFailures: ParseFailure[] = []
+  const objects: ManifestObject[] = []
+  const streams: ManifestStream[] = [{ file: f.path, bundle: f.path, text: f.content }]
+  for (const doc of documents) {
+    for (const obj of objectsOf(doc, f.path, f.path)) {
+      if (groupVersion(obj.value.apiVersion).group === KUSTOMIZE_GROUP) continue
+      objects.push(obj)
+      for (const { key, text } of manifestValues(obj)) {
+        const container: DataStream = { configMap: obj, key }
+        const { name, namespace } = identity(obj.value)
+        const bundle = `${f.path}#${namespace ?? ''}/${name ?? ''}/${key}`
+        streams.push({ file: f.path, bundle, text, container })
+        // Positions inside the value are local to it; `lineOf` maps them onto the file when a finding needs one.
+        const inner = parseStream(text, f.path, memo)
+        for (const e of inner.errors)
+          innerFailures.push(failureOf(e, f.path, line => streamLine(container, line)))
+        // The ClusterResourceSet controller decodes these with sigs.k8s.io/yaml: YAML 1.1 booleans.
+        for (const d of inner.documents)
+          pushAll(objects, objectsOf(d, f.path, bundle, container, apiServerValue(d.text, d.value, yaml11)))
+      }
+    }
+  }
+  return { content: f.content, documents, failures, innerFailures, objects, streams }
+}
+
 /**
  * Reads every object of the repository: each YAML file parsed once, ConfigMap manifests expanded one level (a
  * ConfigMap inside a ConfigMap's manifests is data of the workload cluster, not something applied here).
  */
-export function collectObjects(files: readonly SourceFile[]): CollectedObjects {
+export function collectObjects(
+  files: readonly SourceFile[],
+  cache: CollectCache = new CollectCache()
+): CollectedObjects {
   const failures: ParseFailure[] = []
   const parsed = new Map<string, YamlDocument[]>()
-  const seen = newParseMemo()
-  const yaml11 = new Map<string, ParsedValue>()
   const yamlFiles = files.filter(f => isYamlFile(f.path))
-  for (const f of yamlFiles) {
-    const { documents, errors } = parseStream(f.content, f.path, seen)
-    parsed.set(f.path, documents)
-    for (const e of errors) failures.push(failureOf(e, f.path, line => line))
-  }
+  const read = yamlFiles.map(f => cache.file(f))
+  yamlFiles.forEach((f, i) => {
+    parsed.set(f.path, read[i].documents)
+    pushAll(failures, read[i].failures)
+  })
   const notResources = nonResourceFiles(yamlFiles, parsed)
   const objects: ManifestObject[] = []
   const streams: ManifestStream[] = []
-  for (const f of yamlFiles) {
-    if (notResources.has(f.path)) continue
-    streams.push({ file: f.path, bundle: f.path, text: f.content })
-    for (const doc of parsed.get(f.path) ?? []) {
-      for (const obj of objectsOf(doc, f.path, f.path)) {
-        if (groupVersion(obj.value.apiVersion).group === KUSTOMIZE_GROUP) continue
-        objects.push(obj)
-        for (const { key, text } of manifestValues(obj)) {
-          const container: DataStream = { configMap: obj, key }
-          const { name, namespace } = identity(obj.value)
-          const bundle = `${f.path}#${namespace ?? ''}/${name ?? ''}/${key}`
-          streams.push({ file: f.path, bundle, text, container })
-          // Positions inside the value are local to it; `lineOf` maps them onto the file when a finding needs one.
-          const inner = parseStream(text, f.path, seen)
-          for (const e of inner.errors)
-            failures.push(failureOf(e, f.path, line => streamLine(container, line)))
-          // The ClusterResourceSet controller decodes these with sigs.k8s.io/yaml: YAML 1.1 booleans.
-          for (const d of inner.documents)
-            pushAll(objects, objectsOf(d, f.path, bundle, container, apiServerValue(d.text, d.value, yaml11)))
-        }
-      }
-    }
-  }
+  yamlFiles.forEach((f, i) => {
+    if (notResources.has(f.path)) return
+    pushAll(failures, read[i].innerFailures)
+    pushAll(objects, read[i].objects)
+    pushAll(streams, read[i].streams)
+  })
   return { documents: parsed, objects, failures, streams }
 }

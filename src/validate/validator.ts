@@ -7,7 +7,13 @@ import { checkRepositoryReferences } from './references.js'
 import { renderRepository } from '../kustomize/render.js'
 import type { UnreadReason } from '../kustomize/files.js'
 import { appliedView, manifestParseFailures, notManifestFiles } from './applied.js'
-import { collectObjects, type ManifestObject, type ParseFailure, type SourceFile } from './objects.js'
+import {
+  CollectCache,
+  collectObjects,
+  type ManifestObject,
+  type ParseFailure,
+  type SourceFile
+} from './objects.js'
 import { configMapSize } from './rules/configMapSize.js'
 import { duplicates } from './rules/duplicates.js'
 import { isToolConfig, missingFields } from './rules/fields.js'
@@ -82,6 +88,7 @@ export interface GroupCount {
 
 export type { ExpectedVersion } from './rules/targetVersion.js'
 export type { SourceFile } from './objects.js'
+export { CollectCache } from './objects.js'
 
 const CRD_GROUP = 'apiextensions.k8s.io'
 const TOOL_CONFIG = 'no metadata: read as a tool configuration file, not a Kubernetes object'
@@ -215,9 +222,12 @@ function checkObjects(
   }
 }
 
-/** Validates a repository (or the result of an upgrade) and reports every finding with its file line. */
-export function validateRepository(input: ValidationInput): ValidationReport {
-  const collected = collectObjects(input.files)
+/**
+ * Validates a repository (or the result of an upgrade) and reports every finding with its file line. `cache` is
+ * shared by the validations of one run, which read mostly the same files (see `CollectCache`).
+ */
+export function validateRepository(input: ValidationInput, cache?: CollectCache): ValidationReport {
+  const collected = collectObjects(input.files, cache)
   const written = new Set(input.written ?? [])
   const upgraded: CrdCatalog | undefined =
     input.upgradedCrds && input.upgradedCrds.length > 0 ? crdCatalog([...input.upgradedCrds]) : undefined

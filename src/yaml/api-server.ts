@@ -1,6 +1,7 @@
 import yaml from 'js-yaml'
 import { loadBounded } from './load.js'
 import { sealParsed, type ParsedValue } from './readonly.js'
+import { textKey } from './text-key.js'
 
 /**
  * Values as `sigs.k8s.io/yaml` reads them (goyaml.v2, YAML 1.1): unquoted `y`, `yes`, `on`, `n`, `no`, `off` (in
@@ -45,15 +46,20 @@ export function apiServerValue(
   value: ParsedValue,
   memo?: Map<string, ParsedValue>
 ): ParsedValue {
-  if (!CANDIDATE.test(text)) return value
-  const known = memo?.get(text)
+  // Asked first: the same document repeats across a fleet, and the test below reads all of it.
+  const key = memo ? textKey(text) : ''
+  const known = memo?.get(key)
   if (known !== undefined) return known
+  if (!CANDIDATE.test(text)) {
+    memo?.set(key, value)
+    return value
+  }
   let read: ParsedValue = value
   try {
     read = sealParsed(loadBounded(text, SCHEMA) ?? null)
   } catch {
     // The YAML 1.2 parse succeeded; a document only a 1.1 reading rejects keeps that reading.
   }
-  memo?.set(text, read)
+  memo?.set(key, read)
   return read
 }

@@ -3,6 +3,7 @@ import { FcuError } from '../errors.js'
 import { loadFast, locateFast, UNSUPPORTED } from './fast-load.js'
 import { loadBounded, YAML_MAX_DEPTH, YamlLimitError } from './load.js'
 import { sealParsed, type ParsedValue } from './readonly.js'
+import { textKey } from './text-key.js'
 import { pushAll } from '../arrays.js'
 
 /**
@@ -176,6 +177,39 @@ const isBlank = (text: string): boolean => {
 }
 
 /**
+ * Document values by text, for the stages that read the same documents again and again: a fleet's Flux ConfigMaps
+ * each hold the same install, read once to find it and once more to migrate the objects beside it. A value is a
+ * function of its text and read-only (see `readonly.ts`), so equal texts share one. Bounded by the text it holds:
+ * past that it starts over, so a long-lived process (the test suite) keeps no more than that.
+ */
+class ValueMemo {
+  private readonly values = new Map<string, ParsedValue>()
+  private chars = 0
+
+  constructor(private readonly maxChars: number) {}
+
+  /** The key of `text` for `get` and `put`: computed once, a long text's costs a digest. */
+  readonly key = textKey
+
+  get(key: string): ParsedValue | undefined {
+    return this.values.get(key)
+  }
+
+  put(key: string, text: string, value: ParsedValue): ParsedValue {
+    if (text.length > this.maxChars) return value
+    if (this.chars + text.length > this.maxChars) {
+      this.values.clear()
+      this.chars = 0
+    }
+    this.values.set(key, value)
+    this.chars += text.length
+    return value
+  }
+}
+
+const parsedValues = new ValueMemo(16 << 20)
+
+/**
  * Parses every document of a stream. A document that does not parse throws a `manifest` error with the file line;
  * `lineOffset` shifts positions for streams embedded in another file (a ConfigMap's data value).
  */
@@ -183,11 +217,15 @@ export function parseDocuments(text: string, file: string, lineOffset = 0): Yaml
   return splitDocumentTexts(text).map((d, index) => {
     const startLine = d.startLine + lineOffset
     if (isBlank(d.text)) return { file, index, startLine, text: d.text, value: null }
+    const key = parsedValues.key(d.text)
+    const known = parsedValues.get(key)
+    if (known !== undefined) return { file, index, startLine, text: d.text, value: known }
     const fast = loadFast(d.text)
-    if (fast !== UNSUPPORTED) return { file, index, startLine, text: d.text, value: fast }
+    if (fast !== UNSUPPORTED)
+      return { file, index, startLine, text: d.text, value: parsedValues.put(key, d.text, fast) }
     try {
       const value = sealParsed(loadBounded(d.text) ?? null)
-      return { file, index, startLine, text: d.text, value }
+      return { file, index, startLine, text: d.text, value: parsedValues.put(key, d.text, value) }
     } catch (e) {
       if (e instanceof YamlLimitError)
         throw new FcuError('manifest', `${file}: a YAML document is refused: ${e.reason}`, {
@@ -334,6 +372,18 @@ export function positionOf(
   path: YamlPath,
   at: 'key' | 'value' = 'key'
 ): { line: number; column: number } {
+  // A document read once serves every validation of a run (see `CollectCache`): each asks the same positions.
+  let known = positions.get(doc)
+  if (!known) positions.set(doc, (known = new Map()))
+  const key = `${at}\u0000${JSON.stringify(path)}`
+  const found = known.get(key) ?? locateIn(doc, path, at)
+  known.set(key, found)
+  return { ...found }
+}
+
+const positions = new WeakMap<YamlDocument, Map<string, { line: number; column: number }>>()
+
+function locateIn(doc: YamlDocument, path: YamlPath, at: 'key' | 'value'): { line: number; column: number } {
   // Building the \`yaml\` package's node tree costs far more than reading a small document again with the fast
   // loader, which gives the same position; a document asked about often gets the tree, built once.
   const asked = (fastLookups.get(doc) ?? 0) + 1

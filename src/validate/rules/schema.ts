@@ -108,28 +108,70 @@ function crdSource(
     source: ctx.written?.has(b.file) ? 'upgrade' : 'repository',
     name: b.file
   })
+  const index = bundleIndex(ctx.bundles)
+  const key = `${group}/${kind}`
+  const own = index.byBundle.get(obj.bundle)
+  if (own?.catalog.byGroupKind(group, kind)) return from(own)
+  // The deepest cluster folder holding the object whose install defines the kind; the first in path order there.
+  const folders = index.byFolder.get(key)
+  if (folders) {
+    for (let end = obj.file.lastIndexOf('/'); ; end = obj.file.lastIndexOf('/', end - 1)) {
+      const mine = folders.get(end < 0 ? '' : obj.file.slice(0, end))
+      if (mine) return from(mine)
+      if (end < 0) break
+    }
+  }
+  if (ctx.upgraded?.byGroupKind(group, kind)) return { catalog: ctx.upgraded, source: 'upgrade' }
+  // An object no cluster's folder claims goes to the Flux in play before another cluster's install: that one may
+  // be a cluster left on an old release.
+  const external = ctx.external?.find(e => e.catalog.byGroupKind(group, kind))
+  if (external) return { catalog: external.catalog, source: 'external', name: external.name }
   let best: BundleCatalog | undefined
   let bestShared = -1
-  let mine: BundleCatalog | undefined
-  for (const b of ctx.bundles) {
-    if (!b.catalog.byGroupKind(group, kind)) continue
-    if (b.bundle === obj.bundle) return from(b)
-    const root = clusterFolder(b.file)
-    if (within(obj.file, root) && (!mine || clusterFolder(mine.file).length < root.length)) mine = b
+  for (const b of index.byKind.get(key) ?? []) {
     const shared = sharedPrefix(b.file, obj.file)
     if (shared > bestShared) {
       best = b
       bestShared = shared
     }
   }
-  if (mine) return from(mine)
-  if (ctx.upgraded?.byGroupKind(group, kind)) return { catalog: ctx.upgraded, source: 'upgrade' }
-  // An object no cluster's folder claims goes to the Flux in play before another cluster's install: that one may
-  // be a cluster left on an old release.
-  const external = ctx.external?.find(e => e.catalog.byGroupKind(group, kind))
-  if (external) return { catalog: external.catalog, source: 'external', name: external.name }
   return best ? from(best) : undefined
 }
+
+interface BundleIndex {
+  byBundle: Map<string, BundleCatalog>
+  /** By `group/kind`: the bundles that define it, in path order. */
+  byKind: Map<string, BundleCatalog[]>
+  /** By `group/kind`, then cluster folder: the first bundle in path order that defines it there. */
+  byFolder: Map<string, Map<string, BundleCatalog>>
+}
+
+/**
+ * The bundles by what `crdSource` asks of them, built once per validation: a fleet has an install in every
+ * cluster, and scanning them all for every object would grow with the square of the clusters.
+ */
+function bundleIndex(bundles: readonly BundleCatalog[]): BundleIndex {
+  const known = indexes.get(bundles)
+  if (known) return known
+  const index: BundleIndex = { byBundle: new Map(), byKind: new Map(), byFolder: new Map() }
+  for (const b of bundles) {
+    if (!index.byBundle.has(b.bundle)) index.byBundle.set(b.bundle, b)
+    const root = clusterFolder(b.file)
+    for (const crd of b.catalog.crds) {
+      const key = `${crd.group}/${crd.kind}`
+      const list = index.byKind.get(key) ?? []
+      if (!list.includes(b)) list.push(b)
+      index.byKind.set(key, list)
+      const folders = index.byFolder.get(key) ?? new Map<string, BundleCatalog>()
+      if (!folders.has(root)) folders.set(root, b)
+      index.byFolder.set(key, folders)
+    }
+  }
+  indexes.set(bundles, index)
+  return index
+}
+
+const indexes = new WeakMap<readonly BundleCatalog[], BundleIndex>()
 
 /**
  * The folder of the cluster a bundle installs: its own directory, or the one above when that is `flux-system`
@@ -140,8 +182,6 @@ function clusterFolder(file: string): string {
   if (parts[parts.length - 1] === 'flux-system') parts.pop()
   return parts.join('/')
 }
-
-const within = (file: string, dir: string): boolean => dir === '' || file.startsWith(`${dir}/`)
 
 /** How many leading directories two repository paths share. */
 function sharedPrefix(a: string, b: string): number {

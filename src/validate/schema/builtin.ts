@@ -99,6 +99,16 @@ export interface BuiltinValidation {
 
 /** Validates a built-in object against the definition of its apiVersion and kind. */
 export function validateBuiltin(obj: unknown): BuiltinValidation {
+  // Parsed values are read-only and shared where their text repeats: each is checked once.
+  if (typeof obj !== 'object' || obj === null) return checkBuiltin(obj)
+  let result = builtinResults.get(obj)
+  if (!result) builtinResults.set(obj, (result = checkBuiltin(obj)))
+  return result
+}
+
+const builtinResults = new WeakMap<object, BuiltinValidation>()
+
+function checkBuiltin(obj: unknown): BuiltinValidation {
   const o = obj as { apiVersion?: unknown; kind?: unknown } | null
   if (o === null || typeof o !== 'object' || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string') {
     return { status: 'unknown-kind', issues: [] }

@@ -156,8 +156,26 @@ export class CrdCatalog {
 
 /** Builds a catalog from the CustomResourceDefinition objects among `objects`; anything else is ignored. */
 export function crdCatalog(objects: unknown[]): CrdCatalog {
-  return new CrdCatalog(objects.map(readCrd).filter((c): c is CrdInfo => c !== undefined))
+  // Parsed values are shared where their text repeats, and read-only: a fleet's clusters each install the same
+  // CRDs, and each validation of a run reads them again. The same values make the same catalog, compiled once.
+  const first = objects[0]
+  const known = typeof first === 'object' && first !== null ? catalogs.get(first) : undefined
+  const same = known?.find(
+    k => k.objects.length === objects.length && k.objects.every((o, i) => o === objects[i])
+  )
+  if (same) return same.catalog
+  const catalog = new CrdCatalog(objects.map(readCrd).filter((c): c is CrdInfo => c !== undefined))
+  if (typeof first === 'object' && first !== null) {
+    if (known) known.push({ objects: [...objects], catalog })
+    else catalogs.set(first, [{ objects: [...objects], catalog }])
+  }
+  return catalog
 }
+
+const catalogs = new WeakMap<object, { objects: unknown[]; catalog: CrdCatalog }[]>()
+
+/** Results by catalog and object value: a check of a read-only value against the same catalog gives the same result. */
+const validated = new WeakMap<CrdCatalog, WeakMap<object, CustomResourceValidation>>()
 
 export interface CustomResourceValidation {
   /**
@@ -172,6 +190,15 @@ export interface CustomResourceValidation {
 
 /** Validates a custom resource against the `openAPIV3Schema` of its CRD version. */
 export function validateCustomResource(catalog: CrdCatalog, obj: unknown): CustomResourceValidation {
+  if (typeof obj !== 'object' || obj === null) return checkCustomResource(catalog, obj)
+  let known = validated.get(catalog)
+  if (!known) validated.set(catalog, (known = new WeakMap()))
+  let result = known.get(obj)
+  if (!result) known.set(obj, (result = checkCustomResource(catalog, obj)))
+  return result
+}
+
+function checkCustomResource(catalog: CrdCatalog, obj: unknown): CustomResourceValidation {
   const o = isObject(obj) ? obj : {}
   const apiVersion = str(o.apiVersion) ?? ''
   const kind = str(o.kind) ?? ''

@@ -1,0 +1,152 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {
+  CollectCache,
+  validateRepository,
+  type SourceFile,
+  type ValidationInput
+} from '../../src/validate/validator.js'
+import { defaultFixturesDir } from '../../support/standins/index.js'
+import { fluxInstallExport, prepareExample } from '../../support/example/prepare.js'
+import { eachClusterFleetFile } from '../../support/cluster-fleet.js'
+import { generateFleet } from '../../support/fleet.js'
+
+/**
+ * The validations of one upgrade share a `CollectCache`: whatever order the trees come in, and whatever their
+ * files share, each report is the one a validation without a cache gives.
+ */
+
+const fixtures = defaultFixturesDir()
+
+function readTree(root: string, dir = ''): SourceFile[] {
+  const out: SourceFile[] = []
+  for (const name of readdirSync(path.join(root, dir)).sort()) {
+    const p = dir ? `${dir}/${name}` : name
+    if (statSync(path.join(root, p)).isDirectory()) out.push(...readTree(root, p))
+    else out.push({ path: p, content: readFileSync(path.join(root, p), 'utf8') })
+  }
+  return out
+}
+
+function exampleFleet(version: string): SourceFile[] {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fcu-cache-example-'))
+  try {
+    prepareExample(dir, version, fixtures)
+    return readTree(dir)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+function clusterFleet(clusters: number, version: string): SourceFile[] {
+  const out: SourceFile[] = []
+  eachClusterFleetFile(
+    clusters,
+    { flux: { version, install: fluxInstallExport(version, fixtures) } },
+    (p, c) => out.push({ path: p, content: c })
+  )
+  return out
+}
+
+/** `files` with `file` replaced (or added) by `edit` of its text. */
+function edited(files: readonly SourceFile[], file: string, edit: (text: string) => string): SourceFile[] {
+  const known = files.some(f => f.path === file)
+  const out = files.map(f => (f.path === file ? { path: f.path, content: edit(f.content) } : f))
+  return known ? out : [...out, { path: file, content: edit('') }]
+}
+
+/** Faults and changes an upgrade's trees differ by, each on top of `files`. */
+function variants(files: readonly SourceFile[]): [string, SourceFile[]][] {
+  const configMaps = files.filter(
+    f => /^\s+\S+\.ya?ml: \|/m.test(f.content) && f.content.includes('kind: ConfigMap')
+  )
+  const plain = files.find(f => f.path.endsWith('.yaml') && f.content.includes('kind: Namespace'))
+  const kustomization = files.find(f => f.path.endsWith('/kustomization.yaml'))
+  const out: [string, SourceFile[]][] = []
+  if (configMaps[0]) {
+    const cm = configMaps[0].path
+    out.push([
+      'a manifest in a ConfigMap that does not parse',
+      edited(files, cm, t => t.replace(/(\n {4}kind: )/, '\n    bad: [unclosed$1'))
+    ])
+    out.push([
+      'an unknown field in a ConfigMap manifest',
+      edited(files, cm, t => t.replace(/\n {4}metadata:\n/, '\n    surprise: 1\n    metadata:\n'))
+    ])
+  }
+  if (plain) out.push(['a file that does not parse', edited(files, plain.path, t => `${t}\n---\nkind: [\n`)])
+  if (plain)
+    out.push([
+      'a duplicate object in another file',
+      edited(files, `${path.posix.dirname(plain.path)}/copy.yaml`, () => plain.content)
+    ])
+  if (kustomization && plain)
+    out.push([
+      'a kustomization that makes a manifest a patch',
+      edited(
+        files,
+        kustomization.path,
+        t =>
+          `${t}\npatchesStrategicMerge:\n  - ${path.posix.relative(path.posix.dirname(kustomization.path), plain.path)}\n`
+      )
+    ])
+  return out
+}
+
+function expectSameReports(trees: [string, ValidationInput][]): void {
+  const cache = new CollectCache()
+  const failing = trees.filter(([, input]) =>
+    validateRepository(input).findings.some(f => f.severity === 'error')
+  )
+  // The faults are seen: the comparison covers reports with errors, not only clean ones.
+  expect(failing.length).toBeGreaterThanOrEqual(3)
+  // Twice over: the second round reads every file from the cache.
+  for (const [name, input] of [...trees, ...trees]) {
+    const cached = validateRepository(input, cache)
+    const fresh = validateRepository(input)
+    expect({ name, report: cached }).toEqual({ name, report: fresh })
+  }
+}
+
+const written = (files: readonly SourceFile[]): string[] =>
+  files.filter(f => /gotk-components\.yaml$|cm-flux/.test(f.path)).map(f => f.path)
+
+describe('validateRepository with a cache shared by a run', () => {
+  it('reports on the example fleet what it reports without one, for the upgraded and faulty trees', () => {
+    const before = exampleFleet('2.8.3')
+    const after = exampleFleet('2.9.3')
+    const trees: [string, ValidationInput][] = [
+      ['upgraded', { files: after, written: written(after) }],
+      ['as read', { files: before }],
+      ...variants(after).map(([n, files]): [string, ValidationInput] => [
+        n,
+        { files, written: written(after) }
+      ]),
+      ...variants(before).map(([n, files]): [string, ValidationInput] => [`${n}, as read`, { files }])
+    ]
+    expect(trees.length).toBeGreaterThan(4)
+    expectSameReports(trees)
+  })
+
+  it('reports on a Cluster API fleet and on the home-lab fleet what it reports without one', () => {
+    const before = clusterFleet(3, '2.8.3')
+    const after = clusterFleet(3, '2.9.3')
+    // Half upgraded: the trees of one component's changes alone share files with both.
+    const half = [...before.slice(0, before.length / 2), ...after.slice(before.length / 2)]
+    const homeLab = [...generateFleet({ namespaces: 2, apps: 2 })].map(([p, c]) => ({ path: p, content: c }))
+    const trees: [string, ValidationInput][] = [
+      ['upgraded', { files: after, written: written(after) }],
+      ['half', { files: half, written: written(half) }],
+      ['as read', { files: before }],
+      ...variants(after).map(([n, files]): [string, ValidationInput] => [
+        n,
+        { files, written: written(after) }
+      ]),
+      ['home lab', { files: homeLab }],
+      ...variants(homeLab).map(([n, files]): [string, ValidationInput] => [`${n}, home lab`, { files }])
+    ]
+    expect(trees.length).toBeGreaterThan(6)
+    expectSameReports(trees)
+  })
+})
