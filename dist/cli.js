@@ -5,12 +5,12 @@ import { realpathSync, promises, constants as constants$6, statSync } from 'node
 import require$$1$3, { fileURLToPath } from 'node:url';
 import require$$0 from 'process';
 import require$$0$1 from 'buffer';
+import { createHash } from 'node:crypto';
 import * as posix from 'node:path/posix';
 import posix__default from 'node:path/posix';
-import { createHash } from 'node:crypto';
 import require$$0$6, { isDeepStrictEqual } from 'node:util';
 import os$1 from 'node:os';
-import { mkdir as mkdir$1, mkdtemp, chmod as chmod$1, rm as rm$1, lstat as lstat$1, open as open$1, writeFile as writeFile$1, readFile } from 'node:fs/promises';
+import { mkdir as mkdir$1, mkdtemp, chmod as chmod$1, rm as rm$1, lstat as lstat$1, open as open$1, writeFile as writeFile$1, readFile as readFile$1 } from 'node:fs/promises';
 import require$$5$3, { StringDecoder } from 'string_decoder';
 import * as os from 'os';
 import os__default, { EOL } from 'os';
@@ -13441,6 +13441,17 @@ function checkExpansion(root, text) {
 }
 
 /**
+ * V8 hashes a string longer than 16,383 characters by its length alone, so a Map keyed by long texts of similar
+ * length (a fleet's ConfigMaps, which differ only in a cluster's name) degrades to a list compared text by text,
+ * quadratic in the clusters. Long texts are keyed by a digest of their content instead; a digest key starts with
+ * NUL, which no YAML text holds, so it cannot equal a short text. It also keeps memos from holding the long texts.
+ */
+const LONGEST_HASHED = 16_383;
+const textKey = (text) => text.length <= LONGEST_HASHED
+    ? text
+    : `\u0000${text.length}:${createHash('sha256').update(text).digest('base64')}`;
+
+/**
  * Appends `items` to `target` in place and returns `target`. `target.push(...items)` passes every item as an
  * argument, and V8 refuses calls with more than about 120,000 of them ("Maximum call stack size exceeded"): a
  * flow-style `kind: List` of that many items, or as many findings, must not decide whether a run survives.
@@ -13590,6 +13601,37 @@ const isBlank = (text) => {
     return true;
 };
 /**
+ * Document values by text, for the stages that read the same documents again and again: a fleet's Flux ConfigMaps
+ * each hold the same install, read once to find it and once more to migrate the objects beside it. A value is a
+ * function of its text and read-only (see `readonly.ts`), so equal texts share one. Bounded by the text it holds:
+ * past that it starts over, so a long-lived process (the test suite) keeps no more than that.
+ */
+class ValueMemo {
+    maxChars;
+    values = new Map();
+    chars = 0;
+    constructor(maxChars) {
+        this.maxChars = maxChars;
+    }
+    /** The key of `text` for `get` and `put`: computed once, a long text's costs a digest. */
+    key = textKey;
+    get(key) {
+        return this.values.get(key);
+    }
+    put(key, text, value) {
+        if (text.length > this.maxChars)
+            return value;
+        if (this.chars + text.length > this.maxChars) {
+            this.values.clear();
+            this.chars = 0;
+        }
+        this.values.set(key, value);
+        this.chars += text.length;
+        return value;
+    }
+}
+const parsedValues = new ValueMemo(16 << 20);
+/**
  * Parses every document of a stream. A document that does not parse throws a `manifest` error with the file line;
  * `lineOffset` shifts positions for streams embedded in another file (a ConfigMap's data value).
  */
@@ -13598,12 +13640,16 @@ function parseDocuments(text, file, lineOffset = 0) {
         const startLine = d.startLine + lineOffset;
         if (isBlank(d.text))
             return { file, index, startLine, text: d.text, value: null };
+        const key = parsedValues.key(d.text);
+        const known = parsedValues.get(key);
+        if (known !== undefined)
+            return { file, index, startLine, text: d.text, value: known };
         const fast = loadFast(d.text);
         if (fast !== UNSUPPORTED)
-            return { file, index, startLine, text: d.text, value: fast };
+            return { file, index, startLine, text: d.text, value: parsedValues.put(key, d.text, fast) };
         try {
             const value = sealParsed(loadBounded(d.text) ?? null);
-            return { file, index, startLine, text: d.text, value };
+            return { file, index, startLine, text: d.text, value: parsedValues.put(key, d.text, value) };
         }
         catch (e) {
             if (e instanceof YamlLimitError)
@@ -13732,6 +13778,17 @@ function keyNode(node, key) {
  * the key is returned (what an annotation should point at); with `at: 'value'`, the value's.
  */
 function positionOf(doc, path, at = 'key') {
+    // A document read once serves every validation of a run (see `CollectCache`): each asks the same positions.
+    let known = positions$1.get(doc);
+    if (!known)
+        positions$1.set(doc, (known = new Map()));
+    const key = `${at}\u0000${JSON.stringify(path)}`;
+    const found = known.get(key) ?? locateIn(doc, path, at);
+    known.set(key, found);
+    return { ...found };
+}
+const positions$1 = new WeakMap();
+function locateIn(doc, path, at) {
     // Building the \`yaml\` package's node tree costs far more than reading a small document again with the fast
     // loader, which gives the same position; a document asked about often gets the tree, built once.
     const asked = (fastLookups.get(doc) ?? 0) + 1;
@@ -33270,6 +33327,16 @@ function isRemovedBuiltin(apiVersion, kind) {
 }
 /** Validates a built-in object against the definition of its apiVersion and kind. */
 function validateBuiltin(obj) {
+    // Parsed values are read-only and shared where their text repeats: each is checked once.
+    if (typeof obj !== 'object' || obj === null)
+        return checkBuiltin(obj);
+    let result = builtinResults.get(obj);
+    if (!result)
+        builtinResults.set(obj, (result = checkBuiltin(obj)));
+    return result;
+}
+const builtinResults = new WeakMap();
+function checkBuiltin(obj) {
     const o = obj;
     if (o === null || typeof o !== 'object' || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string') {
         return { status: 'unknown-kind', issues: [] };
@@ -33401,10 +33468,38 @@ class CrdCatalog {
 }
 /** Builds a catalog from the CustomResourceDefinition objects among `objects`; anything else is ignored. */
 function crdCatalog(objects) {
-    return new CrdCatalog(objects.map(readCrd).filter((c) => c !== undefined));
+    // Parsed values are shared where their text repeats, and read-only: a fleet's clusters each install the same
+    // CRDs, and each validation of a run reads them again. The same values make the same catalog, compiled once.
+    const first = objects[0];
+    const known = typeof first === 'object' && first !== null ? catalogs.get(first) : undefined;
+    const same = known?.find(k => k.objects.length === objects.length && k.objects.every((o, i) => o === objects[i]));
+    if (same)
+        return same.catalog;
+    const catalog = new CrdCatalog(objects.map(readCrd).filter((c) => c !== undefined));
+    if (typeof first === 'object' && first !== null) {
+        if (known)
+            known.push({ objects: [...objects], catalog });
+        else
+            catalogs.set(first, [{ objects: [...objects], catalog }]);
+    }
+    return catalog;
 }
+const catalogs = new WeakMap();
+/** Results by catalog and object value: a check of a read-only value against the same catalog gives the same result. */
+const validated = new WeakMap();
 /** Validates a custom resource against the `openAPIV3Schema` of its CRD version. */
 function validateCustomResource(catalog, obj) {
+    if (typeof obj !== 'object' || obj === null)
+        return checkCustomResource(catalog, obj);
+    let known = validated.get(catalog);
+    if (!known)
+        validated.set(catalog, (known = new WeakMap()));
+    let result = known.get(obj);
+    if (!result)
+        known.set(obj, (result = checkCustomResource(catalog, obj)));
+    return result;
+}
+function checkCustomResource(catalog, obj) {
     const o = isObject(obj) ? obj : {};
     const apiVersion = str$2(o.apiVersion) ?? '';
     const kind = str$2(o.kind) ?? '';
@@ -36101,11 +36196,15 @@ const CANDIDATE = /^[ \t]*(?:- +)*(?:[^\s#'"-][^#\n]*?: +)?(?:[yYnN]|yes|Yes|YES
  * decodes it. The same value when the text has no YAML 1.1 boolean word, or does not parse with the 1.1 types.
  */
 function apiServerValue(text, value, memo) {
-    if (!CANDIDATE.test(text))
-        return value;
-    const known = memo?.get(text);
+    // Asked first: the same document repeats across a fleet, and the test below reads all of it.
+    const key = memo ? textKey(text) : '';
+    const known = memo?.get(key);
     if (known !== undefined)
         return known;
+    if (!CANDIDATE.test(text)) {
+        memo?.set(key, value);
+        return value;
+    }
     let read = value;
     try {
         read = sealParsed(loadBounded(text, SCHEMA) ?? null);
@@ -36113,7 +36212,7 @@ function apiServerValue(text, value, memo) {
     catch {
         // The YAML 1.2 parse succeeded; a document only a 1.1 reading rejects keeps that reading.
     }
-    memo?.set(text, read);
+    memo?.set(key, read);
     return read;
 }
 
@@ -36219,7 +36318,8 @@ function parseStream(text, file, memo = newParseMemo()) {
     const errors = [];
     const seen = memo.documents;
     splitDocumentTexts(text).forEach((d, index) => {
-        let value = seen.get(d.text);
+        const key = textKey(d.text);
+        let value = seen.get(key);
         if (value === undefined) {
             const fast = loadFast(d.text, memo.blocks);
             if (fast !== UNSUPPORTED)
@@ -36235,7 +36335,7 @@ function parseStream(text, file, memo = newParseMemo()) {
                     return;
                 }
             }
-            seen.set(d.text, value);
+            seen.set(key, value);
         }
         documents.push(new ParsedDocument(file, index, d, value));
     });
@@ -36381,49 +36481,77 @@ function manifestValues(cm) {
     return out;
 }
 /**
- * Reads every object of the repository: each YAML file parsed once, ConfigMap manifests expanded one level (a
- * ConfigMap inside a ConfigMap's manifests is data of the workload cluster, not something applied here).
+ * What one run has read, for every validation of that run: an upgrade validates the tree with all its changes, with
+ * each component's alone, and sometimes as read, and those trees share most files. A file of the same path and
+ * content yields the same documents and objects every time (they depend on nothing else), so each is read once;
+ * whether it is a resource at all depends on the tree's kustomizations and is decided per validation.
  */
-function collectObjects(files) {
-    const failures = [];
-    const parsed = new Map();
-    const seen = newParseMemo();
-    const yaml11 = new Map();
-    const yamlFiles = files.filter(f => isYamlFile(f.path));
-    for (const f of yamlFiles) {
-        const { documents, errors } = parseStream(f.content, f.path, seen);
-        parsed.set(f.path, documents);
-        for (const e of errors)
-            failures.push(failureOf(e, f.path, line => line));
+class CollectCache {
+    memo = newParseMemo();
+    yaml11 = new Map();
+    files = new Map();
+    file(f) {
+        const versions = this.files.get(f.path) ?? [];
+        const known = versions.find(v => v.content === f.content);
+        if (known)
+            return known;
+        const read = readFile(f, this.memo, this.yaml11);
+        versions.push(read);
+        this.files.set(f.path, versions);
+        return read;
     }
-    const notResources = nonResourceFiles(yamlFiles, parsed);
+}
+function readFile(f, memo, yaml11) {
+    const { documents, errors } = parseStream(f.content, f.path, memo);
+    const failures = errors.map(e => failureOf(e, f.path, line => line));
+    const innerFailures = [];
     const objects = [];
-    const streams = [];
-    for (const f of yamlFiles) {
-        if (notResources.has(f.path))
-            continue;
-        streams.push({ file: f.path, bundle: f.path, text: f.content });
-        for (const doc of parsed.get(f.path) ?? []) {
-            for (const obj of objectsOf(doc, f.path, f.path)) {
-                if (groupVersion(obj.value.apiVersion).group === KUSTOMIZE_GROUP)
-                    continue;
-                objects.push(obj);
-                for (const { key, text } of manifestValues(obj)) {
-                    const container = { configMap: obj, key };
-                    const { name, namespace } = identity(obj.value);
-                    const bundle = `${f.path}#${namespace ?? ''}/${name ?? ''}/${key}`;
-                    streams.push({ file: f.path, bundle, text, container });
-                    // Positions inside the value are local to it; `lineOf` maps them onto the file when a finding needs one.
-                    const inner = parseStream(text, f.path, seen);
-                    for (const e of inner.errors)
-                        failures.push(failureOf(e, f.path, line => streamLine(container, line)));
-                    // The ClusterResourceSet controller decodes these with sigs.k8s.io/yaml: YAML 1.1 booleans.
-                    for (const d of inner.documents)
-                        pushAll$1(objects, objectsOf(d, f.path, bundle, container, apiServerValue(d.text, d.value, yaml11)));
-                }
+    const streams = [{ file: f.path, bundle: f.path, text: f.content }];
+    for (const doc of documents) {
+        for (const obj of objectsOf(doc, f.path, f.path)) {
+            if (groupVersion(obj.value.apiVersion).group === KUSTOMIZE_GROUP)
+                continue;
+            objects.push(obj);
+            for (const { key, text } of manifestValues(obj)) {
+                const container = { configMap: obj, key };
+                const { name, namespace } = identity(obj.value);
+                const bundle = `${f.path}#${namespace ?? ''}/${name ?? ''}/${key}`;
+                streams.push({ file: f.path, bundle, text, container });
+                // Positions inside the value are local to it; `lineOf` maps them onto the file when a finding needs one.
+                const inner = parseStream(text, f.path, memo);
+                for (const e of inner.errors)
+                    innerFailures.push(failureOf(e, f.path, line => streamLine(container, line)));
+                // The ClusterResourceSet controller decodes these with sigs.k8s.io/yaml: YAML 1.1 booleans.
+                for (const d of inner.documents)
+                    pushAll$1(objects, objectsOf(d, f.path, bundle, container, apiServerValue(d.text, d.value, yaml11)));
             }
         }
     }
+    return { content: f.content, documents, failures, innerFailures, objects, streams };
+}
+/**
+ * Reads every object of the repository: each YAML file parsed once, ConfigMap manifests expanded one level (a
+ * ConfigMap inside a ConfigMap's manifests is data of the workload cluster, not something applied here).
+ */
+function collectObjects(files, cache = new CollectCache()) {
+    const failures = [];
+    const parsed = new Map();
+    const yamlFiles = files.filter(f => isYamlFile(f.path));
+    const read = yamlFiles.map(f => cache.file(f));
+    yamlFiles.forEach((f, i) => {
+        parsed.set(f.path, read[i].documents);
+        pushAll$1(failures, read[i].failures);
+    });
+    const notResources = nonResourceFiles(yamlFiles, parsed);
+    const objects = [];
+    const streams = [];
+    yamlFiles.forEach((f, i) => {
+        if (notResources.has(f.path))
+            return;
+        pushAll$1(failures, read[i].innerFailures);
+        pushAll$1(objects, read[i].objects);
+        pushAll$1(streams, read[i].streams);
+    });
     return { documents: parsed, objects, failures, streams };
 }
 
@@ -36853,25 +36981,22 @@ function crdSource(obj, ctx, group, kind) {
         source: ctx.written?.has(b.file) ? 'upgrade' : 'repository',
         name: b.file
     });
-    let best;
-    let bestShared = -1;
-    let mine;
-    for (const b of ctx.bundles) {
-        if (!b.catalog.byGroupKind(group, kind))
-            continue;
-        if (b.bundle === obj.bundle)
-            return from(b);
-        const root = clusterFolder(b.file);
-        if (within(obj.file, root) && (!mine || clusterFolder(mine.file).length < root.length))
-            mine = b;
-        const shared = sharedPrefix(b.file, obj.file);
-        if (shared > bestShared) {
-            best = b;
-            bestShared = shared;
+    const index = bundleIndex(ctx.bundles);
+    const key = `${group}/${kind}`;
+    const own = index.byBundle.get(obj.bundle);
+    if (own?.catalog.byGroupKind(group, kind))
+        return from(own);
+    // The deepest cluster folder holding the object whose install defines the kind; the first in path order there.
+    const folders = index.byFolder.get(key);
+    if (folders) {
+        for (let end = obj.file.lastIndexOf('/');; end = obj.file.lastIndexOf('/', end - 1)) {
+            const mine = folders.get(end < 0 ? '' : obj.file.slice(0, end));
+            if (mine)
+                return from(mine);
+            if (end < 0)
+                break;
         }
     }
-    if (mine)
-        return from(mine);
     if (ctx.upgraded?.byGroupKind(group, kind))
         return { catalog: ctx.upgraded, source: 'upgrade' };
     // An object no cluster's folder claims goes to the Flux in play before another cluster's install: that one may
@@ -36879,8 +37004,46 @@ function crdSource(obj, ctx, group, kind) {
     const external = ctx.external?.find(e => e.catalog.byGroupKind(group, kind));
     if (external)
         return { catalog: external.catalog, source: 'external', name: external.name };
+    let best;
+    let bestShared = -1;
+    for (const b of index.byKind.get(key) ?? []) {
+        const shared = sharedPrefix(b.file, obj.file);
+        if (shared > bestShared) {
+            best = b;
+            bestShared = shared;
+        }
+    }
     return best ? from(best) : undefined;
 }
+/**
+ * The bundles by what `crdSource` asks of them, built once per validation: a fleet has an install in every
+ * cluster, and scanning them all for every object would grow with the square of the clusters.
+ */
+function bundleIndex(bundles) {
+    const known = indexes.get(bundles);
+    if (known)
+        return known;
+    const index = { byBundle: new Map(), byKind: new Map(), byFolder: new Map() };
+    for (const b of bundles) {
+        if (!index.byBundle.has(b.bundle))
+            index.byBundle.set(b.bundle, b);
+        const root = clusterFolder(b.file);
+        for (const crd of b.catalog.crds) {
+            const key = `${crd.group}/${crd.kind}`;
+            const list = index.byKind.get(key) ?? [];
+            if (!list.includes(b))
+                list.push(b);
+            index.byKind.set(key, list);
+            const folders = index.byFolder.get(key) ?? new Map();
+            if (!folders.has(root))
+                folders.set(root, b);
+            index.byFolder.set(key, folders);
+        }
+    }
+    indexes.set(bundles, index);
+    return index;
+}
+const indexes = new WeakMap();
 /**
  * The folder of the cluster a bundle installs: its own directory, or the one above when that is `flux-system`
  * (what `flux bootstrap` writes). Sharing only `clusters/` with another cluster's install says nothing.
@@ -36891,7 +37054,6 @@ function clusterFolder(file) {
         parts.pop();
     return parts.join('/');
 }
-const within = (file, dir) => dir === '' || file.startsWith(`${dir}/`);
 /** How many leading directories two repository paths share. */
 function sharedPrefix(a, b) {
     const x = a.split('/');
@@ -37167,9 +37329,12 @@ function checkObjects(objects, ctx, inScope, unapplied) {
         groups: [...groups.values()].sort((a, b) => compareText(a.group, b.group))
     };
 }
-/** Validates a repository (or the result of an upgrade) and reports every finding with its file line. */
-function validateRepository(input) {
-    const collected = collectObjects(input.files);
+/**
+ * Validates a repository (or the result of an upgrade) and reports every finding with its file line. `cache` is
+ * shared by the validations of one run, which read mostly the same files (see `CollectCache`).
+ */
+function validateRepository(input, cache) {
+    const collected = collectObjects(input.files, cache);
     const written = new Set(input.written ?? []);
     const upgraded = input.upgradedCrds && input.upgradedCrds.length > 0 ? crdCatalog([...input.upgradedCrds]) : undefined;
     const fluxTarget = input.targets?.find(t => t.component === 'flux');
@@ -70830,7 +70995,7 @@ async function migrateFluxObjects(files, o) {
         const result = { writes: [], migrated: [], unmigrated: [] };
         for (const { file, copy } of copies) {
             const before = stale.get(file).content;
-            const after = await readFile(path__default.join(dir, copy), 'utf8');
+            const after = await readFile$1(path__default.join(dir, copy), 'utf8');
             if (after !== before)
                 result.writes.push({ file, content: after });
             // flux rewrites the apiVersion line in place, so the objects line up one to one.
@@ -72143,6 +72308,8 @@ const calicoStage = {
         const findings = [];
         const changes = [];
         const renames = { files: [], configMaps: [] };
+        // A fleet holds the same manifest in every cluster's ConfigMap: each distinct one is merged once.
+        const merges = new MergeMemo();
         const byFile = new Map();
         for (const d of found)
             byFile.set(d.target.path, [...(byFile.get(d.target.path) ?? []), d]);
@@ -72167,7 +72334,7 @@ const calicoStage = {
                             ctx.upstream.calicoManifest(d.version, d.manifest),
                             ctx.upstream.calicoManifest(to, d.manifest)
                         ]));
-                        const merged = await timed(ctx.deps.log, 'calico-merge', () => mergeCalicoManifest({ base: base.text, ours: d.entry.value, theirs: theirs.text }));
+                        const merged = await timed(ctx.deps.log, 'calico-merge', () => merges.merge({ base: base.text, ours: d.entry.value, theirs: theirs.text }));
                         if (!merged.ok) {
                             throw mergeConflictError(merged.conflicts, { file, line: d.entry.line }, to);
                         }
@@ -72265,6 +72432,25 @@ const targetOutcome = (d, to, status) => ({
     status,
     drift: []
 });
+/**
+ * Three-way merges by their texts. The merge is a function of the three texts alone, and its result is only read,
+ * so equal inputs share one result.
+ */
+class MergeMemo {
+    known = new Map();
+    merge(input) {
+        const byBase = this.known.get(input.base) ?? new Map();
+        this.known.set(input.base, byBase);
+        const byTheirs = byBase.get(input.theirs) ?? new Map();
+        byBase.set(input.theirs, byTheirs);
+        let result = byTheirs.get(input.ours);
+        if (!result) {
+            result = mergeCalicoManifest(input);
+            byTheirs.set(input.ours, result);
+        }
+        return result;
+    }
+}
 
 /**
  * One run of the engine: read the repository, resolve versions, let each component's stages compute their changes
@@ -72427,12 +72613,13 @@ async function validatePlan(result, plan, outcomes, { upstream, calico, unread }
         };
     };
     const changing = planComponents(plan);
-    await validateInto(result, input([...outcomes.keys()]), upstream, calico, deps);
+    const cache = new CollectCache();
+    await validateInto(result, input([...outcomes.keys()]), upstream, calico, deps, cache);
     const alone = [];
     if (changing.length >= 2) {
         for (const component of changing) {
             const only = emptyResult(result.mode, result.dryRun);
-            await validateInto(only, input([component]), upstream, calico, deps);
+            await validateInto(only, input([component]), upstream, calico, deps, cache);
             alone.push({ component, findings: only.findings });
         }
     }
@@ -72441,7 +72628,7 @@ async function validatePlan(result, plan, outcomes, { upstream, calico, unread }
     let baseline = new Baseline([]);
     if ([result, ...alone].some(r => r.findings.some(f => f.severity === 'error'))) {
         const before = emptyResult(result.mode, result.dryRun);
-        await validateInto(before, { files: plan.base.files(), unread }, upstream, calico, deps);
+        await validateInto(before, { files: plan.base.files(), unread }, upstream, calico, deps, cache);
         baseline = new Baseline(before.findings);
     }
     const seen = new Set(result.findings.map(findingKey));
@@ -72467,8 +72654,8 @@ const defaultStages = [fluxStage, calicoStage];
  * The repository validator, then calicoctl on the repository's Calico resources. calicoctl is resolved and
  * installed only when there are such resources (and calico is one of the components): most runs never need it.
  */
-async function validateInto(result, input, upstream, calico, deps) {
-    const report = validateRepository(input);
+async function validateInto(result, input, upstream, calico, deps, cache) {
+    const report = validateRepository(input, cache);
     result.validation = {
         resources: report.resources,
         skipped: report.skipped,
