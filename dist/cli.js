@@ -36341,6 +36341,12 @@ function parseStream(text, file, memo = newParseMemo()) {
     });
     return { documents, errors };
 }
+/** The CustomResourceDefinitions of an upstream manifest stream (`flux install --export`, Calico's calico.yaml). */
+function crdDocuments(text, source) {
+    return parseStream(text, source)
+        .documents.map(d => d.value)
+        .filter(v => isObject(v) && v.kind === 'CustomResourceDefinition');
+}
 /** A document of a stream; its line is worked out only when something is reported in it. */
 class ParsedDocument {
     file;
@@ -37625,11 +37631,7 @@ async function fluxCrdSources(files, version, cli, log) {
     try {
         const flux = await cli(repositoryFluxVersion(files) ?? (await version()));
         const text = await flux.installExport(ALL_CONTROLLERS);
-        const crds = parseStream(text, 'flux install --export')
-            .documents.map(d => d.value)
-            .filter(v => typeof v === 'object' &&
-            v !== null &&
-            v.kind === 'CustomResourceDefinition');
+        const crds = crdDocuments(text, 'flux install --export');
         log.info(`Flux CRDs for objects the repository has no CRDs for: flux install --export (flux ${flux.version})`);
         return [{ name: `flux install --export (flux ${flux.version})`, crds }];
     }
@@ -37740,11 +37742,7 @@ async function calicoCrdSources(files, version, manifest, log) {
             return [];
         }
         const source = await manifest(v);
-        const crds = parseStream(source.text, source.url)
-            .documents.map(d => d.value)
-            .filter(v => typeof v === 'object' &&
-            v !== null &&
-            v.kind === 'CustomResourceDefinition');
+        const crds = crdDocuments(source.text, source.url);
         const name = `Calico manifest calico.yaml (calico v${source.version.replace(/^v/, '')})`;
         log.info(`Calico CRDs for objects the repository has no CRDs for: ${name}`);
         return [{ name, crds }];

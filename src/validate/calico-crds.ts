@@ -2,7 +2,7 @@ import type { Logger } from '../deps.js'
 import { FcuError } from '../errors.js'
 import type { CalicoManifestSource } from '../calico/download.js'
 import { currentCalicoVersion } from '../calico/manifest.js'
-import { parseStream, type SourceFile } from './objects.js'
+import { crdDocuments, type SourceFile } from './objects.js'
 
 /**
  * The CRDs of the Calico in play, for `crd.projectcalico.org` objects (IPPool, FelixConfiguration, BGPPeer, ...)
@@ -56,14 +56,7 @@ export async function calicoCrdSources(
       return []
     }
     const source = await manifest(v)
-    const crds = parseStream(source.text, source.url)
-      .documents.map(d => d.value)
-      .filter(
-        v =>
-          typeof v === 'object' &&
-          v !== null &&
-          (v as Record<string, unknown>).kind === 'CustomResourceDefinition'
-      )
+    const crds = crdDocuments(source.text, source.url)
     const name = `Calico manifest calico.yaml (calico v${source.version.replace(/^v/, '')})`
     log.info(`Calico CRDs for objects the repository has no CRDs for: ${name}`)
     return [{ name, crds }]

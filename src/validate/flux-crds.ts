@@ -2,7 +2,7 @@ import type { Logger } from '../deps.js'
 import { FcuError } from '../errors.js'
 import { isFluxComponentsFile, parseFluxHeader } from '../flux/header.js'
 import type { FluxCli } from '../flux/cli.js'
-import { parseStream } from './objects.js'
+import { crdDocuments } from './objects.js'
 import type { SourceFile } from './objects.js'
 
 /**
@@ -59,14 +59,7 @@ export async function fluxCrdSources(
   try {
     const flux = await cli(repositoryFluxVersion(files) ?? (await version()))
     const text = await flux.installExport(ALL_CONTROLLERS)
-    const crds = parseStream(text, 'flux install --export')
-      .documents.map(d => d.value)
-      .filter(
-        v =>
-          typeof v === 'object' &&
-          v !== null &&
-          (v as Record<string, unknown>).kind === 'CustomResourceDefinition'
-      )
+    const crds = crdDocuments(text, 'flux install --export')
     log.info(
       `Flux CRDs for objects the repository has no CRDs for: flux install --export (flux ${flux.version})`
     )

@@ -221,6 +221,13 @@ export function parseStream(
   return { documents, errors }
 }
 
+/** The CustomResourceDefinitions of an upstream manifest stream (`flux install --export`, Calico's calico.yaml). */
+export function crdDocuments(text: string, source: string): ParsedValue[] {
+  return parseStream(text, source)
+    .documents.map(d => d.value)
+    .filter(v => isObject(v) && v.kind === 'CustomResourceDefinition')
+}
+
 /** A document of a stream; its line is worked out only when something is reported in it. */
 class ParsedDocument implements YamlDocument {
   readonly text: string
