@@ -34022,18 +34022,23 @@ function generateOne(ctx, kind, field, i, args, objects) {
         }
         put(text.slice(0, eq), unquote(text.slice(eq + 1)), at('literals', j));
     });
+    /** A file the generator reads; undefined, with the error said at its entry, when it is not there. */
+    const input = (path, entry) => {
+        const content = ctx.files.text(path);
+        if (content === undefined) {
+            const absent = ctx.files.absence(path);
+            noteAt(ctx, 'error', 'kustomize/missing-file', entry, `${field} ${name} in ${ctx.file} reads ${path}${absent.text}`, absent.hint);
+        }
+        return content;
+    };
     listOf('files').forEach((entry, j) => {
         const text = String(entry);
         const eq = text.indexOf('=');
         const key = eq > 0 ? text.slice(0, eq) : posix.basename(text);
         const path = joinPath(ctx.dir, eq > 0 ? text.slice(eq + 1) : text);
-        const content = ctx.files.text(path);
-        if (content === undefined) {
-            const absent = ctx.files.absence(path);
-            noteAt(ctx, 'error', 'kustomize/missing-file', at('files', j), `${field} ${name} in ${ctx.file} reads ${path}${absent.text}`, absent.hint);
-            return;
-        }
-        put(key, content, at('files', j));
+        const content = input(path, at('files', j));
+        if (content !== undefined)
+            put(key, content, at('files', j));
     });
     const envFiles = [
         ...listOf('envs').map((entry, j) => ({ entry, path: at('envs', j) })),
@@ -34041,12 +34046,9 @@ function generateOne(ctx, kind, field, i, args, objects) {
     ];
     for (const { entry, path: entryPath } of envFiles) {
         const path = joinPath(ctx.dir, String(entry));
-        const content = ctx.files.text(path);
-        if (content === undefined) {
-            const absent = ctx.files.absence(path);
-            noteAt(ctx, 'error', 'kustomize/missing-file', entryPath, `${field} ${name} in ${ctx.file} reads ${path}${absent.text}`, absent.hint);
+        const content = input(path, entryPath);
+        if (content === undefined)
             continue;
-        }
         for (const raw of content.split(/\r?\n/)) {
             const line = raw.trim();
             if (line === '' || line.startsWith('#'))
