@@ -1,7 +1,8 @@
-import { isMap, isScalar, LineCounter, parseAllDocuments, type Node, type Pair, type YAMLMap } from 'yaml'
+import { isMap, isScalar, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml'
 import { FcuError } from '../errors.js'
 import { dataScalar, doubleQuoted, inlineScalar } from '../yaml/scalar.js'
 import { pushAll } from '../arrays.js'
+import { parseStream } from './stream.js'
 
 /**
  * A ConfigMap file as people really have it (issue 9 item 1): `kubectl create configmap --from-file
@@ -147,8 +148,12 @@ function scalarField(c: Context, node: unknown, what: string): ScalarField {
   }
 }
 
-const valueLines = (value: string): number =>
-  value === '' ? 0 : value.split('\n').length - (value.endsWith('\n') ? 1 : 0)
+function valueLines(value: string): number {
+  if (value === '') return 0
+  let lines = 1
+  for (let i = value.indexOf('\n'); i !== -1; i = value.indexOf('\n', i + 1)) lines++
+  return lines - (value.endsWith('\n') ? 1 : 0)
+}
 
 /**
  * Decodes a double-quoted scalar's source and notes the file line on which each line of the value starts; the
@@ -271,11 +276,10 @@ function dataEntry(c: Context, pair: Pair): DataEntry {
 
 /** Every ConfigMap of a file (a file may hold other documents too). */
 export function readConfigMaps(text: string, file: string): ConfigMapSource[] {
-  const lines = new LineCounter()
+  const { docs, lines } = parseStream(text)
   const c: Context = { file, text, lines }
-  const docs = parseAllDocuments(text, { lineCounter: lines, keepSourceTokens: false })
   const out: ConfigMapSource[] = []
-  for (const [index, doc] of (Array.isArray(docs) ? docs : []).entries()) {
+  for (const [index, doc] of docs.entries()) {
     const error = doc.errors[0]
     if (error) {
       throw new FcuError('manifest', `${file} does not parse as YAML: ${error.message.split('\n')[0]}`, {
@@ -349,10 +353,19 @@ interface Edit {
 }
 
 function applyEdits(text: string, edits: Edit[]): string {
-  const sorted = [...edits].sort((a, b) => b.start - a.start || b.end - a.end)
-  let out = text
-  for (const e of sorted) out = out.slice(0, e.start) + e.text + out.slice(e.end)
-  return out
+  // Edits do not overlap: the text between them and their own texts, joined once (a ConfigMap is megabytes, and
+  // slicing a concatenation per edit copied it per edit). The order is the one splicing last to first gave: at one
+  // start, the edit ending first comes first, and of equal edits the one listed last.
+  const sorted = [...edits].sort((a, b) => b.start - a.start || b.end - a.end).reverse()
+  const out: string[] = []
+  let at = 0
+  for (const e of sorted) {
+    if (e.start >= at) out.push(text.slice(at, e.start))
+    out.push(e.text)
+    at = Math.max(at, e.end)
+  }
+  out.push(text.slice(at))
+  return out.join('')
 }
 
 // Rendering needs the nodes again (indentation, comments, where maps end): kept from reading, re-read otherwise.
@@ -361,9 +374,8 @@ const parsed = new WeakMap<ConfigMapSource, { c: Context; root: YAMLMap }>()
 function reparse(cm: ConfigMapSource): { c: Context; root: YAMLMap } {
   const known = parsed.get(cm)
   if (known) return known
-  const lines = new LineCounter()
-  const docs = parseAllDocuments(cm.text, { lineCounter: lines, keepSourceTokens: false })
-  const doc = (Array.isArray(docs) ? docs : [])[cm.document]
+  const { docs, lines } = parseStream(cm.text)
+  const doc = docs[cm.document]
   if (!doc || !isMap(doc.contents)) throw new FcuError('internal', `${cm.file}: the ConfigMap moved`)
   return { c: { file: cm.file, text: cm.text, lines }, root: doc.contents }
 }
@@ -386,8 +398,15 @@ function blockIndent(c: Context, e: DataEntry, keyColumn: number): number | unde
   const header = c.text.slice(e.span.start, lineEnd(c.text, e.span.start))
   const digit = /^[|>][-+]?([1-9])/.exec(header)?.[1]
   if (digit) return Number(digit)
-  const body = c.text.slice(lineEnd(c.text, e.span.start), e.span.end)
-  const first = body.split('\n').find(l => l.trim() !== '')
+  // The first line with text, found line by line: the block is megabytes.
+  let first: string | undefined
+  for (let p = lineEnd(c.text, e.span.start); p < e.span.end && first === undefined;) {
+    const nl = c.text.indexOf('\n', p)
+    const end = nl === -1 || nl > e.span.end ? e.span.end : nl
+    const line = c.text.slice(p, end)
+    if (line.trim() !== '') first = line
+    p = end + 1
+  }
   if (first === undefined) return undefined
   const n = first.length - first.trimStart().length - keyColumn
   return n >= 1 && n <= 9 ? n : undefined

@@ -1,0 +1,209 @@
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  type Document,
+  type Node
+} from 'yaml'
+import { textKey } from '../yaml/text-key.js'
+
+/**
+ * A ConfigMap file parsed with the `yaml` package's node tree, without the parser reading the data. A fleet's
+ * ConfigMaps are a few lines of envelope around a literal block of hundreds of kilobytes, the same block (or nearly)
+ * in every cluster: the parser reads the envelope with each big block cut down to one line, and each block's value
+ * is its lines with the indentation removed, worked out once per distinct block. Node positions are those of the
+ * whole text, as if the parser had read it.
+ */
+
+/** Literal blocks shorter than this are read by the parser: cutting them out saves less than it costs. */
+const CUT_MIN = 4096
+
+/** A block scalar header at the end of a mapping entry's line, with clip, strip or keep chomping and nothing after. */
+const HEADER = /: \|[-+]?\n/g
+
+interface Cut {
+  /** Offset of the block's `|`. */
+  header: number
+  /** The block's content lines that are cut out: from the first to the last with text, newline included. */
+  start: number
+  end: number
+  /** The content indentation. */
+  indent: number
+}
+
+const SPACE = 0x20
+const NEWLINE = 0x0a
+
+/**
+ * The big literal blocks of a text, found by a scan of their lines, or undefined when a block is one the scan does
+ * not read exactly as YAML does (a tab or a carriage return in its indentation, a line of spaces only deeper than
+ * the content, an indentation the parser would have to work out from leading empty lines): the parser reads those.
+ */
+function findCuts(text: string): Cut[] | undefined {
+  if (text.includes('\r')) return undefined
+  const cuts: Cut[] = []
+  HEADER.lastIndex = 0
+  for (let m = HEADER.exec(text); m !== null; m = HEADER.exec(text)) {
+    const start = m.index + m[0].length
+    const lineStart = text.lastIndexOf('\n', m.index) + 1
+    let keyIndent = 0
+    while (text.charCodeAt(lineStart + keyIndent) === SPACE) keyIndent++
+    let indent = 0
+    while (text.charCodeAt(start + indent) === SPACE) indent++
+    const first = text.charCodeAt(start + indent)
+    // The first content line sets the indentation: no empty lines before it, deeper than its key.
+    if (indent <= keyIndent || Number.isNaN(first) || first === NEWLINE || first === 0x09) continue
+    let end = start
+    let p = start
+    for (;;) {
+      let s = 0
+      while (s < indent && text.charCodeAt(p + s) === SPACE) s++
+      const c = text.charCodeAt(p + s)
+      if (s === indent) {
+        const nl = text.indexOf('\n', p)
+        // The last line without a newline: left to the parser.
+        if (nl === -1) return undefined
+        let k = p + s
+        while (text.charCodeAt(k) === SPACE || text.charCodeAt(k) === 0x09) k++
+        if (k === nl) {
+          // Spaces only: an empty line when no deeper than the content; otherwise YAML's rules get subtle.
+          if (k > p + indent) return undefined
+        } else end = nl + 1
+        p = nl + 1
+        continue
+      }
+      if (c === NEWLINE) {
+        p += s + 1
+        continue
+      }
+      if (c === 0x09) return undefined
+      // A line left of the content (or the end of the text) ends the block.
+      break
+    }
+    HEADER.lastIndex = end
+    if (end - start >= CUT_MIN) cuts.push({ header: m.index + 2, start, end, indent })
+  }
+  return cuts
+}
+
+/**
+ * Block values by their text: equal blocks (a fleet's) give one string, computed once. Bounded by the characters it
+ * holds: past that it starts over, so a long-lived process keeps no more than that.
+ */
+class BlockValues {
+  private readonly values = new Map<string, string>()
+  private chars = 0
+
+  constructor(private readonly maxChars: number) {}
+
+  get(text: string, cut: Cut): string {
+    const block = text.slice(cut.start, cut.end)
+    const key = `${cut.indent}:${textKey(block)}`
+    let value = this.values.get(key)
+    if (value === undefined) {
+      value = unindent(block, cut.indent)
+      if (this.chars + value.length > this.maxChars) {
+        this.values.clear()
+        this.chars = 0
+      }
+      this.values.set(key, value)
+      this.chars += value.length
+    }
+    return value
+  }
+}
+
+const blockValues = new BlockValues(64 << 20)
+
+/** The content lines with their indentation removed, without the last newline (the parser decides the ending). */
+function unindent(block: string, indent: number): string {
+  const out: string[] = []
+  for (let p = 0; p < block.length;) {
+    const nl = block.indexOf('\n', p)
+    out.push(nl - p <= indent ? '' : block.slice(p + indent, nl))
+    p = nl + 1
+  }
+  return out.join('\n')
+}
+
+export interface ParsedStream {
+  docs: Document.Parsed[]
+  lines: LineCounter
+}
+
+/** Every document of `text`, as `parseAllDocuments` gives them, with a line counter of the whole text. */
+export function parseStream(text: string): ParsedStream {
+  const cuts = findCuts(text)
+  if (cuts && cuts.length > 0) {
+    const fast = parseCut(text, cuts)
+    if (fast) return fast
+  }
+  return parseWhole(text)
+}
+
+function parseWhole(text: string): ParsedStream {
+  const lines = new LineCounter()
+  const docs = parseAllDocuments(text, { lineCounter: lines, keepSourceTokens: false })
+  return { docs: Array.isArray(docs) ? docs : [], lines }
+}
+
+function parseCut(text: string, cuts: readonly Cut[]): ParsedStream | undefined {
+  // Each block's content becomes one line `x` at its indentation: the parser sees the same structure around it.
+  const pieces: string[] = []
+  const shifts: { at: number; by: number }[] = []
+  let from = 0
+  let by = 0
+  for (const cut of cuts) {
+    pieces.push(text.slice(from, cut.start))
+    const line = `${' '.repeat(cut.indent)}x\n`
+    pieces.push(line)
+    const at = cut.start - by + line.length
+    by += cut.end - cut.start - line.length
+    shifts.push({ at, by })
+    from = cut.end
+  }
+  pieces.push(text.slice(from))
+  const envelope = pieces.join('')
+  const docs = parseAllDocuments(envelope, { keepSourceTokens: false })
+  if (!Array.isArray(docs) || docs.some(d => d.errors.length > 0)) return undefined
+
+  const original = (offset: number): number => {
+    let shift = 0
+    for (const s of shifts) {
+      if (offset < s.at) break
+      shift = s.by
+    }
+    return offset + shift
+  }
+  const headers = new Map(cuts.map(c => [c.header, c]))
+  let restored = 0
+  const visit = (node: unknown): void => {
+    if (isPair(node)) {
+      visit(node.key)
+      visit(node.value)
+      return
+    }
+    const n = node as Node | null
+    if (!n || !n.range) return
+    n.range = [original(n.range[0]), original(n.range[1]), original(n.range[2])]
+    if (isMap(n) || isSeq(n)) for (const item of n.items) visit(item)
+    else if (isScalar(n)) {
+      const cut = headers.get(n.range[0])
+      if (!cut) return
+      if (n.type !== 'BLOCK_LITERAL' || typeof n.value !== 'string' || !n.value.startsWith('x')) return
+      n.value = blockValues.get(text, cut) + n.value.slice(1)
+      restored++
+    }
+  }
+  for (const doc of docs) visit(doc.contents)
+  // A cut that is not a block scalar of the tree (inside a comment or another scalar): the parser reads it all.
+  if (restored !== cuts.length) return undefined
+
+  const lines = new LineCounter()
+  lines.addNewLine(0)
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines.addNewLine(i + 1)
+  return { docs, lines }
+}
