@@ -2,7 +2,7 @@ import { isMap, isScalar, type LineCounter, type Node, type Pair, type YAMLMap }
 import { FcuError } from '../errors.js'
 import { dataScalar, doubleQuoted, inlineScalar } from '../yaml/scalar.js'
 import { pushAll } from '../arrays.js'
-import { parseStream } from './stream.js'
+import { cutValueLines, parseStream } from './stream.js'
 
 /**
  * A ConfigMap file as people really have it (issue 9 item 1): `kubectl create configmap --from-file
@@ -246,11 +246,12 @@ function doubleQuotedLines(raw: string, firstLine: number): { value: string; lin
 function dataEntry(c: Context, pair: Pair): DataEntry {
   const field = scalarField(c, pair.value, `data key ${String((pair.key as { value?: unknown }).value)}`)
   const keyField = scalarField(c, pair.key, 'a data key')
-  const count = valueLines(field.value)
-  let lineStarts: number[]
+  const count = cutValueLines(pair.value) ?? valueLines(field.value)
+  let lineStarts: number[] | undefined
   let exactLines = true
   if (field.style === 'literal') {
-    lineStarts = Array.from({ length: count }, (_, i) => field.line + 1 + i)
+    // Built when asked for (a position inside the value is reported): a block runs to thousands of lines.
+    lineStarts = undefined
   } else {
     const decoded =
       field.style === 'double-quoted'
@@ -262,16 +263,28 @@ function dataEntry(c: Context, pair: Pair): DataEntry {
       exactLines = false
     }
   }
-  return {
+  const entry = {
     key: keyField.value,
     keySpan: keyField.span,
     line: keyField.line,
     value: field.value,
     span: field.span,
     style: field.style,
-    lineStarts,
+    lineStarts: lineStarts ?? [],
     exactLines
   }
+  if (lineStarts === undefined) {
+    Object.defineProperty(entry, 'lineStarts', {
+      enumerable: true,
+      configurable: true,
+      get(): number[] {
+        const starts = Array.from({ length: count }, (_, i) => field.line + 1 + i)
+        Object.defineProperty(entry, 'lineStarts', { value: starts, enumerable: true, writable: true })
+        return starts
+      }
+    })
+  }
+  return entry
 }
 
 /** Every ConfigMap of a file (a file may hold other documents too). */

@@ -36,6 +36,7 @@ interface Cut {
 
 const SPACE = 0x20
 const NEWLINE = 0x0a
+const TAB = 0x09
 
 /**
  * The big literal blocks of a text, found by a scan of their lines, or undefined when a block is one the scan does
@@ -55,33 +56,22 @@ function findCuts(text: string): Cut[] | undefined {
     while (text.charCodeAt(start + indent) === SPACE) indent++
     const first = text.charCodeAt(start + indent)
     // The first content line sets the indentation: no empty lines before it, deeper than its key.
-    if (indent <= keyIndent || Number.isNaN(first) || first === NEWLINE || first === 0x09) continue
-    let end = start
-    let p = start
+    if (indent <= keyIndent || Number.isNaN(first) || first === NEWLINE || first === TAB) continue
+    const stop = stopOf(indent)
+    stop.lastIndex = start - 1
+    const found = stop.exec(text)
+    if (!found) return undefined
+    const stopAt = found.index + 1
+    // The line that ends the block starts left of the content with text: anything else is left to the parser.
+    let s = 0
+    while (text.charCodeAt(stopAt + s) === SPACE) s++
+    if (stopAt < text.length && (s >= indent || text.charCodeAt(stopAt + s) === TAB)) return undefined
+    // Empty lines before it are the parser's to place (chomping): the cut ends after the last line with text.
+    let end = stopAt
     for (;;) {
-      let s = 0
-      while (s < indent && text.charCodeAt(p + s) === SPACE) s++
-      const c = text.charCodeAt(p + s)
-      if (s === indent) {
-        const nl = text.indexOf('\n', p)
-        // The last line without a newline: left to the parser.
-        if (nl === -1) return undefined
-        let k = p + s
-        while (text.charCodeAt(k) === SPACE || text.charCodeAt(k) === 0x09) k++
-        if (k === nl) {
-          // Spaces only: an empty line when no deeper than the content; otherwise YAML's rules get subtle.
-          if (k > p + indent) return undefined
-        } else end = nl + 1
-        p = nl + 1
-        continue
-      }
-      if (c === NEWLINE) {
-        p += s + 1
-        continue
-      }
-      if (c === 0x09) return undefined
-      // A line left of the content (or the end of the text) ends the block.
-      break
+      const previous = text.lastIndexOf('\n', end - 2) + 1
+      if (previous <= start || !/^ *\n$/.test(text.slice(previous, end))) break
+      end = previous
     }
     HEADER.lastIndex = end
     if (end - start >= CUT_MIN) cuts.push({ header: m.index + 2, start, end, indent })
@@ -89,45 +79,72 @@ function findCuts(text: string): Cut[] | undefined {
   return cuts
 }
 
+const stops = new Map<number, RegExp>()
+
+/**
+ * The newline before the first line that is neither content (indented by `indent` and holding more than white
+ * space) nor empty (at most `indent` spaces): a native scan, where a loop over the lines was most of the reading.
+ */
+function stopOf(indent: number): RegExp {
+  let r = stops.get(indent)
+  if (!r)
+    stops.set(indent, (r = new RegExp(`\\n(?! {${indent}}(?![ \\t]*(?:\\n|$))| {0,${indent}}\\n)`, 'g')))
+  return r
+}
+
 /**
  * Block values by their text: equal blocks (a fleet's) give one string, computed once. Bounded by the characters it
  * holds: past that it starts over, so a long-lived process keeps no more than that.
  */
 class BlockValues {
-  private readonly values = new Map<string, string>()
+  private readonly values = new Map<string, Block>()
   private chars = 0
 
   constructor(private readonly maxChars: number) {}
 
-  get(text: string, cut: Cut): string {
+  get(text: string, cut: Cut): Block {
     const block = text.slice(cut.start, cut.end)
     const key = `${cut.indent}:${textKey(block)}`
     let value = this.values.get(key)
     if (value === undefined) {
       value = unindent(block, cut.indent)
-      if (this.chars + value.length > this.maxChars) {
+      if (this.chars + value.text.length > this.maxChars) {
         this.values.clear()
         this.chars = 0
       }
       this.values.set(key, value)
-      this.chars += value.length
+      this.chars += value.text.length
     }
     return value
   }
 }
 
+interface Block {
+  /** The content lines with their indentation removed, without the last newline (the parser decides the ending). */
+  text: string
+  lines: number
+}
+
 const blockValues = new BlockValues(64 << 20)
 
-/** The content lines with their indentation removed, without the last newline (the parser decides the ending). */
-function unindent(block: string, indent: number): string {
+function unindent(block: string, indent: number): Block {
   const out: string[] = []
   for (let p = 0; p < block.length;) {
     const nl = block.indexOf('\n', p)
     out.push(nl - p <= indent ? '' : block.slice(p + indent, nl))
     p = nl + 1
   }
-  return out.join('\n')
+  return { text: out.join('\n'), lines: out.length }
 }
+
+const lineCounts = new WeakMap<object, number>()
+
+/**
+ * How many lines the value of a block scalar read from a cut has, as counted from its text (the last line counts
+ * without a final newline): known without counting a megabyte again.
+ */
+export const cutValueLines = (node: unknown): number | undefined =>
+  typeof node === 'object' && node !== null ? lineCounts.get(node) : undefined
 
 export interface ParsedStream {
   docs: Document.Parsed[]
@@ -194,7 +211,12 @@ function parseCut(text: string, cuts: readonly Cut[]): ParsedStream | undefined 
       const cut = headers.get(n.range[0])
       if (!cut) return
       if (n.type !== 'BLOCK_LITERAL' || typeof n.value !== 'string' || !n.value.startsWith('x')) return
-      n.value = blockValues.get(text, cut) + n.value.slice(1)
+      const block = blockValues.get(text, cut)
+      const rest = n.value.slice(1)
+      n.value = block.text + rest
+      let newlines = 0
+      for (let i = rest.indexOf('\n'); i !== -1; i = rest.indexOf('\n', i + 1)) newlines++
+      lineCounts.set(n, block.lines + newlines - (rest.endsWith('\n') ? 1 : 0))
       restored++
     }
   }

@@ -1,3 +1,5 @@
+import { textKey } from './text-key.js'
+
 /**
  * Writing string scalars the way `kubectl create configmap --dry-run=client -o yaml` does (go-yaml's emitter:
  * literal blocks for multi-line text it accepts, double-quoted scalars folded at 80 columns otherwise), and the
@@ -70,8 +72,16 @@ export function literalBlock(value: string, parentIndent: number, indent: number
   else if (value === '\n' || value.endsWith('\n\n')) header += '+'
   const pad = ' '.repeat(parentIndent + indent)
   const body = value.endsWith('\n') ? value.slice(0, -1) : value
-  // Empty lines carry no indentation, as go-yaml writes them.
-  return `${header}\n${body.replace(/^(?=.)/gm, pad)}\n`
+  // Empty lines carry no indentation, as go-yaml writes them. (The text holds no other line breaks.)
+  const out = [header, '\n']
+  for (let p = 0; p <= body.length;) {
+    const nl = body.indexOf('\n', p)
+    const end = nl === -1 ? body.length : nl
+    if (end > p) out.push(pad, body.slice(p, end))
+    out.push('\n')
+    p = end + 1
+  }
+  return out.join('')
 }
 
 const hex = (c: number, width: number): string => c.toString(16).toUpperCase().padStart(width, '0')
@@ -198,12 +208,32 @@ export function kubectlScalar(value: string, parentIndent: number, column: numbe
  * one, also where kubectl would quote (a line ending in a space), else the double-quoted scalar kubectl writes and
  * the reason. `indent` is the block's content indentation relative to the key.
  */
-export function dataScalar(
-  value: string,
-  parentIndent: number,
-  column: number,
-  indent = 2
-): { text: string; block: boolean; reason?: string } {
+export function dataScalar(value: string, parentIndent: number, column: number, indent = 2): DataScalar {
+  // A fleet writes the same manifest into every cluster's ConfigMap: a long value is rendered once per placing.
+  if (value.length <= LONGEST_UNMEMOISED) return renderData(value, parentIndent, column, indent)
+  const key = `${parentIndent}:${column}:${indent}:${textKey(value)}`
+  let known = rendered.get(key)
+  if (!known) {
+    known = renderData(value, parentIndent, column, indent)
+    if (renderedChars + known.text.length > RENDERED_MAX_CHARS) {
+      rendered.clear()
+      renderedChars = 0
+    }
+    rendered.set(key, known)
+    renderedChars += known.text.length
+  }
+  return { ...known }
+}
+
+type DataScalar = { text: string; block: boolean; reason?: string }
+
+const LONGEST_UNMEMOISED = 16_383
+/** Bounded by the characters the renderings hold: past that it starts over. */
+const RENDERED_MAX_CHARS = 64 << 20
+const rendered = new Map<string, DataScalar>()
+let renderedChars = 0
+
+function renderData(value: string, parentIndent: number, column: number, indent: number): DataScalar {
   if (value.includes('\n')) {
     const block = literalBlock(value, parentIndent, indent)
     if (block !== undefined) return { text: block, block: true }
