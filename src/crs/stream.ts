@@ -39,9 +39,10 @@ const NEWLINE = 0x0a
 const TAB = 0x09
 
 /**
- * The big literal blocks of a text, found by a scan of their lines, or undefined when a block is one the scan does
- * not read exactly as YAML does (a tab or a carriage return in its indentation, a line of spaces only deeper than
- * the content, an indentation the parser would have to work out from leading empty lines): the parser reads those.
+ * The big literal blocks of a text, found by a scan of their lines, or undefined when a block is one the scan may
+ * not read exactly as YAML does (a carriage return, a tab where a line's indentation ends, a last line without a
+ * newline): the parser reads those. Blocks whose indentation the parser would work out from leading empty lines
+ * are left in.
  */
 function findCuts(text: string): Cut[] | undefined {
   if (text.includes('\r')) return undefined
@@ -60,12 +61,12 @@ function findCuts(text: string): Cut[] | undefined {
     const stop = stopOf(indent)
     stop.lastIndex = start - 1
     const found = stop.exec(text)
-    if (!found) return undefined
-    const stopAt = found.index + 1
-    // The line that ends the block starts left of the content with text: anything else is left to the parser.
+    if (!found && !text.endsWith('\n')) return undefined
+    const stopAt = found ? found.index + 1 : text.length
+    // A tab where the indentation ends is left to the parser (YAML indents with spaces only).
     let s = 0
     while (text.charCodeAt(stopAt + s) === SPACE) s++
-    if (stopAt < text.length && (s >= indent || text.charCodeAt(stopAt + s) === TAB)) return undefined
+    if (text.charCodeAt(stopAt + s) === TAB) return undefined
     // Empty lines before it are the parser's to place (chomping): the cut ends after the last line with text.
     let end = stopAt
     for (;;) {
@@ -82,13 +83,12 @@ function findCuts(text: string): Cut[] | undefined {
 const stops = new Map<number, RegExp>()
 
 /**
- * The newline before the first line that is neither content (indented by `indent` and holding more than white
- * space) nor empty (at most `indent` spaces): a native scan, where a loop over the lines was most of the reading.
+ * The newline before the first line that starts left of the content with text (a line of spaces only is an empty
+ * line of the block, whatever its length): a native scan, where a loop over the lines was most of the reading.
  */
 function stopOf(indent: number): RegExp {
   let r = stops.get(indent)
-  if (!r)
-    stops.set(indent, (r = new RegExp(`\\n(?! {${indent}}(?![ \\t]*(?:\\n|$))| {0,${indent}}\\n)`, 'g')))
+  if (!r) stops.set(indent, (r = new RegExp(`\\n {0,${indent - 1}}[^ \\n]`, 'g')))
   return r
 }
 
