@@ -1,5 +1,3 @@
-import { textKey } from './text-key.js'
-
 /**
  * Writing string scalars the way `kubectl create configmap --dry-run=client -o yaml` does (go-yaml's emitter:
  * literal blocks for multi-line text it accepts, double-quoted scalars folded at 80 columns otherwise), and the
@@ -209,29 +207,32 @@ export function kubectlScalar(value: string, parentIndent: number, column: numbe
  * the reason. `indent` is the block's content indentation relative to the key.
  */
 export function dataScalar(value: string, parentIndent: number, column: number, indent = 2): DataScalar {
-  // A fleet writes the same manifest into every cluster's ConfigMap: a long value is rendered once per placing.
+  // A fleet writes the same manifest into every cluster's ConfigMap, usually the very same string: a long value is
+  // rendered once per placing. Compared by content, which for the same string is no work and for another long
+  // value stops at the first difference (cheaper than a digest, which a value seen once would pay for nothing).
   if (value.length <= LONGEST_UNMEMOISED) return renderData(value, parentIndent, column, indent)
-  const key = `${parentIndent}:${column}:${indent}:${textKey(value)}`
-  let known = rendered.get(key)
+  let known = recentlyRendered.find(
+    r => r.value === value && r.parentIndent === parentIndent && r.column === column && r.indent === indent
+  )
   if (!known) {
-    known = renderData(value, parentIndent, column, indent)
-    if (renderedChars + known.text.length > RENDERED_MAX_CHARS) {
-      rendered.clear()
-      renderedChars = 0
-    }
-    rendered.set(key, known)
-    renderedChars += known.text.length
+    known = { value, parentIndent, column, indent, result: renderData(value, parentIndent, column, indent) }
+    recentlyRendered.unshift(known)
+    recentlyRendered.length = Math.min(recentlyRendered.length, RECENT_RENDERINGS)
   }
-  return { ...known }
+  return { ...known.result }
 }
 
 type DataScalar = { text: string; block: boolean; reason?: string }
 
 const LONGEST_UNMEMOISED = 16_383
-/** Bounded by the characters the renderings hold: past that it starts over. */
-const RENDERED_MAX_CHARS = 64 << 20
-const rendered = new Map<string, DataScalar>()
-let renderedChars = 0
+const RECENT_RENDERINGS = 4
+const recentlyRendered: {
+  value: string
+  parentIndent: number
+  column: number
+  indent: number
+  result: DataScalar
+}[] = []
 
 function renderData(value: string, parentIndent: number, column: number, indent: number): DataScalar {
   if (value.includes('\n')) {
