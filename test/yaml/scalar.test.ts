@@ -142,3 +142,25 @@ describe('plain scalars', () => {
     expect(readBack(text)).toEqual([s, s])
   })
 })
+
+describe('long data values', () => {
+  it('render as a value of their own length would, wherever they are placed, however often', () => {
+    const value = 'apiVersion: v1\nkind: ConfigMap\n# a long manifest\n'.repeat(2_000)
+    const once = (parentIndent: number, column: number, indent: number) =>
+      dataScalar(value, parentIndent, column, indent)
+    // Rendered for one placing, then asked for others: each is the text for its own placing.
+    const a = once(2, 15, 2)
+    const b = once(4, 17, 2)
+    const c = once(2, 15, 4)
+    expect(b.text).toBe(a.text.replace(/^ {4}/gm, '      '))
+    expect(c.text).toBe(a.text.replace(/^ {4}/gm, '      '))
+    expect(once(2, 15, 2)).toEqual(a)
+    // Another value of the same length is not the first one's rendering.
+    const other = value.replace('# a long manifest', '# a lonG manifest')
+    expect(dataScalar(other, 2, 15, 2).text).toContain('# a lonG manifest')
+    // A value that cannot be a block keeps its reason.
+    const tabbed = `${value}\tend\n`
+    expect(dataScalar(tabbed, 2, 15, 2).reason).toMatch(/tab/)
+    expect(dataScalar(tabbed, 2, 15, 2).block).toBe(false)
+  })
+})
