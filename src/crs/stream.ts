@@ -102,12 +102,23 @@ class BlockValues {
 
   constructor(private readonly maxChars: number) {}
 
-  get(text: string, cut: Cut): Block {
+  /**
+   * The value of a cut block whose ending the parser read as `rest` (what follows the placeholder's `x`). The
+   * whole value is kept, one string for every ConfigMap with this block (a value joined per ConfigMap would be
+   * copied again by the first search through it).
+   */
+  get(text: string, cut: Cut, rest: string): Block {
     const block = text.slice(cut.start, cut.end)
-    const key = `${cut.indent}:${textKey(block)}`
+    const key = `${cut.indent}:${JSON.stringify(rest)}:${textKey(block)}`
     let value = this.values.get(key)
     if (value === undefined) {
-      value = unindent(block, cut.indent)
+      const content = unindent(block, cut.indent)
+      let newlines = 0
+      for (let i = rest.indexOf('\n'); i !== -1; i = rest.indexOf('\n', i + 1)) newlines++
+      value = {
+        text: content.text + rest,
+        lines: content.lines + newlines - (rest.endsWith('\n') ? 1 : 0)
+      }
       if (this.chars + value.text.length > this.maxChars) {
         this.values.clear()
         this.chars = 0
@@ -120,16 +131,18 @@ class BlockValues {
 }
 
 interface Block {
-  /** The content lines with their indentation removed, without the last newline (the parser decides the ending). */
+  /** The value. */
   text: string
+  /** How many lines it has, counted as `valueLines` in configmap.ts counts them. */
   lines: number
 }
 
 const blockValues = new BlockValues(64 << 20)
 
+/** The content lines with their indentation removed, without the last newline (the parser decides the ending). */
 function unindent(block: string, indent: number): Block {
   const out: string[] = []
-  for (let p = 0; p < block.length;) {
+  for (let p = 0; p < block.length; ) {
     const nl = block.indexOf('\n', p)
     out.push(nl - p <= indent ? '' : block.slice(p + indent, nl))
     p = nl + 1
@@ -211,12 +224,9 @@ function parseCut(text: string, cuts: readonly Cut[]): ParsedStream | undefined 
       const cut = headers.get(n.range[0])
       if (!cut) return
       if (n.type !== 'BLOCK_LITERAL' || typeof n.value !== 'string' || !n.value.startsWith('x')) return
-      const block = blockValues.get(text, cut)
-      const rest = n.value.slice(1)
-      n.value = block.text + rest
-      let newlines = 0
-      for (let i = rest.indexOf('\n'); i !== -1; i = rest.indexOf('\n', i + 1)) newlines++
-      lineCounts.set(n, block.lines + newlines - (rest.endsWith('\n') ? 1 : 0))
+      const value = blockValues.get(text, cut, n.value.slice(1))
+      n.value = value.text
+      lineCounts.set(n, value.lines)
       restored++
     }
   }

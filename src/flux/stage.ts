@@ -177,7 +177,14 @@ export const fluxStage: Stage = {
       })
     }
 
-    // Each Flux ConfigMap: new install + its other documents (migrated), names moved with the version.
+    // Each Flux ConfigMap: new install + its other documents (migrated), names moved with the version. The
+    // installs are one text per option set, the same string for every ConfigMap: each is digested once.
+    const digests: { text: string; hex: string }[] = []
+    const digestOf = (text: string): string => {
+      let known = digests.find(d => d.text === text)
+      if (!known) digests.push((known = { text, hex: createHash('sha256').update(text).digest('hex') }))
+      return known.hex
+    }
     const renames = { files: [] as Renamed[], configMaps: [] as ConfigMapRename[] }
     const byFile = new Map<string, Install[]>()
     for (const i of inData) byFile.set(i.target.path, [...(byFile.get(i.target.path) ?? []), i])
@@ -217,7 +224,7 @@ export const fluxStage: Stage = {
             component: 'flux',
             version: to,
             source: notes(selected.tag),
-            sha256: createHash('sha256').update(results.get(ofDocument[0])!.content).digest('hex')
+            sha256: digestOf(results.get(ofDocument[0])!.content)
           }
         })
         text = upgraded.change.content!
