@@ -82,6 +82,8 @@ export interface DataChange {
   key: string
   value: string
   from?: string
+  /** A text the value starts with that many values share (a Flux install): its rendering is shared too. */
+  shared?: string
 }
 
 export interface ConfigMapChange {
@@ -432,11 +434,12 @@ function valueEdit(
   value: string,
   key: string,
   step: number,
-  notes: RenderedConfigMap['notes']
+  notes: RenderedConfigMap['notes'],
+  shared?: string
 ): Edit {
   const keyColumn = columnOf(c, e.keySpan.start)
   const indent = (isBlock(e.style) ? blockIndent(c, e, keyColumn) : undefined) ?? step
-  const rendered = dataScalar(value, keyColumn, columnOf(c, e.span.start), indent)
+  const rendered = dataScalar(value, keyColumn, columnOf(c, e.span.start), indent, shared)
   if (rendered.reason) notes.push({ key, reason: rendered.reason })
   const block = isBlock(e.style)
   const end = block ? e.span.end : afterNode(c.text, e.span.end)
@@ -498,7 +501,8 @@ function dataEdits(
       const kf: ScalarField = { value: e.key, span: e.keySpan, line: e.line, style: 'plain' }
       edits.push({ ...e.keySpan, text: nameText(kf, change.key, columnOf(c, e.keySpan.start)) })
     }
-    if (change.value !== e.value) edits.push(valueEdit(c, e, change.value, change.key, step, notes))
+    if (change.value !== e.value)
+      edits.push(valueEdit(c, e, change.value, change.key, step, notes, change.shared))
   }
   for (const e of cm.data) {
     if (used.has(e)) continue

@@ -206,6 +206,8 @@ export const fluxStage: Stage = {
             return [d.entry.key, others === '' ? install : joinDocuments([install, others])] as const
           })
         )
+        // Every ConfigMap's data starts with one of a few installs: their lines are rendered once.
+        const shared = new Map(ofDocument.map(i => [i.inData!.entry.key, results.get(i)!.content] as const))
         for (const c of (companionsOf.get(file) ?? []).filter(c => c.document === document)) {
           const migrated = migratedCompanions.get(c)
           if (migrated !== undefined) values.set(c.entry.key, migrated)
@@ -218,6 +220,7 @@ export const fluxStage: Stage = {
           read: read.get(file),
           document,
           values,
+          shared,
           from,
           to,
           provenance: {

@@ -164,3 +164,34 @@ describe('long data values', () => {
     expect(dataScalar(tabbed, 2, 15, 2).block).toBe(false)
   })
 })
+
+describe('data values that start with a shared text', () => {
+  const install = '---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n\n'.repeat(1_000)
+  const own = (cluster: string) => `---\nkind: Kustomization\nspec:\n  path: ./clusters/${cluster}\n`
+
+  it('render as the whole value does, for each value and placing', () => {
+    for (const [value, parentIndent, indent] of [
+      [install + own('a'), 2, 2],
+      [install + own('b'), 2, 2],
+      [install + own('a'), 4, 2],
+      [install + own('a'), 2, 4],
+      [`${install}${own('a')}\n\n`, 2, 2],
+      [`${install}${own('a').slice(0, -1)}`, 2, 2],
+      [`${install}\n`, 2, 2]
+    ] as const) {
+      expect(dataScalar(value, parentIndent, 15, indent, install)).toEqual(
+        dataScalar(value, parentIndent, 15, indent)
+      )
+    }
+  })
+
+  it('fall back to the whole value where the shared text is not its start, or a block cannot hold it', () => {
+    const other = install.replace('flux-system', 'flux-other')
+    const value = other + own('a')
+    expect(dataScalar(value, 2, 15, 2, install)).toEqual(dataScalar(value, 2, 15, 2))
+    const tabbed = `${install}${own('a')}\tx\n`
+    const r = dataScalar(tabbed, 2, 15, 2, install)
+    expect(r).toEqual(dataScalar(tabbed, 2, 15, 2))
+    expect(r.reason).toMatch(/tab \(line \d+ of the value\)/)
+  })
+})
