@@ -1,8 +1,8 @@
-import { isMap, isScalar, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml'
+import { isMap, isScalar, type Node, type Pair, type YAMLMap } from 'yaml'
 import { FcuError } from '../errors.js'
 import { dataScalar, doubleQuoted, inlineScalar } from '../yaml/scalar.js'
 import { pushAll } from '../arrays.js'
-import { cutValueLines, parseStream } from './stream.js'
+import { cutValueLines, parseStream, type LinePositions } from './stream.js'
 
 /**
  * A ConfigMap file as people really have it (issue 9 item 1): `kubectl create configmap --from-file
@@ -118,7 +118,7 @@ const isBlock = (s: ScalarStyle): boolean => s === 'literal' || s === 'folded'
 interface Context {
   file: string
   text: string
-  lines: LineCounter
+  lines: LinePositions
 }
 
 const lineOf = (c: Context, offset: number): number => c.lines.linePos(offset).line

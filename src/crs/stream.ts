@@ -97,10 +97,32 @@ function stopOf(indent: number): RegExp {
  * holds: past that it starts over, so a long-lived process keeps no more than that.
  */
 class BlockValues {
-  private readonly values = new Map<string, Block>()
+  private readonly blocks = new Map<string, { content: Block; byEnding: Map<string, Block> }>()
   private chars = 0
 
   constructor(private readonly maxChars: number) {}
+
+  /** A cut's content: its lines unindented, and how many lines the cut spans. */
+  private of(text: string, cut: Cut): { content: Block; byEnding: Map<string, Block> } {
+    const block = text.slice(cut.start, cut.end)
+    const key = `${cut.indent}:${textKey(block)}`
+    let known = this.blocks.get(key)
+    if (known === undefined) {
+      known = { content: unindent(block, cut.indent), byEnding: new Map() }
+      if (this.chars + block.length > this.maxChars) {
+        this.blocks.clear()
+        this.chars = 0
+      }
+      this.blocks.set(key, known)
+      this.chars += block.length
+    }
+    return known
+  }
+
+  /** How many lines a cut spans. */
+  lines(text: string, cut: Cut): number {
+    return this.of(text, cut).content.lines
+  }
 
   /**
    * The value of a cut block whose ending the parser read as `rest` (what follows the placeholder's `x`). The
@@ -108,22 +130,16 @@ class BlockValues {
    * copied again by the first search through it).
    */
   get(text: string, cut: Cut, rest: string): Block {
-    const block = text.slice(cut.start, cut.end)
-    const key = `${cut.indent}:${JSON.stringify(rest)}:${textKey(block)}`
-    let value = this.values.get(key)
+    const { content, byEnding } = this.of(text, cut)
+    let value = byEnding.get(rest)
     if (value === undefined) {
-      const content = unindent(block, cut.indent)
       let newlines = 0
       for (let i = rest.indexOf('\n'); i !== -1; i = rest.indexOf('\n', i + 1)) newlines++
       value = {
         text: content.text + rest,
         lines: content.lines + newlines - (rest.endsWith('\n') ? 1 : 0)
       }
-      if (this.chars + value.text.length > this.maxChars) {
-        this.values.clear()
-        this.chars = 0
-      }
-      this.values.set(key, value)
+      byEnding.set(rest, value)
       this.chars += value.text.length
     }
     return value
@@ -142,7 +158,7 @@ const blockValues = new BlockValues(64 << 20)
 /** The content lines with their indentation removed, without the last newline (the parser decides the ending). */
 function unindent(block: string, indent: number): Block {
   const out: string[] = []
-  for (let p = 0; p < block.length; ) {
+  for (let p = 0; p < block.length;) {
     const nl = block.indexOf('\n', p)
     out.push(nl - p <= indent ? '' : block.slice(p + indent, nl))
     p = nl + 1
@@ -159,9 +175,14 @@ const lineCounts = new WeakMap<object, number>()
 export const cutValueLines = (node: unknown): number | undefined =>
   typeof node === 'object' && node !== null ? lineCounts.get(node) : undefined
 
+/** The 1-based line and column of an offset, as the `yaml` package's `LineCounter.linePos` gives them. */
+export interface LinePositions {
+  linePos(offset: number): { line: number; col: number }
+}
+
 export interface ParsedStream {
   docs: Document.Parsed[]
-  lines: LineCounter
+  lines: LinePositions
 }
 
 /** Every document of `text`, as `parseAllDocuments` gives them, with a line counter of the whole text. */
@@ -197,7 +218,8 @@ function parseCut(text: string, cuts: readonly Cut[]): ParsedStream | undefined 
   }
   pieces.push(text.slice(from))
   const envelope = pieces.join('')
-  const docs = parseAllDocuments(envelope, { keepSourceTokens: false })
+  const envelopeLines = new LineCounter()
+  const docs = parseAllDocuments(envelope, { lineCounter: envelopeLines, keepSourceTokens: false })
   if (!Array.isArray(docs) || docs.some(d => d.errors.length > 0)) return undefined
 
   const original = (offset: number): number => {
@@ -234,8 +256,66 @@ function parseCut(text: string, cuts: readonly Cut[]): ParsedStream | undefined 
   // A cut that is not a block scalar of the tree (inside a comment or another scalar): the parser reads it all.
   if (restored !== cuts.length) return undefined
 
-  const lines = new LineCounter()
-  lines.addNewLine(0)
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines.addNewLine(i + 1)
-  return { docs, lines }
+  return {
+    docs,
+    lines: new CutLines(
+      text,
+      envelopeLines,
+      cuts.map(c => ({ ...c, lines: blockValues.lines(text, c) }))
+    )
+  }
+}
+
+/**
+ * Line positions in the whole text from the envelope's: a cut replaced whole lines by one, so a line outside the
+ * cuts keeps its columns and moves down by the lines the cuts before it had. Counting the lines of the whole text
+ * instead was a visible share of reading a fleet.
+ */
+class CutLines implements LinePositions {
+  constructor(
+    private readonly text: string,
+    private readonly envelope: LineCounter,
+    private readonly cuts: readonly (Cut & { lines: number })[]
+  ) {}
+
+  linePos(offset: number): { line: number; col: number } {
+    let shift = 0
+    let extra = 0
+    for (const cut of this.cuts) {
+      if (offset <= cut.start) break
+      if (offset < cut.end) {
+        // Inside a cut (nothing reading a ConfigMap asks): its first line's position, and its lines from there.
+        const starts = this.startsOf(cut)
+        let lo = 0
+        let hi = starts.length - 1
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1
+          if (starts[mid] <= offset) lo = mid
+          else hi = mid - 1
+        }
+        return { line: this.linePos(cut.start).line + lo, col: offset - starts[lo] + 1 }
+      }
+      shift += cut.end - cut.start - (cut.indent + 2)
+      extra += cut.lines - 1
+    }
+    const p = this.envelope.linePos(offset - shift)
+    return { line: p.line + extra, col: p.col }
+  }
+
+  private readonly starts = new Map<Cut, number[]>()
+
+  private startsOf(cut: Cut): number[] {
+    let starts = this.starts.get(cut)
+    if (!starts) {
+      starts = [cut.start]
+      for (
+        let i = this.text.indexOf('\n', cut.start);
+        i !== -1 && i < cut.end - 1;
+        i = this.text.indexOf('\n', i + 1)
+      )
+        starts.push(i + 1)
+      this.starts.set(cut, starts)
+    }
+    return starts
+  }
 }
