@@ -4,7 +4,7 @@ import { loadConfig } from './config/load.js'
 import type { Component, Settings } from './settings/inputs.js'
 import { discoverTargets } from './targets/discover.js'
 import { readRepository, type UnreadFile } from './workspace/repository.js'
-import { applyChanges } from './workspace/transaction.js'
+import { applyChanges, sweptNotice } from './workspace/transaction.js'
 import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
 import { CollectCache, validateRepository, type ValidationInput } from './validate/validator.js'
 import { validateCalicoResources } from './validate/calicoctl.js'
@@ -178,7 +178,7 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
       applyChanges(
         root,
         combined.map(c => ({ path: c.path, content: c.content })),
-        { files: deps.files, stagingDir: deps.tempDir }
+        { files: deps.files, stagingDir: deps.tempDir, swept: sweptNotice(deps.log) }
       )
     )
     result.written = true
