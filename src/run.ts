@@ -61,7 +61,8 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
     // Generator inputs (scripts, env files) are in the tree for the renderer; targets are YAML files.
     const targets = discoverTargets(
       base.files().filter(f => isYamlFile(f.path)),
-      config
+      config,
+      new Set(read.links)
     )
     return { read, base, targets }
   })
