@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { compareFindings, dedupeFindings, type Finding } from './errors.js'
 import type { FindingsOf, RunDeps } from './deps.js'
 import { loadConfig } from './config/load.js'
@@ -5,6 +6,7 @@ import type { Component, Settings } from './settings/inputs.js'
 import { discoverTargets } from './targets/discover.js'
 import { readRepository, type UnreadFile } from './workspace/repository.js'
 import { applyChanges } from './workspace/transaction.js'
+import { TextStore } from './workspace/store.js'
 import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
 import { CollectCache, validateRepository, type ValidationInput } from './validate/validator.js'
 import { validateCalicoResources } from './validate/calicoctl.js'
@@ -55,8 +57,10 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
       ? `Config file: ${config.file}`
       : `No config file (${settings.config} does not exist): targets are found by content, with no exclusions`
   )
+  // The run's texts by digest: workspace files read again when asked, new ones spilled to the scratch directory.
+  const store = new TextStore({ spillDir: path.join(deps.tempDir, 'texts') })
   const { read, base, targets } = await timed(deps.log, 'read', async () => {
-    const read = await readRepository(root, { exec: deps.exec })
+    const read = await readRepository(root, { exec: deps.exec, store })
     const base = new WorkingTree(read.files)
     // Generator inputs (scripts, env files) are in the tree for the renderer; targets are YAML files.
     const targets = discoverTargets(
@@ -106,7 +110,7 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
   const sets: ChangeSet[] = []
   const outcomes = new Map<Component, StageOutcome[]>()
   for (const component of settings.components) {
-    const set = new ChangeSet(component, base)
+    const set = new ChangeSet(component, base, store)
     const done: StageOutcome[] = []
     for (const stage of stages.filter(s => s.component === component)) {
       const outcome = await timed(deps.log, `stage-${stage.name}`, () =>
@@ -119,11 +123,9 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
           deps
         })
       )
-      for (const c of outcome.changes) {
-        if (c.renamedFrom) set.rename(c.renamedFrom, c.path, c.content ?? '')
-        else if (c.content === null) set.delete(c.path, c.reason)
-        else set.write(c.path, c.content, c.reason)
-      }
+      for (const c of outcome.changes) set.apply(c)
+      // The stage's texts are in the store now: what the outcome keeps for the report is not held twice.
+      outcome.changes = []
       done.push(outcome)
     }
     sets.push(set)
@@ -175,11 +177,7 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
       return { result, plan }
     }
     await timed(deps.log, 'write', () =>
-      applyChanges(
-        root,
-        combined.map(c => ({ path: c.path, content: c.content })),
-        { files: deps.files, stagingDir: deps.tempDir }
-      )
+      applyChanges(root, combined, { files: deps.files, stagingDir: deps.tempDir })
     )
     result.written = true
     result.notes.push(

@@ -6,7 +6,8 @@ import { CONFIGMAP_MAX_BYTES } from '../kubernetes/limits.js'
 import { tryParseDocuments } from '../yaml/documents.js'
 import { kustomizationFileNames, type UnreadReason } from '../kustomize/files.js'
 import { inSkippedDirectory, isSkippedDirectory, isYamlPath, toRepoPath } from './paths.js'
-import { readUtf8File } from './text.js'
+import { decodeUtf8, readYamlBytes } from './text.js'
+import { withStoredContent, type TextStore } from './store.js'
 import { FcuError, type Finding } from '../errors.js'
 
 /** The repository as the engine sees it: YAML files by repo-relative path. Read once per run (SPEC §9). */
@@ -91,13 +92,17 @@ export async function readYamlFiles(root: string, options: { exec?: Exec } = {})
  * repository, or larger than a ConfigMap holds, is not read and is listed in `unread`. Only files the listing
  * has are read, so a file git ignores is as absent as it is for Flux.
  */
-export async function readRepository(root: string, options: { exec?: Exec } = {}): Promise<RepositoryRead> {
+export async function readRepository(
+  root: string,
+  options: { exec?: Exec; store?: TextStore } = {}
+): Promise<RepositoryRead> {
   const listed = await listFiles(root, options.exec)
   const byPath = new Map(listed.map(f => [f.path, f]))
   const yaml = await yamlEntries(root, listed)
   const { files, refused } = await readAll(
     root,
-    yaml.filter(f => f.kind === 'file')
+    yaml.filter(f => f.kind === 'file'),
+    options.store
   )
   const have = new Set(files.map(f => f.path))
   const realRoot = await fs.realpath(root)
@@ -188,25 +193,39 @@ function generatorInputs(file: RepoFile): string[] {
   return out
 }
 
+/** Files read at once: enough to keep the disk busy, few enough that a large repository is never all in memory. */
+const READ_CONCURRENCY = 8
+
 async function readAll(
   root: string,
-  listed: readonly Listed[]
+  listed: readonly Listed[],
+  store?: TextStore
 ): Promise<{ files: RepoFile[]; refused: { path: string; error: FcuError }[] }> {
-  const read = await Promise.all(
-    [...listed]
-      .map(f => f.path)
-      .sort()
-      .map(async p => {
-        try {
-          return { path: p, content: await readUtf8File(path.join(root, ...p.split('/')), p) }
-        } catch (e) {
-          if (e instanceof FcuError && e.code === 'manifest') return { path: p, error: e }
-          throw e
+  const paths = listed.map(f => f.path).sort()
+  const read: ({ file: RepoFile } | { path: string; error: FcuError })[] = new Array(paths.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < paths.length) {
+      const i = next++
+      const p = paths[i]
+      const abs = path.join(root, ...p.split('/'))
+      try {
+        const { bytes, mtimeMs } = await readYamlBytes(abs, p)
+        const content = decodeUtf8(bytes, p)
+        read[i] = {
+          file: store
+            ? withStoredContent({ path: p }, store.addFile(p, abs, bytes, content, mtimeMs), store)
+            : { path: p, content }
         }
-      })
-  )
+      } catch (e) {
+        if (e instanceof FcuError && e.code === 'manifest') read[i] = { path: p, error: e }
+        else throw e
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, paths.length) }, worker))
   return {
-    files: read.filter((r): r is RepoFile => 'content' in r),
+    files: read.flatMap(r => ('file' in r ? [r.file] : [])),
     refused: read.filter((r): r is { path: string; error: FcuError } => 'error' in r)
   }
 }

@@ -3,12 +3,18 @@ import path from 'node:path'
 import { FcuError } from '../errors.js'
 import type { Files } from '../deps.js'
 import { insideWorkspace } from './paths.js'
+import { storedContent } from './store.js'
 
-/** One change to the working tree: new content, or null to delete the file. */
+/**
+ * One change to the working tree: new content, or null to delete the file. A content kept in a `TextStore` is read
+ * when its file is staged, one file at a time.
+ */
 export interface FileChange {
   path: string
   content: string | null
 }
+
+const deletes = (c: FileChange): boolean => !storedContent(c) && c.content === null
 
 const missing = (e: unknown): boolean => (e as { code?: unknown }).code === 'ENOENT'
 
@@ -59,7 +65,7 @@ interface Staged {
  */
 export async function applyChanges(
   root: string,
-  changes: FileChange[],
+  changes: readonly FileChange[],
   options: ApplyOptions = {}
 ): Promise<void> {
   const files = options.files ?? nodeFiles
@@ -93,7 +99,7 @@ export async function applyChanges(
           hint: 'Move the directory away (the upgrade writes a file at this path), or exclude the file in the config.'
         })
       }
-      if (stat && stat.isFile() && c.content !== null && !(await files.writable(abs))) {
+      if (stat && stat.isFile() && !deletes(c) && !(await files.writable(abs))) {
         throw new FcuError('write', `Cannot write ${c.path}: the file is read-only`, {
           location: { file: c.path },
           hint: 'Make the file writable (chmod u+w) for the job, or exclude it in the config.'
@@ -113,11 +119,11 @@ export async function applyChanges(
           ? path.join(options.stagingDir!, `${id}.${kind}`)
           : path.join(dir, `.${path.basename(abs)}.${id}.${kind}`)
       const entry: Staged = { rel: c.path, abs, backup: stage('bak'), existed: stat !== undefined }
-      if (c.content !== null) {
+      if (!deletes(c)) {
         for (const d of await makeDirs(files, dir)) created.push(d)
         entry.tmp = stage('tmp')
         staged.push(entry)
-        await files.writeFile(entry.tmp, c.content, stat ? stat.mode & 0o7777 : undefined)
+        await files.writeFile(entry.tmp, c.content!, stat ? stat.mode & 0o7777 : undefined)
       } else staged.push(entry)
     }
   } catch (e) {

@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto'
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { FcuError } from '../errors.js'
+import { decodeUtf8 } from './text.js'
+
+/** A text kept by a `TextStore`: what it is (SHA-256 of its UTF-8 bytes) and its size, without the text. */
+export interface StoredText {
+  readonly digest: string
+  readonly bytes: number
+}
+
+/** Where a text can be read back from: a file of the workspace as read (checked unchanged), or one the store wrote. */
+interface Source {
+  abs: string
+  /** The repository path, for messages; absent for a file the store wrote. */
+  file?: string
+  size: number
+  mtimeMs?: number
+}
+
+/** Texts read or made recently, by digest; sized for a fleet's largest files without holding the fleet. */
+const DEFAULT_CACHE_BYTES = 48 * 1024 * 1024
+
+/** Recent `put` calls compared by identity first: a stage writes one regenerated text into many clusters. */
+const RECENT_PUTS = 8
+
+/**
+ * The texts of one run, held by digest so that a run's memory does not grow with the repository: a workspace file
+ * is read again from the workspace when asked for (its size and mtime checked), a new text is written once to the
+ * spill folder (under the run's scratch directory) and read back from there, and only the texts used last stay in
+ * memory, up to a byte budget. Identical texts are one string, read and stored once. Without a spill folder (tests,
+ * small trees) new texts stay in memory.
+ */
+export class TextStore {
+  private readonly cache = new Map<string, string>()
+  private cachedBytes = 0
+  private readonly sources = new Map<string, Source>()
+  private readonly pinned = new Map<string, string>()
+  private readonly recent: { text: string; ref: StoredText }[] = []
+  private spillReady = false
+  readonly cacheBytes: number
+
+  constructor(private readonly options: { spillDir?: string; cacheBytes?: number } = {}) {
+    this.cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES
+  }
+
+  /** Registers a workspace file just read (its bytes already checked as UTF-8), keeping the text while it is recent. */
+  addFile(file: string, abs: string, bytes: Buffer, text: string, mtimeMs: number): StoredText {
+    const ref = { digest: digestOf(bytes), bytes: bytes.length }
+    if (!this.sources.has(ref.digest) && !this.pinned.has(ref.digest))
+      this.sources.set(ref.digest, { abs, file, size: bytes.length, mtimeMs })
+    this.remember(ref.digest, this.cache.get(ref.digest) ?? text)
+    return ref
+  }
+
+  /** Keeps a text made during the run: spilled once per digest when there is a spill folder, else held. */
+  put(text: string): StoredText {
+    for (const r of this.recent) if (r.text === text) return r.ref
+    const bytes = Buffer.from(text, 'utf8')
+    const ref = { digest: digestOf(bytes), bytes: bytes.length }
+    if (!this.sources.has(ref.digest) && !this.pinned.has(ref.digest)) {
+      const dir = this.options.spillDir
+      if (dir) {
+        if (!this.spillReady) {
+          mkdirSync(dir, { recursive: true })
+          this.spillReady = true
+        }
+        const abs = path.join(dir, ref.digest)
+        writeFileSync(abs, bytes, { flag: 'wx' })
+        this.sources.set(ref.digest, { abs, size: bytes.length })
+      } else this.pinned.set(ref.digest, text)
+    }
+    this.remember(ref.digest, text)
+    this.recent.unshift({ text, ref })
+    if (this.recent.length > RECENT_PUTS) this.recent.pop()
+    return ref
+  }
+
+  /** The text of `ref`, from memory when it was used recently, else read back. */
+  text(ref: StoredText): string {
+    const hit = this.cache.get(ref.digest)
+    if (hit !== undefined) {
+      // Most recently used last: a Map iterates in insertion order, so the first key is the one to drop.
+      this.cache.delete(ref.digest)
+      this.cache.set(ref.digest, hit)
+      return hit
+    }
+    const held = this.pinned.get(ref.digest)
+    if (held !== undefined) return held
+    const source = this.sources.get(ref.digest)
+    if (!source) throw new FcuError('internal', `no text stored for ${ref.digest}`)
+    const text = decodeUtf8(readBack(source), source.file ?? source.abs)
+    this.remember(ref.digest, text)
+    return text
+  }
+
+  private remember(digest: string, text: string): void {
+    if (this.cache.has(digest)) {
+      this.cache.delete(digest)
+      this.cache.set(digest, text)
+      return
+    }
+    // A text larger than the whole budget is read back each time rather than evicting everything else.
+    if (text.length > this.cacheBytes) return
+    this.cache.set(digest, text)
+    this.cachedBytes += text.length
+    for (const [k, v] of this.cache) {
+      if (this.cachedBytes <= this.cacheBytes) break
+      this.cache.delete(k)
+      this.cachedBytes -= v.length
+    }
+  }
+}
+
+/** A file's bytes, refused when it is no longer the file the run read (edited meanwhile). */
+function readBack(source: Source): Buffer {
+  const fd = openSync(source.abs, 'r')
+  try {
+    const stat = fstatSync(fd)
+    if (stat.size !== source.size || (source.mtimeMs !== undefined && stat.mtimeMs !== source.mtimeMs)) {
+      throw new FcuError(
+        'manifest',
+        `${source.file ?? source.abs} changed on disk while the run was reading it`,
+        {
+          location: source.file ? { file: source.file } : {},
+          hint: 'Run again when nothing else writes the working tree.'
+        }
+      )
+    }
+    const bytes = Buffer.allocUnsafe(source.size)
+    for (let at = 0; at < bytes.length;) {
+      const n = readSync(fd, bytes, at, bytes.length - at, at)
+      if (n === 0)
+        throw new FcuError('manifest', `${source.file ?? source.abs} was truncated while the run read it`)
+      at += n
+    }
+    return bytes
+  } finally {
+    closeSync(fd)
+  }
+}
+
+const digestOf = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
+
+/** The stored text behind an object's `content`, for objects made by `withStoredContent`. */
+const stored = new WeakMap<object, { ref: StoredText; store: TextStore }>()
+
+/**
+ * Gives `target` a `content` read from the store when asked (an enumerable getter, so spreading or comparing the
+ * object sees the text), and remembers where it is, so that trees, plans and writes pass it on without reading it.
+ */
+export function withStoredContent<T extends object>(
+  target: T,
+  ref: StoredText,
+  store: TextStore
+): T & { readonly content: string } {
+  Object.defineProperty(target, 'content', {
+    get: () => store.text(ref),
+    enumerable: true,
+    configurable: true
+  })
+  stored.set(target, { ref, store })
+  return target as T & { readonly content: string }
+}
+
+/** Where the `content` of an object made by `withStoredContent` is kept; undefined for any other object. */
+export const storedContent = (o: object): { ref: StoredText; store: TextStore } | undefined => stored.get(o)
