@@ -3,10 +3,11 @@ import { compareFindings, dedupeFindings, type Finding } from './errors.js'
 import type { FindingsOf, RunDeps } from './deps.js'
 import { loadConfig } from './config/load.js'
 import type { Component, Settings } from './settings/inputs.js'
-import { discoverTargets } from './targets/discover.js'
+import { detectTargetType, discoverTargets } from './targets/discover.js'
+import type { TargetType } from './config/config.js'
 import { readRepository, type UnreadFile } from './workspace/repository.js'
 import { applyChanges } from './workspace/transaction.js'
-import { TextStore } from './workspace/store.js'
+import { storedContent, TextStore } from './workspace/store.js'
 import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
 import { CollectCache, validateRepository, type ValidationInput } from './validate/validator.js'
 import { validateCalicoResources } from './validate/calicoctl.js'
@@ -63,9 +64,17 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
     const read = await readRepository(root, { exec: deps.exec, store })
     const base = new WorkingTree(read.files)
     // Generator inputs (scripts, env files) are in the tree for the renderer; targets are YAML files.
+    // A fleet holds the same file in many clusters: each distinct content is recognised once.
+    const types = new Map<string, TargetType | undefined>()
     const targets = discoverTargets(
       base.files().filter(f => isYamlFile(f.path)),
-      config
+      config,
+      f => {
+        const digest = storedContent(f)?.ref.digest
+        if (digest === undefined) return detectTargetType(f.content)
+        if (!types.has(digest)) types.set(digest, detectTargetType(f.content))
+        return types.get(digest)
+      }
     )
     return { read, base, targets }
   })

@@ -31,12 +31,16 @@ export function detectTargetType(content: string): TargetType | undefined {
  * detected file or adding files discovery missed. A configured path that does not exist is an error naming the
  * config line's file, not a silent no-op.
  */
-export function discoverTargets(files: RepoFile[], config: RepoConfig): DiscoveredTarget[] {
+export function discoverTargets(
+  files: RepoFile[],
+  config: RepoConfig,
+  detect: (file: RepoFile) => TargetType | undefined = f => detectTargetType(f.content)
+): DiscoveredTarget[] {
   const excluded = (p: string) => config.exclude.some(g => minimatch(p, g, { dot: true }))
   const byPath = new Map<string, DiscoveredTarget>()
   for (const f of files) {
     if (excluded(f.path)) continue
-    const type = detectTargetType(f.content)
+    const type = detect(f)
     if (type) byPath.set(f.path, { path: f.path, type, source: 'detected' })
   }
   const known = new Set(files.map(f => f.path))

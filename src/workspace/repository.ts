@@ -6,7 +6,7 @@ import { CONFIGMAP_MAX_BYTES } from '../kubernetes/limits.js'
 import { tryParseDocuments } from '../yaml/documents.js'
 import { kustomizationFileNames, type UnreadReason } from '../kustomize/files.js'
 import { inSkippedDirectory, isSkippedDirectory, isYamlPath, toRepoPath } from './paths.js'
-import { decodeUtf8, readYamlBytes } from './text.js'
+import { checkUtf8, decodeUtf8, readYamlBytes } from './text.js'
 import { withStoredContent, type TextStore } from './store.js'
 import { FcuError, type Finding } from '../errors.js'
 
@@ -193,41 +193,28 @@ function generatorInputs(file: RepoFile): string[] {
   return out
 }
 
-/** Files read at once: enough to keep the disk busy, few enough that a large repository is never all in memory. */
-const READ_CONCURRENCY = 8
-
 async function readAll(
   root: string,
   listed: readonly Listed[],
   store?: TextStore
 ): Promise<{ files: RepoFile[]; refused: { path: string; error: FcuError }[] }> {
-  const paths = listed.map(f => f.path).sort()
-  const read: ({ file: RepoFile } | { path: string; error: FcuError })[] = new Array(paths.length)
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < paths.length) {
-      const i = next++
-      const p = paths[i]
-      const abs = path.join(root, ...p.split('/'))
-      try {
-        const { bytes, mtimeMs } = await readYamlBytes(abs, p)
-        const content = decodeUtf8(bytes, p)
-        read[i] = {
-          file: store
-            ? withStoredContent({ path: p }, store.addFile(p, abs, bytes, content, mtimeMs), store)
-            : { path: p, content }
-        }
-      } catch (e) {
-        if (e instanceof FcuError && e.code === 'manifest') read[i] = { path: p, error: e }
-        else throw e
-      }
+  const files: RepoFile[] = []
+  const refused: { path: string; error: FcuError }[] = []
+  // One file in memory at a time: with a store, what stays is its digest (and the text, while the store has room).
+  for (const p of listed.map(f => f.path).sort()) {
+    const abs = path.join(root, ...p.split('/'))
+    try {
+      const { bytes, mtimeMs } = readYamlBytes(abs, p)
+      if (store) {
+        checkUtf8(bytes, p)
+        files.push(withStoredContent({ path: p }, store.addFile(p, abs, bytes, mtimeMs), store))
+      } else files.push({ path: p, content: decodeUtf8(bytes, p) })
+    } catch (e) {
+      if (e instanceof FcuError && e.code === 'manifest') refused.push({ path: p, error: e })
+      else throw e
     }
   }
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, paths.length) }, worker))
-  return {
-    files: read.flatMap(r => ('file' in r ? [r.file] : [])),
-    refused: read.filter((r): r is { path: string; error: FcuError } => 'error' in r)
-  }
+  return { files, refused }
 }
 
 /**

@@ -19,8 +19,14 @@ interface Source {
   mtimeMs?: number
 }
 
-/** Texts read or made recently, by digest; sized for a fleet's largest files without holding the fleet. */
-const DEFAULT_CACHE_BYTES = 48 * 1024 * 1024
+/**
+ * Texts kept in memory: the first ones met stay for the run (a small repository is read once), and the ones used
+ * last (a stage reading a file again right after). A run reads the whole tree several times over in the same
+ * order (discovery, reference following, each validation), for which least-recently-used alone would keep
+ * nothing: each text would be dropped just before it is asked for again.
+ */
+const DEFAULT_RESIDENT_CHARS = 64 * 1024 * 1024
+const DEFAULT_RECENT_CHARS = 32 * 1024 * 1024
 
 /** Recent `put` calls compared by identity first: a stage writes one regenerated text into many clusters. */
 const RECENT_PUTS = 8
@@ -33,24 +39,34 @@ const RECENT_PUTS = 8
  * small trees) new texts stay in memory.
  */
 export class TextStore {
+  private readonly resident = new Map<string, string>()
+  private residentChars = 0
   private readonly cache = new Map<string, string>()
-  private cachedBytes = 0
+  private cachedChars = 0
   private readonly sources = new Map<string, Source>()
   private readonly pinned = new Map<string, string>()
   private readonly recent: { text: string; ref: StoredText }[] = []
   private spillReady = false
-  readonly cacheBytes: number
+  private readonly residentBudget: number
+  private readonly recentBudget: number
 
-  constructor(private readonly options: { spillDir?: string; cacheBytes?: number } = {}) {
-    this.cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES
+  constructor(
+    private readonly options: { spillDir?: string; residentChars?: number; recentChars?: number } = {}
+  ) {
+    this.residentBudget = options.residentChars ?? DEFAULT_RESIDENT_CHARS
+    this.recentBudget = options.recentChars ?? DEFAULT_RECENT_CHARS
   }
 
-  /** Registers a workspace file just read (its bytes already checked as UTF-8), keeping the text while it is recent. */
-  addFile(file: string, abs: string, bytes: Buffer, text: string, mtimeMs: number): StoredText {
+  /**
+   * Registers a workspace file just read, its bytes checked as UTF-8. Decoded only while the texts kept for the run
+   * have room: the others are decoded when first asked for, and most files are never asked for.
+   */
+  addFile(file: string, abs: string, bytes: Buffer, mtimeMs: number): StoredText {
     const ref = { digest: digestOf(bytes), bytes: bytes.length }
     if (!this.sources.has(ref.digest) && !this.pinned.has(ref.digest))
       this.sources.set(ref.digest, { abs, file, size: bytes.length, mtimeMs })
-    this.remember(ref.digest, this.cache.get(ref.digest) ?? text)
+    if (this.inMemory(ref.digest) === undefined && this.residentChars + bytes.length <= this.residentBudget)
+      this.remember(ref.digest, decodeUtf8(bytes, file))
     return ref
   }
 
@@ -77,38 +93,54 @@ export class TextStore {
     return ref
   }
 
-  /** The text of `ref`, from memory when it was used recently, else read back. */
+  /** The text of `ref`, from memory when it is kept there, else read back. */
   text(ref: StoredText): string {
-    const hit = this.cache.get(ref.digest)
-    if (hit !== undefined) {
-      // Most recently used last: a Map iterates in insertion order, so the first key is the one to drop.
-      this.cache.delete(ref.digest)
-      this.cache.set(ref.digest, hit)
-      return hit
+    const known = this.inMemory(ref.digest)
+    if (known !== undefined) {
+      this.remember(ref.digest, known)
+      return known
     }
-    const held = this.pinned.get(ref.digest)
-    if (held !== undefined) return held
-    const source = this.sources.get(ref.digest)
-    if (!source) throw new FcuError('internal', `no text stored for ${ref.digest}`)
-    const text = decodeUtf8(readBack(source), source.file ?? source.abs)
+    const text = decodeUtf8(readBack(this.source(ref)), this.source(ref).file ?? ref.digest)
     this.remember(ref.digest, text)
     return text
   }
 
+  /** The UTF-8 bytes of `ref`, for writing it: read from its file without decoding, where it has one. */
+  bytes(ref: StoredText): Buffer {
+    const held = this.pinned.get(ref.digest)
+    return held !== undefined ? Buffer.from(held, 'utf8') : readBack(this.source(ref))
+  }
+
+  private source(ref: StoredText): Source {
+    const source = this.sources.get(ref.digest)
+    if (!source) throw new FcuError('internal', `no text stored for ${ref.digest}`)
+    return source
+  }
+
+  private inMemory(digest: string): string | undefined {
+    return this.pinned.get(digest) ?? this.resident.get(digest) ?? this.cache.get(digest)
+  }
+
   private remember(digest: string, text: string): void {
-    if (this.cache.has(digest)) {
-      this.cache.delete(digest)
+    if (this.pinned.has(digest) || this.resident.has(digest)) return
+    if (this.residentChars + text.length <= this.residentBudget) {
+      if (this.cache.delete(digest)) this.cachedChars -= text.length
+      this.resident.set(digest, text)
+      this.residentChars += text.length
+      return
+    }
+    // Most recently used last: a Map iterates in insertion order, so the first key is the one to drop.
+    if (this.cache.delete(digest)) {
       this.cache.set(digest, text)
       return
     }
-    // A text larger than the whole budget is read back each time rather than evicting everything else.
-    if (text.length > this.cacheBytes) return
+    if (text.length > this.recentBudget) return
     this.cache.set(digest, text)
-    this.cachedBytes += text.length
+    this.cachedChars += text.length
     for (const [k, v] of this.cache) {
-      if (this.cachedBytes <= this.cacheBytes) break
+      if (this.cachedChars <= this.recentBudget) break
       this.cache.delete(k)
-      this.cachedBytes -= v.length
+      this.cachedChars -= v.length
     }
   }
 }

@@ -1,5 +1,5 @@
 import { isAscii, isUtf8 } from 'node:buffer'
-import { promises as fs } from 'node:fs'
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs'
 import { FcuError } from '../errors.js'
 
 /**
@@ -15,14 +15,18 @@ export const MAX_YAML_FILE_BYTES = 16 * 1024 * 1024
  * byte would be written back changed). A byte order mark stays in the text, so a file written back keeps it.
  */
 export async function readUtf8File(abs: string, file: string): Promise<string> {
-  return decodeUtf8((await readYamlBytes(abs, file)).bytes, file)
+  return decodeUtf8(readYamlBytes(abs, file).bytes, file)
 }
 
-/** A YAML file's bytes and the mtime they are of, refused unread past `MAX_YAML_FILE_BYTES`. */
-export async function readYamlBytes(abs: string, file: string): Promise<{ bytes: Buffer; mtimeMs: number }> {
-  const handle = await fs.open(abs, 'r')
+/**
+ * A YAML file's bytes and the mtime they are of, refused unread past `MAX_YAML_FILE_BYTES`. Synchronous: a
+ * repository's files are read one after the other, with nothing else to wait for, and a thread-pool round trip per
+ * file would cost more than the read.
+ */
+export function readYamlBytes(abs: string, file: string): { bytes: Buffer; mtimeMs: number } {
+  const fd = openSync(abs, 'r')
   try {
-    const { size, mtimeMs } = await handle.stat()
+    const { size, mtimeMs } = fstatSync(fd)
     if (size > MAX_YAML_FILE_BYTES) {
       throw new FcuError(
         'manifest',
@@ -33,9 +37,9 @@ export async function readYamlBytes(abs: string, file: string): Promise<{ bytes:
         }
       )
     }
-    return { bytes: await handle.readFile(), mtimeMs }
+    return { bytes: readFileSync(fd), mtimeMs }
   } finally {
-    await handle.close()
+    closeSync(fd)
   }
 }
 
@@ -44,8 +48,13 @@ export async function readYamlBytes(abs: string, file: string): Promise<{ bytes:
  * which decodes as Latin-1 (one byte per character, no validation to do); `isAscii` and `isUtf8` scan with SIMD.
  */
 export function decodeUtf8(bytes: Buffer, file: string): string {
-  if (isAscii(bytes)) return bytes.toString('latin1')
-  if (isUtf8(bytes)) return bytes.toString('utf8')
+  checkUtf8(bytes, file)
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8')
+}
+
+/** Refuses bytes that are not UTF-8, naming the line and offset of the first bad byte. */
+export function checkUtf8(bytes: Buffer, file: string): void {
+  if (isAscii(bytes) || isUtf8(bytes)) return
   const offset = firstInvalidUtf8(bytes)
   let line = 1
   for (let i = bytes.indexOf(0x0a); i >= 0 && i < offset; i = bytes.indexOf(0x0a, i + 1)) line++

@@ -16,6 +16,12 @@ export interface FileChange {
 
 const deletes = (c: FileChange): boolean => !storedContent(c) && c.content === null
 
+/** What to write: a stored content as the bytes its store has (not decoded and encoded again), else the text. */
+const contentBytes = (c: FileChange): string | Uint8Array => {
+  const s = storedContent(c)
+  return s ? s.store.bytes(s.ref) : c.content!
+}
+
 const missing = (e: unknown): boolean => (e as { code?: unknown }).code === 'ENOENT'
 
 /** The real filesystem. */
@@ -123,7 +129,7 @@ export async function applyChanges(
         for (const d of await makeDirs(files, dir)) created.push(d)
         entry.tmp = stage('tmp')
         staged.push(entry)
-        await files.writeFile(entry.tmp, c.content!, stat ? stat.mode & 0o7777 : undefined)
+        await files.writeFile(entry.tmp, contentBytes(c), stat ? stat.mode & 0o7777 : undefined)
       } else staged.push(entry)
     }
   } catch (e) {
