@@ -7,7 +7,7 @@ import { detectTargetType, discoverTargets } from './targets/discover.js'
 import type { TargetType } from './config/config.js'
 import { readRepository, type UnreadFile } from './workspace/repository.js'
 import { applyChanges } from './workspace/transaction.js'
-import { storedContent, TextStore } from './workspace/store.js'
+import { storedContent, TextStore, withStoredContent } from './workspace/store.js'
 import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
 import { CollectCache, validateRepository, type ValidationInput } from './validate/validator.js'
 import { validateCalicoResources } from './validate/calicoctl.js'
@@ -129,7 +129,8 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
           targets,
           config,
           upstream,
-          deps
+          deps,
+          keep: c => (c.content === null ? c : withStoredContent({ ...c }, store.put(c.content), store))
         })
       )
       for (const c of outcome.changes) set.apply(c)

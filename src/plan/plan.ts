@@ -3,7 +3,7 @@ import type { Component } from '../settings/inputs.js'
 import { mergeEdits } from './merge-lines.js'
 import type { WorkingTree } from './tree.js'
 import type { StageChange } from './stage.js'
-import { storedContent, withStoredContent, type TextStore } from '../workspace/store.js'
+import { passContent, storedContent, withStoredContent, type TextStore } from '../workspace/store.js'
 
 /**
  * The plan of a run: the repository as read and, per component, the file changes that upgrade it. Each component's
@@ -114,10 +114,9 @@ function carry<T extends object>(
   from: { content: string | null },
   store: TextStore | undefined
 ): T & { content: string | null } {
-  const s = storedContent(from)
-  if (s) return withStoredContent(to, s.ref, s.store)
-  if (store && from.content !== null) return withStoredContent(to, store.put(from.content), store)
-  return Object.assign(to, { content: from.content })
+  if (store && !storedContent(from) && from.content !== null)
+    return withStoredContent(to, store.put(from.content), store)
+  return passContent(to, from)
 }
 
 /** Only the content of a change, as an object `carry` reads it from, without reading a stored content. */

@@ -25,7 +25,7 @@ interface Source {
  * order (discovery, reference following, each validation), for which least-recently-used alone would keep
  * nothing: each text would be dropped just before it is asked for again.
  */
-const DEFAULT_RESIDENT_CHARS = 64 * 1024 * 1024
+const DEFAULT_RESIDENT_CHARS = 192 * 1024 * 1024
 const DEFAULT_RECENT_CHARS = 32 * 1024 * 1024
 
 /** Recent `put` calls compared by identity first: a stage writes one regenerated text into many clusters. */
@@ -198,3 +198,15 @@ export function withStoredContent<T extends object>(
 
 /** Where the `content` of an object made by `withStoredContent` is kept; undefined for any other object. */
 export const storedContent = (o: object): { ref: StoredText; store: TextStore } | undefined => stored.get(o)
+
+/** Whether an object's `content` is `null` (a removal), without reading a stored content. */
+export const removes = (o: { content: string | null }): boolean => !stored.has(o) && o.content === null
+
+/** `target` with the content of `from`: a stored content passed on unread, anything else as it is. */
+export function passContent<T extends object>(
+  target: T,
+  from: { content: string | null }
+): T & { content: string | null } {
+  const s = stored.get(from)
+  return s ? withStoredContent(target, s.ref, s.store) : Object.assign(target, { content: from.content })
+}

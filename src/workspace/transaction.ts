@@ -3,7 +3,7 @@ import path from 'node:path'
 import { FcuError } from '../errors.js'
 import type { Files } from '../deps.js'
 import { insideWorkspace } from './paths.js'
-import { storedContent } from './store.js'
+import { removes, storedContent } from './store.js'
 
 /**
  * One change to the working tree: new content, or null to delete the file. A content kept in a `TextStore` is read
@@ -14,7 +14,7 @@ export interface FileChange {
   content: string | null
 }
 
-const deletes = (c: FileChange): boolean => !storedContent(c) && c.content === null
+const deletes = removes
 
 /** What to write: a stored content as the bytes its store has (not decoded and encoded again), else the text. */
 const contentBytes = (c: FileChange): string | Uint8Array => {
