@@ -20,10 +20,13 @@ interface Source {
 }
 
 /**
- * Texts kept in memory: the first ones met stay for the run (a small repository is read once), and the ones used
- * last (a stage reading a file again right after). A run reads the whole tree several times over in the same
- * order (discovery, reference following, each validation), for which least-recently-used alone would keep
- * nothing: each text would be dropped just before it is asked for again.
+ * Texts kept in memory. The first ones met stay for the run, read files and new texts alike, so a repository
+ * whose texts fit is read once and nothing is written twice. Past that, the ones used last are kept too (a stage
+ * reading a file again right after). Least-recently-used alone would keep nothing useful: a run reads the whole
+ * tree several times over in the same order (discovery, references, each validation), so each text would be
+ * dropped just before it is asked for again. The resident budget is large because a reader that keeps a text it
+ * was given (a parse cache) holds a second copy of each text read back: JavaScript has no weak reference to a
+ * string through which the store could hand out the copy already in memory.
  */
 const DEFAULT_RESIDENT_CHARS = 192 * 1024 * 1024
 const DEFAULT_RECENT_CHARS = 32 * 1024 * 1024
@@ -32,11 +35,11 @@ const DEFAULT_RECENT_CHARS = 32 * 1024 * 1024
 const RECENT_PUTS = 8
 
 /**
- * The texts of one run, held by digest so that a run's memory does not grow with the repository: a workspace file
- * is read again from the workspace when asked for (its size and mtime checked), a new text is written once to the
- * spill folder (under the run's scratch directory) and read back from there, and only the texts used last stay in
- * memory, up to a byte budget. Identical texts are one string, read and stored once. Without a spill folder (tests,
- * small trees) new texts stay in memory.
+ * The texts of one run, held by digest so that a run's memory does not grow with the repository. A workspace file
+ * is registered with its digest as it is read and, once the texts kept in memory are over budget, read again
+ * from the workspace when asked for (its size and mtime checked); a new text past that budget is written once to
+ * the spill folder (under the run's scratch directory) and read back from there. Identical texts are one string,
+ * read and stored once. Without a spill folder (tests, small trees) new texts stay in memory.
  */
 export class TextStore {
   private readonly resident = new Map<string, string>()
@@ -77,7 +80,8 @@ export class TextStore {
     const ref = { digest: digestOf(bytes), bytes: bytes.length }
     if (!this.sources.has(ref.digest) && !this.pinned.has(ref.digest)) {
       const dir = this.options.spillDir
-      if (dir) {
+      // Written to disk only past the budget of texts kept for the run: a small run writes nothing twice.
+      if (dir && this.residentChars + text.length > this.residentBudget) {
         if (!this.spillReady) {
           mkdirSync(dir, { recursive: true })
           this.spillReady = true
@@ -85,7 +89,10 @@ export class TextStore {
         const abs = path.join(dir, ref.digest)
         writeFileSync(abs, bytes, { flag: 'wx' })
         this.sources.set(ref.digest, { abs, size: bytes.length })
-      } else this.pinned.set(ref.digest, text)
+      } else {
+        this.pinned.set(ref.digest, text)
+        if (dir) this.residentChars += text.length
+      }
     }
     this.remember(ref.digest, text)
     this.recent.unshift({ text, ref })
