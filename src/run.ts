@@ -7,7 +7,7 @@ import { detectTargetType, discoverTargets } from './targets/discover.js'
 import type { TargetType } from './config/config.js'
 import { readRepository, type UnreadFile } from './workspace/repository.js'
 import { applyChanges } from './workspace/transaction.js'
-import { storedContent, TextStore, withStoredContent } from './workspace/store.js'
+import { contentDigest, TextStore, withStoredContent } from './workspace/store.js'
 import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
 import { CollectCache, validateRepository, type ValidationInput } from './validate/validator.js'
 import { validateCalicoResources } from './validate/calicoctl.js'
@@ -70,7 +70,7 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
       base.files().filter(f => isYamlFile(f.path)),
       config,
       f => {
-        const digest = storedContent(f)?.ref.digest
+        const digest = contentDigest(f)
         if (digest === undefined) return detectTargetType(f.content)
         if (!types.has(digest)) types.set(digest, detectTargetType(f.content))
         return types.get(digest)
@@ -130,7 +130,10 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
           config,
           upstream,
           deps,
-          keep: c => (c.content === null ? c : withStoredContent({ ...c }, store.put(c.content), store))
+          keep: c =>
+            contentDigest(c) !== undefined || c.content === null
+              ? c
+              : withStoredContent({ ...c }, store.put(c.content), store)
         })
       )
       for (const c of outcome.changes) set.apply(c)

@@ -217,3 +217,9 @@ export function passContent<T extends object>(
   const s = stored.get(from)
   return s ? withStoredContent(target, s.ref, s.store) : Object.assign(target, { content: from.content })
 }
+
+/**
+ * The SHA-256 of an object's stored content (hex), for keying work done on a text by its digest without reading
+ * it (a parse cache): undefined for an object whose content is not in a store.
+ */
+export const contentDigest = (o: object): string | undefined => stored.get(o)?.ref.digest
