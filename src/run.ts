@@ -6,7 +6,7 @@ import type { Component, Settings } from './settings/inputs.js'
 import { detectTargetType, discoverTargets } from './targets/discover.js'
 import type { TargetType } from './config/config.js'
 import { readRepository, type UnreadFile } from './workspace/repository.js'
-import { applyChanges } from './workspace/transaction.js'
+import { applyChanges, sweptNotice } from './workspace/transaction.js'
 import { contentDigest, TextStore, withStoredContent } from './workspace/store.js'
 import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
 import { CollectCache, validateRepository, type ValidationInput } from './validate/validator.js'
@@ -69,6 +69,7 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
     const targets = discoverTargets(
       base.files().filter(f => isYamlFile(f.path)),
       config,
+      new Set(read.links),
       f => {
         const digest = contentDigest(f)
         if (digest === undefined) return detectTargetType(f.content)
@@ -190,7 +191,11 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
       return { result, plan }
     }
     await timed(deps.log, 'write', () =>
-      applyChanges(root, combined, { files: deps.files, stagingDir: deps.tempDir })
+      applyChanges(root, combined, {
+        files: deps.files,
+        stagingDir: deps.tempDir,
+        swept: sweptNotice(deps.log)
+      })
     )
     result.written = true
     result.notes.push(
