@@ -7,7 +7,7 @@ import { readRepository, type UnreadFile } from './workspace/repository.js'
 import { applyChanges } from './workspace/transaction.js'
 import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
 import { CollectCache, validateRepository, type ValidationInput } from './validate/validator.js'
-import { validateCalicoResources } from './validate/calicoctl.js'
+import { mentionsCalicoApi, validateCalicoResources } from './validate/calicoctl.js'
 import { fluxCrdSources } from './validate/flux-crds.js'
 import { calicoCrdSources } from './validate/calico-crds.js'
 import { Baseline } from './validate/baseline.js'
@@ -317,7 +317,7 @@ async function validateInto(
   pushAll(result.findings, report.findings)
   if (
     calico &&
-    input.files.some(f => isYamlFile(f.path) && /apiVersion:\s*["']?projectcalico\.org\/v3/.test(f.content))
+    input.files.some(f => isYamlFile(f.path) && mentionsCalicoApi(f.content))
   ) {
     const { selected } = await upstream.resolve('calico', calico)
     const tool = await upstream.install('calicoctl', selected.version)
