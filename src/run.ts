@@ -317,7 +317,9 @@ async function validateInto(
   pushAll(result.findings, report.findings)
   if (
     calico &&
-    input.files.some(f => isYamlFile(f.path) && mentionsCalicoApi(f.content))
+    input.files.some(
+      f => isYamlFile(f.path) && (cache ? cache.mentionsCalicoApi(f) : mentionsCalicoApi(f.content))
+    )
   ) {
     const { selected } = await upstream.resolve('calico', calico)
     const tool = await upstream.install('calicoctl', selected.version)

@@ -5,6 +5,9 @@ import { positionOf, tryParseDocuments, type YamlDocument, type YamlPath } from 
 import { isYamlFile } from './objects.js'
 import { isObject } from '../yaml/values.js'
 import { pushAll } from '../arrays.js'
+import { calicoApiVersion } from './calico-api.js'
+
+export { mentionsCalicoApi } from './calico-api.js'
 
 /**
  * `calicoctl validate` (Calico v3.31 and later) on the repository's Calico resources (`projectcalico.org/v3`).
@@ -36,25 +39,6 @@ export interface CalicoValidation {
 }
 
 export const calicoctlValidateSince = '3.31.0'
-const calicoApiVersion = 'projectcalico.org/v3'
-
-const API_VERSION_KEY = 'apiVersion:'
-
-/**
- * Whether a text has an `apiVersion:` naming projectcalico.org/v3 (`apiVersion:\s*["']?projectcalico\.org/v3`):
- * each occurrence of the group is looked at from where it stands, backwards, instead of running a regular
- * expression over every file of every validation (most hold no occurrence at all).
- */
-export function mentionsCalicoApi(text: string): boolean {
-  for (let i = text.indexOf(calicoApiVersion); i >= 0; i = text.indexOf(calicoApiVersion, i + 1)) {
-    let j = i
-    const q = text.charCodeAt(j - 1)
-    if (q === 0x22 || q === 0x27) j--
-    while (j > 0 && /\s/.test(text[j - 1])) j--
-    if (j >= API_VERSION_KEY.length && text.startsWith(API_VERSION_KEY, j - API_VERSION_KEY.length)) return true
-  }
-  return false
-}
 
 const isCalicoResource = (d: YamlDocument): boolean =>
   isObject(d.value) && d.value.apiVersion === calicoApiVersion && typeof d.value.kind === 'string'

@@ -18,6 +18,7 @@ import { isParsedList, type ParsedObject, type ParsedValue } from '../yaml/reado
 import { apiServerValue } from '../yaml/api-server.js'
 import { locateField, type RenderedObject } from '../kustomize/resource.js'
 import { pushAll } from '../arrays.js'
+import { mentionsCalicoApi } from './calico-api.js'
 
 /**
  * The Kubernetes objects of a repository, as validation sees them: every document of every YAML file, plus the
@@ -216,7 +217,7 @@ export function parseStream(
       }
       seen.set(key, value)
     }
-    documents.push(new ParsedDocument(file, index, d, value))
+    documents.push(new ParsedDocument(file, index, d, value, key))
   })
   return { documents, errors }
 }
@@ -236,7 +237,9 @@ class ParsedDocument implements YamlDocument {
     readonly file: string,
     readonly index: number,
     private readonly piece: DocumentText,
-    readonly value: ParsedValue
+    readonly value: ParsedValue,
+    /** `textKey` of the text: a long text's digest, worked out once. */
+    readonly key: string
   ) {
     this.text = piece.text
   }
@@ -395,6 +398,7 @@ interface FileObjects {
   innerFailures: ParseFailure[]
   objects: ManifestObject[]
   streams: ManifestStream[]
+  calicoApi?: boolean
 }
 
 /**
@@ -407,6 +411,12 @@ export class CollectCache {
   readonly memo: ParseMemo = newParseMemo()
   readonly yaml11 = new Map<string, ParsedValue>()
   private readonly files = new Map<string, FileObjects[]>()
+
+  /** Whether a file has a `projectcalico.org/v3` apiVersion (see `mentionsCalicoApi`), asked once per content. */
+  mentionsCalicoApi(f: SourceFile): boolean {
+    const read = this.file(f)
+    return (read.calicoApi ??= mentionsCalicoApi(read.content))
+  }
 
   file(f: SourceFile): FileObjects {
     const versions = this.files.get(f.path) ?? []
@@ -440,11 +450,19 @@ function readFile(f: SourceFile, memo: ParseMemo, yaml11: Map<string, ParsedValu
           innerFailures.push(failureOf(e, f.path, line => streamLine(container, line)))
         // The ClusterResourceSet controller decodes these with sigs.k8s.io/yaml: YAML 1.1 booleans.
         for (const d of inner.documents)
-          pushAll(objects, objectsOf(d, f.path, bundle, container, apiServerValue(d.text, d.value, yaml11)))
+          pushAll(objects, objectsOf(d, f.path, bundle, container, yaml11Value(d, yaml11)))
       }
     }
   }
   return { content: f.content, documents, failures, innerFailures, objects, streams }
+}
+
+/** `apiServerValue` by the key the document was read with: a long text is not digested a second time. */
+function yaml11Value(d: YamlDocument, memo: Map<string, ParsedValue>): ParsedValue {
+  const key = d instanceof ParsedDocument ? d.key : textKey(d.text)
+  let value = memo.get(key)
+  if (value === undefined) memo.set(key, (value = apiServerValue(d.text, d.value)))
+  return value
 }
 
 /**

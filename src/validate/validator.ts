@@ -245,7 +245,9 @@ export function validateRepository(input: ValidationInput, cache?: CollectCache)
     ...(upgraded ? [upgraded] : []),
     ...ctx.bundles.filter(b => written.has(b.file)).map(b => b.catalog)
   ])
-  const upgradedKinds = new Set([...upgradeCatalogs].flatMap(c => c.crds.map(crd => `${crd.group}/${crd.kind}`)))
+  const upgradedKinds = new Set(
+    [...upgradeCatalogs].flatMap(c => c.crds.map(crd => `${crd.group}/${crd.kind}`))
+  )
   const upgradedKind = (o: ManifestObject): boolean => {
     const { kind } = o.value
     return typeof kind === 'string' && upgradedKinds.has(`${groupVersion(o.value.apiVersion).group}/${kind}`)
