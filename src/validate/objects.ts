@@ -11,7 +11,7 @@ import {
 } from '../yaml/documents.js'
 import { loadFast, SharedBlocks, UNSUPPORTED } from '../yaml/fast-load.js'
 import { isObject, type Obj } from '../yaml/values.js'
-import { textKey } from '../yaml/text-key.js'
+import { LONGEST_HASHED, textKey } from '../yaml/text-key.js'
 import { inSkippedDirectory, isYamlPath } from '../workspace/paths.js'
 import { groupVersion } from '../kubernetes/api-version.js'
 import { isParsedList, type ParsedObject, type ParsedValue } from '../yaml/readonly.js'
@@ -201,8 +201,8 @@ export function parseStream(
   const errors: FcuError[] = []
   const seen = memo.documents
   splitDocumentTexts(text).forEach((d, index) => {
-    const key = textKey(d.text)
-    let value = seen.get(key)
+    const key = holdsOwnStream(d.text) ? undefined : textKey(d.text)
+    let value = key === undefined ? undefined : seen.get(key)
     if (value === undefined) {
       const fast = loadFast(d.text, memo.blocks)
       if (fast !== UNSUPPORTED) value = fast
@@ -215,12 +215,20 @@ export function parseStream(
           return
         }
       }
-      seen.set(key, value)
+      if (key !== undefined) seen.set(key, value)
     }
     documents.push(new ParsedDocument(file, index, d, value, key))
   })
   return { documents, errors }
 }
+
+/**
+ * A long ConfigMap document: its data holds a manifest stream, whose documents are what repeats (and are looked up
+ * by their texts when read); the ConfigMap itself has a name of its own in every cluster, so looking it up would
+ * only cost a digest of the whole text. (Only what is shared changes: a value is a function of its text.)
+ */
+const holdsOwnStream = (text: string): boolean =>
+  text.length > LONGEST_HASHED && hasLine(text, 'kind: ConfigMap') && hasLine(text, 'data:')
 
 /** The CustomResourceDefinitions of an upstream manifest stream (`flux install --export`, Calico's calico.yaml). */
 export function crdDocuments(text: string, source: string): ParsedValue[] {
@@ -238,10 +246,14 @@ class ParsedDocument implements YamlDocument {
     readonly index: number,
     private readonly piece: DocumentText,
     readonly value: ParsedValue,
-    /** `textKey` of the text: a long text's digest, worked out once. */
-    readonly key: string
+    private textKey?: string
   ) {
     this.text = piece.text
+  }
+
+  /** `textKey` of the text: a long text's digest, worked out once. */
+  get key(): string {
+    return (this.textKey ??= textKey(this.text))
   }
 
   get startLine(): number {
