@@ -228,7 +228,10 @@ export function parseStream(
  * only cost a digest of the whole text. (Only what is shared changes: a value is a function of its text.)
  */
 const holdsOwnStream = (text: string): boolean =>
-  text.length > LONGEST_HASHED && hasLine(text, 'kind: ConfigMap') && hasLine(text, 'data:')
+  text.length > LONGEST_HASHED && CONFIGMAP_KIND.test(text.slice(0, 2048))
+
+/** `kind: ConfigMap` on a line of its own near the top: where every tool writes it. */
+const CONFIGMAP_KIND = /^kind: ConfigMap[ \t]*\r?$/m
 
 /** The CustomResourceDefinitions of an upstream manifest stream (`flux install --export`, Calico's calico.yaml). */
 export function crdDocuments(text: string, source: string): ParsedValue[] {

@@ -23,11 +23,15 @@ export function configMapDataBytes(cm: Record<string, unknown>): number {
 
 const bytes = (n: number): string => n.toLocaleString('en-US')
 
+/** Sizes by value: an object's value is read-only (parsed, or as rendered) and checked by every validation of a run. */
+const measured = new WeakMap<object, number>()
+
 /** `configmap/too-large` (error) and `configmap/over-client-side-apply-limit` (warning). */
 export function configMapSize(obj: ManifestObject): Finding | undefined {
   const { value } = obj
   if (value.apiVersion !== 'v1' || value.kind !== 'ConfigMap') return undefined
-  const size = configMapDataBytes(value)
+  let size = measured.get(value)
+  if (size === undefined) measured.set(value, (size = configMapDataBytes(value)))
   if (size <= CLIENT_SIDE_APPLY_MAX_BYTES) return undefined
   const path = 'data' in value ? ['data'] : 'binaryData' in value ? ['binaryData'] : []
   if (size > CONFIGMAP_MAX_BYTES) {
