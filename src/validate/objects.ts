@@ -200,6 +200,11 @@ export function parseStream(
   const documents: YamlDocument[] = []
   const errors: FcuError[] = []
   const seen = memo.documents
+  const known = memo.streams.get(text)
+  if (known) {
+    for (const d of known) documents.push(d.inFile(file))
+    return { documents, errors }
+  }
   splitDocumentTexts(text).forEach((d, index) => {
     const key = holdsOwnStream(d.text) ? undefined : textKey(d.text)
     let value = key === undefined ? undefined : seen.get(key)
@@ -219,7 +224,34 @@ export function parseStream(
     }
     documents.push(new ParsedDocument(file, index, d, value, key))
   })
+  // A stream with errors is read again: their messages name the file.
+  if (errors.length === 0) memo.streams.put(text, documents as ParsedDocument[])
   return { documents, errors }
+}
+
+/** How many whole streams `StreamMemo` keeps. */
+const STREAMS_KEPT = 8
+
+/**
+ * The last few long streams read, by their whole text: a fleet holds the same install in every cluster (each
+ * cluster's `gotk-components.yaml`, the Calico manifest in each ConfigMap), read one after the other. Comparing a
+ * text with a few kept ones costs far less than a digest of each of its documents (texts of another length are
+ * not compared at all, and ConfigMaps of other clusters differ in their name, at the top); a short stream is
+ * cheap to split and look up document by document anyway.
+ */
+class StreamMemo {
+  private readonly kept: { text: string; documents: ParsedDocument[] }[] = []
+
+  get(text: string): ParsedDocument[] | undefined {
+    if (text.length <= LONGEST_HASHED) return undefined
+    return this.kept.find(k => k.text.length === text.length && k.text === text)?.documents
+  }
+
+  put(text: string, documents: ParsedDocument[]): void {
+    if (text.length <= LONGEST_HASHED) return
+    if (this.kept.length >= STREAMS_KEPT) this.kept.shift()
+    this.kept.push({ text, documents })
+  }
 }
 
 /**
@@ -254,6 +286,11 @@ class ParsedDocument implements YamlDocument {
     this.text = piece.text
   }
 
+  /** The same document of the same text in another file. */
+  inFile(file: string): ParsedDocument {
+    return new ParsedDocument(file, this.index, this.piece, this.value, this.textKey)
+  }
+
   /** `textKey` of the text: a long text's digest, worked out once. */
   get key(): string {
     return (this.textKey ??= textKey(this.text))
@@ -264,13 +301,18 @@ class ParsedDocument implements YamlDocument {
   }
 }
 
-/** What one run has parsed: document values by text, and nested blocks (see `SharedBlocks`). */
+/** What one run has parsed: document values by text, the last streams, and nested blocks (see `SharedBlocks`). */
 export interface ParseMemo {
   documents: Map<string, ParsedValue>
+  streams: StreamMemo
   blocks: SharedBlocks
 }
 
-export const newParseMemo = (): ParseMemo => ({ documents: new Map(), blocks: new SharedBlocks() })
+export const newParseMemo = (): ParseMemo => ({
+  documents: new Map(),
+  streams: new StreamMemo(),
+  blocks: new SharedBlocks()
+})
 
 /** A parse error from `documents.ts` as a failure at a file position. */
 function failureOf(e: FcuError, file: string, mapLine: (line: number) => number): ParseFailure {
