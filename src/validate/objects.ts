@@ -244,7 +244,12 @@ class StreamMemo {
 
   get(text: string): ParsedDocument[] | undefined {
     if (text.length <= LONGEST_HASHED) return undefined
-    return this.kept.find(k => k.text.length === text.length && k.text === text)?.documents
+    const i = this.kept.findIndex(k => k.text.length === text.length && k.text === text)
+    if (i < 0) return undefined
+    // Kept while it is met again: the ConfigMaps between two clusters' copies of it must not push it out.
+    const [hit] = this.kept.splice(i, 1)
+    this.kept.push(hit)
+    return hit.documents
   }
 
   put(text: string, documents: ParsedDocument[]): void {

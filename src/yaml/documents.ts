@@ -51,6 +51,8 @@ class LineIndex {
   constructor(private readonly text: string) {}
 
   lineAt(offset: number): number {
+    // The first document of a file (most files hold one) needs no index of a long text.
+    if (this.starts === undefined && offset <= NEAR_START) return countLines(this.text, offset)
     const starts = (this.starts ??= lineStarts(this.text))
     let lo = 0
     let hi = starts.length - 1
@@ -61,6 +63,16 @@ class LineIndex {
     }
     return lo + 1
   }
+}
+
+/** Offsets up to this far into a text have their line counted rather than looked up in an index. */
+const NEAR_START = 4096
+
+/** The 1-based line of `offset`, by the line breaks before it. */
+function countLines(text: string, offset: number): number {
+  let line = 1
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++
+  return line
 }
 
 function lineStarts(text: string): number[] {

@@ -13,25 +13,37 @@ function base64Bytes(s: string): number {
 
 /** The size the API server measures: data values' UTF-8 bytes plus binaryData's decoded bytes, keys excluded. */
 export function configMapDataBytes(cm: Record<string, unknown>): number {
+  return bytesOf(cm.data, utf8Bytes) + bytesOf(cm.binaryData, base64Bytes)
+}
+
+/**
+ * Sizes by map: a parsed map is read-only, and a fleet's ConfigMaps share one where their data is the same text
+ * (the Calico manifest in every cluster's ConfigMap): each is measured once. Only the validator's reads are kept
+ * (`configMapSize`); a caller's own objects are measured each time.
+ */
+const measuredData = new WeakMap<object, number>()
+const measuredBinary = new WeakMap<object, number>()
+
+function bytesOf(map: unknown, size: (s: string) => number, memo?: WeakMap<object, number>): number {
+  if (!isObject(map)) return 0
+  const known = memo?.get(map)
+  if (known !== undefined) return known
   let total = 0
-  if (isObject(cm.data))
-    for (const v of Object.values(cm.data)) if (typeof v === 'string') total += utf8Bytes(v)
-  if (isObject(cm.binaryData))
-    for (const v of Object.values(cm.binaryData)) if (typeof v === 'string') total += base64Bytes(v)
+  for (const v of Object.values(map)) if (typeof v === 'string') total += size(v)
+  memo?.set(map, total)
   return total
 }
 
-const bytes = (n: number): string => n.toLocaleString('en-US')
+const measuredDataBytes = (cm: Record<string, unknown>): number =>
+  bytesOf(cm.data, utf8Bytes, measuredData) + bytesOf(cm.binaryData, base64Bytes, measuredBinary)
 
-/** Sizes by value: an object's value is read-only (parsed, or as rendered) and checked by every validation of a run. */
-const measured = new WeakMap<object, number>()
+const bytes = (n: number): string => n.toLocaleString('en-US')
 
 /** `configmap/too-large` (error) and `configmap/over-client-side-apply-limit` (warning). */
 export function configMapSize(obj: ManifestObject): Finding | undefined {
   const { value } = obj
   if (value.apiVersion !== 'v1' || value.kind !== 'ConfigMap') return undefined
-  let size = measured.get(value)
-  if (size === undefined) measured.set(value, (size = configMapDataBytes(value)))
+  const size = measuredDataBytes(value)
   if (size <= CLIENT_SIDE_APPLY_MAX_BYTES) return undefined
   const path = 'data' in value ? ['data'] : 'binaryData' in value ? ['binaryData'] : []
   if (size > CONFIGMAP_MAX_BYTES) {
