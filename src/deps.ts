@@ -121,6 +121,10 @@ export interface Files {
   writeFile(file: string, data: string, mode?: number): Promise<void>
   rename(from: string, to: string): Promise<void>
   link(existing: string, created: string): Promise<void>
+  /** Copies a file (with its mode) to a path where nothing is: the backup where hard links are not possible. */
+  copy(existing: string, created: string): Promise<void>
+  /** The names in a directory; none when it is not there. */
+  list(dir: string): Promise<string[]>
   /** Removes a file; nothing when it is not there. */
   remove(file: string): Promise<void>
   mkdir(dir: string): Promise<void>

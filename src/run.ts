@@ -4,7 +4,7 @@ import { loadConfig } from './config/load.js'
 import type { Component, Settings } from './settings/inputs.js'
 import { discoverTargets } from './targets/discover.js'
 import { readRepository, type UnreadFile } from './workspace/repository.js'
-import { applyChanges } from './workspace/transaction.js'
+import { applyChanges, sweptNotice } from './workspace/transaction.js'
 import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
 import { CollectCache, validateRepository, type ValidationInput } from './validate/validator.js'
 import { mentionsCalicoApi, validateCalicoResources } from './validate/calicoctl.js'
@@ -61,7 +61,8 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
     // Generator inputs (scripts, env files) are in the tree for the renderer; targets are YAML files.
     const targets = discoverTargets(
       base.files().filter(f => isYamlFile(f.path)),
-      config
+      config,
+      new Set(read.links)
     )
     return { read, base, targets }
   })
@@ -178,7 +179,7 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
       applyChanges(
         root,
         combined.map(c => ({ path: c.path, content: c.content })),
-        { files: deps.files, stagingDir: deps.tempDir }
+        { files: deps.files, stagingDir: deps.tempDir, swept: sweptNotice(deps.log) }
       )
     )
     result.written = true

@@ -28,6 +28,8 @@ export interface InstallOverrides {
 /** A `targets:` entry of the config file: a path, with a type and install settings that override detection. */
 export interface ConfiguredTarget {
   path: string
+  /** The line of its `path:` in the config file, for messages about the file it names. */
+  line?: number
   type?: TargetType
   install?: InstallOverrides
 }
@@ -153,7 +155,7 @@ export function parseConfig(text: string, file: string): RepoConfig {
     const path = attempt(() =>
       relativePath(str(o.path, ['targets', i, 'path']), ['targets', i, 'path'], fail)
     )
-    const out: ConfiguredTarget = { path: path ?? '' }
+    const out: ConfiguredTarget = { path: path ?? '', line: positionOf(doc, ['targets', i, 'path']).line }
     if (o.type !== undefined) {
       if (!TARGET_TYPES.includes(o.type as TargetType)) {
         report(

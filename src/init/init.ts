@@ -11,7 +11,7 @@ import { parseVersionSpec } from '../versions/spec.js'
 import { Upstream } from '../upstream.js'
 import { WorkingTree } from '../plan/tree.js'
 import { readYamlFiles } from '../workspace/repository.js'
-import { applyChanges } from '../workspace/transaction.js'
+import { applyChanges, sweptNotice } from '../workspace/transaction.js'
 import { insideWorkspace } from '../workspace/paths.js'
 import {
   checkOptions,
@@ -173,7 +173,11 @@ export async function init(settings: Settings, options: InitOptions, deps: RunDe
     result.notes.push(`Nothing to do: ${s.directory} already holds what init writes for ${options.cluster}.`)
     return result
   }
-  await applyChanges(root, changes, { files: deps.files, stagingDir: deps.tempDir })
+  await applyChanges(root, changes, {
+    files: deps.files,
+    stagingDir: deps.tempDir,
+    swept: sweptNotice(deps.log)
+  })
   result.written = true
   result.notes.push(`Wrote ${changes.length} file(s) in ${s.directory}.`)
   deps.log.info(`init: wrote ${changes.map(c => path.posix.basename(c.path)).join(', ')} in ${s.directory}`)

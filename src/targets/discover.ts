@@ -31,7 +31,11 @@ export function detectTargetType(content: string): TargetType | undefined {
  * detected file or adding files discovery missed. A configured path that does not exist is an error naming the
  * config line's file, not a silent no-op.
  */
-export function discoverTargets(files: RepoFile[], config: RepoConfig): DiscoveredTarget[] {
+export function discoverTargets(
+  files: RepoFile[],
+  config: RepoConfig,
+  links: ReadonlySet<string> = new Set()
+): DiscoveredTarget[] {
   const excluded = (p: string) => config.exclude.some(g => minimatch(p, g, { dot: true }))
   const byPath = new Map<string, DiscoveredTarget>()
   for (const f of files) {
@@ -41,9 +45,19 @@ export function discoverTargets(files: RepoFile[], config: RepoConfig): Discover
   }
   const known = new Set(files.map(f => f.path))
   for (const c of config.targets) {
+    if (!known.has(c.path) && links.has(c.path)) {
+      throw new FcuError(
+        'config',
+        `${config.file}: target ${c.path} is a symbolic link; the upgrade neither reads nor writes through links`,
+        {
+          location: { file: config.file, line: c.line },
+          hint: 'Name the file the link points to (relative to the repository root), or put the file itself there.'
+        }
+      )
+    }
     if (!known.has(c.path)) {
       throw new FcuError('config', `${config.file}: target ${c.path} does not exist in the repository`, {
-        location: { file: config.file },
+        location: { file: config.file, line: c.line },
         hint: 'Fix the path (relative to the repository root) or remove the entry.'
       })
     }
@@ -52,7 +66,8 @@ export function discoverTargets(files: RepoFile[], config: RepoConfig): Discover
       merge(
         byPath.get(c.path),
         c,
-        files.find(f => f.path === c.path)!
+        files.find(f => f.path === c.path)!,
+        config.file
       )
     )
   }
@@ -63,13 +78,19 @@ export function discoverTargets(files: RepoFile[], config: RepoConfig): Discover
     .sort((a, b) => a.path.localeCompare(b.path))
 }
 
-function merge(found: DiscoveredTarget | undefined, c: ConfiguredTarget, file: RepoFile): DiscoveredTarget {
+function merge(
+  found: DiscoveredTarget | undefined,
+  c: ConfiguredTarget,
+  file: RepoFile,
+  configFile: string | undefined
+): DiscoveredTarget {
   const type = c.type ?? found?.type ?? detectTargetType(file.content)
   if (!type) {
     throw new FcuError(
       'config',
-      `target ${c.path} is not a Flux or Calico manifest and the config gives no type`,
+      `${configFile ? `${configFile}: ` : ''}target ${c.path} is not a Flux or Calico manifest and the config gives no type`,
       {
+        location: { file: configFile, line: c.line },
         hint: 'Add `type: flux-components`, `flux-configmap` or `calico-configmap` to the entry.'
       }
     )

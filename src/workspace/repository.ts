@@ -31,6 +31,8 @@ export interface RepositoryRead {
    * an error from the renderer, as for any file it cannot read.
    */
   refused: Finding[]
+  /** YAML paths that are symbolic links: never read or written through, so a config naming one is told why. */
+  links: string[]
 }
 
 const KUSTOMIZATION = new Set<string>(kustomizationFileNames)
@@ -147,6 +149,7 @@ export async function readRepository(root: string, options: { exec?: Exec } = {}
   return {
     files,
     unread,
+    links: yaml.filter(f => f.kind === 'symlink').map(f => f.path),
     refused: refused.map(({ path: file, error }) => ({
       severity: 'warning',
       rule: 'yaml/unreadable',

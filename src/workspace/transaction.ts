@@ -1,7 +1,7 @@
 import { constants, promises as fs } from 'node:fs'
 import path from 'node:path'
 import { FcuError } from '../errors.js'
-import type { Files } from '../deps.js'
+import type { Files, Logger } from '../deps.js'
 import { insideWorkspace } from './paths.js'
 
 /** One change to the working tree: new content, or null to delete the file. */
@@ -18,6 +18,8 @@ export const nodeFiles: Files = {
   writeFile: (file, data, mode) => fs.writeFile(file, data, { encoding: 'utf8', flag: 'wx', mode }),
   rename: (from, to) => fs.rename(from, to),
   link: (existing, created) => fs.link(existing, created),
+  copy: (existing, created) => fs.copyFile(existing, created, constants.COPYFILE_EXCL),
+  list: dir => fs.readdir(dir).catch(e => (missing(e) ? [] : Promise.reject(e))),
   remove: file => fs.rm(file, { force: true }),
   mkdir: dir => fs.mkdir(dir).then(() => undefined),
   rmdir: dir => fs.rmdir(dir),
@@ -36,6 +38,8 @@ export interface ApplyOptions {
    * elsewhere they are staged beside the target, as hidden `.<name>.fcu-*` files.
    */
   stagingDir?: string
+  /** Told of each hidden staging file a killed run left beside a target and this run removed. */
+  swept?: (file: string) => void
 }
 
 interface Staged {
@@ -43,7 +47,7 @@ interface Staged {
   abs: string
   /** The new content, written and ready to be renamed over `abs`; absent for a deletion. */
   tmp?: string
-  /** A hard link to the file as it was (or the file itself, for a deletion), for putting it back. */
+  /** A hard link to the file as it was (a copy where links are refused; the file itself, for a deletion), for putting it back. */
   backup: string
   existed: boolean
   /** Whether `abs` is already the new content (or gone), so a rollback must put the backup back. */
@@ -55,7 +59,7 @@ interface Staged {
  * temporary file on the target's filesystem (the run's scratch directory when it shares it, so a killed run leaves
  * nothing in the workspace); only when all are written does each replace its target by one rename, which a crash
  * cannot split: at every moment each file is either its old content or its new one. A failure before the renames
- * changes nothing; a failure during them puts back the files already replaced, from hard links made beforehand.
+ * changes nothing; a failure during them puts back the files already replaced, from hard links (or copies) made beforehand.
  */
 export async function applyChanges(
   root: string,
@@ -100,6 +104,13 @@ export async function applyChanges(
         })
       }
     }
+    await sweepStaleStaging(
+      files,
+      root,
+      targets.map(t => t.abs),
+      suffix,
+      options.swept
+    )
     let n = 0
     for (const { c, abs } of targets) {
       current = c.path
@@ -129,7 +140,7 @@ export async function applyChanges(
     for (const s of staged) {
       current = s.rel
       if (s.tmp) {
-        if (s.existed) await files.link(s.abs, s.backup)
+        if (s.existed) await backUp(files, s.abs, s.backup)
         await files.rename(s.tmp, s.abs)
         s.tmp = undefined
       } else if (s.existed) await files.rename(s.abs, s.backup)
@@ -146,6 +157,61 @@ export async function applyChanges(
     throw writeError(e, current, 'the working tree was restored')
   }
   for (const s of staged) if (s.existed) await files.remove(s.backup).catch(() => {})
+}
+
+/** The log line for a file `sweepStaleStaging` removed. */
+export const sweptNotice =
+  (log: Logger) =>
+  (file: string): void =>
+    log.info(`Removed ${file}: a staging file that a killed run left`)
+
+// Filesystems that refuse hard links (some network and FUSE mounts, FAT): the backup is a copy there.
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EMLINK', 'ENOSYS'])
+
+async function backUp(files: Files, file: string, backup: string): Promise<void> {
+  try {
+    await files.link(file, backup)
+  } catch (e) {
+    if (!NO_HARD_LINKS.has(String((e as { code?: unknown }).code))) throw e
+    await files.copy(file, backup)
+  }
+}
+
+/** `.<name>.fcu-<pid>-<time>-<n>.tmp|bak`: what `applyChanges` stages beside a target. */
+const STAGED_BESIDE = /^\.[^/]+\.fcu-(\d+)-[0-9a-z]+-\d+\.(?:tmp|bak)$/
+
+/**
+ * A run killed while staging beside its targets (when the scratch directory is on another filesystem) leaves its
+ * hidden files there; the next run that writes in those folders removes them. Only files of a process that is no
+ * longer running: another run at work in the same tree keeps its own.
+ */
+async function sweepStaleStaging(
+  files: Files,
+  root: string,
+  targets: readonly string[],
+  ownSuffix: string,
+  swept?: (file: string) => void
+): Promise<void> {
+  for (const dir of [...new Set(targets.map(t => path.dirname(t)))].sort()) {
+    for (const name of await files.list(dir)) {
+      const m = STAGED_BESIDE.exec(name)
+      if (!m || name.includes(ownSuffix) || running(Number(m[1]))) continue
+      const file = path.join(dir, name)
+      await files.remove(file)
+      swept?.(path.relative(root, file).split(path.sep).join('/'))
+    }
+  }
+}
+
+function running(pid: number): boolean {
+  if (pid === process.pid) return true
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    // EPERM: it runs, as another user.
+    return (e as { code?: unknown }).code === 'EPERM'
+  }
 }
 
 /** The filesystem of `dir`, or of its nearest existing parent when it is still to be made. */

@@ -29,6 +29,8 @@ describe('parseConfig', () => {
     expect(c.targets).toEqual([
       {
         path: 'clusters/a/gotk-components.yaml',
+        // Where the entry is, for a message about the file it names.
+        line: 2,
         type: 'flux-components',
         install: { registry: 'registry.example.com/fluxcd', 'toleration-keys': ['role', 'gpu'] }
       }

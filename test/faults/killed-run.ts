@@ -1,7 +1,7 @@
 /**
  * A dry-run upgrade of `<workspace>` against the mirror at `<mirror>`, killed by SIGKILL at `<point>` of writing the
  * working tree: `staging:N` halfway through writing the Nth new content, `renaming:N` just before the Nth file is
- * replaced. Spawned by test/faults/workspace.test.ts (`node --import tsx`): a real kill, with no handler left to run.
+ * replaced, `beside:N` as `staging:N` with the scratch directory on another filesystem (so staged beside targets). Spawned by test/faults/workspace.test.ts (`node --import tsx`): a real kill, with no handler left to run.
  */
 import { writeFileSync } from 'node:fs'
 import { run } from '../../src/run.js'
@@ -21,10 +21,18 @@ const die = (): never => {
   throw new Error('unreachable')
 }
 
+const recorded = engineDeps(toolCache)
+const scratch = recorded.deps.tempDir
+
 const files: Files = {
   ...nodeFiles,
+  lstat: async file => {
+    const stat = await nodeFiles.lstat(file)
+    // Another device number is all `applyChanges` sees of another filesystem.
+    return phase === 'beside' && stat && file === scratch ? { ...stat, dev: stat.dev + 1 } : stat
+  },
   writeFile: async (file, data, mode) => {
-    if (phase === 'staging' && ++writes === at) {
+    if ((phase === 'staging' || phase === 'beside') && ++writes === at) {
       writeFileSync(file, data.slice(0, data.length >> 1), { mode })
       die()
     }
@@ -37,6 +45,5 @@ const files: Files = {
 }
 
 const mirror = { url: mirrorUrl, apiUrl: `${mirrorUrl}/api` } as Mirror
-const recorded = engineDeps(toolCache)
 await run(settingsFor(workspace, mirror), { ...recorded.deps, files })
 process.stdout.write('finished without being killed\n')

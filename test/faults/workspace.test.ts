@@ -153,6 +153,25 @@ describe('writing the working tree under faults', () => {
       expect(snapshot(b.fleet.workspace)).toEqual(upgraded)
     })
 
+    it('halfway through staging beside the targets (scratch on another filesystem): the next run removes what it left', async () => {
+      const before = snapshot(b.fleet.workspace)
+      const upgraded = await upgradedTree()
+      const killed = await killedAt('beside:2')
+      expect(killed.signal).toBe('SIGKILL')
+      expect(killed.output).not.toContain('finished without being killed')
+      const now = snapshot(b.fleet.workspace)
+      for (const [file, content] of Object.entries(before)) expect([file, now[file]]).toEqual([file, content])
+      const left = leftovers(b.fleet.workspace)
+      expect(left).toHaveLength(2)
+      for (const f of left) expect(path.basename(f)).toMatch(/^\.[^/]+\.fcu-\d+-[0-9a-z]+-\d\.tmp$/)
+      const next = await upgrade(b, { inputs: DRY })
+      expect(next.error).toBeUndefined()
+      expect(snapshot(b.fleet.workspace)).toEqual(upgraded)
+      expect(leftovers(b.fleet.workspace)).toEqual([])
+      for (const f of left)
+        expect(next.logs.join('\n')).toContain(`Removed ${f}: a staging file that a killed run left`)
+    })
+
     it('between two renames: each file old or new, none half written, and the next run finishes the upgrade', async () => {
       const before = snapshot(b.fleet.workspace)
       const upgraded = await upgradedTree()

@@ -3,6 +3,7 @@
  * a repository. Each case pins the message the run prints and that the work is bounded by structure (an error
  * before expansion, no recursion the input can deepen), not by a clock.
  */
+import { discoverTargets } from '../../src/targets/discover.js'
 import {
   mkdirSync,
   mkdtempSync,
@@ -212,6 +213,25 @@ describe('paths that lead out of the workspace', () => {
       `"clusters/new.yaml" leads through a symlink to ${path.join(outside, 'new.yaml')}`
     )
     expect(readdirSync(outside)).toEqual(['secret.yaml'])
+  })
+
+  it('a config target that is a symlink inside the workspace is refused at its config line, naming what to do', async () => {
+    mkdirSync(path.join(workspace, 'base'))
+    writeFileSync(path.join(workspace, 'base/gotk-components.yaml'), '# Flux Version: v2.7.5\n')
+    mkdirSync(path.join(workspace, 'clusters/a'), { recursive: true })
+    symlinkSync('../../base/gotk-components.yaml', path.join(workspace, 'clusters/a/gotk-components.yaml'))
+    writeFileSync(
+      path.join(workspace, '.github/flux-crs-upgrade.yaml'),
+      'targets:\n  - path: clusters/a/gotk-components.yaml\n    type: flux-components\n'
+    )
+    const read = await readRepository(workspace)
+    expect(read.links).toEqual(['clusters/a/gotk-components.yaml'])
+    const config = await loadConfig(workspace, settings(''))
+    const e = thrown(() => discoverTargets(read.files, config, new Set(read.links)))
+    expect(e.message).toBe(
+      '.github/flux-crs-upgrade.yaml: target clusters/a/gotk-components.yaml is a symbolic link; the upgrade neither reads nor writes through links'
+    )
+    expect(e.location).toEqual({ file: '.github/flux-crs-upgrade.yaml', line: 2 })
   })
 
   it('a target file that is a symlink to a file outside is neither read nor written through', async () => {

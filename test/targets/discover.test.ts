@@ -1,3 +1,4 @@
+import { thrown } from '../helpers/errors.js'
 import { detectTargetType, discoverTargets } from '../../src/targets/discover.js'
 import { emptyConfig } from '../../src/config/config.js'
 import { FcuError } from '../../src/errors.js'
@@ -111,8 +112,33 @@ describe('discoverTargets', () => {
     )
   })
 
+  it('fails on a configured target that is a symbolic link, at the config line, saying what to name instead', () => {
+    const config = {
+      ...emptyConfig(),
+      file: '.github/flux-crs-upgrade.yaml',
+      targets: [{ path: 'clusters/b/gotk-components.yaml', line: 3 }]
+    }
+    const e = thrown(() => discoverTargets(files, config, new Set(['clusters/b/gotk-components.yaml'])))
+    expect(e.message).toBe(
+      '.github/flux-crs-upgrade.yaml: target clusters/b/gotk-components.yaml is a symbolic link; the upgrade neither reads nor writes through links'
+    )
+    expect(e.location).toEqual({ file: '.github/flux-crs-upgrade.yaml', line: 3 })
+    expect(e.hint).toContain('Name the file the link points to')
+    // A path that is neither a file nor a link is still missing.
+    const missing = { ...config, targets: [{ path: 'clusters/c/gotk-components.yaml', line: 3 }] }
+    expect(
+      thrown(() => discoverTargets(files, missing, new Set(['clusters/b/gotk-components.yaml']))).message
+    ).toBe(
+      '.github/flux-crs-upgrade.yaml: target clusters/c/gotk-components.yaml does not exist in the repository'
+    )
+  })
+
   it('fails on a configured file that is no target and has no type', () => {
-    const config = { ...emptyConfig(), file: 'c.yaml', targets: [{ path: 'custom/flux.yaml' }] }
-    expect(() => discoverTargets(files, config)).toThrow(/gives no type/)
+    const config = { ...emptyConfig(), file: 'c.yaml', targets: [{ path: 'custom/flux.yaml', line: 4 }] }
+    const e = thrown(() => discoverTargets(files, config))
+    expect(e.message).toBe(
+      'c.yaml: target custom/flux.yaml is not a Flux or Calico manifest and the config gives no type'
+    )
+    expect(e.location).toEqual({ file: 'c.yaml', line: 4 })
   })
 })

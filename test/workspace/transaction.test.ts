@@ -9,6 +9,7 @@ import {
   statSync
 } from 'node:fs'
 import os from 'node:os'
+import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { applyChanges, nodeFiles } from '../../src/workspace/transaction.js'
 import type { Files } from '../../src/deps.js'
@@ -168,6 +169,59 @@ describe('applyChanges under faults', () => {
     )
     expect(tree(root)).toEqual(before)
     expect(readdirSync(staging)).toEqual([])
+  })
+
+  it('backs files up by copying where the filesystem refuses hard links, and still restores them', async () => {
+    const before = tree(root)
+    const eperm = () => Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' })
+    const failing = faultyFiles((op, _f, n) =>
+      op === 'link'
+        ? eperm()
+        : op === 'rename' && n === 2
+          ? Object.assign(new Error('EIO: i/o error'), { code: 'EIO' })
+          : undefined
+    )
+    await expect(applyChanges(root, changes, { files: failing.files, stagingDir: staging })).rejects.toThrow(
+      'Could not write b/c/new.yaml: EIO: i/o error; the working tree was restored'
+    )
+    expect(tree(root)).toEqual(before)
+    expect(statSync(path.join(root, 'a/keep.yaml')).mode & 0o777).toBe(0o755)
+    expect(readdirSync(staging)).toEqual([])
+
+    const { files } = faultyFiles(op => (op === 'link' ? eperm() : undefined))
+    await applyChanges(root, changes, { files, stagingDir: staging })
+    expect(tree(root)).toEqual({ 'a/keep.yaml': 'keep: 2\n', 'b/c/new.yaml': 'new: 1\n' })
+    expect(readdirSync(staging)).toEqual([])
+  })
+
+  it('fails without a fallback when a hard link fails for another reason', async () => {
+    const before = tree(root)
+    const { files } = faultyFiles(op =>
+      op === 'link' ? Object.assign(new Error('EIO: i/o error, link'), { code: 'EIO' }) : undefined
+    )
+    await expect(applyChanges(root, changes, { files, stagingDir: staging })).rejects.toThrow(
+      'Could not write a/keep.yaml: EIO: i/o error, link; the working tree was restored'
+    )
+    expect(tree(root)).toEqual(before)
+  })
+
+  it('removes the hidden staging files a killed run left beside its targets, and only those', async () => {
+    // A process that has ended: its pid names no running process (until reused, which takes a while).
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8'
+    }).stdout
+    const left = [`.keep.yaml.fcu-${dead}-mdk2x1-0.tmp`, `.old.yaml.fcu-${dead}-mdk2x1-1.bak`]
+    // pid 1 runs for as long as the machine does; a file named like ours but not ours is the user's.
+    const kept = ['.keep.yaml.fcu-1-mdk2x1-0.tmp', '.keep.yaml.fcu-notes.tmp', 'keep.yaml.fcu-9-x-0.tmp']
+    for (const f of [...left, ...kept]) writeFileSync(path.join(root, 'a', f), 'staged\n')
+    mkdirSync(path.join(root, 'elsewhere'))
+    writeFileSync(path.join(root, 'elsewhere', `.x.yaml.fcu-${dead}-mdk2x1-0.tmp`), 'staged\n')
+    const swept: string[] = []
+    await applyChanges(root, changes, { files: nodeFiles, swept: f => swept.push(f) })
+    expect(swept.sort()).toEqual(left.map(f => `a/${f}`).sort())
+    expect(readdirSync(path.join(root, 'a')).sort()).toEqual(['keep.yaml', ...kept].sort())
+    // Only the folders this run writes in are looked at.
+    expect(readdirSync(path.join(root, 'elsewhere'))).toHaveLength(1)
   })
 
   it('refuses a directory where a file is written before writing anything', async () => {
