@@ -10,7 +10,7 @@ import { applyChanges, sweptNotice } from './workspace/transaction.js'
 import { contentDigest, TextStore, withStoredContent } from './workspace/store.js'
 import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
 import { CollectCache, validateRepository, type ValidationInput } from './validate/validator.js'
-import { validateCalicoResources } from './validate/calicoctl.js'
+import { mentionsCalicoApi, validateCalicoResources } from './validate/calicoctl.js'
 import { fluxCrdSources } from './validate/flux-crds.js'
 import { calicoCrdSources } from './validate/calico-crds.js'
 import { Baseline } from './validate/baseline.js'
@@ -333,7 +333,9 @@ async function validateInto(
   pushAll(result.findings, report.findings)
   if (
     calico &&
-    input.files.some(f => isYamlFile(f.path) && /apiVersion:\s*["']?projectcalico\.org\/v3/.test(f.content))
+    input.files.some(
+      f => isYamlFile(f.path) && (cache ? cache.mentionsCalicoApi(f) : mentionsCalicoApi(f.content))
+    )
   ) {
     const { selected } = await upstream.resolve('calico', calico)
     const tool = await upstream.install('calicoctl', selected.version)
