@@ -117,8 +117,8 @@ export interface FileStat {
  * cannot split. Tests inject failures through it: a disk that fills midway, a process killed between two renames.
  */
 export interface Files {
-  /** Creates a new file (never an existing one) holding `data`. */
-  writeFile(file: string, data: string, mode?: number): Promise<void>
+  /** Creates a new file (never an existing one) holding `data` (a text is written as UTF-8). */
+  writeFile(file: string, data: string | Uint8Array, mode?: number): Promise<void>
   rename(from: string, to: string): Promise<void>
   link(existing: string, created: string): Promise<void>
   /** Copies a file (with its mode) to a path where nothing is: the backup where hard links are not possible. */

@@ -1,13 +1,16 @@
+import path from 'node:path'
 import { compareFindings, dedupeFindings, type Finding } from './errors.js'
 import type { FindingsOf, RunDeps } from './deps.js'
 import { loadConfig } from './config/load.js'
 import type { Component, Settings } from './settings/inputs.js'
-import { discoverTargets } from './targets/discover.js'
+import { detectTargetType, discoverTargets } from './targets/discover.js'
+import type { TargetType } from './config/config.js'
 import { readRepository, type UnreadFile } from './workspace/repository.js'
 import { applyChanges, sweptNotice } from './workspace/transaction.js'
+import { contentDigest, TextStore, withStoredContent } from './workspace/store.js'
 import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
 import { CollectCache, validateRepository, type ValidationInput } from './validate/validator.js'
-import { validateCalicoResources } from './validate/calicoctl.js'
+import { mentionsCalicoApi, validateCalicoResources } from './validate/calicoctl.js'
 import { fluxCrdSources } from './validate/flux-crds.js'
 import { calicoCrdSources } from './validate/calico-crds.js'
 import { Baseline } from './validate/baseline.js'
@@ -55,14 +58,24 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
       ? `Config file: ${config.file}`
       : `No config file (${settings.config} does not exist): targets are found by content, with no exclusions`
   )
+  // The run's texts by digest: workspace files read again when asked, new ones spilled to the scratch directory.
+  const store = new TextStore({ spillDir: path.join(deps.tempDir, 'texts') })
   const { read, base, targets } = await timed(deps.log, 'read', async () => {
-    const read = await readRepository(root, { exec: deps.exec })
+    const read = await readRepository(root, { exec: deps.exec, store })
     const base = new WorkingTree(read.files)
     // Generator inputs (scripts, env files) are in the tree for the renderer; targets are YAML files.
+    // A fleet holds the same file in many clusters: each distinct content is recognised once.
+    const types = new Map<string, TargetType | undefined>()
     const targets = discoverTargets(
       base.files().filter(f => isYamlFile(f.path)),
       config,
-      new Set(read.links)
+      new Set(read.links),
+      f => {
+        const digest = contentDigest(f)
+        if (digest === undefined) return detectTargetType(f.content)
+        if (!types.has(digest)) types.set(digest, detectTargetType(f.content))
+        return types.get(digest)
+      }
     )
     return { read, base, targets }
   })
@@ -107,7 +120,7 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
   const sets: ChangeSet[] = []
   const outcomes = new Map<Component, StageOutcome[]>()
   for (const component of settings.components) {
-    const set = new ChangeSet(component, base)
+    const set = new ChangeSet(component, base, store)
     const done: StageOutcome[] = []
     for (const stage of stages.filter(s => s.component === component)) {
       const outcome = await timed(deps.log, `stage-${stage.name}`, () =>
@@ -117,14 +130,16 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
           targets,
           config,
           upstream,
-          deps
+          deps,
+          keep: c =>
+            contentDigest(c) !== undefined || c.content === null
+              ? c
+              : withStoredContent({ ...c }, store.put(c.content), store)
         })
       )
-      for (const c of outcome.changes) {
-        if (c.renamedFrom) set.rename(c.renamedFrom, c.path, c.content ?? '')
-        else if (c.content === null) set.delete(c.path, c.reason)
-        else set.write(c.path, c.content, c.reason)
-      }
+      for (const c of outcome.changes) set.apply(c)
+      // The stage's texts are in the store now: what the outcome keeps for the report is not held twice.
+      outcome.changes = []
       done.push(outcome)
     }
     sets.push(set)
@@ -176,11 +191,11 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
       return { result, plan }
     }
     await timed(deps.log, 'write', () =>
-      applyChanges(
-        root,
-        combined.map(c => ({ path: c.path, content: c.content })),
-        { files: deps.files, stagingDir: deps.tempDir, swept: sweptNotice(deps.log) }
-      )
+      applyChanges(root, combined, {
+        files: deps.files,
+        stagingDir: deps.tempDir,
+        swept: sweptNotice(deps.log)
+      })
     )
     result.written = true
     result.notes.push(
@@ -318,7 +333,9 @@ async function validateInto(
   pushAll(result.findings, report.findings)
   if (
     calico &&
-    input.files.some(f => isYamlFile(f.path) && /apiVersion:\s*["']?projectcalico\.org\/v3/.test(f.content))
+    input.files.some(
+      f => isYamlFile(f.path) && (cache ? cache.mentionsCalicoApi(f) : mentionsCalicoApi(f.content))
+    )
   ) {
     const { selected } = await upstream.resolve('calico', calico)
     const tool = await upstream.install('calicoctl', selected.version)

@@ -91,8 +91,25 @@ export function generatedResources(
   return [...out]
 }
 
+/**
+ * What `specDocument` made for specs as parsed, by document and root: the same Flux Kustomizations are looked at in
+ * every round of a render and in every validation of a run, and reading the spec's text again was a visible share.
+ * (A parsed value is read-only; a spec a transformer changed is a copy, read each time.)
+ */
+const specDocuments = new WeakMap<YamlDocument, Map<string, YamlDocument>>()
+
 /** The document holding only `spec` of the object at `root` of `doc`, at the file's lines and columns. */
 function specDocument(doc: YamlDocument, root: YamlPath, spec: Record<string, unknown>): YamlDocument {
+  if (valueAt(doc.value, [...root, 'spec']) !== spec) return readSpecDocument(doc, root, spec)
+  let byRoot = specDocuments.get(doc)
+  if (!byRoot) specDocuments.set(doc, (byRoot = new Map()))
+  const key = JSON.stringify(root)
+  let made = byRoot.get(key)
+  if (!made) byRoot.set(key, (made = readSpecDocument(doc, root, spec)))
+  return made
+}
+
+function readSpecDocument(doc: YamlDocument, root: YamlPath, spec: Record<string, unknown>): YamlDocument {
   const { line, column } = positionOf(doc, [...root, 'spec'])
   const lines = doc.text.split('\n')
   const first = line - doc.startLine + 1

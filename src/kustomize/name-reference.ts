@@ -1,6 +1,14 @@
 import { noteAt, type KustomizationContext } from './context.js'
 import { joinPath } from './files.js'
-import { groupOf, isClusterScoped, kindOf, nameOf, namespaceOf, type RenderedObject } from './resource.js'
+import {
+  groupOf,
+  isClusterScoped,
+  kindOf,
+  nameOf,
+  namespaceOf,
+  writable,
+  type RenderedObject
+} from './resource.js'
 
 /**
  * kustomize's `nameReference` configuration: when an object of `kind` is renamed (prefix, suffix, generator hash),
@@ -169,13 +177,23 @@ export function fixNameReferences(
         if (spec.kind && kindOf(referrer.value) !== spec.kind) continue
         if (spec.group !== undefined && groupOf(referrer.value) !== spec.group) continue
         const ns = namespaceOf(referrer.value) ?? 'default'
-        visitStrings(referrer.value, segments, (container, key, v) => {
+        const renamedTo = (v: string): string | undefined => {
           const matches = renamed.filter(c => c.previousNames.includes(v) || c.originalName === v)
-          if (matches.length === 0 || matches.some(c => nameOf(c.value) === v)) return
+          if (matches.length === 0 || matches.some(c => nameOf(c.value) === v)) return undefined
           const target =
             matches.find(c => isClusterScoped(c.value) || (namespaceOf(c.value) ?? 'default') === ns) ??
             (matches.length === 1 ? matches[0] : undefined)
-          if (target) (container as Record<string | number, unknown>)[key] = nameOf(target.value)
+          return target && nameOf(target.value)
+        }
+        // Looked at first, changed only where a reference moves: a shared value is copied only then.
+        let moves = false
+        visitStrings(referrer.value, segments, (_c, _k, v) => {
+          moves ||= renamedTo(v) !== undefined
+        })
+        if (!moves) continue
+        visitStrings(writable(referrer), segments, (container, key, v) => {
+          const to = renamedTo(v)
+          if (to !== undefined) (container as Record<string | number, unknown>)[key] = to
         })
       }
     }

@@ -15,6 +15,7 @@ import {
   kindOf,
   nameOf,
   namespaceOf,
+  writable,
   type KubeObject,
   type RenderedObject
 } from './resource.js'
@@ -118,7 +119,7 @@ function applySmp(
   }
   const removed = new Set<RenderedObject>()
   for (const target of targets) {
-    const kept = applyStrategicMerge(target.value, target.trace, patch, source.origin(doc, []))
+    const kept = applyStrategicMerge(writable(target), target.trace, patch, source.origin(doc, []))
     if (!kept) removed.add(target)
   }
   return removed.size === 0 ? objects : objects.filter(o => !removed.has(o))
@@ -135,10 +136,11 @@ function applyJson6902(
   for (const o of targets) {
     const attempt = cloneRendered(o)
     try {
-      o.value = applyJsonPatch(attempt.value, attempt.trace, operations, i =>
+      o.value = applyJsonPatch(writable(attempt), attempt.trace, operations, i =>
         source.origin(doc, [i, 'value'])
       ) as KubeObject
       o.trace = attempt.trace
+      o.shared = false
     } catch (e) {
       if (!(e instanceof JsonPatchError)) throw e
       const origin = source.origin(doc, [e.index, e.field])

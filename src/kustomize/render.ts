@@ -13,7 +13,6 @@ import {
 } from './files.js'
 import { runGenerators } from './generators.js'
 import { generatedNameHash } from './hash.js'
-import { deepClone } from './json-patch.js'
 import {
   builtinNameReferences,
   fixNameReferences,
@@ -29,6 +28,7 @@ import {
   nameOf,
   namespaceOf,
   type KubeObject,
+  writable,
   type RenderedObject
 } from './resource.js'
 import { applyLabelsAndAnnotations, applyNamePrefixSuffix, applyNamespace } from './transformers.js'
@@ -133,17 +133,17 @@ interface Accumulated {
 }
 
 /**
- * The objects a parsed document holds: itself, or the items of a `List`. Objects a kustomization may patch are
- * copies; plain manifests outside any kustomization are never patched, so they share the parsed value (copying a
- * Flux install's CRDs for nothing was a measurable part of validating a repository).
+ * The objects a parsed document holds: itself, or the items of a `List`. They share the parsed value: an object a
+ * kustomization transforms is copied when it first changes (see `writable`), and the others never are.
  */
-function objectsOfDocument(doc: YamlDocument, copy = true): RenderedObject[] {
+function objectsOfDocument(doc: YamlDocument): RenderedObject[] {
   const value = doc.value
   if (!isObject(value)) return []
   const make = (v: KubeObject, path: YamlPath): RenderedObject | undefined =>
     typeof v.kind === 'string' && nameOf(v) !== ''
       ? {
-          value: copy ? deepClone(v) : v,
+          value: v,
+          shared: true,
           trace: { origin: { doc, path } },
           source: { file: doc.file, index: doc.index },
           originalName: nameOf(v),
@@ -203,7 +203,7 @@ export class KustomizeRenderer {
     const objects = acc.objects.map(cloneRendered)
     for (const o of objects) {
       if (!o.hashSuffix) continue
-      const meta = metadataOf(o.value)
+      const meta = metadataOf(writable(o))
       o.previousNames.push(String(meta.name))
       meta.name = `${String(meta.name)}-${generatedNameHash(o.value)}`
     }
@@ -248,7 +248,7 @@ export class KustomizeRenderer {
       if (kustomizationDirs.has(dir)) continue
       const { documents, error } = this.index.documents(file)
       if (error) findings.push(error)
-      for (const doc of documents) pushAll(plainObjects, objectsOfDocument(doc, false))
+      for (const doc of documents) pushAll(plainObjects, objectsOfDocument(doc))
     }
 
     const fluxPaths = new Set<string>()

@@ -20,6 +20,11 @@ export interface RenderedObject {
   previousNames: string[]
   /** Generated objects that get kustomize's content hash appended to their name at the end of the build. */
   hashSuffix?: boolean
+  /**
+   * Set while `value` is shared with another holder (the parsed document, or the object this one was copied from):
+   * it must not be changed in place. `writable` copies it on the first change (see `cloneRendered`).
+   */
+  shared?: boolean
 }
 
 export const metadataOf = (o: KubeObject): Record<string, unknown> => (isObject(o.metadata) ? o.metadata : {})
@@ -43,13 +48,27 @@ export function describeObject(o: KubeObject): string {
   return `${kindOf(o)} ${ns ? `${ns}/` : ''}${nameOf(o)}`
 }
 
+/**
+ * A copy of a rendered object that shares its value until either side changes it (copy on write): most objects of
+ * a build are never transformed, and copying a Flux install's CRDs for every build that includes them was most of
+ * what rendering cost. Both then count as shared.
+ */
 export function cloneRendered(o: RenderedObject): RenderedObject {
+  o.shared = true
   return {
     ...o,
-    value: deepClone(o.value),
     trace: cloneTrace(o.trace),
     previousNames: [...o.previousNames]
   }
+}
+
+/** The object's value, to change in place: copied first when it is shared (see `RenderedObject.shared`). */
+export function writable(o: RenderedObject): KubeObject {
+  if (o.shared) {
+    o.value = deepClone(o.value)
+    o.shared = false
+  }
+  return o.value
 }
 
 /** File, line and column of a field of a rendered object: the line that wrote it, in a resource or a patch. */

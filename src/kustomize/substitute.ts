@@ -1,6 +1,6 @@
 import { positionOf, type YamlDocument } from '../yaml/documents.js'
 import { isObject } from '../yaml/values.js'
-import type { RenderedObject } from './resource.js'
+import { writable, type RenderedObject } from './resource.js'
 import { resolveOrigin } from './trace.js'
 
 /**
@@ -166,5 +166,15 @@ export function substituteObject(o: RenderedObject, vars: Variables): void {
     }
     return node
   }
-  visit(o.value)
+  // Only an object with a `${` anywhere is changed (and so copied, when shared).
+  if (holdsVariable(o.value)) visit(writable(o))
+}
+
+function holdsVariable(node: unknown): boolean {
+  if (typeof node === 'string') return node.includes('${')
+  if (Array.isArray(node)) return node.some(holdsVariable)
+  if (isObject(node)) {
+    for (const k in node) if (holdsVariable(node[k])) return true
+  }
+  return false
 }

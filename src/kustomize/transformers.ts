@@ -1,6 +1,14 @@
 import type { YamlPath } from '../yaml/documents.js'
 import { noteAt, type KustomizationContext } from './context.js'
-import { isClusterScoped, kindOf, metadataOf, nameOf, stringMap, type RenderedObject } from './resource.js'
+import {
+  isClusterScoped,
+  kindOf,
+  metadataOf,
+  nameOf,
+  stringMap,
+  writable,
+  type RenderedObject
+} from './resource.js'
 import { containersAlong, setTrace, traceOf } from './trace.js'
 
 /** Kinds kustomize never prefixes or suffixes (prefixSuffixFieldSpecsToSkip). */
@@ -14,7 +22,7 @@ function setField(
   ctx: KustomizationContext,
   origin: YamlPath
 ): void {
-  let current: Record<string, unknown> = o.value
+  let current: Record<string, unknown> = writable(o)
   for (const segment of path.slice(0, -1)) {
     const next = current[String(segment)]
     if (next === null || typeof next !== 'object' || Array.isArray(next)) current[String(segment)] = {}
@@ -64,7 +72,7 @@ export function applyNamePrefixSuffix(ctx: KustomizationContext, objects: Render
     if (unrenamedKinds.has(kindOf(o.value))) continue
     const name = nameOf(o.value)
     o.previousNames.push(name)
-    metadataOf(o.value).name = `${prefix}${name}${suffix}`
+    metadataOf(writable(o)).name = `${prefix}${name}${suffix}`
   }
 }
 

@@ -1,7 +1,9 @@
 import { FcuError } from '../errors.js'
 import type { Component } from '../settings/inputs.js'
 import { mergeEdits } from './merge-lines.js'
-import { WorkingTree } from './tree.js'
+import type { WorkingTree } from './tree.js'
+import type { StageChange } from './stage.js'
+import { passContent, storedContent, withStoredContent, type TextStore } from '../workspace/store.js'
 
 /**
  * The plan of a run: the repository as read and, per component, the file changes that upgrade it. Each component's
@@ -25,15 +27,28 @@ export interface PlannedChange {
 export class ChangeSet {
   private readonly changes = new Map<string, PlannedChange>()
   private current: WorkingTree
+  /** Changes made since `current`, applied when a stage next reads the tree: one copy of the tree per stage. */
+  private pending: PlannedChange[] = []
+  private readonly exists = new Map<string, boolean>()
 
+  /**
+   * With a `store`, each new content is kept there (spilled to disk) as it comes, so that the plan of a large fleet
+   * holds digests, not texts.
+   */
   constructor(
     readonly component: Component,
-    readonly base: WorkingTree
+    readonly base: WorkingTree,
+    private readonly store?: TextStore
   ) {
     this.current = base
   }
 
   get tree(): WorkingTree {
+    if (this.pending.length > 0) {
+      this.current = this.current.with(this.pending)
+      this.pending = []
+      this.exists.clear()
+    }
     return this.current
   }
 
@@ -47,34 +62,75 @@ export class ChangeSet {
 
   /** The file at `from` moves to `to` with new content; both paths are part of this component's change. */
   rename(from: string, to: string, content: string): void {
-    if (from === to) return this.write(to, content, 'renamed')
-    this.put({ path: from, content: null, reason: 'renamed' })
-    this.put({ path: to, content, reason: 'renamed', renamedFrom: from })
+    this.apply({ path: to, content, reason: 'renamed', renamedFrom: from })
+  }
+
+  /** A stage's change, its content passed on as the stage gave it (a stored one is not read). */
+  apply(c: StageChange): void {
+    if (!c.renamedFrom || c.renamedFrom === c.path) {
+      this.put(!c.renamedFrom ? c : { ...contentOf(c), path: c.path, reason: 'renamed' })
+      return
+    }
+    this.put({ path: c.renamedFrom, content: null, reason: 'renamed' })
+    // A rename always leaves a file at its new path: an empty one when a stage gave no content.
+    const content = !storedContent(c) && c.content === null ? { content: '' } : contentOf(c)
+    this.put({ ...content, path: c.path, reason: 'renamed', renamedFrom: c.renamedFrom })
   }
 
   /** The changes that differ from the base, by path. */
   list(): PlannedChange[] {
     return [...this.changes.values()]
-      .filter(c => c.content !== (this.base.get(c.path) ?? null))
+      .filter(c => !sameAsBase(c, this.base))
       .sort((a, b) => compare(a.path, b.path))
   }
 
   private put(c: { path: string; content: string | null; reason: ChangeReason; renamedFrom?: string }): void {
-    if (c.content === null && !this.current.has(c.path)) {
+    const deleting = !storedContent(c) && c.content === null
+    if (deleting && !(this.exists.get(c.path) ?? this.current.has(c.path))) {
       throw new FcuError('internal', `${this.component}: cannot delete ${c.path}, which does not exist`)
     }
     const earlier = this.changes.get(c.path)
     const reasons = earlier ? [...new Set([...earlier.reasons, c.reason])] : [c.reason]
     const renamedFrom = c.renamedFrom ?? earlier?.renamedFrom
-    this.changes.set(c.path, {
-      path: c.path,
-      content: c.content,
-      component: this.component,
-      reasons,
-      ...(renamedFrom ? { renamedFrom } : {})
-    })
-    this.current = this.current.with([c])
+    const change = carry(
+      {
+        path: c.path,
+        component: this.component,
+        reasons,
+        ...(renamedFrom ? { renamedFrom } : {})
+      },
+      c,
+      this.store
+    )
+    this.changes.set(c.path, change)
+    this.pending.push(change)
+    this.exists.set(c.path, !deleting)
   }
+}
+
+/** The content of `from` on `to`: a stored content passed on unread, a text put in the store when there is one. */
+function carry<T extends object>(
+  to: T,
+  from: { content: string | null },
+  store: TextStore | undefined
+): T & { content: string | null } {
+  if (store && !storedContent(from) && from.content !== null)
+    return withStoredContent(to, store.put(from.content), store)
+  return passContent(to, from)
+}
+
+/** Only the content of a change, as an object `carry` reads it from, without reading a stored content. */
+const contentOf = (c: { content: string | null }): { content: string | null } => carry({}, c, undefined)
+
+function sameAsBase(c: { path: string; content: string | null }, base: WorkingTree): boolean {
+  const s = storedContent(c)
+  if (s) {
+    const b = base.stored(c.path)
+    if (b) return b.digest === s.ref.digest
+    return base.has(c.path) && base.get(c.path) === c.content
+  }
+  if (c.content === null) return !base.has(c.path)
+  return base.get(c.path) === c.content
 }
 
 export interface Plan {
@@ -113,8 +169,17 @@ export function combinedChanges(plan: Plan, components?: readonly Component[]): 
   }
   return [...byPath.values()].map(list => {
     if (list.length > 1) return combine(plan.base, list)
-    const { component, ...rest } = list[0]
-    return { ...rest, components: [component] }
+    const c = list[0]
+    return carry(
+      {
+        path: c.path,
+        components: [c.component],
+        reasons: c.reasons,
+        ...(c.renamedFrom ? { renamedFrom: c.renamedFrom } : {})
+      },
+      c,
+      undefined
+    )
   })
 }
 
@@ -137,7 +202,7 @@ export function describeChanges(
   return changes.map(c => ({
     path: c.path,
     operation: c.content === null ? 'deleted' : base.has(c.path) ? 'modified' : 'added',
-    bytes: c.content === null ? 0 : Buffer.byteLength(c.content, 'utf8'),
+    bytes: bytesOf(c),
     components: c.components,
     reasons: c.reasons,
     ...(c.renamedFrom ? { renamedFrom: c.renamedFrom } : {})
@@ -146,30 +211,37 @@ export function describeChanges(
 
 function combine(base: WorkingTree, list: PlannedChange[]): CombinedChange {
   const path = list[0].path
-  const deleted = list.filter(c => c.content === null)
+  const deleted = list.filter(c => !storedContent(c) && c.content === null)
   if (deleted.length > 0 && deleted.length < list.length) {
     throw new FcuError(
       'manifest',
-      `${path}: the ${deleted[0].component} upgrade removes this file while the ${list.find(c => c.content !== null)!.component} upgrade changes it`,
+      `${path}: the ${deleted[0].component} upgrade removes this file while the ${list.find(c => !deleted.includes(c))!.component} upgrade changes it`,
       { location: { file: path }, hint: 'Upgrade the components one at a time, or set group: true.' }
     )
   }
-  const content =
-    deleted.length > 0
-      ? null
-      : mergeEdits(
-          path,
-          base.get(path) ?? '',
-          list.map(c => ({ label: c.component, text: c.content! }))
-        )
   const renamedFrom = list.find(c => c.renamedFrom)?.renamedFrom
-  return {
+  const combined = {
     path,
-    content,
     components: list.map(c => c.component),
     reasons: [...new Set(list.flatMap(c => c.reasons))],
     ...(renamedFrom ? { renamedFrom } : {})
   }
+  // The same new content from every component (a regenerated file both rename to): passed on unread.
+  const digests = new Set(list.map(c => storedContent(c)?.ref.digest))
+  if (deleted.length > 0 || (digests.size === 1 && !digests.has(undefined)))
+    return carry(combined, list[0], undefined)
+  const content = mergeEdits(
+    path,
+    base.get(path) ?? '',
+    list.map(c => ({ label: c.component, text: c.content! }))
+  )
+  return { ...combined, content }
+}
+
+/** A change's size in UTF-8 bytes, without reading a stored content. */
+function bytesOf(c: { content: string | null }): number {
+  const s = storedContent(c)
+  return s ? s.ref.bytes : c.content === null ? 0 : Buffer.byteLength(c.content, 'utf8')
 }
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)

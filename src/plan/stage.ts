@@ -19,6 +19,12 @@ export interface StageContext {
   config: RepoConfig
   upstream: Upstream
   deps: RunDeps
+  /**
+   * Hands a change's text to the run's store (spilled to disk) and returns the change with its content read back
+   * when asked: a stage that changes many files pushes `keep(change)` so that it holds none of their texts. Absent
+   * where nothing is stored (tests): push the change as it is.
+   */
+  keep?: (change: StageChange) => StageChange
 }
 
 export interface StageChange {

@@ -187,17 +187,17 @@ export class GitRepository {
   }
 
   /** Writes the contents as blobs in one `git hash-object` run; returns their ids in order. */
-  async writeBlobs(contents: string[]): Promise<string[]> {
+  async writeBlobs(contents: readonly { readonly content: string | null }[]): Promise<string[]> {
     if (contents.length === 0) return []
     const dir = await mkdtemp(path.join(this.scratch, 'blobs-'))
     try {
-      const files = await Promise.all(
-        contents.map(async (c, i) => {
-          const f = path.join(dir, String(i))
-          await writeFile(f, c, 'utf8')
-          return f
-        })
-      )
+      // One text at a time: each may be read from a store, and a large change must not be held all at once.
+      const files: string[] = []
+      for (const [i, c] of contents.entries()) {
+        const f = path.join(dir, String(i))
+        await writeFile(f, c.content ?? '', 'utf8')
+        files.push(f)
+      }
       const out = await this.ok(['hash-object', '-w', '--no-filters', '--stdin-paths'], {
         input: files.join('\n') + '\n'
       })

@@ -2,6 +2,7 @@ import { FcuError, type Finding } from '../errors.js'
 import type { FindingsOf, Logger, Sleep } from '../deps.js'
 import { combinedChanges, describeChanges, type CombinedChange, type Plan } from '../plan/plan.js'
 import { mergeEdits } from '../plan/merge-lines.js'
+import { passContent, removes } from '../workspace/store.js'
 import type { Component, Settings } from '../settings/inputs.js'
 import type { ComponentOutcome, PullRequestOutcome, RunResult } from '../result.js'
 import { afterMerge } from './after-merge.js'
@@ -282,22 +283,25 @@ async function buildOnBase(
     const same =
       checkedOut === undefined ||
       (onBase !== undefined && onBase.sha === blobSha(Buffer.from(checkedOut, 'utf8')))
-    let content = c.content
-    if (!same) {
-      if (c.content === null) {
-        if (!onBase) continue
-        throw conflict(c.path, unit, 'changed it, and this upgrade removes it')
-      }
-      if (!onBase) throw conflict(c.path, unit, 'removed it, and this upgrade changes it')
-      content = mergeEdits(c.path, checkedOut, [
-        { label: 'base branch', text: await git.readBlob(onBase.sha) },
-        { label: unit.name, text: c.content }
-      ])
+    const entry = { path: repoPath, mode: onBase?.mode ?? '100644', sha: null }
+    if (same) {
+      // A stored content stays in the store: the entry reads it when its blob is written.
+      entries.push(passContent(entry, c))
+      continue
     }
-    entries.push({ path: repoPath, mode: onBase?.mode ?? '100644', content, sha: null })
+    if (removes(c)) {
+      if (!onBase) continue
+      throw conflict(c.path, unit, 'changed it, and this upgrade removes it')
+    }
+    if (!onBase) throw conflict(c.path, unit, 'removed it, and this upgrade changes it')
+    const content = mergeEdits(c.path, checkedOut, [
+      { label: 'base branch', text: await git.readBlob(onBase.sha) },
+      { label: unit.name, text: c.content! }
+    ])
+    entries.push({ ...entry, content })
   }
-  const written = entries.filter(e => e.content !== null)
-  const shas = await git.writeBlobs(written.map(e => e.content!))
+  const written = entries.filter(e => !removes(e))
+  const shas = await git.writeBlobs(written)
   written.forEach((e, i) => (e.sha = shas[i]))
   return { tree: await git.writeTree(state.sha, entries), entries }
 }
@@ -319,13 +323,12 @@ async function pushThroughApi(
   message: string,
   ctx: PublishContext
 ): Promise<string | undefined> {
-  const distinct = [
-    ...new Map(built.entries.filter(e => e.content !== null).map(e => [e.sha!, e.content!])).entries()
-  ]
+  // Entries, not their texts: a stored content is read only while its blob is sent.
+  const distinct = [...new Map(built.entries.filter(e => !removes(e)).map(e => [e.sha!, e])).entries()]
   for (let i = 0; i < distinct.length; i += blobConcurrency) {
     await Promise.all(
-      distinct.slice(i, i + blobConcurrency).map(async ([sha, content]) => {
-        const made = await ctx.api.createBlob(Buffer.from(content, 'utf8'))
+      distinct.slice(i, i + blobConcurrency).map(async ([sha, e]) => {
+        const made = await ctx.api.createBlob(Buffer.from(e.content!, 'utf8'))
         if (made !== sha) throw new FcuError('publish', `GitHub stored a blob as ${made}, expected ${sha}`)
       })
     )
@@ -333,7 +336,7 @@ async function pushThroughApi(
   const entries: TreeEntry[] = built.entries.map(e => ({
     path: e.path,
     mode: e.mode,
-    sha: e.content === null ? null : e.sha
+    sha: removes(e) ? null : e.sha
   }))
   const tree = await ctx.api.createTree(state.tree, entries)
   if (tree !== built.tree) {

@@ -34,13 +34,14 @@ export function detectTargetType(content: string): TargetType | undefined {
 export function discoverTargets(
   files: RepoFile[],
   config: RepoConfig,
-  links: ReadonlySet<string> = new Set()
+  links: ReadonlySet<string> = new Set(),
+  detect: (file: RepoFile) => TargetType | undefined = f => detectTargetType(f.content)
 ): DiscoveredTarget[] {
   const excluded = (p: string) => config.exclude.some(g => minimatch(p, g, { dot: true }))
   const byPath = new Map<string, DiscoveredTarget>()
   for (const f of files) {
     if (excluded(f.path)) continue
-    const type = detectTargetType(f.content)
+    const type = detect(f)
     if (type) byPath.set(f.path, { path: f.path, type, source: 'detected' })
   }
   const known = new Set(files.map(f => f.path))

@@ -5,6 +5,9 @@ import { positionOf, tryParseDocuments, type YamlDocument, type YamlPath } from 
 import { isYamlFile } from './objects.js'
 import { isObject } from '../yaml/values.js'
 import { pushAll } from '../arrays.js'
+import { calicoApiVersion } from './calico-api.js'
+
+export { mentionsCalicoApi } from './calico-api.js'
 
 /**
  * `calicoctl validate` (Calico v3.31 and later) on the repository's Calico resources (`projectcalico.org/v3`).
@@ -36,7 +39,6 @@ export interface CalicoValidation {
 }
 
 export const calicoctlValidateSince = '3.31.0'
-const calicoApiVersion = 'projectcalico.org/v3'
 
 const isCalicoResource = (d: YamlDocument): boolean =>
   isObject(d.value) && d.value.apiVersion === calicoApiVersion && typeof d.value.kind === 'string'

@@ -11,13 +11,14 @@ import {
 } from '../yaml/documents.js'
 import { loadFast, SharedBlocks, UNSUPPORTED } from '../yaml/fast-load.js'
 import { isObject, type Obj } from '../yaml/values.js'
-import { textKey } from '../yaml/text-key.js'
+import { LONGEST_HASHED, textKey } from '../yaml/text-key.js'
 import { inSkippedDirectory, isYamlPath } from '../workspace/paths.js'
 import { groupVersion } from '../kubernetes/api-version.js'
 import { isParsedList, type ParsedObject, type ParsedValue } from '../yaml/readonly.js'
 import { apiServerValue } from '../yaml/api-server.js'
 import { locateField, type RenderedObject } from '../kustomize/resource.js'
 import { pushAll } from '../arrays.js'
+import { mentionsCalicoApi } from './calico-api.js'
 
 /**
  * The Kubernetes objects of a repository, as validation sees them: every document of every YAML file, plus the
@@ -199,9 +200,14 @@ export function parseStream(
   const documents: YamlDocument[] = []
   const errors: FcuError[] = []
   const seen = memo.documents
+  const known = memo.streams.get(text)
+  if (known) {
+    for (const d of known) documents.push(d.inFile(file))
+    return { documents, errors }
+  }
   splitDocumentTexts(text).forEach((d, index) => {
-    const key = textKey(d.text)
-    let value = seen.get(key)
+    const key = holdsOwnStream(d.text) ? undefined : textKey(d.text)
+    let value = key === undefined ? undefined : seen.get(key)
     if (value === undefined) {
       const fast = loadFast(d.text, memo.blocks)
       if (fast !== UNSUPPORTED) value = fast
@@ -214,12 +220,55 @@ export function parseStream(
           return
         }
       }
-      seen.set(key, value)
+      if (key !== undefined) seen.set(key, value)
     }
-    documents.push(new ParsedDocument(file, index, d, value))
+    documents.push(new ParsedDocument(file, index, d, value, key))
   })
+  // A stream with errors is read again: their messages name the file.
+  if (errors.length === 0) memo.streams.put(text, documents as ParsedDocument[])
   return { documents, errors }
 }
+
+/** How many whole streams `StreamMemo` keeps. */
+const STREAMS_KEPT = 8
+
+/**
+ * The last few long streams read, by their whole text: a fleet holds the same install in every cluster (each
+ * cluster's `gotk-components.yaml`, the Calico manifest in each ConfigMap), read one after the other. Comparing a
+ * text with a few kept ones costs far less than a digest of each of its documents (texts of another length are
+ * not compared at all, and ConfigMaps of other clusters differ in their name, at the top); a short stream is
+ * cheap to split and look up document by document anyway.
+ */
+class StreamMemo {
+  private readonly kept: { text: string; documents: ParsedDocument[] }[] = []
+
+  get(text: string): ParsedDocument[] | undefined {
+    if (text.length <= LONGEST_HASHED) return undefined
+    const i = this.kept.findIndex(k => k.text.length === text.length && k.text === text)
+    if (i < 0) return undefined
+    // Kept while it is met again: the ConfigMaps between two clusters' copies of it must not push it out.
+    const [hit] = this.kept.splice(i, 1)
+    this.kept.push(hit)
+    return hit.documents
+  }
+
+  put(text: string, documents: ParsedDocument[]): void {
+    if (text.length <= LONGEST_HASHED) return
+    if (this.kept.length >= STREAMS_KEPT) this.kept.shift()
+    this.kept.push({ text, documents })
+  }
+}
+
+/**
+ * A long ConfigMap document: its data holds a manifest stream, whose documents are what repeats (and are looked up
+ * by their texts when read); the ConfigMap itself has a name of its own in every cluster, so looking it up would
+ * only cost a digest of the whole text. (Only what is shared changes: a value is a function of its text.)
+ */
+const holdsOwnStream = (text: string): boolean =>
+  text.length > LONGEST_HASHED && CONFIGMAP_KIND.test(text.slice(0, 2048))
+
+/** `kind: ConfigMap` on a line of its own near the top: where every tool writes it. */
+const CONFIGMAP_KIND = /^kind: ConfigMap[ \t]*\r?$/m
 
 /** The CustomResourceDefinitions of an upstream manifest stream (`flux install --export`, Calico's calico.yaml). */
 export function crdDocuments(text: string, source: string): ParsedValue[] {
@@ -236,9 +285,20 @@ class ParsedDocument implements YamlDocument {
     readonly file: string,
     readonly index: number,
     private readonly piece: DocumentText,
-    readonly value: ParsedValue
+    readonly value: ParsedValue,
+    private textKey?: string
   ) {
     this.text = piece.text
+  }
+
+  /** The same document of the same text in another file. */
+  inFile(file: string): ParsedDocument {
+    return new ParsedDocument(file, this.index, this.piece, this.value, this.textKey)
+  }
+
+  /** `textKey` of the text: a long text's digest, worked out once. */
+  get key(): string {
+    return (this.textKey ??= textKey(this.text))
   }
 
   get startLine(): number {
@@ -246,13 +306,18 @@ class ParsedDocument implements YamlDocument {
   }
 }
 
-/** What one run has parsed: document values by text, and nested blocks (see `SharedBlocks`). */
+/** What one run has parsed: document values by text, the last streams, and nested blocks (see `SharedBlocks`). */
 export interface ParseMemo {
   documents: Map<string, ParsedValue>
+  streams: StreamMemo
   blocks: SharedBlocks
 }
 
-export const newParseMemo = (): ParseMemo => ({ documents: new Map(), blocks: new SharedBlocks() })
+export const newParseMemo = (): ParseMemo => ({
+  documents: new Map(),
+  streams: new StreamMemo(),
+  blocks: new SharedBlocks()
+})
 
 /** A parse error from `documents.ts` as a failure at a file position. */
 function failureOf(e: FcuError, file: string, mapLine: (line: number) => number): ParseFailure {
@@ -395,6 +460,7 @@ interface FileObjects {
   innerFailures: ParseFailure[]
   objects: ManifestObject[]
   streams: ManifestStream[]
+  calicoApi?: boolean
 }
 
 /**
@@ -407,6 +473,12 @@ export class CollectCache {
   readonly memo: ParseMemo = newParseMemo()
   readonly yaml11 = new Map<string, ParsedValue>()
   private readonly files = new Map<string, FileObjects[]>()
+
+  /** Whether a file has a `projectcalico.org/v3` apiVersion (see `mentionsCalicoApi`), asked once per content. */
+  mentionsCalicoApi(f: SourceFile): boolean {
+    const read = this.file(f)
+    return (read.calicoApi ??= mentionsCalicoApi(read.content))
+  }
 
   file(f: SourceFile): FileObjects {
     const versions = this.files.get(f.path) ?? []
@@ -440,11 +512,19 @@ function readFile(f: SourceFile, memo: ParseMemo, yaml11: Map<string, ParsedValu
           innerFailures.push(failureOf(e, f.path, line => streamLine(container, line)))
         // The ClusterResourceSet controller decodes these with sigs.k8s.io/yaml: YAML 1.1 booleans.
         for (const d of inner.documents)
-          pushAll(objects, objectsOf(d, f.path, bundle, container, apiServerValue(d.text, d.value, yaml11)))
+          pushAll(objects, objectsOf(d, f.path, bundle, container, yaml11Value(d, yaml11)))
       }
     }
   }
   return { content: f.content, documents, failures, innerFailures, objects, streams }
+}
+
+/** `apiServerValue` by the key the document was read with: a long text is not digested a second time. */
+function yaml11Value(d: YamlDocument, memo: Map<string, ParsedValue>): ParsedValue {
+  const key = d instanceof ParsedDocument ? d.key : textKey(d.text)
+  let value = memo.get(key)
+  if (value === undefined) memo.set(key, (value = apiServerValue(d.text, d.value)))
+  return value
 }
 
 /**

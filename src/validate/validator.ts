@@ -240,14 +240,17 @@ export function validateRepository(input: ValidationInput, cache?: CollectCache)
     external: (input.crdSources ?? []).map(s => ({ name: s.name, catalog: crdCatalog([...s.crds]) }))
   }
   // Kinds whose CRDs the upgrade brings: the upgraded bundles', and those of the files the run wrote.
-  const upgradeCatalogs = [
+  // A fleet writes the same install into every cluster: equal CRDs make one catalog, asked once per object.
+  const upgradeCatalogs = new Set([
     ...(upgraded ? [upgraded] : []),
     ...ctx.bundles.filter(b => written.has(b.file)).map(b => b.catalog)
-  ]
+  ])
+  const upgradedKinds = new Set(
+    [...upgradeCatalogs].flatMap(c => c.crds.map(crd => `${crd.group}/${crd.kind}`))
+  )
   const upgradedKind = (o: ManifestObject): boolean => {
     const { kind } = o.value
-    const { group } = groupVersion(o.value.apiVersion)
-    return typeof kind === 'string' && upgradeCatalogs.some(c => c.byGroupKind(group, kind) !== undefined)
+    return typeof kind === 'string' && upgradedKinds.has(`${groupVersion(o.value.apiVersion).group}/${kind}`)
   }
   const isUpgrade = written.size > 0 || upgraded !== undefined
   const inScope = (o: ManifestObject): boolean => !isUpgrade || written.has(o.file) || upgradedKind(o)

@@ -6,7 +6,8 @@ import { CONFIGMAP_MAX_BYTES } from '../kubernetes/limits.js'
 import { tryParseDocuments } from '../yaml/documents.js'
 import { kustomizationFileNames, type UnreadReason } from '../kustomize/files.js'
 import { inSkippedDirectory, isSkippedDirectory, isYamlPath, toRepoPath } from './paths.js'
-import { readUtf8File } from './text.js'
+import { checkUtf8, decodeUtf8, readYamlBytes } from './text.js'
+import { withStoredContent, type TextStore } from './store.js'
 import { FcuError, type Finding } from '../errors.js'
 
 /** The repository as the engine sees it: YAML files by repo-relative path. Read once per run (SPEC §9). */
@@ -93,13 +94,17 @@ export async function readYamlFiles(root: string, options: { exec?: Exec } = {})
  * repository, or larger than a ConfigMap holds, is not read and is listed in `unread`. Only files the listing
  * has are read, so a file git ignores is as absent as it is for Flux.
  */
-export async function readRepository(root: string, options: { exec?: Exec } = {}): Promise<RepositoryRead> {
+export async function readRepository(
+  root: string,
+  options: { exec?: Exec; store?: TextStore } = {}
+): Promise<RepositoryRead> {
   const listed = await listFiles(root, options.exec)
   const byPath = new Map(listed.map(f => [f.path, f]))
   const yaml = await yamlEntries(root, listed)
   const { files, refused } = await readAll(
     root,
-    yaml.filter(f => f.kind === 'file')
+    yaml.filter(f => f.kind === 'file'),
+    options.store
   )
   const have = new Set(files.map(f => f.path))
   const realRoot = await fs.realpath(root)
@@ -193,25 +198,26 @@ function generatorInputs(file: RepoFile): string[] {
 
 async function readAll(
   root: string,
-  listed: readonly Listed[]
+  listed: readonly Listed[],
+  store?: TextStore
 ): Promise<{ files: RepoFile[]; refused: { path: string; error: FcuError }[] }> {
-  const read = await Promise.all(
-    [...listed]
-      .map(f => f.path)
-      .sort()
-      .map(async p => {
-        try {
-          return { path: p, content: await readUtf8File(path.join(root, ...p.split('/')), p) }
-        } catch (e) {
-          if (e instanceof FcuError && e.code === 'manifest') return { path: p, error: e }
-          throw e
-        }
-      })
-  )
-  return {
-    files: read.filter((r): r is RepoFile => 'content' in r),
-    refused: read.filter((r): r is { path: string; error: FcuError } => 'error' in r)
+  const files: RepoFile[] = []
+  const refused: { path: string; error: FcuError }[] = []
+  // One file in memory at a time: with a store, what stays is its digest (and the text, while the store has room).
+  for (const p of listed.map(f => f.path).sort()) {
+    const abs = path.join(root, ...p.split('/'))
+    try {
+      const { bytes, mtimeMs } = readYamlBytes(abs, p)
+      if (store) {
+        checkUtf8(bytes, p)
+        files.push(withStoredContent({ path: p }, store.addFile(p, abs, bytes, mtimeMs), store))
+      } else files.push({ path: p, content: decodeUtf8(bytes, p) })
+    } catch (e) {
+      if (e instanceof FcuError && e.code === 'manifest') refused.push({ path: p, error: e })
+      else throw e
+    }
   }
+  return { files, refused }
 }
 
 /**

@@ -1,4 +1,5 @@
-import { promises as fs } from 'node:fs'
+import { isAscii, isUtf8 } from 'node:buffer'
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs'
 import { FcuError } from '../errors.js'
 
 /**
@@ -8,41 +9,63 @@ import { FcuError } from '../errors.js'
  */
 export const MAX_YAML_FILE_BYTES = 16 * 1024 * 1024
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
-
 /**
  * A repository file as text: refused, with file and limit named, past `MAX_YAML_FILE_BYTES`; refused, with the
  * line and byte offset of the first bad byte, when it is not UTF-8 (YAML is Unicode text, and a silently replaced
  * byte would be written back changed). A byte order mark stays in the text, so a file written back keeps it.
  */
 export async function readUtf8File(abs: string, file: string): Promise<string> {
-  const { size } = await fs.stat(abs)
-  if (size > MAX_YAML_FILE_BYTES) {
-    throw new FcuError(
-      'manifest',
-      `${file} is ${size.toLocaleString('en-US')} bytes, over the ${MAX_YAML_FILE_BYTES.toLocaleString('en-US')} bytes a YAML file may have here`,
-      {
-        location: { file },
-        hint: 'No Kubernetes object is over 3 MiB: split the file into smaller ones, or keep it out of the files git lists (.gitignore).'
-      }
-    )
-  }
-  const bytes = await fs.readFile(abs)
+  return decodeUtf8(readYamlBytes(abs, file).bytes, file)
+}
+
+/**
+ * A YAML file's bytes and the mtime they are of, refused unread past `MAX_YAML_FILE_BYTES`. Synchronous: a
+ * repository's files are read one after the other, with nothing else to wait for, and a thread-pool round trip per
+ * file would cost more than the read.
+ */
+export function readYamlBytes(abs: string, file: string): { bytes: Buffer; mtimeMs: number } {
+  const fd = openSync(abs, 'r')
   try {
-    return UTF8.decode(bytes)
-  } catch {
-    const offset = firstInvalidUtf8(bytes)
-    let line = 1
-    for (let i = bytes.indexOf(0x0a); i >= 0 && i < offset; i = bytes.indexOf(0x0a, i + 1)) line++
-    throw new FcuError(
-      'manifest',
-      `${file} is not UTF-8: byte ${offset} (line ${line}) is 0x${bytes[offset].toString(16).padStart(2, '0')}`,
-      {
-        location: { file, line },
-        hint: 'Save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8); YAML files are Unicode text.'
-      }
-    )
+    const { size, mtimeMs } = fstatSync(fd)
+    if (size > MAX_YAML_FILE_BYTES) {
+      throw new FcuError(
+        'manifest',
+        `${file} is ${size.toLocaleString('en-US')} bytes, over the ${MAX_YAML_FILE_BYTES.toLocaleString('en-US')} bytes a YAML file may have here`,
+        {
+          location: { file },
+          hint: 'No Kubernetes object is over 3 MiB: split the file into smaller ones, or keep it out of the files git lists (.gitignore).'
+        }
+      )
+    }
+    return { bytes: readFileSync(fd), mtimeMs }
+  } finally {
+    closeSync(fd)
   }
+}
+
+/**
+ * Bytes as text, refused with the line and offset of the first byte that is not UTF-8. Most manifests are ASCII,
+ * which decodes as Latin-1 (one byte per character, no validation to do); `isAscii` and `isUtf8` scan with SIMD.
+ */
+export function decodeUtf8(bytes: Buffer, file: string): string {
+  checkUtf8(bytes, file)
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8')
+}
+
+/** Refuses bytes that are not UTF-8, naming the line and offset of the first bad byte. */
+export function checkUtf8(bytes: Buffer, file: string): void {
+  if (isAscii(bytes) || isUtf8(bytes)) return
+  const offset = firstInvalidUtf8(bytes)
+  let line = 1
+  for (let i = bytes.indexOf(0x0a); i >= 0 && i < offset; i = bytes.indexOf(0x0a, i + 1)) line++
+  throw new FcuError(
+    'manifest',
+    `${file} is not UTF-8: byte ${offset} (line ${line}) is 0x${bytes[offset].toString(16).padStart(2, '0')}`,
+    {
+      location: { file, line },
+      hint: 'Save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8); YAML files are Unicode text.'
+    }
+  )
 }
 
 /** The offset of the first byte that does not belong to a well-formed UTF-8 sequence. */

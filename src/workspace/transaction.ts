@@ -3,11 +3,23 @@ import path from 'node:path'
 import { FcuError } from '../errors.js'
 import type { Files, Logger } from '../deps.js'
 import { insideWorkspace } from './paths.js'
+import { removes, storedContent } from './store.js'
 
-/** One change to the working tree: new content, or null to delete the file. */
+/**
+ * One change to the working tree: new content, or null to delete the file. A content kept in a `TextStore` is read
+ * when its file is staged, one file at a time.
+ */
 export interface FileChange {
   path: string
   content: string | null
+}
+
+const deletes = removes
+
+/** What to write: a stored content as the bytes its store has (not decoded and encoded again), else the text. */
+const contentBytes = (c: FileChange): string | Uint8Array => {
+  const s = storedContent(c)
+  return s ? s.store.bytes(s.ref) : c.content!
 }
 
 const missing = (e: unknown): boolean => (e as { code?: unknown }).code === 'ENOENT'
@@ -63,7 +75,7 @@ interface Staged {
  */
 export async function applyChanges(
   root: string,
-  changes: FileChange[],
+  changes: readonly FileChange[],
   options: ApplyOptions = {}
 ): Promise<void> {
   const files = options.files ?? nodeFiles
@@ -97,7 +109,7 @@ export async function applyChanges(
           hint: 'Move the directory away (the upgrade writes a file at this path), or exclude the file in the config.'
         })
       }
-      if (stat && stat.isFile() && c.content !== null && !(await files.writable(abs))) {
+      if (stat && stat.isFile() && !deletes(c) && !(await files.writable(abs))) {
         throw new FcuError('write', `Cannot write ${c.path}: the file is read-only`, {
           location: { file: c.path },
           hint: 'Make the file writable (chmod u+w) for the job, or exclude it in the config.'
@@ -124,11 +136,11 @@ export async function applyChanges(
           ? path.join(options.stagingDir!, `${id}.${kind}`)
           : path.join(dir, `.${path.basename(abs)}.${id}.${kind}`)
       const entry: Staged = { rel: c.path, abs, backup: stage('bak'), existed: stat !== undefined }
-      if (c.content !== null) {
+      if (!deletes(c)) {
         for (const d of await makeDirs(files, dir)) created.push(d)
         entry.tmp = stage('tmp')
         staged.push(entry)
-        await files.writeFile(entry.tmp, c.content, stat ? stat.mode & 0o7777 : undefined)
+        await files.writeFile(entry.tmp, contentBytes(c), stat ? stat.mode & 0o7777 : undefined)
       } else staged.push(entry)
     }
   } catch (e) {

@@ -51,6 +51,8 @@ class LineIndex {
   constructor(private readonly text: string) {}
 
   lineAt(offset: number): number {
+    // The first document of a file (most files hold one) needs no index of a long text.
+    if (this.starts === undefined && offset <= NEAR_START) return countLines(this.text, offset)
     const starts = (this.starts ??= lineStarts(this.text))
     let lo = 0
     let hi = starts.length - 1
@@ -61,6 +63,16 @@ class LineIndex {
     }
     return lo + 1
   }
+}
+
+/** Offsets up to this far into a text have their line counted rather than looked up in an index. */
+const NEAR_START = 4096
+
+/** The 1-based line of `offset`, by the line breaks before it. */
+function countLines(text: string, offset: number): number {
+  let line = 1
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++
+  return line
 }
 
 function lineStarts(text: string): number[] {
@@ -389,7 +401,52 @@ export function positionOf(
 
 const positions = new WeakMap<YamlDocument, Map<string, { line: number; column: number }>>()
 
+/**
+ * The line of a key of a document's root mapping written at column 0, read off the lines that start at column 0
+ * (the keys before it must be there, in the order the parsed value has them): a ConfigMap whose data holds a whole
+ * install is 600 KB that a full locate would read again for a finding at `data`. Undefined when the text is not
+ * laid out that way (quoted or complex keys, a flow mapping), for the general way.
+ */
+function rootKeyLine(doc: YamlDocument, key: string): number | undefined {
+  const value = doc.value
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined
+  if (!Object.prototype.hasOwnProperty.call(value, key)) return undefined
+  const keys = Object.keys(value)
+  const text = doc.text
+  let next = 0
+  let line = 0
+  for (let p = 0; p < text.length; line++) {
+    const e = text.indexOf('\n', p)
+    const end = e < 0 ? text.length : e
+    const c = text.charCodeAt(p)
+    // Indented lines, blank lines, comments and compact sequence entries under a root key.
+    const skip =
+      c === 0x20 ||
+      c === 0x0a ||
+      c === 0x23 ||
+      (c === 0x2d && (p + 1 === end || text.charCodeAt(p + 1) === 0x20))
+    if (!skip) {
+      const colon = text.indexOf(':', p)
+      if (colon < 0 || colon >= end || !/^[A-Za-z0-9_][-A-Za-z0-9_./]*$/.test(text.slice(p, colon)))
+        return undefined
+      const after = text.charCodeAt(colon + 1)
+      if (colon + 1 < end && after !== 0x20) return undefined
+      const name = text.slice(p, colon)
+      if (keys[next] !== name) return undefined
+      if (name === key) return doc.startLine + line
+      next++
+    }
+    if (e < 0) break
+    p = e + 1
+  }
+  return undefined
+}
+
 function locateIn(doc: YamlDocument, path: YamlPath, at: 'key' | 'value'): { line: number; column: number } {
+  if (path.length === 1 && at === 'key' && typeof path[0] === 'string') {
+    const line = rootKeyLine(doc, path[0])
+    if (line !== undefined) return { line, column: 1 }
+  }
   // Building the \`yaml\` package's node tree costs far more than reading a small document again with the fast
   // loader, which gives the same position; a document asked about often gets the tree, built once.
   const asked = (fastLookups.get(doc) ?? 0) + 1

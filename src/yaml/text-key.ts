@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
  * quadratic in the clusters. Long texts are keyed by a digest of their content instead; a digest key starts with
  * NUL, which no YAML text holds, so it cannot equal a short text. It also keeps memos from holding the long texts.
  */
-const LONGEST_HASHED = 16_383
+export const LONGEST_HASHED = 16_383
 
 export const textKey = (text: string): string =>
   text.length <= LONGEST_HASHED

@@ -1,4 +1,5 @@
-import { generatedResources } from '../../src/kustomize/flux.js'
+import { fluxBuilds, generatedResources } from '../../src/kustomize/flux.js'
+import { lineOf } from '../helpers/text.js'
 import { renderRepository, type KustomizationRender } from '../../src/kustomize/render.js'
 
 /**
@@ -192,5 +193,55 @@ describe('which Flux Kustomizations build this repository', () => {
     ])
     expect(ids(fluxRoot(f, 'apps'))).toEqual(['ConfigMap /one'])
     expect(fluxRoot(f, 'all')).toBeUndefined()
+  })
+})
+
+describe('the spec document of a Flux Kustomization, read once per parsed document', () => {
+  // Two Kustomizations in one document (a List): the same document, each its own root and spec.
+  const list = lines(
+    'apiVersion: v1',
+    'kind: List',
+    'items:',
+    ...flux('one', './one', '  targetNamespace: first')
+      .trimEnd()
+      .split('\n')
+      .map((l, i) => (i === 0 ? `  - ${l}` : `    ${l}`)),
+    ...flux('two', './two', '  targetNamespace: second')
+      .trimEnd()
+      .split('\n')
+      .map((l, i) => (i === 0 ? `  - ${l}` : `    ${l}`))
+  )
+  const files = new Map([
+    ['clusters/main/sync.yaml', list],
+    ['one/cm.yaml', configMap('a')],
+    ['two/cm.yaml', configMap('b')]
+  ])
+
+  it('gives each root its own spec, the second time as the first', () => {
+    const plain = renderRepository(files).plainObjects
+    for (let round = 0; round < 2; round++) {
+      const builds = fluxBuilds(plain, () => true)
+      expect(
+        builds.map(b => [b.name, b.overlay.startLine, (b.overlay.value as { path: string }).path])
+      ).toEqual([
+        ['flux-system/one', lineOf(list, 'interval: 10m'), './one'],
+        ['flux-system/two', lineOf(list, 'interval: 10m', 'name: two'), './two']
+      ])
+    }
+  })
+
+  it('reads a spec a transformer changed anew, not the one parsed', () => {
+    const plain = renderRepository(files).plainObjects
+    fluxBuilds(plain, () => true)
+    const changed = plain.map(o =>
+      o.value.kind === 'Kustomization'
+        ? { ...o, value: { ...o.value, spec: { ...(o.value.spec as object), targetNamespace: 'patched' } } }
+        : o
+    )
+    const builds = fluxBuilds(changed, () => true)
+    expect(builds.map(b => (b.overlay.value as { targetNamespace: string }).targetNamespace)).toEqual([
+      'patched',
+      'patched'
+    ])
   })
 })

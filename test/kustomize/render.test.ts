@@ -521,3 +521,47 @@ describe('renderRepository', () => {
     expect(repo.plainObjects.map(o => o.source.file)).toEqual(['clusters/a/kustomization.yaml'])
   })
 })
+
+describe('objects shared with the parsed documents until a transformer changes them', () => {
+  const base = [
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    'metadata:',
+    '  name: settings',
+    'data:',
+    '  a: b',
+    ''
+  ].join('\n')
+  const files = new Map([
+    ['base/kustomization.yaml', 'resources:\n  - cm.yaml\n'],
+    ['base/cm.yaml', base],
+    ['plain/kustomization.yaml', 'resources:\n  - ../base\n'],
+    ['one/kustomization.yaml', 'resources:\n  - ../base\nnamespace: one\n'],
+    ['two/kustomization.yaml', 'resources:\n  - ../base\nnamespace: two\nnamePrefix: p-\n']
+  ])
+
+  it('gives each overlay its own changes and leaves the base as parsed', () => {
+    const render = renderRepository(files)
+    const of = (dir: string) => find(render.kustomizations.find(k => k.dir === dir)!.objects, 'ConfigMap')
+    expect([get(of('one'), 'metadata.namespace'), get(of('one'), 'metadata.name')]).toEqual([
+      'one',
+      'settings'
+    ])
+    expect([get(of('two'), 'metadata.namespace'), get(of('two'), 'metadata.name')]).toEqual([
+      'two',
+      'p-settings'
+    ])
+    expect(of('base').value).toEqual({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'settings' },
+      data: { a: 'b' }
+    })
+    // Untransformed, an object is the parsed value itself; changed, a copy of its own.
+    const parsed = of('base').trace.origin!.doc.value
+    expect(of('base').value).toBe(parsed)
+    expect(of('plain').value).toBe(parsed)
+    expect(of('one').value).not.toBe(parsed)
+    expect(of('one').value).not.toBe(of('two').value)
+  })
+})

@@ -150,3 +150,15 @@ describe('validateRepository with a cache shared by a run', () => {
     expectSameReports(trees)
   })
 })
+
+describe('CollectCache.mentionsCalicoApi', () => {
+  it('answers for the content asked about, not for an earlier content of the same path', () => {
+    const cache = new CollectCache()
+    const calico = 'apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata:\n  name: a\n'
+    const other = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n'
+    expect(cache.mentionsCalicoApi({ path: 'p.yaml', content: calico })).toBe(true)
+    expect(cache.mentionsCalicoApi({ path: 'p.yaml', content: other })).toBe(false)
+    expect(cache.mentionsCalicoApi({ path: 'q.yaml', content: calico })).toBe(true)
+    expect(cache.mentionsCalicoApi({ path: 'p.yaml', content: calico })).toBe(true)
+  })
+})

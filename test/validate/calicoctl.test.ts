@@ -4,6 +4,7 @@ import * as path from 'node:path'
 import type { Exec } from '../../src/deps.js'
 import { realExec } from '../../src/adapters.js'
 import {
+  mentionsCalicoApi,
   parseCalicoctlErrors,
   validateArgs,
   validateCalicoResources,
@@ -303,5 +304,27 @@ describe('parseCalicoctlErrors', () => {
       errors: [],
       rest: 'Unknown resource type (Foo) and/or version (projectcalico.org/v3)'
     })
+  })
+})
+
+describe('mentionsCalicoApi', () => {
+  // What the run asked of every file before: the scan must answer the same.
+  const regex = /apiVersion:\s*["']?projectcalico\.org\/v3/
+  it.each([
+    'apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n',
+    'kind: X\napiVersion:"projectcalico.org/v3"\n',
+    "apiVersion:\n  'projectcalico.org/v3'\n",
+    'apiVersion:projectcalico.org/v3',
+    'apiVersion: crd.projectcalico.org/v1\n',
+    'apiVersion: ""projectcalico.org/v3',
+    'apiversion: projectcalico.org/v3',
+    'group: projectcalico.org/v3 apiVersion: v1',
+    'projectcalico.org/v3 at the start, then apiVersion: projectcalico.org/v3',
+    'apiVersion:\t\r\n\u00a0projectcalico.org/v3',
+    'XapiVersion: projectcalico.org/v3',
+    'apiVersion: "projectcalico.org/v2"',
+    ''
+  ])('%j as the regular expression reads it', text => {
+    expect(mentionsCalicoApi(text)).toBe(regex.test(text))
   })
 })

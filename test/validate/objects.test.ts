@@ -1,4 +1,4 @@
-import { collectObjects, lineOf } from '../../src/validate/objects.js'
+import { collectObjects, lineOf, newParseMemo, parseStream } from '../../src/validate/objects.js'
 
 const names = (c: ReturnType<typeof collectObjects>) =>
   c.objects.map(
@@ -82,5 +82,54 @@ describe('collectObjects', () => {
     ])
     expect(c.objects).toEqual([])
     expect([...c.documents.keys()].sort()).toEqual(['k/kustomization.yaml', 'k/p.yaml', 'k/values.yaml'])
+  })
+})
+
+describe('parseStream with the memo of a run', () => {
+  // Long streams (past the length texts are their own key) are looked up whole.
+  const stream = (name: string, filler: string) =>
+    [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      `  name: ${name}`,
+      'data:',
+      `  a: ${filler.repeat(20_000)}`,
+      '---',
+      'apiVersion: v1',
+      'kind: Namespace',
+      'metadata:',
+      `  name: ${name}`,
+      ''
+    ].join('\n')
+
+  it('reads a stream of the same length with other text as its own', () => {
+    const memo = newParseMemo()
+    const one = parseStream(stream('one', 'x'), 'a.yaml', memo)
+    const two = parseStream(stream('two', 'x'), 'a.yaml', memo)
+    const other = parseStream(stream('one', 'y'), 'a.yaml', memo)
+    expect(stream('one', 'x').length).toBe(stream('two', 'x').length)
+    const names = (r: ReturnType<typeof parseStream>) =>
+      r.documents.map(d => (d.value as { metadata: { name: string } }).metadata.name)
+    expect([names(one), names(two), names(other)]).toEqual([
+      ['one', 'one'],
+      ['two', 'two'],
+      ['one', 'one']
+    ])
+    expect((other.documents[0].value as { data: { a: string } }).data.a.startsWith('y')).toBe(true)
+  })
+
+  it('gives the same text in another file that file, and its errors each time', () => {
+    const memo = newParseMemo()
+    const text = stream('one', 'x')
+    parseStream(text, 'a.yaml', memo)
+    const again = parseStream(text, 'b.yaml', memo)
+    expect(again.documents.map(d => [d.file, d.index, d.startLine])).toEqual([
+      ['b.yaml', 0, 1],
+      ['b.yaml', 1, 8]
+    ])
+    const broken = `${text}---\nkind: [\n`
+    expect(parseStream(broken, 'a.yaml', memo).errors[0].message).toContain('a.yaml')
+    expect(parseStream(broken, 'b.yaml', memo).errors[0].message).toContain('b.yaml')
   })
 })

@@ -8,6 +8,7 @@ import {
   startsWithMarker
 } from '../../src/yaml/documents.js'
 import { FcuError } from '../../src/errors.js'
+import { LineCounter, parseDocument, isMap, isScalar, type Node } from 'yaml'
 import { allFixtureFiles, haveFixtures } from '../validate/corpus/fixtures.js'
 
 describe('splitDocumentTexts', () => {
@@ -161,5 +162,34 @@ describe('positionOf', () => {
       lineOffset
     )
     expect(positionOf(inner[0], ['metadata', 'nme'])).toEqual({ line: 13, column: 3 })
+  })
+})
+
+describe('positionOf a key of the root mapping', () => {
+  /** Where the yaml package's node tree puts the key (what positionOf falls back to), a line below the `---`. */
+  const treePosition = (text: string, key: string): { line: number; column: number } => {
+    const lineCounter = new LineCounter()
+    const root = parseDocument(text, { lineCounter }).contents as Node | null
+    const pair =
+      root && isMap(root) ? root.items.find(p => isScalar(p.key) && String(p.key.value) === key) : undefined
+    const offset = (pair?.key as Node | undefined)?.range?.[0] ?? root?.range?.[0] ?? 0
+    const { line, col } = lineCounter.linePos(offset)
+    return { line: line + 1, column: col }
+  }
+  const big = `    ${'x'.repeat(70)}\n`.repeat(2000)
+  it.each([
+    ['apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: |\n' + big, 'data'],
+    ['# comment\n\napiVersion: v1\nkind: ConfigMap\ndata:\n  k: v\n', 'data'],
+    ['items:\n- a\n- b\ndata: 1\n', 'data'],
+    ['a: 1\n"data": 2\n', 'data'],
+    ['a: 1\n? data\n: 2\n', 'data'],
+    ['2: x\n1: y\ndata: z\n', 'data'],
+    ['a: "two\n  lines"\ndata: z\n', 'data'],
+    ['a: b\ndata:\tz\n', 'a'],
+    ['a: b\ndata: z', 'data'],
+    ['a: b\ndata: z\n', 'missing']
+  ])('%j: the position the node tree gives', (text, key) => {
+    const [doc] = parseDocuments(`---\n${text}`, 'f.yaml')
+    expect(positionOf(doc, [key])).toEqual(treePosition(text, key))
   })
 })

@@ -13,13 +13,29 @@ function base64Bytes(s: string): number {
 
 /** The size the API server measures: data values' UTF-8 bytes plus binaryData's decoded bytes, keys excluded. */
 export function configMapDataBytes(cm: Record<string, unknown>): number {
+  return bytesOf(cm.data, utf8Bytes) + bytesOf(cm.binaryData, base64Bytes)
+}
+
+/**
+ * Sizes by map: a parsed map is read-only, and a fleet's ConfigMaps share one where their data is the same text
+ * (the Calico manifest in every cluster's ConfigMap): each is measured once. Only the validator's reads are kept
+ * (`configMapSize`); a caller's own objects are measured each time.
+ */
+const measuredData = new WeakMap<object, number>()
+const measuredBinary = new WeakMap<object, number>()
+
+function bytesOf(map: unknown, size: (s: string) => number, memo?: WeakMap<object, number>): number {
+  if (!isObject(map)) return 0
+  const known = memo?.get(map)
+  if (known !== undefined) return known
   let total = 0
-  if (isObject(cm.data))
-    for (const v of Object.values(cm.data)) if (typeof v === 'string') total += utf8Bytes(v)
-  if (isObject(cm.binaryData))
-    for (const v of Object.values(cm.binaryData)) if (typeof v === 'string') total += base64Bytes(v)
+  for (const v of Object.values(map)) if (typeof v === 'string') total += size(v)
+  memo?.set(map, total)
   return total
 }
+
+const measuredDataBytes = (cm: Record<string, unknown>): number =>
+  bytesOf(cm.data, utf8Bytes, measuredData) + bytesOf(cm.binaryData, base64Bytes, measuredBinary)
 
 const bytes = (n: number): string => n.toLocaleString('en-US')
 
@@ -27,7 +43,7 @@ const bytes = (n: number): string => n.toLocaleString('en-US')
 export function configMapSize(obj: ManifestObject): Finding | undefined {
   const { value } = obj
   if (value.apiVersion !== 'v1' || value.kind !== 'ConfigMap') return undefined
-  const size = configMapDataBytes(value)
+  const size = measuredDataBytes(value)
   if (size <= CLIENT_SIDE_APPLY_MAX_BYTES) return undefined
   const path = 'data' in value ? ['data'] : 'binaryData' in value ? ['binaryData'] : []
   if (size > CONFIGMAP_MAX_BYTES) {

@@ -2,6 +2,7 @@ import type { Finding } from '../../errors.js'
 import { describe, type ManifestObject } from '../objects.js'
 import { isObject } from '../../yaml/values.js'
 import { findingAt } from './finding.js'
+import type { YamlPath } from '../../yaml/documents.js'
 import { DNS_LABEL_MAX_LENGTH, DNS_SUBDOMAIN_MAX_LENGTH } from '../../kubernetes/limits.js'
 import { groupVersion } from '../../kubernetes/api-version.js'
 
@@ -123,10 +124,39 @@ const NAME_HINT =
 
 /** Name, namespace, label and ConfigMap/Secret key syntax of one object. */
 export function nameFindings(obj: ManifestObject): Finding[] {
-  const value = obj.value
+  let problems = checked.get(obj.value)
+  if (!problems) checked.set(obj.value, (problems = nameProblems(obj.value)))
+  return problems.map(p => findingAt(obj, p.path, 'error', p.rule, p.message, p.hint))
+}
+
+/** A name problem of a value, to be placed where the object stands. */
+interface NameProblem {
+  path: YamlPath
+  rule: string
+  message: string
+  hint: string
+}
+
+/** Problems by value: a value is read-only (parsed, or as rendered) and checked by every validation of a run. */
+const checked = new WeakMap<object, NameProblem[]>()
+
+const problemAt = (
+  path: YamlPath,
+  _severity: 'error',
+  rule: string,
+  message: string,
+  hint: string
+): NameProblem => ({
+  path,
+  rule,
+  message,
+  hint
+})
+
+function nameProblems(value: ManifestObject['value']): NameProblem[] {
   const meta = isObject(value.metadata) ? value.metadata : undefined
   if (!meta) return []
-  const out: Finding[] = []
+  const out: NameProblem[] = []
   const what = describe(value)
   const { group } = groupVersion(value.apiVersion)
   const rule = NAME_RULES.get(`${group}/${String(value.kind)}`)
@@ -135,8 +165,7 @@ export function nameFindings(obj: ManifestObject): Finding[] {
     const problem = rule(name)
     if (problem)
       out.push(
-        findingAt(
-          obj,
+        problemAt(
           ['metadata', 'name'],
           'error',
           'object/invalid-name',
@@ -150,8 +179,7 @@ export function nameFindings(obj: ManifestObject): Finding[] {
     const problem = label(namespace)
     if (problem)
       out.push(
-        findingAt(
-          obj,
+        problemAt(
           ['metadata', 'namespace'],
           'error',
           'object/invalid-name',
@@ -172,8 +200,7 @@ export function nameFindings(obj: ManifestObject): Finding[] {
           : undefined
       if (problem)
         out.push(
-          findingAt(
-            obj,
+          problemAt(
             ['metadata', 'labels', key],
             'error',
             'object/invalid-label',
@@ -191,8 +218,7 @@ export function nameFindings(obj: ManifestObject): Finding[] {
         const problem = isTemplated(key) ? undefined : configKeyProblem(key)
         if (problem === undefined) continue
         out.push(
-          findingAt(
-            obj,
+          problemAt(
             [field, key],
             'error',
             'object/invalid-key',

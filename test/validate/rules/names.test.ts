@@ -1,4 +1,4 @@
-import { validateRepository } from '../../../src/validate/validator.js'
+import { CollectCache, validateRepository } from '../../../src/validate/validator.js'
 
 /** The rule and message of each finding for one manifest, through the validator as a repository sees it. */
 const check = (manifest: string) =>
@@ -50,5 +50,25 @@ describe('name rules', () => {
     const custom =
       'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: Big_Widget\n  namespace: apps\n'
     expect(check(custom)).toEqual([])
+  })
+})
+
+describe('name rules over the validations of a run', () => {
+  it('places the problems of one value where each object of it stands', () => {
+    const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n'
+    const cache = new CollectCache()
+    const files = [
+      { path: 'a.yaml', content: text },
+      { path: 'b/c.yaml', content: `---\n${text}` }
+    ]
+    for (let round = 0; round < 2; round++) {
+      const found = validateRepository({ files }, cache)
+        .findings.filter(f => f.rule === 'object/invalid-name')
+        .map(f => [f.file, f.line])
+      expect(found).toEqual([
+        ['a.yaml', 4],
+        ['b/c.yaml', 5]
+      ])
+    }
   })
 })

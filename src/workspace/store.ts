@@ -1,0 +1,225 @@
+import { createHash } from 'node:crypto'
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { FcuError } from '../errors.js'
+import { decodeUtf8 } from './text.js'
+
+/** A text kept by a `TextStore`: what it is (SHA-256 of its UTF-8 bytes) and its size, without the text. */
+export interface StoredText {
+  readonly digest: string
+  readonly bytes: number
+}
+
+/** Where a text can be read back from: a file of the workspace as read (checked unchanged), or one the store wrote. */
+interface Source {
+  abs: string
+  /** The repository path, for messages; absent for a file the store wrote. */
+  file?: string
+  size: number
+  mtimeMs?: number
+}
+
+/**
+ * Texts kept in memory. The first ones met stay for the run, read files and new texts alike, so a repository
+ * whose texts fit is read once and nothing is written twice. Past that, the ones used last are kept too (a stage
+ * reading a file again right after). Least-recently-used alone would keep nothing useful: a run reads the whole
+ * tree several times over in the same order (discovery, references, each validation), so each text would be
+ * dropped just before it is asked for again. The resident budget is large because a reader that keeps a text it
+ * was given (a parse cache) holds a second copy of each text read back: JavaScript has no weak reference to a
+ * string through which the store could hand out the copy already in memory.
+ */
+const DEFAULT_RESIDENT_CHARS = 192 * 1024 * 1024
+const DEFAULT_RECENT_CHARS = 32 * 1024 * 1024
+
+/** Recent `put` calls compared by identity first: a stage writes one regenerated text into many clusters. */
+const RECENT_PUTS = 8
+
+/**
+ * The texts of one run, held by digest so that a run's memory does not grow with the repository. A workspace file
+ * is registered with its digest as it is read and, once the texts kept in memory are over budget, read again
+ * from the workspace when asked for (its size and mtime checked); a new text past that budget is written once to
+ * the spill folder (under the run's scratch directory) and read back from there. Identical texts are one string,
+ * read and stored once. Without a spill folder (tests, small trees) new texts stay in memory.
+ */
+export class TextStore {
+  private readonly resident = new Map<string, string>()
+  private residentChars = 0
+  private readonly cache = new Map<string, string>()
+  private cachedChars = 0
+  private readonly sources = new Map<string, Source>()
+  private readonly pinned = new Map<string, string>()
+  private readonly recent: { text: string; ref: StoredText }[] = []
+  private spillReady = false
+  private readonly residentBudget: number
+  private readonly recentBudget: number
+
+  constructor(
+    private readonly options: { spillDir?: string; residentChars?: number; recentChars?: number } = {}
+  ) {
+    this.residentBudget = options.residentChars ?? DEFAULT_RESIDENT_CHARS
+    this.recentBudget = options.recentChars ?? DEFAULT_RECENT_CHARS
+  }
+
+  /**
+   * Registers a workspace file just read, its bytes checked as UTF-8. Decoded only while the texts kept for the run
+   * have room: the others are decoded when first asked for, and most files are never asked for.
+   */
+  addFile(file: string, abs: string, bytes: Buffer, mtimeMs: number): StoredText {
+    const ref = { digest: digestOf(bytes), bytes: bytes.length }
+    if (!this.sources.has(ref.digest) && !this.pinned.has(ref.digest))
+      this.sources.set(ref.digest, { abs, file, size: bytes.length, mtimeMs })
+    if (this.inMemory(ref.digest) === undefined && this.residentChars + bytes.length <= this.residentBudget)
+      this.remember(ref.digest, decodeUtf8(bytes, file))
+    return ref
+  }
+
+  /** Keeps a text made during the run: spilled once per digest when there is a spill folder, else held. */
+  put(text: string): StoredText {
+    for (const r of this.recent) if (r.text === text) return r.ref
+    const bytes = Buffer.from(text, 'utf8')
+    const ref = { digest: digestOf(bytes), bytes: bytes.length }
+    if (!this.sources.has(ref.digest) && !this.pinned.has(ref.digest)) {
+      const dir = this.options.spillDir
+      // Written to disk only past the budget of texts kept for the run: a small run writes nothing twice.
+      if (dir && this.residentChars + text.length > this.residentBudget) {
+        if (!this.spillReady) {
+          mkdirSync(dir, { recursive: true })
+          this.spillReady = true
+        }
+        const abs = path.join(dir, ref.digest)
+        writeFileSync(abs, bytes, { flag: 'wx' })
+        this.sources.set(ref.digest, { abs, size: bytes.length })
+      } else {
+        this.pinned.set(ref.digest, text)
+        if (dir) this.residentChars += text.length
+      }
+    }
+    this.remember(ref.digest, text)
+    this.recent.unshift({ text, ref })
+    if (this.recent.length > RECENT_PUTS) this.recent.pop()
+    return ref
+  }
+
+  /** The text of `ref`, from memory when it is kept there, else read back. */
+  text(ref: StoredText): string {
+    const known = this.inMemory(ref.digest)
+    if (known !== undefined) {
+      this.remember(ref.digest, known)
+      return known
+    }
+    const text = decodeUtf8(readBack(this.source(ref)), this.source(ref).file ?? ref.digest)
+    this.remember(ref.digest, text)
+    return text
+  }
+
+  /** The UTF-8 bytes of `ref`, for writing it: read from its file without decoding, where it has one. */
+  bytes(ref: StoredText): Buffer {
+    const held = this.pinned.get(ref.digest)
+    return held !== undefined ? Buffer.from(held, 'utf8') : readBack(this.source(ref))
+  }
+
+  private source(ref: StoredText): Source {
+    const source = this.sources.get(ref.digest)
+    if (!source) throw new FcuError('internal', `no text stored for ${ref.digest}`)
+    return source
+  }
+
+  private inMemory(digest: string): string | undefined {
+    return this.pinned.get(digest) ?? this.resident.get(digest) ?? this.cache.get(digest)
+  }
+
+  private remember(digest: string, text: string): void {
+    if (this.pinned.has(digest) || this.resident.has(digest)) return
+    if (this.residentChars + text.length <= this.residentBudget) {
+      if (this.cache.delete(digest)) this.cachedChars -= text.length
+      this.resident.set(digest, text)
+      this.residentChars += text.length
+      return
+    }
+    // Most recently used last: a Map iterates in insertion order, so the first key is the one to drop.
+    if (this.cache.delete(digest)) {
+      this.cache.set(digest, text)
+      return
+    }
+    if (text.length > this.recentBudget) return
+    this.cache.set(digest, text)
+    this.cachedChars += text.length
+    for (const [k, v] of this.cache) {
+      if (this.cachedChars <= this.recentBudget) break
+      this.cache.delete(k)
+      this.cachedChars -= v.length
+    }
+  }
+}
+
+/** A file's bytes, refused when it is no longer the file the run read (edited meanwhile). */
+function readBack(source: Source): Buffer {
+  const fd = openSync(source.abs, 'r')
+  try {
+    const stat = fstatSync(fd)
+    if (stat.size !== source.size || (source.mtimeMs !== undefined && stat.mtimeMs !== source.mtimeMs)) {
+      throw new FcuError(
+        'manifest',
+        `${source.file ?? source.abs} changed on disk while the run was reading it`,
+        {
+          location: source.file ? { file: source.file } : {},
+          hint: 'Run again when nothing else writes the working tree.'
+        }
+      )
+    }
+    const bytes = Buffer.allocUnsafe(source.size)
+    for (let at = 0; at < bytes.length;) {
+      const n = readSync(fd, bytes, at, bytes.length - at, at)
+      if (n === 0)
+        throw new FcuError('manifest', `${source.file ?? source.abs} was truncated while the run read it`)
+      at += n
+    }
+    return bytes
+  } finally {
+    closeSync(fd)
+  }
+}
+
+const digestOf = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
+
+/** The stored text behind an object's `content`, for objects made by `withStoredContent`. */
+const stored = new WeakMap<object, { ref: StoredText; store: TextStore }>()
+
+/**
+ * Gives `target` a `content` read from the store when asked (an enumerable getter, so spreading or comparing the
+ * object sees the text), and remembers where it is, so that trees, plans and writes pass it on without reading it.
+ */
+export function withStoredContent<T extends object>(
+  target: T,
+  ref: StoredText,
+  store: TextStore
+): T & { readonly content: string } {
+  Object.defineProperty(target, 'content', {
+    get: () => store.text(ref),
+    enumerable: true,
+    configurable: true
+  })
+  stored.set(target, { ref, store })
+  return target as T & { readonly content: string }
+}
+
+/** Where the `content` of an object made by `withStoredContent` is kept; undefined for any other object. */
+export const storedContent = (o: object): { ref: StoredText; store: TextStore } | undefined => stored.get(o)
+
+/** Whether an object's `content` is `null` (a removal), without reading a stored content. */
+export const removes = (o: { content: string | null }): boolean => !stored.has(o) && o.content === null
+
+/** `target` with the content of `from`: a stored content passed on unread, anything else as it is. */
+export function passContent<T extends object>(
+  target: T,
+  from: { content: string | null }
+): T & { content: string | null } {
+  const s = stored.get(from)
+  return s ? withStoredContent(target, s.ref, s.store) : Object.assign(target, { content: from.content })
+}
+
+/**
+ * The SHA-256 of an object's stored content (hex), for keying work done on a text by its digest without reading
+ * it (a parse cache): undefined for an object whose content is not in a store.
+ */
+export const contentDigest = (o: object): string | undefined => stored.get(o)?.ref.digest
