@@ -22,6 +22,7 @@ import {
   type KeptCustomisation
 } from './merge.js'
 import { timed } from '../timing.js'
+import { textKey } from '../yaml/text-key.js'
 import { pushAll } from '../arrays.js'
 
 /**
@@ -207,15 +208,32 @@ const targetOutcome = (d: CalicoData, to: string, status: TargetOutcome['status'
 class MergeMemo {
   private readonly known = new Map<string, Map<string, Map<string, CalicoMergeResult>>>()
 
+  /** Digests of the texts seen last: the upstream manifests are the same strings for every ConfigMap. */
+  private readonly recent: { text: string; key: string }[] = []
+
+  private keyOf(text: string): string {
+    let known = this.recent.find(r => r.text === text)
+    if (!known) {
+      known = { text, key: textKey(text) }
+      this.recent.unshift(known)
+      this.recent.length = Math.min(this.recent.length, 4)
+    }
+    return known.key
+  }
+
   merge(input: CalicoMergeInput): CalicoMergeResult {
-    const byBase = this.known.get(input.base) ?? new Map<string, Map<string, CalicoMergeResult>>()
-    this.known.set(input.base, byBase)
-    const byTheirs = byBase.get(input.theirs) ?? new Map<string, CalicoMergeResult>()
-    byBase.set(input.theirs, byTheirs)
-    let result = byTheirs.get(input.ours)
+    // By digest: a Map keyed by long texts of one length compares them text by text (see text-key.ts).
+    const base = this.keyOf(input.base)
+    const byBase = this.known.get(base) ?? new Map<string, Map<string, CalicoMergeResult>>()
+    this.known.set(base, byBase)
+    const theirs = this.keyOf(input.theirs)
+    const byTheirs = byBase.get(theirs) ?? new Map<string, CalicoMergeResult>()
+    byBase.set(theirs, byTheirs)
+    const ours = this.keyOf(input.ours)
+    let result = byTheirs.get(ours)
     if (!result) {
       result = mergeCalicoManifest(input)
-      byTheirs.set(input.ours, result)
+      byTheirs.set(ours, result)
     }
     return result
   }

@@ -1,7 +1,8 @@
-import { isMap, isScalar, LineCounter, parseAllDocuments, type Node, type Pair, type YAMLMap } from 'yaml'
+import { isMap, isScalar, type Node, type Pair, type YAMLMap } from 'yaml'
 import { FcuError } from '../errors.js'
 import { dataScalar, doubleQuoted, inlineScalar } from '../yaml/scalar.js'
 import { pushAll } from '../arrays.js'
+import { cutValueLines, parseStream, type LinePositions } from './stream.js'
 
 /**
  * A ConfigMap file as people really have it (issue 9 item 1): `kubectl create configmap --from-file
@@ -81,6 +82,8 @@ export interface DataChange {
   key: string
   value: string
   from?: string
+  /** A text the value starts with that many values share (a Flux install): its rendering is shared too. */
+  shared?: string
 }
 
 export interface ConfigMapChange {
@@ -115,7 +118,7 @@ const isBlock = (s: ScalarStyle): boolean => s === 'literal' || s === 'folded'
 interface Context {
   file: string
   text: string
-  lines: LineCounter
+  lines: LinePositions
 }
 
 const lineOf = (c: Context, offset: number): number => c.lines.linePos(offset).line
@@ -147,8 +150,12 @@ function scalarField(c: Context, node: unknown, what: string): ScalarField {
   }
 }
 
-const valueLines = (value: string): number =>
-  value === '' ? 0 : value.split('\n').length - (value.endsWith('\n') ? 1 : 0)
+function valueLines(value: string): number {
+  if (value === '') return 0
+  let lines = 1
+  for (let i = value.indexOf('\n'); i !== -1; i = value.indexOf('\n', i + 1)) lines++
+  return lines - (value.endsWith('\n') ? 1 : 0)
+}
 
 /**
  * Decodes a double-quoted scalar's source and notes the file line on which each line of the value starts; the
@@ -241,11 +248,12 @@ function doubleQuotedLines(raw: string, firstLine: number): { value: string; lin
 function dataEntry(c: Context, pair: Pair): DataEntry {
   const field = scalarField(c, pair.value, `data key ${String((pair.key as { value?: unknown }).value)}`)
   const keyField = scalarField(c, pair.key, 'a data key')
-  const count = valueLines(field.value)
-  let lineStarts: number[]
+  const count = cutValueLines(pair.value) ?? valueLines(field.value)
+  let lineStarts: number[] | undefined
   let exactLines = true
   if (field.style === 'literal') {
-    lineStarts = Array.from({ length: count }, (_, i) => field.line + 1 + i)
+    // Built when asked for (a position inside the value is reported): a block runs to thousands of lines.
+    lineStarts = undefined
   } else {
     const decoded =
       field.style === 'double-quoted'
@@ -257,25 +265,36 @@ function dataEntry(c: Context, pair: Pair): DataEntry {
       exactLines = false
     }
   }
-  return {
+  const entry = {
     key: keyField.value,
     keySpan: keyField.span,
     line: keyField.line,
     value: field.value,
     span: field.span,
     style: field.style,
-    lineStarts,
+    lineStarts: lineStarts ?? [],
     exactLines
   }
+  if (lineStarts === undefined) {
+    Object.defineProperty(entry, 'lineStarts', {
+      enumerable: true,
+      configurable: true,
+      get(): number[] {
+        const starts = Array.from({ length: count }, (_, i) => field.line + 1 + i)
+        Object.defineProperty(entry, 'lineStarts', { value: starts, enumerable: true, writable: true })
+        return starts
+      }
+    })
+  }
+  return entry
 }
 
 /** Every ConfigMap of a file (a file may hold other documents too). */
 export function readConfigMaps(text: string, file: string): ConfigMapSource[] {
-  const lines = new LineCounter()
+  const { docs, lines } = parseStream(text)
   const c: Context = { file, text, lines }
-  const docs = parseAllDocuments(text, { lineCounter: lines, keepSourceTokens: false })
   const out: ConfigMapSource[] = []
-  for (const [index, doc] of (Array.isArray(docs) ? docs : []).entries()) {
+  for (const [index, doc] of docs.entries()) {
     const error = doc.errors[0]
     if (error) {
       throw new FcuError('manifest', `${file} does not parse as YAML: ${error.message.split('\n')[0]}`, {
@@ -349,10 +368,19 @@ interface Edit {
 }
 
 function applyEdits(text: string, edits: Edit[]): string {
-  const sorted = [...edits].sort((a, b) => b.start - a.start || b.end - a.end)
-  let out = text
-  for (const e of sorted) out = out.slice(0, e.start) + e.text + out.slice(e.end)
-  return out
+  // Edits do not overlap: the text between them and their own texts, joined once (a ConfigMap is megabytes, and
+  // slicing a concatenation per edit copied it per edit). The order is the one splicing last to first gave: at one
+  // start, the edit ending first comes first, and of equal edits the one listed last.
+  const sorted = [...edits].sort((a, b) => b.start - a.start || b.end - a.end).reverse()
+  const out: string[] = []
+  let at = 0
+  for (const e of sorted) {
+    if (e.start >= at) out.push(text.slice(at, e.start))
+    out.push(e.text)
+    at = Math.max(at, e.end)
+  }
+  out.push(text.slice(at))
+  return out.join('')
 }
 
 // Rendering needs the nodes again (indentation, comments, where maps end): kept from reading, re-read otherwise.
@@ -361,9 +389,8 @@ const parsed = new WeakMap<ConfigMapSource, { c: Context; root: YAMLMap }>()
 function reparse(cm: ConfigMapSource): { c: Context; root: YAMLMap } {
   const known = parsed.get(cm)
   if (known) return known
-  const lines = new LineCounter()
-  const docs = parseAllDocuments(cm.text, { lineCounter: lines, keepSourceTokens: false })
-  const doc = (Array.isArray(docs) ? docs : [])[cm.document]
+  const { docs, lines } = parseStream(cm.text)
+  const doc = docs[cm.document]
   if (!doc || !isMap(doc.contents)) throw new FcuError('internal', `${cm.file}: the ConfigMap moved`)
   return { c: { file: cm.file, text: cm.text, lines }, root: doc.contents }
 }
@@ -386,8 +413,15 @@ function blockIndent(c: Context, e: DataEntry, keyColumn: number): number | unde
   const header = c.text.slice(e.span.start, lineEnd(c.text, e.span.start))
   const digit = /^[|>][-+]?([1-9])/.exec(header)?.[1]
   if (digit) return Number(digit)
-  const body = c.text.slice(lineEnd(c.text, e.span.start), e.span.end)
-  const first = body.split('\n').find(l => l.trim() !== '')
+  // The first line with text, found line by line: the block is megabytes.
+  let first: string | undefined
+  for (let p = lineEnd(c.text, e.span.start); p < e.span.end && first === undefined;) {
+    const nl = c.text.indexOf('\n', p)
+    const end = nl === -1 || nl > e.span.end ? e.span.end : nl
+    const line = c.text.slice(p, end)
+    if (line.trim() !== '') first = line
+    p = end + 1
+  }
   if (first === undefined) return undefined
   const n = first.length - first.trimStart().length - keyColumn
   return n >= 1 && n <= 9 ? n : undefined
@@ -400,11 +434,12 @@ function valueEdit(
   value: string,
   key: string,
   step: number,
-  notes: RenderedConfigMap['notes']
+  notes: RenderedConfigMap['notes'],
+  shared?: string
 ): Edit {
   const keyColumn = columnOf(c, e.keySpan.start)
   const indent = (isBlock(e.style) ? blockIndent(c, e, keyColumn) : undefined) ?? step
-  const rendered = dataScalar(value, keyColumn, columnOf(c, e.span.start), indent)
+  const rendered = dataScalar(value, keyColumn, columnOf(c, e.span.start), indent, shared)
   if (rendered.reason) notes.push({ key, reason: rendered.reason })
   const block = isBlock(e.style)
   const end = block ? e.span.end : afterNode(c.text, e.span.end)
@@ -466,7 +501,8 @@ function dataEdits(
       const kf: ScalarField = { value: e.key, span: e.keySpan, line: e.line, style: 'plain' }
       edits.push({ ...e.keySpan, text: nameText(kf, change.key, columnOf(c, e.keySpan.start)) })
     }
-    if (change.value !== e.value) edits.push(valueEdit(c, e, change.value, change.key, step, notes))
+    if (change.value !== e.value)
+      edits.push(valueEdit(c, e, change.value, change.key, step, notes, change.shared))
   }
   for (const e of cm.data) {
     if (used.has(e)) continue

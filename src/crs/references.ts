@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { applyEdits, findScalars, type Edit } from '../yaml/edit.js'
+import { applyEdits, findScalars, findScalarsOf, type Edit } from '../yaml/edit.js'
 import { tryParseDocuments } from '../yaml/documents.js'
 import type { WorkingTree } from '../plan/tree.js'
 import { pushAll } from '../arrays.js'
@@ -57,18 +57,29 @@ export function followReferences(
   if (names.length === 0 && files.length === 0) return out
   // One scan of each file for any of the old names: a search per name and file grows with clusters squared (each
   // cluster renames its own ConfigMaps, and every file is a megabyte of manifests).
-  const anyName = anyOf(names.map(n => n.from))
-  const anyFile = anyOf(files.map(f => path.posix.basename(f.from)))
+  const anyName = Words.of(names.map(n => n.from))
+  const anyFile = Words.of(files.map(f => path.posix.basename(f.from)))
+  const renameAt = new Map<string, number[]>()
+  names.forEach((n, i) => renameAt.set(n.from, [...(renameAt.get(n.from) ?? []), i]))
   for (const file of tree.paths()) {
     if (skip.has(file) || !YAML.test(file)) continue
     const text = tree.get(file)!
     const isKustomization = KUSTOMIZATION.has(path.posix.basename(file))
-    const relevant = anyName?.test(text) || (isKustomization && anyFile?.test(text))
+    const relevant = anyName?.foundIn(text) || (isKustomization && anyFile?.foundIn(text))
     if (!relevant) continue
     const edits: Edit[] = []
     const followed: FollowedReference[] = []
     if (isKustomization) fileEdits(file, text, files, edits, followed)
-    nameEdits(file, text, names, isKustomization, edits, followed)
+    // The renames whose old name the file holds, in their order: looking each one up grows with clusters squared.
+    const held = anyName ? [...anyName.heldBy(text)].flatMap(w => renameAt.get(w) ?? []) : []
+    nameEdits(
+      file,
+      text,
+      held.sort((a, b) => a - b).map(i => names[i]),
+      isKustomization,
+      edits,
+      followed
+    )
     if (edits.length === 0) continue
     out.changes.push({ path: file, content: applyEdits(text, edits, file) })
     pushAll(
@@ -135,9 +146,9 @@ function nameEdits(
   edits: Edit[],
   followed: FollowedReference[]
 ): void {
+  const refs = names.length === 0 ? new Map() : findScalarsOf(text, new Set(names.map(n => n.from)), file)
   for (const rename of names) {
-    if (!text.includes(rename.from)) continue
-    for (const ref of findScalars(text, rename.from, file)) {
+    for (const ref of refs.get(rename.from) ?? []) {
       // A name key of a list entry (`resources: [{name: x, kind: ConfigMap}]`) becomes one entry per part.
       if (rename.to.length > 1) {
         splitEntry(ref, rename, edits)
@@ -229,8 +240,64 @@ function lineOf(text: string, file: string, doc: number, at: (string | number)[]
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
-/** A pattern that finds any of `words` as a substring, or undefined for none. */
-function anyOf(words: readonly string[]): RegExp | undefined {
-  const unique = [...new Set(words)]
-  return unique.length === 0 ? undefined : new RegExp(unique.map(escape).join('|'))
+interface Trie {
+  word?: string
+  next: Map<string, Trie>
+}
+
+/**
+ * Many words (each cluster's ConfigMap names) looked for as substrings of many files in one scan each: a pattern
+ * shaped as the words' trie, so that the regex engine searches for their common prefix instead of trying every word
+ * at every position, and the trie to tell which words a file holds.
+ */
+class Words {
+  private constructor(
+    private readonly trie: Trie,
+    private readonly pattern: RegExp
+  ) {}
+
+  static of(words: readonly string[]): Words | undefined {
+    const unique = [...new Set(words)].filter(w => w !== '')
+    if (unique.length === 0) return undefined
+    const trie: Trie = { next: new Map() }
+    for (const w of unique) {
+      let node = trie
+      for (let i = 0; i < w.length; i++) {
+        const ch = w[i]
+        let child = node.next.get(ch)
+        if (!child) node.next.set(ch, (child = { next: new Map() }))
+        node = child
+      }
+      node.word = w
+    }
+    return new Words(trie, new RegExp(patternOf(trie), 'g'))
+  }
+
+  foundIn(text: string): boolean {
+    this.pattern.lastIndex = 0
+    return this.pattern.test(text)
+  }
+
+  /** Every word that occurs in `text`. */
+  heldBy(text: string): Set<string> {
+    const out = new Set<string>()
+    this.pattern.lastIndex = 0
+    for (let m = this.pattern.exec(text); m !== null; m = this.pattern.exec(text)) {
+      // Every word that starts here (one may be the prefix of another), then on from the next character.
+      let node: Trie | undefined = this.trie
+      for (let i = m.index; node && i <= text.length; i++) {
+        if (node.word !== undefined) out.add(node.word)
+        node = i < text.length ? node.next.get(text[i]) : undefined
+      }
+      this.pattern.lastIndex = m.index + 1
+    }
+    return out
+  }
+}
+
+function patternOf(node: Trie): string {
+  const branches = [...node.next].map(([ch, child]) => escape(ch) + patternOf(child))
+  if (branches.length === 0) return ''
+  const body = branches.length === 1 ? branches[0] : `(?:${branches.join('|')})`
+  return node.word === undefined ? body : `(?:${body})?`
 }

@@ -25,6 +25,8 @@ export interface ConfigMapUpgrade {
   document: number
   /** The new value of each data key that changes (by the key's current name). */
   values: ReadonlyMap<string, string>
+  /** For a new value, a text it starts with that many ConfigMaps share (a Flux install): rendered once. */
+  shared?: ReadonlyMap<string, string>
   from: string
   to: string
   provenance: Provenance
@@ -44,11 +46,15 @@ export function upgradeConfigMap(u: ConfigMapUpgrade): ConfigMapUpgradeResult {
   const cm = configMapAt(u)
   const name = followVersion(cm.name.value, u.from, u.to, 'configmap').name
   const keys = cm.data.map(d => ({ key: d.key, next: followVersion(d.key, u.from, u.to, 'key').name }))
-  const data = cm.data.map((d, i) => ({
-    key: keys[i].next,
-    value: u.values.get(d.key) ?? d.value,
-    from: d.key
-  }))
+  const data = cm.data.map((d, i) => {
+    const shared = u.values.has(d.key) ? u.shared?.get(d.key) : undefined
+    return {
+      key: keys[i].next,
+      value: u.values.get(d.key) ?? d.value,
+      from: d.key,
+      ...(shared !== undefined ? { shared } : {})
+    }
+  })
   const bytes = data.reduce((n, d) => n + utf8Bytes(d.value), 0)
 
   let text: string

@@ -1,6 +1,8 @@
+import { isMap, isScalar, type YAMLMap } from 'yaml'
 import { embeddedOffset, tryParseDocuments, type YamlDocument } from '../yaml/documents.js'
 import { isObject } from '../yaml/values.js'
 import { groupVersion } from '../kubernetes/api-version.js'
+import { parseStream, type ParsedStream } from '../crs/stream.js'
 
 /** API groups whose CRDs a Flux install brings. */
 export const isFluxGroup = (group: string): boolean =>
@@ -77,7 +79,7 @@ export function findFluxObjects(file: string, content: string): FluxObject[] {
     if (!isObject(v) || v.kind !== 'ConfigMap' || !isObject(v.data)) continue
     for (const [key, value] of Object.entries(v.data)) {
       if (typeof value !== 'string' || !value.includes('fluxcd.io/')) continue
-      const { lineOffset, exact } = embeddedOffset(doc, ['data', key])
+      const { lineOffset, exact } = blockOffset(doc, key) ?? embeddedOffset(doc, ['data', key])
       for (const inner of tryParseDocuments(value, file, lineOffset).documents) {
         const o = objectOf(inner, exact ? undefined : lineOffset + 1)
         if (o) out.push(o)
@@ -93,4 +95,33 @@ export function unservedObjects(objects: readonly FluxObject[], served: ServedAp
     const versions = served.get(`${groupVersion(o.apiVersion).group}/${o.kind}`)
     return versions !== undefined && !versions.has(groupVersion(o.apiVersion).version)
   })
+}
+
+/**
+ * Where a ConfigMap's block scalar data value starts, as `embeddedOffset` gives it, from the node tree of a
+ * ConfigMap read without its big blocks (src/crs/stream.ts): the whole tree of a megabyte of data would be built
+ * for one line number. Undefined for a value that is not a block scalar (the general way finds its line).
+ */
+function blockOffset(doc: YamlDocument, key: string): { lineOffset: number; exact: boolean } | undefined {
+  let tree = trees.get(doc)
+  if (!tree) trees.set(doc, (tree = parseStream(doc.text)))
+  const root = tree.docs[0]?.contents
+  if (tree.docs.length !== 1 || !isMap(root)) return undefined
+  const data = pairValue(root, 'data')
+  const node = isMap(data) ? pairValue(data, key) : undefined
+  if (!isScalar(node) || !node.range || (node.type !== 'BLOCK_LITERAL' && node.type !== 'BLOCK_FOLDED'))
+    return undefined
+  const header = tree.lines.linePos(node.range[0])
+  return { lineOffset: doc.startLine + header.line - 1, exact: node.type === 'BLOCK_LITERAL' }
+}
+
+const trees = new WeakMap<YamlDocument, ParsedStream>()
+
+/** The value of the first entry whose key reads as `key`, as `embeddedOffset` looks keys up. */
+function pairValue(map: YAMLMap, key: string): unknown {
+  for (const pair of map.items) {
+    const k = isScalar(pair.key) ? pair.key.value : pair.key
+    if (String(k) === key) return pair.value ?? pair.key
+  }
+  return undefined
 }

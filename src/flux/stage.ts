@@ -89,7 +89,8 @@ export const fluxStage: Stage = {
 
     // A target above the selected version stays as it is, unless the version was pinned exactly.
     const movable = installs.filter(i => ctx.spec.kind === 'exact' || !semver.gt(i.version, to))
-    for (const i of installs.filter(i => !movable.includes(i))) {
+    const moving = new Set(movable)
+    for (const i of installs.filter(i => !moving.has(i))) {
       outcome.targets.push({
         path: i.target.path,
         type: i.target.type,
@@ -159,14 +160,15 @@ export const fluxStage: Stage = {
           log: ctx.deps.log
         }
       )
+      const virtualAt = new Map(virtual.map(v => [v.path, v]))
       for (const w of migration.writes) {
-        const v = virtual.find(x => x.path === w.file)
+        const v = virtualAt.get(w.file)
         if (v && 'install' in v) migratedData.set(v.install, w.content)
         else if (v) migratedCompanions.set(v.companion, w.content)
         else outcome.changes.push({ path: w.file, content: w.content, reason: 'migrated' })
       }
       outcome.migrated = migration.migrated.map((m): MigratedObject => {
-        const v = virtual.find(x => x.path === m.file)
+        const v = virtualAt.get(m.file)
         if (!v) return m
         if (!('install' in v))
           return { ...m, file: v.companion.target.path, line: fileLine(v.companion.entry, m.line) }
@@ -175,10 +177,20 @@ export const fluxStage: Stage = {
       })
     }
 
-    // Each Flux ConfigMap: new install + its other documents (migrated), names moved with the version.
+    // Each Flux ConfigMap: new install + its other documents (migrated), names moved with the version. The
+    // installs are one text per option set, the same string for every ConfigMap: each is digested once.
+    const digests: { text: string; hex: string }[] = []
+    const digestOf = (text: string): string => {
+      let known = digests.find(d => d.text === text)
+      if (!known) digests.push((known = { text, hex: createHash('sha256').update(text).digest('hex') }))
+      return known.hex
+    }
     const renames = { files: [] as Renamed[], configMaps: [] as ConfigMapRename[] }
     const byFile = new Map<string, Install[]>()
     for (const i of inData) byFile.set(i.target.path, [...(byFile.get(i.target.path) ?? []), i])
+    const companionsOf = new Map<string, Companion[]>()
+    for (const c of companions)
+      companionsOf.set(c.target.path, [...(companionsOf.get(c.target.path) ?? []), c])
     for (const [file, list] of byFile) {
       let text = ctx.tree.get(file)!
       let change: StageChange | undefined
@@ -194,7 +206,9 @@ export const fluxStage: Stage = {
             return [d.entry.key, others === '' ? install : joinDocuments([install, others])] as const
           })
         )
-        for (const c of companions.filter(c => c.target.path === file && c.document === document)) {
+        // Every ConfigMap's data starts with one of a few installs: their lines are rendered once.
+        const shared = new Map(ofDocument.map(i => [i.inData!.entry.key, results.get(i)!.content] as const))
+        for (const c of (companionsOf.get(file) ?? []).filter(c => c.document === document)) {
           const migrated = migratedCompanions.get(c)
           if (migrated !== undefined) values.set(c.entry.key, migrated)
         }
@@ -206,13 +220,14 @@ export const fluxStage: Stage = {
           read: read.get(file),
           document,
           values,
+          shared,
           from,
           to,
           provenance: {
             component: 'flux',
             version: to,
             source: notes(selected.tag),
-            sha256: createHash('sha256').update(results.get(ofDocument[0])!.content).digest('hex')
+            sha256: digestOf(results.get(ofDocument[0])!.content)
           }
         })
         text = upgraded.change.content!
@@ -245,10 +260,12 @@ function findCompanions(
   read: ReadonlyMap<string, ConfigMapSource[]>
 ): Companion[] {
   const out: Companion[] = []
-  for (const file of new Set(installs.map(i => i.target.path))) {
-    const target = installs.find(i => i.target.path === file)!.target
+  const byFile = new Map<string, Install[]>()
+  for (const i of installs) byFile.set(i.target.path, [...(byFile.get(i.target.path) ?? []), i])
+  for (const [file, ofFile] of byFile) {
+    const target = ofFile[0].target
     for (const cm of read.get(file) ?? readConfigMaps(tree.get(file)!, file)) {
-      if (!installs.some(i => i.target.path === file && i.inData!.document === cm.document)) continue
+      if (!ofFile.some(i => i.inData!.document === cm.document)) continue
       for (const entry of cm.data)
         if (!FLUX_DATA.test(entry.value)) out.push({ target, document: cm.document, entry })
     }

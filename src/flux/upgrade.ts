@@ -4,6 +4,7 @@ import type { InstallOverrides } from '../config/config.js'
 import { parseDocuments, type YamlDocument } from '../yaml/documents.js'
 import type { FluxCli } from './cli.js'
 import { timed } from '../timing.js'
+import { textKey } from '../yaml/text-key.js'
 import { compareWithPristine, driftEntries, type DriftEntry, type FluxDrift } from './drift.js'
 import { parseFluxHeader, type FluxHeader } from './header.js'
 import {
@@ -115,7 +116,8 @@ export async function upgradeFluxComponents(
     Promise<{ header: FluxHeader; options: FluxInstallOptions; driftDetail: FluxDrift | null }>
   >()
   const analyse = (t: FluxComponentsFile) => {
-    const key = `${JSON.stringify(t.install ?? null)}\u0000${t.content}`
+    // By digest: a Map keyed by the long texts themselves compares them text by text (see text-key.ts).
+    const key = `${JSON.stringify(t.install ?? null)}\u0000${textKey(t.content)}`
     let a = analyses.get(key)
     if (!a) {
       a = (async () => {

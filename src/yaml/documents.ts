@@ -167,12 +167,18 @@ export const startsWithMarker = (raw: string): boolean => {
  * follows another gets a `---` line if it has none, and a chunk that is followed a final newline.
  */
 export function joinDocuments(raws: readonly string[]): string {
-  let out = ''
+  // Pieces joined once: `endsWith` on a growing concatenation flattens it each time (quadratic in the chunks).
+  const out: string[] = []
+  let endsWithNewline = false
   for (const [i, raw] of raws.entries()) {
-    if (i > 0 && !out.endsWith('\n')) out += '\n'
-    out += i > 0 && !startsWithMarker(raw) ? `---\n${raw}` : raw
+    if (i > 0 && !endsWithNewline) out.push('\n')
+    const separator = i > 0 && !startsWithMarker(raw)
+    if (separator) out.push('---\n')
+    out.push(raw)
+    if (raw !== '') endsWithNewline = raw.endsWith('\n')
+    else if (i > 0) endsWithNewline = true
   }
-  return out
+  return out.join('')
 }
 
 /** Only comments and white space: scans to the first content character instead of splitting into lines. */

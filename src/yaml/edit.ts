@@ -91,12 +91,23 @@ export function applyEdits(text: string, edits: readonly Edit[], file: string): 
 
 /** Every string scalar (not a key) equal to `value`, in file order: to follow a reference from file to file. */
 export function findScalars(text: string, value: string, file: string): ScalarRef[] {
-  const out: ScalarRef[] = []
+  return findScalarsOf(text, new Set([value]), file).get(value) ?? []
+}
+
+/** `findScalars` for several values at once, by value: the file is parsed and walked once. */
+export function findScalarsOf(
+  text: string,
+  values: ReadonlySet<string>,
+  file: string
+): Map<string, ScalarRef[]> {
+  const out = new Map<string, ScalarRef[]>()
   const at = positions(text)
   parseAll(text, file).forEach(({ base, doc }, index) => {
     const walk = (node: unknown, path: (string | number)[]): void => {
-      if (isScalar(node) && node.value === value && node.range) {
-        out.push({ doc: index, path, ...at(base + node.range[0]) })
+      if (isScalar(node) && typeof node.value === 'string' && values.has(node.value) && node.range) {
+        const refs = out.get(node.value) ?? []
+        refs.push({ doc: index, path, ...at(base + node.range[0]) })
+        out.set(node.value, refs)
       } else if (isMap(node)) {
         for (const pair of node.items) walk(pair.value, [...path, keyOf(pair.key)])
       } else if (isSeq(node)) node.items.forEach((item, i) => walk(item, [...path, i]))
@@ -119,7 +130,26 @@ export function findEntries(
     .map(r => r.path[path.length] as number)
 }
 
+/**
+ * The last few texts parsed, by text: following a rename reads a file's scalars, then edits it, parsing it for
+ * each. The parsed documents are only read. Small texts only, so that the lookup stays cheaper than a parse.
+ */
+const recentlyParsed = new Map<string, ParsedDoc[]>()
+const RECENT_MAX_CHARS = 1 << 16
+const RECENT_COUNT = 8
+
 function parseAll(text: string, file: string, code: 'manifest' | 'internal' = 'manifest'): ParsedDoc[] {
+  const known = recentlyParsed.get(text)
+  if (known) return known
+  const docs = parseAllUncached(text, file, code)
+  if (text.length <= RECENT_MAX_CHARS) {
+    if (recentlyParsed.size >= RECENT_COUNT) recentlyParsed.delete(recentlyParsed.keys().next().value!)
+    recentlyParsed.set(text, docs)
+  }
+  return docs
+}
+
+function parseAllUncached(text: string, file: string, code: 'manifest' | 'internal'): ParsedDoc[] {
   // Each document starts at the beginning of its first line: that line's offset is where its ranges count from.
   let line = 1
   let base = 0

@@ -63,15 +63,33 @@ const lineAt = (text: string, index: number): number => {
  */
 export function literalBlock(value: string, parentIndent: number, indent: number): string | undefined {
   if (value === '' || literalBlockProblem(value) !== undefined) return undefined
+  const body = value.endsWith('\n') ? value.slice(0, -1) : value
+  return `${blockHeader(value, indent)}\n${paddedLines(body, ' '.repeat(parentIndent + indent))}`
+}
+
+function blockHeader(value: string, indent: number): string {
   if (indent < 1 || indent > 9) throw new RangeError(`block indentation ${indent} is not 1 to 9`)
   let header = '|'
   if (value[0] === ' ' || value[0] === '\n') header += String(indent)
   if (!value.endsWith('\n')) header += '-'
   else if (value === '\n' || value.endsWith('\n\n')) header += '+'
-  const pad = ' '.repeat(parentIndent + indent)
-  const body = value.endsWith('\n') ? value.slice(0, -1) : value
-  // Empty lines carry no indentation, as go-yaml writes them.
-  return `${header}\n${body.replace(/^(?=.)/gm, pad)}\n`
+  return header
+}
+
+/**
+ * Each line of `body` after `pad`, and a newline. Empty lines carry no indentation, as go-yaml writes them. (The
+ * text holds no other line breaks.) Lines are padded one by one, so a text's padding is its parts' padding joined.
+ */
+function paddedLines(body: string, pad: string): string {
+  const out: string[] = []
+  for (let p = 0; p <= body.length;) {
+    const nl = body.indexOf('\n', p)
+    const end = nl === -1 ? body.length : nl
+    if (end > p) out.push(pad, body.slice(p, end))
+    out.push('\n')
+    p = end + 1
+  }
+  return out.join('')
 }
 
 const hex = (c: number, width: number): string => c.toString(16).toUpperCase().padStart(width, '0')
@@ -202,8 +220,78 @@ export function dataScalar(
   value: string,
   parentIndent: number,
   column: number,
-  indent = 2
-): { text: string; block: boolean; reason?: string } {
+  indent = 2,
+  shared?: string
+): DataScalar {
+  if (shared !== undefined) {
+    const block = sharedBlock(value, shared, parentIndent, indent)
+    if (block !== undefined) return { text: block, block: true }
+  }
+  // A fleet writes the same manifest into every cluster's ConfigMap, usually the very same string: a long value is
+  // rendered once per placing. Compared by content, which for the same string is no work and for another long
+  // value stops at the first difference (cheaper than a digest, which a value seen once would pay for nothing).
+  if (value.length <= LONGEST_UNMEMOISED) return renderData(value, parentIndent, column, indent)
+  let known = recentlyRendered.find(
+    r => r.value === value && r.parentIndent === parentIndent && r.column === column && r.indent === indent
+  )
+  if (!known) {
+    known = { value, parentIndent, column, indent, result: renderData(value, parentIndent, column, indent) }
+    recentlyRendered.unshift(known)
+    recentlyRendered.length = Math.min(recentlyRendered.length, RECENT_RENDERINGS)
+  }
+  return { ...known.result }
+}
+
+type DataScalar = { text: string; block: boolean; reason?: string }
+
+/**
+ * The literal block of a value that starts with `shared`, a text many values start with (a Flux install, then each
+ * cluster's own objects): the shared lines are padded once per placing and the rest per value. Undefined where
+ * that does not apply (the value does not start with it on a line of its own, or a block cannot hold it).
+ */
+function sharedBlock(
+  value: string,
+  shared: string,
+  parentIndent: number,
+  indent: number
+): string | undefined {
+  if (
+    shared.length <= LONGEST_UNMEMOISED ||
+    !shared.endsWith('\n') ||
+    value.length <= shared.length ||
+    !value.startsWith(shared)
+  )
+    return undefined
+  const pad = ' '.repeat(parentIndent + indent)
+  let head = recentShared.find(r => r.text === shared && r.pad === pad)
+  if (!head) {
+    head = {
+      text: shared,
+      pad,
+      padded: literalBlockProblem(shared) === undefined ? paddedLines(shared.slice(0, -1), pad) : undefined
+    }
+    recentShared.unshift(head)
+    recentShared.length = Math.min(recentShared.length, RECENT_RENDERINGS)
+  }
+  const rest = value.slice(shared.length)
+  if (head.padded === undefined || literalBlockProblem(rest) !== undefined) return undefined
+  const restBody = rest.endsWith('\n') ? rest.slice(0, -1) : rest
+  return `${blockHeader(value, indent)}\n${head.padded}${paddedLines(restBody, pad)}`
+}
+
+const recentShared: { text: string; pad: string; padded: string | undefined }[] = []
+
+const LONGEST_UNMEMOISED = 16_383
+const RECENT_RENDERINGS = 4
+const recentlyRendered: {
+  value: string
+  parentIndent: number
+  column: number
+  indent: number
+  result: DataScalar
+}[] = []
+
+function renderData(value: string, parentIndent: number, column: number, indent: number): DataScalar {
   if (value.includes('\n')) {
     const block = literalBlock(value, parentIndent, indent)
     if (block !== undefined) return { text: block, block: true }

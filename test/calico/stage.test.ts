@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import yaml from 'js-yaml'
@@ -96,6 +96,51 @@ describeFixtures('the Calico stage', () => {
     writeFileSync(path.join(root, 'kustomization.yaml'), 'resources:\n  - cm-calico-v3.26.yaml\n')
     return file
   }
+
+  it('upgrades a fleet of ConfigMaps sharing data as each alone: names, namespaces and customisations kept apart', async () => {
+    const cidr = (m: string) =>
+      m.replace(
+        '            # - name: CALICO_IPV4POOL_CIDR\n            #   value: "192.168.0.0/16"\n',
+        '            - name: CALICO_IPV4POOL_CIDR\n              value: "10.42.0.0/16"\n'
+      )
+    const clusters = [
+      { dir: 'a', name: 'crs-cm-calico-3.26.4-a', namespace: 'fleet', manifest: upstream('3.26.4') },
+      { dir: 'b', name: 'crs-cm-calico-3.26.4-b', namespace: 'fleet', manifest: upstream('3.26.4') },
+      { dir: 'c', name: 'crs-cm-calico-3.26.4-a', namespace: 'other', manifest: upstream('3.26.4') },
+      { dir: 'd', name: 'crs-cm-calico-3.26.4-d', namespace: 'fleet', manifest: cidr(upstream('3.26.4')) }
+    ]
+    expect(clusters[3].manifest).not.toBe(clusters[0].manifest)
+    const put = (root: string, c: (typeof clusters)[number]) => {
+      mkdirSync(path.join(root, c.dir), { recursive: true })
+      writeFileSync(
+        path.join(root, c.dir, 'cm-calico-v3.26.4.yaml'),
+        kubectlConfigMap(c.name, [{ key: 'calico.yaml', content: c.manifest }], c.namespace)
+      )
+      writeFileSync(path.join(root, c.dir, 'kustomization.yaml'), 'resources:\n  - cm-calico-v3.26.4.yaml\n')
+    }
+    const upgrade = async (root: string) => {
+      const { result } = await run(
+        settingsFor(root, mirror, { components: 'calico', 'calico-version': '3.31.7' }),
+        engineDeps(toolCache).deps
+      )
+      expect(result.findings.filter(f => f.severity === 'error')).toEqual([])
+      return snapshot(root)
+    }
+    const fleet = mkdtempSync(path.join(os.tmpdir(), 'fcu-calico-fleet-'))
+    for (const c of clusters) put(fleet, c)
+    const together = await upgrade(fleet)
+    for (const c of clusters) {
+      const alone = mkdtempSync(path.join(os.tmpdir(), 'fcu-calico-alone-'))
+      put(alone, c)
+      const own = await upgrade(alone)
+      for (const [file, content] of Object.entries(own)) expect(together[file]).toBe(content)
+    }
+    const d = together['d/cm-calico-v3.31.7.yaml']
+    expect(d).toContain('value: "10.42.0.0/16"')
+    expect(together['a/cm-calico-v3.31.7.yaml']).not.toContain('10.42.0.0/16')
+    expect(together['c/cm-calico-v3.31.7.yaml']).toContain('namespace: other')
+    expect(together['b/cm-calico-v3.31.7.yaml']).toContain('name: crs-cm-calico-3.31.7-b')
+  })
 
   it('keeps a pool CIDR, the MTU and a resource limit through v3.26.4 → v3.31.7', async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'fcu-calico-'))

@@ -223,4 +223,37 @@ describe('followReferences across a fleet', () => {
     )
     expect(r.changes).toEqual([])
   })
+
+  it("follows names that start other names (c1, c10) and a file's several names, each to its own", () => {
+    const crs = (names: string[]) =>
+      `kind: ClusterResourceSet\nspec:\n  resources:\n${names.map(n => `    - name: ${n}\n      kind: ConfigMap\n`).join('')}`
+    const tree = new WorkingTree(
+      new Map([
+        ['c1/crs.yaml', crs(['crs-cm-c1'])],
+        ['c10/crs.yaml', crs(['crs-cm-c10'])],
+        ['both/crs.yaml', crs(['crs-cm-c10', 'crs-cm-c1', 'other'])],
+        ['c1/notes.yaml', 'note: |\n  crs-cm-c1 is named here in text only\n']
+      ])
+    )
+    const r = followReferences(
+      tree,
+      {
+        files: [],
+        configMaps: [
+          { from: 'crs-cm-c1', to: ['crs-cm-c1-new'] },
+          { from: 'crs-cm-c10', to: ['crs-cm-c10-new'] }
+        ]
+      },
+      new Set()
+    )
+    const content = (p: string) => r.changes.find(c => c.path === p)?.content
+    expect(content('c1/crs.yaml')).toBe(crs(['crs-cm-c1-new']))
+    expect(content('c10/crs.yaml')).toBe(crs(['crs-cm-c10-new']))
+    expect(content('both/crs.yaml')).toBe(crs(['crs-cm-c10-new', 'crs-cm-c1-new', 'other']))
+    expect(content('c1/notes.yaml')).toBeUndefined()
+    expect(r.followed.filter(f => f.file === 'both/crs.yaml').map(f => [f.line, f.from])).toEqual([
+      [4, 'crs-cm-c10'],
+      [6, 'crs-cm-c1']
+    ])
+  })
 })

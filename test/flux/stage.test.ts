@@ -112,6 +112,48 @@ describe('the Flux stage on ClusterResourceSet ConfigMaps', () => {
   const dataOf = (root: string, f: string) =>
     (yaml.load(readFileSync(path.join(root, f), 'utf8')) as { data: Record<string, string> }).data
 
+  it('upgrades ConfigMaps sharing an install as each alone: sync objects, names, namespaces and keys kept apart', async () => {
+    const clusters = [
+      { dir: 'a', name: 'crs-cm-flux-2.2.2-a', namespace: 'fleet', data: old + sync('a', 'v1beta2') },
+      { dir: 'b', name: 'crs-cm-flux-2.2.2-b', namespace: 'fleet', data: old + sync('b', 'v1') },
+      { dir: 'c', name: 'crs-cm-flux-2.2.2-a', namespace: 'other', data: old + sync('a', 'v1beta2') },
+      { dir: 'd', name: 'crs-cm-flux-2.2.2-d', namespace: 'fleet', data: old }
+    ]
+    const put = (root: string, c: (typeof clusters)[number]) => {
+      mkdirSync(path.join(root, c.dir), { recursive: true })
+      writeFileSync(
+        path.join(root, c.dir, 'cm-flux-2.2.2.yaml'),
+        kubectlConfigMap(c.name, [{ key: 'flux.yaml', content: c.data }], c.namespace)
+      )
+      writeFileSync(
+        path.join(root, c.dir, 'crs.yaml'),
+        CRS.replace('crs-cm-flux-2.2.2-blue', c.name).replace('namespace: mgmt', `namespace: ${c.namespace}`)
+      )
+    }
+    const upgrade = async (root: string) => {
+      const { result } = await run(
+        settingsFor(root, mirror, { components: 'flux', 'flux-version': '2.9.3' }),
+        engineDeps(toolCache).deps
+      )
+      expect(result.findings.filter(f => f.severity === 'error')).toEqual([])
+      return { files: snapshot(root), migrated: result.migrated ?? [], references: result.references }
+    }
+    const root = mkdtempSync(path.join(os.tmpdir(), 'fcu-flux-fleet-'))
+    for (const c of clusters) put(root, c)
+    const together = await upgrade(root)
+    for (const c of clusters) {
+      const alone = mkdtempSync(path.join(os.tmpdir(), 'fcu-flux-alone-'))
+      put(alone, c)
+      const own = await upgrade(alone)
+      for (const [file, content] of Object.entries(own.files)) expect(together.files[file]).toBe(content)
+      expect(together.migrated.filter(m => m.file.startsWith(`${c.dir}/`))).toEqual(own.migrated)
+      expect(together.references?.filter(r => r.file.startsWith(`${c.dir}/`))).toEqual(own.references)
+    }
+    expect(dataOf(root, 'a/cm-flux-2.9.3.yaml')).toEqual({ 'flux.yaml': now + sync('a', 'v1') })
+    expect(dataOf(root, 'd/cm-flux-2.9.3.yaml')).toEqual({ 'flux.yaml': now })
+    expect(together.files['c/cm-flux-2.9.3.yaml']).toContain('namespace: other')
+  })
+
   it('regenerates the install, migrates the cluster objects after it, renames and follows every reference', async () => {
     const root = fleet()
     const { deps, commands } = engineDeps(toolCache)

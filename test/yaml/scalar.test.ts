@@ -142,3 +142,56 @@ describe('plain scalars', () => {
     expect(readBack(text)).toEqual([s, s])
   })
 })
+
+describe('long data values', () => {
+  it('render as a value of their own length would, wherever they are placed, however often', () => {
+    const value = 'apiVersion: v1\nkind: ConfigMap\n# a long manifest\n'.repeat(2_000)
+    const once = (parentIndent: number, column: number, indent: number) =>
+      dataScalar(value, parentIndent, column, indent)
+    // Rendered for one placing, then asked for others: each is the text for its own placing.
+    const a = once(2, 15, 2)
+    const b = once(4, 17, 2)
+    const c = once(2, 15, 4)
+    expect(b.text).toBe(a.text.replace(/^ {4}/gm, '      '))
+    expect(c.text).toBe(a.text.replace(/^ {4}/gm, '      '))
+    expect(once(2, 15, 2)).toEqual(a)
+    // Another value of the same length is not the first one's rendering.
+    const other = value.replace('# a long manifest', '# a lonG manifest')
+    expect(dataScalar(other, 2, 15, 2).text).toContain('# a lonG manifest')
+    // A value that cannot be a block keeps its reason.
+    const tabbed = `${value}\tend\n`
+    expect(dataScalar(tabbed, 2, 15, 2).reason).toMatch(/tab/)
+    expect(dataScalar(tabbed, 2, 15, 2).block).toBe(false)
+  })
+})
+
+describe('data values that start with a shared text', () => {
+  const install = '---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n\n'.repeat(1_000)
+  const own = (cluster: string) => `---\nkind: Kustomization\nspec:\n  path: ./clusters/${cluster}\n`
+
+  it('render as the whole value does, for each value and placing', () => {
+    for (const [value, parentIndent, indent] of [
+      [install + own('a'), 2, 2],
+      [install + own('b'), 2, 2],
+      [install + own('a'), 4, 2],
+      [install + own('a'), 2, 4],
+      [`${install}${own('a')}\n\n`, 2, 2],
+      [`${install}${own('a').slice(0, -1)}`, 2, 2],
+      [`${install}\n`, 2, 2]
+    ] as const) {
+      expect(dataScalar(value, parentIndent, 15, indent, install)).toEqual(
+        dataScalar(value, parentIndent, 15, indent)
+      )
+    }
+  })
+
+  it('fall back to the whole value where the shared text is not its start, or a block cannot hold it', () => {
+    const other = install.replace('flux-system', 'flux-other')
+    const value = other + own('a')
+    expect(dataScalar(value, 2, 15, 2, install)).toEqual(dataScalar(value, 2, 15, 2))
+    const tabbed = `${install}${own('a')}\tx\n`
+    const r = dataScalar(tabbed, 2, 15, 2, install)
+    expect(r).toEqual(dataScalar(tabbed, 2, 15, 2))
+    expect(r.reason).toMatch(/tab \(line \d+ of the value\)/)
+  })
+})
