@@ -5,7 +5,7 @@ import * as os from 'os';
 import os__default, { EOL } from 'os';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import { promises, constants as constants$6, existsSync, readFileSync } from 'fs';
+import { promises, constants as constants$6, existsSync, readFileSync as readFileSync$1 } from 'fs';
 import * as path$1 from 'path';
 import http from 'http';
 import https from 'https';
@@ -19,7 +19,7 @@ import require$$0$1 from 'node:assert';
 import require$$0$3 from 'node:net';
 import require$$2 from 'node:http';
 import require$$0$2 from 'node:stream';
-import require$$0 from 'node:buffer';
+import require$$0, { isAscii, isUtf8 } from 'node:buffer';
 import require$$0$4, { isDeepStrictEqual } from 'node:util';
 import require$$7 from 'node:querystring';
 import require$$8 from 'node:events';
@@ -36,7 +36,7 @@ import require$$1$5 from 'node:dns';
 import require$$5$3, { StringDecoder } from 'string_decoder';
 import * as child$1 from 'child_process';
 import { setTimeout as setTimeout$1 } from 'timers';
-import { realpathSync, promises as promises$1, constants as constants$7 } from 'node:fs';
+import { realpathSync, openSync, fstatSync, readFileSync, closeSync, mkdirSync, writeFileSync, readSync, promises as promises$1, constants as constants$7 } from 'node:fs';
 import require$$0$6 from 'process';
 import require$$0$7 from 'buffer';
 import { createHash } from 'node:crypto';
@@ -30562,34 +30562,55 @@ const isYamlPath = (p) => /\.ya?ml$/i.test(p);
  * before reading bounds what one file costs (a run holds about ten times the text it parses).
  */
 const MAX_YAML_FILE_BYTES = 16 * 1024 * 1024;
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /**
  * A repository file as text: refused, with file and limit named, past `MAX_YAML_FILE_BYTES`; refused, with the
  * line and byte offset of the first bad byte, when it is not UTF-8 (YAML is Unicode text, and a silently replaced
  * byte would be written back changed). A byte order mark stays in the text, so a file written back keeps it.
  */
 async function readUtf8File(abs, file) {
-    const { size } = await promises$1.stat(abs);
-    if (size > MAX_YAML_FILE_BYTES) {
-        throw new FcuError('manifest', `${file} is ${size.toLocaleString('en-US')} bytes, over the ${MAX_YAML_FILE_BYTES.toLocaleString('en-US')} bytes a YAML file may have here`, {
-            location: { file },
-            hint: 'No Kubernetes object is over 3 MiB: split the file into smaller ones, or keep it out of the files git lists (.gitignore).'
-        });
-    }
-    const bytes = await promises$1.readFile(abs);
+    return decodeUtf8(readYamlBytes(abs, file).bytes, file);
+}
+/**
+ * A YAML file's bytes and the mtime they are of, refused unread past `MAX_YAML_FILE_BYTES`. Synchronous: a
+ * repository's files are read one after the other, with nothing else to wait for, and a thread-pool round trip per
+ * file would cost more than the read.
+ */
+function readYamlBytes(abs, file) {
+    const fd = openSync(abs, 'r');
     try {
-        return UTF8.decode(bytes);
+        const { size, mtimeMs } = fstatSync(fd);
+        if (size > MAX_YAML_FILE_BYTES) {
+            throw new FcuError('manifest', `${file} is ${size.toLocaleString('en-US')} bytes, over the ${MAX_YAML_FILE_BYTES.toLocaleString('en-US')} bytes a YAML file may have here`, {
+                location: { file },
+                hint: 'No Kubernetes object is over 3 MiB: split the file into smaller ones, or keep it out of the files git lists (.gitignore).'
+            });
+        }
+        return { bytes: readFileSync(fd), mtimeMs };
     }
-    catch {
-        const offset = firstInvalidUtf8(bytes);
-        let line = 1;
-        for (let i = bytes.indexOf(0x0a); i >= 0 && i < offset; i = bytes.indexOf(0x0a, i + 1))
-            line++;
-        throw new FcuError('manifest', `${file} is not UTF-8: byte ${offset} (line ${line}) is 0x${bytes[offset].toString(16).padStart(2, '0')}`, {
-            location: { file, line },
-            hint: 'Save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8); YAML files are Unicode text.'
-        });
+    finally {
+        closeSync(fd);
     }
+}
+/**
+ * Bytes as text, refused with the line and offset of the first byte that is not UTF-8. Most manifests are ASCII,
+ * which decodes as Latin-1 (one byte per character, no validation to do); `isAscii` and `isUtf8` scan with SIMD.
+ */
+function decodeUtf8(bytes, file) {
+    checkUtf8(bytes, file);
+    return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+}
+/** Refuses bytes that are not UTF-8, naming the line and offset of the first bad byte. */
+function checkUtf8(bytes, file) {
+    if (isAscii(bytes) || isUtf8(bytes))
+        return;
+    const offset = firstInvalidUtf8(bytes);
+    let line = 1;
+    for (let i = bytes.indexOf(0x0a); i >= 0 && i < offset; i = bytes.indexOf(0x0a, i + 1))
+        line++;
+    throw new FcuError('manifest', `${file} is not UTF-8: byte ${offset} (line ${line}) is 0x${bytes[offset].toString(16).padStart(2, '0')}`, {
+        location: { file, line },
+        hint: 'Save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8); YAML files are Unicode text.'
+    });
 }
 /** The offset of the first byte that does not belong to a well-formed UTF-8 sequence. */
 function firstInvalidUtf8(bytes) {
@@ -43628,6 +43649,9 @@ class LineIndex {
         this.text = text;
     }
     lineAt(offset) {
+        // The first document of a file (most files hold one) needs no index of a long text.
+        if (this.starts === undefined && offset <= NEAR_START)
+            return countLines(this.text, offset);
         const starts = (this.starts ??= lineStarts(this.text));
         let lo = 0;
         let hi = starts.length - 1;
@@ -43640,6 +43664,15 @@ class LineIndex {
         }
         return lo + 1;
     }
+}
+/** Offsets up to this far into a text have their line counted rather than looked up in an index. */
+const NEAR_START = 4096;
+/** The 1-based line of `offset`, by the line breaks before it. */
+function countLines(text, offset) {
+    let line = 1;
+    for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1))
+        line++;
+    return line;
 }
 function lineStarts(text) {
     const out = [0];
@@ -43729,13 +43762,22 @@ const startsWithMarker = (raw) => {
  * follows another gets a `---` line if it has none, and a chunk that is followed a final newline.
  */
 function joinDocuments(raws) {
-    let out = '';
+    // Pieces joined once: `endsWith` on a growing concatenation flattens it each time (quadratic in the chunks).
+    const out = [];
+    let endsWithNewline = false;
     for (const [i, raw] of raws.entries()) {
-        if (i > 0 && !out.endsWith('\n'))
-            out += '\n';
-        out += i > 0 && !startsWithMarker(raw) ? `---\n${raw}` : raw;
+        if (i > 0 && !endsWithNewline)
+            out.push('\n');
+        const separator = i > 0 && !startsWithMarker(raw);
+        if (separator)
+            out.push('---\n');
+        out.push(raw);
+        if (raw !== '')
+            endsWithNewline = raw.endsWith('\n');
+        else if (i > 0)
+            endsWithNewline = true;
     }
-    return out;
+    return out.join('');
 }
 /** Only comments and white space: scans to the first content character instead of splitting into lines. */
 const isBlank = (text) => {
@@ -43940,7 +43982,57 @@ function positionOf(doc, path, at = 'key') {
     return { ...found };
 }
 const positions$1 = new WeakMap();
+/**
+ * The line of a key of a document's root mapping written at column 0, read off the lines that start at column 0
+ * (the keys before it must be there, in the order the parsed value has them): a ConfigMap whose data holds a whole
+ * install is 600 KB that a full locate would read again for a finding at `data`. Undefined when the text is not
+ * laid out that way (quoted or complex keys, a flow mapping), for the general way.
+ */
+function rootKeyLine(doc, key) {
+    const value = doc.value;
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+        return undefined;
+    if (!Object.prototype.hasOwnProperty.call(value, key))
+        return undefined;
+    const keys = Object.keys(value);
+    const text = doc.text;
+    let next = 0;
+    let line = 0;
+    for (let p = 0; p < text.length; line++) {
+        const e = text.indexOf('\n', p);
+        const end = e < 0 ? text.length : e;
+        const c = text.charCodeAt(p);
+        // Indented lines, blank lines, comments and compact sequence entries under a root key.
+        const skip = c === 0x20 ||
+            c === 0x0a ||
+            c === 0x23 ||
+            (c === 0x2d && (p + 1 === end || text.charCodeAt(p + 1) === 0x20));
+        if (!skip) {
+            const colon = text.indexOf(':', p);
+            if (colon < 0 || colon >= end || !/^[A-Za-z0-9_][-A-Za-z0-9_./]*$/.test(text.slice(p, colon)))
+                return undefined;
+            const after = text.charCodeAt(colon + 1);
+            if (colon + 1 < end && after !== 0x20)
+                return undefined;
+            const name = text.slice(p, colon);
+            if (keys[next] !== name)
+                return undefined;
+            if (name === key)
+                return doc.startLine + line;
+            next++;
+        }
+        if (e < 0)
+            break;
+        p = e + 1;
+    }
+    return undefined;
+}
 function locateIn(doc, path, at) {
+    if (path.length === 1 && at === 'key' && typeof path[0] === 'string') {
+        const line = rootKeyLine(doc, path[0]);
+        if (line !== undefined)
+            return { line, column: 1 };
+    }
     // Building the \`yaml\` package's node tree costs far more than reading a small document again with the fast
     // loader, which gives the same position; a document asked about often gets the tree, built once.
     const asked = (fastLookups.get(doc) ?? 0) + 1;
@@ -44100,7 +44192,7 @@ function parseConfig(text, file) {
     const target = (t, i) => {
         const o = keysOf(t, ['targets', i], ['path', 'type', 'install']);
         const path = attempt(() => relativePath(str(o.path, ['targets', i, 'path']), ['targets', i, 'path'], fail));
-        const out = { path: path ?? '' };
+        const out = { path: path ?? '', line: positionOf(doc, ['targets', i, 'path']).line };
         if (o.type !== undefined) {
             if (!TARGET_TYPES.includes(o.type)) {
                 report(['targets', i, 'type'], `unknown target type "${String(o.type)}"`, `Types: ${TARGET_TYPES.join(', ')}.`);
@@ -50305,25 +50397,31 @@ function detectTargetType(content) {
  * detected file or adding files discovery missed. A configured path that does not exist is an error naming the
  * config line's file, not a silent no-op.
  */
-function discoverTargets(files, config) {
+function discoverTargets(files, config, links = new Set(), detect = f => detectTargetType(f.content)) {
     const excluded = (p) => config.exclude.some(g => minimatch(p, g, { dot: true }));
     const byPath = new Map();
     for (const f of files) {
         if (excluded(f.path))
             continue;
-        const type = detectTargetType(f.content);
+        const type = detect(f);
         if (type)
             byPath.set(f.path, { path: f.path, type, source: 'detected' });
     }
     const known = new Set(files.map(f => f.path));
     for (const c of config.targets) {
+        if (!known.has(c.path) && links.has(c.path)) {
+            throw new FcuError('config', `${config.file}: target ${c.path} is a symbolic link; the upgrade neither reads nor writes through links`, {
+                location: { file: config.file, line: c.line },
+                hint: 'Name the file the link points to (relative to the repository root), or put the file itself there.'
+            });
+        }
         if (!known.has(c.path)) {
             throw new FcuError('config', `${config.file}: target ${c.path} does not exist in the repository`, {
-                location: { file: config.file },
+                location: { file: config.file, line: c.line },
                 hint: 'Fix the path (relative to the repository root) or remove the entry.'
             });
         }
-        byPath.set(c.path, merge$1(byPath.get(c.path), c, files.find(f => f.path === c.path)));
+        byPath.set(c.path, merge$1(byPath.get(c.path), c, files.find(f => f.path === c.path), config.file));
     }
     // Install options of the config apply to every Flux target; a target's own entry wins key by key.
     const global = config.flux.install;
@@ -50331,10 +50429,11 @@ function discoverTargets(files, config) {
         .map(t => (global && t.type !== 'calico-configmap' ? { ...t, install: { ...global, ...t.install } } : t))
         .sort((a, b) => a.path.localeCompare(b.path));
 }
-function merge$1(found, c, file) {
+function merge$1(found, c, file, configFile) {
     const type = c.type ?? found?.type ?? detectTargetType(file.content);
     if (!type) {
-        throw new FcuError('config', `target ${c.path} is not a Flux or Calico manifest and the config gives no type`, {
+        throw new FcuError('config', `${configFile ? `${configFile}: ` : ''}target ${c.path} is not a Flux or Calico manifest and the config gives no type`, {
+            location: { file: configFile, line: c.line },
             hint: 'Add `type: flux-components`, `flux-configmap` or `calico-configmap` to the entry.'
         });
     }
@@ -50458,6 +50557,193 @@ function isRemoteReference(entry) {
         /[?&]ref=/.test(entry));
 }
 
+/**
+ * Texts kept in memory. The first ones met stay for the run, read files and new texts alike, so a repository
+ * whose texts fit is read once and nothing is written twice. Past that, the ones used last are kept too (a stage
+ * reading a file again right after). Least-recently-used alone would keep nothing useful: a run reads the whole
+ * tree several times over in the same order (discovery, references, each validation), so each text would be
+ * dropped just before it is asked for again. The resident budget is large because a reader that keeps a text it
+ * was given (a parse cache) holds a second copy of each text read back: JavaScript has no weak reference to a
+ * string through which the store could hand out the copy already in memory.
+ */
+const DEFAULT_RESIDENT_CHARS = 192 * 1024 * 1024;
+const DEFAULT_RECENT_CHARS = 32 * 1024 * 1024;
+/** Recent `put` calls compared by identity first: a stage writes one regenerated text into many clusters. */
+const RECENT_PUTS = 8;
+/**
+ * The texts of one run, held by digest so that a run's memory does not grow with the repository. A workspace file
+ * is registered with its digest as it is read and, once the texts kept in memory are over budget, read again
+ * from the workspace when asked for (its size and mtime checked); a new text past that budget is written once to
+ * the spill folder (under the run's scratch directory) and read back from there. Identical texts are one string,
+ * read and stored once. Without a spill folder (tests, small trees) new texts stay in memory.
+ */
+class TextStore {
+    options;
+    resident = new Map();
+    residentChars = 0;
+    cache = new Map();
+    cachedChars = 0;
+    sources = new Map();
+    pinned = new Map();
+    recent = [];
+    spillReady = false;
+    residentBudget;
+    recentBudget;
+    constructor(options = {}) {
+        this.options = options;
+        this.residentBudget = options.residentChars ?? DEFAULT_RESIDENT_CHARS;
+        this.recentBudget = options.recentChars ?? DEFAULT_RECENT_CHARS;
+    }
+    /**
+     * Registers a workspace file just read, its bytes checked as UTF-8. Decoded only while the texts kept for the run
+     * have room: the others are decoded when first asked for, and most files are never asked for.
+     */
+    addFile(file, abs, bytes, mtimeMs) {
+        const ref = { digest: digestOf(bytes), bytes: bytes.length };
+        if (!this.sources.has(ref.digest) && !this.pinned.has(ref.digest))
+            this.sources.set(ref.digest, { abs, file, size: bytes.length, mtimeMs });
+        if (this.inMemory(ref.digest) === undefined && this.residentChars + bytes.length <= this.residentBudget)
+            this.remember(ref.digest, decodeUtf8(bytes, file));
+        return ref;
+    }
+    /** Keeps a text made during the run: spilled once per digest when there is a spill folder, else held. */
+    put(text) {
+        for (const r of this.recent)
+            if (r.text === text)
+                return r.ref;
+        const bytes = Buffer.from(text, 'utf8');
+        const ref = { digest: digestOf(bytes), bytes: bytes.length };
+        if (!this.sources.has(ref.digest) && !this.pinned.has(ref.digest)) {
+            const dir = this.options.spillDir;
+            // Written to disk only past the budget of texts kept for the run: a small run writes nothing twice.
+            if (dir && this.residentChars + text.length > this.residentBudget) {
+                if (!this.spillReady) {
+                    mkdirSync(dir, { recursive: true });
+                    this.spillReady = true;
+                }
+                const abs = path__default.join(dir, ref.digest);
+                writeFileSync(abs, bytes, { flag: 'wx' });
+                this.sources.set(ref.digest, { abs, size: bytes.length });
+            }
+            else {
+                this.pinned.set(ref.digest, text);
+                if (dir)
+                    this.residentChars += text.length;
+            }
+        }
+        this.remember(ref.digest, text);
+        this.recent.unshift({ text, ref });
+        if (this.recent.length > RECENT_PUTS)
+            this.recent.pop();
+        return ref;
+    }
+    /** The text of `ref`, from memory when it is kept there, else read back. */
+    text(ref) {
+        const known = this.inMemory(ref.digest);
+        if (known !== undefined) {
+            this.remember(ref.digest, known);
+            return known;
+        }
+        const text = decodeUtf8(readBack$1(this.source(ref)), this.source(ref).file ?? ref.digest);
+        this.remember(ref.digest, text);
+        return text;
+    }
+    /** The UTF-8 bytes of `ref`, for writing it: read from its file without decoding, where it has one. */
+    bytes(ref) {
+        const held = this.pinned.get(ref.digest);
+        return held !== undefined ? Buffer.from(held, 'utf8') : readBack$1(this.source(ref));
+    }
+    source(ref) {
+        const source = this.sources.get(ref.digest);
+        if (!source)
+            throw new FcuError('internal', `no text stored for ${ref.digest}`);
+        return source;
+    }
+    inMemory(digest) {
+        return this.pinned.get(digest) ?? this.resident.get(digest) ?? this.cache.get(digest);
+    }
+    remember(digest, text) {
+        if (this.pinned.has(digest) || this.resident.has(digest))
+            return;
+        if (this.residentChars + text.length <= this.residentBudget) {
+            if (this.cache.delete(digest))
+                this.cachedChars -= text.length;
+            this.resident.set(digest, text);
+            this.residentChars += text.length;
+            return;
+        }
+        // Most recently used last: a Map iterates in insertion order, so the first key is the one to drop.
+        if (this.cache.delete(digest)) {
+            this.cache.set(digest, text);
+            return;
+        }
+        if (text.length > this.recentBudget)
+            return;
+        this.cache.set(digest, text);
+        this.cachedChars += text.length;
+        for (const [k, v] of this.cache) {
+            if (this.cachedChars <= this.recentBudget)
+                break;
+            this.cache.delete(k);
+            this.cachedChars -= v.length;
+        }
+    }
+}
+/** A file's bytes, refused when it is no longer the file the run read (edited meanwhile). */
+function readBack$1(source) {
+    const fd = openSync(source.abs, 'r');
+    try {
+        const stat = fstatSync(fd);
+        if (stat.size !== source.size || (source.mtimeMs !== undefined && stat.mtimeMs !== source.mtimeMs)) {
+            throw new FcuError('manifest', `${source.file ?? source.abs} changed on disk while the run was reading it`, {
+                location: source.file ? { file: source.file } : {},
+                hint: 'Run again when nothing else writes the working tree.'
+            });
+        }
+        const bytes = Buffer.allocUnsafe(source.size);
+        for (let at = 0; at < bytes.length;) {
+            const n = readSync(fd, bytes, at, bytes.length - at, at);
+            if (n === 0)
+                throw new FcuError('manifest', `${source.file ?? source.abs} was truncated while the run read it`);
+            at += n;
+        }
+        return bytes;
+    }
+    finally {
+        closeSync(fd);
+    }
+}
+const digestOf = (bytes) => createHash('sha256').update(bytes).digest('hex');
+/** The stored text behind an object's `content`, for objects made by `withStoredContent`. */
+const stored = new WeakMap();
+/**
+ * Gives `target` a `content` read from the store when asked (an enumerable getter, so spreading or comparing the
+ * object sees the text), and remembers where it is, so that trees, plans and writes pass it on without reading it.
+ */
+function withStoredContent(target, ref, store) {
+    Object.defineProperty(target, 'content', {
+        get: () => store.text(ref),
+        enumerable: true,
+        configurable: true
+    });
+    stored.set(target, { ref, store });
+    return target;
+}
+/** Where the `content` of an object made by `withStoredContent` is kept; undefined for any other object. */
+const storedContent = (o) => stored.get(o);
+/** Whether an object's `content` is `null` (a removal), without reading a stored content. */
+const removes = (o) => !stored.has(o) && o.content === null;
+/** `target` with the content of `from`: a stored content passed on unread, anything else as it is. */
+function passContent(target, from) {
+    const s = stored.get(from);
+    return s ? withStoredContent(target, s.ref, s.store) : Object.assign(target, { content: from.content });
+}
+/**
+ * The SHA-256 of an object's stored content (hex), for keying work done on a text by its digest without reading
+ * it (a parse cache): undefined for an object whose content is not in a store.
+ */
+const contentDigest = (o) => stored.get(o)?.ref.digest;
+
 const KUSTOMIZATION$2 = new Set(kustomizationFileNames);
 /**
  * A generator input larger than a ConfigMap can hold cannot be applied anyway; the budget bounds what one run
@@ -50495,7 +50781,7 @@ async function readRepository(root, options = {}) {
     const listed = await listFiles(root, options.exec);
     const byPath = new Map(listed.map(f => [f.path, f]));
     const yaml = await yamlEntries(root, listed);
-    const { files, refused } = await readAll(root, yaml.filter(f => f.kind === 'file'));
+    const { files, refused } = await readAll(root, yaml.filter(f => f.kind === 'file'), options.store);
     const have = new Set(files.map(f => f.path));
     const realRoot = await promises$1.realpath(root);
     const unread = refused.map(r => ({ path: r.path, reason: 'refused' }));
@@ -50550,6 +50836,7 @@ async function readRepository(root, options = {}) {
     return {
         files,
         unread,
+        links: yaml.filter(f => f.kind === 'symlink').map(f => f.path),
         refused: refused.map(({ path: file, error }) => ({
             severity: 'warning',
             rule: 'yaml/unreadable',
@@ -50594,24 +50881,29 @@ function generatorInputs(file) {
     }
     return out;
 }
-async function readAll(root, listed) {
-    const read = await Promise.all([...listed]
-        .map(f => f.path)
-        .sort()
-        .map(async (p) => {
+async function readAll(root, listed, store) {
+    const files = [];
+    const refused = [];
+    // One file in memory at a time: with a store, what stays is its digest (and the text, while the store has room).
+    for (const p of listed.map(f => f.path).sort()) {
+        const abs = path__default.join(root, ...p.split('/'));
         try {
-            return { path: p, content: await readUtf8File(path__default.join(root, ...p.split('/')), p) };
+            const { bytes, mtimeMs } = readYamlBytes(abs, p);
+            if (store) {
+                checkUtf8(bytes, p);
+                files.push(withStoredContent({ path: p }, store.addFile(p, abs, bytes, mtimeMs), store));
+            }
+            else
+                files.push({ path: p, content: decodeUtf8(bytes, p) });
         }
         catch (e) {
             if (e instanceof FcuError && e.code === 'manifest')
-                return { path: p, error: e };
-            throw e;
+                refused.push({ path: p, error: e });
+            else
+                throw e;
         }
-    }));
-    return {
-        files: read.filter((r) => 'content' in r),
-        refused: read.filter((r) => 'error' in r)
-    };
+    }
+    return { files, refused };
 }
 /**
  * The files and symlinks under root, repository-relative, outside the folders never read: git's listing where root is
@@ -50654,6 +50946,12 @@ async function walk(root) {
     return found;
 }
 
+const deletes = removes;
+/** What to write: a stored content as the bytes its store has (not decoded and encoded again), else the text. */
+const contentBytes = (c) => {
+    const s = storedContent(c);
+    return s ? s.store.bytes(s.ref) : c.content;
+};
 const missing$1 = (e) => e.code === 'ENOENT';
 /** The real filesystem. */
 const nodeFiles = {
@@ -50661,6 +50959,8 @@ const nodeFiles = {
     writeFile: (file, data, mode) => promises$1.writeFile(file, data, { encoding: 'utf8', flag: 'wx', mode }),
     rename: (from, to) => promises$1.rename(from, to),
     link: (existing, created) => promises$1.link(existing, created),
+    copy: (existing, created) => promises$1.copyFile(existing, created, constants$7.COPYFILE_EXCL),
+    list: dir => promises$1.readdir(dir).catch(e => (missing$1(e) ? [] : Promise.reject(e))),
     remove: file => promises$1.rm(file, { force: true }),
     mkdir: dir => promises$1.mkdir(dir).then(() => undefined),
     rmdir: dir => promises$1.rmdir(dir),
@@ -50672,7 +50972,7 @@ const nodeFiles = {
  * temporary file on the target's filesystem (the run's scratch directory when it shares it, so a killed run leaves
  * nothing in the workspace); only when all are written does each replace its target by one rename, which a crash
  * cannot split: at every moment each file is either its old content or its new one. A failure before the renames
- * changes nothing; a failure during them puts back the files already replaced, from hard links made beforehand.
+ * changes nothing; a failure during them puts back the files already replaced, from hard links (or copies) made beforehand.
  */
 async function applyChanges(root, changes, options = {}) {
     const files = options.files ?? nodeFiles;
@@ -50707,13 +51007,14 @@ async function applyChanges(root, changes, options = {}) {
                     hint: 'Move the directory away (the upgrade writes a file at this path), or exclude the file in the config.'
                 });
             }
-            if (stat && stat.isFile() && c.content !== null && !(await files.writable(abs))) {
+            if (stat && stat.isFile() && !deletes(c) && !(await files.writable(abs))) {
                 throw new FcuError('write', `Cannot write ${c.path}: the file is read-only`, {
                     location: { file: c.path },
                     hint: 'Make the file writable (chmod u+w) for the job, or exclude it in the config.'
                 });
             }
         }
+        await sweepStaleStaging(files, root, targets.map(t => t.abs), suffix, options.swept);
         let n = 0;
         for (const { c, abs } of targets) {
             current = c.path;
@@ -50726,12 +51027,12 @@ async function applyChanges(root, changes, options = {}) {
                 ? path__default.join(options.stagingDir, `${id}.${kind}`)
                 : path__default.join(dir, `.${path__default.basename(abs)}.${id}.${kind}`);
             const entry = { rel: c.path, abs, backup: stage('bak'), existed: stat !== undefined };
-            if (c.content !== null) {
+            if (!deletes(c)) {
                 for (const d of await makeDirs(files, dir))
                     created.push(d);
                 entry.tmp = stage('tmp');
                 staged.push(entry);
-                await files.writeFile(entry.tmp, c.content, stat ? stat.mode & 0o7777 : undefined);
+                await files.writeFile(entry.tmp, contentBytes(c), stat ? stat.mode & 0o7777 : undefined);
             }
             else
                 staged.push(entry);
@@ -50746,7 +51047,7 @@ async function applyChanges(root, changes, options = {}) {
             current = s.rel;
             if (s.tmp) {
                 if (s.existed)
-                    await files.link(s.abs, s.backup);
+                    await backUp(files, s.abs, s.backup);
                 await files.rename(s.tmp, s.abs);
                 s.tmp = undefined;
             }
@@ -50771,6 +51072,51 @@ async function applyChanges(root, changes, options = {}) {
     for (const s of staged)
         if (s.existed)
             await files.remove(s.backup).catch(() => { });
+}
+/** The log line for a file `sweepStaleStaging` removed. */
+const sweptNotice = (log) => (file) => log.info(`Removed ${file}: a staging file that a killed run left`);
+// Filesystems that refuse hard links (some network and FUSE mounts, FAT): the backup is a copy there.
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EMLINK', 'ENOSYS']);
+async function backUp(files, file, backup) {
+    try {
+        await files.link(file, backup);
+    }
+    catch (e) {
+        if (!NO_HARD_LINKS.has(String(e.code)))
+            throw e;
+        await files.copy(file, backup);
+    }
+}
+/** `.<name>.fcu-<pid>-<time>-<n>.tmp|bak`: what `applyChanges` stages beside a target. */
+const STAGED_BESIDE = /^\.[^/]+\.fcu-(\d+)-[0-9a-z]+-\d+\.(?:tmp|bak)$/;
+/**
+ * A run killed while staging beside its targets (when the scratch directory is on another filesystem) leaves its
+ * hidden files there; the next run that writes in those folders removes them. Only files of a process that is no
+ * longer running: another run at work in the same tree keeps its own.
+ */
+async function sweepStaleStaging(files, root, targets, ownSuffix, swept) {
+    for (const dir of [...new Set(targets.map(t => path__default.dirname(t)))].sort()) {
+        for (const name of await files.list(dir)) {
+            const m = STAGED_BESIDE.exec(name);
+            if (!m || name.includes(ownSuffix) || running(Number(m[1])))
+                continue;
+            const file = path__default.join(dir, name);
+            await files.remove(file);
+            swept?.(path__default.relative(root, file).split(path__default.sep).join('/'));
+        }
+    }
+}
+function running(pid) {
+    if (pid === process.pid)
+        return true;
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (e) {
+        // EPERM: it runs, as another user.
+        return e.code === 'EPERM';
+    }
 }
 /** The filesystem of `dir`, or of its nearest existing parent when it is still to be made. */
 async function deviceOf(files, dir) {
@@ -64062,13 +64408,26 @@ function describeObject(o) {
     const ns = namespaceOf(o);
     return `${kindOf(o)} ${ns ? `${ns}/` : ''}${nameOf(o)}`;
 }
+/**
+ * A copy of a rendered object that shares its value until either side changes it (copy on write): most objects of
+ * a build are never transformed, and copying a Flux install's CRDs for every build that includes them was most of
+ * what rendering cost. Both then count as shared.
+ */
 function cloneRendered(o) {
+    o.shared = true;
     return {
         ...o,
-        value: deepClone(o.value),
         trace: cloneTrace(o.trace),
         previousNames: [...o.previousNames]
     };
+}
+/** The object's value, to change in place: copied first when it is shared (see `RenderedObject.shared`). */
+function writable(o) {
+    if (o.shared) {
+        o.value = deepClone(o.value);
+        o.shared = false;
+    }
+    return o.value;
 }
 /** File, line and column of a field of a rendered object: the line that wrote it, in a resource or a patch. */
 function locateField(o, path, at = 'key') {
@@ -64453,14 +64812,25 @@ function fixNameReferences(objects, references) {
                 if (spec.group !== undefined && groupOf(referrer.value) !== spec.group)
                     continue;
                 const ns = namespaceOf(referrer.value) ?? 'default';
-                visitStrings(referrer.value, segments, (container, key, v) => {
+                const renamedTo = (v) => {
                     const matches = renamed.filter(c => c.previousNames.includes(v) || c.originalName === v);
                     if (matches.length === 0 || matches.some(c => nameOf(c.value) === v))
-                        return;
+                        return undefined;
                     const target = matches.find(c => isClusterScoped(c.value) || (namespaceOf(c.value) ?? 'default') === ns) ??
                         (matches.length === 1 ? matches[0] : undefined);
-                    if (target)
-                        container[key] = nameOf(target.value);
+                    return target && nameOf(target.value);
+                };
+                // Looked at first, changed only where a reference moves: a shared value is copied only then.
+                let moves = false;
+                visitStrings(referrer.value, segments, (_c, _k, v) => {
+                    moves ||= renamedTo(v) !== undefined;
+                });
+                if (!moves)
+                    continue;
+                visitStrings(writable(referrer), segments, (container, key, v) => {
+                    const to = renamedTo(v);
+                    if (to !== undefined)
+                        container[key] = to;
                 });
             }
         }
@@ -64785,7 +65155,7 @@ function applySmp(ctx, objects, targets, source, doc) {
     }
     const removed = new Set();
     for (const target of targets) {
-        const kept = applyStrategicMerge(target.value, target.trace, patch, source.origin(doc, []));
+        const kept = applyStrategicMerge(writable(target), target.trace, patch, source.origin(doc, []));
         if (!kept)
             removed.add(target);
     }
@@ -64797,8 +65167,9 @@ function applyJson6902(ctx, targets, source, doc) {
     for (const o of targets) {
         const attempt = cloneRendered(o);
         try {
-            o.value = applyJsonPatch(attempt.value, attempt.trace, operations, i => source.origin(doc, [i, 'value']));
+            o.value = applyJsonPatch(writable(attempt), attempt.trace, operations, i => source.origin(doc, [i, 'value']));
             o.trace = attempt.trace;
+            o.shared = false;
         }
         catch (e) {
             if (!(e instanceof JsonPatchError))
@@ -64974,7 +65345,7 @@ function applyPatchesJson6902(ctx, objects) {
 const unrenamedKinds = new Set(['CustomResourceDefinition', 'APIService', 'Namespace']);
 /** Sets `value` at `path`, creating maps on the way, and records that `origin` wrote it. */
 function setField(o, path, value, ctx, origin) {
-    let current = o.value;
+    let current = writable(o);
     for (const segment of path.slice(0, -1)) {
         const next = current[String(segment)];
         if (next === null || typeof next !== 'object' || Array.isArray(next))
@@ -65023,7 +65394,7 @@ function applyNamePrefixSuffix(ctx, objects) {
             continue;
         const name = nameOf(o.value);
         o.previousNames.push(name);
-        metadataOf(o.value).name = `${prefix}${name}${suffix}`;
+        metadataOf(writable(o)).name = `${prefix}${name}${suffix}`;
     }
 }
 const workloadKinds = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet']);
@@ -65145,8 +65516,26 @@ function generatedResources(files, dir, hasKustomization, skip) {
     }
     return [...out];
 }
+/**
+ * What `specDocument` made for specs as parsed, by document and root: the same Flux Kustomizations are looked at in
+ * every round of a render and in every validation of a run, and reading the spec's text again was a visible share.
+ * (A parsed value is read-only; a spec a transformer changed is a copy, read each time.)
+ */
+const specDocuments = new WeakMap();
 /** The document holding only `spec` of the object at `root` of `doc`, at the file's lines and columns. */
 function specDocument(doc, root, spec) {
+    if (valueAt$3(doc.value, [...root, 'spec']) !== spec)
+        return readSpecDocument(doc, root, spec);
+    let byRoot = specDocuments.get(doc);
+    if (!byRoot)
+        specDocuments.set(doc, (byRoot = new Map()));
+    const key = JSON.stringify(root);
+    let made = byRoot.get(key);
+    if (!made)
+        byRoot.set(key, (made = readSpecDocument(doc, root, spec)));
+    return made;
+}
+function readSpecDocument(doc, root, spec) {
     const { line, column } = positionOf(doc, [...root, 'spec']);
     const lines = doc.text.split('\n');
     const first = line - doc.startLine + 1;
@@ -65456,7 +65845,21 @@ function substituteObject(o, vars) {
         }
         return node;
     };
-    visit(o.value);
+    // Only an object with a `${` anywhere is changed (and so copied, when shared).
+    if (holdsVariable(o.value))
+        visit(writable(o));
+}
+function holdsVariable(node) {
+    if (typeof node === 'string')
+        return node.includes('${');
+    if (Array.isArray(node))
+        return node.some(holdsVariable);
+    if (isObject(node)) {
+        for (const k in node)
+            if (holdsVariable(node[k]))
+                return true;
+    }
+    return false;
 }
 
 /** Rounds of Flux builds: a Kustomization applied by one applied by one ... this deep. */
@@ -65501,17 +65904,17 @@ const knownFields = new Set([
     ...Object.keys(unsupportedFields)
 ]);
 /**
- * The objects a parsed document holds: itself, or the items of a `List`. Objects a kustomization may patch are
- * copies; plain manifests outside any kustomization are never patched, so they share the parsed value (copying a
- * Flux install's CRDs for nothing was a measurable part of validating a repository).
+ * The objects a parsed document holds: itself, or the items of a `List`. They share the parsed value: an object a
+ * kustomization transforms is copied when it first changes (see `writable`), and the others never are.
  */
-function objectsOfDocument(doc, copy = true) {
+function objectsOfDocument(doc) {
     const value = doc.value;
     if (!isObject(value))
         return [];
     const make = (v, path) => typeof v.kind === 'string' && nameOf(v) !== ''
         ? {
-            value: copy ? deepClone(v) : v,
+            value: v,
+            shared: true,
             trace: { origin: { doc, path } },
             source: { file: doc.file, index: doc.index },
             originalName: nameOf(v),
@@ -65570,7 +65973,7 @@ class KustomizeRenderer {
         for (const o of objects) {
             if (!o.hashSuffix)
                 continue;
-            const meta = metadataOf(o.value);
+            const meta = metadataOf(writable(o));
             o.previousNames.push(String(meta.name));
             meta.name = `${String(meta.name)}-${generatedNameHash(o.value)}`;
         }
@@ -65619,7 +66022,7 @@ class KustomizeRenderer {
             if (error)
                 findings.push(error);
             for (const doc of documents)
-                pushAll$1(plainObjects, objectsOfDocument(doc, false));
+                pushAll$1(plainObjects, objectsOfDocument(doc));
         }
         const fluxPaths = new Set();
         for (const o of [...plainObjects, ...kustomizations.flatMap(k => k.objects)]) {
@@ -66336,13 +66739,7 @@ const CANDIDATE = /^[ \t]*(?:- +)*(?:[^\s#'"-][^#\n]*?: +)?(?:[yYnN]|yes|Yes|YES
  * decodes it. The same value when the text has no YAML 1.1 boolean word, or does not parse with the 1.1 types.
  */
 function apiServerValue(text, value, memo) {
-    // Asked first: the same document repeats across a fleet, and the test below reads all of it.
-    const key = memo ? textKey(text) : '';
-    const known = memo?.get(key);
-    if (known !== undefined)
-        return known;
     if (!CANDIDATE.test(text)) {
-        memo?.set(key, value);
         return value;
     }
     let read = value;
@@ -66352,8 +66749,29 @@ function apiServerValue(text, value, memo) {
     catch {
         // The YAML 1.2 parse succeeded; a document only a 1.1 reading rejects keeps that reading.
     }
-    memo?.set(key, read);
     return read;
+}
+
+/** The API group and version of Calico's own resources (what `calicoctl validate` checks). */
+const calicoApiVersion = 'projectcalico.org/v3';
+const API_VERSION_KEY = 'apiVersion:';
+/**
+ * Whether a text has an `apiVersion:` naming projectcalico.org/v3 (`apiVersion:\s*["']?projectcalico\.org/v3`):
+ * each occurrence of the group is looked at from where it stands, backwards, instead of running a regular
+ * expression over every file of every validation (most hold no occurrence at all).
+ */
+function mentionsCalicoApi(text) {
+    for (let i = text.indexOf(calicoApiVersion); i >= 0; i = text.indexOf(calicoApiVersion, i + 1)) {
+        let j = i;
+        const q = text.charCodeAt(j - 1);
+        if (q === 0x22 || q === 0x27)
+            j--;
+        while (j > 0 && /\s/.test(text[j - 1]))
+            j--;
+        if (j >= API_VERSION_KEY.length && text.startsWith(API_VERSION_KEY, j - API_VERSION_KEY.length))
+            return true;
+    }
+    return false;
 }
 
 const KUSTOMIZATION_FILES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
@@ -66453,13 +66871,19 @@ function nonResourceFiles(files, parsed) {
  * version's schema that did not change between releases) too. Equal texts then share one value, which is why
  * values are read-only.
  */
-function parseStream(text, file, memo = newParseMemo()) {
+function parseStream$1(text, file, memo = newParseMemo()) {
     const documents = [];
     const errors = [];
     const seen = memo.documents;
+    const known = memo.streams.get(text);
+    if (known) {
+        for (const d of known)
+            documents.push(d.inFile(file));
+        return { documents, errors };
+    }
     splitDocumentTexts(text).forEach((d, index) => {
-        const key = textKey(d.text);
-        let value = seen.get(key);
+        const key = holdsOwnStream(d.text) ? undefined : textKey(d.text);
+        let value = key === undefined ? undefined : seen.get(key);
         if (value === undefined) {
             const fast = loadFast(d.text, memo.blocks);
             if (fast !== UNSUPPORTED)
@@ -66475,15 +66899,57 @@ function parseStream(text, file, memo = newParseMemo()) {
                     return;
                 }
             }
-            seen.set(key, value);
+            if (key !== undefined)
+                seen.set(key, value);
         }
-        documents.push(new ParsedDocument(file, index, d, value));
+        documents.push(new ParsedDocument(file, index, d, value, key));
     });
+    // A stream with errors is read again: their messages name the file.
+    if (errors.length === 0)
+        memo.streams.put(text, documents);
     return { documents, errors };
 }
+/** How many whole streams `StreamMemo` keeps. */
+const STREAMS_KEPT = 8;
+/**
+ * The last few long streams read, by their whole text: a fleet holds the same install in every cluster (each
+ * cluster's `gotk-components.yaml`, the Calico manifest in each ConfigMap), read one after the other. Comparing a
+ * text with a few kept ones costs far less than a digest of each of its documents (texts of another length are
+ * not compared at all, and ConfigMaps of other clusters differ in their name, at the top); a short stream is
+ * cheap to split and look up document by document anyway.
+ */
+class StreamMemo {
+    kept = [];
+    get(text) {
+        if (text.length <= LONGEST_HASHED)
+            return undefined;
+        const i = this.kept.findIndex(k => k.text.length === text.length && k.text === text);
+        if (i < 0)
+            return undefined;
+        // Kept while it is met again: the ConfigMaps between two clusters' copies of it must not push it out.
+        const [hit] = this.kept.splice(i, 1);
+        this.kept.push(hit);
+        return hit.documents;
+    }
+    put(text, documents) {
+        if (text.length <= LONGEST_HASHED)
+            return;
+        if (this.kept.length >= STREAMS_KEPT)
+            this.kept.shift();
+        this.kept.push({ text, documents });
+    }
+}
+/**
+ * A long ConfigMap document: its data holds a manifest stream, whose documents are what repeats (and are looked up
+ * by their texts when read); the ConfigMap itself has a name of its own in every cluster, so looking it up would
+ * only cost a digest of the whole text. (Only what is shared changes: a value is a function of its text.)
+ */
+const holdsOwnStream = (text) => text.length > LONGEST_HASHED && CONFIGMAP_KIND.test(text.slice(0, 2048));
+/** `kind: ConfigMap` on a line of its own near the top: where every tool writes it. */
+const CONFIGMAP_KIND = /^kind: ConfigMap[ \t]*\r?$/m;
 /** The CustomResourceDefinitions of an upstream manifest stream (`flux install --export`, Calico's calico.yaml). */
 function crdDocuments(text, source) {
-    return parseStream(text, source)
+    return parseStream$1(text, source)
         .documents.map(d => d.value)
         .filter(v => isObject(v) && v.kind === 'CustomResourceDefinition');
 }
@@ -66493,19 +66959,33 @@ class ParsedDocument {
     index;
     piece;
     value;
+    textKey;
     text;
-    constructor(file, index, piece, value) {
+    constructor(file, index, piece, value, textKey) {
         this.file = file;
         this.index = index;
         this.piece = piece;
         this.value = value;
+        this.textKey = textKey;
         this.text = piece.text;
+    }
+    /** The same document of the same text in another file. */
+    inFile(file) {
+        return new ParsedDocument(file, this.index, this.piece, this.value, this.textKey);
+    }
+    /** `textKey` of the text: a long text's digest, worked out once. */
+    get key() {
+        return (this.textKey ??= textKey(this.text));
     }
     get startLine() {
         return this.piece.startLine;
     }
 }
-const newParseMemo = () => ({ documents: new Map(), blocks: new SharedBlocks() });
+const newParseMemo = () => ({
+    documents: new Map(),
+    streams: new StreamMemo(),
+    blocks: new SharedBlocks()
+});
 /** A parse error from `documents.ts` as a failure at a file position. */
 function failureOf(e, file, mapLine) {
     return {
@@ -66636,6 +67116,11 @@ class CollectCache {
     memo = newParseMemo();
     yaml11 = new Map();
     files = new Map();
+    /** Whether a file has a `projectcalico.org/v3` apiVersion (see `mentionsCalicoApi`), asked once per content. */
+    mentionsCalicoApi(f) {
+        const read = this.file(f);
+        return (read.calicoApi ??= mentionsCalicoApi(read.content));
+    }
     file(f) {
         const versions = this.files.get(f.path) ?? [];
         const known = versions.find(v => v.content === f.content);
@@ -66648,7 +67133,7 @@ class CollectCache {
     }
 }
 function readFile(f, memo, yaml11) {
-    const { documents, errors } = parseStream(f.content, f.path, memo);
+    const { documents, errors } = parseStream$1(f.content, f.path, memo);
     const failures = errors.map(e => failureOf(e, f.path, line => line));
     const innerFailures = [];
     const objects = [];
@@ -66664,16 +67149,24 @@ function readFile(f, memo, yaml11) {
                 const bundle = `${f.path}#${namespace ?? ''}/${name ?? ''}/${key}`;
                 streams.push({ file: f.path, bundle, text, container });
                 // Positions inside the value are local to it; `lineOf` maps them onto the file when a finding needs one.
-                const inner = parseStream(text, f.path, memo);
+                const inner = parseStream$1(text, f.path, memo);
                 for (const e of inner.errors)
                     innerFailures.push(failureOf(e, f.path, line => streamLine(container, line)));
                 // The ClusterResourceSet controller decodes these with sigs.k8s.io/yaml: YAML 1.1 booleans.
                 for (const d of inner.documents)
-                    pushAll$1(objects, objectsOf(d, f.path, bundle, container, apiServerValue(d.text, d.value, yaml11)));
+                    pushAll$1(objects, objectsOf(d, f.path, bundle, container, yaml11Value(d, yaml11)));
             }
         }
     }
     return { content: f.content, documents, failures, innerFailures, objects, streams };
+}
+/** `apiServerValue` by the key the document was read with: a long text is not digested a second time. */
+function yaml11Value(d, memo) {
+    const key = d instanceof ParsedDocument ? d.key : textKey(d.text);
+    let value = memo.get(key);
+    if (value === undefined)
+        memo.set(key, (value = apiServerValue(d.text, d.value)));
+    return value;
 }
 /**
  * Reads every object of the repository: each YAML file parsed once, ConfigMap manifests expanded one level (a
@@ -66713,26 +67206,34 @@ function base64Bytes(s) {
     const padding = clean.endsWith('==') ? 2 : clean.endsWith('=') ? 1 : 0;
     return Math.max(0, Math.floor((clean.length * 3) / 4) - padding);
 }
-/** The size the API server measures: data values' UTF-8 bytes plus binaryData's decoded bytes, keys excluded. */
-function configMapDataBytes(cm) {
+/**
+ * Sizes by map: a parsed map is read-only, and a fleet's ConfigMaps share one where their data is the same text
+ * (the Calico manifest in every cluster's ConfigMap): each is measured once. Only the validator's reads are kept
+ * (`configMapSize`); a caller's own objects are measured each time.
+ */
+const measuredData = new WeakMap();
+const measuredBinary = new WeakMap();
+function bytesOf$1(map, size, memo) {
+    if (!isObject(map))
+        return 0;
+    const known = memo?.get(map);
+    if (known !== undefined)
+        return known;
     let total = 0;
-    if (isObject(cm.data))
-        for (const v of Object.values(cm.data))
-            if (typeof v === 'string')
-                total += utf8Bytes(v);
-    if (isObject(cm.binaryData))
-        for (const v of Object.values(cm.binaryData))
-            if (typeof v === 'string')
-                total += base64Bytes(v);
+    for (const v of Object.values(map))
+        if (typeof v === 'string')
+            total += size(v);
+    memo?.set(map, total);
     return total;
 }
+const measuredDataBytes = (cm) => bytesOf$1(cm.data, utf8Bytes, measuredData) + bytesOf$1(cm.binaryData, base64Bytes, measuredBinary);
 const bytes = (n) => n.toLocaleString('en-US');
 /** `configmap/too-large` (error) and `configmap/over-client-side-apply-limit` (warning). */
 function configMapSize(obj) {
     const { value } = obj;
     if (value.apiVersion !== 'v1' || value.kind !== 'ConfigMap')
         return undefined;
-    const size = configMapDataBytes(value);
+    const size = measuredDataBytes(value);
     if (size <= CLIENT_SIDE_APPLY_MAX_BYTES)
         return undefined;
     const path = 'data' in value ? ['data'] : 'binaryData' in value ? ['binaryData'] : [];
@@ -66870,7 +67371,20 @@ function labelValueProblem(value) {
 const NAME_HINT = 'Kubernetes rejects the object with this name; rename it (and everything that refers to it by name).';
 /** Name, namespace, label and ConfigMap/Secret key syntax of one object. */
 function nameFindings(obj) {
-    const value = obj.value;
+    let problems = checked.get(obj.value);
+    if (!problems)
+        checked.set(obj.value, (problems = nameProblems(obj.value)));
+    return problems.map(p => findingAt(obj, p.path, 'error', p.rule, p.message, p.hint));
+}
+/** Problems by value: a value is read-only (parsed, or as rendered) and checked by every validation of a run. */
+const checked = new WeakMap();
+const problemAt = (path, _severity, rule, message, hint) => ({
+    path,
+    rule,
+    message,
+    hint
+});
+function nameProblems(value) {
     const meta = isObject(value.metadata) ? value.metadata : undefined;
     if (!meta)
         return [];
@@ -66882,13 +67396,13 @@ function nameFindings(obj) {
     if (rule && typeof name === 'string' && name !== '' && !isTemplated$1(name)) {
         const problem = rule(name);
         if (problem)
-            out.push(findingAt(obj, ['metadata', 'name'], 'error', 'object/invalid-name', `${what}: metadata.name ${problem}`, NAME_HINT));
+            out.push(problemAt(['metadata', 'name'], 'error', 'object/invalid-name', `${what}: metadata.name ${problem}`, NAME_HINT));
     }
     const namespace = meta.namespace;
     if (typeof namespace === 'string' && namespace !== '' && !isTemplated$1(namespace)) {
         const problem = label(namespace);
         if (problem)
-            out.push(findingAt(obj, ['metadata', 'namespace'], 'error', 'object/invalid-name', `${what}: metadata.namespace ${problem}`, 'A namespace name follows the rules of a Namespace object.'));
+            out.push(problemAt(['metadata', 'namespace'], 'error', 'object/invalid-name', `${what}: metadata.namespace ${problem}`, 'A namespace name follows the rules of a Namespace object.'));
     }
     if (isObject(meta.labels)) {
         for (const [key, v] of Object.entries(meta.labels)) {
@@ -66902,7 +67416,7 @@ function nameFindings(obj) {
                     ? `label ${key}: value ${valueProblem}`
                     : undefined;
             if (problem)
-                out.push(findingAt(obj, ['metadata', 'labels', key], 'error', 'object/invalid-label', `${what}: ${problem}`, 'Label values are short identifiers; put free text in an annotation instead.'));
+                out.push(problemAt(['metadata', 'labels', key], 'error', 'object/invalid-label', `${what}: ${problem}`, 'Label values are short identifiers; put free text in an annotation instead.'));
         }
     }
     if (group === '' && (value.kind === 'ConfigMap' || value.kind === 'Secret')) {
@@ -66914,7 +67428,7 @@ function nameFindings(obj) {
                 const problem = isTemplated$1(key) ? undefined : configKeyProblem(key);
                 if (problem === undefined)
                     continue;
-                out.push(findingAt(obj, [field, key], 'error', 'object/invalid-key', `${what}: ${field} key "${key}" ${problem}`, "Mounted as a volume, each key becomes a file name; rename the key (a path goes in the volume's items)."));
+                out.push(problemAt([field, key], 'error', 'object/invalid-key', `${what}: ${field} key "${key}" ${problem}`, "Mounted as a volume, each key becomes a file name; rename the key (a path goes in the volume's items)."));
             }
         }
     }
@@ -67490,14 +68004,15 @@ function validateRepository(input, cache) {
         external: (input.crdSources ?? []).map(s => ({ name: s.name, catalog: crdCatalog([...s.crds]) }))
     };
     // Kinds whose CRDs the upgrade brings: the upgraded bundles', and those of the files the run wrote.
-    const upgradeCatalogs = [
+    // A fleet writes the same install into every cluster: equal CRDs make one catalog, asked once per object.
+    const upgradeCatalogs = new Set([
         ...(upgraded ? [upgraded] : []),
         ...ctx.bundles.filter(b => written.has(b.file)).map(b => b.catalog)
-    ];
+    ]);
+    const upgradedKinds = new Set([...upgradeCatalogs].flatMap(c => c.crds.map(crd => `${crd.group}/${crd.kind}`)));
     const upgradedKind = (o) => {
         const { kind } = o.value;
-        const { group } = groupVersion(o.value.apiVersion);
-        return typeof kind === 'string' && upgradeCatalogs.some(c => c.byGroupKind(group, kind) !== undefined);
+        return typeof kind === 'string' && upgradedKinds.has(`${groupVersion(o.value.apiVersion).group}/${kind}`);
     };
     const isUpgrade = written.size > 0 || upgraded !== undefined;
     const inScope = (o) => !isUpgrade || written.has(o.file) || upgradedKind(o);
@@ -67544,7 +68059,6 @@ function repositoryFiles(files, documents, failed) {
 }
 
 const calicoctlValidateSince = '3.31.0';
-const calicoApiVersion = 'projectcalico.org/v3';
 const isCalicoResource = (d) => isObject(d.value) && d.value.apiVersion === calicoApiVersion && typeof d.value.kind === 'string';
 /** The documents of each file that are Calico resources; files without any are left out. */
 function calicoDocuments(files) {
@@ -68195,14 +68709,28 @@ function hunksOf(o, a) {
 class ChangeSet {
     component;
     base;
+    store;
     changes = new Map();
     current;
-    constructor(component, base) {
+    /** Changes made since `current`, applied when a stage next reads the tree: one copy of the tree per stage. */
+    pending = [];
+    exists = new Map();
+    /**
+     * With a `store`, each new content is kept there (spilled to disk) as it comes, so that the plan of a large fleet
+     * holds digests, not texts.
+     */
+    constructor(component, base, store) {
         this.component = component;
         this.base = base;
+        this.store = store;
         this.current = base;
     }
     get tree() {
+        if (this.pending.length > 0) {
+            this.current = this.current.with(this.pending);
+            this.pending = [];
+            this.exists.clear();
+        }
         return this.current;
     }
     write(path, content, reason) {
@@ -68213,33 +68741,63 @@ class ChangeSet {
     }
     /** The file at `from` moves to `to` with new content; both paths are part of this component's change. */
     rename(from, to, content) {
-        if (from === to)
-            return this.write(to, content, 'renamed');
-        this.put({ path: from, content: null, reason: 'renamed' });
-        this.put({ path: to, content, reason: 'renamed', renamedFrom: from });
+        this.apply({ path: to, content, reason: 'renamed', renamedFrom: from });
+    }
+    /** A stage's change, its content passed on as the stage gave it (a stored one is not read). */
+    apply(c) {
+        if (!c.renamedFrom || c.renamedFrom === c.path) {
+            this.put(!c.renamedFrom ? c : { ...contentOf(c), path: c.path, reason: 'renamed' });
+            return;
+        }
+        this.put({ path: c.renamedFrom, content: null, reason: 'renamed' });
+        // A rename always leaves a file at its new path: an empty one when a stage gave no content.
+        const content = !storedContent(c) && c.content === null ? { content: '' } : contentOf(c);
+        this.put({ ...content, path: c.path, reason: 'renamed', renamedFrom: c.renamedFrom });
     }
     /** The changes that differ from the base, by path. */
     list() {
         return [...this.changes.values()]
-            .filter(c => c.content !== (this.base.get(c.path) ?? null))
+            .filter(c => !sameAsBase(c, this.base))
             .sort((a, b) => compare(a.path, b.path));
     }
     put(c) {
-        if (c.content === null && !this.current.has(c.path)) {
+        const deleting = !storedContent(c) && c.content === null;
+        if (deleting && !(this.exists.get(c.path) ?? this.current.has(c.path))) {
             throw new FcuError('internal', `${this.component}: cannot delete ${c.path}, which does not exist`);
         }
         const earlier = this.changes.get(c.path);
         const reasons = earlier ? [...new Set([...earlier.reasons, c.reason])] : [c.reason];
         const renamedFrom = c.renamedFrom ?? earlier?.renamedFrom;
-        this.changes.set(c.path, {
+        const change = carry({
             path: c.path,
-            content: c.content,
             component: this.component,
             reasons,
             ...(renamedFrom ? { renamedFrom } : {})
-        });
-        this.current = this.current.with([c]);
+        }, c, this.store);
+        this.changes.set(c.path, change);
+        this.pending.push(change);
+        this.exists.set(c.path, !deleting);
     }
+}
+/** The content of `from` on `to`: a stored content passed on unread, a text put in the store when there is one. */
+function carry(to, from, store) {
+    if (store && !storedContent(from) && from.content !== null)
+        return withStoredContent(to, store.put(from.content), store);
+    return passContent(to, from);
+}
+/** Only the content of a change, as an object `carry` reads it from, without reading a stored content. */
+const contentOf = (c) => carry({}, c, undefined);
+function sameAsBase(c, base) {
+    const s = storedContent(c);
+    if (s) {
+        const b = base.stored(c.path);
+        if (b)
+            return b.digest === s.ref.digest;
+        return base.has(c.path) && base.get(c.path) === c.content;
+    }
+    if (c.content === null)
+        return !base.has(c.path);
+    return base.get(c.path) === c.content;
 }
 function makePlan(base, sets) {
     for (const s of sets) {
@@ -68268,8 +68826,13 @@ function combinedChanges(plan, components) {
     return [...byPath.values()].map(list => {
         if (list.length > 1)
             return combine(plan.base, list);
-        const { component, ...rest } = list[0];
-        return { ...rest, components: [component] };
+        const c = list[0];
+        return carry({
+            path: c.path,
+            components: [c.component],
+            reasons: c.reasons,
+            ...(c.renamedFrom ? { renamedFrom: c.renamedFrom } : {})
+        }, c, undefined);
     });
 }
 /** The repository after the given components' changes (all when omitted). */
@@ -68279,7 +68842,7 @@ function describeChanges(base, changes) {
     return changes.map(c => ({
         path: c.path,
         operation: c.content === null ? 'deleted' : base.has(c.path) ? 'modified' : 'added',
-        bytes: c.content === null ? 0 : Buffer.byteLength(c.content, 'utf8'),
+        bytes: bytesOf(c),
         components: c.components,
         reasons: c.reasons,
         ...(c.renamedFrom ? { renamedFrom: c.renamedFrom } : {})
@@ -68287,60 +68850,96 @@ function describeChanges(base, changes) {
 }
 function combine(base, list) {
     const path = list[0].path;
-    const deleted = list.filter(c => c.content === null);
+    const deleted = list.filter(c => !storedContent(c) && c.content === null);
     if (deleted.length > 0 && deleted.length < list.length) {
-        throw new FcuError('manifest', `${path}: the ${deleted[0].component} upgrade removes this file while the ${list.find(c => c.content !== null).component} upgrade changes it`, { location: { file: path }, hint: 'Upgrade the components one at a time, or set group: true.' });
+        throw new FcuError('manifest', `${path}: the ${deleted[0].component} upgrade removes this file while the ${list.find(c => !deleted.includes(c)).component} upgrade changes it`, { location: { file: path }, hint: 'Upgrade the components one at a time, or set group: true.' });
     }
-    const content = deleted.length > 0
-        ? null
-        : mergeEdits(path, base.get(path) ?? '', list.map(c => ({ label: c.component, text: c.content })));
     const renamedFrom = list.find(c => c.renamedFrom)?.renamedFrom;
-    return {
+    const combined = {
         path,
-        content,
         components: list.map(c => c.component),
         reasons: [...new Set(list.flatMap(c => c.reasons))],
         ...(renamedFrom ? { renamedFrom } : {})
     };
+    // The same new content from every component (a regenerated file both rename to): passed on unread.
+    const digests = new Set(list.map(c => storedContent(c)?.ref.digest));
+    if (deleted.length > 0 || (digests.size === 1 && !digests.has(undefined)))
+        return carry(combined, list[0], undefined);
+    const content = mergeEdits(path, base.get(path) ?? '', list.map(c => ({ label: c.component, text: c.content })));
+    return { ...combined, content };
+}
+/** A change's size in UTF-8 bytes, without reading a stored content. */
+function bytesOf(c) {
+    const s = storedContent(c);
+    return s ? s.ref.bytes : c.content === null ? 0 : Buffer.byteLength(c.content, 'utf8');
 }
 const compare = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * A repository as text by path, immutable: the tree as read, or that tree with a set of changes applied. Stages
- * read from one and return changes; nothing writes into a tree.
+ * read from one and return changes; nothing writes into a tree. A tree made from stored files (see
+ * `TextStore`) holds no text: each is read from the store when asked, so a tree of a large fleet stays small.
  */
 class WorkingTree {
-    byPath;
+    byPath = new Map();
+    sorted;
     constructor(files) {
-        this.byPath =
-            files instanceof Map
-                ? new Map(files)
-                : new Map([...files].map(f => [f.path, f.content]));
+        if (files instanceof Map)
+            this.byPath = new Map(files);
+        else if (files)
+            this.byPath = new Map([...files].map(f => [f.path, entryOf(f)]));
+    }
+    static of(byPath) {
+        const tree = new WorkingTree();
+        tree.byPath = byPath;
+        return tree;
     }
     get(path) {
-        return this.byPath.get(path);
+        const e = this.byPath.get(path);
+        return e === undefined || typeof e === 'string' ? e : e.store.text(e.ref);
     }
     has(path) {
         return this.byPath.has(path);
     }
+    /** The stored form of a path's content (digest and size) when a store keeps it: compared without reading it. */
+    stored(path) {
+        const e = this.byPath.get(path);
+        return e === undefined || typeof e === 'string' ? undefined : e.ref;
+    }
+    /** The size of a path's content in UTF-8 bytes. */
+    bytes(path) {
+        const e = this.byPath.get(path);
+        return e === undefined ? undefined : typeof e === 'string' ? Buffer.byteLength(e, 'utf8') : e.ref.bytes;
+    }
     /** Sorted, so that everything computed from a tree is deterministic. */
     paths() {
-        return [...this.byPath.keys()].sort();
+        this.sorted ??= [...this.byPath.keys()].sort();
+        return [...this.sorted];
     }
+    /** Every file, sorted by path; a stored file's `content` is read when asked, so keep the entry, not the text. */
     files() {
-        return this.paths().map(path => ({ path, content: this.byPath.get(path) }));
+        return this.paths().map(path => {
+            const e = this.byPath.get(path);
+            return typeof e === 'string' ? { path, content: e } : withStoredContent({ path }, e.ref, e.store);
+        });
     }
     /** This tree with each path set to its new content, or removed for `null`. */
     with(changes) {
         const next = new Map(this.byPath);
         for (const c of changes) {
-            if (c.content === null)
+            const s = storedContent(c);
+            if (s)
+                next.set(c.path, s);
+            else if (c.content === null)
                 next.delete(c.path);
             else
                 next.set(c.path, c.content);
         }
-        return new WorkingTree(next);
+        return WorkingTree.of(next);
     }
+}
+function entryOf(f) {
+    return storedContent(f) ?? f.content;
 }
 
 const componentRepository = {
@@ -69633,6 +70232,10 @@ const lineAt = (text, index) => {
 function literalBlock$1(value, parentIndent, indent) {
     if (value === '' || literalBlockProblem(value) !== undefined)
         return undefined;
+    const body = value.endsWith('\n') ? value.slice(0, -1) : value;
+    return `${blockHeader(value, indent)}\n${paddedLines(body, ' '.repeat(parentIndent + indent))}`;
+}
+function blockHeader(value, indent) {
     if (indent < 1 || indent > 9)
         throw new RangeError(`block indentation ${indent} is not 1 to 9`);
     let header = '|';
@@ -69642,10 +70245,23 @@ function literalBlock$1(value, parentIndent, indent) {
         header += '-';
     else if (value === '\n' || value.endsWith('\n\n'))
         header += '+';
-    const pad = ' '.repeat(parentIndent + indent);
-    const body = value.endsWith('\n') ? value.slice(0, -1) : value;
-    // Empty lines carry no indentation, as go-yaml writes them.
-    return `${header}\n${body.replace(/^(?=.)/gm, pad)}\n`;
+    return header;
+}
+/**
+ * Each line of `body` after `pad`, and a newline. Empty lines carry no indentation, as go-yaml writes them. (The
+ * text holds no other line breaks.) Lines are padded one by one, so a text's padding is its parts' padding joined.
+ */
+function paddedLines(body, pad) {
+    const out = [];
+    for (let p = 0; p <= body.length;) {
+        const nl = body.indexOf('\n', p);
+        const end = nl === -1 ? body.length : nl;
+        if (end > p)
+            out.push(pad, body.slice(p, end));
+        out.push('\n');
+        p = end + 1;
+    }
+    return out.join('');
 }
 const hex = (c, width) => c.toString(16).toUpperCase().padStart(width, '0');
 const ESCAPES = {
@@ -69746,7 +70362,58 @@ function inlineScalar(value, column) {
  * one, also where kubectl would quote (a line ending in a space), else the double-quoted scalar kubectl writes and
  * the reason. `indent` is the block's content indentation relative to the key.
  */
-function dataScalar(value, parentIndent, column, indent = 2) {
+function dataScalar(value, parentIndent, column, indent = 2, shared) {
+    if (shared !== undefined) {
+        const block = sharedBlock(value, shared, parentIndent, indent);
+        if (block !== undefined)
+            return { text: block, block: true };
+    }
+    // A fleet writes the same manifest into every cluster's ConfigMap, usually the very same string: a long value is
+    // rendered once per placing. Compared by content, which for the same string is no work and for another long
+    // value stops at the first difference (cheaper than a digest, which a value seen once would pay for nothing).
+    if (value.length <= LONGEST_UNMEMOISED)
+        return renderData(value, parentIndent, column, indent);
+    let known = recentlyRendered.find(r => r.value === value && r.parentIndent === parentIndent && r.column === column && r.indent === indent);
+    if (!known) {
+        known = { value, parentIndent, column, indent, result: renderData(value, parentIndent, column, indent) };
+        recentlyRendered.unshift(known);
+        recentlyRendered.length = Math.min(recentlyRendered.length, RECENT_RENDERINGS);
+    }
+    return { ...known.result };
+}
+/**
+ * The literal block of a value that starts with `shared`, a text many values start with (a Flux install, then each
+ * cluster's own objects): the shared lines are padded once per placing and the rest per value. Undefined where
+ * that does not apply (the value does not start with it on a line of its own, or a block cannot hold it).
+ */
+function sharedBlock(value, shared, parentIndent, indent) {
+    if (shared.length <= LONGEST_UNMEMOISED ||
+        !shared.endsWith('\n') ||
+        value.length <= shared.length ||
+        !value.startsWith(shared))
+        return undefined;
+    const pad = ' '.repeat(parentIndent + indent);
+    let head = recentShared.find(r => r.text === shared && r.pad === pad);
+    if (!head) {
+        head = {
+            text: shared,
+            pad,
+            padded: literalBlockProblem(shared) === undefined ? paddedLines(shared.slice(0, -1), pad) : undefined
+        };
+        recentShared.unshift(head);
+        recentShared.length = Math.min(recentShared.length, RECENT_RENDERINGS);
+    }
+    const rest = value.slice(shared.length);
+    if (head.padded === undefined || literalBlockProblem(rest) !== undefined)
+        return undefined;
+    const restBody = rest.endsWith('\n') ? rest.slice(0, -1) : rest;
+    return `${blockHeader(value, indent)}\n${head.padded}${paddedLines(restBody, pad)}`;
+}
+const recentShared = [];
+const LONGEST_UNMEMOISED = 16_383;
+const RECENT_RENDERINGS = 4;
+const recentlyRendered = [];
+function renderData(value, parentIndent, column, indent) {
     if (value.includes('\n')) {
         const block = literalBlock$1(value, parentIndent, indent);
         if (block !== undefined)
@@ -69758,6 +70425,286 @@ function dataScalar(value, parentIndent, column, indent = 2) {
         };
     }
     return { text: inlineScalar(value, column), block: false };
+}
+
+/**
+ * A ConfigMap file parsed with the `yaml` package's node tree, without the parser reading the data. A fleet's
+ * ConfigMaps are a few lines of envelope around a literal block of hundreds of kilobytes, the same block (or nearly)
+ * in every cluster: the parser reads the envelope with each big block cut down to one line, and each block's value
+ * is its lines with the indentation removed, worked out once per distinct block. Node positions are those of the
+ * whole text, as if the parser had read it.
+ */
+/** Literal blocks shorter than this are read by the parser: cutting them out saves less than it costs. */
+const CUT_MIN = 4096;
+/** A block scalar header at the end of a mapping entry's line, with clip, strip or keep chomping and nothing after. */
+const HEADER = /: \|[-+]?\n/g;
+const SPACE = 0x20;
+const NEWLINE = 0x0a;
+const TAB = 0x09;
+/**
+ * The big literal blocks of a text, found by a scan of their lines, or undefined when a block is one the scan may
+ * not read exactly as YAML does (a carriage return, a tab where a line's indentation ends, a last line without a
+ * newline): the parser reads those. Blocks whose indentation the parser would work out from leading empty lines
+ * are left in.
+ */
+function findCuts(text) {
+    if (text.includes('\r'))
+        return undefined;
+    const cuts = [];
+    HEADER.lastIndex = 0;
+    for (let m = HEADER.exec(text); m !== null; m = HEADER.exec(text)) {
+        const start = m.index + m[0].length;
+        const lineStart = text.lastIndexOf('\n', m.index) + 1;
+        let keyIndent = 0;
+        while (text.charCodeAt(lineStart + keyIndent) === SPACE)
+            keyIndent++;
+        let indent = 0;
+        while (text.charCodeAt(start + indent) === SPACE)
+            indent++;
+        const first = text.charCodeAt(start + indent);
+        // The first content line sets the indentation: no empty lines before it, deeper than its key.
+        if (indent <= keyIndent || Number.isNaN(first) || first === NEWLINE || first === TAB)
+            continue;
+        const stop = stopOf(indent);
+        stop.lastIndex = start - 1;
+        const found = stop.exec(text);
+        if (!found && !text.endsWith('\n'))
+            return undefined;
+        const stopAt = found ? found.index + 1 : text.length;
+        // A tab where the indentation ends is left to the parser (YAML indents with spaces only).
+        let s = 0;
+        while (text.charCodeAt(stopAt + s) === SPACE)
+            s++;
+        if (text.charCodeAt(stopAt + s) === TAB)
+            return undefined;
+        // Empty lines before it are the parser's to place (chomping): the cut ends after the last line with text.
+        let end = stopAt;
+        for (;;) {
+            const previous = text.lastIndexOf('\n', end - 2) + 1;
+            if (previous <= start || !/^ *\n$/.test(text.slice(previous, end)))
+                break;
+            end = previous;
+        }
+        HEADER.lastIndex = end;
+        if (end - start >= CUT_MIN)
+            cuts.push({ header: m.index + 2, start, end, indent });
+    }
+    return cuts;
+}
+const stops = new Map();
+/**
+ * The newline before the first line that starts left of the content with text (a line of spaces only is an empty
+ * line of the block, whatever its length): a native scan, where a loop over the lines was most of the reading.
+ */
+function stopOf(indent) {
+    let r = stops.get(indent);
+    if (!r)
+        stops.set(indent, (r = new RegExp(`\\n {0,${indent - 1}}[^ \\n]`, 'g')));
+    return r;
+}
+/**
+ * Block values by their text: equal blocks (a fleet's) give one string, computed once. Bounded by the characters it
+ * holds: past that it starts over, so a long-lived process keeps no more than that.
+ */
+class BlockValues {
+    maxChars;
+    blocks = new Map();
+    chars = 0;
+    constructor(maxChars) {
+        this.maxChars = maxChars;
+    }
+    /** A cut's content: its lines unindented, and how many lines the cut spans. */
+    of(text, cut) {
+        const block = text.slice(cut.start, cut.end);
+        const key = `${cut.indent}:${textKey(block)}`;
+        let known = this.blocks.get(key);
+        if (known === undefined) {
+            known = { content: unindent(block, cut.indent), byEnding: new Map() };
+            if (this.chars + block.length > this.maxChars) {
+                this.blocks.clear();
+                this.chars = 0;
+            }
+            this.blocks.set(key, known);
+            this.chars += block.length;
+        }
+        return known;
+    }
+    /** How many lines a cut spans. */
+    lines(text, cut) {
+        return this.of(text, cut).content.lines;
+    }
+    /**
+     * The value of a cut block whose ending the parser read as `rest` (what follows the placeholder's `x`). The
+     * whole value is kept, one string for every ConfigMap with this block (a value joined per ConfigMap would be
+     * copied again by the first search through it).
+     */
+    get(text, cut, rest) {
+        const { content, byEnding } = this.of(text, cut);
+        let value = byEnding.get(rest);
+        if (value === undefined) {
+            let newlines = 0;
+            for (let i = rest.indexOf('\n'); i !== -1; i = rest.indexOf('\n', i + 1))
+                newlines++;
+            value = {
+                text: content.text + rest,
+                lines: content.lines + newlines - (rest.endsWith('\n') ? 1 : 0)
+            };
+            byEnding.set(rest, value);
+            this.chars += value.text.length;
+        }
+        return value;
+    }
+}
+const blockValues = new BlockValues(64 << 20);
+/** The content lines with their indentation removed, without the last newline (the parser decides the ending). */
+function unindent(block, indent) {
+    const out = [];
+    for (let p = 0; p < block.length;) {
+        const nl = block.indexOf('\n', p);
+        out.push(nl - p <= indent ? '' : block.slice(p + indent, nl));
+        p = nl + 1;
+    }
+    return { text: out.join('\n'), lines: out.length };
+}
+const lineCounts = new WeakMap();
+/**
+ * How many lines the value of a block scalar read from a cut has, as counted from its text (the last line counts
+ * without a final newline): known without counting a megabyte again.
+ */
+const cutValueLines = (node) => typeof node === 'object' && node !== null ? lineCounts.get(node) : undefined;
+/** Every document of `text`, as `parseAllDocuments` gives them, with a line counter of the whole text. */
+function parseStream(text) {
+    const cuts = findCuts(text);
+    if (cuts && cuts.length > 0) {
+        const fast = parseCut(text, cuts);
+        if (fast)
+            return fast;
+    }
+    return parseWhole(text);
+}
+function parseWhole(text) {
+    const lines = new distExports.LineCounter();
+    const docs = distExports.parseAllDocuments(text, { lineCounter: lines, keepSourceTokens: false });
+    return { docs: Array.isArray(docs) ? docs : [], lines };
+}
+function parseCut(text, cuts) {
+    // Each block's content becomes one line `x` at its indentation: the parser sees the same structure around it.
+    const pieces = [];
+    const shifts = [];
+    let from = 0;
+    let by = 0;
+    for (const cut of cuts) {
+        pieces.push(text.slice(from, cut.start));
+        const line = `${' '.repeat(cut.indent)}x\n`;
+        pieces.push(line);
+        const at = cut.start - by + line.length;
+        by += cut.end - cut.start - line.length;
+        shifts.push({ at, by });
+        from = cut.end;
+    }
+    pieces.push(text.slice(from));
+    const envelope = pieces.join('');
+    const envelopeLines = new distExports.LineCounter();
+    const docs = distExports.parseAllDocuments(envelope, { lineCounter: envelopeLines, keepSourceTokens: false });
+    if (!Array.isArray(docs) || docs.some(d => d.errors.length > 0))
+        return undefined;
+    const original = (offset) => {
+        let shift = 0;
+        for (const s of shifts) {
+            if (offset < s.at)
+                break;
+            shift = s.by;
+        }
+        return offset + shift;
+    };
+    const headers = new Map(cuts.map(c => [c.header, c]));
+    let restored = 0;
+    const visit = (node) => {
+        if (distExports.isPair(node)) {
+            visit(node.key);
+            visit(node.value);
+            return;
+        }
+        const n = node;
+        if (!n || !n.range)
+            return;
+        n.range = [original(n.range[0]), original(n.range[1]), original(n.range[2])];
+        if (distExports.isMap(n) || distExports.isSeq(n))
+            for (const item of n.items)
+                visit(item);
+        else if (distExports.isScalar(n)) {
+            const cut = headers.get(n.range[0]);
+            if (!cut)
+                return;
+            if (n.type !== 'BLOCK_LITERAL' || typeof n.value !== 'string' || !n.value.startsWith('x'))
+                return;
+            const value = blockValues.get(text, cut, n.value.slice(1));
+            n.value = value.text;
+            lineCounts.set(n, value.lines);
+            restored++;
+        }
+    };
+    for (const doc of docs)
+        visit(doc.contents);
+    // A cut that is not a block scalar of the tree (inside a comment or another scalar): the parser reads it all.
+    if (restored !== cuts.length)
+        return undefined;
+    return {
+        docs,
+        lines: new CutLines(text, envelopeLines, cuts.map(c => ({ ...c, lines: blockValues.lines(text, c) })))
+    };
+}
+/**
+ * Line positions in the whole text from the envelope's: a cut replaced whole lines by one, so a line outside the
+ * cuts keeps its columns and moves down by the lines the cuts before it had. Counting the lines of the whole text
+ * instead was a visible share of reading a fleet.
+ */
+class CutLines {
+    text;
+    envelope;
+    cuts;
+    constructor(text, envelope, cuts) {
+        this.text = text;
+        this.envelope = envelope;
+        this.cuts = cuts;
+    }
+    linePos(offset) {
+        let shift = 0;
+        let extra = 0;
+        for (const cut of this.cuts) {
+            if (offset <= cut.start)
+                break;
+            if (offset < cut.end) {
+                // Inside a cut (nothing reading a ConfigMap asks): its first line's position, and its lines from there.
+                const starts = this.startsOf(cut);
+                let lo = 0;
+                let hi = starts.length - 1;
+                while (lo < hi) {
+                    const mid = (lo + hi + 1) >> 1;
+                    if (starts[mid] <= offset)
+                        lo = mid;
+                    else
+                        hi = mid - 1;
+                }
+                return { line: this.linePos(cut.start).line + lo, col: offset - starts[lo] + 1 };
+            }
+            shift += cut.end - cut.start - (cut.indent + 2);
+            extra += cut.lines - 1;
+        }
+        const p = this.envelope.linePos(offset - shift);
+        return { line: p.line + extra, col: p.col };
+    }
+    starts = new Map();
+    startsOf(cut) {
+        let starts = this.starts.get(cut);
+        if (!starts) {
+            starts = [cut.start];
+            for (let i = this.text.indexOf('\n', cut.start); i !== -1 && i < cut.end - 1; i = this.text.indexOf('\n', i + 1))
+                starts.push(i + 1);
+            this.starts.set(cut, starts);
+        }
+        return starts;
+    }
 }
 
 const PROVENANCE_PREFIX = 'flux-crs-upgrade';
@@ -69799,7 +70746,14 @@ function scalarField(c, node, what) {
         style: STYLES[node.type ?? 'PLAIN'] ?? 'plain'
     };
 }
-const valueLines = (value) => value === '' ? 0 : value.split('\n').length - (value.endsWith('\n') ? 1 : 0);
+function valueLines(value) {
+    if (value === '')
+        return 0;
+    let lines = 1;
+    for (let i = value.indexOf('\n'); i !== -1; i = value.indexOf('\n', i + 1))
+        lines++;
+    return lines - (value.endsWith('\n') ? 1 : 0);
+}
 /**
  * Decodes a double-quoted scalar's source and notes the file line on which each line of the value starts; the
  * decoded text is checked against the parser's value by the caller.
@@ -69896,11 +70850,12 @@ function doubleQuotedLines(raw, firstLine) {
 function dataEntry(c, pair) {
     const field = scalarField(c, pair.value, `data key ${String(pair.key.value)}`);
     const keyField = scalarField(c, pair.key, 'a data key');
-    const count = valueLines(field.value);
+    const count = cutValueLines(pair.value) ?? valueLines(field.value);
     let lineStarts;
     let exactLines = true;
     if (field.style === 'literal') {
-        lineStarts = Array.from({ length: count }, (_, i) => field.line + 1 + i);
+        // Built when asked for (a position inside the value is reported): a block runs to thousands of lines.
+        lineStarts = undefined;
     }
     else {
         const decoded = field.style === 'double-quoted'
@@ -69913,24 +70868,35 @@ function dataEntry(c, pair) {
             exactLines = false;
         }
     }
-    return {
+    const entry = {
         key: keyField.value,
         keySpan: keyField.span,
         line: keyField.line,
         value: field.value,
         span: field.span,
         style: field.style,
-        lineStarts,
+        lineStarts: lineStarts ?? [],
         exactLines
     };
+    if (lineStarts === undefined) {
+        Object.defineProperty(entry, 'lineStarts', {
+            enumerable: true,
+            configurable: true,
+            get() {
+                const starts = Array.from({ length: count }, (_, i) => field.line + 1 + i);
+                Object.defineProperty(entry, 'lineStarts', { value: starts, enumerable: true, writable: true });
+                return starts;
+            }
+        });
+    }
+    return entry;
 }
 /** Every ConfigMap of a file (a file may hold other documents too). */
 function readConfigMaps(text, file) {
-    const lines = new distExports.LineCounter();
+    const { docs, lines } = parseStream(text);
     const c = { file, text, lines };
-    const docs = distExports.parseAllDocuments(text, { lineCounter: lines, keepSourceTokens: false });
     const out = [];
-    for (const [index, doc] of (Array.isArray(docs) ? docs : []).entries()) {
+    for (const [index, doc] of docs.entries()) {
         const error = doc.errors[0];
         if (error) {
             throw new FcuError('manifest', `${file} does not parse as YAML: ${error.message.split('\n')[0]}`, {
@@ -69982,11 +70948,20 @@ function readConfigMaps(text, file) {
     return out;
 }
 function applyEdits$2(text, edits) {
-    const sorted = [...edits].sort((a, b) => b.start - a.start || b.end - a.end);
-    let out = text;
-    for (const e of sorted)
-        out = out.slice(0, e.start) + e.text + out.slice(e.end);
-    return out;
+    // Edits do not overlap: the text between them and their own texts, joined once (a ConfigMap is megabytes, and
+    // slicing a concatenation per edit copied it per edit). The order is the one splicing last to first gave: at one
+    // start, the edit ending first comes first, and of equal edits the one listed last.
+    const sorted = [...edits].sort((a, b) => b.start - a.start || b.end - a.end).reverse();
+    const out = [];
+    let at = 0;
+    for (const e of sorted) {
+        if (e.start >= at)
+            out.push(text.slice(at, e.start));
+        out.push(e.text);
+        at = Math.max(at, e.end);
+    }
+    out.push(text.slice(at));
+    return out.join('');
 }
 // Rendering needs the nodes again (indentation, comments, where maps end): kept from reading, re-read otherwise.
 const parsed = new WeakMap();
@@ -69994,9 +70969,8 @@ function reparse(cm) {
     const known = parsed.get(cm);
     if (known)
         return known;
-    const lines = new distExports.LineCounter();
-    const docs = distExports.parseAllDocuments(cm.text, { lineCounter: lines, keepSourceTokens: false });
-    const doc = (Array.isArray(docs) ? docs : [])[cm.document];
+    const { docs, lines } = parseStream(cm.text);
+    const doc = docs[cm.document];
     if (!doc || !distExports.isMap(doc.contents))
         throw new FcuError('internal', `${cm.file}: the ConfigMap moved`);
     return { c: { file: cm.file, text: cm.text, lines }, root: doc.contents };
@@ -70021,18 +70995,26 @@ function blockIndent(c, e, keyColumn) {
     const digit = /^[|>][-+]?([1-9])/.exec(header)?.[1];
     if (digit)
         return Number(digit);
-    const body = c.text.slice(lineEnd(c.text, e.span.start), e.span.end);
-    const first = body.split('\n').find(l => l.trim() !== '');
+    // The first line with text, found line by line: the block is megabytes.
+    let first;
+    for (let p = lineEnd(c.text, e.span.start); p < e.span.end && first === undefined;) {
+        const nl = c.text.indexOf('\n', p);
+        const end = nl === -1 || nl > e.span.end ? e.span.end : nl;
+        const line = c.text.slice(p, end);
+        if (line.trim() !== '')
+            first = line;
+        p = end + 1;
+    }
     if (first === undefined)
         return undefined;
     const n = first.length - first.trimStart().length - keyColumn;
     return n >= 1 && n <= 9 ? n : undefined;
 }
 /** The text that replaces an entry's value, and where it ends (flow scalars are replaced up to their line end). */
-function valueEdit(c, e, value, key, step, notes) {
+function valueEdit(c, e, value, key, step, notes, shared) {
     const keyColumn = columnOf$2(c, e.keySpan.start);
     const indent = (isBlock(e.style) ? blockIndent(c, e, keyColumn) : undefined) ?? step;
-    const rendered = dataScalar(value, keyColumn, columnOf$2(c, e.span.start), indent);
+    const rendered = dataScalar(value, keyColumn, columnOf$2(c, e.span.start), indent, shared);
     if (rendered.reason)
         notes.push({ key, reason: rendered.reason });
     const block = isBlock(e.style);
@@ -70083,7 +71065,7 @@ function dataEdits(c, root, cm, changes, notes) {
             edits.push({ ...e.keySpan, text: nameText(kf, change.key, columnOf$2(c, e.keySpan.start)) });
         }
         if (change.value !== e.value)
-            edits.push(valueEdit(c, e, change.value, change.key, step, notes));
+            edits.push(valueEdit(c, e, change.value, change.key, step, notes, change.shared));
     }
     for (const e of cm.data) {
         if (used.has(e))
@@ -70459,12 +71441,18 @@ function applyEdits$1(text, edits, file) {
 }
 /** Every string scalar (not a key) equal to `value`, in file order: to follow a reference from file to file. */
 function findScalars(text, value, file) {
-    const out = [];
+    return findScalarsOf(text, new Set([value]), file).get(value) ?? [];
+}
+/** `findScalars` for several values at once, by value: the file is parsed and walked once. */
+function findScalarsOf(text, values, file) {
+    const out = new Map();
     const at = positions(text);
     parseAll(text, file).forEach(({ base, doc }, index) => {
         const walk = (node, path) => {
-            if (distExports.isScalar(node) && node.value === value && node.range) {
-                out.push({ doc: index, path, ...at(base + node.range[0]) });
+            if (distExports.isScalar(node) && typeof node.value === 'string' && values.has(node.value) && node.range) {
+                const refs = out.get(node.value) ?? [];
+                refs.push({ doc: index, path, ...at(base + node.range[0]) });
+                out.set(node.value, refs);
             }
             else if (distExports.isMap(node)) {
                 for (const pair of node.items)
@@ -70477,7 +71465,26 @@ function findScalars(text, value, file) {
     });
     return out;
 }
+/**
+ * The last few texts parsed, by text: following a rename reads a file's scalars, then edits it, parsing it for
+ * each. The parsed documents are only read. Small texts only, so that the lookup stays cheaper than a parse.
+ */
+const recentlyParsed = new Map();
+const RECENT_MAX_CHARS = 1 << 16;
+const RECENT_COUNT = 8;
 function parseAll(text, file, code = 'manifest') {
+    const known = recentlyParsed.get(text);
+    if (known)
+        return known;
+    const docs = parseAllUncached(text, file, code);
+    if (text.length <= RECENT_MAX_CHARS) {
+        if (recentlyParsed.size >= RECENT_COUNT)
+            recentlyParsed.delete(recentlyParsed.keys().next().value);
+        recentlyParsed.set(text, docs);
+    }
+    return docs;
+}
+function parseAllUncached(text, file, code) {
     // Each document starts at the beginning of its first line: that line's offset is where its ranges count from.
     let line = 1;
     let base = 0;
@@ -70835,21 +71842,25 @@ function followReferences(tree, renames, skip) {
         return out;
     // One scan of each file for any of the old names: a search per name and file grows with clusters squared (each
     // cluster renames its own ConfigMaps, and every file is a megabyte of manifests).
-    const anyName = anyOf(names.map(n => n.from));
-    const anyFile = anyOf(files.map(f => path__default.posix.basename(f.from)));
+    const anyName = Words.of(names.map(n => n.from));
+    const anyFile = Words.of(files.map(f => path__default.posix.basename(f.from)));
+    const renameAt = new Map();
+    names.forEach((n, i) => renameAt.set(n.from, [...(renameAt.get(n.from) ?? []), i]));
     for (const file of tree.paths()) {
         if (skip.has(file) || !YAML.test(file))
             continue;
         const text = tree.get(file);
         const isKustomization = KUSTOMIZATION.has(path__default.posix.basename(file));
-        const relevant = anyName?.test(text) || (isKustomization && anyFile?.test(text));
+        const relevant = anyName?.foundIn(text) || (isKustomization && anyFile?.foundIn(text));
         if (!relevant)
             continue;
         const edits = [];
         const followed = [];
         if (isKustomization)
             fileEdits(file, text, files, edits, followed);
-        nameEdits(file, text, names, isKustomization, edits, followed);
+        // The renames whose old name the file holds, in their order: looking each one up grows with clusters squared.
+        const held = anyName ? [...anyName.heldBy(text)].flatMap(w => renameAt.get(w) ?? []) : [];
+        nameEdits(file, text, held.sort((a, b) => a - b).map(i => names[i]), isKustomization, edits, followed);
         if (edits.length === 0)
             continue;
         out.changes.push({ path: file, content: applyEdits$1(text, edits, file) });
@@ -70903,10 +71914,9 @@ function fileEdits(file, text, files, edits, followed) {
 }
 /** Scalars equal to a renamed ConfigMap's name; a split one becomes all its parts where it is a list entry. */
 function nameEdits(file, text, names, isKustomization, edits, followed) {
+    const refs = names.length === 0 ? new Map() : findScalarsOf(text, new Set(names.map(n => n.from)), file);
     for (const rename of names) {
-        if (!text.includes(rename.from))
-            continue;
-        for (const ref of findScalars(text, rename.from, file)) {
+        for (const ref of refs.get(rename.from) ?? []) {
             // A name key of a list entry (`resources: [{name: x, kind: ConfigMap}]`) becomes one entry per part.
             if (rename.to.length > 1) {
                 splitEntry(ref, rename, edits);
@@ -70986,10 +71996,63 @@ function lineOf(text, file, doc, at, value) {
     return ref?.line ?? 1;
 }
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** A pattern that finds any of `words` as a substring, or undefined for none. */
-function anyOf(words) {
-    const unique = [...new Set(words)];
-    return unique.length === 0 ? undefined : new RegExp(unique.map(escape).join('|'));
+/**
+ * Many words (each cluster's ConfigMap names) looked for as substrings of many files in one scan each: a pattern
+ * shaped as the words' trie, so that the regex engine searches for their common prefix instead of trying every word
+ * at every position, and the trie to tell which words a file holds.
+ */
+class Words {
+    trie;
+    pattern;
+    constructor(trie, pattern) {
+        this.trie = trie;
+        this.pattern = pattern;
+    }
+    static of(words) {
+        const unique = [...new Set(words)].filter(w => w !== '');
+        if (unique.length === 0)
+            return undefined;
+        const trie = { next: new Map() };
+        for (const w of unique) {
+            let node = trie;
+            for (let i = 0; i < w.length; i++) {
+                const ch = w[i];
+                let child = node.next.get(ch);
+                if (!child)
+                    node.next.set(ch, (child = { next: new Map() }));
+                node = child;
+            }
+            node.word = w;
+        }
+        return new Words(trie, new RegExp(patternOf(trie), 'g'));
+    }
+    foundIn(text) {
+        this.pattern.lastIndex = 0;
+        return this.pattern.test(text);
+    }
+    /** Every word that occurs in `text`. */
+    heldBy(text) {
+        const out = new Set();
+        this.pattern.lastIndex = 0;
+        for (let m = this.pattern.exec(text); m !== null; m = this.pattern.exec(text)) {
+            // Every word that starts here (one may be the prefix of another), then on from the next character.
+            let node = this.trie;
+            for (let i = m.index; node && i <= text.length; i++) {
+                if (node.word !== undefined)
+                    out.add(node.word);
+                node = i < text.length ? node.next.get(text[i]) : undefined;
+            }
+            this.pattern.lastIndex = m.index + 1;
+        }
+        return out;
+    }
+}
+function patternOf(node) {
+    const branches = [...node.next].map(([ch, child]) => escape(ch) + patternOf(child));
+    if (branches.length === 0)
+        return '';
+    const body = branches.length === 1 ? branches[0] : `(?:${branches.join('|')})`;
+    return node.word === undefined ? body : `(?:${body})?`;
 }
 
 const bytesText = (n) => n.toLocaleString('en-US');
@@ -71154,11 +72217,15 @@ function upgradeConfigMap(u) {
     const cm = configMapAt(u);
     const name = followVersion(cm.name.value, u.from, u.to, 'configmap').name;
     const keys = cm.data.map(d => ({ key: d.key, next: followVersion(d.key, u.from, u.to, 'key').name }));
-    const data = cm.data.map((d, i) => ({
-        key: keys[i].next,
-        value: u.values.get(d.key) ?? d.value,
-        from: d.key
-    }));
+    const data = cm.data.map((d, i) => {
+        const shared = u.values.has(d.key) ? u.shared?.get(d.key) : undefined;
+        return {
+            key: keys[i].next,
+            value: u.values.get(d.key) ?? d.value,
+            from: d.key,
+            ...(shared !== undefined ? { shared } : {})
+        };
+    });
     const bytes = data.reduce((n, d) => n + utf8Bytes(d.value), 0);
     let text;
     let parts;
@@ -71307,7 +72374,7 @@ function findFluxObjects(file, content) {
         for (const [key, value] of Object.entries(v.data)) {
             if (typeof value !== 'string' || !value.includes('fluxcd.io/'))
                 continue;
-            const { lineOffset, exact } = embeddedOffset(doc, ['data', key]);
+            const { lineOffset, exact } = blockOffset(doc, key) ?? embeddedOffset(doc, ['data', key]);
             for (const inner of tryParseDocuments(value, file, lineOffset).documents) {
                 const o = objectOf(inner, exact ? undefined : lineOffset + 1);
                 if (o)
@@ -71323,6 +72390,35 @@ function unservedObjects(objects, served) {
         const versions = served.get(`${groupVersion(o.apiVersion).group}/${o.kind}`);
         return versions !== undefined && !versions.has(groupVersion(o.apiVersion).version);
     });
+}
+/**
+ * Where a ConfigMap's block scalar data value starts, as `embeddedOffset` gives it, from the node tree of a
+ * ConfigMap read without its big blocks (src/crs/stream.ts): the whole tree of a megabyte of data would be built
+ * for one line number. Undefined for a value that is not a block scalar (the general way finds its line).
+ */
+function blockOffset(doc, key) {
+    let tree = trees.get(doc);
+    if (!tree)
+        trees.set(doc, (tree = parseStream(doc.text)));
+    const root = tree.docs[0]?.contents;
+    if (tree.docs.length !== 1 || !distExports.isMap(root))
+        return undefined;
+    const data = pairValue(root, 'data');
+    const node = distExports.isMap(data) ? pairValue(data, key) : undefined;
+    if (!distExports.isScalar(node) || !node.range || (node.type !== 'BLOCK_LITERAL' && node.type !== 'BLOCK_FOLDED'))
+        return undefined;
+    const header = tree.lines.linePos(node.range[0]);
+    return { lineOffset: doc.startLine + header.line - 1, exact: node.type === 'BLOCK_LITERAL' };
+}
+const trees = new WeakMap();
+/** The value of the first entry whose key reads as `key`, as `embeddedOffset` looks keys up. */
+function pairValue(map, key) {
+    for (const pair of map.items) {
+        const k = distExports.isScalar(pair.key) ? pair.key.value : pair.key;
+        if (String(k) === key)
+            return pair.value ?? pair.key;
+    }
+    return undefined;
 }
 
 /**
@@ -71562,7 +72658,8 @@ async function upgradeFluxComponents(targets, toVersion, deps) {
     // and regenerated once, so the cost does not grow with the number of clusters beyond writing them (SPEC §9).
     const analyses = new Map();
     const analyse = (t) => {
-        const key = `${JSON.stringify(t.install ?? null)}\u0000${t.content}`;
+        // By digest: a Map keyed by the long texts themselves compares them text by text (see text-key.ts).
+        const key = `${JSON.stringify(t.install ?? null)}\u0000${textKey(t.content)}`;
         let a = analyses.get(key);
         if (!a) {
             a = (async () => {
@@ -71661,7 +72758,8 @@ const fluxStage = {
         };
         // A target above the selected version stays as it is, unless the version was pinned exactly.
         const movable = installs.filter(i => ctx.spec.kind === 'exact' || !semver.gt(i.version, to));
-        for (const i of installs.filter(i => !movable.includes(i))) {
+        const moving = new Set(movable);
+        for (const i of installs.filter(i => !moving.has(i))) {
             outcome.targets.push({
                 path: i.target.path,
                 type: i.target.type,
@@ -71724,8 +72822,9 @@ const fluxStage = {
                 tempDir: ctx.deps.tempDir,
                 log: ctx.deps.log
             });
+            const virtualAt = new Map(virtual.map(v => [v.path, v]));
             for (const w of migration.writes) {
-                const v = virtual.find(x => x.path === w.file);
+                const v = virtualAt.get(w.file);
                 if (v && 'install' in v)
                     migratedData.set(v.install, w.content);
                 else if (v)
@@ -71734,7 +72833,7 @@ const fluxStage = {
                     outcome.changes.push({ path: w.file, content: w.content, reason: 'migrated' });
             }
             outcome.migrated = migration.migrated.map((m) => {
-                const v = virtual.find(x => x.path === m.file);
+                const v = virtualAt.get(m.file);
                 if (!v)
                     return m;
                 if (!('install' in v))
@@ -71743,11 +72842,22 @@ const fluxStage = {
                 return { ...m, file: v.install.target.path, line: fileLine(d.entry, d.othersLine + m.line - 1) };
             });
         }
-        // Each Flux ConfigMap: new install + its other documents (migrated), names moved with the version.
+        // Each Flux ConfigMap: new install + its other documents (migrated), names moved with the version. The
+        // installs are one text per option set, the same string for every ConfigMap: each is digested once.
+        const digests = [];
+        const digestOf = (text) => {
+            let known = digests.find(d => d.text === text);
+            if (!known)
+                digests.push((known = { text, hex: createHash('sha256').update(text).digest('hex') }));
+            return known.hex;
+        };
         const renames = { files: [], configMaps: [] };
         const byFile = new Map();
         for (const i of inData)
             byFile.set(i.target.path, [...(byFile.get(i.target.path) ?? []), i]);
+        const companionsOf = new Map();
+        for (const c of companions)
+            companionsOf.set(c.target.path, [...(companionsOf.get(c.target.path) ?? []), c]);
         for (const [file, list] of byFile) {
             let text = ctx.tree.get(file);
             let change;
@@ -71761,7 +72871,9 @@ const fluxStage = {
                     const others = migratedData.get(i) ?? d.others;
                     return [d.entry.key, others === '' ? install : joinDocuments([install, others])];
                 }));
-                for (const c of companions.filter(c => c.target.path === file && c.document === document)) {
+                // Every ConfigMap's data starts with one of a few installs: their lines are rendered once.
+                const shared = new Map(ofDocument.map(i => [i.inData.entry.key, results.get(i).content]));
+                for (const c of (companionsOf.get(file) ?? []).filter(c => c.document === document)) {
                     const migrated = migratedCompanions.get(c);
                     if (migrated !== undefined)
                         values.set(c.entry.key, migrated);
@@ -71774,13 +72886,14 @@ const fluxStage = {
                     read: read.get(file),
                     document,
                     values,
+                    shared,
                     from,
                     to,
                     provenance: {
                         component: 'flux',
                         version: to,
                         source: notes(selected.tag),
-                        sha256: createHash('sha256').update(results.get(ofDocument[0]).content).digest('hex')
+                        sha256: digestOf(results.get(ofDocument[0]).content)
                     }
                 });
                 text = upgraded.change.content;
@@ -71803,10 +72916,13 @@ const fluxStage = {
 };
 function findCompanions(tree, installs, read) {
     const out = [];
-    for (const file of new Set(installs.map(i => i.target.path))) {
-        const target = installs.find(i => i.target.path === file).target;
+    const byFile = new Map();
+    for (const i of installs)
+        byFile.set(i.target.path, [...(byFile.get(i.target.path) ?? []), i]);
+    for (const [file, ofFile] of byFile) {
+        const target = ofFile[0].target;
         for (const cm of read.get(file) ?? readConfigMaps(tree.get(file), file)) {
-            if (!installs.some(i => i.target.path === file && i.inData.document === cm.document))
+            if (!ofFile.some(i => i.inData.document === cm.document))
                 continue;
             for (const entry of cm.data)
                 if (!FLUX_DATA.test(entry.value))
@@ -72803,15 +73919,30 @@ const targetOutcome = (d, to, status) => ({
  */
 class MergeMemo {
     known = new Map();
+    /** Digests of the texts seen last: the upstream manifests are the same strings for every ConfigMap. */
+    recent = [];
+    keyOf(text) {
+        let known = this.recent.find(r => r.text === text);
+        if (!known) {
+            known = { text, key: textKey(text) };
+            this.recent.unshift(known);
+            this.recent.length = Math.min(this.recent.length, 4);
+        }
+        return known.key;
+    }
     merge(input) {
-        const byBase = this.known.get(input.base) ?? new Map();
-        this.known.set(input.base, byBase);
-        const byTheirs = byBase.get(input.theirs) ?? new Map();
-        byBase.set(input.theirs, byTheirs);
-        let result = byTheirs.get(input.ours);
+        // By digest: a Map keyed by long texts of one length compares them text by text (see text-key.ts).
+        const base = this.keyOf(input.base);
+        const byBase = this.known.get(base) ?? new Map();
+        this.known.set(base, byBase);
+        const theirs = this.keyOf(input.theirs);
+        const byTheirs = byBase.get(theirs) ?? new Map();
+        byBase.set(theirs, byTheirs);
+        const ours = this.keyOf(input.ours);
+        let result = byTheirs.get(ours);
         if (!result) {
             result = mergeCalicoManifest(input);
-            byTheirs.set(input.ours, result);
+            byTheirs.set(ours, result);
         }
         return result;
     }
@@ -72832,11 +73963,22 @@ async function run(settings, deps, stages = defaultStages) {
     deps.log.info(config.file
         ? `Config file: ${config.file}`
         : `No config file (${settings.config} does not exist): targets are found by content, with no exclusions`);
+    // The run's texts by digest: workspace files read again when asked, new ones spilled to the scratch directory.
+    const store = new TextStore({ spillDir: path__default.join(deps.tempDir, 'texts') });
     const { read, base, targets } = await timed(deps.log, 'read', async () => {
-        const read = await readRepository(root, { exec: deps.exec });
+        const read = await readRepository(root, { exec: deps.exec, store });
         const base = new WorkingTree(read.files);
         // Generator inputs (scripts, env files) are in the tree for the renderer; targets are YAML files.
-        const targets = discoverTargets(base.files().filter(f => isYamlFile(f.path)), config);
+        // A fleet holds the same file in many clusters: each distinct content is recognised once.
+        const types = new Map();
+        const targets = discoverTargets(base.files().filter(f => isYamlFile(f.path)), config, new Set(read.links), f => {
+            const digest = contentDigest(f);
+            if (digest === undefined)
+                return detectTargetType(f.content);
+            if (!types.has(digest))
+                types.set(digest, detectTargetType(f.content));
+            return types.get(digest);
+        });
         return { read, base, targets };
     });
     deps.log.info(`Found ${targets.length} target(s): ${targets.map(t => `${t.path} (${t.type})`).join(', ') || 'none'}`);
@@ -72857,7 +73999,7 @@ async function run(settings, deps, stages = defaultStages) {
     const sets = [];
     const outcomes = new Map();
     for (const component of settings.components) {
-        const set = new ChangeSet(component, base);
+        const set = new ChangeSet(component, base, store);
         const done = [];
         for (const stage of stages.filter(s => s.component === component)) {
             const outcome = await timed(deps.log, `stage-${stage.name}`, () => stage.run({
@@ -72866,16 +74008,15 @@ async function run(settings, deps, stages = defaultStages) {
                 targets,
                 config,
                 upstream,
-                deps
+                deps,
+                keep: c => contentDigest(c) !== undefined || c.content === null
+                    ? c
+                    : withStoredContent({ ...c }, store.put(c.content), store)
             }));
-            for (const c of outcome.changes) {
-                if (c.renamedFrom)
-                    set.rename(c.renamedFrom, c.path, c.content ?? '');
-                else if (c.content === null)
-                    set.delete(c.path, c.reason);
-                else
-                    set.write(c.path, c.content, c.reason);
-            }
+            for (const c of outcome.changes)
+                set.apply(c);
+            // The stage's texts are in the store now: what the outcome keeps for the report is not held twice.
+            outcome.changes = [];
             done.push(outcome);
         }
         sets.push(set);
@@ -72912,7 +74053,11 @@ async function run(settings, deps, stages = defaultStages) {
             result.notes.push('Everything is up to date: nothing to write.');
             return { result, plan };
         }
-        await timed(deps.log, 'write', () => applyChanges(root, combined.map(c => ({ path: c.path, content: c.content })), { files: deps.files, stagingDir: deps.tempDir }));
+        await timed(deps.log, 'write', () => applyChanges(root, combined, {
+            files: deps.files,
+            stagingDir: deps.tempDir,
+            swept: sweptNotice(deps.log)
+        }));
         result.written = true;
         result.notes.push(`Wrote ${combined.length} file(s) to the working tree; no commit, push or pull request.`);
     }
@@ -73029,7 +74174,7 @@ async function validateInto(result, input, upstream, calico, deps, cache) {
     };
     pushAll$1(result.findings, report.findings);
     if (calico &&
-        input.files.some(f => isYamlFile(f.path) && /apiVersion:\s*["']?projectcalico\.org\/v3/.test(f.content))) {
+        input.files.some(f => isYamlFile(f.path) && (cache ? cache.mentionsCalicoApi(f) : mentionsCalicoApi(f.content)))) {
         const { selected } = await upstream.resolve('calico', calico);
         const tool = await upstream.install('calicoctl', selected.version);
         const checked = await validateCalicoResources(input.files, tool, deps.exec);
@@ -73067,7 +74212,7 @@ class Context {
         this.payload = {};
         if (process.env.GITHUB_EVENT_PATH) {
             if (existsSync(process.env.GITHUB_EVENT_PATH)) {
-                this.payload = JSON.parse(readFileSync(process.env.GITHUB_EVENT_PATH, { encoding: 'utf8' }));
+                this.payload = JSON.parse(readFileSync$1(process.env.GITHUB_EVENT_PATH, { encoding: 'utf8' }));
             }
             else {
                 const path = process.env.GITHUB_EVENT_PATH;
@@ -80852,11 +81997,13 @@ class GitRepository {
             return [];
         const dir = await mkdtemp(path__default.join(this.scratch, 'blobs-'));
         try {
-            const files = await Promise.all(contents.map(async (c, i) => {
+            // One text at a time: each may be read from a store, and a large change must not be held all at once.
+            const files = [];
+            for (const [i, c] of contents.entries()) {
                 const f = path__default.join(dir, String(i));
-                await writeFile$1(f, c, 'utf8');
-                return f;
-            }));
+                await writeFile$1(f, c.content ?? '', 'utf8');
+                files.push(f);
+            }
             const out = await this.ok(['hash-object', '-w', '--no-filters', '--stdin-paths'], {
                 input: files.join('\n') + '\n'
             });
@@ -81478,24 +82625,27 @@ async function buildOnBase(changes, plan, state, unit, git) {
         // A file the checkout lacks is new, or one the engine does not read (not YAML): the change stands as it is.
         const same = checkedOut === undefined ||
             (onBase !== undefined && onBase.sha === blobSha(Buffer.from(checkedOut, 'utf8')));
-        let content = c.content;
-        if (!same) {
-            if (c.content === null) {
-                if (!onBase)
-                    continue;
-                throw conflict(c.path, unit, 'changed it, and this upgrade removes it');
-            }
-            if (!onBase)
-                throw conflict(c.path, unit, 'removed it, and this upgrade changes it');
-            content = mergeEdits(c.path, checkedOut, [
-                { label: 'base branch', text: await git.readBlob(onBase.sha) },
-                { label: unit.name, text: c.content }
-            ]);
+        const entry = { path: repoPath, mode: onBase?.mode ?? '100644', sha: null };
+        if (same) {
+            // A stored content stays in the store: the entry reads it when its blob is written.
+            entries.push(passContent(entry, c));
+            continue;
         }
-        entries.push({ path: repoPath, mode: onBase?.mode ?? '100644', content, sha: null });
+        if (removes(c)) {
+            if (!onBase)
+                continue;
+            throw conflict(c.path, unit, 'changed it, and this upgrade removes it');
+        }
+        if (!onBase)
+            throw conflict(c.path, unit, 'removed it, and this upgrade changes it');
+        const content = mergeEdits(c.path, checkedOut, [
+            { label: 'base branch', text: await git.readBlob(onBase.sha) },
+            { label: unit.name, text: c.content }
+        ]);
+        entries.push({ ...entry, content });
     }
-    const written = entries.filter(e => e.content !== null);
-    const shas = await git.writeBlobs(written.map(e => e.content));
+    const written = entries.filter(e => !removes(e));
+    const shas = await git.writeBlobs(written);
     written.forEach((e, i) => (e.sha = shas[i]));
     return { tree: await git.writeTree(state.sha, entries), entries };
 }
@@ -81508,12 +82658,11 @@ const conflict = (file, unit, what) => new FcuError('publish', `${file}: the bas
  * moves only while it is still where it was fetched (GitHub has no compare-and-swap, so it is read just before).
  */
 async function pushThroughApi(built, branch, state, message, ctx) {
-    const distinct = [
-        ...new Map(built.entries.filter(e => e.content !== null).map(e => [e.sha, e.content])).entries()
-    ];
+    // Entries, not their texts: a stored content is read only while its blob is sent.
+    const distinct = [...new Map(built.entries.filter(e => !removes(e)).map(e => [e.sha, e])).entries()];
     for (let i = 0; i < distinct.length; i += blobConcurrency) {
-        await Promise.all(distinct.slice(i, i + blobConcurrency).map(async ([sha, content]) => {
-            const made = await ctx.api.createBlob(Buffer.from(content, 'utf8'));
+        await Promise.all(distinct.slice(i, i + blobConcurrency).map(async ([sha, e]) => {
+            const made = await ctx.api.createBlob(Buffer.from(e.content, 'utf8'));
             if (made !== sha)
                 throw new FcuError('publish', `GitHub stored a blob as ${made}, expected ${sha}`);
         }));
@@ -81521,7 +82670,7 @@ async function pushThroughApi(built, branch, state, message, ctx) {
     const entries = built.entries.map(e => ({
         path: e.path,
         mode: e.mode,
-        sha: e.content === null ? null : e.sha
+        sha: removes(e) ? null : e.sha
     }));
     const tree = await ctx.api.createTree(state.tree, entries);
     if (tree !== built.tree) {
