@@ -26,9 +26,11 @@ interface Source {
  * tree several times over in the same order (discovery, references, each validation), so each text would be
  * dropped just before it is asked for again. The resident budget is large because a reader that keeps a text it
  * was given (a parse cache) holds a second copy of each text read back: JavaScript has no weak reference to a
- * string through which the store could hand out the copy already in memory.
+ * string through which the store could hand out the copy already in memory. While the validator's caches keep
+ * every file's text, a budget the fleet exceeds costs both time and memory (each read back decoded again, and
+ * held twice); the budget bounds the store itself, for when no reader keeps texts.
  */
-const DEFAULT_RESIDENT_CHARS = 192 * 1024 * 1024
+const DEFAULT_RESIDENT_CHARS = 1024 * 1024 * 1024
 const DEFAULT_RECENT_CHARS = 32 * 1024 * 1024
 
 /** Recent `put` calls compared by identity first: a stage writes one regenerated text into many clusters. */
