@@ -13500,17 +13500,7 @@ class LineIndex {
         // The first document of a file (most files hold one) needs no index of a long text.
         if (this.starts === undefined && offset <= NEAR_START)
             return countLines(this.text, offset);
-        const starts = (this.starts ??= lineStarts(this.text));
-        let lo = 0;
-        let hi = starts.length - 1;
-        while (lo < hi) {
-            const mid = (lo + hi + 1) >> 1;
-            if (starts[mid] <= offset)
-                lo = mid;
-            else
-                hi = mid - 1;
-        }
-        return lo + 1;
+        return lineIndexOf((this.starts ??= lineStarts(this.text)), offset) + 1;
     }
 }
 /** Offsets up to this far into a text have their line counted rather than looked up in an index. */
@@ -13527,6 +13517,19 @@ function lineStarts(text) {
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1))
         out.push(i + 1);
     return out;
+}
+/** The 0-based index of the line holding `offset`, given the offsets where lines start (ascending, from 0). */
+function lineIndexOf(starts, offset) {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid] <= offset)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
 }
 /** (A class, not an object literal with a getter: those are built through a slow path, one per document.) */
 class Piece {
@@ -70297,15 +70300,7 @@ class CutLines {
             if (offset < cut.end) {
                 // Inside a cut (nothing reading a ConfigMap asks): its first line's position, and its lines from there.
                 const starts = this.startsOf(cut);
-                let lo = 0;
-                let hi = starts.length - 1;
-                while (lo < hi) {
-                    const mid = (lo + hi + 1) >> 1;
-                    if (starts[mid] <= offset)
-                        lo = mid;
-                    else
-                        hi = mid - 1;
-                }
+                const lo = lineIndexOf(starts, offset);
                 return { line: this.linePos(cut.start).line + lo, col: offset - starts[lo] + 1 };
             }
             shift += cut.end - cut.start - (cut.indent + 2);
@@ -71364,20 +71359,10 @@ function eolAt(text, offset) {
 const columnOf$1 = (text, offset) => offset - (text.lastIndexOf('\n', offset - 1) + 1);
 /** 1-based line and column of offsets, from the file's line starts found once. */
 function positions(text) {
-    const starts = [0];
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1))
-        starts.push(i + 1);
+    const starts = lineStarts(text);
     return offset => {
-        let lo = 0;
-        let hi = starts.length - 1;
-        while (lo < hi) {
-            const mid = (lo + hi + 1) >> 1;
-            if (starts[mid] <= offset)
-                lo = mid;
-            else
-                hi = mid - 1;
-        }
-        return { line: lo + 1, column: offset - starts[lo] + 1 };
+        const i = lineIndexOf(starts, offset);
+        return { line: i + 1, column: offset - starts[i] + 1 };
     };
 }
 const position = (text, offset) => positions(text)(offset);

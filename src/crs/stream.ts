@@ -9,6 +9,7 @@ import {
   type Node
 } from 'yaml'
 import { textKey } from '../yaml/text-key.js'
+import { lineIndexOf } from '../yaml/documents.js'
 
 /**
  * A ConfigMap file parsed with the `yaml` package's node tree, without the parser reading the data. A fleet's
@@ -286,13 +287,7 @@ class CutLines implements LinePositions {
       if (offset < cut.end) {
         // Inside a cut (nothing reading a ConfigMap asks): its first line's position, and its lines from there.
         const starts = this.startsOf(cut)
-        let lo = 0
-        let hi = starts.length - 1
-        while (lo < hi) {
-          const mid = (lo + hi + 1) >> 1
-          if (starts[mid] <= offset) lo = mid
-          else hi = mid - 1
-        }
+        const lo = lineIndexOf(starts, offset)
         return { line: this.linePos(cut.start).line + lo, col: offset - starts[lo] + 1 }
       }
       shift += cut.end - cut.start - (cut.indent + 2)

@@ -53,15 +53,7 @@ class LineIndex {
   lineAt(offset: number): number {
     // The first document of a file (most files hold one) needs no index of a long text.
     if (this.starts === undefined && offset <= NEAR_START) return countLines(this.text, offset)
-    const starts = (this.starts ??= lineStarts(this.text))
-    let lo = 0
-    let hi = starts.length - 1
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1
-      if (starts[mid] <= offset) lo = mid
-      else hi = mid - 1
-    }
-    return lo + 1
+    return lineIndexOf((this.starts ??= lineStarts(this.text)), offset) + 1
   }
 }
 
@@ -75,10 +67,22 @@ function countLines(text: string, offset: number): number {
   return line
 }
 
-function lineStarts(text: string): number[] {
+export function lineStarts(text: string): number[] {
   const out = [0]
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) out.push(i + 1)
   return out
+}
+
+/** The 0-based index of the line holding `offset`, given the offsets where lines start (ascending, from 0). */
+export function lineIndexOf(starts: readonly number[], offset: number): number {
+  let lo = 0
+  let hi = starts.length - 1
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1
+    if (starts[mid] <= offset) lo = mid
+    else hi = mid - 1
+  }
+  return lo
 }
 
 /** (A class, not an object literal with a getter: those are built through a slow path, one per document.) */

@@ -12,7 +12,7 @@ import {
   Scalar
 } from 'yaml'
 import { FcuError } from '../errors.js'
-import { splitDocumentTexts, type YamlPath } from './documents.js'
+import { lineIndexOf, lineStarts, splitDocumentTexts, type YamlPath } from './documents.js'
 import { pushAll } from '../arrays.js'
 
 /**
@@ -406,17 +406,10 @@ const columnOf = (text: string, offset: number): number => offset - (text.lastIn
 
 /** 1-based line and column of offsets, from the file's line starts found once. */
 function positions(text: string): (offset: number) => { line: number; column: number } {
-  const starts = [0]
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1)
+  const starts = lineStarts(text)
   return offset => {
-    let lo = 0
-    let hi = starts.length - 1
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1
-      if (starts[mid] <= offset) lo = mid
-      else hi = mid - 1
-    }
-    return { line: lo + 1, column: offset - starts[lo] + 1 }
+    const i = lineIndexOf(starts, offset)
+    return { line: i + 1, column: offset - starts[i] + 1 }
   }
 }
 
