@@ -21,7 +21,8 @@ describe('a large signed commit', () => {
   let fleet: Fleet
   beforeAll(async () => {
     fleet = await startFleet({ token: TOKEN, fixtures: defaultFixturesDir() })
-  })
+    // Laying out the fleet is git work that a busy 2-core machine has been seen to take longer than the 60 s default for.
+  }, 240_000)
   afterAll(() => fleet.close())
 
   it(`creates ${FILES} blobs of ${SIZE / 1000} KB, one tree and one commit, and the branch holds them all`, async () => {
