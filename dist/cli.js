@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import * as path$2 from 'node:path';
 import path__default, { posix as posix$1 } from 'node:path';
-import { realpathSync, openSync, fstatSync, readFileSync, closeSync, mkdirSync, writeFileSync, readSync, promises, constants as constants$6, statSync } from 'node:fs';
+import { realpathSync, openSync, fstatSync, readFileSync, closeSync, promises, constants as constants$6, mkdirSync, writeFileSync, readSync, statSync } from 'node:fs';
 import require$$1$3, { fileURLToPath } from 'node:url';
 import require$$0$2, { isAscii, isUtf8 } from 'node:buffer';
 import require$$0 from 'process';
@@ -20409,164 +20409,10 @@ function isRemoteReference(entry) {
 }
 
 /**
- * Texts kept in memory. The first ones met stay for the run, read files and new texts alike, so a repository
- * whose texts fit is read once and nothing is written twice. Past that, the ones used last are kept too (a stage
- * reading a file again right after). Least-recently-used alone would keep nothing useful: a run reads the whole
- * tree several times over in the same order (discovery, references, each validation), so each text would be
- * dropped just before it is asked for again. The resident budget is large because a reader that keeps a text it
- * was given (a parse cache) holds a second copy of each text read back: JavaScript has no weak reference to a
- * string through which the store could hand out the copy already in memory. While the validator's caches keep
- * every file's text, a budget the fleet exceeds costs both time and memory (each read back decoded again, and
- * held twice); the budget bounds the store itself, for when no reader keeps texts.
+ * Contents held by reference in a store of texts (the run's is `TextStore`, src/workspace/store.ts): trees, plans,
+ * writes and publishing pass a stored content on without reading it, and read it only through the `Texts` it came
+ * from. Pure: where the texts live, and any reading from disk, is the store's concern.
  */
-const DEFAULT_RESIDENT_CHARS = 1024 * 1024 * 1024;
-const DEFAULT_RECENT_CHARS = 32 * 1024 * 1024;
-/** Recent `put` calls compared by identity first: a stage writes one regenerated text into many clusters. */
-const RECENT_PUTS = 8;
-/**
- * The texts of one run, held by digest so that a run's memory does not grow with the repository. A workspace file
- * is registered with its digest as it is read and, once the texts kept in memory are over budget, read again
- * from the workspace when asked for (its size and mtime checked); a new text past that budget is written once to
- * the spill folder (under the run's scratch directory) and read back from there. Identical texts are one string,
- * read and stored once. Without a spill folder (tests, small trees) new texts stay in memory.
- */
-class TextStore {
-    options;
-    resident = new Map();
-    residentChars = 0;
-    cache = new Map();
-    cachedChars = 0;
-    sources = new Map();
-    pinned = new Map();
-    recent = [];
-    spillReady = false;
-    residentBudget;
-    recentBudget;
-    constructor(options = {}) {
-        this.options = options;
-        this.residentBudget = options.residentChars ?? DEFAULT_RESIDENT_CHARS;
-        this.recentBudget = options.recentChars ?? DEFAULT_RECENT_CHARS;
-    }
-    /**
-     * Registers a workspace file just read, its bytes checked as UTF-8. Decoded only while the texts kept for the run
-     * have room: the others are decoded when first asked for, and most files are never asked for.
-     */
-    addFile(file, abs, bytes, mtimeMs) {
-        const ref = { digest: digestOf(bytes), bytes: bytes.length };
-        if (!this.sources.has(ref.digest) && !this.pinned.has(ref.digest))
-            this.sources.set(ref.digest, { abs, file, size: bytes.length, mtimeMs });
-        if (this.inMemory(ref.digest) === undefined && this.residentChars + bytes.length <= this.residentBudget)
-            this.remember(ref.digest, decodeUtf8(bytes, file));
-        return ref;
-    }
-    /** Keeps a text made during the run: spilled once per digest when there is a spill folder, else held. */
-    put(text) {
-        for (const r of this.recent)
-            if (r.text === text)
-                return r.ref;
-        const bytes = Buffer.from(text, 'utf8');
-        const ref = { digest: digestOf(bytes), bytes: bytes.length };
-        if (!this.sources.has(ref.digest) && !this.pinned.has(ref.digest)) {
-            const dir = this.options.spillDir;
-            // Written to disk only past the budget of texts kept for the run: a small run writes nothing twice.
-            if (dir && this.residentChars + text.length > this.residentBudget) {
-                if (!this.spillReady) {
-                    mkdirSync(dir, { recursive: true });
-                    this.spillReady = true;
-                }
-                const abs = path__default.join(dir, ref.digest);
-                writeFileSync(abs, bytes, { flag: 'wx' });
-                this.sources.set(ref.digest, { abs, size: bytes.length });
-            }
-            else {
-                this.pinned.set(ref.digest, text);
-                if (dir)
-                    this.residentChars += text.length;
-            }
-        }
-        this.remember(ref.digest, text);
-        this.recent.unshift({ text, ref });
-        if (this.recent.length > RECENT_PUTS)
-            this.recent.pop();
-        return ref;
-    }
-    /** The text of `ref`, from memory when it is kept there, else read back. */
-    text(ref) {
-        const known = this.inMemory(ref.digest);
-        if (known !== undefined) {
-            this.remember(ref.digest, known);
-            return known;
-        }
-        const text = decodeUtf8(readBack$1(this.source(ref)), this.source(ref).file ?? ref.digest);
-        this.remember(ref.digest, text);
-        return text;
-    }
-    /** The UTF-8 bytes of `ref`, for writing it: read from its file without decoding, where it has one. */
-    bytes(ref) {
-        const held = this.pinned.get(ref.digest);
-        return held !== undefined ? Buffer.from(held, 'utf8') : readBack$1(this.source(ref));
-    }
-    source(ref) {
-        const source = this.sources.get(ref.digest);
-        if (!source)
-            throw new FcuError('internal', `no text stored for ${ref.digest}`);
-        return source;
-    }
-    inMemory(digest) {
-        return this.pinned.get(digest) ?? this.resident.get(digest) ?? this.cache.get(digest);
-    }
-    remember(digest, text) {
-        if (this.pinned.has(digest) || this.resident.has(digest))
-            return;
-        if (this.residentChars + text.length <= this.residentBudget) {
-            if (this.cache.delete(digest))
-                this.cachedChars -= text.length;
-            this.resident.set(digest, text);
-            this.residentChars += text.length;
-            return;
-        }
-        // Most recently used last: a Map iterates in insertion order, so the first key is the one to drop.
-        if (this.cache.delete(digest)) {
-            this.cache.set(digest, text);
-            return;
-        }
-        if (text.length > this.recentBudget)
-            return;
-        this.cache.set(digest, text);
-        this.cachedChars += text.length;
-        for (const [k, v] of this.cache) {
-            if (this.cachedChars <= this.recentBudget)
-                break;
-            this.cache.delete(k);
-            this.cachedChars -= v.length;
-        }
-    }
-}
-/** A file's bytes, refused when it is no longer the file the run read (edited meanwhile). */
-function readBack$1(source) {
-    const fd = openSync(source.abs, 'r');
-    try {
-        const stat = fstatSync(fd);
-        if (stat.size !== source.size || (source.mtimeMs !== undefined && stat.mtimeMs !== source.mtimeMs)) {
-            throw new FcuError('manifest', `${source.file ?? source.abs} changed on disk while the run was reading it`, {
-                location: source.file ? { file: source.file } : {},
-                hint: 'Run again when nothing else writes the working tree.'
-            });
-        }
-        const bytes = Buffer.allocUnsafe(source.size);
-        for (let at = 0; at < bytes.length;) {
-            const n = readSync(fd, bytes, at, bytes.length - at, at);
-            if (n === 0)
-                throw new FcuError('manifest', `${source.file ?? source.abs} was truncated while the run read it`);
-            at += n;
-        }
-        return bytes;
-    }
-    finally {
-        closeSync(fd);
-    }
-}
-const digestOf = (bytes) => createHash('sha256').update(bytes).digest('hex');
 /** The stored text behind an object's `content`, for objects made by `withStoredContent`. */
 const stored = new WeakMap();
 /**
@@ -21037,6 +20883,166 @@ function writeError(e, file, outcome) {
         cause: e
     });
 }
+
+/**
+ * Texts kept in memory. The first ones met stay for the run, read files and new texts alike, so a repository
+ * whose texts fit is read once and nothing is written twice. Past that, the ones used last are kept too (a stage
+ * reading a file again right after). Least-recently-used alone would keep nothing useful: a run reads the whole
+ * tree several times over in the same order (discovery, references, each validation), so each text would be
+ * dropped just before it is asked for again. The resident budget is large because a reader that keeps a text it
+ * was given (a parse cache) holds a second copy of each text read back: JavaScript has no weak reference to a
+ * string through which the store could hand out the copy already in memory. While the validator's caches keep
+ * every file's text, a budget the fleet exceeds costs both time and memory (each read back decoded again, and
+ * held twice); the budget bounds the store itself, for when no reader keeps texts.
+ */
+const DEFAULT_RESIDENT_CHARS = 1024 * 1024 * 1024;
+const DEFAULT_RECENT_CHARS = 32 * 1024 * 1024;
+/** Recent `put` calls compared by identity first: a stage writes one regenerated text into many clusters. */
+const RECENT_PUTS = 8;
+/**
+ * The texts of one run, held by digest so that a run's memory does not grow with the repository. A workspace file
+ * is registered with its digest as it is read and, once the texts kept in memory are over budget, read again
+ * from the workspace when asked for (its size and mtime checked); a new text past that budget is written once to
+ * the spill folder (under the run's scratch directory) and read back from there. Identical texts are one string,
+ * read and stored once. Without a spill folder (tests, small trees) new texts stay in memory.
+ */
+class TextStore {
+    options;
+    resident = new Map();
+    residentChars = 0;
+    cache = new Map();
+    cachedChars = 0;
+    sources = new Map();
+    pinned = new Map();
+    recent = [];
+    spillReady = false;
+    residentBudget;
+    recentBudget;
+    constructor(options = {}) {
+        this.options = options;
+        this.residentBudget = options.residentChars ?? DEFAULT_RESIDENT_CHARS;
+        this.recentBudget = options.recentChars ?? DEFAULT_RECENT_CHARS;
+    }
+    /**
+     * Registers a workspace file just read, its bytes checked as UTF-8. Decoded only while the texts kept for the run
+     * have room: the others are decoded when first asked for, and most files are never asked for.
+     */
+    addFile(file, abs, bytes, mtimeMs) {
+        const ref = { digest: digestOf(bytes), bytes: bytes.length };
+        if (!this.sources.has(ref.digest) && !this.pinned.has(ref.digest))
+            this.sources.set(ref.digest, { abs, file, size: bytes.length, mtimeMs });
+        if (this.inMemory(ref.digest) === undefined && this.residentChars + bytes.length <= this.residentBudget)
+            this.remember(ref.digest, decodeUtf8(bytes, file));
+        return ref;
+    }
+    /** Keeps a text made during the run: spilled once per digest when there is a spill folder, else held. */
+    put(text) {
+        for (const r of this.recent)
+            if (r.text === text)
+                return r.ref;
+        const bytes = Buffer.from(text, 'utf8');
+        const ref = { digest: digestOf(bytes), bytes: bytes.length };
+        if (!this.sources.has(ref.digest) && !this.pinned.has(ref.digest)) {
+            const dir = this.options.spillDir;
+            // Written to disk only past the budget of texts kept for the run: a small run writes nothing twice.
+            if (dir && this.residentChars + text.length > this.residentBudget) {
+                if (!this.spillReady) {
+                    mkdirSync(dir, { recursive: true });
+                    this.spillReady = true;
+                }
+                const abs = path__default.join(dir, ref.digest);
+                writeFileSync(abs, bytes, { flag: 'wx' });
+                this.sources.set(ref.digest, { abs, size: bytes.length });
+            }
+            else {
+                this.pinned.set(ref.digest, text);
+                if (dir)
+                    this.residentChars += text.length;
+            }
+        }
+        this.remember(ref.digest, text);
+        this.recent.unshift({ text, ref });
+        if (this.recent.length > RECENT_PUTS)
+            this.recent.pop();
+        return ref;
+    }
+    /** The text of `ref`, from memory when it is kept there, else read back. */
+    text(ref) {
+        const known = this.inMemory(ref.digest);
+        if (known !== undefined) {
+            this.remember(ref.digest, known);
+            return known;
+        }
+        const text = decodeUtf8(readBack$1(this.source(ref)), this.source(ref).file ?? ref.digest);
+        this.remember(ref.digest, text);
+        return text;
+    }
+    /** The UTF-8 bytes of `ref`, for writing it: read from its file without decoding, where it has one. */
+    bytes(ref) {
+        const held = this.pinned.get(ref.digest);
+        return held !== undefined ? Buffer.from(held, 'utf8') : readBack$1(this.source(ref));
+    }
+    source(ref) {
+        const source = this.sources.get(ref.digest);
+        if (!source)
+            throw new FcuError('internal', `no text stored for ${ref.digest}`);
+        return source;
+    }
+    inMemory(digest) {
+        return this.pinned.get(digest) ?? this.resident.get(digest) ?? this.cache.get(digest);
+    }
+    remember(digest, text) {
+        if (this.pinned.has(digest) || this.resident.has(digest))
+            return;
+        if (this.residentChars + text.length <= this.residentBudget) {
+            if (this.cache.delete(digest))
+                this.cachedChars -= text.length;
+            this.resident.set(digest, text);
+            this.residentChars += text.length;
+            return;
+        }
+        // Most recently used last: a Map iterates in insertion order, so the first key is the one to drop.
+        if (this.cache.delete(digest)) {
+            this.cache.set(digest, text);
+            return;
+        }
+        if (text.length > this.recentBudget)
+            return;
+        this.cache.set(digest, text);
+        this.cachedChars += text.length;
+        for (const [k, v] of this.cache) {
+            if (this.cachedChars <= this.recentBudget)
+                break;
+            this.cache.delete(k);
+            this.cachedChars -= v.length;
+        }
+    }
+}
+/** A file's bytes, refused when it is no longer the file the run read (edited meanwhile). */
+function readBack$1(source) {
+    const fd = openSync(source.abs, 'r');
+    try {
+        const stat = fstatSync(fd);
+        if (stat.size !== source.size || (source.mtimeMs !== undefined && stat.mtimeMs !== source.mtimeMs)) {
+            throw new FcuError('manifest', `${source.file ?? source.abs} changed on disk while the run was reading it`, {
+                location: source.file ? { file: source.file } : {},
+                hint: 'Run again when nothing else writes the working tree.'
+            });
+        }
+        const bytes = Buffer.allocUnsafe(source.size);
+        for (let at = 0; at < bytes.length;) {
+            const n = readSync(fd, bytes, at, bytes.length - at, at);
+            if (n === 0)
+                throw new FcuError('manifest', `${source.file ?? source.abs} was truncated while the run read it`);
+            at += n;
+        }
+        return bytes;
+    }
+    finally {
+        closeSync(fd);
+    }
+}
+const digestOf = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
 const acceptedVersionForms = 'Use `latest`, an exact version (`2.9.3` or `v2.9.3`) or a semver range (`~2.8`, `2.x`, `^2.8`, `<2.9`, `>=2.7 <2.9`).';
 /** Characters that semver versions and ranges are made of; anything else (`;`, `$`, quotes, words) is refused. */

@@ -3,7 +3,7 @@ import type { Component } from '../settings/inputs.js'
 import { mergeEdits } from './merge-lines.js'
 import type { WorkingTree } from './tree.js'
 import type { StageChange } from './stage.js'
-import { passContent, storedContent, withStoredContent, type TextStore } from '../workspace/store.js'
+import { passContent, storedContent, withStoredContent, type Texts } from './stored.js'
 
 /**
  * The plan of a run: the repository as read and, per component, the file changes that upgrade it. Each component's
@@ -38,7 +38,7 @@ export class ChangeSet {
   constructor(
     readonly component: Component,
     readonly base: WorkingTree,
-    private readonly store?: TextStore
+    private readonly store?: Texts
   ) {
     this.current = base
   }
@@ -112,7 +112,7 @@ export class ChangeSet {
 function carry<T extends object>(
   to: T,
   from: { content: string | null },
-  store: TextStore | undefined
+  store: Texts | undefined
 ): T & { content: string | null } {
   if (store && !storedContent(from) && from.content !== null)
     return withStoredContent(to, store.put(from.content), store)

@@ -1,8 +1,8 @@
 import type { RepoFile } from '../workspace/repository.js'
-import { storedContent, withStoredContent, type StoredText, type TextStore } from '../workspace/store.js'
+import { storedContent, withStoredContent, type StoredText, type Texts } from './stored.js'
 
 /** A file's content: the text itself, or where a store keeps it (read when asked). */
-type Entry = string | { ref: StoredText; store: TextStore }
+type Entry = string | { ref: StoredText; store: Texts }
 
 /** A new content as trees take it: a text, `null` to remove the path, or an object whose content a store keeps. */
 export type ContentChange = { path: string; content: string | null }

@@ -7,7 +7,8 @@ import { tryParseDocuments } from '../yaml/documents.js'
 import { kustomizationFileNames, type UnreadReason } from '../kustomize/files.js'
 import { inSkippedDirectory, isSkippedDirectory, isYamlPath, toRepoPath } from './paths.js'
 import { checkUtf8, decodeUtf8, readYamlBytes } from './text.js'
-import { withStoredContent, type TextStore } from './store.js'
+import type { TextStore } from './store.js'
+import { withStoredContent } from '../plan/stored.js'
 import { FcuError, type Finding } from '../errors.js'
 
 /** The repository as the engine sees it: YAML files by repo-relative path. Read once per run (SPEC §9). */

@@ -3,12 +3,9 @@ import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeFileSync } fr
 import path from 'node:path'
 import { FcuError } from '../errors.js'
 import { decodeUtf8 } from './text.js'
+import type { StoredText, Texts } from '../plan/stored.js'
 
 /** A text kept by a `TextStore`: what it is (SHA-256 of its UTF-8 bytes) and its size, without the text. */
-export interface StoredText {
-  readonly digest: string
-  readonly bytes: number
-}
 
 /** Where a text can be read back from: a file of the workspace as read (checked unchanged), or one the store wrote. */
 interface Source {
@@ -43,7 +40,7 @@ const RECENT_PUTS = 8
  * the spill folder (under the run's scratch directory) and read back from there. Identical texts are one string,
  * read and stored once. Without a spill folder (tests, small trees) new texts stay in memory.
  */
-export class TextStore {
+export class TextStore implements Texts {
   private readonly resident = new Map<string, string>()
   private residentChars = 0
   private readonly cache = new Map<string, string>()
@@ -183,45 +180,3 @@ function readBack(source: Source): Buffer {
 }
 
 const digestOf = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
-
-/** The stored text behind an object's `content`, for objects made by `withStoredContent`. */
-const stored = new WeakMap<object, { ref: StoredText; store: TextStore }>()
-
-/**
- * Gives `target` a `content` read from the store when asked (an enumerable getter, so spreading or comparing the
- * object sees the text), and remembers where it is, so that trees, plans and writes pass it on without reading it.
- */
-export function withStoredContent<T extends object>(
-  target: T,
-  ref: StoredText,
-  store: TextStore
-): T & { readonly content: string } {
-  Object.defineProperty(target, 'content', {
-    get: () => store.text(ref),
-    enumerable: true,
-    configurable: true
-  })
-  stored.set(target, { ref, store })
-  return target as T & { readonly content: string }
-}
-
-/** Where the `content` of an object made by `withStoredContent` is kept; undefined for any other object. */
-export const storedContent = (o: object): { ref: StoredText; store: TextStore } | undefined => stored.get(o)
-
-/** Whether an object's `content` is `null` (a removal), without reading a stored content. */
-export const removes = (o: { content: string | null }): boolean => !stored.has(o) && o.content === null
-
-/** `target` with the content of `from`: a stored content passed on unread, anything else as it is. */
-export function passContent<T extends object>(
-  target: T,
-  from: { content: string | null }
-): T & { content: string | null } {
-  const s = stored.get(from)
-  return s ? withStoredContent(target, s.ref, s.store) : Object.assign(target, { content: from.content })
-}
-
-/**
- * The SHA-256 of an object's stored content (hex), for keying work done on a text by its digest without reading
- * it (a parse cache): undefined for an object whose content is not in a store.
- */
-export const contentDigest = (o: object): string | undefined => stored.get(o)?.ref.digest

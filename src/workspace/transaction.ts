@@ -3,7 +3,7 @@ import path from 'node:path'
 import { FcuError } from '../errors.js'
 import type { Files, Logger } from '../deps.js'
 import { insideWorkspace } from './paths.js'
-import { removes, storedContent } from './store.js'
+import { removes, storedContent } from '../plan/stored.js'
 
 /**
  * One change to the working tree: new content, or null to delete the file. A content kept in a `TextStore` is read

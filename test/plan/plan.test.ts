@@ -5,7 +5,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { WorkingTree } from '../../src/plan/tree.js'
 import type { Component } from '../../src/settings/inputs.js'
-import { TextStore, withStoredContent } from '../../src/workspace/store.js'
+import { TextStore } from '../../src/workspace/store.js'
+import { withStoredContent } from '../../src/plan/stored.js'
 import type { RepoFile } from '../../src/workspace/repository.js'
 
 const KUSTOMIZATION = [
