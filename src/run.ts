@@ -8,7 +8,7 @@ import type { TargetType } from './config/config.js'
 import { readRepository, type UnreadFile } from './workspace/repository.js'
 import { applyChanges, sweptNotice } from './workspace/transaction.js'
 import { TextStore } from './workspace/store.js'
-import { contentDigest, withStoredContent } from './plan/stored.js'
+import { contentDigest, removes, withStoredContent } from './plan/stored.js'
 import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
 import { CollectCache, validateRepository, type ValidationInput } from './validate/validator.js'
 import { mentionsCalicoApi, validateCalicoResources } from './validate/calicoctl.js'
@@ -262,7 +262,7 @@ async function validatePlan(
       written: [
         ...new Set([
           ...combinedChanges(plan, components)
-            .filter(c => c.content !== null)
+            .filter(c => !removes(c))
             .map(c => c.path),
           ...of.flatMap(o => (o.versionTargets ?? []).map(t => t.file)),
           ...of.flatMap(o => (o.configMaps ?? []).map(c => c.renamedTo ?? c.file))

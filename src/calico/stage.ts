@@ -4,7 +4,7 @@ import { toFindings, type Finding } from '../errors.js'
 import type { Stage, StageChange } from '../plan/stage.js'
 import type { ConfigMapOutcome, TargetOutcome } from '../result.js'
 import type { DiscoveredTarget } from '../targets/discover.js'
-import type { WorkingTree } from '../plan/tree.js'
+import type { Upstream } from '../upstream.js'
 import { readConfigMaps, type ConfigMapSource, type DataEntry } from '../crs/configmap.js'
 import { followReferences, type ConfigMapRename, type Renamed } from '../crs/references.js'
 import { upgradeConfigMap } from '../crs/upgrade-configmap.js'
@@ -48,37 +48,36 @@ export const calicoStage: Stage = {
   name: 'calico',
   async run(ctx) {
     const configured = ctx.config.calico.manifest
-    const found = findCalicoData(
-      ctx.tree,
-      ctx.targets,
-      configured && isCalicoManifest(configured) ? configured : undefined
-    )
-    if (found.length === 0) {
-      return {
-        changes: [],
-        component: {
-          component: 'calico',
-          action: 'skipped',
-          reason: 'no Calico ConfigMaps in the repository'
-        }
-      }
-    }
-    const current = highestVersion(found.map(d => d.version))
-    const { selected, overall, notes } = await ctx.upstream.resolve('calico', ctx.spec, current)
-    ctx.deps.log.info(`calico: ${current ?? 'none'} → ${overall.version} (${overall.reason})`)
-    const to = selected.version
+    const manifest = configured && isCalicoManifest(configured) ? configured : undefined
     const targets: TargetOutcome[] = []
     const configMaps: ConfigMapOutcome[] = []
     const findings: Finding[] = []
     const changes: StageChange[] = []
+    const keep = ctx.keep ?? ((c: StageChange) => c)
     const renames = { files: [] as Renamed[], configMaps: [] as ConfigMapRename[] }
-
+    const versions: string[] = []
+    const files: string[] = []
+    // The version picked does not depend on the versions found: it is resolved at the first Calico ConfigMap, so
+    // that each file is upgraded as it is read and the stage holds no cluster's texts while it reads the next.
+    let resolving: ReturnType<Upstream['resolve']> | undefined
+    const facts = new ValueFacts()
     // A fleet holds the same manifest in every cluster's ConfigMap: each distinct one is merged once.
     const merges = new MergeMemo()
-    const byFile = new Map<string, CalicoData[]>()
-    for (const d of found) byFile.set(d.target.path, [...(byFile.get(d.target.path) ?? []), d])
-    for (const [file, list] of byFile) {
-      let text = ctx.tree.get(file)!
+    for (const target of ctx.targets) {
+      if (target.type !== 'calico-configmap') continue
+      const original = ctx.tree.get(target.path)
+      if (original === undefined) continue
+      const list = calicoDataOf(target, original, facts, manifest)
+      if (list.length === 0) continue
+      const file = target.path
+      files.push(file)
+      pushAll(
+        versions,
+        list.map(d => d.version)
+      )
+      resolving ??= ctx.upstream.resolve('calico', ctx.spec)
+      const to = (await resolving).selected.version
+      let text = original
       let change: StageChange | undefined
       const documents = [...new Set(list.map(d => d.document))].sort((a, b) => b - a)
       for (const document of documents) {
@@ -144,11 +143,25 @@ export const calicoStage: Stage = {
         pushAll(renames.configMaps, upgraded.configMaps)
         configMaps.push(upgraded.outcome)
       }
-      if (change && text !== ctx.tree.get(file)) changes.push({ ...change, content: text })
+      // Kept as it is made: the stage holds no cluster's new text while it goes on to the next.
+      if (change && text !== original) changes.push(keep({ ...change, content: text }))
     }
-    const skip = new Set([...byFile.keys(), ...renames.files.map(f => f.to)])
+    if (versions.length === 0) {
+      return {
+        changes: [],
+        component: {
+          component: 'calico',
+          action: 'skipped',
+          reason: 'no Calico ConfigMaps in the repository'
+        }
+      }
+    }
+    const current = highestVersion(versions)
+    const { overall, notes } = await ctx.upstream.resolve('calico', ctx.spec, current)
+    ctx.deps.log.info(`calico: ${current ?? 'none'} → ${overall.version} (${overall.reason})`)
+    const skip = new Set([...files, ...renames.files.map(f => f.to)])
     const followed = followReferences(ctx.tree.with(changes), renames, skip)
-    for (const c of followed.changes) changes.push({ ...c, reason: 'reference-followed' })
+    for (const c of followed.changes) changes.push(keep({ ...c, reason: 'reference-followed' }))
     return {
       changes,
       component: {
@@ -167,28 +180,59 @@ export const calicoStage: Stage = {
   }
 }
 
-function findCalicoData(
-  tree: WorkingTree,
-  targets: readonly DiscoveredTarget[],
+/** The calico-node manifests in the data of a target's ConfigMaps, with the version and manifest of each. */
+function calicoDataOf(
+  target: DiscoveredTarget,
+  text: string,
+  facts: ValueFacts,
   configured?: CalicoManifest
 ): CalicoData[] {
   const out: CalicoData[] = []
-  for (const target of targets) {
-    if (target.type !== 'calico-configmap') continue
-    const text = tree.get(target.path)
-    if (text === undefined) continue
-    const read = readConfigMaps(text, target.path)
-    for (const cm of read) {
-      for (const entry of cm.data) {
-        if (!CALICO_NODE.test(entry.value)) continue
-        const version = currentCalicoVersion(entry.value)
-        if (!version) continue
-        const manifest = configured ?? recogniseCalicoManifest(entry.value) ?? 'calico.yaml'
-        out.push({ target, read, document: cm.document, entry, version, manifest })
-      }
+  const read = readConfigMaps(text, target.path)
+  for (const cm of read) {
+    for (const entry of cm.data) {
+      const found = facts.of(entry.value)
+      if (!found) continue
+      out.push({
+        target,
+        read,
+        document: cm.document,
+        entry,
+        version: found.version,
+        manifest: configured ?? found.manifest
+      })
     }
   }
   return out
+}
+
+/**
+ * What a data value says of the Calico it installs: undefined for a value that is no calico-node manifest with a
+ * version. Pure in the value, and a fleet's ConfigMaps hold one value in every cluster (the parser hands out the
+ * same string for equal blocks), so the patterns run once per distinct value: the last ones met are compared by
+ * identity first, which costs nothing when the string is the same one.
+ */
+class ValueFacts {
+  private readonly recent: {
+    value: string
+    facts: { version: string; manifest: CalicoManifest } | undefined
+  }[] = []
+
+  of(value: string): { version: string; manifest: CalicoManifest } | undefined {
+    const known = this.recent.find(r => r.value === value)
+    if (known) return known.facts
+    const facts = factsOf(value)
+    this.recent.unshift({ value, facts })
+    this.recent.length = Math.min(this.recent.length, 4)
+    return facts
+  }
+}
+
+function factsOf(value: string): { version: string; manifest: CalicoManifest } | undefined {
+  if (!CALICO_NODE.test(value)) return undefined
+  const version = currentCalicoVersion(value)
+  if (!version) return undefined
+  return { version, manifest: recogniseCalicoManifest(value) ?? 'calico.yaml' }
 }
 
 const targetOutcome = (d: CalicoData, to: string, status: TargetOutcome['status']): TargetOutcome => ({

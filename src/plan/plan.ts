@@ -3,7 +3,7 @@ import type { Component } from '../settings/inputs.js'
 import { mergeEdits } from './merge-lines.js'
 import type { WorkingTree } from './tree.js'
 import type { StageChange } from './stage.js'
-import { passContent, storedContent, withStoredContent, type Texts } from './stored.js'
+import { passContent, removes, storedContent, withStoredContent, type Texts } from './stored.js'
 
 /**
  * The plan of a run: the repository as read and, per component, the file changes that upgrade it. Each component's
@@ -68,13 +68,14 @@ export class ChangeSet {
   /** A stage's change, its content passed on as the stage gave it (a stored one is not read). */
   apply(c: StageChange): void {
     if (!c.renamedFrom || c.renamedFrom === c.path) {
-      this.put(!c.renamedFrom ? c : { ...contentOf(c), path: c.path, reason: 'renamed' })
+      this.put(!c.renamedFrom ? c : passContent({ path: c.path, reason: 'renamed' as const }, c))
       return
     }
     this.put({ path: c.renamedFrom, content: null, reason: 'renamed' })
-    // A rename always leaves a file at its new path: an empty one when a stage gave no content.
-    const content = !storedContent(c) && c.content === null ? { content: '' } : contentOf(c)
-    this.put({ ...content, path: c.path, reason: 'renamed', renamedFrom: c.renamedFrom })
+    // A rename always leaves a file at its new path: an empty one when a stage gave no content. Not spread from
+    // `c`: spreading reads a stored content, which would then be stored (and hashed) again.
+    const to = { path: c.path, reason: 'renamed' as const, renamedFrom: c.renamedFrom }
+    this.put(removes(c) ? { ...to, content: '' } : passContent(to, c))
   }
 
   /** The changes that differ from the base, by path. */
@@ -118,9 +119,6 @@ function carry<T extends object>(
     return withStoredContent(to, store.put(from.content), store)
   return passContent(to, from)
 }
-
-/** Only the content of a change, as an object `carry` reads it from, without reading a stored content. */
-const contentOf = (c: { content: string | null }): { content: string | null } => carry({}, c, undefined)
 
 function sameAsBase(c: { path: string; content: string | null }, base: WorkingTree): boolean {
   const s = storedContent(c)
@@ -201,7 +199,7 @@ export function describeChanges(
 }[] {
   return changes.map(c => ({
     path: c.path,
-    operation: c.content === null ? 'deleted' : base.has(c.path) ? 'modified' : 'added',
+    operation: removes(c) ? 'deleted' : base.has(c.path) ? 'modified' : 'added',
     bytes: bytesOf(c),
     components: c.components,
     reasons: c.reasons,

@@ -5,8 +5,6 @@ import { FcuError } from '../errors.js'
 import { decodeUtf8 } from './text.js'
 import type { StoredText, Texts } from '../plan/stored.js'
 
-/** A text kept by a `TextStore`: what it is (SHA-256 of its UTF-8 bytes) and its size, without the text. */
-
 /** Where a text can be read back from: a file of the workspace as read (checked unchanged), or one the store wrote. */
 interface Source {
   abs: string
@@ -17,26 +15,29 @@ interface Source {
 }
 
 /**
- * Texts kept in memory. The first ones met stay for the run, read files and new texts alike, so a repository
- * whose texts fit is read once and nothing is written twice. Past that, the ones used last are kept too (a stage
- * reading a file again right after). Least-recently-used alone would keep nothing useful: a run reads the whole
- * tree several times over in the same order (discovery, references, each validation), so each text would be
- * dropped just before it is asked for again. The resident budget is large because a reader that keeps a text it
- * was given (a parse cache) holds a second copy of each text read back: JavaScript has no weak reference to a
- * string through which the store could hand out the copy already in memory. While the validator's caches keep
- * every file's text, a budget the fleet exceeds costs both time and memory (each read back decoded again, and
- * held twice); the budget bounds the store itself, for when no reader keeps texts.
+ * Texts kept in memory, within budgets that bound the run's memory whatever the size of the repository (a fleet of
+ * 500 clusters is over 500 MB of text). The resident tier keeps, for the run, the first new texts met (a text the
+ * run made is what validation and writing read afterwards, and a spilled one costs a write and reads back) and the
+ * small workspace files (many, cheap to hold, and a read back costs more system calls than bytes). Large workspace
+ * files are read once by discovery and once by their stage, and validation reads the texts that replace them: they
+ * are read back and decoded again when asked. Past the resident tier, the texts used last are kept (a stage reading
+ * a file again right after). Least-recently-used alone would keep nothing useful: a run reads the whole tree several
+ * times over in the same order (discovery, references, each validation), so each text would be dropped just before
+ * it is asked for again.
  */
-const DEFAULT_RESIDENT_CHARS = 1024 * 1024 * 1024
+const DEFAULT_RESIDENT_CHARS = 128 * 1024 * 1024
 const DEFAULT_RECENT_CHARS = 32 * 1024 * 1024
+
+/** A workspace file this small is kept resident while there is room: kustomizations, Flux objects, ClusterResourceSets. */
+const SMALL_FILE_BYTES = 64 * 1024
 
 /** Recent `put` calls compared by identity first: a stage writes one regenerated text into many clusters. */
 const RECENT_PUTS = 8
 
 /**
  * The texts of one run, held by digest so that a run's memory does not grow with the repository. A workspace file
- * is registered with its digest as it is read and, once the texts kept in memory are over budget, read again
- * from the workspace when asked for (its size and mtime checked); a new text past that budget is written once to
+ * is registered with its digest as it is read and, unless it is small and there is room, read again from the
+ * workspace when asked for (its size and mtime checked); a new text past the resident budget is written once to
  * the spill folder (under the run's scratch directory) and read back from there. Identical texts are one string,
  * read and stored once. Without a spill folder (tests, small trees) new texts stay in memory.
  */
@@ -60,22 +61,28 @@ export class TextStore implements Texts {
   }
 
   /**
-   * Registers a workspace file just read, its bytes checked as UTF-8. Decoded only while the texts kept for the run
-   * have room: the others are decoded when first asked for, and most files are never asked for.
+   * Registers a workspace file just read, its bytes checked as UTF-8 (by the caller). Decoded here only when it is
+   * kept resident: the others are decoded when asked for, and many files are never asked for.
    */
   addFile(file: string, abs: string, bytes: Buffer, mtimeMs: number): StoredText {
     const ref = { digest: digestOf(bytes), bytes: bytes.length }
     if (!this.sources.has(ref.digest) && !this.pinned.has(ref.digest))
       this.sources.set(ref.digest, { abs, file, size: bytes.length, mtimeMs })
-    if (this.inMemory(ref.digest) === undefined && this.residentChars + bytes.length <= this.residentBudget)
-      this.remember(ref.digest, decodeUtf8(bytes, file))
+    if (
+      bytes.length <= SMALL_FILE_BYTES &&
+      this.inMemory(ref.digest) === undefined &&
+      this.residentChars + bytes.length <= this.residentBudget
+    ) {
+      this.resident.set(ref.digest, decodeUtf8(bytes, file))
+      this.residentChars += bytes.length
+    }
     return ref
   }
 
   /** Keeps a text made during the run: spilled once per digest when there is a spill folder, else held. */
   put(text: string): StoredText {
     for (const r of this.recent) if (r.text === text) return r.ref
-    const bytes = Buffer.from(text, 'utf8')
+    const bytes = encode(text)
     const ref = { digest: digestOf(bytes), bytes: bytes.length }
     if (!this.sources.has(ref.digest) && !this.pinned.has(ref.digest)) {
       const dir = this.options.spillDir
@@ -106,7 +113,8 @@ export class TextStore implements Texts {
       this.remember(ref.digest, known)
       return known
     }
-    const text = decodeUtf8(readBack(this.source(ref)), this.source(ref).file ?? ref.digest)
+    const source = this.source(ref)
+    const text = decodeUtf8(readBack(source), source.file ?? ref.digest)
     this.remember(ref.digest, text)
     return text
   }
@@ -114,7 +122,7 @@ export class TextStore implements Texts {
   /** The UTF-8 bytes of `ref`, for writing it: read from its file without decoding, where it has one. */
   bytes(ref: StoredText): Buffer {
     const held = this.pinned.get(ref.digest)
-    return held !== undefined ? Buffer.from(held, 'utf8') : readBack(this.source(ref))
+    return held !== undefined ? encode(held, ref.bytes) : readBack(this.source(ref))
   }
 
   private source(ref: StoredText): Source {
@@ -127,14 +135,9 @@ export class TextStore implements Texts {
     return this.pinned.get(digest) ?? this.resident.get(digest) ?? this.cache.get(digest)
   }
 
+  /** Keeps a text that can be read back among the ones used last (a resident or pinned one is kept anyway). */
   private remember(digest: string, text: string): void {
     if (this.pinned.has(digest) || this.resident.has(digest)) return
-    if (this.residentChars + text.length <= this.residentBudget) {
-      if (this.cache.delete(digest)) this.cachedChars -= text.length
-      this.resident.set(digest, text)
-      this.residentChars += text.length
-      return
-    }
     // Most recently used last: a Map iterates in insertion order, so the first key is the one to drop.
     if (this.cache.delete(digest)) {
       this.cache.set(digest, text)
@@ -180,3 +183,11 @@ function readBack(source: Source): Buffer {
 }
 
 const digestOf = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
+
+/**
+ * A text's UTF-8 bytes. Most manifests are ASCII, whose UTF-8 is its Latin-1, which encodes at twice the speed: a
+ * string is ASCII exactly when its UTF-8 has as many bytes as it has characters.
+ */
+function encode(text: string, bytes = Buffer.byteLength(text, 'utf8')): Buffer {
+  return Buffer.from(text, bytes === text.length ? 'latin1' : 'utf8')
+}

@@ -1,4 +1,16 @@
-import { constants, promises as fs } from 'node:fs'
+import {
+  accessSync,
+  constants,
+  copyFileSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs'
 import path from 'node:path'
 import { FcuError } from '../errors.js'
 import type { Files, Logger } from '../deps.js'
@@ -24,23 +36,44 @@ const contentBytes = (c: FileChange): string | Uint8Array => {
 
 const missing = (e: unknown): boolean => (e as { code?: unknown }).code === 'ENOENT'
 
-/** The real filesystem. */
+/**
+ * The real filesystem, through synchronous calls: a write phase makes some ten calls per file, one after the other,
+ * and a thread-pool round trip per call costs more than the call itself. Each still answers with a promise, a
+ * failure as a rejection, so callers (and tests that wrap these) see the same interface.
+ */
 export const nodeFiles: Files = {
   // `wx`: a staging name is fresh; an existing file there (planted, or a collision) fails instead of being followed.
-  writeFile: (file, data, mode) => fs.writeFile(file, data, { encoding: 'utf8', flag: 'wx', mode }),
-  rename: (from, to) => fs.rename(from, to),
-  link: (existing, created) => fs.link(existing, created),
-  copy: (existing, created) => fs.copyFile(existing, created, constants.COPYFILE_EXCL),
-  list: dir => fs.readdir(dir).catch(e => (missing(e) ? [] : Promise.reject(e))),
-  remove: file => fs.rm(file, { force: true }),
-  mkdir: dir => fs.mkdir(dir).then(() => undefined),
-  rmdir: dir => fs.rmdir(dir),
-  lstat: file => fs.lstat(file).catch(e => (missing(e) ? undefined : Promise.reject(e))),
-  writable: file =>
-    fs.access(file, constants.W_OK).then(
-      () => true,
-      () => false
-    )
+  writeFile: async (file, data, mode) => writeFileSync(file, data, { encoding: 'utf8', flag: 'wx', mode }),
+  rename: async (from, to) => renameSync(from, to),
+  link: async (existing, created) => linkSync(existing, created),
+  copy: async (existing, created) => copyFileSync(existing, created, constants.COPYFILE_EXCL),
+  list: async dir => {
+    try {
+      return readdirSync(dir)
+    } catch (e) {
+      if (missing(e)) return []
+      throw e
+    }
+  },
+  remove: async file => rmSync(file, { force: true }),
+  mkdir: async dir => void mkdirSync(dir),
+  rmdir: async dir => rmdirSync(dir),
+  lstat: async file => {
+    try {
+      return lstatSync(file)
+    } catch (e) {
+      if (missing(e)) return undefined
+      throw e
+    }
+  },
+  writable: async file => {
+    try {
+      accessSync(file, constants.W_OK)
+      return true
+    } catch {
+      return false
+    }
+  }
 }
 
 export interface ApplyOptions {
