@@ -15,35 +15,38 @@ interface Source {
 }
 
 /**
- * Texts kept in memory, within budgets that bound the run's memory whatever the size of the repository (a fleet of
- * 500 clusters is over 500 MB of text). The resident tier keeps, for the run, the first new texts met (a text the
- * run made is what validation and writing read afterwards, and a spilled one costs a write and reads back) and the
- * small workspace files (many, cheap to hold, and a read back costs more system calls than bytes). Large workspace
- * files are read once by discovery and once by their stage, and validation reads the texts that replace them: they
- * are read back and decoded again when asked. Past the resident tier, the texts used last are kept (a stage reading
- * a file again right after). Least-recently-used alone would keep nothing useful: a run reads the whole tree several
- * times over in the same order (discovery, references, each validation), so each text would be dropped just before
- * it is asked for again.
+ * Texts kept in memory, within budgets that bound the store's memory whatever the size of the repository (a fleet
+ * of 500 clusters is over 500 MB of text). The resident tier keeps, for the run, the first texts met, read files and
+ * new texts alike, so a repository whose texts fit is read once and nothing is written twice. When a new text finds
+ * it full, the large files read first give it their room: a file can be read back from the workspace, a new text
+ * would have to be spilled and read back, and it is the new texts that validation and writing read afterwards.
+ * Past that, the texts used last are kept too (a stage reading a file again right after). Least-recently-used alone
+ * would keep nothing useful: a run reads the whole tree several times over in the same order (discovery,
+ * references, each validation), so each text would be dropped just before it is asked for again. A text read back
+ * is a new copy: while a reader keeps texts it was given (a parse cache), it holds that copy too, so the resident
+ * budget is large enough that a fleet of a hundred clusters is read once.
  */
-const DEFAULT_RESIDENT_CHARS = 128 * 1024 * 1024
+const DEFAULT_RESIDENT_CHARS = 256 * 1024 * 1024
 const DEFAULT_RECENT_CHARS = 32 * 1024 * 1024
 
-/** A workspace file this small is kept resident while there is room: kustomizations, Flux objects, ClusterResourceSets. */
-const SMALL_FILE_BYTES = 64 * 1024
+/** A read file this small keeps its room in the resident tier: many small files cost more to read back than to hold. */
+const SMALL_FILE_CHARS = 64 * 1024
 
 /** Recent `put` calls compared by identity first: a stage writes one regenerated text into many clusters. */
 const RECENT_PUTS = 8
 
 /**
  * The texts of one run, held by digest so that a run's memory does not grow with the repository. A workspace file
- * is registered with its digest as it is read and, unless it is small and there is room, read again from the
- * workspace when asked for (its size and mtime checked); a new text past the resident budget is written once to
+ * is registered with its digest as it is read and, once the texts kept in memory are over budget, read again
+ * from the workspace when asked for (its size and mtime checked); a new text past that budget is written once to
  * the spill folder (under the run's scratch directory) and read back from there. Identical texts are one string,
  * read and stored once. Without a spill folder (tests, small trees) new texts stay in memory.
  */
 export class TextStore implements Texts {
   private readonly resident = new Map<string, string>()
   private residentChars = 0
+  /** Large read files in the resident tier, first read first: the room a new text may take. */
+  private readonly yielding = new Set<string>()
   private readonly cache = new Map<string, string>()
   private cachedChars = 0
   private readonly sources = new Map<string, Source>()
@@ -61,21 +64,15 @@ export class TextStore implements Texts {
   }
 
   /**
-   * Registers a workspace file just read, its bytes checked as UTF-8 (by the caller). Decoded here only when it is
-   * kept resident: the others are decoded when asked for, and many files are never asked for.
+   * Registers a workspace file just read, its bytes checked as UTF-8 (by the caller). Decoded only while the texts
+   * kept for the run have room: the others are decoded when first asked for, and many files are never asked for.
    */
   addFile(file: string, abs: string, bytes: Buffer, mtimeMs: number): StoredText {
     const ref = { digest: digestOf(bytes), bytes: bytes.length }
     if (!this.sources.has(ref.digest) && !this.pinned.has(ref.digest))
       this.sources.set(ref.digest, { abs, file, size: bytes.length, mtimeMs })
-    if (
-      bytes.length <= SMALL_FILE_BYTES &&
-      this.inMemory(ref.digest) === undefined &&
-      this.residentChars + bytes.length <= this.residentBudget
-    ) {
-      this.resident.set(ref.digest, decodeUtf8(bytes, file))
-      this.residentChars += bytes.length
-    }
+    if (this.inMemory(ref.digest) === undefined && this.residentChars + bytes.length <= this.residentBudget)
+      this.remember(ref.digest, decodeUtf8(bytes, file))
     return ref
   }
 
@@ -87,7 +84,7 @@ export class TextStore implements Texts {
     if (!this.sources.has(ref.digest) && !this.pinned.has(ref.digest)) {
       const dir = this.options.spillDir
       // Written to disk only past the budget of texts kept for the run: a small run writes nothing twice.
-      if (dir && this.residentChars + text.length > this.residentBudget) {
+      if (dir && !this.roomFor(text.length)) {
         if (!this.spillReady) {
           mkdirSync(dir, { recursive: true })
           this.spillReady = true
@@ -135,9 +132,27 @@ export class TextStore implements Texts {
     return this.pinned.get(digest) ?? this.resident.get(digest) ?? this.cache.get(digest)
   }
 
-  /** Keeps a text that can be read back among the ones used last (a resident or pinned one is kept anyway). */
+  /** Whether the resident tier has room for `chars` more, once large read files have given theirs. */
+  private roomFor(chars: number): boolean {
+    for (const digest of this.yielding) {
+      if (this.residentChars + chars <= this.residentBudget) break
+      this.yielding.delete(digest)
+      const text = this.resident.get(digest)!
+      this.resident.delete(digest)
+      this.residentChars -= text.length
+    }
+    return this.residentChars + chars <= this.residentBudget
+  }
+
   private remember(digest: string, text: string): void {
     if (this.pinned.has(digest) || this.resident.has(digest)) return
+    if (this.residentChars + text.length <= this.residentBudget) {
+      if (this.cache.delete(digest)) this.cachedChars -= text.length
+      this.resident.set(digest, text)
+      this.residentChars += text.length
+      if (text.length > SMALL_FILE_CHARS) this.yielding.add(digest)
+      return
+    }
     // Most recently used last: a Map iterates in insertion order, so the first key is the one to drop.
     if (this.cache.delete(digest)) {
       this.cache.set(digest, text)
