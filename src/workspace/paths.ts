@@ -29,13 +29,14 @@ const isWithin = (root: string, abs: string): boolean => {
 
 /**
  * Where `abs` is on disk with every symlink resolved: the real path of its deepest existing ancestor (the path
- * itself when it exists) with the rest appended, so a file about to be created is judged by its folder.
+ * itself when it exists) with the rest appended, so a file about to be created is judged by its folder. The native
+ * call is one system call where the JavaScript one makes one per component: it runs for every file a run writes.
  */
 function realPathOf(abs: string): string {
   const rest: string[] = []
   for (let p = abs; ; p = path.dirname(p)) {
     try {
-      return path.join(realpathSync(p), ...rest.reverse())
+      return path.join(realpathSync.native(p), ...rest.reverse())
     } catch {
       if (path.dirname(p) === p) return abs
       rest.push(path.basename(p))

@@ -23,10 +23,12 @@ interface Source {
  * Past that, the texts used last are kept too (a stage reading a file again right after). Least-recently-used alone
  * would keep nothing useful: a run reads the whole tree several times over in the same order (discovery,
  * references, each validation), so each text would be dropped just before it is asked for again. A text read back
- * is a new copy: while a reader keeps texts it was given (a parse cache), it holds that copy too, so the resident
- * budget is large enough that a fleet of a hundred clusters is read once.
+ * is a new copy: JavaScript has no weak reference to a string through which the store could hand out the copy a
+ * reader still holds, so while readers keep the texts they are given (the Flux stage's reading, the validator's
+ * caches) a smaller budget costs both time and memory (each text read back decoded again, and held twice). The
+ * budget bounds the store itself, for when no reader keeps texts.
  */
-const DEFAULT_RESIDENT_CHARS = 256 * 1024 * 1024
+const DEFAULT_RESIDENT_CHARS = 1024 * 1024 * 1024
 const DEFAULT_RECENT_CHARS = 32 * 1024 * 1024
 
 /** A read file this small keeps its room in the resident tier: many small files cost more to read back than to hold. */
@@ -79,8 +81,11 @@ export class TextStore implements Texts {
   /** Keeps a text made during the run: spilled once per digest when there is a spill folder, else held. */
   put(text: string): StoredText {
     for (const r of this.recent) if (r.text === text) return r.ref
-    const bytes = encode(text)
-    const ref = { digest: digestOf(bytes), bytes: bytes.length }
+    // The digest of its UTF-8 bytes, hashed from the string: a text kept in memory is encoded only when written.
+    const ref = {
+      digest: createHash('sha256').update(text, 'utf8').digest('hex'),
+      bytes: Buffer.byteLength(text, 'utf8')
+    }
     if (!this.sources.has(ref.digest) && !this.pinned.has(ref.digest)) {
       const dir = this.options.spillDir
       // Written to disk only past the budget of texts kept for the run: a small run writes nothing twice.
@@ -90,8 +95,8 @@ export class TextStore implements Texts {
           this.spillReady = true
         }
         const abs = path.join(dir, ref.digest)
-        writeFileSync(abs, bytes, { flag: 'wx' })
-        this.sources.set(ref.digest, { abs, size: bytes.length })
+        writeFileSync(abs, encode(text, ref.bytes), { flag: 'wx' })
+        this.sources.set(ref.digest, { abs, size: ref.bytes })
       } else {
         this.pinned.set(ref.digest, text)
         if (dir) this.residentChars += text.length

@@ -82,6 +82,38 @@ describe('a text store', () => {
     expect((error as FcuError).message).toBe('c/bom.yaml changed on disk while the run was reading it')
   })
 
+  it('knows a new text equal to a file it read as that file, whatever its characters', async () => {
+    const bom = '\ufeffkind: A # ü\n'
+    mkdirSync(path.join(dir, 'repo'), { recursive: true })
+    writeFileSync(path.join(dir, 'repo/a.yaml'), texts[0])
+    writeFileSync(path.join(dir, 'repo/bom.yaml'), bom)
+    const spill = path.join(dir, 'texts')
+    const store = new TextStore({ spillDir: spill, residentChars: 0, recentChars: 0 })
+    const read = await readRepository(path.join(dir, 'repo'), { store })
+    expect([store.put(texts[0]), store.put(bom)]).toEqual(read.files.map(f => storedContent(f)!.ref))
+    // Already readable from the workspace: nothing spilled.
+    expect(readdirSync(dir)).not.toContain('texts')
+  })
+
+  it('gives the room of large files it read to new texts before it spills any, and still reads them back', async () => {
+    const large = (name: string) => `name: ${name}\n${'x'.repeat(70_000)}`
+    mkdirSync(path.join(dir, 'repo'), { recursive: true })
+    writeFileSync(path.join(dir, 'repo/a.yaml'), large('a'))
+    writeFileSync(path.join(dir, 'repo/b.yaml'), large('b'))
+    writeFileSync(path.join(dir, 'repo/small.yaml'), 'kind: A\n')
+    const spill = path.join(dir, 'texts')
+    // Room for the files read and one more large text.
+    const store = new TextStore({ spillDir: spill, residentChars: 150_000, recentChars: 0 })
+    const read = await readRepository(path.join(dir, 'repo'), { store })
+    const made = [large('c'), large('d')].map(t => ({ t, ref: store.put(t) }))
+    expect(readdirSync(dir)).not.toContain('texts')
+    // The large files read have given all their room: the next new text is spilled.
+    made.push({ t: large('e'), ref: store.put(large('e')) })
+    expect(readdirSync(spill)).toHaveLength(1)
+    expect(made.map(m => store.text(m.ref))).toEqual(made.map(m => m.t))
+    expect(read.files.map(f => f.content)).toEqual([large('a'), large('b'), 'kind: A\n'])
+  })
+
   it('writes stored contents to the working tree as they are', async () => {
     writeFileSync(path.join(dir, 'old.yaml'), 'old\n')
     const store = new TextStore({ spillDir: path.join(dir, '.texts'), residentChars: 0, recentChars: 0 })
