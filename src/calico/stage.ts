@@ -4,7 +4,7 @@ import { toFindings, type Finding } from '../errors.js'
 import type { Stage, StageChange } from '../plan/stage.js'
 import type { ConfigMapOutcome, TargetOutcome } from '../result.js'
 import type { DiscoveredTarget } from '../targets/discover.js'
-import type { Upstream } from '../upstream.js'
+import type { WorkingTree } from '../plan/tree.js'
 import { readConfigMaps, type ConfigMapSource, type DataEntry } from '../crs/configmap.js'
 import { followReferences, type ConfigMapRename, type Renamed } from '../crs/references.js'
 import { upgradeConfigMap } from '../crs/upgrade-configmap.js'
@@ -48,35 +48,39 @@ export const calicoStage: Stage = {
   name: 'calico',
   async run(ctx) {
     const configured = ctx.config.calico.manifest
-    const manifest = configured && isCalicoManifest(configured) ? configured : undefined
+    const found = findCalicoData(
+      ctx.tree,
+      ctx.targets,
+      configured && isCalicoManifest(configured) ? configured : undefined
+    )
+    if (found.length === 0) {
+      return {
+        changes: [],
+        component: {
+          component: 'calico',
+          action: 'skipped',
+          reason: 'no Calico ConfigMaps in the repository'
+        }
+      }
+    }
+    const current = highestVersion(found.map(d => d.version))
+    const { selected, overall, notes } = await ctx.upstream.resolve('calico', ctx.spec, current)
+    ctx.deps.log.info(`calico: ${current ?? 'none'} → ${overall.version} (${overall.reason})`)
+    const to = selected.version
     const targets: TargetOutcome[] = []
     const configMaps: ConfigMapOutcome[] = []
     const findings: Finding[] = []
     const changes: StageChange[] = []
     const keep = ctx.keep ?? ((c: StageChange) => c)
     const renames = { files: [] as Renamed[], configMaps: [] as ConfigMapRename[] }
-    const versions: string[] = []
-    const files: string[] = []
-    // The version picked does not depend on the versions found: it is resolved at the first Calico ConfigMap, so
-    // that each file is upgraded as it is read and the stage holds no cluster's texts while it reads the next.
-    let resolving: ReturnType<Upstream['resolve']> | undefined
-    const facts = new ValueFacts()
+
     // A fleet holds the same manifest in every cluster's ConfigMap: each distinct one is merged once.
     const merges = new MergeMemo()
-    for (const target of ctx.targets) {
-      if (target.type !== 'calico-configmap') continue
-      const original = ctx.tree.get(target.path)
-      if (original === undefined) continue
-      const list = calicoDataOf(target, original, facts, manifest)
-      if (list.length === 0) continue
-      const file = target.path
-      files.push(file)
-      pushAll(
-        versions,
-        list.map(d => d.version)
-      )
-      resolving ??= ctx.upstream.resolve('calico', ctx.spec)
-      const to = (await resolving).selected.version
+    const byFile = new Map<string, CalicoData[]>()
+    for (const d of found) byFile.set(d.target.path, [...(byFile.get(d.target.path) ?? []), d])
+    for (const [file, list] of byFile) {
+      // The text the ConfigMaps were read from: not asked of the tree again, which may read it back from disk.
+      const original = list[0].read[0].text
       let text = original
       let change: StageChange | undefined
       const documents = [...new Set(list.map(d => d.document))].sort((a, b) => b - a)
@@ -146,20 +150,7 @@ export const calicoStage: Stage = {
       // Kept as it is made: the stage holds no cluster's new text while it goes on to the next.
       if (change && text !== original) changes.push(keep({ ...change, content: text }))
     }
-    if (versions.length === 0) {
-      return {
-        changes: [],
-        component: {
-          component: 'calico',
-          action: 'skipped',
-          reason: 'no Calico ConfigMaps in the repository'
-        }
-      }
-    }
-    const current = highestVersion(versions)
-    const { overall, notes } = await ctx.upstream.resolve('calico', ctx.spec, current)
-    ctx.deps.log.info(`calico: ${current ?? 'none'} → ${overall.version} (${overall.reason})`)
-    const skip = new Set([...files, ...renames.files.map(f => f.to)])
+    const skip = new Set([...byFile.keys(), ...renames.files.map(f => f.to)])
     const followed = followReferences(ctx.tree.with(changes), renames, skip)
     for (const c of followed.changes) changes.push(keep({ ...c, reason: 'reference-followed' }))
     return {
@@ -178,6 +169,21 @@ export const calicoStage: Stage = {
       findings
     }
   }
+}
+
+function findCalicoData(
+  tree: WorkingTree,
+  targets: readonly DiscoveredTarget[],
+  configured?: CalicoManifest
+): CalicoData[] {
+  const facts = new ValueFacts()
+  const out: CalicoData[] = []
+  for (const target of targets) {
+    if (target.type !== 'calico-configmap') continue
+    const text = tree.get(target.path)
+    if (text !== undefined) pushAll(out, calicoDataOf(target, text, facts, configured))
+  }
+  return out
 }
 
 /** The calico-node manifests in the data of a target's ConfigMaps, with the version and manifest of each. */

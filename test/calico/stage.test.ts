@@ -142,6 +142,46 @@ describeFixtures('the Calico stage', () => {
     expect(together['b/cm-calico-v3.31.7.yaml']).toContain('name: crs-cm-calico-3.31.7-b')
   })
 
+  it('tells apart ConfigMaps of several versions in one fleet: each read at its own version, upgraded as if alone', async () => {
+    const clusters = [
+      { dir: 'a', version: '3.26.4' },
+      { dir: 'b', version: '3.28.2' },
+      { dir: 'c', version: '3.26.4' }
+    ]
+    const put = (root: string, c: (typeof clusters)[number]) => {
+      mkdirSync(path.join(root, c.dir), { recursive: true })
+      writeFileSync(
+        path.join(root, c.dir, 'cm-calico.yaml'),
+        kubectlConfigMap(
+          `crs-cm-calico-${c.dir}`,
+          [{ key: 'calico.yaml', content: upstream(c.version) }],
+          'fleet'
+        )
+      )
+      writeFileSync(path.join(root, c.dir, 'kustomization.yaml'), 'resources:\n  - cm-calico.yaml\n')
+    }
+    const upgrade = async (root: string) => {
+      const { result } = await run(
+        settingsFor(root, mirror, { components: 'calico', 'calico-version': '3.31.7' }),
+        engineDeps(toolCache).deps
+      )
+      expect(result.findings.filter(f => f.severity === 'error')).toEqual([])
+      return { result, files: snapshot(root) }
+    }
+    const fleet = mkdtempSync(path.join(os.tmpdir(), 'fcu-calico-versions-'))
+    for (const c of clusters) put(fleet, c)
+    const together = await upgrade(fleet)
+    expect(together.result.targets.map(t => [t.path, t.from, t.to])).toEqual(
+      clusters.map(c => [`${c.dir}/cm-calico.yaml`, c.version, '3.31.7'])
+    )
+    for (const c of clusters) {
+      const alone = mkdtempSync(path.join(os.tmpdir(), 'fcu-calico-alone-'))
+      put(alone, c)
+      for (const [file, content] of Object.entries((await upgrade(alone)).files))
+        expect(together.files[file]).toBe(content)
+    }
+  })
+
   it('keeps a pool CIDR, the MTU and a resource limit through v3.26.4 → v3.31.7', async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'fcu-calico-'))
     const edit = (m: string) =>
