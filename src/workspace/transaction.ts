@@ -8,9 +8,9 @@ import {
   readdirSync,
   renameSync,
   rmdirSync,
-  rmSync,
   writeFileSync
 } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { FcuError } from '../errors.js'
 import type { Files, Logger } from '../deps.js'
@@ -39,7 +39,9 @@ const missing = (e: unknown): boolean => (e as { code?: unknown }).code === 'ENO
 /**
  * The real filesystem, through synchronous calls: a write phase makes some ten calls per file, one after the other,
  * and a thread-pool round trip per call costs more than the call itself. Each still answers with a promise, a
- * failure as a rejection, so callers (and tests that wrap these) see the same interface.
+ * failure as a rejection, so callers (and tests that wrap these) see the same interface. Removing is the exception:
+ * removing the last link to a file frees its blocks, milliseconds each on a disk that discards them, and the
+ * removals of a write phase run side by side in the thread pool.
  */
 export const nodeFiles: Files = {
   // `wx`: a staging name is fresh; an existing file there (planted, or a collision) fails instead of being followed.
@@ -55,7 +57,7 @@ export const nodeFiles: Files = {
       throw e
     }
   },
-  remove: async file => rmSync(file, { force: true }),
+  remove: file => rm(file, { force: true }),
   mkdir: async dir => void mkdirSync(dir),
   rmdir: async dir => rmdirSync(dir),
   lstat: async file => {
@@ -201,7 +203,27 @@ export async function applyChanges(
     await discard()
     throw writeError(e, current, 'the working tree was restored')
   }
-  for (const s of staged) if (s.existed) await files.remove(s.backup).catch(() => {})
+  await eachAtOnce(
+    staged.filter(s => s.existed),
+    REMOVALS_AT_ONCE,
+    s => files.remove(s.backup).catch(() => {})
+  )
+}
+
+/** Backups removed side by side: as many as the thread pool runs at once (four by default). */
+const REMOVALS_AT_ONCE = 4
+
+/** `work` on every item, at most `limit` of them under way at once. */
+async function eachAtOnce<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>
+): Promise<void> {
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++])
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
 }
 
 /** The log line for a file `sweepStaleStaging` removed. */
