@@ -12,7 +12,7 @@ import {
 import { loadFast, SharedBlocks, UNSUPPORTED } from '../yaml/fast-load.js'
 import { isObject, type Obj } from '../yaml/values.js'
 import { LONGEST_HASHED } from '../yaml/text-key.js'
-import { fingerprint, TextMemo } from '../yaml/text-memo.js'
+import { fingerprint, ownCopy, TextMemo } from '../yaml/text-memo.js'
 import { contentDigest } from '../plan/stored.js'
 import { inSkippedDirectory, isYamlPath } from '../workspace/paths.js'
 import { groupVersion } from '../kubernetes/api-version.js'
@@ -223,12 +223,15 @@ export function parseStream(
     const own = holdsOwnStream(d.text)
     let entry = own ? undefined : seen.get(d.text)
     if (entry === undefined) {
+      // A value kept for later streams is read from a copy of its text: its strings are slices of the text they
+      // were read from, and a document's text is a slice of its stream's (a ConfigMap's data, a cluster's own).
+      const source = own ? d.text : ownCopy(d.text)
       let value: ParsedValue
-      const fast = loadFast(d.text, memo.blocks)
+      const fast = loadFast(source, memo.blocks)
       if (fast !== UNSUPPORTED) value = fast
       else {
         try {
-          value = parseDocuments(d.text, file, d.startLine - 1)[0]?.value ?? null
+          value = parseDocuments(source, file, d.startLine - 1)[0]?.value ?? null
         } catch (e) {
           if (!(e instanceof FcuError)) throw e
           errors.push(e)
@@ -236,7 +239,7 @@ export function parseStream(
         }
       }
       entry = { value }
-      if (!own) seen.set(d.text, entry)
+      if (!own) seen.set(source, entry)
     }
     documents.push(new ParsedDocument(file, index, d, entry))
   })
@@ -505,7 +508,30 @@ interface FileObjects {
  */
 export class CollectCache {
   readonly memo: ParseMemo = newParseMemo()
-  private readonly files = new Map<string, FileObjects[]>()
+  private files = new Map<string, FileObjects[]>()
+
+  /**
+   * Drops every file version `files` does not hold, before a validation of them: an upgrade's validations hold
+   * each component's files as read or as written, so the versions one validation no longer reads would otherwise
+   * stay (a fleet's ConfigMaps, each a cluster's own) while the next reads their other versions. What is dropped
+   * and asked again later is read again, the same.
+   */
+  keepOnly(files: readonly SourceFile[]): void {
+    const next = new Map<string, FileObjects[]>()
+    for (const f of files) {
+      const known = this.known(f)
+      if (known) next.set(f.path, [known])
+    }
+    this.files = next
+  }
+
+  private known(f: SourceFile): FileObjects | undefined {
+    const digest = contentDigest(f)
+    const versions = this.files.get(f.path) ?? []
+    return digest === undefined
+      ? versions.find(v => v.digest === undefined && v.content === f.content)
+      : versions.find(v => v.digest === digest)
+  }
 
   /** Whether a file has a `projectcalico.org/v3` apiVersion (see `mentionsCalicoApi`), asked once per content. */
   mentionsCalicoApi(f: SourceFile): boolean {
@@ -518,16 +544,10 @@ export class CollectCache {
    * holds anyway.
    */
   file(f: SourceFile): FileObjects {
-    const digest = contentDigest(f)
-    const versions = this.files.get(f.path) ?? []
-    const known =
-      digest === undefined
-        ? versions.find(v => v.digest === undefined && v.content === f.content)
-        : versions.find(v => v.digest === digest)
+    const known = this.known(f)
     if (known) return known
-    const read = readFile(f, this.memo, digest)
-    versions.push(read)
-    this.files.set(f.path, versions)
+    const read = readFile(f, this.memo, contentDigest(f))
+    this.files.set(f.path, [...(this.files.get(f.path) ?? []), read])
     return read
   }
 }
@@ -579,6 +599,7 @@ export function collectObjects(
   const failures: ParseFailure[] = []
   const parsed = new Map<string, YamlDocument[]>()
   const yamlFiles = files.filter(f => isYamlFile(f.path))
+  cache.keepOnly(yamlFiles)
   const read = yamlFiles.map(f => cache.file(f))
   yamlFiles.forEach((f, i) => {
     parsed.set(f.path, read[i].documents)

@@ -6,17 +6,18 @@ import { LONGEST_HASHED } from './text-key.js'
  * full, so a hit costs one comparison of memory and a miss rarely any, where a digest of the text cost several
  * times more (SHA-256 of a JavaScript string encodes it to UTF-8 first). Collision-safe: only an equal text hits.
  *
- * A long text is kept (as the key it was first met with) for as long as its value; texts that share a fingerprint
- * keep only the latest few, so a lookup compares against a bounded number of them.
+ * A text is kept for as long as its value: give `set` a text of its own (`ownCopy`) where it is a slice of a much
+ * larger one (a document of a ConfigMap's data, itself a cluster's own), which the key would keep alive. Long texts
+ * that share a fingerprint keep only the latest few, so a lookup compares against a bounded number of them.
  */
 
 /** Long texts kept per fingerprint. */
 const KEPT_ALIKE = 4
 
 /** Characters fingerprinted in full at each end of a long text: where generated streams put what differs. */
-const ENDS = 2048
+const ENDS = 512
 /** Characters sampled in between. */
-const SAMPLES = 1024
+const SAMPLES = 512
 
 /**
  * A 31-bit fingerprint of a long text: its length, both ends in full and evenly spaced characters between them.
@@ -58,3 +59,9 @@ export class TextMemo<V> {
     }
   }
 }
+
+/**
+ * `text` in a string of its own, not a slice that keeps the text it was cut from alive: a slice of a string V8 has
+ * just flattened into a new one (concatenation, then the slice, which flattens it) holds only that new string.
+ */
+export const ownCopy = (text: string): string => ` ${text}`.slice(1)
