@@ -223,9 +223,10 @@ export function parseStream(
     const own = holdsOwnStream(d.text)
     let entry = own ? undefined : seen.get(d.text)
     if (entry === undefined) {
-      // A value kept for later streams is read from a copy of its text: its strings are slices of the text they
-      // were read from, and a document's text is a slice of its stream's (a ConfigMap's data, a cluster's own).
-      const source = own ? d.text : ownCopy(d.text)
+      // A value kept for later streams is read from a copy of its text when that is a small part of the stream:
+      // its strings are slices of the text they were read from, and a document's text is a slice of its stream's
+      // (a ConfigMap's data, a cluster's own), which would stay alive with it.
+      const source = own || 2 * d.text.length > text.length ? d.text : ownCopy(d.text)
       let value: ParsedValue
       const fast = loadFast(source, memo.blocks)
       if (fast !== UNSUPPORTED) value = fast
@@ -295,9 +296,13 @@ class StreamMemo {
  * only cost a digest of the whole text. (Only what is shared changes: a value is a function of its text.)
  */
 const holdsOwnStream = (text: string): boolean =>
-  text.length > LONGEST_HASHED && CONFIGMAP_KIND.test(text.slice(0, 2048))
+  text.length > LONGEST_HASHED &&
+  (CONFIGMAP_KIND.test(text.slice(0, 2048)) || CONFIGMAP_KIND.test(text.slice(-2048)))
 
-/** `kind: ConfigMap` on a line of its own near the top: where every tool writes it. */
+/**
+ * `kind: ConfigMap` on a line of its own near the top, where most tools write it, or near the end, where `kubectl`
+ * (which sorts keys: `apiVersion`, `data`, `kind`, `metadata`) does.
+ */
 const CONFIGMAP_KIND = /^kind: ConfigMap[ \t]*\r?$/m
 
 /** The CustomResourceDefinitions of an upstream manifest stream (`flux install --export`, Calico's calico.yaml). */
