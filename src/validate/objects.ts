@@ -538,10 +538,19 @@ export class CollectCache {
       : versions.find(v => v.digest === digest)
   }
 
+  /** Whether a stored content mentions the Calico API, by digest: kept when its file version is dropped. */
+  private readonly calicoApi = new Map<string, boolean>()
+
   /** Whether a file has a `projectcalico.org/v3` apiVersion (see `mentionsCalicoApi`), asked once per content. */
   mentionsCalicoApi(f: SourceFile): boolean {
-    const read = this.file(f)
-    return (read.calicoApi ??= mentionsCalicoApi(f.content))
+    const digest = contentDigest(f)
+    if (digest === undefined) {
+      const read = this.file(f)
+      return (read.calicoApi ??= mentionsCalicoApi(f.content))
+    }
+    let known = this.calicoApi.get(digest)
+    if (known === undefined) this.calicoApi.set(digest, (known = mentionsCalicoApi(f.content)))
+    return known
   }
 
   /**
