@@ -148,7 +148,9 @@ function blockData(text: string, startLine: number): { value: string; lineOffset
   if (tree.docs.length !== 1 || tree.docs[0].errors.length > 0 || !isMap(root)) return undefined
   // Keys the loader might read otherwise (merges, numbers it orders first, tags): such documents are parsed whole.
   const plainKey = (key: unknown): string | undefined =>
-    isScalar(key) && !key.tag && typeof key.value === 'string' && !ODD_KEY.test(key.value) ? key.value : undefined
+    isScalar(key) && !key.tag && typeof key.value === 'string' && !ODD_KEY.test(key.value)
+      ? key.value
+      : undefined
   const plain = (node: unknown): string | undefined =>
     isScalar(node) && !node.tag && typeof node.value === 'string' ? node.value : undefined
   const fields = new Map<string, unknown>()

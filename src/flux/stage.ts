@@ -7,13 +7,13 @@ import type { WorkingTree } from '../plan/tree.js'
 import type { ConfigMapOutcome, TargetOutcome } from '../result.js'
 import type { DiscoveredTarget } from '../targets/discover.js'
 import type { ExpectedVersion } from '../validate/validator.js'
-import { joinDocuments, splitDocumentChunks } from '../yaml/documents.js'
+import { joinDocuments } from '../yaml/documents.js'
 import { readConfigMaps, type ConfigMapSource, type DataEntry } from '../crs/configmap.js'
-import { readFluxBundle, type FluxBundle } from '../crs/flux-bundle.js'
+import { FluxDataReader } from '../crs/flux-bundle.js'
 import { followReferences, type ConfigMapRename, type Renamed } from '../crs/references.js'
 import { upgradeConfigMap } from '../crs/upgrade-configmap.js'
 import { minorOf } from './cli.js'
-import { FLUX_GENERATED, parseFluxHeader } from './header.js'
+import { parseFluxHeader } from './header.js'
 import { migrateFluxObjects, type MigratedObject } from './migrate.js'
 import { upgradeFluxComponents, type FluxComponentsFile } from './upgrade.js'
 import { isYamlFile } from '../validate/objects.js'
@@ -32,10 +32,11 @@ interface Install {
   version: string
   /** The text handed to the upgrade: the file, or the data's install documents (with a header where it had none). */
   content: string
+  /** SHA-256 (hex) of `content` as UTF-8, when known without digesting it again. */
+  digest?: string
   inData?: {
     document: number
     entry: DataEntry
-    bundle: FluxBundle
     /** Lines put in front of the data's install (a header for an install that had none). */
     addedLines: number
     /** Line of the data where the install starts, and where the other documents start. */
@@ -107,6 +108,7 @@ export const fluxStage: Stage = {
       movable.map<FluxComponentsFile>(i => ({
         file: i.target.path,
         content: i.content,
+        ...(i.digest !== undefined ? { digest: i.digest } : {}),
         install: i.target.install
       })),
       to,
@@ -283,11 +285,18 @@ function findInstalls(
   read: Map<string, ConfigMapSource[]>
 ): Install[] {
   const out: Install[] = []
+  const reader = new FluxDataReader()
   for (const target of targets) {
     const text = tree.get(target.path)
     if (text === undefined) continue
     if (target.type === 'flux-components') {
-      out.push({ target, version: parseFluxHeader(text, target.path).version, content: text })
+      const digest = tree.stored(target.path)?.digest
+      out.push({
+        target,
+        version: parseFluxHeader(text, target.path).version,
+        content: text,
+        ...(digest !== undefined ? { digest } : {})
+      })
       continue
     }
     if (target.type !== 'flux-configmap') continue
@@ -296,26 +305,19 @@ function findInstalls(
     for (const cm of configMaps) {
       for (const entry of cm.data) {
         if (!FLUX_DATA.test(entry.value)) continue
-        const bundle = readFluxBundle(entry.value, target.path)
-        const chunks = splitDocumentChunks(entry.value)
-        const lineAt = (index: number) =>
-          chunks.slice(0, index).reduce((n, c) => n + (c.raw.match(/\n/g)?.length ?? 0), 1)
-        const install = joinDocuments(bundle.install.map(d => d.raw))
-        const header = bundle.header
-          ? ''
-          : `---\n${FLUX_GENERATED}\n# Flux Version: v${bundle.version}\n# Components: ${bundle.options.components.join(',')}\n`
+        const data = reader.read(entry.value, target.path)
         out.push({
           target,
-          version: bundle.version,
-          content: header + install,
+          version: data.version,
+          content: data.content,
+          digest: data.digest,
           inData: {
             document: cm.document,
             entry,
-            bundle,
-            addedLines: header === '' ? 0 : 4,
-            installLine: lineAt(bundle.install[0].index),
-            othersLine: bundle.others.length > 0 ? lineAt(bundle.others[0].index) : 1,
-            others: joinDocuments(bundle.others.map(d => d.raw))
+            addedLines: data.addedLines,
+            installLine: data.installLine,
+            othersLine: data.othersLine,
+            others: data.others
           }
         })
       }

@@ -317,7 +317,8 @@ describe('Flux objects in ConfigMap data', () => {
     ].join('\n')
   // Documents of an install that are no Flux objects, as many as make the data `size` characters.
   const filler = (size: number) => {
-    const one = 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n  labels:\n    app.kubernetes.io/part-of: flux\n'
+    const one =
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n  labels:\n    app.kubernetes.io/part-of: flux\n'
     return Array.from({ length: Math.ceil(size / one.length) }, () => one)
   }
   const configMap = (size: number, folded = false) => {
@@ -331,7 +332,12 @@ describe('Flux objects in ConfigMap data', () => {
       '  flux.yaml: |',
       ...data.map(l => (l === '' ? '' : `    ${l}`)),
       `  extra.yaml: ${folded ? JSON.stringify(sync('c').trimEnd()) : '|'}`,
-      ...(folded ? [] : sync('c').trimEnd().split('\n').map(l => `    ${l}`)),
+      ...(folded
+        ? []
+        : sync('c')
+            .trimEnd()
+            .split('\n')
+            .map(l => `    ${l}`)),
       '  plain: not a manifest',
       ''
     ].join('\n')
