@@ -386,6 +386,12 @@ function applyEdits(text: string, edits: Edit[]): string {
 // Rendering needs the nodes again (indentation, comments, where maps end): kept from reading, re-read otherwise.
 const parsed = new WeakMap<ConfigMapSource, { c: Context; root: YAMLMap }>()
 
+/** A ConfigMap's node tree (positions in its file's text), as reading it built it. */
+export function configMapNode(cm: ConfigMapSource): { root: YAMLMap; lines: LinePositions } {
+  const { c, root } = reparse(cm)
+  return { root, lines: c.lines }
+}
+
 function reparse(cm: ConfigMapSource): { c: Context; root: YAMLMap } {
   const known = parsed.get(cm)
   if (known) return known

@@ -3,7 +3,8 @@ import { FcuError } from '../errors.js'
 import { embeddedOffset, parseDocuments, splitDocumentTexts, type YamlDocument } from '../yaml/documents.js'
 import { isObject } from '../yaml/values.js'
 import { groupVersion } from '../kubernetes/api-version.js'
-import { parseStream, type ParsedStream } from '../crs/stream.js'
+import { parseStream, type LinePositions, type ParsedStream } from '../crs/stream.js'
+import { configMapNode, type ConfigMapSource } from '../crs/configmap.js'
 
 /** API groups whose CRDs a Flux install brings. */
 export const isFluxGroup = (group: string): boolean =>
@@ -74,13 +75,26 @@ function objectOf(doc: YamlDocument, fallbackLine?: number): FluxObject | undefi
  * its text holds none: only the others are parsed. A fleet's Flux ConfigMaps hold a megabyte of install each, of
  * which only the sync documents at its end are Flux objects, and their envelope is read without the data.
  */
-export function findFluxObjects(file: string, content: string): FluxObject[] {
+export function findFluxObjects(
+  file: string,
+  content: string,
+  read?: readonly ConfigMapSource[]
+): FluxObject[] {
   if (!content.includes(FLUX_MARK)) return []
   const out: FluxObject[] = []
+  // The caller's reading of these ConfigMaps serves, when it is of this text.
+  const configMaps = read?.filter(cm => cm.text === content) ?? []
   for (const piece of splitDocumentTexts(content)) {
     if (!piece.text.includes(FLUX_MARK)) continue
     const lineOffset = piece.startLine - 1
-    const envelope = piece.text.length >= ENVELOPE_MIN ? blockData(piece.text, piece.startLine) : undefined
+    const end = piece.offset + piece.text.length
+    const known = configMaps.find(cm => cm.name.span.start >= piece.offset && cm.name.span.start < end)
+    const envelope =
+      piece.text.length < ENVELOPE_MIN
+        ? undefined
+        : known
+          ? readData(configMapNode(known))
+          : blockData(piece.text, piece.startLine)
     if (envelope) {
       for (const entry of envelope) embeddedObjects(file, entry.value, entry.lineOffset, true, out)
       continue
@@ -146,6 +160,14 @@ function blockData(text: string, startLine: number): { value: string; lineOffset
   const tree = parseStream(text)
   const root = tree.docs[0]?.contents
   if (tree.docs.length !== 1 || tree.docs[0].errors.length > 0 || !isMap(root)) return undefined
+  return readData({ root, lines: tree.lines }, startLine - 1)
+}
+
+/** `blockData` of a document's node tree; `lineOffset` turns its lines into file lines. */
+function readData(
+  { root, lines }: { root: YAMLMap; lines: LinePositions },
+  lineOffset = 0
+): { value: string; lineOffset: number }[] | undefined {
   // Keys the loader might read otherwise (merges, numbers it orders first, tags): such documents are parsed whole.
   const plainKey = (key: unknown): string | undefined =>
     isScalar(key) && !key.tag && typeof key.value === 'string' && !ODD_KEY.test(key.value)
@@ -172,7 +194,7 @@ function blockData(text: string, startLine: number): { value: string; lineOffset
     if (typeof node.value !== 'string' || !node.value.includes(FLUX_MARK)) continue
     if (node.type !== 'BLOCK_LITERAL') return undefined
     // As `blockOffset` gives it: the file line of the block's header.
-    out.push({ value: node.value, lineOffset: startLine + tree.lines.linePos(node.range[0]).line - 1 })
+    out.push({ value: node.value, lineOffset: lineOffset + lines.linePos(node.range[0]).line })
   }
   return out
 }

@@ -159,6 +159,7 @@ export const fluxStage: Stage = {
           crds: up.crds,
           exclude: new Set(installs.filter(i => !i.inData).map(i => i.target.path)),
           tempDir: ctx.deps.tempDir,
+          read: file => read.get(file),
           log: ctx.deps.log
         }
       )

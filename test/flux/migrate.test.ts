@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { readConfigMaps } from '../../src/crs/configmap.js'
 import { findFluxObjects, servedApis, unservedObjects } from '../../src/flux/apis.js'
 import { migrateFluxObjects } from '../../src/flux/migrate.js'
 import { upgradeFluxComponents } from '../../src/flux/upgrade.js'
@@ -357,6 +358,20 @@ describe('Flux objects in ConfigMap data', () => {
       ['own', 'a', 'b', 'c'].map((n, i) => [n, apiVersionLines(text)[i]])
     )
     expect(found.every(o => o.file === 'cm.yaml' && o.kind === 'GitRepository')).toBe(true)
+  })
+
+  it("are found from the caller's reading of the ConfigMaps when it is of this text, the same as without it", () => {
+    const own = 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: own}\n---\n'
+    const text = own + configMap(300_000)
+    const expected = ['own', 'a', 'b', 'c'].map((n, i) => [n, apiVersionLines(text)[i]])
+    expect(
+      findFluxObjects('cm.yaml', text, readConfigMaps(text, 'cm.yaml')).map(o => [o.name, o.line])
+    ).toEqual(expected)
+    // A reading of another text (the file before an edit) is not used: its lines are not this text's.
+    const before = own + configMap(300_000).replace('data:\n', 'data:\n  first: one\n  second: two\n')
+    expect(
+      findFluxObjects('cm.yaml', text, readConfigMaps(before, 'cm.yaml')).map(o => [o.name, o.line])
+    ).toEqual(expected)
   })
 
   it('are found in a value that is no literal block, at the line of its key', () => {
