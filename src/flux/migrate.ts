@@ -6,7 +6,6 @@ import { findFluxObjects, servedApis, unservedObjects, type FluxObject } from '.
 import { minorOf, supportsFileMigration, type FluxCli } from './cli.js'
 import { isFluxComponentsFile } from './header.js'
 import { pushAll } from '../arrays.js'
-import type { ConfigMapSource } from '../crs/configmap.js'
 
 /** An object whose apiVersion the migration rewrote; `line` is its `apiVersion` line, the same before and after. */
 export interface MigratedObject {
@@ -36,8 +35,8 @@ export interface MigrationOptions {
   exclude?: ReadonlySet<string>
   /** Where the scratch copy goes (the run's temp directory); the system temp directory otherwise. */
   tempDir?: string
-  /** The caller's reading of a file's ConfigMaps, when it has one (used when it is of the same text). */
-  read?: (file: string) => readonly ConfigMapSource[] | undefined
+  /** The Flux objects of a file with this content, when the caller has found them already. */
+  objects?: (file: string, content: string) => readonly FluxObject[] | undefined
   log: Logger
 }
 
@@ -55,7 +54,10 @@ export async function migrateFluxObjects(
   const stale = new Map<string, { content: string; objects: FluxObject[] }>()
   for (const f of files) {
     if (o.exclude?.has(f.path) || isFluxComponentsFile(f.content)) continue
-    const objects = unservedObjects(findFluxObjects(f.path, f.content, o.read?.(f.path)), served)
+    const objects = unservedObjects(
+      o.objects?.(f.path, f.content) ?? findFluxObjects(f.path, f.content),
+      served
+    )
     if (objects.length > 0) stale.set(f.path, { content: f.content, objects })
   }
   const unmigrated = [...stale.values()].flatMap(s => s.objects)

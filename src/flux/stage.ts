@@ -8,7 +8,8 @@ import type { ConfigMapOutcome, TargetOutcome } from '../result.js'
 import type { DiscoveredTarget } from '../targets/discover.js'
 import type { ExpectedVersion } from '../validate/validator.js'
 import { joinDocuments } from '../yaml/documents.js'
-import { readConfigMaps, type ConfigMapSource, type DataEntry } from '../crs/configmap.js'
+import { readConfigMaps, releaseValues, type ConfigMapSource, type DataEntry } from '../crs/configmap.js'
+import { findFluxObjects, type FluxObject } from './apis.js'
 import { FluxDataReader } from '../crs/flux-bundle.js'
 import { followReferences, type ConfigMapRename, type Renamed } from '../crs/references.js'
 import { upgradeConfigMap } from '../crs/upgrade-configmap.js'
@@ -54,7 +55,8 @@ export const fluxStage: Stage = {
   async run(ctx) {
     // Each ConfigMap file is parsed once here, and that reading serves every later step of the stage.
     const read = new Map<string, ConfigMapSource[]>()
-    const installs = findInstalls(ctx.tree, ctx.targets, read)
+    const found = findInstalls(ctx.tree, ctx.targets, read)
+    const installs = found.installs
     if (installs.length === 0) {
       // Nothing to upgrade: no release list is fetched for it.
       return {
@@ -138,7 +140,9 @@ export const fluxStage: Stage = {
     // API versions are removed at minor releases: only a minor crossing can strand the repository's own objects.
     const inData = movable.filter(i => i.inData)
     const migratedData = new Map<Install, string>()
-    const companions = findCompanions(ctx.tree, inData, read)
+    // The companions of the ConfigMap documents whose installs move.
+    const moved = new Set(inData.map(i => `${i.target.path}\u0000${i.inData!.document}`))
+    const companions = found.companions.filter(c => moved.has(`${c.target.path}\u0000${c.document}`))
     const migratedCompanions = new Map<Companion, string>()
     if (movable.some(i => minorOf(i.version) !== minorOf(to))) {
       const regenerated = ctx.tree.with(outcome.changes)
@@ -159,7 +163,16 @@ export const fluxStage: Stage = {
           crds: up.crds,
           exclude: new Set(installs.filter(i => !i.inData).map(i => i.target.path)),
           tempDir: ctx.deps.tempDir,
-          read: file => read.get(file),
+          // Found while the values were read, for a file still as it was then.
+          objects: (file, content) => {
+            const known = found.objects.get(file)
+            if (!known) return undefined
+            const same =
+              known.digest !== undefined
+                ? regenerated.stored(file)?.digest === known.digest
+                : known.content === content
+            return same ? known.objects : undefined
+          },
           log: ctx.deps.log
         }
       )
@@ -257,35 +270,27 @@ interface Companion {
   entry: DataEntry
 }
 
-function findCompanions(
-  tree: WorkingTree,
-  installs: readonly Install[],
-  read: ReadonlyMap<string, ConfigMapSource[]>
-): Companion[] {
-  const out: Companion[] = []
-  const byFile = new Map<string, Install[]>()
-  for (const i of installs) byFile.set(i.target.path, [...(byFile.get(i.target.path) ?? []), i])
-  for (const [file, ofFile] of byFile) {
-    const target = ofFile[0].target
-    for (const cm of read.get(file) ?? readConfigMaps(tree.get(file)!, file)) {
-      if (!ofFile.some(i => i.inData!.document === cm.document)) continue
-      for (const entry of cm.data)
-        if (!FLUX_DATA.test(entry.value)) out.push({ target, document: cm.document, entry })
-    }
-  }
-  return out
+/** What reading the targets found: the installs, and what the Flux ConfigMaps' values were read for. */
+interface Found {
+  installs: Install[]
+  /** The other data keys of every ConfigMap document that holds an install. */
+  companions: Companion[]
+  /** The Flux objects of each Flux ConfigMap file, with the digest (or, unstored, the text) they were found in. */
+  objects: Map<string, { digest?: string; content?: string; objects: FluxObject[] }>
 }
 
 /**
  * gotk-components.yaml targets and every data key of a Flux ConfigMap that holds a Flux install; the ConfigMaps
- * read go into `read` by file.
+ * read go into `read` by file, without their install values (each a megabyte, for every cluster of a fleet): what
+ * the stage needs of those is worked out here, file by file.
  */
 function findInstalls(
   tree: WorkingTree,
   targets: readonly DiscoveredTarget[],
   read: Map<string, ConfigMapSource[]>
-): Install[] {
-  const out: Install[] = []
+): Found {
+  const found: Found = { installs: [], companions: [], objects: new Map() }
+  const out = found.installs
   const reader = new FluxDataReader()
   for (const target of targets) {
     const text = tree.get(target.path)
@@ -303,9 +308,14 @@ function findInstalls(
     if (target.type !== 'flux-configmap') continue
     const configMaps = readConfigMaps(text, target.path)
     read.set(target.path, configMaps)
+    const digest = tree.stored(target.path)?.digest
+    found.objects.set(target.path, {
+      ...(digest !== undefined ? { digest } : { content: text }),
+      objects: findFluxObjects(target.path, text, configMaps)
+    })
     for (const cm of configMaps) {
-      for (const entry of cm.data) {
-        if (!FLUX_DATA.test(entry.value)) continue
+      const installs = cm.data.filter(entry => FLUX_DATA.test(entry.value))
+      for (const entry of installs) {
         const data = reader.read(entry.value, target.path)
         out.push({
           target,
@@ -322,9 +332,13 @@ function findInstalls(
           }
         })
       }
+      if (installs.length === 0) continue
+      for (const entry of cm.data)
+        if (!installs.includes(entry)) found.companions.push({ target, document: cm.document, entry })
+      releaseValues(cm, installs)
     }
   }
-  return out
+  return found
 }
 
 /** A line of the text handed to the upgrade, as a line of the ConfigMap file. */
