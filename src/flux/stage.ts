@@ -252,7 +252,11 @@ export const fluxStage: Stage = {
         pushAll(renames.configMaps, upgraded.configMaps)
         outcome.configMaps.push(upgraded.outcome)
       }
-      if (change && text !== ctx.tree.get(file)) outcome.changes.push({ ...change, content: text })
+      // Each ConfigMap's new text is its own (a megabyte per cluster): handed to the store, not held by the stage.
+      if (change && text !== ctx.tree.get(file)) {
+        const kept = { ...change, content: text }
+        outcome.changes.push(ctx.keep ? ctx.keep(kept) : kept)
+      }
     }
     const unique = { files: dedupe(renames.files), configMaps: dedupe(renames.configMaps) }
     const skip = new Set([...byFile.keys(), ...unique.files.map(f => f.to)])
