@@ -8,7 +8,7 @@ import {
   type Document,
   type Node
 } from 'yaml'
-import { textKey } from '../yaml/text-key.js'
+import { TextMemo } from '../yaml/text-memo.js'
 import { lineIndexOf } from '../yaml/documents.js'
 
 /**
@@ -98,31 +98,29 @@ function stopOf(indent: number): RegExp {
  * holds: past that it starts over, so a long-lived process keeps no more than that.
  */
 class BlockValues {
-  private readonly blocks = new Map<string, { content: Block; byEnding: Map<string, Block> }>()
+  /** By indentation, then by the block's text (compared, not digested: see `TextMemo`). */
+  private blocks = new Map<number, TextMemo<BlockEntry>>()
   private chars = 0
 
   constructor(private readonly maxChars: number) {}
 
-  /** A cut's content: its lines unindented, and how many lines the cut spans. */
-  private of(text: string, cut: Cut): { content: Block; byEnding: Map<string, Block> } {
+  /** A cut's content: its lines unindented, and how many lines the cut spans. Asked once a cut. */
+  of(text: string, cut: Cut): BlockEntry {
     const block = text.slice(cut.start, cut.end)
-    const key = `${cut.indent}:${textKey(block)}`
-    let known = this.blocks.get(key)
+    let known = this.blocks.get(cut.indent)?.get(block)
     if (known === undefined) {
       known = { content: unindent(block, cut.indent), byEnding: new Map() }
-      if (this.chars + block.length > this.maxChars) {
-        this.blocks.clear()
+      // The key keeps the text it was sliced from: held as well as the unindented content.
+      if (this.chars + 2 * block.length > this.maxChars) {
+        this.blocks = new Map()
         this.chars = 0
       }
-      this.blocks.set(key, known)
-      this.chars += block.length
+      let memo = this.blocks.get(cut.indent)
+      if (memo === undefined) this.blocks.set(cut.indent, (memo = new TextMemo()))
+      memo.set(block, known)
+      this.chars += 2 * block.length
     }
     return known
-  }
-
-  /** How many lines a cut spans. */
-  lines(text: string, cut: Cut): number {
-    return this.of(text, cut).content.lines
   }
 
   /**
@@ -130,8 +128,8 @@ class BlockValues {
    * whole value is kept, one string for every ConfigMap with this block (a value joined per ConfigMap would be
    * copied again by the first search through it).
    */
-  get(text: string, cut: Cut, rest: string): Block {
-    const { content, byEnding } = this.of(text, cut)
+  get(entry: BlockEntry, rest: string): Block {
+    const { content, byEnding } = entry
     let value = byEnding.get(rest)
     if (value === undefined) {
       let newlines = 0
@@ -145,6 +143,11 @@ class BlockValues {
     }
     return value
   }
+}
+
+interface BlockEntry {
+  content: Block
+  byEnding: Map<string, Block>
 }
 
 interface Block {
@@ -231,6 +234,7 @@ function parseCut(text: string, cuts: readonly Cut[]): ParsedStream | undefined 
     }
     return offset + shift
   }
+  const entries = new Map(cuts.map(c => [c, blockValues.of(text, c)]))
   const headers = new Map(cuts.map(c => [c.header, c]))
   let restored = 0
   const visit = (node: unknown): void => {
@@ -247,7 +251,7 @@ function parseCut(text: string, cuts: readonly Cut[]): ParsedStream | undefined 
       const cut = headers.get(n.range[0])
       if (!cut) return
       if (n.type !== 'BLOCK_LITERAL' || typeof n.value !== 'string' || !n.value.startsWith('x')) return
-      const value = blockValues.get(text, cut, n.value.slice(1))
+      const value = blockValues.get(entries.get(cut)!, n.value.slice(1))
       n.value = value.text
       lineCounts.set(n, value.lines)
       restored++
@@ -262,7 +266,7 @@ function parseCut(text: string, cuts: readonly Cut[]): ParsedStream | undefined 
     lines: new CutLines(
       text,
       envelopeLines,
-      cuts.map(c => ({ ...c, lines: blockValues.lines(text, c) }))
+      cuts.map(c => ({ ...c, lines: entries.get(c)!.content.lines }))
     )
   }
 }

@@ -104,11 +104,19 @@ export class FileIndex {
   }
 
   /** The kustomization file of a directory; more than one is an error kustomize reports too. */
-  kustomizationIn(dir: string): string[] {
-    return kustomizationFileNames
-      .map(n => joinPath(dir, n))
-      .filter(p => this.files.has(p) && !this.holdsFluxObject(p))
+  kustomizationIn(dir: string): readonly string[] {
+    // Asked many times per directory by one render (builds, includes, components): the files do not change.
+    let known = this.kustomizations.get(dir)
+    if (known === undefined) {
+      known = kustomizationFileNames
+        .map(n => joinPath(dir, n))
+        .filter(p => this.files.has(p) && !this.holdsFluxObject(p))
+      this.kustomizations.set(dir, known)
+    }
+    return known
   }
+
+  private readonly kustomizations = new Map<string, readonly string[]>()
 
   /** A file named kustomization.yaml that holds a Flux `Kustomization` object is a manifest, not kustomize input. */
   private holdsFluxObject(path: string): boolean {

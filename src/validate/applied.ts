@@ -107,13 +107,14 @@ export function notManifestFiles(paths: readonly string[]): (file: string) => bo
  */
 export function manifestParseFailures(
   failures: readonly ParseFailure[],
-  texts: ReadonlyMap<string, string>,
+  /** A file's text, read only for the files that failed. */
+  textOf: (file: string) => string | undefined,
   skip: (file: string) => boolean
 ): ParseFailure[] {
   const hasLine = (text: string, start: string) => text.startsWith(start) || text.includes(`\n${start}`)
   return failures.filter(f => {
     if (skip(f.file)) return false
-    const text = texts.get(f.file) ?? ''
+    const text = textOf(f.file) ?? ''
     return hasLine(text, 'apiVersion:') && hasLine(text, 'kind:')
   })
 }

@@ -11,7 +11,9 @@ import {
 } from '../yaml/documents.js'
 import { loadFast, SharedBlocks, UNSUPPORTED } from '../yaml/fast-load.js'
 import { isObject, type Obj } from '../yaml/values.js'
-import { LONGEST_HASHED, textKey } from '../yaml/text-key.js'
+import { LONGEST_HASHED } from '../yaml/text-key.js'
+import { fingerprint, ownCopy, TextMemo } from '../yaml/text-memo.js'
+import { contentDigest } from '../plan/stored.js'
 import { inSkippedDirectory, isYamlPath } from '../workspace/paths.js'
 import { groupVersion } from '../kubernetes/api-version.js'
 import { isParsedList, type ParsedObject, type ParsedValue } from '../yaml/readonly.js'
@@ -80,13 +82,24 @@ export interface CollectedObjects {
   streams: ManifestStream[]
 }
 
-/** One YAML stream as a whole: a file, or a ConfigMap data value. Header checks need the raw text. */
+/**
+ * One YAML stream as a whole: a file, or a ConfigMap data value. Header checks need the raw text: a file's is read
+ * from its source when asked, so that what a run keeps of a file it read is not its whole text.
+ */
 export interface ManifestStream {
   file: string
   bundle: string
-  text: string
+  readonly text: string
   container?: DataStream
 }
+
+const fileStream = (f: SourceFile): ManifestStream => ({
+  file: f.path,
+  bundle: f.path,
+  get text() {
+    return f.content
+  }
+})
 
 const KUSTOMIZATION_FILES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization'])
 /**
@@ -195,37 +208,44 @@ export function nonResourceFiles(
 export function parseStream(
   text: string,
   file: string,
-  memo: ParseMemo = newParseMemo()
+  memo: ParseMemo = newParseMemo(),
+  digest?: string
 ): { documents: YamlDocument[]; errors: FcuError[] } {
   const documents: YamlDocument[] = []
   const errors: FcuError[] = []
   const seen = memo.documents
-  const known = memo.streams.get(text)
+  const known = memo.streams.get(text, digest)
   if (known) {
     for (const d of known) documents.push(d.inFile(file))
     return { documents, errors }
   }
   splitDocumentTexts(text).forEach((d, index) => {
-    const key = holdsOwnStream(d.text) ? undefined : textKey(d.text)
-    let value = key === undefined ? undefined : seen.get(key)
-    if (value === undefined) {
-      const fast = loadFast(d.text, memo.blocks)
+    const own = holdsOwnStream(d.text)
+    let entry = own ? undefined : seen.get(d.text)
+    if (entry === undefined) {
+      // A value kept for later streams is read from a copy of its text when that is a small part of the stream:
+      // its strings are slices of the text they were read from, and a document's text is a slice of its stream's
+      // (a ConfigMap's data, a cluster's own), which would stay alive with it.
+      const source = own || 2 * d.text.length > text.length ? d.text : ownCopy(d.text)
+      let value: ParsedValue
+      const fast = loadFast(source, memo.blocks)
       if (fast !== UNSUPPORTED) value = fast
       else {
         try {
-          value = parseDocuments(d.text, file, d.startLine - 1)[0]?.value ?? null
+          value = parseDocuments(source, file, d.startLine - 1)[0]?.value ?? null
         } catch (e) {
           if (!(e instanceof FcuError)) throw e
           errors.push(e)
           return
         }
       }
-      if (key !== undefined) seen.set(key, value)
+      entry = { value }
+      if (!own) seen.set(source, entry)
     }
-    documents.push(new ParsedDocument(file, index, d, value, key))
+    documents.push(new ParsedDocument(file, index, d, entry))
   })
   // A stream with errors is read again: their messages name the file.
-  if (errors.length === 0) memo.streams.put(text, documents as ParsedDocument[])
+  if (errors.length === 0) memo.streams.put(text, documents as ParsedDocument[], digest)
   return { documents, errors }
 }
 
@@ -233,18 +253,29 @@ export function parseStream(
 const STREAMS_KEPT = 8
 
 /**
- * The last few long streams read, by their whole text: a fleet holds the same install in every cluster (each
- * cluster's `gotk-components.yaml`, the Calico manifest in each ConfigMap), read one after the other. Comparing a
- * text with a few kept ones costs far less than a digest of each of its documents (texts of another length are
- * not compared at all, and ConfigMaps of other clusters differ in their name, at the top); a short stream is
- * cheap to split and look up document by document anyway.
+ * The last few long streams read: a fleet holds the same install in every cluster (each cluster's
+ * `gotk-components.yaml`, the Calico manifest in each ConfigMap), read one after the other. A stored file is known
+ * by the store's digest of it, given along; any other text is compared with the kept ones of its length and
+ * fingerprint (texts that differ, a ConfigMap of another cluster, are then rarely compared at all). A short stream
+ * is cheap to split and look up document by document anyway.
  */
 class StreamMemo {
-  private readonly kept: { text: string; documents: ParsedDocument[] }[] = []
+  private readonly kept: {
+    digest?: string
+    fingerprint: number
+    text: string
+    documents: ParsedDocument[]
+  }[] = []
 
-  get(text: string): ParsedDocument[] | undefined {
+  get(text: string, digest?: string): ParsedDocument[] | undefined {
     if (text.length <= LONGEST_HASHED) return undefined
-    const i = this.kept.findIndex(k => k.text.length === text.length && k.text === text)
+    let print: number | undefined
+    const i = this.kept.findIndex(k => {
+      if (digest !== undefined && k.digest !== undefined) return k.digest === digest
+      if (k.text.length !== text.length) return false
+      print ??= fingerprint(text)
+      return k.fingerprint === print && k.text === text
+    })
     if (i < 0) return undefined
     // Kept while it is met again: the ConfigMaps between two clusters' copies of it must not push it out.
     const [hit] = this.kept.splice(i, 1)
@@ -252,10 +283,10 @@ class StreamMemo {
     return hit.documents
   }
 
-  put(text: string, documents: ParsedDocument[]): void {
+  put(text: string, documents: ParsedDocument[], digest?: string): void {
     if (text.length <= LONGEST_HASHED) return
     if (this.kept.length >= STREAMS_KEPT) this.kept.shift()
-    this.kept.push({ text, documents })
+    this.kept.push({ digest, fingerprint: fingerprint(text), text, documents })
   }
 }
 
@@ -265,9 +296,13 @@ class StreamMemo {
  * only cost a digest of the whole text. (Only what is shared changes: a value is a function of its text.)
  */
 const holdsOwnStream = (text: string): boolean =>
-  text.length > LONGEST_HASHED && CONFIGMAP_KIND.test(text.slice(0, 2048))
+  text.length > LONGEST_HASHED &&
+  (CONFIGMAP_KIND.test(text.slice(0, 2048)) || CONFIGMAP_KIND.test(text.slice(-2048)))
 
-/** `kind: ConfigMap` on a line of its own near the top: where every tool writes it. */
+/**
+ * `kind: ConfigMap` on a line of its own near the top, where most tools write it, or near the end, where `kubectl`
+ * (which sorts keys: `apiVersion`, `data`, `kind`, `metadata`) does.
+ */
 const CONFIGMAP_KIND = /^kind: ConfigMap[ \t]*\r?$/m
 
 /** The CustomResourceDefinitions of an upstream manifest stream (`flux install --export`, Calico's calico.yaml). */
@@ -275,6 +310,13 @@ export function crdDocuments(text: string, source: string): ParsedValue[] {
   return parseStream(text, source)
     .documents.map(d => d.value)
     .filter(v => isObject(v) && v.kind === 'CustomResourceDefinition')
+}
+
+/** What a document's text reads as: the same for every document of that text. */
+interface DocumentValues {
+  value: ParsedValue
+  /** As the API server decodes it (see `yaml11Value`), worked out when first asked. */
+  yaml11?: ParsedValue
 }
 
 /** A document of a stream; its line is worked out only when something is reported in it. */
@@ -285,20 +327,18 @@ class ParsedDocument implements YamlDocument {
     readonly file: string,
     readonly index: number,
     private readonly piece: DocumentText,
-    readonly value: ParsedValue,
-    private textKey?: string
+    readonly values: DocumentValues
   ) {
     this.text = piece.text
   }
 
-  /** The same document of the same text in another file. */
-  inFile(file: string): ParsedDocument {
-    return new ParsedDocument(file, this.index, this.piece, this.value, this.textKey)
+  get value(): ParsedValue {
+    return this.values.value
   }
 
-  /** `textKey` of the text: a long text's digest, worked out once. */
-  get key(): string {
-    return (this.textKey ??= textKey(this.text))
+  /** The same document of the same text in another file. */
+  inFile(file: string): ParsedDocument {
+    return new ParsedDocument(file, this.index, this.piece, this.values)
   }
 
   get startLine(): number {
@@ -308,13 +348,13 @@ class ParsedDocument implements YamlDocument {
 
 /** What one run has parsed: document values by text, the last streams, and nested blocks (see `SharedBlocks`). */
 export interface ParseMemo {
-  documents: Map<string, ParsedValue>
+  documents: TextMemo<DocumentValues>
   streams: StreamMemo
   blocks: SharedBlocks
 }
 
 export const newParseMemo = (): ParseMemo => ({
-  documents: new Map(),
+  documents: new TextMemo(),
   streams: new StreamMemo(),
   blocks: new SharedBlocks()
 })
@@ -452,7 +492,9 @@ function manifestValues(cm: ManifestObject): { key: string; text: string }[] {
 
 /** What `collectObjects` reads from one file, as a resource file (its objects and streams) and as any YAML file. */
 interface FileObjects {
-  content: string
+  /** The store's digest of the content read, or, for a content not in a store, the content itself. */
+  digest?: string
+  content?: string
   documents: YamlDocument[]
   /** Parse failures of the file itself. */
   failures: ParseFailure[]
@@ -471,32 +513,66 @@ interface FileObjects {
  */
 export class CollectCache {
   readonly memo: ParseMemo = newParseMemo()
-  readonly yaml11 = new Map<string, ParsedValue>()
-  private readonly files = new Map<string, FileObjects[]>()
+  private files = new Map<string, FileObjects[]>()
+
+  /**
+   * Drops every file version `files` does not hold, before a validation of them: an upgrade's validations hold
+   * each component's files as read or as written, so the versions one validation no longer reads would otherwise
+   * stay (a fleet's ConfigMaps, each a cluster's own) while the next reads their other versions. What is dropped
+   * and asked again later is read again, the same.
+   */
+  keepOnly(files: readonly SourceFile[]): void {
+    const next = new Map<string, FileObjects[]>()
+    for (const f of files) {
+      const known = this.known(f)
+      if (known) next.set(f.path, [known])
+    }
+    this.files = next
+  }
+
+  private known(f: SourceFile): FileObjects | undefined {
+    const digest = contentDigest(f)
+    const versions = this.files.get(f.path) ?? []
+    return digest === undefined
+      ? versions.find(v => v.digest === undefined && v.content === f.content)
+      : versions.find(v => v.digest === digest)
+  }
+
+  /** Whether a stored content mentions the Calico API, by digest: kept when its file version is dropped. */
+  private readonly calicoApi = new Map<string, boolean>()
 
   /** Whether a file has a `projectcalico.org/v3` apiVersion (see `mentionsCalicoApi`), asked once per content. */
   mentionsCalicoApi(f: SourceFile): boolean {
-    const read = this.file(f)
-    return (read.calicoApi ??= mentionsCalicoApi(read.content))
+    const digest = contentDigest(f)
+    if (digest === undefined) {
+      const read = this.file(f)
+      return (read.calicoApi ??= mentionsCalicoApi(f.content))
+    }
+    let known = this.calicoApi.get(digest)
+    if (known === undefined) this.calicoApi.set(digest, (known = mentionsCalicoApi(f.content)))
+    return known
   }
 
+  /**
+   * A stored content is known by the store's digest, without reading it; any other by its text, which the caller
+   * holds anyway.
+   */
   file(f: SourceFile): FileObjects {
-    const versions = this.files.get(f.path) ?? []
-    const known = versions.find(v => v.content === f.content)
+    const known = this.known(f)
     if (known) return known
-    const read = readFile(f, this.memo, this.yaml11)
-    versions.push(read)
-    this.files.set(f.path, versions)
+    const read = readFile(f, this.memo, contentDigest(f))
+    this.files.set(f.path, [...(this.files.get(f.path) ?? []), read])
     return read
   }
 }
 
-function readFile(f: SourceFile, memo: ParseMemo, yaml11: Map<string, ParsedValue>): FileObjects {
-  const { documents, errors } = parseStream(f.content, f.path, memo)
+function readFile(f: SourceFile, memo: ParseMemo, digest: string | undefined): FileObjects {
+  const content = f.content
+  const { documents, errors } = parseStream(content, f.path, memo, digest)
   const failures = errors.map(e => failureOf(e, f.path, line => line))
   const innerFailures: ParseFailure[] = []
   const objects: ManifestObject[] = []
-  const streams: ManifestStream[] = [{ file: f.path, bundle: f.path, text: f.content }]
+  const streams: ManifestStream[] = [fileStream(f)]
   for (const doc of documents) {
     for (const obj of objectsOf(doc, f.path, f.path)) {
       if (groupVersion(obj.value.apiVersion).group === KUSTOMIZE_GROUP) continue
@@ -512,19 +588,18 @@ function readFile(f: SourceFile, memo: ParseMemo, yaml11: Map<string, ParsedValu
           innerFailures.push(failureOf(e, f.path, line => streamLine(container, line)))
         // The ClusterResourceSet controller decodes these with sigs.k8s.io/yaml: YAML 1.1 booleans.
         for (const d of inner.documents)
-          pushAll(objects, objectsOf(d, f.path, bundle, container, yaml11Value(d, yaml11)))
+          pushAll(objects, objectsOf(d, f.path, bundle, container, yaml11Value(d)))
       }
     }
   }
-  return { content: f.content, documents, failures, innerFailures, objects, streams }
+  const read = { documents, failures, innerFailures, objects, streams }
+  return digest === undefined ? { ...read, content } : { ...read, digest }
 }
 
-/** `apiServerValue` by the key the document was read with: a long text is not digested a second time. */
-function yaml11Value(d: YamlDocument, memo: Map<string, ParsedValue>): ParsedValue {
-  const key = d instanceof ParsedDocument ? d.key : textKey(d.text)
-  let value = memo.get(key)
-  if (value === undefined) memo.set(key, (value = apiServerValue(d.text, d.value)))
-  return value
+/** `apiServerValue` once per distinct document text, kept with what the text read as. */
+function yaml11Value(d: YamlDocument): ParsedValue {
+  if (!(d instanceof ParsedDocument)) return apiServerValue(d.text, d.value)
+  return (d.values.yaml11 ??= apiServerValue(d.text, d.value))
 }
 
 /**
@@ -538,6 +613,7 @@ export function collectObjects(
   const failures: ParseFailure[] = []
   const parsed = new Map<string, YamlDocument[]>()
   const yamlFiles = files.filter(f => isYamlFile(f.path))
+  cache.keepOnly(yamlFiles)
   const read = yamlFiles.map(f => cache.file(f))
   yamlFiles.forEach((f, i) => {
     parsed.set(f.path, read[i].documents)

@@ -255,7 +255,8 @@ export function validateRepository(input: ValidationInput, cache?: CollectCache)
   const isUpgrade = written.size > 0 || upgraded !== undefined
   const inScope = (o: ManifestObject): boolean => !isUpgrade || written.has(o.file) || upgradedKind(o)
 
-  const texts = new Map(input.files.map(f => [f.path, f.content]))
+  // Files by path, their texts read only where a failure needs them.
+  const sources = new Map(input.files.map(f => [f.path, f]))
   const skip = notManifestFiles(input.files.map(f => f.path))
   const render = renderRepository(
     repositoryFiles(input.files, collected.documents, new Set(collected.failures.map(f => f.file))),
@@ -266,7 +267,11 @@ export function validateRepository(input: ValidationInput, cache?: CollectCache)
   const objects = checkObjects(view.objects, ctx, inScope, view.unapplied)
   const claimed = new Set(render.findings.filter(f => f.rule === 'yaml/parse').map(f => f.file))
   const findings: Finding[] = [
-    ...manifestParseFailures(collected.failures, texts, f => skip(f) || claimed.has(f)).map(f => {
+    ...manifestParseFailures(
+      collected.failures,
+      p => sources.get(p)?.content,
+      f => skip(f) || claimed.has(f)
+    ).map(f => {
       const finding = parseFinding(f)
       return view.unapplied.has(f.file) ? demote(finding) : finding
     }),

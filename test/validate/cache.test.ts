@@ -11,6 +11,8 @@ import { defaultFixturesDir } from '../../support/standins/index.js'
 import { fluxInstallExport, prepareExample } from '../../support/example/prepare.js'
 import { eachClusterFleetFile } from '../../support/cluster-fleet.js'
 import { generateFleet } from '../../support/fleet.js'
+import { TextStore } from '../../src/workspace/store.js'
+import { withStoredContent, type StoredText, type Texts } from '../../src/plan/stored.js'
 
 /**
  * The validations of one upgrade share a `CollectCache`: whatever order the trees come in, and whatever their
@@ -151,7 +153,83 @@ describe('validateRepository with a cache shared by a run', () => {
   })
 })
 
+/** A store that counts the texts read from it. */
+class CountingTexts implements Texts {
+  reads = 0
+  private readonly store = new TextStore()
+
+  put(text: string): StoredText {
+    return this.store.put(text)
+  }
+
+  text(ref: StoredText): string {
+    this.reads++
+    return this.store.text(ref)
+  }
+
+  bytes(ref: StoredText): Buffer {
+    return this.store.bytes(ref)
+  }
+}
+
+const stored = (files: readonly SourceFile[], texts: Texts): SourceFile[] =>
+  files.map(f => withStoredContent({ path: f.path }, texts.put(f.content), texts))
+
+describe('validateRepository with stored contents and a cache shared by a run', () => {
+  it('reports what it reports without one: files known by path and digest, each version read again once dropped', () => {
+    const texts = new CountingTexts()
+    const before = clusterFleet(3, '2.8.3')
+    const after = clusterFleet(3, '2.9.3')
+    const half = [...before.slice(0, before.length / 2), ...after.slice(before.length / 2)]
+    // The same contents under other paths: a file's objects name their own file.
+    const moved = after.map(f => ({ path: f.path.replace(/^clusters\//, 'moved/'), content: f.content }))
+    const trees: [string, ValidationInput][] = [
+      ['upgraded', { files: stored(after, texts), written: written(after) }],
+      ['half', { files: stored(half, texts), written: written(half) }],
+      ['as read', { files: stored(before, texts) }],
+      ...variants(after).map(([n, files]): [string, ValidationInput] => [
+        n,
+        { files: stored(files, texts), written: written(after) }
+      ]),
+      ['moved', { files: stored(moved, texts), written: written(moved) }]
+    ]
+    expectSameReports(trees)
+  })
+
+  it('does not read a stored content again that it has read for the validation before', () => {
+    const texts = new CountingTexts()
+    const files = stored(clusterFleet(2, '2.9.3'), texts)
+    const cache = new CollectCache()
+    const first = validateRepository({ files, written: written(files) }, cache)
+    const read = texts.reads
+    expect(read).toBeGreaterThan(0)
+    const again = validateRepository({ files, written: written(files) }, cache)
+    expect(again).toEqual(first)
+    expect(texts.reads).toBe(read)
+  })
+})
+
 describe('CollectCache.mentionsCalicoApi', () => {
+  it('answers for the stored content asked about, also once its file version is dropped', () => {
+    const texts = new CountingTexts()
+    const cache = new CollectCache()
+    const calico = 'apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata:\n  name: a\n'
+    const other = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n'
+    const [a, b] = stored(
+      [
+        { path: 'p.yaml', content: calico },
+        { path: 'p.yaml', content: other }
+      ],
+      texts
+    )
+    expect(cache.mentionsCalicoApi(a)).toBe(true)
+    expect(cache.mentionsCalicoApi(b)).toBe(false)
+    // A validation of a tree without the first version drops it.
+    validateRepository({ files: [b] }, cache)
+    expect(cache.mentionsCalicoApi(a)).toBe(true)
+    expect(cache.mentionsCalicoApi(b)).toBe(false)
+  })
+
   it('answers for the content asked about, not for an earlier content of the same path', () => {
     const cache = new CollectCache()
     const calico = 'apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata:\n  name: a\n'

@@ -119,6 +119,25 @@ describe('parseStream with the memo of a run', () => {
     expect((other.documents[0].value as { data: { a: string } }).data.a.startsWith('y')).toBe(true)
   })
 
+  it('knows a stored stream by the digest given with it, and reads a stream of another digest as its own', () => {
+    const memo = newParseMemo()
+    const names = (r: ReturnType<typeof parseStream>) =>
+      r.documents.map(d => (d.value as { metadata: { name: string } }).metadata.name)
+    const one = parseStream(stream('one', 'x'), 'a.yaml', memo, 'digest-one')
+    const two = parseStream(stream('two', 'x'), 'b.yaml', memo, 'digest-two')
+    const again = parseStream(stream('one', 'x'), 'c.yaml', memo, 'digest-one')
+    expect([names(one), names(two), names(again)]).toEqual([
+      ['one', 'one'],
+      ['two', 'two'],
+      ['one', 'one']
+    ])
+    // Found again, not read again: the values are those read the first time.
+    expect(again.documents[0].value).toBe(one.documents[0].value)
+    expect(again.documents.map(d => d.file)).toEqual(['c.yaml', 'c.yaml'])
+    // Without a digest, the text itself is compared.
+    expect(names(parseStream(stream('two', 'x'), 'd.yaml', memo))).toEqual(['two', 'two'])
+  })
+
   it('gives the same text in another file that file, and its errors each time', () => {
     const memo = newParseMemo()
     const text = stream('one', 'x')

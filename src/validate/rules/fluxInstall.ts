@@ -1,5 +1,5 @@
 import type { Finding } from '../../errors.js'
-import { isFcuError } from '../../errors.js'
+import { isFcuError, type FcuError } from '../../errors.js'
 import { isFluxComponentsFile, parseFluxHeader, type FluxHeader } from '../../flux/header.js'
 import { streamLine, type ManifestObject, type ManifestStream } from '../objects.js'
 import { FLUX_CONTROLLER_VERSIONS } from './fluxReleases.js'
@@ -29,12 +29,12 @@ export function findFluxInstalls(
   const installs: FluxInstall[] = []
   const findings: Finding[] = []
   for (const stream of streams) {
-    if (!isFluxComponentsFile(stream.text)) continue
-    try {
-      const header = parseFluxHeader(stream.text, stream.file)
+    const header = headerOf(stream)
+    if (header === undefined) continue
+    if (!isFcuError(header)) {
       installs.push({ stream, header, objects: objectsByBundle.get(stream.bundle) ?? [] })
-    } catch (e) {
-      if (!isFcuError(e)) throw e
+    } else {
+      const e = header
       findings.push({
         severity: 'error',
         rule: 'header/invalid',
@@ -46,6 +46,30 @@ export function findFluxInstalls(
     }
   }
   return { installs, findings }
+}
+
+/**
+ * The header of each stream, read once: the validations of a run share their streams (see `CollectCache`), and a
+ * file's text is read from its source when asked.
+ */
+const headers = new WeakMap<ManifestStream, { header: FluxHeader | FcuError | undefined }>()
+
+function headerOf(stream: ManifestStream): FluxHeader | FcuError | undefined {
+  let known = headers.get(stream)
+  if (known === undefined) {
+    const text = stream.text
+    let header: FluxHeader | FcuError | undefined
+    if (isFluxComponentsFile(text)) {
+      try {
+        header = parseFluxHeader(text, stream.file)
+      } catch (e) {
+        if (!isFcuError(e)) throw e
+        header = e
+      }
+    }
+    headers.set(stream, (known = { header }))
+  }
+  return known.header
 }
 
 /** Controller name → version (without `v`) as the install's Deployments run them. */

@@ -1,4 +1,4 @@
-import { validateRepository } from '../../../src/validate/validator.js'
+import { CollectCache, validateRepository } from '../../../src/validate/validator.js'
 
 /** A one-controller Flux install with the given header version and source-controller image. */
 const install = (version: string, image: string) =>
@@ -51,5 +51,23 @@ describe('header/invalid', () => {
     expect(drift(install('latest', 'ghcr.io/fluxcd/source-controller:v1.9.3'))).toEqual([
       ['header/invalid', 3]
     ])
+  })
+  it('names the file of each install with the same broken header, in every validation sharing a cache', () => {
+    const content = install('latest', 'ghcr.io/fluxcd/source-controller:v1.9.3')
+    const cache = new CollectCache()
+    const files = [
+      { path: 'a/gotk-components.yaml', content },
+      { path: 'b/gotk-components.yaml', content }
+    ]
+    const invalid = () =>
+      validateRepository({ files }, cache)
+        .findings.filter(f => f.rule === 'header/invalid')
+        .map(f => [f.file, f.message.startsWith(f.file!)])
+    const expected = [
+      ['a/gotk-components.yaml', true],
+      ['b/gotk-components.yaml', true]
+    ]
+    expect(invalid()).toEqual(expected)
+    expect(invalid()).toEqual(expected)
   })
 })
