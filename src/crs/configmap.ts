@@ -386,6 +386,42 @@ function applyEdits(text: string, edits: Edit[]): string {
 // Rendering needs the nodes again (indentation, comments, where maps end): kept from reading, re-read otherwise.
 const parsed = new WeakMap<ConfigMapSource, { c: Context; root: YAMLMap }>()
 
+/** A ConfigMap's node tree (positions in its file's text), as reading it built it. */
+export function configMapNode(cm: ConfigMapSource): { root: YAMLMap; lines: LinePositions } {
+  const { c, root } = reparse(cm)
+  return { root, lines: c.lines }
+}
+
+const valueLengths = new WeakMap<DataEntry, number>()
+
+/**
+ * Lets go of the value of each of `entries` (entries of `cm`), kept by a caller that reads many ConfigMaps before
+ * rendering them (a fleet's Flux install, a megabyte per cluster, would otherwise be held for every cluster at
+ * once): its length is kept, and the value is read again from the file's text only if asked for (rendering a
+ * value of the same length, in a rerun that changes nothing).
+ */
+export function releaseValues(cm: ConfigMapSource, entries: readonly DataEntry[]): void {
+  const known = parsed.get(cm)
+  const dataMap = known && pairOf(known.root, 'data')?.value
+  for (const entry of entries) {
+    const index = cm.data.indexOf(entry)
+    if (index === -1 || valueLengths.has(entry)) continue
+    valueLengths.set(entry, entry.value.length)
+    Object.defineProperty(entry, 'value', {
+      enumerable: true,
+      configurable: true,
+      get: () => readConfigMaps(cm.text, cm.file).find(c => c.document === cm.document)!.data[index].value
+    })
+    // Rendering reads the nodes for their positions only.
+    const node = isMap(dataMap) ? dataMap.items[index]?.value : undefined
+    if (isScalar(node)) node.value = ''
+  }
+}
+
+/** Whether an entry's value is `value`, without reading a released value of another length again. */
+const hasValue = (e: DataEntry, value: string): boolean =>
+  (valueLengths.get(e) ?? e.value.length) === value.length && e.value === value
+
 function reparse(cm: ConfigMapSource): { c: Context; root: YAMLMap } {
   const known = parsed.get(cm)
   if (known) return known
@@ -501,7 +537,7 @@ function dataEdits(
       const kf: ScalarField = { value: e.key, span: e.keySpan, line: e.line, style: 'plain' }
       edits.push({ ...e.keySpan, text: nameText(kf, change.key, columnOf(c, e.keySpan.start)) })
     }
-    if (change.value !== e.value)
+    if (!hasValue(e, change.value))
       edits.push(valueEdit(c, e, change.value, change.key, step, notes, change.shared))
   }
   for (const e of cm.data) {
@@ -584,7 +620,7 @@ function provenanceEdits(c: Context, root: YAMLMap, cm: ConfigMapSource, p: Prov
 const sameData = (cm: ConfigMapSource, data: readonly DataChange[]): boolean =>
   data.length === cm.data.length &&
   data.every(
-    (d, i) => d.key === cm.data[i].key && (d.from ?? d.key) === d.key && d.value === cm.data[i].value
+    (d, i) => d.key === cm.data[i].key && (d.from ?? d.key) === d.key && hasValue(cm.data[i], d.value)
   )
 
 /**

@@ -1,9 +1,22 @@
+import { createHash } from 'node:crypto'
 import { FcuError } from '../errors.js'
-import { isFluxComponentsFile, KNOWN_COMPONENTS, parseFluxHeader, type FluxHeader } from '../flux/header.js'
+import {
+  FLUX_GENERATED,
+  isFluxComponentsFile,
+  KNOWN_COMPONENTS,
+  parseFluxHeader,
+  type FluxHeader
+} from '../flux/header.js'
 import { readInstallOptions, type FluxInstallOptions } from '../flux/options.js'
 import { FLUX_CONTROLLER_VERSIONS } from '../validate/rules/fluxReleases.js'
 import { parseImage } from '../validate/rules/images.js'
-import { joinDocuments, parseDocuments, splitDocumentChunks, type YamlDocument } from '../yaml/documents.js'
+import {
+  joinDocuments,
+  parseDocuments,
+  splitDocumentChunks,
+  type DocumentChunk,
+  type YamlDocument
+} from '../yaml/documents.js'
 import { isObject, type Obj } from '../yaml/values.js'
 
 /**
@@ -153,4 +166,145 @@ export function rebuildFluxBundle(
   if (others !== undefined && others.length !== bundle.others.length)
     throw new FcuError('internal', `${others.length} replacements for ${bundle.others.length} documents`)
   return joinDocuments([newInstall, ...bundle.others.map((d, i) => others?.[i] ?? d.raw)])
+}
+
+/** What the Flux stage keeps of a Flux ConfigMap's data value: small, apart from texts shared by every value. */
+export interface FluxData {
+  version: string
+  options: FluxInstallOptions
+  /**
+   * The install's documents as one text, with the header flux writes put in front where the data had none: the same
+   * string for every value that holds this install.
+   */
+  content: string
+  /** SHA-256 (hex) of `content` as UTF-8: the same text is not digested again for each value. */
+  digest: string
+  /** Lines put in front of the data's install (a header for an install that had none). */
+  addedLines: number
+  /** 1-based lines of the data where the install starts, and where the other documents start (1 without any). */
+  installLine: number
+  othersLine: number
+  /** The other documents, joined. */
+  others: string
+}
+
+interface KnownInstall {
+  /** The install's chunks, in order: a value holding them all, in a row, holds this install. */
+  raws: string[]
+  newlines: number
+  data: Omit<FluxData, 'installLine' | 'othersLine' | 'others'>
+}
+
+const newlinesIn = (text: string): number => {
+  let n = 0
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++
+  return n
+}
+
+/**
+ * A copy of a short text cut from a long one: a slice keeps the whole text it was cut from alive in V8, and the
+ * data values it comes from are megabytes.
+ */
+const detached = (text: string): string => (text === '' ? '' : Buffer.from(text, 'utf8').toString('utf8'))
+
+/**
+ * Reads Flux ConfigMap data values as `readFluxBundle` does, each distinct install once: a fleet's ConfigMaps hold
+ * the same install (hundreds of kilobytes) and differ in the documents after it, so a value whose chunks include a
+ * known install's, in a row, has only its other chunks parsed, and shares that install's text and digest. Held for
+ * one run (bounded by the distinct installs it keeps).
+ */
+export class FluxDataReader {
+  private readonly known: KnownInstall[] = []
+
+  constructor(private readonly maxKnown = 16) {}
+
+  read(data: string, file: string): FluxData {
+    const split = splitDocumentChunks(data)
+    const chunks = split.map(c => c.raw)
+    for (const k of this.known) {
+      const at = this.indexIn(chunks, k)
+      if (at !== undefined) {
+        const found = this.around(split, chunks, at, k, file)
+        if (found) return found
+      }
+    }
+    const bundle = readFluxBundle(data, file)
+    const first = bundle.install[0].index
+    const header = bundle.header
+      ? ''
+      : `---\n${FLUX_GENERATED}\n# Flux Version: v${bundle.version}\n# Components: ${bundle.options.components.join(',')}\n`
+    const content = header + joinDocuments(bundle.install.map(d => d.raw))
+    const known: KnownInstall = {
+      raws: bundle.install.map(d => d.raw),
+      newlines: bundle.install.reduce((n, d) => n + newlinesIn(d.raw), 0),
+      data: {
+        version: bundle.version,
+        options: bundle.options,
+        content,
+        digest: createHash('sha256').update(Buffer.from(content, 'utf8')).digest('hex'),
+        addedLines: header === '' ? 0 : 4
+      }
+    }
+    // Found in a row in another value, these chunks are read as this install there too: its ends are install
+    // objects, and so is each chunk between them, or an empty document.
+    if (this.known.length >= this.maxKnown) this.known.shift()
+    this.known.push(known)
+    const lineAt = (index: number) => chunks.slice(0, index).reduce((n, c) => n + newlinesIn(c), 1)
+    return {
+      ...known.data,
+      installLine: lineAt(first),
+      othersLine: bundle.others.length > 0 ? lineAt(bundle.others[0].index) : 1,
+      others: detached(joinDocuments(bundle.others.map(d => d.raw)))
+    }
+  }
+
+  /** Where a known install's chunks start in `chunks`, all of them in a row; undefined when they are not there. */
+  private indexIn(chunks: readonly string[], k: KnownInstall): number | undefined {
+    for (let at = 0; at + k.raws.length <= chunks.length; at++) {
+      if (chunks[at] !== k.raws[0]) continue
+      if (k.raws.every((r, i) => chunks[at + i] === r)) return at
+    }
+    return undefined
+  }
+
+  /**
+   * The value read with the known install at `at`, when `readFluxBundle` would read the same install from it: no
+   * other chunk is an install object. Undefined otherwise, or when another chunk does not parse (read whole, it
+   * gives the error with its line).
+   */
+  private around(
+    split: readonly DocumentChunk[],
+    chunks: readonly string[],
+    at: number,
+    k: KnownInstall,
+    file: string
+  ): FluxData | undefined {
+    const others: number[] = []
+    for (let i = 0; i < chunks.length; i++) {
+      if (i >= at && i < at + k.raws.length) continue
+      let value: unknown
+      try {
+        // A document's text parses alone as it does in the whole value (as `tryParseDocuments` reads it again).
+        value = parseDocuments(split[i].document.text, file)[0]?.value
+      } catch {
+        return undefined
+      }
+      if (isInstallObject(value)) return undefined
+      if (chunks[i] !== '') others.push(i)
+    }
+    const lineAt = (index: number): number => {
+      let n = 1
+      for (let i = 0; i < index; i++) {
+        if (i === at) n += k.newlines
+        else if (i < at || i >= at + k.raws.length) n += newlinesIn(chunks[i])
+      }
+      return n
+    }
+    return {
+      ...k.data,
+      installLine: lineAt(at),
+      othersLine: others.length > 0 ? lineAt(others[0]) : 1,
+      others: detached(joinDocuments(others.map(i => chunks[i])))
+    }
+  }
 }

@@ -35,6 +35,8 @@ export interface MigrationOptions {
   exclude?: ReadonlySet<string>
   /** Where the scratch copy goes (the run's temp directory); the system temp directory otherwise. */
   tempDir?: string
+  /** The Flux objects of a file with this content, when the caller has found them already. */
+  objects?: (file: string, content: string) => readonly FluxObject[] | undefined
   log: Logger
 }
 
@@ -52,7 +54,10 @@ export async function migrateFluxObjects(
   const stale = new Map<string, { content: string; objects: FluxObject[] }>()
   for (const f of files) {
     if (o.exclude?.has(f.path) || isFluxComponentsFile(f.content)) continue
-    const objects = unservedObjects(findFluxObjects(f.path, f.content), served)
+    const objects = unservedObjects(
+      o.objects?.(f.path, f.content) ?? findFluxObjects(f.path, f.content),
+      served
+    )
     if (objects.length > 0) stale.set(f.path, { content: f.content, objects })
   }
   const unmigrated = [...stale.values()].flatMap(s => s.objects)

@@ -7,13 +7,14 @@ import type { WorkingTree } from '../plan/tree.js'
 import type { ConfigMapOutcome, TargetOutcome } from '../result.js'
 import type { DiscoveredTarget } from '../targets/discover.js'
 import type { ExpectedVersion } from '../validate/validator.js'
-import { joinDocuments, splitDocumentChunks } from '../yaml/documents.js'
-import { readConfigMaps, type ConfigMapSource, type DataEntry } from '../crs/configmap.js'
-import { readFluxBundle, type FluxBundle } from '../crs/flux-bundle.js'
+import { joinDocuments } from '../yaml/documents.js'
+import { readConfigMaps, releaseValues, type ConfigMapSource, type DataEntry } from '../crs/configmap.js'
+import { findFluxObjects, type FluxObject } from './apis.js'
+import { FluxDataReader } from '../crs/flux-bundle.js'
 import { followReferences, type ConfigMapRename, type Renamed } from '../crs/references.js'
 import { upgradeConfigMap } from '../crs/upgrade-configmap.js'
 import { minorOf } from './cli.js'
-import { FLUX_GENERATED, parseFluxHeader } from './header.js'
+import { parseFluxHeader } from './header.js'
 import { migrateFluxObjects, type MigratedObject } from './migrate.js'
 import { upgradeFluxComponents, type FluxComponentsFile } from './upgrade.js'
 import { isYamlFile } from '../validate/objects.js'
@@ -32,10 +33,11 @@ interface Install {
   version: string
   /** The text handed to the upgrade: the file, or the data's install documents (with a header where it had none). */
   content: string
+  /** SHA-256 (hex) of `content` as UTF-8, when known without digesting it again. */
+  digest?: string
   inData?: {
     document: number
     entry: DataEntry
-    bundle: FluxBundle
     /** Lines put in front of the data's install (a header for an install that had none). */
     addedLines: number
     /** Line of the data where the install starts, and where the other documents start. */
@@ -53,7 +55,8 @@ export const fluxStage: Stage = {
   async run(ctx) {
     // Each ConfigMap file is parsed once here, and that reading serves every later step of the stage.
     const read = new Map<string, ConfigMapSource[]>()
-    const installs = findInstalls(ctx.tree, ctx.targets, read)
+    const found = findInstalls(ctx.tree, ctx.targets, read)
+    const installs = found.installs
     if (installs.length === 0) {
       // Nothing to upgrade: no release list is fetched for it.
       return {
@@ -107,6 +110,7 @@ export const fluxStage: Stage = {
       movable.map<FluxComponentsFile>(i => ({
         file: i.target.path,
         content: i.content,
+        ...(i.digest !== undefined ? { digest: i.digest } : {}),
         install: i.target.install
       })),
       to,
@@ -136,7 +140,9 @@ export const fluxStage: Stage = {
     // API versions are removed at minor releases: only a minor crossing can strand the repository's own objects.
     const inData = movable.filter(i => i.inData)
     const migratedData = new Map<Install, string>()
-    const companions = findCompanions(ctx.tree, inData, read)
+    // The companions of the ConfigMap documents whose installs move.
+    const moved = new Set(inData.map(i => `${i.target.path}\u0000${i.inData!.document}`))
+    const companions = found.companions.filter(c => moved.has(`${c.target.path}\u0000${c.document}`))
     const migratedCompanions = new Map<Companion, string>()
     if (movable.some(i => minorOf(i.version) !== minorOf(to))) {
       const regenerated = ctx.tree.with(outcome.changes)
@@ -157,6 +163,16 @@ export const fluxStage: Stage = {
           crds: up.crds,
           exclude: new Set(installs.filter(i => !i.inData).map(i => i.target.path)),
           tempDir: ctx.deps.tempDir,
+          // Found while the values were read, for a file still as it was then.
+          objects: (file, content) => {
+            const known = found.objects.get(file)
+            if (!known) return undefined
+            const same =
+              known.digest !== undefined
+                ? regenerated.stored(file)?.digest === known.digest
+                : known.content === content
+            return same ? known.objects : undefined
+          },
           log: ctx.deps.log
         }
       )
@@ -236,7 +252,11 @@ export const fluxStage: Stage = {
         pushAll(renames.configMaps, upgraded.configMaps)
         outcome.configMaps.push(upgraded.outcome)
       }
-      if (change && text !== ctx.tree.get(file)) outcome.changes.push({ ...change, content: text })
+      // Each ConfigMap's new text is its own (a megabyte per cluster): handed to the store, not held by the stage.
+      if (change && text !== ctx.tree.get(file)) {
+        const kept = { ...change, content: text }
+        outcome.changes.push(ctx.keep ? ctx.keep(kept) : kept)
+      }
     }
     const unique = { files: dedupe(renames.files), configMaps: dedupe(renames.configMaps) }
     const skip = new Set([...byFile.keys(), ...unique.files.map(f => f.to)])
@@ -254,74 +274,75 @@ interface Companion {
   entry: DataEntry
 }
 
-function findCompanions(
-  tree: WorkingTree,
-  installs: readonly Install[],
-  read: ReadonlyMap<string, ConfigMapSource[]>
-): Companion[] {
-  const out: Companion[] = []
-  const byFile = new Map<string, Install[]>()
-  for (const i of installs) byFile.set(i.target.path, [...(byFile.get(i.target.path) ?? []), i])
-  for (const [file, ofFile] of byFile) {
-    const target = ofFile[0].target
-    for (const cm of read.get(file) ?? readConfigMaps(tree.get(file)!, file)) {
-      if (!ofFile.some(i => i.inData!.document === cm.document)) continue
-      for (const entry of cm.data)
-        if (!FLUX_DATA.test(entry.value)) out.push({ target, document: cm.document, entry })
-    }
-  }
-  return out
+/** What reading the targets found: the installs, and what the Flux ConfigMaps' values were read for. */
+interface Found {
+  installs: Install[]
+  /** The other data keys of every ConfigMap document that holds an install. */
+  companions: Companion[]
+  /** The Flux objects of each Flux ConfigMap file, with the digest (or, unstored, the text) they were found in. */
+  objects: Map<string, { digest?: string; content?: string; objects: FluxObject[] }>
 }
 
 /**
  * gotk-components.yaml targets and every data key of a Flux ConfigMap that holds a Flux install; the ConfigMaps
- * read go into `read` by file.
+ * read go into `read` by file, without their install values (each a megabyte, for every cluster of a fleet): what
+ * the stage needs of those is worked out here, file by file.
  */
 function findInstalls(
   tree: WorkingTree,
   targets: readonly DiscoveredTarget[],
   read: Map<string, ConfigMapSource[]>
-): Install[] {
-  const out: Install[] = []
+): Found {
+  const found: Found = { installs: [], companions: [], objects: new Map() }
+  const out = found.installs
+  const reader = new FluxDataReader()
   for (const target of targets) {
     const text = tree.get(target.path)
     if (text === undefined) continue
     if (target.type === 'flux-components') {
-      out.push({ target, version: parseFluxHeader(text, target.path).version, content: text })
+      const digest = tree.stored(target.path)?.digest
+      out.push({
+        target,
+        version: parseFluxHeader(text, target.path).version,
+        content: text,
+        ...(digest !== undefined ? { digest } : {})
+      })
       continue
     }
     if (target.type !== 'flux-configmap') continue
     const configMaps = readConfigMaps(text, target.path)
     read.set(target.path, configMaps)
+    const digest = tree.stored(target.path)?.digest
+    found.objects.set(target.path, {
+      ...(digest !== undefined ? { digest } : { content: text }),
+      objects: findFluxObjects(target.path, text, configMaps)
+    })
     for (const cm of configMaps) {
-      for (const entry of cm.data) {
-        if (!FLUX_DATA.test(entry.value)) continue
-        const bundle = readFluxBundle(entry.value, target.path)
-        const chunks = splitDocumentChunks(entry.value)
-        const lineAt = (index: number) =>
-          chunks.slice(0, index).reduce((n, c) => n + (c.raw.match(/\n/g)?.length ?? 0), 1)
-        const install = joinDocuments(bundle.install.map(d => d.raw))
-        const header = bundle.header
-          ? ''
-          : `---\n${FLUX_GENERATED}\n# Flux Version: v${bundle.version}\n# Components: ${bundle.options.components.join(',')}\n`
+      const installs = cm.data.filter(entry => FLUX_DATA.test(entry.value))
+      for (const entry of installs) {
+        const data = reader.read(entry.value, target.path)
         out.push({
           target,
-          version: bundle.version,
-          content: header + install,
+          version: data.version,
+          content: data.content,
+          digest: data.digest,
           inData: {
             document: cm.document,
             entry,
-            bundle,
-            addedLines: header === '' ? 0 : 4,
-            installLine: lineAt(bundle.install[0].index),
-            othersLine: bundle.others.length > 0 ? lineAt(bundle.others[0].index) : 1,
-            others: joinDocuments(bundle.others.map(d => d.raw))
+            addedLines: data.addedLines,
+            installLine: data.installLine,
+            othersLine: data.othersLine,
+            others: data.others
           }
         })
       }
+      if (installs.length === 0) continue
+      for (const entry of cm.data)
+        if (!installs.includes(entry)) found.companions.push({ target, document: cm.document, entry })
+      releaseValues(cm, installs)
     }
   }
-  return out
+  return found
 }
 
 /** A line of the text handed to the upgrade, as a line of the ConfigMap file. */

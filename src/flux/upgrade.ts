@@ -20,6 +20,11 @@ export interface FluxComponentsFile {
   /** Repository-relative path. */
   file: string
   content: string
+  /**
+   * SHA-256 (hex) of `content` as UTF-8 when the caller has it (a stored file's digest): identical contents are
+   * then recognised without digesting them again.
+   */
+  digest?: string
   /** The config file's install settings for this target, applied over what the file says. */
   install?: InstallOverrides
 }
@@ -117,7 +122,7 @@ export async function upgradeFluxComponents(
   >()
   const analyse = (t: FluxComponentsFile) => {
     // By digest: a Map keyed by the long texts themselves compares them text by text (see text-key.ts).
-    const key = `${JSON.stringify(t.install ?? null)}\u0000${textKey(t.content)}`
+    const key = `${JSON.stringify(t.install ?? null)}\u0000${t.digest !== undefined ? `\u0000sha256:${t.digest}` : textKey(t.content)}`
     let a = analyses.get(key)
     if (!a) {
       a = (async () => {

@@ -2,7 +2,13 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import jsyaml from 'js-yaml'
 import { FcuError } from '../../src/errors.js'
-import { PROVENANCE_PREFIX, readConfigMap, readConfigMaps, renderConfigMap } from '../../src/crs/configmap.js'
+import {
+  PROVENANCE_PREFIX,
+  readConfigMap,
+  readConfigMaps,
+  releaseValues,
+  renderConfigMap
+} from '../../src/crs/configmap.js'
 import { fixturesDir } from '../flux/standin.js'
 import { kubectlConfigMap } from '../helpers/kubectl-configmap.js'
 
@@ -288,5 +294,47 @@ describe('kustomize generator output and other files', () => {
     expect(bad).toBeInstanceOf(FcuError)
     expect((bad as FcuError).location.file).toBe('b.yaml')
     expect((bad as FcuError).location.line).toBeGreaterThanOrEqual(4)
+  })
+})
+
+describe('a ConfigMap read with its big values let go', () => {
+  // A value long enough to be read from the envelope (src/crs/stream.ts), and a small one beside it.
+  const big = (word: string) => Array.from({ length: 2000 }, (_, i) => `${word}: ${i}`).join('\n') + '\n'
+  const file = kubectlConfigMap('crs-cm-x', [
+    { key: 'a.yaml', content: big('alpha') },
+    { key: 'b.yaml', content: 'small: value\n' }
+  ])
+  const fresh = () => readConfigMap(file, 'cm.yaml')
+  const released = () => {
+    const cm = readConfigMap(file, 'cm.yaml')
+    releaseValues(cm, [cm.data[0]])
+    return cm
+  }
+
+  it.each([
+    ['a value of another length', big('alphas')],
+    ['a value of the same length that differs', big('gamma')],
+    ['the same value (a rerun)', big('alpha')]
+  ])('renders %s as the reading that kept it does', (_, value) => {
+    const change = {
+      name: 'crs-cm-y',
+      data: [
+        { key: 'a.yaml', value },
+        { key: 'b.yaml', value: 'small: value\n' }
+      ],
+      provenance
+    }
+    const expected = renderConfigMap(fresh(), change)
+    expect(renderConfigMap(released(), change)).toEqual(expected)
+    // The same data renders no provenance: only a data change does.
+    expect(renderConfigMap(released(), { data: change.data, provenance }).changed).toBe(
+      value !== big('alpha')
+    )
+  })
+
+  it('still gives the value when asked, read again from the file', () => {
+    const cm = released()
+    expect(cm.data[0].value).toBe(fresh().data[0].value)
+    expect(cm.data[1].value).toBe('small: value\n')
   })
 })

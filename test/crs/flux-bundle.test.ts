@@ -1,13 +1,14 @@
+import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import jsyaml from 'js-yaml'
 import { readConfigMap, renderConfigMap } from '../../src/crs/configmap.js'
-import { readFluxBundle, rebuildFluxBundle } from '../../src/crs/flux-bundle.js'
+import { FluxDataReader, readFluxBundle, rebuildFluxBundle } from '../../src/crs/flux-bundle.js'
 import { followVersion } from '../../src/crs/versioned-name.js'
 import { FcuError } from '../../src/errors.js'
 import { parseFluxHeader } from '../../src/flux/header.js'
 import { readInstallOptions } from '../../src/flux/options.js'
-import { parseDocuments } from '../../src/yaml/documents.js'
+import { joinDocuments, parseDocuments } from '../../src/yaml/documents.js'
 import { fixture, fixturesDir } from '../flux/standin.js'
 import { kubectlConfigMap } from '../helpers/kubectl-configmap.js'
 
@@ -140,5 +141,49 @@ withFixtures('a Flux ConfigMap: an old install and the cluster sync objects', ()
 
   it('refuses data without a Flux install', () => {
     expect(() => readFluxBundle(SYNC, 'cm.yaml', 3)).toThrow(/holds no Flux install/)
+  })
+})
+
+withFixtures('Flux ConfigMap data read for a fleet, each install once', () => {
+  const old = () => fixture('2.2.2', 'default')
+  const fresh = (data: string) => new FluxDataReader().read(data, 'cm.yaml')
+  const sha = (text: string) => createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex')
+  const labelled =
+    'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: extra\n  labels:\n    app.kubernetes.io/part-of: flux\n'
+
+  it('reads each value as a reader that saw none before, whatever the values it saw', () => {
+    const sync = SYNC.replace(/^---\n/, '')
+    const values = [
+      old() + SYNC,
+      old() + SYNC.replace('./clusters/dev/mgmt', './clusters/dev/other'),
+      // The same install after the cluster's documents: its lines move.
+      sync + old(),
+      old(),
+      // One document of the install differs: another install.
+      old().replace('--log-level=info', '--log-level=debug') + SYNC,
+      // Without its header: the header is put in front of the content.
+      old().replace(/^---\n(# .*\n){3}/, '---\n') + SYNC,
+      // Another install object after the cluster's documents: the install runs to it.
+      old() + SYNC + '---\n' + labelled,
+      fixture('2.9.3', 'default') + SYNC
+    ]
+    const reader = new FluxDataReader()
+    for (const v of values) {
+      const read = reader.read(v, 'cm.yaml')
+      expect(read).toEqual(fresh(v))
+      expect(read.digest).toBe(sha(read.content))
+    }
+    expect(values.map(v => reader.read(v, 'cm.yaml'))).toEqual(values.map(fresh))
+  })
+
+  it('gives what readFluxBundle reads', () => {
+    const data = old() + SYNC
+    const bundle = readFluxBundle(data, 'cm.yaml')
+    const read = new FluxDataReader().read(data, 'cm.yaml')
+    expect(read).toMatchObject({ version: '2.2.2', options: bundle.options, addedLines: 0, installLine: 1 })
+    expect(read.content).toBe(joinDocuments(bundle.install.map(d => d.raw)))
+    expect(read.others).toBe(joinDocuments(bundle.others.map(d => d.raw)))
+    expect(data.split('\n')[read.othersLine - 1]).toBe('---')
+    expect(data.split('\n')[read.othersLine]).toBe("# the cluster's own sync")
   })
 })

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { readConfigMaps } from '../../src/crs/configmap.js'
 import { findFluxObjects, servedApis, unservedObjects } from '../../src/flux/apis.js'
 import { migrateFluxObjects } from '../../src/flux/migrate.js'
 import { upgradeFluxComponents } from '../../src/flux/upgrade.js'
@@ -300,5 +301,95 @@ describe('served API versions', () => {
         'apiVersion: notification.toolkit.fluxcd.io/v1beta2\nkind: Provider\nmetadata: {name: c}\n'
     )
     expect(unservedObjects(objects, served).map(o => [o.name, o.line])).toEqual([['a', 1]])
+  })
+})
+
+describe('Flux objects in ConfigMap data', () => {
+  const sync = (name: string) =>
+    [
+      'apiVersion: source.toolkit.fluxcd.io/v1',
+      'kind: GitRepository',
+      'metadata:',
+      `  name: ${name}`,
+      '  namespace: flux-system',
+      'spec:',
+      '  url: https://example.com/fleet.git',
+      ''
+    ].join('\n')
+  // Documents of an install that are no Flux objects, as many as make the data `size` characters.
+  const filler = (size: number) => {
+    const one =
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n  labels:\n    app.kubernetes.io/part-of: flux\n'
+    return Array.from({ length: Math.ceil(size / one.length) }, () => one)
+  }
+  const configMap = (size: number, folded = false) => {
+    const data = [...filler(size), sync('a'), sync('b')].join('---\n').split('\n')
+    return [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      '  name: crs-cm-flux',
+      'data:',
+      '  flux.yaml: |',
+      ...data.map(l => (l === '' ? '' : `    ${l}`)),
+      `  extra.yaml: ${folded ? JSON.stringify(sync('c').trimEnd()) : '|'}`,
+      ...(folded
+        ? []
+        : sync('c')
+            .trimEnd()
+            .split('\n')
+            .map(l => `    ${l}`)),
+      '  plain: not a manifest',
+      ''
+    ].join('\n')
+  }
+  const apiVersionLines = (text: string) =>
+    text
+      .split('\n')
+      .flatMap((l, i) => (l.trim() === 'apiVersion: source.toolkit.fluxcd.io/v1' ? [i + 1] : []))
+
+  it.each([
+    ['a small ConfigMap', 1000],
+    ['a ConfigMap of hundreds of kilobytes', 300_000]
+  ])('are found in %s at their apiVersion lines', (_, size) => {
+    const text = `apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: own}\n---\n${configMap(size)}`
+    const found = findFluxObjects('cm.yaml', text)
+    expect(found.map(o => [o.name, o.line])).toEqual(
+      ['own', 'a', 'b', 'c'].map((n, i) => [n, apiVersionLines(text)[i]])
+    )
+    expect(found.every(o => o.file === 'cm.yaml' && o.kind === 'GitRepository')).toBe(true)
+  })
+
+  it("are found from the caller's reading of the ConfigMaps when it is of this text, the same as without it", () => {
+    const own = 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: own}\n---\n'
+    const text = own + configMap(300_000)
+    const expected = ['own', 'a', 'b', 'c'].map((n, i) => [n, apiVersionLines(text)[i]])
+    expect(
+      findFluxObjects('cm.yaml', text, readConfigMaps(text, 'cm.yaml')).map(o => [o.name, o.line])
+    ).toEqual(expected)
+    // A reading of another text (the file before an edit) is not used: its lines are not this text's.
+    const before = own + configMap(300_000).replace('data:\n', 'data:\n  first: one\n  second: two\n')
+    expect(
+      findFluxObjects('cm.yaml', text, readConfigMaps(before, 'cm.yaml')).map(o => [o.name, o.line])
+    ).toEqual(expected)
+  })
+
+  it('are found in a value that is no literal block, at the line of its key', () => {
+    const text = configMap(300_000, true)
+    const found = findFluxObjects('cm.yaml', text)
+    const extra = text.split('\n').findIndex(l => l.startsWith('  extra.yaml:')) + 1
+    expect(found.map(o => [o.name, o.line])).toEqual([
+      ['a', apiVersionLines(text)[0]],
+      ['b', apiVersionLines(text)[1]],
+      ['c', extra]
+    ])
+  })
+
+  it('are read from the whole document where its envelope holds what the loader reads otherwise', () => {
+    // A merge key: the reader of the envelope does not resolve merges, so the document is parsed whole.
+    const text = configMap(300_000).replace('metadata:\n', 'base: &b {x: 1}\nmerged:\n  <<: *b\nmetadata:\n')
+    expect(findFluxObjects('cm.yaml', text).map(o => [o.name, o.line])).toEqual(
+      ['a', 'b', 'c'].map((n, i) => [n, apiVersionLines(text)[i]])
+    )
   })
 })

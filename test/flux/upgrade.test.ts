@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import yaml from 'js-yaml'
@@ -136,6 +137,32 @@ describeWithFixtures('upgrading the real fixtures', () => {
     expect(up.writes.map(w => readBack(w.content).namespace)).toEqual(
       targets.map((_, i) => (i % 2 === 0 ? 'flux-system' : 'gitops'))
     )
+  })
+
+  it('recognises identical files by the digest given with them, and tells different ones apart', async () => {
+    const plain = await (await s.cli('2.7.5')).installExport(['--namespace=flux-system'])
+    const other = await (await s.cli('2.7.5')).installExport(['--namespace=gitops'])
+    const sha = (text: string) => createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex')
+    const targets: FluxComponentsFile[] = Array.from({ length: 6 }, (_, i) => {
+      const content = i % 3 === 0 ? plain : other
+      // The last one has no digest: it is keyed by its text, and still a file the others have.
+      return {
+        file: `c${i}.yaml`,
+        content,
+        ...(i < 5 ? { digest: sha(content) } : {}),
+        ...(i === 4 ? { install: { namespace: 'x' } } : {})
+      }
+    })
+    const up = await upgradeFluxComponents(targets, '2.9.3', { cli: s.cli, log: s.log })
+    expect(up.results.map(r => r.options.namespace)).toEqual([
+      'flux-system',
+      'gitops',
+      'gitops',
+      'flux-system',
+      'x',
+      'gitops'
+    ])
+    expect(up.results.map(r => r.from)).toEqual(targets.map(() => '2.7.5'))
   })
 
   it('reports the hand edits of the drift fixture and regenerates the file without them', async () => {
