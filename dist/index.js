@@ -1,4 +1,4 @@
-import { mkdir as mkdir$1, mkdtemp, chmod as chmod$1, rm as rm$1, lstat as lstat$1, open as open$1, writeFile as writeFile$1, readFile as readFile$1 } from 'node:fs/promises';
+import { rm as rm$1, mkdir as mkdir$1, mkdtemp, chmod as chmod$1, lstat as lstat$1, open as open$1, writeFile as writeFile$1, readFile as readFile$1 } from 'node:fs/promises';
 import * as path$2 from 'node:path';
 import path__default, { posix as posix$1 } from 'node:path';
 import * as os from 'os';
@@ -36,7 +36,7 @@ import require$$1$5 from 'node:dns';
 import require$$5$3, { StringDecoder } from 'string_decoder';
 import * as child$1 from 'child_process';
 import { setTimeout as setTimeout$1 } from 'timers';
-import { realpathSync, openSync, fstatSync, readFileSync, closeSync, promises as promises$1, constants as constants$7, mkdirSync, writeFileSync, readSync } from 'node:fs';
+import { realpathSync, openSync, fstatSync, readFileSync, closeSync, promises as promises$1, accessSync, constants as constants$7, lstatSync, rmdirSync, mkdirSync, readdirSync, copyFileSync, linkSync, renameSync, writeFileSync, readSync } from 'node:fs';
 import require$$0$6 from 'process';
 import require$$0$7 from 'buffer';
 import { createHash } from 'node:crypto';
@@ -17011,11 +17011,11 @@ function requireDns () {
 	return dns;
 }
 
-var headers;
+var headers$1;
 var hasRequiredHeaders;
 
 function requireHeaders () {
-	if (hasRequiredHeaders) return headers;
+	if (hasRequiredHeaders) return headers$1;
 	hasRequiredHeaders = 1;
 
 	const { kConstruct } = requireSymbols$4();
@@ -17690,7 +17690,7 @@ function requireHeaders () {
 	  })
 	};
 
-	headers = {
+	headers$1 = {
 	  fill,
 	  // for test.
 	  compareHeaderName,
@@ -17701,7 +17701,7 @@ function requireHeaders () {
 	  setHeadersList,
 	  getHeadersList
 	};
-	return headers;
+	return headers$1;
 }
 
 var response;
@@ -30530,13 +30530,14 @@ const isWithin = (root, abs) => {
 };
 /**
  * Where `abs` is on disk with every symlink resolved: the real path of its deepest existing ancestor (the path
- * itself when it exists) with the rest appended, so a file about to be created is judged by its folder.
+ * itself when it exists) with the rest appended, so a file about to be created is judged by its folder. The native
+ * call is one system call where the JavaScript one makes one per component: it runs for every file a run writes.
  */
 function realPathOf(abs) {
     const rest = [];
     for (let p = abs;; p = path__default.dirname(p)) {
         try {
-            return path__default.join(realpathSync(p), ...rest.reverse());
+            return path__default.join(realpathSync.native(p), ...rest.reverse());
         }
         catch {
             if (path__default.dirname(p) === p)
@@ -50533,10 +50534,17 @@ class FileIndex {
     }
     /** The kustomization file of a directory; more than one is an error kustomize reports too. */
     kustomizationIn(dir) {
-        return kustomizationFileNames
-            .map(n => joinPath(dir, n))
-            .filter(p => this.files.has(p) && !this.holdsFluxObject(p));
+        // Asked many times per directory by one render (builds, includes, components): the files do not change.
+        let known = this.kustomizations.get(dir);
+        if (known === undefined) {
+            known = kustomizationFileNames
+                .map(n => joinPath(dir, n))
+                .filter(p => this.files.has(p) && !this.holdsFluxObject(p));
+            this.kustomizations.set(dir, known);
+        }
+        return known;
     }
+    kustomizations = new Map();
     /** A file named kustomization.yaml that holds a Flux `Kustomization` object is a manifest, not kustomize input. */
     holdsFluxObject(path) {
         const first = this.documents(path).documents.find(d => d.value !== null)?.value;
@@ -50804,19 +50812,51 @@ const contentBytes = (c) => {
     return s ? s.store.bytes(s.ref) : c.content;
 };
 const missing$1 = (e) => e.code === 'ENOENT';
-/** The real filesystem. */
+/**
+ * The real filesystem, through synchronous calls: a write phase makes some ten calls per file, one after the other,
+ * and a thread-pool round trip per call costs more than the call itself. Each still answers with a promise, a
+ * failure as a rejection, so callers (and tests that wrap these) see the same interface. Removing is the exception:
+ * removing the last link to a file frees its blocks, milliseconds each on a disk that discards them, and the
+ * removals of a write phase run side by side in the thread pool.
+ */
 const nodeFiles = {
     // `wx`: a staging name is fresh; an existing file there (planted, or a collision) fails instead of being followed.
-    writeFile: (file, data, mode) => promises$1.writeFile(file, data, { encoding: 'utf8', flag: 'wx', mode }),
-    rename: (from, to) => promises$1.rename(from, to),
-    link: (existing, created) => promises$1.link(existing, created),
-    copy: (existing, created) => promises$1.copyFile(existing, created, constants$7.COPYFILE_EXCL),
-    list: dir => promises$1.readdir(dir).catch(e => (missing$1(e) ? [] : Promise.reject(e))),
-    remove: file => promises$1.rm(file, { force: true }),
-    mkdir: dir => promises$1.mkdir(dir).then(() => undefined),
-    rmdir: dir => promises$1.rmdir(dir),
-    lstat: file => promises$1.lstat(file).catch(e => (missing$1(e) ? undefined : Promise.reject(e))),
-    writable: file => promises$1.access(file, constants$7.W_OK).then(() => true, () => false)
+    writeFile: async (file, data, mode) => writeFileSync(file, data, { encoding: 'utf8', flag: 'wx', mode }),
+    rename: async (from, to) => renameSync(from, to),
+    link: async (existing, created) => linkSync(existing, created),
+    copy: async (existing, created) => copyFileSync(existing, created, constants$7.COPYFILE_EXCL),
+    list: async (dir) => {
+        try {
+            return readdirSync(dir);
+        }
+        catch (e) {
+            if (missing$1(e))
+                return [];
+            throw e;
+        }
+    },
+    remove: file => rm$1(file, { force: true }),
+    mkdir: async (dir) => void mkdirSync(dir),
+    rmdir: async (dir) => rmdirSync(dir),
+    lstat: async (file) => {
+        try {
+            return lstatSync(file);
+        }
+        catch (e) {
+            if (missing$1(e))
+                return undefined;
+            throw e;
+        }
+    },
+    writable: async (file) => {
+        try {
+            accessSync(file, constants$7.W_OK);
+            return true;
+        }
+        catch {
+            return false;
+        }
+    }
 };
 /**
  * Applies every change or none, and never leaves a file half written. Each new content is written in full to a
@@ -50920,9 +50960,18 @@ async function applyChanges(root, changes, options = {}) {
         await discard();
         throw writeError(e, current, 'the working tree was restored');
     }
-    for (const s of staged)
-        if (s.existed)
-            await files.remove(s.backup).catch(() => { });
+    await eachAtOnce(staged.filter(s => s.existed), REMOVALS_AT_ONCE, s => files.remove(s.backup).catch(() => { }));
+}
+/** Backups removed side by side: as many as the thread pool runs at once (four by default). */
+const REMOVALS_AT_ONCE = 4;
+/** `work` on every item, at most `limit` of them under way at once. */
+async function eachAtOnce(items, limit, work) {
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length)
+            await work(items[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 /** The log line for a file `sweepStaleStaging` removed. */
 const sweptNotice = (log) => (file) => log.info(`Removed ${file}: a staging file that a killed run left`);
@@ -51023,18 +51072,23 @@ function writeError(e, file, outcome) {
 }
 
 /**
- * Texts kept in memory. The first ones met stay for the run, read files and new texts alike, so a repository
- * whose texts fit is read once and nothing is written twice. Past that, the ones used last are kept too (a stage
- * reading a file again right after). Least-recently-used alone would keep nothing useful: a run reads the whole
- * tree several times over in the same order (discovery, references, each validation), so each text would be
- * dropped just before it is asked for again. The resident budget is large because a reader that keeps a text it
- * was given (a parse cache) holds a second copy of each text read back: JavaScript has no weak reference to a
- * string through which the store could hand out the copy already in memory. While the validator's caches keep
- * every file's text, a budget the fleet exceeds costs both time and memory (each read back decoded again, and
- * held twice); the budget bounds the store itself, for when no reader keeps texts.
+ * Texts kept in memory, within budgets that bound the store's memory whatever the size of the repository (a fleet
+ * of 500 clusters is over 500 MB of text). The resident tier keeps, for the run, the first texts met, read files and
+ * new texts alike, so a repository whose texts fit is read once and nothing is written twice. When a new text finds
+ * it full, the large files read first give it their room: a file can be read back from the workspace, a new text
+ * would have to be spilled and read back, and it is the new texts that validation and writing read afterwards.
+ * Past that, the texts used last are kept too (a stage reading a file again right after). Least-recently-used alone
+ * would keep nothing useful: a run reads the whole tree several times over in the same order (discovery,
+ * references, each validation), so each text would be dropped just before it is asked for again. A text read back
+ * is a new copy: JavaScript has no weak reference to a string through which the store could hand out the copy a
+ * reader still holds, so while readers keep the texts they are given (the Flux stage's reading, the validator's
+ * caches) a smaller budget costs both time and memory (each text read back decoded again, and held twice). The
+ * budget bounds the store itself, for when no reader keeps texts.
  */
 const DEFAULT_RESIDENT_CHARS = 1024 * 1024 * 1024;
 const DEFAULT_RECENT_CHARS = 32 * 1024 * 1024;
+/** A read file this small keeps its room in the resident tier: many small files cost more to read back than to hold. */
+const SMALL_FILE_CHARS = 64 * 1024;
 /** Recent `put` calls compared by identity first: a stage writes one regenerated text into many clusters. */
 const RECENT_PUTS = 8;
 /**
@@ -51048,6 +51102,8 @@ class TextStore {
     options;
     resident = new Map();
     residentChars = 0;
+    /** Large read files in the resident tier, first read first: the room a new text may take. */
+    yielding = new Set();
     cache = new Map();
     cachedChars = 0;
     sources = new Map();
@@ -51062,8 +51118,8 @@ class TextStore {
         this.recentBudget = options.recentChars ?? DEFAULT_RECENT_CHARS;
     }
     /**
-     * Registers a workspace file just read, its bytes checked as UTF-8. Decoded only while the texts kept for the run
-     * have room: the others are decoded when first asked for, and most files are never asked for.
+     * Registers a workspace file just read, its bytes checked as UTF-8 (by the caller). Decoded only while the texts
+     * kept for the run have room: the others are decoded when first asked for, and many files are never asked for.
      */
     addFile(file, abs, bytes, mtimeMs) {
         const ref = { digest: digestOf(bytes), bytes: bytes.length };
@@ -51078,19 +51134,22 @@ class TextStore {
         for (const r of this.recent)
             if (r.text === text)
                 return r.ref;
-        const bytes = Buffer.from(text, 'utf8');
-        const ref = { digest: digestOf(bytes), bytes: bytes.length };
+        // The digest of its UTF-8 bytes, hashed from the string: a text kept in memory is encoded only when written.
+        const ref = {
+            digest: createHash('sha256').update(text, 'utf8').digest('hex'),
+            bytes: Buffer.byteLength(text, 'utf8')
+        };
         if (!this.sources.has(ref.digest) && !this.pinned.has(ref.digest)) {
             const dir = this.options.spillDir;
             // Written to disk only past the budget of texts kept for the run: a small run writes nothing twice.
-            if (dir && this.residentChars + text.length > this.residentBudget) {
+            if (dir && !this.roomFor(text.length)) {
                 if (!this.spillReady) {
                     mkdirSync(dir, { recursive: true });
                     this.spillReady = true;
                 }
                 const abs = path__default.join(dir, ref.digest);
-                writeFileSync(abs, bytes, { flag: 'wx' });
-                this.sources.set(ref.digest, { abs, size: bytes.length });
+                writeFileSync(abs, encode(text, ref.bytes), { flag: 'wx' });
+                this.sources.set(ref.digest, { abs, size: ref.bytes });
             }
             else {
                 this.pinned.set(ref.digest, text);
@@ -51111,14 +51170,15 @@ class TextStore {
             this.remember(ref.digest, known);
             return known;
         }
-        const text = decodeUtf8(readBack$1(this.source(ref)), this.source(ref).file ?? ref.digest);
+        const source = this.source(ref);
+        const text = decodeUtf8(readBack$1(source), source.file ?? ref.digest);
         this.remember(ref.digest, text);
         return text;
     }
     /** The UTF-8 bytes of `ref`, for writing it: read from its file without decoding, where it has one. */
     bytes(ref) {
         const held = this.pinned.get(ref.digest);
-        return held !== undefined ? Buffer.from(held, 'utf8') : readBack$1(this.source(ref));
+        return held !== undefined ? encode(held, ref.bytes) : readBack$1(this.source(ref));
     }
     source(ref) {
         const source = this.sources.get(ref.digest);
@@ -51129,6 +51189,18 @@ class TextStore {
     inMemory(digest) {
         return this.pinned.get(digest) ?? this.resident.get(digest) ?? this.cache.get(digest);
     }
+    /** Whether the resident tier has room for `chars` more, once large read files have given theirs. */
+    roomFor(chars) {
+        for (const digest of this.yielding) {
+            if (this.residentChars + chars <= this.residentBudget)
+                break;
+            this.yielding.delete(digest);
+            const text = this.resident.get(digest);
+            this.resident.delete(digest);
+            this.residentChars -= text.length;
+        }
+        return this.residentChars + chars <= this.residentBudget;
+    }
     remember(digest, text) {
         if (this.pinned.has(digest) || this.resident.has(digest))
             return;
@@ -51137,6 +51209,8 @@ class TextStore {
                 this.cachedChars -= text.length;
             this.resident.set(digest, text);
             this.residentChars += text.length;
+            if (text.length > SMALL_FILE_CHARS)
+                this.yielding.add(digest);
             return;
         }
         // Most recently used last: a Map iterates in insertion order, so the first key is the one to drop.
@@ -51181,6 +51255,13 @@ function readBack$1(source) {
     }
 }
 const digestOf = (bytes) => createHash('sha256').update(bytes).digest('hex');
+/**
+ * A text's UTF-8 bytes. Most manifests are ASCII, whose UTF-8 is its Latin-1, which encodes at twice the speed: a
+ * string is ASCII exactly when its UTF-8 has as many bytes as it has characters.
+ */
+function encode(text, bytes = Buffer.byteLength(text, 'utf8')) {
+    return Buffer.from(text, bytes === text.length ? 'latin1' : 'utf8');
+}
 
 const acceptedVersionForms = 'Use `latest`, an exact version (`2.9.3` or `v2.9.3`) or a semver range (`~2.8`, `2.x`, `^2.8`, `<2.9`, `>=2.7 <2.9`).';
 /** Characters that semver versions and ranges are made of; anything else (`;`, `$`, quotes, words) is refused. */
@@ -66619,12 +66700,14 @@ function notManifestFiles(paths) {
  * renderer reports those), or it has `apiVersion:` and `kind:` lines. An application's own config file with custom
  * tags, read by a generator, is not.
  */
-function manifestParseFailures(failures, texts, skip) {
+function manifestParseFailures(failures, 
+/** A file's text, read only for the files that failed. */
+textOf, skip) {
     const hasLine = (text, start) => text.startsWith(start) || text.includes(`\n${start}`);
     return failures.filter(f => {
         if (skip(f.file))
             return false;
-        const text = texts.get(f.file) ?? '';
+        const text = textOf(f.file) ?? '';
         return hasLine(text, 'apiVersion:') && hasLine(text, 'kind:');
     });
 }
@@ -66720,6 +66803,71 @@ written = new Set()) {
 }
 
 /**
+ * Values worked out from texts, found again by the text itself: a short text is a Map key as it is; a long one
+ * (which V8 hashes by its length alone, see `textKey`) is looked up by a cheap fingerprint and then compared in
+ * full, so a hit costs one comparison of memory and a miss rarely any, where a digest of the text cost several
+ * times more (SHA-256 of a JavaScript string encodes it to UTF-8 first). Collision-safe: only an equal text hits.
+ *
+ * A text is kept for as long as its value: give `set` a text of its own (`ownCopy`) where it is a slice of a much
+ * larger one (a document of a ConfigMap's data, itself a cluster's own), which the key would keep alive. Long texts
+ * that share a fingerprint keep only the latest few, so a lookup compares against a bounded number of them.
+ */
+/** Long texts kept per fingerprint. */
+const KEPT_ALIKE = 4;
+/** Characters fingerprinted in full at each end of a long text: where generated streams put what differs. */
+const ENDS = 512;
+/** Characters sampled in between. */
+const SAMPLES = 512;
+/**
+ * A 31-bit fingerprint of a long text: its length, both ends in full and evenly spaced characters between them.
+ * A fleet's texts of one length differ in a name near an end (a ConfigMap's, a sync document's), which this sees.
+ */
+function fingerprint(text) {
+    const n = text.length;
+    let h = Math.imul(n, 0x9e3779b1);
+    const head = Math.min(n, ENDS);
+    for (let i = 0; i < head; i++)
+        h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+    const tail = Math.max(head, n - ENDS);
+    const step = Math.max(1, Math.floor((tail - head) / SAMPLES));
+    for (let i = head; i < tail; i += step)
+        h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+    for (let i = tail; i < n; i++)
+        h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+    return h & 0x7fffffff;
+}
+class TextMemo {
+    short = new Map();
+    long = new Map();
+    get(text) {
+        if (text.length <= LONGEST_HASHED)
+            return this.short.get(text);
+        const alike = this.long.get(fingerprint(text));
+        return alike?.find(k => k.text.length === text.length && k.text === text)?.value;
+    }
+    set(text, value) {
+        if (text.length <= LONGEST_HASHED) {
+            this.short.set(text, value);
+            return;
+        }
+        const key = fingerprint(text);
+        const alike = this.long.get(key);
+        if (alike === undefined)
+            this.long.set(key, [{ text, value }]);
+        else {
+            if (alike.length >= KEPT_ALIKE)
+                alike.shift();
+            alike.push({ text, value });
+        }
+    }
+}
+/**
+ * `text` in a string of its own, not a slice that keeps the text it was cut from alive: a slice of a string V8 has
+ * just flattened into a new one (concatenation, then the slice, which flattens it) holds only that new string.
+ */
+const ownCopy = (text) => ` ${text}`.slice(1);
+
+/**
  * Values as `sigs.k8s.io/yaml` reads them (goyaml.v2, YAML 1.1): unquoted `y`, `yes`, `on`, `n`, `no`, `off` (in
  * their three spellings) are booleans there, strings in YAML 1.2 (js-yaml, and kustomize's kyaml, which writes them
  * back quoted). Only what the API server decodes straight from text reads this way: the manifests a
@@ -66785,6 +66933,13 @@ function mentionsCalicoApi(text) {
     return false;
 }
 
+const fileStream = (f) => ({
+    file: f.path,
+    bundle: f.path,
+    get text() {
+        return f.content;
+    }
+});
 const KUSTOMIZATION_FILES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
 /**
  * Whether a line of `text` starts with `start`. A data value is read as manifests only when it has lines starting
@@ -66882,26 +67037,31 @@ function nonResourceFiles(files, parsed) {
  * version's schema that did not change between releases) too. Equal texts then share one value, which is why
  * values are read-only.
  */
-function parseStream$1(text, file, memo = newParseMemo()) {
+function parseStream$1(text, file, memo = newParseMemo(), digest) {
     const documents = [];
     const errors = [];
     const seen = memo.documents;
-    const known = memo.streams.get(text);
+    const known = memo.streams.get(text, digest);
     if (known) {
         for (const d of known)
             documents.push(d.inFile(file));
         return { documents, errors };
     }
     splitDocumentTexts(text).forEach((d, index) => {
-        const key = holdsOwnStream(d.text) ? undefined : textKey(d.text);
-        let value = key === undefined ? undefined : seen.get(key);
-        if (value === undefined) {
-            const fast = loadFast(d.text, memo.blocks);
+        const own = holdsOwnStream(d.text);
+        let entry = own ? undefined : seen.get(d.text);
+        if (entry === undefined) {
+            // A value kept for later streams is read from a copy of its text when that is a small part of the stream:
+            // its strings are slices of the text they were read from, and a document's text is a slice of its stream's
+            // (a ConfigMap's data, a cluster's own), which would stay alive with it.
+            const source = own || 2 * d.text.length > text.length ? d.text : ownCopy(d.text);
+            let value;
+            const fast = loadFast(source, memo.blocks);
             if (fast !== UNSUPPORTED)
                 value = fast;
             else {
                 try {
-                    value = parseDocuments(d.text, file, d.startLine - 1)[0]?.value ?? null;
+                    value = parseDocuments(source, file, d.startLine - 1)[0]?.value ?? null;
                 }
                 catch (e) {
                     if (!(e instanceof FcuError))
@@ -66910,31 +67070,40 @@ function parseStream$1(text, file, memo = newParseMemo()) {
                     return;
                 }
             }
-            if (key !== undefined)
-                seen.set(key, value);
+            entry = { value };
+            if (!own)
+                seen.set(source, entry);
         }
-        documents.push(new ParsedDocument(file, index, d, value, key));
+        documents.push(new ParsedDocument(file, index, d, entry));
     });
     // A stream with errors is read again: their messages name the file.
     if (errors.length === 0)
-        memo.streams.put(text, documents);
+        memo.streams.put(text, documents, digest);
     return { documents, errors };
 }
 /** How many whole streams `StreamMemo` keeps. */
 const STREAMS_KEPT = 8;
 /**
- * The last few long streams read, by their whole text: a fleet holds the same install in every cluster (each
- * cluster's `gotk-components.yaml`, the Calico manifest in each ConfigMap), read one after the other. Comparing a
- * text with a few kept ones costs far less than a digest of each of its documents (texts of another length are
- * not compared at all, and ConfigMaps of other clusters differ in their name, at the top); a short stream is
- * cheap to split and look up document by document anyway.
+ * The last few long streams read: a fleet holds the same install in every cluster (each cluster's
+ * `gotk-components.yaml`, the Calico manifest in each ConfigMap), read one after the other. A stored file is known
+ * by the store's digest of it, given along; any other text is compared with the kept ones of its length and
+ * fingerprint (texts that differ, a ConfigMap of another cluster, are then rarely compared at all). A short stream
+ * is cheap to split and look up document by document anyway.
  */
 class StreamMemo {
     kept = [];
-    get(text) {
+    get(text, digest) {
         if (text.length <= LONGEST_HASHED)
             return undefined;
-        const i = this.kept.findIndex(k => k.text.length === text.length && k.text === text);
+        let print;
+        const i = this.kept.findIndex(k => {
+            if (digest !== undefined && k.digest !== undefined)
+                return k.digest === digest;
+            if (k.text.length !== text.length)
+                return false;
+            print ??= fingerprint(text);
+            return k.fingerprint === print && k.text === text;
+        });
         if (i < 0)
             return undefined;
         // Kept while it is met again: the ConfigMaps between two clusters' copies of it must not push it out.
@@ -66942,12 +67111,12 @@ class StreamMemo {
         this.kept.push(hit);
         return hit.documents;
     }
-    put(text, documents) {
+    put(text, documents, digest) {
         if (text.length <= LONGEST_HASHED)
             return;
         if (this.kept.length >= STREAMS_KEPT)
             this.kept.shift();
-        this.kept.push({ text, documents });
+        this.kept.push({ digest, fingerprint: fingerprint(text), text, documents });
     }
 }
 /**
@@ -66955,8 +67124,12 @@ class StreamMemo {
  * by their texts when read); the ConfigMap itself has a name of its own in every cluster, so looking it up would
  * only cost a digest of the whole text. (Only what is shared changes: a value is a function of its text.)
  */
-const holdsOwnStream = (text) => text.length > LONGEST_HASHED && CONFIGMAP_KIND.test(text.slice(0, 2048));
-/** `kind: ConfigMap` on a line of its own near the top: where every tool writes it. */
+const holdsOwnStream = (text) => text.length > LONGEST_HASHED &&
+    (CONFIGMAP_KIND.test(text.slice(0, 2048)) || CONFIGMAP_KIND.test(text.slice(-2048)));
+/**
+ * `kind: ConfigMap` on a line of its own near the top, where most tools write it, or near the end, where `kubectl`
+ * (which sorts keys: `apiVersion`, `data`, `kind`, `metadata`) does.
+ */
 const CONFIGMAP_KIND = /^kind: ConfigMap[ \t]*\r?$/m;
 /** The CustomResourceDefinitions of an upstream manifest stream (`flux install --export`, Calico's calico.yaml). */
 function crdDocuments(text, source) {
@@ -66969,31 +67142,28 @@ class ParsedDocument {
     file;
     index;
     piece;
-    value;
-    textKey;
+    values;
     text;
-    constructor(file, index, piece, value, textKey) {
+    constructor(file, index, piece, values) {
         this.file = file;
         this.index = index;
         this.piece = piece;
-        this.value = value;
-        this.textKey = textKey;
+        this.values = values;
         this.text = piece.text;
+    }
+    get value() {
+        return this.values.value;
     }
     /** The same document of the same text in another file. */
     inFile(file) {
-        return new ParsedDocument(file, this.index, this.piece, this.value, this.textKey);
-    }
-    /** `textKey` of the text: a long text's digest, worked out once. */
-    get key() {
-        return (this.textKey ??= textKey(this.text));
+        return new ParsedDocument(file, this.index, this.piece, this.values);
     }
     get startLine() {
         return this.piece.startLine;
     }
 }
 const newParseMemo = () => ({
-    documents: new Map(),
+    documents: new TextMemo(),
     streams: new StreamMemo(),
     blocks: new SharedBlocks()
 });
@@ -67125,30 +67295,63 @@ function manifestValues(cm) {
  */
 class CollectCache {
     memo = newParseMemo();
-    yaml11 = new Map();
     files = new Map();
+    /**
+     * Drops every file version `files` does not hold, before a validation of them: an upgrade's validations hold
+     * each component's files as read or as written, so the versions one validation no longer reads would otherwise
+     * stay (a fleet's ConfigMaps, each a cluster's own) while the next reads their other versions. What is dropped
+     * and asked again later is read again, the same.
+     */
+    keepOnly(files) {
+        const next = new Map();
+        for (const f of files) {
+            const known = this.known(f);
+            if (known)
+                next.set(f.path, [known]);
+        }
+        this.files = next;
+    }
+    known(f) {
+        const digest = contentDigest(f);
+        const versions = this.files.get(f.path) ?? [];
+        return digest === undefined
+            ? versions.find(v => v.digest === undefined && v.content === f.content)
+            : versions.find(v => v.digest === digest);
+    }
+    /** Whether a stored content mentions the Calico API, by digest: kept when its file version is dropped. */
+    calicoApi = new Map();
     /** Whether a file has a `projectcalico.org/v3` apiVersion (see `mentionsCalicoApi`), asked once per content. */
     mentionsCalicoApi(f) {
-        const read = this.file(f);
-        return (read.calicoApi ??= mentionsCalicoApi(read.content));
+        const digest = contentDigest(f);
+        if (digest === undefined) {
+            const read = this.file(f);
+            return (read.calicoApi ??= mentionsCalicoApi(f.content));
+        }
+        let known = this.calicoApi.get(digest);
+        if (known === undefined)
+            this.calicoApi.set(digest, (known = mentionsCalicoApi(f.content)));
+        return known;
     }
+    /**
+     * A stored content is known by the store's digest, without reading it; any other by its text, which the caller
+     * holds anyway.
+     */
     file(f) {
-        const versions = this.files.get(f.path) ?? [];
-        const known = versions.find(v => v.content === f.content);
+        const known = this.known(f);
         if (known)
             return known;
-        const read = readFile(f, this.memo, this.yaml11);
-        versions.push(read);
-        this.files.set(f.path, versions);
+        const read = readFile(f, this.memo, contentDigest(f));
+        this.files.set(f.path, [...(this.files.get(f.path) ?? []), read]);
         return read;
     }
 }
-function readFile(f, memo, yaml11) {
-    const { documents, errors } = parseStream$1(f.content, f.path, memo);
+function readFile(f, memo, digest) {
+    const content = f.content;
+    const { documents, errors } = parseStream$1(content, f.path, memo, digest);
     const failures = errors.map(e => failureOf(e, f.path, line => line));
     const innerFailures = [];
     const objects = [];
-    const streams = [{ file: f.path, bundle: f.path, text: f.content }];
+    const streams = [fileStream(f)];
     for (const doc of documents) {
         for (const obj of objectsOf(doc, f.path, f.path)) {
             if (groupVersion(obj.value.apiVersion).group === KUSTOMIZE_GROUP)
@@ -67165,19 +67368,18 @@ function readFile(f, memo, yaml11) {
                     innerFailures.push(failureOf(e, f.path, line => streamLine(container, line)));
                 // The ClusterResourceSet controller decodes these with sigs.k8s.io/yaml: YAML 1.1 booleans.
                 for (const d of inner.documents)
-                    pushAll$1(objects, objectsOf(d, f.path, bundle, container, yaml11Value(d, yaml11)));
+                    pushAll$1(objects, objectsOf(d, f.path, bundle, container, yaml11Value(d)));
             }
         }
     }
-    return { content: f.content, documents, failures, innerFailures, objects, streams };
+    const read = { documents, failures, innerFailures, objects, streams };
+    return digest === undefined ? { ...read, content } : { ...read, digest };
 }
-/** `apiServerValue` by the key the document was read with: a long text is not digested a second time. */
-function yaml11Value(d, memo) {
-    const key = d instanceof ParsedDocument ? d.key : textKey(d.text);
-    let value = memo.get(key);
-    if (value === undefined)
-        memo.set(key, (value = apiServerValue(d.text, d.value)));
-    return value;
+/** `apiServerValue` once per distinct document text, kept with what the text read as. */
+function yaml11Value(d) {
+    if (!(d instanceof ParsedDocument))
+        return apiServerValue(d.text, d.value);
+    return (d.values.yaml11 ??= apiServerValue(d.text, d.value));
 }
 /**
  * Reads every object of the repository: each YAML file parsed once, ConfigMap manifests expanded one level (a
@@ -67187,6 +67389,7 @@ function collectObjects(files, cache = new CollectCache()) {
     const failures = [];
     const parsed = new Map();
     const yamlFiles = files.filter(f => isYamlFile(f.path));
+    cache.keepOnly(yamlFiles);
     const read = yamlFiles.map(f => cache.file(f));
     yamlFiles.forEach((f, i) => {
         parsed.set(f.path, read[i].documents);
@@ -67545,15 +67748,14 @@ function findFluxInstalls(streams, objectsByBundle) {
     const installs = [];
     const findings = [];
     for (const stream of streams) {
-        if (!isFluxComponentsFile(stream.text))
+        const header = headerOf(stream);
+        if (header === undefined)
             continue;
-        try {
-            const header = parseFluxHeader(stream.text, stream.file);
+        if (!isFcuError(header)) {
             installs.push({ stream, header, objects: objectsByBundle.get(stream.bundle) ?? [] });
         }
-        catch (e) {
-            if (!isFcuError(e))
-                throw e;
+        else {
+            const e = header;
             findings.push({
                 severity: 'error',
                 rule: 'header/invalid',
@@ -67565,6 +67767,30 @@ function findFluxInstalls(streams, objectsByBundle) {
         }
     }
     return { installs, findings };
+}
+/**
+ * The header of each stream, read once: the validations of a run share their streams (see `CollectCache`), and a
+ * file's text is read from its source when asked.
+ */
+const headers = new WeakMap();
+function headerOf(stream) {
+    let known = headers.get(stream);
+    if (known === undefined) {
+        const text = stream.text;
+        let header;
+        if (isFluxComponentsFile(text)) {
+            try {
+                header = parseFluxHeader(text, stream.file);
+            }
+            catch (e) {
+                if (!isFcuError(e))
+                    throw e;
+                header = e;
+            }
+        }
+        headers.set(stream, (known = { header }));
+    }
+    return known.header;
 }
 /** Controller name → version (without `v`) as the install's Deployments run them. */
 function controllerVersions(install) {
@@ -68027,14 +68253,15 @@ function validateRepository(input, cache) {
     };
     const isUpgrade = written.size > 0 || upgraded !== undefined;
     const inScope = (o) => !isUpgrade || written.has(o.file) || upgradedKind(o);
-    const texts = new Map(input.files.map(f => [f.path, f.content]));
+    // Files by path, their texts read only where a failure needs them.
+    const sources = new Map(input.files.map(f => [f.path, f]));
     const skip = notManifestFiles(input.files.map(f => f.path));
     const render = renderRepository(repositoryFiles(input.files, collected.documents, new Set(collected.failures.map(f => f.file))), new Map((input.unread ?? []).map(u => [u.path, u.reason])), skip);
     const view = appliedView(collected, render, skip, written);
     const objects = checkObjects(view.objects, ctx, inScope, view.unapplied);
     const claimed = new Set(render.findings.filter(f => f.rule === 'yaml/parse').map(f => f.file));
     const findings = [
-        ...manifestParseFailures(collected.failures, texts, f => skip(f) || claimed.has(f)).map(f => {
+        ...manifestParseFailures(collected.failures, p => sources.get(p)?.content, f => skip(f) || claimed.has(f)).map(f => {
             const finding = parseFinding(f);
             return view.unapplied.has(f.file) ? demote(finding) : finding;
         }),
@@ -68757,13 +68984,14 @@ class ChangeSet {
     /** A stage's change, its content passed on as the stage gave it (a stored one is not read). */
     apply(c) {
         if (!c.renamedFrom || c.renamedFrom === c.path) {
-            this.put(!c.renamedFrom ? c : { ...contentOf(c), path: c.path, reason: 'renamed' });
+            this.put(!c.renamedFrom ? c : passContent({ path: c.path, reason: 'renamed' }, c));
             return;
         }
         this.put({ path: c.renamedFrom, content: null, reason: 'renamed' });
-        // A rename always leaves a file at its new path: an empty one when a stage gave no content.
-        const content = !storedContent(c) && c.content === null ? { content: '' } : contentOf(c);
-        this.put({ ...content, path: c.path, reason: 'renamed', renamedFrom: c.renamedFrom });
+        // A rename always leaves a file at its new path: an empty one when a stage gave no content. Not spread from
+        // `c`: spreading reads a stored content, which would then be stored (and hashed) again.
+        const to = { path: c.path, reason: 'renamed', renamedFrom: c.renamedFrom };
+        this.put(removes(c) ? { ...to, content: '' } : passContent(to, c));
     }
     /** The changes that differ from the base, by path. */
     list() {
@@ -68796,8 +69024,6 @@ function carry(to, from, store) {
         return withStoredContent(to, store.put(from.content), store);
     return passContent(to, from);
 }
-/** Only the content of a change, as an object `carry` reads it from, without reading a stored content. */
-const contentOf = (c) => carry({}, c, undefined);
 function sameAsBase(c, base) {
     const s = storedContent(c);
     if (s) {
@@ -68852,7 +69078,7 @@ const treeAfter = (plan, components) => plan.base.with(combinedChanges(plan, com
 function describeChanges(base, changes) {
     return changes.map(c => ({
         path: c.path,
-        operation: c.content === null ? 'deleted' : base.has(c.path) ? 'modified' : 'added',
+        operation: removes(c) ? 'deleted' : base.has(c.path) ? 'modified' : 'added',
         bytes: bytesOf(c),
         components: c.components,
         reasons: c.reasons,
@@ -70519,38 +70745,38 @@ function stopOf(indent) {
  */
 class BlockValues {
     maxChars;
+    /** By indentation, then by the block's text (compared, not digested: see `TextMemo`). */
     blocks = new Map();
     chars = 0;
     constructor(maxChars) {
         this.maxChars = maxChars;
     }
-    /** A cut's content: its lines unindented, and how many lines the cut spans. */
+    /** A cut's content: its lines unindented, and how many lines the cut spans. Asked once a cut. */
     of(text, cut) {
         const block = text.slice(cut.start, cut.end);
-        const key = `${cut.indent}:${textKey(block)}`;
-        let known = this.blocks.get(key);
+        let known = this.blocks.get(cut.indent)?.get(block);
         if (known === undefined) {
             known = { content: unindent(block, cut.indent), byEnding: new Map() };
-            if (this.chars + block.length > this.maxChars) {
-                this.blocks.clear();
+            // The key keeps the text it was sliced from: held as well as the unindented content.
+            if (this.chars + 2 * block.length > this.maxChars) {
+                this.blocks = new Map();
                 this.chars = 0;
             }
-            this.blocks.set(key, known);
-            this.chars += block.length;
+            let memo = this.blocks.get(cut.indent);
+            if (memo === undefined)
+                this.blocks.set(cut.indent, (memo = new TextMemo()));
+            memo.set(block, known);
+            this.chars += 2 * block.length;
         }
         return known;
-    }
-    /** How many lines a cut spans. */
-    lines(text, cut) {
-        return this.of(text, cut).content.lines;
     }
     /**
      * The value of a cut block whose ending the parser read as `rest` (what follows the placeholder's `x`). The
      * whole value is kept, one string for every ConfigMap with this block (a value joined per ConfigMap would be
      * copied again by the first search through it).
      */
-    get(text, cut, rest) {
-        const { content, byEnding } = this.of(text, cut);
+    get(entry, rest) {
+        const { content, byEnding } = entry;
         let value = byEnding.get(rest);
         if (value === undefined) {
             let newlines = 0;
@@ -70628,6 +70854,7 @@ function parseCut(text, cuts) {
         }
         return offset + shift;
     };
+    const entries = new Map(cuts.map(c => [c, blockValues.of(text, c)]));
     const headers = new Map(cuts.map(c => [c.header, c]));
     let restored = 0;
     const visit = (node) => {
@@ -70649,7 +70876,7 @@ function parseCut(text, cuts) {
                 return;
             if (n.type !== 'BLOCK_LITERAL' || typeof n.value !== 'string' || !n.value.startsWith('x'))
                 return;
-            const value = blockValues.get(text, cut, n.value.slice(1));
+            const value = blockValues.get(entries.get(cut), n.value.slice(1));
             n.value = value.text;
             lineCounts.set(n, value.lines);
             restored++;
@@ -70662,7 +70889,7 @@ function parseCut(text, cuts) {
         return undefined;
     return {
         docs,
-        lines: new CutLines(text, envelopeLines, cuts.map(c => ({ ...c, lines: blockValues.lines(text, c) })))
+        lines: new CutLines(text, envelopeLines, cuts.map(c => ({ ...c, lines: entries.get(c).content.lines })))
     };
 }
 /**
@@ -70968,6 +71195,39 @@ function applyEdits$2(text, edits) {
 }
 // Rendering needs the nodes again (indentation, comments, where maps end): kept from reading, re-read otherwise.
 const parsed = new WeakMap();
+/** A ConfigMap's node tree (positions in its file's text), as reading it built it. */
+function configMapNode(cm) {
+    const { c, root } = reparse(cm);
+    return { root, lines: c.lines };
+}
+const valueLengths = new WeakMap();
+/**
+ * Lets go of the value of each of `entries` (entries of `cm`), kept by a caller that reads many ConfigMaps before
+ * rendering them (a fleet's Flux install, a megabyte per cluster, would otherwise be held for every cluster at
+ * once): its length is kept, and the value is read again from the file's text only if asked for (rendering a
+ * value of the same length, in a rerun that changes nothing).
+ */
+function releaseValues(cm, entries) {
+    const known = parsed.get(cm);
+    const dataMap = known && pairOf(known.root, 'data')?.value;
+    for (const entry of entries) {
+        const index = cm.data.indexOf(entry);
+        if (index === -1 || valueLengths.has(entry))
+            continue;
+        valueLengths.set(entry, entry.value.length);
+        Object.defineProperty(entry, 'value', {
+            enumerable: true,
+            configurable: true,
+            get: () => readConfigMaps(cm.text, cm.file).find(c => c.document === cm.document).data[index].value
+        });
+        // Rendering reads the nodes for their positions only.
+        const node = distExports.isMap(dataMap) ? dataMap.items[index]?.value : undefined;
+        if (distExports.isScalar(node))
+            node.value = '';
+    }
+}
+/** Whether an entry's value is `value`, without reading a released value of another length again. */
+const hasValue = (e, value) => (valueLengths.get(e) ?? e.value.length) === value.length && e.value === value;
 function reparse(cm) {
     const known = parsed.get(cm);
     if (known)
@@ -71067,7 +71327,7 @@ function dataEdits(c, root, cm, changes, notes) {
             const kf = { value: e.key, span: e.keySpan, line: e.line, style: 'plain' };
             edits.push({ ...e.keySpan, text: nameText(kf, change.key, columnOf$2(c, e.keySpan.start)) });
         }
-        if (change.value !== e.value)
+        if (!hasValue(e, change.value))
             edits.push(valueEdit(c, e, change.value, change.key, step, notes, change.shared));
     }
     for (const e of cm.data) {
@@ -71146,7 +71406,7 @@ function provenanceEdits(c, root, cm, p) {
     return edits;
 }
 const sameData = (cm, data) => data.length === cm.data.length &&
-    data.every((d, i) => d.key === cm.data[i].key && (d.from ?? d.key) === d.key && d.value === cm.data[i].value);
+    data.every((d, i) => d.key === cm.data[i].key && (d.from ?? d.key) === d.key && hasValue(cm.data[i], d.value));
 /**
  * The file with the change applied, splicing the original text: key order, the namespace, other keys, labels,
  * annotations and comments stay; the same source and change always give the same bytes.
@@ -71164,6 +71424,219 @@ function renderConfigMap(cm, change) {
         pushAll$1(edits, provenanceEdits(c, root, cm, change.provenance));
     const text = applyEdits$2(cm.text, edits);
     return { text, changed: text !== cm.text, notes };
+}
+
+/** API groups whose CRDs a Flux install brings. */
+const isFluxGroup = (group) => group.endsWith('.toolkit.fluxcd.io') || group === 'source.extensions.fluxcd.io';
+/** What a set of CRDs serves, for the Flux groups only. CRDs are parsed objects (`kind: CustomResourceDefinition`). */
+function servedApis(crds) {
+    const out = new Map();
+    for (const crd of crds) {
+        if (!isObject(crd) || crd.kind !== 'CustomResourceDefinition' || !isObject(crd.spec))
+            continue;
+        const { group, names, versions } = crd.spec;
+        if (typeof group !== 'string' ||
+            !isFluxGroup(group) ||
+            !isObject(names) ||
+            typeof names.kind !== 'string')
+            continue;
+        const served = out.get(`${group}/${names.kind}`) ?? new Set();
+        for (const v of Array.isArray(versions) ? versions : []) {
+            if (isObject(v) && v.served === true && typeof v.name === 'string')
+                served.add(v.name);
+        }
+        out.set(`${group}/${names.kind}`, served);
+    }
+    return out;
+}
+/** The file line of a document's top-level `apiVersion` key (its first line when the key is not in block style). */
+function apiVersionLine(doc) {
+    const at = doc.text.search(/^apiVersion:/m);
+    return doc.startLine + (at <= 0 ? 0 : doc.text.slice(0, at).split('\n').length - 1);
+}
+function objectOf(doc, fallbackLine) {
+    const v = doc.value;
+    if (!isObject(v) || typeof v.apiVersion !== 'string' || typeof v.kind !== 'string')
+        return undefined;
+    if (!isFluxGroup(groupVersion(v.apiVersion).group))
+        return undefined;
+    const meta = isObject(v.metadata) ? v.metadata : {};
+    return {
+        file: doc.file,
+        line: fallbackLine ?? apiVersionLine(doc),
+        apiVersion: v.apiVersion,
+        kind: v.kind,
+        name: typeof meta.name === 'string' ? meta.name : '',
+        ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {})
+    };
+}
+/**
+ * The Flux objects of one file: its own documents and the manifests that ConfigMaps carry in their data (a
+ * cluster's sync objects next to its Flux install). A file or value that does not parse yields what parses;
+ * validation reports the rest.
+ *
+ * A Flux object's `apiVersion` names its group, so a document (or a data value's document) without `fluxcd.io/` in
+ * its text holds none: only the others are parsed. A fleet's Flux ConfigMaps hold a megabyte of install each, of
+ * which only the sync documents at its end are Flux objects, and their envelope is read without the data.
+ */
+function findFluxObjects(file, content, read) {
+    if (!content.includes(FLUX_MARK))
+        return [];
+    const out = [];
+    // The caller's reading of these ConfigMaps serves, when it is of this text.
+    const configMaps = read?.filter(cm => cm.text === content) ?? [];
+    for (const piece of splitDocumentTexts(content)) {
+        if (!piece.text.includes(FLUX_MARK))
+            continue;
+        const lineOffset = piece.startLine - 1;
+        const end = piece.offset + piece.text.length;
+        const known = configMaps.find(cm => cm.name.span.start >= piece.offset && cm.name.span.start < end);
+        const envelope = piece.text.length < ENVELOPE_MIN
+            ? undefined
+            : known
+                ? readData(configMapNode(known))
+                : blockData(piece.text, piece.startLine);
+        if (envelope) {
+            for (const entry of envelope)
+                embeddedObjects(file, entry.value, entry.lineOffset, true, out);
+            continue;
+        }
+        const parsed = parseOne(piece.text, file, lineOffset);
+        if (parsed === undefined)
+            break;
+        for (const doc of parsed) {
+            const own = objectOf(doc);
+            if (own)
+                out.push(own);
+            const v = doc.value;
+            if (!isObject(v) || v.kind !== 'ConfigMap' || !isObject(v.data))
+                continue;
+            for (const [key, value] of Object.entries(v.data)) {
+                if (typeof value !== 'string' || !value.includes(FLUX_MARK))
+                    continue;
+                const { lineOffset, exact } = blockOffset(doc, key) ?? embeddedOffset(doc, ['data', key]);
+                embeddedObjects(file, value, lineOffset, exact, out);
+            }
+        }
+    }
+    return out;
+}
+const FLUX_MARK = 'fluxcd.io/';
+/** Documents at least this long are first read as a ConfigMap envelope (src/crs/stream.ts). */
+const ENVELOPE_MIN = 1 << 16;
+/** One document's text parsed as `tryParseDocuments` parses each; undefined when it does not parse. */
+function parseOne(text, file, lineOffset) {
+    try {
+        return parseDocuments(text, file, lineOffset);
+    }
+    catch (e) {
+        if (e instanceof FcuError)
+            return undefined;
+        throw e;
+    }
+}
+/** The Flux objects of a data value's documents, as `tryParseDocuments(value, file, lineOffset)` reads them. */
+function embeddedObjects(file, value, lineOffset, exact, out) {
+    for (const piece of splitDocumentTexts(value)) {
+        if (!piece.text.includes(FLUX_MARK))
+            continue;
+        const parsed = parseOne(piece.text, file, lineOffset + piece.startLine - 1);
+        if (parsed === undefined)
+            return;
+        for (const inner of parsed) {
+            const o = objectOf(inner, exact ? undefined : lineOffset + 1);
+            if (o)
+                out.push(o);
+        }
+    }
+}
+/**
+ * The data values holding `fluxcd.io/` of a document that is a ConfigMap whose such values are all literal blocks,
+ * each with the line before its first (the block's header line), read from the envelope without building the whole
+ * document's value. Undefined for any other document, or one the envelope may not read as the loader does (tags,
+ * aliases, merge keys, errors): those are parsed whole.
+ */
+function blockData(text, startLine) {
+    const tree = parseStream(text);
+    const root = tree.docs[0]?.contents;
+    if (tree.docs.length !== 1 || tree.docs[0].errors.length > 0 || !distExports.isMap(root))
+        return undefined;
+    return readData({ root, lines: tree.lines }, startLine - 1);
+}
+/** `blockData` of a document's node tree; `lineOffset` turns its lines into file lines. */
+function readData({ root, lines }, lineOffset = 0) {
+    // Keys the loader might read otherwise (merges, numbers it orders first, tags): such documents are parsed whole.
+    const plainKey = (key) => distExports.isScalar(key) && !key.tag && typeof key.value === 'string' && !ODD_KEY.test(key.value)
+        ? key.value
+        : undefined;
+    const plain = (node) => distExports.isScalar(node) && !node.tag && typeof node.value === 'string' ? node.value : undefined;
+    const fields = new Map();
+    for (const pair of root.items) {
+        const key = plainKey(pair.key);
+        if (key === undefined)
+            return undefined;
+        fields.set(key, pair.value);
+    }
+    const apiVersion = plain(fields.get('apiVersion'));
+    if (plain(fields.get('kind')) !== 'ConfigMap' || apiVersion === undefined)
+        return undefined;
+    if (isFluxGroup(groupVersion(apiVersion).group))
+        return undefined;
+    const data = fields.get('data');
+    if (data === undefined)
+        return [];
+    if (!distExports.isMap(data) || data.tag)
+        return undefined;
+    const out = [];
+    for (const pair of data.items) {
+        const node = pair.value;
+        if (plainKey(pair.key) === undefined || !distExports.isScalar(node) || node.tag || !node.range)
+            return undefined;
+        if (typeof node.value !== 'string' || !node.value.includes(FLUX_MARK))
+            continue;
+        if (node.type !== 'BLOCK_LITERAL')
+            return undefined;
+        // As `blockOffset` gives it: the file line of the block's header.
+        out.push({ value: node.value, lineOffset: lineOffset + lines.linePos(node.range[0]).line });
+    }
+    return out;
+}
+const ODD_KEY = /^(?:<<|__proto__|0|[1-9][0-9]*)$/;
+/** Objects whose group and kind the CRDs know but whose version they no longer serve. */
+function unservedObjects(objects, served) {
+    return objects.filter(o => {
+        const versions = served.get(`${groupVersion(o.apiVersion).group}/${o.kind}`);
+        return versions !== undefined && !versions.has(groupVersion(o.apiVersion).version);
+    });
+}
+/**
+ * Where a ConfigMap's block scalar data value starts, as `embeddedOffset` gives it, from the node tree of a
+ * ConfigMap read without its big blocks (src/crs/stream.ts): the whole tree of a megabyte of data would be built
+ * for one line number. Undefined for a value that is not a block scalar (the general way finds its line).
+ */
+function blockOffset(doc, key) {
+    let tree = trees.get(doc);
+    if (!tree)
+        trees.set(doc, (tree = parseStream(doc.text)));
+    const root = tree.docs[0]?.contents;
+    if (tree.docs.length !== 1 || !distExports.isMap(root))
+        return undefined;
+    const data = pairValue(root, 'data');
+    const node = distExports.isMap(data) ? pairValue(data, key) : undefined;
+    if (!distExports.isScalar(node) || !node.range || (node.type !== 'BLOCK_LITERAL' && node.type !== 'BLOCK_FOLDED'))
+        return undefined;
+    const header = tree.lines.linePos(node.range[0]);
+    return { lineOffset: doc.startLine + header.line - 1, exact: node.type === 'BLOCK_LITERAL' };
+}
+const trees = new WeakMap();
+/** The value of the first entry whose key reads as `key`, as `embeddedOffset` looks keys up. */
+function pairValue(map, key) {
+    for (const pair of map.items) {
+        const k = distExports.isScalar(pair.key) ? pair.key.value : pair.key;
+        if (String(k) === key)
+            return pair.value ?? pair.key;
+    }
+    return undefined;
 }
 
 /** `flux install`'s defaults (pkg/manifestgen/install MakeDefaultOptions). */
@@ -71432,6 +71905,121 @@ function readFluxBundle(data, file, lineOffset = 0) {
         controllerDeployments(install).map(d => String(d.doc.value.metadata.name));
     const options = readInstallOptions(install.map(d => d.doc), header ?? { components});
     return { install, others, version, versionSource, ...(header ? { header } : {}), options };
+}
+const newlinesIn = (text) => {
+    let n = 0;
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1))
+        n++;
+    return n;
+};
+/**
+ * A copy of a short text cut from a long one: a slice keeps the whole text it was cut from alive in V8, and the
+ * data values it comes from are megabytes.
+ */
+const detached = (text) => (text === '' ? '' : Buffer.from(text, 'utf8').toString('utf8'));
+/**
+ * Reads Flux ConfigMap data values as `readFluxBundle` does, each distinct install once: a fleet's ConfigMaps hold
+ * the same install (hundreds of kilobytes) and differ in the documents after it, so a value whose chunks include a
+ * known install's, in a row, has only its other chunks parsed, and shares that install's text and digest. Held for
+ * one run (bounded by the distinct installs it keeps).
+ */
+class FluxDataReader {
+    maxKnown;
+    known = [];
+    constructor(maxKnown = 16) {
+        this.maxKnown = maxKnown;
+    }
+    read(data, file) {
+        const split = splitDocumentChunks(data);
+        const chunks = split.map(c => c.raw);
+        for (const k of this.known) {
+            const at = this.indexIn(chunks, k);
+            if (at !== undefined) {
+                const found = this.around(split, chunks, at, k, file);
+                if (found)
+                    return found;
+            }
+        }
+        const bundle = readFluxBundle(data, file);
+        const first = bundle.install[0].index;
+        const header = bundle.header
+            ? ''
+            : `---\n${FLUX_GENERATED}\n# Flux Version: v${bundle.version}\n# Components: ${bundle.options.components.join(',')}\n`;
+        const content = header + joinDocuments(bundle.install.map(d => d.raw));
+        const known = {
+            raws: bundle.install.map(d => d.raw),
+            newlines: bundle.install.reduce((n, d) => n + newlinesIn(d.raw), 0),
+            data: {
+                version: bundle.version,
+                options: bundle.options,
+                content,
+                digest: createHash('sha256').update(Buffer.from(content, 'utf8')).digest('hex'),
+                addedLines: header === '' ? 0 : 4
+            }
+        };
+        // Found in a row in another value, these chunks are read as this install there too: its ends are install
+        // objects, and so is each chunk between them, or an empty document.
+        if (this.known.length >= this.maxKnown)
+            this.known.shift();
+        this.known.push(known);
+        const lineAt = (index) => chunks.slice(0, index).reduce((n, c) => n + newlinesIn(c), 1);
+        return {
+            ...known.data,
+            installLine: lineAt(first),
+            othersLine: bundle.others.length > 0 ? lineAt(bundle.others[0].index) : 1,
+            others: detached(joinDocuments(bundle.others.map(d => d.raw)))
+        };
+    }
+    /** Where a known install's chunks start in `chunks`, all of them in a row; undefined when they are not there. */
+    indexIn(chunks, k) {
+        for (let at = 0; at + k.raws.length <= chunks.length; at++) {
+            if (chunks[at] !== k.raws[0])
+                continue;
+            if (k.raws.every((r, i) => chunks[at + i] === r))
+                return at;
+        }
+        return undefined;
+    }
+    /**
+     * The value read with the known install at `at`, when `readFluxBundle` would read the same install from it: no
+     * other chunk is an install object. Undefined otherwise, or when another chunk does not parse (read whole, it
+     * gives the error with its line).
+     */
+    around(split, chunks, at, k, file) {
+        const others = [];
+        for (let i = 0; i < chunks.length; i++) {
+            if (i >= at && i < at + k.raws.length)
+                continue;
+            let value;
+            try {
+                // A document's text parses alone as it does in the whole value (as `tryParseDocuments` reads it again).
+                value = parseDocuments(split[i].document.text, file)[0]?.value;
+            }
+            catch {
+                return undefined;
+            }
+            if (isInstallObject(value))
+                return undefined;
+            if (chunks[i] !== '')
+                others.push(i);
+        }
+        const lineAt = (index) => {
+            let n = 1;
+            for (let i = 0; i < index; i++) {
+                if (i === at)
+                    n += k.newlines;
+                else if (i < at || i >= at + k.raws.length)
+                    n += newlinesIn(chunks[i]);
+            }
+            return n;
+        };
+        return {
+            ...k.data,
+            installLine: lineAt(at),
+            othersLine: others.length > 0 ? lineAt(others[0]) : 1,
+            others: detached(joinDocuments(others.map(i => chunks[i])))
+        };
+    }
 }
 
 /** Applies several edits to one file's text at once; the edited values are read back before returning. */
@@ -72304,116 +72892,6 @@ function renderSplit(u, cm, name, data, notes) {
     return { text: joinDocuments(chunks), parts: split.map(p => ({ name: p.name, bytes: p.bytes })) };
 }
 
-/** API groups whose CRDs a Flux install brings. */
-const isFluxGroup = (group) => group.endsWith('.toolkit.fluxcd.io') || group === 'source.extensions.fluxcd.io';
-/** What a set of CRDs serves, for the Flux groups only. CRDs are parsed objects (`kind: CustomResourceDefinition`). */
-function servedApis(crds) {
-    const out = new Map();
-    for (const crd of crds) {
-        if (!isObject(crd) || crd.kind !== 'CustomResourceDefinition' || !isObject(crd.spec))
-            continue;
-        const { group, names, versions } = crd.spec;
-        if (typeof group !== 'string' ||
-            !isFluxGroup(group) ||
-            !isObject(names) ||
-            typeof names.kind !== 'string')
-            continue;
-        const served = out.get(`${group}/${names.kind}`) ?? new Set();
-        for (const v of Array.isArray(versions) ? versions : []) {
-            if (isObject(v) && v.served === true && typeof v.name === 'string')
-                served.add(v.name);
-        }
-        out.set(`${group}/${names.kind}`, served);
-    }
-    return out;
-}
-/** The file line of a document's top-level `apiVersion` key (its first line when the key is not in block style). */
-function apiVersionLine(doc) {
-    const at = doc.text.search(/^apiVersion:/m);
-    return doc.startLine + (at <= 0 ? 0 : doc.text.slice(0, at).split('\n').length - 1);
-}
-function objectOf(doc, fallbackLine) {
-    const v = doc.value;
-    if (!isObject(v) || typeof v.apiVersion !== 'string' || typeof v.kind !== 'string')
-        return undefined;
-    if (!isFluxGroup(groupVersion(v.apiVersion).group))
-        return undefined;
-    const meta = isObject(v.metadata) ? v.metadata : {};
-    return {
-        file: doc.file,
-        line: fallbackLine ?? apiVersionLine(doc),
-        apiVersion: v.apiVersion,
-        kind: v.kind,
-        name: typeof meta.name === 'string' ? meta.name : '',
-        ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {})
-    };
-}
-/**
- * The Flux objects of one file: its own documents and the manifests that ConfigMaps carry in their data (a
- * cluster's sync objects next to its Flux install). A file or value that does not parse yields what parses;
- * validation reports the rest.
- */
-function findFluxObjects(file, content) {
-    if (!content.includes('fluxcd.io/'))
-        return [];
-    const out = [];
-    for (const doc of tryParseDocuments(content, file).documents) {
-        const own = objectOf(doc);
-        if (own)
-            out.push(own);
-        const v = doc.value;
-        if (!isObject(v) || v.kind !== 'ConfigMap' || !isObject(v.data))
-            continue;
-        for (const [key, value] of Object.entries(v.data)) {
-            if (typeof value !== 'string' || !value.includes('fluxcd.io/'))
-                continue;
-            const { lineOffset, exact } = blockOffset(doc, key) ?? embeddedOffset(doc, ['data', key]);
-            for (const inner of tryParseDocuments(value, file, lineOffset).documents) {
-                const o = objectOf(inner, exact ? undefined : lineOffset + 1);
-                if (o)
-                    out.push(o);
-            }
-        }
-    }
-    return out;
-}
-/** Objects whose group and kind the CRDs know but whose version they no longer serve. */
-function unservedObjects(objects, served) {
-    return objects.filter(o => {
-        const versions = served.get(`${groupVersion(o.apiVersion).group}/${o.kind}`);
-        return versions !== undefined && !versions.has(groupVersion(o.apiVersion).version);
-    });
-}
-/**
- * Where a ConfigMap's block scalar data value starts, as `embeddedOffset` gives it, from the node tree of a
- * ConfigMap read without its big blocks (src/crs/stream.ts): the whole tree of a megabyte of data would be built
- * for one line number. Undefined for a value that is not a block scalar (the general way finds its line).
- */
-function blockOffset(doc, key) {
-    let tree = trees.get(doc);
-    if (!tree)
-        trees.set(doc, (tree = parseStream(doc.text)));
-    const root = tree.docs[0]?.contents;
-    if (tree.docs.length !== 1 || !distExports.isMap(root))
-        return undefined;
-    const data = pairValue(root, 'data');
-    const node = distExports.isMap(data) ? pairValue(data, key) : undefined;
-    if (!distExports.isScalar(node) || !node.range || (node.type !== 'BLOCK_LITERAL' && node.type !== 'BLOCK_FOLDED'))
-        return undefined;
-    const header = tree.lines.linePos(node.range[0]);
-    return { lineOffset: doc.startLine + header.line - 1, exact: node.type === 'BLOCK_LITERAL' };
-}
-const trees = new WeakMap();
-/** The value of the first entry whose key reads as `key`, as `embeddedOffset` looks keys up. */
-function pairValue(map, key) {
-    for (const pair of map.items) {
-        const k = distExports.isScalar(pair.key) ? pair.key.value : pair.key;
-        if (String(k) === key)
-            return pair.value ?? pair.key;
-    }
-    return undefined;
-}
-
 /**
  * Migrates the repository's own Flux objects that the new CRDs no longer serve, with the new CLI's
  * `flux migrate -f`. Only the files holding such objects are copied, under neutral names, into a scratch
@@ -72426,7 +72904,7 @@ async function migrateFluxObjects(files, o) {
     for (const f of files) {
         if (o.exclude?.has(f.path) || isFluxComponentsFile(f.content))
             continue;
-        const objects = unservedObjects(findFluxObjects(f.path, f.content), served);
+        const objects = unservedObjects(o.objects?.(f.path, f.content) ?? findFluxObjects(f.path, f.content), served);
         if (objects.length > 0)
             stale.set(f.path, { content: f.content, objects });
     }
@@ -72652,7 +73130,7 @@ async function upgradeFluxComponents(targets, toVersion, deps) {
     const analyses = new Map();
     const analyse = (t) => {
         // By digest: a Map keyed by the long texts themselves compares them text by text (see text-key.ts).
-        const key = `${JSON.stringify(t.install ?? null)}\u0000${textKey(t.content)}`;
+        const key = `${JSON.stringify(t.install ?? null)}\u0000${t.digest !== undefined ? `\u0000sha256:${t.digest}` : textKey(t.content)}`;
         let a = analyses.get(key);
         if (!a) {
             a = (async () => {
@@ -72722,7 +73200,8 @@ const fluxStage = {
     async run(ctx) {
         // Each ConfigMap file is parsed once here, and that reading serves every later step of the stage.
         const read = new Map();
-        const installs = findInstalls(ctx.tree, ctx.targets, read);
+        const found = findInstalls(ctx.tree, ctx.targets, read);
+        const installs = found.installs;
         if (installs.length === 0) {
             // Nothing to upgrade: no release list is fetched for it.
             return {
@@ -72768,6 +73247,7 @@ const fluxStage = {
         const up = await upgradeFluxComponents(movable.map(i => ({
             file: i.target.path,
             content: i.content,
+            ...(i.digest !== undefined ? { digest: i.digest } : {}),
             install: i.target.install
         })), to, { cli: v => ctx.upstream.flux(v), log: ctx.deps.log });
         outcome.fluxInstallRuns = up.installRuns;
@@ -72793,7 +73273,9 @@ const fluxStage = {
         // API versions are removed at minor releases: only a minor crossing can strand the repository's own objects.
         const inData = movable.filter(i => i.inData);
         const migratedData = new Map();
-        const companions = findCompanions(ctx.tree, inData, read);
+        // The companions of the ConfigMap documents whose installs move.
+        const moved = new Set(inData.map(i => `${i.target.path}\u0000${i.inData.document}`));
+        const companions = found.companions.filter(c => moved.has(`${c.target.path}\u0000${c.document}`));
         const migratedCompanions = new Map();
         if (movable.some(i => minorOf(i.version) !== minorOf(to))) {
             const regenerated = ctx.tree.with(outcome.changes);
@@ -72813,6 +73295,16 @@ const fluxStage = {
                 crds: up.crds,
                 exclude: new Set(installs.filter(i => !i.inData).map(i => i.target.path)),
                 tempDir: ctx.deps.tempDir,
+                // Found while the values were read, for a file still as it was then.
+                objects: (file, content) => {
+                    const known = found.objects.get(file);
+                    if (!known)
+                        return undefined;
+                    const same = known.digest !== undefined
+                        ? regenerated.stored(file)?.digest === known.digest
+                        : known.content === content;
+                    return same ? known.objects : undefined;
+                },
                 log: ctx.deps.log
             });
             const virtualAt = new Map(virtual.map(v => [v.path, v]));
@@ -72895,8 +73387,11 @@ const fluxStage = {
                 pushAll$1(renames.configMaps, upgraded.configMaps);
                 outcome.configMaps.push(upgraded.outcome);
             }
-            if (change && text !== ctx.tree.get(file))
-                outcome.changes.push({ ...change, content: text });
+            // Each ConfigMap's new text is its own (a megabyte per cluster): handed to the store, not held by the stage.
+            if (change && text !== ctx.tree.get(file)) {
+                const kept = { ...change, content: text };
+                outcome.changes.push(ctx.keep ? ctx.keep(kept) : kept);
+            }
         }
         const unique = { files: dedupe(renames.files), configMaps: dedupe(renames.configMaps) };
         const skip = new Set([...byFile.keys(), ...unique.files.map(f => f.to)]);
@@ -72907,70 +73402,66 @@ const fluxStage = {
         return outcome;
     }
 };
-function findCompanions(tree, installs, read) {
-    const out = [];
-    const byFile = new Map();
-    for (const i of installs)
-        byFile.set(i.target.path, [...(byFile.get(i.target.path) ?? []), i]);
-    for (const [file, ofFile] of byFile) {
-        const target = ofFile[0].target;
-        for (const cm of read.get(file) ?? readConfigMaps(tree.get(file), file)) {
-            if (!ofFile.some(i => i.inData.document === cm.document))
-                continue;
-            for (const entry of cm.data)
-                if (!FLUX_DATA.test(entry.value))
-                    out.push({ target, document: cm.document, entry });
-        }
-    }
-    return out;
-}
 /**
  * gotk-components.yaml targets and every data key of a Flux ConfigMap that holds a Flux install; the ConfigMaps
- * read go into `read` by file.
+ * read go into `read` by file, without their install values (each a megabyte, for every cluster of a fleet): what
+ * the stage needs of those is worked out here, file by file.
  */
 function findInstalls(tree, targets, read) {
-    const out = [];
+    const found = { installs: [], companions: [], objects: new Map() };
+    const out = found.installs;
+    const reader = new FluxDataReader();
     for (const target of targets) {
         const text = tree.get(target.path);
         if (text === undefined)
             continue;
         if (target.type === 'flux-components') {
-            out.push({ target, version: parseFluxHeader(text, target.path).version, content: text });
+            const digest = tree.stored(target.path)?.digest;
+            out.push({
+                target,
+                version: parseFluxHeader(text, target.path).version,
+                content: text,
+                ...(digest !== undefined ? { digest } : {})
+            });
             continue;
         }
         if (target.type !== 'flux-configmap')
             continue;
         const configMaps = readConfigMaps(text, target.path);
         read.set(target.path, configMaps);
+        const digest = tree.stored(target.path)?.digest;
+        found.objects.set(target.path, {
+            ...(digest !== undefined ? { digest } : { content: text }),
+            objects: findFluxObjects(target.path, text, configMaps)
+        });
         for (const cm of configMaps) {
-            for (const entry of cm.data) {
-                if (!FLUX_DATA.test(entry.value))
-                    continue;
-                const bundle = readFluxBundle(entry.value, target.path);
-                const chunks = splitDocumentChunks(entry.value);
-                const lineAt = (index) => chunks.slice(0, index).reduce((n, c) => n + (c.raw.match(/\n/g)?.length ?? 0), 1);
-                const install = joinDocuments(bundle.install.map(d => d.raw));
-                const header = bundle.header
-                    ? ''
-                    : `---\n${FLUX_GENERATED}\n# Flux Version: v${bundle.version}\n# Components: ${bundle.options.components.join(',')}\n`;
+            const installs = cm.data.filter(entry => FLUX_DATA.test(entry.value));
+            for (const entry of installs) {
+                const data = reader.read(entry.value, target.path);
                 out.push({
                     target,
-                    version: bundle.version,
-                    content: header + install,
+                    version: data.version,
+                    content: data.content,
+                    digest: data.digest,
                     inData: {
                         document: cm.document,
                         entry,
-                        bundle,
-                        addedLines: header === '' ? 0 : 4,
-                        installLine: lineAt(bundle.install[0].index),
-                        othersLine: bundle.others.length > 0 ? lineAt(bundle.others[0].index) : 1,
-                        others: joinDocuments(bundle.others.map(d => d.raw))
+                        addedLines: data.addedLines,
+                        installLine: data.installLine,
+                        othersLine: data.othersLine,
+                        others: data.others
                     }
                 });
             }
+            if (installs.length === 0)
+                continue;
+            for (const entry of cm.data)
+                if (!installs.includes(entry))
+                    found.companions.push({ target, document: cm.document, entry });
+            releaseValues(cm, installs);
         }
     }
-    return out;
+    return found;
 }
 /** A line of the text handed to the upgrade, as a line of the ConfigMap file. */
 function dataLine(i, line) {
@@ -73781,6 +74272,7 @@ const calicoStage = {
         const configMaps = [];
         const findings = [];
         const changes = [];
+        const keep = ctx.keep ?? ((c) => c);
         const renames = { files: [], configMaps: [] };
         // A fleet holds the same manifest in every cluster's ConfigMap: each distinct one is merged once.
         const merges = new MergeMemo();
@@ -73788,7 +74280,9 @@ const calicoStage = {
         for (const d of found)
             byFile.set(d.target.path, [...(byFile.get(d.target.path) ?? []), d]);
         for (const [file, list] of byFile) {
-            let text = ctx.tree.get(file);
+            // The text the ConfigMaps were read from: not asked of the tree again, which may read it back from disk.
+            const original = list[0].read[0].text;
+            let text = original;
             let change;
             const documents = [...new Set(list.map(d => d.document))].sort((a, b) => b - a);
             for (const document of documents) {
@@ -73850,13 +74344,14 @@ const calicoStage = {
                 pushAll$1(renames.configMaps, upgraded.configMaps);
                 configMaps.push(upgraded.outcome);
             }
-            if (change && text !== ctx.tree.get(file))
-                changes.push({ ...change, content: text });
+            // Kept as it is made: the stage holds no cluster's new text while it goes on to the next.
+            if (change && text !== original)
+                changes.push(keep({ ...change, content: text }));
         }
         const skip = new Set([...byFile.keys(), ...renames.files.map(f => f.to)]);
         const followed = followReferences(ctx.tree.with(changes), renames, skip);
         for (const c of followed.changes)
-            changes.push({ ...c, reason: 'reference-followed' });
+            changes.push(keep({ ...c, reason: 'reference-followed' }));
         return {
             changes,
             component: {
@@ -73875,27 +74370,63 @@ const calicoStage = {
     }
 };
 function findCalicoData(tree, targets, configured) {
+    const facts = new ValueFacts();
     const out = [];
     for (const target of targets) {
         if (target.type !== 'calico-configmap')
             continue;
         const text = tree.get(target.path);
-        if (text === undefined)
-            continue;
-        const read = readConfigMaps(text, target.path);
-        for (const cm of read) {
-            for (const entry of cm.data) {
-                if (!CALICO_NODE.test(entry.value))
-                    continue;
-                const version = currentCalicoVersion(entry.value);
-                if (!version)
-                    continue;
-                const manifest = configured ?? recogniseCalicoManifest(entry.value) ?? 'calico.yaml';
-                out.push({ target, read, document: cm.document, entry, version, manifest });
-            }
+        if (text !== undefined)
+            pushAll$1(out, calicoDataOf(target, text, facts, configured));
+    }
+    return out;
+}
+/** The calico-node manifests in the data of a target's ConfigMaps, with the version and manifest of each. */
+function calicoDataOf(target, text, facts, configured) {
+    const out = [];
+    const read = readConfigMaps(text, target.path);
+    for (const cm of read) {
+        for (const entry of cm.data) {
+            const found = facts.of(entry.value);
+            if (!found)
+                continue;
+            out.push({
+                target,
+                read,
+                document: cm.document,
+                entry,
+                version: found.version,
+                manifest: configured ?? found.manifest
+            });
         }
     }
     return out;
+}
+/**
+ * What a data value says of the Calico it installs: undefined for a value that is no calico-node manifest with a
+ * version. Pure in the value, and a fleet's ConfigMaps hold one value in every cluster (the parser hands out the
+ * same string for equal blocks), so the patterns run once per distinct value: the last ones met are compared by
+ * identity first, which costs nothing when the string is the same one.
+ */
+class ValueFacts {
+    recent = [];
+    of(value) {
+        const known = this.recent.find(r => r.value === value);
+        if (known)
+            return known.facts;
+        const facts = factsOf(value);
+        this.recent.unshift({ value, facts });
+        this.recent.length = Math.min(this.recent.length, 4);
+        return facts;
+    }
+}
+function factsOf(value) {
+    if (!CALICO_NODE.test(value))
+        return undefined;
+    const version = currentCalicoVersion(value);
+    if (!version)
+        return undefined;
+    return { version, manifest: recogniseCalicoManifest(value) ?? 'calico.yaml' };
 }
 const targetOutcome = (d, to, status) => ({
     path: d.target.path,
@@ -74105,7 +74636,7 @@ async function validatePlan(result, plan, outcomes, { upstream, calico, unread }
             written: [
                 ...new Set([
                     ...combinedChanges(plan, components)
-                        .filter(c => c.content !== null)
+                        .filter(c => !removes(c))
                         .map(c => c.path),
                     ...of.flatMap(o => (o.versionTargets ?? []).map(t => t.file)),
                     ...of.flatMap(o => (o.configMaps ?? []).map(c => c.renamedTo ?? c.file))
