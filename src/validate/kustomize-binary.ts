@@ -1,4 +1,5 @@
 import os from 'node:os'
+import { mapBounded } from '../arrays.js'
 import type { Exec } from '../deps.js'
 import { dedupeFindings, FcuError, type Finding } from '../errors.js'
 import { parseDocuments } from '../yaml/documents.js'
@@ -198,21 +199,3 @@ function settingsChangeNothing(k: KustomizationRender): boolean {
 
 /** Binary builds at once: each is a process that mostly waits on the disk, but the runner's cores are few. */
 const binaryConcurrency = (): number => Math.max(1, Math.min(4, os.availableParallelism()))
-
-/** `fn` over `items`, at most `limit` at a time; results in the order of `items`. */
-export async function mapBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>
-): Promise<R[]> {
-  const out = new Array<R>(items.length)
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++
-      out[i] = await fn(items[i])
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return out
-}

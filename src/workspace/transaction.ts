@@ -13,6 +13,7 @@ import {
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { FcuError } from '../errors.js'
+import { mapBounded } from '../arrays.js'
 import type { Files, Logger } from '../deps.js'
 import { insideWorkspace } from './paths.js'
 import { removes, storedContent } from '../plan/stored.js'
@@ -203,7 +204,7 @@ export async function applyChanges(
     await discard()
     throw writeError(e, current, 'the working tree was restored')
   }
-  await eachAtOnce(
+  await mapBounded(
     staged.filter(s => s.existed),
     REMOVALS_AT_ONCE,
     s => files.remove(s.backup).catch(() => {})
@@ -212,19 +213,6 @@ export async function applyChanges(
 
 /** Backups removed side by side: as many as the thread pool runs at once (four by default). */
 const REMOVALS_AT_ONCE = 4
-
-/** `work` on every item, at most `limit` of them under way at once. */
-async function eachAtOnce<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>
-): Promise<void> {
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await work(items[next++])
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-}
 
 /** The log line for a file `sweepStaleStaging` removed. */
 export const sweptNotice =

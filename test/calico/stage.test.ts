@@ -28,6 +28,16 @@ describeFixtures('the Calico stage', () => {
   })
   afterAll(() => mirror.close())
 
+  /** An upgrade of `root` to Calico 3.31.7 that must find no error: the result and the files after. */
+  async function upgradeTo3317(root: string) {
+    const { result } = await run(
+      settingsFor(root, mirror, { components: 'calico', 'calico-version': '3.31.7' }),
+      engineDeps(toolCache).deps
+    )
+    expect(result.findings.filter(f => f.severity === 'error')).toEqual([])
+    return { result, files: snapshot(root) }
+  }
+
   function seedRepo(): string {
     const root = mkdtempSync(path.join(os.tmpdir(), 'fcu-seed-'))
     cpSync(path.join(fixtures!, 'seed-repo'), root, { recursive: true })
@@ -118,21 +128,13 @@ describeFixtures('the Calico stage', () => {
       )
       writeFileSync(path.join(root, c.dir, 'kustomization.yaml'), 'resources:\n  - cm-calico-v3.26.4.yaml\n')
     }
-    const upgrade = async (root: string) => {
-      const { result } = await run(
-        settingsFor(root, mirror, { components: 'calico', 'calico-version': '3.31.7' }),
-        engineDeps(toolCache).deps
-      )
-      expect(result.findings.filter(f => f.severity === 'error')).toEqual([])
-      return snapshot(root)
-    }
     const fleet = mkdtempSync(path.join(os.tmpdir(), 'fcu-calico-fleet-'))
     for (const c of clusters) put(fleet, c)
-    const together = await upgrade(fleet)
+    const together = (await upgradeTo3317(fleet)).files
     for (const c of clusters) {
       const alone = mkdtempSync(path.join(os.tmpdir(), 'fcu-calico-alone-'))
       put(alone, c)
-      const own = await upgrade(alone)
+      const own = (await upgradeTo3317(alone)).files
       for (const [file, content] of Object.entries(own)) expect(together[file]).toBe(content)
     }
     const d = together['d/cm-calico-v3.31.7.yaml']
@@ -160,24 +162,16 @@ describeFixtures('the Calico stage', () => {
       )
       writeFileSync(path.join(root, c.dir, 'kustomization.yaml'), 'resources:\n  - cm-calico.yaml\n')
     }
-    const upgrade = async (root: string) => {
-      const { result } = await run(
-        settingsFor(root, mirror, { components: 'calico', 'calico-version': '3.31.7' }),
-        engineDeps(toolCache).deps
-      )
-      expect(result.findings.filter(f => f.severity === 'error')).toEqual([])
-      return { result, files: snapshot(root) }
-    }
     const fleet = mkdtempSync(path.join(os.tmpdir(), 'fcu-calico-versions-'))
     for (const c of clusters) put(fleet, c)
-    const together = await upgrade(fleet)
+    const together = await upgradeTo3317(fleet)
     expect(together.result.targets.map(t => [t.path, t.from, t.to])).toEqual(
       clusters.map(c => [`${c.dir}/cm-calico.yaml`, c.version, '3.31.7'])
     )
     for (const c of clusters) {
       const alone = mkdtempSync(path.join(os.tmpdir(), 'fcu-calico-alone-'))
       put(alone, c)
-      for (const [file, content] of Object.entries((await upgrade(alone)).files))
+      for (const [file, content] of Object.entries((await upgradeTo3317(alone)).files))
         expect(together.files[file]).toBe(content)
     }
   })

@@ -2,7 +2,6 @@ import type { Exec } from '../../src/deps.js'
 import {
   buildWithBinary,
   findKustomizeBinary,
-  mapBounded,
   referencesWithBinary,
   withRecheck
 } from '../../src/validate/kustomize-binary.js'
@@ -146,9 +145,5 @@ describe('referencesWithBinary', () => {
     expect(after.filter(f => f.rule === 'kustomize/build-failed').map(f => f.file)).toEqual([
       'r3/kustomization.yaml'
     ])
-  })
-
-  it('mapBounded keeps the order of its items', async () => {
-    expect(await mapBounded([3, 1, 2], 2, async n => n * 10)).toEqual([30, 10, 20])
   })
 })
