@@ -43635,6 +43635,19 @@ function pushAll$1(target, items) {
         target.push(item);
     return target;
 }
+/** `fn` over `items`, at most `limit` at a time; results in the order of `items`. */
+async function mapBounded(items, limit, fn) {
+    const out = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const i = next++;
+            out[i] = await fn(items[i]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    return out;
+}
 
 const SEPARATOR = /^---(?:[ \t].*)?$/;
 const END_MARKER = /^\.\.\.(?:[ \t].*)?$/;
@@ -50960,19 +50973,10 @@ async function applyChanges(root, changes, options = {}) {
         await discard();
         throw writeError(e, current, 'the working tree was restored');
     }
-    await eachAtOnce(staged.filter(s => s.existed), REMOVALS_AT_ONCE, s => files.remove(s.backup).catch(() => { }));
+    await mapBounded(staged.filter(s => s.existed), REMOVALS_AT_ONCE, s => files.remove(s.backup).catch(() => { }));
 }
 /** Backups removed side by side: as many as the thread pool runs at once (four by default). */
 const REMOVALS_AT_ONCE = 4;
-/** `work` on every item, at most `limit` of them under way at once. */
-async function eachAtOnce(items, limit, work) {
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length)
-            await work(items[next++]);
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 /** The log line for a file `sweepStaleStaging` removed. */
 const sweptNotice = (log) => (file) => log.info(`Removed ${file}: a staging file that a killed run left`);
 // Filesystems that refuse hard links (some network and FUSE mounts, FAT): the backup is a copy there.
@@ -68803,19 +68807,6 @@ function settingsChangeNothing(k) {
 }
 /** Binary builds at once: each is a process that mostly waits on the disk, but the runner's cores are few. */
 const binaryConcurrency = () => Math.max(1, Math.min(4, os$1.availableParallelism()));
-/** `fn` over `items`, at most `limit` at a time; results in the order of `items`. */
-async function mapBounded(items, limit, fn) {
-    const out = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const i = next++;
-            out[i] = await fn(items[i]);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    return out;
-}
 
 // src/diff3.mjs
 function LCS(buffer1, buffer2) {
