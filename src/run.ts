@@ -6,7 +6,7 @@ import type { Component, Settings } from './settings/inputs.js'
 import { detectTargetType, discoverTargets } from './targets/discover.js'
 import type { TargetType } from './config/config.js'
 import { readRepository, type UnreadFile } from './workspace/repository.js'
-import { applyChanges, sweptNotice } from './workspace/transaction.js'
+import { stageChanges, sweptNotice } from './workspace/transaction.js'
 import { TextStore } from './workspace/store.js'
 import { contentDigest, removes, withStoredContent } from './plan/stored.js'
 import { parseVersionSpec, type VersionSpec } from './versions/spec.js'
@@ -169,9 +169,19 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
   result.files = describeChanges(base, combined)
   result.changed = combined.length > 0
 
+  const writing = { files: deps.files, stagingDir: deps.tempDir, swept: sweptNotice(deps.log) }
+  // A dry-run's new contents are staged in the scratch directory while the upgrade is validated; they reach the
+  // working tree only once it has passed.
+  const staged =
+    settings.dryRun && result.changed
+      ? await timed(deps.log, 'stage', () => stageChanges(root, combined, writing))
+      : undefined
   const alone = await timed(deps.log, 'validate', () =>
     validatePlan(result, plan, outcomes, { upstream, calico: specs.calico, unread: read.unread }, deps)
-  )
+  ).catch(async (e: unknown) => {
+    await staged?.discard()
+    throw e
+  })
   // What one component's pull request merges is validated alone when several change files; otherwise (one
   // component, or one pull request for all) the run's own validation is that of the pull request.
   const findingsOf: FindingsOf = components =>
@@ -183,6 +193,7 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
     result.notes.push(
       `Validation found ${errors} error(s) in what the upgrade would write: nothing was written.`
     )
+    await staged?.discard()
     return { result, plan }
   }
 
@@ -191,13 +202,7 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
       result.notes.push('Everything is up to date: nothing to write.')
       return { result, plan }
     }
-    await timed(deps.log, 'write', () =>
-      applyChanges(root, combined, {
-        files: deps.files,
-        stagingDir: deps.tempDir,
-        swept: sweptNotice(deps.log)
-      })
-    )
+    await timed(deps.log, 'write', () => staged!.commit())
     result.written = true
     result.notes.push(
       `Wrote ${combined.length} file(s) to the working tree; no commit, push or pull request.`

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { defaultStages, run } from '../src/run.js'
@@ -54,10 +54,8 @@ describe('run with stages', () => {
     const adds = stage('flux', async () => ({
       changes: [{ path: 'infrastructure/staging/extra.yaml', content: BAD_DEPLOYMENT, reason: 'regenerated' }]
     }))
-    const { result, plan } = await run(settingsFor(root, mirror), engineDeps(toolCache).deps, [
-      ...defaultStages,
-      adds
-    ])
+    const { deps } = engineDeps(toolCache)
+    const { result, plan } = await run(settingsFor(root, mirror), deps, [...defaultStages, adds])
     expect(plan.changes.map(c => c.path)).toContain('infrastructure/staging/extra.yaml')
     expect(result.files).toContainEqual(
       expect.objectContaining({ path: 'infrastructure/staging/extra.yaml', operation: 'added' })
@@ -72,6 +70,8 @@ describe('run with stages', () => {
     )
     expect(result.written).toBe(false)
     expect(snapshot(root)).toEqual(before)
+    // The contents staged while validation ran are gone from the scratch directory too.
+    expect(readdirSync(deps.tempDir).filter(f => /\.(tmp|bak)$/.test(f))).toEqual([])
   })
 
   it('an error the upgrade brings stops it, beside one the repository already had, which is a warning', async () => {

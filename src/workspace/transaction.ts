@@ -14,7 +14,8 @@ import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { FcuError } from '../errors.js'
 import { mapBounded } from '../arrays.js'
-import type { Files, Logger } from '../deps.js'
+import type { Files, FileStat, Logger } from '../deps.js'
+import { WorkerWrites } from './worker-writes.js'
 import { insideWorkspace } from './paths.js'
 import { removes, storedContent } from '../plan/stored.js'
 
@@ -36,6 +37,7 @@ const contentBytes = (c: FileChange): string | Uint8Array => {
 }
 
 const missing = (e: unknown): boolean => (e as { code?: unknown }).code === 'ENOENT'
+const existing = (e: unknown): boolean => (e as { code?: unknown }).code === 'EEXIST'
 
 /**
  * The real filesystem, through synchronous calls: a write phase makes some ten calls per file, one after the other,
@@ -93,13 +95,28 @@ export interface ApplyOptions {
 interface Staged {
   rel: string
   abs: string
+  change: FileChange
+  /** The target as it was before the run wrote anything; undefined when nothing was there. */
+  stat: FileStat | undefined
   /** The new content, written and ready to be renamed over `abs`; absent for a deletion. */
   tmp?: string
+  /** Its write by the worker thread, when it was staged before validation ended. */
+  writing?: Promise<void>
+  /** Something else was at `tmp` (the write refused it): not the run's to remove. */
+  foreign?: boolean
   /** A hard link to the file as it was (a copy where links are refused; the file itself, for a deletion), for putting it back. */
   backup: string
   existed: boolean
   /** Whether `abs` is already the new content (or gone), so a rollback must put the backup back. */
   committed?: boolean
+}
+
+/** Changes checked and, where they can be, written to the scratch directory: `commit` puts them in place. */
+export interface StagedChanges {
+  /** Replaces every target, or none: what `applyChanges` promises. Fails with what staging met, if it met anything. */
+  commit(): Promise<void>
+  /** Removes what was staged; the working tree was never touched. */
+  discard(): Promise<void>
 }
 
 /**
@@ -114,31 +131,37 @@ export async function applyChanges(
   changes: readonly FileChange[],
   options: ApplyOptions = {}
 ): Promise<void> {
+  await (await stageChanges(root, changes, options)).commit()
+}
+
+/**
+ * The first half of `applyChanges`, started while the upgrade is still being validated: every target is checked,
+ * and the contents staged in the scratch directory are written there by a worker thread (on the real filesystem)
+ * while the caller goes on. Nothing in the workspace changes until `commit`; what fails here is reported by
+ * `commit`, so a run whose validation fails reports that instead, and `discard` leaves no file behind.
+ */
+export async function stageChanges(
+  root: string,
+  changes: readonly FileChange[],
+  options: ApplyOptions = {}
+): Promise<StagedChanges> {
   const files = options.files ?? nodeFiles
+  // An injected filesystem (faults, tests) is called file by file, as it expects.
+  const writer = files === nodeFiles ? new WorkerWrites() : undefined
   const suffix = `fcu-${process.pid}-${Date.now().toString(36)}`
-  const stagingDev = options.stagingDir ? (await files.lstat(options.stagingDir))?.dev : undefined
   const staged: Staged[] = []
   const created: string[] = []
-
-  const discard = async () => {
-    for (const s of staged) {
-      if (s.tmp) await files.remove(s.tmp).catch(() => {})
-      if (!s.committed) await files.remove(s.backup).catch(() => {})
-    }
-    // Folders this run made, deepest first; one that is not empty (someone wrote into it) stays.
-    for (const dir of [...created].reverse()) await files.rmdir(dir).catch(() => {})
-  }
+  let failure: { error: unknown; file: string } | undefined
 
   let current = ''
   try {
+    const stagingDev = options.stagingDir ? (await files.lstat(options.stagingDir))?.dev : undefined
     const targets = changes.map(c => ({ c, abs: insideWorkspace(root, c.path, 'target') }))
     // Every target is checked before anything is written: a directory or a read-only file where a file is written
     // fails the run while the tree is untouched.
-    const before = new Map<string, Awaited<ReturnType<Files['lstat']>>>()
     for (const { c, abs } of targets) {
       current = c.path
       const stat = await files.lstat(abs)
-      before.set(abs, stat)
       if (stat && stat.isDirectory()) {
         throw new FcuError('write', `Cannot write ${c.path}: it is a directory, not a file`, {
           location: { file: c.path },
@@ -151,65 +174,116 @@ export async function applyChanges(
           hint: 'Make the file writable (chmod u+w) for the job, or exclude it in the config.'
         })
       }
-    }
-    await sweepStaleStaging(
-      files,
-      root,
-      targets.map(t => t.abs),
-      suffix,
-      options.swept
-    )
-    let n = 0
-    for (const { c, abs } of targets) {
-      current = c.path
-      const stat = before.get(abs)
-      const dir = path.dirname(abs)
-      const dev = await deviceOf(files, dir)
-      const here = stagingDev !== undefined && dev === stagingDev
-      const id = `${suffix}-${n++}`
+      const here = stagingDev !== undefined && (await deviceOf(files, path.dirname(abs))) === stagingDev
+      const id = `${suffix}-${staged.length}`
       const stage = (kind: string) =>
         here
           ? path.join(options.stagingDir!, `${id}.${kind}`)
-          : path.join(dir, `.${path.basename(abs)}.${id}.${kind}`)
-      const entry: Staged = { rel: c.path, abs, backup: stage('bak'), existed: stat !== undefined }
-      if (!deletes(c)) {
-        for (const d of await makeDirs(files, dir)) created.push(d)
-        entry.tmp = stage('tmp')
-        staged.push(entry)
-        await files.writeFile(entry.tmp, contentBytes(c), stat ? stat.mode & 0o7777 : undefined)
-      } else staged.push(entry)
+          : path.join(path.dirname(abs), `.${path.basename(abs)}.${id}.${kind}`)
+      const entry: Staged = {
+        rel: c.path,
+        abs,
+        change: c,
+        stat,
+        backup: stage('bak'),
+        existed: stat !== undefined
+      }
+      staged.push(entry)
+      if (deletes(c)) continue
+      entry.tmp = stage('tmp')
+      if (here && writer) {
+        entry.writing = writer.write(entry.tmp, asBytes(contentBytes(c)), mode(stat)).catch((e: unknown) => {
+          entry.foreign = existing(e)
+          throw e
+        })
+        // Settled (and reported) in `commit`; an early failure must not be an unhandled rejection meanwhile.
+        entry.writing.catch(() => {})
+      }
     }
   } catch (e) {
-    await discard()
-    throw writeError(e, current, 'nothing was written')
+    failure = { error: e, file: current }
   }
 
-  try {
-    for (const s of staged) {
-      current = s.rel
-      if (s.tmp) {
-        if (s.existed) await backUp(files, s.abs, s.backup)
-        await files.rename(s.tmp, s.abs)
-        s.tmp = undefined
-      } else if (s.existed) await files.rename(s.abs, s.backup)
-      s.committed = true
-    }
-  } catch (e) {
-    for (const s of [...staged].reverse()) {
-      if (!s.committed) continue
-      if (s.existed) await files.rename(s.backup, s.abs).catch(() => {})
-      else await files.remove(s.abs).catch(() => {})
-      s.committed = false
-    }
-    await discard()
-    throw writeError(e, current, 'the working tree was restored')
+  const settle = async () => {
+    for (const s of staged) await s.writing?.catch(() => {})
   }
-  await mapBounded(
-    staged.filter(s => s.existed),
-    REMOVALS_AT_ONCE,
-    s => files.remove(s.backup).catch(() => {})
-  )
+  const discard = async () => {
+    await settle()
+    await writer?.close()
+    for (const s of staged) {
+      if (s.tmp && !s.foreign) await files.remove(s.tmp).catch(() => {})
+      if (!s.committed) await files.remove(s.backup).catch(() => {})
+    }
+    // Folders this run made, deepest first; one that is not empty (someone wrote into it) stays.
+    for (const dir of [...created].reverse()) await files.rmdir(dir).catch(() => {})
+  }
+
+  const commit = async () => {
+    if (failure) {
+      await discard()
+      throw writeError(failure.error, failure.file, 'nothing was written')
+    }
+    try {
+      await sweepStaleStaging(
+        files,
+        root,
+        staged.map(s => s.abs),
+        suffix,
+        options.swept
+      )
+      for (const s of staged) {
+        current = s.rel
+        if (!s.tmp) continue
+        for (const d of await makeDirs(files, path.dirname(s.abs))) created.push(d)
+        if (s.writing) await s.writing
+        else {
+          await files.writeFile(s.tmp, contentBytes(s.change), mode(s.stat)).catch((e: unknown) => {
+            s.foreign = existing(e)
+            throw e
+          })
+        }
+      }
+    } catch (e) {
+      await discard()
+      throw writeError(e, current, 'nothing was written')
+    }
+    await writer?.close()
+
+    try {
+      for (const s of staged) {
+        current = s.rel
+        if (s.tmp) {
+          if (s.existed) await backUp(files, s.abs, s.backup)
+          await files.rename(s.tmp, s.abs)
+          s.tmp = undefined
+        } else if (s.existed) await files.rename(s.abs, s.backup)
+        s.committed = true
+      }
+    } catch (e) {
+      for (const s of [...staged].reverse()) {
+        if (!s.committed) continue
+        if (s.existed) await files.rename(s.backup, s.abs).catch(() => {})
+        else await files.remove(s.abs).catch(() => {})
+        s.committed = false
+      }
+      await discard()
+      throw writeError(e, current, 'the working tree was restored')
+    }
+    await mapBounded(
+      staged.filter(s => s.existed),
+      REMOVALS_AT_ONCE,
+      s => files.remove(s.backup).catch(() => {})
+    )
+  }
+
+  return { commit, discard }
 }
+
+/** A new file keeps the mode of the file it replaces. */
+const mode = (stat: FileStat | undefined): number | undefined => (stat ? stat.mode & 0o7777 : undefined)
+
+const asBytes = (data: string | Uint8Array): Uint8Array =>
+  typeof data === 'string' ? Buffer.from(data, 'utf8') : data
 
 /** Backups removed side by side: as many as the thread pool runs at once (four by default). */
 const REMOVALS_AT_ONCE = 4

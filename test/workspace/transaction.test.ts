@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals'
 import {
   mkdtempSync,
   mkdirSync,
@@ -11,7 +12,7 @@ import {
 import os from 'node:os'
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
-import { applyChanges, nodeFiles } from '../../src/workspace/transaction.js'
+import { applyChanges, nodeFiles, stageChanges } from '../../src/workspace/transaction.js'
 import type { Files } from '../../src/deps.js'
 import { readYamlFiles } from '../../src/workspace/repository.js'
 import { insideWorkspace } from '../../src/workspace/paths.js'
@@ -249,6 +250,76 @@ describe('applyChanges under faults', () => {
     console.warn(
       'read-only target file not tested: running as root, who may write any file (the directory case is)'
     )
+})
+
+describe('stageChanges on the real filesystem', () => {
+  let root: string
+  let staging: string
+  const changes = [
+    { path: 'a/keep.yaml', content: 'keep: 2\n' },
+    { path: 'b/c/new.yaml', content: 'new: 1\n' },
+    { path: 'a/old.yaml', content: null }
+  ]
+  beforeEach(() => {
+    const base = mkdtempSync(path.join(os.tmpdir(), 'fcu-txs-'))
+    root = path.join(base, 'work')
+    staging = path.join(base, 'temp')
+    mkdirSync(path.join(root, 'a'), { recursive: true })
+    mkdirSync(staging)
+    writeFileSync(path.join(root, 'a/old.yaml'), 'old: 1\n')
+    writeFileSync(path.join(root, 'a/keep.yaml'), 'keep: 1\n', { mode: 0o755 })
+  })
+
+  it('writes the new contents into the scratch directory and touches the workspace only on commit', async () => {
+    const before = tree(root)
+    const staged = await stageChanges(root, changes, { stagingDir: staging })
+    // The worker thread writes while the caller goes on (validation, in a run); the tree is as it was.
+    expect(tree(root)).toEqual(before)
+    expect(existsSync(path.join(root, 'b'))).toBe(false)
+    await staged.commit()
+    expect(tree(root)).toEqual({ 'a/keep.yaml': 'keep: 2\n', 'b/c/new.yaml': 'new: 1\n' })
+    expect(statSync(path.join(root, 'a/keep.yaml')).mode & 0o777).toBe(0o755)
+    expect(readdirSync(staging)).toEqual([])
+  })
+
+  it('leaves the workspace as it was and the scratch directory empty when discarded', async () => {
+    const before = tree(root)
+    const staged = await stageChanges(root, changes, { stagingDir: staging })
+    await staged.discard()
+    expect(tree(root)).toEqual(before)
+    expect(readdirSync(staging)).toEqual([])
+  })
+
+  it('reports a write the worker thread could not make at commit, naming the file, and changes nothing', async () => {
+    const before = tree(root)
+    const now = Date.now()
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(now)
+    // Something already sits where the second content is staged: a staging name is never written through.
+    writeFileSync(path.join(staging, `fcu-${process.pid}-${now.toString(36)}-1.tmp`), 'planted\n')
+    try {
+      const staged = await stageChanges(root, changes, { stagingDir: staging })
+      await expect(staged.commit()).rejects.toMatchObject({
+        code: 'write',
+        message: expect.stringMatching(/^Could not write b\/c\/new\.yaml: EEXIST: .*; nothing was written$/),
+        location: { file: 'b/c/new.yaml' }
+      })
+    } finally {
+      clock.mockRestore()
+    }
+    expect(tree(root)).toEqual(before)
+    expect(existsSync(path.join(root, 'b'))).toBe(false)
+    // The planted file is not the run's to remove; the one the run staged is gone.
+    expect(readdirSync(staging)).toEqual([`fcu-${process.pid}-${now.toString(36)}-1.tmp`])
+  })
+
+  it('reports a target it cannot write at commit, not before: a failed validation is reported first', async () => {
+    mkdirSync(path.join(root, 'b/c/new.yaml'), { recursive: true })
+    const before = tree(root)
+    const staged = await stageChanges(root, changes, { stagingDir: staging })
+    await expect(staged.commit()).rejects.toThrow('Cannot write b/c/new.yaml: it is a directory, not a file')
+    expect(tree(root)).toEqual(before)
+    expect(readdirSync(staging)).toEqual([])
+  })
 })
 
 describe('insideWorkspace', () => {
