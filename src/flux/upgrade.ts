@@ -130,6 +130,8 @@ export async function upgradeFluxComponents(
         const docs = await timed(deps.log, 'flux-compare', () => parseDocuments(t.content, t.file))
         const found = readInstallOptions(docs, header)
         const options = applyInstallOverrides(found, t.install)
+        // The new version's install is made while the baseline is: two processes at once, not one after the other.
+        render(toVersion, options, t.file).catch(() => {})
         let driftDetail: FluxDrift | null = null
         try {
           // The baseline keeps the file's own options: an override is a wanted change, not a hand edit.

@@ -9,6 +9,8 @@ import { upgradeFluxComponents, type FluxComponentsFile } from '../../src/flux/u
 import { parseDocuments } from '../../src/yaml/documents.js'
 import { describeWithFixtures, fixture, fixtureExists, fixturesDir, Standins } from './standin.js'
 import { rejection } from '../helpers/errors.js'
+import type { FluxCli } from '../../src/flux/cli.js'
+import { silentLogger } from '../../src/deps.js'
 import { customInstallOptions } from '../helpers/flux-install.js'
 
 const VERSIONS = ['2.2.2', '2.3.0', '2.4.0', '2.5.1', '2.7.5', '2.8.3', '2.9.3']
@@ -191,6 +193,30 @@ describeWithFixtures('upgrading the real fixtures', () => {
       namespace: 'flux',
       networkPolicy: false
     })
+  })
+})
+
+describeWithFixtures('running flux install', () => {
+  it("runs the new version's install while the old version's baseline runs, not after it", async () => {
+    const events: string[] = []
+    const cli = async (version: string): Promise<FluxCli> => ({
+      version,
+      installExport: async () => {
+        events.push(`start ${version}`)
+        await new Promise(resolve => setTimeout(resolve, 30))
+        events.push(`end ${version}`)
+        return fixture(version, 'default')
+      },
+      migrate: async () => ''
+    })
+    const up = await upgradeFluxComponents(
+      [{ file: 'clusters/a/gotk-components.yaml', content: fixture('2.8.3', 'default') }],
+      '2.9.3',
+      { cli, log: silentLogger }
+    )
+    expect(up.results[0]).toMatchObject({ from: '2.8.3', to: '2.9.3', changed: true })
+    expect(up.installRuns).toBe(2)
+    expect(events.slice(0, 2).sort()).toEqual(['start 2.8.3', 'start 2.9.3'])
   })
 })
 
