@@ -290,12 +290,16 @@ async function validatePlan(
   }
   const changing = planComponents(plan)
   const cache = new CollectCache()
-  await validateInto(result, input([...outcomes.keys()]), upstream, calico, deps, cache)
+  await timed(deps.log, 'validate-all', () =>
+    validateInto(result, input([...outcomes.keys()]), upstream, calico, deps, cache)
+  )
   const alone: { component: Component; findings: Finding[] }[] = []
   if (changing.length >= 2) {
     for (const component of changing) {
       const only = emptyResult(result.mode, result.dryRun)
-      await validateInto(only, input([component]), upstream, calico, deps, cache)
+      await timed(deps.log, `validate-${component}`, () =>
+        validateInto(only, input([component]), upstream, calico, deps, cache)
+      )
       alone.push({ component, findings: only.findings })
     }
   }

@@ -205,10 +205,13 @@ async function readAll(
   const files: RepoFile[] = []
   const refused: { path: string; error: FcuError }[] = []
   // One file in memory at a time: with a store, what stays is its digest (and the text, while the store has room).
+  // Each is read into the same buffer, which neither the store nor the decoded text keeps.
+  let buffer = Buffer.allocUnsafeSlow(0)
+  const into = (size: number) => (buffer.length >= size ? buffer : (buffer = Buffer.allocUnsafeSlow(size)))
   for (const p of listed.map(f => f.path).sort()) {
     const abs = path.join(root, ...p.split('/'))
     try {
-      const { bytes, mtimeMs } = readYamlBytes(abs, p)
+      const { bytes, mtimeMs } = readYamlBytes(abs, p, into)
       if (store) {
         checkUtf8(bytes, p)
         files.push(withStoredContent({ path: p }, store.addFile(p, abs, bytes, mtimeMs), store))

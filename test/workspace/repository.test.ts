@@ -4,6 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { readRepository, readYamlFiles } from '../../src/workspace/repository.js'
 import { realExec } from '../../src/adapters.js'
+import { TextStore } from '../../src/workspace/store.js'
 
 function tree(files: Record<string, string>): string {
   const root = mkdtempSync(path.join(os.tmpdir(), 'fcu-repo-'))
@@ -111,6 +112,22 @@ describe('readRepository', () => {
     writeFileSync(path.join(root, 'app/big.bin'), Buffer.alloc(1_048_577, 'x'))
     return root
   }
+
+  it('gives each file its own bytes, small after large and large after small', async () => {
+    // Read one after the other into one buffer: no file may show another's bytes.
+    const contents = {
+      'a.yaml': 'kind: A\n',
+      'b.yaml': `kind: B\ndata: "${'b'.repeat(200_000)}"\n`,
+      'c.yaml': 'c: 1\n',
+      'd.yaml': `kind: D\ndata: "${'d'.repeat(300_000)}"\n`,
+      'e.yaml': ''
+    }
+    const root = tree(contents)
+    for (const store of [undefined, new TextStore()]) {
+      const read = await readRepository(root, { store })
+      expect(Object.fromEntries(read.files.map(f => [f.path, f.content]))).toEqual(contents)
+    }
+  })
 
   it('reads the files generators name, of any type, besides the YAML files', async () => {
     const read = await readRepository(prepare())
