@@ -17,7 +17,7 @@ import { mapBounded } from '../arrays.js'
 import type { Files, FileStat, Logger } from '../deps.js'
 import { WorkerWrites } from './worker-writes.js'
 import { insideWorkspace } from './paths.js'
-import { removes, storedContent } from '../plan/stored.js'
+import { contentDigest, removes, storedContent } from '../plan/stored.js'
 
 /**
  * One change to the working tree: new content, or null to delete the file. A content kept in a `TextStore` is read
@@ -157,6 +157,12 @@ export async function stageChanges(
   try {
     const stagingDev = options.stagingDir ? (await files.lstat(options.stagingDir))?.dev : undefined
     const targets = changes.map(c => ({ c, abs: insideWorkspace(root, c.path, 'target') }))
+    // How many targets get each stored content: the worker thread is given each one once.
+    const uses = new Map<string, number>()
+    for (const { c } of targets) {
+      const digest = deletes(c) ? undefined : contentDigest(c)
+      if (digest !== undefined) uses.set(digest, (uses.get(digest) ?? 0) + 1)
+    }
     // Every target is checked before anything is written: a directory or a read-only file where a file is written
     // fails the run while the tree is untouched.
     for (const { c, abs } of targets) {
@@ -192,10 +198,14 @@ export async function stageChanges(
       if (deletes(c)) continue
       entry.tmp = stage('tmp')
       if (here && writer) {
-        entry.writing = writer.write(entry.tmp, asBytes(contentBytes(c)), mode(stat)).catch((e: unknown) => {
-          entry.foreign = existing(e)
-          throw e
-        })
+        const digest = contentDigest(c)
+        const shared = digest !== undefined ? { key: digest, uses: uses.get(digest) ?? 1 } : undefined
+        entry.writing = writer
+          .write(entry.tmp, () => asBytes(contentBytes(c)), mode(stat), shared)
+          .catch((e: unknown) => {
+            entry.foreign = existing(e)
+            throw e
+          })
         // Settled (and reported) in `commit`; an early failure must not be an unhandled rejection meanwhile.
         entry.writing.catch(() => {})
       }

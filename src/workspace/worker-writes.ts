@@ -12,13 +12,35 @@ export class WorkerWrites {
   private next = 0
   private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>()
 
-  write(file: string, data: Uint8Array, mode?: number): Promise<void> {
+  /** Contents already sent, by key, and how many writes of each are still to come. */
+  private readonly sent = new Map<string, number>()
+
+  /**
+   * Writes `data()` to `file`. A content several files get (a fleet's identical install) has a `key` and the number
+   * of files that get it (`uses`): it is encoded and sent once, and the thread keeps it for the other writes.
+   */
+  write(
+    file: string,
+    data: () => Uint8Array,
+    mode?: number,
+    shared?: { key: string; uses: number }
+  ): Promise<void> {
     const worker = (this.worker ??= this.start())
     const id = this.next++
-    // A buffer that owns its memory moves to the worker; a slice of Node's shared pool (small texts) is copied.
-    const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
     const done = new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }))
-    worker.postMessage({ id, file, data, mode }, own ? [data.buffer as ArrayBuffer] : [])
+    const left = shared ? this.sent.get(shared.key) : undefined
+    if (shared && left !== undefined) {
+      if (left <= 1) this.sent.delete(shared.key)
+      else this.sent.set(shared.key, left - 1)
+      worker.postMessage({ id, file, mode, key: shared.key, last: left <= 1 })
+      return done
+    }
+    const bytes = data()
+    if (shared && shared.uses > 1) this.sent.set(shared.key, shared.uses - 1)
+    // A buffer that owns its memory moves to the worker; a slice of Node's shared pool (small texts) is copied.
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    const key = shared && shared.uses > 1 ? shared.key : undefined
+    worker.postMessage({ id, file, data: bytes, mode, key }, own ? [bytes.buffer as ArrayBuffer] : [])
     return done
   }
 
@@ -54,7 +76,13 @@ export class WorkerWrites {
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads')
 const { writeFileSync } = require('node:fs')
-parentPort.on('message', ({ id, file, data, mode }) => {
+const kept = new Map()
+parentPort.on('message', ({ id, file, data, mode, key, last }) => {
+  if (key !== undefined) {
+    if (data) kept.set(key, data)
+    else data = kept.get(key)
+    if (last) kept.delete(key)
+  }
   try {
     writeFileSync(file, data, { flag: 'wx', mode })
     parentPort.postMessage({ id })

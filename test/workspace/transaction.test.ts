@@ -17,6 +17,8 @@ import type { Files } from '../../src/deps.js'
 import { readYamlFiles } from '../../src/workspace/repository.js'
 import { insideWorkspace } from '../../src/workspace/paths.js'
 import { FcuError } from '../../src/errors.js'
+import { TextStore } from '../../src/workspace/store.js'
+import { withStoredContent } from '../../src/plan/stored.js'
 
 const tree = (root: string): Record<string, string> => {
   const out: Record<string, string> = {}
@@ -279,6 +281,22 @@ describe('stageChanges on the real filesystem', () => {
     await staged.commit()
     expect(tree(root)).toEqual({ 'a/keep.yaml': 'keep: 2\n', 'b/c/new.yaml': 'new: 1\n' })
     expect(statSync(path.join(root, 'a/keep.yaml')).mode & 0o777).toBe(0o755)
+    expect(readdirSync(staging)).toEqual([])
+  })
+
+  it('writes a stored content that several targets get into each of them', async () => {
+    const store = new TextStore()
+    const install = store.put(`kind: Install\ndata: ${'x'.repeat(100_000)}\n`)
+    const other = store.put('kind: Other\n')
+    const changes = ['c0', 'c1', 'c2'].map(c =>
+      withStoredContent({ path: `${c}/install.yaml` }, install, store)
+    )
+    changes.splice(1, 0, withStoredContent({ path: 'c0/other.yaml' }, other, store))
+    const staged = await stageChanges(root, changes, { stagingDir: staging })
+    await staged.commit()
+    const written = tree(root)
+    for (const c of ['c0', 'c1', 'c2']) expect(written[`${c}/install.yaml`]).toBe(store.text(install))
+    expect(written['c0/other.yaml']).toBe('kind: Other\n')
     expect(readdirSync(staging)).toEqual([])
   })
 
