@@ -36,7 +36,7 @@ import require$$1$5 from 'node:dns';
 import require$$5$3, { StringDecoder } from 'string_decoder';
 import * as child$1 from 'child_process';
 import { setTimeout as setTimeout$1 } from 'timers';
-import { realpathSync, openSync, fstatSync, readFileSync, closeSync, promises as promises$1, accessSync, constants as constants$7, lstatSync, rmdirSync, mkdirSync, readdirSync, copyFileSync, linkSync, renameSync, writeFileSync, readSync } from 'node:fs';
+import { realpathSync, openSync, fstatSync, readFileSync, readSync, closeSync, promises as promises$1, accessSync, constants as constants$7, lstatSync, rmdirSync, mkdirSync, readdirSync, copyFileSync, linkSync, renameSync, writeFileSync } from 'node:fs';
 import require$$0$6 from 'process';
 import require$$0$7 from 'buffer';
 import { createHash } from 'node:crypto';
@@ -30576,7 +30576,12 @@ async function readUtf8File(abs, file) {
  * repository's files are read one after the other, with nothing else to wait for, and a thread-pool round trip per
  * file would cost more than the read.
  */
-function readYamlBytes(abs, file) {
+function readYamlBytes(abs, file, 
+/**
+ * A buffer of at least `size` bytes to read into, reused from file to file: each fresh buffer is memory the
+ * system must map in, page by page, which costs more than reading into it. The bytes are valid until the next read.
+ */
+into) {
     const fd = openSync(abs, 'r');
     try {
         const { size, mtimeMs } = fstatSync(fd);
@@ -30586,7 +30591,17 @@ function readYamlBytes(abs, file) {
                 hint: 'No Kubernetes object is over 3 MiB: split the file into smaller ones, or keep it out of the files git lists (.gitignore).'
             });
         }
-        return { bytes: readFileSync(fd), mtimeMs };
+        if (!into)
+            return { bytes: readFileSync(fd), mtimeMs };
+        const bytes = into(size).subarray(0, size);
+        for (let at = 0; at < size;) {
+            const n = readSync(fd, bytes, at, size - at, at);
+            // Shorter than it was a moment ago: what is there is what was read.
+            if (n === 0)
+                return { bytes: bytes.subarray(0, at), mtimeMs };
+            at += n;
+        }
+        return { bytes, mtimeMs };
     }
     finally {
         closeSync(fd);
@@ -50757,10 +50772,13 @@ async function readAll(root, listed, store) {
     const files = [];
     const refused = [];
     // One file in memory at a time: with a store, what stays is its digest (and the text, while the store has room).
+    // Each is read into the same buffer, which neither the store nor the decoded text keeps.
+    let buffer = Buffer.allocUnsafeSlow(0);
+    const into = (size) => (buffer.length >= size ? buffer : (buffer = Buffer.allocUnsafeSlow(size)));
     for (const p of listed.map(f => f.path).sort()) {
         const abs = path__default.join(root, ...p.split('/'));
         try {
-            const { bytes, mtimeMs } = readYamlBytes(abs, p);
+            const { bytes, mtimeMs } = readYamlBytes(abs, p, into);
             if (store) {
                 checkUtf8(bytes, p);
                 files.push(withStoredContent({ path: p }, store.addFile(p, abs, bytes, mtimeMs), store));
@@ -50829,13 +50847,32 @@ class WorkerWrites {
     worker;
     next = 0;
     pending = new Map();
-    write(file, data, mode) {
+    /** Contents already sent, by key, and how many writes of each are still to come. */
+    sent = new Map();
+    /**
+     * Writes `data()` to `file`. A content several files get (a fleet's identical install) has a `key` and the number
+     * of files that get it (`uses`): it is encoded and sent once, and the thread keeps it for the other writes.
+     */
+    write(file, data, mode, shared) {
         const worker = (this.worker ??= this.start());
         const id = this.next++;
-        // A buffer that owns its memory moves to the worker; a slice of Node's shared pool (small texts) is copied.
-        const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
         const done = new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }));
-        worker.postMessage({ id, file, data, mode }, own ? [data.buffer] : []);
+        const left = shared ? this.sent.get(shared.key) : undefined;
+        if (shared && left !== undefined) {
+            if (left <= 1)
+                this.sent.delete(shared.key);
+            else
+                this.sent.set(shared.key, left - 1);
+            worker.postMessage({ id, file, mode, key: shared.key, last: left <= 1 });
+            return done;
+        }
+        const bytes = data();
+        if (shared && shared.uses > 1)
+            this.sent.set(shared.key, shared.uses - 1);
+        // A buffer that owns its memory moves to the worker; a slice of Node's shared pool (small texts) is copied.
+        const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+        const key = shared && shared.uses > 1 ? shared.key : undefined;
+        worker.postMessage({ id, file, data: bytes, mode, key }, own ? [bytes.buffer] : []);
         return done;
     }
     /** Ends the thread once every write has answered. */
@@ -50873,7 +50910,13 @@ class WorkerWrites {
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads')
 const { writeFileSync } = require('node:fs')
-parentPort.on('message', ({ id, file, data, mode }) => {
+const kept = new Map()
+parentPort.on('message', ({ id, file, data, mode, key, last }) => {
+  if (key !== undefined) {
+    if (data) kept.set(key, data)
+    else data = kept.get(key)
+    if (last) kept.delete(key)
+  }
   try {
     writeFileSync(file, data, { flag: 'wx', mode })
     parentPort.postMessage({ id })
@@ -50955,6 +50998,13 @@ async function stageChanges(root, changes, options = {}) {
     try {
         const stagingDev = options.stagingDir ? (await files.lstat(options.stagingDir))?.dev : undefined;
         const targets = changes.map(c => ({ c, abs: insideWorkspace(root, c.path, 'target') }));
+        // How many targets get each stored content: the worker thread is given each one once.
+        const uses = new Map();
+        for (const { c } of targets) {
+            const digest = deletes(c) ? undefined : contentDigest(c);
+            if (digest !== undefined)
+                uses.set(digest, (uses.get(digest) ?? 0) + 1);
+        }
         // Every target is checked before anything is written: a directory or a read-only file where a file is written
         // fails the run while the tree is untouched.
         for (const { c, abs } of targets) {
@@ -50990,7 +51040,11 @@ async function stageChanges(root, changes, options = {}) {
                 continue;
             entry.tmp = stage('tmp');
             if (here && writer) {
-                entry.writing = writer.write(entry.tmp, asBytes(contentBytes(c)), mode(stat)).catch((e) => {
+                const digest = contentDigest(c);
+                const shared = digest !== undefined ? { key: digest, uses: uses.get(digest) ?? 1 } : undefined;
+                entry.writing = writer
+                    .write(entry.tmp, () => asBytes(contentBytes(c)), mode(stat), shared)
+                    .catch((e) => {
                     entry.foreign = existing(e);
                     throw e;
                 });
@@ -73235,6 +73289,8 @@ async function upgradeFluxComponents(targets, toVersion, deps) {
                 const docs = await timed(deps.log, 'flux-compare', () => parseDocuments(t.content, t.file));
                 const found = readInstallOptions(docs, header);
                 const options = applyInstallOverrides(found, t.install);
+                // The new version's install is made while the baseline is: two processes at once, not one after the other.
+                render(toVersion, options, t.file).catch(() => { });
                 let driftDetail = null;
                 try {
                     // The baseline keeps the file's own options: an override is a wanted change, not a hand edit.
@@ -74617,9 +74673,9 @@ async function run(settings, deps, stages = defaultStages) {
         result.tools = upstream.installed;
         return { result, plan };
     }
-    const sets = [];
-    const outcomes = new Map();
-    for (const component of settings.components) {
+    // Each component's stages change their own copy of the tree as read, so the components run side by side: one
+    // computes while the other waits for a release list, a download or `flux install`.
+    const chains = settings.components.map(async (component) => {
         const set = new ChangeSet(component, base, store);
         const done = [];
         for (const stage of stages.filter(s => s.component === component)) {
@@ -74640,8 +74696,21 @@ async function run(settings, deps, stages = defaultStages) {
             outcome.changes = [];
             done.push(outcome);
         }
-        sets.push(set);
-        outcomes.set(component, done);
+        return { component, set, done };
+    });
+    // Every chain ends before the run does (none left writing to the scratch directory); the first component's
+    // failure is the one reported, whichever failed first.
+    const settled = await Promise.allSettled(chains);
+    const failed = settled.find(c => c.status === 'rejected');
+    if (failed)
+        throw failed.reason;
+    const sets = [];
+    const outcomes = new Map();
+    for (const c of settled) {
+        if (c.status !== 'fulfilled')
+            continue;
+        sets.push(c.value.set);
+        outcomes.set(c.value.component, c.value.done);
     }
     const { plan, combined } = await timed(deps.log, 'plan', () => {
         const plan = makePlan(base, sets);
@@ -74751,12 +74820,12 @@ async function validatePlan(result, plan, outcomes, { upstream, calico, unread }
     };
     const changing = planComponents(plan);
     const cache = new CollectCache();
-    await validateInto(result, input([...outcomes.keys()]), upstream, calico, deps, cache);
+    await timed(deps.log, 'validate-all', () => validateInto(result, input([...outcomes.keys()]), upstream, calico, deps, cache));
     const alone = [];
     if (changing.length >= 2) {
         for (const component of changing) {
             const only = emptyResult(result.mode, result.dryRun);
-            await validateInto(only, input([component]), upstream, calico, deps, cache);
+            await timed(deps.log, `validate-${component}`, () => validateInto(only, input([component]), upstream, calico, deps, cache));
             alone.push({ component, findings: only.findings });
         }
     }
