@@ -90,6 +90,8 @@ export interface ApplyOptions {
   stagingDir?: string
   /** Told of each hidden staging file a killed run left beside a target and this run removed. */
   swept?: (file: string) => void
+  /** How many bytes of new contents may wait for the writing thread at once (`STAGED_AHEAD_BYTES`). */
+  aheadBytes?: number
 }
 
 interface Staged {
@@ -104,6 +106,8 @@ interface Staged {
   writing?: Promise<void>
   /** Something else was at `tmp` (the write refused it): not the run's to remove. */
   foreign?: boolean
+  /** Written by the worker thread: ahead of `commit` (`writing` set) or in it. */
+  byWorker?: boolean
   /** A hard link to the file as it was (a copy where links are refused; the file itself, for a deletion), for putting it back. */
   backup: string
   existed: boolean
@@ -153,12 +157,30 @@ export async function stageChanges(
   const created: string[] = []
   let failure: { error: unknown; file: string } | undefined
 
+  const aheadBytes = options.aheadBytes ?? STAGED_AHEAD_BYTES
+  const sent = new Set<string>()
+  let ahead = 0
+  const post = (entry: Staged) => {
+    const c = entry.change
+    const digest = contentDigest(c)
+    if (digest !== undefined) sent.add(digest)
+    const shared = digest !== undefined ? { key: digest, uses: uses.get(digest) ?? 1 } : undefined
+    entry.writing = writer!
+      .write(entry.tmp!, () => asBytes(contentBytes(c)), mode(entry.stat), shared)
+      .catch((e: unknown) => {
+        entry.foreign = existing(e)
+        throw e
+      })
+    // Settled (and reported) in `commit`; an early failure must not be an unhandled rejection meanwhile.
+    entry.writing.catch(() => {})
+  }
+  // How many targets get each stored content: the worker thread is given each one once.
+  const uses = new Map<string, number>()
+
   let current = ''
   try {
     const stagingDev = options.stagingDir ? (await files.lstat(options.stagingDir))?.dev : undefined
     const targets = changes.map(c => ({ c, abs: insideWorkspace(root, c.path, 'target') }))
-    // How many targets get each stored content: the worker thread is given each one once.
-    const uses = new Map<string, number>()
     for (const { c } of targets) {
       const digest = deletes(c) ? undefined : contentDigest(c)
       if (digest !== undefined) uses.set(digest, (uses.get(digest) ?? 0) + 1)
@@ -198,16 +220,13 @@ export async function stageChanges(
       if (deletes(c)) continue
       entry.tmp = stage('tmp')
       if (here && writer) {
-        const digest = contentDigest(c)
-        const shared = digest !== undefined ? { key: digest, uses: uses.get(digest) ?? 1 } : undefined
-        entry.writing = writer
-          .write(entry.tmp, () => asBytes(contentBytes(c)), mode(stat), shared)
-          .catch((e: unknown) => {
-            entry.foreign = existing(e)
-            throw e
-          })
-        // Settled (and reported) in `commit`; an early failure must not be an unhandled rejection meanwhile.
-        entry.writing.catch(() => {})
+        entry.byWorker = true
+        // Bytes handed to the thread wait in memory until it has written them: only so many go ahead of `commit`.
+        const bytes = sizeOf(c, sent)
+        if (ahead === 0 || ahead + bytes <= aheadBytes) {
+          ahead += bytes
+          post(entry)
+        }
       }
     }
   } catch (e) {
@@ -241,6 +260,22 @@ export async function stageChanges(
         suffix,
         options.swept
       )
+      // What did not go ahead goes now, with as many bytes on their way at once as went ahead.
+      const window: { entry: Staged; bytes: number }[] = []
+      let waiting = 0
+      for (const s of staged) {
+        if (!s.byWorker || s.writing) continue
+        const bytes = sizeOf(s.change, sent)
+        while (window.length > 0 && waiting + bytes > aheadBytes) {
+          const done = window.shift()!
+          waiting -= done.bytes
+          current = done.entry.rel
+          await done.entry.writing
+        }
+        post(s)
+        window.push({ entry: s, bytes })
+        waiting += bytes
+      }
       for (const s of staged) {
         current = s.rel
         if (!s.tmp) continue
@@ -287,6 +322,19 @@ export async function stageChanges(
   }
 
   return { commit, discard }
+}
+
+/**
+ * How many bytes of staged contents may wait for the worker thread at once: a fleet of 100 clusters stages about
+ * 90 MB; a larger one goes on in `commit`, within the same bound.
+ */
+const STAGED_AHEAD_BYTES = 128 * 1024 * 1024
+
+/** The bytes a content adds to what waits for the worker thread: none for a stored content already sent. */
+function sizeOf(c: FileChange, sent: ReadonlySet<string>): number {
+  const s = storedContent(c)
+  if (s) return sent.has(s.ref.digest) ? 0 : s.ref.bytes
+  return Buffer.byteLength(c.content ?? '', 'utf8')
 }
 
 /** A new file keeps the mode of the file it replaces. */

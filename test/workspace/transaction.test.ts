@@ -300,6 +300,23 @@ describe('stageChanges on the real filesystem', () => {
     expect(readdirSync(staging)).toEqual([])
   })
 
+  it('hands the writing thread no more bytes ahead of commit than its bound, and writes the rest in commit', async () => {
+    const many = Array.from({ length: 6 }, (_, i) => ({
+      path: `m/f${i}.yaml`,
+      content: `n: ${i}\n`.repeat(10)
+    }))
+    const staged = await stageChanges(root, many, { stagingDir: staging, aheadBytes: 60 })
+    // 50 bytes each: one goes ahead; the thread writes it while the caller goes on.
+    for (let i = 0; i < 100 && readdirSync(staging).length === 0; i++)
+      await new Promise(r => setTimeout(r, 10))
+    await new Promise(r => setTimeout(r, 50))
+    expect(readdirSync(staging)).toHaveLength(1)
+    await staged.commit()
+    expect(Object.keys(tree(root)).filter(p => p.startsWith('m/'))).toHaveLength(6)
+    for (const c of many) expect(readFileSync(path.join(root, c.path), 'utf8')).toBe(c.content)
+    expect(readdirSync(staging)).toEqual([])
+  })
+
   it('leaves the workspace as it was and the scratch directory empty when discarded', async () => {
     const before = tree(root)
     const staged = await stageChanges(root, changes, { stagingDir: staging })
