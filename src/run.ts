@@ -118,9 +118,9 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
     return { result, plan }
   }
 
-  // Each component's stages change their own copy of the tree as read, so the components run side by side: one
-  // computes while the other waits for a release list, a download or `flux install`.
-  const chains = settings.components.map(async component => {
+  const sets: ChangeSet[] = []
+  const outcomes = new Map<Component, StageOutcome[]>()
+  for (const component of settings.components) {
     const set = new ChangeSet(component, base, store)
     const done: StageOutcome[] = []
     for (const stage of stages.filter(s => s.component === component)) {
@@ -143,19 +143,8 @@ export async function run(settings: Settings, deps: RunDeps, stages = defaultSta
       outcome.changes = []
       done.push(outcome)
     }
-    return { component, set, done }
-  })
-  // Every chain ends before the run does (none left writing to the scratch directory); the first component's
-  // failure is the one reported, whichever failed first.
-  const settled = await Promise.allSettled(chains)
-  const failed = settled.find(c => c.status === 'rejected')
-  if (failed) throw failed.reason
-  const sets: ChangeSet[] = []
-  const outcomes = new Map<Component, StageOutcome[]>()
-  for (const c of settled) {
-    if (c.status !== 'fulfilled') continue
-    sets.push(c.value.set)
-    outcomes.set(c.value.component, c.value.done)
+    sets.push(set)
+    outcomes.set(component, done)
   }
   const { plan, combined } = await timed(deps.log, 'plan', () => {
     const plan = makePlan(base, sets)

@@ -160,40 +160,4 @@ describe('run with stages', () => {
     expect(result.written).toBe(false)
     expect(snapshot(root)).toEqual(before)
   })
-
-  it("runs the components' stages side by side: one computes while the other waits", async () => {
-    let release!: () => void
-    const released = new Promise<void>(resolve => (release = resolve))
-    const waits = stage('flux', async () => {
-      // Run one after the other, the Calico stage would only start once this one is done.
-      const timeout = new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error('the calico stage did not run while the flux stage waited')), 5000)
-      )
-      await Promise.race([released, timeout])
-      return { changes: [] }
-    })
-    const releases = stage('calico', async () => {
-      release()
-      return { changes: [] }
-    })
-    const { result } = await run(settingsFor(root, mirror), engineDeps(toolCache).deps, [waits, releases])
-    expect(result.changed).toBe(false)
-  })
-
-  it("reports the first component's failure when both fail, and only once both have stopped", async () => {
-    let calicoDone = false
-    const fluxFails = stage('flux', async () => {
-      await new Promise(resolve => setTimeout(resolve, 50))
-      throw new Error('flux stage failed')
-    })
-    const calicoFails = stage('calico', async () => {
-      await new Promise(resolve => setTimeout(resolve, 100))
-      calicoDone = true
-      throw new Error('calico stage failed')
-    })
-    await expect(
-      run(settingsFor(root, mirror), engineDeps(toolCache).deps, [fluxFails, calicoFails])
-    ).rejects.toThrow('flux stage failed')
-    expect(calicoDone).toBe(true)
-  })
 })
