@@ -20866,12 +20866,30 @@ async function stageChanges(root, changes, options = {}) {
     const staged = [];
     const created = [];
     let failure;
+    const aheadBytes = options.aheadBytes ?? STAGED_AHEAD_BYTES;
+    const sent = new Set();
+    let ahead = 0;
+    const post = (entry) => {
+        const c = entry.change;
+        const digest = contentDigest(c);
+        if (digest !== undefined)
+            sent.add(digest);
+        const shared = digest !== undefined ? { key: digest, uses: uses.get(digest) ?? 1 } : undefined;
+        entry.writing = writer
+            .write(entry.tmp, () => asBytes(contentBytes(c)), mode(entry.stat), shared)
+            .catch((e) => {
+            entry.foreign = existing(e);
+            throw e;
+        });
+        // Settled (and reported) in `commit`; an early failure must not be an unhandled rejection meanwhile.
+        entry.writing.catch(() => { });
+    };
+    // How many targets get each stored content: the worker thread is given each one once.
+    const uses = new Map();
     let current = '';
     try {
         const stagingDev = options.stagingDir ? (await files.lstat(options.stagingDir))?.dev : undefined;
         const targets = changes.map(c => ({ c, abs: insideWorkspace(root, c.path, 'target') }));
-        // How many targets get each stored content: the worker thread is given each one once.
-        const uses = new Map();
         for (const { c } of targets) {
             const digest = deletes(c) ? undefined : contentDigest(c);
             if (digest !== undefined)
@@ -20912,16 +20930,13 @@ async function stageChanges(root, changes, options = {}) {
                 continue;
             entry.tmp = stage('tmp');
             if (here && writer) {
-                const digest = contentDigest(c);
-                const shared = digest !== undefined ? { key: digest, uses: uses.get(digest) ?? 1 } : undefined;
-                entry.writing = writer
-                    .write(entry.tmp, () => asBytes(contentBytes(c)), mode(stat), shared)
-                    .catch((e) => {
-                    entry.foreign = existing(e);
-                    throw e;
-                });
-                // Settled (and reported) in `commit`; an early failure must not be an unhandled rejection meanwhile.
-                entry.writing.catch(() => { });
+                entry.byWorker = true;
+                // Bytes handed to the thread wait in memory until it has written them: only so many go ahead of `commit`.
+                const bytes = sizeOf(c, sent);
+                if (ahead === 0 || ahead + bytes <= aheadBytes) {
+                    ahead += bytes;
+                    post(entry);
+                }
             }
         }
     }
@@ -20952,6 +20967,23 @@ async function stageChanges(root, changes, options = {}) {
         }
         try {
             await sweepStaleStaging(files, root, staged.map(s => s.abs), suffix, options.swept);
+            // What did not go ahead goes now, with as many bytes on their way at once as went ahead.
+            const window = [];
+            let waiting = 0;
+            for (const s of staged) {
+                if (!s.byWorker || s.writing)
+                    continue;
+                const bytes = sizeOf(s.change, sent);
+                while (window.length > 0 && waiting + bytes > aheadBytes) {
+                    const done = window.shift();
+                    waiting -= done.bytes;
+                    current = done.entry.rel;
+                    await done.entry.writing;
+                }
+                post(s);
+                window.push({ entry: s, bytes });
+                waiting += bytes;
+            }
             for (const s of staged) {
                 current = s.rel;
                 if (!s.tmp)
@@ -21003,6 +21035,18 @@ async function stageChanges(root, changes, options = {}) {
         await mapBounded(staged.filter(s => s.existed), REMOVALS_AT_ONCE, s => files.remove(s.backup).catch(() => { }));
     };
     return { commit, discard };
+}
+/**
+ * How many bytes of staged contents may wait for the worker thread at once: a fleet of 100 clusters stages about
+ * 90 MB; a larger one goes on in `commit`, within the same bound.
+ */
+const STAGED_AHEAD_BYTES = 128 * 1024 * 1024;
+/** The bytes a content adds to what waits for the worker thread: none for a stored content already sent. */
+function sizeOf(c, sent) {
+    const s = storedContent(c);
+    if (s)
+        return sent.has(s.ref.digest) ? 0 : s.ref.bytes;
+    return Buffer.byteLength(c.content ?? '', 'utf8');
 }
 /** A new file keeps the mode of the file it replaces. */
 const mode = (stat) => (stat ? stat.mode & 0o7777 : undefined);
@@ -74318,9 +74362,9 @@ async function run(settings, deps, stages = defaultStages) {
         result.tools = upstream.installed;
         return { result, plan };
     }
-    // Each component's stages change their own copy of the tree as read, so the components run side by side: one
-    // computes while the other waits for a release list, a download or `flux install`.
-    const chains = settings.components.map(async (component) => {
+    const sets = [];
+    const outcomes = new Map();
+    for (const component of settings.components) {
         const set = new ChangeSet(component, base, store);
         const done = [];
         for (const stage of stages.filter(s => s.component === component)) {
@@ -74341,21 +74385,8 @@ async function run(settings, deps, stages = defaultStages) {
             outcome.changes = [];
             done.push(outcome);
         }
-        return { component, set, done };
-    });
-    // Every chain ends before the run does (none left writing to the scratch directory); the first component's
-    // failure is the one reported, whichever failed first.
-    const settled = await Promise.allSettled(chains);
-    const failed = settled.find(c => c.status === 'rejected');
-    if (failed)
-        throw failed.reason;
-    const sets = [];
-    const outcomes = new Map();
-    for (const c of settled) {
-        if (c.status !== 'fulfilled')
-            continue;
-        sets.push(c.value.set);
-        outcomes.set(c.value.component, c.value.done);
+        sets.push(set);
+        outcomes.set(component, done);
     }
     const { plan, combined } = await timed(deps.log, 'plan', () => {
         const plan = makePlan(base, sets);
