@@ -106,22 +106,31 @@ function faultyFiles(fail: (op: keyof Files, file: string, count: number) => Err
 
 const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
 
+/** Three changes (a write, a new file in new folders, a deletion) to the tree `workspaceWithScratch` makes. */
+const CHANGES = [
+  { path: 'a/keep.yaml', content: 'keep: 2\n' },
+  { path: 'b/c/new.yaml', content: 'new: 1\n' },
+  { path: 'a/old.yaml', content: null }
+]
+
+/** A workspace with two files (one executable) and a scratch directory beside it, on the same filesystem. */
+function workspaceWithScratch(): { root: string; staging: string } {
+  const base = mkdtempSync(path.join(os.tmpdir(), 'fcu-tx-'))
+  const root = path.join(base, 'work')
+  const staging = path.join(base, 'temp')
+  mkdirSync(path.join(root, 'a'), { recursive: true })
+  mkdirSync(staging)
+  writeFileSync(path.join(root, 'a/old.yaml'), 'old: 1\n')
+  writeFileSync(path.join(root, 'a/keep.yaml'), 'keep: 1\n', { mode: 0o755 })
+  return { root, staging }
+}
+
 describe('applyChanges under faults', () => {
   let root: string
   let staging: string
-  const changes = [
-    { path: 'a/keep.yaml', content: 'keep: 2\n' },
-    { path: 'b/c/new.yaml', content: 'new: 1\n' },
-    { path: 'a/old.yaml', content: null }
-  ]
+  const changes = CHANGES
   beforeEach(() => {
-    const base = mkdtempSync(path.join(os.tmpdir(), 'fcu-txf-'))
-    root = path.join(base, 'work')
-    staging = path.join(base, 'temp')
-    mkdirSync(path.join(root, 'a'), { recursive: true })
-    mkdirSync(staging)
-    writeFileSync(path.join(root, 'a/old.yaml'), 'old: 1\n')
-    writeFileSync(path.join(root, 'a/keep.yaml'), 'keep: 1\n', { mode: 0o755 })
+    ;({ root, staging } = workspaceWithScratch())
   })
 
   it('stages every new content in the scratch directory when it shares the filesystem, and keeps file modes', async () => {
@@ -257,19 +266,9 @@ describe('applyChanges under faults', () => {
 describe('stageChanges on the real filesystem', () => {
   let root: string
   let staging: string
-  const changes = [
-    { path: 'a/keep.yaml', content: 'keep: 2\n' },
-    { path: 'b/c/new.yaml', content: 'new: 1\n' },
-    { path: 'a/old.yaml', content: null }
-  ]
+  const changes = CHANGES
   beforeEach(() => {
-    const base = mkdtempSync(path.join(os.tmpdir(), 'fcu-txs-'))
-    root = path.join(base, 'work')
-    staging = path.join(base, 'temp')
-    mkdirSync(path.join(root, 'a'), { recursive: true })
-    mkdirSync(staging)
-    writeFileSync(path.join(root, 'a/old.yaml'), 'old: 1\n')
-    writeFileSync(path.join(root, 'a/keep.yaml'), 'keep: 1\n', { mode: 0o755 })
+    ;({ root, staging } = workspaceWithScratch())
   })
 
   it('writes the new contents into the scratch directory and touches the workspace only on commit', async () => {
