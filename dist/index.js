@@ -73154,8 +73154,10 @@ async function migrateFluxObjects(files, o) {
 }
 
 /**
- * Where a run's time goes, on debug lines (`timing <phase>: <ms> ms`) that `npm run bench` sums per phase and a
- * user sees with `--verbose` or `ACTIONS_STEP_DEBUG`. Phases that run concurrently each count their own time.
+ * Where a run's time and memory go, on debug lines (`timing <phase>: <ms> ms, heap <MB> MB`) that `npm run bench`
+ * sums (time) and takes the largest of (heap) per phase, and a user sees with `--verbose` or `ACTIONS_STEP_DEBUG`.
+ * The heap is the V8 heap in use when the phase ends, garbage not yet collected included: what a phase leaves
+ * held shows as growth from one phase to the next. Phases that run concurrently each count their own time.
  */
 async function timed(log, phase, work) {
     const start = performance.now();
@@ -73163,7 +73165,8 @@ async function timed(log, phase, work) {
         return await work();
     }
     finally {
-        log.debug(`timing ${phase}: ${(performance.now() - start).toFixed(1)} ms`);
+        const heapMB = process.memoryUsage().heapUsed / (1024 * 1024);
+        log.debug(`timing ${phase}: ${(performance.now() - start).toFixed(1)} ms, heap ${Math.round(heapMB)} MB`);
     }
 }
 

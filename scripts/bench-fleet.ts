@@ -35,8 +35,10 @@ export interface FleetRun {
   bytes: number
   wallMs: number
   peakRssMB: number | null
-  /** Phase times the run reports on its debug lines (`timing <phase>: <ms> ms`). */
+  /** Phase times the run reports on its debug lines (`timing <phase>: <ms> ms, heap <MB> MB`). */
   phases: Record<string, number>
+  /** The V8 heap in use at the end of each phase (MB), the largest where a phase repeats. */
+  heapMB: Record<string, number>
   exitCode: number
   changedFiles: number
   fluxInstallRuns: number
@@ -124,12 +126,18 @@ child.on('exit', code => { clearInterval(timer); fs.writeFileSync(${JSON.stringi
   return [process.execPath, poller]
 }
 
-/** `timing <phase>: <ms> ms` debug lines, summed by phase. */
-export function phasesOf(stdout: string): Record<string, number> {
-  const out: Record<string, number> = {}
-  for (const m of stdout.matchAll(/^::debug::timing ([\w-]+): ([\d.]+) ms$/gm))
-    out[m[1]] = (out[m[1]] ?? 0) + Number(m[2])
-  return out
+/**
+ * `timing <phase>: <ms> ms, heap <MB> MB` debug lines: the time summed by phase, and the heap in use at its end,
+ * the largest when the phase repeats (one per cluster).
+ */
+export function phasesOf(stdout: string): { ms: Record<string, number>; heapMB: Record<string, number> } {
+  const ms: Record<string, number> = {}
+  const heapMB: Record<string, number> = {}
+  for (const m of stdout.matchAll(/^::debug::timing ([\w-]+): ([\d.]+) ms(?:, heap (\d+) MB)?$/gm)) {
+    ms[m[1]] = (ms[m[1]] ?? 0) + Number(m[2])
+    if (m[3] !== undefined) heapMB[m[1]] = Math.max(heapMB[m[1]] ?? 0, Number(m[3]))
+  }
+  return { ms, heapMB }
 }
 
 export async function upgradeRun(
@@ -433,13 +441,15 @@ export async function fleetSection(mirror: Mirror, o: FleetSectionOptions): Prom
       throw new Error(`the ${clusters}-cluster run failed:\n${r.run.stdout.slice(-4000)}\n${r.run.stderr}`)
     const baseline =
       clusters <= o.baselineMax ? await baselineRun(clusters, mirror, o.fixtures, !!texts.calico) : null
+    const measured = phasesOf(r.run.stdout)
     const run: FleetSection['runs'][number] = {
       clusters,
       files: fleet.files,
       bytes: fleet.bytes,
       wallMs: r.wallMs,
       peakRssMB: r.peakRssMB,
-      phases: phasesOf(r.run.stdout),
+      phases: measured.ms,
+      heapMB: measured.heapMB,
       exitCode: r.run.exitCode,
       changedFiles,
       fluxInstallRuns,
@@ -503,6 +513,16 @@ function printFleet(s: FleetSection): void {
     s.runs.map(r => [
       String(r.clusters),
       ...phases.map(p => (r.phases[p] === undefined ? '-' : String(Math.round(r.phases[p]))))
+    ])
+  )
+  console.log(
+    '\n  What stays held (MB of V8 heap in use as each phase ends, uncollected garbage included; the largest where it repeats):'
+  )
+  table(
+    ['clusters', ...phases],
+    s.runs.map(r => [
+      String(r.clusters),
+      ...phases.map(p => (r.heapMB[p] === undefined ? '-' : String(r.heapMB[p])))
     ])
   )
   const at = (n: number) => s.runs.find(r => r.clusters === n && !r.timedOut)

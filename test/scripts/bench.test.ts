@@ -42,8 +42,13 @@ describe('npm run bench, one cluster', () => {
     expect(run.peakRssMB).toBeLessThan(4096)
     expect(run.baselineMs).toBeGreaterThan(0)
     expect(run.baselineProcesses).toBe(figures.fleet.calico ? 3 : 2)
-    for (const phase of ['read', 'stage-flux', 'flux-render', 'plan', 'validate', 'write'])
+    for (const phase of ['read', 'stage-flux', 'flux-render', 'plan', 'validate', 'write']) {
       expect(run.phases[phase]).toBeGreaterThanOrEqual(0)
+      // The heap a phase ends with is part of the process's RSS.
+      expect(run.heapMB[phase]).toBeGreaterThan(0)
+      expect(run.heapMB[phase]).toBeLessThanOrEqual(run.peakRssMB)
+    }
+    expect(stdout).toContain('What stays held (MB of V8 heap')
 
     // Everything current on the second run: one release list per component, nothing downloaded, nothing changed.
     expect(figures.fleet.noOp).toMatchObject({ clusters: 1, downloads: 0, changed: 'false' })
