@@ -3,14 +3,15 @@ import * as path$2 from 'node:path';
 import path__default, { posix as posix$1 } from 'node:path';
 import { realpathSync, openSync, fstatSync, readFileSync, readSync, closeSync, promises, accessSync, constants as constants$6, lstatSync, rmdirSync, mkdirSync, readdirSync, copyFileSync, linkSync, renameSync, writeFileSync, statSync } from 'node:fs';
 import require$$1$3, { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
 import require$$0$2, { isAscii, isUtf8 } from 'node:buffer';
 import require$$0 from 'process';
 import require$$0$1 from 'buffer';
-import { createHash } from 'node:crypto';
 import * as posix from 'node:path/posix';
 import posix__default from 'node:path/posix';
 import { rm as rm$1, mkdir as mkdir$1, mkdtemp, chmod as chmod$1, lstat as lstat$1, open as open$1, writeFile as writeFile$1, readFile as readFile$1 } from 'node:fs/promises';
 import require$$1$1, { Worker } from 'node:worker_threads';
+import { getHeapStatistics } from 'node:v8';
 import require$$0$6, { isDeepStrictEqual } from 'node:util';
 import os$1 from 'node:os';
 import require$$5$3, { StringDecoder } from 'string_decoder';
@@ -115,6 +116,115 @@ function inInterface(text, where) {
 }
 
 /**
+ * V8 hashes a string longer than 16,383 characters by its length alone, so a Map keyed by long texts of similar
+ * length (a fleet's ConfigMaps, which differ only in a cluster's name) degrades to a list compared text by text,
+ * quadratic in the clusters. Long texts are keyed by a digest of their content instead; a digest key starts with
+ * NUL, which no YAML text holds, so it cannot equal a short text. It also keeps memos from holding the long texts.
+ */
+const LONGEST_HASHED = 16_383;
+const textKey = (text) => text.length <= LONGEST_HASHED
+    ? text
+    : `\u0000${text.length}:${createHash('sha256').update(text).digest('base64')}`;
+
+/**
+ * Values worked out from texts, found again by the text itself: a short text is a Map key as it is; a long one
+ * (which V8 hashes by its length alone, see `textKey`) is looked up by a cheap fingerprint and then compared in
+ * full, so a hit costs one comparison of memory and a miss rarely any, where a digest of the text cost several
+ * times more (SHA-256 of a JavaScript string encodes it to UTF-8 first). Collision-safe: only an equal text hits.
+ *
+ * A text is kept for as long as its value: give `set` a text of its own (`ownCopy`) where it is a slice of a much
+ * larger one (a document of a ConfigMap's data, itself a cluster's own), which the key would keep alive. Long texts
+ * that share a fingerprint keep only the latest few, so a lookup compares against a bounded number of them.
+ */
+/** Long texts kept per fingerprint. */
+const KEPT_ALIKE = 4;
+/** Characters fingerprinted in full at each end of a long text: where generated streams put what differs. */
+const ENDS = 512;
+/** Characters sampled in between. */
+const SAMPLES = 512;
+/**
+ * A 31-bit fingerprint of a long text: its length, both ends in full and evenly spaced characters between them.
+ * A fleet's texts of one length differ in a name near an end (a ConfigMap's, a sync document's), which this sees.
+ */
+function fingerprint(text) {
+    const n = text.length;
+    let h = Math.imul(n, 0x9e3779b1);
+    const head = Math.min(n, ENDS);
+    for (let i = 0; i < head; i++)
+        h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+    const tail = Math.max(head, n - ENDS);
+    const step = Math.max(1, Math.floor((tail - head) / SAMPLES));
+    for (let i = head; i < tail; i += step)
+        h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+    for (let i = tail; i < n; i++)
+        h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+    return h & 0x7fffffff;
+}
+class TextMemo {
+    short = new Map();
+    long = new Map();
+    get(text) {
+        if (text.length <= LONGEST_HASHED)
+            return this.short.get(text);
+        const alike = this.long.get(fingerprint(text));
+        return alike?.find(k => k.text.length === text.length && k.text === text)?.value;
+    }
+    set(text, value) {
+        if (text.length <= LONGEST_HASHED) {
+            this.short.set(text, value);
+            return;
+        }
+        const key = fingerprint(text);
+        const alike = this.long.get(key);
+        if (alike === undefined)
+            this.long.set(key, [{ text, value }]);
+        else {
+            if (alike.length >= KEPT_ALIKE)
+                alike.shift();
+            alike.push({ text, value });
+        }
+    }
+}
+/**
+ * `text` in a string of its own, not a slice that keeps the text it was cut from alive: a slice of a string V8 has
+ * just flattened into a new one (concatenation, then the slice, which flattens it) holds only that new string.
+ */
+const ownCopy = (text) => ` ${text}`.slice(1);
+/** Texts this long are worth finding again: below it, a copy costs less than the lookup. */
+const INTERNED_MIN = 64 * 1024;
+/** Characters the interned texts may hold; past that the table starts over. */
+const INTERNED_CHARS = 32 * 1024 * 1024;
+const interned = new Map();
+let internedChars = 0;
+/**
+ * One string for every equal long text read in a run: a fleet's ConfigMaps each hold the same manifest in their
+ * data, and a value read from each cluster's file would otherwise be a megabyte of its own per cluster for as
+ * long as what was read from it is kept. Texts are compared in full, only against those of the same fingerprint.
+ */
+function intern(text) {
+    if (text.length < INTERNED_MIN)
+        return text;
+    const key = fingerprint(text);
+    const alike = interned.get(key);
+    const known = alike?.find(t => t.length === text.length && t === text);
+    if (known !== undefined)
+        return known;
+    if (internedChars + text.length > INTERNED_CHARS) {
+        interned.clear();
+        internedChars = 0;
+    }
+    if (alike && interned.has(key)) {
+        if (alike.length >= KEPT_ALIKE)
+            internedChars -= alike.shift().length;
+        alike.push(text);
+    }
+    else
+        interned.set(key, [text]);
+    internedChars += text.length;
+    return text;
+}
+
+/**
  * Errors are values that carry where they come from. They are thrown inside the engine and caught once, at the
  * edge (`main.ts`, `cli.ts`), where they become annotations and an exit code.
  */
@@ -188,12 +298,25 @@ function dedupeFindings(findings) {
         const at = kept.get(key);
         if (at === undefined) {
             kept.set(key, out.length);
-            out.push(f);
+            out.push(ownStrings(f));
         }
         else if (SEVERITY_RANK[f.severity] < SEVERITY_RANK[out[at].severity])
-            out[at] = f;
+            out[at] = ownStrings(f);
     }
     return out;
+}
+/**
+ * A finding whose texts are strings of their own: a message built around a name read from a manifest would
+ * otherwise keep the manifest's whole text alive for as long as the report (a cluster's 1 MB ConfigMap, per
+ * warning).
+ */
+function ownStrings(f) {
+    return {
+        ...f,
+        message: ownCopy(f.message),
+        ...(f.hint !== undefined ? { hint: ownCopy(f.hint) } : {}),
+        ...(f.file !== undefined ? { file: ownCopy(f.file) } : {})
+    };
 }
 
 /** The GitHub Actions bot, as GitHub's own actions commit: its user id makes the noreply address link to it. */
@@ -13188,7 +13311,8 @@ class Loader {
             result += '\n';
         // The parent resumes at the first line the scalar did not take; blank lines before it are skipped anyway.
         this.pos = Math.min(line, n);
-        return result;
+        // A ConfigMap's manifest, the same in every cluster's: one string for all of them.
+        return intern(result);
     }
     /** A flow collection that closes on the same line (`[]`, `{}`, `[a, "b"]`, `{a: 1}`). */
     flow(p) {
@@ -13478,17 +13602,6 @@ function checkExpansion(root, text) {
 }
 
 /**
- * V8 hashes a string longer than 16,383 characters by its length alone, so a Map keyed by long texts of similar
- * length (a fleet's ConfigMaps, which differ only in a cluster's name) degrades to a list compared text by text,
- * quadratic in the clusters. Long texts are keyed by a digest of their content instead; a digest key starts with
- * NUL, which no YAML text holds, so it cannot equal a short text. It also keeps memos from holding the long texts.
- */
-const LONGEST_HASHED = 16_383;
-const textKey = (text) => text.length <= LONGEST_HASHED
-    ? text
-    : `\u0000${text.length}:${createHash('sha256').update(text).digest('base64')}`;
-
-/**
  * Appends `items` to `target` in place and returns `target`. `target.push(...items)` passes every item as an
  * argument, and V8 refuses calls with more than about 120,000 of them ("Maximum call stack size exceeded"): a
  * flow-style `kind: List` of that many items, or as many findings, must not decide whether a run survives.
@@ -13718,12 +13831,17 @@ function parseDocuments(text, file, lineOffset = 0) {
         const known = parsedValues.get(key);
         if (known !== undefined)
             return { file, index, startLine, text: d.text, value: known };
-        const fast = loadFast(d.text);
+        // The memo keeps what it is given for the run: a value (and a short key) read from a text of its own, not from
+        // a slice of a whole (a cluster's ConfigMap data) that each string in the value would keep alive. The copy
+        // costs less than the parse it goes with.
+        const own = ownCopy(d.text);
+        const ownKey = key === d.text ? own : key;
+        const fast = loadFast(own);
         if (fast !== UNSUPPORTED)
-            return { file, index, startLine, text: d.text, value: parsedValues.put(key, d.text, fast) };
+            return { file, index, startLine, text: d.text, value: parsedValues.put(ownKey, own, fast) };
         try {
-            const value = sealParsed(loadBounded(d.text) ?? null);
-            return { file, index, startLine, text: d.text, value: parsedValues.put(key, d.text, value) };
+            const value = sealParsed(loadBounded(own) ?? null);
+            return { file, index, startLine, text: d.text, value: parsedValues.put(ownKey, own, value) };
         }
         catch (e) {
             if (e instanceof YamlLimitError)
@@ -21159,16 +21277,30 @@ function writeError(e, file, outcome) {
  * would have to be spilled and read back, and it is the new texts that validation and writing read afterwards.
  * Past that, the texts used last are kept too (a stage reading a file again right after). Least-recently-used alone
  * would keep nothing useful: a run reads the whole tree several times over in the same order (discovery,
- * references, each validation), so each text would be dropped just before it is asked for again. A text read back
- * is a new copy: JavaScript has no weak reference to a string through which the store could hand out the copy a
- * reader still holds, so while readers keep the texts they are given (the Flux stage's reading, the validator's
- * caches) a smaller budget costs both time and memory (each text read back decoded again, and held twice). The
- * budget bounds the store itself, for when no reader keeps texts.
+ * references, each validation), so each text would be dropped just before it is asked for again. Readers keep no
+ * text they were given beyond what they use (their values are copies, and the validator reads a document's text
+ * again when a finding needs its position), so the budget bounds what the run holds of the repository.
  */
-const DEFAULT_RESIDENT_CHARS = 1024 * 1024 * 1024;
-const DEFAULT_RECENT_CHARS = 32 * 1024 * 1024;
+const MAX_RESIDENT_BYTES = 1024 * 1024 * 1024;
+const MIN_RESIDENT_BYTES = 8 * 1024 * 1024;
+const HELD_BESIDES_TEXTS = 50 * 1024 * 1024;
+/**
+ * The resident budget for a V8 heap of `heapLimit` bytes: a quarter of it, less what a run holds besides texts,
+ * leaving the rest to what is parsed from the texts and to the garbage made between collections. On a heap too
+ * small for the repository's texts (a runner with little memory, a `--max-old-space-size` in NODE_OPTIONS) the run
+ * reads texts back more often instead of dying out of memory: 200 bench clusters under a 400 MB heap need it.
+ */
+function residentBudgetFor(heapLimit) {
+    return Math.min(MAX_RESIDENT_BYTES, Math.max(MIN_RESIDENT_BYTES, Math.floor(heapLimit / 4) - HELD_BESIDES_TEXTS));
+}
+const DEFAULT_RECENT_BYTES = 32 * 1024 * 1024;
 /** A read file this small keeps its room in the resident tier: many small files cost more to read back than to hold. */
-const SMALL_FILE_CHARS = 64 * 1024;
+const SMALL_FILE_BYTES = 64 * 1024;
+/**
+ * The memory a text takes, from its UTF-8 length: V8 holds an ASCII text in one byte a character, and one with
+ * other characters (a Calico manifest's few) in two, whatever its length on disk.
+ */
+const heapSize = (text, utf8Bytes) => utf8Bytes === text.length ? text.length : 2 * text.length;
 /** Recent `put` calls compared by identity first: a stage writes one regenerated text into many clusters. */
 const RECENT_PUTS = 8;
 /**
@@ -21181,11 +21313,11 @@ const RECENT_PUTS = 8;
 class TextStore {
     options;
     resident = new Map();
-    residentChars = 0;
+    residentSize = 0;
     /** Large read files in the resident tier, first read first: the room a new text may take. */
     yielding = new Set();
     cache = new Map();
-    cachedChars = 0;
+    cachedSize = 0;
     sources = new Map();
     pinned = new Map();
     recent = [];
@@ -21194,8 +21326,8 @@ class TextStore {
     recentBudget;
     constructor(options = {}) {
         this.options = options;
-        this.residentBudget = options.residentChars ?? DEFAULT_RESIDENT_CHARS;
-        this.recentBudget = options.recentChars ?? DEFAULT_RECENT_CHARS;
+        this.residentBudget = options.residentBytes ?? residentBudgetFor(getHeapStatistics().heap_size_limit);
+        this.recentBudget = options.recentBytes ?? DEFAULT_RECENT_BYTES;
     }
     /**
      * Registers a workspace file just read, its bytes checked as UTF-8 (by the caller). Decoded only while the texts
@@ -21205,8 +21337,8 @@ class TextStore {
         const ref = { digest: digestOf(bytes), bytes: bytes.length };
         if (!this.sources.has(ref.digest) && !this.pinned.has(ref.digest))
             this.sources.set(ref.digest, { abs, file, size: bytes.length, mtimeMs });
-        if (this.inMemory(ref.digest) === undefined && this.residentChars + bytes.length <= this.residentBudget)
-            this.remember(ref.digest, decodeUtf8(bytes, file));
+        if (this.inMemory(ref.digest) === undefined && this.residentSize + bytes.length <= this.residentBudget)
+            this.remember(ref.digest, decodeUtf8(bytes, file), bytes.length);
         return ref;
     }
     /** Keeps a text made during the run: spilled once per digest when there is a spill folder, else held. */
@@ -21222,7 +21354,7 @@ class TextStore {
         if (!this.sources.has(ref.digest) && !this.pinned.has(ref.digest)) {
             const dir = this.options.spillDir;
             // Written to disk only past the budget of texts kept for the run: a small run writes nothing twice.
-            if (dir && !this.roomFor(text.length)) {
+            if (dir && !this.roomFor(heapSize(text, ref.bytes))) {
                 if (!this.spillReady) {
                     mkdirSync(dir, { recursive: true });
                     this.spillReady = true;
@@ -21234,10 +21366,10 @@ class TextStore {
             else {
                 this.pinned.set(ref.digest, text);
                 if (dir)
-                    this.residentChars += text.length;
+                    this.residentSize += heapSize(text, ref.bytes);
             }
         }
-        this.remember(ref.digest, text);
+        this.remember(ref.digest, text, ref.bytes);
         this.recent.unshift({ text, ref });
         if (this.recent.length > RECENT_PUTS)
             this.recent.pop();
@@ -21247,12 +21379,12 @@ class TextStore {
     text(ref) {
         const known = this.inMemory(ref.digest);
         if (known !== undefined) {
-            this.remember(ref.digest, known);
+            this.remember(ref.digest, known, ref.bytes);
             return known;
         }
         const source = this.source(ref);
         const text = decodeUtf8(readBack$1(source), source.file ?? ref.digest);
-        this.remember(ref.digest, text);
+        this.remember(ref.digest, text, ref.bytes);
         return text;
     }
     /** The UTF-8 bytes of `ref`, for writing it: read from its file without decoding, where it has one. */
@@ -21267,46 +21399,50 @@ class TextStore {
         return source;
     }
     inMemory(digest) {
-        return this.pinned.get(digest) ?? this.resident.get(digest) ?? this.cache.get(digest);
+        return this.pinned.get(digest) ?? this.resident.get(digest)?.text ?? this.cache.get(digest)?.text;
     }
-    /** Whether the resident tier has room for `chars` more, once large read files have given theirs. */
-    roomFor(chars) {
+    /** Whether the resident tier has room for `size` more bytes, once large read files have given theirs. */
+    roomFor(size) {
         for (const digest of this.yielding) {
-            if (this.residentChars + chars <= this.residentBudget)
+            if (this.residentSize + size <= this.residentBudget)
                 break;
             this.yielding.delete(digest);
-            const text = this.resident.get(digest);
+            this.residentSize -= this.resident.get(digest).size;
             this.resident.delete(digest);
-            this.residentChars -= text.length;
         }
-        return this.residentChars + chars <= this.residentBudget;
+        return this.residentSize + size <= this.residentBudget;
     }
-    remember(digest, text) {
+    /** Keeps `text` (of `utf8Bytes` UTF-8 bytes) in the first tier with room for it. */
+    remember(digest, text, utf8Bytes) {
         if (this.pinned.has(digest) || this.resident.has(digest))
             return;
-        if (this.residentChars + text.length <= this.residentBudget) {
-            if (this.cache.delete(digest))
-                this.cachedChars -= text.length;
-            this.resident.set(digest, text);
-            this.residentChars += text.length;
-            if (text.length > SMALL_FILE_CHARS)
+        const size = heapSize(text, utf8Bytes);
+        if (this.residentSize + size <= this.residentBudget) {
+            const cached = this.cache.get(digest);
+            if (cached && this.cache.delete(digest))
+                this.cachedSize -= cached.size;
+            this.resident.set(digest, { text, size });
+            this.residentSize += size;
+            if (size > SMALL_FILE_BYTES)
                 this.yielding.add(digest);
             return;
         }
         // Most recently used last: a Map iterates in insertion order, so the first key is the one to drop.
-        if (this.cache.delete(digest)) {
-            this.cache.set(digest, text);
+        const cached = this.cache.get(digest);
+        if (cached) {
+            this.cache.delete(digest);
+            this.cache.set(digest, cached);
             return;
         }
-        if (text.length > this.recentBudget)
+        if (size > this.recentBudget)
             return;
-        this.cache.set(digest, text);
-        this.cachedChars += text.length;
+        this.cache.set(digest, { text, size });
+        this.cachedSize += size;
         for (const [k, v] of this.cache) {
-            if (this.cachedChars <= this.recentBudget)
+            if (this.cachedSize <= this.recentBudget)
                 break;
             this.cache.delete(k);
-            this.cachedChars -= v.length;
+            this.cachedSize -= v.size;
         }
     }
 }
@@ -36883,71 +37019,6 @@ written = new Set()) {
 }
 
 /**
- * Values worked out from texts, found again by the text itself: a short text is a Map key as it is; a long one
- * (which V8 hashes by its length alone, see `textKey`) is looked up by a cheap fingerprint and then compared in
- * full, so a hit costs one comparison of memory and a miss rarely any, where a digest of the text cost several
- * times more (SHA-256 of a JavaScript string encodes it to UTF-8 first). Collision-safe: only an equal text hits.
- *
- * A text is kept for as long as its value: give `set` a text of its own (`ownCopy`) where it is a slice of a much
- * larger one (a document of a ConfigMap's data, itself a cluster's own), which the key would keep alive. Long texts
- * that share a fingerprint keep only the latest few, so a lookup compares against a bounded number of them.
- */
-/** Long texts kept per fingerprint. */
-const KEPT_ALIKE = 4;
-/** Characters fingerprinted in full at each end of a long text: where generated streams put what differs. */
-const ENDS = 512;
-/** Characters sampled in between. */
-const SAMPLES = 512;
-/**
- * A 31-bit fingerprint of a long text: its length, both ends in full and evenly spaced characters between them.
- * A fleet's texts of one length differ in a name near an end (a ConfigMap's, a sync document's), which this sees.
- */
-function fingerprint(text) {
-    const n = text.length;
-    let h = Math.imul(n, 0x9e3779b1);
-    const head = Math.min(n, ENDS);
-    for (let i = 0; i < head; i++)
-        h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-    const tail = Math.max(head, n - ENDS);
-    const step = Math.max(1, Math.floor((tail - head) / SAMPLES));
-    for (let i = head; i < tail; i += step)
-        h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-    for (let i = tail; i < n; i++)
-        h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-    return h & 0x7fffffff;
-}
-class TextMemo {
-    short = new Map();
-    long = new Map();
-    get(text) {
-        if (text.length <= LONGEST_HASHED)
-            return this.short.get(text);
-        const alike = this.long.get(fingerprint(text));
-        return alike?.find(k => k.text.length === text.length && k.text === text)?.value;
-    }
-    set(text, value) {
-        if (text.length <= LONGEST_HASHED) {
-            this.short.set(text, value);
-            return;
-        }
-        const key = fingerprint(text);
-        const alike = this.long.get(key);
-        if (alike === undefined)
-            this.long.set(key, [{ text, value }]);
-        else {
-            if (alike.length >= KEPT_ALIKE)
-                alike.shift();
-            alike.push({ text, value });
-        }
-    }
-}
-/**
- * `text` in a string of its own, not a slice that keeps the text it was cut from alive: a slice of a string V8 has
- * just flattened into a new one (concatenation, then the slice, which flattens it) holds only that new string.
- */
-const ownCopy = (text) => ` ${text}`.slice(1);
-
-/**
  * Values as `sigs.k8s.io/yaml` reads them (goyaml.v2, YAML 1.1): unquoted `y`, `yes`, `on`, `n`, `no`, `off` (in
  * their three spellings) are booleans there, strings in YAML 1.2 (js-yaml, and kustomize's kyaml, which writes them
  * back quoted). Only what the API server decodes straight from text reads this way: the manifests a
@@ -37131,10 +37202,10 @@ function parseStream$1(text, file, memo = newParseMemo(), digest) {
         const own = holdsOwnStream(d.text);
         let entry = own ? undefined : seen.get(d.text);
         if (entry === undefined) {
-            // A value kept for later streams is read from a copy of its text when that is a small part of the stream:
-            // its strings are slices of the text they were read from, and a document's text is a slice of its stream's
-            // (a ConfigMap's data, a cluster's own), which would stay alive with it.
-            const source = own || 2 * d.text.length > text.length ? d.text : ownCopy(d.text);
+            // A value kept for later streams is read from a copy of its text: its strings are slices of the text they
+            // were read from, and a document's text is a slice of its stream's (a file, a ConfigMap's data, a cluster's
+            // own), which would stay alive with it.
+            const source = own ? d.text : ownCopy(d.text);
             let value;
             const fast = loadFast(source, memo.blocks);
             if (fast !== UNSUPPORTED)
@@ -37150,7 +37221,9 @@ function parseStream$1(text, file, memo = newParseMemo(), digest) {
                     return;
                 }
             }
-            entry = { value };
+            // A ConfigMap's value is its cluster's own and not kept by the memo, but by what is read from it: its
+            // strings are made its own, so that it does not keep the file's whole text alive.
+            entry = { value: own ? detached$1(value) : value };
             if (!own)
                 seen.set(source, entry);
         }
@@ -37238,9 +37311,61 @@ class ParsedDocument {
     inFile(file) {
         return new ParsedDocument(file, this.index, this.piece, this.values);
     }
+    /** The same document, its text read again from `source` when asked for (see `FileDocument`). */
+    readFrom(source) {
+        return new FileDocument(source, this.index, this.piece.offset, this.piece.text.length, this.values);
+    }
     get startLine() {
         return this.piece.startLine;
     }
+}
+/**
+ * A document of a file that holds no text: what validation keeps of a file it read is its values, and the text
+ * (for a finding's position, which most files never need) is read again from the file, by its store.
+ */
+class FileDocument {
+    source;
+    index;
+    offset;
+    length;
+    values;
+    line;
+    constructor(source, index, offset, length, values) {
+        this.source = source;
+        this.index = index;
+        this.offset = offset;
+        this.length = length;
+        this.values = values;
+    }
+    get file() {
+        return this.source.path;
+    }
+    get value() {
+        return this.values.value;
+    }
+    get text() {
+        return this.source.content.slice(this.offset, this.offset + this.length);
+    }
+    get startLine() {
+        return (this.line ??= countLines(this.source.content, this.offset));
+    }
+}
+/**
+ * `value` with strings of its own: a plain scalar is a slice of the text it was read from. Long strings (a
+ * manifest in a ConfigMap's data) are one string for every equal one (see `intern`).
+ */
+function detached$1(value) {
+    const copy = (v) => {
+        if (typeof v === 'string')
+            return v.length >= INTERNED_MIN ? intern(v) : ownCopy(v);
+        if (Array.isArray(v))
+            return v.map(copy);
+        if (v === null || typeof v !== 'object' || v instanceof Date)
+            return v;
+        // fromEntries: a `__proto__` key stays a key. Depth is the loader's, which bounds it.
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [ownCopy(k), copy(x)]));
+    };
+    return sealParsed(copy(value));
 }
 const newParseMemo = () => ({
     documents: new TextMemo(),
@@ -37427,7 +37552,12 @@ class CollectCache {
 }
 function readFile(f, memo, digest) {
     const content = f.content;
-    const { documents, errors } = parseStream$1(content, f.path, memo, digest);
+    const parsed = parseStream$1(content, f.path, memo, digest);
+    const errors = parsed.errors;
+    // A stored file can be read again: its documents do not keep its text (a fleet's ConfigMaps are megabytes each).
+    const documents = digest === undefined
+        ? parsed.documents
+        : parsed.documents.map(d => (d instanceof ParsedDocument ? d.readFrom(f) : d));
     const failures = errors.map(e => failureOf(e, f.path, line => line));
     const innerFailures = [];
     const objects = [];
@@ -37457,7 +37587,7 @@ function readFile(f, memo, digest) {
 }
 /** `apiServerValue` once per distinct document text, kept with what the text read as. */
 function yaml11Value(d) {
-    if (!(d instanceof ParsedDocument))
+    if (!(d instanceof ParsedDocument || d instanceof FileDocument))
         return apiServerValue(d.text, d.value);
     return (d.values.yaml11 ??= apiServerValue(d.text, d.value));
 }
@@ -70580,7 +70710,7 @@ class BlockValues {
         let known = this.blocks.get(cut.indent)?.get(block);
         if (known === undefined) {
             known = { content: unindent(block, cut.indent), byEnding: new Map() };
-            // The key keeps the text it was sliced from: held as well as the unindented content.
+            // The key is a copy: a slice would keep the whole ConfigMap it was cut from alive.
             if (this.chars + 2 * block.length > this.maxChars) {
                 this.blocks = new Map();
                 this.chars = 0;
@@ -70588,7 +70718,7 @@ class BlockValues {
             let memo = this.blocks.get(cut.indent);
             if (memo === undefined)
                 this.blocks.set(cut.indent, (memo = new TextMemo()));
-            memo.set(block, known);
+            memo.set(ownCopy(block), known);
             this.chars += 2 * block.length;
         }
         return known;

@@ -3,6 +3,7 @@
  * edge (`main.ts`, `cli.ts`), where they become annotations and an exit code.
  */
 import { inputLocation, type Interface } from './settings/names.js'
+import { ownCopy } from './yaml/text-memo.js'
 
 export type Severity = 'error' | 'warning' | 'notice'
 
@@ -124,8 +125,22 @@ export function dedupeFindings(findings: readonly Finding[]): Finding[] {
     const at = kept.get(key)
     if (at === undefined) {
       kept.set(key, out.length)
-      out.push(f)
-    } else if (SEVERITY_RANK[f.severity] < SEVERITY_RANK[out[at].severity]) out[at] = f
+      out.push(ownStrings(f))
+    } else if (SEVERITY_RANK[f.severity] < SEVERITY_RANK[out[at].severity]) out[at] = ownStrings(f)
   }
   return out
+}
+
+/**
+ * A finding whose texts are strings of their own: a message built around a name read from a manifest would
+ * otherwise keep the manifest's whole text alive for as long as the report (a cluster's 1 MB ConfigMap, per
+ * warning).
+ */
+function ownStrings(f: Finding): Finding {
+  return {
+    ...f,
+    message: ownCopy(f.message),
+    ...(f.hint !== undefined ? { hint: ownCopy(f.hint) } : {}),
+    ...(f.file !== undefined ? { file: ownCopy(f.file) } : {})
+  }
 }

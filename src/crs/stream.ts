@@ -8,7 +8,7 @@ import {
   type Document,
   type Node
 } from 'yaml'
-import { TextMemo } from '../yaml/text-memo.js'
+import { ownCopy, TextMemo } from '../yaml/text-memo.js'
 import { lineIndexOf } from '../yaml/documents.js'
 
 /**
@@ -110,14 +110,14 @@ class BlockValues {
     let known = this.blocks.get(cut.indent)?.get(block)
     if (known === undefined) {
       known = { content: unindent(block, cut.indent), byEnding: new Map() }
-      // The key keeps the text it was sliced from: held as well as the unindented content.
+      // The key is a copy: a slice would keep the whole ConfigMap it was cut from alive.
       if (this.chars + 2 * block.length > this.maxChars) {
         this.blocks = new Map()
         this.chars = 0
       }
       let memo = this.blocks.get(cut.indent)
       if (memo === undefined) this.blocks.set(cut.indent, (memo = new TextMemo()))
-      memo.set(block, known)
+      memo.set(ownCopy(block), known)
       this.chars += 2 * block.length
     }
     return known

@@ -1,6 +1,7 @@
 import { posix } from 'node:path'
 import { FcuError } from '../errors.js'
 import {
+  countLines,
   embeddedOffset,
   parseDocuments,
   positionOf,
@@ -12,11 +13,11 @@ import {
 import { loadFast, SharedBlocks, UNSUPPORTED } from '../yaml/fast-load.js'
 import { isObject, type Obj } from '../yaml/values.js'
 import { LONGEST_HASHED } from '../yaml/text-key.js'
-import { fingerprint, ownCopy, TextMemo } from '../yaml/text-memo.js'
+import { fingerprint, intern, INTERNED_MIN, ownCopy, TextMemo } from '../yaml/text-memo.js'
 import { contentDigest } from '../plan/stored.js'
 import { inSkippedDirectory, isYamlPath } from '../workspace/paths.js'
 import { groupVersion } from '../kubernetes/api-version.js'
-import { isParsedList, type ParsedObject, type ParsedValue } from '../yaml/readonly.js'
+import { isParsedList, sealParsed, type ParsedObject, type ParsedValue } from '../yaml/readonly.js'
 import { apiServerValue } from '../yaml/api-server.js'
 import { locateField, type RenderedObject } from '../kustomize/resource.js'
 import { pushAll } from '../arrays.js'
@@ -223,10 +224,10 @@ export function parseStream(
     const own = holdsOwnStream(d.text)
     let entry = own ? undefined : seen.get(d.text)
     if (entry === undefined) {
-      // A value kept for later streams is read from a copy of its text when that is a small part of the stream:
-      // its strings are slices of the text they were read from, and a document's text is a slice of its stream's
-      // (a ConfigMap's data, a cluster's own), which would stay alive with it.
-      const source = own || 2 * d.text.length > text.length ? d.text : ownCopy(d.text)
+      // A value kept for later streams is read from a copy of its text: its strings are slices of the text they
+      // were read from, and a document's text is a slice of its stream's (a file, a ConfigMap's data, a cluster's
+      // own), which would stay alive with it.
+      const source = own ? d.text : ownCopy(d.text)
       let value: ParsedValue
       const fast = loadFast(source, memo.blocks)
       if (fast !== UNSUPPORTED) value = fast
@@ -239,7 +240,9 @@ export function parseStream(
           return
         }
       }
-      entry = { value }
+      // A ConfigMap's value is its cluster's own and not kept by the memo, but by what is read from it: its
+      // strings are made its own, so that it does not keep the file's whole text alive.
+      entry = { value: own ? detached(value) : value }
       if (!own) seen.set(source, entry)
     }
     documents.push(new ParsedDocument(file, index, d, entry))
@@ -341,9 +344,61 @@ class ParsedDocument implements YamlDocument {
     return new ParsedDocument(file, this.index, this.piece, this.values)
   }
 
+  /** The same document, its text read again from `source` when asked for (see `FileDocument`). */
+  readFrom(source: SourceFile): FileDocument {
+    return new FileDocument(source, this.index, this.piece.offset, this.piece.text.length, this.values)
+  }
+
   get startLine(): number {
     return this.piece.startLine
   }
+}
+
+/**
+ * A document of a file that holds no text: what validation keeps of a file it read is its values, and the text
+ * (for a finding's position, which most files never need) is read again from the file, by its store.
+ */
+class FileDocument implements YamlDocument {
+  private line: number | undefined
+
+  constructor(
+    private readonly source: SourceFile,
+    readonly index: number,
+    private readonly offset: number,
+    private readonly length: number,
+    readonly values: DocumentValues
+  ) {}
+
+  get file(): string {
+    return this.source.path
+  }
+
+  get value(): ParsedValue {
+    return this.values.value
+  }
+
+  get text(): string {
+    return this.source.content.slice(this.offset, this.offset + this.length)
+  }
+
+  get startLine(): number {
+    return (this.line ??= countLines(this.source.content, this.offset))
+  }
+}
+
+/**
+ * `value` with strings of its own: a plain scalar is a slice of the text it was read from. Long strings (a
+ * manifest in a ConfigMap's data) are one string for every equal one (see `intern`).
+ */
+function detached(value: ParsedValue): ParsedValue {
+  const copy = (v: unknown): unknown => {
+    if (typeof v === 'string') return v.length >= INTERNED_MIN ? intern(v) : ownCopy(v)
+    if (Array.isArray(v)) return v.map(copy)
+    if (v === null || typeof v !== 'object' || v instanceof Date) return v
+    // fromEntries: a `__proto__` key stays a key. Depth is the loader's, which bounds it.
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [ownCopy(k), copy(x)]))
+  }
+  return sealParsed(copy(value))
 }
 
 /** What one run has parsed: document values by text, the last streams, and nested blocks (see `SharedBlocks`). */
@@ -568,7 +623,13 @@ export class CollectCache {
 
 function readFile(f: SourceFile, memo: ParseMemo, digest: string | undefined): FileObjects {
   const content = f.content
-  const { documents, errors } = parseStream(content, f.path, memo, digest)
+  const parsed = parseStream(content, f.path, memo, digest)
+  const errors = parsed.errors
+  // A stored file can be read again: its documents do not keep its text (a fleet's ConfigMaps are megabytes each).
+  const documents =
+    digest === undefined
+      ? parsed.documents
+      : parsed.documents.map(d => (d instanceof ParsedDocument ? d.readFrom(f) : d))
   const failures = errors.map(e => failureOf(e, f.path, line => line))
   const innerFailures: ParseFailure[] = []
   const objects: ManifestObject[] = []
@@ -598,7 +659,7 @@ function readFile(f: SourceFile, memo: ParseMemo, digest: string | undefined): F
 
 /** `apiServerValue` once per distinct document text, kept with what the text read as. */
 function yaml11Value(d: YamlDocument): ParsedValue {
-  if (!(d instanceof ParsedDocument)) return apiServerValue(d.text, d.value)
+  if (!(d instanceof ParsedDocument || d instanceof FileDocument)) return apiServerValue(d.text, d.value)
   return (d.values.yaml11 ??= apiServerValue(d.text, d.value))
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { getHeapStatistics } from 'node:v8'
 import { FcuError } from '../errors.js'
 import { decodeUtf8 } from './text.js'
 import type { StoredText, Texts } from '../plan/stored.js'
@@ -22,17 +23,43 @@ interface Source {
  * would have to be spilled and read back, and it is the new texts that validation and writing read afterwards.
  * Past that, the texts used last are kept too (a stage reading a file again right after). Least-recently-used alone
  * would keep nothing useful: a run reads the whole tree several times over in the same order (discovery,
- * references, each validation), so each text would be dropped just before it is asked for again. A text read back
- * is a new copy: JavaScript has no weak reference to a string through which the store could hand out the copy a
- * reader still holds, so while readers keep the texts they are given (the Flux stage's reading, the validator's
- * caches) a smaller budget costs both time and memory (each text read back decoded again, and held twice). The
- * budget bounds the store itself, for when no reader keeps texts.
+ * references, each validation), so each text would be dropped just before it is asked for again. Readers keep no
+ * text they were given beyond what they use (their values are copies, and the validator reads a document's text
+ * again when a finding needs its position), so the budget bounds what the run holds of the repository.
  */
-const DEFAULT_RESIDENT_CHARS = 1024 * 1024 * 1024
-const DEFAULT_RECENT_CHARS = 32 * 1024 * 1024
+const MAX_RESIDENT_BYTES = 1024 * 1024 * 1024
+const MIN_RESIDENT_BYTES = 8 * 1024 * 1024
+const HELD_BESIDES_TEXTS = 50 * 1024 * 1024
+
+/**
+ * The resident budget for a V8 heap of `heapLimit` bytes: a quarter of it, less what a run holds besides texts,
+ * leaving the rest to what is parsed from the texts and to the garbage made between collections. On a heap too
+ * small for the repository's texts (a runner with little memory, a `--max-old-space-size` in NODE_OPTIONS) the run
+ * reads texts back more often instead of dying out of memory: 200 bench clusters under a 400 MB heap need it.
+ */
+export function residentBudgetFor(heapLimit: number): number {
+  return Math.min(
+    MAX_RESIDENT_BYTES,
+    Math.max(MIN_RESIDENT_BYTES, Math.floor(heapLimit / 4) - HELD_BESIDES_TEXTS)
+  )
+}
+
+const DEFAULT_RECENT_BYTES = 32 * 1024 * 1024
 
 /** A read file this small keeps its room in the resident tier: many small files cost more to read back than to hold. */
-const SMALL_FILE_CHARS = 64 * 1024
+const SMALL_FILE_BYTES = 64 * 1024
+
+/**
+ * The memory a text takes, from its UTF-8 length: V8 holds an ASCII text in one byte a character, and one with
+ * other characters (a Calico manifest's few) in two, whatever its length on disk.
+ */
+const heapSize = (text: string, utf8Bytes: number): number =>
+  utf8Bytes === text.length ? text.length : 2 * text.length
+
+interface Held {
+  text: string
+  size: number
+}
 
 /** Recent `put` calls compared by identity first: a stage writes one regenerated text into many clusters. */
 const RECENT_PUTS = 8
@@ -45,12 +72,12 @@ const RECENT_PUTS = 8
  * read and stored once. Without a spill folder (tests, small trees) new texts stay in memory.
  */
 export class TextStore implements Texts {
-  private readonly resident = new Map<string, string>()
-  private residentChars = 0
+  private readonly resident = new Map<string, Held>()
+  private residentSize = 0
   /** Large read files in the resident tier, first read first: the room a new text may take. */
   private readonly yielding = new Set<string>()
-  private readonly cache = new Map<string, string>()
-  private cachedChars = 0
+  private readonly cache = new Map<string, Held>()
+  private cachedSize = 0
   private readonly sources = new Map<string, Source>()
   private readonly pinned = new Map<string, string>()
   private readonly recent: { text: string; ref: StoredText }[] = []
@@ -59,10 +86,10 @@ export class TextStore implements Texts {
   private readonly recentBudget: number
 
   constructor(
-    private readonly options: { spillDir?: string; residentChars?: number; recentChars?: number } = {}
+    private readonly options: { spillDir?: string; residentBytes?: number; recentBytes?: number } = {}
   ) {
-    this.residentBudget = options.residentChars ?? DEFAULT_RESIDENT_CHARS
-    this.recentBudget = options.recentChars ?? DEFAULT_RECENT_CHARS
+    this.residentBudget = options.residentBytes ?? residentBudgetFor(getHeapStatistics().heap_size_limit)
+    this.recentBudget = options.recentBytes ?? DEFAULT_RECENT_BYTES
   }
 
   /**
@@ -73,8 +100,8 @@ export class TextStore implements Texts {
     const ref = { digest: digestOf(bytes), bytes: bytes.length }
     if (!this.sources.has(ref.digest) && !this.pinned.has(ref.digest))
       this.sources.set(ref.digest, { abs, file, size: bytes.length, mtimeMs })
-    if (this.inMemory(ref.digest) === undefined && this.residentChars + bytes.length <= this.residentBudget)
-      this.remember(ref.digest, decodeUtf8(bytes, file))
+    if (this.inMemory(ref.digest) === undefined && this.residentSize + bytes.length <= this.residentBudget)
+      this.remember(ref.digest, decodeUtf8(bytes, file), bytes.length)
     return ref
   }
 
@@ -89,7 +116,7 @@ export class TextStore implements Texts {
     if (!this.sources.has(ref.digest) && !this.pinned.has(ref.digest)) {
       const dir = this.options.spillDir
       // Written to disk only past the budget of texts kept for the run: a small run writes nothing twice.
-      if (dir && !this.roomFor(text.length)) {
+      if (dir && !this.roomFor(heapSize(text, ref.bytes))) {
         if (!this.spillReady) {
           mkdirSync(dir, { recursive: true })
           this.spillReady = true
@@ -99,10 +126,10 @@ export class TextStore implements Texts {
         this.sources.set(ref.digest, { abs, size: ref.bytes })
       } else {
         this.pinned.set(ref.digest, text)
-        if (dir) this.residentChars += text.length
+        if (dir) this.residentSize += heapSize(text, ref.bytes)
       }
     }
-    this.remember(ref.digest, text)
+    this.remember(ref.digest, text, ref.bytes)
     this.recent.unshift({ text, ref })
     if (this.recent.length > RECENT_PUTS) this.recent.pop()
     return ref
@@ -112,12 +139,12 @@ export class TextStore implements Texts {
   text(ref: StoredText): string {
     const known = this.inMemory(ref.digest)
     if (known !== undefined) {
-      this.remember(ref.digest, known)
+      this.remember(ref.digest, known, ref.bytes)
       return known
     }
     const source = this.source(ref)
     const text = decodeUtf8(readBack(source), source.file ?? ref.digest)
-    this.remember(ref.digest, text)
+    this.remember(ref.digest, text, ref.bytes)
     return text
   }
 
@@ -134,42 +161,46 @@ export class TextStore implements Texts {
   }
 
   private inMemory(digest: string): string | undefined {
-    return this.pinned.get(digest) ?? this.resident.get(digest) ?? this.cache.get(digest)
+    return this.pinned.get(digest) ?? this.resident.get(digest)?.text ?? this.cache.get(digest)?.text
   }
 
-  /** Whether the resident tier has room for `chars` more, once large read files have given theirs. */
-  private roomFor(chars: number): boolean {
+  /** Whether the resident tier has room for `size` more bytes, once large read files have given theirs. */
+  private roomFor(size: number): boolean {
     for (const digest of this.yielding) {
-      if (this.residentChars + chars <= this.residentBudget) break
+      if (this.residentSize + size <= this.residentBudget) break
       this.yielding.delete(digest)
-      const text = this.resident.get(digest)!
+      this.residentSize -= this.resident.get(digest)!.size
       this.resident.delete(digest)
-      this.residentChars -= text.length
     }
-    return this.residentChars + chars <= this.residentBudget
+    return this.residentSize + size <= this.residentBudget
   }
 
-  private remember(digest: string, text: string): void {
+  /** Keeps `text` (of `utf8Bytes` UTF-8 bytes) in the first tier with room for it. */
+  private remember(digest: string, text: string, utf8Bytes: number): void {
     if (this.pinned.has(digest) || this.resident.has(digest)) return
-    if (this.residentChars + text.length <= this.residentBudget) {
-      if (this.cache.delete(digest)) this.cachedChars -= text.length
-      this.resident.set(digest, text)
-      this.residentChars += text.length
-      if (text.length > SMALL_FILE_CHARS) this.yielding.add(digest)
+    const size = heapSize(text, utf8Bytes)
+    if (this.residentSize + size <= this.residentBudget) {
+      const cached = this.cache.get(digest)
+      if (cached && this.cache.delete(digest)) this.cachedSize -= cached.size
+      this.resident.set(digest, { text, size })
+      this.residentSize += size
+      if (size > SMALL_FILE_BYTES) this.yielding.add(digest)
       return
     }
     // Most recently used last: a Map iterates in insertion order, so the first key is the one to drop.
-    if (this.cache.delete(digest)) {
-      this.cache.set(digest, text)
+    const cached = this.cache.get(digest)
+    if (cached) {
+      this.cache.delete(digest)
+      this.cache.set(digest, cached)
       return
     }
-    if (text.length > this.recentBudget) return
-    this.cache.set(digest, text)
-    this.cachedChars += text.length
+    if (size > this.recentBudget) return
+    this.cache.set(digest, { text, size })
+    this.cachedSize += size
     for (const [k, v] of this.cache) {
-      if (this.cachedChars <= this.recentBudget) break
+      if (this.cachedSize <= this.recentBudget) break
       this.cache.delete(k)
-      this.cachedChars -= v.length
+      this.cachedSize -= v.size
     }
   }
 }

@@ -4,6 +4,7 @@ import { loadFast, locateFast, UNSUPPORTED } from './fast-load.js'
 import { loadBounded, YAML_MAX_DEPTH, YamlLimitError } from './load.js'
 import { sealParsed, type ParsedValue } from './readonly.js'
 import { textKey } from './text-key.js'
+import { ownCopy } from './text-memo.js'
 import { pushAll } from '../arrays.js'
 
 /**
@@ -61,7 +62,7 @@ class LineIndex {
 const NEAR_START = 4096
 
 /** The 1-based line of `offset`, by the line breaks before it. */
-function countLines(text: string, offset: number): number {
+export function countLines(text: string, offset: number): number {
   let line = 1
   for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++
   return line
@@ -242,12 +243,17 @@ export function parseDocuments(text: string, file: string, lineOffset = 0): Yaml
     const key = parsedValues.key(d.text)
     const known = parsedValues.get(key)
     if (known !== undefined) return { file, index, startLine, text: d.text, value: known }
-    const fast = loadFast(d.text)
+    // The memo keeps what it is given for the run: a value (and a short key) read from a text of its own, not from
+    // a slice of a whole (a cluster's ConfigMap data) that each string in the value would keep alive. The copy
+    // costs less than the parse it goes with.
+    const own = ownCopy(d.text)
+    const ownKey = key === d.text ? own : key
+    const fast = loadFast(own)
     if (fast !== UNSUPPORTED)
-      return { file, index, startLine, text: d.text, value: parsedValues.put(key, d.text, fast) }
+      return { file, index, startLine, text: d.text, value: parsedValues.put(ownKey, own, fast) }
     try {
-      const value = sealParsed(loadBounded(d.text) ?? null)
-      return { file, index, startLine, text: d.text, value: parsedValues.put(key, d.text, value) }
+      const value = sealParsed(loadBounded(own) ?? null)
+      return { file, index, startLine, text: d.text, value: parsedValues.put(ownKey, own, value) }
     } catch (e) {
       if (e instanceof YamlLimitError)
         throw new FcuError('manifest', `${file}: a YAML document is refused: ${e.reason}`, {

@@ -1,5 +1,6 @@
 import yaml from 'js-yaml'
 import { sealParsed, type ParsedValue } from './readonly.js'
+import { intern } from './text-memo.js'
 
 /**
  * A fast loader for the block-style YAML that Kubernetes tools write (`flux install --export`, `kubectl ...
@@ -826,7 +827,8 @@ class Loader {
     else if (chomping === 'clip' && didReadContent) result += '\n'
     // The parent resumes at the first line the scalar did not take; blank lines before it are skipped anyway.
     this.pos = Math.min(line, n)
-    return result
+    // A ConfigMap's manifest, the same in every cluster's: one string for all of them.
+    return intern(result)
   }
 
   /** A flow collection that closes on the same line (`[]`, `{}`, `[a, "b"]`, `{a: 1}`). */

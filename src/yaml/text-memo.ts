@@ -65,3 +65,34 @@ export class TextMemo<V> {
  * just flattened into a new one (concatenation, then the slice, which flattens it) holds only that new string.
  */
 export const ownCopy = (text: string): string => ` ${text}`.slice(1)
+
+/** Texts this long are worth finding again: below it, a copy costs less than the lookup. */
+export const INTERNED_MIN = 64 * 1024
+/** Characters the interned texts may hold; past that the table starts over. */
+const INTERNED_CHARS = 32 * 1024 * 1024
+
+const interned = new Map<number, string[]>()
+let internedChars = 0
+
+/**
+ * One string for every equal long text read in a run: a fleet's ConfigMaps each hold the same manifest in their
+ * data, and a value read from each cluster's file would otherwise be a megabyte of its own per cluster for as
+ * long as what was read from it is kept. Texts are compared in full, only against those of the same fingerprint.
+ */
+export function intern(text: string): string {
+  if (text.length < INTERNED_MIN) return text
+  const key = fingerprint(text)
+  const alike = interned.get(key)
+  const known = alike?.find(t => t.length === text.length && t === text)
+  if (known !== undefined) return known
+  if (internedChars + text.length > INTERNED_CHARS) {
+    interned.clear()
+    internedChars = 0
+  }
+  if (alike && interned.has(key)) {
+    if (alike.length >= KEPT_ALIKE) internedChars -= alike.shift()!.length
+    alike.push(text)
+  } else interned.set(key, [text])
+  internedChars += text.length
+  return text
+}

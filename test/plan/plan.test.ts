@@ -30,8 +30,8 @@ describe.each([
   afterAll(() => rmSync(scratch, { recursive: true, force: true }))
   const store = new TextStore({
     spillDir: path.join(scratch, 'texts'),
-    residentChars: 0,
-    recentChars: 0
+    residentBytes: 0,
+    recentBytes: 0
   })
   const treeOf = (files: RepoFile[]): WorkingTree =>
     new WorkingTree(

@@ -196,6 +196,28 @@ describe('validateRepository with stored contents and a cache shared by a run', 
     expectSameReports(trees)
   })
 
+  it('reports what plain files give when the store keeps no text in memory: positions are read again', () => {
+    const spill = mkdtempSync(path.join(os.tmpdir(), 'fcu-cache-spill-'))
+    try {
+      // Every text a report needs (a finding's line, a document's own text) comes back from disk.
+      const texts = new TextStore({ spillDir: spill, residentBytes: 0, recentBytes: 0 })
+      const after = clusterFleet(3, '2.9.3')
+      const trees: [string, SourceFile[]][] = [['upgraded', after], ...variants(after)]
+      const cache = new CollectCache()
+      let errors = 0
+      for (const [name, files] of [...trees, ...trees]) {
+        const plain = validateRepository({ files, written: written(after) })
+        errors += plain.findings.filter(f => f.severity === 'error').length
+        const fromDisk = validateRepository({ files: stored(files, texts), written: written(after) }, cache)
+        expect({ name, report: fromDisk }).toEqual({ name, report: plain })
+      }
+      // The faults are found, at their lines: the comparison covers findings, not only clean reports.
+      expect(errors).toBeGreaterThanOrEqual(3)
+    } finally {
+      rmSync(spill, { recursive: true, force: true })
+    }
+  })
+
   it('does not read a stored content again that it has read for the validation before', () => {
     const texts = new CountingTexts()
     const files = stored(clusterFleet(2, '2.9.3'), texts)

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { TextStore } from '../../src/workspace/store.js'
+import { residentBudgetFor, TextStore } from '../../src/workspace/store.js'
 import { storedContent, withStoredContent } from '../../src/plan/stored.js'
 import { readRepository } from '../../src/workspace/repository.js'
 import { applyChanges } from '../../src/workspace/transaction.js'
@@ -24,7 +24,7 @@ describe('a text store', () => {
 
   it('spills each distinct new text once and gives every text back, with no room to keep any in memory', () => {
     const spill = path.join(dir, 'texts')
-    const store = new TextStore({ spillDir: spill, residentChars: 0, recentChars: 0 })
+    const store = new TextStore({ spillDir: spill, residentBytes: 0, recentBytes: 0 })
     const refs = [...texts, texts[0], 'é ü \ufeff\n'].map(t => store.put(t))
     expect(readdirSync(spill)).toHaveLength(3)
     expect(refs[0]).toEqual(refs[2])
@@ -37,8 +37,8 @@ describe('a text store', () => {
   it('gives back the right text from every tier as texts come and go', () => {
     const store = new TextStore({
       spillDir: path.join(dir, 'texts'),
-      residentChars: 50_000,
-      recentChars: 90_000
+      residentBytes: 50_000,
+      recentBytes: 90_000
     })
     const many = Array.from({ length: 12 }, (_, i) => `n: ${i}\n${'y'.repeat(20_000 + (i % 3))}`)
     const refs = many.map(t => store.put(t))
@@ -47,7 +47,7 @@ describe('a text store', () => {
   })
 
   it('holds new texts in memory when it has no spill folder', () => {
-    const store = new TextStore({ residentChars: 0, recentChars: 0 })
+    const store = new TextStore({ residentBytes: 0, recentBytes: 0 })
     const ref = store.put(texts[1])
     expect(readdirSync(dir)).toEqual([])
     expect(store.text(ref)).toBe(texts[1])
@@ -58,7 +58,7 @@ describe('a text store', () => {
     writeFileSync(path.join(dir, 'repo/c/a.yaml'), texts[0])
     writeFileSync(path.join(dir, 'repo/c/b.yaml'), texts[0])
     writeFileSync(path.join(dir, 'repo/c/bom.yaml'), '\ufeffkind: A # ü\n')
-    const store = new TextStore({ residentChars: 0, recentChars: 0 })
+    const store = new TextStore({ residentBytes: 0, recentBytes: 0 })
     const read = await readRepository(path.join(dir, 'repo'), { store })
     expect(read.files.map(f => [f.path, f.content])).toEqual([
       ['c/a.yaml', texts[0]],
@@ -88,7 +88,7 @@ describe('a text store', () => {
     writeFileSync(path.join(dir, 'repo/a.yaml'), texts[0])
     writeFileSync(path.join(dir, 'repo/bom.yaml'), bom)
     const spill = path.join(dir, 'texts')
-    const store = new TextStore({ spillDir: spill, residentChars: 0, recentChars: 0 })
+    const store = new TextStore({ spillDir: spill, residentBytes: 0, recentBytes: 0 })
     const read = await readRepository(path.join(dir, 'repo'), { store })
     expect([store.put(texts[0]), store.put(bom)]).toEqual(read.files.map(f => storedContent(f)!.ref))
     // Already readable from the workspace: nothing spilled.
@@ -103,7 +103,7 @@ describe('a text store', () => {
     writeFileSync(path.join(dir, 'repo/small.yaml'), 'kind: A\n')
     const spill = path.join(dir, 'texts')
     // Room for the files read and one more large text.
-    const store = new TextStore({ spillDir: spill, residentChars: 150_000, recentChars: 0 })
+    const store = new TextStore({ spillDir: spill, residentBytes: 150_000, recentBytes: 0 })
     const read = await readRepository(path.join(dir, 'repo'), { store })
     const made = [large('c'), large('d')].map(t => ({ t, ref: store.put(t) }))
     expect(readdirSync(dir)).not.toContain('texts')
@@ -114,9 +114,36 @@ describe('a text store', () => {
     expect(read.files.map(f => f.content)).toEqual([large('a'), large('b'), 'kind: A\n'])
   })
 
+  it('counts a text in the memory it takes: one with characters past Latin-1 takes two bytes each', () => {
+    const spill = path.join(dir, 'texts')
+    const store = new TextStore({ spillDir: spill, residentBytes: 100_000, recentBytes: 0 })
+    // 60,000 characters: one byte each in memory, then two bytes each (a Calico manifest's quotes and dashes).
+    const ascii = 'a: b\n' + 'x'.repeat(59_995)
+    const wide = 'a: “b”\n' + 'x'.repeat(59_993)
+    const asciiRef = store.put(ascii)
+    expect(readdirSync(dir)).not.toContain('texts')
+    const wideRef = store.put(wide)
+    // 60,000 + 120,000 bytes do not fit in 100,000: the wide text is spilled.
+    expect(readdirSync(spill)).toHaveLength(1)
+    expect([store.text(asciiRef), store.text(wideRef)]).toEqual([ascii, wide])
+  })
+
+  it('keeps texts in memory within a share of the heap: up to a gigabyte on a large heap, little on a small one', () => {
+    const MiB = 1024 * 1024
+    // The default heap of a machine with 16 GB or more (4 GiB and a little): a quarter, less what the run holds
+    // besides texts; past that, 1 GiB at most.
+    expect(residentBudgetFor(4144 * MiB)).toBe(986 * MiB)
+    expect(residentBudgetFor(16384 * MiB)).toBe(1024 * MiB)
+    // NODE_OPTIONS=--max-old-space-size=400 (a 448 MiB heap): a quarter, less what the run holds besides texts.
+    expect(residentBudgetFor(448 * MiB)).toBe(62 * MiB)
+    expect(residentBudgetFor(2048 * MiB)).toBe(462 * MiB)
+    // Never nothing: a tiny heap still keeps the texts a stage reads again right after.
+    expect(residentBudgetFor(64 * MiB)).toBe(8 * MiB)
+  })
+
   it('writes stored contents to the working tree as they are', async () => {
     writeFileSync(path.join(dir, 'old.yaml'), 'old\n')
-    const store = new TextStore({ spillDir: path.join(dir, '.texts'), residentChars: 0, recentChars: 0 })
+    const store = new TextStore({ spillDir: path.join(dir, '.texts'), residentBytes: 0, recentBytes: 0 })
     const text = '\ufeffdata: ü\n' + texts[1]
     await applyChanges(dir, [withStoredContent({ path: 'old.yaml' }, store.put(text), store)])
     expect(readFileSync(path.join(dir, 'old.yaml'), 'utf8')).toBe(text)
