@@ -21419,8 +21419,10 @@ class TextStore {
         const size = heapSize(text, utf8Bytes);
         if (this.residentSize + size <= this.residentBudget) {
             const cached = this.cache.get(digest);
-            if (cached && this.cache.delete(digest))
+            if (cached) {
+                this.cache.delete(digest);
                 this.cachedSize -= cached.size;
+            }
             this.resident.set(digest, { text, size });
             this.residentSize += size;
             if (size > SMALL_FILE_BYTES)

@@ -181,7 +181,10 @@ export class TextStore implements Texts {
     const size = heapSize(text, utf8Bytes)
     if (this.residentSize + size <= this.residentBudget) {
       const cached = this.cache.get(digest)
-      if (cached && this.cache.delete(digest)) this.cachedSize -= cached.size
+      if (cached) {
+        this.cache.delete(digest)
+        this.cachedSize -= cached.size
+      }
       this.resident.set(digest, { text, size })
       this.residentSize += size
       if (size > SMALL_FILE_BYTES) this.yielding.add(digest)
