@@ -25,6 +25,7 @@ import { standinScript } from '../support/standins/index.js'
 import { eachClusterFleetFile, type ClusterFleetTexts } from '../support/cluster-fleet.js'
 import { fluxInstallExport } from '../support/example/prepare.js'
 import { repoRoot, runAction, type ActionRun } from '../support/runner.js'
+import { ensureNode24 } from '../support/node24.js'
 
 export const FROM = { flux: '2.8.3', calico: '3.30.7' } as const
 
@@ -33,9 +34,13 @@ export interface FleetRun {
   files: number
   /** Bytes of the fleet's files before the upgrade. */
   bytes: number
+  /** The median of `wallRunsMs`. */
   wallMs: number
+  /** Every engine run's wall time, in the order run. */
+  wallRunsMs: number[]
+  /** The peak RSS of the median run. */
   peakRssMB: number | null
-  /** Phase times the run reports on its debug lines (`timing <phase>: <ms> ms, heap <MB> MB`). */
+  /** Phase times the median run reports on its debug lines (`timing <phase>: <ms> ms, heap <MB> MB`). */
   phases: Record<string, number>
   /** The V8 heap in use at the end of each phase (MB), the largest where a phase repeats. */
   heapMB: Record<string, number>
@@ -144,7 +149,8 @@ export async function upgradeRun(
   root: string,
   mirror: Mirror,
   toolCache: string,
-  timeoutS: number
+  timeoutS: number,
+  node?: string
 ): Promise<{ run: ActionRun; wallMs: number; peakRssMB: number | null }> {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'fcu-bench-rss-'))
   const rssFile = path.join(scratch, 'rss')
@@ -161,6 +167,7 @@ export async function upgradeRun(
         : [])
     ],
     toolCache,
+    node,
     event: { name: 'workflow_dispatch', inputs: { 'dry-run': 'true' } },
     inputs: { 'dry-run': 'true', 'releases-api-url': mirror.apiUrl, 'download-url': mirror.url },
     env: { RUNNER_DEBUG: '1' }
@@ -367,6 +374,12 @@ export interface FleetSectionOptions {
   timeoutS: number
   /** The size the no-op run repeats on the upgraded fleet. */
   noOpSize: number
+  /**
+   * Engine runs per size up to `repeatMax`, each on a fleet written afresh: the median is reported, and the spread
+   * with it, since one run on a shared two-core machine varies by a fifth.
+   */
+  repeat: number
+  repeatMax: number
   /** Validation throughput over the generated fleets, for sizes up to this one (the bench holds them in memory). */
   validateMax: number
   validate: (files: { path: string; content: string }[]) => { resources: number; ms: number; parseMs: number }
@@ -383,6 +396,8 @@ export interface FleetValidation {
 export interface FleetSection {
   calico: boolean
   from: typeof FROM
+  /** The Node.js version the engine ran under. */
+  runtime: string
   coldToolCacheMs: number
   runs: (FleetRun & { timedOut: boolean })[]
   noOp: NoOpRun | null
@@ -407,8 +422,12 @@ export async function fleetSection(mirror: Mirror, o: FleetSectionOptions): Prom
   const toolCache = mkdtempSync(path.join(os.tmpdir(), 'fcu-bench-tool-cache-'))
   // One run on one cluster fills the tool cache (flux of both versions, calicoctl when needed): every measured run
   // then starts warm, as the baseline does with its stand-in already on disk.
+  // The engine runs under the action's runtime (`runs.using: node24`) where that binary can be had.
+  const node24 = ensureNode24()
+  const node = 'node' in node24 ? node24.node : undefined
+  const runtime = node ? execFileSync(node, ['--version'], { encoding: 'utf8' }).trim() : process.version
   const warm = writeClusterFleet(1, texts)
-  const cold = await upgradeRun(warm.root, mirror, toolCache, o.timeoutS)
+  const cold = await upgradeRun(warm.root, mirror, toolCache, o.timeoutS, node)
   rmSync(warm.root, { recursive: true, force: true })
   if (cold.run.exitCode !== 0)
     throw new Error(`the warm-up run failed:\n${cold.run.stdout}\n${cold.run.stderr}`)
@@ -416,17 +435,32 @@ export async function fleetSection(mirror: Mirror, o: FleetSectionOptions): Prom
   const section: FleetSection = {
     calico: texts.calico !== undefined,
     from: FROM,
+    runtime,
     coldToolCacheMs: cold.wallMs,
     runs: [],
     noOp: null,
     validation: []
   }
   console.log(
-    `\nFleet upgrade in dry-run through dist/index.js: flux ${FROM.flux} -> latest${texts.calico ? `, calico ${FROM.calico} -> latest` : ' (no Calico manifest without the fixtures: Flux only)'}; warm tool cache (the first run, cold: ${fmt(cold.wallMs)})`
+    `\nFleet upgrade in dry-run through dist/index.js: flux ${FROM.flux} -> latest${texts.calico ? `, calico ${FROM.calico} -> latest` : ' (no Calico manifest without the fixtures: Flux only)'}; warm tool cache (the first run, cold: ${fmt(cold.wallMs)}); the engine under Node.js ${runtime}${'skip' in node24 ? ` (${node24.skip})` : ''}; median of ${o.repeat} run(s) up to ${o.repeatMax} clusters`
   )
   for (const clusters of o.sizes) {
-    const fleet = writeClusterFleet(clusters, texts)
-    const r = await upgradeRun(fleet.root, mirror, toolCache, o.timeoutS)
+    // A dry-run writes the fleet it upgrades: each run gets a fleet written afresh, the last one kept for the
+    // no-op run and the validation below.
+    const runs: Awaited<ReturnType<typeof upgradeRun>>[] = []
+    let fleet = writeClusterFleet(clusters, texts)
+    for (let i = 0, n = clusters <= o.repeatMax ? Math.max(1, o.repeat) : 1; i < n; i++) {
+      if (i > 0) {
+        rmSync(fleet.root, { recursive: true, force: true })
+        fleet = writeClusterFleet(clusters, texts)
+      }
+      const one = await upgradeRun(fleet.root, mirror, toolCache, o.timeoutS, node)
+      runs.push(one)
+      if (one.run.exitCode !== 0) break
+    }
+    const r = runs.some(x => x.run.exitCode !== 0)
+      ? runs[runs.length - 1]
+      : [...runs].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(runs.length / 2)]
     const timedOut = r.wallMs >= o.timeoutS * 1000 && r.run.exitCode !== 0
     let changedFiles = 0
     let fluxInstallRuns = 0
@@ -447,6 +481,7 @@ export async function fleetSection(mirror: Mirror, o: FleetSectionOptions): Prom
       files: fleet.files,
       bytes: fleet.bytes,
       wallMs: r.wallMs,
+      wallRunsMs: runs.map(x => x.wallMs),
       peakRssMB: r.peakRssMB,
       phases: measured.ms,
       heapMB: measured.heapMB,
@@ -470,7 +505,7 @@ export async function fleetSection(mirror: Mirror, o: FleetSectionOptions): Prom
     }
     if (clusters === o.noOpSize && !timedOut) {
       const from = mirror.requests.length
-      const again = await upgradeRun(fleet.root, mirror, toolCache, o.timeoutS)
+      const again = await upgradeRun(fleet.root, mirror, toolCache, o.timeoutS, node)
       section.noOp = {
         clusters,
         wallMs: again.wallMs,
@@ -493,6 +528,7 @@ function printFleet(s: FleetSection): void {
       `${r.files}`,
       `${(r.bytes / 1e6).toFixed(0)} MB`,
       r.timedOut ? `> ${fmt(r.wallMs)} (stopped)` : fmt(r.wallMs),
+      r.wallRunsMs.length > 1 ? `${fmt(Math.min(...r.wallRunsMs))} - ${fmt(Math.max(...r.wallRunsMs))}` : '-',
       r.peakRssMB === null ? '-' : `${Math.round(r.peakRssMB)} MB`,
       fmt(r.baselineMs),
       ratio,
@@ -501,7 +537,18 @@ function printFleet(s: FleetSection): void {
     ]
   })
   table(
-    ['clusters', 'files', 'size', 'engine', 'peak RSS', 'baseline', 'faster', 'changed', 'flux installs'],
+    [
+      'clusters',
+      'files',
+      'size',
+      'engine',
+      'runs range',
+      'peak RSS',
+      'baseline',
+      'faster',
+      'changed',
+      'flux installs'
+    ],
     rows
   )
   const phases = [...new Set(s.runs.flatMap(r => Object.keys(r.phases)))]

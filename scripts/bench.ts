@@ -13,7 +13,8 @@
  *    start and size.
  *
  * BENCH_SECTIONS (validation,upgrade-cost,fleet,cold-start,bundle), BENCH_SIZES (1,10,100,500), BENCH_TIMEOUT_S
- * (per engine run, 150), BENCH_BASELINE_MAX (100), BENCH_NOOP_SIZE (100), BENCH_VALIDATE_MAX (100) and BENCH_JSON
+ * (per engine run, 150), BENCH_BASELINE_MAX (100), BENCH_NOOP_SIZE (100), BENCH_VALIDATE_MAX (100), BENCH_REPEAT
+ * (engine runs per size, the median reported: 3) with BENCH_REPEAT_MAX (the largest size repeated, 100) and BENCH_JSON
  * (where the figures go, bench-results.json) choose what runs. The table goes to stdout, the figures to BENCH_JSON.
  */
 import { execFileSync } from 'node:child_process'
@@ -402,6 +403,8 @@ if (sections.has('fleet') || sections.has('cold-start')) {
         baselineMax: Number(env('BENCH_BASELINE_MAX', '100')),
         timeoutS: Number(env('BENCH_TIMEOUT_S', '150')),
         noOpSize: Number(env('BENCH_NOOP_SIZE', '100')),
+        repeat: Number(env('BENCH_REPEAT', '3')),
+        repeatMax: Number(env('BENCH_REPEAT_MAX', '100')),
         validateMax: Number(env('BENCH_VALIDATE_MAX', '100')),
         validate: fleetFiles => {
           const yamlOnly = fleetFiles.filter(f => /\.ya?ml$/.test(f.path))
