@@ -14,7 +14,7 @@
  *
  * BENCH_SECTIONS (validation,upgrade-cost,fleet,cold-start,bundle), BENCH_SIZES (1,10,100,500), BENCH_TIMEOUT_S
  * (per engine run, 150), BENCH_BASELINE_MAX (100), BENCH_NOOP_SIZE (100), BENCH_VALIDATE_MAX (100), BENCH_REPEAT
- * (engine runs per size, the median reported: 3) with BENCH_REPEAT_MAX (the largest size repeated, 100) and BENCH_JSON
+ * (engine and baseline runs per size, the median reported: 3) with BENCH_REPEAT_MAX (the largest size repeated, 100) and BENCH_JSON
  * (where the figures go, bench-results.json) choose what runs. The table goes to stdout, the figures to BENCH_JSON.
  */
 import { execFileSync } from 'node:child_process'

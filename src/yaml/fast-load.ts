@@ -1,6 +1,6 @@
 import yaml from 'js-yaml'
 import { sealParsed, type ParsedValue } from './readonly.js'
-import { intern } from './text-memo.js'
+import { intern, INTERNED_MIN, ownCopy } from './text-memo.js'
 
 /**
  * A fast loader for the block-style YAML that Kubernetes tools write (`flux install --export`, `kubectl ...
@@ -123,6 +123,76 @@ function isMarker(s: string, p: number): boolean {
 }
 
 const isLetter = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)
+
+/** `---` alone on its line at `p`: a document separator inside a literal block holding a stream. */
+function isSeparatorLine(s: string, p: number): boolean {
+  return s.startsWith('---', p) && (s.charCodeAt(p + 3) === NL || p + 3 >= s.length)
+}
+
+/** Literal blocks whose lines up to their last separator are this long are offered to `KnownPrefixes`. */
+const KNOWN_PREFIX_MIN = INTERNED_MIN
+/** Characters of block lines the prefixes keep; past that they start over. */
+const KNOWN_PREFIX_CHARS = 32 * 1024 * 1024
+/** Prefixes kept per header (indentation). */
+const KNOWN_PER_HEADER = 4
+
+interface KnownPrefix {
+  /** The block's lines as written, from its first up to a separator line (excluded). */
+  raw: string
+  /** What reading those lines made of them: the value so far, the indentation, the empty lines at the end. */
+  value: string
+  indent: number
+  emptyLines: number
+}
+
+/**
+ * The lines literal blocks began with, up to their last document separator, and what reading them gave. A fleet's
+ * ConfigMaps hold the same Flux install in every cluster's file, followed by the cluster's own sync objects: one
+ * comparison of the install's lines replaces reading them one by one, and the block is read on from there.
+ */
+class KnownPrefixes {
+  private byHeader = new Map<string, KnownPrefix[]>()
+  private chars = 0
+  /** Blocks that began with a known prefix, and the characters not read again: what the lookup saved. */
+  reused = 0
+  reusedChars = 0
+
+  find(s: string, start: number, header: string): KnownPrefix | undefined {
+    const alike = this.byHeader.get(header)
+    if (!alike) return undefined
+    for (const k of alike) {
+      const end = start + k.raw.length
+      // A cheap look at the line before the separator first; slice and === compare memory at once.
+      if (end > s.length || !endsAlike(s, end, k.raw) || s.slice(start, end) !== k.raw) continue
+      this.reused++
+      this.reusedChars += k.raw.length
+      return k
+    }
+    return undefined
+  }
+
+  add(header: string, raw: string, value: string, indent: number, emptyLines: number): void {
+    if (this.byHeader.get(header)?.some(k => k.raw.length === raw.length && k.raw === raw)) return
+    if (this.chars + raw.length > KNOWN_PREFIX_CHARS) {
+      this.byHeader = new Map()
+      this.chars = 0
+    }
+    const alike = this.byHeader.get(header) ?? []
+    if (alike.length >= KNOWN_PER_HEADER) this.chars -= alike.shift()!.raw.length
+    // Copies: slices would keep the whole documents they were cut from alive.
+    alike.push({ raw: ownCopy(raw), value: ownCopy(value), indent, emptyLines })
+    this.byHeader.set(header, alike)
+    this.chars += raw.length
+  }
+}
+
+const knownPrefixes = new KnownPrefixes()
+
+/** How many block scalars of this process began with a known prefix, and the characters that were not read again. */
+export const knownPrefixReuse = (): { reused: number; reusedChars: number } => ({
+  reused: knownPrefixes.reused,
+  reusedChars: knownPrefixes.reusedChars
+})
 
 /** What a plain scalar means: most start with a letter and are strings; the rest go through js-yaml's types. */
 function resolvePlain(text: string): unknown {
@@ -783,11 +853,27 @@ class Loader {
       q++
     }
     this.endLine(q)
+    const start = this.pos
+    const header = `${textIndent}${detectedIndent ? '' : '~'}`
     let result = ''
     let didReadContent = false
     let emptyLines = 0
     let atMoreIndented = false
-    let line = this.pos
+    let line = start
+    const known = folding ? undefined : knownPrefixes.find(s, start, header)
+    if (known) {
+      // Read as the lines of the known prefix were read before: its characters were checked then.
+      this.verify(start)
+      line = start + known.raw.length
+      this.checked = Math.max(this.checked, line)
+      result = known.value
+      didReadContent = true
+      detectedIndent = true
+      textIndent = known.indent
+      emptyLines = known.emptyLines
+    }
+    // The block up to its last document separator, as read so far: what a later block may start with.
+    let prefix: { end: number; value: string; emptyLines: number } | undefined
     while (line < n) {
       let indent = 0
       while ((!detectedIndent || indent < textIndent) && s.charCodeAt(line + indent) === SP) indent++
@@ -801,6 +887,8 @@ class Loader {
       if (line + indent >= n) break
       if (!detectedIndent && textIndent === 0) bail()
       if (indent < textIndent) break
+      if (!folding && didReadContent && ch === DASH && isSeparatorLine(s, line + indent))
+        prefix = { end: line, value: result, emptyLines }
       if (folding) {
         if (ch === SP) {
           atMoreIndented = true
@@ -822,6 +910,11 @@ class Loader {
       const e = this.lineEnd(line + indent)
       result += s.slice(line + indent, e)
       line = e + 1
+    }
+    if (prefix && prefix.end - start >= KNOWN_PREFIX_MIN) {
+      // Only lines whose characters are all the loader's own may stand in for reading them.
+      this.verify(prefix.end)
+      knownPrefixes.add(header, s.slice(start, prefix.end), prefix.value, textIndent, prefix.emptyLines)
     }
     if (chomping === 'keep') result += '\n'.repeat(didReadContent ? 1 + emptyLines : emptyLines)
     else if (chomping === 'clip' && didReadContent) result += '\n'

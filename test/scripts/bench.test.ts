@@ -47,6 +47,8 @@ describe('npm run bench, one cluster', () => {
       expect(figures.fleet.runtime).toMatch(/^v24\./)
     expect(run.peakRssMB).toBeGreaterThan(30)
     expect(run.peakRssMB).toBeLessThan(4096)
+    expect(run.baselineRunsMs).toHaveLength(3)
+    expect(run.baselineMs).toBe([...run.baselineRunsMs].sort((a: number, b: number) => a - b)[1])
     expect(run.baselineMs).toBeGreaterThan(0)
     expect(run.baselineProcesses).toBe(figures.fleet.calico ? 3 : 2)
     for (const phase of ['read', 'stage-flux', 'flux-render', 'plan', 'validate', 'write']) {

@@ -1,6 +1,12 @@
 import yaml from 'js-yaml'
 import { parseDocument, isMap, isScalar, isSeq, type Node } from 'yaml'
-import { loadFast, locateFast, SharedBlocks, UNSUPPORTED } from '../../src/yaml/fast-load.js'
+import {
+  knownPrefixReuse,
+  loadFast,
+  locateFast,
+  SharedBlocks,
+  UNSUPPORTED
+} from '../../src/yaml/fast-load.js'
 import { splitDocumentTexts } from '../../src/yaml/documents.js'
 import { allFixtureFiles, haveFixtures } from '../validate/corpus/fixtures.js'
 
@@ -123,6 +129,59 @@ describe('loadFast', () => {
       expect(documents).toBeGreaterThan(600)
     }
   )
+})
+
+describe('loadFast of long literal blocks that begin alike', () => {
+  // A fleet's Flux ConfigMaps: the same install stream in every cluster's, then the cluster's own sync objects.
+  const install = Array.from(
+    { length: 40 },
+    (_, i) =>
+      `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: controller-${i}\n  namespace: flux-system\n  annotations:\n    note: ${'a long annotation value of this controller '.repeat(40)}\n`
+  ).join('---\n')
+  const configMap = (tail: string, after = 'kind: ConfigMap\nmetadata:\n  name: flux\n') =>
+    `apiVersion: v1\ndata:\n  flux.yaml: |\n${`---\n${install}---\n${tail}`.replace(/^(?=.)/gm, '    ')}${after}`
+
+  it('reads a block that begins with lines read before as js-yaml does, without reading those lines again', () => {
+    loadFast(configMap('kind: Kustomization\nmetadata:\n  name: c0\nspec:\n  path: ./clusters/c0\n'))
+    const before = knownPrefixReuse()
+    for (const c of ['c1', 'c2']) {
+      const text = configMap(`kind: Kustomization\nmetadata:\n  name: ${c}\nspec:\n  path: ./clusters/${c}\n`)
+      expect(loadFast(text)).toStrictEqual(jsYaml(text))
+    }
+    expect(knownPrefixReuse().reused).toBe(before.reused + 2)
+    expect(knownPrefixReuse().reusedChars - before.reusedChars).toBeGreaterThan(2 * 64 * 1024)
+  })
+
+  it.each([
+    ['the separator is the last line of the block', '', 'kind: ConfigMap\n'],
+    ['blank lines follow, clipped', 'kind: A\n\n\n', 'kind: ConfigMap\n'],
+    ['a more-indented line follows', '  indented: true\nkind: B\n', 'kind: ConfigMap\n'],
+    ['the document ends there', 'kind: C\n', ''],
+    ['the document ends without a newline', 'kind: D', ''],
+    ['a comment follows at the key', 'kind: E\n', '# done\nkind: ConfigMap\n'],
+    ['the next key is at the same indentation as the block header', 'kind: F\n', '  other: x\n']
+  ])('reads on from a known prefix as js-yaml does when %s', (_, tail, after) => {
+    loadFast(configMap('kind: First\n'))
+    const text = configMap(tail, after).replace(/\n$/, after === '' && !tail.endsWith('\n') ? '' : '\n')
+    const before = knownPrefixReuse().reused
+    expect(loadFast(text)).toStrictEqual(jsYaml(text))
+    expect(knownPrefixReuse().reused).toBe(before + 1)
+  })
+
+  it('reads keep- and strip-chomped blocks that begin with a known prefix as js-yaml does', () => {
+    for (const indicator of ['|+', '|-']) {
+      const text = (tail: string) => configMap(tail).replace('flux.yaml: |', `flux.yaml: ${indicator}`)
+      loadFast(text('kind: First\n\n'))
+      for (const tail of ['kind: Second\n\n\n', 'kind: Third\n'])
+        expect(loadFast(text(tail))).toStrictEqual(jsYaml(text(tail)))
+    }
+  })
+
+  it('leaves a text to js-yaml when its prefix holds a character the loader does not read, every time', () => {
+    const text = configMap('kind: Tabbed\n').replace('controller-3\n', 'controller-3\t\n')
+    expect(loadFast(text)).toBe(UNSUPPORTED)
+    expect(loadFast(text)).toBe(UNSUPPORTED)
+  })
 })
 
 describe('loadFast with shared blocks', () => {
