@@ -71106,7 +71106,9 @@ function findCuts(text) {
         if (indent <= keyIndent || Number.isNaN(first) || first === NEWLINE || first === TAB)
             continue;
         const stop = stopOf(indent);
-        stop.lastIndex = start - 1;
+        // Lines of a block met before hold no line that ends it: the scan starts after them.
+        const known = blockValues.knownAt(text, start, indent);
+        stop.lastIndex = (known ? start + known.raw.length : start) - 1;
         const found = stop.exec(text);
         if (!found && !text.endsWith('\n'))
             return undefined;
@@ -71150,6 +71152,8 @@ class BlockValues {
     maxChars;
     /** By indentation, then by the block's text (compared, not digested: see `TextMemo`). */
     blocks = new Map();
+    /** By indentation, longest first: blocks read, whole and up to their last document separator. */
+    prefixes = new Map();
     chars = 0;
     constructor(maxChars) {
         this.maxChars = maxChars;
@@ -71159,19 +71163,51 @@ class BlockValues {
         const block = text.slice(cut.start, cut.end);
         let known = this.blocks.get(cut.indent)?.get(block);
         if (known === undefined) {
-            known = { content: unindent(block, cut.indent), byEnding: new Map() };
-            // The key is a copy: a slice would keep the whole ConfigMap it was cut from alive.
-            if (this.chars + 2 * block.length > this.maxChars) {
+            // Each cluster's Flux ConfigMap: the install read before, then the cluster's own sync objects.
+            const prefix = this.knownAt(text, cut.start, cut.indent);
+            const content = prefix && prefix.raw.length < block.length
+                ? joinBlocks(prefix.content, unindent(block.slice(prefix.raw.length), cut.indent))
+                : unindent(block, cut.indent);
+            known = { content, byEnding: new Map() };
+            if (this.chars + 3 * block.length > this.maxChars) {
                 this.blocks = new Map();
+                this.prefixes = new Map();
                 this.chars = 0;
             }
             let memo = this.blocks.get(cut.indent);
             if (memo === undefined)
                 this.blocks.set(cut.indent, (memo = new TextMemo()));
-            memo.set(ownCopy(block), known);
+            // The key is a copy: a slice would keep the whole ConfigMap it was cut from alive.
+            const own = ownCopy(block);
+            memo.set(own, known);
             this.chars += 2 * block.length;
+            // What a later block may begin with: this one's lines up to its last document separator.
+            const separator = block.lastIndexOf(`\n${' '.repeat(cut.indent)}---\n`) + 1;
+            if (separator >= CUT_MIN && prefix?.raw.length !== separator) {
+                const raw = own.slice(0, separator);
+                this.addPrefix(cut.indent, ownCopy(raw), unindent(raw, cut.indent));
+                this.chars += 2 * raw.length;
+            }
         }
         return known;
+    }
+    /** A block read before whose lines, up to its last document separator, the text at `start` begins with. */
+    knownAt(text, start, indent) {
+        for (const p of this.prefixes.get(indent) ?? []) {
+            const end = start + p.raw.length;
+            if (end <= text.length && text.slice(start, end) === p.raw)
+                return p;
+        }
+        return undefined;
+    }
+    addPrefix(indent, raw, content) {
+        const list = this.prefixes.get(indent) ?? [];
+        if (list.some(p => p.raw.length === raw.length && p.raw === raw))
+            return;
+        if (list.length >= PREFIXES_KEPT)
+            list.shift();
+        list.push({ raw, content });
+        this.prefixes.set(indent, list);
     }
     /**
      * The value of a cut block whose ending the parser read as `rest` (what follows the placeholder's `x`). The
@@ -71195,6 +71231,13 @@ class BlockValues {
         return value;
     }
 }
+/** Prefixes kept per indentation: a fleet's few distinct manifests. */
+const PREFIXES_KEPT = 8;
+/** The content of a block's lines followed by more of its lines. */
+const joinBlocks = (first, rest) => ({
+    text: `${first.text}\n${rest.text}`,
+    lines: first.lines + rest.lines
+});
 const blockValues = new BlockValues(64 << 20);
 /** The content lines with their indentation removed, without the last newline (the parser decides the ending). */
 function unindent(block, indent) {

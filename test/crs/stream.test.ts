@@ -95,6 +95,28 @@ describeIfFixtures('ConfigMap files read without the parser reading their big bl
     for (const v of variants) expectAsParsed(v)
   })
 
+  it("reads each cluster's ConfigMap as the parser does when its block begins with lines read before", () => {
+    // A Flux ConfigMap per cluster: the same install, then the cluster's own sync objects.
+    const sync = (c: string) =>
+      `---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${c}\nspec:\n  path: ./clusters/${c}\n`
+    const flux = (c: string, tail = sync(c)) => kubectl(`crs-cm-flux-${c}`, `${manifest()}${tail}`)
+    readConfigMaps(flux('c0'), 'c0.yaml')
+    for (const [c, tail] of [
+      ['c1', sync('c1')],
+      ['c22', `${sync('c22')}\n\n`],
+      ['c3', `${sync('c3')}---\nkind: Second\n`],
+      // The install alone: the block ends where the lines read before end.
+      ['c4', ''],
+      ['c5', '  more-indented: true\n']
+    ]) {
+      const file = flux(c, tail)
+      expectAsParsed(file)
+      const [cm] = readConfigMaps(file, `${c}.yaml`)
+      expect(cm.name.value).toBe(`crs-cm-flux-${c}`)
+      expect(cm.data[0].value).toBe(`${manifest()}${tail}`)
+    }
+  })
+
   it('reads every line of a ConfigMap the same as a whole parse does', () => {
     const seed = readFileSync(
       path.join(fixturesDir, 'seed-repo/infrastructure/control-plane-cluster/capi/cm-calico-v3.21.yaml'),
