@@ -102,7 +102,7 @@ function stopOf(indent: number): RegExp {
 class BlockValues {
   /** By indentation, then by the block's text (compared, not digested: see `TextMemo`). */
   private blocks = new Map<number, TextMemo<BlockEntry>>()
-  /** By indentation, longest first: blocks read, whole and up to their last document separator. */
+  /** By indentation, oldest first: blocks read, up to their last document separator. */
   private prefixes = new Map<number, Prefix[]>()
   private chars = 0
 

@@ -911,7 +911,12 @@ class Loader {
       result += s.slice(line + indent, e)
       line = e + 1
     }
-    if (prefix && prefix.end - start >= KNOWN_PREFIX_MIN) {
+    // A block read on from a known prefix meets that prefix's separator first: nothing new to keep.
+    if (
+      prefix &&
+      prefix.end - start >= KNOWN_PREFIX_MIN &&
+      prefix.end !== start + (known?.raw.length ?? -1)
+    ) {
       // Only lines whose characters are all the loader's own may stand in for reading them.
       this.verify(prefix.end)
       knownPrefixes.add(header, s.slice(start, prefix.end), prefix.value, textIndent, prefix.emptyLines)
